@@ -1,0 +1,331 @@
+package dev.moat;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.moat.internal.Messages;
+import dev.moat.policy.Policy;
+import dev.moat.policy.PolicyException;
+import dev.moat.policy.PolicyLoader;
+import dev.moat.policy.TierPolicy;
+import dev.moat.spi.Protection;
+import dev.moat.spi.RequestProtection;
+import dev.moat.state.AccountLedger;
+import dev.moat.watermark.KgwSettings;
+import dev.moat.watermark.KgwWatermark;
+import dev.moat.watermark.WatermarkKey;
+import dev.moat.watermark.WatermarkKeys;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moat inside one model server: the policy, the keys and the shared state; a factory of {@link
+ * MoatRequest}s.
+ *
+ * <pre>{@code
+ * Moat moat = Moat.builder()
+ *     .policyFile(Path.of("moat-policy.yaml"), Duration.ofSeconds(2))   // validated, hot-reloaded
+ *     .keys(WatermarkKeys.fromEnvironment("MOAT_WATERMARK_KEYS"))
+ *     .build();
+ * }</pre>
+ *
+ * <p>Policy reloads are atomic: a new policy is parsed, validated and compiled completely before it
+ * replaces the old one, a policy that fails keeps the old one in force (and is reported, once per
+ * change of the file), and requests already running finish under the policy they started with.
+ *
+ * <p>Thread-safe: one instance serves all requests of a server.
+ */
+public final class Moat implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Moat.class);
+
+  private final WatermarkKeys keys;
+  private final Map<String, List<Protection>> extras;
+  private final AccountLedger accounts;
+  private final @Nullable Path policyFile;
+  private final @Nullable ScheduledExecutorService reloader;
+  private volatile Compiled compiled;
+  private volatile @Nullable FileStamp lastSeen;
+
+  private Moat(Builder b, Compiled initial) {
+    this.keys = b.keys;
+    Map<String, List<Protection>> x = new HashMap<>();
+    b.extras.forEach((tier, list) -> x.put(tier, List.copyOf(list)));
+    this.extras = Map.copyOf(x);
+    this.accounts = new AccountLedger(b.maximumAccounts, b.accountIdleExpiry, b.ticker);
+    this.policyFile = b.policyFile;
+    this.compiled = initial;
+    if (policyFile != null && b.reloadInterval != null) {
+      this.lastSeen = FileStamp.of(policyFile);
+      ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "moat-policy-reload");
+        t.setDaemon(true);
+        return t;
+      });
+      long every = b.reloadInterval.toMillis();
+      s.scheduleWithFixedDelay(this::reloadIfChanged, every, every, TimeUnit.MILLISECONDS);
+      this.reloader = s;
+    } else {
+      this.reloader = null;
+    }
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Starts Moat's part of a request under the current policy.
+   *
+   * @throws IllegalArgumentException if the tier is not defined by the policy
+   * @throws PolicyException if the request's overrides are not allowed for its tier
+   */
+  public MoatRequest begin(RequestContext request) {
+    Compiled c = compiled;
+    CompiledTier tier = c.tiers.get(request.tier());
+    if (tier == null) {
+      throw new IllegalArgumentException(Messages.unknownTier(request.tier(), c.policy.tierNames()));
+    }
+    Protection[] protections = tier.protections;
+    if (!request.overrides().isEmpty()) {
+      protections = compile(tier.policy.with(request.overrides()), keys, extras, "request overrides");
+    }
+    RequestProtection[] perRequest = new RequestProtection[protections.length];
+    List<String> applied = new ArrayList<>(protections.length);
+    for (int i = 0; i < protections.length; i++) {
+      perRequest[i] = protections[i].begin(request);
+      applied.add(protections[i].describe());
+    }
+    return new MoatRequest(request, tier.policy.name(), applied, perRequest, accounts.start(request.account()));
+  }
+
+  /** The policy in force. */
+  public Policy policy() {
+    return compiled.policy;
+  }
+
+  /** Per-account activity. */
+  public AccountLedger accounts() {
+    return accounts;
+  }
+
+  /** The ids of the watermark keys held (never the keys). */
+  public java.util.Set<String> keyIds() {
+    return keys.ids();
+  }
+
+  /**
+   * Re-reads the policy file now. On success the new policy is in force when this returns; on
+   * failure the old one stays and the exception lists every problem.
+   *
+   * @throws IllegalStateException if this Moat was not built from a policy file
+   */
+  public Policy reloadPolicy() throws IOException {
+    Path file = policyFile;
+    if (file == null) {
+      throw new IllegalStateException("this Moat was built with a fixed policy, not a policy file");
+    }
+    synchronized (this) {
+      FileStamp stamp = FileStamp.of(file);
+      Policy p = PolicyLoader.load(file, keys.ids());
+      Compiled next = Compiled.of(p, keys, extras);
+      Policy old = compiled.policy;
+      compiled = next;
+      lastSeen = stamp;
+      if (!p.equals(old)) {
+        log.info("moat policy reloaded source={} tiers={}", file, p.tierNames());
+      }
+      return p;
+    }
+  }
+
+  /** Replaces the policy with one built in code (validated and compiled first). */
+  public void setPolicy(Policy policy) {
+    Compiled next = Compiled.of(policy, keys, extras);
+    synchronized (this) {
+      compiled = next;
+    }
+    log.info("moat policy replaced source={} tiers={}", policy.source(), policy.tierNames());
+  }
+
+  private void reloadIfChanged() {
+    Path file = Objects.requireNonNull(policyFile);
+    FileStamp now = FileStamp.of(file);
+    if (now.equals(lastSeen)) {
+      return;
+    }
+    try {
+      reloadPolicy();
+    } catch (PolicyException e) {
+      lastSeen = now; // report each broken version once
+      log.warn("moat policy reload rejected, previous policy stays in force: {}", e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      lastSeen = now;
+      log.warn("moat policy reload failed, previous policy stays in force: {}", e.toString());
+    }
+  }
+
+  /** Stops the reload thread. Requests may still be started and finished. */
+  @Override
+  public void close() {
+    if (reloader != null) {
+      reloader.shutdownNow();
+    }
+  }
+
+  static Protection[] compile(TierPolicy tier, WatermarkKeys keys, Map<String, List<Protection>> extras,
+      String source) {
+    List<Protection> list = new ArrayList<>();
+    KgwSettings w = tier.watermark().orElse(null);
+    if (w != null) {
+      WatermarkKey key = keys.get(w.keyId()).orElseThrow(() -> new PolicyException(source, List.of(
+          Messages.unknownKey("tiers." + tier.name() + ".watermark.key", w.keyId(), keys.ids()))));
+      list.add(new KgwWatermark(w, key));
+    }
+    list.addAll(extras.getOrDefault(tier.name(), List.of()));
+    // The fixed pipeline order: by stage (see Stage), then in policy order within a stage.
+    list.sort(Comparator.comparing(Protection::stage));
+    return list.toArray(new Protection[0]);
+  }
+
+  private record CompiledTier(TierPolicy policy, Protection[] protections) {}
+
+  private record Compiled(Policy policy, Map<String, CompiledTier> tiers) {
+    static Compiled of(Policy policy, WatermarkKeys keys, Map<String, List<Protection>> extras) {
+      Map<String, CompiledTier> m = new HashMap<>();
+      List<String> problems = new ArrayList<>();
+      for (TierPolicy t : policy.tiers().values()) {
+        try {
+          m.put(t.name(), new CompiledTier(t, compile(t, keys, extras, policy.source())));
+        } catch (PolicyException e) {
+          problems.addAll(e.problems());
+        }
+      }
+      if (!problems.isEmpty()) {
+        throw new PolicyException(policy.source(), problems);
+      }
+      return new Compiled(policy, Map.copyOf(m));
+    }
+  }
+
+  private record FileStamp(long modifiedMillis, long size, Object key) {
+    static @Nullable FileStamp of(Path file) {
+      try {
+        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+        Object key = a.fileKey() == null ? "" : a.fileKey();
+        return new FileStamp(a.lastModifiedTime().toMillis(), a.size(), key);
+      } catch (IOException e) {
+        return null;
+      }
+    }
+  }
+
+  /**
+   * Builds a {@link Moat}. Not thread-safe. Exactly one of {@link #policy} or {@link #policyFile} is
+   * required.
+   */
+  public static final class Builder {
+    private @Nullable Policy policy;
+    private @Nullable Path policyFile;
+    private @Nullable Duration reloadInterval;
+    private WatermarkKeys keys = WatermarkKeys.empty();
+    private long maximumAccounts = 1_000_000;
+    private Duration accountIdleExpiry = Duration.ofDays(2);
+    private Ticker ticker = Ticker.systemTicker();
+    private final Map<String, List<Protection>> extras = new HashMap<>();
+
+    private Builder() {}
+
+    /**
+     * Adds protections written by the host (implementations of the SPI) to a tier, after the
+     * policy's own protections of the same stage. They survive policy reloads.
+     */
+    public Builder addProtection(String tier, Protection protection) {
+      extras.computeIfAbsent(tier, t -> new ArrayList<>()).add(Objects.requireNonNull(protection));
+      return this;
+    }
+
+    /** A fixed policy built in code. */
+    public Builder policy(Policy policy) {
+      if (policyFile != null) {
+        throw new IllegalStateException("policy cannot be combined with policyFile");
+      }
+      this.policy = Objects.requireNonNull(policy);
+      return this;
+    }
+
+    /**
+     * A policy file, re-read when it changes (checked every {@code reloadInterval}; null for no
+     * automatic reload, {@link Moat#reloadPolicy()} still works).
+     */
+    public Builder policyFile(Path file, @Nullable Duration reloadInterval) {
+      if (policy != null) {
+        throw new IllegalStateException("policyFile cannot be combined with policy");
+      }
+      if (reloadInterval != null && (reloadInterval.isNegative() || reloadInterval.isZero())) {
+        throw new IllegalArgumentException(Messages.invalid("reloadInterval", reloadInterval, "positive"));
+      }
+      this.policyFile = Objects.requireNonNull(file);
+      this.reloadInterval = reloadInterval;
+      return this;
+    }
+
+    public Builder keys(WatermarkKeys keys) {
+      this.keys = Objects.requireNonNull(keys);
+      return this;
+    }
+
+    /** Most accounts whose activity is kept (least recently used go first); default 1,000,000. */
+    public Builder maximumAccounts(long maximumAccounts) {
+      if (maximumAccounts < 1) {
+        throw new IllegalArgumentException(Messages.invalid("maximumAccounts", maximumAccounts, ">= 1"));
+      }
+      this.maximumAccounts = maximumAccounts;
+      return this;
+    }
+
+    /** How long an account's activity is kept after its last request; default 2 days. */
+    public Builder accountIdleExpiry(Duration expiry) {
+      if (expiry.isNegative() || expiry.isZero()) {
+        throw new IllegalArgumentException(Messages.invalid("accountIdleExpiry", expiry, "positive"));
+      }
+      this.accountIdleExpiry = expiry;
+      return this;
+    }
+
+    /** The time source for expiry; tests pass a fake one. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker);
+      return this;
+    }
+
+    /**
+     * Validates and compiles the policy against the keys.
+     *
+     * @throws PolicyException if the policy is invalid or names unknown keys
+     * @throws IOException if the policy file cannot be read
+     */
+    public Moat build() throws IOException {
+      Policy p = policy;
+      if (p == null) {
+        if (policyFile == null) {
+          throw new IllegalStateException(Messages.missing("policy", "policy(...) or policyFile(...)"));
+        }
+        p = PolicyLoader.load(policyFile, keys.ids());
+      }
+      return new Moat(this, Compiled.of(p, keys, extras));
+    }
+  }
+}

@@ -1,0 +1,214 @@
+package dev.moat;
+
+import dev.moat.internal.Logits;
+import dev.moat.internal.Messages;
+import dev.moat.internal.TokenBuffer;
+import dev.moat.sampling.Sampler;
+import dev.moat.spi.RequestProtection;
+import dev.moat.spi.TokenHistory;
+import dev.moat.state.AccountLedger;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Moat's part of one generation request, driven by the host's sampling loop:
+ *
+ * <pre>{@code
+ * try (MoatRequest r = moat.begin(ctx)) {
+ *   while (!done) {
+ *     float[] logits = model.forward(...);   // one row of vocabSize
+ *     int token = r.sample(logits);          // protections, then temperature/top-k/top-p
+ *     long holdNanos = r.accept(token);      // pause before emitting (rate shaping), usually 0
+ *     emit(token, holdNanos);
+ *   }
+ *   r.finish(FinishReason.STOP);
+ * }
+ * }</pre>
+ *
+ * <p>Hosts that keep their own sampler call {@link #processLogits} instead of {@link #sample}
+ * (allowed unless a protection owns sampling, see {@link #ownsSampling()}), then {@link #accept}.
+ * Continuous-batching hosts address rows of a flat {@code [batch × vocab]} array by offset.
+ *
+ * <p>The path of one token: check the row (length; no NaN or +Infinity) → perturbation protections →
+ * watermark protections → sampling (Moat's {@link Sampler} or the protection that owns it) → the
+ * host calls {@link #accept} → pacing protections. Each step is allocation-, lock- and log-free.
+ *
+ * <p>Not thread-safe: one request is driven by one thread at a time.
+ */
+public final class MoatRequest implements AutoCloseable {
+  private final RequestContext context;
+  private final String tier;
+  private final List<String> applied;
+  private final RequestProtection[] protections;
+  private final @Nullable RequestProtection samplingOwner;
+  private final Sampler sampler;
+  private final TokenBuffer history;
+  private final int vocabSize;
+  private final AccountLedger.Activity account;
+  private boolean finished;
+  private @Nullable FinishReason finishReason;
+  private int step;
+
+  MoatRequest(RequestContext context, String tier, List<String> applied, RequestProtection[] protections,
+      AccountLedger.Activity account) {
+    this.context = context;
+    this.tier = tier;
+    this.applied = List.copyOf(applied);
+    this.protections = protections;
+    this.vocabSize = context.vocabSize();
+    this.sampler = new Sampler(context.sampling(), vocabSize);
+    this.history = new TokenBuffer(context.promptTokens(), context.sampling().maxTokens());
+    this.account = account;
+    RequestProtection owner = null;
+    for (RequestProtection p : protections) {
+      if (p.ownsSampling()) {
+        if (owner != null) {
+          throw new IllegalStateException("two protections own sampling in tier '" + tier + "': "
+              + owner.getClass().getName() + " and " + p.getClass().getName());
+        }
+        owner = p;
+      }
+    }
+    this.samplingOwner = owner;
+  }
+
+  public RequestContext context() {
+    return context;
+  }
+
+  /** The tier whose policy this request runs under. */
+  public String tier() {
+    return tier;
+  }
+
+  /** What the policy applied to this request, in pipeline order (no secrets). */
+  public List<String> appliedProtections() {
+    return applied;
+  }
+
+  /** True if a protection chooses tokens itself: the host must call {@link #sample}. */
+  public boolean ownsSampling() {
+    return samplingOwner != null;
+  }
+
+  /** Prompt and accepted tokens so far. */
+  public TokenHistory history() {
+    return history;
+  }
+
+  /** A copy of the tokens accepted so far. */
+  public int[] generatedTokens() {
+    return history.generatedTokens();
+  }
+
+  /** Steps accepted so far. */
+  public int steps() {
+    return step;
+  }
+
+  /** Runs the protections over one row of exactly {@code vocabSize} logits, in place. */
+  public void processLogits(float[] logits) {
+    if (logits.length != vocabSize) {
+      throw new IllegalArgumentException(Messages.logitsLength(logits.length, vocabSize));
+    }
+    processRow(logits, 0);
+  }
+
+  /**
+   * Runs the protections over the row {@code logits[offset .. offset + vocabSize)} of a batch, in
+   * place. Not allowed when a protection owns sampling.
+   */
+  public void processLogits(float[] logits, int offset) {
+    checkRow(logits, offset);
+    if (samplingOwner != null) {
+      throw new IllegalStateException("tier '" + tier + "' applies a protection that chooses tokens"
+          + " itself; call sample() instead of processLogits() and sampling yourself");
+    }
+    processRow(logits, offset);
+  }
+
+  /** Processes one row of exactly {@code vocabSize} logits and picks the next token. */
+  public int sample(float[] logits) {
+    if (logits.length != vocabSize) {
+      throw new IllegalArgumentException(Messages.logitsLength(logits.length, vocabSize));
+    }
+    return sample(logits, 0);
+  }
+
+  /** Processes the row at {@code offset} of a batch and picks its next token. */
+  public int sample(float[] logits, int offset) {
+    checkRow(logits, offset);
+    processRow(logits, offset);
+    RequestProtection owner = samplingOwner;
+    if (owner != null) {
+      int t = owner.sample(logits, offset, history, sampler);
+      if (t < 0 || t >= vocabSize) {
+        throw new IllegalStateException(Messages.tokenOutOfRange("sampled token", t, vocabSize));
+      }
+      return t;
+    }
+    return sampler.sample(logits, offset);
+  }
+
+  /**
+   * Records the token the host will emit (whoever sampled it) and returns how many nanoseconds to
+   * hold it before emitting; 0 means emit now.
+   */
+  public long accept(int token) {
+    if (token < 0 || token >= vocabSize) {
+      throw new IllegalArgumentException(Messages.tokenOutOfRange("token", token, vocabSize));
+    }
+    if (finished) {
+      throw new IllegalStateException("request " + context.requestId() + " already finished (" + finishReason + ")");
+    }
+    history.append(token);
+    step++;
+    long hold = 0;
+    for (RequestProtection p : protections) {
+      hold = Math.max(hold, p.onToken(token, history));
+    }
+    return hold;
+  }
+
+  /** Ends the request; later calls are ignored. */
+  public void finish(FinishReason reason) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    finishReason = reason;
+    account.finish(step);
+    for (RequestProtection p : protections) {
+      p.onFinish(reason, history);
+    }
+  }
+
+  /** Why the request ended, or null while it runs. */
+  public @Nullable FinishReason finishReason() {
+    return finishReason;
+  }
+
+  /** Finishes as {@link FinishReason#CANCELLED} unless {@link #finish} was called. */
+  @Override
+  public void close() {
+    finish(FinishReason.CANCELLED);
+  }
+
+  private void checkRow(float[] logits, int offset) {
+    if (offset < 0 || (long) offset + vocabSize > logits.length) {
+      throw new IllegalArgumentException(Messages.invalid("offset", offset,
+          "in [0, " + (logits.length - vocabSize) + "] for a logits array of length " + logits.length
+              + " and vocabSize " + vocabSize));
+    }
+  }
+
+  private void processRow(float[] logits, int offset) {
+    int bad = Logits.firstInvalid(logits, offset, vocabSize);
+    if (bad >= 0) {
+      throw new IllegalArgumentException(Messages.nonFiniteLogit(bad, logits[offset + bad], step));
+    }
+    for (RequestProtection p : protections) {
+      p.processLogits(logits, offset, history);
+    }
+  }
+}

@@ -1,0 +1,213 @@
+package dev.moat;
+
+import static dev.moat.internal.Messages.invalid;
+import static dev.moat.internal.Messages.missing;
+import static dev.moat.internal.Messages.tokenOutOfRange;
+
+import dev.moat.policy.PolicyOverride;
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Who is asking and what: handed over by the host once, at the start of a generation request.
+ *
+ * <p>Immutable and thread-safe (the prompt tokens are copied in and out). Built with DJL's naming:
+ * {@code set…} for what is required (account, tier, vocabulary size), {@code opt…} for the rest.
+ *
+ * <pre>{@code
+ * RequestContext ctx = RequestContext.builder()
+ *     .setAccount("acct-42").setTier("free").setVocabSize(4096)
+ *     .optSession("conv-7").optClient("203.0.113.0/24")
+ *     .optPrompt("Write a quicksort in Java", promptIds)
+ *     .optSampling(SamplingParams.builder().temperature(0.8f).topP(0.95f).seed(7).build())
+ *     .build();
+ * }</pre>
+ */
+public final class RequestContext {
+  private final String requestId;
+  private final String account;
+  private final String tier;
+  private final @Nullable String session;
+  private final @Nullable String client;
+  private final String promptText;
+  private final int[] promptTokens;
+  private final int vocabSize;
+  private final SamplingParams sampling;
+  private final PolicyOverride overrides;
+
+  private RequestContext(Builder b) {
+    this.requestId = b.requestId;
+    this.account = b.account;
+    this.tier = b.tier;
+    this.session = b.session;
+    this.client = b.client;
+    this.promptText = b.promptText;
+    this.promptTokens = b.promptTokens;
+    this.vocabSize = b.vocabSize;
+    this.sampling = b.sampling;
+    this.overrides = b.overrides;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The host's id for this request (for logs and audit); generated if the host gave none. */
+  public String requestId() {
+    return requestId;
+  }
+
+  public String account() {
+    return account;
+  }
+
+  public String tier() {
+    return tier;
+  }
+
+  /** The conversation or session id, if the host tracks one. */
+  public @Nullable String session() {
+    return session;
+  }
+
+  /** A network fingerprint of the client (a /24 prefix, an ASN, a TLS fingerprint), if known. */
+  public @Nullable String client() {
+    return client;
+  }
+
+  public String promptText() {
+    return promptText;
+  }
+
+  /** A copy of the prompt's token ids. */
+  public int[] promptTokens() {
+    return promptTokens.clone();
+  }
+
+  public int promptLength() {
+    return promptTokens.length;
+  }
+
+  /** Prompt token {@code i}, without copying. */
+  public int promptToken(int i) {
+    return promptTokens[i];
+  }
+
+  /** The model's vocabulary size: every logits row must have exactly this length. */
+  public int vocabSize() {
+    return vocabSize;
+  }
+
+  public SamplingParams sampling() {
+    return sampling;
+  }
+
+  /** Per-request changes to the tier's protections, honoured only where the tier allows them. */
+  public PolicyOverride overrides() {
+    return overrides;
+  }
+
+  @Override
+  public String toString() {
+    return "RequestContext{requestId=" + requestId + ", account=" + account + ", tier=" + tier
+        + ", session=" + session + ", client=" + client + ", promptTokens=" + promptTokens.length
+        + ", vocabSize=" + vocabSize + ", " + sampling + '}';
+  }
+
+  /** Not thread-safe; {@link #build()} checks that the required settings were given. */
+  public static final class Builder {
+    private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
+
+    private String requestId = "";
+    private String account = "";
+    private String tier = "";
+    private @Nullable String session;
+    private @Nullable String client;
+    private String promptText = "";
+    private int[] promptTokens = new int[0];
+    private int vocabSize;
+    private SamplingParams sampling = SamplingParams.builder().build();
+    private PolicyOverride overrides = PolicyOverride.none();
+
+    private Builder() {}
+
+    public Builder setAccount(String account) {
+      this.account = requireText("account", account);
+      return this;
+    }
+
+    public Builder setTier(String tier) {
+      this.tier = requireText("tier", tier);
+      return this;
+    }
+
+    public Builder setVocabSize(int vocabSize) {
+      if (vocabSize < 2 || vocabSize > 16_777_216) {
+        throw new IllegalArgumentException(invalid("vocabSize", vocabSize, "in [2, 16777216]"));
+      }
+      this.vocabSize = vocabSize;
+      return this;
+    }
+
+    public Builder optRequestId(String requestId) {
+      this.requestId = requireText("requestId", requestId);
+      return this;
+    }
+
+    public Builder optSession(@Nullable String session) {
+      this.session = session;
+      return this;
+    }
+
+    public Builder optClient(@Nullable String client) {
+      this.client = client;
+      return this;
+    }
+
+    /** The prompt as text (may be empty) and as the token ids the model saw (copied). */
+    public Builder optPrompt(String text, int[] tokens) {
+      this.promptText = text;
+      this.promptTokens = tokens.clone();
+      return this;
+    }
+
+    public Builder optSampling(SamplingParams sampling) {
+      this.sampling = sampling;
+      return this;
+    }
+
+    public Builder optOverrides(PolicyOverride overrides) {
+      this.overrides = overrides;
+      return this;
+    }
+
+    public RequestContext build() {
+      if (account.isEmpty()) {
+        throw new IllegalStateException(missing("account", "a non-blank account id"));
+      }
+      if (tier.isEmpty()) {
+        throw new IllegalStateException(missing("tier", "a tier defined by the policy"));
+      }
+      if (vocabSize == 0) {
+        throw new IllegalStateException(missing("vocabSize", "the model's vocabulary size"));
+      }
+      for (int i = 0; i < promptTokens.length; i++) {
+        int t = promptTokens[i];
+        if (t < 0 || t >= vocabSize) {
+          throw new IllegalArgumentException(tokenOutOfRange("promptTokens[" + i + "]", t, vocabSize));
+        }
+      }
+      if (requestId.isEmpty()) {
+        requestId = "req-" + IDS.incrementAndGet();
+      }
+      return new RequestContext(this);
+    }
+
+    private static String requireText(String field, String value) {
+      if (value == null || value.isBlank()) {
+        throw new IllegalArgumentException(invalid(field, value, "a non-blank string"));
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package dev.moat.internal;
+
+import java.util.Locale;
+
+/**
+ * Every user-facing error message Moat builds, in one place, so their exact text is reviewed together
+ * and asserted by tests. Each names the field, the value it had and what is allowed.
+ *
+ * <p>Thread-safe: stateless.
+ */
+public final class Messages {
+  private Messages() {}
+
+  /** "`field` was 'value' but it must be rule". */
+  public static String invalid(String field, Object value, String rule) {
+    return "`" + field + "` was '" + value + "' but it must be " + rule;
+  }
+
+  public static String missing(String field, String rule) {
+    return "`" + field + "` is missing but it is required (" + rule + ")";
+  }
+
+  public static String unknownField(String field, Iterable<String> allowed) {
+    return "`" + field + "` is not a known setting; allowed here: " + String.join(", ", allowed);
+  }
+
+  public static String unknownTier(String tier, Iterable<String> known) {
+    return "tier '" + tier + "' is not defined by the policy; defined tiers: " + String.join(", ", known);
+  }
+
+  public static String logitsLength(int actual, int vocabSize) {
+    return "logits row length was " + actual + " but the request's vocabSize is " + vocabSize;
+  }
+
+  public static String batchLength(int actual, int rows, int vocabSize) {
+    return "batch logits length was " + actual + " but " + rows + " rows of vocabSize " + vocabSize
+        + " need " + ((long) rows * vocabSize);
+  }
+
+  public static String nonFiniteLogit(int index, float value, int step) {
+    return "logits[" + index + "] was " + value + " at step " + step
+        + " but logits must be finite or -Infinity (NaN and +Infinity are rejected)";
+  }
+
+  public static String tokenOutOfRange(String field, int token, int vocabSize) {
+    return invalid(field, token, "in [0, " + vocabSize + ")");
+  }
+
+  public static String overrideNotAllowed(String protection, String tier, Iterable<String> allowed) {
+    return "`overrides." + protection + "` is not allowed for tier '" + tier
+        + "'; this tier allows overrides of: [" + String.join(", ", allowed) + "]";
+  }
+
+  public static String unknownKey(String field, String keyId, Iterable<String> known) {
+    return "`" + field + "` was '" + keyId + "' but no watermark key has that id; known key ids: ["
+        + String.join(", ", known) + "]";
+  }
+
+  public static String format(double d) {
+    return String.format(Locale.ROOT, "%s", d);
+  }
+}

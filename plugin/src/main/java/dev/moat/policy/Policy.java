@@ -1,0 +1,84 @@
+package dev.moat.policy;
+
+import dev.moat.internal.Messages;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A whole policy: tiers by name. Load one with {@link PolicyLoader}, or build it in code with {@link
+ * #of}.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class Policy {
+  private final int version;
+  private final Map<String, TierPolicy> tiers;
+  private final String source;
+
+  private Policy(int version, Map<String, TierPolicy> tiers, String source) {
+    this.version = version;
+    this.tiers = tiers;
+    this.source = source;
+  }
+
+  /** A policy of these tiers (at least one), e.g. from code or tests. */
+  public static Policy of(String source, TierPolicy... tiers) {
+    Map<String, TierPolicy> m = new LinkedHashMap<>();
+    for (TierPolicy t : tiers) {
+      if (m.put(t.name(), t) != null) {
+        throw new IllegalArgumentException("tier '" + t.name() + "' is defined twice");
+      }
+    }
+    if (m.isEmpty()) {
+      throw new IllegalArgumentException(Messages.missing("tiers", "at least one tier"));
+    }
+    return new Policy(1, Collections.unmodifiableMap(m), source);
+  }
+
+  static Policy of(int version, Map<String, TierPolicy> tiers, String source) {
+    return new Policy(version, Collections.unmodifiableMap(new LinkedHashMap<>(tiers)), source);
+  }
+
+  public int version() {
+    return version;
+  }
+
+  /** Where this policy came from: a file name or a caller's label. */
+  public String source() {
+    return source;
+  }
+
+  public Map<String, TierPolicy> tiers() {
+    return tiers;
+  }
+
+  public Set<String> tierNames() {
+    return tiers.keySet();
+  }
+
+  /** The tier, or an {@link IllegalArgumentException} that lists the defined tiers. */
+  public TierPolicy tier(String name) {
+    TierPolicy t = tiers.get(name);
+    if (t == null) {
+      throw new IllegalArgumentException(Messages.unknownTier(name, tiers.keySet()));
+    }
+    return t;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Policy p && p.version == version && p.tiers.equals(tiers);
+  }
+
+  @Override
+  public int hashCode() {
+    return tiers.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "Policy{source=" + source + ", tiers=" + tiers.values() + '}';
+  }
+}

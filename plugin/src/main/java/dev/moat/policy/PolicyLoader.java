@@ -1,0 +1,254 @@
+package dev.moat.policy;
+
+import static dev.moat.internal.Messages.invalid;
+import static dev.moat.internal.Messages.missing;
+import static dev.moat.internal.Messages.unknownField;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.moat.internal.Messages;
+import dev.moat.watermark.KgwSettings;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.DoubleFunction;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads policy files (YAML or JSON) and per-request overrides, collecting every problem before
+ * failing, each as "{@code `tiers.free.watermark.gamma` was '1.5' but it must be in (0, 1)}".
+ *
+ * <pre>{@code
+ * version: 1
+ * tiers:
+ *   free:                       # every protection
+ *     watermark: {scheme: kgw, key: k2026a, gamma: 0.25, delta: 2.0, context_width: 1}
+ *   enterprise:                 # watermark only, which trusted hosts may change per request
+ *     watermark: {scheme: kgw, key: k2026a, gamma: 0.25, delta: 1.0}
+ *     overridable: [watermark]
+ *   internal: {}                # nothing
+ * }</pre>
+ *
+ * <p>Unknown settings are errors, not ignored: a typo in a security policy must not silently switch a
+ * protection off. Thread-safe: stateless.
+ */
+public final class PolicyLoader {
+  private static final ObjectMapper JSON = JsonMapper.builder().build();
+  private static final ObjectMapper YAML = YAMLMapper.builder().build();
+  private static final List<String> TOP = List.of("version", "tiers");
+  private static final List<String> TIER = List.of("watermark", "overridable");
+  private static final List<String> KGW = List.of("scheme", "key", "gamma", "delta", "context_width");
+
+  private PolicyLoader() {}
+
+  /** Loads a file: YAML if it ends in {@code .yaml}/{@code .yml}, JSON otherwise. */
+  public static Policy load(Path file, @Nullable Set<String> knownKeyIds) throws IOException {
+    String text = Files.readString(file, StandardCharsets.UTF_8);
+    String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+    boolean yaml = name.endsWith(".yaml") || name.endsWith(".yml");
+    return parse(text, yaml, file.toString(), knownKeyIds);
+  }
+
+  /**
+   * Parses policy text. With {@code knownKeyIds} non-null, every watermark key id must be among them.
+   */
+  public static Policy parse(String text, boolean yaml, String source, @Nullable Set<String> knownKeyIds) {
+    JsonNode root = readTree(text, yaml, source);
+    List<String> problems = new ArrayList<>();
+    if (!root.isObject()) {
+      throw new PolicyException(source, List.of("the policy must be a mapping with `version` and `tiers`"));
+    }
+    checkFields(root, "", TOP, problems);
+    JsonNode version = root.get("version");
+    int v = 1;
+    if (version == null) {
+      problems.add(missing("version", "1"));
+    } else if (!version.isInt() || version.intValue() != 1) {
+      problems.add(invalid("version", version.asText(), "1"));
+    } else {
+      v = version.intValue();
+    }
+    Map<String, TierPolicy> tiers = new LinkedHashMap<>();
+    JsonNode tiersNode = root.get("tiers");
+    if (tiersNode == null) {
+      problems.add(missing("tiers", "a mapping of tier name to its protections"));
+    } else if (!tiersNode.isObject() || tiersNode.isEmpty()) {
+      problems.add(invalid("tiers", shortText(tiersNode), "a non-empty mapping of tier name to its protections"));
+    } else {
+      for (Map.Entry<String, JsonNode> e : tiersNode.properties()) {
+        TierPolicy t = tier(e.getKey(), e.getValue(), knownKeyIds, problems);
+        if (t != null) {
+          tiers.put(e.getKey(), t);
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new PolicyException(source, problems);
+    }
+    return Policy.of(v, tiers, source);
+  }
+
+  /**
+   * Parses per-request overrides given as JSON, e.g. {@code {"watermark": "off"}} or {@code
+   * {"watermark": {"scheme": "kgw", "key": "k1", "delta": 1.0}}}.
+   */
+  public static PolicyOverride parseOverride(String json, @Nullable Set<String> knownKeyIds) {
+    JsonNode root = readTree(json, false, "request overrides");
+    List<String> problems = new ArrayList<>();
+    if (!root.isObject()) {
+      throw new PolicyException("request overrides", List.of(invalid("overrides", shortText(root), "a JSON object")));
+    }
+    checkFields(root, "overrides", TierPolicy.PROTECTIONS, problems);
+    PolicyOverride result = PolicyOverride.none();
+    JsonNode w = root.get("watermark");
+    if (w != null) {
+      if (isOff(w)) {
+        result = PolicyOverride.watermarkOff();
+      } else {
+        KgwSettings s = kgw("overrides.watermark", w, knownKeyIds, problems);
+        if (s != null) {
+          result = PolicyOverride.watermark(s);
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new PolicyException("request overrides", problems);
+    }
+    return result;
+  }
+
+  private static @Nullable TierPolicy tier(String name, JsonNode node, @Nullable Set<String> keys, List<String> problems) {
+    String path = "tiers." + name;
+    if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
+      problems.add(invalid(path, name, "a tier name of 1 to 64 of [A-Za-z0-9_-]"));
+      return null;
+    }
+    if (node.isNull()) {
+      return TierPolicy.unprotected(name);
+    }
+    if (!node.isObject()) {
+      problems.add(invalid(path, shortText(node), "a mapping of protections (use {} for none)"));
+      return null;
+    }
+    int before = problems.size();
+    checkFields(node, path, TIER, problems);
+    KgwSettings watermark = null;
+    JsonNode w = node.get("watermark");
+    if (w != null && !isOff(w)) {
+      watermark = kgw(path + ".watermark", w, keys, problems);
+    }
+    Set<String> overridable = new LinkedHashSet<>();
+    JsonNode o = node.get("overridable");
+    if (o != null) {
+      if (!o.isArray()) {
+        problems.add(invalid(path + ".overridable", shortText(o), "a list of protection ids from " + TierPolicy.PROTECTIONS));
+      } else {
+        for (int i = 0; i < o.size(); i++) {
+          JsonNode p = o.get(i);
+          if (!p.isTextual() || !TierPolicy.PROTECTIONS.contains(p.asText())) {
+            problems.add(invalid(path + ".overridable[" + i + "]", shortText(p), "one of " + TierPolicy.PROTECTIONS));
+          } else {
+            overridable.add(p.asText());
+          }
+        }
+      }
+    }
+    return problems.size() == before ? TierPolicy.of(name, watermark, overridable) : null;
+  }
+
+  private static @Nullable KgwSettings kgw(String path, JsonNode node, @Nullable Set<String> keys, List<String> problems) {
+    if (!node.isObject()) {
+      problems.add(invalid(path, shortText(node), "a mapping with scheme, key, gamma, delta, context_width, or 'off'"));
+      return null;
+    }
+    int before = problems.size();
+    checkFields(node, path, KGW, problems);
+    JsonNode scheme = node.get("scheme");
+    if (scheme != null && !"kgw".equals(scheme.asText())) {
+      problems.add(invalid(path + ".scheme", scheme.asText(), "'kgw' (the only scheme so far)"));
+    }
+    KgwSettings.Builder b = KgwSettings.builder();
+    JsonNode key = node.get("key");
+    if (key == null) {
+      problems.add(missing(path + ".key", "the id of a watermark key"));
+    } else if (!key.isTextual() || key.asText().isBlank()) {
+      problems.add(invalid(path + ".key", shortText(key), "a key id (text)"));
+    } else if (keys != null && !keys.contains(key.asText())) {
+      problems.add(Messages.unknownKey(path + ".key", key.asText(), new java.util.TreeSet<>(keys)));
+    } else {
+      b.keyId(key.asText());
+    }
+    double gamma = number(node, path + ".gamma", 0.25, KgwSettings::gammaRule, problems);
+    double delta = number(node, path + ".delta", 2.0, KgwSettings::deltaRule, problems);
+    double width = number(node, path + ".context_width", 1, w -> w == Math.rint(w)
+        ? KgwSettings.contextWidthRule((long) w) : "an integer in [1, 64]", problems);
+    if (problems.size() != before) {
+      return null;
+    }
+    return b.gamma(gamma).delta(delta).contextWidth((int) width).build();
+  }
+
+  private static double number(JsonNode parent, String path, double dflt, DoubleFunction<@Nullable String> rule,
+      List<String> problems) {
+    String field = path.substring(path.lastIndexOf('.') + 1);
+    JsonNode n = parent.get(field);
+    if (n == null) {
+      return dflt;
+    }
+    if (!n.isNumber()) {
+      problems.add(invalid(path, shortText(n), "a number"));
+      return dflt;
+    }
+    double d = n.asDouble();
+    String broken = rule.apply(d);
+    if (broken != null) {
+      problems.add(invalid(path, n.asText(), broken));
+      return dflt;
+    }
+    return d;
+  }
+
+  private static boolean isOff(JsonNode n) {
+    return n.isNull() || (n.isTextual() && n.asText().equals("off")) || (n.isBoolean() && !n.booleanValue());
+  }
+
+  private static void checkFields(JsonNode node, String path, List<String> allowed, List<String> problems) {
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      String f = e.getKey();
+      if (!allowed.contains(f)) {
+        problems.add(unknownField(path.isEmpty() ? f : path + "." + f, allowed));
+      }
+    }
+  }
+
+  private static String shortText(JsonNode n) {
+    String s = n.isTextual() ? n.asText() : n.toString();
+    return s.length() > 60 ? s.substring(0, 57) + "..." : s;
+  }
+
+  private static JsonNode readTree(String text, boolean yaml, String source) {
+    try {
+      JsonNode n = (yaml ? YAML : JSON).readTree(text);
+      if (n == null || n.isMissingNode()) {
+        throw new PolicyException(source, List.of("the document is empty"));
+      }
+      return n;
+    } catch (JacksonException e) { // readTree of a String throws no other IOException
+      JsonLocation loc = e.getLocation();
+      String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+      throw new PolicyException(source, List.of("malformed " + (yaml ? "YAML" : "JSON") + where + ": "
+          + e.getOriginalMessage()));
+    }
+  }
+}

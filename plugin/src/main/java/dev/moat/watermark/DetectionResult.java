@@ -1,0 +1,31 @@
+package dev.moat.watermark;
+
+/**
+ * What a watermark detector found in one text.
+ *
+ * @param scheme the scheme id, e.g. {@code moat-kgw-v1}
+ * @param keyId id of the key tested (never the key)
+ * @param tokensScored tokens that had a full context and were counted
+ * @param greenTokens scored tokens on their context's green list
+ * @param gamma the green fraction under the null hypothesis (unwatermarked text)
+ * @param zScore {@code (green - gamma n) / sqrt(n gamma (1 - gamma))}
+ * @param pValue exact one-sided binomial tail {@code P[X >= green]}, {@code X ~ Bin(n, gamma)}
+ * @param log10PValue {@code log10(pValue)}, finite even where {@code pValue} underflows to 0
+ * @param pValueNormal the normal approximation {@code P[Z >= z]}, for comparison with other tools
+ */
+public record DetectionResult(
+    String scheme,
+    String keyId,
+    int tokensScored,
+    int greenTokens,
+    double gamma,
+    double zScore,
+    double pValue,
+    double log10PValue,
+    double pValueNormal) {
+
+  /** Whether the text is watermarked at false-positive rate {@code alpha} (exact test). */
+  public boolean isWatermarked(double alpha) {
+    return tokensScored > 0 && pValue <= alpha;
+  }
+}

@@ -1,0 +1,84 @@
+package dev.moat.watermark;
+
+import dev.moat.RequestContext;
+import dev.moat.spi.Protection;
+import dev.moat.spi.RequestProtection;
+import dev.moat.spi.Stage;
+import dev.moat.spi.TokenHistory;
+
+/**
+ * The KGW red/green watermark as a protection: on every step, adds {@code delta} to the logits of the
+ * green list seeded by the previous {@code h} tokens (see {@link KgwScheme} for the keyed function).
+ * Steps with fewer than {@code h} tokens of history (an empty prompt's first tokens) are left alone,
+ * and the detector does not score them either.
+ *
+ * <p>Immutable and thread-safe; its per-request state is allocation-free per token.
+ */
+public final class KgwWatermark implements Protection {
+  private final KgwSettings settings;
+  private final KgwScheme scheme;
+
+  public KgwWatermark(KgwSettings settings, WatermarkKey key) {
+    if (!settings.keyId().equals(key.id())) {
+      throw new IllegalArgumentException("settings name key '" + settings.keyId() + "' but key '" + key.id() + "' was given");
+    }
+    this.settings = settings;
+    this.scheme = KgwScheme.of(key, settings);
+  }
+
+  public KgwSettings settings() {
+    return settings;
+  }
+
+  public KgwScheme scheme() {
+    return scheme;
+  }
+
+  @Override
+  public String id() {
+    return "watermark";
+  }
+
+  @Override
+  public Stage stage() {
+    return Stage.WATERMARK;
+  }
+
+  @Override
+  public RequestProtection begin(RequestContext request) {
+    return new PerRequest(scheme, (float) settings.delta(), request.vocabSize());
+  }
+
+  @Override
+  public String describe() {
+    return settings.toString();
+  }
+
+  private static final class PerRequest implements RequestProtection {
+    private final KgwScheme scheme;
+    private final float delta;
+    private final int h;
+    private final int vocabSize;
+    private final int[] context;
+
+    PerRequest(KgwScheme scheme, float delta, int vocabSize) {
+      this.scheme = scheme;
+      this.delta = delta;
+      this.h = scheme.contextWidth();
+      this.vocabSize = vocabSize;
+      this.context = new int[h];
+    }
+
+    @Override
+    public void processLogits(float[] logits, int offset, TokenHistory history) {
+      int n = history.length();
+      if (n < h) {
+        return;
+      }
+      for (int i = 0; i < h; i++) {
+        context[i] = history.get(n - h + i);
+      }
+      scheme.addBias(logits, offset, vocabSize, scheme.seed(context, h), delta);
+    }
+  }
+}

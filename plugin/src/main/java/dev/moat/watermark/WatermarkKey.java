@@ -1,0 +1,97 @@
+package dev.moat.watermark;
+
+import static dev.moat.internal.Messages.invalid;
+
+import dev.moat.internal.SipHash;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+
+/**
+ * A secret watermark key and its public id. The id goes in policies, logs and detector output; the
+ * material never does: {@link #toString()} redacts it and no accessor returns it.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class WatermarkKey {
+  /** Keys shorter than this are rejected: 128 bits is SipHash's key size. */
+  public static final int MIN_BYTES = 16;
+
+  private final String id;
+  private final byte[] material;
+
+  private WatermarkKey(String id, byte[] material) {
+    this.id = id;
+    this.material = material;
+  }
+
+  /** A key from raw bytes (copied); at least {@value #MIN_BYTES} bytes. */
+  public static WatermarkKey of(String id, byte[] material) {
+    if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new IllegalArgumentException(invalid("key id", id, "1 to 64 of [A-Za-z0-9._-]"));
+    }
+    if (material.length < MIN_BYTES) {
+      throw new IllegalArgumentException("key '" + id + "' has " + material.length
+          + " bytes of material but it must have at least " + MIN_BYTES);
+    }
+    return new WatermarkKey(id, material.clone());
+  }
+
+  /** A key from hexadecimal material; the message on error never repeats the material. */
+  public static WatermarkKey ofHex(String id, String hex) {
+    String h = hex.strip();
+    if (h.length() % 2 != 0 || !h.matches("[0-9a-fA-F]*")) {
+      throw new IllegalArgumentException("key '" + id + "' material must be an even number of hex digits"
+          + " (got " + h.length() + " characters, not shown)");
+    }
+    byte[] b = new byte[h.length() / 2];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = (byte) Integer.parseInt(h, 2 * i, 2 * i + 2, 16);
+    }
+    try {
+      return of(id, b);
+    } finally {
+      Arrays.fill(b, (byte) 0);
+    }
+  }
+
+  public String id() {
+    return id;
+  }
+
+  /**
+   * The SipHash-2-4 key a scheme uses: the first 16 bytes of {@code SHA-256(schemeId || 0x00 ||
+   * material)}, read as two little-endian 64-bit words. Deriving per scheme keeps one key's use in one
+   * scheme from revealing anything about another.
+   */
+  public SipHash derive(String schemeId) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(schemeId.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      sha.update(material);
+      ByteBuffer d = ByteBuffer.wrap(sha.digest()).order(ByteOrder.LITTLE_ENDIAN);
+      return new SipHash(d.getLong(0), d.getLong(8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof WatermarkKey k && k.id.equals(id) && MessageDigest.isEqual(k.material, material);
+  }
+
+  @Override
+  public int hashCode() {
+    return id.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "WatermarkKey{id=" + id + ", material=<redacted>}";
+  }
+}
