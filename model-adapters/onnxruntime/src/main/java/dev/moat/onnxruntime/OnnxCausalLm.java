@@ -1,0 +1,185 @@
+package dev.moat.onnxruntime;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.moat.model.BundledModel;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A causal language model in ONNX Runtime, exported in Moat's KV-cache layout (see {@link
+ * ModelConfig}). One instance serves any number of concurrent generations: {@code OrtSession.run}
+ * is thread-safe, and each generation keeps its cache in its own {@link Decoder}.
+ *
+ * <p>Thread-safe. Failure: an ONNX Runtime error fails the generation that hit it (fail-closed for
+ * that request: no unprotected fallback output is produced), never the others.
+ */
+public final class OnnxCausalLm implements AutoCloseable {
+  private final OrtEnvironment env;
+  private final OrtSession session;
+  private final ModelConfig config;
+
+  private OnnxCausalLm(OrtEnvironment env, OrtSession session, ModelConfig config) {
+    this.env = env;
+    this.session = session;
+    this.config = config;
+  }
+
+  /** The bundled model, run with {@code intraOpThreads} threads per call (1 suits a server). */
+  public static OnnxCausalLm bundled(int intraOpThreads) throws IOException {
+    return load(BundledModel.read("model.onnx"), ModelConfig.parse(BundledModel.read("config.json")), intraOpThreads);
+  }
+
+  /** A model from its ONNX bytes and config. */
+  public static OnnxCausalLm load(byte[] onnx, ModelConfig config, int intraOpThreads) throws IOException {
+    if (intraOpThreads < 1) {
+      throw new IllegalArgumentException("`intraOpThreads` was '" + intraOpThreads + "' but it must be >= 1");
+    }
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+      opts.setIntraOpNumThreads(intraOpThreads);
+      opts.setInterOpNumThreads(1);
+      opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      OrtSession s = env.createSession(onnx, opts);
+      for (String in : new String[] {"input_ids", "past_keys", "past_values"}) {
+        if (!s.getInputNames().contains(in)) {
+          s.close();
+          throw new IOException("the ONNX model has no input '" + in + "'; inputs: " + s.getInputNames());
+        }
+      }
+      return new OnnxCausalLm(env, s, config);
+    } catch (OrtException e) {
+      throw new IOException("ONNX Runtime could not load the model: " + e.getMessage(), e);
+    }
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  /** A fresh generation state (empty cache). Close it when the generation ends. */
+  public Decoder newDecoder() {
+    return new Decoder();
+  }
+
+  @Override
+  public void close() throws OrtException {
+    session.close();
+  }
+
+  /**
+   * The KV cache of one generation. {@link #prefill} the prompt once, then {@link #next} for each
+   * generated token; each returns the logits for the following position in a buffer owned by the
+   * decoder (valid until the next call).
+   *
+   * <p>Not thread-safe: one per generation.
+   */
+  public final class Decoder implements AutoCloseable {
+    private final float[] logits = new float[config.vocabSize()];
+    private OrtSession.@org.jspecify.annotations.Nullable Result previous;
+    private int position;
+
+    private Decoder() {}
+
+    /** Positions consumed so far (prompt plus generated tokens fed back). */
+    public int position() {
+      return position;
+    }
+
+    /** Runs the prompt (at least one token) through the model. */
+    public float[] prefill(int[] prompt) throws OrtException {
+      if (position != 0) {
+        throw new IllegalStateException("prefill was already called for this decoder");
+      }
+      if (prompt.length == 0) {
+        throw new IllegalArgumentException("`prompt` was empty but it must have at least one token (e.g. bos)");
+      }
+      return run(prompt);
+    }
+
+    /** Feeds back one token and returns the logits for the position after it. */
+    public float[] next(int token) throws OrtException {
+      if (position == 0) {
+        throw new IllegalStateException("call prefill before next");
+      }
+      return run(new int[] {token});
+    }
+
+    private float[] run(int[] ids) throws OrtException {
+      if (position + ids.length > config.maxPositions()) {
+        throw new IllegalStateException("sequence of " + (position + ids.length)
+            + " tokens exceeds the model's max_positions " + config.maxPositions());
+      }
+      long[] idBuf = new long[ids.length];
+      for (int i = 0; i < ids.length; i++) {
+        int t = ids[i];
+        if (t < 0 || t >= config.vocabSize()) {
+          throw new IllegalArgumentException("`input_ids[" + i + "]` was '" + t + "' but it must be in [0, "
+              + config.vocabSize() + ")");
+        }
+        idBuf[i] = t;
+      }
+      Map<String, OnnxTensor> inputs = new HashMap<>();
+      OnnxTensor emptyKeys = null;
+      OnnxTensor emptyValues = null;
+      try {
+        inputs.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(idBuf), new long[] {1, ids.length}));
+        if (previous == null) {
+          long[] shape = {config.layers(), 1, config.heads(), 0, config.headDim()};
+          emptyKeys = OnnxTensor.createTensor(env, FloatBuffer.allocate(0), shape);
+          emptyValues = OnnxTensor.createTensor(env, FloatBuffer.allocate(0), shape);
+          inputs.put("past_keys", emptyKeys);
+          inputs.put("past_values", emptyValues);
+        } else {
+          inputs.put("past_keys", tensor(previous, "present_keys"));
+          inputs.put("past_values", tensor(previous, "present_values"));
+        }
+        OrtSession.Result result = session.run(inputs, java.util.Set.of("logits", "present_keys", "present_values"));
+        FloatBuffer out = tensor(result, "logits").getFloatBuffer();
+        out.position((ids.length - 1) * config.vocabSize());
+        out.get(logits, 0, config.vocabSize());
+        OrtSession.Result old = previous;
+        previous = result;
+        if (old != null) {
+          old.close();
+        }
+        position += ids.length;
+        return logits;
+      } finally {
+        OnnxTensor in = inputs.get("input_ids");
+        if (in != null) {
+          in.close();
+        }
+        if (emptyKeys != null) {
+          emptyKeys.close();
+        }
+        if (emptyValues != null) {
+          emptyValues.close();
+        }
+      }
+    }
+
+    private OnnxTensor tensor(OrtSession.Result r, String name) {
+      Optional<OnnxValue> v = r.get(name);
+      if (v.isEmpty() || !(v.get() instanceof OnnxTensor t)) {
+        throw new IllegalStateException("the model returned no tensor '" + name + "'");
+      }
+      return t;
+    }
+
+    @Override
+    public void close() {
+      if (previous != null) {
+        previous.close();
+        previous = null;
+      }
+    }
+  }
+}
