@@ -60,6 +60,7 @@ public final class KgwWatermark implements Protection {
     private final int h;
     private final int vocabSize;
     private final int[] context;
+    private final int[] scratch = new int[KgwScheme.BLOCK];
 
     PerRequest(KgwScheme scheme, float delta, int vocabSize) {
       this.scheme = scheme;
@@ -78,7 +79,7 @@ public final class KgwWatermark implements Protection {
       for (int i = 0; i < h; i++) {
         context[i] = history.get(n - h + i);
       }
-      scheme.addBias(logits, offset, vocabSize, scheme.seed(context, h), delta);
+      scheme.addBias(logits, offset, vocabSize, scheme.seed(context, h), delta, scratch);
     }
   }
 }

@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * an environment variable, never from the policy, and are never logged.
  *
  * <p>Format of a key file or variable: entries {@code id=hexmaterial}, separated by newlines or
- * commas; blank lines and lines starting with {@code #} are ignored. Example: {@code
+ * commas; blank lines and lines starting with {@code #} are ignored (comments take a whole line). Example: {@code
  * k2026a=6f1c…(32+ hex digits)}.
  *
  * <p>Immutable and thread-safe.
@@ -49,21 +49,27 @@ public final class WatermarkKeys {
   public static WatermarkKeys parse(String text, String source) {
     List<WatermarkKey> list = new ArrayList<>();
     List<String> errors = new ArrayList<>();
-    String[] entries = text.split("[\\n,]");
-    for (int i = 0; i < entries.length; i++) {
-      String e = entries[i].strip();
-      if (e.isEmpty() || e.startsWith("#")) {
+    String[] lines = text.split("\\R");
+    for (int line = 0; line < lines.length; line++) {
+      String l = lines[line].strip();
+      if (l.isEmpty() || l.startsWith("#")) {
         continue;
       }
-      int eq = e.indexOf('=');
-      if (eq <= 0) {
-        errors.add(source + " entry " + (i + 1) + " must look like id=hexmaterial (content not shown)");
-        continue;
-      }
-      try {
-        list.add(WatermarkKey.ofHex(e.substring(0, eq).strip(), e.substring(eq + 1)));
-      } catch (IllegalArgumentException ex) {
-        errors.add(source + " entry " + (i + 1) + ": " + ex.getMessage());
+      for (String e : l.split(",")) {
+        e = e.strip();
+        if (e.isEmpty()) {
+          continue;
+        }
+        int eq = e.indexOf('=');
+        if (eq <= 0) {
+          errors.add(source + " line " + (line + 1) + ": an entry must look like id=hexmaterial (content not shown)");
+          continue;
+        }
+        try {
+          list.add(WatermarkKey.ofHex(e.substring(0, eq).strip(), e.substring(eq + 1)));
+        } catch (IllegalArgumentException ex) {
+          errors.add(source + " line " + (line + 1) + ": " + ex.getMessage());
+        }
       }
     }
     if (!errors.isEmpty()) {

@@ -21,6 +21,23 @@ class LogitsTest {
   }
 
   @Test
+  void fastPassSeesEveryNonFiniteValueAtEveryPosition() {
+    // Each position of a 37-long row (covers the 8-wide body and the tail) and each offset residue.
+    for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+      for (int pos = 0; pos < 37; pos++) {
+        float[] row = new float[40];
+        Arrays.fill(row, -3.5f);
+        row[3 + pos] = bad;
+        org.junit.jupiter.api.Assertions.assertFalse(Logits.allFinite(row, 3, 37), bad + " at " + pos);
+        assertEquals(bad == Float.NEGATIVE_INFINITY ? -1 : pos, Logits.firstInvalid(row, 3, 37));
+      }
+    }
+    float[] huge = new float[64];
+    Arrays.fill(huge, Float.MAX_VALUE);
+    org.junit.jupiter.api.Assertions.assertTrue(Logits.allFinite(huge, 0, 64), "finite extremes never overflow the check");
+  }
+
+  @Test
   void findsTheFirstInvalidEntryInARowAtAnOffset() {
     float[] a = new float[300];
     Arrays.fill(a, 1f);

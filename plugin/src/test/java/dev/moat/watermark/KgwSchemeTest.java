@@ -13,10 +13,10 @@ class KgwSchemeTest {
   @Test
   void addBiasRaisesExactlyTheGreenTokens() {
     KgwScheme s = new KgwScheme(KEY, 0.25, 1);
-    int vocab = 1000;
+    int vocab = 2500; // spans three blocks, the last one partial
     float[] row = new float[vocab + 10];
     long seed = s.seed(new int[] {42}, 1);
-    s.addBias(row, 10, vocab, seed, 2f);
+    s.addBias(row, 10, vocab, seed, 2f, new int[KgwScheme.BLOCK]);
     for (int i = 0; i < 10; i++) {
       assertEquals(0f, row[i]);
     }
@@ -92,7 +92,7 @@ class KgwSchemeTest {
     float[] row = new float[vocab];
     for (int i = 1; i < tokens.length; i++) {
       java.util.Arrays.fill(row, 0f);
-      s.addBias(row, 0, vocab, s.seed(tokens, i), 2f);
+      s.addBias(row, 0, vocab, s.seed(tokens, i), 2f, new int[KgwScheme.BLOCK]);
       tokens[i] = sampleSoftmax(row, r);
     }
     DetectionResult w = d.detect(tokens, 1, false);

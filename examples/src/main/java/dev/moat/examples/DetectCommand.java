@@ -1,0 +1,105 @@
+package dev.moat.examples;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.moat.watermark.DetectionResult;
+import dev.moat.watermark.KgwDetector;
+import dev.moat.watermark.KgwScheme;
+import dev.moat.watermark.KgwSettings;
+import dev.moat.watermark.WatermarkKey;
+import dev.moat.watermark.WatermarkKeys;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code ./moat detect}: tests text or token ids for a watermark and prints JSON. Needs the key and
+ * the scheme's parameters, never the model.
+ */
+final class DetectCommand {
+  static final Map<String, Boolean> OPTIONS = new LinkedHashMap<>();
+
+  static {
+    OPTIONS.put("scheme", true);
+    OPTIONS.put("tokens", true);
+    OPTIONS.put("text", true);
+    OPTIONS.put("file", true);
+    OPTIONS.put("tokenizer", true);
+    OPTIONS.put("context-tokens", true);
+    OPTIONS.put("keys", true);
+    OPTIONS.put("key-id", true);
+    OPTIONS.put("gamma", true);
+    OPTIONS.put("context-width", true);
+    OPTIONS.put("alpha", true);
+    OPTIONS.put("ignore-repeated", false);
+  }
+
+  private DetectCommand() {}
+
+  static int run(Args a, PrintStream out) throws Exception {
+    String scheme = a.get("scheme", KgwScheme.SCHEME_ID);
+    if (!scheme.equals(KgwScheme.SCHEME_ID)) {
+      throw new Args.UsageException("--scheme was '" + scheme + "' but it must be " + KgwScheme.SCHEME_ID);
+    }
+    int inputs = (a.has("tokens") ? 1 : 0) + (a.has("text") ? 1 : 0) + (a.has("file") ? 1 : 0);
+    if (inputs != 1) {
+      throw new Args.UsageException("'detect' needs exactly one of --tokens 1,2,3 | --text TEXT | --file PATH");
+    }
+    WatermarkKeys keys = Keys.load(a.get("keys"));
+    String keyId = a.has("key-id") ? a.require("key-id") : keys.ids().iterator().next();
+    WatermarkKey key = keys.get(keyId).orElseThrow(() -> new Args.UsageException(
+        "--key-id was '" + keyId + "' but the keys hold only " + keys.ids()));
+    KgwSettings settings = KgwSettings.builder().keyId(keyId)
+        .gamma(a.getDouble("gamma", 0.25, 1e-9, 1 - 1e-9))
+        .contextWidth(a.getInt("context-width", 1, 1, 64)).build();
+    int[] tokens;
+    if (a.has("tokens")) {
+      tokens = parseTokens(a.require("tokens"));
+    } else {
+      String text = a.has("text") ? a.require("text")
+          : Files.readString(Path.of(a.require("file")), StandardCharsets.UTF_8);
+      try (BundledText t = a.has("tokenizer") ? BundledText.load(Path.of(a.require("tokenizer"))) : BundledText.bundled()) {
+        tokens = t.encode(text);
+      }
+    }
+    int context = a.getInt("context-tokens", 0, 0, Integer.MAX_VALUE);
+    double alpha = a.getDouble("alpha", 0.001, 1e-300, 0.5);
+    DetectionResult d = new KgwDetector(key, settings).detect(tokens, context, a.has("ignore-repeated"));
+    ObjectNode json = new ObjectMapper().createObjectNode();
+    json.put("scheme", d.scheme());
+    json.put("key_id", d.keyId());
+    json.put("gamma", d.gamma());
+    json.put("context_width", settings.contextWidth());
+    json.put("num_tokens_scored", d.tokensScored());
+    json.put("num_green_tokens", d.greenTokens());
+    json.put("green_fraction", d.tokensScored() == 0 ? 0 : d.greenTokens() / (double) d.tokensScored());
+    json.put("z_score", d.zScore());
+    json.put("p_value", d.pValue());
+    json.put("log10_p_value", d.log10PValue());
+    json.put("p_value_normal_approx", d.pValueNormal());
+    json.put("alpha", alpha);
+    json.put("prediction", d.isWatermarked(alpha));
+    out.println(json.toPrettyString());
+    return 0;
+  }
+
+  static int[] parseTokens(String csv) {
+    String[] parts = csv.split(",");
+    int[] t = new int[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      try {
+        t[i] = Integer.parseInt(parts[i].strip());
+        if (t[i] < 0) {
+          throw new NumberFormatException();
+        }
+      } catch (NumberFormatException e) {
+        throw new Args.UsageException("--tokens item " + (i + 1) + " was '" + parts[i]
+            + "' but it must be a non-negative integer token id");
+      }
+    }
+    return t;
+  }
+}
