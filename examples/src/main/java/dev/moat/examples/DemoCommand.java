@@ -50,7 +50,7 @@ final class DemoCommand {
 
   private DemoCommand() {}
 
-  static int run(Args a, PrintStream out) throws Exception {
+  static int run(Args a, PrintStream out, PrintStream err) throws Exception {
     List<String> tiers = a.list("tiers", List.of("free", "internal"));
     int maxTokens = a.getInt("max-tokens", 160, 1, 4096);
     float temperature = (float) a.getDouble("temperature", 1.0, 0, 100);
@@ -58,7 +58,7 @@ final class DemoCommand {
     long seed = a.getLong("seed", 2026);
     double alpha = a.getDouble("alpha", 0.001, 1e-300, 0.5);
     List<String> prompts = a.has("prompt") ? List.of(a.require("prompt")) : PROMPTS;
-    WatermarkKeys keys = Keys.load(a.get("keys"));
+    WatermarkKeys keys = Keys.load(a.get("keys"), err);
     Policy policy = a.has("policy")
         ? PolicyLoader.load(Path.of(a.require("policy")), keys.ids())
         : PolicyLoader.parse(resource("demo-policy.yaml"), true, "demo-policy.yaml", keys.ids());
@@ -99,7 +99,7 @@ final class DemoCommand {
           out.println("  policy applied : " + (r.appliedProtections().isEmpty() ? "nothing (unprotected tier)"
               : String.join(", ", r.appliedProtections())));
           double seconds = (g.modelNanos() + g.moatNanos()) / 1e9;
-          out.printf(Locale.ROOT, "  generated      : %d tokens (%s), %.0f tokens/s, Moat %.1f µs/token%n",
+          out.printf(Locale.ROOT, "  generated      : %d tokens (%s), %.0f tokens/s; sampling step (Moat + sampler) %.1f µs/token%n",
               g.tokens().length, g.finishReason(), g.tokens().length / seconds,
               g.moatNanos() / 1e3 / Math.max(1, r.steps()));
           if (detector != null) {
@@ -115,7 +115,7 @@ final class DemoCommand {
     return 0;
   }
 
-  private static KgwSettings detectorSettings(Policy policy, List<String> tiers) {
+  private static @org.jspecify.annotations.Nullable KgwSettings detectorSettings(Policy policy, List<String> tiers) {
     for (String t : tiers) {
       TierPolicy tier = policy.tier(t);
       if (tier.watermark().isPresent()) {

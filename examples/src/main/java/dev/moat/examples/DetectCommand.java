@@ -39,7 +39,7 @@ final class DetectCommand {
 
   private DetectCommand() {}
 
-  static int run(Args a, PrintStream out) throws Exception {
+  static int run(Args a, PrintStream out, PrintStream err) throws Exception {
     String scheme = a.get("scheme", KgwScheme.SCHEME_ID);
     if (!scheme.equals(KgwScheme.SCHEME_ID)) {
       throw new Args.UsageException("--scheme was '" + scheme + "' but it must be " + KgwScheme.SCHEME_ID);
@@ -48,13 +48,6 @@ final class DetectCommand {
     if (inputs != 1) {
       throw new Args.UsageException("'detect' needs exactly one of --tokens 1,2,3 | --text TEXT | --file PATH");
     }
-    WatermarkKeys keys = Keys.load(a.get("keys"));
-    String keyId = a.has("key-id") ? a.require("key-id") : keys.ids().iterator().next();
-    WatermarkKey key = keys.get(keyId).orElseThrow(() -> new Args.UsageException(
-        "--key-id was '" + keyId + "' but the keys hold only " + keys.ids()));
-    KgwSettings settings = KgwSettings.builder().keyId(keyId)
-        .gamma(a.getDouble("gamma", 0.25, 1e-9, 1 - 1e-9))
-        .contextWidth(a.getInt("context-width", 1, 1, 64)).build();
     int[] tokens;
     if (a.has("tokens")) {
       tokens = parseTokens(a.require("tokens"));
@@ -65,6 +58,13 @@ final class DetectCommand {
         tokens = t.encode(text);
       }
     }
+    WatermarkKeys keys = Keys.load(a.get("keys"), err);
+    String keyId = a.has("key-id") ? a.require("key-id") : keys.ids().iterator().next();
+    WatermarkKey key = keys.get(keyId).orElseThrow(() -> new Args.UsageException(
+        "--key-id was '" + keyId + "' but the keys hold only " + keys.ids()));
+    KgwSettings settings = KgwSettings.builder().keyId(keyId)
+        .gamma(a.getDouble("gamma", 0.25, 1e-9, 1 - 1e-9))
+        .contextWidth(a.getInt("context-width", 1, 1, 64)).build();
     int context = a.getInt("context-tokens", 0, 0, Integer.MAX_VALUE);
     double alpha = a.getDouble("alpha", 0.001, 1e-300, 0.5);
     DetectionResult d = new KgwDetector(key, settings).detect(tokens, context, a.has("ignore-repeated"));

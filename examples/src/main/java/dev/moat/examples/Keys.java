@@ -14,7 +14,7 @@ final class Keys {
   private Keys() {}
 
   /** {@code --keys FILE}, else {@code $MOAT_WATERMARK_KEYS}, else the public demo key (with a note). */
-  static WatermarkKeys load(@Nullable String file) throws IOException {
+  static WatermarkKeys load(@Nullable String file, java.io.PrintStream err) throws IOException {
     if (file != null) {
       return WatermarkKeys.fromFile(Path.of(file));
     }
@@ -22,7 +22,7 @@ final class Keys {
     if (!env.ids().isEmpty()) {
       return env;
     }
-    System.err.println("note: using the public demo key (no --keys FILE, no $" + ENV + ")");
+    err.println("note: using the public demo key (no --keys FILE, no $" + ENV + ")");
     return demo();
   }
 

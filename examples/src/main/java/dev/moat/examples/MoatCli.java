@@ -39,9 +39,9 @@ public final class MoatCli {
     try {
       switch (argv[0]) {
         case "demo":
-          return DemoCommand.run(new Args("demo", argv, 1, DemoCommand.OPTIONS), out);
+          return DemoCommand.run(new Args("demo", argv, 1, DemoCommand.OPTIONS), out, err);
         case "detect":
-          return DetectCommand.run(new Args("detect", argv, 1, DetectCommand.OPTIONS), out);
+          return DetectCommand.run(new Args("detect", argv, 1, DetectCommand.OPTIONS), out, err);
         default:
           err.println("moat: unknown command '" + argv[0] + "'; commands: demo, detect, help");
           return 2;

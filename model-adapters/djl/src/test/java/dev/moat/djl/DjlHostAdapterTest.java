@@ -1,0 +1,62 @@
+package dev.moat.djl;
+
+import ai.djl.inference.Predictor;
+import ai.djl.modality.nlp.generate.CausalLMOutput;
+import ai.djl.ndarray.NDList;
+import dev.moat.Moat;
+import dev.moat.RequestContext;
+import dev.moat.SamplingParams;
+import dev.moat.policy.Policy;
+import dev.moat.policy.TierPolicy;
+import dev.moat.testkit.HostAdapterCompatibilityKit;
+import java.util.function.IntConsumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The DJL host loop passes the compatibility kit on the bundled model. Its "plain" path is the same
+ * generator under a Moat whose only tier applies nothing: DJL itself has no sampling loop to compare
+ * with.
+ */
+class DjlHostAdapterTest extends HostAdapterCompatibilityKit {
+  static BundledDjlModel djl;
+  static Predictor<NDList, CausalLMOutput> predictor;
+  static Moat nothing;
+
+  @BeforeAll
+  static void load() throws Exception {
+    djl = BundledDjlModel.load();
+    predictor = djl.model().newPredictor();
+    nothing = Moat.builder().policy(Policy.of("plain", TierPolicy.unprotected("plain"))).build();
+  }
+
+  @AfterAll
+  static void close() {
+    predictor.close();
+    djl.close();
+    nothing.close();
+  }
+
+  @Override
+  protected int vocabSize() {
+    return djl.vocabSize();
+  }
+
+  @Override
+  protected int[] prompt() {
+    return new int[] {0, 796, 693, 2047};
+  }
+
+  @Override
+  protected int[] generate(Moat moat, RequestContext request, IntConsumer streamed) throws Exception {
+    return new MoatTextGenerator(predictor, djl.searchConfig(), moat, djl.layout())
+        .generate(request.promptTokens(), request, streamed);
+  }
+
+  @Override
+  protected int[] generatePlain(int[] prompt, SamplingParams params) throws Exception {
+    RequestContext plain = RequestContext.builder().setAccount("plain").setTier("plain").setVocabSize(vocabSize())
+        .optPrompt("", prompt).optSampling(params).build();
+    return new MoatTextGenerator(predictor, djl.searchConfig(), nothing, djl.layout()).generate(prompt, plain, t -> {});
+  }
+}

@@ -1,0 +1,200 @@
+package dev.moat.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.moat.FinishReason;
+import dev.moat.Moat;
+import dev.moat.RequestContext;
+import dev.moat.SamplingParams;
+import dev.moat.policy.Policy;
+import dev.moat.policy.PolicyLoader;
+import dev.moat.spi.Protection;
+import dev.moat.spi.RequestProtection;
+import dev.moat.spi.Stage;
+import dev.moat.spi.TokenHistory;
+import dev.moat.watermark.DetectionResult;
+import dev.moat.watermark.KgwDetector;
+import dev.moat.watermark.WatermarkKey;
+import dev.moat.watermark.WatermarkKeys;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every host adapter (a generation loop with Moat hooked in) must meet, run against a
+ * real model: extend it once per adapter, as Micrometer's {@code MeterRegistryCompatibilityKit} is
+ * extended once per backend.
+ */
+public abstract class HostAdapterCompatibilityKit {
+  protected static final WatermarkKey KEY = WatermarkKey.ofHex("kit", "0f1e2d3c4b5a69788796a5b4c3d2e1f0");
+  protected static final Policy POLICY = PolicyLoader.parse("""
+      version: 1
+      tiers:
+        free: {watermark: {scheme: kgw, key: kit, gamma: 0.25, delta: 2.0}}
+        internal: {}
+        instrumented: {}
+      """, true, "kit-policy", Set.of("kit"));
+
+  /** The model's vocabulary size. */
+  protected abstract int vocabSize();
+
+  /** A prompt for the model (token ids, with whatever start token the model expects). */
+  protected abstract int[] prompt();
+
+  /**
+   * Runs the adapter's host loop with Moat: {@code moat.begin(request)}, every step through the
+   * returned request, {@code finish} at the end; streams each emitted token; returns them.
+   */
+  protected abstract int[] generate(Moat moat, RequestContext request, IntConsumer streamed) throws Exception;
+
+  /** Runs the same host loop with no Moat at all (the adapter's plain path). */
+  protected abstract int[] generatePlain(int[] prompt, SamplingParams params) throws Exception;
+
+  protected RequestContext request(String tier, int[] prompt, SamplingParams p) {
+    return RequestContext.builder().setAccount("kit").setTier(tier).setVocabSize(vocabSize())
+        .optPrompt("", prompt).optSampling(p).build();
+  }
+
+  protected Moat moat(Protection... instrumented) throws Exception {
+    Moat.Builder b = Moat.builder().policy(POLICY).keys(WatermarkKeys.of(KEY));
+    for (Protection p : instrumented) {
+      b.addProtection("instrumented", p);
+    }
+    return b.build();
+  }
+
+  /** Records what a protection sees; optionally holds tokens or fails at a step. */
+  protected static final class Recorder implements Protection {
+    final AtomicInteger logits = new AtomicInteger();
+    final AtomicInteger tokens = new AtomicInteger();
+    final List<FinishReason> finishes = new ArrayList<>();
+    final AtomicReference<String> badRow = new AtomicReference<>();
+    final long holdNanos;
+    final int failAtStep;
+
+    Recorder(long holdNanos, int failAtStep) {
+      this.holdNanos = holdNanos;
+      this.failAtStep = failAtStep;
+    }
+
+    @Override public String id() { return "recorder"; }
+    @Override public Stage stage() { return Stage.PERTURBATION; }
+    @Override public String describe() { return "recorder"; }
+
+    @Override
+    public RequestProtection begin(RequestContext request) {
+      int vocab = request.vocabSize();
+      return new RequestProtection() {
+        @Override
+        public void processLogits(float[] row, int offset, TokenHistory h) {
+          if (row.length - offset < vocab) {
+            badRow.set("row shorter than the vocabulary at step " + h.generated());
+          }
+          if (logits.getAndIncrement() == failAtStep) {
+            throw new IllegalStateException("recorder fails at step " + failAtStep);
+          }
+        }
+
+        @Override
+        public long onToken(int token, TokenHistory h) {
+          tokens.incrementAndGet();
+          return holdNanos;
+        }
+
+        @Override
+        public void onFinish(FinishReason reason, TokenHistory h) {
+          synchronized (finishes) {
+            finishes.add(reason);
+          }
+        }
+      };
+    }
+  }
+
+  @Test
+  void theHookSeesEveryStepAndTheEndExactlyOnce() throws Exception {
+    Recorder rec = new Recorder(0, -1);
+    try (Moat moat = moat(rec)) {
+      SamplingParams p = SamplingParams.builder().temperature(1f).seed(11).maxTokens(40).build();
+      List<Integer> streamed = new ArrayList<>();
+      int[] out = generate(moat, request("instrumented", prompt(), p), streamed::add);
+      assertEquals(out.length, streamed.size(), "every emitted token is streamed");
+      // One logits call per sampled token; the end-of-sequence token is sampled and accepted but not emitted.
+      assertEquals(rec.logits.get(), rec.tokens.get());
+      assertTrue(rec.tokens.get() == out.length || rec.tokens.get() == out.length + 1, "tokens " + rec.tokens.get());
+      assertEquals(List.of(rec.tokens.get() == out.length ? FinishReason.LENGTH : FinishReason.STOP), rec.finishes);
+      assertEquals(null, rec.badRow.get());
+    }
+  }
+
+  @Test
+  void moatWithNothingToApplyIsBitIdenticalToThePlainLoop() throws Exception {
+    try (Moat moat = moat()) {
+      for (SamplingParams p : List.of(SamplingParams.greedy(30),
+          SamplingParams.builder().temperature(0.8f).topK(40).topP(0.9f).seed(3).maxTokens(50).build(),
+          SamplingParams.builder().temperature(1.2f).seed(4).maxTokens(50).build())) {
+        assertArrayEquals(generatePlain(prompt(), p), generate(moat, request("internal", prompt(), p), t -> {}), p.toString());
+      }
+    }
+  }
+
+  @Test
+  void watermarkedOutputIsDetectedAndPlainOutputIsNot() throws Exception {
+    KgwDetector detector = new KgwDetector(KEY, POLICY.tier("free").watermark().orElseThrow());
+    try (Moat moat = moat()) {
+      DetectionResult marked = detectOver(moat, detector, "free", 200);
+      DetectionResult plain = detectOver(moat, detector, "internal", 200);
+      assertTrue(marked.zScore() > 4, "watermarked z " + marked.zScore());
+      assertTrue(Math.abs(plain.zScore()) < 2, "unwatermarked z " + plain.zScore());
+    }
+  }
+
+  /** Pools detector counts over generations (seeds 1, 2, …) until {@code n} tokens are scored. */
+  private DetectionResult detectOver(Moat moat, KgwDetector detector, String tier, int n) throws Exception {
+    int scored = 0;
+    int green = 0;
+    for (long seed = 1; scored < n && seed < 50; seed++) {
+      SamplingParams p = SamplingParams.builder().temperature(1f).seed(seed).maxTokens(n - scored).build();
+      int[] prompt = prompt();
+      int[] out = generate(moat, request(tier, prompt, p), t -> {});
+      int[] all = java.util.Arrays.copyOf(prompt, prompt.length + out.length);
+      System.arraycopy(out, 0, all, prompt.length, out.length);
+      DetectionResult d = detector.detect(all, prompt.length, false);
+      scored += d.tokensScored();
+      green += d.greenTokens();
+    }
+    double g = 0.25;
+    double z = (green - g * scored) / Math.sqrt(scored * g * (1 - g));
+    return new DetectionResult("moat-kgw-v1", "kit", scored, green, g, z, Double.NaN, Double.NaN, Double.NaN);
+  }
+
+  @Test
+  void holdRequestsAreHonouredBeforeEmission() throws Exception {
+    Recorder rec = new Recorder(2_000_000, -1); // 2 ms per token
+    try (Moat moat = moat(rec)) {
+      long t0 = System.nanoTime();
+      generate(moat, request("instrumented", prompt(), SamplingParams.greedy(10)), t -> {});
+      long elapsed = System.nanoTime() - t0;
+      assertTrue(elapsed >= rec.tokens.get() * 2_000_000L, "held " + elapsed + " ns for " + rec.tokens.get() + " tokens");
+    }
+  }
+
+  @Test
+  void aFailingProtectionEndsTheRequestAsAnError() throws Exception {
+    Recorder rec = new Recorder(0, 3);
+    try (Moat moat = moat(rec)) {
+      RuntimeException e = assertThrows(RuntimeException.class,
+          () -> generate(moat, request("instrumented", prompt(), SamplingParams.greedy(20)), t -> {}));
+      assertTrue(String.valueOf(e.getMessage()).contains("recorder fails at step 3")
+          || String.valueOf(e.getCause()).contains("recorder fails at step 3"), String.valueOf(e));
+      assertEquals(List.of(FinishReason.ERROR), rec.finishes);
+    }
+  }
+}
