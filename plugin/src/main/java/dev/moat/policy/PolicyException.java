@@ -1,5 +1,7 @@
 package dev.moat.policy;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -12,12 +14,12 @@ public final class PolicyException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final String source;
-  private final List<String> problems;
+  private final ArrayList<String> problems;
 
   public PolicyException(String source, List<String> problems) {
     super(message(source, problems));
     this.source = source;
-    this.problems = List.copyOf(problems);
+    this.problems = new ArrayList<>(problems);
   }
 
   /** Where the policy came from (a file name, "request overrides"). */
@@ -27,7 +29,7 @@ public final class PolicyException extends RuntimeException {
 
   /** Every problem found, in document order. */
   public List<String> problems() {
-    return problems;
+    return Collections.unmodifiableList(problems);
   }
 
   private static String message(String source, List<String> problems) {
