@@ -8,7 +8,7 @@ import dev.moat.policy.PolicyLoader;
 import dev.moat.policy.TierPolicy;
 import dev.moat.spi.Protection;
 import dev.moat.spi.RequestProtection;
-import dev.moat.state.AccountLedger;
+import dev.moat.state.ActivityLedger;
 import dev.moat.watermark.KgwSettings;
 import dev.moat.watermark.KgwWatermark;
 import dev.moat.watermark.WatermarkKey;
@@ -53,7 +53,8 @@ public final class Moat implements AutoCloseable {
 
   private final WatermarkKeys keys;
   private final Map<String, List<Protection>> extras;
-  private final AccountLedger accounts;
+  private final ActivityLedger accounts;
+  private final ActivityLedger sessions;
   private final @Nullable Path policyFile;
   private final @Nullable ScheduledExecutorService reloader;
   private volatile Compiled compiled;
@@ -64,7 +65,8 @@ public final class Moat implements AutoCloseable {
     Map<String, List<Protection>> x = new HashMap<>();
     b.extras.forEach((tier, list) -> x.put(tier, List.copyOf(list)));
     this.extras = Map.copyOf(x);
-    this.accounts = new AccountLedger(b.maximumAccounts, b.accountIdleExpiry, b.ticker);
+    this.accounts = new ActivityLedger(b.maximumAccounts, b.accountIdleExpiry, b.ticker);
+    this.sessions = new ActivityLedger(b.maximumAccounts, b.accountIdleExpiry, b.ticker);
     this.policyFile = b.policyFile;
     this.compiled = initial;
     if (policyFile != null && b.reloadInterval != null) {
@@ -108,7 +110,9 @@ public final class Moat implements AutoCloseable {
       perRequest[i] = protections[i].begin(request);
       applied.add(protections[i].describe());
     }
-    return new MoatRequest(request, tier.policy.name(), applied, perRequest, accounts.start(request.account()));
+    String session = request.session();
+    return new MoatRequest(request, tier.policy.name(), applied, perRequest, accounts.start(request.account()),
+        session == null ? null : sessions.start(session));
   }
 
   /** The policy in force. */
@@ -117,8 +121,13 @@ public final class Moat implements AutoCloseable {
   }
 
   /** Per-account activity. */
-  public AccountLedger accounts() {
+  public ActivityLedger accounts() {
     return accounts;
+  }
+
+  /** Per-session activity (requests that named a session). */
+  public ActivityLedger sessions() {
+    return sessions;
   }
 
   /** The ids of the watermark keys held (never the keys). */
@@ -287,7 +296,7 @@ public final class Moat implements AutoCloseable {
       return this;
     }
 
-    /** Most accounts whose activity is kept (least recently used go first); default 1,000,000. */
+    /** Most accounts (and, separately, sessions) whose activity is kept; default 1,000,000. */
     public Builder maximumAccounts(long maximumAccounts) {
       if (maximumAccounts < 1) {
         throw new IllegalArgumentException(Messages.invalid("maximumAccounts", maximumAccounts, ">= 1"));
@@ -296,7 +305,7 @@ public final class Moat implements AutoCloseable {
       return this;
     }
 
-    /** How long an account's activity is kept after its last request; default 2 days. */
+    /** How long an account's or session's activity is kept after its last request; default 2 days. */
     public Builder accountIdleExpiry(Duration expiry) {
       if (expiry.isNegative() || expiry.isZero()) {
         throw new IllegalArgumentException(Messages.invalid("accountIdleExpiry", expiry, "positive"));

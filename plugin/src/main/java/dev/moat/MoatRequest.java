@@ -6,7 +6,7 @@ import dev.moat.internal.TokenBuffer;
 import dev.moat.sampling.Sampler;
 import dev.moat.spi.RequestProtection;
 import dev.moat.spi.TokenHistory;
-import dev.moat.state.AccountLedger;
+import dev.moat.state.ActivityLedger;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -44,13 +44,14 @@ public final class MoatRequest implements AutoCloseable {
   private final Sampler sampler;
   private final TokenBuffer history;
   private final int vocabSize;
-  private final AccountLedger.Activity account;
+  private final ActivityLedger.Activity account;
+  private final ActivityLedger.@Nullable Activity session;
   private boolean finished;
   private @Nullable FinishReason finishReason;
   private int step;
 
   MoatRequest(RequestContext context, String tier, List<String> applied, RequestProtection[] protections,
-      AccountLedger.Activity account) {
+      ActivityLedger.Activity account, ActivityLedger.@Nullable Activity session) {
     this.context = context;
     this.tier = tier;
     this.applied = List.copyOf(applied);
@@ -59,6 +60,7 @@ public final class MoatRequest implements AutoCloseable {
     this.sampler = new Sampler(context.sampling(), vocabSize);
     this.history = new TokenBuffer(context.promptTokens(), context.sampling().maxTokens());
     this.account = account;
+    this.session = session;
     RequestProtection owner = null;
     for (RequestProtection p : protections) {
       if (p.ownsSampling()) {
@@ -178,6 +180,9 @@ public final class MoatRequest implements AutoCloseable {
     finished = true;
     finishReason = reason;
     account.finish(step);
+    if (session != null) {
+      session.finish(step);
+    }
     for (RequestProtection p : protections) {
       p.onFinish(reason, history);
     }

@@ -222,7 +222,7 @@ class MoatTest {
   }
 
   @Test
-  void accountLedgerCountsRequestsAndTokens() throws IOException {
+  void ledgersCountRequestsAndTokensPerAccountAndSession() throws IOException {
     try (Moat moat = moat()) {
       generate(moat.begin(ctx("free").build()), 10);
       MoatRequest open = moat.begin(ctx("free").build());
@@ -232,6 +232,12 @@ class MoatTest {
       assertEquals(1, s.inFlight());
       open.close();
       assertEquals(0, moat.accounts().snapshot("acct").orElseThrow().inFlight());
+      generate(moat.begin(ctx("free").optSession("conv-1").build()), 4);
+      generate(moat.begin(ctx("free").optSession("conv-1").build()), 6);
+      var conv = moat.sessions().snapshot("conv-1").orElseThrow();
+      assertEquals(2, conv.requests());
+      assertEquals(10, conv.generatedTokens());
+      assertEquals(20, moat.accounts().snapshot("acct").orElseThrow().generatedTokens());
     }
   }
 

@@ -7,11 +7,11 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-class AccountLedgerTest {
+class ActivityLedgerTest {
   @Test
   void idleAccountsExpireAndSizeIsBounded() {
     AtomicLong now = new AtomicLong();
-    AccountLedger ledger = new AccountLedger(100, Duration.ofMinutes(10), now::get);
+    ActivityLedger ledger = new ActivityLedger(100, Duration.ofMinutes(10), now::get);
     ledger.start("a").finish(3);
     now.addAndGet(Duration.ofMinutes(9).toNanos());
     assertEquals(3, ledger.snapshot("a").orElseThrow().generatedTokens());
