@@ -22,7 +22,8 @@ public final class Batch {
   public static void sample(MoatRequest[] requests, float[] logits, int vocabSize, int[] out) {
     check(requests, logits, vocabSize);
     if (out.length < requests.length) {
-      throw new IllegalArgumentException(Messages.invalid("out.length", out.length, ">= " + requests.length));
+      throw new IllegalArgumentException(
+          Messages.invalid("out.length", out.length, ">= " + requests.length));
     }
     for (int i = 0; i < requests.length; i++) {
       out[i] = requests[i].sample(logits, i * vocabSize);
@@ -31,12 +32,16 @@ public final class Batch {
 
   private static void check(MoatRequest[] requests, float[] logits, int vocabSize) {
     if ((long) requests.length * vocabSize != logits.length) {
-      throw new IllegalArgumentException(Messages.batchLength(logits.length, requests.length, vocabSize));
+      throw new IllegalArgumentException(
+          Messages.batchLength(logits.length, requests.length, vocabSize));
     }
     for (int i = 0; i < requests.length; i++) {
       if (requests[i].context().vocabSize() != vocabSize) {
-        throw new IllegalArgumentException(Messages.invalid("requests[" + i + "].vocabSize",
-            requests[i].context().vocabSize(), "equal to the batch's vocabSize " + vocabSize));
+        throw new IllegalArgumentException(
+            Messages.invalid(
+                "requests[" + i + "].vocabSize",
+                requests[i].context().vocabSize(),
+                "equal to the batch's vocabSize " + vocabSize));
       }
     }
   }

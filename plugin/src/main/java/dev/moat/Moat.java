@@ -71,11 +71,13 @@ public final class Moat implements AutoCloseable {
     this.compiled = initial;
     if (policyFile != null && b.reloadInterval != null) {
       this.lastSeen = FileStamp.of(policyFile);
-      ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "moat-policy-reload");
-        t.setDaemon(true);
-        return t;
-      });
+      ScheduledExecutorService s =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "moat-policy-reload");
+                t.setDaemon(true);
+                return t;
+              });
       long every = b.reloadInterval.toMillis();
       s.scheduleWithFixedDelay(this::reloadIfChanged, every, every, TimeUnit.MILLISECONDS);
       this.reloader = s;
@@ -98,11 +100,13 @@ public final class Moat implements AutoCloseable {
     Compiled c = compiled;
     CompiledTier tier = c.tiers.get(request.tier());
     if (tier == null) {
-      throw new IllegalArgumentException(Messages.unknownTier(request.tier(), c.policy.tierNames()));
+      throw new IllegalArgumentException(
+          Messages.unknownTier(request.tier(), c.policy.tierNames()));
     }
     Protection[] protections = tier.protections;
     if (!request.overrides().isEmpty()) {
-      protections = compile(tier.policy.with(request.overrides()), keys, extras, "request overrides");
+      protections =
+          compile(tier.policy.with(request.overrides()), keys, extras, "request overrides");
     }
     RequestProtection[] perRequest = new RequestProtection[protections.length];
     List<String> applied = new ArrayList<>(protections.length);
@@ -111,7 +115,12 @@ public final class Moat implements AutoCloseable {
       applied.add(protections[i].describe());
     }
     String session = request.session();
-    return new MoatRequest(request, tier.policy.name(), applied, perRequest, accounts.start(request.account()),
+    return new MoatRequest(
+        request,
+        tier.policy.name(),
+        applied,
+        perRequest,
+        accounts.start(request.account()),
         session == null ? null : sessions.start(session));
   }
 
@@ -194,13 +203,22 @@ public final class Moat implements AutoCloseable {
     }
   }
 
-  static Protection[] compile(TierPolicy tier, WatermarkKeys keys, Map<String, List<Protection>> extras,
-      String source) {
+  static Protection[] compile(
+      TierPolicy tier, WatermarkKeys keys, Map<String, List<Protection>> extras, String source) {
     List<Protection> list = new ArrayList<>();
     KgwSettings w = tier.watermark().orElse(null);
     if (w != null) {
-      WatermarkKey key = keys.get(w.keyId()).orElseThrow(() -> new PolicyException(source, List.of(
-          Messages.unknownKey("tiers." + tier.name() + ".watermark.key", w.keyId(), keys.ids()))));
+      WatermarkKey key =
+          keys.get(w.keyId())
+              .orElseThrow(
+                  () ->
+                      new PolicyException(
+                          source,
+                          List.of(
+                              Messages.unknownKey(
+                                  "tiers." + tier.name() + ".watermark.key",
+                                  w.keyId(),
+                                  keys.ids()))));
       list.add(new KgwWatermark(w, key));
     }
     list.addAll(extras.getOrDefault(tier.name(), List.of()));
@@ -242,8 +260,8 @@ public final class Moat implements AutoCloseable {
   }
 
   /**
-   * Builds a {@link Moat}. Not thread-safe. Exactly one of {@link #policy} or {@link #policyFile} is
-   * required.
+   * Builds a {@link Moat}. Not thread-safe. Exactly one of {@link #policy} or {@link #policyFile}
+   * is required.
    */
   public static final class Builder {
     private @Nullable Policy policy;
@@ -284,7 +302,8 @@ public final class Moat implements AutoCloseable {
         throw new IllegalStateException("policyFile cannot be combined with policy");
       }
       if (reloadInterval != null && (reloadInterval.isNegative() || reloadInterval.isZero())) {
-        throw new IllegalArgumentException(Messages.invalid("reloadInterval", reloadInterval, "positive"));
+        throw new IllegalArgumentException(
+            Messages.invalid("reloadInterval", reloadInterval, "positive"));
       }
       this.policyFile = Objects.requireNonNull(file);
       this.reloadInterval = reloadInterval;
@@ -299,16 +318,20 @@ public final class Moat implements AutoCloseable {
     /** Most accounts (and, separately, sessions) whose activity is kept; default 1,000,000. */
     public Builder maximumAccounts(long maximumAccounts) {
       if (maximumAccounts < 1) {
-        throw new IllegalArgumentException(Messages.invalid("maximumAccounts", maximumAccounts, ">= 1"));
+        throw new IllegalArgumentException(
+            Messages.invalid("maximumAccounts", maximumAccounts, ">= 1"));
       }
       this.maximumAccounts = maximumAccounts;
       return this;
     }
 
-    /** How long an account's or session's activity is kept after its last request; default 2 days. */
+    /**
+     * How long an account's or session's activity is kept after its last request; default 2 days.
+     */
     public Builder accountIdleExpiry(Duration expiry) {
       if (expiry.isNegative() || expiry.isZero()) {
-        throw new IllegalArgumentException(Messages.invalid("accountIdleExpiry", expiry, "positive"));
+        throw new IllegalArgumentException(
+            Messages.invalid("accountIdleExpiry", expiry, "positive"));
       }
       this.accountIdleExpiry = expiry;
       return this;
@@ -330,7 +353,8 @@ public final class Moat implements AutoCloseable {
       Policy p = policy;
       if (p == null) {
         if (policyFile == null) {
-          throw new IllegalStateException(Messages.missing("policy", "policy(...) or policyFile(...)"));
+          throw new IllegalStateException(
+              Messages.missing("policy", "policy(...) or policyFile(...)"));
         }
         p = PolicyLoader.load(policyFile, keys.ids());
       }

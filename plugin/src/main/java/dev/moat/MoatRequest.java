@@ -29,8 +29,8 @@ import org.jspecify.annotations.Nullable;
  * (allowed unless a protection owns sampling, see {@link #ownsSampling()}), then {@link #accept}.
  * Continuous-batching hosts address rows of a flat {@code [batch × vocab]} array by offset.
  *
- * <p>The path of one token: check the row (length; no NaN or +Infinity) → perturbation protections →
- * watermark protections → sampling (Moat's {@link Sampler} or the protection that owns it) → the
+ * <p>The path of one token: check the row (length; no NaN or +Infinity) → perturbation protections
+ * → watermark protections → sampling (Moat's {@link Sampler} or the protection that owns it) → the
  * host calls {@link #accept} → pacing protections. Each step is allocation-, lock- and log-free.
  *
  * <p>Not thread-safe: one request is driven by one thread at a time.
@@ -50,8 +50,13 @@ public final class MoatRequest implements AutoCloseable {
   private @Nullable FinishReason finishReason;
   private int step;
 
-  MoatRequest(RequestContext context, String tier, List<String> applied, RequestProtection[] protections,
-      ActivityLedger.Activity account, ActivityLedger.@Nullable Activity session) {
+  MoatRequest(
+      RequestContext context,
+      String tier,
+      List<String> applied,
+      RequestProtection[] protections,
+      ActivityLedger.Activity account,
+      ActivityLedger.@Nullable Activity session) {
     this.context = context;
     this.tier = tier;
     this.applied = List.copyOf(applied);
@@ -65,8 +70,13 @@ public final class MoatRequest implements AutoCloseable {
     for (RequestProtection p : protections) {
       if (p.ownsSampling()) {
         if (owner != null) {
-          throw new IllegalStateException("two protections own sampling in tier '" + tier + "': "
-              + owner.getClass().getName() + " and " + p.getClass().getName());
+          throw new IllegalStateException(
+              "two protections own sampling in tier '"
+                  + tier
+                  + "': "
+                  + owner.getClass().getName()
+                  + " and "
+                  + p.getClass().getName());
         }
         owner = p;
       }
@@ -123,8 +133,11 @@ public final class MoatRequest implements AutoCloseable {
   public void processLogits(float[] logits, int offset) {
     checkRow(logits, offset);
     if (samplingOwner != null) {
-      throw new IllegalStateException("tier '" + tier + "' applies a protection that chooses tokens"
-          + " itself; call sample() instead of processLogits() and sampling yourself");
+      throw new IllegalStateException(
+          "tier '"
+              + tier
+              + "' applies a protection that chooses tokens"
+              + " itself; call sample() instead of processLogits() and sampling yourself");
     }
     processRow(logits, offset);
   }
@@ -161,7 +174,8 @@ public final class MoatRequest implements AutoCloseable {
       throw new IllegalArgumentException(Messages.tokenOutOfRange("token", token, vocabSize));
     }
     if (finished) {
-      throw new IllegalStateException("request " + context.requestId() + " already finished (" + finishReason + ")");
+      throw new IllegalStateException(
+          "request " + context.requestId() + " already finished (" + finishReason + ")");
     }
     history.append(token);
     step++;
@@ -201,9 +215,16 @@ public final class MoatRequest implements AutoCloseable {
 
   private void checkRow(float[] logits, int offset) {
     if (offset < 0 || (long) offset + vocabSize > logits.length) {
-      throw new IllegalArgumentException(Messages.invalid("offset", offset,
-          "in [0, " + (logits.length - vocabSize) + "] for a logits array of length " + logits.length
-              + " and vocabSize " + vocabSize));
+      throw new IllegalArgumentException(
+          Messages.invalid(
+              "offset",
+              offset,
+              "in [0, "
+                  + (logits.length - vocabSize)
+                  + "] for a logits array of length "
+                  + logits.length
+                  + " and vocabSize "
+                  + vocabSize));
     }
   }
 

@@ -5,7 +5,6 @@ import static dev.moat.internal.Messages.missing;
 import static dev.moat.internal.Messages.tokenOutOfRange;
 
 import dev.moat.policy.PolicyOverride;
-import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -109,14 +108,29 @@ public final class RequestContext {
 
   @Override
   public String toString() {
-    return "RequestContext{requestId=" + requestId + ", account=" + account + ", tier=" + tier
-        + ", session=" + session + ", client=" + client + ", promptTokens=" + promptTokens.length
-        + ", vocabSize=" + vocabSize + ", " + sampling + '}';
+    return "RequestContext{requestId="
+        + requestId
+        + ", account="
+        + account
+        + ", tier="
+        + tier
+        + ", session="
+        + session
+        + ", client="
+        + client
+        + ", promptTokens="
+        + promptTokens.length
+        + ", vocabSize="
+        + vocabSize
+        + ", "
+        + sampling
+        + '}';
   }
 
   /** Not thread-safe; {@link #build()} checks that the required settings were given. */
   public static final class Builder {
-    private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong IDS =
+        new java.util.concurrent.atomic.AtomicLong();
 
     private String requestId = "";
     private String account = "";
@@ -194,7 +208,8 @@ public final class RequestContext {
       for (int i = 0; i < promptTokens.length; i++) {
         int t = promptTokens[i];
         if (t < 0 || t >= vocabSize) {
-          throw new IllegalArgumentException(tokenOutOfRange("promptTokens[" + i + "]", t, vocabSize));
+          throw new IllegalArgumentException(
+              tokenOutOfRange("promptTokens[" + i + "]", t, vocabSize));
         }
       }
       if (requestId.isEmpty()) {

@@ -37,7 +37,12 @@ public final class SamplingParams {
 
   /** A builder starting from this object's values. */
   public Builder toBuilder() {
-    return new Builder().temperature(temperature).topK(topK).topP(topP).seed(seed).maxTokens(maxTokens);
+    return new Builder()
+        .temperature(temperature)
+        .topK(topK)
+        .topP(topP)
+        .seed(seed)
+        .maxTokens(maxTokens);
   }
 
   /** 0 means greedy (argmax); otherwise logits are divided by it before the softmax. */
@@ -50,7 +55,10 @@ public final class SamplingParams {
     return topK;
   }
 
-  /** Keep the smallest set of most likely tokens whose probability reaches {@code topP}; 1 keeps all. */
+  /**
+   * Keep the smallest set of most likely tokens whose probability reaches {@code topP}; 1 keeps
+   * all.
+   */
   public float topP() {
     return topP;
   }
@@ -85,8 +93,17 @@ public final class SamplingParams {
 
   @Override
   public String toString() {
-    return "SamplingParams{temperature=" + temperature + ", topK=" + topK + ", topP=" + topP
-        + ", seed=" + seed + ", maxTokens=" + maxTokens + '}';
+    return "SamplingParams{temperature="
+        + temperature
+        + ", topK="
+        + topK
+        + ", topP="
+        + topP
+        + ", seed="
+        + seed
+        + ", maxTokens="
+        + maxTokens
+        + '}';
   }
 
   /** Checks each value at its setter; not thread-safe. */
@@ -101,7 +118,8 @@ public final class SamplingParams {
 
     public Builder temperature(float temperature) {
       if (!(temperature >= 0f) || temperature > 100f) {
-        throw new IllegalArgumentException(invalid("temperature", temperature, "in [0, 100] (0 = greedy)"));
+        throw new IllegalArgumentException(
+            invalid("temperature", temperature, "in [0, 100] (0 = greedy)"));
       }
       this.temperature = temperature;
       return this;

@@ -31,7 +31,9 @@ import org.junit.jupiter.api.Test;
 class MoatTest {
   static final WatermarkKey KEY = WatermarkKey.ofHex("k1", "00112233445566778899aabbccddeeff");
   static final int VOCAB = 2000;
-  static final Policy POLICY = PolicyLoader.parse("""
+  static final Policy POLICY =
+      PolicyLoader.parse(
+          """
       version: 1
       tiers:
         free:
@@ -40,7 +42,10 @@ class MoatTest {
           watermark: {scheme: kgw, key: k1, gamma: 0.25, delta: 2.0}
           overridable: [watermark]
         internal: {}
-      """, true, "test-policy", Set.of("k1"));
+      """,
+          true,
+          "test-policy",
+          Set.of("k1"));
 
   static Moat moat(Protection... extra) throws IOException {
     Moat.Builder b = Moat.builder().policy(POLICY).keys(WatermarkKeys.of(KEY));
@@ -51,7 +56,10 @@ class MoatTest {
   }
 
   static RequestContext.Builder ctx(String tier) {
-    return RequestContext.builder().setAccount("acct").setTier(tier).setVocabSize(VOCAB)
+    return RequestContext.builder()
+        .setAccount("acct")
+        .setTier(tier)
+        .setVocabSize(VOCAB)
         .optPrompt("hi", new int[] {5, 6, 7})
         .optSampling(SamplingParams.builder().temperature(1f).seed(3).maxTokens(64).build());
   }
@@ -77,32 +85,61 @@ class MoatTest {
   @Test
   void everyStepReachesTheHooksInPipelineOrder() throws IOException {
     List<String> calls = new ArrayList<>();
-    Protection recorder = new Protection() {
-      @Override public String id() { return "recorder"; }
-      @Override public Stage stage() { return Stage.PERTURBATION; }
-      @Override public String describe() { return "recorder"; }
-      @Override public RequestProtection begin(RequestContext request) {
-        return new RequestProtection() {
-          @Override public void processLogits(float[] logits, int offset, TokenHistory h) {
-            calls.add("logits@" + h.generated());
+    Protection recorder =
+        new Protection() {
+          @Override
+          public String id() {
+            return "recorder";
           }
-          @Override public long onToken(int token, TokenHistory h) {
-            calls.add("token@" + h.generated() + "=" + token);
-            return 0;
+
+          @Override
+          public Stage stage() {
+            return Stage.PERTURBATION;
           }
-          @Override public void onFinish(FinishReason reason, TokenHistory h) {
-            calls.add("finish:" + reason);
+
+          @Override
+          public String describe() {
+            return "recorder";
+          }
+
+          @Override
+          public RequestProtection begin(RequestContext request) {
+            return new RequestProtection() {
+              @Override
+              public void processLogits(float[] logits, int offset, TokenHistory h) {
+                calls.add("logits@" + h.generated());
+              }
+
+              @Override
+              public long onToken(int token, TokenHistory h) {
+                calls.add("token@" + h.generated() + "=" + token);
+                return 0;
+              }
+
+              @Override
+              public void onFinish(FinishReason reason, TokenHistory h) {
+                calls.add("finish:" + reason);
+              }
+            };
           }
         };
-      }
-    };
     try (Moat moat = moat(recorder)) {
       MoatRequest r = moat.begin(ctx("free").build());
       // The perturbation stage runs before the watermark although it was added after it.
-      assertEquals(List.of("recorder", "kgw(key=k1, gamma=0.25, delta=2.0, context_width=1)"), r.appliedProtections());
+      assertEquals(
+          List.of("recorder", "kgw(key=k1, gamma=0.25, delta=2.0, context_width=1)"),
+          r.appliedProtections());
       int[] out = generate(r, 3);
-      assertEquals(List.of("logits@0", "token@1=" + out[0], "logits@1", "token@2=" + out[1], "logits@2",
-          "token@3=" + out[2], "finish:LENGTH"), calls);
+      assertEquals(
+          List.of(
+              "logits@0",
+              "token@1=" + out[0],
+              "logits@1",
+              "token@2=" + out[1],
+              "logits@2",
+              "token@3=" + out[2],
+              "finish:LENGTH"),
+          calls);
     }
   }
 
@@ -137,8 +174,11 @@ class MoatTest {
   @Test
   void unknownTierIsRejectedWithTheDefinedTiers() throws IOException {
     try (Moat moat = moat()) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> moat.begin(ctx("gold").build()));
-      assertEquals("tier 'gold' is not defined by the policy; defined tiers: free, enterprise, internal", e.getMessage());
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> moat.begin(ctx("gold").build()));
+      assertEquals(
+          "tier 'gold' is not defined by the policy; defined tiers: free, enterprise, internal",
+          e.getMessage());
     }
   }
 
@@ -150,14 +190,18 @@ class MoatTest {
       l[1234] = Float.NaN;
       float[] before = l.clone();
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> r.sample(l));
-      assertEquals("logits[1234] was NaN at step 0 but logits must be finite or -Infinity (NaN and +Infinity are rejected)",
+      assertEquals(
+          "logits[1234] was NaN at step 0 but logits must be finite or -Infinity (NaN and +Infinity are rejected)",
           e.getMessage());
       assertArrayEquals(before, l, "nothing half-applied");
       l[1234] = Float.POSITIVE_INFINITY;
       assertThrows(IllegalArgumentException.class, () -> r.processLogits(l));
-      IllegalArgumentException len = assertThrows(IllegalArgumentException.class, () -> r.sample(new float[VOCAB - 1]));
-      assertEquals("logits row length was 1999 but the request's vocabSize is 2000", len.getMessage());
-      IllegalArgumentException tok = assertThrows(IllegalArgumentException.class, () -> r.accept(VOCAB));
+      IllegalArgumentException len =
+          assertThrows(IllegalArgumentException.class, () -> r.sample(new float[VOCAB - 1]));
+      assertEquals(
+          "logits row length was 1999 but the request's vocabSize is 2000", len.getMessage());
+      IllegalArgumentException tok =
+          assertThrows(IllegalArgumentException.class, () -> r.accept(VOCAB));
       assertEquals("`token` was '2000' but it must be in [0, 2000)", tok.getMessage());
       // The request is still usable after rejected input.
       r.accept(r.sample(modelStep(r.history())));
@@ -167,34 +211,63 @@ class MoatTest {
 
   @Test
   void badRequestsAreRejectedAtTheBuilder() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> RequestContext.builder().setAccount("a").setTier("free").setVocabSize(10).optPrompt("", new int[] {3, 10}).build());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                RequestContext.builder()
+                    .setAccount("a")
+                    .setTier("free")
+                    .setVocabSize(10)
+                    .optPrompt("", new int[] {3, 10})
+                    .build());
     assertEquals("`promptTokens[1]` was '10' but it must be in [0, 10)", e.getMessage());
-    IllegalStateException missing = assertThrows(IllegalStateException.class,
-        () -> RequestContext.builder().setAccount("a").setVocabSize(10).build());
-    assertEquals("`tier` is missing but it is required (a tier defined by the policy)", missing.getMessage());
-    IllegalArgumentException topP = assertThrows(IllegalArgumentException.class, () -> SamplingParams.builder().topP(0f));
+    IllegalStateException missing =
+        assertThrows(
+            IllegalStateException.class,
+            () -> RequestContext.builder().setAccount("a").setVocabSize(10).build());
+    assertEquals(
+        "`tier` is missing but it is required (a tier defined by the policy)",
+        missing.getMessage());
+    IllegalArgumentException topP =
+        assertThrows(IllegalArgumentException.class, () -> SamplingParams.builder().topP(0f));
     assertEquals("`top_p` was '0.0' but it must be in (0, 1]", topP.getMessage());
   }
 
   @Test
   void overridesAreHonouredOnlyWhereAllowed() throws IOException {
     try (Moat moat = moat()) {
-      MoatRequest off = moat.begin(ctx("enterprise").optOverrides(PolicyOverride.watermarkOff()).build());
+      MoatRequest off =
+          moat.begin(ctx("enterprise").optOverrides(PolicyOverride.watermarkOff()).build());
       assertEquals(List.of(), off.appliedProtections());
-      PolicyException e = assertThrows(PolicyException.class,
-          () -> moat.begin(ctx("free").optOverrides(PolicyOverride.watermarkOff()).build()));
-      assertEquals(List.of("`overrides.watermark` is not allowed for tier 'free'; this tier allows overrides of: []"), e.problems());
-      PolicyException key = assertThrows(PolicyException.class, () -> moat.begin(ctx("enterprise")
-          .optOverrides(PolicyOverride.watermark(KgwSettings.builder().keyId("nope").build())).build()));
-      assertEquals(List.of("`tiers.enterprise.watermark.key` was 'nope' but no watermark key has that id; known key ids: [k1]"),
+      PolicyException e =
+          assertThrows(
+              PolicyException.class,
+              () -> moat.begin(ctx("free").optOverrides(PolicyOverride.watermarkOff()).build()));
+      assertEquals(
+          List.of(
+              "`overrides.watermark` is not allowed for tier 'free'; this tier allows overrides of: []"),
+          e.problems());
+      PolicyException key =
+          assertThrows(
+              PolicyException.class,
+              () ->
+                  moat.begin(
+                      ctx("enterprise")
+                          .optOverrides(
+                              PolicyOverride.watermark(KgwSettings.builder().keyId("nope").build()))
+                          .build()));
+      assertEquals(
+          List.of(
+              "`tiers.enterprise.watermark.key` was 'nope' but no watermark key has that id; known key ids: [k1]"),
           key.problems());
     }
   }
 
   @Test
   void policyNamingAnUnknownKeyFailsTheBuild() {
-    PolicyException e = assertThrows(PolicyException.class, () -> Moat.builder().policy(POLICY).build());
+    PolicyException e =
+        assertThrows(PolicyException.class, () -> Moat.builder().policy(POLICY).build());
     assertEquals(2, e.problems().size());
     assertFalse(e.getMessage().contains("00112233"), "never shows key material");
   }
@@ -202,10 +275,16 @@ class MoatTest {
   @Test
   void batchRowsAreProcessedLikeSingleRequests() throws IOException {
     try (Moat moat = moat()) {
-      MoatRequest[] rows = {moat.begin(ctx("free").build()), moat.begin(ctx("internal").build()),
-          moat.begin(ctx("free").optPrompt("x", new int[] {9}).build())};
-      MoatRequest[] single = {moat.begin(ctx("free").build()), moat.begin(ctx("internal").build()),
-          moat.begin(ctx("free").optPrompt("x", new int[] {9}).build())};
+      MoatRequest[] rows = {
+        moat.begin(ctx("free").build()),
+        moat.begin(ctx("internal").build()),
+        moat.begin(ctx("free").optPrompt("x", new int[] {9}).build())
+      };
+      MoatRequest[] single = {
+        moat.begin(ctx("free").build()),
+        moat.begin(ctx("internal").build()),
+        moat.begin(ctx("free").optPrompt("x", new int[] {9}).build())
+      };
       float[] flat = new float[3 * VOCAB];
       for (int i = 0; i < 3; i++) {
         System.arraycopy(modelStep(rows[i].history()), 0, flat, i * VOCAB, VOCAB);
@@ -215,9 +294,11 @@ class MoatTest {
       for (int i = 0; i < 3; i++) {
         assertEquals(single[i].sample(modelStep(single[i].history())), out[i], "row " + i);
       }
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> Batch.processLogits(rows, new float[5], VOCAB));
-      assertEquals("batch logits length was 5 but 3 rows of vocabSize 2000 need 6000", e.getMessage());
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> Batch.processLogits(rows, new float[5], VOCAB));
+      assertEquals(
+          "batch logits length was 5 but 3 rows of vocabSize 2000 need 6000", e.getMessage());
     }
   }
 
@@ -245,29 +326,52 @@ class MoatTest {
   void samplingOwnersChooseAmongTheHostsCandidates() throws IOException {
     // A protection that owns sampling: takes the least likely surviving candidate. With top-k 3 it
     // must still pick one of the 3 most likely tokens: the host's filters come first.
-    Protection owner = new Protection() {
-      @Override public String id() { return "owner"; }
-      @Override public Stage stage() { return Stage.WATERMARK; }
-      @Override public String describe() { return "owner"; }
-      @Override public RequestProtection begin(RequestContext request) {
-        return new RequestProtection() {
-          @Override public boolean ownsSampling() { return true; }
-          @Override public int sample(float[] logits, int offset, TokenHistory h, Sampler s) {
-            int n = s.candidates(logits, offset);
-            int best = 0;
-            for (int i = 1; i < n; i++) {
-              if (s.candidateWeight(i) < s.candidateWeight(best)) {
-                best = i;
+    Protection owner =
+        new Protection() {
+          @Override
+          public String id() {
+            return "owner";
+          }
+
+          @Override
+          public Stage stage() {
+            return Stage.WATERMARK;
+          }
+
+          @Override
+          public String describe() {
+            return "owner";
+          }
+
+          @Override
+          public RequestProtection begin(RequestContext request) {
+            return new RequestProtection() {
+              @Override
+              public boolean ownsSampling() {
+                return true;
               }
-            }
-            return s.candidateId(best);
+
+              @Override
+              public int sample(float[] logits, int offset, TokenHistory h, Sampler s) {
+                int n = s.candidates(logits, offset);
+                int best = 0;
+                for (int i = 1; i < n; i++) {
+                  if (s.candidateWeight(i) < s.candidateWeight(best)) {
+                    best = i;
+                  }
+                }
+                return s.candidateId(best);
+              }
+            };
           }
         };
-      }
-    };
-    try (Moat moat = Moat.builder().policy(Policy.of("p", TierPolicy.unprotected("free")))
-        .addProtection("free", owner).build()) {
-      MoatRequest r = moat.begin(ctx("free").optSampling(SamplingParams.builder().topK(3).build()).build());
+    try (Moat moat =
+        Moat.builder()
+            .policy(Policy.of("p", TierPolicy.unprotected("free")))
+            .addProtection("free", owner)
+            .build()) {
+      MoatRequest r =
+          moat.begin(ctx("free").optSampling(SamplingParams.builder().topK(3).build()).build());
       assertTrue(r.ownsSampling());
       float[] l = modelStep(r.history());
       float[] sorted = l.clone();

@@ -16,13 +16,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PolicyReloadTest {
-  static final String V1 = """
+  static final String V1 =
+      """
       version: 1
       tiers:
         free: {watermark: {scheme: kgw, key: k1, delta: 2.0}}
         internal: {}
       """;
-  static final String V2 = """
+  static final String V2 =
+      """
       version: 1
       tiers:
         free: {watermark: {scheme: kgw, key: k1, delta: 3.5}}
@@ -44,19 +46,26 @@ class PolicyReloadTest {
   }
 
   @Test
-  void changesAreAppliedAtomicallyAndRunningRequestsKeepTheirPolicy(@TempDir Path dir) throws Exception {
+  void changesAreAppliedAtomicallyAndRunningRequestsKeepTheirPolicy(@TempDir Path dir)
+      throws Exception {
     Path file = dir.resolve("policy.yaml");
     write(file, V1, 1_000_000);
-    try (Moat moat = Moat.builder().policyFile(file, Duration.ofMillis(20))
-        .keys(WatermarkKeys.of(MoatTest.KEY)).build()) {
+    try (Moat moat =
+        Moat.builder()
+            .policyFile(file, Duration.ofMillis(20))
+            .keys(WatermarkKeys.of(MoatTest.KEY))
+            .build()) {
       MoatRequest running = moat.begin(MoatTest.ctx("free").build());
       write(file, V2, 2_000_000);
       awaitTier(moat, "trial", true);
       assertEquals(3.5, moat.policy().tier("free").watermark().orElseThrow().delta());
       // The running request finishes under the policy it started with.
-      assertEquals(List.of("kgw(key=k1, gamma=0.25, delta=2.0, context_width=1)"), running.appliedProtections());
+      assertEquals(
+          List.of("kgw(key=k1, gamma=0.25, delta=2.0, context_width=1)"),
+          running.appliedProtections());
       MoatTest.generate(running, 5);
-      assertEquals(List.of("kgw(key=k1, gamma=0.25, delta=3.5, context_width=1)"),
+      assertEquals(
+          List.of("kgw(key=k1, gamma=0.25, delta=3.5, context_width=1)"),
           moat.begin(MoatTest.ctx("free").build()).appliedProtections());
     }
   }
@@ -65,13 +74,22 @@ class PolicyReloadTest {
   void aBrokenPolicyIsRejectedWholeAndTheOldOneStays(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("policy.yaml");
     write(file, V1, 1_000_000);
-    try (Moat moat = Moat.builder().policyFile(file, Duration.ofMillis(20))
-        .keys(WatermarkKeys.of(MoatTest.KEY)).build()) {
+    try (Moat moat =
+        Moat.builder()
+            .policyFile(file, Duration.ofMillis(20))
+            .keys(WatermarkKeys.of(MoatTest.KEY))
+            .build()) {
       // Valid tiers next to a broken one: nothing of it may be applied.
-      write(file, V2.replace("trial: {watermark: {scheme: kgw, key: k1}}", "trial: {watermark: {scheme: kgw, key: k2}}"),
+      write(
+          file,
+          V2.replace(
+              "trial: {watermark: {scheme: kgw, key: k1}}",
+              "trial: {watermark: {scheme: kgw, key: k2}}"),
           2_000_000);
       PolicyException e = assertThrows(PolicyException.class, moat::reloadPolicy);
-      assertEquals(List.of("`tiers.trial.watermark.key` was 'k2' but no watermark key has that id; known key ids: [k1]"),
+      assertEquals(
+          List.of(
+              "`tiers.trial.watermark.key` was 'k2' but no watermark key has that id; known key ids: [k1]"),
           e.problems());
       Thread.sleep(200); // several reload periods
       assertEquals(2.0, moat.policy().tier("free").watermark().orElseThrow().delta());

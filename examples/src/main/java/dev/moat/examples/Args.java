@@ -19,7 +19,8 @@ final class Args {
     for (int i = from; i < argv.length; i++) {
       String a = argv[i];
       if (!a.startsWith("--")) {
-        throw new UsageException("unexpected argument '" + a + "' for '" + command + "'; options: " + names(options));
+        throw new UsageException(
+            "unexpected argument '" + a + "' for '" + command + "'; options: " + names(options));
       }
       String name = a.substring(2);
       String inline = null;
@@ -30,7 +31,8 @@ final class Args {
       }
       Boolean takesValue = options.get(name);
       if (takesValue == null) {
-        throw new UsageException("unknown option --" + name + " for '" + command + "'; options: " + names(options));
+        throw new UsageException(
+            "unknown option --" + name + " for '" + command + "'; options: " + names(options));
       }
       if (takesValue) {
         String v = inline;
@@ -50,7 +52,10 @@ final class Args {
   private static String names(Map<String, Boolean> options) {
     StringBuilder sb = new StringBuilder();
     for (var e : options.entrySet()) {
-      sb.append(sb.length() == 0 ? "" : ", ").append("--").append(e.getKey()).append(e.getValue() ? " VALUE" : "");
+      sb.append(sb.length() == 0 ? "" : ", ")
+          .append("--")
+          .append(e.getKey())
+          .append(e.getValue() ? " VALUE" : "");
     }
     return sb.toString();
   }
@@ -87,7 +92,8 @@ final class Args {
       }
       return i;
     } catch (NumberFormatException e) {
-      throw new UsageException("--" + name + " was '" + v + "' but it must be an integer in [" + min + ", " + max + "]");
+      throw new UsageException(
+          "--" + name + " was '" + v + "' but it must be an integer in [" + min + ", " + max + "]");
     }
   }
 
@@ -115,7 +121,8 @@ final class Args {
       }
       return d;
     } catch (NumberFormatException e) {
-      throw new UsageException("--" + name + " was '" + v + "' but it must be a number in [" + min + ", " + max + "]");
+      throw new UsageException(
+          "--" + name + " was '" + v + "' but it must be a number in [" + min + ", " + max + "]");
     }
   }
 

@@ -8,8 +8,8 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * Text in and out of the bundled model: its tokenizer (DJL's binding of Hugging Face tokenizers, run
- * offline from the bundled {@code tokenizer.json}) and incremental decoding for streaming.
+ * Text in and out of the bundled model: its tokenizer (DJL's binding of Hugging Face tokenizers,
+ * run offline from the bundled {@code tokenizer.json}) and incremental decoding for streaming.
  *
  * <p>Thread-safe for {@link #encode}/{@link #decode}; {@link Stream} is per request.
  */
@@ -27,7 +27,8 @@ final class BundledText implements AutoCloseable {
   }
 
   static BundledText load(Path tokenizerJson) throws IOException {
-    return new BundledText(HuggingFaceTokenizer.newInstance(tokenizerJson, Map.of("addSpecialTokens", "false")));
+    return new BundledText(
+        HuggingFaceTokenizer.newInstance(tokenizerJson, Map.of("addSpecialTokens", "false")));
   }
 
   static BundledText bundled() throws IOException {

@@ -24,8 +24,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code ./moat demo}: generates from the bundled model for a few prompts under two tiers, streams the
- * text, and prints per request what the policy applied and the watermark detector's verdict.
+ * {@code ./moat demo}: generates from the bundled model for a few prompts under two tiers, streams
+ * the text, and prints per request what the policy applied and the watermark detector's verdict.
  */
 final class DemoCommand {
   static final Map<String, Boolean> OPTIONS = new LinkedHashMap<>();
@@ -42,11 +42,12 @@ final class DemoCommand {
     OPTIONS.put("alpha", true);
   }
 
-  static final List<String> PROMPTS = List.of(
-      "The Python interpreter",
-      "A list comprehension is",
-      "public static int",
-      "    /**\n     * Returns the");
+  static final List<String> PROMPTS =
+      List.of(
+          "The Python interpreter",
+          "A list comprehension is",
+          "public static int",
+          "    /**\n     * Returns the");
 
   private DemoCommand() {}
 
@@ -59,9 +60,11 @@ final class DemoCommand {
     double alpha = a.getDouble("alpha", 0.001, 1e-300, 0.5);
     List<String> prompts = a.has("prompt") ? List.of(a.require("prompt")) : PROMPTS;
     WatermarkKeys keys = Keys.load(a.get("keys"), err);
-    Policy policy = a.has("policy")
-        ? PolicyLoader.load(Path.of(a.require("policy")), keys.ids())
-        : PolicyLoader.parse(resource("demo-policy.yaml"), true, "demo-policy.yaml", keys.ids());
+    Policy policy =
+        a.has("policy")
+            ? PolicyLoader.load(Path.of(a.require("policy")), keys.ids())
+            : PolicyLoader.parse(
+                resource("demo-policy.yaml"), true, "demo-policy.yaml", keys.ids());
     for (String t : tiers) {
       policy.tier(t); // fails fast, naming the defined tiers
     }
@@ -70,44 +73,85 @@ final class DemoCommand {
         Moat moat = Moat.builder().policy(policy).keys(keys).build()) {
       OnnxGenerator generator = new OnnxGenerator(model);
       int vocab = model.config().vocabSize();
-      // One detector for the whole demo: the free tier's scheme and key, used on every output, so the
+      // One detector for the whole demo: the free tier's scheme and key, used on every output, so
+      // the
       // unprotected tier shows what unwatermarked text scores.
       KgwSettings detectSettings = detectorSettings(policy, tiers);
-      KgwDetector detector = detectSettings == null ? null
-          : new KgwDetector(keys.get(detectSettings.keyId()).orElseThrow(), detectSettings);
-      out.printf(Locale.ROOT, "Moat demo: bundled model (vocab %d, %d layers), %s, %d tokens per request, "
-          + "temperature %.2f, top-p %.2f, seed %d%n", vocab, model.config().layers(), policy.source(), maxTokens,
-          temperature, topP, seed);
+      KgwDetector detector =
+          detectSettings == null
+              ? null
+              : new KgwDetector(keys.get(detectSettings.keyId()).orElseThrow(), detectSettings);
+      out.printf(
+          Locale.ROOT,
+          "Moat demo: bundled model (vocab %d, %d layers), %s, %d tokens per request, "
+              + "temperature %.2f, top-p %.2f, seed %d%n",
+          vocab,
+          model.config().layers(),
+          policy.source(),
+          maxTokens,
+          temperature,
+          topP,
+          seed);
       int request = 0;
       for (String prompt : prompts) {
         for (String tier : tiers) {
           request++;
           int[] promptIds = withBos(text.encode(prompt), model.config().bosTokenId());
-          SamplingParams sampling = SamplingParams.builder().temperature(temperature).topP(topP)
-              .seed(seed + request).maxTokens(Math.min(maxTokens, model.config().maxPositions() - promptIds.length))
-              .build();
-          MoatRequest r = moat.begin(RequestContext.builder().setAccount("demo-" + tier).setTier(tier)
-              .setVocabSize(vocab).optPrompt(prompt, promptIds).optSampling(sampling).build());
+          SamplingParams sampling =
+              SamplingParams.builder()
+                  .temperature(temperature)
+                  .topP(topP)
+                  .seed(seed + request)
+                  .maxTokens(Math.min(maxTokens, model.config().maxPositions() - promptIds.length))
+                  .build();
+          MoatRequest r =
+              moat.begin(
+                  RequestContext.builder()
+                      .setAccount("demo-" + tier)
+                      .setTier(tier)
+                      .setVocabSize(vocab)
+                      .optPrompt(prompt, promptIds)
+                      .optSampling(sampling)
+                      .build());
           out.printf("%n── request %d · tier %s ──────────────────────────────%n", request, tier);
           out.print(prompt);
           BundledText.Stream stream = text.new Stream(sampling.maxTokens() + 1);
-          GenerationResult g = generator.generate(promptIds, r, token -> {
-            out.print(stream.add(token));
-            out.flush();
-          });
+          GenerationResult g =
+              generator.generate(
+                  promptIds,
+                  r,
+                  token -> {
+                    out.print(stream.add(token));
+                    out.flush();
+                  });
           out.println();
-          out.println("  policy applied : " + (r.appliedProtections().isEmpty() ? "nothing (unprotected tier)"
-              : String.join(", ", r.appliedProtections())));
+          out.println(
+              "  policy applied : "
+                  + (r.appliedProtections().isEmpty()
+                      ? "nothing (unprotected tier)"
+                      : String.join(", ", r.appliedProtections())));
           double seconds = (g.modelNanos() + g.moatNanos()) / 1e9;
-          out.printf(Locale.ROOT, "  generated      : %d tokens (%s), %.0f tokens/s; sampling step (Moat + sampler) %.1f µs/token%n",
-              g.tokens().length, g.finishReason(), g.tokens().length / seconds,
+          out.printf(
+              Locale.ROOT,
+              "  generated      : %d tokens (%s), %.0f tokens/s; sampling step (Moat + sampler) %.1f µs/token%n",
+              g.tokens().length,
+              g.finishReason(),
+              g.tokens().length / seconds,
               g.moatNanos() / 1e3 / Math.max(1, r.steps()));
           if (detector != null) {
             int[] all = concat(promptIds, g.tokens());
             DetectionResult d = detector.detect(all, promptIds.length, false);
-            out.printf(Locale.ROOT, "  watermark check: %s key %s → z = %.2f, p = %s over %d tokens (%d green) → %s at FPR %s%n",
-                d.scheme(), d.keyId(), d.zScore(), formatP(d), d.tokensScored(), d.greenTokens(),
-                d.isWatermarked(alpha) ? "WATERMARKED" : "not watermarked", alpha);
+            out.printf(
+                Locale.ROOT,
+                "  watermark check: %s key %s → z = %.2f, p = %s over %d tokens (%d green) → %s at FPR %s%n",
+                d.scheme(),
+                d.keyId(),
+                d.zScore(),
+                formatP(d),
+                d.tokensScored(),
+                d.greenTokens(),
+                d.isWatermarked(alpha) ? "WATERMARKED" : "not watermarked",
+                alpha);
           }
         }
       }
@@ -115,7 +159,8 @@ final class DemoCommand {
     return 0;
   }
 
-  private static @org.jspecify.annotations.Nullable KgwSettings detectorSettings(Policy policy, List<String> tiers) {
+  private static @org.jspecify.annotations.Nullable KgwSettings detectorSettings(
+      Policy policy, List<String> tiers) {
     for (String t : tiers) {
       TierPolicy tier = policy.tier(t);
       if (tier.watermark().isPresent()) {

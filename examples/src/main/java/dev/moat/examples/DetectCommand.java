@@ -42,32 +42,47 @@ final class DetectCommand {
   static int run(Args a, PrintStream out, PrintStream err) throws Exception {
     String scheme = a.get("scheme", KgwScheme.SCHEME_ID);
     if (!scheme.equals(KgwScheme.SCHEME_ID)) {
-      throw new Args.UsageException("--scheme was '" + scheme + "' but it must be " + KgwScheme.SCHEME_ID);
+      throw new Args.UsageException(
+          "--scheme was '" + scheme + "' but it must be " + KgwScheme.SCHEME_ID);
     }
     int inputs = (a.has("tokens") ? 1 : 0) + (a.has("text") ? 1 : 0) + (a.has("file") ? 1 : 0);
     if (inputs != 1) {
-      throw new Args.UsageException("'detect' needs exactly one of --tokens 1,2,3 | --text TEXT | --file PATH");
+      throw new Args.UsageException(
+          "'detect' needs exactly one of --tokens 1,2,3 | --text TEXT | --file PATH");
     }
     int[] tokens;
     if (a.has("tokens")) {
       tokens = parseTokens(a.require("tokens"));
     } else {
-      String text = a.has("text") ? a.require("text")
-          : Files.readString(Path.of(a.require("file")), StandardCharsets.UTF_8);
-      try (BundledText t = a.has("tokenizer") ? BundledText.load(Path.of(a.require("tokenizer"))) : BundledText.bundled()) {
+      String text =
+          a.has("text")
+              ? a.require("text")
+              : Files.readString(Path.of(a.require("file")), StandardCharsets.UTF_8);
+      try (BundledText t =
+          a.has("tokenizer")
+              ? BundledText.load(Path.of(a.require("tokenizer")))
+              : BundledText.bundled()) {
         tokens = t.encode(text);
       }
     }
     WatermarkKeys keys = Keys.load(a.get("keys"), err);
     String keyId = a.has("key-id") ? a.require("key-id") : keys.ids().iterator().next();
-    WatermarkKey key = keys.get(keyId).orElseThrow(() -> new Args.UsageException(
-        "--key-id was '" + keyId + "' but the keys hold only " + keys.ids()));
-    KgwSettings settings = KgwSettings.builder().keyId(keyId)
-        .gamma(a.getDouble("gamma", 0.25, 1e-9, 1 - 1e-9))
-        .contextWidth(a.getInt("context-width", 1, 1, 64)).build();
+    WatermarkKey key =
+        keys.get(keyId)
+            .orElseThrow(
+                () ->
+                    new Args.UsageException(
+                        "--key-id was '" + keyId + "' but the keys hold only " + keys.ids()));
+    KgwSettings settings =
+        KgwSettings.builder()
+            .keyId(keyId)
+            .gamma(a.getDouble("gamma", 0.25, 1e-9, 1 - 1e-9))
+            .contextWidth(a.getInt("context-width", 1, 1, 64))
+            .build();
     int context = a.getInt("context-tokens", 0, 0, Integer.MAX_VALUE);
     double alpha = a.getDouble("alpha", 0.001, 1e-300, 0.5);
-    DetectionResult d = new KgwDetector(key, settings).detect(tokens, context, a.has("ignore-repeated"));
+    DetectionResult d =
+        new KgwDetector(key, settings).detect(tokens, context, a.has("ignore-repeated"));
     ObjectNode json = new ObjectMapper().createObjectNode();
     json.put("scheme", d.scheme());
     json.put("key_id", d.keyId());
@@ -75,7 +90,8 @@ final class DetectCommand {
     json.put("context_width", settings.contextWidth());
     json.put("num_tokens_scored", d.tokensScored());
     json.put("num_green_tokens", d.greenTokens());
-    json.put("green_fraction", d.tokensScored() == 0 ? 0 : d.greenTokens() / (double) d.tokensScored());
+    json.put(
+        "green_fraction", d.tokensScored() == 0 ? 0 : d.greenTokens() / (double) d.tokensScored());
     json.put("z_score", d.zScore());
     json.put("p_value", d.pValue());
     json.put("log10_p_value", d.log10PValue());
@@ -96,8 +112,12 @@ final class DetectCommand {
           throw new NumberFormatException();
         }
       } catch (NumberFormatException e) {
-        throw new Args.UsageException("--tokens item " + (i + 1) + " was '" + parts[i]
-            + "' but it must be a non-negative integer token id");
+        throw new Args.UsageException(
+            "--tokens item "
+                + (i + 1)
+                + " was '"
+                + parts[i]
+                + "' but it must be a non-negative integer token id");
       }
     }
     return t;

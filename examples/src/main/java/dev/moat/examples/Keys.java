@@ -13,7 +13,9 @@ final class Keys {
 
   private Keys() {}
 
-  /** {@code --keys FILE}, else {@code $MOAT_WATERMARK_KEYS}, else the public demo key (with a note). */
+  /**
+   * {@code --keys FILE}, else {@code $MOAT_WATERMARK_KEYS}, else the public demo key (with a note).
+   */
   static WatermarkKeys load(@Nullable String file, java.io.PrintStream err) throws IOException {
     if (file != null) {
       return WatermarkKeys.fromFile(Path.of(file));
@@ -31,7 +33,8 @@ final class Keys {
       if (in == null) {
         throw new IOException("demo-keys.properties is missing from the classpath");
       }
-      return WatermarkKeys.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "demo-keys.properties");
+      return WatermarkKeys.parse(
+          new String(in.readAllBytes(), StandardCharsets.UTF_8), "demo-keys.properties");
     }
   }
 }

@@ -6,7 +6,8 @@ import java.util.Arrays;
 
 /** The {@code ./moat} command line. */
 public final class MoatCli {
-  static final String HELP = """
+  static final String HELP =
+      """
       Usage: ./moat <command> [options]
 
       Commands:

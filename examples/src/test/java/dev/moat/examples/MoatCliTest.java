@@ -18,9 +18,13 @@ class MoatCliTest {
   static Run run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status = MoatCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int status =
+        MoatCli.run(
+            args,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(
+        status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -36,8 +40,13 @@ class MoatCliTest {
     // README's specification) on the demo key:
     //   --key-hex 6d6f…3236 --gamma 0.25 --h 1 --tokens 0,796,…,4000
     //   -> tokens_scored 22, green_tokens 5, z_score -0.24618298195866545
-    Run r = run("detect", "--tokens", "0,796,693,2047,1001,17,423,99,3000,12,12,12,77,401,2048,5,6,7,8,9,10,11,4000",
-        "--key-id", "demo-2026");
+    Run r =
+        run(
+            "detect",
+            "--tokens",
+            "0,796,693,2047,1001,17,423,99,3000,12,12,12,77,401,2048,5,6,7,8,9,10,11,4000",
+            "--key-id",
+            "demo-2026");
     assertEquals(0, r.status(), r.err());
     JsonNode j = new ObjectMapper().readTree(r.out());
     assertEquals(22, j.get("num_tokens_scored").intValue());
@@ -51,24 +60,39 @@ class MoatCliTest {
   void usageErrorsNameTheOptionAndValue() {
     Run unknown = run("detect", "--tokens", "1,2", "--gama", "0.3");
     assertEquals(2, unknown.status());
-    assertTrue(unknown.err().startsWith("moat detect: unknown option --gama for 'detect'; options: --scheme VALUE"), unknown.err());
+    assertTrue(
+        unknown
+            .err()
+            .startsWith("moat detect: unknown option --gama for 'detect'; options: --scheme VALUE"),
+        unknown.err());
     Run badToken = run("detect", "--tokens", "1,x,3");
-    assertEquals("moat detect: --tokens item 2 was 'x' but it must be a non-negative integer token id\n", badToken.err());
+    assertEquals(
+        "moat detect: --tokens item 2 was 'x' but it must be a non-negative integer token id\n",
+        badToken.err());
     Run badGamma = run("detect", "--tokens", "1,2", "--gamma", "1.5");
-    assertTrue(badGamma.err().contains("--gamma was '1.5' but it must be a number in"), badGamma.err());
+    assertTrue(
+        badGamma.err().contains("--gamma was '1.5' but it must be a number in"), badGamma.err());
     Run tier = run("demo", "--tiers", "free,gold");
     assertEquals(2, tier.status());
-    assertTrue(tier.err().contains("tier 'gold' is not defined by the policy; defined tiers: free, enterprise, internal"),
+    assertTrue(
+        tier.err()
+            .contains(
+                "tier 'gold' is not defined by the policy; defined tiers: free, enterprise, internal"),
         tier.err());
     Run cmd = run("serve-everything");
-    assertEquals("moat: unknown command 'serve-everything'; commands: demo, detect, help\n", cmd.err());
+    assertEquals(
+        "moat: unknown command 'serve-everything'; commands: demo, detect, help\n", cmd.err());
   }
 
   @Test
   void demoWatermarksTheFreeTierAndNotTheInternalOne() {
     Run r = run("demo", "--prompt", "The Python interpreter", "--max-tokens", "100", "--seed", "7");
     assertEquals(0, r.status(), r.err());
-    assertTrue(r.out().contains("policy applied : kgw(key=demo-2026, gamma=0.25, delta=2.0, context_width=1)"), r.out());
+    assertTrue(
+        r.out()
+            .contains(
+                "policy applied : kgw(key=demo-2026, gamma=0.25, delta=2.0, context_width=1)"),
+        r.out());
     assertTrue(r.out().contains("policy applied : nothing (unprotected tier)"), r.out());
     Matcher m = Pattern.compile("z = (-?[0-9.]+)").matcher(r.out());
     assertTrue(m.find());
@@ -77,6 +101,9 @@ class MoatCliTest {
     double internal = Double.parseDouble(m.group(1));
     assertTrue(free > 4, "free tier z " + free);
     assertTrue(Math.abs(internal) < 2, "internal tier z " + internal);
-    assertTrue(r.out().contains("WATERMARKED at FPR 0.001") && r.out().contains("not watermarked at FPR 0.001"), r.out());
+    assertTrue(
+        r.out().contains("WATERMARKED at FPR 0.001")
+            && r.out().contains("not watermarked at FPR 0.001"),
+        r.out());
   }
 }

@@ -16,9 +16,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The parts of one KGW step side by side: the keyed seed (SipHash of the context), the bias loop over
- * the vocabulary, and a plain read-modify-write pass over the same array (a floor: the least any
- * in-place logits processor can cost).
+ * The parts of one KGW step side by side: the keyed seed (SipHash of the context), the bias loop
+ * over the vocabulary, and a plain read-modify-write pass over the same array (a floor: the least
+ * any in-place logits processor can cost).
  *
  * <pre>
  * java -jar perf/target/benchmarks.jar KgwStepBenchmark -prof gc
@@ -41,7 +41,8 @@ public class KgwStepBenchmark {
 
   @Setup
   public void setUp() {
-    scheme = new KgwScheme(WatermarkKey.ofHex("bench", "000102030405060708090a0b0c0d0e0f"), 0.25, 1);
+    scheme =
+        new KgwScheme(WatermarkKey.ofHex("bench", "000102030405060708090a0b0c0d0e0f"), 0.25, 1);
     logits = new float[vocab];
   }
 

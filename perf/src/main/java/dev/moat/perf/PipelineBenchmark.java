@@ -29,10 +29,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Moat's per-token overhead on the host's sampling path: one {@code processLogits} (row check, then
- * the tier's protections, in place) plus one {@code accept} (history, token hooks) per operation, on
- * one thread, for a request of tier {@code none} (no protections: the cost of the row check alone)
- * or {@code kgw} (the KGW watermark, gamma 0.25, delta 2, context width 1). Sampling itself is the
- * host's and is not included.
+ * the tier's protections, in place) plus one {@code accept} (history, token hooks) per operation,
+ * on one thread, for a request of tier {@code none} (no protections: the cost of the row check
+ * alone) or {@code kgw} (the KGW watermark, gamma 0.25, delta 2, context width 1). Sampling itself
+ * is the host's and is not included.
  *
  * <pre>
  * ./mvnw -B -q -pl perf -am -DskipTests package
@@ -44,7 +44,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 2, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+    value = 2,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class PipelineBenchmark {
   @Param({"32000", "128256"})
   int vocab;
@@ -52,7 +54,12 @@ public class PipelineBenchmark {
   @Param({"none", "kgw"})
   String tier;
 
+  static final int REQUESTS = 24;
+  static final int CAPACITY = 1_000_000;
+
   Moat moat;
+  MoatRequest[] requests;
+  int current;
   MoatRequest request;
   float[] logits;
   int token;
@@ -60,27 +67,48 @@ public class PipelineBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws IOException {
     WatermarkKey key = WatermarkKey.ofHex("bench", "000102030405060708090a0b0c0d0e0f");
-    Policy policy = Policy.of("bench", TierPolicy.unprotected("none"),
-        TierPolicy.of("kgw", KgwSettings.builder().keyId("bench").build(), Set.of()));
+    Policy policy =
+        Policy.of(
+            "bench",
+            TierPolicy.unprotected("none"),
+            TierPolicy.of("kgw", KgwSettings.builder().keyId("bench").build(), Set.of()));
     moat = Moat.builder().policy(policy).keys(WatermarkKeys.of(key)).build();
     logits = new float[vocab];
     SplittableRandom r = new SplittableRandom(1);
     for (int i = 0; i < vocab; i++) {
       logits[i] = (float) r.nextGaussian();
     }
+    makeRequests();
   }
 
-  @Setup(Level.Iteration)
-  public void newRequest() {
-    // Capacity for every token of an iteration, so the history never grows inside the measurement.
-    request = moat.begin(RequestContext.builder().setAccount("a").setTier(tier).setVocabSize(vocab)
-        .optPrompt("", new int[] {1, 2, 3})
-        .optSampling(SamplingParams.builder().maxTokens(1_000_000).build()).build());
+  /**
+   * Requests are made up front, each with history capacity for a million tokens, and the benchmark
+   * moves to the next when one is full: nothing is allocated while measuring, so {@code -prof gc}
+   * shows the per-token figure alone (a request made per iteration would add its arrays to it).
+   */
+  void makeRequests() {
+    requests = new MoatRequest[REQUESTS];
+    for (int i = 0; i < REQUESTS; i++) {
+      requests[i] =
+          moat.begin(
+              RequestContext.builder()
+                  .setAccount("a")
+                  .setTier(tier)
+                  .setVocabSize(vocab)
+                  .optPrompt("", new int[] {1, 2, 3})
+                  .optSampling(SamplingParams.builder().maxTokens(CAPACITY).build())
+                  .build());
+    }
+    current = 0;
+    request = requests[0];
   }
 
-  @TearDown(Level.Iteration)
-  public void endRequest() {
-    request.close();
+  @TearDown(Level.Trial)
+  public void endRequests() {
+    for (MoatRequest r : requests) {
+      r.close();
+    }
+    moat.close();
   }
 
   @Benchmark
@@ -89,6 +117,9 @@ public class PipelineBenchmark {
     // Vary the context so the green list changes every token, as in real generation.
     token = (token + 7919) % vocab;
     request.accept(token);
+    if (request.steps() == CAPACITY) {
+      request = requests[++current]; // 24 M tokens per trial: more than a trial's iterations make
+    }
     return logits[token];
   }
 }

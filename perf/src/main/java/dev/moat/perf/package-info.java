@@ -1,4 +1,7 @@
-/** JMH benchmarks of Moat's per-token overhead. Run with {@code java -jar perf/target/benchmarks.jar}. */
+/**
+ * JMH benchmarks of Moat's per-token overhead. Run with {@code java -jar
+ * perf/target/benchmarks.jar}.
+ */
 @NullMarked
 package dev.moat.perf;
 

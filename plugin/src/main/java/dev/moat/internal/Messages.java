@@ -3,8 +3,8 @@ package dev.moat.internal;
 import java.util.Locale;
 
 /**
- * Every user-facing error message Moat builds, in one place, so their exact text is reviewed together
- * and asserted by tests. Each names the field, the value it had and what is allowed.
+ * Every user-facing error message Moat builds, in one place, so their exact text is reviewed
+ * together and asserted by tests. Each names the field, the value it had and what is allowed.
  *
  * <p>Thread-safe: stateless.
  */
@@ -25,7 +25,10 @@ public final class Messages {
   }
 
   public static String unknownTier(String tier, Iterable<String> known) {
-    return "tier '" + tier + "' is not defined by the policy; defined tiers: " + String.join(", ", known);
+    return "tier '"
+        + tier
+        + "' is not defined by the policy; defined tiers: "
+        + String.join(", ", known);
   }
 
   public static String logitsLength(int actual, int vocabSize) {
@@ -33,12 +36,23 @@ public final class Messages {
   }
 
   public static String batchLength(int actual, int rows, int vocabSize) {
-    return "batch logits length was " + actual + " but " + rows + " rows of vocabSize " + vocabSize
-        + " need " + ((long) rows * vocabSize);
+    return "batch logits length was "
+        + actual
+        + " but "
+        + rows
+        + " rows of vocabSize "
+        + vocabSize
+        + " need "
+        + ((long) rows * vocabSize);
   }
 
   public static String nonFiniteLogit(int index, float value, int step) {
-    return "logits[" + index + "] was " + value + " at step " + step
+    return "logits["
+        + index
+        + "] was "
+        + value
+        + " at step "
+        + step
         + " but logits must be finite or -Infinity (NaN and +Infinity are rejected)";
   }
 
@@ -46,14 +60,25 @@ public final class Messages {
     return invalid(field, token, "in [0, " + vocabSize + ")");
   }
 
-  public static String overrideNotAllowed(String protection, String tier, Iterable<String> allowed) {
-    return "`overrides." + protection + "` is not allowed for tier '" + tier
-        + "'; this tier allows overrides of: [" + String.join(", ", allowed) + "]";
+  public static String overrideNotAllowed(
+      String protection, String tier, Iterable<String> allowed) {
+    return "`overrides."
+        + protection
+        + "` is not allowed for tier '"
+        + tier
+        + "'; this tier allows overrides of: ["
+        + String.join(", ", allowed)
+        + "]";
   }
 
   public static String unknownKey(String field, String keyId, Iterable<String> known) {
-    return "`" + field + "` was '" + keyId + "' but no watermark key has that id; known key ids: ["
-        + String.join(", ", known) + "]";
+    return "`"
+        + field
+        + "` was '"
+        + keyId
+        + "' but no watermark key has that id; known key ids: ["
+        + String.join(", ", known)
+        + "]";
   }
 
   public static String format(double d) {

@@ -37,53 +37,28 @@ public final class SipHash {
   }
 
   /**
-   * SipHash-2-4 of the message {@code le32(first) || le32(ints[from]) || … || le32(ints[from+more-1])}.
-   * Equal to {@link #hash(byte[])} of those bytes; allocation-free, used per token on the watermark's
-   * context.
+   * SipHash-2-4 of the message {@code le32(first) || le32(ints[from]) || … ||
+   * le32(ints[from+more-1])}. Equal to {@link #hash(byte[])} of those bytes; allocation-free, used
+   * per token on the watermark's context.
    */
   public long hashInts(int first, int[] ints, int from, int more) {
-    // Inlined state: no allocation.
-    long v0 = k0 ^ 0x736f6d6570736575L;
-    long v1 = k1 ^ 0x646f72616e646f6dL;
-    long v2 = k0 ^ 0x6c7967656e657261L;
-    long v3 = k1 ^ 0x7465646279746573L;
+    // The State never escapes this method: C2's escape analysis keeps it in registers (JMH -prof gc
+    // shows 0 B/op for the watermark step).
+    State s = new State(k0, k1);
     int n = more + 1;
-    int len = 4 * n;
     int i = 0;
     for (; i + 1 < n; i += 2) {
       int a = i == 0 ? first : ints[from + i - 1];
       int b = ints[from + i];
-      long m = (a & 0xFFFFFFFFL) | ((long) b << 32);
-      v3 ^= m;
-      for (int r = 0; r < 2; r++) {
-        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
-      }
-      v0 ^= m;
+      s.compress((a & 0xFFFFFFFFL) | ((long) b << 32));
     }
-    long last = ((long) len) << 56;
+    long last = ((long) (4 * n)) << 56;
     if (i < n) {
       int a = i == 0 ? first : ints[from + i - 1];
       last |= a & 0xFFFFFFFFL;
     }
-    v3 ^= last;
-    for (int r = 0; r < 2; r++) {
-      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
-    }
-    v0 ^= last;
-    v2 ^= 0xff;
-    for (int r = 0; r < 4; r++) {
-      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
-    }
-    return v0 ^ v1 ^ v2 ^ v3;
+    s.compress(last);
+    return s.finish();
   }
 
   private static final class State {
@@ -116,10 +91,20 @@ public final class SipHash {
     }
 
     private void round() {
-      v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-      v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-      v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-      v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+      v0 += v1;
+      v1 = Long.rotateLeft(v1, 13);
+      v1 ^= v0;
+      v0 = Long.rotateLeft(v0, 32);
+      v2 += v3;
+      v3 = Long.rotateLeft(v3, 16);
+      v3 ^= v2;
+      v0 += v3;
+      v3 = Long.rotateLeft(v3, 21);
+      v3 ^= v0;
+      v2 += v1;
+      v1 = Long.rotateLeft(v1, 17);
+      v1 ^= v2;
+      v2 = Long.rotateLeft(v2, 32);
     }
   }
 }

@@ -4,8 +4,8 @@ import dev.moat.spi.TokenHistory;
 import java.util.Arrays;
 
 /**
- * A request's token history: the prompt, then each accepted token. Grows by doubling (amortised O(1)
- * appends; with the capacity sized from {@code maxTokens} at request start it never grows).
+ * A request's token history: the prompt, then each accepted token. Grows by doubling (amortised
+ * O(1) appends; with the capacity sized from {@code maxTokens} at request start it never grows).
  *
  * <p>Not thread-safe: owned by one request.
  */

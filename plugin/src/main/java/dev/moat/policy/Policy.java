@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A whole policy: tiers by name. Load one with {@link PolicyLoader}, or build it in code with {@link
- * #of}.
+ * A whole policy: tiers by name. Load one with {@link PolicyLoader}, or build it in code with
+ * {@link #of}.
  *
  * <p>Immutable and thread-safe.
  */

@@ -34,7 +34,9 @@ public final class PolicyException extends RuntimeException {
 
   private static String message(String source, List<String> problems) {
     StringBuilder sb = new StringBuilder();
-    sb.append(source).append(" is invalid (").append(problems.size())
+    sb.append(source)
+        .append(" is invalid (")
+        .append(problems.size())
         .append(problems.size() == 1 ? " problem):" : " problems):");
     for (String p : problems) {
       sb.append("\n  - ").append(p);

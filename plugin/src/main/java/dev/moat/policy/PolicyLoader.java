@@ -40,15 +40,16 @@ import org.jspecify.annotations.Nullable;
  *   internal: {}                # nothing
  * }</pre>
  *
- * <p>Unknown settings are errors, not ignored: a typo in a security policy must not silently switch a
- * protection off. Thread-safe: stateless.
+ * <p>Unknown settings are errors, not ignored: a typo in a security policy must not silently switch
+ * a protection off. Thread-safe: stateless.
  */
 public final class PolicyLoader {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
   private static final ObjectMapper YAML = YAMLMapper.builder().build();
   private static final List<String> TOP = List.of("version", "tiers");
   private static final List<String> TIER = List.of("watermark", "overridable");
-  private static final List<String> KGW = List.of("scheme", "key", "gamma", "delta", "context_width");
+  private static final List<String> KGW =
+      List.of("scheme", "key", "gamma", "delta", "context_width");
 
   private PolicyLoader() {}
 
@@ -61,13 +62,16 @@ public final class PolicyLoader {
   }
 
   /**
-   * Parses policy text. With {@code knownKeyIds} non-null, every watermark key id must be among them.
+   * Parses policy text. With {@code knownKeyIds} non-null, every watermark key id must be among
+   * them.
    */
-  public static Policy parse(String text, boolean yaml, String source, @Nullable Set<String> knownKeyIds) {
+  public static Policy parse(
+      String text, boolean yaml, String source, @Nullable Set<String> knownKeyIds) {
     JsonNode root = readTree(text, yaml, source);
     List<String> problems = new ArrayList<>();
     if (!root.isObject()) {
-      throw new PolicyException(source, List.of("the policy must be a mapping with `version` and `tiers`"));
+      throw new PolicyException(
+          source, List.of("the policy must be a mapping with `version` and `tiers`"));
     }
     checkFields(root, "", TOP, problems);
     JsonNode version = root.get("version");
@@ -84,7 +88,11 @@ public final class PolicyLoader {
     if (tiersNode == null) {
       problems.add(missing("tiers", "a mapping of tier name to its protections"));
     } else if (!tiersNode.isObject() || tiersNode.isEmpty()) {
-      problems.add(invalid("tiers", shortText(tiersNode), "a non-empty mapping of tier name to its protections"));
+      problems.add(
+          invalid(
+              "tiers",
+              shortText(tiersNode),
+              "a non-empty mapping of tier name to its protections"));
     } else {
       for (Map.Entry<String, JsonNode> e : tiersNode.properties()) {
         TierPolicy t = tier(e.getKey(), e.getValue(), knownKeyIds, problems);
@@ -107,7 +115,8 @@ public final class PolicyLoader {
     JsonNode root = readTree(json, false, "request overrides");
     List<String> problems = new ArrayList<>();
     if (!root.isObject()) {
-      throw new PolicyException("request overrides", List.of(invalid("overrides", shortText(root), "a JSON object")));
+      throw new PolicyException(
+          "request overrides", List.of(invalid("overrides", shortText(root), "a JSON object")));
     }
     checkFields(root, "overrides", TierPolicy.PROTECTIONS, problems);
     PolicyOverride result = PolicyOverride.none();
@@ -128,7 +137,8 @@ public final class PolicyLoader {
     return result;
   }
 
-  private static @Nullable TierPolicy tier(String name, JsonNode node, @Nullable Set<String> keys, List<String> problems) {
+  private static @Nullable TierPolicy tier(
+      String name, JsonNode node, @Nullable Set<String> keys, List<String> problems) {
     String path = "tiers." + name;
     if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
       problems.add(invalid(path, name, "a tier name of 1 to 64 of [A-Za-z0-9_-]"));
@@ -152,12 +162,20 @@ public final class PolicyLoader {
     JsonNode o = node.get("overridable");
     if (o != null) {
       if (!o.isArray()) {
-        problems.add(invalid(path + ".overridable", shortText(o), "a list of protection ids from " + TierPolicy.PROTECTIONS));
+        problems.add(
+            invalid(
+                path + ".overridable",
+                shortText(o),
+                "a list of protection ids from " + TierPolicy.PROTECTIONS));
       } else {
         for (int i = 0; i < o.size(); i++) {
           JsonNode p = o.get(i);
           if (!p.isTextual() || !TierPolicy.PROTECTIONS.contains(p.asText())) {
-            problems.add(invalid(path + ".overridable[" + i + "]", shortText(p), "one of " + TierPolicy.PROTECTIONS));
+            problems.add(
+                invalid(
+                    path + ".overridable[" + i + "]",
+                    shortText(p),
+                    "one of " + TierPolicy.PROTECTIONS));
           } else {
             overridable.add(p.asText());
           }
@@ -167,9 +185,14 @@ public final class PolicyLoader {
     return problems.size() == before ? TierPolicy.of(name, watermark, overridable) : null;
   }
 
-  private static @Nullable KgwSettings kgw(String path, JsonNode node, @Nullable Set<String> keys, List<String> problems) {
+  private static @Nullable KgwSettings kgw(
+      String path, JsonNode node, @Nullable Set<String> keys, List<String> problems) {
     if (!node.isObject()) {
-      problems.add(invalid(path, shortText(node), "a mapping with scheme, key, gamma, delta, context_width, or 'off'"));
+      problems.add(
+          invalid(
+              path,
+              shortText(node),
+              "a mapping with scheme, key, gamma, delta, context_width, or 'off'"));
       return null;
     }
     int before = problems.size();
@@ -191,15 +214,27 @@ public final class PolicyLoader {
     }
     double gamma = number(node, path + ".gamma", 0.25, KgwSettings::gammaRule, problems);
     double delta = number(node, path + ".delta", 2.0, KgwSettings::deltaRule, problems);
-    double width = number(node, path + ".context_width", 1, w -> w == Math.rint(w)
-        ? KgwSettings.contextWidthRule((long) w) : "an integer in [1, 64]", problems);
+    double width =
+        number(
+            node,
+            path + ".context_width",
+            1,
+            w ->
+                w == Math.rint(w)
+                    ? KgwSettings.contextWidthRule((long) w)
+                    : "an integer in [1, 64]",
+            problems);
     if (problems.size() != before) {
       return null;
     }
     return b.gamma(gamma).delta(delta).contextWidth((int) width).build();
   }
 
-  private static double number(JsonNode parent, String path, double dflt, DoubleFunction<@Nullable String> rule,
+  private static double number(
+      JsonNode parent,
+      String path,
+      double dflt,
+      DoubleFunction<@Nullable String> rule,
       List<String> problems) {
     String field = path.substring(path.lastIndexOf('.') + 1);
     JsonNode n = parent.get(field);
@@ -220,10 +255,13 @@ public final class PolicyLoader {
   }
 
   private static boolean isOff(JsonNode n) {
-    return n.isNull() || (n.isTextual() && n.asText().equals("off")) || (n.isBoolean() && !n.booleanValue());
+    return n.isNull()
+        || (n.isTextual() && n.asText().equals("off"))
+        || (n.isBoolean() && !n.booleanValue());
   }
 
-  private static void checkFields(JsonNode node, String path, List<String> allowed, List<String> problems) {
+  private static void checkFields(
+      JsonNode node, String path, List<String> allowed, List<String> problems) {
     for (Map.Entry<String, JsonNode> e : node.properties()) {
       String f = e.getKey();
       if (!allowed.contains(f)) {
@@ -246,9 +284,11 @@ public final class PolicyLoader {
       return n;
     } catch (JacksonException e) { // readTree of a String throws no other IOException
       JsonLocation loc = e.getLocation();
-      String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
-      throw new PolicyException(source, List.of("malformed " + (yaml ? "YAML" : "JSON") + where + ": "
-          + e.getOriginalMessage()));
+      String where =
+          loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+      throw new PolicyException(
+          source,
+          List.of("malformed " + (yaml ? "YAML" : "JSON") + where + ": " + e.getOriginalMessage()));
     }
   }
 }

@@ -8,8 +8,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Per-request changes to a tier's protections that a (trusted) host may pass. They apply only where
- * the tier lists the protection as {@code overridable}; anything else fails the request's start with a
- * {@link PolicyException}.
+ * the tier lists the protection as {@code overridable}; anything else fails the request's start
+ * with a {@link PolicyException}.
  *
  * <p>Immutable and thread-safe.
  */
@@ -62,6 +62,8 @@ public final class PolicyOverride {
 
   @Override
   public String toString() {
-    return isEmpty() ? "no overrides" : "overrides{watermark=" + (watermark == null ? "off" : watermark) + "}";
+    return isEmpty()
+        ? "no overrides"
+        : "overrides{watermark=" + (watermark == null ? "off" : watermark) + "}";
   }
 }

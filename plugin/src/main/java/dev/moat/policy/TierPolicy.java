@@ -1,13 +1,13 @@
 package dev.moat.policy;
 
 import dev.moat.internal.Messages;
+import dev.moat.watermark.KgwSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import dev.moat.watermark.KgwSettings;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,11 +30,12 @@ public final class TierPolicy {
     this.overridable = Set.copyOf(overridable);
   }
 
-  public static TierPolicy of(String name, @Nullable KgwSettings watermark, Set<String> overridable) {
+  public static TierPolicy of(
+      String name, @Nullable KgwSettings watermark, Set<String> overridable) {
     for (String o : overridable) {
       if (!PROTECTIONS.contains(o)) {
-        throw new IllegalArgumentException(Messages.invalid("tiers." + name + ".overridable", o,
-            "one of " + PROTECTIONS));
+        throw new IllegalArgumentException(
+            Messages.invalid("tiers." + name + ".overridable", o, "one of " + PROTECTIONS));
       }
     }
     return new TierPolicy(name, watermark, overridable);
@@ -58,8 +59,8 @@ public final class TierPolicy {
   }
 
   /**
-   * This tier with a request's overrides applied, or a {@link PolicyException} listing each override
-   * the tier does not allow.
+   * This tier with a request's overrides applied, or a {@link PolicyException} listing each
+   * override the tier does not allow.
    */
   public TierPolicy with(PolicyOverride override) {
     if (override.isEmpty()) {
@@ -80,7 +81,9 @@ public final class TierPolicy {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof TierPolicy t && t.name.equals(name) && Objects.equals(t.watermark, watermark)
+    return o instanceof TierPolicy t
+        && t.name.equals(name)
+        && Objects.equals(t.watermark, watermark)
         && t.overridable.equals(overridable);
   }
 
@@ -91,7 +94,11 @@ public final class TierPolicy {
 
   @Override
   public String toString() {
-    return "tier " + name + ": watermark=" + (watermark == null ? "off" : watermark)
-        + ", overridable=" + new TreeSet<>(overridable);
+    return "tier "
+        + name
+        + ": watermark="
+        + (watermark == null ? "off" : watermark)
+        + ", overridable="
+        + new TreeSet<>(overridable);
   }
 }

@@ -12,8 +12,8 @@ import java.util.SplittableRandom;
  * token: scratch arrays of the vocabulary size are allocated once, in the constructor. Not
  * thread-safe: one instance per request.
  *
- * <p>How top-p avoids sorting the vocabulary: weights {@code w = exp((l - max) / T)} are bucketed by
- * their binary exponent ({@code w} in {@code [2^-(b+1), 2^-b)} goes to bucket {@code b}); the
+ * <p>How top-p avoids sorting the vocabulary: weights {@code w = exp((l - max) / T)} are bucketed
+ * by their binary exponent ({@code w} in {@code [2^-(b+1), 2^-b)} goes to bucket {@code b}); the
  * nucleus is contained in the buckets whose cumulative mass first reaches {@code topP}, so only the
  * tokens in those buckets are sorted. Tokens whose scaled logit is more than {@value #CUTOFF} below
  * the maximum get weight 0 (their total mass is below 1e-12 even at a vocabulary of 10^6).
@@ -46,14 +46,18 @@ public final class Sampler {
     this.ids = new int[vocabSize];
     this.weights = new float[vocabSize];
     this.keys = new long[vocabSize];
-    this.select = params.topK() > 0 && params.topK() < vocabSize ? new float[vocabSize] : new float[0];
+    this.select =
+        params.topK() > 0 && params.topK() < vocabSize ? new float[vocabSize] : new float[0];
   }
 
   public SamplingParams params() {
     return params;
   }
 
-  /** Picks the next token from {@code logits[offset .. offset + vocabSize)} using the request's randomness. */
+  /**
+   * Picks the next token from {@code logits[offset .. offset + vocabSize)} using the request's
+   * randomness.
+   */
   public int sample(float[] logits, int offset) {
     if (params.isGreedy()) {
       return argMax(logits, offset, vocabSize);
@@ -72,9 +76,9 @@ public final class Sampler {
 
   /**
    * Applies temperature, top-k and top-p to the row and leaves the surviving tokens, with their
-   * unnormalised weights, in {@link #candidateId}/{@link #candidateWeight}; returns how many survive
-   * (at least 1). Protections that own sampling choose among these. Greedy requests yield the arg-max
-   * alone.
+   * unnormalised weights, in {@link #candidateId}/{@link #candidateWeight}; returns how many
+   * survive (at least 1). Protections that own sampling choose among these. Greedy requests yield
+   * the arg-max alone.
    */
   public int candidates(float[] logits, int offset) {
     if (params.isGreedy()) {
@@ -148,7 +152,10 @@ public final class Sampler {
     return ids[i];
   }
 
-  /** Unnormalised weight of candidate {@code i}; divide by {@link #candidateTotal()} for a probability. */
+  /**
+   * Unnormalised weight of candidate {@code i}; divide by {@link #candidateTotal()} for a
+   * probability.
+   */
   public float candidateWeight(int i) {
     return weights[i];
   }

@@ -5,9 +5,10 @@ import dev.moat.RequestContext;
 /**
  * A protection as the policy configures it: a factory of per-request state.
  *
- * <p>Implementations must be immutable and thread-safe: one instance serves every request of a tier.
- * Resolve everything a step needs in {@link #begin} (keys, tables, scratch arrays), so that the
- * per-token hooks of the returned {@link RequestProtection} neither allocate nor look anything up.
+ * <p>Implementations must be immutable and thread-safe: one instance serves every request of a
+ * tier. Resolve everything a step needs in {@link #begin} (keys, tables, scratch arrays), so that
+ * the per-token hooks of the returned {@link RequestProtection} neither allocate nor look anything
+ * up.
  */
 public interface Protection {
   /** Short stable id, as used in policy files: {@code "watermark"}. */

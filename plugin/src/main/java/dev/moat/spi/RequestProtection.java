@@ -12,9 +12,9 @@ import dev.moat.sampling.Sampler;
  */
 public interface RequestProtection {
   /**
-   * Edits one row of logits in place, before sampling: {@code logits[offset .. offset + vocabSize)}.
-   * The row was checked (length, no NaN or +Infinity) before this is called; {@code -Infinity} marks
-   * tokens the host excluded and must stay {@code -Infinity}.
+   * Edits one row of logits in place, before sampling: {@code logits[offset .. offset +
+   * vocabSize)}. The row was checked (length, no NaN or +Infinity) before this is called; {@code
+   * -Infinity} marks tokens the host excluded and must stay {@code -Infinity}.
    */
   default void processLogits(float[] logits, int offset, TokenHistory history) {}
 
@@ -27,8 +27,8 @@ public interface RequestProtection {
   }
 
   /**
-   * Chooses the next token from the processed row. Only called when {@link #ownsSampling()} is true.
-   * The {@code sampler} applies the host's temperature, top-k and top-p via {@link
+   * Chooses the next token from the processed row. Only called when {@link #ownsSampling()} is
+   * true. The {@code sampler} applies the host's temperature, top-k and top-p via {@link
    * Sampler#candidates}; a protection must choose among those candidates so the host's settings are
    * honoured.
    */

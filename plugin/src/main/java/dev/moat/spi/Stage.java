@@ -1,8 +1,8 @@
 package dev.moat.spi;
 
 /**
- * Where a protection runs in the sampling step. The pipeline applies protections in this order, which
- * is fixed and part of the contract:
+ * Where a protection runs in the sampling step. The pipeline applies protections in this order,
+ * which is fixed and part of the contract:
  *
  * <ol>
  *   <li>{@link #PERTURBATION}: degrade the distribution for suspicious traffic (noise, temperature

@@ -9,9 +9,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Activity per key (an account, or a session) across requests: requests started, tokens generated,
- * requests in flight. Held in a Caffeine cache with a bounded number of keys and expiry after a period
- * without requests, so memory stays bounded however many accounts or sessions a campaign rotates
- * through. Updated at request start and end only, never per token.
+ * requests in flight. Held in a Caffeine cache with a bounded number of keys and expiry after a
+ * period without requests, so memory stays bounded however many accounts or sessions a campaign
+ * rotates through. Updated at request start and end only, never per token.
  *
  * <p>Thread-safe: entries are updated with atomics, the map by Caffeine.
  */
@@ -20,16 +20,19 @@ public final class ActivityLedger {
 
   public ActivityLedger(long maximumKeys, Duration idleExpiry, Ticker ticker) {
     if (maximumKeys < 1) {
-      throw new IllegalArgumentException(dev.moat.internal.Messages.invalid("maximumKeys", maximumKeys, ">= 1"));
+      throw new IllegalArgumentException(
+          dev.moat.internal.Messages.invalid("maximumKeys", maximumKeys, ">= 1"));
     }
     if (idleExpiry.isNegative() || idleExpiry.isZero()) {
-      throw new IllegalArgumentException(dev.moat.internal.Messages.invalid("idleExpiry", idleExpiry, "positive"));
+      throw new IllegalArgumentException(
+          dev.moat.internal.Messages.invalid("idleExpiry", idleExpiry, "positive"));
     }
-    this.entries = Caffeine.newBuilder()
-        .maximumSize(maximumKeys)
-        .expireAfterAccess(idleExpiry)
-        .ticker(ticker)
-        .build();
+    this.entries =
+        Caffeine.newBuilder()
+            .maximumSize(maximumKeys)
+            .expireAfterAccess(idleExpiry)
+            .ticker(ticker)
+            .build();
   }
 
   /** Records the start of a request and returns the key's live entry. */
@@ -43,7 +46,8 @@ public final class ActivityLedger {
   /** The key's figures, if it was seen within the expiry period. */
   public Optional<Snapshot> snapshot(String key) {
     Activity a = entries.getIfPresent(key);
-    return a == null ? Optional.empty()
+    return a == null
+        ? Optional.empty()
         : Optional.of(new Snapshot(key, a.requests.get(), a.tokens.get(), a.inFlight.get()));
   }
 

@@ -56,7 +56,15 @@ public final class KgwDetector {
     }
     double z = (green - g * n) / Math.sqrt(n * g * (1 - g));
     double log10p = Binomial.log10UpperTail(n, green, g);
-    return new DetectionResult(KgwScheme.SCHEME_ID, keyId, n, green, g, z, Math.pow(10, log10p), log10p,
+    return new DetectionResult(
+        KgwScheme.SCHEME_ID,
+        keyId,
+        n,
+        green,
+        g,
+        z,
+        Math.pow(10, log10p),
+        log10p,
         Binomial.normalUpperTail(z));
   }
 }

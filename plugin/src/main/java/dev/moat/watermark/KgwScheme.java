@@ -16,9 +16,9 @@ import dev.moat.internal.SipHash;
  * </pre>
  *
  * <p>The keyed, cryptographic part (SipHash) runs once per token on the few bytes of context; the
- * per-vocabulary part is a bijective integer mix of the token id with the secret seed, a counted loop
- * of 32-bit integer operations that the JIT vectorises. Unlike Hugging Face's scheme it never shuffles
- * the vocabulary, so its cost is one pass over the logits.
+ * per-vocabulary part is a bijective integer mix of the token id with the secret seed, a counted
+ * loop of 32-bit integer operations that the JIT vectorises. Unlike Hugging Face's scheme it never
+ * shuffles the vocabulary, so its cost is one pass over the logits.
  *
  * <p>Immutable and thread-safe.
  */
@@ -56,7 +56,9 @@ public final class KgwScheme {
     return gamma;
   }
 
-  /** Seed of the green list for the context {@code tokens[end - h .. end)}; needs {@code end >= h}. */
+  /**
+   * Seed of the green list for the context {@code tokens[end - h .. end)}; needs {@code end >= h}.
+   */
   public long seed(int[] tokens, int end) {
     return prf.hashInts(contextWidth, tokens, end - contextWidth, contextWidth);
   }
@@ -71,7 +73,10 @@ public final class KgwScheme {
 
   private static final int GOLDEN = 0x9E3779B9;
 
-  /** {@code STEP[i] = i * GOLDEN}: keeps the loop index out of the arithmetic so C2 can vectorise it. */
+  /**
+   * {@code STEP[i] = i * GOLDEN}: keeps the loop index out of the arithmetic so C2 can vectorise
+   * it.
+   */
   private static final int[] STEP = new int[BLOCK];
 
   static {
@@ -83,15 +88,16 @@ public final class KgwScheme {
   /**
    * Adds {@code delta} to every green entry of {@code logits[offset .. offset + vocabSize)}.
    *
-   * <p>Works in blocks of {@link #BLOCK} tokens, each in two passes: a pure 32-bit integer pass that
-   * computes the green flags into {@code scratch}, then a float pass that adds {@code flag * delta}.
-   * Both are counted loops over arrays that HotSpot's C2 vectorises: fused into one loop, JDK 17's C2
-   * vectorises nothing (the int-to-float conversion stops it), split like this its integer pass runs
-   * as AVX2 code (see perf/RESULTS.md for the figures on JDK 17 and 25).
+   * <p>Works in blocks of {@link #BLOCK} tokens, each in two passes: a pure 32-bit integer pass
+   * that computes the green flags into {@code scratch}, then a float pass that adds {@code flag *
+   * delta}. Both are counted loops over arrays that HotSpot's C2 vectorises: fused into one loop,
+   * JDK 17's C2 vectorises nothing (the int-to-float conversion stops it), split like this its
+   * integer pass runs as AVX2 code (see perf/RESULTS.md for the figures on JDK 17 and 25).
    *
    * @param scratch at least {@link #BLOCK} ints, owned by the caller's request
    */
-  public void addBias(float[] logits, int offset, int vocabSize, long seed, float delta, int[] scratch) {
+  public void addBias(
+      float[] logits, int offset, int vocabSize, long seed, float delta, int[] scratch) {
     final int s0 = (int) seed;
     final int s1 = (int) (seed >>> 32);
     final int t = threshold;

@@ -71,7 +71,10 @@ public final class KgwSettings {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof KgwSettings s && s.keyId.equals(keyId) && s.gamma == gamma && s.delta == delta
+    return o instanceof KgwSettings s
+        && s.keyId.equals(keyId)
+        && s.gamma == gamma
+        && s.delta == delta
         && s.contextWidth == contextWidth;
   }
 
@@ -82,7 +85,15 @@ public final class KgwSettings {
 
   @Override
   public String toString() {
-    return "kgw(key=" + keyId + ", gamma=" + gamma + ", delta=" + delta + ", context_width=" + contextWidth + ")";
+    return "kgw(key="
+        + keyId
+        + ", gamma="
+        + gamma
+        + ", delta="
+        + delta
+        + ", context_width="
+        + contextWidth
+        + ")";
   }
 
   /** Not thread-safe. Defaults: gamma 0.25, delta 2.0, context width 1; the key id is required. */
@@ -128,7 +139,8 @@ public final class KgwSettings {
 
     public KgwSettings build() {
       if (keyId == null) {
-        throw new IllegalStateException(dev.moat.internal.Messages.missing("key", "the id of a watermark key"));
+        throw new IllegalStateException(
+            dev.moat.internal.Messages.missing("key", "the id of a watermark key"));
       }
       return new KgwSettings(this);
     }

@@ -7,10 +7,10 @@ import dev.moat.spi.Stage;
 import dev.moat.spi.TokenHistory;
 
 /**
- * The KGW red/green watermark as a protection: on every step, adds {@code delta} to the logits of the
- * green list seeded by the previous {@code h} tokens (see {@link KgwScheme} for the keyed function).
- * Steps with fewer than {@code h} tokens of history (an empty prompt's first tokens) are left alone,
- * and the detector does not score them either.
+ * The KGW red/green watermark as a protection: on every step, adds {@code delta} to the logits of
+ * the green list seeded by the previous {@code h} tokens (see {@link KgwScheme} for the keyed
+ * function). Steps with fewer than {@code h} tokens of history (an empty prompt's first tokens) are
+ * left alone, and the detector does not score them either.
  *
  * <p>Immutable and thread-safe; its per-request state is allocation-free per token.
  */
@@ -20,7 +20,8 @@ public final class KgwWatermark implements Protection {
 
   public KgwWatermark(KgwSettings settings, WatermarkKey key) {
     if (!settings.keyId().equals(key.id())) {
-      throw new IllegalArgumentException("settings name key '" + settings.keyId() + "' but key '" + key.id() + "' was given");
+      throw new IllegalArgumentException(
+          "settings name key '" + settings.keyId() + "' but key '" + key.id() + "' was given");
     }
     this.settings = settings;
     this.scheme = KgwScheme.of(key, settings);

@@ -34,8 +34,13 @@ public final class WatermarkKey {
       throw new IllegalArgumentException(invalid("key id", id, "1 to 64 of [A-Za-z0-9._-]"));
     }
     if (material.length < MIN_BYTES) {
-      throw new IllegalArgumentException("key '" + id + "' has " + material.length
-          + " bytes of material but it must have at least " + MIN_BYTES);
+      throw new IllegalArgumentException(
+          "key '"
+              + id
+              + "' has "
+              + material.length
+              + " bytes of material but it must have at least "
+              + MIN_BYTES);
     }
     return new WatermarkKey(id, material.clone());
   }
@@ -44,8 +49,13 @@ public final class WatermarkKey {
   public static WatermarkKey ofHex(String id, String hex) {
     String h = hex.strip();
     if (h.length() % 2 != 0 || !h.matches("[0-9a-fA-F]*")) {
-      throw new IllegalArgumentException("key '" + id + "' material must be an even number of hex digits"
-          + " (got " + h.length() + " characters, not shown)");
+      throw new IllegalArgumentException(
+          "key '"
+              + id
+              + "' material must be an even number of hex digits"
+              + " (got "
+              + h.length()
+              + " characters, not shown)");
     }
     byte[] b = new byte[h.length() / 2];
     for (int i = 0; i < b.length; i++) {
@@ -64,8 +74,8 @@ public final class WatermarkKey {
 
   /**
    * The SipHash-2-4 key a scheme uses: the first 16 bytes of {@code SHA-256(schemeId || 0x00 ||
-   * material)}, read as two little-endian 64-bit words. Deriving per scheme keeps one key's use in one
-   * scheme from revealing anything about another.
+   * material)}, read as two little-endian 64-bit words. Deriving per scheme keeps one key's use in
+   * one scheme from revealing anything about another.
    */
   public SipHash derive(String schemeId) {
     try {
@@ -82,7 +92,9 @@ public final class WatermarkKey {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof WatermarkKey k && k.id.equals(id) && MessageDigest.isEqual(k.material, material);
+    return o instanceof WatermarkKey k
+        && k.id.equals(id)
+        && MessageDigest.isEqual(k.material, material);
   }
 
   @Override

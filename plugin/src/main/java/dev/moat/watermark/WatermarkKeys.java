@@ -17,8 +17,8 @@ import java.util.TreeMap;
  * an environment variable, never from the policy, and are never logged.
  *
  * <p>Format of a key file or variable: entries {@code id=hexmaterial}, separated by newlines or
- * commas; blank lines and lines starting with {@code #} are ignored (comments take a whole line). Example: {@code
- * k2026a=6f1c…(32+ hex digits)}.
+ * commas; blank lines and lines starting with {@code #} are ignored (comments take a whole line).
+ * Example: {@code k2026a=6f1c…(32+ hex digits)}.
  *
  * <p>Immutable and thread-safe.
  */
@@ -62,7 +62,11 @@ public final class WatermarkKeys {
         }
         int eq = e.indexOf('=');
         if (eq <= 0) {
-          errors.add(source + " line " + (line + 1) + ": an entry must look like id=hexmaterial (content not shown)");
+          errors.add(
+              source
+                  + " line "
+                  + (line + 1)
+                  + ": an entry must look like id=hexmaterial (content not shown)");
           continue;
         }
         try {

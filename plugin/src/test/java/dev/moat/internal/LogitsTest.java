@@ -28,13 +28,15 @@ class LogitsTest {
         float[] row = new float[40];
         Arrays.fill(row, -3.5f);
         row[3 + pos] = bad;
-        org.junit.jupiter.api.Assertions.assertFalse(Logits.allFinite(row, 3, 37), bad + " at " + pos);
+        org.junit.jupiter.api.Assertions.assertFalse(
+            Logits.allFinite(row, 3, 37), bad + " at " + pos);
         assertEquals(bad == Float.NEGATIVE_INFINITY ? -1 : pos, Logits.firstInvalid(row, 3, 37));
       }
     }
     float[] huge = new float[64];
     Arrays.fill(huge, Float.MAX_VALUE);
-    org.junit.jupiter.api.Assertions.assertTrue(Logits.allFinite(huge, 0, 64), "finite extremes never overflow the check");
+    org.junit.jupiter.api.Assertions.assertTrue(
+        Logits.allFinite(huge, 0, 64), "finite extremes never overflow the check");
   }
 
   @Test

@@ -8,11 +8,13 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class SipHashTest {
-  private static final SipHash REFERENCE_KEY = new SipHash(0x0706050403020100L, 0x0f0e0d0c0b0a0908L);
+  private static final SipHash REFERENCE_KEY =
+      new SipHash(0x0706050403020100L, 0x0f0e0d0c0b0a0908L);
 
   @Test
   void matchesTheReferenceVectorOfThePaper() {
-    // Aumasson & Bernstein, "SipHash: a fast short-input PRF", Appendix A: key 00..0f, message 00..0e.
+    // Aumasson & Bernstein, "SipHash: a fast short-input PRF", Appendix A: key 00..0f, message
+    // 00..0e.
     byte[] m = new byte[15];
     for (int i = 0; i < m.length; i++) {
       m[i] = (byte) i;
@@ -42,7 +44,8 @@ class SipHashTest {
       for (int i = 0; i < n; i++) {
         b.putInt(ints[2 + i]);
       }
-      assertEquals(REFERENCE_KEY.hash(b.array()), REFERENCE_KEY.hashInts(first, ints, 2, n), "n=" + n);
+      assertEquals(
+          REFERENCE_KEY.hash(b.array()), REFERENCE_KEY.hashInts(first, ints, 2, n), "n=" + n);
     }
   }
 }

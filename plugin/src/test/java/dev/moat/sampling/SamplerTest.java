@@ -117,7 +117,8 @@ class SamplerTest {
     float[] none = new float[4];
     Arrays.fill(none, Float.NEGATIVE_INFINITY);
     Sampler s4 = new Sampler(SamplingParams.builder().build(), 4);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s4.sample(none, 0));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> s4.sample(none, 0));
     assertEquals("every token was excluded: all 4 logits are -Infinity", e.getMessage());
   }
 

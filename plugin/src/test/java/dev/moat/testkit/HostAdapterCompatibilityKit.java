@@ -33,14 +33,20 @@ import org.junit.jupiter.api.Test;
  * extended once per backend.
  */
 public abstract class HostAdapterCompatibilityKit {
-  protected static final WatermarkKey KEY = WatermarkKey.ofHex("kit", "0f1e2d3c4b5a69788796a5b4c3d2e1f0");
-  protected static final Policy POLICY = PolicyLoader.parse("""
+  protected static final WatermarkKey KEY =
+      WatermarkKey.ofHex("kit", "0f1e2d3c4b5a69788796a5b4c3d2e1f0");
+  protected static final Policy POLICY =
+      PolicyLoader.parse(
+          """
       version: 1
       tiers:
         free: {watermark: {scheme: kgw, key: kit, gamma: 0.25, delta: 2.0}}
         internal: {}
         instrumented: {}
-      """, true, "kit-policy", Set.of("kit"));
+      """,
+          true,
+          "kit-policy",
+          Set.of("kit"));
 
   /** The model's vocabulary size. */
   protected abstract int vocabSize();
@@ -52,14 +58,20 @@ public abstract class HostAdapterCompatibilityKit {
    * Runs the adapter's host loop with Moat: {@code moat.begin(request)}, every step through the
    * returned request, {@code finish} at the end; streams each emitted token; returns them.
    */
-  protected abstract int[] generate(Moat moat, RequestContext request, IntConsumer streamed) throws Exception;
+  protected abstract int[] generate(Moat moat, RequestContext request, IntConsumer streamed)
+      throws Exception;
 
   /** Runs the same host loop with no Moat at all (the adapter's plain path). */
   protected abstract int[] generatePlain(int[] prompt, SamplingParams params) throws Exception;
 
   protected RequestContext request(String tier, int[] prompt, SamplingParams p) {
-    return RequestContext.builder().setAccount("kit").setTier(tier).setVocabSize(vocabSize())
-        .optPrompt("", prompt).optSampling(p).build();
+    return RequestContext.builder()
+        .setAccount("kit")
+        .setTier(tier)
+        .setVocabSize(vocabSize())
+        .optPrompt("", prompt)
+        .optSampling(p)
+        .build();
   }
 
   protected Moat moat(Protection... instrumented) throws Exception {
@@ -84,9 +96,20 @@ public abstract class HostAdapterCompatibilityKit {
       this.failAtStep = failAtStep;
     }
 
-    @Override public String id() { return "recorder"; }
-    @Override public Stage stage() { return Stage.PERTURBATION; }
-    @Override public String describe() { return "recorder"; }
+    @Override
+    public String id() {
+      return "recorder";
+    }
+
+    @Override
+    public Stage stage() {
+      return Stage.PERTURBATION;
+    }
+
+    @Override
+    public String describe() {
+      return "recorder";
+    }
 
     @Override
     public RequestProtection begin(RequestContext request) {
@@ -126,10 +149,15 @@ public abstract class HostAdapterCompatibilityKit {
       List<Integer> streamed = new ArrayList<>();
       int[] out = generate(moat, request("instrumented", prompt(), p), streamed::add);
       assertEquals(out.length, streamed.size(), "every emitted token is streamed");
-      // One logits call per sampled token; the end-of-sequence token is sampled and accepted but not emitted.
+      // One logits call per sampled token; the end-of-sequence token is sampled and accepted but
+      // not emitted.
       assertEquals(rec.logits.get(), rec.tokens.get());
-      assertTrue(rec.tokens.get() == out.length || rec.tokens.get() == out.length + 1, "tokens " + rec.tokens.get());
-      assertEquals(List.of(rec.tokens.get() == out.length ? FinishReason.LENGTH : FinishReason.STOP), rec.finishes);
+      assertTrue(
+          rec.tokens.get() == out.length || rec.tokens.get() == out.length + 1,
+          "tokens " + rec.tokens.get());
+      assertEquals(
+          List.of(rec.tokens.get() == out.length ? FinishReason.LENGTH : FinishReason.STOP),
+          rec.finishes);
       assertEquals(null, rec.badRow.get());
     }
   }
@@ -137,10 +165,21 @@ public abstract class HostAdapterCompatibilityKit {
   @Test
   void moatWithNothingToApplyIsBitIdenticalToThePlainLoop() throws Exception {
     try (Moat moat = moat()) {
-      for (SamplingParams p : List.of(SamplingParams.greedy(30),
-          SamplingParams.builder().temperature(0.8f).topK(40).topP(0.9f).seed(3).maxTokens(50).build(),
-          SamplingParams.builder().temperature(1.2f).seed(4).maxTokens(50).build())) {
-        assertArrayEquals(generatePlain(prompt(), p), generate(moat, request("internal", prompt(), p), t -> {}), p.toString());
+      for (SamplingParams p :
+          List.of(
+              SamplingParams.greedy(30),
+              SamplingParams.builder()
+                  .temperature(0.8f)
+                  .topK(40)
+                  .topP(0.9f)
+                  .seed(3)
+                  .maxTokens(50)
+                  .build(),
+              SamplingParams.builder().temperature(1.2f).seed(4).maxTokens(50).build())) {
+        assertArrayEquals(
+            generatePlain(prompt(), p),
+            generate(moat, request("internal", prompt(), p), t -> {}),
+            p.toString());
       }
     }
   }
@@ -157,11 +196,13 @@ public abstract class HostAdapterCompatibilityKit {
   }
 
   /** Pools detector counts over generations (seeds 1, 2, …) until {@code n} tokens are scored. */
-  private DetectionResult detectOver(Moat moat, KgwDetector detector, String tier, int n) throws Exception {
+  private DetectionResult detectOver(Moat moat, KgwDetector detector, String tier, int n)
+      throws Exception {
     int scored = 0;
     int green = 0;
     for (long seed = 1; scored < n && seed < 50; seed++) {
-      SamplingParams p = SamplingParams.builder().temperature(1f).seed(seed).maxTokens(n - scored).build();
+      SamplingParams p =
+          SamplingParams.builder().temperature(1f).seed(seed).maxTokens(n - scored).build();
       int[] prompt = prompt();
       int[] out = generate(moat, request(tier, prompt, p), t -> {});
       int[] all = java.util.Arrays.copyOf(prompt, prompt.length + out.length);
@@ -172,7 +213,8 @@ public abstract class HostAdapterCompatibilityKit {
     }
     double g = 0.25;
     double z = (green - g * scored) / Math.sqrt(scored * g * (1 - g));
-    return new DetectionResult("moat-kgw-v1", "kit", scored, green, g, z, Double.NaN, Double.NaN, Double.NaN);
+    return new DetectionResult(
+        "moat-kgw-v1", "kit", scored, green, g, z, Double.NaN, Double.NaN, Double.NaN);
   }
 
   @Test
@@ -182,7 +224,9 @@ public abstract class HostAdapterCompatibilityKit {
       long t0 = System.nanoTime();
       generate(moat, request("instrumented", prompt(), SamplingParams.greedy(10)), t -> {});
       long elapsed = System.nanoTime() - t0;
-      assertTrue(elapsed >= rec.tokens.get() * 2_000_000L, "held " + elapsed + " ns for " + rec.tokens.get() + " tokens");
+      assertTrue(
+          elapsed >= rec.tokens.get() * 2_000_000L,
+          "held " + elapsed + " ns for " + rec.tokens.get() + " tokens");
     }
   }
 
@@ -190,10 +234,16 @@ public abstract class HostAdapterCompatibilityKit {
   void aFailingProtectionEndsTheRequestAsAnError() throws Exception {
     Recorder rec = new Recorder(0, 3);
     try (Moat moat = moat(rec)) {
-      RuntimeException e = assertThrows(RuntimeException.class,
-          () -> generate(moat, request("instrumented", prompt(), SamplingParams.greedy(20)), t -> {}));
-      assertTrue(String.valueOf(e.getMessage()).contains("recorder fails at step 3")
-          || String.valueOf(e.getCause()).contains("recorder fails at step 3"), String.valueOf(e));
+      RuntimeException e =
+          assertThrows(
+              RuntimeException.class,
+              () ->
+                  generate(
+                      moat, request("instrumented", prompt(), SamplingParams.greedy(20)), t -> {}));
+      assertTrue(
+          String.valueOf(e.getMessage()).contains("recorder fails at step 3")
+              || String.valueOf(e.getCause()).contains("recorder fails at step 3"),
+          String.valueOf(e));
       assertEquals(List.of(FinishReason.ERROR), rec.finishes);
     }
   }

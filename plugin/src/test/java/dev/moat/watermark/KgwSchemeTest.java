@@ -45,7 +45,8 @@ class KgwSchemeTest {
   @Test
   void greenListsDependOnKeyAndOnEveryContextToken() {
     KgwScheme a = new KgwScheme(KEY, 0.25, 3);
-    KgwScheme b = new KgwScheme(WatermarkKey.ofHex("other", "ff0102030405060708090a0b0c0d0e0f"), 0.25, 3);
+    KgwScheme b =
+        new KgwScheme(WatermarkKey.ofHex("other", "ff0102030405060708090a0b0c0d0e0f"), 0.25, 3);
     int[] ctx = {5, 6, 7};
     assertNotEquals(a.seed(ctx, 3), b.seed(ctx, 3));
     assertNotEquals(a.seed(ctx, 3), a.seed(new int[] {5, 6, 8}, 3));
@@ -103,7 +104,8 @@ class KgwSchemeTest {
 
   @Test
   void falsePositiveRateOfTheExactTestIsAtMostAlpha() {
-    // 2,000 random sequences of 200 tokens; at alpha = 0.01 the expected number of false positives is
+    // 2,000 random sequences of 200 tokens; at alpha = 0.01 the expected number of false positives
+    // is
     // at most 20 (the exact test is conservative); allow up to 35 (> 3 sigma above 20).
     KgwSettings settings = KgwSettings.builder().keyId("test").build();
     KgwDetector d = new KgwDetector(KEY, settings);

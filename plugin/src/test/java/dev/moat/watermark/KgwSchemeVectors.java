@@ -1,8 +1,8 @@
 package dev.moat.watermark;
 
 /**
- * Test vectors of moat-kgw-v1, also printed in the README; computed independently by
- * {@code examples/verify/moat_kgw_v1.py --vectors} (Python, standard library, written from the spec).
+ * Test vectors of moat-kgw-v1, also printed in the README; computed independently by {@code
+ * examples/verify/moat_kgw_v1.py --vectors} (Python, standard library, written from the spec).
  */
 final class KgwSchemeVectors {
   /** Key 000102…0f, gamma 0.25, h = 1, previous token 42. */

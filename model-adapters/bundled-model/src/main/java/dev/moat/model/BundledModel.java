@@ -15,8 +15,8 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The small causal language model Moat ships so that everything runs offline: {@code model.onnx}
- * (a decoder with a KV cache), {@code tokenizer.json} (byte-level BPE, loadable by Hugging Face
+ * The small causal language model Moat ships so that everything runs offline: {@code model.onnx} (a
+ * decoder with a KV cache), {@code tokenizer.json} (byte-level BPE, loadable by Hugging Face
  * tokenizers and DJL), {@code config.json} and {@code reference.json} (PyTorch outputs the runtimes
  * are tested against). See {@code MODEL.md} beside this module for how it was trained.
  *
@@ -27,7 +27,8 @@ public final class BundledModel {
   public static final String RESOURCE_DIR = "dev/moat/model/tiny/";
 
   /** The files that make up the model. */
-  public static final List<String> FILES = List.of("model.onnx", "tokenizer.json", "config.json", "reference.json");
+  public static final List<String> FILES =
+      List.of("model.onnx", "tokenizer.json", "config.json", "reference.json");
 
   private static volatile @Nullable Path directory;
 
@@ -45,11 +46,13 @@ public final class BundledModel {
   /** One of {@link #FILES} as a stream; the caller closes it. */
   public static InputStream open(String file) throws IOException {
     if (!FILES.contains(file)) {
-      throw new IllegalArgumentException("`file` was '" + file + "' but it must be one of " + FILES);
+      throw new IllegalArgumentException(
+          "`file` was '" + file + "' but it must be one of " + FILES);
     }
     InputStream in = BundledModel.class.getClassLoader().getResourceAsStream(RESOURCE_DIR + file);
     if (in == null) {
-      throw new IOException("bundled model file " + RESOURCE_DIR + file + " is not on the classpath");
+      throw new IOException(
+          "bundled model file " + RESOURCE_DIR + file + " is not on the classpath");
     }
     return in;
   }
@@ -76,7 +79,8 @@ public final class BundledModel {
     try {
       URL url = BundledModel.class.getClassLoader().getResource(RESOURCE_DIR + "config.json");
       if (url == null) {
-        throw new IllegalStateException("bundled model is not on the classpath (" + RESOURCE_DIR + ")");
+        throw new IllegalStateException(
+            "bundled model is not on the classpath (" + RESOURCE_DIR + ")");
       }
       if ("file".equals(url.getProtocol())) {
         return Path.of(url.toURI()).getParent();

@@ -32,10 +32,14 @@ class BundledModelTest {
     assertTrue(m.find());
     int vocab = Integer.parseInt(m.group(1));
     String tokenizer = new String(BundledModel.read("tokenizer.json"), StandardCharsets.UTF_8);
-    assertTrue(tokenizer.contains("\"type\": \"BPE\"") || tokenizer.contains("\"type\":\"BPE\""), "a BPE tokenizer");
+    assertTrue(
+        tokenizer.contains("\"type\": \"BPE\"") || tokenizer.contains("\"type\":\"BPE\""),
+        "a BPE tokenizer");
     assertTrue(tokenizer.contains("<|endoftext|>"));
     // Highest id in the vocabulary is vocab_size - 1.
-    Matcher ids = Pattern.compile("\": (\\d+)[,\\n}]").matcher(tokenizer.substring(tokenizer.indexOf("\"vocab\"")));
+    Matcher ids =
+        Pattern.compile("\": (\\d+)[,\\n}]")
+            .matcher(tokenizer.substring(tokenizer.indexOf("\"vocab\"")));
     int max = -1;
     while (ids.find()) {
       max = Math.max(max, Integer.parseInt(ids.group(1)));
@@ -45,8 +49,10 @@ class BundledModelTest {
 
   @Test
   void onlyTheModelsFilesCanBeRead() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BundledModel.read("../secret"));
-    assertEquals("`file` was '../secret' but it must be one of [model.onnx, tokenizer.json, config.json, reference.json]",
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> BundledModel.read("../secret"));
+    assertEquals(
+        "`file` was '../secret' but it must be one of [model.onnx, tokenizer.json, config.json, reference.json]",
         e.getMessage());
   }
 }

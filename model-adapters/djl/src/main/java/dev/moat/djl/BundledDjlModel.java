@@ -32,29 +32,37 @@ public final class BundledDjlModel implements AutoCloseable {
   private final int vocabSize;
   private final int maxPositions;
 
-  private BundledDjlModel(ZooModel<NDList, CausalLMOutput> model, HuggingFaceTokenizer tokenizer, JsonNode cfg) {
+  private BundledDjlModel(
+      ZooModel<NDList, CausalLMOutput> model, HuggingFaceTokenizer tokenizer, JsonNode cfg) {
     this.model = model;
     this.tokenizer = tokenizer;
-    this.layout = new MoatTextGenerator.DecoderLayout(cfg.get("n_layer").intValue(), cfg.get("n_head").intValue(),
-        cfg.get("head_dim").intValue(), cfg.get("eos_token_id").intValue());
+    this.layout =
+        new MoatTextGenerator.DecoderLayout(
+            cfg.get("n_layer").intValue(),
+            cfg.get("n_head").intValue(),
+            cfg.get("head_dim").intValue(),
+            cfg.get("eos_token_id").intValue());
     this.vocabSize = cfg.get("vocab_size").intValue();
     this.maxPositions = cfg.get("max_positions").intValue();
   }
 
   /** Loads the bundled model with DJL's OnnxRuntime engine. */
-  public static BundledDjlModel load() throws IOException, ModelNotFoundException, MalformedModelException {
+  public static BundledDjlModel load()
+      throws IOException, ModelNotFoundException, MalformedModelException {
     Path dir = BundledModel.directory();
     JsonNode cfg = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
-    Criteria<NDList, CausalLMOutput> criteria = Criteria.builder()
-        .setTypes(NDList.class, CausalLMOutput.class)
-        .optModelPath(dir)
-        .optModelName("model")
-        .optEngine("OnnxRuntime")
-        .optTranslator(new MoatDecoderTranslator())
-        .build();
+    Criteria<NDList, CausalLMOutput> criteria =
+        Criteria.builder()
+            .setTypes(NDList.class, CausalLMOutput.class)
+            .optModelPath(dir)
+            .optModelName("model")
+            .optEngine("OnnxRuntime")
+            .optTranslator(new MoatDecoderTranslator())
+            .build();
     ZooModel<NDList, CausalLMOutput> model = criteria.loadModel();
-    HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(dir.resolve("tokenizer.json"),
-        Map.of("addSpecialTokens", "false"));
+    HuggingFaceTokenizer tok =
+        HuggingFaceTokenizer.newInstance(
+            dir.resolve("tokenizer.json"), Map.of("addSpecialTokens", "false"));
     return new BundledDjlModel(model, tok, cfg);
   }
 

@@ -7,10 +7,10 @@ import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
 
 /**
- * A DJL {@code Translator} for decoders exported in Moat's KV-cache layout: input {@code [input_ids,
- * past_keys, past_values]}, output {@code [logits, present_keys, present_values]}, caches shaped
- * {@code [layers, batch, heads, positions, headDim]}. (DJL's {@code OrtGptTranslator} expects the
- * Hugging Face merged-decoder layout instead.)
+ * A DJL {@code Translator} for decoders exported in Moat's KV-cache layout: input {@code
+ * [input_ids, past_keys, past_values]}, output {@code [logits, present_keys, present_values]},
+ * caches shaped {@code [layers, batch, heads, positions, headDim]}. (DJL's {@code OrtGptTranslator}
+ * expects the Hugging Face merged-decoder layout instead.)
  *
  * <p>Thread-safe: stateless.
  */
@@ -18,8 +18,10 @@ public final class MoatDecoderTranslator implements NoBatchifyTranslator<NDList,
   @Override
   public NDList processInput(TranslatorContext ctx, NDList input) {
     if (input.size() != 3) {
-      throw new IllegalArgumentException("`input` had " + input.size()
-          + " arrays but it must be [input_ids, past_keys, past_values]");
+      throw new IllegalArgumentException(
+          "`input` had "
+              + input.size()
+              + " arrays but it must be [input_ids, past_keys, past_values]");
     }
     input.get(0).setName("input_ids");
     input.get(1).setName("past_keys");

@@ -30,12 +30,12 @@ import java.util.function.IntConsumer;
  * MoatTextGenerator generator = new MoatTextGenerator(predictor, config, moat, layout);
  * }</pre>
  *
- * and passes each request's {@link RequestContext} (who is asking; temperature, top-k, top-p and seed;
- * the tier decides what Moat applies) to {@link #generate}. {@code config.getMaxSeqLength()} bounds
- * prompt plus output; the layout's end-of-sequence token stops generation.
+ * and passes each request's {@link RequestContext} (who is asking; temperature, top-k, top-p and
+ * seed; the tier decides what Moat applies) to {@link #generate}. {@code config.getMaxSeqLength()}
+ * bounds prompt plus output; the layout's end-of-sequence token stops generation.
  *
- * <p>Thread-safe if the predictor is used by one thread at a time: DJL predictors are not thread-safe,
- * so use one generator per thread (they can share the {@link Moat} and the model).
+ * <p>Thread-safe if the predictor is used by one thread at a time: DJL predictors are not
+ * thread-safe, so use one generator per thread (they can share the {@link Moat} and the model).
  */
 public final class MoatTextGenerator {
   static {
@@ -53,7 +53,10 @@ public final class MoatTextGenerator {
   private final Moat moat;
   private final DecoderLayout layout;
 
-  public MoatTextGenerator(Predictor<NDList, CausalLMOutput> predictor, SearchConfig config, Moat moat,
+  public MoatTextGenerator(
+      Predictor<NDList, CausalLMOutput> predictor,
+      SearchConfig config,
+      Moat moat,
       DecoderLayout layout) {
     this.predictor = predictor;
     this.config = config;
@@ -65,23 +68,34 @@ public final class MoatTextGenerator {
    * Generates a continuation of {@code inputIds}, streaming each token to {@code sink}; returns the
    * generated ids (end-of-sequence excluded). {@code request.vocabSize()} must be the model's.
    */
-  public int[] generate(int[] inputIds, RequestContext request, IntConsumer sink) throws TranslateException {
+  public int[] generate(int[] inputIds, RequestContext request, IntConsumer sink)
+      throws TranslateException {
     if (inputIds.length == 0) {
-      throw new IllegalArgumentException("`inputIds` was empty but it must have at least one token");
+      throw new IllegalArgumentException(
+          "`inputIds` was empty but it must have at least one token");
     }
-    int maxNew = Math.min(request.sampling().maxTokens(), config.getMaxSeqLength() - inputIds.length);
+    int maxNew =
+        Math.min(request.sampling().maxTokens(), config.getMaxSeqLength() - inputIds.length);
     if (maxNew < 1) {
-      throw new IllegalArgumentException("`inputIds` had " + inputIds.length + " tokens but max_seq_length is "
-          + config.getMaxSeqLength() + ": no room to generate");
+      throw new IllegalArgumentException(
+          "`inputIds` had "
+              + inputIds.length
+              + " tokens but max_seq_length is "
+              + config.getMaxSeqLength()
+              + ": no room to generate");
     }
     int[] out = new int[maxNew];
     int n = 0;
     FinishReason reason = FinishReason.LENGTH;
     MoatRequest r = moat.begin(request);
     try (NDManager manager = NDManager.newBaseManager()) {
-      NDArray ids = manager.create(Arrays.stream(inputIds).asLongStream().toArray(), new Shape(1, inputIds.length));
+      NDArray ids =
+          manager.create(
+              Arrays.stream(inputIds).asLongStream().toArray(), new Shape(1, inputIds.length));
       Shape empty = new Shape(layout.layers(), 1, layout.heads(), 0, layout.headDim());
-      NDList past = new NDList(manager.zeros(empty, DataType.FLOAT32), manager.zeros(empty, DataType.FLOAT32));
+      NDList past =
+          new NDList(
+              manager.zeros(empty, DataType.FLOAT32), manager.zeros(empty, DataType.FLOAT32));
       while (true) {
         CausalLMOutput step;
         try (NDManager stepManager = manager.newSubManager()) {

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 
 /**
  * The DJL host loop passes the compatibility kit on the bundled model. Its "plain" path is the same
- * generator under a Moat whose only tier applies nothing: DJL itself has no sampling loop to compare
- * with.
+ * generator under a Moat whose only tier applies nothing: DJL itself has no sampling loop to
+ * compare with.
  */
 class DjlHostAdapterTest extends HostAdapterCompatibilityKit {
   static BundledDjlModel djl;
@@ -48,15 +48,23 @@ class DjlHostAdapterTest extends HostAdapterCompatibilityKit {
   }
 
   @Override
-  protected int[] generate(Moat moat, RequestContext request, IntConsumer streamed) throws Exception {
+  protected int[] generate(Moat moat, RequestContext request, IntConsumer streamed)
+      throws Exception {
     return new MoatTextGenerator(predictor, djl.searchConfig(), moat, djl.layout())
         .generate(request.promptTokens(), request, streamed);
   }
 
   @Override
   protected int[] generatePlain(int[] prompt, SamplingParams params) throws Exception {
-    RequestContext plain = RequestContext.builder().setAccount("plain").setTier("plain").setVocabSize(vocabSize())
-        .optPrompt("", prompt).optSampling(params).build();
-    return new MoatTextGenerator(predictor, djl.searchConfig(), nothing, djl.layout()).generate(prompt, plain, t -> {});
+    RequestContext plain =
+        RequestContext.builder()
+            .setAccount("plain")
+            .setTier("plain")
+            .setVocabSize(vocabSize())
+            .optPrompt("", prompt)
+            .optSampling(params)
+            .build();
+    return new MoatTextGenerator(predictor, djl.searchConfig(), nothing, djl.layout())
+        .generate(prompt, plain, t -> {});
   }
 }

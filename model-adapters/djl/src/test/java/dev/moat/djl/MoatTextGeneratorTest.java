@@ -30,15 +30,22 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The DJL host loop (OnnxRuntime engine, HuggingFace tokenizer) on the bundled model, end to end. */
+/**
+ * The DJL host loop (OnnxRuntime engine, HuggingFace tokenizer) on the bundled model, end to end.
+ */
 class MoatTextGeneratorTest {
   static final WatermarkKey KEY = WatermarkKey.ofHex("k1", "5b1d8c0e3f7a2946a1c4e8d2b7f05a93");
-  static final Policy POLICY = PolicyLoader.parse("""
+  static final Policy POLICY =
+      PolicyLoader.parse(
+          """
       version: 1
       tiers:
         free: {watermark: {scheme: kgw, key: k1, gamma: 0.25, delta: 2.0}}
         internal: {}
-      """, true, "test", Set.of("k1"));
+      """,
+          true,
+          "test",
+          Set.of("k1"));
 
   static BundledDjlModel djl;
   static Predictor<NDList, CausalLMOutput> predictor;
@@ -63,8 +70,13 @@ class MoatTextGeneratorTest {
   }
 
   static RequestContext ctx(String tier, int[] prompt, SamplingParams p) {
-    return RequestContext.builder().setAccount("acct").setTier(tier).setVocabSize(djl.vocabSize())
-        .optPrompt("", prompt).optSampling(p).build();
+    return RequestContext.builder()
+        .setAccount("acct")
+        .setTier(tier)
+        .setVocabSize(djl.vocabSize())
+        .optPrompt("", prompt)
+        .optSampling(p)
+        .build();
   }
 
   static int[] ids(JsonNode array) {
@@ -79,7 +91,8 @@ class MoatTextGeneratorTest {
   void theTokenizerMatchesTheOneTheModelWasTrainedWith() {
     for (JsonNode r : reference.get("references")) {
       long[] ids = djl.tokenizer().encode(r.get("prompt").asText()).getIds();
-      assertArrayEquals(ids(r.get("prompt_token_ids")), Arrays.stream(ids).mapToInt(Math::toIntExact).toArray());
+      assertArrayEquals(
+          ids(r.get("prompt_token_ids")), Arrays.stream(ids).mapToInt(Math::toIntExact).toArray());
       assertEquals(r.get("prompt").asText(), djl.tokenizer().decode(ids));
     }
   }
@@ -118,14 +131,20 @@ class MoatTextGeneratorTest {
     System.arraycopy(prompt, 0, all, 0, prompt.length);
     System.arraycopy(a, 0, all, prompt.length, a.length);
     assertTrue(a.length >= 40, "generated " + a.length);
-    assertTrue(d.detect(all, prompt.length, false).zScore() > 3, "z on " + a.length + " DJL tokens");
+    assertTrue(
+        d.detect(all, prompt.length, false).zScore() > 3, "z on " + a.length + " DJL tokens");
   }
 
   @Test
   void rejectsPromptsThatLeaveNoRoom() {
     int[] tooLong = new int[djl.searchConfig().getMaxSeqLength()];
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> generator.generate(tooLong, ctx("internal", tooLong, SamplingParams.greedy(5)), t -> {}));
-    assertEquals("`inputIds` had 256 tokens but max_seq_length is 256: no room to generate", e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                generator.generate(
+                    tooLong, ctx("internal", tooLong, SamplingParams.greedy(5)), t -> {}));
+    assertEquals(
+        "`inputIds` had 256 tokens but max_seq_length is 256: no room to generate", e.getMessage());
   }
 }

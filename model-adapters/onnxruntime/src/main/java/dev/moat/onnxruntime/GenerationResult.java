@@ -11,4 +11,5 @@ import dev.moat.FinishReason;
  * @param moatNanos time spent in Moat's per-step calls (sample and accept), 0 without Moat
  * @param heldNanos time tokens were held before emission at Moat's request (pacing)
  */
-public record GenerationResult(int[] tokens, FinishReason finishReason, long modelNanos, long moatNanos, long heldNanos) {}
+public record GenerationResult(
+    int[] tokens, FinishReason finishReason, long modelNanos, long moatNanos, long heldNanos) {}

@@ -19,7 +19,13 @@ import java.util.List;
  * @param bosTokenId token that starts a document
  * @param eosTokenId token that ends one
  */
-public record ModelConfig(int vocabSize, int layers, int heads, int headDim, int maxPositions, int bosTokenId,
+public record ModelConfig(
+    int vocabSize,
+    int layers,
+    int heads,
+    int headDim,
+    int maxPositions,
+    int bosTokenId,
     int eosTokenId) {
 
   /** Reads {@code config.json}, naming each missing or invalid field. */
@@ -27,11 +33,14 @@ public record ModelConfig(int vocabSize, int layers, int heads, int headDim, int
     JsonNode n = new ObjectMapper().readTree(json);
     List<String> problems = new ArrayList<>();
     int[] v = new int[7];
-    String[] fields = {"vocab_size", "n_layer", "n_head", "head_dim", "max_positions", "bos_token_id", "eos_token_id"};
+    String[] fields = {
+      "vocab_size", "n_layer", "n_head", "head_dim", "max_positions", "bos_token_id", "eos_token_id"
+    };
     for (int i = 0; i < fields.length; i++) {
       JsonNode f = n.get(fields[i]);
       if (f == null || !f.canConvertToInt() || f.intValue() < (i >= 5 ? 0 : 1)) {
-        problems.add("`" + fields[i] + "` was '" + f + "' but it must be an integer >= " + (i >= 5 ? 0 : 1));
+        problems.add(
+            "`" + fields[i] + "` was '" + f + "' but it must be an integer >= " + (i >= 5 ? 0 : 1));
       } else {
         v[i] = f.intValue();
       }

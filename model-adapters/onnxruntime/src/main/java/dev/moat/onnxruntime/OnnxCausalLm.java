@@ -34,13 +34,18 @@ public final class OnnxCausalLm implements AutoCloseable {
 
   /** The bundled model, run with {@code intraOpThreads} threads per call (1 suits a server). */
   public static OnnxCausalLm bundled(int intraOpThreads) throws IOException {
-    return load(BundledModel.read("model.onnx"), ModelConfig.parse(BundledModel.read("config.json")), intraOpThreads);
+    return load(
+        BundledModel.read("model.onnx"),
+        ModelConfig.parse(BundledModel.read("config.json")),
+        intraOpThreads);
   }
 
   /** A model from its ONNX bytes and config. */
-  public static OnnxCausalLm load(byte[] onnx, ModelConfig config, int intraOpThreads) throws IOException {
+  public static OnnxCausalLm load(byte[] onnx, ModelConfig config, int intraOpThreads)
+      throws IOException {
     if (intraOpThreads < 1) {
-      throw new IllegalArgumentException("`intraOpThreads` was '" + intraOpThreads + "' but it must be >= 1");
+      throw new IllegalArgumentException(
+          "`intraOpThreads` was '" + intraOpThreads + "' but it must be >= 1");
     }
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
@@ -51,7 +56,8 @@ public final class OnnxCausalLm implements AutoCloseable {
       for (String in : new String[] {"input_ids", "past_keys", "past_values"}) {
         if (!s.getInputNames().contains(in)) {
           s.close();
-          throw new IOException("the ONNX model has no input '" + in + "'; inputs: " + s.getInputNames());
+          throw new IOException(
+              "the ONNX model has no input '" + in + "'; inputs: " + s.getInputNames());
         }
       }
       return new OnnxCausalLm(env, s, config);
@@ -99,7 +105,8 @@ public final class OnnxCausalLm implements AutoCloseable {
         throw new IllegalStateException("prefill was already called for this decoder");
       }
       if (prompt.length == 0) {
-        throw new IllegalArgumentException("`prompt` was empty but it must have at least one token (e.g. bos)");
+        throw new IllegalArgumentException(
+            "`prompt` was empty but it must have at least one token (e.g. bos)");
       }
       return run(prompt);
     }
@@ -114,15 +121,24 @@ public final class OnnxCausalLm implements AutoCloseable {
 
     private float[] run(int[] ids) throws OrtException {
       if (position + ids.length > config.maxPositions()) {
-        throw new IllegalStateException("sequence of " + (position + ids.length)
-            + " tokens exceeds the model's max_positions " + config.maxPositions());
+        throw new IllegalStateException(
+            "sequence of "
+                + (position + ids.length)
+                + " tokens exceeds the model's max_positions "
+                + config.maxPositions());
       }
       long[] idBuf = new long[ids.length];
       for (int i = 0; i < ids.length; i++) {
         int t = ids[i];
         if (t < 0 || t >= config.vocabSize()) {
-          throw new IllegalArgumentException("`input_ids[" + i + "]` was '" + t + "' but it must be in [0, "
-              + config.vocabSize() + ")");
+          throw new IllegalArgumentException(
+              "`input_ids["
+                  + i
+                  + "]` was '"
+                  + t
+                  + "' but it must be in [0, "
+                  + config.vocabSize()
+                  + ")");
         }
         idBuf[i] = t;
       }
@@ -130,7 +146,9 @@ public final class OnnxCausalLm implements AutoCloseable {
       OnnxTensor emptyKeys = null;
       OnnxTensor emptyValues = null;
       try {
-        inputs.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(idBuf), new long[] {1, ids.length}));
+        inputs.put(
+            "input_ids",
+            OnnxTensor.createTensor(env, LongBuffer.wrap(idBuf), new long[] {1, ids.length}));
         if (previous == null) {
           long[] shape = {config.layers(), 1, config.heads(), 0, config.headDim()};
           emptyKeys = OnnxTensor.createTensor(env, FloatBuffer.allocate(0), shape);
@@ -141,7 +159,8 @@ public final class OnnxCausalLm implements AutoCloseable {
           inputs.put("past_keys", tensor(previous, "present_keys"));
           inputs.put("past_values", tensor(previous, "present_values"));
         }
-        OrtSession.Result result = session.run(inputs, java.util.Set.of("logits", "present_keys", "present_values"));
+        OrtSession.Result result =
+            session.run(inputs, java.util.Set.of("logits", "present_keys", "present_values"));
         FloatBuffer out = tensor(result, "logits").getFloatBuffer();
         out.position((ids.length - 1) * config.vocabSize());
         out.get(logits, 0, config.vocabSize());

@@ -11,8 +11,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The host loop: prefill the prompt, then per step take the logits, let Moat process them and pick
- * the token (or sample without Moat), hold the token as long as Moat asks, emit it, and feed it back.
- * Stops at the end-of-sequence token, at {@code maxTokens}, or when the model's context is full.
+ * the token (or sample without Moat), hold the token as long as Moat asks, emit it, and feed it
+ * back. Stops at the end-of-sequence token, at {@code maxTokens}, or when the model's context is
+ * full.
  *
  * <p>This loop holds its thread while a token is held (fine for a batch job or a thread per request
  * on virtual threads); a server that must not block schedules the emission instead.
@@ -30,19 +31,20 @@ public final class OnnxGenerator {
     return model;
   }
 
-  /**
-   * Generates with Moat in the loop: sampling settings come from the request's context.
-   */
-  public GenerationResult generate(int[] prompt, MoatRequest moat, TokenSink sink) throws OrtException {
+  /** Generates with Moat in the loop: sampling settings come from the request's context. */
+  public GenerationResult generate(int[] prompt, MoatRequest moat, TokenSink sink)
+      throws OrtException {
     return run(prompt, moat.context().sampling(), moat, sink);
   }
 
   /** Generates without Moat (the plain host loop, with the same sampler). */
-  public GenerationResult generate(int[] prompt, SamplingParams params, TokenSink sink) throws OrtException {
+  public GenerationResult generate(int[] prompt, SamplingParams params, TokenSink sink)
+      throws OrtException {
     return run(prompt, params, null, sink);
   }
 
-  private GenerationResult run(int[] prompt, SamplingParams params, @Nullable MoatRequest moat, TokenSink sink)
+  private GenerationResult run(
+      int[] prompt, SamplingParams params, @Nullable MoatRequest moat, TokenSink sink)
       throws OrtException {
     ModelConfig cfg = model.config();
     Sampler sampler = moat == null ? new Sampler(params, cfg.vocabSize()) : null;

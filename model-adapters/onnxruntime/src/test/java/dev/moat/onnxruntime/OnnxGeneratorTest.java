@@ -29,12 +29,17 @@ import org.junit.jupiter.api.Test;
 /** The ONNX Runtime host loop on the bundled model, end to end, with Moat in every step. */
 class OnnxGeneratorTest {
   static final WatermarkKey KEY = WatermarkKey.ofHex("k1", "5b1d8c0e3f7a2946a1c4e8d2b7f05a93");
-  static final Policy POLICY = PolicyLoader.parse("""
+  static final Policy POLICY =
+      PolicyLoader.parse(
+          """
       version: 1
       tiers:
         free: {watermark: {scheme: kgw, key: k1, gamma: 0.25, delta: 2.0}}
         internal: {}
-      """, true, "test", Set.of("k1"));
+      """,
+          true,
+          "test",
+          Set.of("k1"));
 
   static OnnxCausalLm model;
   static OnnxGenerator generator;
@@ -64,8 +69,13 @@ class OnnxGeneratorTest {
   }
 
   static RequestContext ctx(String tier, int[] prompt, SamplingParams p) {
-    return RequestContext.builder().setAccount("acct").setTier(tier).setVocabSize(model.config().vocabSize())
-        .optPrompt("", prompt).optSampling(p).build();
+    return RequestContext.builder()
+        .setAccount("acct")
+        .setTier(tier)
+        .setVocabSize(model.config().vocabSize())
+        .optPrompt("", prompt)
+        .optSampling(p)
+        .build();
   }
 
   @Test
@@ -76,12 +86,20 @@ class OnnxGeneratorTest {
         float[] logits = d.prefill(input);
         JsonNode first8 = r.get("last_position_logits_first8");
         for (int i = 0; i < 8; i++) {
-          assertEquals(first8.get(i).doubleValue(), logits[i], 1e-3, "logit " + i + " of " + r.get("prompt"));
+          assertEquals(
+              first8.get(i).doubleValue(),
+              logits[i],
+              1e-3,
+              "logit " + i + " of " + r.get("prompt"));
         }
       }
       int[] expected = ids(r.get("greedy_continuation_ids"));
-      // Without Moat, and with Moat on a tier that applies nothing: both must equal PyTorch's output.
-      int[] plain = generator.generate(input, SamplingParams.greedy(expected.length), TokenSink.NONE).tokens();
+      // Without Moat, and with Moat on a tier that applies nothing: both must equal PyTorch's
+      // output.
+      int[] plain =
+          generator
+              .generate(input, SamplingParams.greedy(expected.length), TokenSink.NONE)
+              .tokens();
       MoatRequest req = moat.begin(ctx("internal", input, SamplingParams.greedy(expected.length)));
       int[] viaMoat = generator.generate(input, req, TokenSink.NONE).tokens();
       assertArrayEquals(prefixUntilEos(expected), plain, "plain greedy of " + r.get("prompt"));
@@ -103,9 +121,17 @@ class OnnxGeneratorTest {
   void moatDisabledIsBitIdenticalToThePlainLoopWhenSampling() throws Exception {
     int[] prompt = ids(reference.get("references").get(0).get("input_ids"));
     for (long seed = 1; seed <= 3; seed++) {
-      SamplingParams p = SamplingParams.builder().temperature(0.9f).topK(50).topP(0.95f).seed(seed).maxTokens(60).build();
+      SamplingParams p =
+          SamplingParams.builder()
+              .temperature(0.9f)
+              .topK(50)
+              .topP(0.95f)
+              .seed(seed)
+              .maxTokens(60)
+              .build();
       GenerationResult plain = generator.generate(prompt, p, TokenSink.NONE);
-      GenerationResult viaMoat = generator.generate(prompt, moat.begin(ctx("internal", prompt, p)), TokenSink.NONE);
+      GenerationResult viaMoat =
+          generator.generate(prompt, moat.begin(ctx("internal", prompt, p)), TokenSink.NONE);
       assertArrayEquals(plain.tokens(), viaMoat.tokens(), "seed " + seed);
     }
   }
@@ -118,7 +144,8 @@ class OnnxGeneratorTest {
     MoatRequest req = moat.begin(ctx("free", prompt, p));
     GenerationResult marked = generator.generate(prompt, req, streamed::add);
     assertEquals(marked.tokens().length, streamed.size());
-    assertEquals(marked.tokens().length, req.steps() - (marked.finishReason() == FinishReason.STOP ? 1 : 0));
+    assertEquals(
+        marked.tokens().length, req.steps() - (marked.finishReason() == FinishReason.STOP ? 1 : 0));
     assertEquals(req.finishReason(), marked.finishReason());
     GenerationResult plain = generator.generate(prompt, p, TokenSink.NONE);
     assertNotEquals(List.of(plain.tokens()), List.of(marked.tokens()));
@@ -131,11 +158,14 @@ class OnnxGeneratorTest {
   @Test
   void kgwIsDetectedOnTwoHundredTokensAndAbsentWithoutIt() throws Exception {
     KgwDetector detector = new KgwDetector(KEY, POLICY.tier("free").watermark().orElseThrow());
-    int[][] prompts = {ids(reference.get("references").get(0).get("input_ids")),
-        ids(reference.get("references").get(2).get("input_ids"))};
+    int[][] prompts = {
+      ids(reference.get("references").get(0).get("input_ids")),
+      ids(reference.get("references").get(2).get("input_ids"))
+    };
     for (int[] prompt : prompts) {
       for (long seed = 1; seed <= 2; seed++) {
-        SamplingParams p = SamplingParams.builder().temperature(1f).seed(seed).maxTokens(200).build();
+        SamplingParams p =
+            SamplingParams.builder().temperature(1f).seed(seed).maxTokens(200).build();
         int[] marked = generateAtLeast(prompt, p, "free", 200);
         int[] plain = generateAtLeast(prompt, p, "internal", 200);
         DetectionResult m = detector.detect(concat(prompt, marked), prompt.length, false);
@@ -148,14 +178,21 @@ class OnnxGeneratorTest {
   }
 
   /** Generates 200 tokens, continuing past end-of-sequence tokens by starting a new document. */
-  private static int[] generateAtLeast(int[] prompt, SamplingParams p, String tier, int n) throws Exception {
+  private static int[] generateAtLeast(int[] prompt, SamplingParams p, String tier, int n)
+      throws Exception {
     int[] out = new int[0];
     int[] context = prompt;
     long seed = p.seed();
     while (out.length < n) {
-      SamplingParams step = p.toBuilder().seed(seed++).maxTokens(Math.min(n - out.length,
-          model.config().maxPositions() - context.length)).build();
-      int[] got = generator.generate(context, moat.begin(ctx(tier, context, step)), TokenSink.NONE).tokens();
+      SamplingParams step =
+          p.toBuilder()
+              .seed(seed++)
+              .maxTokens(Math.min(n - out.length, model.config().maxPositions() - context.length))
+              .build();
+      int[] got =
+          generator
+              .generate(context, moat.begin(ctx(tier, context, step)), TokenSink.NONE)
+              .tokens();
       out = concat(out, got);
       context = concat(context, got);
       if (context.length >= model.config().maxPositions() - 8) {

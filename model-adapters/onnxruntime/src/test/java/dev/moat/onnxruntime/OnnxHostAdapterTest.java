@@ -35,8 +35,11 @@ class OnnxHostAdapterTest extends HostAdapterCompatibilityKit {
   }
 
   @Override
-  protected int[] generate(Moat moat, RequestContext request, IntConsumer streamed) throws Exception {
-    return generator.generate(request.promptTokens(), moat.begin(request), streamed::accept).tokens();
+  protected int[] generate(Moat moat, RequestContext request, IntConsumer streamed)
+      throws Exception {
+    return generator
+        .generate(request.promptTokens(), moat.begin(request), streamed::accept)
+        .tokens();
   }
 
   @Override

@@ -1,0 +1,65 @@
+package dev.moat.perf;
+
+import dev.moat.SamplingParams;
+import dev.moat.sampling.Sampler;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Moat's sampler, the step after the protections when Moat samples for the host ({@code
+ * MoatRequest.sample}): greedy, plain temperature sampling, and temperature with top-p 0.95, on
+ * Gaussian logits (sd 3, a spread like a real model's). Hosts that sample themselves do not pay
+ * this.
+ *
+ * <pre>
+ * java -jar perf/target/benchmarks.jar SamplerBenchmark -prof gc
+ * </pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(2)
+public class SamplerBenchmark {
+  @Param({"32000", "128256"})
+  int vocab;
+
+  @Param({"greedy", "t1", "t1-topp0.95"})
+  String mode;
+
+  Sampler sampler;
+  float[] logits;
+
+  @Setup
+  public void setUp() {
+    SamplingParams p =
+        switch (mode) {
+          case "greedy" -> SamplingParams.greedy(1);
+          case "t1" -> SamplingParams.builder().temperature(1f).seed(1).build();
+          default -> SamplingParams.builder().temperature(1f).topP(0.95f).seed(1).build();
+        };
+    sampler = new Sampler(p, vocab);
+    logits = new float[vocab];
+    SplittableRandom r = new SplittableRandom(3);
+    for (int i = 0; i < vocab; i++) {
+      logits[i] = (float) (r.nextGaussian() * 3);
+    }
+  }
+
+  @Benchmark
+  public int sample() {
+    return sampler.sample(logits, 0);
+  }
+}
