@@ -3,6 +3,8 @@ package dev.moat.examples;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moat.watermark.DetectionResult;
+import dev.moat.watermark.HfKgwDetector;
+import dev.moat.watermark.HfKgwScheme;
 import dev.moat.watermark.KgwDetector;
 import dev.moat.watermark.KgwScheme;
 import dev.moat.watermark.KgwSettings;
@@ -35,15 +37,26 @@ final class DetectCommand {
     OPTIONS.put("context-width", true);
     OPTIONS.put("alpha", true);
     OPTIONS.put("ignore-repeated", false);
+    OPTIONS.put("vocab-size", true);
+    OPTIONS.put("hash-key", true);
   }
 
   private DetectCommand() {}
 
   static int run(Args a, PrintStream out, PrintStream err) throws Exception {
     String scheme = a.get("scheme", KgwScheme.SCHEME_ID);
-    if (!scheme.equals(KgwScheme.SCHEME_ID)) {
+    if (scheme.equals("kgw-hf") || scheme.equals(HfKgwScheme.SCHEME_ID)) {
+      return detectHf(a, out);
+    }
+    if (!scheme.equals(KgwScheme.SCHEME_ID) && !scheme.equals("kgw")) {
       throw new Args.UsageException(
-          "--scheme was '" + scheme + "' but it must be " + KgwScheme.SCHEME_ID);
+          "--scheme was '"
+              + scheme
+              + "' but it must be one of: kgw ("
+              + KgwScheme.SCHEME_ID
+              + "), kgw-hf ("
+              + HfKgwScheme.SCHEME_ID
+              + ")");
     }
     int inputs = (a.has("tokens") ? 1 : 0) + (a.has("text") ? 1 : 0) + (a.has("file") ? 1 : 0);
     if (inputs != 1) {
@@ -96,6 +109,54 @@ final class DetectCommand {
     json.put("p_value", d.pValue());
     json.put("log10_p_value", d.log10PValue());
     json.put("p_value_normal_approx", d.pValueNormal());
+    json.put("alpha", alpha);
+    json.put("prediction", d.isWatermarked(alpha));
+    out.println(json.toPrettyString());
+    return 0;
+  }
+
+  /**
+   * Hugging Face's scheme: the key is {@code --hash-key} (an integer, as in {@code
+   * WatermarkLogitsProcessor}); a leading {@code bos = vocab_size - 1} is dropped as its detector
+   * does.
+   */
+  static int detectHf(Args a, PrintStream out) throws Exception {
+    int vocab = a.getInt("vocab-size", 0, 2, 16_777_216);
+    if (vocab == 0) {
+      throw new Args.UsageException("'detect --scheme kgw-hf' needs --vocab-size");
+    }
+    long hashKey = a.getLong("hash-key", 15485863L);
+    double gamma = a.getDouble("gamma", 0.25, 1e-9, 1 - 1e-9);
+    int[] tokens = parseTokens(a.require("tokens"));
+    for (int i = 0; i < tokens.length; i++) {
+      if (tokens[i] >= vocab) {
+        throw new Args.UsageException(
+            "--tokens item "
+                + (i + 1)
+                + " was '"
+                + tokens[i]
+                + "' but it must be < --vocab-size "
+                + vocab);
+      }
+    }
+    double alpha = a.getDouble("alpha", 0.001, 1e-300, 0.5);
+    HfKgwScheme s = new HfKgwScheme(vocab, gamma, hashKey, 4096);
+    DetectionResult d = new HfKgwDetector(s).detect(tokens, a.has("ignore-repeated"));
+    ObjectNode json = new ObjectMapper().createObjectNode();
+    json.put("scheme", d.scheme());
+    json.put("vocab_size", vocab);
+    json.put("gamma", gamma);
+    json.put("num_tokens_scored", d.tokensScored());
+    json.put("num_green_tokens", d.greenTokens());
+    json.put(
+        "green_fraction", d.tokensScored() == 0 ? 0 : d.greenTokens() / (double) d.tokensScored());
+    json.put("z_score", d.zScore());
+    json.put("p_value", d.pValue());
+    json.put("log10_p_value", d.log10PValue());
+    json.put("p_value_normal_approx", d.pValueNormal());
+    json.put(
+        "note",
+        "p_value is the exact binomial tail; Hugging Face reports the normal approximation (p_value_normal_approx)");
     json.put("alpha", alpha);
     json.put("prediction", d.isWatermarked(alpha));
     out.println(json.toPrettyString());

@@ -57,6 +57,30 @@ class MoatCliTest {
   }
 
   @Test
+  void detectInHuggingFaceModeEqualsWatermarkDetector() throws Exception {
+    // The "watermarked" vector of shared/anchors/hf-kgw-lefthash-vectors.json (transformers 5.17),
+    // with Hugging Face's bos (vocab_size - 1) in front, which its detector drops.
+    Run r =
+        run(
+            "detect",
+            "--scheme",
+            "kgw-hf",
+            "--vocab-size",
+            "1000",
+            "--gamma",
+            "0.25",
+            "--hash-key",
+            "15485863",
+            "--tokens",
+            "999,84,608,611,847,292,384,652,815,817,853,804,564,623,216,187,297,909,309,67,693,349,554,646,33,508");
+    assertEquals(0, r.status(), r.err());
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    assertEquals(24, j.get("num_tokens_scored").intValue());
+    assertEquals(20, j.get("num_green_tokens").intValue());
+    assertEquals(6.599663291074444, j.get("z_score").doubleValue(), 1e-12);
+  }
+
+  @Test
   void usageErrorsNameTheOptionAndValue() {
     Run unknown = run("detect", "--tokens", "1,2", "--gama", "0.3");
     assertEquals(2, unknown.status());
