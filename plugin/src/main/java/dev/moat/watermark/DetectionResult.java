@@ -1,15 +1,19 @@
 package dev.moat.watermark;
 
 /**
- * What a watermark detector found in one text.
+ * What a watermark detector found in one text. Immutable and thread-safe.
  *
  * @param scheme the scheme id, e.g. {@code moat-kgw-v1}
  * @param keyId id of the key tested (never the key)
  * @param tokensScored tokens that had a full context and were counted
- * @param greenTokens scored tokens on their context's green list
+ * @param greenTokens scored tokens on their context's green list (red/green schemes; 0 otherwise)
+ * @param score the test statistic: the green count for red/green schemes, the sum of per-token
+ *     scores for the exponential scheme
  * @param gamma the green fraction under the null hypothesis (unwatermarked text)
- * @param zScore {@code (green - gamma n) / sqrt(n gamma (1 - gamma))}
- * @param pValue exact one-sided binomial tail {@code P[X >= green]}, {@code X ~ Bin(n, gamma)}
+ * @param zScore the standardised statistic: {@code (green - gamma n) / sqrt(n gamma (1 - gamma))}
+ *     for red/green, {@code (S - n) / sqrt(n)} for the exponential scheme
+ * @param pValue the exact one-sided tail under the null: binomial for red/green, Gamma(n, 1) for
+ *     the exponential scheme
  * @param log10PValue {@code log10(pValue)}, finite even where {@code pValue} underflows to 0
  * @param pValueNormal the normal approximation {@code P[Z >= z]}, for comparison with other tools
  */
@@ -18,6 +22,7 @@ public record DetectionResult(
     String keyId,
     int tokensScored,
     int greenTokens,
+    double score,
     double gamma,
     double zScore,
     double pValue,

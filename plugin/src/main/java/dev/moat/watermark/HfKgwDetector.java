@@ -36,7 +36,7 @@ public final class HfKgwDetector {
     }
     double g = scheme.gamma();
     if (scored == 0) {
-      return new DetectionResult(HfKgwScheme.SCHEME_ID, "", 0, 0, g, 0, 1, 0, 1);
+      return new DetectionResult(HfKgwScheme.SCHEME_ID, "", 0, 0, 0, g, 0, 1, 0, 1);
     }
     double z = (green - g * scored) / Math.sqrt(scored * g * (1 - g));
     // Under the null each scored token is green with probability greenSize / V exactly.
@@ -46,6 +46,7 @@ public final class HfKgwDetector {
         HfKgwScheme.SCHEME_ID,
         "",
         scored,
+        green,
         green,
         g,
         z,

@@ -52,7 +52,7 @@ public final class KgwDetector {
   private DetectionResult result(int n, int green) {
     double g = scheme.gamma();
     if (n == 0) {
-      return new DetectionResult(KgwScheme.SCHEME_ID, keyId, 0, 0, g, 0, 1, 0, 1);
+      return new DetectionResult(KgwScheme.SCHEME_ID, keyId, 0, 0, 0, g, 0, 1, 0, 1);
     }
     double z = (green - g * n) / Math.sqrt(n * g * (1 - g));
     double log10p = Binomial.log10UpperTail(n, green, g);
@@ -60,6 +60,7 @@ public final class KgwDetector {
         KgwScheme.SCHEME_ID,
         keyId,
         n,
+        green,
         green,
         g,
         z,

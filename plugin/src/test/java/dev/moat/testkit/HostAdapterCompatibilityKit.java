@@ -214,7 +214,7 @@ public abstract class HostAdapterCompatibilityKit {
     double g = 0.25;
     double z = (green - g * scored) / Math.sqrt(scored * g * (1 - g));
     return new DetectionResult(
-        "moat-kgw-v1", "kit", scored, green, g, z, Double.NaN, Double.NaN, Double.NaN);
+        "moat-kgw-v1", "kit", scored, green, green, g, z, Double.NaN, Double.NaN, Double.NaN);
   }
 
   @Test

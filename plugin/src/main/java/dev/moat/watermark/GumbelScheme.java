@@ -1,0 +1,58 @@
+package dev.moat.watermark;
+
+import dev.moat.internal.SipHash;
+
+/**
+ * The keyed randomness of Moat's distortion-free watermark, scheme id {@value #SCHEME_ID}:
+ * Aaronson's exponential scheme (equivalently Gumbel-max sampling with keyed noise; Kuditipudi et
+ * al. 2023).
+ *
+ * <pre>
+ * key  = SHA-256("moat-gumbel-v1" || 0x00 || material)[0..16] as LE words (k0, k1)
+ * seed = SipHash-2-4(k0, k1, le32(h) || le32(t[i-h]) || … || le32(t[i-1]))
+ * u(v) = (splitmix64(seed XOR (v · 0x9E3779B97F4A7C15)) >>> 11 + 0.5) · 2^-53     in (0, 1)
+ * pick = the candidate v minimising -ln(u(v)) / p(v)      (= argmax u(v)^(1/p(v)))
+ * score of a token = -ln(1 - u(token)); n scored tokens sum to Gamma(n, 1) without the watermark
+ * </pre>
+ *
+ * <p>The pick is an exact sample from {@code p} over the random key (Gumbel-max), so over many keys
+ * the output distribution is unchanged: the watermark costs no quality. It needs randomness in the
+ * host's settings: under greedy decoding (temperature 0) there is one candidate and nothing is
+ * marked.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class GumbelScheme {
+  public static final String SCHEME_ID = "moat-gumbel-v1";
+
+  private final SipHash prf;
+  private final int contextWidth;
+
+  public GumbelScheme(WatermarkKey key, int contextWidth) {
+    this.prf = key.derive(SCHEME_ID);
+    this.contextWidth = contextWidth;
+  }
+
+  public int contextWidth() {
+    return contextWidth;
+  }
+
+  /** Seed for the context {@code tokens[end - h .. end)}. */
+  public long seed(int[] tokens, int end) {
+    return prf.hashInts(contextWidth, tokens, end - contextWidth, contextWidth);
+  }
+
+  /** The uniform in (0, 1) of token {@code v} under {@code seed}. */
+  public static double uniform(long seed, int v) {
+    long z = seed ^ (v * 0x9E3779B97F4A7C15L);
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    z ^= z >>> 31;
+    return ((z >>> 11) + 0.5) * 0x1.0p-53;
+  }
+
+  /** The detection score of {@code token} under {@code seed}: Exp(1) without the watermark. */
+  public static double score(long seed, int token) {
+    return -Math.log1p(-uniform(seed, token));
+  }
+}

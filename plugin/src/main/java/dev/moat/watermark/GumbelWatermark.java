@@ -1,0 +1,111 @@
+package dev.moat.watermark;
+
+import dev.moat.RequestContext;
+import dev.moat.sampling.Sampler;
+import dev.moat.spi.Protection;
+import dev.moat.spi.RequestProtection;
+import dev.moat.spi.Stage;
+import dev.moat.spi.TokenHistory;
+
+/**
+ * The distortion-free watermark as a protection that owns sampling: the host's temperature, top-k
+ * and top-p choose the candidates and their probabilities ({@link Sampler#candidates}), then the
+ * keyed uniforms of {@link GumbelScheme} choose among them.
+ *
+ * <p>Per candidate the choice costs one hash and a multiply: a candidate {@code i} can only beat
+ * the best ratio {@code b} so far if {@code -ln u_i < w_i b}, and since {@code -ln u >= 1 - u} that
+ * needs {@code 1 - u_i < w_i b}; the logarithm is computed only for the few that pass.
+ *
+ * <p>Immutable and thread-safe; per-request state is allocation-free per token.
+ */
+public final class GumbelWatermark implements Protection {
+  private final GumbelScheme scheme;
+  private final String keyId;
+
+  public GumbelWatermark(WatermarkKey key, int contextWidth) {
+    this.scheme = new GumbelScheme(key, contextWidth);
+    this.keyId = key.id();
+  }
+
+  public GumbelScheme scheme() {
+    return scheme;
+  }
+
+  @Override
+  public String id() {
+    return "watermark";
+  }
+
+  @Override
+  public Stage stage() {
+    return Stage.WATERMARK;
+  }
+
+  @Override
+  public String describe() {
+    return "gumbel(key=" + keyId + ", context_width=" + scheme.contextWidth() + ")";
+  }
+
+  @Override
+  public RequestProtection begin(RequestContext request) {
+    return new PerRequest(scheme);
+  }
+
+  private static final class PerRequest implements RequestProtection {
+    private final GumbelScheme scheme;
+    private final int h;
+    private final int[] context;
+
+    PerRequest(GumbelScheme scheme) {
+      this.scheme = scheme;
+      this.h = scheme.contextWidth();
+      this.context = new int[h];
+    }
+
+    @Override
+    public boolean ownsSampling() {
+      return true;
+    }
+
+    @Override
+    public int sample(float[] logits, int offset, TokenHistory history, Sampler sampler) {
+      int n = sampler.candidates(logits, offset);
+      int len = history.length();
+      if (n == 1 || len < h) {
+        // One candidate (greedy, or top-k 1), or no context yet: nothing to choose with the key.
+        return n == 1 ? sampler.candidateId(0) : sampler.candidateId(drawPlain(sampler, n));
+      }
+      for (int i = 0; i < h; i++) {
+        context[i] = history.get(len - h + i);
+      }
+      long seed = scheme.seed(context, h);
+      int best = 0;
+      double bestRatio = Double.POSITIVE_INFINITY; // min over candidates of -ln(u) / w
+      for (int i = 0; i < n; i++) {
+        double w = sampler.candidateWeight(i);
+        double u = GumbelScheme.uniform(seed, sampler.candidateId(i));
+        if (1 - u >= w * bestRatio) {
+          continue; // cannot win: -ln(u) >= 1 - u >= w * bestRatio
+        }
+        double ratio = -Math.log(u) / w;
+        if (ratio < bestRatio) {
+          bestRatio = ratio;
+          best = i;
+        }
+      }
+      return sampler.candidateId(best);
+    }
+
+    private static int drawPlain(Sampler sampler, int n) {
+      double u = sampler.nextUniform() * sampler.candidateTotal();
+      double acc = 0;
+      for (int i = 0; i < n - 1; i++) {
+        acc += sampler.candidateWeight(i);
+        if (u < acc) {
+          return i;
+        }
+      }
+      return n - 1;
+    }
+  }
+}
