@@ -96,21 +96,8 @@ final class DetectCommand {
     double alpha = a.getDouble("alpha", 0.001, 1e-300, 0.5);
     DetectionResult d =
         new KgwDetector(key, settings).detect(tokens, context, a.has("ignore-repeated"));
-    ObjectNode json = new ObjectMapper().createObjectNode();
-    json.put("scheme", d.scheme());
-    json.put("key_id", d.keyId());
-    json.put("gamma", d.gamma());
+    ObjectNode json = json(d, alpha);
     json.put("context_width", settings.contextWidth());
-    json.put("num_tokens_scored", d.tokensScored());
-    json.put("num_green_tokens", d.greenTokens());
-    json.put(
-        "green_fraction", d.tokensScored() == 0 ? 0 : d.greenTokens() / (double) d.tokensScored());
-    json.put("z_score", d.zScore());
-    json.put("p_value", d.pValue());
-    json.put("log10_p_value", d.log10PValue());
-    json.put("p_value_normal_approx", d.pValueNormal());
-    json.put("alpha", alpha);
-    json.put("prediction", d.isWatermarked(alpha));
     out.println(json.toPrettyString());
     return 0;
   }
@@ -142,10 +129,22 @@ final class DetectCommand {
     double alpha = a.getDouble("alpha", 0.001, 1e-300, 0.5);
     HfKgwScheme s = new HfKgwScheme(vocab, gamma, hashKey, 4096);
     DetectionResult d = new HfKgwDetector(s).detect(tokens, a.has("ignore-repeated"));
+    ObjectNode json = json(d, alpha);
+    json.put("vocab_size", vocab);
+    json.put(
+        "note",
+        "p_value is the exact binomial tail; Hugging Face reports the normal approximation"
+            + " (p_value_normal_approx)");
+    out.println(json.toPrettyString());
+    return 0;
+  }
+
+  /** The detector's result as JSON, with Hugging Face's field names where they exist. */
+  static ObjectNode json(DetectionResult d, double alpha) {
     ObjectNode json = new ObjectMapper().createObjectNode();
     json.put("scheme", d.scheme());
-    json.put("vocab_size", vocab);
-    json.put("gamma", gamma);
+    json.put("key_id", d.keyId());
+    json.put("gamma", d.gamma());
     json.put("num_tokens_scored", d.tokensScored());
     json.put("num_green_tokens", d.greenTokens());
     json.put(
@@ -154,13 +153,9 @@ final class DetectCommand {
     json.put("p_value", d.pValue());
     json.put("log10_p_value", d.log10PValue());
     json.put("p_value_normal_approx", d.pValueNormal());
-    json.put(
-        "note",
-        "p_value is the exact binomial tail; Hugging Face reports the normal approximation (p_value_normal_approx)");
     json.put("alpha", alpha);
     json.put("prediction", d.isWatermarked(alpha));
-    out.println(json.toPrettyString());
-    return 0;
+    return json;
   }
 
   static int[] parseTokens(String csv) {

@@ -29,6 +29,31 @@ public record DetectionResult(
     double log10PValue,
     double pValueNormal) {
 
+  /**
+   * The result of a red/green test: {@code green} of {@code n} scored tokens were green, each green
+   * with probability {@code nullP} without the watermark (the exact binomial tail uses it); the
+   * z-score uses {@code gamma}, as Kirchenbauer et al. and Hugging Face do.
+   */
+  static DetectionResult redGreen(
+      String scheme, String keyId, int n, int green, double gamma, double nullP) {
+    if (n == 0) {
+      return new DetectionResult(scheme, keyId, 0, 0, 0, gamma, 0, 1, 0, 1);
+    }
+    double z = (green - gamma * n) / Math.sqrt(n * gamma * (1 - gamma));
+    double log10p = dev.moat.internal.Binomial.log10UpperTail(n, green, nullP);
+    return new DetectionResult(
+        scheme,
+        keyId,
+        n,
+        green,
+        green,
+        gamma,
+        z,
+        Math.pow(10, log10p),
+        log10p,
+        dev.moat.internal.Binomial.normalUpperTail(z));
+  }
+
   /** Whether the text is watermarked at false-positive rate {@code alpha} (exact test). */
   public boolean isWatermarked(double alpha) {
     return tokensScored > 0 && pValue <= alpha;

@@ -1,6 +1,5 @@
 package dev.moat.watermark;
 
-import dev.moat.internal.Binomial;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -34,24 +33,14 @@ public final class HfKgwDetector {
         green++;
       }
     }
-    double g = scheme.gamma();
-    if (scored == 0) {
-      return new DetectionResult(HfKgwScheme.SCHEME_ID, "", 0, 0, 0, g, 0, 1, 0, 1);
-    }
-    double z = (green - g * scored) / Math.sqrt(scored * g * (1 - g));
-    // Under the null each scored token is green with probability greenSize / V exactly.
-    double p0 = scheme.greenSize() / (double) scheme.vocabSize();
-    double log10p = Binomial.log10UpperTail(scored, green, p0);
-    return new DetectionResult(
+    // Hugging Face's z uses the nominal gamma; under the null each scored token is green with
+    // probability greenSize / V exactly, which the exact p-value uses.
+    return DetectionResult.redGreen(
         HfKgwScheme.SCHEME_ID,
         "",
         scored,
         green,
-        green,
-        g,
-        z,
-        Math.pow(10, log10p),
-        log10p,
-        Binomial.normalUpperTail(z));
+        scheme.gamma(),
+        scheme.greenSize() / (double) scheme.vocabSize());
   }
 }

@@ -1,6 +1,5 @@
 package dev.moat.watermark;
 
-import dev.moat.internal.Binomial;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -50,22 +49,7 @@ public final class KgwDetector {
   }
 
   private DetectionResult result(int n, int green) {
-    double g = scheme.gamma();
-    if (n == 0) {
-      return new DetectionResult(KgwScheme.SCHEME_ID, keyId, 0, 0, 0, g, 0, 1, 0, 1);
-    }
-    double z = (green - g * n) / Math.sqrt(n * g * (1 - g));
-    double log10p = Binomial.log10UpperTail(n, green, g);
-    return new DetectionResult(
-        KgwScheme.SCHEME_ID,
-        keyId,
-        n,
-        green,
-        green,
-        g,
-        z,
-        Math.pow(10, log10p),
-        log10p,
-        Binomial.normalUpperTail(z));
+    return DetectionResult.redGreen(
+        KgwScheme.SCHEME_ID, keyId, n, green, scheme.gamma(), scheme.gamma());
   }
 }

@@ -33,9 +33,9 @@ import org.junit.jupiter.api.Test;
  * extended once per backend.
  */
 public abstract class HostAdapterCompatibilityKit {
-  protected static final WatermarkKey KEY =
+  public static final WatermarkKey KEY =
       WatermarkKey.ofHex("kit", "0f1e2d3c4b5a69788796a5b4c3d2e1f0");
-  protected static final Policy POLICY =
+  public static final Policy POLICY =
       PolicyLoader.parse(
           """
       version: 1

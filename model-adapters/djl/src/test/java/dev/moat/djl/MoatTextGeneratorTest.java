@@ -18,14 +18,13 @@ import dev.moat.onnxruntime.OnnxCausalLm;
 import dev.moat.onnxruntime.OnnxGenerator;
 import dev.moat.onnxruntime.TokenSink;
 import dev.moat.policy.Policy;
-import dev.moat.policy.PolicyLoader;
+import dev.moat.testkit.HostAdapterCompatibilityKit;
 import dev.moat.watermark.KgwDetector;
 import dev.moat.watermark.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,18 +33,9 @@ import org.junit.jupiter.api.Test;
  * The DJL host loop (OnnxRuntime engine, HuggingFace tokenizer) on the bundled model, end to end.
  */
 class MoatTextGeneratorTest {
-  static final WatermarkKey KEY = WatermarkKey.ofHex("k1", "5b1d8c0e3f7a2946a1c4e8d2b7f05a93");
-  static final Policy POLICY =
-      PolicyLoader.parse(
-          """
-      version: 1
-      tiers:
-        free: {watermark: {scheme: kgw, key: k1, gamma: 0.25, delta: 2.0}}
-        internal: {}
-      """,
-          true,
-          "test",
-          Set.of("k1"));
+  // The key and tiers (free: KGW; internal: nothing) every host adapter is tested with.
+  static final WatermarkKey KEY = HostAdapterCompatibilityKit.KEY;
+  static final Policy POLICY = HostAdapterCompatibilityKit.POLICY;
 
   static BundledDjlModel djl;
   static Predictor<NDList, CausalLMOutput> predictor;

@@ -14,32 +14,22 @@ import dev.moat.RequestContext;
 import dev.moat.SamplingParams;
 import dev.moat.model.BundledModel;
 import dev.moat.policy.Policy;
-import dev.moat.policy.PolicyLoader;
+import dev.moat.testkit.HostAdapterCompatibilityKit;
 import dev.moat.watermark.DetectionResult;
 import dev.moat.watermark.KgwDetector;
 import dev.moat.watermark.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The ONNX Runtime host loop on the bundled model, end to end, with Moat in every step. */
 class OnnxGeneratorTest {
-  static final WatermarkKey KEY = WatermarkKey.ofHex("k1", "5b1d8c0e3f7a2946a1c4e8d2b7f05a93");
-  static final Policy POLICY =
-      PolicyLoader.parse(
-          """
-      version: 1
-      tiers:
-        free: {watermark: {scheme: kgw, key: k1, gamma: 0.25, delta: 2.0}}
-        internal: {}
-      """,
-          true,
-          "test",
-          Set.of("k1"));
+  // The key and tiers (free: KGW; internal: nothing) every host adapter is tested with.
+  static final WatermarkKey KEY = HostAdapterCompatibilityKit.KEY;
+  static final Policy POLICY = HostAdapterCompatibilityKit.POLICY;
 
   static OnnxCausalLm model;
   static OnnxGenerator generator;
