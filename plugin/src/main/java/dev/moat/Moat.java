@@ -9,10 +9,9 @@ import dev.moat.policy.TierPolicy;
 import dev.moat.spi.Protection;
 import dev.moat.spi.RequestProtection;
 import dev.moat.state.ActivityLedger;
-import dev.moat.watermark.KgwSettings;
-import dev.moat.watermark.KgwWatermark;
 import dev.moat.watermark.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
+import dev.moat.watermark.WatermarkSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -206,7 +205,7 @@ public final class Moat implements AutoCloseable {
   static Protection[] compile(
       TierPolicy tier, WatermarkKeys keys, Map<String, List<Protection>> extras, String source) {
     List<Protection> list = new ArrayList<>();
-    KgwSettings w = tier.watermark().orElse(null);
+    WatermarkSpec w = tier.watermark().orElse(null);
     if (w != null) {
       WatermarkKey key =
           keys.get(w.keyId())
@@ -219,7 +218,7 @@ public final class Moat implements AutoCloseable {
                                   "tiers." + tier.name() + ".watermark.key",
                                   w.keyId(),
                                   keys.ids()))));
-      list.add(new KgwWatermark(w, key));
+      list.add(w.protection(key));
     }
     list.addAll(extras.getOrDefault(tier.name(), List.of()));
     // The fixed pipeline order: by stage (see Stage), then in policy order within a stage.

@@ -16,8 +16,8 @@ import dev.moat.spi.Protection;
 import dev.moat.spi.RequestProtection;
 import dev.moat.spi.Stage;
 import dev.moat.spi.TokenHistory;
-import dev.moat.watermark.KgwDetector;
 import dev.moat.watermark.KgwSettings;
+import dev.moat.watermark.WatermarkDetector;
 import dev.moat.watermark.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
 import java.io.IOException;
@@ -148,11 +148,11 @@ class MoatTest {
     try (Moat moat = moat()) {
       assertEquals(1, moat.begin(ctx("free").build()).appliedProtections().size());
       assertEquals(List.of(), moat.begin(ctx("internal").build()).appliedProtections());
-      KgwDetector d = new KgwDetector(KEY, POLICY.tier("free").watermark().orElseThrow());
+      WatermarkDetector d = POLICY.tier("free").watermark().orElseThrow().detector(KEY);
       int[] marked = generate(moat.begin(ctx("free").build()), 200);
       int[] plain = generate(moat.begin(ctx("internal").build()), 200);
-      assertTrue(d.detect(marked).zScore() > 4, "watermarked z");
-      assertTrue(Math.abs(d.detect(plain).zScore()) < 2, "unwatermarked z");
+      assertTrue(d.detect(marked, 0, false).zScore() > 4, "watermarked z");
+      assertTrue(Math.abs(d.detect(plain, 0, false).zScore()) < 2, "unwatermarked z");
     }
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.moat.policy.PolicyException;
+import dev.moat.watermark.KgwSettings;
 import dev.moat.watermark.WatermarkKeys;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -58,7 +59,8 @@ class PolicyReloadTest {
       MoatRequest running = moat.begin(MoatTest.ctx("free").build());
       write(file, V2, 2_000_000);
       awaitTier(moat, "trial", true);
-      assertEquals(3.5, moat.policy().tier("free").watermark().orElseThrow().delta());
+      assertEquals(
+          3.5, ((KgwSettings) moat.policy().tier("free").watermark().orElseThrow()).delta());
       // The running request finishes under the policy it started with.
       assertEquals(
           List.of("kgw(key=k1, gamma=0.25, delta=2.0, context_width=1)"),
@@ -92,7 +94,8 @@ class PolicyReloadTest {
               "`tiers.trial.watermark.key` was 'k2' but no watermark key has that id; known key ids: [k1]"),
           e.problems());
       Thread.sleep(200); // several reload periods
-      assertEquals(2.0, moat.policy().tier("free").watermark().orElseThrow().delta());
+      assertEquals(
+          2.0, ((KgwSettings) moat.policy().tier("free").watermark().orElseThrow()).delta());
       assertTrue(!moat.policy().tierNames().contains("trial"));
       // Fixing the file is picked up.
       write(file, V2, 3_000_000);

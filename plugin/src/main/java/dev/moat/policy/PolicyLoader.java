@@ -11,7 +11,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.moat.internal.Messages;
+import dev.moat.watermark.GumbelSettings;
+import dev.moat.watermark.HfKgwSettings;
 import dev.moat.watermark.KgwSettings;
+import dev.moat.watermark.WatermarkSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -125,7 +128,7 @@ public final class PolicyLoader {
       if (isOff(w)) {
         result = PolicyOverride.watermarkOff();
       } else {
-        KgwSettings s = kgw("overrides.watermark", w, knownKeyIds, problems);
+        WatermarkSpec s = watermark("overrides.watermark", w, knownKeyIds, problems);
         if (s != null) {
           result = PolicyOverride.watermark(s);
         }
@@ -153,10 +156,10 @@ public final class PolicyLoader {
     }
     int before = problems.size();
     checkFields(node, path, TIER, problems);
-    KgwSettings watermark = null;
+    WatermarkSpec watermark = null;
     JsonNode w = node.get("watermark");
     if (w != null && !isOff(w)) {
-      watermark = kgw(path + ".watermark", w, keys, problems);
+      watermark = watermark(path + ".watermark", w, keys, problems);
     }
     Set<String> overridable = new LinkedHashSet<>();
     JsonNode o = node.get("overridable");
@@ -185,23 +188,33 @@ public final class PolicyLoader {
     return problems.size() == before ? TierPolicy.of(name, watermark, overridable) : null;
   }
 
-  private static @Nullable KgwSettings kgw(
+  /** Settings each scheme accepts, in the order messages list them. */
+  private static final java.util.Map<String, List<String>> SCHEMES =
+      java.util.Map.of(
+          "kgw", KGW,
+          "kgw-hf", List.of("scheme", "key", "gamma", "delta", "vocab_size", "cache_entries"),
+          "gumbel", List.of("scheme", "key", "context_width"));
+
+  private static @Nullable WatermarkSpec watermark(
       String path, JsonNode node, @Nullable Set<String> keys, List<String> problems) {
     if (!node.isObject()) {
       problems.add(
           invalid(
               path,
               shortText(node),
-              "a mapping with scheme, key, gamma, delta, context_width, or 'off'"));
+              "a mapping with scheme (kgw, kgw-hf or gumbel), key and the scheme's settings, or 'off'"));
       return null;
     }
     int before = problems.size();
-    checkFields(node, path, KGW, problems);
-    JsonNode scheme = node.get("scheme");
-    if (scheme != null && !"kgw".equals(scheme.asText())) {
-      problems.add(invalid(path + ".scheme", scheme.asText(), "'kgw' (the only scheme so far)"));
+    JsonNode schemeNode = node.get("scheme");
+    String scheme = schemeNode == null ? "kgw" : schemeNode.asText();
+    List<String> allowed = SCHEMES.get(scheme);
+    if (allowed == null) {
+      problems.add(invalid(path + ".scheme", scheme, "one of kgw, kgw-hf, gumbel"));
+      return null;
     }
-    KgwSettings.Builder b = KgwSettings.builder();
+    checkFields(node, path, allowed, problems);
+    String keyId = null;
     JsonNode key = node.get("key");
     if (key == null) {
       problems.add(missing(path + ".key", "the id of a watermark key"));
@@ -210,7 +223,7 @@ public final class PolicyLoader {
     } else if (keys != null && !keys.contains(key.asText())) {
       problems.add(Messages.unknownKey(path + ".key", key.asText(), new java.util.TreeSet<>(keys)));
     } else {
-      b.keyId(key.asText());
+      keyId = key.asText();
     }
     double gamma = number(node, path + ".gamma", 0.25, KgwSettings::gammaRule, problems);
     double delta = number(node, path + ".delta", 2.0, KgwSettings::deltaRule, problems);
@@ -224,10 +237,45 @@ public final class PolicyLoader {
                     ? KgwSettings.contextWidthRule((long) w)
                     : "an integer in [1, 64]",
             problems);
-    if (problems.size() != before) {
+    double vocab =
+        number(
+            node,
+            path + ".vocab_size",
+            0,
+            v ->
+                v == Math.rint(v) && v >= 2 && v <= 16_777_216
+                    ? null
+                    : "an integer in [2, 16777216]",
+            problems);
+    double cache =
+        number(
+            node,
+            path + ".cache_entries",
+            4096,
+            v -> v == Math.rint(v) && v >= 1 ? null : "an integer >= 1",
+            problems);
+    if (scheme.equals("kgw-hf") && node.get("vocab_size") == null) {
+      problems.add(
+          missing(
+              path + ".vocab_size",
+              "the model's vocabulary size; it defines Hugging Face's green lists"));
+    }
+    if (problems.size() != before || keyId == null) {
       return null;
     }
-    return b.gamma(gamma).delta(delta).contextWidth((int) width).build();
+    switch (scheme) {
+      case "kgw-hf":
+        return new HfKgwSettings(keyId, gamma, delta, (int) vocab, (long) cache);
+      case "gumbel":
+        return new GumbelSettings(keyId, (int) width);
+      default:
+        return KgwSettings.builder()
+            .keyId(keyId)
+            .gamma(gamma)
+            .delta(delta)
+            .contextWidth((int) width)
+            .build();
+    }
   }
 
   private static double number(

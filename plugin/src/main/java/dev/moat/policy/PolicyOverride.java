@@ -1,6 +1,6 @@
 package dev.moat.policy;
 
-import dev.moat.watermark.KgwSettings;
+import dev.moat.watermark.WatermarkSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,9 +17,9 @@ public final class PolicyOverride {
   private static final PolicyOverride NONE = new PolicyOverride(false, null);
 
   private final boolean setsWatermark;
-  private final @Nullable KgwSettings watermark;
+  private final @Nullable WatermarkSpec watermark;
 
-  private PolicyOverride(boolean setsWatermark, @Nullable KgwSettings watermark) {
+  private PolicyOverride(boolean setsWatermark, @Nullable WatermarkSpec watermark) {
     this.setsWatermark = setsWatermark;
     this.watermark = watermark;
   }
@@ -29,7 +29,7 @@ public final class PolicyOverride {
   }
 
   /** Replace the tier's watermark settings with these. */
-  public static PolicyOverride watermark(KgwSettings settings) {
+  public static PolicyOverride watermark(WatermarkSpec settings) {
     return new PolicyOverride(true, settings);
   }
 
@@ -56,7 +56,7 @@ public final class PolicyOverride {
   }
 
   /** The watermark settings to use; empty with {@link #setsWatermark()} true means "off". */
-  public Optional<KgwSettings> watermark() {
+  public Optional<WatermarkSpec> watermark() {
     return Optional.ofNullable(watermark);
   }
 

@@ -1,7 +1,7 @@
 package dev.moat.policy;
 
 import dev.moat.internal.Messages;
-import dev.moat.watermark.KgwSettings;
+import dev.moat.watermark.WatermarkSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -21,17 +21,17 @@ public final class TierPolicy {
   public static final List<String> PROTECTIONS = List.of("watermark");
 
   private final String name;
-  private final @Nullable KgwSettings watermark;
+  private final @Nullable WatermarkSpec watermark;
   private final Set<String> overridable;
 
-  private TierPolicy(String name, @Nullable KgwSettings watermark, Set<String> overridable) {
+  private TierPolicy(String name, @Nullable WatermarkSpec watermark, Set<String> overridable) {
     this.name = name;
     this.watermark = watermark;
     this.overridable = Set.copyOf(overridable);
   }
 
   public static TierPolicy of(
-      String name, @Nullable KgwSettings watermark, Set<String> overridable) {
+      String name, @Nullable WatermarkSpec watermark, Set<String> overridable) {
     for (String o : overridable) {
       if (!PROTECTIONS.contains(o)) {
         throw new IllegalArgumentException(
@@ -50,7 +50,7 @@ public final class TierPolicy {
     return name;
   }
 
-  public Optional<KgwSettings> watermark() {
+  public Optional<WatermarkSpec> watermark() {
     return Optional.ofNullable(watermark);
   }
 
@@ -75,7 +75,7 @@ public final class TierPolicy {
     if (!problems.isEmpty()) {
       throw new PolicyException("request overrides", problems);
     }
-    KgwSettings w = override.setsWatermark() ? override.watermark().orElse(null) : watermark;
+    WatermarkSpec w = override.setsWatermark() ? override.watermark().orElse(null) : watermark;
     return new TierPolicy(name, w, overridable);
   }
 

@@ -12,7 +12,7 @@ import java.util.Set;
  *
  * <p>Immutable and thread-safe. Needs no model.
  */
-public final class GumbelDetector {
+public final class GumbelDetector implements WatermarkDetector {
   private final GumbelScheme scheme;
   private final String keyId;
 
@@ -25,6 +25,7 @@ public final class GumbelDetector {
    * Scores {@code tokens[contextLength..]}; with {@code ignoreRepeated}, each (context, token)
    * once.
    */
+  @Override
   public DetectionResult detect(int[] tokens, int contextLength, boolean ignoreRepeated) {
     int h = scheme.contextWidth();
     Set<Long> seen = new HashSet<>();

@@ -12,15 +12,22 @@ import java.util.Set;
  *
  * <p>Thread-safe.
  */
-public final class HfKgwDetector {
+public final class HfKgwDetector implements WatermarkDetector {
   private final HfKgwScheme scheme;
 
   public HfKgwDetector(HfKgwScheme scheme) {
     this.scheme = scheme;
   }
 
+  /** Hugging Face's detector: every token after the first (and after a leading bos) is scored. */
   public DetectionResult detect(int[] tokens, boolean ignoreRepeated) {
+    return detect(tokens, 0, ignoreRepeated);
+  }
+
+  @Override
+  public DetectionResult detect(int[] tokens, int contextLength, boolean ignoreRepeated) {
     int start = tokens.length > 0 && tokens[0] == scheme.vocabSize() - 1 ? 1 : 0;
+    start = Math.max(start, contextLength - 1);
     Set<Long> seen = new HashSet<>();
     int scored = 0;
     int green = 0;

@@ -10,7 +10,7 @@ import java.util.Set;
  *
  * <p>Immutable and thread-safe. Needs no model: only the key, the scheme parameters and token ids.
  */
-public final class KgwDetector {
+public final class KgwDetector implements WatermarkDetector {
   private final KgwScheme scheme;
   private final String keyId;
 
@@ -25,6 +25,7 @@ public final class KgwDetector {
    * than {@code h} predecessors are not scored. With {@code ignoreRepeated}, each (context, token)
    * pair is scored once, as Kirchenbauer et al. recommend for repetitive text.
    */
+  @Override
   public DetectionResult detect(int[] tokens, int contextLength, boolean ignoreRepeated) {
     int h = scheme.contextWidth();
     Set<Long> seen = ignoreRepeated ? new HashSet<>() : Set.of();

@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Immutable and thread-safe. {@link #builder()} checks each value at its setter; the policy
  * loader applies the same rules and names the file's path in its messages.
  */
-public final class KgwSettings {
+public final class KgwSettings implements WatermarkSpec {
   private final String keyId;
   private final double gamma;
   private final double delta;
@@ -52,6 +52,21 @@ public final class KgwSettings {
   /** Number of previous tokens hashed into the green-list seed, in [1, 64]. */
   public int contextWidth() {
     return contextWidth;
+  }
+
+  @Override
+  public String scheme() {
+    return "kgw";
+  }
+
+  @Override
+  public dev.moat.spi.Protection protection(WatermarkKey key) {
+    return new KgwWatermark(this, key);
+  }
+
+  @Override
+  public WatermarkDetector detector(WatermarkKey key) {
+    return new KgwDetector(key, this);
   }
 
   /** The rule a gamma breaks, or null if it is valid. */

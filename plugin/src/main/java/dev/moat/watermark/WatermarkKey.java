@@ -78,13 +78,18 @@ public final class WatermarkKey {
    * one scheme from revealing anything about another.
    */
   public SipHash derive(String schemeId) {
+    ByteBuffer d = ByteBuffer.wrap(digest(schemeId)).order(ByteOrder.LITTLE_ENDIAN);
+    return new SipHash(d.getLong(0), d.getLong(8));
+  }
+
+  /** {@code SHA-256(schemeId || 0x00 || material)}: the per-scheme key derivation. */
+  byte[] digest(String schemeId) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       sha.update(schemeId.getBytes(StandardCharsets.UTF_8));
       sha.update((byte) 0);
       sha.update(material);
-      ByteBuffer d = ByteBuffer.wrap(sha.digest()).order(ByteOrder.LITTLE_ENDIAN);
-      return new SipHash(d.getLong(0), d.getLong(8));
+      return sha.digest();
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required by every Java platform", e);
     }

@@ -27,10 +27,10 @@ class PolicyLoaderTest {
   void readsYamlWithDefaults() {
     Policy p = PolicyLoader.parse(YAML, true, "policy.yaml", Set.of("k1"));
     assertEquals(List.of("free", "enterprise", "internal"), List.copyOf(p.tierNames()));
-    KgwSettings free = p.tier("free").watermark().orElseThrow();
+    KgwSettings free = (KgwSettings) p.tier("free").watermark().orElseThrow();
     assertEquals(0.25, free.gamma());
     assertEquals(2, free.contextWidth());
-    KgwSettings ent = p.tier("enterprise").watermark().orElseThrow();
+    KgwSettings ent = (KgwSettings) p.tier("enterprise").watermark().orElseThrow();
     assertEquals(1.0, ent.delta());
     assertEquals(0.25, ent.gamma());
     assertEquals(1, ent.contextWidth());
@@ -141,7 +141,8 @@ class PolicyLoaderTest {
     PolicyOverride delta =
         PolicyLoader.parseOverride(
             "{\"watermark\": {\"key\": \"k1\", \"delta\": 4}}", Set.of("k1"));
-    assertEquals(4.0, p.tier("enterprise").with(delta).watermark().orElseThrow().delta());
+    assertEquals(
+        4.0, ((KgwSettings) p.tier("enterprise").with(delta).watermark().orElseThrow()).delta());
     PolicyException bad =
         assertThrows(
             PolicyException.class,

@@ -16,7 +16,7 @@ import dev.moat.spi.RequestProtection;
 import dev.moat.spi.Stage;
 import dev.moat.spi.TokenHistory;
 import dev.moat.watermark.DetectionResult;
-import dev.moat.watermark.KgwDetector;
+import dev.moat.watermark.WatermarkDetector;
 import dev.moat.watermark.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
 import java.util.ArrayList;
@@ -186,7 +186,7 @@ public abstract class HostAdapterCompatibilityKit {
 
   @Test
   void watermarkedOutputIsDetectedAndPlainOutputIsNot() throws Exception {
-    KgwDetector detector = new KgwDetector(KEY, POLICY.tier("free").watermark().orElseThrow());
+    WatermarkDetector detector = POLICY.tier("free").watermark().orElseThrow().detector(KEY);
     try (Moat moat = moat()) {
       DetectionResult marked = detectOver(moat, detector, "free", 200);
       DetectionResult plain = detectOver(moat, detector, "internal", 200);
@@ -196,7 +196,7 @@ public abstract class HostAdapterCompatibilityKit {
   }
 
   /** Pools detector counts over generations (seeds 1, 2, …) until {@code n} tokens are scored. */
-  private DetectionResult detectOver(Moat moat, KgwDetector detector, String tier, int n)
+  private DetectionResult detectOver(Moat moat, WatermarkDetector detector, String tier, int n)
       throws Exception {
     int scored = 0;
     int green = 0;

@@ -19,7 +19,7 @@ import dev.moat.onnxruntime.OnnxGenerator;
 import dev.moat.onnxruntime.TokenSink;
 import dev.moat.policy.Policy;
 import dev.moat.testkit.HostAdapterCompatibilityKit;
-import dev.moat.watermark.KgwDetector;
+import dev.moat.watermark.WatermarkDetector;
 import dev.moat.watermark.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
 import java.util.ArrayList;
@@ -116,7 +116,7 @@ class MoatTextGeneratorTest {
     int[] a = generator.generate(prompt, ctx("free", prompt, p), t -> {});
     int[] b = generator.generate(prompt, ctx("free", prompt, p), t -> {});
     assertArrayEquals(a, b);
-    KgwDetector d = new KgwDetector(KEY, POLICY.tier("free").watermark().orElseThrow());
+    WatermarkDetector d = POLICY.tier("free").watermark().orElseThrow().detector(KEY);
     int[] all = new int[prompt.length + a.length];
     System.arraycopy(prompt, 0, all, 0, prompt.length);
     System.arraycopy(a, 0, all, prompt.length, a.length);

@@ -16,7 +16,7 @@ import dev.moat.model.BundledModel;
 import dev.moat.policy.Policy;
 import dev.moat.testkit.HostAdapterCompatibilityKit;
 import dev.moat.watermark.DetectionResult;
-import dev.moat.watermark.KgwDetector;
+import dev.moat.watermark.WatermarkDetector;
 import dev.moat.watermark.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
 import java.util.ArrayList;
@@ -147,7 +147,7 @@ class OnnxGeneratorTest {
    */
   @Test
   void kgwIsDetectedOnTwoHundredTokensAndAbsentWithoutIt() throws Exception {
-    KgwDetector detector = new KgwDetector(KEY, POLICY.tier("free").watermark().orElseThrow());
+    WatermarkDetector detector = POLICY.tier("free").watermark().orElseThrow().detector(KEY);
     int[][] prompts = {
       ids(reference.get("references").get(0).get("input_ids")),
       ids(reference.get("references").get(2).get("input_ids"))
