@@ -11,9 +11,9 @@ import dev.moat.policy.Policy;
 import dev.moat.policy.PolicyLoader;
 import dev.moat.policy.TierPolicy;
 import dev.moat.watermark.DetectionResult;
-import dev.moat.watermark.KgwDetector;
-import dev.moat.watermark.KgwSettings;
+import dev.moat.watermark.WatermarkDetector;
 import dev.moat.watermark.WatermarkKeys;
+import dev.moat.watermark.WatermarkSpec;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -76,11 +76,11 @@ final class DemoCommand {
       // One detector for the whole demo: the free tier's scheme and key, used on every output, so
       // the
       // unprotected tier shows what unwatermarked text scores.
-      KgwSettings detectSettings = detectorSettings(policy, tiers);
-      KgwDetector detector =
+      WatermarkSpec detectSettings = detectorSettings(policy, tiers);
+      WatermarkDetector detector =
           detectSettings == null
               ? null
-              : new KgwDetector(keys.get(detectSettings.keyId()).orElseThrow(), detectSettings);
+              : detectSettings.detector(keys.get(detectSettings.keyId()).orElseThrow());
       out.printf(
           Locale.ROOT,
           "Moat demo: bundled model (vocab %d, %d layers), %s, %d tokens per request, "
@@ -159,7 +159,7 @@ final class DemoCommand {
     return 0;
   }
 
-  private static @org.jspecify.annotations.Nullable KgwSettings detectorSettings(
+  private static @org.jspecify.annotations.Nullable WatermarkSpec detectorSettings(
       Policy policy, List<String> tiers) {
     for (String t : tiers) {
       TierPolicy tier = policy.tier(t);
