@@ -3,18 +3,22 @@ package dev.moat.examples;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moat.watermark.DetectionResult;
+import dev.moat.watermark.GumbelScheme;
+import dev.moat.watermark.GumbelSettings;
 import dev.moat.watermark.HfKgwDetector;
 import dev.moat.watermark.HfKgwScheme;
-import dev.moat.watermark.KgwDetector;
+import dev.moat.watermark.HfKgwSettings;
 import dev.moat.watermark.KgwScheme;
 import dev.moat.watermark.KgwSettings;
 import dev.moat.watermark.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
+import dev.moat.watermark.WatermarkSpec;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -45,15 +49,26 @@ final class DetectCommand {
 
   static int run(Args a, PrintStream out, PrintStream err) throws Exception {
     String scheme = a.get("scheme", KgwScheme.SCHEME_ID);
-    if (scheme.equals("kgw-hf") || scheme.equals(HfKgwScheme.SCHEME_ID)) {
-      return detectHf(a, out);
+    if ((scheme.equals("kgw-hf") || scheme.equals(HfKgwScheme.SCHEME_ID))
+        && !a.has("keys")
+        && !a.has("key-id")) {
+      return detectHf(a, out); // Hugging Face's integer hash key, as its own detector takes it
     }
-    if (!scheme.equals(KgwScheme.SCHEME_ID) && !scheme.equals("kgw")) {
+    if (!List.of(
+            "kgw",
+            KgwScheme.SCHEME_ID,
+            "gumbel",
+            GumbelScheme.SCHEME_ID,
+            "kgw-hf",
+            HfKgwScheme.SCHEME_ID)
+        .contains(scheme)) {
       throw new Args.UsageException(
           "--scheme was '"
               + scheme
               + "' but it must be one of: kgw ("
               + KgwScheme.SCHEME_ID
+              + "), gumbel ("
+              + GumbelScheme.SCHEME_ID
               + "), kgw-hf ("
               + HfKgwScheme.SCHEME_ID
               + ")");
@@ -86,18 +101,23 @@ final class DetectCommand {
                 () ->
                     new Args.UsageException(
                         "--key-id was '" + keyId + "' but the keys hold only " + keys.ids()));
-    KgwSettings settings =
-        KgwSettings.builder()
-            .keyId(keyId)
-            .gamma(a.getDouble("gamma", 0.25, 1e-9, 1 - 1e-9))
-            .contextWidth(a.getInt("context-width", 1, 1, 64))
-            .build();
+    int width = a.getInt("context-width", 1, 1, 64);
+    double gamma = a.getDouble("gamma", 0.25, 1e-9, 1 - 1e-9);
+    WatermarkSpec spec =
+        switch (scheme) {
+          case "gumbel", GumbelScheme.SCHEME_ID -> new GumbelSettings(keyId, width);
+          case "kgw-hf", HfKgwScheme.SCHEME_ID ->
+              new HfKgwSettings(keyId, gamma, 2.0, a.getInt("vocab-size", 0, 2, 16_777_216), 4096);
+          default -> KgwSettings.builder().keyId(keyId).gamma(gamma).contextWidth(width).build();
+        };
     int context = a.getInt("context-tokens", 0, 0, Integer.MAX_VALUE);
     double alpha = a.getDouble("alpha", 0.001, 1e-300, 0.5);
-    DetectionResult d =
-        new KgwDetector(key, settings).detect(tokens, context, a.has("ignore-repeated"));
+    DetectionResult d = spec.detector(key).detect(tokens, context, a.has("ignore-repeated"));
     ObjectNode json = json(d, alpha);
-    json.put("context_width", settings.contextWidth());
+    json.put("context_width", width);
+    if (spec instanceof GumbelSettings) {
+      json.put("score", d.score());
+    }
     out.println(json.toPrettyString());
     return 0;
   }
