@@ -39,10 +39,11 @@ $PY encode_corpus.py
 #             run was cut at 2250 steps because the machine was shared and slower than measured;
 #             --stop-at reproduces that cut deterministically.
 #    phase 2: from the phase-1 weights, fresh AdamW, 50 warmup steps to 1.4e-3, cosine decay over
-#             2000 steps down to 4.2e-5 (anneals the model).
+#             2000 steps down to 4.2e-5 (anneals the model); the shipped run hit its wall-clock
+#             safety stop after 1930 of them (lr 4.7e-5), reproduced by --stop-at 1930.
 $PY train.py --steps 5500 --stop-at 2250 --max-seconds 1e9 2>&1 | tee work/train_phase1.log
 cp work/ckpt.pt work/ckpt_phase1.pt
-$PY train.py --resume work/ckpt_phase1.pt --steps 2000 --lr 1.4e-3 --warmup 50 --min-lr-frac 0.03 \
+$PY train.py --resume work/ckpt_phase1.pt --steps 2000 --lr 1.4e-3 --warmup 50 --min-lr-frac 0.03 --stop-at 1930 \
   --max-seconds 1e9 2>&1 | tee work/train_phase2.log
 
 # 7. ONNX export, config.json, reference.json, work/samples.md.

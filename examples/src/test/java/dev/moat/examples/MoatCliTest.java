@@ -124,7 +124,10 @@ class MoatCliTest {
     assertTrue(m.find());
     double internal = Double.parseDouble(m.group(1));
     assertTrue(free > 4, "free tier z " + free);
-    assertTrue(Math.abs(internal) < 2, "internal tier z " + internal);
+    // The strict bar (|z| < 2 on 200 tokens) is the adapters' test; this checks the command's
+    // plumbing on
+    // one 100-token output, where the null z is standard normal: |z| < 3 unless something is wrong.
+    assertTrue(Math.abs(internal) < 3, "internal tier z " + internal);
     assertTrue(
         r.out().contains("WATERMARKED at FPR 0.001")
             && r.out().contains("not watermarked at FPR 0.001"),
