@@ -2,12 +2,14 @@ package dev.moat.examples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.moat.onnxruntime.OnnxCausalLm;
 import dev.moat.watermark.DetectionResult;
 import dev.moat.watermark.GumbelScheme;
 import dev.moat.watermark.GumbelSettings;
 import dev.moat.watermark.HfKgwDetector;
 import dev.moat.watermark.HfKgwScheme;
 import dev.moat.watermark.HfKgwSettings;
+import dev.moat.watermark.KgwDetector;
 import dev.moat.watermark.KgwScheme;
 import dev.moat.watermark.KgwSettings;
 import dev.moat.watermark.WatermarkKey;
@@ -43,6 +45,7 @@ final class DetectCommand {
     OPTIONS.put("ignore-repeated", false);
     OPTIONS.put("vocab-size", true);
     OPTIONS.put("hash-key", true);
+    OPTIONS.put("entropy-threshold", true);
   }
 
   private DetectCommand() {}
@@ -108,11 +111,28 @@ final class DetectCommand {
           case "gumbel", GumbelScheme.SCHEME_ID -> new GumbelSettings(keyId, width);
           case "kgw-hf", HfKgwScheme.SCHEME_ID ->
               new HfKgwSettings(keyId, gamma, 2.0, a.getInt("vocab-size", 0, 2, 16_777_216), 4096);
-          default -> KgwSettings.builder().keyId(keyId).gamma(gamma).contextWidth(width).build();
+          default ->
+              KgwSettings.builder()
+                  .keyId(keyId)
+                  .gamma(gamma)
+                  .contextWidth(width)
+                  .entropyThreshold(a.getDouble("entropy-threshold", 0, 0, 20))
+                  .build();
         };
     int context = a.getInt("context-tokens", 0, 0, Integer.MAX_VALUE);
     double alpha = a.getDouble("alpha", 0.001, 1e-300, 0.5);
-    DetectionResult d = spec.detector(key).detect(tokens, context, a.has("ignore-repeated"));
+    DetectionResult d;
+    if (spec instanceof KgwSettings k && k.entropyThreshold() > 0) {
+      // An entropy-gated watermark is scored only where the model was uncertain: ask the bundled
+      // model.
+      try (OnnxCausalLm model = OnnxCausalLm.bundled(1)) {
+        d =
+            new KgwDetector(key, k)
+                .detect(tokens, context, a.has("ignore-repeated"), model.entropies(tokens));
+      }
+    } else {
+      d = spec.detector(key).detect(tokens, context, a.has("ignore-repeated"));
+    }
     ObjectNode json = json(d, alpha);
     json.put("context_width", width);
     if (spec instanceof GumbelSettings) {

@@ -19,6 +19,8 @@ public final class MoatCli {
                  Options: --tokens 1,2,3 | --text TEXT | --file PATH  [--tokenizer tokenizer.json]
                           --keys FILE (or $MOAT_WATERMARK_KEYS) --key-id ID --gamma 0.25
                           --context-width 1 --context-tokens N --ignore-repeated --alpha 0.001
+                    --entropy-threshold H (kgw with an entropy gate: scores only positions where
+                    the bundled model's entropy was >= H nats)
                           --scheme kgw (moat-kgw-v1, default) | gumbel (moat-gumbel-v1) |
                           kgw-hf (Hugging Face's lefthash; --vocab-size V, and either the key
                           from --keys/--key-id or Hugging Face's own --hash-key K; bos = V-1 dropped)

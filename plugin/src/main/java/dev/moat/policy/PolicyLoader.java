@@ -52,7 +52,7 @@ public final class PolicyLoader {
   private static final List<String> TOP = List.of("version", "tiers");
   private static final List<String> TIER = List.of("watermark", "overridable");
   private static final List<String> KGW =
-      List.of("scheme", "key", "gamma", "delta", "context_width");
+      List.of("scheme", "key", "gamma", "delta", "context_width", "entropy_threshold", "dedup");
 
   private PolicyLoader() {}
 
@@ -254,6 +254,17 @@ public final class PolicyLoader {
             4096,
             v -> v == Math.rint(v) && v >= 1 ? null : "an integer >= 1",
             problems);
+    double entropy =
+        number(node, path + ".entropy_threshold", 0, KgwSettings::entropyThresholdRule, problems);
+    boolean dedup = false;
+    JsonNode dedupNode = node.get("dedup");
+    if (dedupNode != null) {
+      if (!dedupNode.isTextual() || !List.of("none", "request").contains(dedupNode.asText())) {
+        problems.add(invalid(path + ".dedup", shortText(dedupNode), "none or request"));
+      } else {
+        dedup = dedupNode.asText().equals("request");
+      }
+    }
     if (scheme.equals("kgw-hf") && node.get("vocab_size") == null) {
       problems.add(
           missing(
@@ -274,6 +285,8 @@ public final class PolicyLoader {
             .gamma(gamma)
             .delta(delta)
             .contextWidth((int) width)
+            .entropyThreshold(entropy)
+            .dedupPerRequest(dedup)
             .build();
     }
   }

@@ -2,6 +2,7 @@ package dev.moat.watermark;
 
 import java.util.HashSet;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Scores token sequences for the KGW watermark: counts green tokens and tests against the null
@@ -13,10 +14,12 @@ import java.util.Set;
 public final class KgwDetector implements WatermarkDetector {
   private final KgwScheme scheme;
   private final String keyId;
+  private final double threshold;
 
   public KgwDetector(WatermarkKey key, KgwSettings settings) {
     this.scheme = KgwScheme.of(key, settings);
     this.keyId = key.id();
+    this.threshold = settings.entropyThreshold();
   }
 
   /**
@@ -27,11 +30,31 @@ public final class KgwDetector implements WatermarkDetector {
    */
   @Override
   public DetectionResult detect(int[] tokens, int contextLength, boolean ignoreRepeated) {
+    return detect(tokens, contextLength, ignoreRepeated, null);
+  }
+
+  /**
+   * Detection with the entropy gate ({@link KgwSettings#entropyThreshold()}): {@code entropies[i]}
+   * is the model's next-token entropy (nats) at the step that produced {@code tokens[i]}, i.e. of
+   * the distribution after {@code tokens[0..i)}; positions below the settings' threshold are not
+   * scored. With {@code entropies} null every position is scored.
+   */
+  public DetectionResult detect(
+      int[] tokens, int contextLength, boolean ignoreRepeated, double @Nullable [] entropies) {
+    if (entropies != null && entropies.length != tokens.length) {
+      throw new IllegalArgumentException(
+          dev.moat.internal.Messages.invalid(
+              "entropies.length", entropies.length, "equal to tokens.length " + tokens.length));
+    }
+    double gate = entropies == null ? 0 : threshold;
     int h = scheme.contextWidth();
     Set<Long> seen = ignoreRepeated ? new HashSet<>() : Set.of();
     int scored = 0;
     int green = 0;
     for (int i = Math.max(h, contextLength); i < tokens.length; i++) {
+      if (gate > 0 && entropies[i] < gate) {
+        continue;
+      }
       long seed = scheme.seed(tokens, i);
       if (ignoreRepeated && !seen.add(seed * 0x9E3779B97F4A7C15L + tokens[i])) {
         continue;
@@ -42,6 +65,28 @@ public final class KgwDetector implements WatermarkDetector {
       }
     }
     return result(scored, green);
+  }
+
+  /** Per scored token (from {@code contextLength} on, with a full context), whether it is green. */
+  public boolean[] greenIndicators(int[] tokens, int contextLength) {
+    int h = scheme.contextWidth();
+    int from = Math.max(h, contextLength);
+    boolean[] g = new boolean[Math.max(0, tokens.length - from)];
+    for (int i = from; i < tokens.length; i++) {
+      g[i - from] = scheme.isGreen(scheme.seed(tokens, i), tokens[i]);
+    }
+    return g;
+  }
+
+  /** Best-window detection (see {@link WindowedDetector}) over the scored tokens. */
+  public DetectionResult detectBestWindow(int[] tokens, int contextLength, int window, int step) {
+    return WindowedDetector.best(
+        KgwScheme.SCHEME_ID,
+        keyId,
+        greenIndicators(tokens, contextLength),
+        scheme.gamma(),
+        window,
+        step);
   }
 
   /** {@link #detect(int[], int, boolean)} with no context-only prefix and every token scored. */

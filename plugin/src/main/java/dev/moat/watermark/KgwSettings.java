@@ -18,12 +18,16 @@ public final class KgwSettings implements WatermarkSpec {
   private final double gamma;
   private final double delta;
   private final int contextWidth;
+  private final double entropyThreshold;
+  private final boolean dedupPerRequest;
 
   private KgwSettings(Builder b) {
     this.keyId = Objects.requireNonNull(b.keyId);
     this.gamma = b.gamma;
     this.delta = b.delta;
     this.contextWidth = b.contextWidth;
+    this.entropyThreshold = b.entropyThreshold;
+    this.dedupPerRequest = b.dedupPerRequest;
   }
 
   public static Builder builder() {
@@ -31,7 +35,13 @@ public final class KgwSettings implements WatermarkSpec {
   }
 
   public Builder toBuilder() {
-    return new Builder().keyId(keyId).gamma(gamma).delta(delta).contextWidth(contextWidth);
+    return new Builder()
+        .keyId(keyId)
+        .gamma(gamma)
+        .delta(delta)
+        .contextWidth(contextWidth)
+        .entropyThreshold(entropyThreshold)
+        .dedupPerRequest(dedupPerRequest);
   }
 
   /** Id of the watermark key (the key itself lives in {@link WatermarkKeys}). */
@@ -52,6 +62,31 @@ public final class KgwSettings implements WatermarkSpec {
   /** Number of previous tokens hashed into the green-list seed, in [1, 64]. */
   public int contextWidth() {
     return contextWidth;
+  }
+
+  /**
+   * Entropy gate (SWEET, Lee et al. 2023), in nats: steps whose next-token distribution has lower
+   * entropy are neither watermarked nor scored, so low-entropy text such as code stays correct and
+   * its forced tokens do not dilute detection. 0 (the default) watermarks every step. Detection
+   * with a gate needs the model's entropies at each position.
+   */
+  public double entropyThreshold() {
+    return entropyThreshold;
+  }
+
+  /**
+   * Context de-duplication at generation ({@code dedup: request} in a policy): a context already
+   * watermarked earlier in the same request is not biased again, so repetitive output (loops,
+   * boilerplate) does not pile up correlated green tokens. The matching detector option is {@code
+   * ignoreRepeated}.
+   */
+  public boolean dedupPerRequest() {
+    return dedupPerRequest;
+  }
+
+  /** The rule an entropy threshold breaks, or null if it is valid. */
+  public static @Nullable String entropyThresholdRule(double t) {
+    return t >= 0 && t <= 20 ? null : "in [0, 20] nats (0 = off)";
   }
 
   @Override
@@ -90,12 +125,14 @@ public final class KgwSettings implements WatermarkSpec {
         && s.keyId.equals(keyId)
         && s.gamma == gamma
         && s.delta == delta
-        && s.contextWidth == contextWidth;
+        && s.contextWidth == contextWidth
+        && s.entropyThreshold == entropyThreshold
+        && s.dedupPerRequest == dedupPerRequest;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(keyId, gamma, delta, contextWidth);
+    return Objects.hash(keyId, gamma, delta, contextWidth, entropyThreshold, dedupPerRequest);
   }
 
   @Override
@@ -108,6 +145,8 @@ public final class KgwSettings implements WatermarkSpec {
         + delta
         + ", context_width="
         + contextWidth
+        + (entropyThreshold > 0 ? ", entropy_threshold=" + entropyThreshold : "")
+        + (dedupPerRequest ? ", dedup=request" : "")
         + ")";
   }
 
@@ -117,6 +156,8 @@ public final class KgwSettings implements WatermarkSpec {
     private double gamma = 0.25;
     private double delta = 2.0;
     private int contextWidth = 1;
+    private double entropyThreshold = 0;
+    private boolean dedupPerRequest;
 
     private Builder() {}
 
@@ -149,6 +190,20 @@ public final class KgwSettings implements WatermarkSpec {
         throw new IllegalArgumentException(invalid("context_width", contextWidth, rule));
       }
       this.contextWidth = contextWidth;
+      return this;
+    }
+
+    public Builder entropyThreshold(double entropyThreshold) {
+      String rule = entropyThresholdRule(entropyThreshold);
+      if (rule != null) {
+        throw new IllegalArgumentException(invalid("entropy_threshold", entropyThreshold, rule));
+      }
+      this.entropyThreshold = entropyThreshold;
+      return this;
+    }
+
+    public Builder dedupPerRequest(boolean dedupPerRequest) {
+      this.dedupPerRequest = dedupPerRequest;
       return this;
     }
 

@@ -47,7 +47,13 @@ public final class KgwWatermark implements Protection {
 
   @Override
   public RequestProtection begin(RequestContext request) {
-    return new PerRequest(scheme, (float) settings.delta(), request.vocabSize());
+    return new PerRequest(
+        scheme,
+        (float) settings.delta(),
+        request.vocabSize(),
+        settings.entropyThreshold(),
+        settings.dedupPerRequest(),
+        request.sampling().maxTokens());
   }
 
   @Override
@@ -61,9 +67,19 @@ public final class KgwWatermark implements Protection {
     private final int h;
     private final int vocabSize;
     private final int[] context;
+    private final double entropyThreshold;
+    private final dev.moat.internal.@org.jspecify.annotations.Nullable LongSet seenContexts;
     private final int[] scratch = new int[KgwScheme.BLOCK];
 
-    PerRequest(KgwScheme scheme, float delta, int vocabSize) {
+    PerRequest(
+        KgwScheme scheme,
+        float delta,
+        int vocabSize,
+        double entropyThreshold,
+        boolean dedup,
+        int maxTokens) {
+      this.entropyThreshold = entropyThreshold;
+      this.seenContexts = dedup ? new dev.moat.internal.LongSet(maxTokens + 1) : null;
       this.scheme = scheme;
       this.delta = delta;
       this.h = scheme.contextWidth();
@@ -80,7 +96,14 @@ public final class KgwWatermark implements Protection {
       for (int i = 0; i < h; i++) {
         context[i] = history.get(n - h + i);
       }
-      scheme.addBias(logits, offset, vocabSize, scheme.seed(context, h), delta, scratch);
+      if (entropyThreshold > 0 && Entropy.nats(logits, offset, vocabSize) < entropyThreshold) {
+        return; // low-entropy step: left alone, and the detector skips it too
+      }
+      long seed = scheme.seed(context, h);
+      if (seenContexts != null && !seenContexts.add(seed)) {
+        return; // this context was already watermarked in this request: a repeat adds no evidence
+      }
+      scheme.addBias(logits, offset, vocabSize, seed, delta, scratch);
     }
   }
 }

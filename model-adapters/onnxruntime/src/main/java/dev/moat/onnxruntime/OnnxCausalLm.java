@@ -70,6 +70,50 @@ public final class OnnxCausalLm implements AutoCloseable {
     return config;
   }
 
+  /**
+   * The model's next-token entropy (nats) at every position of {@code tokens}: {@code result[i]} is
+   * the entropy of its distribution for token {@code i} given {@code tokens[0..i)}, as a generator
+   * saw it when it produced token {@code i} ({@code result[0]} is NaN: nothing predicts the first
+   * token). What an entropy-gated watermark's detector needs. At most {@code max_positions} tokens.
+   */
+  public double[] entropies(int[] tokens) throws OrtException {
+    double[] h = new double[tokens.length];
+    if (tokens.length == 0) {
+      return h;
+    }
+    h[0] = Double.NaN;
+    if (tokens.length > config.maxPositions()) {
+      throw new IllegalArgumentException(
+          "`tokens` had "
+              + tokens.length
+              + " tokens but the model takes at most max_positions "
+              + config.maxPositions());
+    }
+    long[] ids = new long[tokens.length];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = tokens[i];
+    }
+    long[] shape = {config.layers(), 1, config.heads(), 0, config.headDim()};
+    try (OnnxTensor input =
+            OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {1, ids.length});
+        OnnxTensor keys = OnnxTensor.createTensor(env, FloatBuffer.allocate(0), shape);
+        OnnxTensor values = OnnxTensor.createTensor(env, FloatBuffer.allocate(0), shape);
+        OrtSession.Result r =
+            session.run(
+                Map.of("input_ids", input, "past_keys", keys, "past_values", values),
+                java.util.Set.of("logits"))) {
+      FloatBuffer logits = ((OnnxTensor) r.get(0)).getFloatBuffer();
+      int v = config.vocabSize();
+      float[] row = new float[v];
+      for (int i = 0; i + 1 < tokens.length; i++) {
+        logits.position(i * v);
+        logits.get(row, 0, v);
+        h[i + 1] = dev.moat.watermark.Entropy.nats(row, 0, v);
+      }
+    }
+    return h;
+  }
+
   /** A fresh generation state (empty cache). Close it when the generation ends. */
   public Decoder newDecoder() {
     return new Decoder();

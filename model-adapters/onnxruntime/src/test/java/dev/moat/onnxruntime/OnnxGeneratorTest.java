@@ -167,6 +167,54 @@ class OnnxGeneratorTest {
     }
   }
 
+  @Test
+  void entropiesOverAWholeTextEqualThoseTheGeneratorSaw() throws Exception {
+    int[] prompt = ids(reference.get("references").get(2).get("input_ids"));
+    List<Double> seen = new ArrayList<>();
+    dev.moat.spi.Protection probe =
+        new dev.moat.spi.Protection() {
+          @Override
+          public String id() {
+            return "probe";
+          }
+
+          @Override
+          public dev.moat.spi.Stage stage() {
+            return dev.moat.spi.Stage.PERTURBATION;
+          }
+
+          @Override
+          public String describe() {
+            return "probe";
+          }
+
+          @Override
+          public dev.moat.spi.RequestProtection begin(RequestContext request) {
+            return new dev.moat.spi.RequestProtection() {
+              @Override
+              public void processLogits(float[] logits, int offset, dev.moat.spi.TokenHistory h) {
+                seen.add(dev.moat.watermark.Entropy.nats(logits, offset, request.vocabSize()));
+              }
+            };
+          }
+        };
+    try (Moat m =
+        Moat.builder()
+            .policy(POLICY)
+            .keys(WatermarkKeys.of(KEY))
+            .addProtection("internal", probe)
+            .build()) {
+      SamplingParams p = SamplingParams.builder().temperature(1f).seed(8).maxTokens(40).build();
+      int[] out =
+          generator.generate(prompt, m.begin(ctx("internal", prompt, p)), TokenSink.NONE).tokens();
+      double[] h = model.entropies(concat(prompt, out));
+      assertTrue(Double.isNaN(h[0]));
+      for (int i = 0; i < out.length; i++) {
+        assertEquals(seen.get(i), h[prompt.length + i], 1e-3, "position " + i);
+      }
+    }
+  }
+
   /** Generates 200 tokens, continuing past end-of-sequence tokens by starting a new document. */
   private static int[] generateAtLeast(int[] prompt, SamplingParams p, String tier, int n)
       throws Exception {

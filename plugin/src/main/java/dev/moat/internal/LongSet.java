@@ -1,0 +1,55 @@
+package dev.moat.internal;
+
+/**
+ * A set of {@code long}s with open addressing and linear probing, sized once: no allocation after
+ * construction, O(1) expected {@link #add}. Holds at most {@code capacity} values; beyond that
+ * {@link #add} reports every new value as already present (the caller then treats it as repeated,
+ * the safe side for de-duplication). Not thread-safe.
+ */
+public final class LongSet {
+  private static final long EMPTY = 0L;
+  private final long[] slots;
+  private final int mask;
+  private final int capacity;
+  private boolean hasZero;
+  private int size;
+
+  public LongSet(int capacity) {
+    int n = Integer.highestOneBit(Math.max(4, capacity * 2 - 1)) << 1;
+    this.slots = new long[n];
+    this.mask = n - 1;
+    this.capacity = capacity;
+  }
+
+  /** Adds {@code v}; true if it was not present (and there was room). */
+  public boolean add(long v) {
+    if (v == EMPTY) {
+      if (hasZero) {
+        return false;
+      }
+      hasZero = true;
+      return true;
+    }
+    int i = (int) (mix(v) & mask);
+    while (true) {
+      long s = slots[i];
+      if (s == v) {
+        return false;
+      }
+      if (s == EMPTY) {
+        if (size >= capacity) {
+          return false;
+        }
+        slots[i] = v;
+        size++;
+        return true;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  private static long mix(long z) {
+    z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+    return z ^ (z >>> 33);
+  }
+}
