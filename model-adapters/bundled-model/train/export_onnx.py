@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Export the trained tiny GPT to ONNX (with KV cache) and write config.json, reference.json
-and work/samples.md (sample completions for MODEL.md).
+and work/samples.md (sample completions for the module README.md).
 
 ONNX interface:
   inputs : input_ids int64 [batch, seq]

@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * The small causal language model Moat ships so that everything runs offline: {@code model.onnx} (a
  * decoder with a KV cache), {@code tokenizer.json} (byte-level BPE, loadable by Hugging Face
  * tokenizers and DJL), {@code config.json} and {@code reference.json} (PyTorch outputs the runtimes
- * are tested against). See {@code MODEL.md} beside this module for how it was trained.
+ * are tested against). See this module's {@code README.md} for how it was trained.
  *
  * <p>Thread-safe: {@link #directory()} extracts the files at most once per JVM.
  */
