@@ -93,7 +93,8 @@ public final class Moat implements AutoCloseable {
    * Starts Moat's part of a request under the current policy.
    *
    * @throws IllegalArgumentException if the tier is not defined by the policy
-   * @throws PolicyException if the request's overrides are not allowed for its tier
+   * @throws PolicyException if the request carries overrides but is not trusted, or its tier does
+   *     not allow them
    */
   public MoatRequest begin(RequestContext request) {
     Compiled c = compiled;
@@ -104,6 +105,10 @@ public final class Moat implements AutoCloseable {
     }
     Protection[] protections = tier.protections;
     if (!request.overrides().isEmpty()) {
+      if (!request.trusted()) {
+        throw new PolicyException(
+            "request overrides", List.of(Messages.untrustedOverride(request.requestId())));
+      }
       protections =
           compile(tier.policy.with(request.overrides()), keys, extras, "request overrides");
     }

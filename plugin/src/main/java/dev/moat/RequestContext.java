@@ -33,6 +33,7 @@ public final class RequestContext {
   private final int vocabSize;
   private final SamplingParams sampling;
   private final PolicyOverride overrides;
+  private final boolean trusted;
 
   private RequestContext(Builder b) {
     this.requestId = b.requestId;
@@ -45,6 +46,7 @@ public final class RequestContext {
     this.vocabSize = b.vocabSize;
     this.sampling = b.sampling;
     this.overrides = b.overrides;
+    this.trusted = b.trusted;
   }
 
   public static Builder builder() {
@@ -106,6 +108,15 @@ public final class RequestContext {
     return overrides;
   }
 
+  /**
+   * Whether the host vouches for the caller (an internal service, an authenticated operator): only
+   * trusted requests may carry {@link #overrides()}, so an API client can never switch its own
+   * watermark off.
+   */
+  public boolean trusted() {
+    return trusted;
+  }
+
   @Override
   public String toString() {
     return "RequestContext{requestId="
@@ -142,6 +153,7 @@ public final class RequestContext {
     private int vocabSize;
     private SamplingParams sampling = SamplingParams.builder().build();
     private PolicyOverride overrides = PolicyOverride.none();
+    private boolean trusted;
 
     private Builder() {}
 
@@ -187,6 +199,12 @@ public final class RequestContext {
 
     public Builder optSampling(SamplingParams sampling) {
       this.sampling = sampling;
+      return this;
+    }
+
+    /** Marks the caller as trusted: see {@link RequestContext#trusted()}. Default false. */
+    public Builder optTrusted(boolean trusted) {
+      this.trusted = trusted;
       return this;
     }
 

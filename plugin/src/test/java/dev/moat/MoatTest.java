@@ -238,12 +238,21 @@ class MoatTest {
   void overridesAreHonouredOnlyWhereAllowed() throws IOException {
     try (Moat moat = moat()) {
       MoatRequest off =
-          moat.begin(ctx("enterprise").optOverrides(PolicyOverride.watermarkOff()).build());
+          moat.begin(
+              ctx("enterprise")
+                  .optTrusted(true)
+                  .optOverrides(PolicyOverride.watermarkOff())
+                  .build());
       assertEquals(List.of(), off.appliedProtections());
       PolicyException e =
           assertThrows(
               PolicyException.class,
-              () -> moat.begin(ctx("free").optOverrides(PolicyOverride.watermarkOff()).build()));
+              () ->
+                  moat.begin(
+                      ctx("free")
+                          .optTrusted(true)
+                          .optOverrides(PolicyOverride.watermarkOff())
+                          .build()));
       assertEquals(
           List.of(
               "`overrides.watermark` is not allowed for tier 'free'; this tier allows overrides of: []"),
@@ -254,6 +263,7 @@ class MoatTest {
               () ->
                   moat.begin(
                       ctx("enterprise")
+                          .optTrusted(true)
                           .optOverrides(
                               PolicyOverride.watermark(KgwSettings.builder().keyId("nope").build()))
                           .build()));
@@ -261,6 +271,15 @@ class MoatTest {
           List.of(
               "`tiers.enterprise.watermark.key` was 'nope' but no watermark key has that id; known key ids: [k1]"),
           key.problems());
+      // An untrusted caller (an API client) can never switch its own watermark off.
+      RequestContext untrusted =
+          ctx("enterprise").optRequestId("r-7").optOverrides(PolicyOverride.watermarkOff()).build();
+      PolicyException u = assertThrows(PolicyException.class, () -> moat.begin(untrusted));
+      assertEquals(
+          List.of(
+              "request r-7 carries `overrides` but is not trusted; only requests the host marks"
+                  + " trusted (optTrusted) may change their tier's protections"),
+          u.problems());
     }
   }
 

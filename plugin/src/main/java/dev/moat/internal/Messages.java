@@ -71,6 +71,13 @@ public final class Messages {
         + "]";
   }
 
+  public static String untrustedOverride(String requestId) {
+    return "request "
+        + requestId
+        + " carries `overrides` but is not trusted; only requests the host"
+        + " marks trusted (optTrusted) may change their tier's protections";
+  }
+
   public static String unknownKey(String field, String keyId, Iterable<String> known) {
     return "`"
         + field
