@@ -105,7 +105,8 @@ class MoatCliTest {
         tier.err());
     Run cmd = run("serve-everything");
     assertEquals(
-        "moat: unknown command 'serve-everything'; commands: demo, detect, help\n", cmd.err());
+        "moat: unknown command 'serve-everything'; commands: demo, detect, quality, help\n",
+        cmd.err());
   }
 
   @Test

@@ -78,10 +78,51 @@ public final class OnnxCausalLm implements AutoCloseable {
    */
   public double[] entropies(int[] tokens) throws OrtException {
     double[] h = new double[tokens.length];
-    if (tokens.length == 0) {
-      return h;
+    if (tokens.length > 0) {
+      h[0] = Double.NaN;
     }
-    h[0] = Double.NaN;
+    forEachPrediction(
+        tokens, (i, row) -> h[i] = dev.moat.watermark.Entropy.nats(row, 0, row.length));
+    return h;
+  }
+
+  /**
+   * The model's log-probability (natural log, temperature 1) of each token given the ones before
+   * it: {@code result[i] = ln p(tokens[i] | tokens[0..i))}, {@code result[0]} NaN. Perplexity of a
+   * text is {@code exp(-mean(result[from..]))}. At most {@code max_positions} tokens.
+   */
+  public double[] tokenLogProbs(int[] tokens) throws OrtException {
+    double[] lp = new double[tokens.length];
+    if (tokens.length > 0) {
+      lp[0] = Double.NaN;
+    }
+    forEachPrediction(
+        tokens,
+        (i, row) -> {
+          float max = Float.NEGATIVE_INFINITY;
+          for (float v : row) {
+            max = Math.max(max, v);
+          }
+          double z = 0;
+          for (float v : row) {
+            z += Math.exp(v - max);
+          }
+          lp[i] = row[tokens[i]] - max - Math.log(z);
+        });
+    return lp;
+  }
+
+  /** A row of logits predicting token {@code i}. */
+  @FunctionalInterface
+  interface Prediction {
+    void accept(int i, float[] row);
+  }
+
+  /** Runs the whole sequence in one call and hands over the logits predicting tokens 1..n-1. */
+  void forEachPrediction(int[] tokens, Prediction sink) throws OrtException {
+    if (tokens.length < 2) {
+      return;
+    }
     if (tokens.length > config.maxPositions()) {
       throw new IllegalArgumentException(
           "`tokens` had "
@@ -108,10 +149,9 @@ public final class OnnxCausalLm implements AutoCloseable {
       for (int i = 0; i + 1 < tokens.length; i++) {
         logits.position(i * v);
         logits.get(row, 0, v);
-        h[i + 1] = dev.moat.watermark.Entropy.nats(row, 0, v);
+        sink.accept(i + 1, row);
       }
     }
-    return h;
   }
 
   /** A fresh generation state (empty cache). Close it when the generation ends. */
