@@ -193,7 +193,7 @@ public final class PolicyLoader {
       java.util.Map.of(
           "kgw", KGW,
           "kgw-hf", List.of("scheme", "key", "gamma", "delta", "vocab_size", "cache_entries"),
-          "gumbel", List.of("scheme", "key", "context_width"));
+          "gumbel", List.of("scheme", "key", "context_width", "dedup"));
 
   private static @Nullable WatermarkSpec watermark(
       String path, JsonNode node, @Nullable Set<String> keys, List<String> problems) {
@@ -256,7 +256,7 @@ public final class PolicyLoader {
             problems);
     double entropy =
         number(node, path + ".entropy_threshold", 0, KgwSettings::entropyThresholdRule, problems);
-    boolean dedup = false;
+    boolean dedup = scheme.equals("gumbel");
     JsonNode dedupNode = node.get("dedup");
     if (dedupNode != null) {
       if (!dedupNode.isTextual() || !List.of("none", "request").contains(dedupNode.asText())) {
@@ -278,7 +278,7 @@ public final class PolicyLoader {
       case "kgw-hf":
         return new HfKgwSettings(keyId, gamma, delta, (int) vocab, (long) cache);
       case "gumbel":
-        return new GumbelSettings(keyId, (int) width);
+        return new GumbelSettings(keyId, (int) width, dedup);
       default:
         return KgwSettings.builder()
             .keyId(keyId)

@@ -10,8 +10,17 @@ import java.util.Objects;
  *
  * @param keyId the key's id
  * @param contextWidth previous tokens hashed into the seed, in [1, 64]
+ * @param dedupPerRequest a context already used earlier in the request is sampled with the
+ *     request's own randomness instead of the key (default true): with the key, a repeated context
+ *     would repeat its choice, and text falls into loops (the quality report shows the effect)
  */
-public record GumbelSettings(String keyId, int contextWidth) implements WatermarkSpec {
+public record GumbelSettings(String keyId, int contextWidth, boolean dedupPerRequest)
+    implements WatermarkSpec {
+  /** With per-request de-duplication on. */
+  public GumbelSettings(String keyId, int contextWidth) {
+    this(keyId, contextWidth, true);
+  }
+
   public GumbelSettings {
     Objects.requireNonNull(keyId, "keyId");
     String r = KgwSettings.contextWidthRule(contextWidth);
@@ -27,7 +36,7 @@ public record GumbelSettings(String keyId, int contextWidth) implements Watermar
 
   @Override
   public Protection protection(WatermarkKey key) {
-    return new GumbelWatermark(key, contextWidth);
+    return new GumbelWatermark(key, contextWidth, dedupPerRequest);
   }
 
   @Override
@@ -37,6 +46,11 @@ public record GumbelSettings(String keyId, int contextWidth) implements Watermar
 
   @Override
   public String toString() {
-    return "gumbel(key=" + keyId + ", context_width=" + contextWidth + ")";
+    return "gumbel(key="
+        + keyId
+        + ", context_width="
+        + contextWidth
+        + (dedupPerRequest ? ", dedup=request" : "")
+        + ")";
   }
 }

@@ -22,9 +22,17 @@ public final class GumbelWatermark implements Protection {
   private final GumbelScheme scheme;
   private final String keyId;
 
-  public GumbelWatermark(WatermarkKey key, int contextWidth) {
+  private final boolean dedup;
+
+  public GumbelWatermark(WatermarkKey key, int contextWidth, boolean dedupPerRequest) {
     this.scheme = new GumbelScheme(key, contextWidth);
     this.keyId = key.id();
+    this.dedup = dedupPerRequest;
+  }
+
+  /** With per-request de-duplication (see {@link GumbelSettings#dedupPerRequest()}). */
+  public GumbelWatermark(WatermarkKey key, int contextWidth) {
+    this(key, contextWidth, true);
   }
 
   public GumbelScheme scheme() {
@@ -43,12 +51,18 @@ public final class GumbelWatermark implements Protection {
 
   @Override
   public String describe() {
-    return "gumbel(key=" + keyId + ", context_width=" + scheme.contextWidth() + ")";
+    return "gumbel(key="
+        + keyId
+        + ", context_width="
+        + scheme.contextWidth()
+        + (dedup ? ", dedup=request" : "")
+        + ")";
   }
 
   @Override
   public RequestProtection begin(RequestContext request) {
-    return new PerRequest(scheme);
+    return new PerRequest(
+        scheme, dedup ? new dev.moat.internal.LongSet(request.sampling().maxTokens() + 1) : null);
   }
 
   private static final class PerRequest implements RequestProtection {
@@ -56,7 +70,11 @@ public final class GumbelWatermark implements Protection {
     private final int h;
     private final int[] context;
 
-    PerRequest(GumbelScheme scheme) {
+    private final dev.moat.internal.@org.jspecify.annotations.Nullable LongSet seen;
+
+    PerRequest(
+        GumbelScheme scheme, dev.moat.internal.@org.jspecify.annotations.Nullable LongSet seen) {
+      this.seen = seen;
       this.scheme = scheme;
       this.h = scheme.contextWidth();
       this.context = new int[h];
@@ -79,6 +97,11 @@ public final class GumbelWatermark implements Protection {
         context[i] = history.get(len - h + i);
       }
       long seed = scheme.seed(context, h);
+      if (seen != null && !seen.add(seed)) {
+        // A repeated context: the keyed choice would repeat too. Sample plainly (still exactly from
+        // the model's distribution); the detector's ignoreRepeated skips these positions.
+        return sampler.candidateId(drawPlain(sampler, n));
+      }
       int best = 0;
       double bestRatio = Double.POSITIVE_INFINITY; // min over candidates of -ln(u) / w
       for (int i = 0; i < n; i++) {

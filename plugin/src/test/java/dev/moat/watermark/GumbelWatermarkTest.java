@@ -138,4 +138,42 @@ class GumbelWatermarkTest {
     }
     assertTrue(fp <= 35, "false positives " + fp);
   }
+
+  @Test
+  void aRepeatedContextRepeatsItsChoiceOnlyWithoutDedup() throws Exception {
+    // Context width 1, the same previous token every step, flat logits over 50 tokens: with the key
+    // alone every step picks the same token (text falls into a loop); with per-request dedup only
+    // the
+    // first step is keyed and the rest are plain samples.
+    float[] flat = new float[50];
+    for (boolean dedup : new boolean[] {false, true}) {
+      try (Moat moat =
+          Moat.builder()
+              .policy(Policy.of("t", TierPolicy.unprotected("t")))
+              .addProtection("t", new GumbelWatermark(KEY, 1, dedup))
+              .build()) {
+        MoatRequest r =
+            moat.begin(
+                RequestContext.builder()
+                    .setAccount("a")
+                    .setTier("t")
+                    .setVocabSize(50)
+                    .optPrompt("", new int[] {7})
+                    .optSampling(
+                        SamplingParams.builder().temperature(1f).seed(1).maxTokens(40).build())
+                    .build());
+        java.util.Set<Integer> picks = new java.util.HashSet<>();
+        for (int i = 0; i < 40; i++) {
+          picks.add(r.sample(flat.clone()));
+          r.accept(7); // keep the context fixed
+        }
+        if (dedup) {
+          assertTrue(
+              picks.size() > 10, "plain samples after the first: " + picks.size() + " distinct");
+        } else {
+          assertEquals(1, picks.size());
+        }
+      }
+    }
+  }
 }
