@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Prints the JMH results of perf/results/jmh-jdk*.json as one Markdown table (median-free JMH
+"""Prints the JMH results of perf/results/PREFIX-jdk*.json (PREFIX: jmh, the default, or schemes) as one Markdown table (median-free JMH
 scores are averages over iterations; the error is JMH's 99.9% interval)."""
 import json, sys, glob, os
 
 rows = {}
 jdks = []
-for path in sorted(glob.glob(os.path.join(os.path.dirname(__file__), "jmh-jdk*.json"))):
-    jdk = os.path.basename(path)[len("jmh-"):-len(".json")]
+prefix = sys.argv[1] if len(sys.argv) > 1 else "jmh"
+for path in sorted(glob.glob(os.path.join(os.path.dirname(__file__), prefix + "-jdk*.json"))):
+    jdk = os.path.basename(path)[len(prefix) + 1:-len(".json")]
     try:
         results = json.load(open(path))
     except ValueError:
