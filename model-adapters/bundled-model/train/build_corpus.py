@@ -4,7 +4,7 @@
 English: reST sources of the Python 3.11 documentation (Debian python3.11-doc, PSF license).
 Java:    *.java files from Apache-2.0 -sources.jar files fetched from Maven Central (fetch_jars.sh).
 
-Writes work/corpus/{english,java}_{train,val}.jsonl, one {"name", "text"} document per line.
+Writes scratch/corpus/{english,java}_{train,val}.jsonl, one {"name", "text"} document per line.
 About 2% of documents of each language are held out, chosen by a seeded hash of the file name.
 """
 import glob
@@ -16,7 +16,7 @@ import sys
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WORK = os.path.join(HERE, "work")
+WORK = os.path.join(HERE, "scratch")
 OUT = os.path.join(WORK, "corpus")
 DOC_ROOT = "/usr/share/doc/python3.11/html/_sources"
 JAR_DIR = os.path.join(WORK, "jars")

@@ -9,7 +9,7 @@ import numpy as np
 from bpe import Tokenizer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WORK = os.path.join(HERE, "work")
+WORK = os.path.join(HERE, "scratch")
 TOK = os.path.join(HERE, "..", "src", "main", "resources", "dev", "moat", "model", "tiny", "tokenizer.json")
 
 

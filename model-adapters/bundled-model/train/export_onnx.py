@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Export the trained tiny GPT to ONNX (with KV cache) and write config.json, reference.json
-and work/samples.md (sample completions for the module README.md).
+and scratch/samples.md (sample completions for the module README.md).
 
 ONNX interface:
   inputs : input_ids int64 [batch, seq]
@@ -20,7 +20,7 @@ from bpe import Tokenizer
 from model import GPTConfig, TinyGPT
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WORK = os.path.join(HERE, "work")
+WORK = os.path.join(HERE, "scratch")
 OUT = os.path.join(HERE, "..", "src", "main", "resources", "dev", "moat", "model", "tiny")
 SEED = 1234
 OPSET = 14

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Fetch Apache-2.0 Java sources jars from Maven Central into work/jars.
+# Fetch Apache-2.0 Java sources jars from Maven Central into scratch/jars.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-OUT="$HERE/work/jars"
+OUT="$HERE/scratch/jars"
 mkdir -p "$OUT"
 ARTIFACTS=(
   org.apache.commons:commons-lang3:3.14.0

@@ -6,7 +6,7 @@
 # Steps: system packages -> Java sources jars (Maven Central) -> corpus -> BPE tokenizer ->
 # token streams -> training -> ONNX export + config.json / reference.json / samples.
 # Outputs go to model-adapters/bundled-model/src/main/resources/dev/moat/model/tiny/;
-# intermediate data to model-adapters/bundled-model/train/work/ (git-ignored).
+# intermediate data to model-adapters/bundled-model/train/scratch/ (git-ignored).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 cd "$HERE"
@@ -41,10 +41,10 @@ $PY encode_corpus.py
 #    phase 2: from the phase-1 weights, fresh AdamW, 50 warmup steps to 1.4e-3, cosine decay over
 #             2000 steps down to 4.2e-5 (anneals the model); the shipped run hit its wall-clock
 #             safety stop after 1930 of them (lr 4.7e-5), reproduced by --stop-at 1930.
-$PY train.py --steps 5500 --stop-at 2250 --max-seconds 1e9 2>&1 | tee work/train_phase1.log
-cp work/ckpt.pt work/ckpt_phase1.pt
-$PY train.py --resume work/ckpt_phase1.pt --steps 2000 --lr 1.4e-3 --warmup 50 --min-lr-frac 0.03 --stop-at 1930 \
-  --max-seconds 1e9 2>&1 | tee work/train_phase2.log
+$PY train.py --steps 5500 --stop-at 2250 --max-seconds 1e9 2>&1 | tee scratch/train_phase1.log
+cp scratch/ckpt.pt scratch/ckpt_phase1.pt
+$PY train.py --resume scratch/ckpt_phase1.pt --steps 2000 --lr 1.4e-3 --warmup 50 --min-lr-frac 0.03 --stop-at 1930 \
+  --max-seconds 1e9 2>&1 | tee scratch/train_phase2.log
 
-# 7. ONNX export, config.json, reference.json, work/samples.md.
+# 7. ONNX export, config.json, reference.json, scratch/samples.md.
 $PY export_onnx.py

@@ -2,8 +2,8 @@
 """Train the Moat tiny GPT on CPU (2 threads, bf16 autocast; fp32 master weights).
 
 Batches are half English, half Java (random windows from each token stream).
-AdamW, linear warmup + cosine decay. Writes work/ckpt.pt (periodically and at the end)
-and work/train_result.json with held-out perplexities.
+AdamW, linear warmup + cosine decay. Writes scratch/ckpt.pt (periodically and at the end)
+and scratch/train_result.json with held-out perplexities.
 """
 import argparse
 import json
@@ -19,7 +19,7 @@ import torch
 from model import GPTConfig, TinyGPT
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WORK = os.path.join(HERE, "work")
+WORK = os.path.join(HERE, "scratch")
 
 
 def load(lang, split):

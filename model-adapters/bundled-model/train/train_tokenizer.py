@@ -15,7 +15,7 @@ import time
 from bpe import EOT, BYTE_ENCODER, pretokenize
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CORPUS = os.path.join(HERE, "work", "corpus")
+CORPUS = os.path.join(HERE, "scratch", "corpus")
 OUT_DIR = os.path.join(HERE, "..", "src", "main", "resources", "dev", "moat", "model", "tiny")
 VOCAB_SIZE = 4096
 

@@ -67,4 +67,12 @@ class DjlHostAdapterTest extends HostAdapterCompatibilityKit {
     return new MoatTextGenerator(predictor, djl.searchConfig(), nothing, djl.layout())
         .generate(prompt, plain, t -> {});
   }
+
+  @org.junit.jupiter.api.Test
+  void theKitRunsOnTheBundledModelsVocabularyAndPrompt() {
+    org.junit.jupiter.api.Assertions.assertEquals(4096, vocabSize());
+    for (int t : prompt()) {
+      org.junit.jupiter.api.Assertions.assertTrue(t >= 0 && t < vocabSize(), "prompt token " + t);
+    }
+  }
 }

@@ -46,4 +46,12 @@ class OnnxHostAdapterTest extends HostAdapterCompatibilityKit {
   protected int[] generatePlain(int[] prompt, SamplingParams params) throws Exception {
     return generator.generate(prompt, params, TokenSink.NONE).tokens();
   }
+
+  @org.junit.jupiter.api.Test
+  void theKitRunsOnTheBundledModelsVocabularyAndPrompt() {
+    org.junit.jupiter.api.Assertions.assertEquals(4096, vocabSize());
+    for (int t : prompt()) {
+      org.junit.jupiter.api.Assertions.assertTrue(t >= 0 && t < vocabSize(), "prompt token " + t);
+    }
+  }
 }
