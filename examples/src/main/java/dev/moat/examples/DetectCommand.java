@@ -9,6 +9,7 @@ import dev.moat.watermark.GumbelSettings;
 import dev.moat.watermark.HfKgwDetector;
 import dev.moat.watermark.HfKgwScheme;
 import dev.moat.watermark.HfKgwSettings;
+import dev.moat.watermark.KeyRotationDetector;
 import dev.moat.watermark.KgwDetector;
 import dev.moat.watermark.KgwScheme;
 import dev.moat.watermark.KgwSettings;
@@ -46,6 +47,8 @@ final class DetectCommand {
     OPTIONS.put("vocab-size", true);
     OPTIONS.put("hash-key", true);
     OPTIONS.put("entropy-threshold", true);
+    OPTIONS.put("window", true);
+    OPTIONS.put("window-step", true);
   }
 
   private DetectCommand() {}
@@ -97,13 +100,20 @@ final class DetectCommand {
       }
     }
     WatermarkKeys keys = Keys.load(a.get("keys"), err);
-    String keyId = a.has("key-id") ? a.require("key-id") : keys.ids().iterator().next();
-    WatermarkKey key =
-        keys.get(keyId)
-            .orElseThrow(
-                () ->
-                    new Args.UsageException(
-                        "--key-id was '" + keyId + "' but the keys hold only " + keys.ids()));
+    // --key-id a,b,c: the active key first, then retired ones; all are tried
+    // (Bonferroni-corrected).
+    List<String> keyIds = a.list("key-id", List.of(keys.ids().iterator().next()));
+    List<WatermarkKey> tried = new java.util.ArrayList<>();
+    for (String id : keyIds) {
+      tried.add(
+          keys.get(id.strip())
+              .orElseThrow(
+                  () ->
+                      new Args.UsageException(
+                          "--key-id was '" + id + "' but the keys hold only " + keys.ids())));
+    }
+    WatermarkKey key = tried.get(0);
+    String keyId = key.id();
     int width = a.getInt("context-width", 1, 1, 64);
     double gamma = a.getDouble("gamma", 0.25, 1e-9, 1 - 1e-9);
     WatermarkSpec spec =
@@ -122,7 +132,26 @@ final class DetectCommand {
     int context = a.getInt("context-tokens", 0, 0, Integer.MAX_VALUE);
     double alpha = a.getDouble("alpha", 0.001, 1e-300, 0.5);
     DetectionResult d;
-    if (spec instanceof KgwSettings k && k.entropyThreshold() > 0) {
+    int window = a.getInt("window", 0, 0, 1_000_000);
+    if (tried.size() > 1
+        && (window > 0 || (spec instanceof KgwSettings k0 && k0.entropyThreshold() > 0))) {
+      throw new Args.UsageException(
+          "several --key-id values cannot be combined with --window or --entropy-threshold");
+    }
+    if (tried.size() > 1) {
+      d = KeyRotationDetector.of(spec, tried).detect(tokens, context, a.has("ignore-repeated"));
+    } else if (window > 0) {
+      if (!(spec instanceof KgwSettings k)) {
+        throw new Args.UsageException("--window works with --scheme kgw only");
+      }
+      d =
+          new KgwDetector(key, k)
+              .detectBestWindow(
+                  tokens,
+                  context,
+                  window,
+                  a.getInt("window-step", Math.max(1, window / 4), 1, 1_000_000));
+    } else if (spec instanceof KgwSettings k && k.entropyThreshold() > 0) {
       // An entropy-gated watermark is scored only where the model was uncertain: ask the bundled
       // model.
       try (OnnxCausalLm model = OnnxCausalLm.bundled(1)) {
@@ -135,6 +164,10 @@ final class DetectCommand {
     }
     ObjectNode json = json(d, alpha);
     json.put("context_width", width);
+    json.put("keys_tried", tried.size());
+    if (window > 0) {
+      json.put("window", window);
+    }
     if (spec instanceof GumbelSettings) {
       json.put("score", d.score());
     }

@@ -17,10 +17,13 @@ public final class MoatCli {
                           --top-p 1.0 --seed 2026 --policy FILE --keys FILE --alpha 0.001
         detect   Test token ids or text for a Moat watermark; prints JSON (z-score, exact p-value).
                  Options: --tokens 1,2,3 | --text TEXT | --file PATH  [--tokenizer tokenizer.json]
-                          --keys FILE (or $MOAT_WATERMARK_KEYS) --key-id ID --gamma 0.25
+                          --keys FILE (or $MOAT_WATERMARK_KEYS) --key-id ID[,RETIRED,...]
+                          (several ids: each tried, p-value Bonferroni-corrected) --gamma 0.25
                           --context-width 1 --context-tokens N --ignore-repeated --alpha 0.001
                           --entropy-threshold H (kgw with an entropy gate: scores only positions
                           where the bundled model's entropy was >= H nats)
+                          --window N [--window-step S] (kgw: best window of N scored tokens, for a
+                          passage pasted into a longer text; corrected for the windows tested)
                           --scheme kgw (moat-kgw-v1, default) | gumbel (moat-gumbel-v1) |
                           kgw-hf (Hugging Face's lefthash; --vocab-size V, and either the key
                           from --keys/--key-id or Hugging Face's own --hash-key K; bos = V-1 dropped)

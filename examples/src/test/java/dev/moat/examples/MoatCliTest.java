@@ -81,6 +81,59 @@ class MoatCliTest {
   }
 
   @Test
+  void detectTriesRetiredKeysAndCorrectsForThem(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path keys = dir.resolve("keys.txt");
+    java.nio.file.Files.writeString(
+        keys,
+        "# test keys\nk2026=00112233445566778899aabbccddeeff\n"
+            + "demo-2026=6d6f61742d64656d6f2d6b65792d6e6f742d612d7365637265742d32303236\n");
+    // Text watermarked by the demo under its key: found when the retired key is listed second.
+    Run demo =
+        run("demo", "--prompt", "The Python interpreter", "--max-tokens", "80", "--tiers", "free");
+    assertEquals(0, demo.status(), demo.err());
+    String text =
+        demo.out()
+            .substring(
+                demo.out().indexOf("The Python interpreter"),
+                demo.out().indexOf("  policy applied"));
+    Run one =
+        run("detect", "--keys", keys.toString(), "--key-id", "demo-2026", "--text", text.strip());
+    Run both =
+        run(
+            "detect",
+            "--keys",
+            keys.toString(),
+            "--key-id",
+            "k2026,demo-2026",
+            "--text",
+            text.strip());
+    JsonNode j1 = new ObjectMapper().readTree(one.out());
+    JsonNode j2 = new ObjectMapper().readTree(both.out());
+    assertEquals("demo-2026", j2.get("key_id").asText());
+    assertEquals(2, j2.get("keys_tried").intValue());
+    assertEquals(
+        j1.get("log10_p_value").doubleValue() + Math.log10(2),
+        j2.get("log10_p_value").doubleValue(),
+        1e-9);
+    Run window =
+        run(
+            "detect",
+            "--keys",
+            keys.toString(),
+            "--key-id",
+            "demo-2026",
+            "--window",
+            "30",
+            "--text",
+            text.strip());
+    assertEquals(
+        30,
+        new ObjectMapper().readTree(window.out()).get("num_tokens_scored").intValue(),
+        window.err());
+  }
+
+  @Test
   void usageErrorsNameTheOptionAndValue() {
     Run unknown = run("detect", "--tokens", "1,2", "--gama", "0.3");
     assertEquals(2, unknown.status());
