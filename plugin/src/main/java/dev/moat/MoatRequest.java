@@ -123,7 +123,7 @@ public final class MoatRequest implements AutoCloseable {
     if (logits.length != vocabSize) {
       throw new IllegalArgumentException(Messages.logitsLength(logits.length, vocabSize));
     }
-    processRow(logits, 0);
+    processLogits(logits, 0);
   }
 
   /**

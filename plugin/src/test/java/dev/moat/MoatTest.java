@@ -398,6 +398,13 @@ class MoatTest {
       int t = r.sample(l.clone());
       assertEquals(sorted[VOCAB - 3], l[t]);
       assertThrows(IllegalStateException.class, () -> r.processLogits(l, 0));
+      // The single-row form too: a host sampling itself would silently void the scheme.
+      IllegalStateException single =
+          assertThrows(IllegalStateException.class, () -> r.processLogits(l));
+      assertEquals(
+          "tier 'free' applies a protection that chooses tokens itself; call sample() instead of"
+              + " processLogits() and sampling yourself",
+          single.getMessage());
     }
   }
 }
