@@ -52,7 +52,15 @@ public final class PolicyLoader {
   private static final List<String> TOP = List.of("version", "tiers");
   private static final List<String> TIER = List.of("watermark", "overridable");
   private static final List<String> KGW =
-      List.of("scheme", "key", "gamma", "delta", "context_width", "entropy_threshold", "dedup");
+      List.of(
+          "scheme",
+          "key",
+          "gamma",
+          "delta",
+          "context_width",
+          "entropy_threshold",
+          "dedup",
+          "dedup_history");
 
   private PolicyLoader() {}
 
@@ -259,11 +267,32 @@ public final class PolicyLoader {
     boolean dedup = scheme.equals("gumbel");
     JsonNode dedupNode = node.get("dedup");
     if (dedupNode != null) {
-      if (!dedupNode.isTextual() || !List.of("none", "request").contains(dedupNode.asText())) {
-        problems.add(invalid(path + ".dedup", shortText(dedupNode), "none or request"));
+      List<String> modes =
+          scheme.equals("kgw") ? List.of("none", "request", "global") : List.of("none", "request");
+      if (!dedupNode.isTextual() || !modes.contains(dedupNode.asText())) {
+        problems.add(invalid(path + ".dedup", shortText(dedupNode), String.join(" or ", modes)));
       } else {
-        dedup = dedupNode.asText().equals("request");
+        dedup = !dedupNode.asText().equals("none");
       }
+    }
+    boolean global =
+        dedupNode != null && dedupNode.isTextual() && dedupNode.asText().equals("global");
+    double history =
+        number(
+            node,
+            path + ".dedup_history",
+            1 << 20,
+            v ->
+                v == Math.rint(v) && v >= 1 && v <= (1 << 26)
+                    ? null
+                    : "an integer in [1, 67108864]",
+            problems);
+    if (node.get("dedup_history") != null && !global) {
+      problems.add(
+          invalid(
+              path + ".dedup_history",
+              node.get("dedup_history").asText(),
+              "set only together with dedup: global"));
     }
     if (scheme.equals("kgw-hf") && node.get("vocab_size") == null) {
       problems.add(
@@ -287,6 +316,7 @@ public final class PolicyLoader {
             .contextWidth((int) width)
             .entropyThreshold(entropy)
             .dedupPerRequest(dedup)
+            .dedupHistory(global ? (int) history : 0)
             .build();
     }
   }

@@ -20,6 +20,7 @@ public final class KgwSettings implements WatermarkSpec {
   private final int contextWidth;
   private final double entropyThreshold;
   private final boolean dedupPerRequest;
+  private final int dedupHistory;
 
   private KgwSettings(Builder b) {
     this.keyId = Objects.requireNonNull(b.keyId);
@@ -28,6 +29,7 @@ public final class KgwSettings implements WatermarkSpec {
     this.contextWidth = b.contextWidth;
     this.entropyThreshold = b.entropyThreshold;
     this.dedupPerRequest = b.dedupPerRequest;
+    this.dedupHistory = b.dedupHistory;
   }
 
   public static Builder builder() {
@@ -41,7 +43,8 @@ public final class KgwSettings implements WatermarkSpec {
         .delta(delta)
         .contextWidth(contextWidth)
         .entropyThreshold(entropyThreshold)
-        .dedupPerRequest(dedupPerRequest);
+        .dedupPerRequest(dedupPerRequest)
+        .dedupHistory(dedupHistory);
   }
 
   /** Id of the watermark key (the key itself lives in {@link WatermarkKeys}). */
@@ -82,6 +85,17 @@ public final class KgwSettings implements WatermarkSpec {
    */
   public boolean dedupPerRequest() {
     return dedupPerRequest;
+  }
+
+  /**
+   * De-duplication across requests ({@code dedup: global}): how many recently watermarked contexts
+   * the tier remembers (a fixed, lock-free table of this many slots, reset when the policy is
+   * reloaded); a context found there is not biased again. 0 (the default) means off. Use it with a
+   * context width of 4 or more: with short contexts nearly every context is soon "recent" and
+   * little is marked.
+   */
+  public int dedupHistory() {
+    return dedupHistory;
   }
 
   /** The rule an entropy threshold breaks, or null if it is valid. */
@@ -127,12 +141,14 @@ public final class KgwSettings implements WatermarkSpec {
         && s.delta == delta
         && s.contextWidth == contextWidth
         && s.entropyThreshold == entropyThreshold
-        && s.dedupPerRequest == dedupPerRequest;
+        && s.dedupPerRequest == dedupPerRequest
+        && s.dedupHistory == dedupHistory;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(keyId, gamma, delta, contextWidth, entropyThreshold, dedupPerRequest);
+    return Objects.hash(
+        keyId, gamma, delta, contextWidth, entropyThreshold, dedupPerRequest, dedupHistory);
   }
 
   @Override
@@ -146,7 +162,9 @@ public final class KgwSettings implements WatermarkSpec {
         + ", context_width="
         + contextWidth
         + (entropyThreshold > 0 ? ", entropy_threshold=" + entropyThreshold : "")
-        + (dedupPerRequest ? ", dedup=request" : "")
+        + (dedupHistory > 0
+            ? ", dedup=global(" + dedupHistory + ")"
+            : dedupPerRequest ? ", dedup=request" : "")
         + ")";
   }
 
@@ -158,6 +176,7 @@ public final class KgwSettings implements WatermarkSpec {
     private int contextWidth = 1;
     private double entropyThreshold = 0;
     private boolean dedupPerRequest;
+    private int dedupHistory;
 
     private Builder() {}
 
@@ -204,6 +223,15 @@ public final class KgwSettings implements WatermarkSpec {
 
     public Builder dedupPerRequest(boolean dedupPerRequest) {
       this.dedupPerRequest = dedupPerRequest;
+      return this;
+    }
+
+    /** See {@link KgwSettings#dedupHistory()}; 0 turns it off. */
+    public Builder dedupHistory(int contexts) {
+      if (contexts < 0 || contexts > (1 << 26)) {
+        throw new IllegalArgumentException(invalid("dedup_history", contexts, "in [0, 67108864]"));
+      }
+      this.dedupHistory = contexts;
       return this;
     }
 

@@ -17,6 +17,7 @@ import dev.moat.spi.TokenHistory;
 public final class KgwWatermark implements Protection {
   private final KgwSettings settings;
   private final KgwScheme scheme;
+  private final dev.moat.internal.@org.jspecify.annotations.Nullable RecentContexts recent;
 
   public KgwWatermark(KgwSettings settings, WatermarkKey key) {
     if (!settings.keyId().equals(key.id())) {
@@ -25,6 +26,10 @@ public final class KgwWatermark implements Protection {
     }
     this.settings = settings;
     this.scheme = KgwScheme.of(key, settings);
+    this.recent =
+        settings.dedupHistory() > 0
+            ? new dev.moat.internal.RecentContexts(settings.dedupHistory())
+            : null;
   }
 
   public KgwSettings settings() {
@@ -53,7 +58,8 @@ public final class KgwWatermark implements Protection {
         request.vocabSize(),
         settings.entropyThreshold(),
         settings.dedupPerRequest(),
-        request.sampling().maxTokens());
+        request.sampling().maxTokens(),
+        recent);
   }
 
   @Override
@@ -69,6 +75,7 @@ public final class KgwWatermark implements Protection {
     private final int[] context;
     private final double entropyThreshold;
     private final dev.moat.internal.@org.jspecify.annotations.Nullable LongSet seenContexts;
+    private final dev.moat.internal.@org.jspecify.annotations.Nullable RecentContexts recent;
     private final int[] scratch = new int[KgwScheme.BLOCK];
 
     PerRequest(
@@ -77,7 +84,9 @@ public final class KgwWatermark implements Protection {
         int vocabSize,
         double entropyThreshold,
         boolean dedup,
-        int maxTokens) {
+        int maxTokens,
+        dev.moat.internal.@org.jspecify.annotations.Nullable RecentContexts recent) {
+      this.recent = recent;
       this.entropyThreshold = entropyThreshold;
       this.seenContexts = dedup ? new dev.moat.internal.LongSet(maxTokens + 1) : null;
       this.scheme = scheme;
@@ -102,6 +111,9 @@ public final class KgwWatermark implements Protection {
       long seed = scheme.seed(context, h);
       if (seenContexts != null && !seenContexts.add(seed)) {
         return; // this context was already watermarked in this request: a repeat adds no evidence
+      }
+      if (recent != null && !recent.firstSeen(seed)) {
+        return; // watermarked recently by another request of this tier
       }
       scheme.addBias(logits, offset, vocabSize, seed, delta, scratch);
     }

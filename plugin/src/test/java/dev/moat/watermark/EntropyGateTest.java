@@ -117,4 +117,68 @@ class EntropyGateTest {
           "kgw(key=e, gamma=0.25, delta=2.0, context_width=1, dedup=request)", dedup.toString());
     }
   }
+
+  @Test
+  void globalDedupRemembersContextsAcrossRequestsOfATier() throws Exception {
+    dev.moat.policy.Policy policy =
+        dev.moat.policy.PolicyLoader.parse(
+            """
+        version: 1
+        tiers:
+          t: {watermark: {scheme: kgw, key: e, context_width: 2, dedup: global, dedup_history: 1024}}
+        """,
+            true,
+            "p",
+            Set.of("e"));
+    KgwSettings s = (KgwSettings) policy.tier("t").watermark().orElseThrow();
+    assertEquals(
+        "kgw(key=e, gamma=0.25, delta=2.0, context_width=2, dedup=global(1024))", s.toString());
+    try (Moat moat = Moat.builder().policy(policy).keys(WatermarkKeys.of(KEY)).build()) {
+      boolean[] modified = new boolean[3];
+      for (int req = 0; req < 3; req++) {
+        MoatRequest r =
+            moat.begin(
+                RequestContext.builder()
+                    .setAccount("a" + req)
+                    .setTier("t")
+                    .setVocabSize(100)
+                    .optPrompt("", new int[] {4, req == 2 ? 9 : 5})
+                    .optSampling(SamplingParams.greedy(1))
+                    .build());
+        float[] row = new float[100];
+        r.processLogits(row);
+        modified[req] = !Arrays.equals(row, new float[100]);
+      }
+      // Requests 0 and 1 share the context (4, 5): only the first is marked; request 2's is new.
+      assertTrue(
+          Arrays.equals(new boolean[] {true, false, true}, modified), Arrays.toString(modified));
+    }
+    dev.moat.policy.PolicyException e =
+        assertThrows(
+            dev.moat.policy.PolicyException.class,
+            () ->
+                dev.moat.policy.PolicyLoader.parse(
+                    "version: 1\ntiers:\n  t: {watermark: {scheme: kgw, key: e, dedup_history: 10}}\n",
+                    true,
+                    "p",
+                    null));
+    assertEquals(
+        java.util.List.of(
+            "`tiers.t.watermark.dedup_history` was '10' but it must be set only together"
+                + " with dedup: global"),
+        e.problems());
+  }
+
+  @Test
+  void recentContextsForgetButNeverInvent() {
+    dev.moat.internal.RecentContexts r = new dev.moat.internal.RecentContexts(64);
+    assertTrue(r.firstSeen(12345));
+    assertTrue(!r.firstSeen(12345));
+    SplittableRandom rnd = new SplittableRandom(3);
+    for (int i = 0; i < 10_000; i++) {
+      long v = rnd.nextLong();
+      // A value never offered before is always reported as first seen.
+      assertTrue(r.firstSeen(v));
+    }
+  }
 }
