@@ -1,7 +1,5 @@
 package dev.moat.internal;
 
-import java.util.Locale;
-
 /**
  * Every user-facing error message Moat builds, in one place, so their exact text is reviewed
  * together and asserted by tests. Each names the field, the value it had and what is allowed.
@@ -86,9 +84,5 @@ public final class Messages {
         + "' but no watermark key has that id; known key ids: ["
         + String.join(", ", known)
         + "]";
-  }
-
-  public static String format(double d) {
-    return String.format(Locale.ROOT, "%s", d);
   }
 }

@@ -34,8 +34,4 @@ public final class RecentContexts {
     slots.set(i, seed);
     return true;
   }
-
-  public int capacity() {
-    return mask + 1;
-  }
 }

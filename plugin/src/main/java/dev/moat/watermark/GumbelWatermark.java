@@ -2,9 +2,7 @@ package dev.moat.watermark;
 
 import dev.moat.RequestContext;
 import dev.moat.sampling.Sampler;
-import dev.moat.spi.Protection;
 import dev.moat.spi.RequestProtection;
-import dev.moat.spi.Stage;
 import dev.moat.spi.TokenHistory;
 
 /**
@@ -18,7 +16,7 @@ import dev.moat.spi.TokenHistory;
  *
  * <p>Immutable and thread-safe; per-request state is allocation-free per token.
  */
-public final class GumbelWatermark implements Protection {
+public final class GumbelWatermark extends WatermarkProtection {
   private final GumbelScheme scheme;
   private final String keyId;
 
@@ -37,16 +35,6 @@ public final class GumbelWatermark implements Protection {
 
   public GumbelScheme scheme() {
     return scheme;
-  }
-
-  @Override
-  public String id() {
-    return "watermark";
-  }
-
-  @Override
-  public Stage stage() {
-    return Stage.WATERMARK;
   }
 
   @Override

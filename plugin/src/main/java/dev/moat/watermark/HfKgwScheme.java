@@ -86,12 +86,6 @@ public final class HfKgwScheme {
     }
   }
 
-  /** Drops every cached green list (for cold-cache measurements). */
-  public void clearCache() {
-    greenLists.invalidateAll();
-    greenLists.cleanUp();
-  }
-
   private int[] compute(Integer previousToken) {
     int[] g = greenListInPermutationOrder(previousToken);
     Arrays.sort(g);

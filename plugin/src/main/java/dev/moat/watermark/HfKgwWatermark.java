@@ -1,9 +1,7 @@
 package dev.moat.watermark;
 
 import dev.moat.RequestContext;
-import dev.moat.spi.Protection;
 import dev.moat.spi.RequestProtection;
-import dev.moat.spi.Stage;
 import dev.moat.spi.TokenHistory;
 
 /**
@@ -13,23 +11,13 @@ import dev.moat.spi.TokenHistory;
  *
  * <p>Immutable and thread-safe.
  */
-public final class HfKgwWatermark implements Protection {
+public final class HfKgwWatermark extends WatermarkProtection {
   private final HfKgwSettings settings;
   private final HfKgwScheme scheme;
 
   HfKgwWatermark(HfKgwSettings settings, HfKgwScheme scheme) {
     this.settings = settings;
     this.scheme = scheme;
-  }
-
-  @Override
-  public String id() {
-    return "watermark";
-  }
-
-  @Override
-  public Stage stage() {
-    return Stage.WATERMARK;
   }
 
   @Override

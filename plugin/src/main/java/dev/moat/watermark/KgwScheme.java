@@ -29,12 +29,10 @@ public final class KgwScheme {
   private final SipHash prf;
   private final int contextWidth;
   private final int threshold;
-  private final double gamma;
 
   public KgwScheme(WatermarkKey key, double gamma, int contextWidth) {
     this.prf = key.derive(SCHEME_ID);
     this.contextWidth = contextWidth;
-    this.gamma = gamma;
     this.threshold = (int) Math.round(gamma * (1 << 24));
   }
 
@@ -49,11 +47,6 @@ public final class KgwScheme {
   /** The effective green fraction {@code T / 2^24} the detector tests against. */
   public double gamma() {
     return threshold / (double) (1 << 24);
-  }
-
-  /** Nominal gamma as configured. */
-  public double configuredGamma() {
-    return gamma;
   }
 
   /**

@@ -1,9 +1,7 @@
 package dev.moat.watermark;
 
 import dev.moat.RequestContext;
-import dev.moat.spi.Protection;
 import dev.moat.spi.RequestProtection;
-import dev.moat.spi.Stage;
 import dev.moat.spi.TokenHistory;
 
 /**
@@ -14,7 +12,7 @@ import dev.moat.spi.TokenHistory;
  *
  * <p>Immutable and thread-safe; its per-request state is allocation-free per token.
  */
-public final class KgwWatermark implements Protection {
+public final class KgwWatermark extends WatermarkProtection {
   private final KgwSettings settings;
   private final KgwScheme scheme;
   private final dev.moat.internal.@org.jspecify.annotations.Nullable RecentContexts recent;
@@ -38,16 +36,6 @@ public final class KgwWatermark implements Protection {
 
   public KgwScheme scheme() {
     return scheme;
-  }
-
-  @Override
-  public String id() {
-    return "watermark";
-  }
-
-  @Override
-  public Stage stage() {
-    return Stage.WATERMARK;
   }
 
   @Override
