@@ -24,7 +24,7 @@ public final class MoatCli {
                           where the bundled model's entropy was >= H nats)
                           --window N [--window-step S] (kgw: best window of N scored tokens, for a
                           passage pasted into a longer text; corrected for the windows tested)
-                          --scheme kgw (moat-kgw-v1, default) | gumbel (moat-gumbel-v1) |
+                          --scheme kgw (moat-kgw-v1, default) | gumbel (moat-gumbel-v2) |
                           kgw-hf (Hugging Face's lefthash; --vocab-size V, and either the key
                           from --keys/--key-id or Hugging Face's own --hash-key K; bos = V-1 dropped)
         quality  The watermark quality report on the bundled model: detection power at 1% and 0.1%

@@ -1,5 +1,6 @@
 package dev.moat.perf;
 
+import dev.moat.internal.Kernels;
 import dev.moat.watermark.KgwScheme;
 import dev.moat.watermark.WatermarkKey;
 import java.util.concurrent.TimeUnit;
@@ -29,11 +30,17 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(2)
+@Fork(
+    value = 2,
+    jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class KgwStepBenchmark {
   @Param({"32000", "128256"})
   int vocab;
 
+  @Param({"vector", "scalar"})
+  String simd;
+
+  Kernels kernels;
   KgwScheme scheme;
   float[] logits;
   int[] context = {42};
@@ -41,6 +48,8 @@ public class KgwStepBenchmark {
 
   @Setup
   public void setUp() {
+    Simd.select(simd);
+    kernels = Kernels.get();
     scheme =
         new KgwScheme(WatermarkKey.ofHex("bench", "000102030405060708090a0b0c0d0e0f"), 0.25, 1);
     logits = new float[vocab];
@@ -57,6 +66,12 @@ public class KgwStepBenchmark {
     context[0]++;
     scheme.addBias(logits, 0, vocab, context[0] * 0x9E3779B97F4A7C15L, 2f, scratch);
     return logits[17];
+  }
+
+  /** The row check of every step: no NaN, no +Infinity ({@code Logits.firstInvalid}). */
+  @Benchmark
+  public boolean rowCheck() {
+    return kernels.allFinite(logits, 0, vocab);
   }
 
   @Benchmark

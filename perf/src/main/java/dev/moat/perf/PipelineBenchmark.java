@@ -46,13 +46,16 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(
     value = 2,
-    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g", "--add-modules", "jdk.incubator.vector"})
 public class PipelineBenchmark {
   @Param({"32000", "128256"})
   int vocab;
 
   @Param({"none", "kgw"})
   String tier;
+
+  @Param({"vector", "scalar"})
+  String simd;
 
   static final int REQUESTS = 24;
   static final int CAPACITY = 1_000_000;
@@ -66,6 +69,7 @@ public class PipelineBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
+    Simd.select(simd);
     WatermarkKey key = WatermarkKey.ofHex("bench", "000102030405060708090a0b0c0d0e0f");
     Policy policy =
         Policy.of(

@@ -31,23 +31,30 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(2)
+@Fork(
+    value = 2,
+    jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class SamplerBenchmark {
   @Param({"32000", "128256"})
   int vocab;
 
-  @Param({"greedy", "t1", "t1-topp0.95"})
+  @Param({"greedy", "t1", "t1-top50", "t1-topp0.95"})
   String mode;
+
+  @Param({"vector", "scalar"})
+  String simd;
 
   Sampler sampler;
   float[] logits;
 
   @Setup
   public void setUp() {
+    Simd.select(simd);
     SamplingParams p =
         switch (mode) {
           case "greedy" -> SamplingParams.greedy(1);
           case "t1" -> SamplingParams.builder().temperature(1f).seed(1).build();
+          case "t1-top50" -> SamplingParams.builder().temperature(1f).topK(50).seed(1).build();
           default -> SamplingParams.builder().temperature(1f).topP(0.95f).seed(1).build();
         };
     sampler = new Sampler(p, vocab);

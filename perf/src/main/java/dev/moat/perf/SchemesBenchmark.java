@@ -50,13 +50,20 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(
     value = 2,
-    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g", "--add-modules", "jdk.incubator.vector"})
 public class SchemesBenchmark {
   @Param({"32000", "128256"})
   int vocab;
 
   @Param({"none", "kgw", "kgw-hf-warm", "gumbel"})
   String scheme;
+
+  /** The host's sampling: temperature 1 alone, or with top-k 50. */
+  @Param({"t1", "t1-top50"})
+  String sampling;
+
+  @Param({"vector", "scalar"})
+  String simd;
 
   static final WatermarkKey KEY = WatermarkKey.ofHex("bench", "000102030405060708090a0b0c0d0e0f");
   static final int REQUESTS = 8;
@@ -72,6 +79,7 @@ public class SchemesBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
+    Simd.select(simd);
     WatermarkSpec spec =
         switch (scheme) {
           case "kgw" -> KgwSettings.builder().keyId("bench").build();
@@ -99,7 +107,7 @@ public class SchemesBenchmark {
                   .optSampling(
                       SamplingParams.builder()
                           .temperature(1f)
-                          .topK(50)
+                          .topK(sampling.equals("t1-top50") ? 50 : 0)
                           .seed(i)
                           .maxTokens(CAPACITY)
                           .build())
@@ -138,7 +146,9 @@ public class SchemesBenchmark {
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
   @Warmup(iterations = 3, time = 2)
   @Measurement(iterations = 5, time = 2)
-  @Fork(2)
+  @Fork(
+      value = 2,
+      jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
   public static class HfColdBenchmark {
     @Param({"32000", "128256"})
     int vocab;

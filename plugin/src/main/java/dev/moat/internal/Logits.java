@@ -3,10 +3,9 @@ package dev.moat.internal;
 /**
  * Checks on logits rows. Thread-safe: stateless.
  *
- * <p>{@link #firstInvalid} is on the per-token path. Its fast pass sums {@code x * 0f} over the row
- * with eight independent accumulators: the product is 0 for every finite {@code x} and NaN for NaN
- * and both infinities, so the sum is 0 exactly when the row is finite; HotSpot's C2 packs the eight
- * accumulators into one vector add on JDK 17 and 25 alike. Only a row with a non-finite entry (a
+ * <p>{@link #firstInvalid} is on the per-token path. Its fast pass ({@link Kernels#allFinite}) sums
+ * {@code x * 0f} over the row: the product is 0 for every finite {@code x} and NaN for NaN and both
+ * infinities, so the sum is 0 exactly when the row is finite. Only a row with a non-finite entry (a
  * -Infinity mask from the host, or a bad value) takes the exact scalar pass.
  */
 public final class Logits {
@@ -32,31 +31,10 @@ public final class Logits {
 
   /** True if every entry of the row is finite. */
   static boolean allFinite(float[] l, int offset, int length) {
-    float a0 = 0f;
-    float a1 = 0f;
-    float a2 = 0f;
-    float a3 = 0f;
-    float a4 = 0f;
-    float a5 = 0f;
-    float a6 = 0f;
-    float a7 = 0f;
-    int i = offset;
-    int end = offset + length;
-    for (; i + 8 <= end; i += 8) {
-      a0 += l[i] * 0f;
-      a1 += l[i + 1] * 0f;
-      a2 += l[i + 2] * 0f;
-      a3 += l[i + 3] * 0f;
-      a4 += l[i + 4] * 0f;
-      a5 += l[i + 5] * 0f;
-      a6 += l[i + 6] * 0f;
-      a7 += l[i + 7] * 0f;
-    }
-    for (; i < end; i++) {
-      a0 += l[i] * 0f;
-    }
-    return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7) == 0f;
+    return KERNELS.allFinite(l, offset, length);
   }
+
+  private static final Kernels KERNELS = Kernels.get();
 
   /** 1 if the float with these bits is NaN or +Infinity, else 0; branch-free. */
   static int invalidBit(int bits) {

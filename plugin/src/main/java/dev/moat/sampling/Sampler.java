@@ -1,6 +1,7 @@
 package dev.moat.sampling;
 
 import dev.moat.SamplingParams;
+import dev.moat.internal.Kernels;
 import java.util.SplittableRandom;
 
 /**
@@ -17,12 +18,44 @@ import java.util.SplittableRandom;
  * nucleus is contained in the buckets whose cumulative mass first reaches {@code topP}, so only the
  * tokens in those buckets are sorted. Tokens whose scaled logit is more than {@value #CUTOFF} below
  * the maximum get weight 0 (their total mass is below 1e-12 even at a vocabulary of 10^6).
+ *
+ * <p>Two paths avoid weighing the whole vocabulary. Under temperature alone, {@link #sample} draws
+ * by the exponential race ({@link #race} with a seed from the request's randomness): an exact
+ * softmax draw that scores a few hundred tokens instead of exponentiating all of them. With top-k
+ * (k up to {@value #MAX_GATHERED_TOP_K}), the tokens near the maximum are gathered by a vector scan
+ * and the k-th largest is selected among those alone. Both give the same candidates and weights as
+ * the full computation; {@link Kernels} runs their scans, with explicit SIMD where the JVM enables
+ * the Vector API.
  */
 public final class Sampler {
   /** Scaled logits this far below the maximum are treated as probability 0. */
-  static final float CUTOFF = 40f;
+  public static final float CUTOFF = 40f;
 
   private static final int BUCKETS = 64;
+
+  /**
+   * Above this k, {@link #topKNear} would gather too much; the quickselect over the row decides.
+   */
+  static final int MAX_GATHERED_TOP_K = 4096;
+
+  private static final Kernels KERNELS = Kernels.get();
+
+  /**
+   * {@link #race} scores exactly the tokens within a gap of the maximum: first {@value #NEAR_GAP}
+   * nats, then adjusted until between {@value #NEAR_MIN} and {@value #NEAR_CAP} tokens are in.
+   */
+  static final float NEAR_GAP = 4f;
+
+  static final int NEAR_MIN = 32;
+
+  /**
+   * Below the near tokens, {@link #race} filters a middle tier this many nats deep with a looser
+   * cut on the uniforms than the rest, so that the rest pass {@code e^MID_GAP} times fewer.
+   */
+  static final float MID_GAP = 4f;
+
+  private static final double LN2 = Math.log(2);
+  static final int NEAR_CAP = 256;
 
   private final SamplingParams params;
   private final int vocabSize;
@@ -35,15 +68,31 @@ public final class Sampler {
   private final long[] keys;
   private final float[] select;
   private final double[] bucketMass = new double[BUCKETS];
+  private final int[] block = new int[Kernels.BLOCK];
+
+  /** Group maxima of the current row, from {@link Kernels#max(float[], int, int, float[])}. */
+  private final float[] summary;
+
+  private final boolean raceable;
   private int count;
   private double total;
+  private double bestRatio;
+  private int bestId;
+  private float nearCut;
+  private double lnBest;
+  private double lnBestFor = Double.NaN;
 
   public Sampler(SamplingParams params, int vocabSize) {
     this.params = params;
     this.vocabSize = vocabSize;
     this.random = new SplittableRandom(params.seed());
     this.invTemperature = params.isGreedy() ? 0f : 1f / params.temperature();
+    this.raceable =
+        !params.isGreedy()
+            && params.topP() >= 1f
+            && (params.topK() <= 0 || params.topK() >= vocabSize);
     this.ids = new int[vocabSize];
+    this.summary = new float[KERNELS.summaryLength(vocabSize)];
     this.weights = new float[vocabSize];
     this.keys = new long[vocabSize];
     this.select =
@@ -61,6 +110,9 @@ public final class Sampler {
   public int sample(float[] logits, int offset) {
     if (params.isGreedy()) {
       return argMax(logits, offset, vocabSize);
+    }
+    if (raceable) {
+      return race(logits, offset, random.nextLong());
     }
     int n = candidates(logits, offset);
     double u = random.nextDouble() * total;
@@ -87,13 +139,16 @@ public final class Sampler {
       total = 1;
       return count = 1;
     }
-    float max = Float.NEGATIVE_INFINITY;
-    for (int i = 0; i < vocabSize; i++) {
-      max = Math.max(max, logits[offset + i]);
-    }
+    float max = KERNELS.max(logits, offset, vocabSize, summary);
     float floor = max - CUTOFF / invTemperature;
     int topK = params.topK();
     boolean keepTies = true;
+    if (topK > 0 && topK <= MAX_GATHERED_TOP_K && topK < vocabSize) {
+      int n = topKNear(logits, offset, max, floor, topK);
+      if (n > 0) {
+        return n;
+      }
+    }
     if (topK > 0 && topK < vocabSize) {
       System.arraycopy(logits, offset, select, 0, vocabSize);
       float kth = kthLargest(select, vocabSize, topK);
@@ -145,6 +200,232 @@ public final class Sampler {
       n = nucleus(n, sum * topP);
     }
     return n;
+  }
+
+  /**
+   * The top-k path without weighing the whole vocabulary: gathers the tokens within a gap of the
+   * maximum (at least {@code topK} of them, a few vector scans), selects the k-th largest among
+   * those alone, and builds the candidates from them. The result is the one the full path gives:
+   * every token at or above the k-th largest value is within the gap. Returns 0 when the full path
+   * must decide (the k-th largest is no higher than {@code floor}, where ties are kept).
+   */
+  private int topKNear(float[] logits, int offset, float max, float floor, int topK) {
+    int m = gatherNear(logits, offset, max, floor, 1f, topK, Math.max(4 * topK, NEAR_CAP));
+    if (m < topK) {
+      return 0; // fewer than k tokens above the floor: the full path keeps ties at the floor
+    }
+    for (int j = 0; j < m; j++) {
+      select[j] = logits[offset + ids[j]];
+    }
+    float kth = kthLargest(select, m, topK);
+    if (!(kth > floor)) {
+      return 0;
+    }
+    int aboveFloor = 0;
+    for (int j = 0; j < m; j++) {
+      if (logits[offset + ids[j]] > kth) {
+        aboveFloor++;
+      }
+    }
+    java.util.Arrays.fill(bucketMass, 0d);
+    int tiesLeft = topK - aboveFloor;
+    int n = 0;
+    double sum = 0;
+    for (int j = 0; j < m; j++) {
+      int i = ids[j];
+      float l = logits[offset + i];
+      if (l < kth) {
+        continue;
+      }
+      if (l == kth) {
+        if (tiesLeft <= 0) {
+          continue;
+        }
+        tiesLeft--;
+      }
+      float w = (float) Math.exp((l - max) * invTemperature);
+      ids[n] = i; // n <= j: overwrites only entries already read
+      weights[n] = w;
+      n++;
+      sum += w;
+      bucketMass[bucket(w)] += w;
+    }
+    total = sum;
+    count = n;
+    float topP = params.topP();
+    if (topP < 1f && n > 1) {
+      n = nucleus(n, sum * topP);
+    }
+    return n;
+  }
+
+  /**
+   * True when {@link #race} applies: temperature alone (not greedy, no top-k below the vocabulary,
+   * no top-p below 1).
+   */
+  public boolean canRace() {
+    return raceable;
+  }
+
+  /** A fresh 64-bit seed from the request's seeded randomness, for an unkeyed {@link #race}. */
+  public long nextSeed() {
+    return random.nextLong();
+  }
+
+  /**
+   * The exponential race (Gumbel-max) over the whole row under temperature alone: the token {@code
+   * v} minimising {@code -ln(u(seed, v)) / w(v)} over the candidates {@link #candidates} would give
+   * (every token within {@link #CUTOFF} of the maximum, {@code w = exp((l - max) / T)}), the lowest
+   * id on ties, where {@code u(seed, v) = (u53(seed, v) + 0.5) · 2^-53} ({@link Kernels#u53}). With
+   * a random seed it is an exact draw from the softmax; with a keyed seed it is the Gumbel
+   * watermark's pick (moat-gumbel-v2).
+   *
+   * <p>It never weighs the whole vocabulary. The tokens within a gap of the maximum (a few dozen to
+   * a few hundred, see {@link #NEAR_GAP}) are scored exactly. Every other token has weight {@code w
+   * < wMid = exp((cut - max) / T)}, or {@code w < wFar = exp((midCut - max) / T)} below a middle
+   * tier {@link #MID_GAP} nats deeper, and since {@code -ln u >= 1 - u} it can only win if {@code 1
+   * - u < w_tier · best}: {@link Kernels#uniformsAtLeast} finds those few from the high words of
+   * their uniforms, one vectorised pass of 32-bit hashing, and only they are looked at.
+   *
+   * @throws IllegalStateException if {@link #canRace()} is false
+   */
+  public int race(float[] logits, int offset, long seed) {
+    if (!raceable) {
+      throw new IllegalStateException("race needs temperature sampling without top-k or top-p");
+    }
+    Kernels k = KERNELS;
+    float invT = invTemperature;
+    float max = k.max(logits, offset, vocabSize, summary);
+    float floor = max - CUTOFF / invT;
+    int m = gatherNear(logits, offset, max, floor, NEAR_GAP / invT, NEAR_MIN, NEAR_CAP);
+    float cut = nearCut;
+    bestRatio = Double.POSITIVE_INFINITY;
+    bestId = -1;
+    for (int j = 0; j < m; j++) {
+      int v = ids[j];
+      consider(v, logits[offset + v], max, floor, seed);
+    }
+    if (bestId < 0) {
+      throw new IllegalArgumentException(
+          "every token was excluded: all " + vocabSize + " logits are -Infinity");
+    }
+    if (cut > floor) {
+      // Below the cut, w < wMid = exp((cut - max) / T); below midCut, MID_GAP nats further down,
+      // w < wFar. A token can only win if 1 - u < w * best: the filter on the uniforms applies the
+      // cut for each token's tier. The margin covers float rounding.
+      float midCut = Math.max(floor, cut - MID_GAP / invT);
+      double wMid = Math.exp((double) (cut - max) * invT) * (1 + 1e-4);
+      double wFar = Math.exp((double) (midCut - max) * invT) * (1 + 1e-4);
+      int[] block = this.block; // BLOCK ints: uniformsAtLeast needs as many as its length
+      for (int b = 0; b < vocabSize; b += Kernels.BLOCK) {
+        int n = Math.min(Kernels.BLOCK, vocabSize - b);
+        int c =
+            k.uniformsAtLeast(
+                seed,
+                b,
+                n,
+                logits,
+                offset + b,
+                midCut,
+                (int) (uniformCut(wMid * bestRatio) >>> 21),
+                (int) (uniformCut(wFar * bestRatio) >>> 21),
+                block);
+        for (int j = 0; j < c; j++) {
+          int v = b + block[j];
+          float l = logits[offset + v];
+          if (l < cut) {
+            considerFar(v, l, max, floor, seed);
+          }
+        }
+      }
+    }
+    return bestId;
+  }
+
+  /**
+   * Fills {@link #ids} with every token whose logit is at least {@code nearCut = max - gap}, for a
+   * gap such that there are between {@code min} and {@code cap} of them, and returns how many. The
+   * gap starts at {@code startGap} and is doubled or bisected; each try is one vector scan, and a
+   * scan whose cut is too low stops as soon as it passes {@code cap}. When even the floor gives
+   * fewer than {@code min}, the cut is the floor and every token above it is in. When no gap gives
+   * at most {@code cap} (mass ties), the narrowest gap tried is taken whatever the count.
+   */
+  private int gatherNear(
+      float[] logits, int offset, float max, float floor, float startGap, int min, int cap) {
+    Kernels k = KERNELS;
+    float under = 0f; // widest gap known to give fewer than min
+    float over = Float.POSITIVE_INFINITY; // narrowest gap known to give more than cap
+    float gap = startGap;
+    for (int attempt = 0; attempt < 16; attempt++) {
+      float cut = max - gap;
+      if (!(cut > floor)) {
+        nearCut = floor;
+        return k.collectAtLeast(logits, offset, vocabSize, summary, floor, vocabSize, ids);
+      }
+      int m = k.collectAtLeast(logits, offset, vocabSize, summary, cut, cap, ids);
+      if (m > cap) {
+        over = gap;
+        gap = (under + gap) / 2;
+      } else if (m < min) {
+        under = gap;
+        gap = over == Float.POSITIVE_INFINITY ? 2 * gap : (gap + over) / 2;
+      } else {
+        nearCut = cut;
+        return m;
+      }
+    }
+    float cut = over == Float.POSITIVE_INFINITY ? floor : Math.max(floor, max - over);
+    nearCut = cut;
+    return k.collectAtLeast(logits, offset, vocabSize, summary, cut, vocabSize, ids);
+  }
+
+  /**
+   * {@link #consider} behind a cheap exclusion, for tokens well below the maximum: from the high
+   * word alone, {@code 1 - u >= d · 2^-32} with {@code d = 2^32 - 1 - hi >= 2^e}, so {@code ln(1 -
+   * u) >= (e - 32) ln 2}, and the token cannot win when {@code ln(w · best)} is no more than that
+   * (then {@code w · best <= 1 - u < -ln u}). The 1e-6 covers rounding.
+   */
+  private void considerFar(int v, float l, float max, float floor, long seed) {
+    if (lnBestFor != bestRatio) {
+      lnBest = Math.log(bestRatio);
+      lnBestFor = bestRatio;
+    }
+    long d = 0xFFFFFFFFL - Integer.toUnsignedLong(Kernels.uniformHigh(seed, v));
+    if (d > 0) {
+      int e = 63 - Long.numberOfLeadingZeros(d);
+      if ((double) (l - max) * invTemperature + lnBest <= (e - 32) * LN2 - 1e-6) {
+        return;
+      }
+    }
+    consider(v, l, max, floor, seed);
+  }
+
+  /** Scores token {@code v} exactly, as the choice among {@link #candidates} would. */
+  private void consider(int v, float l, float max, float floor, long seed) {
+    if (l < floor || l == Float.NEGATIVE_INFINITY) {
+      return; // weight 0
+    }
+    float w = (float) Math.exp((l - max) * invTemperature);
+    double u = (Kernels.u53(seed, v) + 0.5) * 0x1.0p-53;
+    if (1 - u >= w * bestRatio) {
+      return; // -ln(u) > 1 - u >= w * bestRatio: cannot win
+    }
+    double ratio = -Math.log(u) / w;
+    if (ratio < bestRatio || (ratio == bestRatio && v < bestId)) {
+      bestRatio = ratio;
+      bestId = v;
+    }
+  }
+
+  /**
+   * The least {@code u53} for which {@code 1 - u < q} is possible, rounded down (more tokens pass,
+   * never fewer).
+   */
+  static long uniformCut(double q) {
+    if (!(q < 1)) {
+      return 0;
+    }
+    return Math.max(0, (long) Math.floor(0x1p53 * (1 - q)) - 2);
   }
 
   /** Token id of candidate {@code i} from the last {@link #candidates} call. */

@@ -10,9 +10,14 @@ import dev.moat.spi.TokenHistory;
  * and top-p choose the candidates and their probabilities ({@link Sampler#candidates}), then the
  * keyed uniforms of {@link GumbelScheme} choose among them.
  *
- * <p>Per candidate the choice costs one hash and a multiply: a candidate {@code i} can only beat
- * the best ratio {@code b} so far if {@code -ln u_i < w_i b}, and since {@code -ln u >= 1 - u} that
- * needs {@code 1 - u_i < w_i b}; the logarithm is computed only for the few that pass.
+ * <p>Under temperature alone (no top-k, no top-p) the pick is {@link Sampler#race} over the whole
+ * vocabulary with the keyed seed, which scores only the few tokens that can win (about 27 µs per
+ * token at a vocabulary of 128,256 with the Vector API; perf/RESULTS.md). Otherwise, per candidate
+ * the choice costs one hash and a multiply: a candidate {@code i} can only beat the best ratio
+ * {@code b} so far if {@code -ln u_i < w_i b}, and since {@code -ln u >= 1 - u} that needs {@code 1
+ * - u_i < w_i b}; the logarithm is computed only for the few that pass. Where there is no context
+ * yet, or the context repeats (per-request de-duplication), the same choice is made with the
+ * request's own randomness instead of the key: an exact, unmarked draw.
  *
  * <p>Immutable and thread-safe; per-request state is allocation-free per token.
  */
@@ -75,8 +80,21 @@ public final class GumbelWatermark extends WatermarkProtection {
 
     @Override
     public int sample(float[] logits, int offset, TokenHistory history, Sampler sampler) {
-      int n = sampler.candidates(logits, offset);
       int len = history.length();
+      if (sampler.canRace()) {
+        // Temperature alone: the race over the whole vocabulary, keyed, or with the request's own
+        // randomness where there is no context yet or it repeats.
+        if (len < h) {
+          return sampler.race(logits, offset, sampler.nextSeed());
+        }
+        for (int i = 0; i < h; i++) {
+          context[i] = history.get(len - h + i);
+        }
+        long seed = scheme.seed(context, h);
+        boolean fresh = seen == null || seen.add(seed);
+        return sampler.race(logits, offset, fresh ? seed : sampler.nextSeed());
+      }
+      int n = sampler.candidates(logits, offset);
       if (n == 1 || len < h) {
         // One candidate (greedy, or top-k 1), or no context yet: nothing to choose with the key.
         return n == 1 ? sampler.candidateId(0) : sampler.candidateId(drawPlain(sampler, n));

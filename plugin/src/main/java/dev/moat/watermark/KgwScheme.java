@@ -1,5 +1,6 @@
 package dev.moat.watermark;
 
+import dev.moat.internal.Kernels;
 import dev.moat.internal.SipHash;
 
 /**
@@ -17,8 +18,8 @@ import dev.moat.internal.SipHash;
  *
  * <p>The keyed, cryptographic part (SipHash) runs once per token on the few bytes of context; the
  * per-vocabulary part is a bijective integer mix of the token id with the secret seed, a counted
- * loop of 32-bit integer operations that the JIT vectorises. Unlike Hugging Face's scheme it never
- * shuffles the vocabulary, so its cost is one pass over the logits.
+ * loop of 32-bit integer operations that vectorises. Unlike Hugging Face's scheme it never shuffles
+ * the vocabulary, so its cost is one pass over the logits.
  *
  * <p>Immutable and thread-safe.
  */
@@ -62,66 +63,26 @@ public final class KgwScheme {
   }
 
   /** Block size of {@link #addBias}; per-request scratch arrays must have at least this length. */
-  public static final int BLOCK = 1024;
-
-  private static final int GOLDEN = 0x9E3779B9;
-
-  /**
-   * {@code STEP[i] = i * GOLDEN}: keeps the loop index out of the arithmetic so C2 can vectorise
-   * it.
-   */
-  private static final int[] STEP = new int[BLOCK];
-
-  static {
-    for (int i = 0; i < BLOCK; i++) {
-      STEP[i] = i * GOLDEN;
-    }
-  }
+  public static final int BLOCK = Kernels.BLOCK;
 
   /**
    * Adds {@code delta} to every green entry of {@code logits[offset .. offset + vocabSize)}.
    *
-   * <p>Works in blocks of {@link #BLOCK} tokens, each in two passes: a pure 32-bit integer pass
-   * that computes the green flags into {@code scratch}, then a float pass that adds {@code flag *
-   * delta}. Both are counted loops over arrays that HotSpot's C2 vectorises: fused into one loop,
-   * JDK 17's C2 vectorises nothing (the int-to-float conversion stops it), split like this its
-   * integer pass runs as AVX2 code (see perf/RESULTS.md for the figures on JDK 17 and 25).
+   * <p>The loop is {@link Kernels#kgwBias}: explicit SIMD when the JVM enables the Vector API,
+   * otherwise two passes per block of {@link #BLOCK} tokens (an integer pass that C2 vectorises on
+   * every JDK, then the float add), bit-identical either way.
    *
    * @param scratch at least {@link #BLOCK} ints, owned by the caller's request
    */
   public void addBias(
       float[] logits, int offset, int vocabSize, long seed, float delta, int[] scratch) {
-    final int s0 = (int) seed;
-    final int s1 = (int) (seed >>> 32);
-    final int t = threshold;
-    final int[] step = STEP;
-    for (int base = 0; base < vocabSize; base += BLOCK) {
-      int n = Math.min(BLOCK, vocabSize - base);
-      int sb = s0 + base * GOLDEN; // (base + i) * GOLDEN + s0 == STEP[i] + sb  (mod 2^32)
-      for (int i = 0; i < n; i++) {
-        int x = (step[i] + sb) ^ s1;
-        x ^= x >>> 16;
-        x *= 0x85EBCA6B;
-        x ^= x >>> 13;
-        x *= 0xC2B2AE35;
-        x ^= x >>> 16;
-        // 1 iff (x >>> 8) < t: both are in [0, 2^24], so the difference is negative exactly then.
-        scratch[i] = ((x >>> 8) - t) >>> 31;
-      }
-      int o = offset + base;
-      for (int i = 0; i < n; i++) {
-        logits[o + i] += scratch[i] * delta;
-      }
-    }
+    KERNELS.kgwBias(
+        logits, offset, 0, vocabSize, (int) seed, (int) (seed >>> 32), threshold, delta, scratch);
   }
 
+  private static final Kernels KERNELS = Kernels.get();
+
   static int mix(long seed, int v) {
-    int x = (v * 0x9E3779B9 + (int) seed) ^ (int) (seed >>> 32);
-    x ^= x >>> 16;
-    x *= 0x85EBCA6B;
-    x ^= x >>> 13;
-    x *= 0xC2B2AE35;
-    x ^= x >>> 16;
-    return x;
+    return Kernels.fmix32((v * Kernels.GOLDEN + (int) seed) ^ (int) (seed >>> 32));
   }
 }

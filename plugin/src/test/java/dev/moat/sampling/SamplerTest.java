@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.moat.SamplingParams;
+import dev.moat.internal.Kernels;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -68,6 +69,150 @@ class SamplerTest {
     for (int i = 0; i < n; i++) {
       assertTrue(logits[s.candidateId(i)] >= kth);
     }
+  }
+
+  /**
+   * The gathered top-k path (k up to {@link Sampler#MAX_GATHERED_TOP_K}) and the full quickselect
+   * path (larger k) both give exactly the reference candidates: the k largest by (value, then lower
+   * id), in id order, with the same float weights; or, when the k-th largest is more than the
+   * cutoff below the maximum, every token above the cutoff.
+   */
+  @Test
+  void topKCandidatesEqualTheReferenceOnEveryPath() {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+    int vocab = 6000;
+    int[] ks = {1, 2, 17, 50, 300, 4096, 4097, 5999};
+    for (int trial = 0; trial < 40; trial++) {
+      float[] logits = new float[vocab];
+      double spread = trial % 4 == 0 ? 0.01 : trial % 4 == 1 ? 3 : 30; // ties, normal, very wide
+      for (int i = 0; i < vocab; i++) {
+        logits[i] = (float) (Math.round(r.nextGaussian() * spread * 4) / 4.0);
+        if (r.nextInt(50) == 0) {
+          logits[i] = Float.NEGATIVE_INFINITY;
+        }
+      }
+      float temperature = trial % 3 == 0 ? 0.3f : trial % 3 == 1 ? 1f : 2.5f;
+      int k = ks[trial % ks.length];
+      Sampler s =
+          new Sampler(SamplingParams.builder().topK(k).temperature(temperature).build(), vocab);
+      int n = s.candidates(logits, 0);
+
+      float max = Float.NEGATIVE_INFINITY;
+      for (float l : logits) {
+        max = Math.max(max, l);
+      }
+      float invT = 1f / temperature;
+      float floor = max - Sampler.CUTOFF / invT;
+      Integer[] order = new Integer[vocab];
+      for (int i = 0; i < vocab; i++) {
+        order[i] = i;
+      }
+      Arrays.sort(
+          order, (x, y) -> logits[x] != logits[y] ? Float.compare(logits[y], logits[x]) : x - y);
+      java.util.List<Integer> expected = new java.util.ArrayList<>();
+      if (logits[order[k - 1]] > floor) {
+        for (int i = 0; i < k; i++) {
+          expected.add(order[i]);
+        }
+      } else {
+        for (int i = 0; i < vocab; i++) {
+          if (logits[i] >= floor && logits[i] != Float.NEGATIVE_INFINITY) {
+            expected.add(i);
+          }
+        }
+      }
+      java.util.Collections.sort(expected);
+      assertEquals(expected.size(), n, "trial " + trial + " k " + k);
+      for (int i = 0; i < n; i++) {
+        int id = expected.get(i);
+        assertEquals(id, s.candidateId(i), "trial " + trial + " k " + k + " #" + i);
+        assertEquals(
+            (float) Math.exp((logits[id] - max) * invT), s.candidateWeight(i), "weight of " + id);
+      }
+    }
+  }
+
+  /**
+   * The pruned race over the whole vocabulary (temperature alone) picks exactly what the exact
+   * argmin over every token within the sampler's cutoff picks: flat, normal and very wide rows,
+   * ties, masked tokens, low and high temperatures, vocabularies from 50 to 150,000.
+   */
+  @Test
+  void theRaceOverTheWholeVocabularyPicksTheExactArgmin() {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(21);
+    int[] vocabs = {50, 1000, 4099, 32000, 150_000};
+    int raced = 0;
+    for (int trial = 0; trial < 150; trial++) {
+      int vocab = vocabs[trial % vocabs.length];
+      double spread = new double[] {0.05, 1.5, 3, 12}[trial % 4];
+      float temperature = new float[] {0.2f, 0.7f, 1f, 1.6f}[(trial / 4) % 4];
+      float[] l = new float[vocab];
+      for (int i = 0; i < vocab; i++) {
+        l[i] = (float) (r.nextGaussian() * spread);
+        if (trial % 3 == 0) {
+          l[i] = Math.round(l[i] * 2) / 2f; // ties
+        }
+        if (r.nextInt(20) == 0) {
+          l[i] = Float.NEGATIVE_INFINITY;
+        }
+      }
+      SamplingParams params =
+          SamplingParams.builder().temperature(temperature).seed(trial).maxTokens(4).build();
+      Sampler sampler = new Sampler(params, vocab);
+      assertTrue(sampler.canRace());
+      long seed = r.nextLong();
+      int got = sampler.race(l, 0, seed);
+
+      float invT = 1f / temperature;
+      float max = Float.NEGATIVE_INFINITY;
+      for (float x : l) {
+        max = Math.max(max, x);
+      }
+      float floor = max - Sampler.CUTOFF / invT;
+      int best = -1;
+      double bestRatio = Double.POSITIVE_INFINITY;
+      for (int v = 0; v < vocab; v++) {
+        if (l[v] < floor || l[v] == Float.NEGATIVE_INFINITY) {
+          continue;
+        }
+        float w = (float) Math.exp((l[v] - max) * invT);
+        double ratio = -Math.log((Kernels.u53(seed, v) + 0.5) * 0x1p-53) / w;
+        if (ratio < bestRatio) {
+          bestRatio = ratio;
+          best = v;
+        }
+      }
+      assertEquals(best, got, "trial " + trial + " vocab " + vocab + " spread " + spread);
+      raced++;
+    }
+    assertEquals(150, raced);
+  }
+
+  @Test
+  void uniformCutNeverExcludesAUniformThatCouldWin() {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(22);
+    for (int i = 0; i < 100_000; i++) {
+      double q = Math.pow(10, -r.nextDouble(0, 12));
+      long cut = Sampler.uniformCut(q);
+      // The largest u53 below the cut must have 1 - u >= q (it could not win).
+      if (cut > 0) {
+        double u = ((cut - 1) + 0.5) * 0x1p-53;
+        assertTrue(1 - u >= q, "q " + q + " cut " + cut);
+      }
+    }
+    assertEquals(0, Sampler.uniformCut(1.0));
+    assertEquals(0, Sampler.uniformCut(Double.POSITIVE_INFINITY));
+  }
+
+  @Test
+  void raceNeedsTemperatureAlone() {
+    assertThrows(
+        IllegalStateException.class,
+        () ->
+            new Sampler(SamplingParams.builder().topK(5).build(), 100).race(new float[100], 0, 1));
+    assertEquals(false, new Sampler(SamplingParams.builder().topP(0.9f).build(), 100).canRace());
+    assertEquals(false, new Sampler(SamplingParams.greedy(1), 100).canRace());
+    assertTrue(new Sampler(SamplingParams.builder().topK(100).build(), 100).canRace());
   }
 
   @Test

@@ -1,0 +1,122 @@
+package dev.moat.perf;
+
+import dev.moat.internal.Kernels;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Each whole-row kernel of {@code dev.moat.internal.Kernels} alone, Vector API against scalar, on a
+ * row of Gaussian logits (standard deviation 3): the row check, the maximum (with and without the
+ * group summary), gathering the tokens within 4 of the maximum, the KGW bias, and the Gumbel race's
+ * filter on the keyed uniforms at a pass rate of 1 in 256.
+ *
+ * <pre>
+ * java -jar perf/target/benchmarks.jar KernelsBenchmark -prof gc
+ * </pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(
+    value = 2,
+    jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class KernelsBenchmark {
+  @Param({"128256"})
+  int vocab;
+
+  @Param({"vector", "scalar"})
+  String simd;
+
+  Kernels kernels;
+  float[] logits;
+  float[] summary;
+  int[] out;
+  int[] scratch = new int[Kernels.BLOCK];
+  float max;
+  long seed;
+
+  @Setup
+  public void setUp() {
+    Simd.select(simd);
+    kernels = Kernels.get();
+    logits = new float[vocab];
+    SplittableRandom r = new SplittableRandom(3);
+    for (int i = 0; i < vocab; i++) {
+      logits[i] = (float) (r.nextGaussian() * 3);
+    }
+    summary = new float[kernels.summaryLength(vocab)];
+    out = new int[vocab];
+    max = kernels.max(logits, 0, vocab, summary);
+  }
+
+  @Benchmark
+  public boolean allFinite() {
+    return kernels.allFinite(logits, 0, vocab);
+  }
+
+  @Benchmark
+  public float max() {
+    return kernels.max(logits, 0, vocab);
+  }
+
+  @Benchmark
+  public float maxWithSummary() {
+    return kernels.max(logits, 0, vocab, summary);
+  }
+
+  @Benchmark
+  public int collectNear() {
+    return kernels.collectAtLeast(logits, 0, vocab, summary, max - 4f, vocab, out);
+  }
+
+  @Benchmark
+  public float kgwBias() {
+    kernels.kgwBias(logits, 0, 0, vocab, (int) seed, (int) (++seed >>> 32), 1 << 22, 0f, scratch);
+    return logits[17];
+  }
+
+  @Benchmark
+  public int uniformsNoHit() {
+    long s = ++seed * 0x9E3779B97F4A7C15L;
+    int n = 0;
+    for (int b = 0; b < vocab; b += Kernels.BLOCK) {
+      n +=
+          kernels.uniformsAtLeast(
+              s, b, Math.min(Kernels.BLOCK, vocab - b), logits, b, max - 4f, -1, -1, out);
+    }
+    return n;
+  }
+
+  @Benchmark
+  public int uniforms() {
+    long s = ++seed * 0x9E3779B97F4A7C15L;
+    int n = 0;
+    for (int b = 0; b < vocab; b += Kernels.BLOCK) {
+      n +=
+          kernels.uniformsAtLeast(
+              s,
+              b,
+              Math.min(Kernels.BLOCK, vocab - b),
+              logits,
+              b,
+              max - 4f,
+              -(1 << 24),
+              -(1 << 24),
+              out);
+    }
+    return n;
+  }
+}

@@ -1,0 +1,180 @@
+package dev.moat.internal;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The loops over a whole logits row that run once per token: the row check, the KGW green-list
+ * bias, the maximum and the Gumbel watermark's candidate filter. Two implementations give
+ * bit-identical results: {@link ScalarKernels}, plain Java that HotSpot's C2 vectorises as far as
+ * it can (fully on JDK 25, only the integer half of the KGW loop on JDK 17), and {@code
+ * dev.moat.internal.vector.VectorKernels}, explicit SIMD with the incubating Vector API, used when
+ * the JVM was started with {@code --add-modules jdk.incubator.vector}.
+ *
+ * <p>The choice is made once, when this class initialises: the Vector API implementation if the
+ * module is in the boot layer, its preferred vector is at least 256 bits wide and the system
+ * property {@code moat.simd} is not {@code scalar}; otherwise the scalar one. It is logged once at
+ * INFO. Thread-safe: implementations are stateless.
+ */
+public abstract class Kernels {
+  private static final Logger LOG = LoggerFactory.getLogger(Kernels.class);
+
+  /** Tokens per block in the blocked loops; callers' scratch arrays hold at least this many. */
+  public static final int BLOCK = 1024;
+
+  /** 2^32 / golden ratio: the multiplier of the KGW and Gumbel per-token mixes. */
+  public static final int GOLDEN = 0x9E3779B9;
+
+  private static final Kernels SCALAR = new ScalarKernels();
+  private static final @Nullable Kernels VECTOR = loadVector();
+  private static final Kernels BEST = choose();
+
+  /** The implementation this JVM uses. */
+  public static Kernels get() {
+    return BEST;
+  }
+
+  /** The plain-Java implementation, always available. */
+  public static Kernels scalar() {
+    return SCALAR;
+  }
+
+  /** The Vector API implementation, or null if this JVM does not enable the module. */
+  public static @Nullable Kernels vector() {
+    return VECTOR;
+  }
+
+  /** A short description for logs and reports, e.g. {@code "vector (512-bit)"}. */
+  public abstract String name();
+
+  /** True if every entry of {@code l[offset .. offset + length)} is finite. */
+  public abstract boolean allFinite(float[] l, int offset, int length);
+
+  /** The largest entry of a non-empty row that holds no NaN. */
+  public abstract float max(float[] l, int offset, int length);
+
+  /**
+   * {@link #max(float[], int, int)} that also writes a summary of the row, maxima over small groups
+   * of entries in an implementation-defined layout, for {@link #collectAtLeast} on the same row:
+   * with it a scan skips every group below the cut reading a fraction of the row.
+   *
+   * @param summary at least {@link #summaryLength} floats
+   */
+  public abstract float max(float[] l, int offset, int length, float[] summary);
+
+  /** The summary size {@link #max(float[], int, int, float[])} needs for a row of this length. */
+  public abstract int summaryLength(int length);
+
+  /**
+   * Adds {@code delta} to every entry {@code logits[offset + i]}, {@code 0 <= i < length}, whose
+   * token id {@code v = base + i} is green: {@code (fmix32((v · GOLDEN + s0) XOR s1) >>> 8) <
+   * threshold} ({@code fmix32} is MurmurHash3's finaliser). Red entries get {@code + 0f}, exactly
+   * as in {@code x + flag * delta}.
+   *
+   * @param scratch at least {@link #BLOCK} ints
+   */
+  public abstract void kgwBias(
+      float[] logits,
+      int offset,
+      int base,
+      int length,
+      int s0,
+      int s1,
+      int threshold,
+      float delta,
+      int[] scratch);
+
+  /**
+   * The exponential race's filter on the keyed uniforms: writes to {@code out}, in increasing
+   * order, every {@code i} in {@code [0, length)} whose {@link #uniformHigh} word for token {@code
+   * base + i} is at least (compared unsigned) {@code hiCutAbove} if {@code l[offset + i] >= split},
+   * else {@code hiCutBelow}; returns how many it wrote. Two cuts because tokens nearer the maximum
+   * need a looser one: a token's {@link #u53} can reach {@code (long) hiCut << 21} only if it
+   * passes.
+   *
+   * @param out at least {@code length} ints
+   */
+  public abstract int uniformsAtLeast(
+      long seed,
+      int base,
+      int length,
+      float[] l,
+      int offset,
+      float split,
+      int hiCutAbove,
+      int hiCutBelow,
+      int[] out);
+
+  /**
+   * Writes to {@code out}, in increasing order, every {@code i} in {@code [0, length)} with {@code
+   * l[offset + i] >= cut}, and returns how many it wrote; but once more than {@code cap} are found
+   * it may stop and returns {@code cap + 1} (the caller then knows only that the cut is too low).
+   *
+   * @param summary what {@link #max(float[], int, int, float[])} wrote for this row, unchanged
+   * @param out at least {@code length} ints
+   */
+  public abstract int collectAtLeast(
+      float[] l, int offset, int length, float[] summary, float cut, int cap, int[] out);
+
+  /** MurmurHash3's 32-bit finaliser. */
+  public static int fmix32(int x) {
+    x ^= x >>> 16;
+    x *= 0x85EBCA6B;
+    x ^= x >>> 13;
+    x *= 0xC2B2AE35;
+    x ^= x >>> 16;
+    return x;
+  }
+
+  /**
+   * The high 32 bits of {@link #u53}: {@code fmix32((v · GOLDEN + s0) XOR s1)}, where {@code s0}
+   * and {@code s1} are the low and high words of {@code seed}.
+   */
+  public static int uniformHigh(long seed, int v) {
+    return fmix32((v * GOLDEN + (int) seed) ^ (int) (seed >>> 32));
+  }
+
+  /**
+   * The 53-bit keyed uniform of token {@code v} (moat-gumbel-v2): {@link #uniformHigh} as the high
+   * 32 bits, then the top 21 bits of {@code fmix32((v · GOLDEN + s1) XOR s0)}.
+   */
+  public static long u53(long seed, int v) {
+    int lo = fmix32((v * GOLDEN + (int) (seed >>> 32)) ^ (int) seed);
+    return (Integer.toUnsignedLong(uniformHigh(seed, v)) << 21) | (lo >>> 11);
+  }
+
+  private static @Nullable Kernels loadVector() {
+    if ("scalar".equalsIgnoreCase(System.getProperty("moat.simd", ""))
+        || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      return null;
+    }
+    try {
+      Kernels k =
+          (Kernels)
+              Class.forName("dev.moat.internal.vector.VectorKernels")
+                  .getDeclaredConstructor()
+                  .newInstance();
+      return k.usable() ? k : null;
+    } catch (ReflectiveOperationException | LinkageError e) {
+      LOG.warn("Vector API present but unusable; using scalar kernels: {}", e.toString());
+      return null;
+    }
+  }
+
+  private static Kernels choose() {
+    Kernels k = VECTOR != null ? VECTOR : SCALAR;
+    LOG.info(
+        "Moat kernels: {}{}",
+        k.name(),
+        VECTOR == null
+            ? " (start the JVM with --add-modules jdk.incubator.vector for explicit SIMD)"
+            : "");
+    return k;
+  }
+
+  /** Whether this implementation is worth using on this machine. */
+  protected boolean usable() {
+    return true;
+  }
+}

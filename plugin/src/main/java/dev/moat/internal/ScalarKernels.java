@@ -1,0 +1,205 @@
+package dev.moat.internal;
+
+/**
+ * Plain-Java {@link Kernels}, written as counted loops over arrays so that C2 can vectorise them.
+ * Thread-safe: stateless.
+ */
+final class ScalarKernels extends Kernels {
+  /** {@code STEP[i] = i * GOLDEN}: keeps the loop index out of the arithmetic for C2. */
+  private static final int[] STEP = new int[BLOCK];
+
+  static {
+    for (int i = 0; i < BLOCK; i++) {
+      STEP[i] = i * GOLDEN;
+    }
+  }
+
+  @Override
+  public String name() {
+    return "scalar";
+  }
+
+  @Override
+  public boolean allFinite(float[] l, int offset, int length) {
+    // x * 0f is 0 for finite x and NaN for NaN and both infinities; eight accumulators so the adds
+    // do not wait on each other.
+    float a0 = 0f;
+    float a1 = 0f;
+    float a2 = 0f;
+    float a3 = 0f;
+    float a4 = 0f;
+    float a5 = 0f;
+    float a6 = 0f;
+    float a7 = 0f;
+    int i = offset;
+    int end = offset + length;
+    for (; i + 8 <= end; i += 8) {
+      a0 += l[i] * 0f;
+      a1 += l[i + 1] * 0f;
+      a2 += l[i + 2] * 0f;
+      a3 += l[i + 3] * 0f;
+      a4 += l[i + 4] * 0f;
+      a5 += l[i + 5] * 0f;
+      a6 += l[i + 6] * 0f;
+      a7 += l[i + 7] * 0f;
+    }
+    for (; i < end; i++) {
+      a0 += l[i] * 0f;
+    }
+    return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7) == 0f;
+  }
+
+  @Override
+  public float max(float[] l, int offset, int length) {
+    // Compare-and-select (no NaN in the row) in four chains: cheaper than Math.max's NaN rules.
+    float m0 = l[offset];
+    float m1 = m0;
+    float m2 = m0;
+    float m3 = m0;
+    int i = offset;
+    int end = offset + length;
+    for (; i + 4 <= end; i += 4) {
+      float v0 = l[i];
+      float v1 = l[i + 1];
+      float v2 = l[i + 2];
+      float v3 = l[i + 3];
+      m0 = v0 > m0 ? v0 : m0;
+      m1 = v1 > m1 ? v1 : m1;
+      m2 = v2 > m2 ? v2 : m2;
+      m3 = v3 > m3 ? v3 : m3;
+    }
+    for (; i < end; i++) {
+      m0 = l[i] > m0 ? l[i] : m0;
+    }
+    m0 = m1 > m0 ? m1 : m0;
+    m2 = m3 > m2 ? m3 : m2;
+    return m2 > m0 ? m2 : m0;
+  }
+
+  /** Entries per summary maximum. */
+  private static final int GROUP = 64;
+
+  @Override
+  public int summaryLength(int length) {
+    return length / GROUP;
+  }
+
+  @Override
+  public float max(float[] l, int offset, int length, float[] summary) {
+    int groups = length / GROUP;
+    float r = Float.NEGATIVE_INFINITY;
+    for (int g = 0; g < groups; g++) {
+      float m = max(l, offset + g * GROUP, GROUP);
+      summary[g] = m;
+      r = m > r ? m : r;
+    }
+    int tail = length - groups * GROUP;
+    if (tail > 0) {
+      float m = max(l, offset + groups * GROUP, tail);
+      r = m > r ? m : r;
+    }
+    return r;
+  }
+
+  @Override
+  public int collectAtLeast(
+      float[] l, int offset, int length, float[] summary, float cut, int cap, int[] out) {
+    int groups = length / GROUP;
+    int n = 0;
+    for (int g = 0; g < groups; g++) {
+      if (summary[g] >= cut) {
+        int base = g * GROUP;
+        for (int i = base; i < base + GROUP; i++) {
+          if (l[offset + i] >= cut) {
+            out[n++] = i;
+          }
+        }
+        if (n > cap) {
+          return cap + 1;
+        }
+      }
+    }
+    for (int i = groups * GROUP; i < length; i++) {
+      if (l[offset + i] >= cut) {
+        out[n++] = i;
+      }
+    }
+    return Math.min(n, cap + 1);
+  }
+
+  @Override
+  public void kgwBias(
+      float[] logits,
+      int offset,
+      int base,
+      int length,
+      int s0,
+      int s1,
+      int threshold,
+      float delta,
+      int[] scratch) {
+    // Two passes per block: fused, JDK 17's C2 vectorises nothing (the int-to-float conversion
+    // stops it); split, it vectorises the integer pass.
+    final int t = threshold;
+    final int[] step = STEP;
+    for (int b = 0; b < length; b += BLOCK) {
+      int n = Math.min(BLOCK, length - b);
+      int sb = s0 + (base + b) * GOLDEN; // (base + b + i) * GOLDEN + s0 == STEP[i] + sb
+      for (int i = 0; i < n; i++) {
+        int x = (step[i] + sb) ^ s1;
+        x ^= x >>> 16;
+        x *= 0x85EBCA6B;
+        x ^= x >>> 13;
+        x *= 0xC2B2AE35;
+        x ^= x >>> 16;
+        // 1 iff (x >>> 8) < t: both are in [0, 2^24], so the difference is negative exactly then.
+        scratch[i] = ((x >>> 8) - t) >>> 31;
+      }
+      int o = offset + b;
+      for (int i = 0; i < n; i++) {
+        logits[o + i] += scratch[i] * delta;
+      }
+    }
+  }
+
+  @Override
+  public int uniformsAtLeast(
+      long seed,
+      int base,
+      int length,
+      float[] l,
+      int offset,
+      float split,
+      int hiCutAbove,
+      int hiCutBelow,
+      int[] out) {
+    final int s0 = (int) seed;
+    final int s1 = (int) (seed >>> 32);
+    final int above = hiCutAbove ^ Integer.MIN_VALUE; // unsigned order as signed
+    final int below = hiCutBelow ^ Integer.MIN_VALUE;
+    int n = 0;
+    for (int b = 0; b < length; b += BLOCK) {
+      int len = Math.min(BLOCK, length - b);
+      int sb = s0 + (base + b) * GOLDEN;
+      int[] step = STEP;
+      // The integer pass (which C2 vectorises) writes the high words ahead of the indices that the
+      // compaction writes: out[n] with n <= the entry being read.
+      for (int i = 0; i < len; i++) {
+        int x = (step[i] + sb) ^ s1;
+        x ^= x >>> 16;
+        x *= 0x85EBCA6B;
+        x ^= x >>> 13;
+        x *= 0xC2B2AE35;
+        x ^= x >>> 16;
+        out[b + i] = x ^ Integer.MIN_VALUE;
+      }
+      for (int i = 0; i < len; i++) {
+        int h = out[b + i];
+        if (h >= (l[offset + b + i] >= split ? above : below)) {
+          out[n++] = b + i;
+        }
+      }
+    }
+    return n;
+  }
+}

@@ -1,0 +1,290 @@
+package dev.moat.internal.vector;
+
+import dev.moat.internal.Kernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link Kernels} written with the incubating Vector API ({@code jdk.incubator.vector}), at the
+ * platform's preferred vector width. Results are bit-identical to the scalar kernels: the same
+ * integer mixes, the same float operations per lane, scalar tails. Compiled separately from the
+ * rest of the plugin (javac warns on every use of an incubating module) and loaded reflectively by
+ * {@link Kernels}, so the plugin runs on a JVM without the module. Thread-safe: stateless.
+ */
+public final class VectorKernels extends Kernels {
+  private static final VectorShape SHAPE =
+      VectorShape.forBitSize(
+          Math.min(
+              Integer.getInteger("moat.simd.bits", 512),
+              VectorShape.preferredShape().vectorBitSize()));
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.withShape(SHAPE);
+  private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(SHAPE);
+
+  private static final IntVector LANE_GOLDEN;
+
+  static {
+    int[] g = new int[I.length()];
+    for (int i = 0; i < g.length; i++) {
+      g[i] = i * GOLDEN;
+    }
+    LANE_GOLDEN = IntVector.fromArray(I, g, 0);
+  }
+
+  /** Public for {@link Kernels}' reflective load. */
+  public VectorKernels() {}
+
+  @Override
+  public String name() {
+    return "vector (" + F.vectorBitSize() + "-bit)";
+  }
+
+  @Override
+  protected boolean usable() {
+    // Narrower vectors (or none: C2 off) gain nothing over the scalar loops.
+    return F.vectorBitSize() >= 256 && I.length() == F.length();
+  }
+
+  @Override
+  public boolean allFinite(float[] l, int offset, int length) {
+    FloatVector zero = FloatVector.zero(F);
+    FloatVector a0 = zero;
+    FloatVector a1 = zero;
+    int lanes = F.length();
+    int i = 0;
+    int bound2 = length - 2 * lanes;
+    for (; i <= bound2; i += 2 * lanes) {
+      a0 = FloatVector.fromArray(F, l, offset + i).fma(zero, a0);
+      a1 = FloatVector.fromArray(F, l, offset + i + lanes).fma(zero, a1);
+    }
+    float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+    for (; i < length; i++) {
+      s += l[offset + i] * 0f;
+    }
+    return s == 0f;
+  }
+
+  @Override
+  public float max(float[] l, int offset, int length) {
+    int lanes = F.length();
+    if (length < 4 * lanes) {
+      return Kernels.scalar().max(l, offset, length);
+    }
+    // Four independent chains; lanewise MAX (no NaN here, so its NaN rule never applies).
+    FloatVector m0 = FloatVector.fromArray(F, l, offset);
+    FloatVector m1 = FloatVector.fromArray(F, l, offset + lanes);
+    FloatVector m2 = FloatVector.fromArray(F, l, offset + 2 * lanes);
+    FloatVector m3 = FloatVector.fromArray(F, l, offset + 3 * lanes);
+    int i = 4 * lanes;
+    int bound = length - 4 * lanes;
+    for (; i <= bound; i += 4 * lanes) {
+      m0 = m0.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, l, offset + i));
+      m1 = m1.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, l, offset + i + lanes));
+      m2 = m2.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, l, offset + i + 2 * lanes));
+      m3 = m3.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, l, offset + i + 3 * lanes));
+    }
+    float r =
+        m0.lanewise(VectorOperators.MAX, m1)
+            .lanewise(VectorOperators.MAX, m2.lanewise(VectorOperators.MAX, m3))
+            .reduceLanes(VectorOperators.MAX);
+    for (; i < length; i++) {
+      float v = l[offset + i];
+      r = v > r ? v : r;
+    }
+    return r;
+  }
+
+  @Override
+  public int summaryLength(int length) {
+    return length / 4; // one vector of lane maxima per group of four vectors
+  }
+
+  @Override
+  public float max(float[] l, int offset, int length, float[] summary) {
+    int lanes = F.length();
+    int group = 4 * lanes;
+    FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+    int i = 0;
+    int g = 0;
+    int bound = length - group;
+    for (; i <= bound; i += group, g += lanes) {
+      int o = offset + i;
+      FloatVector m =
+          FloatVector.fromArray(F, l, o)
+              .lanewise(VectorOperators.MAX, FloatVector.fromArray(F, l, o + lanes))
+              .lanewise(
+                  VectorOperators.MAX,
+                  FloatVector.fromArray(F, l, o + 2 * lanes)
+                      .lanewise(VectorOperators.MAX, FloatVector.fromArray(F, l, o + 3 * lanes)));
+      m.intoArray(summary, g);
+      acc = acc.lanewise(VectorOperators.MAX, m);
+    }
+    float r = acc.reduceLanes(VectorOperators.MAX);
+    for (; i < length; i++) {
+      float v = l[offset + i];
+      r = v > r ? v : r;
+    }
+    return r;
+  }
+
+  @Override
+  public int collectAtLeast(
+      float[] l, int offset, int length, float[] summary, float cut, int cap, int[] out) {
+    // The summary holds one vector of lane maxima per group of four vectors. Test four summary
+    // vectors (a super-group) with one mask test; in a super-group with a hit, test each group's
+    // summary vector; in a group with a hit, take the mask bits of its four vectors. Mask tests
+    // are costly on JDK 17, and every vector stays in this method: a vector passed to a call that
+    // C2 does not inline is boxed, an allocation per call.
+    int lanes = F.length();
+    int group = 4 * lanes;
+    int groups = length / group;
+    int n = 0;
+    for (int g = 0; g < groups; g += 4) {
+      int sg = g * lanes;
+      int inSuper = Math.min(4, groups - g);
+      if (inSuper == 4) {
+        FloatVector m =
+            FloatVector.fromArray(F, summary, sg)
+                .lanewise(VectorOperators.MAX, FloatVector.fromArray(F, summary, sg + lanes))
+                .lanewise(
+                    VectorOperators.MAX,
+                    FloatVector.fromArray(F, summary, sg + 2 * lanes)
+                        .lanewise(
+                            VectorOperators.MAX,
+                            FloatVector.fromArray(F, summary, sg + 3 * lanes)));
+        if (!m.compare(VectorOperators.GE, cut).anyTrue()) {
+          continue;
+        }
+      }
+      for (int q = 0; q < inSuper; q++) {
+        if (!FloatVector.fromArray(F, summary, sg + q * lanes)
+            .compare(VectorOperators.GE, cut)
+            .anyTrue()) {
+          continue;
+        }
+        int i = (g + q) * group;
+        for (int j = i; j < i + group; j++) {
+          if (l[offset + j] >= cut) {
+            out[n++] = j;
+          }
+        }
+      }
+      if (n > cap) {
+        return cap + 1;
+      }
+    }
+    for (int i = groups * group; i < length; i++) {
+      if (l[offset + i] >= cut) {
+        out[n++] = i;
+      }
+    }
+    return Math.min(n, cap + 1);
+  }
+
+  @Override
+  public void kgwBias(
+      float[] logits,
+      int offset,
+      int base,
+      int length,
+      int s0,
+      int s1,
+      int threshold,
+      float delta,
+      int[] scratch) {
+    int lanes = I.length();
+    IntVector x0 = LANE_GOLDEN.add(base * GOLDEN + s0); // v * GOLDEN + s0 for v = base + lane
+    int stride = lanes * GOLDEN;
+    FloatVector zero = FloatVector.zero(F);
+    FloatVector d = FloatVector.broadcast(F, delta);
+    int i = 0;
+    int bound = length - lanes;
+    for (; i <= bound; i += lanes) {
+      IntVector x = x0.lanewise(VectorOperators.XOR, s1);
+      x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16));
+      x = x.mul(0x85EBCA6B);
+      x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 13));
+      x = x.mul(0xC2B2AE35);
+      x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16));
+      VectorMask<Float> green =
+          x.lanewise(VectorOperators.LSHR, 8).compare(VectorOperators.LT, threshold).cast(F);
+      FloatVector v = FloatVector.fromArray(F, logits, offset + i);
+      v.add(zero.blend(d, green)).intoArray(logits, offset + i);
+      x0 = x0.add(stride);
+    }
+    for (; i < length; i++) {
+      int x = fmix32(((base + i) * GOLDEN + s0) ^ s1);
+      logits[offset + i] += (((x >>> 8) - threshold) >>> 31) * delta;
+    }
+  }
+
+  @Override
+  public int uniformsAtLeast(
+      long seed,
+      int base,
+      int length,
+      float[] l,
+      int offset,
+      float split,
+      int hiCutAbove,
+      int hiCutBelow,
+      int[] out) {
+    // Per group of four vectors of tokens: their high words (sign bit flipped, so that signed
+    // order is unsigned order) go to out[i ..]; each lane's margin over its cut (the cut chosen by
+    // its logit) goes into a lanewise maximum; one mask test on that maximum; in a group with a
+    // hit, one per vector; only a vector with a hit is compacted entry by entry. Compaction writes
+    // out[n] with n <= the entry being read, so it never overwrites a high word not yet read.
+    // (VectorMask.toLong allocates on JDK 17; a vector passed to a call C2 does not inline is
+    // boxed: everything stays in this method.)
+    int s0 = (int) seed;
+    int s1 = (int) (seed >>> 32);
+    int above = hiCutAbove ^ Integer.MIN_VALUE;
+    int below = hiCutBelow ^ Integer.MIN_VALUE;
+    IntVector aboveV = IntVector.broadcast(I, above);
+    IntVector belowV = IntVector.broadcast(I, below);
+    int lanes = I.length();
+    int group = 4 * lanes;
+    IntVector x0 = LANE_GOLDEN.add(base * GOLDEN + s0); // v * GOLDEN + s0 for v = base + lane
+    IntVector zero = IntVector.zero(I);
+    int stride = lanes * GOLDEN;
+    int n = 0;
+    int i = 0;
+    int bound = length - group;
+    for (; i <= bound; i += group) {
+      VectorMask<Integer> hit = zero.compare(VectorOperators.NE, zero);
+      for (int q = 0; q < 4; q++) {
+        IntVector x = x0.lanewise(VectorOperators.XOR, s1);
+        x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16));
+        x = x.mul(0x85EBCA6B);
+        x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 13));
+        x = x.mul(0xC2B2AE35);
+        x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16));
+        x = x.lanewise(VectorOperators.XOR, Integer.MIN_VALUE);
+        x.intoArray(out, i + q * lanes);
+        VectorMask<Integer> near =
+            FloatVector.fromArray(F, l, offset + i + q * lanes)
+                .compare(VectorOperators.GE, split)
+                .cast(I);
+        hit = hit.or(x.compare(VectorOperators.GE, belowV.blend(aboveV, near)));
+        x0 = x0.add(stride);
+      }
+      if (hit.anyTrue()) {
+        for (int j = i; j < i + group; j++) {
+          if (out[j] >= (l[offset + j] >= split ? above : below)) {
+            out[n++] = j;
+          }
+        }
+      }
+    }
+    for (; i < length; i++) {
+      int h = uniformHigh(seed, base + i) ^ Integer.MIN_VALUE;
+      if (h >= (l[offset + i] >= split ? above : below)) {
+        out[n++] = i;
+      }
+    }
+    return n;
+  }
+}
