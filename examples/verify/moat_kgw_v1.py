@@ -6,6 +6,7 @@ a third party can verify a watermark claim: given the key material (hex), gamma,
 and token ids, it prints the z-score and the green count. The Java tests pin the same test vectors.
 
   python3 moat_kgw_v1.py --key-hex 000102030405060708090a0b0c0d0e0f --gamma 0.25 --h 1 --tokens 1,2,3
+  python3 moat_kgw_v1.py ... --seeding selfhash   # self-hash seeding
   python3 moat_kgw_v1.py --vectors      # prints the README's test vectors
 """
 import argparse
@@ -59,6 +60,13 @@ def seed(key, context):
     return siphash24(key[0], key[1], msg)
 
 
+def self_seed(key, context, v):
+    """Self-hash seeding: the width word has its top bit set, and the token itself follows."""
+    msg = struct.pack("<I", (len(context) | 0x80000000) & M32)
+    msg += b"".join(struct.pack("<I", t & M32) for t in list(context) + [v])
+    return siphash24(key[0], key[1], msg)
+
+
 def fmix32(x):
     x ^= x >> 16; x = (x * 0x85EBCA6B) & M32
     x ^= x >> 13; x = (x * 0xC2B2AE35) & M32
@@ -72,12 +80,14 @@ def is_green(s, v, gamma):
     return (x >> 8) < round(gamma * (1 << 24))
 
 
-def detect(key, tokens, gamma, h, context_length=0):
+def detect(key, tokens, gamma, h, context_length=0, selfhash=False):
     g = round(gamma * (1 << 24)) / (1 << 24)
     scored = green = 0
     for i in range(max(h, context_length), len(tokens)):
         scored += 1
-        green += is_green(seed(key, tokens[i - h:i]), tokens[i], gamma)
+        ctx = tokens[i - h:i]
+        s = self_seed(key, ctx, tokens[i]) if selfhash else seed(key, ctx)
+        green += is_green(s, tokens[i], gamma)
     z = (green - g * scored) / math.sqrt(scored * g * (1 - g)) if scored else 0.0
     return {"tokens_scored": scored, "green_tokens": green, "z_score": z}
 
@@ -88,6 +98,7 @@ def main():
     ap.add_argument("--gamma", type=float, default=0.25)
     ap.add_argument("--h", type=int, default=1)
     ap.add_argument("--tokens")
+    ap.add_argument("--seeding", choices=["lefthash", "selfhash"], default="lefthash")
     ap.add_argument("--vectors", action="store_true")
     a = ap.parse_args()
     if a.vectors:
@@ -96,9 +107,13 @@ def main():
         greens = [v for v in range(200) if is_green(s, v, 0.25)][:8]
         print("seed(42) =", format(s, "x"))
         print("first green ids after 42 =", ",".join(map(str, greens)))
+        selfs = [v for v in range(200) if is_green(self_seed(key, [42], v), v, 0.25)][:8]
+        print("self-hash seed(42, 7) =", format(self_seed(key, [42], 7), "x"))
+        print("first self-hash green ids after 42 =", ",".join(map(str, selfs)))
         return
     key = derive_key(bytes.fromhex(a.key_hex))
-    print(detect(key, [int(t) for t in a.tokens.split(",")], a.gamma, a.h))
+    tokens = [int(t) for t in a.tokens.split(",")]
+    print(detect(key, tokens, a.gamma, a.h, selfhash=a.seeding == "selfhash"))
 
 
 if __name__ == "__main__":

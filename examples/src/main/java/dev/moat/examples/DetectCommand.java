@@ -36,6 +36,8 @@ final class DetectCommand {
     OPTIONS.put("tokens", true);
     OPTIONS.put("text", true);
     OPTIONS.put("file", true);
+    OPTIONS.put("corpus", true);
+    OPTIONS.put("seeding", true);
     OPTIONS.put("tokenizer", true);
     OPTIONS.put("context-tokens", true);
     OPTIONS.put("keys", true);
@@ -79,13 +81,23 @@ final class DetectCommand {
               + HfKgwScheme.SCHEME_ID
               + ")");
     }
-    int inputs = (a.has("tokens") ? 1 : 0) + (a.has("text") ? 1 : 0) + (a.has("file") ? 1 : 0);
+    boolean selfHashSeeding = selfHash(a); // checked before the keys are read
+    int inputs =
+        (a.has("tokens") ? 1 : 0)
+            + (a.has("text") ? 1 : 0)
+            + (a.has("file") ? 1 : 0)
+            + (a.has("corpus") ? 1 : 0);
     if (inputs != 1) {
       throw new Args.UsageException(
-          "'detect' needs exactly one of --tokens 1,2,3 | --text TEXT | --file PATH");
+          "'detect' needs exactly one of --tokens 1,2,3 | --text TEXT | --file PATH"
+              + " | --corpus FILE.jsonl");
     }
     int[] tokens;
-    if (a.has("tokens")) {
+    List<int[]> corpus = null;
+    if (a.has("corpus")) {
+      corpus = readCorpus(Path.of(a.require("corpus")), a);
+      tokens = corpus.isEmpty() ? new int[0] : corpus.get(0);
+    } else if (a.has("tokens")) {
       tokens = parseTokens(a.require("tokens"));
     } else {
       String text =
@@ -127,6 +139,7 @@ final class DetectCommand {
                   .gamma(gamma)
                   .contextWidth(width)
                   .entropyThreshold(a.getDouble("entropy-threshold", 0, 0, 20))
+                  .selfHash(selfHashSeeding)
                   .build();
         };
     int context = a.getInt("context-tokens", 0, 0, Integer.MAX_VALUE);
@@ -138,7 +151,14 @@ final class DetectCommand {
       throw new Args.UsageException(
           "several --key-id values cannot be combined with --window or --entropy-threshold");
     }
-    if (tried.size() > 1) {
+    if (corpus != null
+        && (window > 0 || (spec instanceof KgwSettings k1 && k1.entropyThreshold() > 0))) {
+      throw new Args.UsageException(
+          "--corpus cannot be combined with --window or --entropy-threshold");
+    }
+    if (corpus != null) {
+      d = KeyRotationDetector.of(spec, tried).detectAll(corpus, context, a.has("ignore-repeated"));
+    } else if (tried.size() > 1) {
       d = KeyRotationDetector.of(spec, tried).detect(tokens, context, a.has("ignore-repeated"));
     } else if (window > 0) {
       if (!(spec instanceof KgwSettings k)) {
@@ -164,7 +184,15 @@ final class DetectCommand {
     }
     ObjectNode json = json(d, alpha);
     json.put("context_width", width);
+    if (spec instanceof KgwSettings k2) {
+      json.put("seeding", k2.selfHash() ? "selfhash" : "lefthash");
+    }
     json.put("keys_tried", tried.size());
+    if (corpus != null) {
+      json.put("num_texts", corpus.size());
+      json.put(
+          "dedup", a.has("ignore-repeated") ? "each (context, token) once across texts" : "none");
+    }
     if (window > 0) {
       json.put("window", window);
     }
@@ -229,6 +257,80 @@ final class DetectCommand {
     json.put("alpha", alpha);
     json.put("prediction", d.isWatermarked(alpha));
     return json;
+  }
+
+  private static boolean selfHash(Args a) {
+    String seeding = a.get("seeding", "lefthash");
+    if (!seeding.equals("lefthash") && !seeding.equals("selfhash")) {
+      throw new Args.UsageException(
+          "--seeding was '" + seeding + "' but it must be lefthash or selfhash");
+    }
+    return seeding.equals("selfhash");
+  }
+
+  /**
+   * A corpus: one JSON value per line, either a text (a JSON string, tokenized with the bundled or
+   * {@code --tokenizer} tokenizer) or token ids (a JSON array of integers). Blank lines are
+   * skipped.
+   */
+  static List<int[]> readCorpus(Path file, Args a) throws Exception {
+    ObjectMapper mapper = new ObjectMapper();
+    List<int[]> texts = new java.util.ArrayList<>();
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    BundledText tokenizer = null;
+    try {
+      for (int n = 0; n < lines.size(); n++) {
+        String line = lines.get(n).strip();
+        if (line.isEmpty()) {
+          continue;
+        }
+        com.fasterxml.jackson.databind.JsonNode value;
+        try {
+          value = mapper.readTree(line);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+          throw new Args.UsageException(corpusLine(file, n, line) + " is not JSON");
+        }
+        if (value.isTextual()) {
+          if (tokenizer == null) {
+            tokenizer =
+                a.has("tokenizer")
+                    ? BundledText.load(Path.of(a.require("tokenizer")))
+                    : BundledText.bundled();
+          }
+          texts.add(tokenizer.encode(value.asText()));
+        } else if (value.isArray()) {
+          int[] ids = new int[value.size()];
+          for (int i = 0; i < ids.length; i++) {
+            com.fasterxml.jackson.databind.JsonNode id = value.get(i);
+            if (!id.canConvertToInt() || !id.isIntegralNumber() || id.asInt() < 0) {
+              throw new Args.UsageException(
+                  corpusLine(file, n, line)
+                      + " item "
+                      + (i + 1)
+                      + " was '"
+                      + id
+                      + "' but it must be a non-negative integer token id");
+            }
+            ids[i] = id.asInt();
+          }
+          texts.add(ids);
+        } else {
+          throw new Args.UsageException(
+              corpusLine(file, n, line)
+                  + " must be a JSON string (a text) or an array of token ids");
+        }
+      }
+    } finally {
+      if (tokenizer != null) {
+        tokenizer.close();
+      }
+    }
+    return texts;
+  }
+
+  private static String corpusLine(Path file, int n, String line) {
+    String shown = line.length() > 40 ? line.substring(0, 40) + "…" : line;
+    return "--corpus " + file + " line " + (n + 1) + " ('" + shown + "')";
   }
 
   static int[] parseTokens(String csv) {

@@ -17,6 +17,9 @@ public final class MoatCli {
                           --top-p 1.0 --seed 2026 --policy FILE --keys FILE --alpha 0.001
         detect   Test token ids or text for a Moat watermark; prints JSON (z-score, exact p-value).
                  Options: --tokens 1,2,3 | --text TEXT | --file PATH  [--tokenizer tokenizer.json]
+                          | --corpus FILE.jsonl (one text or id array per line, scored as one body
+                          of evidence; with --ignore-repeated each pair counts once across texts)
+                          --seeding lefthash (default) | selfhash (kgw)
                           --keys FILE (or $MOAT_WATERMARK_KEYS) --key-id ID[,RETIRED,...]
                           (several ids: each tried, p-value Bonferroni-corrected) --gamma 0.25
                           --context-width 1 --context-tokens N --ignore-repeated --alpha 0.001

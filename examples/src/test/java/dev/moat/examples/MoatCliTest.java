@@ -57,6 +57,60 @@ class MoatCliTest {
   }
 
   @Test
+  void selfHashDetectionAgreesWithTheIndependentPythonImplementation() throws Exception {
+    // examples/verify/moat_kgw_v1.py --key-hex 6d6f…3236 --gamma 0.25 --h 2 --seeding selfhash
+    //   --tokens 0,796,…,4000  -> tokens_scored 21, green_tokens 8, z_score 1.3858697343671664
+    Run r =
+        run(
+            "detect",
+            "--tokens",
+            "0,796,693,2047,1001,17,423,99,3000,12,12,12,77,401,2048,5,6,7,8,9,10,11,4000",
+            "--key-id",
+            "demo-2026",
+            "--context-width",
+            "2",
+            "--seeding",
+            "selfhash");
+    assertEquals(0, r.status(), r.err());
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    assertEquals(21, j.get("num_tokens_scored").intValue());
+    assertEquals(8, j.get("num_green_tokens").intValue());
+    assertEquals(1.3858697343671664, j.get("z_score").doubleValue(), 1e-12);
+    assertEquals("selfhash", j.get("seeding").asText());
+    Run bad = run("detect", "--tokens", "1,2", "--seeding", "righthash");
+    assertEquals(2, bad.status());
+    assertEquals(
+        "moat detect: --seeding was 'righthash' but it must be lefthash or selfhash\n", bad.err());
+  }
+
+  @Test
+  void detectScoresACorpusAsOneBodyOfEvidence(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path corpus = dir.resolve("corpus.jsonl");
+    String ids = "[0,796,693,2047,1001,17,423,99,3000,12,12,12,77,401,2048,5,6,7,8,9,10,11,4000]";
+    java.nio.file.Files.writeString(corpus, ids + "\n\n" + ids + "\n" + ids + "\n");
+    Run pooled = run("detect", "--corpus", corpus.toString(), "--key-id", "demo-2026");
+    Run deduped =
+        run("detect", "--corpus", corpus.toString(), "--key-id", "demo-2026", "--ignore-repeated");
+    assertEquals(0, pooled.status(), pooled.err());
+    JsonNode p = new ObjectMapper().readTree(pooled.out());
+    JsonNode d = new ObjectMapper().readTree(deduped.out());
+    assertEquals(3, p.get("num_texts").intValue());
+    assertEquals(66, p.get("num_tokens_scored").intValue()); // 22 per text, three times
+    assertEquals(15, p.get("num_green_tokens").intValue());
+    // Across texts each (context, token) pair counts once; "12,12" repeats inside the text too.
+    assertEquals(21, d.get("num_tokens_scored").intValue());
+    java.nio.file.Files.writeString(corpus, ids + "\n[1,-2]\n");
+    Run bad = run("detect", "--corpus", corpus.toString(), "--key-id", "demo-2026");
+    assertEquals(2, bad.status());
+    assertEquals(
+        "moat detect: --corpus "
+            + corpus
+            + " line 2 ('[1,-2]') item 2 was '-2' but it must be a non-negative integer token id\n",
+        bad.err());
+  }
+
+  @Test
   void detectInHuggingFaceModeEqualsWatermarkDetector() throws Exception {
     // The "watermarked" vector of shared/anchors/hf-kgw-lefthash-vectors.json (transformers 5.17),
     // with Hugging Face's bos (vocab_size - 1) in front, which its detector drops.

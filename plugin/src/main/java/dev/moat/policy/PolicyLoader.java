@@ -60,7 +60,9 @@ public final class PolicyLoader {
           "context_width",
           "entropy_threshold",
           "dedup",
-          "dedup_history");
+          "dedup_history",
+          "seeding",
+          "self_hash_candidates");
 
   private PolicyLoader() {}
 
@@ -294,6 +296,33 @@ public final class PolicyLoader {
               node.get("dedup_history").asText(),
               "set only together with dedup: global"));
     }
+    boolean selfHash = false;
+    JsonNode seeding = node.get("seeding");
+    if (seeding != null) {
+      if (!seeding.isTextual()
+          || !(seeding.asText().equals("lefthash") || seeding.asText().equals("selfhash"))) {
+        problems.add(invalid(path + ".seeding", shortText(seeding), "lefthash or selfhash"));
+      } else {
+        selfHash = seeding.asText().equals("selfhash");
+      }
+    }
+    double candidates =
+        number(
+            node,
+            path + ".self_hash_candidates",
+            KgwSettings.DEFAULT_SELF_HASH_CANDIDATES,
+            c ->
+                c == Math.rint(c)
+                    ? KgwSettings.selfHashCandidatesRule((long) c)
+                    : "an integer in [1, 1024]",
+            problems);
+    if (node.get("self_hash_candidates") != null && !selfHash) {
+      problems.add(
+          invalid(
+              path + ".self_hash_candidates",
+              node.get("self_hash_candidates").asText(),
+              "set only together with seeding: selfhash"));
+    }
     if (scheme.equals("kgw-hf") && node.get("vocab_size") == null) {
       problems.add(
           missing(
@@ -317,6 +346,8 @@ public final class PolicyLoader {
             .entropyThreshold(entropy)
             .dedupPerRequest(dedup)
             .dedupHistory(global ? (int) history : 0)
+            .selfHash(selfHash)
+            .selfHashCandidates((int) candidates)
             .build();
     }
   }

@@ -2,6 +2,7 @@ package dev.moat.sampling;
 
 import dev.moat.SamplingParams;
 import dev.moat.internal.Kernels;
+import dev.moat.internal.TopTokens;
 import java.util.SplittableRandom;
 
 /**
@@ -70,15 +71,14 @@ public final class Sampler {
   private final double[] bucketMass = new double[BUCKETS];
   private final int[] block = new int[Kernels.BLOCK];
 
-  /** Group maxima of the current row, from {@link Kernels#max(float[], int, int, float[])}. */
-  private final float[] summary;
+  /** The tokens near the top of the current row; shares {@link #ids}. */
+  private final TopTokens top;
 
   private final boolean raceable;
   private int count;
   private double total;
   private double bestRatio;
   private int bestId;
-  private float nearCut;
   private double lnBest;
   private double lnBestFor = Double.NaN;
 
@@ -92,7 +92,7 @@ public final class Sampler {
             && params.topP() >= 1f
             && (params.topK() <= 0 || params.topK() >= vocabSize);
     this.ids = new int[vocabSize];
-    this.summary = new float[KERNELS.summaryLength(vocabSize)];
+    this.top = new TopTokens(vocabSize, ids);
     this.weights = new float[vocabSize];
     this.keys = new long[vocabSize];
     this.select =
@@ -139,7 +139,7 @@ public final class Sampler {
       total = 1;
       return count = 1;
     }
-    float max = KERNELS.max(logits, offset, vocabSize, summary);
+    float max = top.scanMax(logits, offset);
     float floor = max - CUTOFF / invTemperature;
     int topK = params.topK();
     boolean keepTies = true;
@@ -151,7 +151,7 @@ public final class Sampler {
     }
     if (topK > 0 && topK < vocabSize) {
       System.arraycopy(logits, offset, select, 0, vocabSize);
-      float kth = kthLargest(select, vocabSize, topK);
+      float kth = TopTokens.kthLargest(select, vocabSize, topK);
       if (kth > floor) {
         floor = kth;
         keepTies = false;
@@ -210,14 +210,14 @@ public final class Sampler {
    * must decide (the k-th largest is no higher than {@code floor}, where ties are kept).
    */
   private int topKNear(float[] logits, int offset, float max, float floor, int topK) {
-    int m = gatherNear(logits, offset, max, floor, 1f, topK, Math.max(4 * topK, NEAR_CAP));
+    int m = top.gather(logits, offset, floor, 1f, topK, Math.max(4 * topK, NEAR_CAP));
     if (m < topK) {
       return 0; // fewer than k tokens above the floor: the full path keeps ties at the floor
     }
     for (int j = 0; j < m; j++) {
       select[j] = logits[offset + ids[j]];
     }
-    float kth = kthLargest(select, m, topK);
+    float kth = TopTokens.kthLargest(select, m, topK);
     if (!(kth > floor)) {
       return 0;
     }
@@ -295,10 +295,10 @@ public final class Sampler {
     }
     Kernels k = KERNELS;
     float invT = invTemperature;
-    float max = k.max(logits, offset, vocabSize, summary);
+    float max = top.scanMax(logits, offset);
     float floor = max - CUTOFF / invT;
-    int m = gatherNear(logits, offset, max, floor, NEAR_GAP / invT, NEAR_MIN, NEAR_CAP);
-    float cut = nearCut;
+    int m = top.gather(logits, offset, floor, NEAR_GAP / invT, NEAR_MIN, NEAR_CAP);
+    float cut = top.cut();
     bestRatio = Double.POSITIVE_INFINITY;
     bestId = -1;
     for (int j = 0; j < m; j++) {
@@ -340,43 +340,6 @@ public final class Sampler {
       }
     }
     return bestId;
-  }
-
-  /**
-   * Fills {@link #ids} with every token whose logit is at least {@code nearCut = max - gap}, for a
-   * gap such that there are between {@code min} and {@code cap} of them, and returns how many. The
-   * gap starts at {@code startGap} and is doubled or bisected; each try is one vector scan, and a
-   * scan whose cut is too low stops as soon as it passes {@code cap}. When even the floor gives
-   * fewer than {@code min}, the cut is the floor and every token above it is in. When no gap gives
-   * at most {@code cap} (mass ties), the narrowest gap tried is taken whatever the count.
-   */
-  private int gatherNear(
-      float[] logits, int offset, float max, float floor, float startGap, int min, int cap) {
-    Kernels k = KERNELS;
-    float under = 0f; // widest gap known to give fewer than min
-    float over = Float.POSITIVE_INFINITY; // narrowest gap known to give more than cap
-    float gap = startGap;
-    for (int attempt = 0; attempt < 16; attempt++) {
-      float cut = max - gap;
-      if (!(cut > floor)) {
-        nearCut = floor;
-        return k.collectAtLeast(logits, offset, vocabSize, summary, floor, vocabSize, ids);
-      }
-      int m = k.collectAtLeast(logits, offset, vocabSize, summary, cut, cap, ids);
-      if (m > cap) {
-        over = gap;
-        gap = (under + gap) / 2;
-      } else if (m < min) {
-        under = gap;
-        gap = over == Float.POSITIVE_INFINITY ? 2 * gap : (gap + over) / 2;
-      } else {
-        nearCut = cut;
-        return m;
-      }
-    }
-    float cut = over == Float.POSITIVE_INFINITY ? floor : Math.max(floor, max - over);
-    nearCut = cut;
-    return k.collectAtLeast(logits, offset, vocabSize, summary, cut, vocabSize, ids);
   }
 
   /**
@@ -547,46 +510,5 @@ public final class Sampler {
       i = c;
     }
     a[i] = x;
-  }
-
-  /** The k-th largest value (1-based) of {@code a[0..n)}, by quickselect; reorders {@code a}. */
-  static float kthLargest(float[] a, int n, int k) {
-    int target = k - 1;
-    int lo = 0;
-    int hi = n - 1;
-    while (lo < hi) {
-      // Median of three for a pivot; descending partition.
-      int mid = (lo + hi) >>> 1;
-      float pivot = median(a[lo], a[mid], a[hi]);
-      int i = lo;
-      int j = hi;
-      while (i <= j) {
-        while (a[i] > pivot) {
-          i++;
-        }
-        while (a[j] < pivot) {
-          j--;
-        }
-        if (i <= j) {
-          float t = a[i];
-          a[i] = a[j];
-          a[j] = t;
-          i++;
-          j--;
-        }
-      }
-      if (target <= j) {
-        hi = j;
-      } else if (target >= i) {
-        lo = i;
-      } else {
-        return a[target];
-      }
-    }
-    return a[target];
-  }
-
-  private static float median(float a, float b, float c) {
-    return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
   }
 }

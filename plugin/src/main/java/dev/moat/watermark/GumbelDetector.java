@@ -3,6 +3,7 @@ package dev.moat.watermark;
 import dev.moat.internal.Binomial;
 import dev.moat.internal.GammaTail;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -21,23 +22,21 @@ public final class GumbelDetector implements WatermarkDetector {
     this.keyId = key.id();
   }
 
-  /**
-   * Scores {@code tokens[contextLength..]}; with {@code ignoreRepeated}, each (context, token)
-   * once.
-   */
   @Override
-  public DetectionResult detect(int[] tokens, int contextLength, boolean ignoreRepeated) {
+  public DetectionResult detectAll(List<int[]> texts, int contextLength, boolean ignoreRepeated) {
     int h = scheme.contextWidth();
     Set<Long> seen = new HashSet<>();
     int n = 0;
     double sum = 0;
-    for (int i = Math.max(h, contextLength); i < tokens.length; i++) {
-      long seed = scheme.seed(tokens, i);
-      if (ignoreRepeated && !seen.add(seed * 0x9E3779B97F4A7C15L + tokens[i])) {
-        continue;
+    for (int[] tokens : texts) {
+      for (int i = Math.max(h, contextLength); i < tokens.length; i++) {
+        long seed = scheme.seed(tokens, i);
+        if (ignoreRepeated && !seen.add(seed * 0x9E3779B97F4A7C15L + tokens[i])) {
+          continue;
+        }
+        n++;
+        sum += GumbelScheme.score(seed, tokens[i]);
       }
-      n++;
-      sum += GumbelScheme.score(seed, tokens[i]);
     }
     if (n == 0) {
       return new DetectionResult(GumbelScheme.SCHEME_ID, keyId, 0, 0, 0, Double.NaN, 0, 1, 0, 1);

@@ -1,6 +1,7 @@
 package dev.moat.watermark;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -25,19 +26,21 @@ public final class HfKgwDetector implements WatermarkDetector {
   }
 
   @Override
-  public DetectionResult detect(int[] tokens, int contextLength, boolean ignoreRepeated) {
-    int start = tokens.length > 0 && tokens[0] == scheme.vocabSize() - 1 ? 1 : 0;
-    start = Math.max(start, contextLength - 1);
+  public DetectionResult detectAll(List<int[]> texts, int contextLength, boolean ignoreRepeated) {
     Set<Long> seen = new HashSet<>();
     int scored = 0;
     int green = 0;
-    for (int i = start + 1; i < tokens.length; i++) {
-      if (ignoreRepeated && !seen.add(((long) tokens[i - 1] << 32) | (tokens[i] & 0xFFFFFFFFL))) {
-        continue;
-      }
-      scored++;
-      if (scheme.isGreen(tokens[i - 1], tokens[i])) {
-        green++;
+    for (int[] tokens : texts) {
+      int start = tokens.length > 0 && tokens[0] == scheme.vocabSize() - 1 ? 1 : 0;
+      start = Math.max(start, contextLength - 1);
+      for (int i = start + 1; i < tokens.length; i++) {
+        if (ignoreRepeated && !seen.add(((long) tokens[i - 1] << 32) | (tokens[i] & 0xFFFFFFFFL))) {
+          continue;
+        }
+        scored++;
+        if (scheme.isGreen(tokens[i - 1], tokens[i])) {
+          green++;
+        }
       }
     }
     // Hugging Face's z uses the nominal gamma; under the null each scored token is green with

@@ -36,10 +36,10 @@ public final class KeyRotationDetector implements WatermarkDetector {
   }
 
   @Override
-  public DetectionResult detect(int[] tokens, int contextLength, boolean ignoreRepeated) {
+  public DetectionResult detectAll(List<int[]> texts, int contextLength, boolean ignoreRepeated) {
     DetectionResult best = null;
     for (WatermarkDetector d : detectors) {
-      DetectionResult r = d.detect(tokens, contextLength, ignoreRepeated);
+      DetectionResult r = d.detectAll(texts, contextLength, ignoreRepeated);
       if (best == null || r.log10PValue() < best.log10PValue()) {
         best = r;
       }

@@ -1,6 +1,7 @@
 package dev.moat.watermark;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -33,6 +34,16 @@ public final class KgwDetector implements WatermarkDetector {
     return detect(tokens, contextLength, ignoreRepeated, null);
   }
 
+  @Override
+  public DetectionResult detectAll(List<int[]> texts, int contextLength, boolean ignoreRepeated) {
+    Set<Long> seen = ignoreRepeated ? new HashSet<>() : null;
+    long[] counts = new long[2];
+    for (int[] tokens : texts) {
+      count(tokens, contextLength, seen, null, counts);
+    }
+    return result(counts);
+  }
+
   /**
    * Detection with the entropy gate ({@link KgwSettings#entropyThreshold()}): {@code entropies[i]}
    * is the model's next-token entropy (nats) at the step that produced {@code tokens[i]}, i.e. of
@@ -46,25 +57,35 @@ public final class KgwDetector implements WatermarkDetector {
           dev.moat.internal.Messages.invalid(
               "entropies.length", entropies.length, "equal to tokens.length " + tokens.length));
     }
+    long[] counts = new long[2];
+    count(tokens, contextLength, ignoreRepeated ? new HashSet<>() : null, entropies, counts);
+    return result(counts);
+  }
+
+  /** Adds one text's scored and green counts to {@code counts[0]} and {@code counts[1]}. */
+  private void count(
+      int[] tokens,
+      int contextLength,
+      @Nullable Set<Long> seen,
+      double @Nullable [] entropies,
+      long[] counts) {
     double gate = entropies == null ? 0 : threshold;
     int h = scheme.contextWidth();
-    Set<Long> seen = ignoreRepeated ? new HashSet<>() : Set.of();
-    int scored = 0;
-    int green = 0;
     for (int i = Math.max(h, contextLength); i < tokens.length; i++) {
       if (gate > 0 && entropies[i] < gate) {
         continue;
       }
-      long seed = scheme.seed(tokens, i);
-      if (ignoreRepeated && !seen.add(seed * 0x9E3779B97F4A7C15L + tokens[i])) {
+      long seed = scheme.tokenSeed(tokens, i);
+      // A self-hash seed already covers the token; a left-hash seed only its context.
+      long pair = scheme.selfHash() ? seed : seed * 0x9E3779B97F4A7C15L + tokens[i];
+      if (seen != null && !seen.add(pair)) {
         continue;
       }
-      scored++;
+      counts[0]++;
       if (scheme.isGreen(seed, tokens[i])) {
-        green++;
+        counts[1]++;
       }
     }
-    return result(scored, green);
   }
 
   /** Per scored token (from {@code contextLength} on, with a full context), whether it is green. */
@@ -73,7 +94,7 @@ public final class KgwDetector implements WatermarkDetector {
     int from = Math.max(h, contextLength);
     boolean[] g = new boolean[Math.max(0, tokens.length - from)];
     for (int i = from; i < tokens.length; i++) {
-      g[i - from] = scheme.isGreen(scheme.seed(tokens, i), tokens[i]);
+      g[i - from] = scheme.isGreen(scheme.tokenSeed(tokens, i), tokens[i]);
     }
     return g;
   }
@@ -94,8 +115,13 @@ public final class KgwDetector implements WatermarkDetector {
     return detect(tokens, 0, false);
   }
 
-  private DetectionResult result(int n, int green) {
+  private DetectionResult result(long[] counts) {
     return DetectionResult.redGreen(
-        KgwScheme.SCHEME_ID, keyId, n, green, scheme.gamma(), scheme.gamma());
+        KgwScheme.SCHEME_ID,
+        keyId,
+        Math.toIntExact(counts[0]),
+        Math.toIntExact(counts[1]),
+        scheme.gamma(),
+        scheme.gamma());
   }
 }

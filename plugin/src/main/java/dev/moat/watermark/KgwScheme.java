@@ -13,6 +13,8 @@ import dev.moat.internal.SipHash;
  * s0    = low 32 bits of seed, s1 = high 32 bits of seed
  * x(v)  = fmix32(((v · 0x9E3779B9 + s0) mod 2^32) XOR s1)                          for token id v
  * green = (x(v) >>> 8) &lt; T,  T = round(gamma · 2^24)
+ * self-hash seeding: seed(v) = SipHash-2-4(k0, k1, le32(h | 0x80000000) || le32(t[i-h]) || … ||
+ *                    le32(t[i-1]) || le32(v)), and v is green iff (x(v) under seed(v) >>> 8) &lt; T
  * fmix32(x): x ^= x>>>16; x *= 0x85EBCA6B; x ^= x>>>13; x *= 0xC2B2AE35; x ^= x>>>16   (MurmurHash3)
  * </pre>
  *
@@ -27,18 +29,34 @@ public final class KgwScheme {
   /** Versioned id of this specification. */
   public static final String SCHEME_ID = "moat-kgw-v1";
 
+  /** Set in the width word of a self-hash seed's message. */
+  private static final int SELF_HASH = 0x80000000;
+
   private final SipHash prf;
   private final int contextWidth;
   private final int threshold;
+  private final boolean selfHash;
 
+  /** Left-hash seeding. */
   public KgwScheme(WatermarkKey key, double gamma, int contextWidth) {
+    this(key, gamma, contextWidth, false);
+  }
+
+  /** With {@code selfHash}, self-hash seeding (see {@link KgwSettings#selfHash()}). */
+  public KgwScheme(WatermarkKey key, double gamma, int contextWidth, boolean selfHash) {
     this.prf = key.derive(SCHEME_ID);
     this.contextWidth = contextWidth;
     this.threshold = (int) Math.round(gamma * (1 << 24));
+    this.selfHash = selfHash;
   }
 
   public static KgwScheme of(WatermarkKey key, KgwSettings settings) {
-    return new KgwScheme(key, settings.gamma(), settings.contextWidth());
+    return new KgwScheme(key, settings.gamma(), settings.contextWidth(), settings.selfHash());
+  }
+
+  /** Whether green lists are seeded by the context and the token itself. */
+  public boolean selfHash() {
+    return selfHash;
   }
 
   public int contextWidth() {
@@ -55,6 +73,23 @@ public final class KgwScheme {
    */
   public long seed(int[] tokens, int end) {
     return prf.hashInts(contextWidth, tokens, end - contextWidth, contextWidth);
+  }
+
+  /**
+   * Self-hash seed of the token {@code tokens[end]} after the context {@code tokens[end - h ..
+   * end)}: SipHash-2-4 of {@code le32(h | 0x80000000) || le32(t[end-h]) || … || le32(t[end])}.
+   * Needs {@code end >= h}.
+   */
+  public long selfSeed(int[] tokens, int end) {
+    return prf.hashInts(contextWidth | SELF_HASH, tokens, end - contextWidth, contextWidth + 1);
+  }
+
+  /**
+   * The seed that decides whether {@code tokens[i]} is green: {@link #seed} of its context, or with
+   * self-hash seeding {@link #selfSeed}. Needs {@code i >= h}.
+   */
+  public long tokenSeed(int[] tokens, int i) {
+    return selfHash ? selfSeed(tokens, i) : seed(tokens, i);
   }
 
   /** Whether {@code token} is green under {@code seed}. */

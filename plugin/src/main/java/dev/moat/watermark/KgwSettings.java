@@ -21,6 +21,8 @@ public final class KgwSettings implements WatermarkSpec {
   private final double entropyThreshold;
   private final boolean dedupPerRequest;
   private final int dedupHistory;
+  private final boolean selfHash;
+  private final int selfHashCandidates;
 
   private KgwSettings(Builder b) {
     this.keyId = Objects.requireNonNull(b.keyId);
@@ -30,6 +32,8 @@ public final class KgwSettings implements WatermarkSpec {
     this.entropyThreshold = b.entropyThreshold;
     this.dedupPerRequest = b.dedupPerRequest;
     this.dedupHistory = b.dedupHistory;
+    this.selfHash = b.selfHash;
+    this.selfHashCandidates = b.selfHashCandidates;
   }
 
   public static Builder builder() {
@@ -44,7 +48,9 @@ public final class KgwSettings implements WatermarkSpec {
         .contextWidth(contextWidth)
         .entropyThreshold(entropyThreshold)
         .dedupPerRequest(dedupPerRequest)
-        .dedupHistory(dedupHistory);
+        .dedupHistory(dedupHistory)
+        .selfHash(selfHash)
+        .selfHashCandidates(selfHashCandidates);
   }
 
   /** Id of the watermark key (the key itself lives in {@link WatermarkKeys}). */
@@ -98,6 +104,29 @@ public final class KgwSettings implements WatermarkSpec {
     return dedupHistory;
   }
 
+  /**
+   * Self-hash seeding ({@code seeding: selfhash}; Kirchenbauer et al., "On the Reliability of
+   * Watermarks for Large Language Models", 2023): whether token {@code v} is green depends on the
+   * previous {@code h} tokens <em>and on {@code v} itself}, each candidate having its own seed
+   * ({@link KgwScheme#selfSeed}). An attacker can no longer learn one green list per context from
+   * the output, and an edit changes the evidence of fewer positions. The default, left-hash seeding
+   * ({@code seeding: lefthash}), seeds one green list per context.
+   *
+   * <p>A seed per candidate costs one SipHash each, so generation biases only the {@link
+   * #selfHashCandidates()} most likely tokens of each step (as the paper's reference code does);
+   * the rest are left as they are and are hardly ever sampled.
+   */
+  public boolean selfHash() {
+    return selfHash;
+  }
+
+  /**
+   * With {@link #selfHash()}: how many of the most likely tokens each step considers, in [1, 1024].
+   */
+  public int selfHashCandidates() {
+    return selfHashCandidates;
+  }
+
   /** The rule an entropy threshold breaks, or null if it is valid. */
   public static @Nullable String entropyThresholdRule(double t) {
     return t >= 0 && t <= 20 ? null : "in [0, 20] nats (0 = off)";
@@ -128,6 +157,14 @@ public final class KgwSettings implements WatermarkSpec {
     return delta >= 0 && delta <= 20 ? null : "in [0, 20]";
   }
 
+  /** Default of {@link #selfHashCandidates()}, as in the paper's reference code. */
+  public static final int DEFAULT_SELF_HASH_CANDIDATES = 40;
+
+  /** The rule a self-hash candidate count breaks, or null if it is valid. */
+  public static @Nullable String selfHashCandidatesRule(long candidates) {
+    return candidates >= 1 && candidates <= 1024 ? null : "an integer in [1, 1024]";
+  }
+
   /** The rule a context width breaks, or null if it is valid. */
   public static @Nullable String contextWidthRule(long width) {
     return width >= 1 && width <= 64 ? null : "an integer in [1, 64]";
@@ -142,13 +179,23 @@ public final class KgwSettings implements WatermarkSpec {
         && s.contextWidth == contextWidth
         && s.entropyThreshold == entropyThreshold
         && s.dedupPerRequest == dedupPerRequest
-        && s.dedupHistory == dedupHistory;
+        && s.dedupHistory == dedupHistory
+        && s.selfHash == selfHash
+        && s.selfHashCandidates == selfHashCandidates;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
-        keyId, gamma, delta, contextWidth, entropyThreshold, dedupPerRequest, dedupHistory);
+        keyId,
+        gamma,
+        delta,
+        contextWidth,
+        entropyThreshold,
+        dedupPerRequest,
+        dedupHistory,
+        selfHash,
+        selfHashCandidates);
   }
 
   @Override
@@ -161,6 +208,7 @@ public final class KgwSettings implements WatermarkSpec {
         + delta
         + ", context_width="
         + contextWidth
+        + (selfHash ? ", seeding=selfhash(" + selfHashCandidates + ")" : "")
         + (entropyThreshold > 0 ? ", entropy_threshold=" + entropyThreshold : "")
         + (dedupHistory > 0
             ? ", dedup=global(" + dedupHistory + ")"
@@ -177,6 +225,8 @@ public final class KgwSettings implements WatermarkSpec {
     private double entropyThreshold = 0;
     private boolean dedupPerRequest;
     private int dedupHistory;
+    private boolean selfHash;
+    private int selfHashCandidates = DEFAULT_SELF_HASH_CANDIDATES;
 
     private Builder() {}
 
@@ -232,6 +282,22 @@ public final class KgwSettings implements WatermarkSpec {
         throw new IllegalArgumentException(invalid("dedup_history", contexts, "in [0, 67108864]"));
       }
       this.dedupHistory = contexts;
+      return this;
+    }
+
+    /** See {@link KgwSettings#selfHash()}. */
+    public Builder selfHash(boolean selfHash) {
+      this.selfHash = selfHash;
+      return this;
+    }
+
+    /** See {@link KgwSettings#selfHashCandidates()}. */
+    public Builder selfHashCandidates(int candidates) {
+      String rule = selfHashCandidatesRule(candidates);
+      if (rule != null) {
+        throw new IllegalArgumentException(invalid("self_hash_candidates", candidates, rule));
+      }
+      this.selfHashCandidates = candidates;
       return this;
     }
 

@@ -1,14 +1,17 @@
 package dev.moat.watermark;
 
 import dev.moat.RequestContext;
+import dev.moat.internal.TopTokens;
 import dev.moat.spi.RequestProtection;
 import dev.moat.spi.TokenHistory;
 
 /**
  * The KGW red/green watermark as a protection: on every step, adds {@code delta} to the logits of
  * the green list seeded by the previous {@code h} tokens (see {@link KgwScheme} for the keyed
- * function). Steps with fewer than {@code h} tokens of history (an empty prompt's first tokens) are
- * left alone, and the detector does not score them either.
+ * function); with self-hash seeding, to those of the step's {@link
+ * KgwSettings#selfHashCandidates()} most likely tokens that are green under their own seed. Steps
+ * with fewer than {@code h} tokens of history (an empty prompt's first tokens) are left alone, and
+ * the detector does not score them either.
  *
  * <p>Immutable and thread-safe; its per-request state is allocation-free per token.
  */
@@ -47,7 +50,8 @@ public final class KgwWatermark extends WatermarkProtection {
         settings.entropyThreshold(),
         settings.dedupPerRequest(),
         request.sampling().maxTokens(),
-        recent);
+        recent,
+        settings.selfHash() ? settings.selfHashCandidates() : 0);
   }
 
   @Override
@@ -66,6 +70,12 @@ public final class KgwWatermark extends WatermarkProtection {
     private final dev.moat.internal.@org.jspecify.annotations.Nullable RecentContexts recent;
     private final int[] scratch = new int[KgwScheme.BLOCK];
 
+    /** With self-hash seeding: how many top tokens to consider, and their scratch; else 0/null. */
+    private final int candidates;
+
+    private final @org.jspecify.annotations.Nullable TopTokens top;
+    private final float[] select;
+
     PerRequest(
         KgwScheme scheme,
         float delta,
@@ -73,15 +83,19 @@ public final class KgwWatermark extends WatermarkProtection {
         double entropyThreshold,
         boolean dedup,
         int maxTokens,
-        dev.moat.internal.@org.jspecify.annotations.Nullable RecentContexts recent) {
+        dev.moat.internal.@org.jspecify.annotations.Nullable RecentContexts recent,
+        int candidates) {
       this.recent = recent;
+      this.candidates = candidates;
+      this.top = candidates > 0 ? new TopTokens(vocabSize, new int[vocabSize]) : null;
+      this.select = candidates > 0 ? new float[vocabSize] : new float[0];
       this.entropyThreshold = entropyThreshold;
       this.seenContexts = dedup ? new dev.moat.internal.LongSet(maxTokens + 1) : null;
       this.scheme = scheme;
       this.delta = delta;
       this.h = scheme.contextWidth();
       this.vocabSize = vocabSize;
-      this.context = new int[h];
+      this.context = new int[h + 1]; // the context, then (self-hash) a candidate
     }
 
     @Override
@@ -103,7 +117,21 @@ public final class KgwWatermark extends WatermarkProtection {
       if (recent != null && !recent.firstSeen(seed)) {
         return; // watermarked recently by another request of this tier
       }
-      scheme.addBias(logits, offset, vocabSize, seed, delta, scratch);
+      TopTokens t = top;
+      if (t == null) {
+        scheme.addBias(logits, offset, vocabSize, seed, delta, scratch);
+        return;
+      }
+      // Self-hash: each of the most likely tokens has its own seed, over the context and itself.
+      int count = t.top(logits, offset, candidates, select);
+      int[] ids = t.ids();
+      for (int j = 0; j < count; j++) {
+        int v = ids[j];
+        context[h] = v;
+        if (scheme.isGreen(scheme.selfSeed(context, h), v)) {
+          logits[offset + v] += delta;
+        }
+      }
     }
   }
 }

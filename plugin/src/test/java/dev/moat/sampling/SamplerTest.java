@@ -279,7 +279,7 @@ class SamplerTest {
       float[] sorted = a.clone();
       Arrays.sort(sorted);
       int k = 1 + r.nextInt(n);
-      assertEquals(sorted[n - k], Sampler.kthLargest(a.clone(), n, k));
+      assertEquals(sorted[n - k], dev.moat.internal.TopTokens.kthLargest(a.clone(), n, k));
       long[] keys = new long[n];
       for (int i = 0; i < n; i++) {
         keys[i] = r.nextLong();

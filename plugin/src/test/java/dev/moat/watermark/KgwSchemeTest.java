@@ -78,6 +78,18 @@ class KgwSchemeTest {
     }
     assertEquals(KgwSchemeVectors.SEED_42, Long.toHexString(seed));
     assertEquals(KgwSchemeVectors.FIRST_GREEN_42, green.toString());
+
+    KgwScheme self = new KgwScheme(KEY, 0.25, 1, true);
+    assertEquals(
+        KgwSchemeVectors.SELF_SEED_42_7, Long.toHexString(self.selfSeed(new int[] {42, 7}, 1)));
+    StringBuilder selfGreen = new StringBuilder();
+    found = 0;
+    for (int v = 0; found < 8; v++) {
+      if (self.isGreen(self.selfSeed(new int[] {42, v}, 1), v)) {
+        selfGreen.append(found++ == 0 ? "" : ",").append(v);
+      }
+    }
+    assertEquals(KgwSchemeVectors.FIRST_SELF_GREEN_42, selfGreen.toString());
   }
 
   @Test

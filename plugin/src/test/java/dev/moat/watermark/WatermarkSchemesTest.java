@@ -28,6 +28,7 @@ class WatermarkSchemesTest {
         kgw: {watermark: {scheme: kgw, key: k, gamma: 0.25, delta: 2.0, context_width: 2}}
         hf: {watermark: {scheme: kgw-hf, key: k, gamma: 0.25, delta: 2.0, vocab_size: 3000, cache_entries: 64}}
         gumbel: {watermark: {scheme: gumbel, key: k, context_width: 1}}
+        selfhash: {watermark: {scheme: kgw, key: k, gamma: 0.25, delta: 2.0, context_width: 3, seeding: selfhash, self_hash_candidates: 40}}
         none: {}
       """,
           true,
@@ -64,7 +65,7 @@ class WatermarkSchemesTest {
   @Test
   void eachSchemesDetectorFindsItsOwnWatermarkOnly() throws Exception {
     try (Moat moat = Moat.builder().policy(POLICY).keys(WatermarkKeys.of(KEY)).build()) {
-      for (String tier : List.of("kgw", "hf", "gumbel")) {
+      for (String tier : List.of("kgw", "hf", "gumbel", "selfhash")) {
         WatermarkDetector d = POLICY.tier(tier).watermark().orElseThrow().detector(KEY);
         DetectionResult marked = d.detect(generate(moat, tier, 1, 150), 2, false);
         DetectionResult plain = d.detect(generate(moat, "none", 2, 150), 2, false);

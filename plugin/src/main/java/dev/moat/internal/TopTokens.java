@@ -1,0 +1,159 @@
+package dev.moat.internal;
+
+/**
+ * Finds the tokens near the top of a logits row without sorting or exponentiating the row: one
+ * vector scan for the maximum (which also writes a summary of group maxima), then scans of the
+ * summary that gather every token within a gap of the maximum. Used by the sampler (top-k, the
+ * exponential race) and by self-hash KGW (its candidates).
+ *
+ * <p>Not thread-safe: one instance per request; its scratch is allocated once, in the constructor.
+ */
+public final class TopTokens {
+  private static final Kernels KERNELS = Kernels.get();
+
+  private final int vocab;
+  private final int[] ids;
+  private final float[] summary;
+  private float max;
+  private float cut;
+
+  /**
+   * @param ids scratch of at least {@code vocab} ints that receives gathered token ids; the caller
+   *     may share it with other per-request work that does not overlap a gather
+   */
+  public TopTokens(int vocab, int[] ids) {
+    if (ids.length < vocab) {
+      throw new IllegalArgumentException("ids holds " + ids.length + " ints, needs " + vocab);
+    }
+    this.vocab = vocab;
+    this.ids = ids;
+    this.summary = new float[KERNELS.summaryLength(vocab)];
+  }
+
+  /** The maximum of {@code logits[offset .. offset + vocab)}; required before {@link #gather}. */
+  public float scanMax(float[] logits, int offset) {
+    max = KERNELS.max(logits, offset, vocab, summary);
+    return max;
+  }
+
+  /** The gathered ids, in increasing order, in the first {@link #gather} entries. */
+  public int[] ids() {
+    return ids;
+  }
+
+  /** The cut of the last {@link #gather}: every token at or above it was gathered. */
+  public float cut() {
+    return cut;
+  }
+
+  /**
+   * Gathers every token whose logit is at least {@code cut = max - gap}, for a gap such that
+   * between {@code min} and {@code cap} of them are in, and returns how many. The gap starts at
+   * {@code startGap} and is doubled or bisected; each try is a scan of the summary, and a scan
+   * whose cut is too low stops as soon as it passes {@code cap}. When even {@code floor} gives
+   * fewer than {@code min}, the cut is the floor and every token at or above it is in. When no gap
+   * gives at most {@code cap} (mass ties), the narrowest gap tried is taken whatever the count.
+   */
+  public int gather(float[] logits, int offset, float floor, float startGap, int min, int cap) {
+    Kernels k = KERNELS;
+    float under = 0f; // widest gap known to give fewer than min
+    float over = Float.POSITIVE_INFINITY; // narrowest gap known to give more than cap
+    float gap = startGap;
+    for (int attempt = 0; attempt < 16; attempt++) {
+      float c = max - gap;
+      if (!(c > floor)) {
+        cut = floor;
+        return k.collectAtLeast(logits, offset, vocab, summary, floor, vocab, ids);
+      }
+      int m = k.collectAtLeast(logits, offset, vocab, summary, c, cap, ids);
+      if (m > cap) {
+        over = gap;
+        gap = (under + gap) / 2;
+      } else if (m < min) {
+        under = gap;
+        gap = over == Float.POSITIVE_INFINITY ? 2 * gap : (gap + over) / 2;
+      } else {
+        cut = c;
+        return m;
+      }
+    }
+    cut = over == Float.POSITIVE_INFINITY ? floor : Math.max(floor, max - over);
+    return k.collectAtLeast(logits, offset, vocab, summary, cut, vocab, ids);
+  }
+
+  /**
+   * The {@code k} largest entries of the row (ties: the lower id first), written to the first
+   * entries of {@link #ids()} in increasing id order; returns how many (fewer than {@code k} only
+   * if fewer tokens are above -Infinity). Scans the row ({@link #scanMax} is called here).
+   *
+   * @param select scratch of at least {@code vocab} floats
+   */
+  public int top(float[] logits, int offset, int k, float[] select) {
+    scanMax(logits, offset);
+    int m = gather(logits, offset, -Float.MAX_VALUE, 1f, k, Math.max(4 * k, 256));
+    if (m <= k) {
+      return m;
+    }
+    for (int j = 0; j < m; j++) {
+      select[j] = logits[offset + ids[j]];
+    }
+    float kth = kthLargest(select, m, k);
+    int above = 0;
+    for (int j = 0; j < m; j++) {
+      if (logits[offset + ids[j]] > kth) {
+        above++;
+      }
+    }
+    int tiesLeft = k - above;
+    int n = 0;
+    for (int j = 0; j < m; j++) {
+      int id = ids[j];
+      float l = logits[offset + id];
+      if (l > kth || (l == kth && tiesLeft-- > 0)) {
+        ids[n++] = id; // n <= j: overwrites only entries already read
+      }
+    }
+    return n;
+  }
+
+  /** The k-th largest value (1-based) of {@code a[0..n)}, by quickselect; reorders {@code a}. */
+  public static float kthLargest(float[] a, int n, int k) {
+    int target = k - 1;
+    int lo = 0;
+    int hi = n - 1;
+    while (lo < hi) {
+      // Median of three for a pivot; descending partition.
+      int mid = (lo + hi) >>> 1;
+      float pivot = median(a[lo], a[mid], a[hi]);
+      int i = lo;
+      int j = hi;
+      while (i <= j) {
+        while (a[i] > pivot) {
+          i++;
+        }
+        while (a[j] < pivot) {
+          j--;
+        }
+        if (i <= j) {
+          float t = a[i];
+          a[i] = a[j];
+          a[j] = t;
+          i++;
+          j--;
+        }
+      }
+      if (target <= j) {
+        hi = j;
+      } else if (target >= i) {
+        lo = i;
+      } else {
+        return a[target];
+      }
+    }
+    return a[target];
+  }
+
+  private static float median(float a, float b, float c) {
+    return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+  }
+}
