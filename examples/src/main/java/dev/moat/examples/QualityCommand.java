@@ -116,6 +116,15 @@ final class QualityCommand {
             .delta(2.0)
             .entropyThreshold(1.0)
             .build());
+    m.put(
+        "kgw-selfhash",
+        KgwSettings.builder()
+            .keyId("quality")
+            .gamma(0.25)
+            .delta(2.0)
+            .contextWidth(4)
+            .selfHash(true)
+            .build());
     m.put("kgw-hf", new HfKgwSettings("quality", 0.25, 2.0, vocab, 4096));
     m.put("gumbel", new GumbelSettings("quality", 1));
     return m;
