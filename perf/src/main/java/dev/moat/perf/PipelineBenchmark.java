@@ -51,7 +51,7 @@ public class PipelineBenchmark {
   @Param({"32000", "128256"})
   int vocab;
 
-  @Param({"none", "kgw"})
+  @Param({"none", "kgw", "kgw-selfhash"})
   String tier;
 
   @Param({"vector", "scalar"})
@@ -75,7 +75,11 @@ public class PipelineBenchmark {
         Policy.of(
             "bench",
             TierPolicy.unprotected("none"),
-            TierPolicy.of("kgw", KgwSettings.builder().keyId("bench").build(), Set.of()));
+            TierPolicy.of("kgw", KgwSettings.builder().keyId("bench").build(), Set.of()),
+            TierPolicy.of(
+                "kgw-selfhash",
+                KgwSettings.builder().keyId("bench").contextWidth(4).selfHash(true).build(),
+                Set.of()));
     moat = Moat.builder().policy(policy).keys(WatermarkKeys.of(key)).build();
     logits = new float[vocab];
     SplittableRandom r = new SplittableRandom(1);
@@ -99,7 +103,7 @@ public class PipelineBenchmark {
                   .setAccount("a")
                   .setTier(tier)
                   .setVocabSize(vocab)
-                  .optPrompt("", new int[] {1, 2, 3})
+                  .optPrompt("", new int[] {1, 2, 3, 4})
                   .optSampling(SamplingParams.builder().maxTokens(CAPACITY).build())
                   .build());
     }
