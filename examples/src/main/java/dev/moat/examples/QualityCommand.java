@@ -479,12 +479,26 @@ final class QualityCommand {
           continue;
         }
         total++;
-        if (parser.parseStatement(st).isSuccessful()) {
+        if (parses(parser, st)) {
           ok++;
         }
       }
     }
     return new int[] {ok, total};
+  }
+
+  /**
+   * Whether JavaParser accepts {@code statement}. Its error recovery can fail with an {@link
+   * AssertionError} on some garbage (JavaParser 3.26.4, e.g. {@code default x}, a line break,
+   * {@code .else }/* ;}): that is a statement that does not parse, not a reason to abort the
+   * report.
+   */
+  static boolean parses(com.github.javaparser.JavaParser parser, String statement) {
+    try {
+      return parser.parseStatement(statement).isSuccessful();
+    } catch (RuntimeException | AssertionError e) {
+      return false;
+    }
   }
 
   static int[][] substitute(int[][] outputs, double fraction, int vocab, long seed) {

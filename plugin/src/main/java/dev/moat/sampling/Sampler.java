@@ -109,7 +109,7 @@ public final class Sampler {
    */
   public int sample(float[] logits, int offset) {
     if (params.isGreedy()) {
-      return argMax(logits, offset, vocabSize);
+      return top.argMax(logits, offset);
     }
     if (raceable) {
       return race(logits, offset, random.nextLong());
@@ -134,7 +134,7 @@ public final class Sampler {
    */
   public int candidates(float[] logits, int offset) {
     if (params.isGreedy()) {
-      ids[0] = argMax(logits, offset, vocabSize);
+      ids[0] = top.argMax(logits, offset);
       weights[0] = 1f;
       total = 1;
       return count = 1;

@@ -29,6 +29,27 @@ class SamplerTest {
   }
 
   @Test
+  void greedyOnLongRowsTakesTheFirstMaximumWhereverItIs() {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(9);
+    for (int vocab : new int[] {1, 63, 64, 65, 1000, 4097, 128_256}) {
+      Sampler s = new Sampler(SamplingParams.greedy(10), vocab);
+      for (int trial = 0; trial < 20; trial++) {
+        float[] row = new float[vocab];
+        for (int i = 0; i < vocab; i++) {
+          row[i] = trial == 0 ? Float.NEGATIVE_INFINITY : (float) r.nextGaussian();
+        }
+        if (trial > 1) {
+          int a = r.nextInt(vocab);
+          int b = trial % 2 == 0 ? vocab - 1 : r.nextInt(vocab); // often the tail
+          row[a] = 99f;
+          row[b] = 99f;
+        }
+        assertEquals(Sampler.argMax(row, 0, vocab), s.sample(row, 0), "vocab " + vocab);
+      }
+    }
+  }
+
+  @Test
   void sameSeedSameTokensDifferentSeedDifferentTokens() {
     float[] logits = randomLogits(1000, 1);
     int[] a = draw(SamplingParams.builder().temperature(1f).seed(5).build(), logits, 50);
