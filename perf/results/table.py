@@ -1,12 +1,22 @@
 #!/usr/bin/env python3
-"""Prints the JMH results of perf/results/PREFIX-jdk*.json (PREFIX: jmh, the default, or schemes) as one Markdown table (median-free JMH
-scores are averages over iterations; the error is JMH's 99.9% interval)."""
-import json, sys, glob, os
+"""Prints perf/results/PREFIX-jdk*.json (PREFIX defaults to "suite") as one Markdown table.
 
+For every benchmark and parameter set: the median of JMH's measured iterations (all forks pooled) for
+the Vector API kernels and for the scalar ones side by side, and their ratio, per JDK; then the
+allocation per operation (gc.alloc.rate.norm, the largest figure of the row). Benchmarks without a
+simd parameter fill the vector column.
+"""
+import glob
+import json
+import os
+import statistics
+import sys
+
+prefix = sys.argv[1] if len(sys.argv) > 1 else "suite"
 rows = {}
 jdks = []
-prefix = sys.argv[1] if len(sys.argv) > 1 else "jmh"
-for path in sorted(glob.glob(os.path.join(os.path.dirname(__file__), prefix + "-jdk*.json"))):
+here = os.path.dirname(os.path.abspath(__file__))
+for path in sorted(glob.glob(os.path.join(here, prefix + "-jdk*.json"))):
     jdk = os.path.basename(path)[len(prefix) + 1:-len(".json")]
     try:
         results = json.load(open(path))
@@ -14,17 +24,36 @@ for path in sorted(glob.glob(os.path.join(os.path.dirname(__file__), prefix + "-
         continue  # a run still writing
     jdks.append(jdk)
     for r in results:
-        name = r["benchmark"].split(".")[-2] + "." + r["benchmark"].split(".")[-1]
-        params = ", ".join(f"{k}={v}" for k, v in sorted((r.get("params") or {}).items()))
-        key = (name, params)
+        parts = r["benchmark"].split(".")
+        name = parts[-2] + "." + parts[-1]
+        params = dict(r.get("params") or {})
+        simd = params.pop("simd", "-")
+        key = (name, ", ".join(f"{k}={v}" for k, v in sorted(params.items())))
         m = r["primaryMetric"]
+        samples = [x for fork in m["rawData"] for x in fork]
         alloc = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score")
-        rows.setdefault(key, {})[jdk] = (m["score"], m["scoreError"], alloc)
+        rows.setdefault(key, {}).setdefault(jdk, {})[simd] = (statistics.median(samples), alloc)
 
-print("| benchmark | params | " + " | ".join(f"{j} µs/op (± 99.9%)" for j in jdks) + " | " +
-      " | ".join(f"{j} B/op" for j in jdks) + " |")
-print("|---|---|" + "---|" * (2 * len(jdks)))
-for (name, params), v in sorted(rows.items()):
-    cells = [f"{v[j][0]:.2f} ± {v[j][1]:.2f}" if j in v else "" for j in jdks]
-    allocs = [f"{v[j][2]:.2f}" if j in v and v[j][2] is not None else "" for j in jdks]
-    print(f"| {name} | {params} | " + " | ".join(cells) + " | " + " | ".join(allocs) + " |")
+
+def fmt(x):
+    return f"{x:.2f}" if x < 100 else f"{x:.0f}"
+
+
+head = "| benchmark | params |"
+for j in jdks:
+    head += f" {j} vector | {j} scalar | {j} scalar/vector |"
+print(head + " B/op (max) |")
+print("|---|---|" + "---|" * (3 * len(jdks) + 1))
+for (name, params), per in sorted(rows.items()):
+    cells = []
+    allocs = []
+    for j in jdks:
+        v = per.get(j, {})
+        vec = v.get("vector") or v.get("-")
+        sca = v.get("scalar")
+        cells.append(fmt(vec[0]) if vec else "")
+        cells.append(fmt(sca[0]) if sca else "")
+        cells.append(f"{sca[0] / vec[0]:.1f}×" if vec and sca else "")
+        allocs += [a for (_, a) in v.values() if a is not None]
+    alloc = f"{max(allocs):.2f}" if allocs else ""
+    print(f"| {name} | {params} | " + " | ".join(cells) + f" | {alloc} |")

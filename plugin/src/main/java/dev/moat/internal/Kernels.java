@@ -15,7 +15,13 @@ import org.slf4j.LoggerFactory;
  * <p>The choice is made once, when this class initialises: the Vector API implementation if the
  * module is in the boot layer, its preferred vector is at least 256 bits wide and the system
  * property {@code moat.simd} is not {@code scalar}; otherwise the scalar one. It is logged once at
- * INFO. Thread-safe: implementations are stateless.
+ * INFO. {@code -Dmoat.simd.bits=256} caps the vector width (the default is the platform's preferred
+ * width, at most 512 bits). Thread-safe: implementations are stateless.
+ *
+ * <p>Written for JDK 17's C2 as much as for later ones: every vector stays inside one method (a
+ * vector passed to a call that is not inlined is boxed, an allocation per call), mask tests are few
+ * (one per group of four vectors) and {@code VectorMask.toLong} is not used (it allocates on JDK
+ * 17). {@code KernelsBenchmark} in {@code perf/} measures each kernel both ways.
  */
 public abstract class Kernels {
   private static final Logger LOG = LoggerFactory.getLogger(Kernels.class);
@@ -62,6 +68,18 @@ public abstract class Kernels {
    * @param summary at least {@link #summaryLength} floats
    */
   public abstract float max(float[] l, int offset, int length, float[] summary);
+
+  /**
+   * Index of the largest entry of a non-empty row that holds no NaN, the lowest index on ties.
+   *
+   * @param summary scratch of at least {@link #summaryLength} floats (overwritten)
+   * @param scratch scratch of at least {@code length} ints (overwritten)
+   */
+  public int argMax(float[] l, int offset, int length, float[] summary, int[] scratch) {
+    float m = max(l, offset, length, summary);
+    collectAtLeast(l, offset, length, summary, m, 0, scratch);
+    return scratch[0];
+  }
 
   /** The summary size {@link #max(float[], int, int, float[])} needs for a row of this length. */
   public abstract int summaryLength(int length);

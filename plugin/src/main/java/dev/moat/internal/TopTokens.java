@@ -36,14 +36,9 @@ public final class TopTokens {
     return max;
   }
 
-  /**
-   * Index of the largest value in the row, the lowest index on ties: a vector scan for the maximum,
-   * then a scan of the summary that stops at the first token equal to it.
-   */
+  /** Index of the largest value in the row, the lowest index on ties ({@link Kernels#argMax}). */
   public int argMax(float[] logits, int offset) {
-    float m = scanMax(logits, offset);
-    KERNELS.collectAtLeast(logits, offset, vocab, summary, m, 0, ids);
-    return ids[0];
+    return KERNELS.argMax(logits, offset, vocab, summary, ids);
   }
 
   /** The gathered ids, in increasing order, in the first {@link #gather} entries. */

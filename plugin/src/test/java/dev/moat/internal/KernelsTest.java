@@ -127,6 +127,9 @@ class KernelsTest {
           java.util.Arrays.fill(row, Float.NEGATIVE_INFINITY);
         } else {
           row[1 + r.nextInt(len)] = 100f + trial; // sometimes in the tail
+          if (trial % 2 == 0) {
+            row[1 + r.nextInt(len)] = 100f + trial; // a tie: the lower index wins
+          }
         }
         float expected = Float.NEGATIVE_INFINITY;
         for (int i = 1; i < 1 + len; i++) {
@@ -134,7 +137,17 @@ class KernelsTest {
         }
         row[0] = 1e9f; // outside the range
         row[len + 1] = 1e9f;
+        int expectedIndex = 0;
+        for (int i = 1; i < len; i++) {
+          if (row[1 + i] > row[1 + expectedIndex]) {
+            expectedIndex = i;
+          }
+        }
         for (Kernels k : both()) {
+          assertEquals(
+              expectedIndex,
+              k.argMax(row, 1, len, new float[k.summaryLength(len)], new int[len]),
+              k.name() + " argMax len " + len);
           assertEquals(expected, k.max(row, 1, len), k.name() + " len " + len);
           assertEquals(
               expected, k.max(row, 1, len, new float[k.summaryLength(len)]), k.name() + " summary");
