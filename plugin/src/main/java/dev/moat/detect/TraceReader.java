@@ -1,0 +1,263 @@
+package dev.moat.detect;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.BufferedReader;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.function.Consumer;
+import java.util.zip.GZIPInputStream;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads the trace format: JSON Lines, one request per line, sorted by {@code ts}, optionally gzip
+ * ({@code .gz}). Fields: {@code ts} (RFC 3339), {@code account}, {@code account_created} (optional),
+ * {@code tier}, {@code client} (optional), {@code conversation} (optional), {@code turn}, {@code
+ * system} (optional), {@code prompt}, {@code max_tokens}, {@code temperature}, {@code
+ * top_logprobs}, {@code output_tokens}. {@code ts}, {@code account} and {@code prompt} are
+ * required; unknown fields are ignored.
+ *
+ * <p>A malformed line (not JSON, a required field missing, a field of the wrong type, a time that is
+ * not RFC 3339, or a {@code ts} earlier than the line before: the trace must be sorted) is reported
+ * to the problem sink with its line number, the field and the value, and skipped; {@link #skipped()}
+ * counts them. Nothing is lost silently.
+ *
+ * <p>Not thread-safe: one reader per stream. Allocation: one record and its strings per line.
+ */
+public final class TraceReader implements Closeable {
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private final BufferedReader in;
+  private final Consumer<String> problems;
+  private final String name;
+  private long line;
+  private long skipped;
+  private long lastTs = Long.MIN_VALUE;
+
+  private TraceReader(InputStream stream, String name, Consumer<String> problems) {
+    this.in =
+        new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8), 1 << 16);
+    this.name = name;
+    this.problems = problems;
+  }
+
+  /** Opens a trace file; a name ending in {@code .gz} is read through gzip. */
+  public static TraceReader open(Path file, Consumer<String> problems) throws IOException {
+    InputStream s = Files.newInputStream(file);
+    try {
+      if (file.toString().endsWith(".gz")) {
+        s = new GZIPInputStream(s, 1 << 16);
+      }
+    } catch (IOException e) {
+      s.close();
+      throw e;
+    }
+    return new TraceReader(s, file.toString(), problems);
+  }
+
+  /** Reads a trace from a stream (not gzip-decoded); {@code name} appears in problem reports. */
+  public static TraceReader of(InputStream stream, String name, Consumer<String> problems) {
+    return new TraceReader(stream, name, problems);
+  }
+
+  /** Lines skipped as malformed so far. */
+  public long skipped() {
+    return skipped;
+  }
+
+  /** Lines read so far, including skipped and blank ones. */
+  public long lines() {
+    return line;
+  }
+
+  /** The next well-formed record, or null at the end of the trace. */
+  public @Nullable TraceRecord next() {
+    while (true) {
+      String text;
+      try {
+        text = in.readLine();
+      } catch (IOException e) {
+        throw new UncheckedIOException(name + " line " + (line + 1) + ": " + e.getMessage(), e);
+      }
+      if (text == null) {
+        return null;
+      }
+      line++;
+      if (text.isBlank()) {
+        continue;
+      }
+      try {
+        TraceRecord r = parse(text);
+        if (r.ts() < lastTs) {
+          throw new Malformed(
+              "ts",
+              Instant.ofEpochMilli(r.ts()).toString(),
+              "no earlier than the line before ("
+                  + Instant.ofEpochMilli(lastTs)
+                  + "): the trace must be sorted by ts");
+        }
+        lastTs = r.ts();
+        return r;
+      } catch (Malformed m) {
+        skipped++;
+        problems.accept(name + " line " + line + ": " + m.getMessage());
+      }
+    }
+  }
+
+  /** Parses one line; throws {@link Malformed} naming the field, the value and the rule. */
+  static TraceRecord parse(String text) throws Malformed {
+    long ts = Long.MIN_VALUE;
+    String account = null;
+    long created = -1;
+    String tier = "";
+    String client = null;
+    String conversation = null;
+    int turn = 0;
+    String system = null;
+    String prompt = null;
+    int maxTokens = 0;
+    double temperature = -1;
+    int topLogprobs = 0;
+    int outputTokens = 0;
+    try (JsonParser p = JSON.createParser(text)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new Malformed("line", shorten(text), "a JSON object");
+      }
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken v = p.nextToken();
+        switch (field) {
+          case "ts" -> ts = time(field, p, v);
+          case "account" -> account = string(field, p, v, false);
+          case "account_created" -> created = v == JsonToken.VALUE_NULL ? -1 : time(field, p, v);
+          case "tier" -> tier = string(field, p, v, false);
+          case "client" -> client = string(field, p, v, true);
+          case "conversation" -> conversation = string(field, p, v, true);
+          case "turn" -> turn = integer(field, p, v);
+          case "system" -> system = string(field, p, v, true);
+          case "prompt" -> prompt = string(field, p, v, false);
+          case "max_tokens" -> maxTokens = integer(field, p, v);
+          case "temperature" -> temperature = number(field, p, v);
+          case "top_logprobs" -> topLogprobs = integer(field, p, v);
+          case "output_tokens" -> outputTokens = integer(field, p, v);
+          default -> p.skipChildren(); // unknown fields are ignored
+        }
+      }
+      if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+        throw new Malformed("line", shorten(text), "one JSON object");
+      }
+    } catch (Malformed m) {
+      throw m;
+    } catch (IOException e) {
+      throw new Malformed("line", shorten(text), "valid JSON (" + firstLine(e.getMessage()) + ")");
+    }
+    if (ts == Long.MIN_VALUE) {
+      throw new Malformed("ts", "(missing)", "an RFC 3339 time such as 2026-04-22T03:14:15.926Z");
+    }
+    if (account == null || account.isEmpty()) {
+      throw new Malformed("account", account == null ? "(missing)" : "", "a non-empty string");
+    }
+    if (prompt == null) {
+      throw new Malformed("prompt", "(missing)", "a string");
+    }
+    return new TraceRecord(
+        ts,
+        account,
+        created,
+        tier,
+        client,
+        conversation,
+        turn,
+        system,
+        prompt,
+        maxTokens,
+        temperature,
+        topLogprobs,
+        outputTokens);
+  }
+
+  private static long time(String field, JsonParser p, JsonToken v) throws IOException {
+    if (v != JsonToken.VALUE_STRING) {
+      throw new Malformed(field, p.getText(), "an RFC 3339 time such as 2026-04-22T03:14:15.926Z");
+    }
+    try {
+      return Instant.parse(p.getText()).toEpochMilli();
+    } catch (DateTimeParseException e) {
+      throw new Malformed(field, p.getText(), "an RFC 3339 time such as 2026-04-22T03:14:15.926Z");
+    }
+  }
+
+  private static @Nullable String string(String field, JsonParser p, JsonToken v, boolean nullable)
+      throws IOException {
+    if (v == JsonToken.VALUE_STRING) {
+      return p.getText();
+    }
+    if (nullable && v == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    throw new Malformed(field, shorten(valueText(p, v)), nullable ? "a string or null" : "a string");
+  }
+
+  private static int integer(String field, JsonParser p, JsonToken v) throws IOException {
+    if (v == JsonToken.VALUE_NUMBER_INT
+        && p.getNumberType() == JsonParser.NumberType.INT
+        && p.getIntValue() >= 0) {
+      return p.getIntValue();
+    }
+    throw new Malformed(field, shorten(valueText(p, v)), "a non-negative integer");
+  }
+
+  private static double number(String field, JsonParser p, JsonToken v) throws IOException {
+    if ((v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT)
+        && p.getDoubleValue() >= 0
+        && Double.isFinite(p.getDoubleValue())) {
+      return p.getDoubleValue();
+    }
+    throw new Malformed(field, shorten(valueText(p, v)), "a non-negative number");
+  }
+
+  private static String valueText(JsonParser p, JsonToken v) throws IOException {
+    if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
+      p.skipChildren();
+      return v == JsonToken.START_OBJECT ? "{…}" : "[…]";
+    }
+    return p.getText();
+  }
+
+  private static String shorten(String s) {
+    return s.length() > 60 ? s.substring(0, 60) + "…" : s;
+  }
+
+  private static String firstLine(@Nullable String s) {
+    if (s == null) {
+      return "unreadable";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  @Override
+  public void close() throws IOException {
+    in.close();
+  }
+
+  /** A malformed line; its message names the field, the value and the rule. */
+  static final class Malformed extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    Malformed(String field, String value, String rule) {
+      super(dev.moat.internal.Messages.invalid(field, value, rule));
+    }
+  }
+}

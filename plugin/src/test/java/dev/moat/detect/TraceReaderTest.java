@@ -1,0 +1,129 @@
+package dev.moat.detect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TraceReaderTest {
+  static final String GOOD =
+      "{\"ts\":\"2026-04-22T03:14:15.926Z\",\"account\":\"acct-1\","
+          + "\"account_created\":\"2026-04-01T00:00:00Z\",\"tier\":\"free\","
+          + "\"client\":\"203.0.113.0/24\",\"conversation\":\"c9\",\"turn\":2,"
+          + "\"system\":\"You are a coding assistant.\",\"prompt\":\"Write a parser\","
+          + "\"max_tokens\":4096,\"temperature\":0.7,\"top_logprobs\":5,\"output_tokens\":812,"
+          + "\"unknown_field\":{\"nested\":[1,2,3]}}";
+
+  @Test
+  void readsEveryFieldAndIgnoresUnknownOnes() throws Exception {
+    List<String> problems = new ArrayList<>();
+    try (TraceReader r = reader(GOOD + "\n", problems)) {
+      TraceRecord t = r.next();
+      assertEquals(Instant.parse("2026-04-22T03:14:15.926Z").toEpochMilli(), t.ts());
+      assertEquals("acct-1", t.account());
+      assertEquals(Instant.parse("2026-04-01T00:00:00Z").toEpochMilli(), t.accountCreated());
+      assertEquals("free", t.tier());
+      assertEquals("203.0.113.0/24", t.client());
+      assertEquals("c9", t.conversation());
+      assertEquals(2, t.turn());
+      assertEquals("You are a coding assistant.", t.system());
+      assertEquals("Write a parser", t.prompt());
+      assertEquals(4096, t.maxTokens());
+      assertEquals(0.7, t.temperature());
+      assertEquals(5, t.topLogprobs());
+      assertEquals(812, t.outputTokens());
+      assertNull(r.next());
+    }
+    assertEquals(List.of(), problems);
+  }
+
+  @Test
+  void optionalFieldsDefault() throws Exception {
+    try (TraceReader r =
+        reader("{\"ts\":\"2026-04-22T00:00:00Z\",\"account\":\"a\",\"prompt\":\"hi\"}\n", null)) {
+      TraceRecord t = r.next();
+      assertEquals(-1, t.accountCreated());
+      assertEquals("", t.tier());
+      assertNull(t.client());
+      assertNull(t.system());
+      assertEquals(-1, t.temperature());
+      assertEquals(0, t.topLogprobs());
+    }
+  }
+
+  /** Each malformed line is reported with its number, field, value and rule, and skipped. */
+  @Test
+  void malformedLinesAreReportedAndSkippedNothingElseIsLost() throws Exception {
+    String trace =
+        String.join(
+            "\n",
+            GOOD,
+            "not json",
+            "{\"ts\":\"yesterday\",\"account\":\"a\",\"prompt\":\"x\"}",
+            "{\"ts\":\"2026-04-22T03:14:16Z\",\"prompt\":\"x\"}",
+            "{\"ts\":\"2026-04-22T03:14:16Z\",\"account\":\"a\",\"prompt\":\"x\",\"max_tokens\":-5}",
+            "",
+            "{\"ts\":\"2026-04-22T03:14:16Z\",\"account\":\"a\",\"prompt\":\"x\",\"turn\":\"two\"}",
+            "{\"ts\":\"2026-04-22T03:14:10Z\",\"account\":\"a\",\"prompt\":\"early\"}",
+            "{\"ts\":\"2026-04-22T03:14:16Z\",\"account\":\"a\",\"prompt\":[1]}",
+            "[1,2]",
+            "{\"ts\":\"2026-04-22T03:14:17Z\",\"account\":\"b\",\"prompt\":\"last\"}");
+    List<String> problems = new ArrayList<>();
+    List<String> accounts = new ArrayList<>();
+    try (TraceReader r = reader(trace, problems)) {
+      for (TraceRecord t = r.next(); t != null; t = r.next()) {
+        accounts.add(t.account() + ":" + t.prompt());
+      }
+      assertEquals(8, r.skipped());
+      assertEquals(11, r.lines());
+    }
+    assertEquals(List.of("acct-1:Write a parser", "b:last"), accounts);
+    assertEquals(
+        List.of(
+            "t line 2: `line` was 'not json' but it must be valid JSON (Unrecognized token 'not':"
+                + " was expecting (JSON String, Number, Array, Object or token 'null', 'true' or"
+                + " 'false'))",
+            "t line 3: `ts` was 'yesterday' but it must be an RFC 3339 time such as"
+                + " 2026-04-22T03:14:15.926Z",
+            "t line 4: `account` was '(missing)' but it must be a non-empty string",
+            "t line 5: `max_tokens` was '-5' but it must be a non-negative integer",
+            "t line 7: `turn` was 'two' but it must be a non-negative integer",
+            "t line 8: `ts` was '2026-04-22T03:14:10Z' but it must be no earlier than the line"
+                + " before (2026-04-22T03:14:15.926Z): the trace must be sorted by ts",
+            "t line 9: `prompt` was '[…]' but it must be a string",
+            "t line 10: `line` was '[1,2]' but it must be a JSON object"),
+        problems);
+  }
+
+  @Test
+  void readsGzip(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("trace.jsonl.gz");
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
+      out.write((GOOD + "\n" + GOOD + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    int n = 0;
+    try (TraceReader r = TraceReader.open(file, p -> {})) {
+      while (r.next() != null) {
+        n++;
+      }
+    }
+    assertEquals(2, n);
+  }
+
+  private static TraceReader reader(String text, List<String> problems) {
+    return TraceReader.of(
+        new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)),
+        "t",
+        problems == null ? p -> {} : problems::add);
+  }
+}
