@@ -20,16 +20,16 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Reads the trace format: JSON Lines, one request per line, sorted by {@code ts}, optionally gzip
- * ({@code .gz}). Fields: {@code ts} (RFC 3339), {@code account}, {@code account_created} (optional),
- * {@code tier}, {@code client} (optional), {@code conversation} (optional), {@code turn}, {@code
- * system} (optional), {@code prompt}, {@code max_tokens}, {@code temperature}, {@code
+ * ({@code .gz}). Fields: {@code ts} (RFC 3339), {@code account}, {@code account_created}
+ * (optional), {@code tier}, {@code client} (optional), {@code conversation} (optional), {@code
+ * turn}, {@code system} (optional), {@code prompt}, {@code max_tokens}, {@code temperature}, {@code
  * top_logprobs}, {@code output_tokens}. {@code ts}, {@code account} and {@code prompt} are
  * required; unknown fields are ignored.
  *
- * <p>A malformed line (not JSON, a required field missing, a field of the wrong type, a time that is
- * not RFC 3339, or a {@code ts} earlier than the line before: the trace must be sorted) is reported
- * to the problem sink with its line number, the field and the value, and skipped; {@link #skipped()}
- * counts them. Nothing is lost silently.
+ * <p>A malformed line (not JSON, a required field missing, a field of the wrong type, a time that
+ * is not RFC 3339, or a {@code ts} earlier than the line before: the trace must be sorted) is
+ * reported to the problem sink with its line number, the field and the value, and skipped; {@link
+ * #skipped()} counts them. Nothing is lost silently.
  *
  * <p>Not thread-safe: one reader per stream. Allocation: one record and its strings per line.
  */
@@ -44,8 +44,7 @@ public final class TraceReader implements Closeable {
   private long lastTs = Long.MIN_VALUE;
 
   private TraceReader(InputStream stream, String name, Consumer<String> problems) {
-    this.in =
-        new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8), 1 << 16);
+    this.in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8), 1 << 16);
     this.name = name;
     this.problems = problems;
   }
@@ -206,7 +205,8 @@ public final class TraceReader implements Closeable {
     if (nullable && v == JsonToken.VALUE_NULL) {
       return null;
     }
-    throw new Malformed(field, shorten(valueText(p, v)), nullable ? "a string or null" : "a string");
+    throw new Malformed(
+        field, shorten(valueText(p, v)), nullable ? "a string or null" : "a string");
   }
 
   private static int integer(String field, JsonParser p, JsonToken v) throws IOException {

@@ -4,8 +4,9 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One request as the detector sees it: a line of the trace format (JSON Lines, one request per line,
- * sorted by {@code ts}), or what a server records at request start. Times are epoch milliseconds.
+ * One request as the detector sees it: a line of the trace format (JSON Lines, one request per
+ * line, sorted by {@code ts}), or what a server records at request start. Times are epoch
+ * milliseconds.
  *
  * <p>Immutable and thread-safe.
  *
