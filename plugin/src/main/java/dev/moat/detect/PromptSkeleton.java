@@ -1,0 +1,98 @@
+package dev.moat.detect;
+
+/**
+ * The shape of a prompt with its fillers removed, so that prompts made from one template look
+ * alike: lower case; numbers become {@code 0}; quoted strings become {@code "_"}; URLs, e-mail
+ * addresses and long hexadecimal or base64-looking runs become one placeholder each; whitespace
+ * runs become one space. "Write a Python function that sorts 37 integers" and "Write a Python
+ * function that sorts 512 integers" have the same skeleton; two people's different questions do
+ * not.
+ *
+ * <p>Thread-safe: stateless. Linear in the prompt's length; one {@code StringBuilder} per call.
+ */
+public final class PromptSkeleton {
+  private PromptSkeleton() {}
+
+  /** The skeleton of {@code text}, at most {@code maxChars} characters of it considered. */
+  public static String of(String text, int maxChars) {
+    int n = Math.min(text.length(), maxChars);
+    StringBuilder out = new StringBuilder(Math.min(n, 4096));
+    int i = 0;
+    boolean space = false;
+    while (i < n) {
+      char c = text.charAt(i);
+      if (Character.isWhitespace(c)) {
+        space = true;
+        i++;
+        continue;
+      }
+      if (space && out.length() > 0) {
+        out.append(' ');
+      }
+      space = false;
+      if (c == '"' || c == '\'' || c == '`') {
+        int close = text.indexOf(c, i + 1);
+        if (close > i && close < n && close - i <= 200) {
+          out.append('"').append('_').append('"');
+          i = close + 1;
+          continue;
+        }
+      }
+      if (Character.isDigit(c)) {
+        while (i < n && (Character.isDigit(text.charAt(i)) || text.charAt(i) == '.')) {
+          i++;
+        }
+        out.append('0');
+        continue;
+      }
+      if (Character.isLetter(c)) {
+        int start = i;
+        while (i < n && isWordChar(text.charAt(i))) {
+          i++;
+        }
+        String word = text.substring(start, i);
+        if (i < n && text.startsWith("://", i)) {
+          while (i < n && !Character.isWhitespace(text.charAt(i))) {
+            i++;
+          }
+          out.append("<url>");
+        } else if (i < n && text.charAt(i) == '@' && i + 1 < n && isWordChar(text.charAt(i + 1))) {
+          i++;
+          while (i < n && (isWordChar(text.charAt(i)) || text.charAt(i) == '.')) {
+            i++;
+          }
+          out.append("<email>");
+        } else if (word.length() >= 16 && looksRandom(word)) {
+          out.append("<id>");
+        } else {
+          appendLower(out, word);
+        }
+        continue;
+      }
+      out.append(c);
+      i++;
+    }
+    return out.toString();
+  }
+
+  private static boolean isWordChar(char c) {
+    return Character.isLetterOrDigit(c) || c == '_' || c == '-';
+  }
+
+  /** A long word with digits mixed into letters: a hash, a key, a UUID, base64. */
+  private static boolean looksRandom(String w) {
+    int digits = 0;
+    for (int i = 0; i < w.length(); i++) {
+      if (Character.isDigit(w.charAt(i))) {
+        digits++;
+      }
+    }
+    return digits >= 3 && digits < w.length();
+  }
+
+  private static void appendLower(StringBuilder out, String w) {
+    for (int i = 0; i < w.length(); i++) {
+      out.append(Character.toLowerCase(w.charAt(i)));
+    }
+  }
+}
