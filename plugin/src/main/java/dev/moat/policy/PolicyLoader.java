@@ -203,7 +203,7 @@ public final class PolicyLoader {
       java.util.Map.of(
           "kgw", KGW,
           "kgw-hf", List.of("scheme", "key", "gamma", "delta", "vocab_size", "cache_entries"),
-          "gumbel", List.of("scheme", "key", "context_width", "dedup"));
+          "gumbel", List.of("scheme", "key", "context_width", "dedup", "dedup_history"));
 
   private static @Nullable WatermarkSpec watermark(
       String path, JsonNode node, @Nullable Set<String> keys, List<String> problems) {
@@ -270,7 +270,9 @@ public final class PolicyLoader {
     JsonNode dedupNode = node.get("dedup");
     if (dedupNode != null) {
       List<String> modes =
-          scheme.equals("kgw") ? List.of("none", "request", "global") : List.of("none", "request");
+          scheme.equals("kgw-hf")
+              ? List.of("none", "request")
+              : List.of("none", "request", "global");
       if (!dedupNode.isTextual() || !modes.contains(dedupNode.asText())) {
         problems.add(invalid(path + ".dedup", shortText(dedupNode), String.join(" or ", modes)));
       } else {
@@ -336,7 +338,7 @@ public final class PolicyLoader {
       case "kgw-hf":
         return new HfKgwSettings(keyId, gamma, delta, (int) vocab, (long) cache);
       case "gumbel":
-        return new GumbelSettings(keyId, (int) width, dedup);
+        return new GumbelSettings(keyId, (int) width, dedup, global ? (int) history : 0);
       default:
         return KgwSettings.builder()
             .keyId(keyId)

@@ -13,12 +13,22 @@ import java.util.Objects;
  * @param dedupPerRequest a context already used earlier in the request is sampled with the
  *     request's own randomness instead of the key (default true): with the key, a repeated context
  *     would repeat its choice, and text falls into loops (the quality report shows the effect)
+ * @param dedupHistory de-duplication across the requests of a tier ({@code dedup: global}): how
+ *     many recently keyed contexts the tier remembers (a fixed, lock-free table, reset when the
+ *     policy is reloaded); a context found there is sampled with the request's own randomness. 0
+ *     (the default) means off. Implies per-request de-duplication.
  */
-public record GumbelSettings(String keyId, int contextWidth, boolean dedupPerRequest)
+public record GumbelSettings(
+    String keyId, int contextWidth, boolean dedupPerRequest, int dedupHistory)
     implements WatermarkSpec {
   /** With per-request de-duplication on. */
   public GumbelSettings(String keyId, int contextWidth) {
-    this(keyId, contextWidth, true);
+    this(keyId, contextWidth, true, 0);
+  }
+
+  /** Without de-duplication across requests. */
+  public GumbelSettings(String keyId, int contextWidth, boolean dedupPerRequest) {
+    this(keyId, contextWidth, dedupPerRequest, 0);
   }
 
   public GumbelSettings {
@@ -26,6 +36,13 @@ public record GumbelSettings(String keyId, int contextWidth, boolean dedupPerReq
     String r = KgwSettings.contextWidthRule(contextWidth);
     if (r != null) {
       throw new IllegalArgumentException(invalid("context_width", contextWidth, r));
+    }
+    if (dedupHistory < 0 || dedupHistory > (1 << 26)) {
+      throw new IllegalArgumentException(
+          invalid("dedup_history", dedupHistory, "in [0, 67108864]"));
+    }
+    if (dedupHistory > 0) {
+      dedupPerRequest = true;
     }
   }
 
@@ -36,7 +53,7 @@ public record GumbelSettings(String keyId, int contextWidth, boolean dedupPerReq
 
   @Override
   public Protection protection(WatermarkKey key) {
-    return new GumbelWatermark(key, contextWidth, dedupPerRequest);
+    return new GumbelWatermark(key, contextWidth, dedupPerRequest, dedupHistory);
   }
 
   @Override
@@ -50,7 +67,9 @@ public record GumbelSettings(String keyId, int contextWidth, boolean dedupPerReq
         + keyId
         + ", context_width="
         + contextWidth
-        + (dedupPerRequest ? ", dedup=request" : "")
+        + (dedupHistory > 0
+            ? ", dedup=global(" + dedupHistory + ")"
+            : dedupPerRequest ? ", dedup=request" : "")
         + ")";
   }
 }

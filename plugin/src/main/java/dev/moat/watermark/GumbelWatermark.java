@@ -27,10 +27,22 @@ public final class GumbelWatermark extends WatermarkProtection {
 
   private final boolean dedup;
 
+  private final dev.moat.internal.@org.jspecify.annotations.Nullable RecentContexts recent;
+
   public GumbelWatermark(WatermarkKey key, int contextWidth, boolean dedupPerRequest) {
+    this(key, contextWidth, dedupPerRequest, 0);
+  }
+
+  /**
+   * With de-duplication across the requests of the tier over the last {@code dedupHistory} keyed
+   * contexts (0: off); see {@link GumbelSettings#dedupHistory()}.
+   */
+  public GumbelWatermark(
+      WatermarkKey key, int contextWidth, boolean dedupPerRequest, int dedupHistory) {
     this.scheme = new GumbelScheme(key, contextWidth);
     this.keyId = key.id();
-    this.dedup = dedupPerRequest;
+    this.dedup = dedupPerRequest || dedupHistory > 0;
+    this.recent = dedupHistory > 0 ? new dev.moat.internal.RecentContexts(dedupHistory) : null;
   }
 
   /** With per-request de-duplication (see {@link GumbelSettings#dedupPerRequest()}). */
@@ -48,14 +60,16 @@ public final class GumbelWatermark extends WatermarkProtection {
         + keyId
         + ", context_width="
         + scheme.contextWidth()
-        + (dedup ? ", dedup=request" : "")
+        + (recent != null ? ", dedup=global" : dedup ? ", dedup=request" : "")
         + ")";
   }
 
   @Override
   public RequestProtection begin(RequestContext request) {
     return new PerRequest(
-        scheme, dedup ? new dev.moat.internal.LongSet(request.sampling().maxTokens() + 1) : null);
+        scheme,
+        dedup ? new dev.moat.internal.LongSet(request.sampling().maxTokens() + 1) : null,
+        recent);
   }
 
   private static final class PerRequest implements RequestProtection {
@@ -65,9 +79,14 @@ public final class GumbelWatermark extends WatermarkProtection {
 
     private final dev.moat.internal.@org.jspecify.annotations.Nullable LongSet seen;
 
+    private final dev.moat.internal.@org.jspecify.annotations.Nullable RecentContexts recent;
+
     PerRequest(
-        GumbelScheme scheme, dev.moat.internal.@org.jspecify.annotations.Nullable LongSet seen) {
+        GumbelScheme scheme,
+        dev.moat.internal.@org.jspecify.annotations.Nullable LongSet seen,
+        dev.moat.internal.@org.jspecify.annotations.Nullable RecentContexts recent) {
       this.seen = seen;
+      this.recent = recent;
       this.scheme = scheme;
       this.h = scheme.contextWidth();
       this.context = new int[h];
@@ -91,7 +110,7 @@ public final class GumbelWatermark extends WatermarkProtection {
           context[i] = history.get(len - h + i);
         }
         long seed = scheme.seed(context, h);
-        boolean fresh = seen == null || seen.add(seed);
+        boolean fresh = fresh(seed);
         return sampler.race(logits, offset, fresh ? seed : sampler.nextSeed());
       }
       int n = sampler.candidates(logits, offset);
@@ -103,7 +122,7 @@ public final class GumbelWatermark extends WatermarkProtection {
         context[i] = history.get(len - h + i);
       }
       long seed = scheme.seed(context, h);
-      if (seen != null && !seen.add(seed)) {
+      if (!fresh(seed)) {
         // A repeated context: the keyed choice would repeat too. Sample plainly (still exactly from
         // the model's distribution); the detector's ignoreRepeated skips these positions.
         return sampler.candidateId(drawPlain(sampler, n));
@@ -123,6 +142,17 @@ public final class GumbelWatermark extends WatermarkProtection {
         }
       }
       return sampler.candidateId(best);
+    }
+
+    /**
+     * Whether the context with this seed may be keyed: not used earlier in this request, nor (with
+     * {@code dedup: global}) recently in another request of the tier.
+     */
+    private boolean fresh(long seed) {
+      if (seen != null && !seen.add(seed)) {
+        return false;
+      }
+      return recent == null || recent.firstSeen(seed);
     }
 
     private static int drawPlain(Sampler sampler, int n) {

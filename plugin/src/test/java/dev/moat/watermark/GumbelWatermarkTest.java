@@ -66,6 +66,66 @@ class GumbelWatermarkTest {
     }
   }
 
+  /**
+   * {@code dedup: global}: a context keyed by one request is sampled with the next request's own
+   * randomness. Two requests with the same prompt and logits pick the same token every time without
+   * it (the keyed choice is a function of the context), and about as often as chance with it (the
+   * picks of two independent draws from 200 near-uniform tokens agree with probability about 0.005;
+   * at most 10 of 100 is far above that).
+   */
+  @Test
+  void globalDedupHandsRepeatedContextsToTheRequestsOwnRandomness() throws Exception {
+    Policy policy =
+        dev.moat.policy.PolicyLoader.parse(
+            """
+            version: 1
+            tiers:
+              keyed: {watermark: {scheme: gumbel, key: g, context_width: 1}}
+              global: {watermark: {scheme: gumbel, key: g, context_width: 1, dedup: global, dedup_history: 4096}}
+            """,
+            true,
+            "p",
+            java.util.Set.of("g"));
+    assertEquals(
+        "gumbel(key=g, context_width=1, dedup=global(4096))",
+        policy.tier("global").watermark().orElseThrow().toString());
+    float[] l = logits(200, 3);
+    for (int i = 0; i < l.length; i++) {
+      l[i] *= 0.1f; // near-uniform
+    }
+    try (Moat moat = Moat.builder().policy(policy).keys(WatermarkKeys.of(KEY)).build()) {
+      int sameKeyed = 0;
+      int sameGlobal = 0;
+      for (int prompt = 0; prompt < 100; prompt++) {
+        int[] keyed = new int[2];
+        int[] global = new int[2];
+        for (int r = 0; r < 2; r++) {
+          keyed[r] = pick(moat, "keyed", prompt, 1000 + r, l);
+          global[r] = pick(moat, "global", prompt, 2000 + r, l);
+        }
+        sameKeyed += keyed[0] == keyed[1] ? 1 : 0;
+        sameGlobal += global[0] == global[1] ? 1 : 0;
+      }
+      assertEquals(100, sameKeyed);
+      assertTrue(sameGlobal <= 10, "agreeing picks with global dedup: " + sameGlobal);
+    }
+  }
+
+  private static int pick(Moat moat, String tier, int prompt, long seed, float[] l) {
+    try (MoatRequest r =
+        moat.begin(
+            RequestContext.builder()
+                .setAccount("a")
+                .setTier(tier)
+                .setVocabSize(l.length)
+                .optPrompt("", new int[] {prompt})
+                .optSampling(
+                    SamplingParams.builder().temperature(1f).seed(seed).maxTokens(1).build())
+                .build())) {
+      return r.sample(l.clone());
+    }
+  }
+
   @Test
   void theProtectionPicksWhatTheReferenceRulePicksAndHonoursTopK() throws Exception {
     float[] l = logits(500, 9);
