@@ -135,6 +135,43 @@ public abstract class Kernels {
   public abstract int collectAtLeast(
       float[] l, int offset, int length, float[] summary, float cut, int cap, int[] out);
 
+  /**
+   * {@link #collectAtLeast} over a summary holding one maximum per {@code group} consecutive
+   * entries (both implementations keep it so): a plain scan of the summary, and entry by entry only
+   * in a group that reaches the cut.
+   */
+  protected static int collectBySummary(
+      float[] l,
+      int offset,
+      int length,
+      float[] summary,
+      int group,
+      float cut,
+      int cap,
+      int[] out) {
+    int groups = length / group;
+    int n = 0;
+    for (int g = 0; g < groups; g++) {
+      if (summary[g] >= cut) {
+        int base = g * group;
+        for (int i = base; i < base + group; i++) {
+          if (l[offset + i] >= cut) {
+            out[n++] = i;
+          }
+        }
+        if (n > cap) {
+          return cap + 1;
+        }
+      }
+    }
+    for (int i = groups * group; i < length; i++) {
+      if (l[offset + i] >= cut) {
+        out[n++] = i;
+      }
+    }
+    return Math.min(n, cap + 1);
+  }
+
   /** MurmurHash3's 32-bit finaliser. */
   public static int fmix32(int x) {
     x ^= x >>> 16;

@@ -108,27 +108,7 @@ final class ScalarKernels extends Kernels {
   @Override
   public int collectAtLeast(
       float[] l, int offset, int length, float[] summary, float cut, int cap, int[] out) {
-    int groups = length / GROUP;
-    int n = 0;
-    for (int g = 0; g < groups; g++) {
-      if (summary[g] >= cut) {
-        int base = g * GROUP;
-        for (int i = base; i < base + GROUP; i++) {
-          if (l[offset + i] >= cut) {
-            out[n++] = i;
-          }
-        }
-        if (n > cap) {
-          return cap + 1;
-        }
-      }
-    }
-    for (int i = groups * GROUP; i < length; i++) {
-      if (l[offset + i] >= cut) {
-        out[n++] = i;
-      }
-    }
-    return Math.min(n, cap + 1);
+    return collectBySummary(l, offset, length, summary, GROUP, cut, cap, out);
   }
 
   @Override

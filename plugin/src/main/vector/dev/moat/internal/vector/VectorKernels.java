@@ -133,31 +133,9 @@ public final class VectorKernels extends Kernels {
   @Override
   public int collectAtLeast(
       float[] l, int offset, int length, float[] summary, float cut, int cap, int[] out) {
-    // One maximum per group of four vectors in the summary: a plain scan of it (a sixty-fourth of
-    // the row at 512 bits) and entry by entry only in a group that reaches the cut. Measured
-    // faster than mask tests on the summary, which are costly on JDK 17.
-    int group = 4 * F.length();
-    int groups = length / group;
-    int n = 0;
-    for (int g = 0; g < groups; g++) {
-      if (summary[g] >= cut) {
-        int base = g * group;
-        for (int i = base; i < base + group; i++) {
-          if (l[offset + i] >= cut) {
-            out[n++] = i;
-          }
-        }
-        if (n > cap) {
-          return cap + 1;
-        }
-      }
-    }
-    for (int i = groups * group; i < length; i++) {
-      if (l[offset + i] >= cut) {
-        out[n++] = i;
-      }
-    }
-    return Math.min(n, cap + 1);
+    // A plain scan of the summary: measured faster than mask tests on it, which are costly on JDK
+    // 17.
+    return collectBySummary(l, offset, length, summary, 4 * F.length(), cut, cap, out);
   }
 
   @Override
