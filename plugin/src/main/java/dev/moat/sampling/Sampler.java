@@ -414,20 +414,6 @@ public final class Sampler {
     return random.nextDouble();
   }
 
-  /** Index of the largest value in the row; the lowest index wins ties. */
-  public static int argMax(float[] logits, int offset, int length) {
-    int best = 0;
-    float bestValue = logits[offset];
-    for (int i = 1; i < length; i++) {
-      float v = logits[offset + i];
-      if (v > bestValue) {
-        bestValue = v;
-        best = i;
-      }
-    }
-    return best;
-  }
-
   private static int bucket(float w) {
     // w in (0, 1]: exponent in [-149, 0]; bucket 0 holds [0.5, 1], bucket b holds [2^-(b+1), 2^-b).
     int b = -Math.getExponent(w) - (w == 1f ? 0 : 1);
