@@ -35,6 +35,10 @@ public final class MoatCli {
                  substitution, and a plot.
                  Options: --prompts 500 --tokens 200 --temperature 1.0 --threads N
                           --out examples/quality
+        simulate Write simulated API traffic in the trace format (benign populations, their hard
+                 look-alikes and distillation campaigns) and the account labels.
+                 Options: --out FILE.jsonl[.gz] --labels FILE.json --scenario mixed|campaign
+                          --scale 1 --days 7 (campaign: 44) --seed 1 --start 2026-04-22T00:00:00Z
         help     Show this text.
 
       Keys: files of lines id=hexmaterial; without --keys or $MOAT_WATERMARK_KEYS the public demo key
@@ -60,9 +64,13 @@ public final class MoatCli {
           return QualityCommand.run(new Args("quality", argv, 1, QualityCommand.OPTIONS), out);
         case "detect":
           return DetectCommand.run(new Args("detect", argv, 1, DetectCommand.OPTIONS), out, err);
+        case "simulate":
+          return SimulateCommand.run(new Args("simulate", argv, 1, SimulateCommand.OPTIONS), out);
         default:
           err.println(
-              "moat: unknown command '" + argv[0] + "'; commands: demo, detect, quality, help");
+              "moat: unknown command '"
+                  + argv[0]
+                  + "'; commands: demo, detect, quality, simulate, help");
           return 2;
       }
     } catch (Args.UsageException | PolicyException | IllegalArgumentException e) {

@@ -111,6 +111,43 @@ class MoatCliTest {
   }
 
   @Test
+  void simulateWritesATraceTheReaderAcceptsAndLabelsForEveryAccount(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path trace = dir.resolve("t.jsonl.gz");
+    java.nio.file.Path labels = dir.resolve("labels.json");
+    Run r =
+        run(
+            "simulate",
+            "--scale",
+            "0.01",
+            "--days",
+            "0.5",
+            "--out",
+            trace.toString(),
+            "--labels",
+            labels.toString());
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().startsWith("wrote "), r.out());
+    long n = 0;
+    java.util.List<String> problems = new java.util.ArrayList<>();
+    try (dev.moat.detect.TraceReader reader =
+        dev.moat.detect.TraceReader.open(trace, problems::add)) {
+      while (reader.next() != null) {
+        n++;
+      }
+    }
+    assertEquals(java.util.List.of(), problems);
+    assertTrue(r.out().contains(String.format("wrote %,d requests", n)), r.out());
+    JsonNode l = new ObjectMapper().readTree(labels.toFile());
+    assertEquals("campaign-hydra", l.get("campaign-hydra-0").asText());
+    assertEquals("casual", l.get("casual-0").asText());
+    Run bad = run("simulate", "--scenario", "chaos", "--out", trace.toString());
+    assertEquals(2, bad.status());
+    assertEquals(
+        "moat simulate: --scenario was 'chaos' but it must be mixed or campaign\n", bad.err());
+  }
+
+  @Test
   void detectInHuggingFaceModeEqualsWatermarkDetector() throws Exception {
     // The "watermarked" vector of shared/anchors/hf-kgw-lefthash-vectors.json (transformers 5.17),
     // with Hugging Face's bos (vocab_size - 1) in front, which its detector drops.
@@ -212,7 +249,7 @@ class MoatCliTest {
         tier.err());
     Run cmd = run("serve-everything");
     assertEquals(
-        "moat: unknown command 'serve-everything'; commands: demo, detect, quality, help\n",
+        "moat: unknown command 'serve-everything'; commands: demo, detect, quality, simulate, help\n",
         cmd.err());
   }
 

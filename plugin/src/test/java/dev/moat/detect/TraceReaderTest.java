@@ -120,6 +120,30 @@ class TraceReaderTest {
     assertEquals(2, n);
   }
 
+  @Test
+  void whatTheWriterWritesTheReaderReadsBack(@TempDir Path dir) throws Exception {
+    List<TraceRecord> records = new ArrayList<>();
+    try (TraceReader r = reader(GOOD + "\n", null)) {
+      records.add(r.next());
+    }
+    records.add(
+        new TraceRecord(
+            records.get(0).ts() + 1, "b", -1, "", null, null, 0, null, "q\n\"x\"", 0, -1, 0, 3));
+    for (String name : List.of("t.jsonl", "t.jsonl.gz")) {
+      Path file = dir.resolve(name);
+      try (TraceWriter w = TraceWriter.open(file)) {
+        records.forEach(w::write);
+      }
+      List<TraceRecord> back = new ArrayList<>();
+      try (TraceReader r = TraceReader.open(file, p -> {})) {
+        for (TraceRecord t = r.next(); t != null; t = r.next()) {
+          back.add(t);
+        }
+      }
+      assertEquals(records, back, name);
+    }
+  }
+
   private static TraceReader reader(String text, List<String> problems) {
     return TraceReader.of(
         new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)),
