@@ -11,7 +11,7 @@ import dev.moat.spi.TokenHistory;
  * keyed uniforms of {@link GumbelScheme} choose among them.
  *
  * <p>Under temperature alone (no top-k, no top-p) the pick is {@link Sampler#race} over the whole
- * vocabulary with the keyed seed, which scores only the few tokens that can win (about 27 µs per
+ * vocabulary with the keyed seed, which scores only the few tokens that can win (about 30 µs per
  * token at a vocabulary of 128,256 with the Vector API; perf/RESULTS.md). Otherwise, per candidate
  * the choice costs one hash and a multiply: a candidate {@code i} can only beat the best ratio
  * {@code b} so far if {@code -ln u_i < w_i b}, and since {@code -ln u >= 1 - u} that needs {@code 1
