@@ -1,0 +1,66 @@
+package dev.moat.detect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class ActivityTest {
+  static final long DAY = 86_400_000L;
+
+  /**
+   * A timer (gaps uniform within ±10% of an hour), a Poisson process (exponential gaps) and a
+   * person (Poisson by day, silent at night): the gap spread and the hour entropy tell them apart,
+   * each within its stated bound over 2,000 requests (seeded).
+   */
+  @Test
+  void timingRegularityAndTimeOfDaySeparateMachinesFromPeople() {
+    SplittableRandom r = new SplittableRandom(1);
+    Activity timer = new Activity();
+    Activity poisson = new Activity();
+    Activity person = new Activity();
+    long t1 = 0;
+    long t2 = 0;
+    long t3 = 0;
+    for (int i = 0; i < 2000; i++) {
+      timer.record(t1, -1, "c");
+      poisson.record(t2, -1, "c");
+      person.record(t3, -1, "c");
+      t1 += (long) (3_600_000 * r.nextDouble(0.9, 1.1));
+      t2 += (long) (-3_600_000 * Math.log(1 - r.nextDouble()));
+      do {
+        t3 += (long) (-1_800_000 * Math.log(1 - r.nextDouble()));
+      } while ((t3 / 3_600_000) % 24 < 8); // asleep from midnight to 8 a.m. UTC
+    }
+    assertTrue(timer.logGapSpread() < 0.1, "timer spread " + timer.logGapSpread());
+    // The log of an exponential has standard deviation pi / sqrt(6) = 1.28.
+    assertEquals(1.28, poisson.logGapSpread(), 0.15);
+    assertTrue(person.logGapSpread() > 1.3, "person spread " + person.logGapSpread());
+    assertTrue(timer.hourEntropy() > 4.5, "timer entropy " + timer.hourEntropy());
+    assertTrue(poisson.hourEntropy() > 4.5, "poisson entropy " + poisson.hourEntropy());
+    // Sixteen waking hours: at most log2(16) = 4 bits.
+    assertTrue(person.hourEntropy() <= 4.0 + 1e-9, "person entropy " + person.hourEntropy());
+    assertEquals(2000, timer.requests());
+    assertEquals(24, timer.requestsPerDay(), 2.5);
+  }
+
+  @Test
+  void distinctClientsAndAccountAge() {
+    Activity sticky = new Activity();
+    Activity rotating = new Activity();
+    long created = 10 * DAY;
+    for (int i = 0; i < 200; i++) {
+      sticky.record(20 * DAY + i * 60_000L, created, i % 10 == 0 ? "home" : "work");
+      rotating.record(20 * DAY + i * 60_000L, created, "10." + i + ".0.0/24");
+    }
+    assertEquals(2, sticky.distinctClients(), 0.1);
+    assertTrue(rotating.distinctClients() > 100, "rotating " + rotating.distinctClients());
+    assertEquals(10, sticky.ageAtFirstDays(), 1e-9);
+    Activity unknown = new Activity();
+    unknown.record(0, -1, null);
+    assertEquals(-1, unknown.ageAtFirstDays());
+    assertEquals(0, unknown.distinctClients());
+    assertEquals(0, unknown.logGapSpread());
+  }
+}
