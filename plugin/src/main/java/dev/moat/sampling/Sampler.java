@@ -11,8 +11,10 @@ import java.util.SplittableRandom;
  * lowest id winning ties.
  *
  * <p>Deterministic: the same logits and seed give the same tokens on every JVM. Allocation-free per
- * token: scratch arrays of the vocabulary size are allocated once, in the constructor. Not
- * thread-safe: one instance per request.
+ * token: scratch arrays of the vocabulary size are allocated once per request, only those its
+ * settings need (temperature alone: one int per token of the vocabulary; top-p adds a long, top-k a
+ * float, and the first {@link #candidates} call a float per token). Not thread-safe: one instance
+ * per request.
  *
  * <p>How top-p avoids sorting the vocabulary: weights {@code w = exp((l - max) / T)} are bucketed
  * by their binary exponent ({@code w} in {@code [2^-(b+1), 2^-b)} goes to bucket {@code b}); the
@@ -65,7 +67,10 @@ public final class Sampler {
 
   // Scratch, reused for every token.
   private final int[] ids;
-  private final float[] weights;
+
+  /** Allocated by the first {@link #candidates} call: the race and greedy paths never need it. */
+  private float[] weights = new float[0];
+
   private final long[] keys;
   private final float[] select;
   private final double[] bucketMass = new double[BUCKETS];
@@ -93,8 +98,7 @@ public final class Sampler {
             && (params.topK() <= 0 || params.topK() >= vocabSize);
     this.ids = new int[vocabSize];
     this.top = new TopTokens(vocabSize, ids);
-    this.weights = new float[vocabSize];
-    this.keys = new long[vocabSize];
+    this.keys = params.topP() < 1f ? new long[vocabSize] : new long[0];
     this.select =
         params.topK() > 0 && params.topK() < vocabSize ? new float[vocabSize] : new float[0];
   }
@@ -133,6 +137,9 @@ public final class Sampler {
    * the arg-max alone.
    */
   public int candidates(float[] logits, int offset) {
+    if (weights.length == 0) {
+      weights = new float[vocabSize]; // once per request
+    }
     if (params.isGreedy()) {
       ids[0] = top.argMax(logits, offset);
       weights[0] = 1f;

@@ -55,6 +55,29 @@ class SamplerTest {
     }
   }
 
+  /**
+   * Per-request scratch follows the settings: temperature alone needs one int per token of the
+   * vocabulary (513 KB at 128,256), top-p and top-k add their arrays (2.5 MB in all). Measured with
+   * the JVM's per-thread allocation counter, bounds with a 20% margin.
+   */
+  @Test
+  void perRequestScratchIsOnlyWhatTheSettingsNeed() {
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long id = Thread.currentThread().getId();
+    int vocab = 128_256;
+    long a0 = mx.getThreadAllocatedBytes(id);
+    Sampler plain = new Sampler(SamplingParams.builder().temperature(1f).build(), vocab);
+    long a1 = mx.getThreadAllocatedBytes(id);
+    Sampler full =
+        new Sampler(SamplingParams.builder().temperature(1f).topK(50).topP(0.9f).build(), vocab);
+    full.candidates(randomLogits(vocab, 3), 0);
+    long a2 = mx.getThreadAllocatedBytes(id);
+    assertTrue(a1 - a0 < 1.2 * 4 * vocab, "temperature alone: " + (a1 - a0) + " bytes");
+    assertTrue(a2 - a1 > 0.8 * 20 * vocab, "top-k and top-p: " + (a2 - a1) + " bytes");
+    assertTrue(plain.canRace());
+  }
+
   @Test
   void sameSeedSameTokensDifferentSeedDifferentTokens() {
     float[] logits = randomLogits(1000, 1);
