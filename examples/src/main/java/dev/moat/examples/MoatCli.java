@@ -37,8 +37,20 @@ public final class MoatCli {
                           --out examples/quality
         simulate Write simulated API traffic in the trace format (benign populations, their hard
                  look-alikes and distillation campaigns) and the account labels.
-                 Options: --out FILE.jsonl[.gz] --labels FILE.json --scenario mixed|campaign
+                 Options: --out FILE.jsonl[.gz] --labels FILE.json --scenario mixed|stealth|campaign
                           --scale 1 --days 7 (campaign: 44) --seed 1 --start 2026-04-22T00:00:00Z
+        replay   Run a trace through the probing detector online, in timestamp order; one verdict
+                 line per account, a summary, and with --labels the figures per population.
+                 Options: --trace FILE.jsonl[.gz] | --simulate mixed|campaign|stealth [--scale 1
+                          --days N --seed 1] (generated on the fly, labels included)
+                          --out VERDICTS.jsonl --labels LABELS.json --policy FILE (its detection
+                          section) --model FILE.json --onnx (score with ONNX Runtime)
+                          --progress 5000000
+        train-detector
+                 Train the bundled probing classifier from simulated traffic; writes the plugin's
+                 JSON model and its ONNX export.
+                 Options: --train-seeds 101,102 --validation-seed 103 --days 7 --hidden 16
+                          --epochs 30 --out-model FILE --out-onnx FILE
         help     Show this text.
 
       Keys: files of lines id=hexmaterial; without --keys or $MOAT_WATERMARK_KEYS the public demo key
@@ -66,11 +78,16 @@ public final class MoatCli {
           return DetectCommand.run(new Args("detect", argv, 1, DetectCommand.OPTIONS), out, err);
         case "simulate":
           return SimulateCommand.run(new Args("simulate", argv, 1, SimulateCommand.OPTIONS), out);
+        case "replay":
+          return ReplayCommand.run(new Args("replay", argv, 1, ReplayCommand.OPTIONS), out);
+        case "train-detector":
+          return TrainDetectorCommand.run(
+              new Args("train-detector", argv, 1, TrainDetectorCommand.OPTIONS), out);
         default:
           err.println(
               "moat: unknown command '"
                   + argv[0]
-                  + "'; commands: demo, detect, quality, simulate, help");
+                  + "'; commands: demo, detect, quality, simulate, replay, train-detector, help");
           return 2;
       }
     } catch (Args.UsageException | PolicyException | IllegalArgumentException e) {

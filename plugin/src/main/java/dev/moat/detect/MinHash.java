@@ -2,7 +2,12 @@ package dev.moat.detect;
 
 /**
  * MinHash signatures of a text's word shingles, and locality-sensitive hashing (LSH) band keys over
- * them: two texts whose shingle sets have Jaccard similarity {@code s} share a given band with
+ * them. Each shingle is hashed once with a strong mixer, then per position with a multiply-add (a
+ * cheap universal family, enough on well-mixed input, and a loop the JIT vectorizes). One-
+ * permutation hashing with densification was tried and dropped: for short prompts, borrowed bins
+ * make whole bands copies of one shingle, so texts sharing a single shingle collided. Two texts
+ * whose shingle sets have Jaccard similarity {@code s} agree in a position with probability about
+ * {@code s}: two texts whose shingle sets have Jaccard similarity {@code s} share a given band with
  * probability {@code s^r} (r rows per band), so with {@code b} bands they share at least one with
  * probability {@code 1 - (1 - s^r)^b}. The defaults (64 hashes, 16 bands of 4 rows) make that 0.5
  * at s ≈ 0.5, 0.98 at s = 0.8 and 0.06 at s = 0.2.
@@ -13,7 +18,8 @@ public final class MinHash {
   private final int hashes;
   private final int bands;
   private final int shingle;
-  private final long[] seeds;
+  private final long[] mult;
+  private final long[] offset;
 
   /**
    * @param hashes signature length, a multiple of {@code bands}
@@ -33,11 +39,14 @@ public final class MinHash {
     this.hashes = hashes;
     this.bands = bands;
     this.shingle = shingle;
-    this.seeds = new long[hashes];
+    this.mult = new long[hashes];
+    this.offset = new long[hashes];
     long z = 0x5EED0FD15CL;
     for (int i = 0; i < hashes; i++) {
       z += 0x9E3779B97F4A7C15L;
-      seeds[i] = mix(z);
+      mult[i] = mix(z) | 1;
+      z += 0x9E3779B97F4A7C15L;
+      offset[i] = mix(z);
     }
   }
 
@@ -54,27 +63,40 @@ public final class MinHash {
    * The signature of {@code text} (split on single spaces, as {@link PromptSkeleton} leaves it).
    */
   public long[] signature(String text) {
-    long[] sig = new long[hashes];
-    java.util.Arrays.fill(sig, Long.MAX_VALUE);
-    // Word boundaries, then a rolling window of `shingle` word hashes.
-    long[] window = new long[shingle];
-    int words = 0;
+    long[] words = new long[16];
+    int count = 0;
     int start = 0;
     int n = text.length();
     for (int i = 0; i <= n; i++) {
       if (i == n || text.charAt(i) == ' ') {
         if (i > start) {
-          window[words % shingle] = wordHash(text, start, i);
-          words++;
-          if (words >= shingle) {
-            add(sig, shingleHash(window, words));
+          if (count == words.length) {
+            words = java.util.Arrays.copyOf(words, count * 2);
           }
+          words[count++] = wordHash(text, start, i);
         }
         start = i + 1;
       }
     }
-    if (words > 0 && words < shingle) {
-      add(sig, shingleHash(window, words)); // a short text is one shingle
+    return signature(words, count);
+  }
+
+  /**
+   * The signature of a text given as the hashes of its words ({@link #wordHash}), for callers that
+   * split the text once for several uses.
+   */
+  long[] signature(long[] wordHashes, int count) {
+    long[] sig = new long[hashes];
+    java.util.Arrays.fill(sig, -1L); // the largest unsigned value
+    long[] window = new long[shingle];
+    for (int w = 0; w < count; w++) {
+      window[w % shingle] = wordHashes[w];
+      if (w + 1 >= shingle) {
+        add(sig, shingleHash(window, w + 1));
+      }
+    }
+    if (count > 0 && count < shingle) {
+      add(sig, shingleHash(window, count)); // a short text is one shingle
     }
     return sig;
   }
@@ -101,9 +123,10 @@ public final class MinHash {
   }
 
   private void add(long[] sig, long x) {
+    // x is already well mixed: multiply-add hashing per position is enough, and vectorizes.
     for (int i = 0; i < sig.length; i++) {
-      long v = mix(x ^ seeds[i]);
-      if (v < sig[i]) {
+      long v = x * mult[i] + offset[i];
+      if (Long.compareUnsigned(v, sig[i]) < 0) {
         sig[i] = v;
       }
     }
@@ -119,7 +142,7 @@ public final class MinHash {
     return h;
   }
 
-  private static long wordHash(String s, int from, int to) {
+  static long wordHash(String s, int from, int to) {
     long h = 0xCBF29CE484222325L; // FNV-1a over the chars, then mixed
     for (int i = from; i < to; i++) {
       h = (h ^ s.charAt(i)) * 0x100000001B3L;

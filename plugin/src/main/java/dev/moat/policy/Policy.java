@@ -16,11 +16,14 @@ public final class Policy {
   private final int version;
   private final Map<String, TierPolicy> tiers;
   private final String source;
+  private final DetectionSettings detection;
 
-  private Policy(int version, Map<String, TierPolicy> tiers, String source) {
+  private Policy(
+      int version, Map<String, TierPolicy> tiers, String source, DetectionSettings detection) {
     this.version = version;
     this.tiers = tiers;
     this.source = source;
+    this.detection = detection;
   }
 
   /** A policy of these tiers (at least one), e.g. from code or tests. */
@@ -34,11 +37,23 @@ public final class Policy {
     if (m.isEmpty()) {
       throw new IllegalArgumentException(Messages.missing("tiers", "at least one tier"));
     }
-    return new Policy(1, Collections.unmodifiableMap(m), source);
+    return new Policy(1, Collections.unmodifiableMap(m), source, DetectionSettings.DEFAULT);
   }
 
-  static Policy of(int version, Map<String, TierPolicy> tiers, String source) {
-    return new Policy(version, Collections.unmodifiableMap(new LinkedHashMap<>(tiers)), source);
+  static Policy of(
+      int version, Map<String, TierPolicy> tiers, String source, DetectionSettings detection) {
+    return new Policy(
+        version, Collections.unmodifiableMap(new LinkedHashMap<>(tiers)), source, detection);
+  }
+
+  /** This policy with another {@code detection} section. */
+  public Policy withDetection(DetectionSettings detection) {
+    return new Policy(version, tiers, source, java.util.Objects.requireNonNull(detection));
+  }
+
+  /** The {@code detection} section (defaults if the file has none). */
+  public DetectionSettings detection() {
+    return detection;
   }
 
   public int version() {
@@ -69,7 +84,10 @@ public final class Policy {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Policy p && p.version == version && p.tiers.equals(tiers);
+    return o instanceof Policy p
+        && p.version == version
+        && p.tiers.equals(tiers)
+        && p.detection.equals(detection);
   }
 
   @Override

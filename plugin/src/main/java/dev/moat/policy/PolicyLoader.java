@@ -49,7 +49,9 @@ import org.jspecify.annotations.Nullable;
 public final class PolicyLoader {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
   private static final ObjectMapper YAML = YAMLMapper.builder().build();
-  private static final List<String> TOP = List.of("version", "tiers");
+  private static final List<String> TOP = List.of("version", "tiers", "detection");
+  private static final List<String> DETECTION =
+      List.of("threshold", "refresh_tokens", "exempt_tiers");
   private static final List<String> TIER = List.of("watermark", "overridable");
   private static final List<String> KGW =
       List.of(
@@ -114,10 +116,15 @@ public final class PolicyLoader {
         }
       }
     }
+    DetectionSettings detection = DetectionSettings.DEFAULT;
+    JsonNode d = root.get("detection");
+    if (d != null) {
+      detection = detection(d, tiers.keySet(), problems);
+    }
     if (!problems.isEmpty()) {
       throw new PolicyException(source, problems);
     }
-    return Policy.of(v, tiers, source);
+    return Policy.of(v, tiers, source, detection);
   }
 
   /**
@@ -148,6 +155,50 @@ public final class PolicyLoader {
       throw new PolicyException("request overrides", problems);
     }
     return result;
+  }
+
+  private static DetectionSettings detection(
+      JsonNode node, Set<String> tiers, List<String> problems) {
+    if (!node.isObject()) {
+      problems.add(invalid("detection", shortText(node), "a mapping"));
+      return DetectionSettings.DEFAULT;
+    }
+    checkFields(node, "detection", DETECTION, problems);
+    double threshold =
+        number(
+            node,
+            "detection.threshold",
+            -1,
+            t -> t > 0 && t < 1 ? null : "a score in (0, 1)",
+            problems);
+    double refresh =
+        number(
+            node,
+            "detection.refresh_tokens",
+            32,
+            t -> t == Math.rint(t) && t >= 1 && t <= 4096 ? null : "a whole number from 1 to 4096",
+            problems);
+    Set<String> exempt = new LinkedHashSet<>();
+    JsonNode e = node.get("exempt_tiers");
+    if (e != null) {
+      if (!e.isArray()) {
+        problems.add(invalid("detection.exempt_tiers", shortText(e), "a list of tier names"));
+      } else {
+        for (int i = 0; i < e.size(); i++) {
+          JsonNode t = e.get(i);
+          if (!t.isTextual() || !tiers.contains(t.asText())) {
+            problems.add(
+                invalid(
+                    "detection.exempt_tiers[" + i + "]",
+                    shortText(t),
+                    "one of the policy's tiers " + tiers));
+          } else {
+            exempt.add(t.asText());
+          }
+        }
+      }
+    }
+    return new DetectionSettings(threshold, (int) refresh, exempt);
   }
 
   private static @Nullable TierPolicy tier(

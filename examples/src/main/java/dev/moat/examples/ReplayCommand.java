@@ -1,0 +1,266 @@
+package dev.moat.examples;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.moat.detect.Detector;
+import dev.moat.detect.MlpModel;
+import dev.moat.detect.TraceReader;
+import dev.moat.detect.Verdict;
+import dev.moat.detect.VerdictModel;
+import dev.moat.examples.sim.Population;
+import dev.moat.examples.sim.TrafficSimulator;
+import dev.moat.onnxruntime.OnnxVerdictModel;
+import dev.moat.policy.Policy;
+import dev.moat.policy.PolicyLoader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code ./moat replay}: a trace (or simulated traffic generated on the fly) through the detector,
+ * online, in timestamp order; one verdict line per account, a summary, and with labels the
+ * detection figures per population.
+ */
+final class ReplayCommand {
+  static final Map<String, Boolean> OPTIONS = new LinkedHashMap<>();
+
+  static {
+    OPTIONS.put("trace", true);
+    OPTIONS.put("out", true);
+    OPTIONS.put("policy", true);
+    OPTIONS.put("labels", true);
+    OPTIONS.put("model", true);
+    OPTIONS.put("onnx", false);
+    OPTIONS.put("simulate", true);
+    OPTIONS.put("scale", true);
+    OPTIONS.put("days", true);
+    OPTIONS.put("seed", true);
+    OPTIONS.put("progress", true);
+  }
+
+  private ReplayCommand() {}
+
+  static int run(Args a, PrintStream out) throws Exception {
+    if (a.has("trace") == a.has("simulate")) {
+      throw new Args.UsageException("give one of --trace FILE or --simulate SCENARIO");
+    }
+    MlpModel mlp = a.has("model") ? MlpModel.load(Path.of(a.get("model", ""))) : MlpModel.bundled();
+    VerdictModel model = a.has("onnx") ? OnnxVerdictModel.of(mlp) : mlp;
+    Replay.Clock clock = new Replay.Clock();
+    Detector.Builder builder = Detector.builder().model(model).ticker(clock);
+    if (a.has("policy")) {
+      Policy p = PolicyLoader.load(Path.of(a.get("policy", "")), null);
+      builder.settings(p.detection());
+    }
+    long every = a.getLong("progress", 5_000_000);
+    Map<String, String> labels = new HashMap<>();
+    long[] skipped = {0};
+    Replay.Outcome o;
+    try (Detector detector = builder.build()) {
+      if (a.has("trace")) {
+        if (a.has("labels")) {
+          labels = readLabels(Path.of(a.get("labels", "")));
+        }
+        try (TraceReader reader =
+            TraceReader.open(Path.of(a.get("trace", "")), problem -> System.err.println(problem))) {
+          o = Replay.run(reader::next, detector, clock, out, every, null);
+          skipped[0] = reader.skipped();
+        }
+      } else {
+        String scenario = a.get("simulate", "mixed");
+        double scale = a.getDouble("scale", 1, 0.01, 100);
+        double days = a.getDouble("days", scenario.equals("campaign") ? 44 : 7, 0.01, 366);
+        List<Population> pops = SimulateCommand.scenario(scenario, scale);
+        TrafficSimulator sim =
+            new TrafficSimulator(
+                a.getLong("seed", 1),
+                Instant.parse("2026-04-22T00:00:00Z").toEpochMilli(),
+                days,
+                pops);
+        for (String[] l : sim.labels()) {
+          labels.put(l[0], l[1]);
+        }
+        o =
+            Replay.run(
+                () -> sim.hasNext() ? sim.next().record() : null,
+                detector,
+                clock,
+                out,
+                every,
+                null);
+      }
+    }
+    if (a.has("out")) {
+      writeVerdicts(Path.of(a.get("out", "")), o.verdicts());
+    }
+    long flagged = o.verdicts().values().stream().filter(Verdict::flagged).count();
+    out.printf(
+        Locale.ROOT,
+        "replayed %,d requests from %,d accounts in %.1f s (%,.0f requests/s); %,d malformed lines"
+            + " skipped; peak heap %,d MB%n",
+        o.requests(),
+        o.verdicts().size(),
+        o.seconds(),
+        o.perSecond(),
+        skipped[0],
+        o.peakHeapBytes() >> 20);
+    out.printf(Locale.ROOT, "flagged %,d accounts (threshold %.3f)%n", flagged, model.threshold());
+    if (!labels.isEmpty()) {
+      out.print(table(report(o.verdicts(), labels)));
+    }
+    return 0;
+  }
+
+  static Map<String, String> readLabels(Path file) throws IOException {
+    JsonNode root = new ObjectMapper().readTree(file.toFile());
+    if (root == null || !root.isObject()) {
+      throw new Args.UsageException(
+          "--labels " + file + " must be a JSON object mapping account to population name");
+    }
+    Map<String, String> labels = new HashMap<>();
+    for (Map.Entry<String, JsonNode> e : root.properties()) {
+      if (!e.getValue().isTextual()) {
+        throw new Args.UsageException(
+            "--labels "
+                + file
+                + ": account '"
+                + e.getKey()
+                + "' was "
+                + e.getValue()
+                + " but it must be a population name");
+      }
+      labels.put(e.getKey(), e.getValue().asText());
+    }
+    return labels;
+  }
+
+  static void writeVerdicts(Path file, Map<String, Verdict> verdicts) throws IOException {
+    try (Writer w = Files.newBufferedWriter(file);
+        JsonGenerator g = new JsonFactory().createGenerator(w)) {
+      g.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
+      for (Verdict v : verdicts.values()) {
+        g.writeStartObject();
+        g.writeStringField("account", v.account());
+        g.writeBooleanField("flagged", v.flagged());
+        if (v.flagged()) {
+          g.writeStringField("first_flagged_ts", Instant.ofEpochMilli(v.flaggedAt()).toString());
+        } else {
+          g.writeNullField("first_flagged_ts");
+        }
+        g.writeNumberField("score", Math.round(v.score() * 1e6) / 1e6);
+        if (v.group() != null) {
+          g.writeStringField("group", v.group());
+        } else {
+          g.writeNullField("group");
+        }
+        g.writeNumberField("requests_seen", v.requests());
+        g.writeNumberField(
+            "requests_before_flag", v.flagged() ? v.requestsBeforeFlag() : v.requests());
+        if (v.flagged()) {
+          strings(g, "reasons", v.reasons());
+          strings(g, "linked_accounts", v.linkedAccounts());
+          strings(g, "sample_prompts", v.samplePrompts());
+        }
+        g.writeEndObject();
+      }
+      g.writeRaw('\n');
+    }
+  }
+
+  private static void strings(JsonGenerator g, String field, List<String> values)
+      throws IOException {
+    g.writeArrayFieldStart(field);
+    for (String s : values) {
+      g.writeString(s);
+    }
+    g.writeEndArray();
+  }
+
+  /** One population's figures. */
+  record Row(
+      String population,
+      boolean campaign,
+      long accounts,
+      long flagged,
+      long requests,
+      long requestsBeforeFlag) {
+    double flaggedRate() {
+      return accounts == 0 ? 0 : flagged / (double) accounts;
+    }
+
+    double servedBeforeFlag() {
+      return requests == 0 ? 0 : requestsBeforeFlag / (double) requests;
+    }
+  }
+
+  /**
+   * Per population (from the labels; accounts without a label count as "unlabelled"), in name
+   * order, with "benign (all)" and "campaign (all)" totals first.
+   */
+  static List<Row> report(Map<String, Verdict> verdicts, Map<String, String> labels) {
+    Map<String, long[]> by = new TreeMap<>();
+    for (Verdict v : verdicts.values()) {
+      String pop = labels.getOrDefault(v.account(), "unlabelled");
+      boolean campaign = pop.startsWith("campaign");
+      long before = v.flagged() ? v.requestsBeforeFlag() : v.requests();
+      for (String key : new String[] {pop, campaign ? " campaign (all)" : " benign (all)"}) {
+        long[] c = by.computeIfAbsent(key, k -> new long[4]);
+        c[0]++;
+        c[1] += v.flagged() ? 1 : 0;
+        c[2] += v.requests();
+        c[3] += before;
+      }
+    }
+    List<Row> rows = new ArrayList<>();
+    by.forEach(
+        (k, c) ->
+            rows.add(new Row(k.strip(), k.strip().startsWith("campaign"), c[0], c[1], c[2], c[3])));
+    return rows;
+  }
+
+  static String table(List<Row> rows) {
+    StringBuilder b = new StringBuilder();
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "%-22s %10s %10s %9s   %s%n",
+            "population",
+            "accounts",
+            "flagged",
+            "rate",
+            "campaign requests served before the flag"));
+    for (Row r : rows) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "%-22s %,10d %,10d %8.3f%%",
+              r.population(),
+              r.accounts(),
+              r.flagged(),
+              100 * r.flaggedRate()));
+      if (r.campaign()) {
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "   %,d of %,d (%.3f%%)",
+                r.requestsBeforeFlag(),
+                r.requests(),
+                100 * r.servedBeforeFlag()));
+      }
+      b.append('\n');
+    }
+    return b.toString();
+  }
+}

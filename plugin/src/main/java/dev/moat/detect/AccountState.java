@@ -1,0 +1,84 @@
+package dev.moat.detect;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One account's streaming state: its {@link Activity}, exponentially weighted prompt-shape and
+ * linking rates, a 512-bit set of the templates it used (for novelty), and its flag. O(1) per
+ * request, about 600 bytes. The detector serialises updates by locking the instance at request
+ * start (never per token); {@link #latest} is read without locking.
+ */
+final class AccountState {
+  private static final int MAX_WINDOW = 50;
+  // Rates, by feature index minus COT.
+  private static final int RATES = Features.TEMPERATURE - Features.COT + 1;
+
+  final int bit;
+  final Activity activity = new Activity();
+  private final float[] rates = new float[RATES];
+  private final int[] counts = new int[RATES];
+  private final long[] seen = new long[8];
+  int lastOutput = -1;
+  boolean flagged;
+  long flaggedAt = -1;
+  long requestsBeforeFlag = -1;
+  long groupKey;
+  int groupHits;
+  @Nullable List<String> reasons;
+  @Nullable List<String> samples;
+  volatile @Nullable Verdict latest;
+
+  AccountState(String account) {
+    this.bit = LinkStore.bitOf(account);
+  }
+
+  /** Folds {@code x} into rate {@code feature}. */
+  void rate(int feature, double x) {
+    int i = feature - Features.COT;
+    int n = Math.min(++counts[i], MAX_WINDOW);
+    rates[i] += (float) ((x - rates[i]) / n);
+  }
+
+  float rateOf(int feature) {
+    return rates[feature - Features.COT];
+  }
+
+  /** Whether neither of two template keys was used by this account before; records them. */
+  boolean novel(long a, long b) {
+    int ia = (int) (a >>> 55);
+    int ib = (int) (b >>> 55);
+    boolean old = (seen[ia >>> 6] & (1L << ia)) != 0 && (seen[ib >>> 6] & (1L << ib)) != 0;
+    seen[ia >>> 6] |= 1L << ia;
+    seen[ib >>> 6] |= 1L << ib;
+    return !old;
+  }
+
+  void addSample(String prompt) {
+    if (samples == null) {
+      samples = new ArrayList<>(3);
+    }
+    if (samples.size() < 3) {
+      samples.add(prompt.length() <= 160 ? prompt : prompt.substring(0, 160) + "…");
+    }
+  }
+
+  /** The feature vector now, into {@code x}. */
+  void features(float[] x) {
+    Activity a = activity;
+    long n = a.requests();
+    x[Features.REQUESTS] = (float) (Math.log1p(n) / 8);
+    x[Features.RATE] = (float) (Math.log1p(a.requestsPerDay()) / 8);
+    x[Features.GAP_MEAN] = (float) (a.logGapMean() / 12);
+    x[Features.GAP_SPREAD] = (float) (a.logGapSpread() / 3);
+    x[Features.HOUR_ENTROPY] = (float) (a.hourEntropy() / 4.585);
+    x[Features.CLIENTS] = (float) Math.min(1, a.distinctClients() / Math.max(1, n));
+    double age = a.ageAtFirstDays();
+    x[Features.AGE] = age < 0 ? 0 : (float) (Math.log1p(age) / 7);
+    x[Features.AGE_KNOWN] = age < 0 ? 0 : 1;
+    for (int f = Features.COT; f <= Features.TEMPERATURE; f++) {
+      x[f] = rates[f - Features.COT];
+    }
+  }
+}

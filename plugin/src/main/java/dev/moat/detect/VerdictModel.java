@@ -1,0 +1,33 @@
+package dev.moat.detect;
+
+/**
+ * A classifier over {@link Features} vectors: the probability that an account is a distillation
+ * campaign's. The bundled model runs in plain Java ({@link MlpModel}); the same model file exported
+ * to ONNX runs in ONNX Runtime ({@code OnnxVerdictModel} in {@code moat-onnxruntime}), the two
+ * agreeing within 1e-5.
+ *
+ * <p>Implementations must be thread-safe.
+ */
+public interface VerdictModel {
+  /** Length of the feature vectors it scores ({@link Features#COUNT}). */
+  int inputs();
+
+  /** The score of one vector, in [0, 1]. */
+  float score(float[] features);
+
+  /**
+   * Scores {@code rows} vectors laid out one after another in {@code features} into {@code out}.
+   * The default calls {@link #score(float[])} per row.
+   */
+  default void scoreBatch(float[] features, int rows, float[] out) {
+    int n = inputs();
+    float[] row = new float[n];
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(features, r * n, row, 0, n);
+      out[r] = score(row);
+    }
+  }
+
+  /** The score at and above which an account is flagged, as the model was calibrated. */
+  float threshold();
+}
