@@ -25,9 +25,13 @@ final class AccountState {
   long flaggedAt = -1;
   long requestsBeforeFlag = -1;
   long groupKey;
+  @Nullable String group;
   int groupHits;
   @Nullable List<String> reasons;
   @Nullable List<String> samples;
+  @Nullable List<String> linked;
+  @Nullable String lastSystem;
+  long lastSystemKey;
   volatile @Nullable Verdict latest;
 
   AccountState(String account) {
@@ -57,10 +61,12 @@ final class AccountState {
 
   void addSample(String prompt) {
     if (samples == null) {
-      samples = new ArrayList<>(3);
+      samples = List.of();
     }
     if (samples.size() < 3) {
-      samples.add(prompt.length() <= 160 ? prompt : prompt.substring(0, 160) + "…");
+      List<String> more = new ArrayList<>(samples);
+      more.add(prompt.length() <= 160 ? prompt : prompt.substring(0, 160) + "…");
+      samples = List.copyOf(more);
     }
   }
 

@@ -18,6 +18,8 @@ public final class Activity {
   private long lastTs;
   private long ageAtFirstMillis = -1;
   private final int[] hours = new int[24];
+  // Σ c·ln(c) over the hour bins, kept as bins grow, so that the entropy costs one logarithm.
+  private double hourMass;
   private long clientBits;
   // Welford over ln(gap seconds + 1).
   private long gaps;
@@ -38,7 +40,9 @@ public final class Activity {
     }
     requests++;
     lastTs = ts;
-    hours[(int) Math.floorMod(ts / HOUR, 24L)]++;
+    int hour = (int) Math.floorMod(ts / HOUR, 24L);
+    int c = ++hours[hour];
+    hourMass += xlnx(c) - xlnx(c - 1);
     if (client != null) {
       clientBits |= 1L << (MinHash.mix(client.hashCode()) >>> 58);
     }
@@ -65,14 +69,24 @@ public final class Activity {
    * Entropy of the hour-of-day histogram in bits: log2(24) = 4.58 for activity around the clock.
    */
   public double hourEntropy() {
-    double h = 0;
-    for (int c : hours) {
-      if (c > 0) {
-        double p = c / (double) requests;
-        h -= p * (Math.log(p) / Math.log(2));
-      }
+    if (requests == 0) {
+      return 0;
     }
-    return h;
+    // H = ln N - (Σ c ln c) / N, in bits.
+    double h = (Math.log(requests) - hourMass / requests) / Math.log(2);
+    return Math.max(0, h);
+  }
+
+  private static final double[] XLNX = new double[1024];
+
+  static {
+    for (int c = 1; c < XLNX.length; c++) {
+      XLNX[c] = c * Math.log(c);
+    }
+  }
+
+  private static double xlnx(int c) {
+    return c < XLNX.length ? XLNX[c] : c * Math.log(c);
   }
 
   /** Estimated distinct clients (linear counting over 64 bits; saturates near 250). */

@@ -59,6 +59,7 @@ public final class Detector implements AutoCloseable {
   private final int refreshTokens;
   private final java.util.Set<String> exemptTiers;
   private final Cache<String, AccountState> accounts;
+  private final ThreadLocal<Scratch> scratch;
 
   private Detector(Builder b) {
     this.model = b.model;
@@ -67,13 +68,18 @@ public final class Detector implements AutoCloseable {
     this.store = b.store != null ? b.store : LocalLinkStore.standard();
     this.minHash = new MinHash(32, 8, 3);
     this.bands = minHash.bands();
+    this.scratch = ThreadLocal.withInitial(() -> new Scratch(32, bands));
     this.refreshTokens = b.refreshTokens;
     this.exemptTiers = java.util.Set.copyOf(b.exemptTiers);
+    Caffeine<Object, Object> cache = Caffeine.newBuilder().maximumSize(b.maximumAccounts);
+    if (b.idleExpiry != null) {
+      // Opt-in: access-order expiry costs about 300 ns per request on the reference machine.
+      cache = cache.expireAfterAccess(b.idleExpiry);
+    }
     this.accounts =
-        Caffeine.newBuilder()
-            .maximumSize(b.maximumAccounts)
-            .expireAfterAccess(b.idleExpiry)
+        cache
             .ticker(b.ticker)
+            .executor(Runnable::run) // maintenance amortised on callers, see LocalLinkStore
             .build();
   }
 
@@ -96,7 +102,15 @@ public final class Detector implements AutoCloseable {
     accounts.cleanUp();
   }
 
-  /** The account's latest verdict, if it was seen within the idle expiry. */
+  /**
+   * The latest verdict of every account held, in no particular order (replay's output: with {@code
+   * maximumAccounts} above the trace's accounts, that is all of them).
+   */
+  public java.util.stream.Stream<Verdict> verdicts() {
+    return accounts.asMap().values().stream().map(s -> s.latest).filter(Objects::nonNull);
+  }
+
+  /** The account's latest verdict, if it is held. */
   public @Nullable Verdict verdict(String account) {
     AccountState s = accounts.getIfPresent(account);
     return s == null ? null : s.latest;
@@ -120,24 +134,29 @@ public final class Detector implements AutoCloseable {
       throw new IllegalArgumentException(
           Messages.invalid("features length", features.length, "at least " + Features.COUNT));
     }
-    String skeleton = PromptSkeleton.of(r.prompt(), SKELETON_CHARS);
-    PromptScan.Result scan = PromptScan.scan(skeleton, r.prompt());
-    long[] sig = minHash.signature(scan.words(), scan.count());
-    boolean hasSystem = r.system() != null && !r.system().isBlank();
-    int keyCount = bands + (hasSystem ? 1 : 0);
-    long[] keys = new long[keyCount];
+    Scratch t = scratch.get();
+    PromptScan scan = t.scan;
+    scan.scan(r.prompt(), SKELETON_CHARS);
+    minHash.signature(scan.words, scan.count, t.sig, t.window);
+    long[] keys = t.keys;
     for (int b = 0; b < bands; b++) {
-      keys[b] = minHash.bandKey(sig, b);
+      keys[b] = minHash.bandKey(t.sig, b);
     }
-    if (hasSystem) {
-      String sys = PromptSkeleton.of(r.system(), SKELETON_CHARS);
-      keys[bands] = MinHash.mix(sys.hashCode() ^ SYSTEM_SALT) ^ (long) sys.length() << 40;
-    }
-    long[] bits = new long[keyCount * LinkStore.WORDS];
-    float[] x = new float[Features.COUNT];
+    String system = r.system();
+    boolean hasSystem = system != null && !system.isBlank();
+    float[] x = t.x;
     AccountState s = accounts.get(r.account(), AccountState::new);
     synchronized (s) {
-      Verdict v = update(s, r, scan, keys, hasSystem, bits, x);
+      if (hasSystem) {
+        // Hosts resend one system prompt with every request: scan it once per account and change.
+        if (!system.equals(s.lastSystem)) {
+          t.systemScan.scan(system, SKELETON_CHARS);
+          s.lastSystem = system;
+          s.lastSystemKey = MinHash.mix(t.systemScan.textHash ^ SYSTEM_SALT);
+        }
+        keys[bands] = s.lastSystemKey;
+      }
+      Verdict v = update(s, r, scan, keys, hasSystem, t, x);
       if (features != null) {
         System.arraycopy(x, 0, features, 0, Features.COUNT);
       }
@@ -145,18 +164,38 @@ public final class Detector implements AutoCloseable {
     }
   }
 
+  /** Per-thread buffers: nothing is allocated per request but the verdict. */
+  private static final class Scratch {
+    final PromptScan scan = new PromptScan();
+    final PromptScan systemScan = new PromptScan();
+    final long[] sig;
+    final long[] window = new long[3];
+    final long[] keys;
+    final long[] flagKeys;
+    final long[] bits;
+    final float[] x = new float[Features.COUNT];
+
+    Scratch(int hashes, int bands) {
+      sig = new long[hashes];
+      keys = new long[bands + 1];
+      flagKeys = new long[bands];
+      bits = new long[(bands + 1) * LinkStore.WORDS];
+    }
+  }
+
   private Verdict update(
       AccountState s,
       TraceRecord r,
-      PromptScan.Result scan,
+      PromptScan scan,
       long[] keys,
       boolean hasSystem,
-      long[] bits,
+      Scratch t,
       float[] x) {
+    long[] bits = t.bits;
     double ageDays = r.accountCreated() >= 0 ? (r.ts() - r.accountCreated()) / 86_400_000.0 : -1;
     boolean young = ageDays >= 0 && ageDays < 14;
     boolean established = ageDays >= 30;
-    store.record(s.bit, young, established, keys, keys.length, bits);
+    store.record(s.bit, young, established, keys, bands + (hasSystem ? 1 : 0), bits);
 
     // The template: the band bucket shared by the most accounts.
     int best = 0;
@@ -184,13 +223,13 @@ public final class Detector implements AutoCloseable {
 
     boolean first = s.activity.requests() == 0;
     s.activity.record(r.ts(), r.accountCreated(), r.client());
-    int cues = scan.cues();
+    int cues = scan.cues;
     s.rate(Features.COT, (cues & PromptScan.COT) != 0 ? 1 : 0);
     s.rate(Features.SOFTWARE, (cues & PromptScan.SOFTWARE) != 0 ? 1 : 0);
     s.rate(Features.AGENTIC, (cues & PromptScan.AGENTIC) != 0 ? 1 : 0);
     s.rate(Features.PLANNING, (cues & PromptScan.PLANNING) != 0 ? 1 : 0);
     s.rate(Features.PERSONA, (cues & PromptScan.PERSONA) != 0 ? 1 : 0);
-    s.rate(Features.CODE_ATTACHED, scan.codeAttached() ? 1 : 0);
+    s.rate(Features.CODE_ATTACHED, scan.codeAttached ? 1 : 0);
     s.rate(Features.SYSTEM, hasSystem ? 1 : 0);
     if (r.temperature() >= 0) {
       s.rate(Features.GREEDY, r.temperature() == 0 ? 1 : 0);
@@ -201,7 +240,7 @@ public final class Detector implements AutoCloseable {
     if (r.maxTokens() > 0) {
       s.rate(Features.MAX_TOKENS, Math.log1p(r.maxTokens()) / 10);
     }
-    s.rate(Features.WORDS, Math.log1p(scan.count()) / 7);
+    s.rate(Features.WORDS, Math.log1p(scan.count) / 7);
     if (!first && s.lastOutput >= 0) {
       s.rate(Features.OUTPUT, Math.log1p(s.lastOutput) / 10);
     }
@@ -217,7 +256,7 @@ public final class Detector implements AutoCloseable {
       s.rate(Features.SYSTEM_SHARED, 0);
     }
     s.lastOutput = r.outputTokens();
-    groupHit &= scan.count() >= GROUP_MIN_WORDS;
+    groupHit &= scan.count >= GROUP_MIN_WORDS;
     if (groupHit) {
       s.groupHits++;
     }
@@ -249,23 +288,38 @@ public final class Detector implements AutoCloseable {
                   n));
           s.reasons = why;
         }
+        s.reasons = List.copyOf(s.reasons);
+        s.group = s.groupKey != 0 ? group(s.groupKey) : null;
       }
     }
     if (s.flagged) {
-      if (scan.count() >= GROUP_MIN_WORDS) {
-        store.flag(r.account(), s.bit, keys, bands);
+      if (scan.count >= GROUP_MIN_WORDS) {
+        // Only the buckets that do not yet count this account as flagged (read by record above).
+        int word = LinkStore.FLAGGED + (s.bit >>> 6);
+        long mask = 1L << s.bit;
+        int fresh = 0;
+        for (int b = 0; b < bands; b++) {
+          if ((bits[b * LinkStore.WORDS + word] & mask) == 0) {
+            t.flagKeys[fresh++] = keys[b];
+          }
+        }
+        if (fresh > 0) {
+          store.flag(r.account(), s.bit, t.flagKeys, fresh);
+        }
       }
       s.addSample(r.prompt());
     }
-    List<String> linked =
-        s.flagged && s.groupKey != 0 ? store.linkedAccounts(s.groupKey, 8) : List.of();
+    if (s.flagged && s.groupKey != 0 && (s.linked == null || n % 64 == 0)) {
+      s.linked = store.linkedAccounts(s.groupKey, 8); // refreshed now and then, not per request
+    }
+    List<String> linked = s.linked != null ? s.linked : List.of();
     Verdict v =
         new Verdict(
             r.account(),
             score,
             s.flagged,
             s.flaggedAt,
-            s.groupKey != 0 ? group(s.groupKey) : null,
+            s.group,
             n,
             s.requestsBeforeFlag,
             s.reasons != null ? s.reasons : List.of(),
@@ -370,7 +424,7 @@ public final class Detector implements AutoCloseable {
     private float threshold = -1;
     private @Nullable LinkStore store;
     private long maximumAccounts = 2_000_000;
-    private Duration idleExpiry = Duration.ofDays(30);
+    private @Nullable Duration idleExpiry;
     private Ticker ticker = Ticker.systemTicker();
     private int refreshTokens = 32;
     private java.util.Set<String> exemptTiers = java.util.Set.of();
@@ -418,7 +472,10 @@ public final class Detector implements AutoCloseable {
       return this;
     }
 
-    /** How long an account without requests is kept; default 30 days. */
+    /**
+     * Forget accounts without requests for this long. Off by default: the size bound keeps memory
+     * bounded (least valuable accounts go first), and an account that returns keeps its history.
+     */
     public Builder idleExpiry(Duration idleExpiry) {
       if (idleExpiry.isNegative() || idleExpiry.isZero()) {
         throw new IllegalArgumentException(Messages.invalid("idleExpiry", idleExpiry, "positive"));

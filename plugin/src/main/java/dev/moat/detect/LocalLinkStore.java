@@ -4,74 +4,170 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.moat.internal.Messages;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The embedded {@link LinkStore}: buckets in a Caffeine cache bounded in size and expiring after a
- * period unused, each four bitmaps updated lock-free, and up to four sample flagged accounts.
+ * The embedded {@link LinkStore}: a fixed-size, lock-free table of buckets in one {@code long[]} (a
+ * key, a last-use stamp and the four 256-bit sets per slot, 144 bytes), probed over four adjacent
+ * slots. A new bucket takes an empty or expired slot, else the slot of the four shared by the
+ * fewest accounts: memory is fixed at construction whatever the traffic, and nothing is allocated
+ * per request. Sample flagged accounts (only those) are kept in a small Caffeine cache.
+ *
+ * <p>Why not a Caffeine cache of bucket objects, as everywhere else: a request touches nine
+ * buckets, and on the 2-core reference machine nine cache lookups with their object graphs cost 2-4
+ * µs, the whole budget of a request (see {@code perf/RESULTS.md}); the table costs a few hundred
+ * nanoseconds and no garbage.
+ *
+ * <p>Accuracy: the table is a sketch. When a slot is replaced while another thread still updates
+ * its old bucket, that update can land in the new bucket: a bit of one account, rarely, never a
+ * lost update of a live bucket (bits are set with atomic ORs).
  *
  * <p>Thread-safe.
  */
 public final class LocalLinkStore implements LinkStore {
+  private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+  private static final int STRIDE = 2 + WORDS; // key, stamp, sets
+  private static final int PROBES = 4;
   private static final int SAMPLES = 4;
 
-  private final Cache<Long, Bucket> buckets;
+  private final long[] table;
+  private final int mask;
+  private final Ticker ticker;
+  private final long idleMinutes;
+  private final Cache<Long, List<String>> samples;
 
   /**
-   * @param maximumBuckets how many buckets to keep (about 250 bytes each)
-   * @param idleExpiry how long an unused bucket is kept
+   * @param buckets table size, rounded up to a power of two (144 bytes each)
+   * @param idleExpiry how long an unused bucket is kept before its slot counts as free
    * @param ticker the clock (a trace's clock in replay)
    */
-  public LocalLinkStore(long maximumBuckets, Duration idleExpiry, Ticker ticker) {
-    if (maximumBuckets < 1) {
+  public LocalLinkStore(int buckets, Duration idleExpiry, Ticker ticker) {
+    if (buckets < PROBES || buckets > (1 << 24)) {
       throw new IllegalArgumentException(
-          Messages.invalid("maximumBuckets", maximumBuckets, ">= 1"));
+          Messages.invalid("buckets", buckets, PROBES + " to " + (1 << 24)));
     }
-    this.buckets =
-        Caffeine.newBuilder()
-            .maximumSize(maximumBuckets)
-            .expireAfterAccess(idleExpiry)
-            .ticker(ticker)
-            .build();
+    if (idleExpiry.isNegative() || idleExpiry.isZero()) {
+      throw new IllegalArgumentException(Messages.invalid("idleExpiry", idleExpiry, "positive"));
+    }
+    int slots = Integer.highestOneBit(buckets - 1) << 1;
+    this.table = new long[slots * STRIDE];
+    this.mask = slots - 1;
+    this.ticker = ticker;
+    this.idleMinutes = Math.max(1, idleExpiry.toMinutes());
+    this.samples = Caffeine.newBuilder().maximumSize(65_536).build();
   }
 
-  /** A million buckets, kept 30 days, on the system clock. */
+  /** 262,144 buckets (36 MB), kept 30 days unused, on the system clock. */
   public static LocalLinkStore standard() {
-    return new LocalLinkStore(1_000_000, Duration.ofDays(30), Ticker.systemTicker());
+    return new LocalLinkStore(1 << 18, Duration.ofDays(30), Ticker.systemTicker());
+  }
+
+  /** The slot holding {@code key}, claimed if absent. */
+  private int slot(long key, long now) {
+    int start = (int) MinHash.mix(key) & mask;
+    int victim = -1;
+    long victimKey = 0;
+    int victimWeight = Integer.MAX_VALUE;
+    for (int p = 0; p < PROBES; p++) {
+      int base = ((start + p) & mask) * STRIDE;
+      long k = (long) LONGS.getAcquire(table, base);
+      if (k == key) {
+        LONGS.setOpaque(table, base + 1, now);
+        return base;
+      }
+      if (k == 0) {
+        if (LONGS.compareAndSet(table, base, 0L, key)) {
+          LONGS.setOpaque(table, base + 1, now);
+          return base;
+        }
+        k = (long) LONGS.getAcquire(table, base);
+        if (k == key) {
+          return base;
+        }
+      }
+      long stamp = (long) LONGS.getOpaque(table, base + 1);
+      int weight = now - stamp > idleMinutes ? -1 : accounts(base);
+      if (weight < victimWeight) {
+        victim = base;
+        victimKey = k;
+        victimWeight = weight;
+      }
+    }
+    // Replace the least shared (or an expired) bucket of the four.
+    if (LONGS.compareAndSet(table, victim, victimKey, key)) {
+      for (int w = 0; w < WORDS; w++) {
+        LONGS.setRelease(table, victim + 2 + w, 0L);
+      }
+      LONGS.setOpaque(table, victim + 1, now);
+      return victim;
+    }
+    // Another thread took the slot first: use it if it took it for this key, else retry.
+    return (long) LONGS.getAcquire(table, victim) == key ? victim : slot(key, now);
+  }
+
+  private int accounts(int base) {
+    int n = 0;
+    for (int w = 0; w < SET; w++) {
+      n += Long.bitCount((long) LONGS.getOpaque(table, base + 2 + ACCOUNTS + w));
+    }
+    return n;
+  }
+
+  private long minutes() {
+    return ticker.read() / 60_000_000_000L;
+  }
+
+  private static long nonZero(long key) {
+    return key == 0 ? 1 : key;
+  }
+
+  private void or(int at, long bit) {
+    if (((long) LONGS.getAcquire(table, at) & bit) == 0) {
+      LONGS.getAndBitwiseOr(table, at, bit);
+    }
   }
 
   @Override
   public void record(
       int accountBit, boolean young, boolean established, long[] keys, int count, long[] out) {
+    long now = minutes();
     int word = accountBit >>> 6;
     long bit = 1L << accountBit;
     for (int i = 0; i < count; i++) {
-      Bucket b = buckets.get(keys[i], k -> new Bucket());
-      b.or(ACCOUNTS + word, bit);
+      int base = slot(nonZero(keys[i]), now) + 2;
+      or(base + ACCOUNTS + word, bit);
       if (established) {
-        b.or(ESTABLISHED + word, bit);
+        or(base + ESTABLISHED + word, bit);
       }
       if (young) {
-        b.or(YOUNG + word, bit);
+        or(base + YOUNG + word, bit);
       }
       int o = i * WORDS;
       for (int w = 0; w < WORDS; w++) {
-        out[o + w] = b.bits.get(w);
+        out[o + w] = (long) LONGS.getAcquire(table, base + w);
       }
     }
   }
 
   @Override
   public void flag(String account, int accountBit, long[] keys, int count) {
+    long now = minutes();
+    long bit = 1L << accountBit;
     for (int i = 0; i < count; i++) {
-      Bucket b = buckets.get(keys[i], k -> new Bucket());
-      b.or(FLAGGED + (accountBit >>> 6), 1L << accountBit);
-      synchronized (b) {
-        if (b.samples.size() < SAMPLES && !b.samples.contains(account)) {
-          b.samples.add(account);
+      long key = nonZero(keys[i]);
+      int at = slot(key, now) + 2 + FLAGGED + (accountBit >>> 6);
+      if (((long) LONGS.getAcquire(table, at) & bit) == 0) {
+        LONGS.getAndBitwiseOr(table, at, bit);
+        // A new flagged account here (by its bit): keep it as a sample.
+        List<String> s = samples.get(key, k -> new ArrayList<>(SAMPLES));
+        synchronized (s) {
+          if (s.size() < SAMPLES && !s.contains(account)) {
+            s.add(account);
+          }
         }
       }
     }
@@ -79,33 +175,31 @@ public final class LocalLinkStore implements LinkStore {
 
   @Override
   public List<String> linkedAccounts(long key, int max) {
-    Bucket b = buckets.getIfPresent(key);
-    if (b == null) {
+    List<String> s = samples.getIfPresent(nonZero(key));
+    if (s == null) {
       return List.of();
     }
-    synchronized (b) {
-      return List.copyOf(b.samples.subList(0, Math.min(max, b.samples.size())));
+    synchronized (s) {
+      return List.copyOf(s.subList(0, Math.min(max, s.size())));
     }
   }
 
-  /** Approximate number of buckets held. */
+  /** Buckets in use (a scan of the table; for measurements and tests). */
   public long size() {
-    return buckets.estimatedSize();
+    long n = 0;
+    for (int base = 0; base < table.length; base += STRIDE) {
+      if ((long) LONGS.getAcquire(table, base) != 0) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The table's size in bytes. */
+  public long bytes() {
+    return 8L * table.length;
   }
 
   @Override
   public void close() {}
-
-  private static final class Bucket {
-    final AtomicLongArray bits = new AtomicLongArray(WORDS);
-    final List<String> samples = new ArrayList<>(0);
-
-    long or(int word, long bit) {
-      long v = bits.get(word);
-      if ((v & bit) != 0) {
-        return v;
-      }
-      return bits.accumulateAndGet(word, bit, (a, b) -> a | b);
-    }
-  }
 }

@@ -87,8 +87,13 @@ public final class MinHash {
    */
   long[] signature(long[] wordHashes, int count) {
     long[] sig = new long[hashes];
-    java.util.Arrays.fill(sig, -1L); // the largest unsigned value
-    long[] window = new long[shingle];
+    signature(wordHashes, count, sig, new long[shingle]);
+    return sig;
+  }
+
+  /** As {@link #signature(long[], int)}, into {@code sig}, with a caller's shingle window. */
+  void signature(long[] wordHashes, int count, long[] sig, long[] window) {
+    java.util.Arrays.fill(sig, Long.MAX_VALUE);
     for (int w = 0; w < count; w++) {
       window[w % shingle] = wordHashes[w];
       if (w + 1 >= shingle) {
@@ -98,7 +103,6 @@ public final class MinHash {
     if (count > 0 && count < shingle) {
       add(sig, shingleHash(window, count)); // a short text is one shingle
     }
-    return sig;
   }
 
   /** Jaccard similarity estimated from two signatures: the fraction of equal positions. */
@@ -125,10 +129,7 @@ public final class MinHash {
   private void add(long[] sig, long x) {
     // x is already well mixed: multiply-add hashing per position is enough, and vectorizes.
     for (int i = 0; i < sig.length; i++) {
-      long v = x * mult[i] + offset[i];
-      if (Long.compareUnsigned(v, sig[i]) < 0) {
-        sig[i] = v;
-      }
+      sig[i] = Math.min(sig[i], (x * mult[i] + offset[i]) >>> 1); // 63 bits: a signed min
     }
   }
 

@@ -3,13 +3,15 @@ package dev.moat.detect;
 import java.util.Arrays;
 
 /**
- * One pass over a prompt's skeleton: the word hashes (for MinHash), the word count, and cue flags
- * from a fixed vocabulary of words and word pairs: chain-of-thought elicitation, software
- * engineering, agentic tool use, planning, and role-play personas. The vocabulary names what a
- * distiller asks for (reasoning traces on coding, agent and planning tasks), not any one template's
- * wording, so paraphrases and other templates carry the same cues.
+ * One pass over a prompt, normalised as its skeleton ({@link PromptSkeleton}) without building it:
+ * the word hashes (for MinHash), the word count, and cue flags from a fixed vocabulary of words and
+ * word pairs: chain-of-thought elicitation, software engineering, agentic tool use, planning, and
+ * role-play personas. The vocabulary names what a distiller asks for (reasoning traces on coding,
+ * agent and planning tasks), not any one template's wording, so paraphrases and other templates
+ * carry the same cues.
  *
- * <p>Immutable after construction; {@link #scan} is thread-safe and allocates its result only.
+ * <p>Not thread-safe: an instance holds the last scan's words; the detector keeps one per thread.
+ * The one-pass scan allocates nothing once its word buffer has grown to the longest prompt.
  */
 final class PromptScan {
   static final int COT = 1;
@@ -156,11 +158,163 @@ final class PromptScan {
     }
   }
 
-  private PromptScan() {}
+  /** Word hashes of the last scan (the first {@link #count} are valid). */
+  long[] words = new long[64];
+
+  /** Words in the last scan. */
+  int count;
+
+  /** Cue flags of the last scan. */
+  int cues;
+
+  /** Whether the last scanned text had code attached. */
+  boolean codeAttached;
+
+  /** A hash of the whole skeleton (of its word hashes in order). */
+  long textHash;
+
+  // The token being built: FNV-1a state over all its characters, and over them without trailing
+  // punctuation (for cue matching); whether it has a character yet.
+  private long full;
+  private long bare;
+  private boolean open;
+  private long previousBare;
+
+  /** A scanner with its own buffers: one per thread. */
+  PromptScan() {}
 
   /**
-   * Scans a skeleton ({@link PromptSkeleton}); {@code raw} is the prompt itself, checked for
-   * attached code.
+   * Scans {@code raw}'s first {@code maxChars} characters as {@link PromptSkeleton} would normalise
+   * them, in one pass without building the skeleton: the same words, hashed as {@link
+   * MinHash#wordHash} hashes them.
+   */
+  void scan(String raw, int maxChars) {
+    count = 0;
+    cues = 0;
+    textHash = 0x243F6A8885A308D3L;
+    previousBare = 0;
+    open = false;
+    String text = raw;
+    int n = Math.min(text.length(), maxChars);
+    int i = 0;
+    while (i < n) {
+      char c = text.charAt(i);
+      if (c <= ' ' ? (c == ' ' || (c >= 9 && c <= 13) || c >= 28) : Character.isWhitespace(c)) {
+        endToken();
+        i++;
+        continue;
+      }
+      if (c == '"' || c == '\'' || c == '`') {
+        int close = text.indexOf(c, i + 1);
+        if (close > i && close < n && close - i <= 200) {
+          put('"');
+          put('_');
+          put('"');
+          i = close + 1;
+          continue;
+        }
+      }
+      if (c >= '0' && c <= '9' || (c > 127 && Character.isDigit(c))) {
+        while (i < n && (Character.isDigit(text.charAt(i)) || text.charAt(i) == '.')) {
+          i++;
+        }
+        put('0');
+        continue;
+      }
+      if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z' || (c > 127 && Character.isLetter(c))) {
+        int start = i;
+        while (i < n && isWordChar(text.charAt(i))) {
+          i++;
+        }
+        if (i < n && text.startsWith("://", i)) {
+          while (i < n && !Character.isWhitespace(text.charAt(i))) {
+            i++;
+          }
+          putAll("<url>");
+        } else if (i < n && text.charAt(i) == '@' && i + 1 < n && isWordChar(text.charAt(i + 1))) {
+          i++;
+          while (i < n && (isWordChar(text.charAt(i)) || text.charAt(i) == '.')) {
+            i++;
+          }
+          putAll("<email>");
+        } else if (i - start >= 16 && looksRandom(text, start, i)) {
+          putAll("<id>");
+        } else {
+          for (int k = start; k < i; k++) {
+            char w = text.charAt(k);
+            put(w < 128 ? (w >= 'A' && w <= 'Z' ? (char) (w + 32) : w) : Character.toLowerCase(w));
+          }
+        }
+        continue;
+      }
+      put(c);
+      i++;
+    }
+    endToken();
+    codeAttached = hasCode(raw);
+  }
+
+  private void put(char c) {
+    boolean first = !open;
+    if (first) {
+      open = true;
+      full = 0xCBF29CE484222325L;
+    }
+    full = (full ^ c) * 0x100000001B3L;
+    // Trailing punctuation is dropped for cue matching, but never the token's first character.
+    if (first || !isTrailingPunctuation(c)) {
+      bare = full;
+    }
+  }
+
+  private void putAll(String s) {
+    for (int k = 0; k < s.length(); k++) {
+      put(s.charAt(k));
+    }
+  }
+
+  private void endToken() {
+    if (!open) {
+      return;
+    }
+    open = false;
+    long h = MinHash.mix(full);
+    long b = bare == full ? h : MinHash.mix(bare);
+    if (count == words.length) {
+      words = Arrays.copyOf(words, count * 2);
+    }
+    words[count++] = h;
+    textHash = MinHash.mix(textHash ^ h);
+    cues |= lookup(b);
+    if (previousBare != 0) {
+      cues |= lookup(pair(previousBare, b));
+    }
+    previousBare = b;
+  }
+
+  static boolean isWordChar(char c) {
+    return c < 128
+        ? (c >= 'a' && c <= 'z')
+            || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9')
+            || c == '_'
+            || c == '-'
+        : Character.isLetterOrDigit(c);
+  }
+
+  static boolean looksRandom(String text, int from, int to) {
+    int digits = 0;
+    for (int i = from; i < to; i++) {
+      if (Character.isDigit(text.charAt(i))) {
+        digits++;
+      }
+    }
+    return digits >= 3 && digits < to - from;
+  }
+
+  /**
+   * Scans a skeleton ({@link PromptSkeleton}) word by word: the reference the one-pass {@link
+   * #scan(String, int)} is tested against.
    */
   static Result scan(String skeleton, String raw) {
     long[] words = new long[32];

@@ -50,7 +50,6 @@ public final class PromptSkeleton {
         while (i < n && isWordChar(text.charAt(i))) {
           i++;
         }
-        String word = text.substring(start, i);
         if (i < n && text.startsWith("://", i)) {
           while (i < n && !Character.isWhitespace(text.charAt(i))) {
             i++;
@@ -62,10 +61,12 @@ public final class PromptSkeleton {
             i++;
           }
           out.append("<email>");
-        } else if (word.length() >= 16 && looksRandom(word)) {
+        } else if (i - start >= 16 && looksRandom(text, start, i)) {
           out.append("<id>");
         } else {
-          appendLower(out, word);
+          for (int k = start; k < i; k++) {
+            out.append(Character.toLowerCase(text.charAt(k)));
+          }
         }
         continue;
       }
@@ -80,19 +81,13 @@ public final class PromptSkeleton {
   }
 
   /** A long word with digits mixed into letters: a hash, a key, a UUID, base64. */
-  private static boolean looksRandom(String w) {
+  private static boolean looksRandom(String text, int from, int to) {
     int digits = 0;
-    for (int i = 0; i < w.length(); i++) {
-      if (Character.isDigit(w.charAt(i))) {
+    for (int i = from; i < to; i++) {
+      if (Character.isDigit(text.charAt(i))) {
         digits++;
       }
     }
-    return digits >= 3 && digits < w.length();
-  }
-
-  private static void appendLower(StringBuilder out, String w) {
-    for (int i = 0; i < w.length(); i++) {
-      out.append(Character.toLowerCase(w.charAt(i)));
-    }
+    return digits >= 3 && digits < to - from;
   }
 }

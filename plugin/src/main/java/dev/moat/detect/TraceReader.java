@@ -3,11 +3,9 @@ package dev.moat.detect;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,7 +34,12 @@ import org.jspecify.annotations.Nullable;
 public final class TraceReader implements Closeable {
   private static final JsonFactory JSON = new JsonFactory();
 
-  private final BufferedReader in;
+  private final InputStream in;
+  private final byte[] buf = new byte[1 << 16];
+  private int pos;
+  private int limit;
+  private byte[] lineBuf = new byte[1 << 12];
+  private int lineLen;
   private final Consumer<String> problems;
   private final String name;
   private long line;
@@ -44,7 +47,7 @@ public final class TraceReader implements Closeable {
   private long lastTs = Long.MIN_VALUE;
 
   private TraceReader(InputStream stream, String name, Consumer<String> problems) {
-    this.in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8), 1 << 16);
+    this.in = stream;
     this.name = name;
     this.problems = problems;
   }
@@ -81,21 +84,21 @@ public final class TraceReader implements Closeable {
   /** The next well-formed record, or null at the end of the trace. */
   public @Nullable TraceRecord next() {
     while (true) {
-      String text;
+      boolean more;
       try {
-        text = in.readLine();
+        more = readLine();
       } catch (IOException e) {
         throw new UncheckedIOException(name + " line " + (line + 1) + ": " + e.getMessage(), e);
       }
-      if (text == null) {
+      if (!more) {
         return null;
       }
       line++;
-      if (text.isBlank()) {
+      if (blank()) {
         continue;
       }
       try {
-        TraceRecord r = parse(text);
+        TraceRecord r = parse(lineBuf, lineLen);
         if (r.ts() < lastTs) {
           throw new Malformed(
               "ts",
@@ -113,8 +116,60 @@ public final class TraceReader implements Closeable {
     }
   }
 
+  /**
+   * Reads the next line's bytes (without its end of line) into {@code lineBuf}; false at the end.
+   * Lines are split on bytes: UTF-8 never has a newline byte inside a character.
+   */
+  private boolean readLine() throws IOException {
+    lineLen = 0;
+    boolean any = false;
+    while (true) {
+      if (pos == limit) {
+        limit = in.read(buf, 0, buf.length);
+        pos = 0;
+        if (limit <= 0) {
+          limit = 0;
+          return any;
+        }
+      }
+      any = true;
+      int start = pos;
+      while (pos < limit && buf[pos] != '\n') {
+        pos++;
+      }
+      int len = pos - start;
+      if (lineLen + len > lineBuf.length) {
+        lineBuf = java.util.Arrays.copyOf(lineBuf, Math.max(lineBuf.length * 2, lineLen + len));
+      }
+      System.arraycopy(buf, start, lineBuf, lineLen, len);
+      lineLen += len;
+      if (pos < limit) {
+        pos++; // the newline
+        if (lineLen > 0 && lineBuf[lineLen - 1] == '\r') {
+          lineLen--;
+        }
+        return true;
+      }
+    }
+  }
+
+  private boolean blank() {
+    for (int i = 0; i < lineLen; i++) {
+      byte b = lineBuf[i];
+      if (b != ' ' && b != '\t' && b != '\r' && b != '\f') {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Parses one line; throws {@link Malformed} naming the field, the value and the rule. */
   static TraceRecord parse(String text) throws Malformed {
+    byte[] b = text.getBytes(StandardCharsets.UTF_8);
+    return parse(b, b.length);
+  }
+
+  private static TraceRecord parse(byte[] bytes, int length) throws Malformed {
     long ts = Long.MIN_VALUE;
     String account = null;
     long created = -1;
@@ -128,9 +183,10 @@ public final class TraceReader implements Closeable {
     double temperature = -1;
     int topLogprobs = 0;
     int outputTokens = 0;
-    try (JsonParser p = JSON.createParser(text)) {
+    try (JsonParser p = JSON.createParser(bytes, 0, length)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw new Malformed("line", shorten(text), "a JSON object");
+        throw new Malformed(
+            "line", shorten(new String(bytes, 0, length, StandardCharsets.UTF_8)), "a JSON object");
       }
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -154,12 +210,18 @@ public final class TraceReader implements Closeable {
         }
       }
       if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
-        throw new Malformed("line", shorten(text), "one JSON object");
+        throw new Malformed(
+            "line",
+            shorten(new String(bytes, 0, length, StandardCharsets.UTF_8)),
+            "one JSON object");
       }
     } catch (Malformed m) {
       throw m;
     } catch (IOException e) {
-      throw new Malformed("line", shorten(text), "valid JSON (" + firstLine(e.getMessage()) + ")");
+      throw new Malformed(
+          "line",
+          shorten(new String(bytes, 0, length, StandardCharsets.UTF_8)),
+          "valid JSON (" + firstLine(e.getMessage()) + ")");
     }
     if (ts == Long.MIN_VALUE) {
       throw new Malformed("ts", "(missing)", "an RFC 3339 time such as 2026-04-22T03:14:15.926Z");
@@ -190,11 +252,99 @@ public final class TraceReader implements Closeable {
     if (v != JsonToken.VALUE_STRING) {
       throw new Malformed(field, p.getText(), "an RFC 3339 time such as 2026-04-22T03:14:15.926Z");
     }
+    String text = p.getText();
+    long fast = fastUtc(text);
+    if (fast != Long.MIN_VALUE) {
+      return fast;
+    }
     try {
-      return Instant.parse(p.getText()).toEpochMilli();
+      return java.time.OffsetDateTime.parse(text).toInstant().toEpochMilli();
     } catch (DateTimeParseException e) {
       throw new Malformed(field, p.getText(), "an RFC 3339 time such as 2026-04-22T03:14:15.926Z");
     }
+  }
+
+  /**
+   * {@code YYYY-MM-DDTHH:MM:SS[.fraction]Z}, the form nearly every trace uses, parsed without the
+   * java.time machinery (which costs more than the rest of a line); anything else returns
+   * Long.MIN_VALUE and goes to the full RFC 3339 parser, offsets included.
+   */
+  static long fastUtc(String t) {
+    int n = t.length();
+    if (n < 20
+        || t.charAt(4) != '-'
+        || t.charAt(7) != '-'
+        || (t.charAt(10) != 'T' && t.charAt(10) != 't')
+        || t.charAt(13) != ':'
+        || t.charAt(16) != ':'
+        || (t.charAt(n - 1) != 'Z' && t.charAt(n - 1) != 'z')) {
+      return Long.MIN_VALUE;
+    }
+    int year = digits(t, 0, 4);
+    int month = digits(t, 5, 2);
+    int day = digits(t, 8, 2);
+    int hour = digits(t, 11, 2);
+    int minute = digits(t, 14, 2);
+    int second = digits(t, 17, 2);
+    int millis = 0;
+    if (n > 20) {
+      if (t.charAt(19) != '.' || n == 21) {
+        return Long.MIN_VALUE;
+      }
+      int scale = 100;
+      for (int i = 20; i < n - 1; i++) {
+        int d = t.charAt(i) - '0';
+        if (d < 0 || d > 9) {
+          return Long.MIN_VALUE;
+        }
+        millis += d * scale;
+        scale /= 10;
+      }
+    } else if (t.charAt(19) != 'Z' && t.charAt(19) != 'z') {
+      return Long.MIN_VALUE;
+    }
+    if (year < 0
+        || month < 1
+        || month > 12
+        || day < 1
+        || day > daysInMonth(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59) {
+      return Long.MIN_VALUE; // leap seconds and errors: the full parser decides
+    }
+    long days = epochDay(year, month, day);
+    return ((days * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + millis;
+  }
+
+  private static int daysInMonth(int year, int month) {
+    if (month == 2) {
+      boolean leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+      return leap ? 29 : 28;
+    }
+    return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
+  }
+
+  /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+  static long epochDay(int year, int month, int day) {
+    long y = month <= 2 ? year - 1 : year;
+    long era = Math.floorDiv(y, 400);
+    long yoe = y - era * 400;
+    long doy = (153L * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+  }
+
+  private static int digits(String t, int from, int count) {
+    int v = 0;
+    for (int i = from; i < from + count; i++) {
+      int d = t.charAt(i) - '0';
+      if (d < 0 || d > 9) {
+        return -1_000_000;
+      }
+      v = v * 10 + d;
+    }
+    return v;
   }
 
   private static @Nullable String string(String field, JsonParser p, JsonToken v, boolean nullable)

@@ -1,0 +1,108 @@
+package dev.moat.detect;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class PromptScanTest {
+  private static final String[] PIECES = {
+    "Write",
+    "a",
+    "Python",
+    "function",
+    "that",
+    "sorts",
+    "37",
+    "3.14.1",
+    "integers",
+    "'asc'",
+    "\"quoted text\"",
+    "`code`",
+    "it's",
+    "don't",
+    "https://example.com/a?b=1",
+    "ops@example.com",
+    "a1b2c3d4e5f6a7b8c9d0",
+    "Think",
+    "step",
+    "by",
+    "step.",
+    "<thinking>",
+    "tools:",
+    "?!",
+    "...",
+    "Ünïcödé",
+    "naïve",
+    "ＡＢＣ",
+    "٣٤",
+    "x\u2028y",
+    "\t",
+    "\n",
+    "  ",
+    "o(1)",
+    "v12",
+    "snake_case",
+    "kebab-case",
+    "Plan:",
+    "roadmap,",
+    "You",
+    "are",
+    "an",
+    "expert",
+    "```",
+    "{",
+    "};",
+    "@",
+    "'"
+  };
+
+  /** The one-pass scan yields exactly the words, hashes and cues of scanning the skeleton. */
+  @Test
+  void onePassScanMatchesTheSkeletonWordForWord() {
+    SplittableRandom r = new SplittableRandom(7);
+    PromptScan scan = new PromptScan();
+    for (int trial = 0; trial < 20_000; trial++) {
+      StringBuilder b = new StringBuilder();
+      int n = r.nextInt(1, 40);
+      for (int i = 0; i < n; i++) {
+        b.append(PIECES[r.nextInt(PIECES.length)]);
+        b.append(r.nextInt(4) == 0 ? "" : r.nextInt(5) == 0 ? "\n" : " ");
+      }
+      String text = b.toString();
+      int max = r.nextInt(4) == 0 ? r.nextInt(1, 200) : 2000;
+      PromptScan.Result want = PromptScan.scan(PromptSkeleton.of(text, max), text);
+      scan.scan(text, max);
+      assertEquals(want.count(), scan.count, text);
+      assertArrayEquals(
+          Arrays.copyOf(want.words(), want.count()), Arrays.copyOf(scan.words, scan.count), text);
+      assertEquals(want.cues(), scan.cues, text);
+      assertEquals(want.codeAttached(), scan.codeAttached, text);
+    }
+  }
+
+  @Test
+  void cuesNameWhatADistillerAsksFor() {
+    PromptScan s = new PromptScan();
+    s.scan("Explain your reasoning step by step, then implement the parser in Rust.", 2000);
+    assertTrue((s.cues & PromptScan.COT) != 0);
+    assertTrue((s.cues & PromptScan.SOFTWARE) != 0);
+    assertFalse((s.cues & PromptScan.PLANNING) != 0);
+    s.scan("You are an autonomous agent with a shell tool. Draft a roadmap.", 2000);
+    assertEquals(PromptScan.PERSONA | PromptScan.AGENTIC | PromptScan.PLANNING, s.cues);
+    s.scan("What should I cook tonight?", 2000);
+    assertEquals(0, s.cues);
+    assertFalse(s.codeAttached);
+    s.scan("Fix this:\nint a = f(x);\nint b = g(a);\nreturn h(b);\n", 2000);
+    assertTrue(s.codeAttached);
+    for (String t : List.of("Here:\n```\nx\n```", "```py")) {
+      s.scan(t, 2000);
+      assertTrue(s.codeAttached, t);
+    }
+  }
+}
