@@ -63,4 +63,28 @@ class ActivityTest {
     assertEquals(0, unknown.distinctClients());
     assertEquals(0, unknown.logGapSpread());
   }
+
+  /** The running entropy equals the histogram's, computed directly, to 1e-9 bits. */
+  @Test
+  void runningHourEntropyIsExact() {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+    Activity a = new Activity();
+    int[] hours = new int[24];
+    long ts = 1_776_816_000_000L;
+    for (int i = 0; i < 5000; i++) {
+      ts += (long) (r.nextDouble() * (i % 7 == 0 ? 40_000_000 : 900_000));
+      a.record(ts, -1, null);
+      hours[(int) ((ts / 3_600_000L) % 24)]++;
+      if (i % 97 == 0 || i < 30) {
+        double h = 0;
+        for (int c : hours) {
+          if (c > 0) {
+            double p = c / (double) (i + 1);
+            h -= p * Math.log(p) / Math.log(2);
+          }
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(h, a.hourEntropy(), 1e-9, "after " + (i + 1));
+      }
+    }
+  }
 }

@@ -150,4 +150,57 @@ class TraceReaderTest {
         "t",
         problems == null ? p -> {} : problems::add);
   }
+
+  /** The fast time parser agrees with java.time on every form it accepts, and defers the rest. */
+  @Test
+  void fastTimesAgreeWithJavaTime() {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+    for (int i = 0; i < 20_000; i++) {
+      long ms = r.nextLong(-2_000_000_000_000L, 8_000_000_000_000L);
+      String iso = Instant.ofEpochMilli(ms).toString(); // 'Z', with .SSS when millis != 0
+      if (iso.startsWith("-") || iso.startsWith("+")) {
+        continue;
+      }
+      assertEquals(ms, TraceReader.fastUtc(iso), iso);
+    }
+    assertEquals(
+        Instant.parse("2024-02-29T23:59:59.5Z").toEpochMilli(),
+        TraceReader.fastUtc("2024-02-29T23:59:59.5Z"));
+    assertEquals(
+        Instant.parse("2026-04-22T03:14:15.926Z").toEpochMilli(),
+        TraceReader.fastUtc("2026-04-22T03:14:15.926123Z"),
+        "micros truncate to millis");
+    for (String other :
+        new String[] {
+          "2026-04-22T03:14:15+02:00",
+          "2025-02-29T00:00:00Z",
+          "2026-13-01T00:00:00Z",
+          "2026-04-22 03:14:15Z",
+          "2026-04-22T03:14:15.Z",
+          "2016-12-31T23:59:60Z",
+          "garbage"
+        }) {
+      assertEquals(Long.MIN_VALUE, TraceReader.fastUtc(other), other);
+    }
+    for (int y : new int[] {1600, 1900, 1970, 2000, 2024, 2100, 9999}) {
+      assertEquals(
+          java.time.LocalDate.of(y, 3, 1).toEpochDay(), TraceReader.epochDay(y, 3, 1), "year " + y);
+    }
+  }
+
+  /** Offsets are accepted (by the full parser) and converted to UTC. */
+  @Test
+  void offsetTimesAreConverted() throws Exception {
+    String line = "{\"ts\":\"2026-04-22T05:14:15.926+02:00\",\"account\":\"a\",\"prompt\":\"p\"}";
+    try (TraceReader r =
+        TraceReader.of(
+            new java.io.ByteArrayInputStream(
+                line.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+            "t",
+            p -> {
+              throw new AssertionError(p);
+            })) {
+      assertEquals(Instant.parse("2026-04-22T03:14:15.926Z").toEpochMilli(), r.next().ts());
+    }
+  }
 }

@@ -1,0 +1,329 @@
+package dev.moat.detect.redis;
+
+import dev.moat.detect.LinkStore;
+import dev.moat.detect.LocalLinkStore;
+import dev.moat.internal.Messages;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * The fleet {@link LinkStore}: linking state in Redis, so that every replica of a model server sees
+ * one campaign. Each bucket is one Redis string of 1,024 bits (the four 256-bit account sets, by
+ * {@code SETBIT}), expiring after a period unused; flagged samples are a short list beside it. A
+ * request costs one round trip: a Lua script records the account in all its buckets and returns
+ * them, atomically.
+ *
+ * <p>Failure: <b>fail-open to per-replica linking.</b> If Redis cannot be reached or answers with
+ * an error, the call is answered from a local store instead (so per-account detection goes on and
+ * the replica still links what it sees itself), a warning is logged at most once a minute, and
+ * Redis is tried again after {@code retryAfter}. The detector never fails a request for Redis.
+ *
+ * <p>Thread-safe: Jedis's pooled client, one connection per call.
+ */
+public final class RedisLinkStore implements LinkStore {
+  private static final Logger log = LoggerFactory.getLogger(RedisLinkStore.class);
+
+  // KEYS: bucket keys. ARGV: bit, young (0/1), established (0/1), ttl seconds.
+  private static final String RECORD =
+      "local bit = tonumber(ARGV[1]); local out = {}\n"
+          + "for i, k in ipairs(KEYS) do\n"
+          + "  redis.call('SETBIT', k, bit, 1)\n"
+          + "  if ARGV[3] == '1' then redis.call('SETBIT', k, 256 + bit, 1) end\n"
+          + "  if ARGV[2] == '1' then redis.call('SETBIT', k, 512 + bit, 1) end\n"
+          + "  redis.call('EXPIRE', k, ARGV[4])\n"
+          + "  out[i] = redis.call('GET', k)\n"
+          + "end\n"
+          + "return out";
+
+  // KEYS: bucket keys, then their sample lists. ARGV: bit, account, ttl seconds, samples kept.
+  private static final String FLAG =
+      "local n = #KEYS / 2; local bit = 768 + tonumber(ARGV[1])\n"
+          + "for i = 1, n do\n"
+          + "  if redis.call('SETBIT', KEYS[i], bit, 1) == 0 then\n"
+          + "    local s = KEYS[n + i]\n"
+          + "    if redis.call('LLEN', s) < tonumber(ARGV[4]) then redis.call('RPUSH', s, ARGV[2]) end\n"
+          + "    redis.call('EXPIRE', s, ARGV[3])\n"
+          + "  end\n"
+          + "end\n"
+          + "return n";
+
+  private final JedisPooled redis;
+  private final String prefix;
+  private final long ttlSeconds;
+  private final long retryAfterNanos;
+  private final LinkStore fallback;
+  private final AtomicLong downUntil = new AtomicLong(Long.MIN_VALUE);
+  private final AtomicLong lastWarning = new AtomicLong(Long.MIN_VALUE);
+  private volatile String recordSha;
+  private volatile String flagSha;
+
+  private RedisLinkStore(Builder b) {
+    this.redis =
+        new JedisPooled(
+            new HostAndPort(b.host, b.port),
+            DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis((int) b.timeout.toMillis())
+                .socketTimeoutMillis((int) b.timeout.toMillis())
+                .build());
+    this.prefix = b.prefix;
+    this.ttlSeconds = Math.max(1, b.idleExpiry.toSeconds());
+    this.retryAfterNanos = b.retryAfter.toNanos();
+    this.fallback = b.fallback != null ? b.fallback : LocalLinkStore.standard();
+    try {
+      loadScripts();
+    } catch (JedisException e) {
+      failed(e); // start anyway, on the fallback: Redis may come up after us
+    }
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private void loadScripts() {
+    recordSha = redis.scriptLoad(RECORD);
+    flagSha = redis.scriptLoad(FLAG);
+  }
+
+  /** Whether calls go to Redis now (false while failed over to the local store). */
+  public boolean connected() {
+    return useRedis();
+  }
+
+  private boolean useRedis() {
+    long until = downUntil.get();
+    return until == Long.MIN_VALUE || System.nanoTime() - until >= 0;
+  }
+
+  private void failed(RuntimeException e) {
+    long now = System.nanoTime();
+    downUntil.set(now + retryAfterNanos);
+    long last = lastWarning.get();
+    if ((last == Long.MIN_VALUE || now - last > 60_000_000_000L)
+        && lastWarning.compareAndSet(last, now)) {
+      log.warn(
+          "Redis link store unavailable ({}); linking falls back to this replica's local state"
+              + " and retries in {} ms",
+          e.getMessage(),
+          retryAfterNanos / 1_000_000);
+    }
+  }
+
+  private Object eval(String sha, String script, List<byte[]> keys, List<byte[]> args) {
+    try {
+      return redis.evalsha(sha.getBytes(StandardCharsets.US_ASCII), keys, args);
+    } catch (JedisDataException e) {
+      if (e.getMessage() == null || !e.getMessage().startsWith("NOSCRIPT")) {
+        throw e;
+      }
+      loadScripts(); // Redis restarted or was flushed: load again, once
+      String again = script.equals(RECORD) ? recordSha : flagSha;
+      return redis.evalsha(again.getBytes(StandardCharsets.US_ASCII), keys, args);
+    }
+  }
+
+  private byte[] bucket(long key) {
+    return (prefix + "b:" + Long.toHexString(key)).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private byte[] samples(long key) {
+    return (prefix + "s:" + Long.toHexString(key)).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] ascii(Object o) {
+    return String.valueOf(o).getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void record(
+      int accountBit, boolean young, boolean established, long[] keys, int count, long[] out) {
+    if (accountBit < 0 || accountBit > 255) {
+      throw new IllegalArgumentException(Messages.invalid("accountBit", accountBit, "0 to 255"));
+    }
+    if (useRedis()) {
+      try {
+        List<byte[]> k = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+          k.add(bucket(keys[i]));
+        }
+        Object reply =
+            eval(
+                recordSha,
+                RECORD,
+                k,
+                List.of(
+                    ascii(accountBit),
+                    ascii(young ? 1 : 0),
+                    ascii(established ? 1 : 0),
+                    ascii(ttlSeconds)));
+        List<?> values = (List<?>) reply;
+        java.util.Arrays.fill(out, 0, count * WORDS, 0L);
+        for (int i = 0; i < count; i++) {
+          decode((byte[]) values.get(i), out, i * WORDS);
+        }
+        return;
+      } catch (JedisException | ClassCastException e) {
+        failed(e instanceof JedisException je ? je : new JedisException(e));
+      }
+    }
+    fallback.record(accountBit, young, established, keys, count, out);
+  }
+
+  /** Redis bit offsets count from the first byte's most significant bit. */
+  static void decode(byte[] value, long[] out, int at) {
+    if (value == null) {
+      return;
+    }
+    int bytes = Math.min(value.length, WORDS * 8);
+    for (int i = 0; i < bytes; i++) {
+      int v = value[i] & 0xFF;
+      if (v == 0) {
+        continue;
+      }
+      for (int j = 0; j < 8; j++) {
+        if ((v & (0x80 >>> j)) != 0) {
+          int offset = i * 8 + j; // set = offset / 256, bit within it = offset % 256
+          int word = offset >>> 6;
+          out[at + word] |= 1L << (offset & 63);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void flag(String account, int accountBit, long[] keys, int count) {
+    Objects.requireNonNull(account, "account");
+    if (useRedis()) {
+      try {
+        List<byte[]> k = new ArrayList<>(2 * count);
+        for (int i = 0; i < count; i++) {
+          k.add(bucket(keys[i]));
+        }
+        for (int i = 0; i < count; i++) {
+          k.add(samples(keys[i]));
+        }
+        eval(
+            flagSha,
+            FLAG,
+            k,
+            List.of(
+                ascii(accountBit),
+                account.getBytes(StandardCharsets.UTF_8),
+                ascii(ttlSeconds),
+                ascii(4)));
+        return;
+      } catch (JedisException e) {
+        failed(e);
+      }
+    }
+    fallback.flag(account, accountBit, keys, count);
+  }
+
+  @Override
+  public List<String> linkedAccounts(long key, int max) {
+    if (useRedis()) {
+      try {
+        List<byte[]> raw = redis.lrange(samples(key), 0, max - 1L);
+        List<String> out = new ArrayList<>(raw.size());
+        for (byte[] b : raw) {
+          out.add(new String(b, StandardCharsets.UTF_8));
+        }
+        return List.copyOf(out);
+      } catch (JedisException e) {
+        failed(e);
+      }
+    }
+    return fallback.linkedAccounts(key, max);
+  }
+
+  @Override
+  public void close() {
+    redis.close();
+    fallback.close();
+  }
+
+  /**
+   * Builds a {@link RedisLinkStore}.
+   *
+   * <p>Not thread-safe.
+   */
+  public static final class Builder {
+    private String host = "localhost";
+    private int port = 6379;
+    private String prefix = "moat:";
+    private Duration timeout = Duration.ofMillis(250);
+    private Duration idleExpiry = Duration.ofDays(30);
+    private Duration retryAfter = Duration.ofSeconds(5);
+    private LinkStore fallback;
+
+    private Builder() {}
+
+    /** Where Redis listens; default localhost:6379. */
+    public Builder address(String host, int port) {
+      this.host = Objects.requireNonNull(host, "host");
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException(Messages.invalid("port", port, "1 to 65535"));
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** Key prefix, to share one Redis between deployments; default {@code moat:}. */
+    public Builder prefix(String prefix) {
+      if (prefix == null || prefix.isEmpty() || prefix.length() > 64) {
+        throw new IllegalArgumentException(Messages.invalid("prefix", prefix, "1 to 64 chars"));
+      }
+      this.prefix = prefix;
+      return this;
+    }
+
+    /** Connect and read timeout; default 250 ms (a request start waits at most this long). */
+    public Builder timeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero() || timeout.toMillis() > 60_000) {
+        throw new IllegalArgumentException(Messages.invalid("timeout", timeout, "(0, 60 s]"));
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    /** How long an unused bucket lives in Redis; default 30 days. */
+    public Builder idleExpiry(Duration idleExpiry) {
+      if (idleExpiry.isNegative() || idleExpiry.toSeconds() < 1) {
+        throw new IllegalArgumentException(Messages.invalid("idleExpiry", idleExpiry, ">= 1 s"));
+      }
+      this.idleExpiry = idleExpiry;
+      return this;
+    }
+
+    /** After a failure, how long to use the local store before trying Redis; default 5 s. */
+    public Builder retryAfter(Duration retryAfter) {
+      if (retryAfter.isNegative()) {
+        throw new IllegalArgumentException(Messages.invalid("retryAfter", retryAfter, ">= 0"));
+      }
+      this.retryAfter = retryAfter;
+      return this;
+    }
+
+    /** The store answering while Redis is unavailable; a fresh local store if not set. */
+    public Builder fallback(LinkStore fallback) {
+      this.fallback = Objects.requireNonNull(fallback, "fallback");
+      return this;
+    }
+
+    /** Connects (or starts failed over, if Redis is not up yet). */
+    public RedisLinkStore build() {
+      return new RedisLinkStore(this);
+    }
+  }
+}

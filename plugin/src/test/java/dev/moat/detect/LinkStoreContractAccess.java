@@ -1,0 +1,10 @@
+package dev.moat.detect;
+
+/** Lets tests in other packages run {@link LinkStoreContract}. */
+public final class LinkStoreContractAccess {
+  private LinkStoreContractAccess() {}
+
+  public static void check(LinkStore store) {
+    LinkStoreContract.check(store);
+  }
+}

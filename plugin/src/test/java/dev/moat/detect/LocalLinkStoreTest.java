@@ -1,0 +1,105 @@
+package dev.moat.detect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class LocalLinkStoreTest {
+  @Test
+  void meetsTheContract() {
+    LinkStoreContract.check(LocalLinkStore.standard());
+  }
+
+  /** Concurrent records of one bucket lose no bit: every thread's accounts are all there. */
+  @Test
+  void concurrentUpdatesLoseNothing() throws Exception {
+    LocalLinkStore store = LocalLinkStore.standard();
+    long[] keys = {42L, 43L};
+    int threads = 8;
+    CountDownLatch go = new CountDownLatch(1);
+    List<Thread> ts = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int first = t * 32;
+      Thread th =
+          new Thread(
+              () -> {
+                long[] out = new long[2 * LinkStore.WORDS];
+                try {
+                  go.await();
+                } catch (InterruptedException e) {
+                  return;
+                }
+                for (int rep = 0; rep < 200; rep++) {
+                  for (int b = first; b < first + 32; b++) {
+                    store.record(b, (b & 1) == 0, false, keys, 2, out);
+                    store.flag("a" + b, b, keys, 1);
+                  }
+                }
+              });
+      th.start();
+      ts.add(th);
+    }
+    go.countDown();
+    for (Thread t : ts) {
+      t.join();
+    }
+    long[] out = new long[2 * LinkStore.WORDS];
+    store.record(0, false, false, keys, 2, out);
+    for (int w = 0; w < LinkStore.SET; w++) {
+      assertEquals(-1L, out[LinkStore.ACCOUNTS + w], "all 256 account bits, word " + w);
+      assertEquals(0x5555555555555555L, out[LinkStore.YOUNG + w], "even bits young, word " + w);
+      assertEquals(-1L, out[LinkStore.FLAGGED + w], "all flagged, word " + w);
+      assertEquals(-1L, out[LinkStore.WORDS + LinkStore.ACCOUNTS + w], "second bucket");
+    }
+    assertEquals(4, store.linkedAccounts(42L, 10).size());
+  }
+
+  /** A full neighbourhood gives way to the new bucket by evicting the least shared or idle one. */
+  @Test
+  void boundedTableEvictsTheLeastSharedAndExpiresIdleBuckets() {
+    AtomicLong now = new AtomicLong();
+    Ticker ticker = now::get;
+    LocalLinkStore store = new LocalLinkStore(4, Duration.ofMinutes(10), ticker);
+    long[] out = new long[LinkStore.WORDS];
+    // Four buckets fill the table; the first is shared by 3 accounts, the others by 1.
+    for (int a = 0; a < 3; a++) {
+      store.record(a, false, false, new long[] {1}, 1, out);
+    }
+    for (long k = 2; k <= 4; k++) {
+      store.record(7, false, false, new long[] {k}, 1, out);
+    }
+    assertEquals(4, store.size());
+    store.record(9, false, false, new long[] {5}, 1, out); // evicts one of 2, 3, 4
+    assertEquals(4, store.size());
+    store.record(9, false, false, new long[] {1}, 1, out);
+    assertEquals(
+        4,
+        Long.bitCount(out[0])
+            + Long.bitCount(out[1])
+            + Long.bitCount(out[2])
+            + Long.bitCount(out[3]),
+        "bucket 1 kept");
+    // After the idle expiry, a new bucket takes an expired slot even if it was widely shared.
+    now.addAndGet(Duration.ofMinutes(11).toNanos());
+    store.record(9, false, false, new long[] {6}, 1, out);
+    store.record(9, false, false, new long[] {6}, 1, out);
+    assertEquals(
+        1,
+        Long.bitCount(out[0])
+            + Long.bitCount(out[1])
+            + Long.bitCount(out[2])
+            + Long.bitCount(out[3]));
+    assertTrue(store.bytes() > 0);
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new LocalLinkStore(2, Duration.ofDays(1), Ticker.systemTicker()));
+  }
+}
