@@ -79,7 +79,7 @@ public final class MoatCli {
         case "simulate":
           return SimulateCommand.run(new Args("simulate", argv, 1, SimulateCommand.OPTIONS), out);
         case "replay":
-          return ReplayCommand.run(new Args("replay", argv, 1, ReplayCommand.OPTIONS), out);
+          return ReplayCommand.run(new Args("replay", argv, 1, ReplayCommand.OPTIONS), out, err);
         case "train-detector":
           return TrainDetectorCommand.run(
               new Args("train-detector", argv, 1, TrainDetectorCommand.OPTIONS), out);

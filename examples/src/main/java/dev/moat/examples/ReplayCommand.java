@@ -52,7 +52,7 @@ final class ReplayCommand {
 
   private ReplayCommand() {}
 
-  static int run(Args a, PrintStream out) throws Exception {
+  static int run(Args a, PrintStream out, PrintStream err) throws Exception {
     if (a.has("trace") == a.has("simulate")) {
       throw new Args.UsageException("give one of --trace FILE or --simulate SCENARIO");
     }
@@ -75,8 +75,7 @@ final class ReplayCommand {
         if (a.has("labels")) {
           labels = readLabels(Path.of(a.get("labels", "")));
         }
-        try (TraceReader reader =
-            TraceReader.open(Path.of(a.get("trace", "")), problem -> System.err.println(problem))) {
+        try (TraceReader reader = TraceReader.open(Path.of(a.get("trace", "")), err::println)) {
           o = Replay.run(reader::next, detector, clock, out, every, null);
           skipped[0] = reader.skipped();
         }

@@ -144,7 +144,8 @@ class MoatCliTest {
     Run bad = run("simulate", "--scenario", "chaos", "--out", trace.toString());
     assertEquals(2, bad.status());
     assertEquals(
-        "moat simulate: --scenario was 'chaos' but it must be mixed or campaign\n", bad.err());
+        "moat simulate: --scenario was 'chaos' but it must be mixed, stealth or campaign\n",
+        bad.err());
   }
 
   @Test
@@ -249,7 +250,7 @@ class MoatCliTest {
         tier.err());
     Run cmd = run("serve-everything");
     assertEquals(
-        "moat: unknown command 'serve-everything'; commands: demo, detect, quality, simulate, help\n",
+        "moat: unknown command 'serve-everything'; commands: demo, detect, quality, simulate, replay, train-detector, help\n",
         cmd.err());
   }
 
