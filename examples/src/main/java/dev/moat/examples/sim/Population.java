@@ -11,9 +11,20 @@ import java.util.Objects;
  * @param kind how its accounts behave
  * @param accounts how many accounts
  * @param requestsPerDay mean requests per account per day
+ * @param onset for the templated campaign, the fraction of the run over which its accounts come
+ *     online (others start within the first day)
  */
-public record Population(String name, Kind kind, int accounts, double requestsPerDay) {
+public record Population(
+    String name, Kind kind, int accounts, double requestsPerDay, double onset) {
+  /** A population whose campaign accounts, if any, come online over 90% of the run. */
+  public Population(String name, Kind kind, int accounts, double requestsPerDay) {
+    this(name, kind, accounts, requestsPerDay, 0.9);
+  }
+
   public Population {
+    if (!(onset > 0 && onset <= 1)) {
+      throw new IllegalArgumentException("onset was " + onset + " but it must be in (0, 1]");
+    }
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(kind, "kind");
     if (accounts < 0) {

@@ -122,7 +122,7 @@ public final class TrafficSimulator implements Iterator<TrafficSimulator.Labeled
       switch (pop.kind()) {
         case CAMPAIGN_HYDRA -> {
           // Accounts come online over the campaign, each created a few days before its first use.
-          next = start + (long) (r.nextDouble() * span * 0.9);
+          next = start + (long) (r.nextDouble() * span * pop.onset());
           created = next - (long) (r.nextDouble(0.2, 4) * DAY);
         }
         case NEW_SIGNUP -> {
