@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * detection gets a core of its own.
  */
 final class Replay {
-  private static final TraceRecord[] END = new TraceRecord[0];
+  private static final Detector.Prepared[] END = new Detector.Prepared[0];
   private static final int BATCH = 2048;
 
   /** The trace's clock, for the detector's expiry: the latest request's time. */
@@ -72,7 +72,7 @@ final class Replay {
       long every,
       @Nullable Sink sink)
       throws InterruptedException {
-    BlockingQueue<TraceRecord[]> queue = new ArrayBlockingQueue<>(64);
+    BlockingQueue<Detector.Prepared[]> queue = new ArrayBlockingQueue<>(64);
     Throwable[] failure = new Throwable[1];
     double[] readCpu = new double[1];
     java.lang.management.ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
@@ -81,11 +81,13 @@ final class Replay {
             () -> {
               try {
                 while (true) {
-                  TraceRecord[] batch = new TraceRecord[BATCH];
+                  // Parsing (or generating) and the prompt's analysis, which needs no account
+                  // state, run here; the detection thread keeps the stateful half.
+                  Detector.Prepared[] batch = new Detector.Prepared[BATCH];
                   int n = 0;
                   TraceRecord r;
                   while (n < BATCH && (r = source.get()) != null) {
-                    batch[n++] = r;
+                    batch[n++] = detector.prepare(r);
                   }
                   if (n > 0) {
                     queue.put(n == BATCH ? batch : java.util.Arrays.copyOf(batch, n));
@@ -119,13 +121,14 @@ final class Replay {
     long lastReport = t0;
     long lastN = 0;
     while (true) {
-      TraceRecord[] batch = queue.take();
+      Detector.Prepared[] batch = queue.take();
       if (batch == END) {
         break;
       }
-      for (TraceRecord r : batch) {
+      for (Detector.Prepared p : batch) {
+        TraceRecord r = p.record();
         clock.set(r.ts());
-        Verdict v = detector.observe(r, sink != null ? features : null);
+        Verdict v = detector.observe(p, sink != null ? features : null);
         if (v.flagged() && v.requestsBeforeFlag() == v.requests() - 1) {
           flagged++; // flagged at this request
         }

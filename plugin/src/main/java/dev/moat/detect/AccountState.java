@@ -30,8 +30,6 @@ final class AccountState {
   @Nullable List<String> reasons;
   @Nullable List<String> samples;
   @Nullable List<String> linked;
-  @Nullable String lastSystem;
-  long lastSystemKey;
   volatile @Nullable Verdict latest;
 
   AccountState(String account) {

@@ -129,34 +129,49 @@ public final class Detector implements AutoCloseable {
    * into {@code features} (length {@link Features#COUNT}), for training and explanation.
    */
   public Verdict observe(TraceRecord r, float @Nullable [] features) {
+    return observe(prepare(r), features);
+  }
+
+  /**
+   * The stateless half of {@link #observe}: the prompt's scan, cues and template keys. Thread-safe
+   * and independent of every account, so a pipeline can run it on another thread (replay parses and
+   * prepares on one thread and observes on another).
+   */
+  public Prepared prepare(TraceRecord r) {
     Objects.requireNonNull(r, "record");
+    Scratch t = scratch.get();
+    PromptScan scan = t.scan;
+    scan.scan(r.prompt(), SKELETON_CHARS);
+    minHash.signature(scan.words, scan.count, t.sig, t.window);
+    String system = r.system();
+    boolean hasSystem = system != null && !system.isBlank();
+    long[] keys = new long[bands + (hasSystem ? 1 : 0)];
+    for (int b = 0; b < bands; b++) {
+      keys[b] = minHash.bandKey(t.sig, b);
+    }
+    if (hasSystem) {
+      // Hosts resend one system prompt with every request: scan it once per thread and change.
+      if (!system.equals(t.lastSystem)) {
+        t.systemScan.scan(system, SKELETON_CHARS);
+        t.lastSystem = system;
+        t.lastSystemKey = MinHash.mix(t.systemScan.textHash ^ SYSTEM_SALT);
+      }
+      keys[bands] = t.lastSystemKey;
+    }
+    return new Prepared(r, keys, scan.cues, scan.codeAttached, scan.count);
+  }
+
+  /** {@link #observe(TraceRecord, float[])} of a prepared request. */
+  public Verdict observe(Prepared p, float @Nullable [] features) {
     if (features != null && features.length < Features.COUNT) {
       throw new IllegalArgumentException(
           Messages.invalid("features length", features.length, "at least " + Features.COUNT));
     }
     Scratch t = scratch.get();
-    PromptScan scan = t.scan;
-    scan.scan(r.prompt(), SKELETON_CHARS);
-    minHash.signature(scan.words, scan.count, t.sig, t.window);
-    long[] keys = t.keys;
-    for (int b = 0; b < bands; b++) {
-      keys[b] = minHash.bandKey(t.sig, b);
-    }
-    String system = r.system();
-    boolean hasSystem = system != null && !system.isBlank();
     float[] x = t.x;
-    AccountState s = accounts.get(r.account(), AccountState::new);
+    AccountState s = accounts.get(p.record.account(), AccountState::new);
     synchronized (s) {
-      if (hasSystem) {
-        // Hosts resend one system prompt with every request: scan it once per account and change.
-        if (!system.equals(s.lastSystem)) {
-          t.systemScan.scan(system, SKELETON_CHARS);
-          s.lastSystem = system;
-          s.lastSystemKey = MinHash.mix(t.systemScan.textHash ^ SYSTEM_SALT);
-        }
-        keys[bands] = s.lastSystemKey;
-      }
-      Verdict v = update(s, r, scan, keys, hasSystem, t, x);
+      Verdict v = update(s, p, t, x);
       if (features != null) {
         System.arraycopy(x, 0, features, 0, Features.COUNT);
       }
@@ -164,38 +179,60 @@ public final class Detector implements AutoCloseable {
     }
   }
 
+  /**
+   * A request with its prompt analysed ({@link #prepare}), ready for {@link #observe(Prepared,
+   * float[])}.
+   *
+   * <p>Immutable and thread-safe.
+   */
+  public static final class Prepared {
+    final TraceRecord record;
+    final long[] keys;
+    final int cues;
+    final boolean codeAttached;
+    final int words;
+
+    Prepared(TraceRecord record, long[] keys, int cues, boolean codeAttached, int words) {
+      this.record = record;
+      this.keys = keys;
+      this.cues = cues;
+      this.codeAttached = codeAttached;
+      this.words = words;
+    }
+
+    public TraceRecord record() {
+      return record;
+    }
+  }
+
   /** Per-thread buffers: nothing is allocated per request but the verdict. */
   private static final class Scratch {
     final PromptScan scan = new PromptScan();
     final PromptScan systemScan = new PromptScan();
+    @Nullable String lastSystem;
+    long lastSystemKey;
     final long[] sig;
     final long[] window = new long[3];
-    final long[] keys;
     final long[] flagKeys;
     final long[] bits;
     final float[] x = new float[Features.COUNT];
 
     Scratch(int hashes, int bands) {
       sig = new long[hashes];
-      keys = new long[bands + 1];
       flagKeys = new long[bands];
       bits = new long[(bands + 1) * LinkStore.WORDS];
     }
   }
 
-  private Verdict update(
-      AccountState s,
-      TraceRecord r,
-      PromptScan scan,
-      long[] keys,
-      boolean hasSystem,
-      Scratch t,
-      float[] x) {
+  private Verdict update(AccountState s, Prepared p, Scratch t, float[] x) {
+    TraceRecord r = p.record;
+    long[] keys = p.keys;
+    boolean hasSystem = keys.length > bands;
     long[] bits = t.bits;
     double ageDays = r.accountCreated() >= 0 ? (r.ts() - r.accountCreated()) / 86_400_000.0 : -1;
     boolean young = ageDays >= 0 && ageDays < 14;
     boolean established = ageDays >= 30;
-    store.record(s.bit, young, established, keys, bands + (hasSystem ? 1 : 0), bits);
+    store.record(s.bit, young, established, keys, keys.length, bits);
 
     // The template: the band bucket shared by the most accounts.
     int best = 0;
@@ -223,13 +260,13 @@ public final class Detector implements AutoCloseable {
 
     boolean first = s.activity.requests() == 0;
     s.activity.record(r.ts(), r.accountCreated(), r.client());
-    int cues = scan.cues;
+    int cues = p.cues;
     s.rate(Features.COT, (cues & PromptScan.COT) != 0 ? 1 : 0);
     s.rate(Features.SOFTWARE, (cues & PromptScan.SOFTWARE) != 0 ? 1 : 0);
     s.rate(Features.AGENTIC, (cues & PromptScan.AGENTIC) != 0 ? 1 : 0);
     s.rate(Features.PLANNING, (cues & PromptScan.PLANNING) != 0 ? 1 : 0);
     s.rate(Features.PERSONA, (cues & PromptScan.PERSONA) != 0 ? 1 : 0);
-    s.rate(Features.CODE_ATTACHED, scan.codeAttached ? 1 : 0);
+    s.rate(Features.CODE_ATTACHED, p.codeAttached ? 1 : 0);
     s.rate(Features.SYSTEM, hasSystem ? 1 : 0);
     if (r.temperature() >= 0) {
       s.rate(Features.GREEDY, r.temperature() == 0 ? 1 : 0);
@@ -240,7 +277,7 @@ public final class Detector implements AutoCloseable {
     if (r.maxTokens() > 0) {
       s.rate(Features.MAX_TOKENS, Math.log1p(r.maxTokens()) / 10);
     }
-    s.rate(Features.WORDS, Math.log1p(scan.count) / 7);
+    s.rate(Features.WORDS, Math.log1p(p.words) / 7);
     if (!first && s.lastOutput >= 0) {
       s.rate(Features.OUTPUT, Math.log1p(s.lastOutput) / 10);
     }
@@ -256,7 +293,7 @@ public final class Detector implements AutoCloseable {
       s.rate(Features.SYSTEM_SHARED, 0);
     }
     s.lastOutput = r.outputTokens();
-    groupHit &= scan.count >= GROUP_MIN_WORDS;
+    groupHit &= p.words >= GROUP_MIN_WORDS;
     if (groupHit) {
       s.groupHits++;
     }
@@ -293,7 +330,7 @@ public final class Detector implements AutoCloseable {
       }
     }
     if (s.flagged) {
-      if (scan.count >= GROUP_MIN_WORDS) {
+      if (p.words >= GROUP_MIN_WORDS) {
         // Only the buckets that do not yet count this account as flagged (read by record above).
         int word = LinkStore.FLAGGED + (s.bit >>> 6);
         long mask = 1L << s.bit;

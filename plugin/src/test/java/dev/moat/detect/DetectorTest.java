@@ -172,6 +172,28 @@ class DetectorTest {
     }
   }
 
+  /** Preparing on one thread and observing on another gives the same verdicts as observe alone. */
+  @Test
+  void preparedRequestsGiveTheSameVerdicts() throws Exception {
+    List<TraceRecord> trace = traffic(8, 10, 30, true);
+    List<Detector.Prepared> prepared = new ArrayList<>();
+    try (Detector a = Detector.builder().build();
+        Detector b = Detector.builder().build()) {
+      Thread other = new Thread(() -> trace.forEach(r -> prepared.add(b.prepare(r))));
+      other.start();
+      other.join();
+      float[] fa = new float[Features.COUNT];
+      float[] fb = new float[Features.COUNT];
+      for (int i = 0; i < trace.size(); i++) {
+        Verdict va = a.observe(trace.get(i), fa);
+        Verdict vb = b.observe(prepared.get(i), fb);
+        assertEquals(va, vb);
+        assertTrue(java.util.Arrays.equals(fa, fb), "features at request " + i);
+        assertTrue(prepared.get(i).record() == trace.get(i));
+      }
+    }
+  }
+
   @Test
   void exemptTiersAreScoredButNeverFlagged() {
     try (Detector d =
