@@ -8,7 +8,9 @@ package dev.moat.detect;
  * function that sorts 512 integers" have the same skeleton; two people's different questions do
  * not.
  *
- * <p>Thread-safe: stateless. Linear in the prompt's length; one {@code StringBuilder} per call.
+ * <p>Thread-safe: stateless. Linear in the prompt's length; one {@code StringBuilder} per call. The
+ * detector does not build skeletons: {@code PromptScan} hashes the same words in one pass (tested
+ * word for word against this class).
  */
 public final class PromptSkeleton {
   private PromptSkeleton() {}
@@ -47,7 +49,7 @@ public final class PromptSkeleton {
       }
       if (Character.isLetter(c)) {
         int start = i;
-        while (i < n && isWordChar(text.charAt(i))) {
+        while (i < n && PromptScan.isWordChar(text.charAt(i))) {
           i++;
         }
         if (i < n && text.startsWith("://", i)) {
@@ -55,13 +57,16 @@ public final class PromptSkeleton {
             i++;
           }
           out.append("<url>");
-        } else if (i < n && text.charAt(i) == '@' && i + 1 < n && isWordChar(text.charAt(i + 1))) {
+        } else if (i < n
+            && text.charAt(i) == '@'
+            && i + 1 < n
+            && PromptScan.isWordChar(text.charAt(i + 1))) {
           i++;
-          while (i < n && (isWordChar(text.charAt(i)) || text.charAt(i) == '.')) {
+          while (i < n && (PromptScan.isWordChar(text.charAt(i)) || text.charAt(i) == '.')) {
             i++;
           }
           out.append("<email>");
-        } else if (i - start >= 16 && looksRandom(text, start, i)) {
+        } else if (i - start >= 16 && PromptScan.looksRandom(text, start, i)) {
           out.append("<id>");
         } else {
           for (int k = start; k < i; k++) {
@@ -74,20 +79,5 @@ public final class PromptSkeleton {
       i++;
     }
     return out.toString();
-  }
-
-  private static boolean isWordChar(char c) {
-    return Character.isLetterOrDigit(c) || c == '_' || c == '-';
-  }
-
-  /** A long word with digits mixed into letters: a hash, a key, a UUID, base64. */
-  private static boolean looksRandom(String text, int from, int to) {
-    int digits = 0;
-    for (int i = from; i < to; i++) {
-      if (Character.isDigit(text.charAt(i))) {
-        digits++;
-      }
-    }
-    return digits >= 3 && digits < to - from;
   }
 }
