@@ -42,7 +42,9 @@ public final class MoatCli {
         replay   Run a trace through the probing detector online, in timestamp order; one verdict
                  line per account, a summary, and with --labels the figures per population.
                  Options: --trace FILE.jsonl[.gz] | --simulate mixed|campaign|stealth [--scale 1
-                          --days N --seed 1] (generated on the fly, labels included)
+                          --days N --seed 1 --strip-metadata] (generated on the fly, labels
+                          included; --strip-metadata drops account age, client, temperature, turns
+                          and tier, as traces from elsewhere often lack them)
                           --out VERDICTS.jsonl --labels LABELS.json --policy FILE (its detection
                           section) --model FILE.json --onnx (score with ONNX Runtime)
                           --progress 5000000

@@ -48,6 +48,7 @@ final class ReplayCommand {
     OPTIONS.put("days", true);
     OPTIONS.put("seed", true);
     OPTIONS.put("progress", true);
+    OPTIONS.put("strip-metadata", false);
   }
 
   private ReplayCommand() {}
@@ -93,9 +94,11 @@ final class ReplayCommand {
         for (String[] l : sim.labels()) {
           labels.put(l[0], l[1]);
         }
+        // As traces from elsewhere often come: no account age, client, temperature, turns or tier.
+        int strip = a.has("strip-metadata") ? 2 : 0;
         o =
             Replay.run(
-                () -> sim.hasNext() ? sim.next().record() : null,
+                () -> sim.hasNext() ? TrainDetectorCommand.strip(sim.next().record(), strip) : null,
                 detector,
                 clock,
                 out,

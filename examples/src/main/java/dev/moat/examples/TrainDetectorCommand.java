@@ -90,9 +90,13 @@ final class TrainDetectorCommand {
     int epochs = (int) a.getLong("epochs", 30);
     List<Population> pops = SimulateCommand.scenario("mixed", 1);
 
-    // 1. Features at snapshots of every account's history, on the training seeds.
+    // 1. Features at snapshots of every account's history, on the training seeds: each seed once
+    // with every field and once without optional metadata (alternately all of it, or the account's
+    // age and client), since traces from other sources often lack them.
     Data d = new Data();
-    for (long seed : seeds) {
+    for (int run = 0; run < 2 * seeds.length; run++) {
+      long seed = seeds[run / 2];
+      int strip = run % 2 == 0 ? 0 : (run / 2) % 2 == 0 ? 2 : 1;
       TrafficSimulator sim = new TrafficSimulator(seed, START, days, pops);
       Map<String, String> labels = labels(sim);
       Map<String, Integer> popIndex = new HashMap<>();
@@ -103,7 +107,7 @@ final class TrainDetectorCommand {
       try (Detector det = Detector.builder().model(NONE).ticker(clock).build()) {
         Replay.Outcome o =
             Replay.run(
-                () -> sim.hasNext() ? sim.next().record() : null,
+                () -> sim.hasNext() ? strip(sim.next().record(), strip) : null,
                 det,
                 clock,
                 null,
@@ -116,8 +120,9 @@ final class TrainDetectorCommand {
                 });
         out.printf(
             Locale.ROOT,
-            "seed %d: %,d requests, %,d accounts, %,d snapshots so far (%.1f s)%n",
+            "seed %d%s: %,d requests, %,d accounts, %,d snapshots so far (%.1f s)%n",
             seed,
+            strip == 0 ? "" : strip == 1 ? " without age and client" : " without optional fields",
             o.requests(),
             o.verdicts().size(),
             d.rows,
@@ -186,31 +191,35 @@ final class TrainDetectorCommand {
         loss,
         (System.nanoTime() - t0) / 1e9);
 
-    // 4. Threshold on the validation seed: each account's highest score over its requests.
+    // 4. Threshold on the validation seed, with and without optional fields: the higher of the two.
     MlpModel provisional = trainer.model(0.5f, reference, Map.of());
-    TrafficSimulator sim = new TrafficSimulator(validation, START, days, pops);
-    Map<String, String> labels = labels(sim);
-    Map<String, float[]> maxScore = new HashMap<>();
-    Replay.Clock clock = new Replay.Clock();
-    try (Detector det = Detector.builder().model(provisional).ticker(clock).build()) {
-      Replay.run(
-          () -> sim.hasNext() ? sim.next().record() : null,
-          det,
-          clock,
-          null,
-          1,
-          (TraceRecord r, Verdict v, float[] x) -> {
-            float[] m = maxScore.computeIfAbsent(r.account(), k -> new float[1]);
-            if (v.requests() >= 2) { // the detector never flags on a first request's score alone
-              m[0] = Math.max(m[0], v.score());
-            }
-          });
+    float threshold = 0;
+    for (int strip : new int[] {0, 2}) {
+      TrafficSimulator sim = new TrafficSimulator(validation, START, days, pops);
+      Map<String, String> labels = labels(sim);
+      Map<String, float[]> maxScore = new HashMap<>();
+      Replay.Clock clock = new Replay.Clock();
+      try (Detector det = Detector.builder().model(provisional).ticker(clock).build()) {
+        Replay.run(
+            () -> sim.hasNext() ? strip(sim.next().record(), strip) : null,
+            det,
+            clock,
+            null,
+            1,
+            (TraceRecord r, Verdict v, float[] x) -> {
+              float[] m = maxScore.computeIfAbsent(r.account(), k -> new float[1]);
+              if (v.requests() >= 2) { // the detector never flags on a first request's score alone
+                m[0] = Math.max(m[0], v.score());
+              }
+            });
+      }
+      out.print(strip == 0 ? "  every field: " : "  no optional fields: ");
+      threshold = Math.max(threshold, threshold(maxScore, labels, out));
     }
-    float threshold = threshold(maxScore, labels, out);
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("trained_by", "./moat train-detector");
     meta.put("scenario", "mixed, scale 1, " + days + " days");
-    meta.put("train_seeds", Arrays.toString(seeds));
+    meta.put("train_seeds", Arrays.toString(seeds) + ", each with and without optional fields");
     meta.put("validation_seed", validation);
     meta.put("snapshots", d.rows);
     meta.put("epochs", epochs);
@@ -274,6 +283,31 @@ final class TrainDetectorCommand {
       }
     }
     throw new AssertionError("unreachable");
+  }
+
+  /**
+   * The record without optional metadata: level 1 drops the account's creation time and the client;
+   * level 2 also the temperature, conversation, turn and tier.
+   */
+  static TraceRecord strip(TraceRecord r, int level) {
+    if (level == 0) {
+      return r;
+    }
+    boolean all = level >= 2;
+    return new TraceRecord(
+        r.ts(),
+        r.account(),
+        -1,
+        all ? "" : r.tier(),
+        null,
+        all ? null : r.conversation(),
+        all ? 0 : r.turn(),
+        r.system(),
+        r.prompt(),
+        r.maxTokens(),
+        all ? -1 : r.temperature(),
+        r.topLogprobs(),
+        r.outputTokens());
   }
 
   private static Map<String, String> labels(TrafficSimulator sim) {
