@@ -1,0 +1,357 @@
+package dev.moat.enforce;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.moat.internal.Messages;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TimeMeter;
+import io.github.bucket4j.TokensInheritanceStrategy;
+import io.github.bucket4j.local.LocalBucketBuilder;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Admission control: per-tier {@link Budget}s applied to each account, each client fingerprint and
+ * each campaign group, scaled by the request's escalation {@link Level}, in Bucket4j's lock-free
+ * local buckets held in a Caffeine cache (bounded, expiring when idle). A request reserves one
+ * request and its prompt plus output tokens in every scope at admission; {@link #finish} returns
+ * what it did not use and its concurrent-stream slot. Reservations across scopes are all or
+ * nothing: a scope that refuses rolls back the ones before it.
+ *
+ * <p>When a budget is short, the request is delayed if its wait is at most {@code maxDelay}
+ * (nothing reserved: the host asks again then, from a scheduler), and rejected with that wait as
+ * the retry-after otherwise, or at once if it could never fit. Once per request, never per token.
+ *
+ * <p>Thread-safe.
+ */
+public final class Enforcer {
+  private static final long MINUTE = 60_000_000_000L;
+
+  private final Map<String, Budget> budgets;
+  private final Map<Integer, Level> levels;
+  private final long maxDelayNanos;
+  private final TimeMeter clock;
+  private final Cache<String, Scope> scopes;
+
+  /**
+   * @param budgets each tier's budget (tiers not listed are unlimited)
+   * @param levels the escalation levels by id (level 0 is implicit)
+   * @param maxDelay the longest wait a request is delayed for before it is rejected
+   * @param clock Bucket4j's clock (the system's, or a test's)
+   * @param ticker Caffeine's clock for idle expiry
+   */
+  public Enforcer(
+      Map<String, Budget> budgets,
+      Map<Integer, Level> levels,
+      Duration maxDelay,
+      TimeMeter clock,
+      Ticker ticker,
+      long maximumScopes,
+      Duration idleExpiry) {
+    this.budgets = Map.copyOf(budgets);
+    this.levels = Map.copyOf(levels);
+    if (maxDelay.isNegative()) {
+      throw new IllegalArgumentException(Messages.invalid("max_delay", maxDelay, ">= 0"));
+    }
+    this.maxDelayNanos = maxDelay.toNanos();
+    this.clock = clock;
+    this.scopes =
+        Caffeine.newBuilder()
+            .maximumSize(maximumScopes)
+            .expireAfterAccess(idleExpiry)
+            .ticker(ticker)
+            .executor(Runnable::run)
+            .build();
+  }
+
+  /** An enforcer on the system clock: 1M scopes, idle for a day, delays of up to 2 s. */
+  public static Enforcer of(Map<String, Budget> budgets, Map<Integer, Level> levels) {
+    return new Enforcer(
+        budgets,
+        levels,
+        Duration.ofSeconds(2),
+        TimeMeter.SYSTEM_NANOTIME,
+        Ticker.systemTicker(),
+        1_000_000,
+        Duration.ofDays(1));
+  }
+
+  /** The level definition ({@link Level#NONE} for 0), or an error naming the defined ones. */
+  public Level level(int id) {
+    if (id == 0) {
+      return Level.NONE;
+    }
+    Level l = levels.get(id);
+    if (l == null) {
+      throw new IllegalArgumentException(
+          Messages.invalid("level", id, "0 or one of the defined levels " + levels.keySet()));
+    }
+    return l;
+  }
+
+  /**
+   * Decides a request at its start.
+   *
+   * @param tier the account's tier
+   * @param account the account
+   * @param client its network fingerprint, or null
+   * @param group its campaign group (from the detector), or null
+   * @param level its escalation level
+   * @param promptTokens the prompt's length in tokens
+   * @param maxTokens the output tokens it asks for
+   */
+  public Admission admit(
+      String tier,
+      String account,
+      @Nullable String client,
+      @Nullable String group,
+      int level,
+      int promptTokens,
+      int maxTokens) {
+    Objects.requireNonNull(account, "account");
+    if (promptTokens < 0 || maxTokens < 0) {
+      throw new IllegalArgumentException(
+          Messages.invalid("promptTokens/maxTokens", promptTokens + "/" + maxTokens, ">= 0"));
+    }
+    Level l = level(level);
+    if (l.reject()) {
+      return new Admission(
+          Admission.Decision.REJECT,
+          level,
+          0,
+          MINUTE,
+          "level " + level + " rejects requests",
+          null);
+    }
+    int allowed = l.maxTokens() > 0 ? Math.min(maxTokens, l.maxTokens()) : maxTokens;
+    Budget base = budgets.getOrDefault(tier, Budget.UNLIMITED);
+    if (base.unlimited()) {
+      return new Admission(Admission.Decision.ADMIT, level, allowed, 0, "unlimited tier", null);
+    }
+    Budget b = l.budgetScale() == 1 ? base : base.scaled(l.budgetScale());
+    long cost = (long) promptTokens + allowed;
+    long perRequestCap = Math.min(cap(b.tokensPerMinute()), cap(b.tokensPerDay()));
+    if (cost > perRequestCap) {
+      return new Admission(
+          Admission.Decision.REJECT,
+          level,
+          allowed,
+          MINUTE,
+          "the request needs "
+              + cost
+              + " tokens, more than the budget allows at once ("
+              + perRequestCap
+              + ")",
+          null);
+    }
+    Scope[] taken = new Scope[3];
+    String[] keys = {
+      "a:" + tier + ":" + account,
+      client == null ? null : "c:" + tier + ":" + client,
+      group == null ? null : "g:" + tier + ":" + group
+    };
+    String[] names = {"account", "client", "group"};
+    for (int i = 0; i < 3; i++) {
+      if (keys[i] == null) {
+        continue;
+      }
+      Scope s = scope(keys[i], b, level);
+      long wait = s.reserve(b, cost);
+      if (wait != 0) {
+        for (int j = 0; j < i; j++) {
+          if (taken[j] != null) {
+            taken[j].release(cost, b);
+          }
+        }
+        String why = names[i] + " " + (wait < 0 ? "concurrent streams" : "rate") + " budget";
+        long w = wait < 0 ? 1_000_000_000L : wait;
+        boolean delay = wait > 0 && wait <= maxDelayNanos;
+        return new Admission(
+            delay ? Admission.Decision.DELAY : Admission.Decision.REJECT,
+            level,
+            allowed,
+            w,
+            why,
+            null);
+      }
+      taken[i] = s;
+    }
+    return new Admission(
+        Admission.Decision.ADMIT,
+        level,
+        allowed,
+        0,
+        "within budget",
+        new Reservation(taken, cost, allowed, b));
+  }
+
+  /**
+   * Ends an admitted request: returns the reserved output tokens it did not generate and its stream
+   * slot. Idempotent; a request not admitted is ignored.
+   */
+  public void finish(Admission admission, long outputTokens) {
+    Reservation r = admission.reservation;
+    if (r == null || !r.done.compareAndSet(false, true)) {
+      return;
+    }
+    long unused = Math.max(0, r.allowed - Math.max(0, outputTokens));
+    for (Scope s : r.scopes) {
+      if (s != null) {
+        if (unused > 0) {
+          s.tokens.addTokens(unused);
+        }
+        if (r.budget.concurrentStreams() > 0) {
+          s.streams.decrementAndGet();
+        }
+      }
+    }
+  }
+
+  /** Streams in flight for an account of a tier (for tests and metrics). */
+  public int streams(String tier, String account) {
+    Scope s = scopes.getIfPresent("a:" + tier + ":" + account);
+    return s == null ? 0 : s.streams.get();
+  }
+
+  private static long cap(long v) {
+    return v == 0 ? Long.MAX_VALUE : v;
+  }
+
+  private Scope scope(String key, Budget b, int level) {
+    Scope s = scopes.get(key, k -> new Scope(b, level, clock));
+    if (s.level != level) {
+      s.reconfigure(b, level); // a level change keeps the tokens used, in proportion
+    }
+    return s;
+  }
+
+  /** What an admitted request holds. */
+  static final class Reservation {
+    final Scope[] scopes;
+    final long cost;
+    final long allowed;
+    final Budget budget;
+    final AtomicBoolean done = new AtomicBoolean();
+
+    Reservation(Scope[] scopes, long cost, long allowed, Budget budget) {
+      this.scopes = scopes;
+      this.cost = cost;
+      this.allowed = allowed;
+      this.budget = budget;
+    }
+  }
+
+  /** One scope's buckets: requests, tokens (per minute and per day), streams in flight. */
+  static final class Scope {
+    final @Nullable Bucket requests;
+    final Bucket tokens;
+    final AtomicInteger streams = new AtomicInteger();
+    volatile int level;
+
+    Scope(Budget b, int level, TimeMeter clock) {
+      this.level = level;
+      this.requests =
+          b.requestsPerMinute() == 0
+              ? null
+              : builder(clock).addLimit(perMinute(b.requestsPerMinute())).build();
+      LocalBucketBuilder t = builder(clock);
+      for (Bandwidth bw : tokenLimits(b)) {
+        t.addLimit(bw);
+      }
+      this.tokens = t.build();
+    }
+
+    private static LocalBucketBuilder builder(TimeMeter clock) {
+      return Bucket.builder().withCustomTimePrecision(clock);
+    }
+
+    private static Bandwidth perMinute(long n) {
+      return Bandwidth.builder().capacity(n).refillGreedy(n, Duration.ofMinutes(1)).build();
+    }
+
+    private static Bandwidth[] tokenLimits(Budget b) {
+      if (b.tokensPerMinute() == 0 && b.tokensPerDay() == 0) {
+        return new Bandwidth[] {
+          Bandwidth.builder()
+              .capacity(Long.MAX_VALUE / 4)
+              .refillGreedy(1, Duration.ofDays(1))
+              .build()
+        };
+      }
+      if (b.tokensPerDay() == 0) {
+        return new Bandwidth[] {perMinute(b.tokensPerMinute())};
+      }
+      Bandwidth day =
+          Bandwidth.builder()
+              .capacity(b.tokensPerDay())
+              .refillGreedy(b.tokensPerDay(), Duration.ofDays(1))
+              .build();
+      return b.tokensPerMinute() == 0
+          ? new Bandwidth[] {day}
+          : new Bandwidth[] {perMinute(b.tokensPerMinute()), day};
+    }
+
+    synchronized void reconfigure(Budget b, int level) {
+      if (this.level == level) {
+        return;
+      }
+      if (requests != null && b.requestsPerMinute() > 0) {
+        requests.replaceConfiguration(
+            BucketConfiguration.builder().addLimit(perMinute(b.requestsPerMinute())).build(),
+            TokensInheritanceStrategy.PROPORTIONALLY);
+      }
+      io.github.bucket4j.ConfigurationBuilder c = BucketConfiguration.builder();
+      for (Bandwidth bw : tokenLimits(b)) {
+        c.addLimit(bw);
+      }
+      tokens.replaceConfiguration(c.build(), TokensInheritanceStrategy.PROPORTIONALLY);
+      this.level = level;
+    }
+
+    /** 0 if reserved; else the nanoseconds until it would fit, or -1 for the stream limit. */
+    long reserve(Budget b, long cost) {
+      if (b.concurrentStreams() > 0 && streams.incrementAndGet() > b.concurrentStreams()) {
+        streams.decrementAndGet();
+        return -1;
+      }
+      if (requests != null) {
+        ConsumptionProbe p = requests.tryConsumeAndReturnRemaining(1);
+        if (!p.isConsumed()) {
+          undoStream(b);
+          return Math.max(1, p.getNanosToWaitForRefill());
+        }
+      }
+      ConsumptionProbe p = tokens.tryConsumeAndReturnRemaining(cost);
+      if (!p.isConsumed()) {
+        if (requests != null) {
+          requests.addTokens(1);
+        }
+        undoStream(b);
+        return Math.max(1, p.getNanosToWaitForRefill());
+      }
+      return 0;
+    }
+
+    private void undoStream(Budget b) {
+      if (b.concurrentStreams() > 0) {
+        streams.decrementAndGet();
+      }
+    }
+
+    void release(long cost, Budget b) {
+      if (requests != null) {
+        requests.addTokens(1);
+      }
+      tokens.addTokens(cost);
+      undoStream(b);
+    }
+  }
+}

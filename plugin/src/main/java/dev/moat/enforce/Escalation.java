@@ -1,0 +1,107 @@
+package dev.moat.enforce;
+
+import dev.moat.internal.Messages;
+import java.util.Arrays;
+
+/**
+ * A tier's ladder: probing-score thresholds, each raising the level, and the level of accounts
+ * linked into a flagged campaign group. Thresholds must rise strictly and their levels must not
+ * fall, so no two rules overlap.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class Escalation {
+  /** Level 0 whatever the score. */
+  public static final Escalation NONE = new Escalation(new double[0], new int[0], 0);
+
+  private final double[] scores;
+  private final int[] levels;
+  private final int groupLevel;
+
+  private Escalation(double[] scores, int[] levels, int groupLevel) {
+    this.scores = scores;
+    this.levels = levels;
+    this.groupLevel = groupLevel;
+  }
+
+  /**
+   * @param scores thresholds in (0, 1], strictly rising
+   * @param levels the level at and above each threshold, 1 to 9, not falling
+   * @param groupLevel the level of an account linked to a flagged group, 0 for none
+   */
+  public static Escalation of(double[] scores, int[] levels, int groupLevel, String path) {
+    if (scores.length != levels.length) {
+      throw new IllegalArgumentException(
+          Messages.invalid(path, scores.length + " scores, " + levels.length + " levels", "pairs"));
+    }
+    for (int i = 0; i < scores.length; i++) {
+      if (!(scores[i] > 0 && scores[i] <= 1)) {
+        throw new IllegalArgumentException(
+            Messages.invalid(path + "[" + i + "].score", scores[i], "in (0, 1]"));
+      }
+      if (levels[i] < 1 || levels[i] > 9) {
+        throw new IllegalArgumentException(
+            Messages.invalid(path + "[" + i + "].level", levels[i], "1 to 9"));
+      }
+      if (i > 0 && scores[i] <= scores[i - 1]) {
+        throw new IllegalArgumentException(
+            Messages.invalid(
+                path + "[" + i + "].score",
+                scores[i],
+                "above the rule before (" + scores[i - 1] + "): rules must not overlap"));
+      }
+      if (i > 0 && levels[i] < levels[i - 1]) {
+        throw new IllegalArgumentException(
+            Messages.invalid(
+                path + "[" + i + "].level",
+                levels[i],
+                "at least the rule before (" + levels[i - 1] + ")"));
+      }
+    }
+    if (groupLevel < 0 || groupLevel > 9) {
+      throw new IllegalArgumentException(
+          Messages.invalid(path + ".group_level", groupLevel, "0 to 9"));
+    }
+    return new Escalation(scores.clone(), levels.clone(), groupLevel);
+  }
+
+  /** The level for a probing score in [0, 1] (NaN counts as 0) and group verdict. */
+  public int level(double score, boolean inFlaggedGroup) {
+    int level = 0;
+    for (int i = 0; i < scores.length && score >= scores[i]; i++) {
+      level = levels[i];
+    }
+    return inFlaggedGroup ? Math.max(level, groupLevel) : level;
+  }
+
+  /** Every level this ladder can reach (for validation against the defined levels). */
+  public int[] reachable() {
+    int[] out = Arrays.copyOf(levels, levels.length + 1);
+    out[levels.length] = groupLevel;
+    return out;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Escalation e
+        && Arrays.equals(e.scores, scores)
+        && Arrays.equals(e.levels, levels)
+        && e.groupLevel == groupLevel;
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(scores) * 31 + Arrays.hashCode(levels) + groupLevel;
+  }
+
+  @Override
+  public String toString() {
+    return "Escalation{scores="
+        + Arrays.toString(scores)
+        + ", levels="
+        + Arrays.toString(levels)
+        + ", group="
+        + groupLevel
+        + "}";
+  }
+}

@@ -1,0 +1,73 @@
+package dev.moat.enforce;
+
+import dev.moat.internal.Messages;
+
+/**
+ * One rung of the escalation ladder: what Moat does to a request at this level. Level 0 is always
+ * "nothing"; a policy defines levels 1 to 9.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param id the level, 0 to 9
+ * @param budgetScale the tier's budget multiplied by this, in (0, 1]
+ * @param maxTokens output tokens at most per request, 0 for the request's own
+ * @param pacingTokensPerSecond emission rate of a stream (a tarpit), 0 for unpaced
+ * @param reject reject every request at this level (with a retry-after of a minute)
+ * @param logprobsMax {@code top_logprobs} returned at most, -1 for the request's own, 0 withholds
+ * @param logprobsDigits decimal digits log-probabilities are rounded to, -1 for unrounded
+ * @param refuseLogitBias refuse requests carrying {@code logit_bias}
+ */
+public record Level(
+    int id,
+    double budgetScale,
+    int maxTokens,
+    double pacingTokensPerSecond,
+    boolean reject,
+    int logprobsMax,
+    int logprobsDigits,
+    boolean refuseLogitBias) {
+  /** Level 0: nothing. */
+  public static final Level NONE = new Level(0, 1, 0, 0, false, -1, -1, false);
+
+  public Level {
+    String p = "enforcement.levels[" + id + "].";
+    if (id < 0 || id > 9) {
+      throw new IllegalArgumentException(Messages.invalid(p + "level", id, "0 to 9"));
+    }
+    if (!(budgetScale > 0 && budgetScale <= 1)) {
+      throw new IllegalArgumentException(
+          Messages.invalid(p + "budget_scale", budgetScale, "in (0, 1]"));
+    }
+    if (maxTokens < 0) {
+      throw new IllegalArgumentException(Messages.invalid(p + "max_tokens", maxTokens, ">= 0"));
+    }
+    if (!(pacingTokensPerSecond >= 0 && pacingTokensPerSecond <= 100_000)) {
+      throw new IllegalArgumentException(
+          Messages.invalid(p + "pacing_tokens_per_second", pacingTokensPerSecond, "0 to 100000"));
+    }
+    if (logprobsMax < -1 || logprobsMax > 20) {
+      throw new IllegalArgumentException(
+          Messages.invalid(p + "logprobs_max", logprobsMax, "-1 to 20"));
+    }
+    if (logprobsDigits < -1 || logprobsDigits > 6) {
+      throw new IllegalArgumentException(
+          Messages.invalid(p + "logprobs_digits", logprobsDigits, "-1 to 6"));
+    }
+  }
+
+  /** The {@code top_logprobs} a request at this level gets when it asked for {@code requested}. */
+  public int topLogprobs(int requested) {
+    return logprobsMax < 0 ? requested : Math.min(requested, logprobsMax);
+  }
+
+  /** A log-probability as returned at this level: rounded to {@code logprobsDigits} digits. */
+  public double logprob(double value) {
+    if (logprobsDigits < 0 || !Double.isFinite(value)) {
+      return value;
+    }
+    double f = POW10[logprobsDigits];
+    return Math.round(value * f) / f;
+  }
+
+  private static final double[] POW10 = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+}
