@@ -58,6 +58,8 @@ public final class Moat implements AutoCloseable {
   private final @Nullable ScheduledExecutorService reloader;
   private volatile Compiled compiled;
   private volatile @Nullable FileStamp lastSeen;
+  private final dev.moat.enforce.Enforcer enforcer;
+  private final java.util.function.Consumer<dev.moat.enforce.LevelChange> audit;
 
   private Moat(Builder b, Compiled initial) {
     this.keys = b.keys;
@@ -68,6 +70,17 @@ public final class Moat implements AutoCloseable {
     this.sessions = new ActivityLedger(b.maximumAccounts, b.accountIdleExpiry, b.ticker);
     this.policyFile = b.policyFile;
     this.compiled = initial;
+    dev.moat.policy.EnforcementSettings e = initial.policy.enforcement();
+    this.enforcer =
+        new dev.moat.enforce.Enforcer(
+            e.budgets(),
+            e.levels(),
+            e.maxDelay(),
+            b.enforcementClock,
+            b.ticker,
+            3 * b.maximumAccounts,
+            b.accountIdleExpiry);
+    this.audit = b.audit;
     if (policyFile != null && b.reloadInterval != null) {
       this.lastSeen = FileStamp.of(policyFile);
       ScheduledExecutorService s =
@@ -97,6 +110,11 @@ public final class Moat implements AutoCloseable {
    *     not allow them
    */
   public MoatRequest begin(RequestContext request) {
+    return begin(request, null, false);
+  }
+
+  private MoatRequest begin(
+      RequestContext request, dev.moat.enforce.@Nullable Admission admission, boolean admitted) {
     Compiled c = compiled;
     CompiledTier tier = c.tiers.get(request.tier());
     if (tier == null) {
@@ -119,13 +137,19 @@ public final class Moat implements AutoCloseable {
       applied.add(protections[i].describe());
     }
     String session = request.session();
-    return new MoatRequest(
-        request,
-        tier.policy.name(),
-        applied,
-        perRequest,
-        accounts.start(request.account()),
-        session == null ? null : sessions.start(session));
+    MoatRequest r =
+        new MoatRequest(
+            request,
+            tier.policy.name(),
+            applied,
+            perRequest,
+            accounts.start(request.account()),
+            session == null ? null : sessions.start(session));
+    dev.moat.enforce.Escalation ladder = c.policy.enforcement().escalation(request.tier());
+    if (admitted || ladder != dev.moat.enforce.Escalation.NONE) {
+      r.escalator(new Escalator(request, ladder, enforcer, admission, audit));
+    }
+    return r;
   }
 
   /** The policy in force. */
@@ -164,7 +188,7 @@ public final class Moat implements AutoCloseable {
       Policy p = PolicyLoader.load(file, keys.ids());
       Compiled next = Compiled.of(p, keys, extras);
       Policy old = compiled.policy;
-      compiled = next;
+      install(next);
       lastSeen = stamp;
       if (!p.equals(old)) {
         log.info("moat policy reloaded source={} tiers={}", file, p.tierNames());
@@ -177,9 +201,59 @@ public final class Moat implements AutoCloseable {
   public void setPolicy(Policy policy) {
     Compiled next = Compiled.of(policy, keys, extras);
     synchronized (this) {
-      compiled = next;
+      install(next);
     }
     log.info("moat policy replaced source={} tiers={}", policy.source(), policy.tierNames());
+  }
+
+  /** Puts a compiled policy in force; budgets keep their buckets (they move to the new limits). */
+  private void install(Compiled next) {
+    dev.moat.policy.EnforcementSettings e = next.policy.enforcement();
+    enforcer.update(e.budgets(), e.levels(), e.maxDelay());
+    compiled = next;
+  }
+
+  /**
+   * Admission control for a request at its start: its tier's budget for its account, client and
+   * campaign group ({@link RequestContext#flaggedGroup}), at the escalation level its probing score
+   * and group give. Admit, delay (ask again after the wait, from a scheduler) or reject (with a
+   * retry-after). An admitted request is started with {@link #begin(RequestContext, Admission)}.
+   */
+  public dev.moat.enforce.Admission admit(RequestContext request) {
+    Compiled c = compiled;
+    if (!c.tiers.containsKey(request.tier())) {
+      throw new IllegalArgumentException(
+          Messages.unknownTier(request.tier(), c.policy.tierNames()));
+    }
+    int level =
+        c.policy
+            .enforcement()
+            .escalation(request.tier())
+            .level(request.probingScore(), request.flaggedGroup() != null);
+    return enforcer.admit(
+        request.tier(),
+        request.account(),
+        request.client(),
+        request.flaggedGroup(),
+        level,
+        request.promptTokens().length,
+        request.sampling().maxTokens());
+  }
+
+  /**
+   * Starts an admitted request: as {@link #begin(RequestContext)}, at the admission's level, and
+   * returning what it did not use to the budgets when it finishes. The host caps generation at
+   * {@link dev.moat.enforce.Admission#maxTokens()}.
+   *
+   * @throws IllegalArgumentException if the admission is not {@code ADMIT}
+   */
+  public MoatRequest begin(RequestContext request, dev.moat.enforce.Admission admission) {
+    if (!admission.admitted()) {
+      throw new IllegalArgumentException(
+          Messages.invalid(
+              "admission", admission.decision(), "ADMIT (" + admission.reason() + ")"));
+    }
+    return begin(request, (dev.moat.enforce.@Nullable Admission) admission, true);
   }
 
   private void reloadIfChanged() {
@@ -275,6 +349,10 @@ public final class Moat implements AutoCloseable {
     private long maximumAccounts = 1_000_000;
     private Duration accountIdleExpiry = Duration.ofDays(2);
     private Ticker ticker = Ticker.systemTicker();
+    private io.github.bucket4j.TimeMeter enforcementClock =
+        io.github.bucket4j.TimeMeter.SYSTEM_NANOTIME;
+    private java.util.function.Consumer<dev.moat.enforce.LevelChange> audit =
+        dev.moat.enforce.LevelChange.LOG;
     private final Map<String, List<Protection>> extras = new HashMap<>();
 
     private Builder() {}
@@ -353,6 +431,18 @@ public final class Moat implements AutoCloseable {
      * @throws PolicyException if the policy is invalid or names unknown keys
      * @throws IOException if the policy file cannot be read
      */
+    /** Where escalation changes go; default {@link dev.moat.enforce.LevelChange#LOG} (SLF4J). */
+    public Builder audit(java.util.function.Consumer<dev.moat.enforce.LevelChange> audit) {
+      this.audit = Objects.requireNonNull(audit, "audit");
+      return this;
+    }
+
+    /** The budgets' clock (Bucket4j's); the system's by default, a test's in tests. */
+    public Builder enforcementClock(io.github.bucket4j.TimeMeter clock) {
+      this.enforcementClock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
     public Moat build() throws IOException {
       Policy p = policy;
       if (p == null) {

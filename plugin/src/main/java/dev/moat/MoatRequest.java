@@ -49,6 +49,7 @@ public final class MoatRequest implements AutoCloseable {
   private boolean finished;
   private @Nullable FinishReason finishReason;
   private int step;
+  private @Nullable Escalator escalator;
 
   MoatRequest(
       RequestContext context,
@@ -183,6 +184,10 @@ public final class MoatRequest implements AutoCloseable {
     for (RequestProtection p : protections) {
       hold = Math.max(hold, p.onToken(token, history));
     }
+    Escalator e = escalator;
+    if (e != null) {
+      hold = Math.max(hold, e.onToken(token, history));
+    }
     return hold;
   }
 
@@ -197,9 +202,37 @@ public final class MoatRequest implements AutoCloseable {
     if (session != null) {
       session.finish(step);
     }
+    if (escalator != null) {
+      escalator.finish(step);
+    }
     for (RequestProtection p : protections) {
       p.onFinish(reason, history);
     }
+  }
+
+  void escalator(Escalator e) {
+    this.escalator = e;
+  }
+
+  /**
+   * The escalation level the request runs at: what it may return ({@link
+   * dev.moat.enforce.Level#topLogprobs}, {@link dev.moat.enforce.Level#logprob}), whether to accept
+   * {@code logit_bias}, and the pacing already applied through {@link #accept}.
+   */
+  public dev.moat.enforce.Level level() {
+    return escalator == null ? dev.moat.enforce.Level.NONE : escalator.level();
+  }
+
+  /**
+   * A new probing score mid-stream (the detector's verdict refreshed every N tokens): raises the
+   * request's level if the tier's ladder says so, at once (pacing included), with an audit record.
+   * Levels never fall within a request. Returns true if the level rose.
+   */
+  public boolean escalate(double score, @Nullable String flaggedGroup) {
+    if (!(score >= 0 && score <= 1)) {
+      throw new IllegalArgumentException(Messages.invalid("score", score, "in [0, 1]"));
+    }
+    return escalator != null && escalator.escalate(score, flaggedGroup);
   }
 
   /** Why the request ended, or null while it runs. */

@@ -33,6 +33,8 @@ public final class RequestContext {
   private final int vocabSize;
   private final SamplingParams sampling;
   private final PolicyOverride overrides;
+  private final double probingScore;
+  private final @Nullable String flaggedGroup;
   private final boolean trusted;
 
   private RequestContext(Builder b) {
@@ -46,6 +48,8 @@ public final class RequestContext {
     this.vocabSize = b.vocabSize;
     this.sampling = b.sampling;
     this.overrides = b.overrides;
+    this.probingScore = b.probingScore;
+    this.flaggedGroup = b.flaggedGroup;
     this.trusted = b.trusted;
   }
 
@@ -113,6 +117,16 @@ public final class RequestContext {
    * trusted requests may carry {@link #overrides()}, so an API client can never switch its own
    * watermark off.
    */
+  /** The probing score at request start (the detector's, or the host's own), 0 if none. */
+  public double probingScore() {
+    return probingScore;
+  }
+
+  /** The flagged campaign group the account is linked to, or null. */
+  public @Nullable String flaggedGroup() {
+    return flaggedGroup;
+  }
+
   public boolean trusted() {
     return trusted;
   }
@@ -153,6 +167,8 @@ public final class RequestContext {
     private int vocabSize;
     private SamplingParams sampling = SamplingParams.builder().build();
     private PolicyOverride overrides = PolicyOverride.none();
+    private double probingScore;
+    private @Nullable String flaggedGroup;
     private boolean trusted;
 
     private Builder() {}
@@ -210,6 +226,19 @@ public final class RequestContext {
 
     public Builder optOverrides(PolicyOverride overrides) {
       this.overrides = overrides;
+      return this;
+    }
+
+    /**
+     * The account's probing score in [0, 1] (e.g. {@code Verdict.score()} of the detector) and the
+     * flagged campaign group it is linked to (or null): they pick the escalation level.
+     */
+    public Builder optProbing(double score, @Nullable String flaggedGroup) {
+      if (!(score >= 0 && score <= 1)) {
+        throw new IllegalArgumentException(invalid("probingScore", score, "in [0, 1]"));
+      }
+      this.probingScore = score;
+      this.flaggedGroup = flaggedGroup;
       return this;
     }
 

@@ -35,9 +35,7 @@ import org.jspecify.annotations.Nullable;
 public final class Enforcer {
   private static final long MINUTE = 60_000_000_000L;
 
-  private final Map<String, Budget> budgets;
-  private final Map<Integer, Level> levels;
-  private final long maxDelayNanos;
+  private volatile Config config;
   private final TimeMeter clock;
   private final Cache<String, Scope> scopes;
 
@@ -56,12 +54,7 @@ public final class Enforcer {
       Ticker ticker,
       long maximumScopes,
       Duration idleExpiry) {
-    this.budgets = Map.copyOf(budgets);
-    this.levels = Map.copyOf(levels);
-    if (maxDelay.isNegative()) {
-      throw new IllegalArgumentException(Messages.invalid("max_delay", maxDelay, ">= 0"));
-    }
-    this.maxDelayNanos = maxDelay.toNanos();
+    this.config = new Config(budgets, levels, maxDelay);
     this.clock = clock;
     this.scopes =
         Caffeine.newBuilder()
@@ -84,11 +77,36 @@ public final class Enforcer {
         Duration.ofDays(1));
   }
 
+  /**
+   * Replaces the budgets and levels (a policy reload). Buckets keep what they hold: each scope
+   * moves to its new limits at its next request, its tokens carried over in proportion.
+   */
+  public void update(Map<String, Budget> budgets, Map<Integer, Level> levels, Duration maxDelay) {
+    this.config = new Config(budgets, levels, maxDelay);
+  }
+
+  /** Budgets, levels and the longest delay, replaced as one. */
+  private static final class Config {
+    final Map<String, Budget> budgets;
+    final Map<Integer, Level> levels;
+    final long maxDelayNanos;
+
+    Config(Map<String, Budget> budgets, Map<Integer, Level> levels, Duration maxDelay) {
+      if (maxDelay.isNegative()) {
+        throw new IllegalArgumentException(Messages.invalid("max_delay", maxDelay, ">= 0"));
+      }
+      this.budgets = Map.copyOf(budgets);
+      this.levels = Map.copyOf(levels);
+      this.maxDelayNanos = maxDelay.toNanos();
+    }
+  }
+
   /** The level definition ({@link Level#NONE} for 0), or an error naming the defined ones. */
   public Level level(int id) {
     if (id == 0) {
       return Level.NONE;
     }
+    Map<Integer, Level> levels = config.levels;
     Level l = levels.get(id);
     if (l == null) {
       throw new IllegalArgumentException(
@@ -121,6 +139,7 @@ public final class Enforcer {
       throw new IllegalArgumentException(
           Messages.invalid("promptTokens/maxTokens", promptTokens + "/" + maxTokens, ">= 0"));
     }
+    Config cfg = config;
     Level l = level(level);
     if (l.reject()) {
       return new Admission(
@@ -132,7 +151,7 @@ public final class Enforcer {
           null);
     }
     int allowed = l.maxTokens() > 0 ? Math.min(maxTokens, l.maxTokens()) : maxTokens;
-    Budget base = budgets.getOrDefault(tier, Budget.UNLIMITED);
+    Budget base = cfg.budgets.getOrDefault(tier, Budget.UNLIMITED);
     if (base.unlimited()) {
       return new Admission(Admission.Decision.ADMIT, level, allowed, 0, "unlimited tier", null);
     }
@@ -163,7 +182,7 @@ public final class Enforcer {
       if (keys[i] == null) {
         continue;
       }
-      Scope s = scope(keys[i], b, level);
+      Scope s = scope(keys[i], b);
       long wait = s.reserve(b, cost);
       if (wait != 0) {
         for (int j = 0; j < i; j++) {
@@ -173,7 +192,7 @@ public final class Enforcer {
         }
         String why = names[i] + " " + (wait < 0 ? "concurrent streams" : "rate") + " budget";
         long w = wait < 0 ? 1_000_000_000L : wait;
-        boolean delay = wait > 0 && wait <= maxDelayNanos;
+        boolean delay = wait > 0 && wait <= cfg.maxDelayNanos;
         return new Admission(
             delay ? Admission.Decision.DELAY : Admission.Decision.REJECT,
             level,
@@ -225,10 +244,10 @@ public final class Enforcer {
     return v == 0 ? Long.MAX_VALUE : v;
   }
 
-  private Scope scope(String key, Budget b, int level) {
-    Scope s = scopes.get(key, k -> new Scope(b, level, clock));
-    if (s.level != level) {
-      s.reconfigure(b, level); // a level change keeps the tokens used, in proportion
+  private Scope scope(String key, Budget b) {
+    Scope s = scopes.get(key, k -> new Scope(b, clock));
+    if (s.budget != b && !s.budget.equals(b)) {
+      s.reconfigure(b); // a level change or a reload keeps the tokens used, in proportion
     }
     return s;
   }
@@ -251,13 +270,15 @@ public final class Enforcer {
 
   /** One scope's buckets: requests, tokens (per minute and per day), streams in flight. */
   static final class Scope {
-    final @Nullable Bucket requests;
+    volatile @Nullable Bucket requests;
     final Bucket tokens;
+    final TimeMeter clock;
     final AtomicInteger streams = new AtomicInteger();
-    volatile int level;
+    volatile Budget budget;
 
-    Scope(Budget b, int level, TimeMeter clock) {
-      this.level = level;
+    Scope(Budget b, TimeMeter clock) {
+      this.budget = b;
+      this.clock = clock;
       this.requests =
           b.requestsPerMinute() == 0
               ? null
@@ -299,12 +320,17 @@ public final class Enforcer {
           : new Bandwidth[] {perMinute(b.tokensPerMinute()), day};
     }
 
-    synchronized void reconfigure(Budget b, int level) {
-      if (this.level == level) {
+    synchronized void reconfigure(Budget b) {
+      if (budget.equals(b)) {
         return;
       }
-      if (requests != null && b.requestsPerMinute() > 0) {
-        requests.replaceConfiguration(
+      Bucket r = requests;
+      if (b.requestsPerMinute() == 0) {
+        requests = null;
+      } else if (r == null) {
+        requests = builder(clock).addLimit(perMinute(b.requestsPerMinute())).build();
+      } else {
+        r.replaceConfiguration(
             BucketConfiguration.builder().addLimit(perMinute(b.requestsPerMinute())).build(),
             TokensInheritanceStrategy.PROPORTIONALLY);
       }
@@ -313,7 +339,7 @@ public final class Enforcer {
         c.addLimit(bw);
       }
       tokens.replaceConfiguration(c.build(), TokensInheritanceStrategy.PROPORTIONALLY);
-      this.level = level;
+      this.budget = b;
     }
 
     /** 0 if reserved; else the nanoseconds until it would fit, or -1 for the stream limit. */
@@ -322,8 +348,9 @@ public final class Enforcer {
         streams.decrementAndGet();
         return -1;
       }
-      if (requests != null) {
-        ConsumptionProbe p = requests.tryConsumeAndReturnRemaining(1);
+      Bucket r = requests;
+      if (r != null) {
+        ConsumptionProbe p = r.tryConsumeAndReturnRemaining(1);
         if (!p.isConsumed()) {
           undoStream(b);
           return Math.max(1, p.getNanosToWaitForRefill());
@@ -331,8 +358,8 @@ public final class Enforcer {
       }
       ConsumptionProbe p = tokens.tryConsumeAndReturnRemaining(cost);
       if (!p.isConsumed()) {
-        if (requests != null) {
-          requests.addTokens(1);
+        if (r != null) {
+          r.addTokens(1);
         }
         undoStream(b);
         return Math.max(1, p.getNanosToWaitForRefill());
@@ -347,8 +374,9 @@ public final class Enforcer {
     }
 
     void release(long cost, Budget b) {
-      if (requests != null) {
-        requests.addTokens(1);
+      Bucket r = requests;
+      if (r != null) {
+        r.addTokens(1);
       }
       tokens.addTokens(cost);
       undoStream(b);

@@ -17,13 +17,19 @@ public final class Policy {
   private final Map<String, TierPolicy> tiers;
   private final String source;
   private final DetectionSettings detection;
+  private final EnforcementSettings enforcement;
 
   private Policy(
-      int version, Map<String, TierPolicy> tiers, String source, DetectionSettings detection) {
+      int version,
+      Map<String, TierPolicy> tiers,
+      String source,
+      DetectionSettings detection,
+      EnforcementSettings enforcement) {
     this.version = version;
     this.tiers = tiers;
     this.source = source;
     this.detection = detection;
+    this.enforcement = enforcement;
   }
 
   /** A policy of these tiers (at least one), e.g. from code or tests. */
@@ -37,18 +43,43 @@ public final class Policy {
     if (m.isEmpty()) {
       throw new IllegalArgumentException(Messages.missing("tiers", "at least one tier"));
     }
-    return new Policy(1, Collections.unmodifiableMap(m), source, DetectionSettings.DEFAULT);
+    return new Policy(
+        1,
+        Collections.unmodifiableMap(m),
+        source,
+        DetectionSettings.DEFAULT,
+        EnforcementSettings.NONE);
   }
 
   static Policy of(
-      int version, Map<String, TierPolicy> tiers, String source, DetectionSettings detection) {
+      int version,
+      Map<String, TierPolicy> tiers,
+      String source,
+      DetectionSettings detection,
+      EnforcementSettings enforcement) {
     return new Policy(
-        version, Collections.unmodifiableMap(new LinkedHashMap<>(tiers)), source, detection);
+        version,
+        Collections.unmodifiableMap(new LinkedHashMap<>(tiers)),
+        source,
+        detection,
+        enforcement);
+  }
+
+  /** Budgets, ladders and levels (none if the file has none). */
+  public EnforcementSettings enforcement() {
+    return enforcement;
+  }
+
+  /** This policy with other enforcement settings. */
+  public Policy withEnforcement(EnforcementSettings enforcement) {
+    return new Policy(
+        version, tiers, source, detection, java.util.Objects.requireNonNull(enforcement));
   }
 
   /** This policy with another {@code detection} section. */
   public Policy withDetection(DetectionSettings detection) {
-    return new Policy(version, tiers, source, java.util.Objects.requireNonNull(detection));
+    return new Policy(
+        version, tiers, source, java.util.Objects.requireNonNull(detection), enforcement);
   }
 
   /** The {@code detection} section (defaults if the file has none). */
@@ -87,7 +118,8 @@ public final class Policy {
     return o instanceof Policy p
         && p.version == version
         && p.tiers.equals(tiers)
-        && p.detection.equals(detection);
+        && p.detection.equals(detection)
+        && p.enforcement.equals(enforcement);
   }
 
   @Override

@@ -49,10 +49,26 @@ import org.jspecify.annotations.Nullable;
 public final class PolicyLoader {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
   private static final ObjectMapper YAML = YAMLMapper.builder().build();
-  private static final List<String> TOP = List.of("version", "tiers", "detection");
+  private static final List<String> TOP = List.of("version", "tiers", "detection", "enforcement");
   private static final List<String> DETECTION =
       List.of("threshold", "refresh_tokens", "exempt_tiers");
-  private static final List<String> TIER = List.of("watermark", "overridable");
+  private static final List<String> TIER =
+      List.of("watermark", "overridable", "budget", "escalation");
+  private static final List<String> BUDGET =
+      List.of("requests_per_minute", "tokens_per_minute", "tokens_per_day", "concurrent_streams");
+  private static final List<String> ESCALATION = List.of("rules", "group_level");
+  private static final List<String> RULE = List.of("score", "level");
+  private static final List<String> ENFORCEMENT = List.of("levels", "max_delay_ms");
+  private static final List<String> LEVEL =
+      List.of(
+          "level",
+          "budget_scale",
+          "max_tokens",
+          "pacing_tokens_per_second",
+          "reject",
+          "logprobs_max",
+          "logprobs_digits",
+          "logit_bias");
   private static final List<String> KGW =
       List.of(
           "scheme",
@@ -99,6 +115,8 @@ public final class PolicyLoader {
       v = version.intValue();
     }
     Map<String, TierPolicy> tiers = new LinkedHashMap<>();
+    Map<String, dev.moat.enforce.Budget> budgets = new LinkedHashMap<>();
+    Map<String, dev.moat.enforce.Escalation> escalations = new LinkedHashMap<>();
     JsonNode tiersNode = root.get("tiers");
     if (tiersNode == null) {
       problems.add(missing("tiers", "a mapping of tier name to its protections"));
@@ -111,6 +129,7 @@ public final class PolicyLoader {
     } else {
       for (Map.Entry<String, JsonNode> e : tiersNode.properties()) {
         TierPolicy t = tier(e.getKey(), e.getValue(), knownKeyIds, problems);
+        enforcementOfTier(e.getKey(), e.getValue(), budgets, escalations, problems);
         if (t != null) {
           tiers.put(e.getKey(), t);
         }
@@ -121,10 +140,12 @@ public final class PolicyLoader {
     if (d != null) {
       detection = detection(d, tiers.keySet(), problems);
     }
+    EnforcementSettings enforcement =
+        enforcement(root.get("enforcement"), budgets, escalations, problems);
     if (!problems.isEmpty()) {
       throw new PolicyException(source, problems);
     }
-    return Policy.of(v, tiers, source, detection);
+    return Policy.of(v, tiers, source, detection, enforcement);
   }
 
   /**
@@ -155,6 +176,225 @@ public final class PolicyLoader {
       throw new PolicyException("request overrides", problems);
     }
     return result;
+  }
+
+  private static void enforcementOfTier(
+      String tier,
+      JsonNode node,
+      Map<String, dev.moat.enforce.Budget> budgets,
+      Map<String, dev.moat.enforce.Escalation> escalations,
+      List<String> problems) {
+    if (node == null || !node.isObject()) {
+      return;
+    }
+    String path = "tiers." + tier;
+    JsonNode b = node.get("budget");
+    if (b != null) {
+      if (!b.isObject()) {
+        problems.add(invalid(path + ".budget", shortText(b), "a mapping of " + BUDGET));
+      } else {
+        checkFields(b, path + ".budget", BUDGET, problems);
+        int before = problems.size();
+        long[] v = new long[4];
+        for (int i = 0; i < 4; i++) {
+          v[i] =
+              (long)
+                  number(
+                      b,
+                      path + ".budget." + BUDGET.get(i),
+                      0,
+                      x ->
+                          x == Math.rint(x) && x >= 0 && x <= 1e12
+                              ? null
+                              : "a whole number from 0 (unlimited) to 10^12",
+                      problems);
+        }
+        if (problems.size() == before) {
+          budgets.put(
+              tier,
+              new dev.moat.enforce.Budget(
+                  v[0], v[1], v[2], (int) Math.min(v[3], Integer.MAX_VALUE)));
+        }
+      }
+    }
+    JsonNode e = node.get("escalation");
+    if (e != null) {
+      String ep = path + ".escalation";
+      if (!e.isObject()) {
+        problems.add(invalid(ep, shortText(e), "a mapping with rules and group_level"));
+        return;
+      }
+      checkFields(e, ep, ESCALATION, problems);
+      JsonNode rules = e.get("rules");
+      List<double[]> pairs = new ArrayList<>();
+      if (rules != null) {
+        if (!rules.isArray()) {
+          problems.add(invalid(ep + ".rules", shortText(rules), "a list of {score, level}"));
+          return;
+        }
+        for (int i = 0; i < rules.size(); i++) {
+          JsonNode r = rules.get(i);
+          String rp = ep + ".rules[" + i + "]";
+          if (!r.isObject()) {
+            problems.add(invalid(rp, shortText(r), "a mapping {score, level}"));
+            continue;
+          }
+          checkFields(r, rp, RULE, problems);
+          double score = number(r, rp + ".score", Double.NaN, x -> null, problems);
+          double level = number(r, rp + ".level", Double.NaN, x -> null, problems);
+          if (Double.isNaN(score) || Double.isNaN(level)) {
+            if (!r.has("score") || !r.has("level")) {
+              problems.add(missing(rp + (r.has("score") ? ".level" : ".score"), "a number"));
+            }
+            continue;
+          }
+          pairs.add(new double[] {score, level});
+        }
+      }
+      double group =
+          number(
+              e,
+              ep + ".group_level",
+              0,
+              x -> x == Math.rint(x) ? null : "a whole number from 0 to 9",
+              problems);
+      double[] scores = new double[pairs.size()];
+      int[] levels = new int[pairs.size()];
+      for (int i = 0; i < scores.length; i++) {
+        scores[i] = pairs.get(i)[0];
+        levels[i] = (int) pairs.get(i)[1] == pairs.get(i)[1] ? (int) pairs.get(i)[1] : -1;
+      }
+      try {
+        escalations.put(
+            tier, dev.moat.enforce.Escalation.of(scores, levels, (int) group, ep + ".rules"));
+      } catch (IllegalArgumentException x) {
+        problems.add(x.getMessage());
+      }
+    }
+  }
+
+  private static EnforcementSettings enforcement(
+      @Nullable JsonNode node,
+      Map<String, dev.moat.enforce.Budget> budgets,
+      Map<String, dev.moat.enforce.Escalation> escalations,
+      List<String> problems) {
+    Map<Integer, dev.moat.enforce.Level> levels = new java.util.TreeMap<>();
+    java.time.Duration maxDelay = java.time.Duration.ofSeconds(2);
+    if (node != null) {
+      if (!node.isObject()) {
+        problems.add(
+            invalid("enforcement", shortText(node), "a mapping with levels and max_delay_ms"));
+      } else {
+        checkFields(node, "enforcement", ENFORCEMENT, problems);
+        maxDelay =
+            java.time.Duration.ofMillis(
+                (long)
+                    number(
+                        node,
+                        "enforcement.max_delay_ms",
+                        2000,
+                        x -> x >= 0 && x <= 600_000 ? null : "0 to 600000",
+                        problems));
+        JsonNode ls = node.get("levels");
+        if (ls != null && !ls.isArray()) {
+          problems.add(invalid("enforcement.levels", shortText(ls), "a list of levels"));
+        } else if (ls != null) {
+          for (int i = 0; i < ls.size(); i++) {
+            dev.moat.enforce.Level l = level(ls.get(i), "enforcement.levels[" + i + "]", problems);
+            if (l != null && levels.put(l.id(), l) != null) {
+              problems.add(
+                  invalid(
+                      "enforcement.levels[" + i + "].level", l.id(), "a level not defined twice"));
+            }
+          }
+        }
+      }
+    }
+    for (Map.Entry<String, dev.moat.enforce.Escalation> e : escalations.entrySet()) {
+      for (int l : e.getValue().reachable()) {
+        if (l != 0 && !levels.containsKey(l)) {
+          problems.add(
+              invalid(
+                  "tiers." + e.getKey() + ".escalation",
+                  "level " + l,
+                  "a level defined under enforcement.levels " + levels.keySet()));
+        }
+      }
+    }
+    return new EnforcementSettings(budgets, escalations, levels, maxDelay);
+  }
+
+  private static dev.moat.enforce.@Nullable Level level(
+      JsonNode n, String path, List<String> problems) {
+    if (!n.isObject()) {
+      problems.add(invalid(path, shortText(n), "a mapping with level and its settings"));
+      return null;
+    }
+    checkFields(n, path, LEVEL, problems);
+    int before = problems.size();
+    if (!n.has("level")) {
+      problems.add(missing(path + ".level", "1 to 9"));
+    }
+    double id =
+        number(
+            n,
+            path + ".level",
+            1,
+            x -> x == Math.rint(x) && x >= 1 && x <= 9 ? null : "1 to 9",
+            problems);
+    double scale =
+        number(n, path + ".budget_scale", 1, x -> x > 0 && x <= 1 ? null : "in (0, 1]", problems);
+    double maxTokens =
+        number(
+            n,
+            path + ".max_tokens",
+            0,
+            x -> x == Math.rint(x) && x >= 0 && x <= 1e7 ? null : "0 (the request's own) to 10^7",
+            problems);
+    double pacing =
+        number(
+            n,
+            path + ".pacing_tokens_per_second",
+            0,
+            x -> x >= 0 && x <= 100_000 ? null : "0 (unpaced) to 100000",
+            problems);
+    double lpMax =
+        number(
+            n,
+            path + ".logprobs_max",
+            -1,
+            x -> x == Math.rint(x) && x >= -1 && x <= 20 ? null : "-1 (the request's own) to 20",
+            problems);
+    double lpDigits =
+        number(
+            n,
+            path + ".logprobs_digits",
+            -1,
+            x -> x == Math.rint(x) && x >= -1 && x <= 6 ? null : "-1 (unrounded) to 6",
+            problems);
+    boolean reject = false;
+    JsonNode r = n.get("reject");
+    if (r != null) {
+      if (!r.isBoolean()) {
+        problems.add(invalid(path + ".reject", shortText(r), "true or false"));
+      } else {
+        reject = r.booleanValue();
+      }
+    }
+    boolean refuseBias = false;
+    JsonNode lb = n.get("logit_bias");
+    if (lb != null) {
+      if (!lb.isTextual() || !List.of("allow", "refuse").contains(lb.asText())) {
+        problems.add(invalid(path + ".logit_bias", shortText(lb), "allow or refuse"));
+      } else {
+        refuseBias = lb.asText().equals("refuse");
+      }
+    }
+    if (problems.size() != before) {
+      return null;
+    }
+    return new dev.moat.enforce.Level(
+        (int) id, scale, (int) maxTokens, pacing, reject, (int) lpMax, (int) lpDigits, refuseBias);
   }
 
   private static DetectionSettings detection(

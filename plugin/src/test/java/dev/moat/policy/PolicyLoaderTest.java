@@ -75,7 +75,7 @@ class PolicyLoaderTest {
             "`tiers.free.watermark.delta` was '-1' but it must be in [0, 20]",
             "`tiers.free.watermark.context_width` was '2.5' but it must be an integer in [1, 64]",
             "`tiers.free.overridable[1]` was 'pacing' but it must be one of [watermark]",
-            "`tiers.paid.watermak` is not a known setting; allowed here: watermark, overridable"),
+            "`tiers.paid.watermak` is not a known setting; allowed here: watermark, overridable, budget, escalation"),
         e.problems());
     assertTrue(
         e.getMessage()

@@ -1,0 +1,95 @@
+package dev.moat;
+
+import dev.moat.enforce.Admission;
+import dev.moat.enforce.Enforcer;
+import dev.moat.enforce.Escalation;
+import dev.moat.enforce.Level;
+import dev.moat.enforce.LevelChange;
+import dev.moat.enforce.Pacing;
+import dev.moat.spi.RequestProtection;
+import dev.moat.spi.TokenHistory;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One request's escalation: its level, the tarpit of that level, and its admission to return at the
+ * end. Driven by the request's thread: the level changes only at start and in {@link
+ * MoatRequest#escalate}, never per token.
+ */
+final class Escalator {
+  private final RequestContext context;
+  private final Escalation ladder;
+  private final Enforcer enforcer;
+  private final @Nullable Admission admission;
+  private final Consumer<LevelChange> audit;
+  private Level level;
+  private @Nullable RequestProtection pacer;
+
+  Escalator(
+      RequestContext context,
+      Escalation ladder,
+      Enforcer enforcer,
+      @Nullable Admission admission,
+      Consumer<LevelChange> audit) {
+    this.context = context;
+    this.ladder = ladder;
+    this.enforcer = enforcer;
+    this.admission = admission;
+    this.audit = audit;
+    this.level = Level.NONE;
+    int start =
+        admission != null
+            ? admission.level()
+            : ladder.level(context.probingScore(), context.flaggedGroup() != null);
+    moveTo(start, context.probingScore(), context.flaggedGroup());
+  }
+
+  Level level() {
+    return level;
+  }
+
+  /** Raises the level if the new score or group call for it (levels never fall mid-stream). */
+  boolean escalate(double score, @Nullable String group) {
+    int next = ladder.level(score, group != null);
+    if (next <= level.id()) {
+      return false;
+    }
+    moveTo(next, score, group);
+    return true;
+  }
+
+  private void moveTo(int next, double score, @Nullable String group) {
+    if (next == level.id()) {
+      return;
+    }
+    Level l = enforcer.level(next);
+    audit.accept(
+        new LevelChange(
+            context.requestId(),
+            context.account(),
+            context.session(),
+            level.id(),
+            next,
+            String.format(
+                Locale.ROOT,
+                "probing score %.3f%s",
+                score,
+                group == null ? "" : ", group " + group)));
+    level = l;
+    if (l.pacingTokensPerSecond() > 0) {
+      pacer = Pacing.of(l.pacingTokensPerSecond()).begin(context);
+    }
+  }
+
+  long onToken(int token, TokenHistory history) {
+    RequestProtection p = pacer;
+    return p == null ? 0 : p.onToken(token, history);
+  }
+
+  void finish(long outputTokens) {
+    if (admission != null) {
+      enforcer.finish(admission, outputTokens);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package dev.moat.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.moat.enforce.Budget;
+import dev.moat.enforce.Level;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class EnforcementPolicyTest {
+  static final String GOOD =
+      """
+      version: 1
+      tiers:
+        free:
+          budget: {requests_per_minute: 60, tokens_per_minute: 200000, tokens_per_day: 2000000, concurrent_streams: 4}
+          escalation:
+            rules: [{score: 0.5, level: 1}, {score: 0.9, level: 2}]
+            group_level: 3
+        pro: {}
+      enforcement:
+        max_delay_ms: 500
+        levels:
+          - {level: 1, logprobs_max: 5, logprobs_digits: 2}
+          - {level: 2, budget_scale: 0.25, max_tokens: 1024, pacing_tokens_per_second: 20, logprobs_max: 0, logit_bias: refuse}
+          - {level: 3, reject: true}
+      """;
+
+  private static Policy parse(String yaml) {
+    return PolicyLoader.parse(yaml, true, "test.yaml", null);
+  }
+
+  @Test
+  void readsBudgetsLaddersAndLevels() {
+    EnforcementSettings e = parse(GOOD).enforcement();
+    assertEquals(new Budget(60, 200_000, 2_000_000, 4), e.budgets().get("free"));
+    assertEquals(null, e.budgets().get("pro"));
+    assertEquals(0, e.escalation("free").level(0.2, false));
+    assertEquals(1, e.escalation("free").level(0.6, false));
+    assertEquals(2, e.escalation("free").level(0.95, false));
+    assertEquals(3, e.escalation("free").level(0, true));
+    assertEquals(0, e.escalation("pro").level(1, true));
+    assertEquals(new Level(2, 0.25, 1024, 20, false, 0, -1, true), e.levels().get(2));
+    assertTrue(e.levels().get(3).reject());
+    assertEquals(Duration.ofMillis(500), e.maxDelay());
+    assertEquals(EnforcementSettings.NONE, parse("version: 1\ntiers: {free: {}}\n").enforcement());
+  }
+
+  @Test
+  void badInputIsNamedFieldByFieldAndNothingIsHalfApplied() {
+    String bad =
+        GOOD.replace("requests_per_minute: 60", "requests_per_minute: -5")
+            .replace("{score: 0.9, level: 2}", "{score: 0.4, level: 2}")
+            .replace("group_level: 3", "group_level: 7")
+            .replace("budget_scale: 0.25", "budget_scale: 2")
+            .replace("logit_bias: refuse", "logit_bias: sometimes")
+            .replace("{level: 3, reject: true}", "{level: 3, reject: yes please, colour: red}");
+    PolicyException x = assertThrows(PolicyException.class, () -> parse(bad));
+    String m = x.getMessage();
+    for (String want :
+        new String[] {
+          "tiers.free.budget.requests_per_minute",
+          "tiers.free.escalation.rules[1].score",
+          "enforcement.levels[1].budget_scale",
+          "enforcement.levels[1].logit_bias",
+          "enforcement.levels[2].reject",
+          "enforcement.levels[2].colour"
+        }) {
+      assertTrue(m.contains(want), want + " in\n" + m);
+    }
+    PolicyException unknown =
+        assertThrows(
+            PolicyException.class, () -> parse(GOOD.replace("group_level: 3", "group_level: 7")));
+    assertTrue(
+        unknown.getMessage().contains("tiers.free.escalation")
+            && unknown.getMessage().contains("level 7"),
+        unknown.getMessage());
+    PolicyException twice =
+        assertThrows(
+            PolicyException.class,
+            () -> parse(GOOD.replace("{level: 3, reject: true}", "{level: 2, reject: true}")));
+    assertTrue(twice.getMessage().contains("not defined twice"), twice.getMessage());
+  }
+}
