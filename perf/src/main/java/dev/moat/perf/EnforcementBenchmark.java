@@ -1,0 +1,94 @@
+package dev.moat.perf;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.moat.RequestContext;
+import dev.moat.enforce.Admission;
+import dev.moat.enforce.Budget;
+import dev.moat.enforce.Enforcer;
+import dev.moat.enforce.Level;
+import dev.moat.enforce.Pacing;
+import dev.moat.spi.RequestProtection;
+import io.github.bucket4j.TimeMeter;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * Enforcement's costs: an admission decision (account, client and group budgets, each a Bucket4j
+ * bucket in a Caffeine cache, and the release at the end) over 10,000 accounts, and the tarpit's
+ * per-token hold.
+ *
+ * <pre>
+ * java -jar perf/target/benchmarks.jar EnforcementBenchmark -f 1 -wi 3 -i 5 -w 1 -r 1 -prof gc
+ * </pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class EnforcementBenchmark {
+  /** Scopes per admission: the account alone, or account, client and group. */
+  @Param({"account", "account+client+group"})
+  public String scopes;
+
+  private Enforcer enforcer;
+  private String[] accounts;
+  private String[] clients;
+  private RequestProtection pacer;
+  private int next;
+
+  @Setup(org.openjdk.jmh.annotations.Level.Trial)
+  public void setUp() {
+    enforcer =
+        new Enforcer(
+            Map.of("free", new Budget(1_000_000, 1_000_000_000, 0, 64)),
+            Map.of(1, new Level(1, 0.5, 0, 0, false, -1, -1, false)),
+            Duration.ofSeconds(1),
+            TimeMeter.SYSTEM_NANOTIME,
+            Ticker.systemTicker(),
+            1_000_000,
+            Duration.ofHours(1));
+    accounts = new String[10_000];
+    clients = new String[accounts.length];
+    for (int i = 0; i < accounts.length; i++) {
+      accounts[i] = "account-" + i;
+      clients[i] = "198.51." + (i % 256) + ".0/24";
+    }
+    pacer =
+        Pacing.of(100_000)
+            .begin(
+                RequestContext.builder().setAccount("a").setTier("free").setVocabSize(8).build());
+  }
+
+  /** Admit and finish one request. */
+  @Benchmark
+  public Admission admitAndFinish() {
+    int i = next;
+    next = next + 1 == accounts.length ? 0 : next + 1;
+    boolean all = scopes.length() > 7;
+    Admission a =
+        enforcer.admit(
+            "free",
+            accounts[i],
+            all ? clients[i] : null,
+            all ? "g-" + (i & 63) : null,
+            0,
+            500,
+            1000);
+    enforcer.finish(a, 700);
+    return a;
+  }
+
+  /** The tarpit's decision for one token. */
+  @Benchmark
+  public long pacingHold() {
+    return pacer.onToken(1, null);
+  }
+}
