@@ -425,12 +425,6 @@ public final class Moat implements AutoCloseable {
       return this;
     }
 
-    /**
-     * Validates and compiles the policy against the keys.
-     *
-     * @throws PolicyException if the policy is invalid or names unknown keys
-     * @throws IOException if the policy file cannot be read
-     */
     /** Where escalation changes go; default {@link dev.moat.enforce.LevelChange#LOG} (SLF4J). */
     public Builder audit(java.util.function.Consumer<dev.moat.enforce.LevelChange> audit) {
       this.audit = Objects.requireNonNull(audit, "audit");
@@ -443,6 +437,12 @@ public final class Moat implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Validates and compiles the policy against the keys.
+     *
+     * @throws PolicyException if the policy is invalid or names unknown keys
+     * @throws IOException if the policy file cannot be read
+     */
     public Moat build() throws IOException {
       Policy p = policy;
       if (p == null) {

@@ -112,11 +112,6 @@ public final class RequestContext {
     return overrides;
   }
 
-  /**
-   * Whether the host vouches for the caller (an internal service, an authenticated operator): only
-   * trusted requests may carry {@link #overrides()}, so an API client can never switch its own
-   * watermark off.
-   */
   /** The probing score at request start (the detector's, or the host's own), 0 if none. */
   public double probingScore() {
     return probingScore;
@@ -127,6 +122,11 @@ public final class RequestContext {
     return flaggedGroup;
   }
 
+  /**
+   * Whether the host vouches for the caller (an internal service, an authenticated operator): only
+   * trusted requests may carry {@link #overrides()}, so an API client can never switch its own
+   * watermark off.
+   */
   public boolean trusted() {
     return trusted;
   }
