@@ -37,6 +37,7 @@ public final class Enforcer {
 
   private volatile Config config;
   private final TimeMeter clock;
+  private final @Nullable FleetLimiter fleet;
   private final Cache<String, Scope> scopes;
 
   /**
@@ -54,8 +55,26 @@ public final class Enforcer {
       Ticker ticker,
       long maximumScopes,
       Duration idleExpiry) {
+    this(budgets, levels, maxDelay, clock, ticker, maximumScopes, idleExpiry, null);
+  }
+
+  /**
+   * As the other constructor, with fleet-wide budgets: each scope's per-minute limits are also held
+   * across every replica sharing {@code fleet} (local budgets still apply on each replica, and
+   * alone while the fleet store is down).
+   */
+  public Enforcer(
+      Map<String, Budget> budgets,
+      Map<Integer, Level> levels,
+      Duration maxDelay,
+      TimeMeter clock,
+      Ticker ticker,
+      long maximumScopes,
+      Duration idleExpiry,
+      @Nullable FleetLimiter fleet) {
     this.config = new Config(budgets, levels, maxDelay);
     this.clock = clock;
+    this.fleet = fleet;
     this.scopes =
         Caffeine.newBuilder()
             .maximumSize(maximumScopes)
@@ -203,13 +222,65 @@ public final class Enforcer {
       }
       taken[i] = s;
     }
+    if (fleet != null) {
+      String refused = takeFleet(keys, b, cost);
+      if (refused != null) {
+        for (Scope s : taken) {
+          if (s != null) {
+            s.release(cost, b);
+          }
+        }
+        long w = FLEET_RETRY_NANOS;
+        boolean delay = w <= cfg.maxDelayNanos;
+        return new Admission(
+            delay ? Admission.Decision.DELAY : Admission.Decision.REJECT,
+            level,
+            allowed,
+            w,
+            refused + " fleet budget",
+            null);
+      }
+    }
     return new Admission(
         Admission.Decision.ADMIT,
         level,
         allowed,
         0,
         "within budget",
-        new Reservation(taken, cost, allowed, b));
+        new Reservation(taken, keys, cost, allowed, b));
+  }
+
+  private static final long FLEET_RETRY_NANOS = 10_000_000L;
+
+  /** Takes every scope's fleet permits, all or nothing; the scope refused, or null. */
+  private @Nullable String takeFleet(@Nullable String[] keys, Budget b, long cost) {
+    FleetLimiter f = fleet;
+    String[] names = {"account", "client", "group"};
+    for (int i = 0; i < keys.length; i++) {
+      String k = keys[i];
+      if (k == null) {
+        continue;
+      }
+      boolean req = f.tryTake(k + ":r", b.requestsPerMinute(), 1);
+      boolean tok = req && f.tryTake(k + ":t", b.tokensPerMinute(), cost);
+      if (!tok) {
+        if (req && b.requestsPerMinute() > 0) {
+          f.giveBack(k + ":r", 1);
+        }
+        for (int j = 0; j < i; j++) {
+          if (keys[j] != null) {
+            if (b.requestsPerMinute() > 0) {
+              f.giveBack(keys[j] + ":r", 1);
+            }
+            if (b.tokensPerMinute() > 0) {
+              f.giveBack(keys[j] + ":t", cost);
+            }
+          }
+        }
+        return names[i];
+      }
+    }
+    return null;
   }
 
   /**
@@ -222,6 +293,14 @@ public final class Enforcer {
       return;
     }
     long unused = Math.max(0, r.allowed - Math.max(0, outputTokens));
+    FleetLimiter f = fleet;
+    if (f != null && unused > 0 && r.budget.tokensPerMinute() > 0) {
+      for (String k : r.keys) {
+        if (k != null) {
+          f.giveBack(k + ":t", unused);
+        }
+      }
+    }
     for (Scope s : r.scopes) {
       if (s != null) {
         if (unused > 0) {
@@ -255,13 +334,15 @@ public final class Enforcer {
   /** What an admitted request holds. */
   static final class Reservation {
     final Scope[] scopes;
+    final @Nullable String[] keys;
     final long cost;
     final long allowed;
     final Budget budget;
     final AtomicBoolean done = new AtomicBoolean();
 
-    Reservation(Scope[] scopes, long cost, long allowed, Budget budget) {
+    Reservation(Scope[] scopes, @Nullable String[] keys, long cost, long allowed, Budget budget) {
       this.scopes = scopes;
+      this.keys = keys;
       this.cost = cost;
       this.allowed = allowed;
       this.budget = budget;

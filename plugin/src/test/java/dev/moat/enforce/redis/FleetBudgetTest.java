@@ -1,0 +1,140 @@
+package dev.moat.enforce.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.moat.detect.redis.RedisServer;
+import dev.moat.enforce.Admission;
+import dev.moat.enforce.Budget;
+import dev.moat.enforce.Enforcer;
+import io.github.bucket4j.TimeMeter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Fleet-wide budgets against a real redis-server started by the test. */
+class FleetBudgetTest {
+  static Enforcer replica(RedisFleetLimiter fleet, long perMinute) {
+    return new Enforcer(
+        Map.of("free", new Budget(perMinute, 0, 0, 0)),
+        Map.of(),
+        Duration.ZERO,
+        TimeMeter.SYSTEM_NANOTIME,
+        Ticker.systemTicker(),
+        10_000,
+        Duration.ofHours(1),
+        fleet);
+  }
+
+  /**
+   * Three replicas, two threads each, one account hammering all of them: together they admit the
+   * fleet's 2,000 requests a minute within 2% (without the fleet, each would admit 2,000).
+   */
+  @Test
+  void oneLimitHoldsAcrossReplicas() throws Exception {
+    try (RedisServer redis = RedisServer.start()) {
+      List<RedisFleetLimiter> fleets = new ArrayList<>();
+      List<Enforcer> replicas = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        RedisFleetLimiter f =
+            new RedisFleetLimiter(
+                "127.0.0.1",
+                redis.port(),
+                "fleet-test:",
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(1));
+        fleets.add(f);
+        replicas.add(replica(f, 2_000));
+      }
+      AtomicInteger admitted = new AtomicInteger();
+      CountDownLatch go = new CountDownLatch(1);
+      List<Thread> threads = new ArrayList<>();
+      long t0 = System.nanoTime();
+      for (int t = 0; t < 6; t++) {
+        Enforcer e = replicas.get(t % 3);
+        Thread th =
+            new Thread(
+                () -> {
+                  try {
+                    go.await();
+                  } catch (InterruptedException x) {
+                    return;
+                  }
+                  long end = System.nanoTime() + 1_500_000_000L;
+                  while (System.nanoTime() < end) {
+                    Admission a = e.admit("free", "acct", null, null, 0, 1, 1);
+                    if (a.admitted()) {
+                      admitted.incrementAndGet();
+                    }
+                  }
+                });
+        th.start();
+        threads.add(th);
+      }
+      go.countDown();
+      for (Thread t : threads) {
+        t.join();
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      // The bucket refills at 2,000 a minute while the test runs: that much more is allowed.
+      double ceiling = 2_000 + 2_000 * seconds / 60 + 1;
+      int n = admitted.get();
+      assertTrue(
+          n <= ceiling * 1.02, n + " admitted, ceiling " + ceiling + " in " + seconds + " s");
+      assertTrue(n >= 2_000 * 0.98, n + " admitted");
+      fleets.forEach(RedisFleetLimiter::close);
+    }
+  }
+
+  /** Redis dies mid-run: admissions go on under local budgets, one outage; then fleet resumes. */
+  @Test
+  void failsOpenAndResumes() throws Exception {
+    try (RedisServer redis = RedisServer.start();
+        RedisFleetLimiter fleet =
+            new RedisFleetLimiter(
+                "127.0.0.1",
+                redis.port(),
+                "fail-test:",
+                Duration.ofMillis(200),
+                Duration.ofMillis(100))) {
+      Enforcer e = replica(fleet, 600);
+      for (int i = 0; i < 20; i++) {
+        assertTrue(e.admit("free", "acct", null, null, 0, 1, 1).admitted(), "request " + i);
+      }
+      redis.stop();
+      int admitted = 0;
+      for (int i = 0; i < 200; i++) {
+        if (e.admit("free", "acct", null, null, 0, 1, 1).admitted()) {
+          admitted++;
+        }
+      }
+      assertTrue(admitted >= 190, "requests keep flowing under local limits: " + admitted);
+      assertEquals(1, fleet.outages(), "one outage, counted once");
+      redis.restart();
+      // Pooled connections broken by the restart fail once more; Redis is retried every 100 ms.
+      int after = 0;
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      int tries = 0;
+      while (System.nanoTime() < deadline && (tries < 50 || !fleet.connected())) {
+        tries++;
+        if (e.admit("free", "acct2", null, null, 0, 1, 1).admitted()) {
+          after++;
+        }
+        Thread.sleep(2);
+      }
+      assertTrue(after >= 0.8 * tries, "admitted after Redis returned: " + after + " of " + tries);
+      assertTrue(fleet.connected());
+      assertEquals(1, fleet.outages(), "the restart's broken connections are the same outage");
+      // The fleet bucket for the new scope is in the restarted Redis again.
+      try (redis.clients.jedis.JedisPooled j =
+          new redis.clients.jedis.JedisPooled("127.0.0.1", redis.port())) {
+        assertTrue(j.keys("fail-test:*").size() >= 1, "fleet accounting resumed");
+      }
+    }
+  }
+}
