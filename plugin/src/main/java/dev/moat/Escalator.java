@@ -25,6 +25,7 @@ final class Escalator {
   private final Consumer<LevelChange> audit;
   private Level level;
   private @Nullable RequestProtection pacer;
+  private final java.util.SplittableRandom random;
 
   Escalator(
       RequestContext context,
@@ -38,6 +39,8 @@ final class Escalator {
     this.admission = admission;
     this.audit = audit;
     this.level = Level.NONE;
+    // The request's own keyed randomness for jitter and noise, apart from its sampling stream.
+    this.random = new java.util.SplittableRandom(context.sampling().seed() ^ 0x6A09E667F3BCC909L);
     int start =
         admission != null
             ? admission.level()
@@ -80,6 +83,23 @@ final class Escalator {
     if (l.pacingTokensPerSecond() > 0) {
       pacer = Pacing.of(l.pacingTokensPerSecond()).begin(context);
     }
+  }
+
+  /** Temperature jitter for the next step, when the level asks for it. */
+  void beforeSample(dev.moat.sampling.Sampler sampler) {
+    double j = level.temperatureJitter();
+    if (j > 0) {
+      sampler.scaleTemperature((float) (1 + j * (2 * random.nextDouble() - 1)));
+    }
+  }
+
+  double shapeLogprob(double value) {
+    return level.logprobsNoise() == 0 ? level.logprob(value) : level.logprob(value, gaussian());
+  }
+
+  private double gaussian() {
+    double u = 1 - random.nextDouble();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble());
   }
 
   long onToken(int token, TokenHistory history) {

@@ -155,6 +155,10 @@ public final class MoatRequest implements AutoCloseable {
   public int sample(float[] logits, int offset) {
     checkRow(logits, offset);
     processRow(logits, offset);
+    Escalator e = escalator;
+    if (e != null) {
+      e.beforeSample(sampler);
+    }
     RequestProtection owner = samplingOwner;
     if (owner != null) {
       int t = owner.sample(logits, offset, history, sampler);
@@ -221,6 +225,23 @@ public final class MoatRequest implements AutoCloseable {
    */
   public dev.moat.enforce.Level level() {
     return escalator == null ? dev.moat.enforce.Level.NONE : escalator.level();
+  }
+
+  /**
+   * How many {@code top_logprobs} the request may return at its level, when it asked for {@code
+   * requested}.
+   */
+  public int topLogprobs(int requested) {
+    return level().topLogprobs(requested);
+  }
+
+  /**
+   * A log-probability as the request may return it at its level: with the level's keyed noise (from
+   * the request's own randomness) and rounding. Unchanged at level 0.
+   */
+  public double shapeLogprob(double value) {
+    Escalator e = escalator;
+    return e == null ? value : e.shapeLogprob(value);
   }
 
   /**

@@ -32,7 +32,7 @@ class MoatEnforcementTest {
       enforcement:
         max_delay_ms: 0
         levels:
-          - {level: 1, logprobs_max: 5, logprobs_digits: 2}
+          - {level: 1, logprobs_max: 5, logprobs_digits: 2, logprobs_noise: 0.3, temperature_jitter: 0.2}
           - {level: 2, max_tokens: 64, pacing_tokens_per_second: 10, logprobs_max: 0, logit_bias: refuse}
           - {level: 3, reject: true}
       """;
@@ -80,7 +80,8 @@ class MoatEnforcementTest {
       try (MoatRequest r = moat.begin(ctx("alice", 0.1, null), a)) {
         assertEquals(0, r.accept(5));
         assertEquals(0, r.level().id());
-        assertEquals(7, r.level().topLogprobs(7));
+        assertEquals(7, r.topLogprobs(7));
+        assertEquals(-1.23456, r.shapeLogprob(-1.23456), "level 0 returns logprobs untouched");
         // The detector's refreshed verdict crosses 0.9 mid-stream: level 2, paced at 10 tokens/s.
         assertTrue(r.escalate(0.95, null));
         assertFalse(r.escalate(0.6, null), "levels never fall within a request");
@@ -99,12 +100,36 @@ class MoatEnforcementTest {
       assertEquals(2, c.to());
       assertTrue(c.reason().contains("0.950"), c.reason());
 
+      // Level 1: five logprobs at most, noisy and rounded, the temperature jittered when Moat
+      // samples.
+      RequestContext l1 =
+          RequestContext.builder()
+              .setAccount("erin")
+              .setTier("free")
+              .setVocabSize(32)
+              .optSampling(SamplingParams.builder().temperature(1f).seed(9).maxTokens(50).build())
+              .optProbing(0.6, null)
+              .build();
+      try (MoatRequest r = moat.begin(l1)) {
+        assertEquals(1, r.level().id());
+        assertEquals(5, r.topLogprobs(20));
+        double shaped = r.shapeLogprob(-1.0);
+        assertTrue(shaped <= 0 && shaped != -1.0, "noise and rounding: " + shaped);
+        assertEquals(shaped, Math.round(shaped * 100) / 100.0, 1e-12);
+        float[] logits = new float[32];
+        for (int i = 0; i < 20; i++) {
+          int t = r.sample(logits.clone());
+          assertTrue(t >= 0 && t < 32);
+          r.accept(t);
+        }
+      }
       // A suspicious account starts at level 2: output capped, audited from 0.
       Admission b = moat.admit(ctx("bob", 0.92, null));
       assertEquals(2, b.level());
       assertEquals(64, b.maxTokens());
       moat.begin(ctx("bob", 0.92, null), b).finish(FinishReason.STOP);
-      assertEquals(2, audit.get(1).to());
+      assertEquals(1, audit.get(1).to(), "erin at level 1");
+      assertEquals(2, audit.get(2).to());
       // A flagged campaign group: level 3 rejects.
       Admission g = moat.admit(ctx("carol", 0.0, "g-42"));
       assertEquals(Admission.Decision.REJECT, g.decision());

@@ -15,7 +15,11 @@ import dev.moat.internal.Messages;
  * @param reject reject every request at this level (with a retry-after of a minute)
  * @param logprobsMax {@code top_logprobs} returned at most, -1 for the request's own, 0 withholds
  * @param logprobsDigits decimal digits log-probabilities are rounded to, -1 for unrounded
- * @param refuseLogitBias refuse requests carrying {@code logit_bias}
+ * @param logitBias what to do with a request's {@code logit_bias}
+ * @param logprobsNoise standard deviation (nats) of the keyed Gaussian noise added to each returned
+ *     log-probability, 0 for none
+ * @param temperatureJitter each step's temperature is multiplied by a keyed factor drawn uniformly
+ *     from [1 - j, 1 + j] (when Moat samples), 0 for none
  */
 public record Level(
     int id,
@@ -25,9 +29,52 @@ public record Level(
     boolean reject,
     int logprobsMax,
     int logprobsDigits,
-    boolean refuseLogitBias) {
+    LogitBias logitBias,
+    double logprobsNoise,
+    double temperatureJitter) {
   /** Level 0: nothing. */
   public static final Level NONE = new Level(0, 1, 0, 0, false, -1, -1, false);
+
+  /**
+   * What a level does with {@code logit_bias} (Carlini et al. 2024 extracted a production model's
+   * projection layer through logprobs and logit bias).
+   */
+  public enum LogitBias {
+    /** Honour it. */
+    ALLOW,
+    /** Refuse the request (the host answers 400 naming the field). */
+    REFUSE,
+    /** Accept the request and ignore the bias (the host drops it silently). */
+    NEUTRALISE
+  }
+
+  /** A level without logprob noise or temperature jitter. */
+  public Level(
+      int id,
+      double budgetScale,
+      int maxTokens,
+      double pacingTokensPerSecond,
+      boolean reject,
+      int logprobsMax,
+      int logprobsDigits,
+      boolean refuseLogitBias) {
+    this(
+        id,
+        budgetScale,
+        maxTokens,
+        pacingTokensPerSecond,
+        reject,
+        logprobsMax,
+        logprobsDigits,
+        refuseLogitBias ? LogitBias.REFUSE : LogitBias.ALLOW,
+        0,
+        0);
+  }
+
+  /** Whether requests carrying {@code logit_bias} are refused. */
+  public boolean refuseLogitBias() {
+    return logitBias == LogitBias.REFUSE;
+  }
 
   public Level {
     String p = "enforcement.levels[" + id + "].";
@@ -49,6 +96,15 @@ public record Level(
       throw new IllegalArgumentException(
           Messages.invalid(p + "logprobs_max", logprobsMax, "-1 to 20"));
     }
+    java.util.Objects.requireNonNull(logitBias, "logitBias");
+    if (!(logprobsNoise >= 0 && logprobsNoise <= 5)) {
+      throw new IllegalArgumentException(
+          Messages.invalid(p + "logprobs_noise", logprobsNoise, "0 to 5"));
+    }
+    if (!(temperatureJitter >= 0 && temperatureJitter <= 0.5)) {
+      throw new IllegalArgumentException(
+          Messages.invalid(p + "temperature_jitter", temperatureJitter, "0 to 0.5"));
+    }
     if (logprobsDigits < -1 || logprobsDigits > 6) {
       throw new IllegalArgumentException(
           Messages.invalid(p + "logprobs_digits", logprobsDigits, "-1 to 6"));
@@ -67,6 +123,18 @@ public record Level(
     }
     double f = POW10[logprobsDigits];
     return Math.round(value * f) / f;
+  }
+
+  /**
+   * A log-probability as returned at this level, with noise: {@code value + logprobsNoise · g}
+   * (never above 0), then rounded. {@code gaussian} is a standard normal draw from the request's
+   * keyed randomness.
+   */
+  public double logprob(double value, double gaussian) {
+    if (logprobsNoise == 0 || !Double.isFinite(value)) {
+      return logprob(value);
+    }
+    return logprob(Math.min(0, value + logprobsNoise * gaussian));
   }
 
   private static final double[] POW10 = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};

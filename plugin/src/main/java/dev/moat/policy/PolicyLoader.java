@@ -68,7 +68,9 @@ public final class PolicyLoader {
           "reject",
           "logprobs_max",
           "logprobs_digits",
-          "logit_bias");
+          "logit_bias",
+          "logprobs_noise",
+          "temperature_jitter");
   private static final List<String> KGW =
       List.of(
           "scheme",
@@ -381,20 +383,45 @@ public final class PolicyLoader {
         reject = r.booleanValue();
       }
     }
-    boolean refuseBias = false;
+    dev.moat.enforce.Level.LogitBias bias = dev.moat.enforce.Level.LogitBias.ALLOW;
     JsonNode lb = n.get("logit_bias");
     if (lb != null) {
-      if (!lb.isTextual() || !List.of("allow", "refuse").contains(lb.asText())) {
-        problems.add(invalid(path + ".logit_bias", shortText(lb), "allow or refuse"));
+      if (!lb.isTextual() || !List.of("allow", "refuse", "neutralise").contains(lb.asText())) {
+        problems.add(invalid(path + ".logit_bias", shortText(lb), "allow, refuse or neutralise"));
       } else {
-        refuseBias = lb.asText().equals("refuse");
+        bias =
+            dev.moat.enforce.Level.LogitBias.valueOf(
+                lb.asText().toUpperCase(java.util.Locale.ROOT));
       }
     }
+    double noise =
+        number(
+            n,
+            path + ".logprobs_noise",
+            0,
+            x -> x >= 0 && x <= 5 ? null : "0 to 5 (nats)",
+            problems);
+    double jitter =
+        number(
+            n,
+            path + ".temperature_jitter",
+            0,
+            x -> x >= 0 && x <= 0.5 ? null : "0 to 0.5",
+            problems);
     if (problems.size() != before) {
       return null;
     }
     return new dev.moat.enforce.Level(
-        (int) id, scale, (int) maxTokens, pacing, reject, (int) lpMax, (int) lpDigits, refuseBias);
+        (int) id,
+        scale,
+        (int) maxTokens,
+        pacing,
+        reject,
+        (int) lpMax,
+        (int) lpDigits,
+        bias,
+        noise,
+        jitter);
   }
 
   private static DetectionSettings detection(

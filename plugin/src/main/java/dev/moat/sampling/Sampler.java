@@ -63,7 +63,8 @@ public final class Sampler {
   private final SamplingParams params;
   private final int vocabSize;
   private final SplittableRandom random;
-  private final float invTemperature;
+  private float invTemperature;
+  private final float baseInvTemperature;
 
   // Scratch, reused for every token.
   private final int[] ids;
@@ -92,6 +93,7 @@ public final class Sampler {
     this.vocabSize = vocabSize;
     this.random = new SplittableRandom(params.seed());
     this.invTemperature = params.isGreedy() ? 0f : 1f / params.temperature();
+    this.baseInvTemperature = invTemperature;
     this.raceable =
         !params.isGreedy()
             && params.topP() >= 1f
@@ -101,6 +103,18 @@ public final class Sampler {
     this.keys = params.topP() < 1f ? new long[vocabSize] : new long[0];
     this.select =
         params.topK() > 0 && params.topK() < vocabSize ? new float[vocabSize] : new float[0];
+  }
+
+  /**
+   * Multiplies the request's temperature by {@code factor} (> 0) for the steps that follow, until
+   * changed again: the escalation ladder's temperature jitter. No effect under greedy decoding.
+   */
+  public void scaleTemperature(float factor) {
+    if (!(factor > 0 && factor < 100)) {
+      throw new IllegalArgumentException(
+          dev.moat.internal.Messages.invalid("factor", factor, "in (0, 100)"));
+    }
+    invTemperature = baseInvTemperature / factor;
   }
 
   public SamplingParams params() {

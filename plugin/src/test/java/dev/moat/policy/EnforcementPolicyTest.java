@@ -23,7 +23,7 @@ class EnforcementPolicyTest {
       enforcement:
         max_delay_ms: 500
         levels:
-          - {level: 1, logprobs_max: 5, logprobs_digits: 2}
+          - {level: 1, logprobs_max: 5, logprobs_digits: 2, logprobs_noise: 0.2, temperature_jitter: 0.1, logit_bias: neutralise}
           - {level: 2, budget_scale: 0.25, max_tokens: 1024, pacing_tokens_per_second: 20, logprobs_max: 0, logit_bias: refuse}
           - {level: 3, reject: true}
       """;
@@ -44,6 +44,9 @@ class EnforcementPolicyTest {
     assertEquals(0, e.escalation("pro").level(1, true));
     assertEquals(new Level(2, 0.25, 1024, 20, false, 0, -1, true), e.levels().get(2));
     assertTrue(e.levels().get(3).reject());
+    assertEquals(
+        new Level(1, 1, 0, 0, false, 5, 2, Level.LogitBias.NEUTRALISE, 0.2, 0.1),
+        e.levels().get(1));
     assertEquals(Duration.ofMillis(500), e.maxDelay());
     assertEquals(EnforcementSettings.NONE, parse("version: 1\ntiers: {free: {}}\n").enforcement());
   }
@@ -56,6 +59,7 @@ class EnforcementPolicyTest {
             .replace("group_level: 3", "group_level: 7")
             .replace("budget_scale: 0.25", "budget_scale: 2")
             .replace("logit_bias: refuse", "logit_bias: sometimes")
+            .replace("temperature_jitter: 0.1", "temperature_jitter: 0.9")
             .replace("{level: 3, reject: true}", "{level: 3, reject: yes please, colour: red}");
     PolicyException x = assertThrows(PolicyException.class, () -> parse(bad));
     String m = x.getMessage();
@@ -65,6 +69,7 @@ class EnforcementPolicyTest {
           "tiers.free.escalation.rules[1].score",
           "enforcement.levels[1].budget_scale",
           "enforcement.levels[1].logit_bias",
+          "enforcement.levels[0].temperature_jitter",
           "enforcement.levels[2].reject",
           "enforcement.levels[2].colour"
         }) {
