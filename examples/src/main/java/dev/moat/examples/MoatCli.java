@@ -53,6 +53,10 @@ public final class MoatCli {
                  JSON model and its ONNX export.
                  Options: --train-seeds 101,102 --validation-seed 103 --days 7 --hidden 16
                           --epochs 30 --out-model FILE --out-onnx FILE
+        distill-report
+                 What sampling perturbation costs (perplexity of the output under the model) and
+                 what it does to a student (held-out perplexity of a bigram student trained on it).
+                 Options: --prompts 200 --tokens 120 --threads N --out FILE
         help     Show this text.
 
       Keys: files of lines id=hexmaterial; without --keys or $MOAT_WATERMARK_KEYS the public demo key
@@ -82,6 +86,9 @@ public final class MoatCli {
           return SimulateCommand.run(new Args("simulate", argv, 1, SimulateCommand.OPTIONS), out);
         case "replay":
           return ReplayCommand.run(new Args("replay", argv, 1, ReplayCommand.OPTIONS), out, err);
+        case "distill-report":
+          return DistillCommand.run(
+              new Args("distill-report", argv, 1, DistillCommand.OPTIONS), out);
         case "train-detector":
           return TrainDetectorCommand.run(
               new Args("train-detector", argv, 1, TrainDetectorCommand.OPTIONS), out);
@@ -89,7 +96,7 @@ public final class MoatCli {
           err.println(
               "moat: unknown command '"
                   + argv[0]
-                  + "'; commands: demo, detect, quality, simulate, replay, train-detector, help");
+                  + "'; commands: demo, detect, quality, simulate, replay, train-detector, distill-report, help");
           return 2;
       }
     } catch (Args.UsageException | PolicyException | IllegalArgumentException e) {

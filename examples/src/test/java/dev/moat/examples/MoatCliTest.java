@@ -250,7 +250,7 @@ class MoatCliTest {
         tier.err());
     Run cmd = run("serve-everything");
     assertEquals(
-        "moat: unknown command 'serve-everything'; commands: demo, detect, quality, simulate, replay, train-detector, help\n",
+        "moat: unknown command 'serve-everything'; commands: demo, detect, quality, simulate, replay, train-detector, distill-report, help\n",
         cmd.err());
   }
 
@@ -278,5 +278,20 @@ class MoatCliTest {
         r.out().contains("WATERMARKED at FPR 0.001")
             && r.out().contains("not watermarked at FPR 0.001"),
         r.out());
+  }
+
+  /** The distillation report runs end to end and reports each condition with finite figures. */
+  @Test
+  void distillReportMeasuresCostAndDamage() {
+    Run r = run("distill-report", "--prompts", "12", "--tokens", "30", "--threads", "2");
+    assertEquals(0, r.status(), r.err());
+    for (String c : DistillCommand.CONDITIONS.keySet()) {
+      String line =
+          r.out().lines().filter(l -> l.startsWith("| " + c + " |")).findFirst().orElseThrow();
+      String[] cells = line.split("\\|");
+      double cost = Double.parseDouble(cells[2].strip());
+      double damage = Double.parseDouble(cells[3].strip());
+      assertTrue(cost > 1 && cost < 1e4 && damage > 1 && damage < 1e5, line);
+    }
   }
 }

@@ -1,0 +1,232 @@
+package dev.moat.examples;
+
+import dev.moat.Moat;
+import dev.moat.RequestContext;
+import dev.moat.SamplingParams;
+import dev.moat.enforce.Escalation;
+import dev.moat.enforce.Level;
+import dev.moat.onnxruntime.OnnxCausalLm;
+import dev.moat.onnxruntime.OnnxGenerator;
+import dev.moat.onnxruntime.TokenSink;
+import dev.moat.policy.EnforcementSettings;
+import dev.moat.policy.Policy;
+import dev.moat.policy.TierPolicy;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * {@code ./moat distill-report}: what sampling perturbation costs a user and what it does to a
+ * student. The bundled model answers the same prompts clean (level 0) and under escalation levels
+ * with temperature jitter; for each, the perplexity of its output under the model itself (the cost)
+ * and the held-out perplexity, on clean output for other prompts, of an interpolated bigram student
+ * trained on it (the damage).
+ */
+final class DistillCommand {
+  static final Map<String, Boolean> OPTIONS = new LinkedHashMap<>();
+
+  static {
+    OPTIONS.put("prompts", true);
+    OPTIONS.put("tokens", true);
+    OPTIONS.put("threads", true);
+    OPTIONS.put("out", true);
+  }
+
+  private DistillCommand() {}
+
+  /** The conditions: name → temperature jitter (0 = clean). */
+  static final Map<String, Double> CONDITIONS = new LinkedHashMap<>();
+
+  static {
+    CONDITIONS.put("clean (level 0)", 0.0);
+    CONDITIONS.put("jitter 0.25", 0.25);
+    CONDITIONS.put("jitter 0.5", 0.5);
+  }
+
+  static int run(Args a, PrintStream out) throws Exception {
+    int n = a.getInt("prompts", 200, 10, 10_000);
+    int len = a.getInt("tokens", 120, 20, 240);
+    int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 64);
+    long t0 = System.nanoTime();
+    try (OnnxCausalLm model = OnnxCausalLm.bundled(1);
+        BundledText text = BundledText.bundled()) {
+      int vocab = model.config().vocabSize();
+      List<TierPolicy> tiers = new ArrayList<>();
+      Map<String, Escalation> ladders = new HashMap<>();
+      Map<Integer, Level> levels = new HashMap<>();
+      List<String> names = new ArrayList<>(CONDITIONS.keySet());
+      for (int c = 0; c < names.size(); c++) {
+        String tier = "c" + c;
+        tiers.add(TierPolicy.unprotected(tier));
+        double j = CONDITIONS.get(names.get(c));
+        if (j > 0) {
+          levels.put(c, new Level(c, 1, 0, 0, false, -1, -1, Level.LogitBias.ALLOW, 0, j));
+          ladders.put(tier, Escalation.of(new double[] {0.5}, new int[] {c}, 0, tier));
+        }
+      }
+      Policy policy =
+          Policy.of("distill", tiers.toArray(new TierPolicy[0]))
+              .withEnforcement(
+                  new EnforcementSettings(Map.of(), ladders, levels, Duration.ofSeconds(1)));
+      // Training prompts (0..n) and held-out prompts (n..2n), English and Java alternating.
+      int[][] prompts = new int[2 * n][];
+      boolean[] isJava = new boolean[2 * n];
+      for (int p = 0; p < 2 * n; p++) {
+        boolean java = p % 2 == 1;
+        List<String> list = java ? QualityCommand.JAVA : QualityCommand.ENGLISH;
+        isJava[p] = java;
+        int[] opener =
+            DemoCommand.withBos(
+                text.encode(list.get((p / 2) % list.size())), model.config().bosTokenId());
+        int[] more =
+            new OnnxGenerator(model)
+                .generate(
+                    opener,
+                    SamplingParams.builder().temperature(1f).seed(50_000L + p).maxTokens(3).build(),
+                    TokenSink.NONE)
+                .tokens();
+        prompts[p] = DemoCommand.concat(opener, more);
+      }
+      int conditions = names.size();
+      int[][][] outputs = new int[conditions + 1][][]; // the last: clean held-out
+      for (int c = 0; c <= conditions; c++) {
+        outputs[c] = new int[n][];
+      }
+      try (Moat moat = Moat.builder().policy(policy).audit(x -> {}).build()) {
+        OnnxGenerator gen = new OnnxGenerator(model);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+          List<Future<?>> jobs = new ArrayList<>();
+          for (int p = 0; p < n; p++) {
+            int pi = p;
+            jobs.add(
+                pool.submit(
+                    () -> {
+                      for (int c = 0; c <= conditions; c++) {
+                        boolean heldOut = c == conditions;
+                        int prompt = heldOut ? n + pi : pi;
+                        RequestContext ctx =
+                            RequestContext.builder()
+                                .setAccount("distill")
+                                .setTier(heldOut ? "c0" : "c" + c)
+                                .setVocabSize(vocab)
+                                .optPrompt("", prompts[prompt])
+                                .optSampling(
+                                    SamplingParams.builder()
+                                        .temperature(1f)
+                                        .seed(7_000L + prompt)
+                                        .maxTokens(len)
+                                        .build())
+                                .optProbing(heldOut ? 0 : 1, null)
+                                .build();
+                        outputs[c][pi] =
+                            gen.generate(prompts[prompt], moat.begin(ctx), TokenSink.NONE).tokens();
+                      }
+                      return null;
+                    }));
+          }
+          for (Future<?> f : jobs) {
+            f.get();
+          }
+        } finally {
+          pool.shutdownNow();
+        }
+      }
+      int[][] trainPrompts = java.util.Arrays.copyOfRange(prompts, 0, n);
+      boolean[] trainJava = java.util.Arrays.copyOfRange(isJava, 0, n);
+      StringBuilder md = new StringBuilder();
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| condition | teacher perplexity of its output (cost) | student's held-out perplexity"
+                  + " on clean text (damage) | tokens |%n|---|---|---|---|%n"));
+      for (int c = 0; c < conditions; c++) {
+        double[] ppl = QualityCommand.perplexity(model, trainPrompts, outputs[c], trainJava);
+        Bigram student = new Bigram(vocab);
+        long tokens = 0;
+        for (int p = 0; p < n; p++) {
+          student.train(prompts[p], outputs[c][p]);
+          tokens += outputs[c][p].length;
+        }
+        double damage = student.perplexity(prompts, n, outputs[conditions]);
+        md.append(
+            String.format(
+                Locale.ROOT, "| %s | %.2f | %.2f | %,d |%n", names.get(c), ppl[0], damage, tokens));
+      }
+      String report =
+          String.format(
+              Locale.ROOT,
+              "%d training prompts and %d held-out prompts, %d tokens each, temperature 1, bundled"
+                  + " model; %.0f s%n%n%s",
+              n,
+              n,
+              len,
+              (System.nanoTime() - t0) / 1e9,
+              md);
+      out.print(report);
+      if (a.has("out")) {
+        Files.writeString(Path.of(a.get("out", "")), report);
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * An interpolated bigram language model (Jelinek-Mercer, lambda 0.7, add-one unigrams): the
+   * student.
+   */
+  static final class Bigram {
+    private final int vocab;
+    private final long[] unigram;
+    private final Map<Long, Integer> bigram = new HashMap<>();
+    private long total;
+
+    Bigram(int vocab) {
+      this.vocab = vocab;
+      this.unigram = new long[vocab];
+    }
+
+    void train(int[] prompt, int[] output) {
+      int prev = prompt[prompt.length - 1];
+      for (int t : output) {
+        unigram[t]++;
+        total++;
+        bigram.merge(((long) prev << 32) | t, 1, Integer::sum);
+        prev = t;
+      }
+    }
+
+    double p(int prev, int t) {
+      double uni = (unigram[t] + 1.0) / (total + vocab);
+      long prevCount = unigram[prev];
+      Integer c = bigram.get(((long) prev << 32) | t);
+      double bi = prevCount == 0 || c == null ? 0 : c / (double) prevCount;
+      return 0.7 * bi + 0.3 * uni;
+    }
+
+    /** Perplexity on the held-out outputs (prompts {@code offset..}). */
+    double perplexity(int[][] prompts, int offset, int[][] outputs) {
+      double nll = 0;
+      long n = 0;
+      for (int p = 0; p < outputs.length; p++) {
+        int prev = prompts[offset + p][prompts[offset + p].length - 1];
+        for (int t : outputs[p]) {
+          nll -= Math.log(p(prev, t));
+          n++;
+          prev = t;
+        }
+      }
+      return Math.exp(nll / Math.max(1, n));
+    }
+  }
+}
