@@ -44,13 +44,18 @@ final class DistillCommand {
 
   private DistillCommand() {}
 
-  /** The conditions: name → temperature jitter (0 = clean). */
+  /**
+   * The conditions: name → temperature jitter (0 = clean; -1 = the KGW watermark, gamma 0.25, delta
+   * 2: a keyed logit bias whose per-step KL from the clean distribution is at most delta²/8 = 0.5
+   * nats, by Hoeffding's lemma).
+   */
   static final Map<String, Double> CONDITIONS = new LinkedHashMap<>();
 
   static {
     CONDITIONS.put("clean (level 0)", 0.0);
     CONDITIONS.put("jitter 0.25", 0.25);
     CONDITIONS.put("jitter 0.5", 0.5);
+    CONDITIONS.put("kgw watermark, delta 2", -1.0);
   }
 
   static int run(Args a, PrintStream out) throws Exception {
@@ -67,8 +72,11 @@ final class DistillCommand {
       List<String> names = new ArrayList<>(CONDITIONS.keySet());
       for (int c = 0; c < names.size(); c++) {
         String tier = "c" + c;
-        tiers.add(TierPolicy.unprotected(tier));
         double j = CONDITIONS.get(names.get(c));
+        tiers.add(
+            j < 0
+                ? TierPolicy.of(tier, QualityCommand.schemes(vocab).get("kgw"), java.util.Set.of())
+                : TierPolicy.unprotected(tier));
         if (j > 0) {
           levels.put(c, new Level(c, 1, 0, 0, false, -1, -1, Level.LogitBias.ALLOW, 0, j));
           ladders.put(tier, Escalation.of(new double[] {0.5}, new int[] {c}, 0, tier));
@@ -102,7 +110,12 @@ final class DistillCommand {
       for (int c = 0; c <= conditions; c++) {
         outputs[c] = new int[n][];
       }
-      try (Moat moat = Moat.builder().policy(policy).audit(x -> {}).build()) {
+      try (Moat moat =
+          Moat.builder()
+              .policy(policy)
+              .keys(dev.moat.watermark.WatermarkKeys.of(QualityCommand.KEY))
+              .audit(x -> {})
+              .build()) {
         OnnxGenerator gen = new OnnxGenerator(model);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
