@@ -26,13 +26,17 @@ final class Escalator {
   private Level level;
   private @Nullable RequestProtection pacer;
   private final java.util.SplittableRandom random;
+  private final java.util.Map<Integer, dev.moat.spi.Protection> noise;
+  private @Nullable RequestProtection noiseStream;
 
   Escalator(
       RequestContext context,
       Escalation ladder,
       Enforcer enforcer,
       @Nullable Admission admission,
-      Consumer<LevelChange> audit) {
+      Consumer<LevelChange> audit,
+      java.util.Map<Integer, dev.moat.spi.Protection> noise) {
+    this.noise = noise;
     this.context = context;
     this.ladder = ladder;
     this.enforcer = enforcer;
@@ -80,6 +84,8 @@ final class Escalator {
                 score,
                 group == null ? "" : ", group " + group)));
     level = l;
+    dev.moat.spi.Protection n = noise.get(next);
+    noiseStream = n == null ? null : n.begin(context);
     if (l.pacingTokensPerSecond() > 0) {
       pacer = Pacing.of(l.pacingTokensPerSecond()).begin(context);
     }
@@ -102,7 +108,22 @@ final class Escalator {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble());
   }
 
+  /**
+   * The level's keyed logit noise, in place, before the tier's protections (the perturbation
+   * stage).
+   */
+  void perturb(float[] logits, int offset, TokenHistory history) {
+    RequestProtection n = noiseStream;
+    if (n != null) {
+      n.processLogits(logits, offset, history);
+    }
+  }
+
   long onToken(int token, TokenHistory history) {
+    RequestProtection n = noiseStream;
+    if (n != null) {
+      n.onToken(token, history);
+    }
     RequestProtection p = pacer;
     return p == null ? 0 : p.onToken(token, history);
   }

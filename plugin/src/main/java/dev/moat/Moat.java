@@ -147,7 +147,7 @@ public final class Moat implements AutoCloseable {
             session == null ? null : sessions.start(session));
     dev.moat.enforce.Escalation ladder = c.policy.enforcement().escalation(request.tier());
     if (admitted || ladder != dev.moat.enforce.Escalation.NONE) {
-      r.escalator(new Escalator(request, ladder, enforcer, admission, audit));
+      r.escalator(new Escalator(request, ladder, enforcer, admission, audit, c.noise));
     }
     return r;
   }
@@ -307,21 +307,43 @@ public final class Moat implements AutoCloseable {
 
   private record CompiledTier(TierPolicy policy, Protection[] protections) {}
 
-  private record Compiled(Policy policy, Map<String, CompiledTier> tiers) {
+  private record Compiled(
+      Policy policy, Map<String, CompiledTier> tiers, Map<Integer, Protection> noise) {
     static Compiled of(Policy policy, WatermarkKeys keys, Map<String, List<Protection>> extras) {
       Map<String, CompiledTier> m = new HashMap<>();
       List<String> problems = new ArrayList<>();
+      // Each level's keyed logit noise: KGW's keyed half-vocabulary raise (gamma 0.5) with the
+      // noise key, at the delta its KL budget allows.
+      Map<Integer, Protection> noise = new HashMap<>();
+      dev.moat.policy.EnforcementSettings e = policy.enforcement();
+      for (dev.moat.enforce.Level l : e.levels().values()) {
+        if (l.keyedNoiseKl() > 0 && e.noiseKey() != null) {
+          WatermarkKey key = keys.get(e.noiseKey()).orElse(null);
+          if (key == null) {
+            problems.add(Messages.unknownKey("enforcement.noise_key", e.noiseKey(), keys.ids()));
+            break;
+          }
+          noise.put(
+              l.id(),
+              dev.moat.watermark.KgwSettings.builder()
+                  .keyId(e.noiseKey())
+                  .gamma(0.5)
+                  .delta(l.keyedNoiseDelta())
+                  .build()
+                  .protection(key));
+        }
+      }
       for (TierPolicy t : policy.tiers().values()) {
         try {
           m.put(t.name(), new CompiledTier(t, compile(t, keys, extras, policy.source())));
-        } catch (PolicyException e) {
-          problems.addAll(e.problems());
+        } catch (PolicyException x) {
+          problems.addAll(x.problems());
         }
       }
       if (!problems.isEmpty()) {
         throw new PolicyException(policy.source(), problems);
       }
-      return new Compiled(policy, Map.copyOf(m));
+      return new Compiled(policy, Map.copyOf(m), Map.copyOf(noise));
     }
   }
 

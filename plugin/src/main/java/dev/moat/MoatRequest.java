@@ -287,6 +287,10 @@ public final class MoatRequest implements AutoCloseable {
     if (bad >= 0) {
       throw new IllegalArgumentException(Messages.nonFiniteLogit(bad, logits[offset + bad], step));
     }
+    Escalator e = escalator;
+    if (e != null) {
+      e.perturb(logits, offset, history); // the perturbation stage comes first (Stage)
+    }
     for (RequestProtection p : protections) {
       p.processLogits(logits, offset, history);
     }

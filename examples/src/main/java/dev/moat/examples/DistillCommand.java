@@ -45,18 +45,25 @@ final class DistillCommand {
   private DistillCommand() {}
 
   /**
-   * The conditions: name → temperature jitter (0 = clean; -1 = the KGW watermark, gamma 0.25, delta
-   * 2: a keyed logit bias whose per-step KL from the clean distribution is at most delta²/8 = 0.5
-   * nats, by Hoeffding's lemma).
+   * One condition: a level's temperature jitter and keyed-noise KL budget, or the KGW watermark
+   * (gamma 0.25, delta 2: a keyed bias whose per-step KL is at most delta²/8 = 0.5 nats).
    */
-  static final Map<String, Double> CONDITIONS = new LinkedHashMap<>();
+  record Condition(double jitter, double keyedKl, boolean kgw) {}
+
+  static final Map<String, Condition> CONDITIONS = new LinkedHashMap<>();
 
   static {
-    CONDITIONS.put("clean (level 0)", 0.0);
-    CONDITIONS.put("jitter 0.25", 0.25);
-    CONDITIONS.put("jitter 0.5", 0.5);
-    CONDITIONS.put("kgw watermark, delta 2", -1.0);
+    CONDITIONS.put("clean (level 0)", new Condition(0, 0, false));
+    CONDITIONS.put("jitter 0.25", new Condition(0.25, 0, false));
+    CONDITIONS.put("jitter 0.5", new Condition(0.5, 0, false));
+    CONDITIONS.put("keyed noise, KL 0.125", new Condition(0, 0.125, false));
+    CONDITIONS.put("keyed noise, KL 0.5", new Condition(0, 0.5, false));
+    CONDITIONS.put("kgw watermark, delta 2", new Condition(0, 0, true));
   }
+
+  static final dev.moat.watermark.WatermarkKey NOISE_KEY =
+      dev.moat.watermark.WatermarkKey.ofHex(
+          "distill-noise", "6e6f6973652d6b65792d666f722d7265706f7274");
 
   static int run(Args a, PrintStream out) throws Exception {
     int n = a.getInt("prompts", 200, 10, 10_000);
@@ -72,20 +79,34 @@ final class DistillCommand {
       List<String> names = new ArrayList<>(CONDITIONS.keySet());
       for (int c = 0; c < names.size(); c++) {
         String tier = "c" + c;
-        double j = CONDITIONS.get(names.get(c));
+        Condition cond = CONDITIONS.get(names.get(c));
         tiers.add(
-            j < 0
+            cond.kgw()
                 ? TierPolicy.of(tier, QualityCommand.schemes(vocab).get("kgw"), java.util.Set.of())
                 : TierPolicy.unprotected(tier));
-        if (j > 0) {
-          levels.put(c, new Level(c, 1, 0, 0, false, -1, -1, Level.LogitBias.ALLOW, 0, j));
+        if (cond.jitter() > 0 || cond.keyedKl() > 0) {
+          levels.put(
+              c,
+              new Level(
+                  c,
+                  1,
+                  0,
+                  0,
+                  false,
+                  -1,
+                  -1,
+                  Level.LogitBias.ALLOW,
+                  0,
+                  cond.jitter(),
+                  cond.keyedKl()));
           ladders.put(tier, Escalation.of(new double[] {0.5}, new int[] {c}, 0, tier));
         }
       }
       Policy policy =
           Policy.of("distill", tiers.toArray(new TierPolicy[0]))
               .withEnforcement(
-                  new EnforcementSettings(Map.of(), ladders, levels, Duration.ofSeconds(1)));
+                  new EnforcementSettings(
+                      Map.of(), ladders, levels, Duration.ofSeconds(1), NOISE_KEY.id()));
       // Training prompts (0..n) and held-out prompts (n..2n), English and Java alternating.
       int[][] prompts = new int[2 * n][];
       boolean[] isJava = new boolean[2 * n];
@@ -113,7 +134,7 @@ final class DistillCommand {
       try (Moat moat =
           Moat.builder()
               .policy(policy)
-              .keys(dev.moat.watermark.WatermarkKeys.of(QualityCommand.KEY))
+              .keys(dev.moat.watermark.WatermarkKeys.of(QualityCommand.KEY, NOISE_KEY))
               .audit(x -> {})
               .build()) {
         OnnxGenerator gen = new OnnxGenerator(model);

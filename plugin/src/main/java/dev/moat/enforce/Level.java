@@ -20,6 +20,10 @@ import dev.moat.internal.Messages;
  *     log-probability, 0 for none
  * @param temperatureJitter each step's temperature is multiplied by a keyed factor drawn uniformly
  *     from [1 - j, 1 + j] (when Moat samples), 0 for none
+ * @param keyedNoiseKl per-step KL budget (nats) of a context-keyed logit perturbation, 0 for none:
+ *     half the vocabulary, chosen by a keyed hash of the previous token and the token, is raised by
+ *     {@code 2·sqrt(2·kl)}, which by Hoeffding's lemma moves the distribution by at most {@code kl}
+ *     nats of KL per step; keyed by the policy's {@code enforcement.noise_key}
  */
 public record Level(
     int id,
@@ -31,7 +35,8 @@ public record Level(
     int logprobsDigits,
     LogitBias logitBias,
     double logprobsNoise,
-    double temperatureJitter) {
+    double temperatureJitter,
+    double keyedNoiseKl) {
   /** Level 0: nothing. */
   public static final Level NONE = new Level(0, 1, 0, 0, false, -1, -1, false);
 
@@ -68,7 +73,39 @@ public record Level(
         logprobsDigits,
         refuseLogitBias ? LogitBias.REFUSE : LogitBias.ALLOW,
         0,
+        0,
         0);
+  }
+
+  /** A level without keyed logit noise. */
+  public Level(
+      int id,
+      double budgetScale,
+      int maxTokens,
+      double pacingTokensPerSecond,
+      boolean reject,
+      int logprobsMax,
+      int logprobsDigits,
+      LogitBias logitBias,
+      double logprobsNoise,
+      double temperatureJitter) {
+    this(
+        id,
+        budgetScale,
+        maxTokens,
+        pacingTokensPerSecond,
+        reject,
+        logprobsMax,
+        logprobsDigits,
+        logitBias,
+        logprobsNoise,
+        temperatureJitter,
+        0);
+  }
+
+  /** The logit raise of the keyed noise for its KL budget: {@code 2·sqrt(2·kl)}. */
+  public double keyedNoiseDelta() {
+    return 2 * Math.sqrt(2 * keyedNoiseKl);
   }
 
   /** Whether requests carrying {@code logit_bias} are refused. */
@@ -100,6 +137,10 @@ public record Level(
     if (!(logprobsNoise >= 0 && logprobsNoise <= 5)) {
       throw new IllegalArgumentException(
           Messages.invalid(p + "logprobs_noise", logprobsNoise, "0 to 5"));
+    }
+    if (!(keyedNoiseKl >= 0 && keyedNoiseKl <= 2)) {
+      throw new IllegalArgumentException(
+          Messages.invalid(p + "keyed_noise_kl", keyedNoiseKl, "0 to 2 (nats)"));
     }
     if (!(temperatureJitter >= 0 && temperatureJitter <= 0.5)) {
       throw new IllegalArgumentException(

@@ -33,20 +33,38 @@ import java.util.Map;
  * @param escalations each tier's ladder (absent: always level 0)
  * @param levels levels 1 to 9 by id
  * @param maxDelay the longest wait a request is delayed for before it is rejected
+ * @param noiseKey the id of the key that keys the levels' logit noise (never the material), or null
  */
 public record EnforcementSettings(
     Map<String, Budget> budgets,
     Map<String, Escalation> escalations,
     Map<Integer, Level> levels,
-    Duration maxDelay) {
+    Duration maxDelay,
+    @org.jspecify.annotations.Nullable String noiseKey) {
   /** No budgets, no ladders, no levels, delays up to 2 s. */
   public static final EnforcementSettings NONE =
       new EnforcementSettings(Map.of(), Map.of(), Map.of(), Duration.ofSeconds(2));
+
+  /** Settings whose levels use no keyed noise. */
+  public EnforcementSettings(
+      Map<String, Budget> budgets,
+      Map<String, Escalation> escalations,
+      Map<Integer, Level> levels,
+      Duration maxDelay) {
+    this(budgets, escalations, levels, maxDelay, null);
+  }
 
   public EnforcementSettings {
     budgets = Map.copyOf(budgets);
     escalations = Map.copyOf(escalations);
     levels = Map.copyOf(levels);
+    for (Level l : levels.values()) {
+      if (l.keyedNoiseKl() > 0 && noiseKey == null) {
+        throw new IllegalArgumentException(
+            dev.moat.internal.Messages.missing(
+                "enforcement.noise_key", "the id of a key for the keyed noise of level " + l.id()));
+      }
+    }
   }
 
   /** The tier's ladder ({@link Escalation#NONE} if it has none). */

@@ -58,7 +58,7 @@ public final class PolicyLoader {
       List.of("requests_per_minute", "tokens_per_minute", "tokens_per_day", "concurrent_streams");
   private static final List<String> ESCALATION = List.of("rules", "group_level");
   private static final List<String> RULE = List.of("score", "level");
-  private static final List<String> ENFORCEMENT = List.of("levels", "max_delay_ms");
+  private static final List<String> ENFORCEMENT = List.of("levels", "max_delay_ms", "noise_key");
   private static final List<String> LEVEL =
       List.of(
           "level",
@@ -70,7 +70,8 @@ public final class PolicyLoader {
           "logprobs_digits",
           "logit_bias",
           "logprobs_noise",
-          "temperature_jitter");
+          "temperature_jitter",
+          "keyed_noise_kl");
   private static final List<String> KGW =
       List.of(
           "scheme",
@@ -143,7 +144,7 @@ public final class PolicyLoader {
       detection = detection(d, tiers.keySet(), problems);
     }
     EnforcementSettings enforcement =
-        enforcement(root.get("enforcement"), budgets, escalations, problems);
+        enforcement(root.get("enforcement"), knownKeyIds, budgets, escalations, problems);
     if (!problems.isEmpty()) {
       throw new PolicyException(source, problems);
     }
@@ -277,11 +278,13 @@ public final class PolicyLoader {
 
   private static EnforcementSettings enforcement(
       @Nullable JsonNode node,
+      @Nullable Set<String> knownKeyIds,
       Map<String, dev.moat.enforce.Budget> budgets,
       Map<String, dev.moat.enforce.Escalation> escalations,
       List<String> problems) {
     Map<Integer, dev.moat.enforce.Level> levels = new java.util.TreeMap<>();
     java.time.Duration maxDelay = java.time.Duration.ofSeconds(2);
+    String noiseKey = null;
     if (node != null) {
       if (!node.isObject()) {
         problems.add(
@@ -297,6 +300,18 @@ public final class PolicyLoader {
                         2000,
                         x -> x >= 0 && x <= 600_000 ? null : "0 to 600000",
                         problems));
+        JsonNode nk = node.get("noise_key");
+        if (nk != null) {
+          if (!nk.isTextual() || nk.asText().isBlank()) {
+            problems.add(invalid("enforcement.noise_key", shortText(nk), "a key id"));
+          } else if (knownKeyIds != null && !knownKeyIds.contains(nk.asText())) {
+            problems.add(
+                Messages.unknownKey(
+                    "enforcement.noise_key", nk.asText(), new java.util.TreeSet<>(knownKeyIds)));
+          } else {
+            noiseKey = nk.asText();
+          }
+        }
         JsonNode ls = node.get("levels");
         if (ls != null && !ls.isArray()) {
           problems.add(invalid("enforcement.levels", shortText(ls), "a list of levels"));
@@ -323,7 +338,16 @@ public final class PolicyLoader {
         }
       }
     }
-    return new EnforcementSettings(budgets, escalations, levels, maxDelay);
+    for (dev.moat.enforce.Level l : levels.values()) {
+      if (l.keyedNoiseKl() > 0 && noiseKey == null) {
+        problems.add(
+            missing(
+                "enforcement.noise_key",
+                "the id of a key for level " + l.id() + "'s keyed_noise_kl"));
+        return EnforcementSettings.NONE;
+      }
+    }
+    return new EnforcementSettings(budgets, escalations, levels, maxDelay, noiseKey);
   }
 
   private static dev.moat.enforce.@Nullable Level level(
@@ -408,6 +432,13 @@ public final class PolicyLoader {
             0,
             x -> x >= 0 && x <= 0.5 ? null : "0 to 0.5",
             problems);
+    double keyedKl =
+        number(
+            n,
+            path + ".keyed_noise_kl",
+            0,
+            x -> x >= 0 && x <= 2 ? null : "0 to 2 (nats)",
+            problems);
     if (problems.size() != before) {
       return null;
     }
@@ -421,7 +452,8 @@ public final class PolicyLoader {
         (int) lpDigits,
         bias,
         noise,
-        jitter);
+        jitter,
+        keyedKl);
   }
 
   private static DetectionSettings detection(

@@ -1,0 +1,142 @@
+package dev.moat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.moat.policy.PolicyException;
+import dev.moat.policy.PolicyLoader;
+import dev.moat.watermark.WatermarkKey;
+import dev.moat.watermark.WatermarkKeys;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class KeyedNoiseTest {
+  static final String POLICY =
+      """
+      version: 1
+      tiers:
+        free:
+          escalation: {rules: [{score: 0.5, level: 1}]}
+      enforcement:
+        noise_key: noise1
+        levels:
+          - {level: 1, keyed_noise_kl: 0.5}
+      """;
+  static final WatermarkKey KEY = WatermarkKey.ofHex("noise1", "000102030405060708090a0b0c0d0e0f");
+
+  static double kl(float[] p, float[] q) {
+    double zp = 0;
+    double zq = 0;
+    for (int i = 0; i < p.length; i++) {
+      zp += Math.exp(p[i]);
+      zq += Math.exp(q[i]);
+    }
+    double kl = 0;
+    for (int i = 0; i < p.length; i++) {
+      double pi = Math.exp(p[i]) / zp;
+      kl += pi * (Math.log(pi) - (q[i] - Math.log(zq)));
+    }
+    return kl;
+  }
+
+  /**
+   * Level 1's keyed noise raises half the vocabulary, keyed by the previous token, by 2·sqrt(2·0.5)
+   * = 2 nats, and moves each step's distribution by at most its 0.5-nat KL budget: checked on 200
+   * random rows (Gaussian logits, sd 3) and on the worst case for a half split, a flat row (KL =
+   * ln((1+e²)/2) - 1 = 0.433).
+   */
+  @Test
+  void perturbsWithinItsKlBudgetKeyedByContext() throws Exception {
+    try (Moat moat =
+        Moat.builder()
+            .policy(PolicyLoader.parse(POLICY, true, "p.yaml", Set.of("noise1")))
+            .keys(WatermarkKeys.of(KEY))
+            .audit(c -> {})
+            .build()) {
+      int vocab = 512;
+      RequestContext ctx =
+          RequestContext.builder()
+              .setAccount("a")
+              .setTier("free")
+              .setVocabSize(vocab)
+              .optPrompt("", new int[] {7})
+              .optProbing(0.9, null)
+              .build();
+      SplittableRandom r = new SplittableRandom(5);
+      try (MoatRequest req = moat.begin(ctx)) {
+        assertEquals(0.5, req.level().keyedNoiseKl());
+        float[] flat = new float[vocab];
+        float[] moved = flat.clone();
+        req.processLogits(moved);
+        int raised = 0;
+        for (int i = 0; i < vocab; i++) {
+          assertTrue(
+              moved[i] == 0f || Math.abs(moved[i] - 2f) < 1e-6, "token " + i + ": " + moved[i]);
+          raised += moved[i] > 0 ? 1 : 0;
+        }
+        assertTrue(raised > vocab * 0.4 && raised < vocab * 0.6, "about half raised: " + raised);
+        double f = raised / (double) vocab; // KL of raising a fraction f of a flat row by 2 nats
+        assertEquals(Math.log(1 - f + f * Math.exp(2)) - 2 * f, kl(flat, moved), 1e-9);
+        assertTrue(kl(flat, moved) <= 0.5);
+        // The same context raises the same tokens (keyed); another context, others.
+        float[] again = flat.clone();
+        req.processLogits(again);
+        assertTrue(java.util.Arrays.equals(moved, again));
+        req.accept(3);
+        float[] other = flat.clone();
+        req.processLogits(other);
+        assertTrue(!java.util.Arrays.equals(moved, other));
+        for (int row = 0; row < 200; row++) {
+          float[] p = new float[vocab];
+          for (int i = 0; i < vocab; i++) {
+            p[i] =
+                (float)
+                    (3
+                        * Math.sqrt(-2 * Math.log(1 - r.nextDouble()))
+                        * Math.cos(2 * Math.PI * r.nextDouble()));
+          }
+          float[] q = p.clone();
+          req.processLogits(q);
+          assertTrue(kl(p, q) <= 0.5 + 1e-6, "row " + row + ": KL " + kl(p, q));
+          req.accept(r.nextInt(vocab));
+        }
+      }
+      // Level 0 (a low score): untouched.
+      RequestContext clean =
+          RequestContext.builder()
+              .setAccount("b")
+              .setTier("free")
+              .setVocabSize(vocab)
+              .optProbing(0.1, null)
+              .build();
+      try (MoatRequest req = moat.begin(clean)) {
+        float[] row = new float[vocab];
+        req.processLogits(row);
+        assertTrue(java.util.Arrays.equals(row, new float[vocab]));
+      }
+    }
+  }
+
+  @Test
+  void theNoiseKeyIsRequiredAndMustBeKnown() {
+    PolicyException missing =
+        assertThrows(
+            PolicyException.class,
+            () -> PolicyLoader.parse(POLICY.replace("noise_key: noise1", ""), true, "p", null));
+    assertTrue(missing.getMessage().contains("enforcement.noise_key"), missing.getMessage());
+    PolicyException unknown =
+        assertThrows(
+            PolicyException.class, () -> PolicyLoader.parse(POLICY, true, "p", Set.of("other")));
+    assertTrue(
+        unknown.getMessage().contains("enforcement.noise_key")
+            && unknown.getMessage().contains("noise1"),
+        unknown.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new dev.moat.enforce.Level(
+                1, 1, 0, 0, false, -1, -1, dev.moat.enforce.Level.LogitBias.ALLOW, 0, 0, 3));
+  }
+}
