@@ -9,12 +9,10 @@ import dev.moat.enforce.Admission;
 import dev.moat.enforce.LevelChange;
 import dev.moat.policy.Policy;
 import dev.moat.policy.PolicyLoader;
-import io.github.bucket4j.TimeMeter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,20 +35,6 @@ class MoatEnforcementTest {
           - {level: 3, reject: true}
       """;
 
-  static final class Clock implements TimeMeter {
-    final AtomicLong nanos = new AtomicLong(1);
-
-    @Override
-    public long currentTimeNanos() {
-      return nanos.get();
-    }
-
-    @Override
-    public boolean isWallClockBased() {
-      return false;
-    }
-  }
-
   static RequestContext ctx(String account, double score, String group) {
     return RequestContext.builder()
         .setAccount(account)
@@ -65,7 +49,7 @@ class MoatEnforcementTest {
   @Test
   void admitBeginPaceEscalateAndFinish() throws Exception {
     List<LevelChange> audit = new ArrayList<>();
-    Clock clock = new Clock();
+    dev.moat.enforce.TestClock clock = new dev.moat.enforce.TestClock();
     try (Moat moat =
         Moat.builder()
             .policy(PolicyLoader.parse(POLICY, true, "p.yaml", null))
@@ -159,7 +143,7 @@ class MoatEnforcementTest {
   void reloadKeepsBucketState(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("moat.yaml");
     Files.writeString(file, POLICY);
-    Clock clock = new Clock();
+    dev.moat.enforce.TestClock clock = new dev.moat.enforce.TestClock();
     try (Moat moat =
         Moat.builder().policyFile(file, null).enforcementClock(clock).audit(c -> {}).build()) {
       for (int i = 0; i < 5; i++) {

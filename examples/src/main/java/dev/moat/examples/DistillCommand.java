@@ -108,24 +108,8 @@ final class DistillCommand {
                   new EnforcementSettings(
                       Map.of(), ladders, levels, Duration.ofSeconds(1), NOISE_KEY.id()));
       // Training prompts (0..n) and held-out prompts (n..2n), English and Java alternating.
-      int[][] prompts = new int[2 * n][];
-      boolean[] isJava = new boolean[2 * n];
-      for (int p = 0; p < 2 * n; p++) {
-        boolean java = p % 2 == 1;
-        List<String> list = java ? QualityCommand.JAVA : QualityCommand.ENGLISH;
-        isJava[p] = java;
-        int[] opener =
-            DemoCommand.withBos(
-                text.encode(list.get((p / 2) % list.size())), model.config().bosTokenId());
-        int[] more =
-            new OnnxGenerator(model)
-                .generate(
-                    opener,
-                    SamplingParams.builder().temperature(1f).seed(50_000L + p).maxTokens(3).build(),
-                    TokenSink.NONE)
-                .tokens();
-        prompts[p] = DemoCommand.concat(opener, more);
-      }
+      int[][] prompts = QualityCommand.prompts(model, text, 2 * n, 50_000L);
+      boolean[] isJava = QualityCommand.isJava(2 * n);
       int conditions = names.size();
       int[][][] outputs = new int[conditions + 1][][]; // the last: clean held-out
       for (int c = 0; c <= conditions; c++) {

@@ -105,6 +105,40 @@ final class QualityCommand {
 
   private QualityCommand() {}
 
+  /**
+   * {@code n} prompts, English and Java openers alternating, each with three more tokens sampled
+   * without any protection (seeded by {@code seedBase} plus the prompt's index) so that they are
+   * distinct: with one key, identical prompts would give identical keyed texts.
+   */
+  static int[][] prompts(OnnxCausalLm model, BundledText text, int n, long seedBase)
+      throws Exception {
+    int[][] prompts = new int[n][];
+    for (int p = 0; p < n; p++) {
+      List<String> list = p % 2 == 1 ? JAVA : ENGLISH;
+      int[] opener =
+          DemoCommand.withBos(
+              text.encode(list.get((p / 2) % list.size())), model.config().bosTokenId());
+      int[] more =
+          new OnnxGenerator(model)
+              .generate(
+                  opener,
+                  SamplingParams.builder().temperature(1f).seed(seedBase + p).maxTokens(3).build(),
+                  TokenSink.NONE)
+              .tokens();
+      prompts[p] = DemoCommand.concat(opener, more);
+    }
+    return prompts;
+  }
+
+  /** Which of {@link #prompts}' prompts are Java (the odd ones). */
+  static boolean[] isJava(int n) {
+    boolean[] java = new boolean[n];
+    for (int p = 0; p < n; p++) {
+      java[p] = p % 2 == 1;
+    }
+    return java;
+  }
+
   static Map<String, WatermarkSpec> schemes(int vocab) {
     Map<String, WatermarkSpec> m = new LinkedHashMap<>();
     m.put("kgw", KgwSettings.builder().keyId("quality").gamma(0.25).delta(2.0).build());
@@ -148,27 +182,8 @@ final class QualityCommand {
       Policy policy = Policy.of("quality", tiers.toArray(new TierPolicy[0]));
       List<String> tierNames = new ArrayList<>(schemes.keySet());
       tierNames.add("none");
-      int[][] prompts = new int[n][];
-      boolean[] isJava = new boolean[n];
-      for (int p = 0; p < n; p++) {
-        boolean java = p % 2 == 1;
-        List<String> list = java ? JAVA : ENGLISH;
-        isJava[p] = java;
-        int[] opener =
-            DemoCommand.withBos(
-                text.encode(list.get((p / 2) % list.size())), model.config().bosTokenId());
-        // Three more tokens sampled without any watermark (seeded by the prompt's index) make the
-        // 500
-        // prompts distinct: with one key, identical prompts would give identical keyed texts.
-        int[] more =
-            new OnnxGenerator(model)
-                .generate(
-                    opener,
-                    SamplingParams.builder().temperature(1f).seed(p).maxTokens(3).build(),
-                    TokenSink.NONE)
-                .tokens();
-        prompts[p] = DemoCommand.concat(opener, more);
-      }
+      int[][] prompts = prompts(model, text, n, 0);
+      boolean[] isJava = isJava(n);
       // outputs[tier][prompt]
       int[][][] outputs = new int[tierNames.size()][n][];
       try (Moat moat = Moat.builder().policy(policy).keys(WatermarkKeys.of(KEY)).build()) {

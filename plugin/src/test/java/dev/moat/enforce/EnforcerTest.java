@@ -5,41 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.github.bucket4j.TimeMeter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class EnforcerTest {
-  /** A clock the test moves. */
-  static final class Clock implements TimeMeter {
-    final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-
-    @Override
-    public long currentTimeNanos() {
-      return nanos.get();
-    }
-
-    @Override
-    public boolean isWallClockBased() {
-      return false;
-    }
-
-    void advance(Duration d) {
-      nanos.addAndGet(d.toNanos());
-    }
-  }
-
   static final Level L1 = new Level(1, 1, 0, 0, false, 5, 2, false);
   static final Level L2 = new Level(2, 0.25, 1024, 20, false, 0, -1, true);
   static final Level L3 = new Level(3, 1, 0, 0, true, -1, -1, false);
 
-  static Enforcer enforcer(Clock clock, Budget free) {
+  static Enforcer enforcer(TestClock clock, Budget free) {
     return new Enforcer(
         Map.of("free", free),
         Map.of(1, L1, 2, L2, 3, L3),
@@ -52,7 +31,7 @@ class EnforcerTest {
 
   @Test
   void requestsPerMinuteDelayThenRejectWithRetryAfter() {
-    Clock clock = new Clock();
+    TestClock clock = new TestClock();
     Enforcer e = enforcer(clock, new Budget(60, 0, 0, 0)); // one a second on average, burst 60
     for (int i = 0; i < 60; i++) {
       Admission a = e.admit("free", "acct", null, null, 0, 10, 100);
@@ -72,7 +51,7 @@ class EnforcerTest {
 
   @Test
   void tokensAreReservedAndTheUnusedReturned() {
-    Clock clock = new Clock();
+    TestClock clock = new TestClock();
     Enforcer e = enforcer(clock, new Budget(0, 10_000, 0, 0));
     Admission a = e.admit("free", "acct", null, null, 0, 1_000, 4_000); // reserves 5,000
     assertTrue(a.admitted());
@@ -93,7 +72,7 @@ class EnforcerTest {
   /** Twenty accounts of one campaign group share the group's budget, not twenty budgets. */
   @Test
   void aGroupSharesOneBudget() {
-    Clock clock = new Clock();
+    TestClock clock = new TestClock();
     Enforcer e = enforcer(clock, new Budget(10, 0, 0, 0));
     int admitted = 0;
     for (int a = 0; a < 20; a++) {
@@ -112,7 +91,7 @@ class EnforcerTest {
 
   @Test
   void levelsScaleCapAndReject() {
-    Clock clock = new Clock();
+    TestClock clock = new TestClock();
     Enforcer e = enforcer(clock, new Budget(40, 0, 0, 0));
     Admission a = e.admit("free", "x", null, null, 2, 10, 8192);
     assertEquals(1024, a.maxTokens(), "level 2 caps the output");
@@ -130,7 +109,7 @@ class EnforcerTest {
 
   @Test
   void concurrentStreamsAreCountedAndReleased() {
-    Enforcer e = enforcer(new Clock(), new Budget(0, 0, 0, 2));
+    Enforcer e = enforcer(new TestClock(), new Budget(0, 0, 0, 2));
     Admission a = e.admit("free", "acct", null, null, 0, 1, 1);
     Admission b = e.admit("free", "acct", null, null, 0, 1, 1);
     Admission c = e.admit("free", "acct", null, null, 0, 1, 1);
@@ -146,7 +125,7 @@ class EnforcerTest {
   /** All or nothing: a group that refuses rolls back the account's reservation. */
   @Test
   void aRefusingScopeRollsBackTheOthers() {
-    Clock clock = new Clock();
+    TestClock clock = new TestClock();
     Enforcer e = enforcer(clock, new Budget(3, 0, 0, 0));
     for (int i = 0; i < 3; i++) {
       assertTrue(e.admit("free", "other-" + i, null, "g", 0, 1, 1).admitted());
@@ -161,7 +140,7 @@ class EnforcerTest {
   /** Many threads, one account: exactly the budget is admitted. */
   @Test
   void concurrentAdmissionsNeverExceedTheBudget() throws Exception {
-    Enforcer e = enforcer(new Clock(), new Budget(1_000, 0, 0, 0));
+    Enforcer e = enforcer(new TestClock(), new Budget(1_000, 0, 0, 0));
     AtomicInteger admitted = new AtomicInteger();
     CountDownLatch go = new CountDownLatch(1);
     List<Thread> ts = new ArrayList<>();
@@ -205,7 +184,7 @@ class EnforcerTest {
     assertTrue(x.getMessage().contains("logprobs_max"), x.getMessage());
     assertThrows(
         IllegalArgumentException.class,
-        () -> enforcer(new Clock(), Budget.UNLIMITED).admit("free", "a", null, null, 0, -1, 1));
+        () -> enforcer(new TestClock(), Budget.UNLIMITED).admit("free", "a", null, null, 0, -1, 1));
   }
 
   @Test
