@@ -1,0 +1,109 @@
+package dev.moat.perf;
+
+import dev.moat.Moat;
+import dev.moat.MoatRequest;
+import dev.moat.RequestContext;
+import dev.moat.SamplingParams;
+import dev.moat.policy.PolicyLoader;
+import dev.moat.watermark.WatermarkKey;
+import dev.moat.watermark.WatermarkKeys;
+import java.io.IOException;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * One token of a host that samples itself ({@code processLogits}, {@code accept}) at an escalation
+ * level: level 0 (the row check alone), keyed logit noise at a KL budget of 0.125 nats, and the
+ * tarpit with logprob shaping (a pace the benchmark never reaches, so it measures the decision).
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -jar perf/target/benchmarks.jar PerturbationBenchmark -f 1 -wi 3 -i 5 -w 1 -r 1 -prof gc
+ * </pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class PerturbationBenchmark {
+  @Param({"128256"})
+  public int vocab;
+
+  @Param({"level0", "keyed-noise", "paced"})
+  public String level;
+
+  static final String POLICY =
+      """
+      version: 1
+      tiers:
+        free:
+          escalation: {rules: [{score: 0.3, level: 1}, {score: 0.6, level: 2}]}
+      enforcement:
+        noise_key: bench
+        levels:
+          - {level: 1, keyed_noise_kl: 0.125}
+          - {level: 2, pacing_tokens_per_second: 100000, logprobs_max: 5, logprobs_digits: 2}
+      """;
+
+  static final int CAPACITY = 1_000_000;
+
+  Moat moat;
+  RequestContext context;
+  MoatRequest request;
+  float[] logits;
+  int token;
+
+  @Setup(Level.Trial)
+  public void setUp() throws IOException {
+    WatermarkKey key = WatermarkKey.ofHex("bench", "000102030405060708090a0b0c0d0e0f");
+    moat =
+        Moat.builder()
+            .policy(PolicyLoader.parse(POLICY, true, "bench", Set.of("bench")))
+            .keys(WatermarkKeys.of(key))
+            .audit(c -> {})
+            .build();
+    logits = new float[vocab];
+    SplittableRandom r = new SplittableRandom(1);
+    for (int i = 0; i < vocab; i++) {
+      logits[i] = (float) r.nextGaussian();
+    }
+    double score = level.equals("level0") ? 0 : level.equals("keyed-noise") ? 0.4 : 0.9;
+    context =
+        RequestContext.builder()
+            .setAccount("a")
+            .setTier("free")
+            .setVocabSize(vocab)
+            .optPrompt("", new int[] {1, 2, 3, 4})
+            .optSampling(SamplingParams.builder().maxTokens(CAPACITY).build())
+            .optProbing(score, null)
+            .build();
+    request = moat.begin(context);
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    request.close();
+    moat.close();
+  }
+
+  @Benchmark
+  public float processAndAccept() {
+    request.processLogits(logits);
+    token = (token + 7919) % vocab; // a new context every token, as in generation
+    request.accept(token);
+    if (request.steps() == CAPACITY) {
+      request.close(); // a million tokens: more than a run makes at this speed
+      request = moat.begin(context);
+    }
+    return logits[token];
+  }
+}
