@@ -110,11 +110,11 @@ public final class Moat implements AutoCloseable {
    *     not allow them
    */
   public MoatRequest begin(RequestContext request) {
-    return begin(request, null, false);
+    return start(request, null);
   }
 
-  private MoatRequest begin(
-      RequestContext request, dev.moat.enforce.@Nullable Admission admission, boolean admitted) {
+  private MoatRequest start(
+      RequestContext request, dev.moat.enforce.@Nullable Admission admission) {
     Compiled c = compiled;
     CompiledTier tier = c.tiers.get(request.tier());
     if (tier == null) {
@@ -146,7 +146,7 @@ public final class Moat implements AutoCloseable {
             accounts.start(request.account()),
             session == null ? null : sessions.start(session));
     dev.moat.enforce.Escalation ladder = c.policy.enforcement().escalation(request.tier());
-    if (admitted || ladder != dev.moat.enforce.Escalation.NONE) {
+    if (admission != null || ladder != dev.moat.enforce.Escalation.NONE) {
       r.escalator(new Escalator(request, ladder, enforcer, admission, audit, c.noise));
     }
     return r;
@@ -253,7 +253,7 @@ public final class Moat implements AutoCloseable {
           Messages.invalid(
               "admission", admission.decision(), "ADMIT (" + admission.reason() + ")"));
     }
-    return begin(request, (dev.moat.enforce.@Nullable Admission) admission, true);
+    return start(request, admission);
   }
 
   private void reloadIfChanged() {

@@ -7,8 +7,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * One account's streaming state: its {@link Activity}, exponentially weighted prompt-shape and
  * linking rates, a 512-bit set of the templates it used (for novelty), and its flag. O(1) per
- * request, about 600 bytes. The detector serialises updates by locking the instance at request
- * start (never per token); {@link #latest} is read without locking.
+ * request; about 800 bytes per account with its cache entry (perf's DetectorFootprint). The
+ * detector serialises updates by locking the instance at request start (never per token); {@link
+ * #latest} is read without locking.
  */
 final class AccountState {
   private static final int MAX_WINDOW = 50;

@@ -205,7 +205,7 @@ public final class Detector implements AutoCloseable {
     }
   }
 
-  /** Per-thread buffers: nothing is allocated per request but the verdict. */
+  /** Per-thread buffers: a request allocates only its prepared form and its verdict (181 B). */
   private static final class Scratch {
     final PromptScan scan = new PromptScan();
     final PromptScan systemScan = new PromptScan();
@@ -499,7 +499,9 @@ public final class Detector implements AutoCloseable {
       return this;
     }
 
-    /** Accounts held at most (about 600 bytes each); default 2,000,000. */
+    /**
+     * Accounts held at most (about 800 bytes each: perf's {@code DetectorFootprint}); default 2M.
+     */
     public Builder maximumAccounts(long maximumAccounts) {
       if (maximumAccounts < 1) {
         throw new IllegalArgumentException(

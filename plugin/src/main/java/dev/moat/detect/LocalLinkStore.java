@@ -18,9 +18,9 @@ import java.util.List;
  * per request. Sample flagged accounts (only those) are kept in a small Caffeine cache.
  *
  * <p>Why not a Caffeine cache of bucket objects, as everywhere else: a request touches nine
- * buckets, and on the 2-core reference machine nine cache lookups with their object graphs cost 2-4
- * µs, the whole budget of a request (see {@code perf/RESULTS.md}); the table costs a few hundred
- * nanoseconds and no garbage.
+ * buckets, and on the 2-core reference machine nine cache lookups with their object graphs cost
+ * 1.2-4.5 µs, the whole budget of a request (see {@code perf/RESULTS.md}); the table costs a few
+ * hundred nanoseconds and no garbage.
  *
  * <p>Accuracy: the table is a sketch. When a slot is replaced while another thread still updates
  * its old bucket, that update can land in the new bucket: a bit of one account, rarely, never a

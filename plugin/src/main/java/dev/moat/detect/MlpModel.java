@@ -184,7 +184,8 @@ public final class MlpModel implements VerdictModel {
     root.put("b2", b2);
     root.put("threshold", threshold);
     put(root.putArray("reference"), reference);
-    root.set("metadata", mapper.valueToTree(metadata));
+    // Sorted: Map.copyOf iterates in a per-JVM random order, and the file must be reproducible.
+    root.set("metadata", mapper.valueToTree(new java.util.TreeMap<>(metadata)));
     Files.writeString(
         file, mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
   }

@@ -164,11 +164,6 @@ public final class TraceReader implements Closeable {
   }
 
   /** Parses one line; throws {@link Malformed} naming the field, the value and the rule. */
-  static TraceRecord parse(String text) throws Malformed {
-    byte[] b = text.getBytes(StandardCharsets.UTF_8);
-    return parse(b, b.length);
-  }
-
   private static TraceRecord parse(byte[] bytes, int length) throws Malformed {
     long ts = Long.MIN_VALUE;
     String account = null;

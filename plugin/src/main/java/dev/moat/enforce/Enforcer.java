@@ -247,7 +247,7 @@ public final class Enforcer {
         allowed,
         0,
         "within budget",
-        new Reservation(taken, keys, cost, allowed, b));
+        new Reservation(taken, keys, allowed, b));
   }
 
   private static final long FLEET_RETRY_NANOS = 10_000_000L;
@@ -335,15 +335,13 @@ public final class Enforcer {
   static final class Reservation {
     final Scope[] scopes;
     final @Nullable String[] keys;
-    final long cost;
     final long allowed;
     final Budget budget;
     final AtomicBoolean done = new AtomicBoolean();
 
-    Reservation(Scope[] scopes, @Nullable String[] keys, long cost, long allowed, Budget budget) {
+    Reservation(Scope[] scopes, @Nullable String[] keys, long allowed, Budget budget) {
       this.scopes = scopes;
       this.keys = keys;
-      this.cost = cost;
       this.allowed = allowed;
       this.budget = budget;
     }

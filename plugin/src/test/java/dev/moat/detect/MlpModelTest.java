@@ -45,6 +45,16 @@ class MlpModelTest {
     assertEquals(m.score(x), back.score(x));
     assertEquals(m.threshold(), back.threshold());
     assertEquals(m.hidden(), back.hidden());
+    // The file is reproducible: metadata in key order, whatever Map.copyOf's iteration order.
+    String text = Files.readString(f);
+    java.util.List<String> keys = new java.util.ArrayList<>();
+    new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(text)
+        .get("metadata")
+        .fieldNames()
+        .forEachRemaining(keys::add);
+    assertEquals(new java.util.ArrayList<>(new java.util.TreeSet<>(keys)), keys);
+    assertTrue(keys.size() >= 5, keys.toString());
   }
 
   /** Hand-computed: one hidden unit, relu(2·x0 - 1), output sigmoid(3h - 1). */
