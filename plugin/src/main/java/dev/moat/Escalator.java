@@ -26,8 +26,9 @@ final class Escalator {
   private Level level;
   private @Nullable RequestProtection pacer;
   private final java.util.SplittableRandom random;
-  private final java.util.Map<Integer, dev.moat.spi.Protection> noise;
-  private @Nullable RequestProtection noiseStream;
+  private final java.util.Map<Integer, dev.moat.spi.Protection[]> noise;
+  private RequestProtection[] noiseStream = NONE;
+  private static final RequestProtection[] NONE = new RequestProtection[0];
 
   Escalator(
       RequestContext context,
@@ -35,7 +36,7 @@ final class Escalator {
       Enforcer enforcer,
       @Nullable Admission admission,
       Consumer<LevelChange> audit,
-      java.util.Map<Integer, dev.moat.spi.Protection> noise) {
+      java.util.Map<Integer, dev.moat.spi.Protection[]> noise) {
     this.noise = noise;
     this.context = context;
     this.ladder = ladder;
@@ -84,8 +85,15 @@ final class Escalator {
                 score,
                 group == null ? "" : ", group " + group)));
     level = l;
-    dev.moat.spi.Protection n = noise.get(next);
-    noiseStream = n == null ? null : n.begin(context);
+    dev.moat.spi.Protection[] n = noise.get(next);
+    RequestProtection[] stream = NONE;
+    if (n != null) {
+      stream = new RequestProtection[n.length];
+      for (int i = 0; i < n.length; i++) {
+        stream[i] = n[i].begin(context);
+      }
+    }
+    noiseStream = stream;
     if (l.pacingTokensPerSecond() > 0) {
       pacer = Pacing.of(l.pacingTokensPerSecond()).begin(context);
     }
@@ -109,19 +117,17 @@ final class Escalator {
   }
 
   /**
-   * The level's keyed logit noise, in place, before the tier's protections (the perturbation
-   * stage).
+   * The level's sampling perturbations (keyed noise, anti-distillation), in place, before the
+   * tier's protections (the perturbation stage).
    */
   void perturb(float[] logits, int offset, TokenHistory history) {
-    RequestProtection n = noiseStream;
-    if (n != null) {
+    for (RequestProtection n : noiseStream) {
       n.processLogits(logits, offset, history);
     }
   }
 
   long onToken(int token, TokenHistory history) {
-    RequestProtection n = noiseStream;
-    if (n != null) {
+    for (RequestProtection n : noiseStream) {
       n.onToken(token, history);
     }
     RequestProtection p = pacer;

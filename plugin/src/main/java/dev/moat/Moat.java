@@ -60,9 +60,11 @@ public final class Moat implements AutoCloseable {
   private volatile @Nullable FileStamp lastSeen;
   private final dev.moat.enforce.Enforcer enforcer;
   private final java.util.function.Consumer<dev.moat.enforce.LevelChange> audit;
+  private final dev.moat.enforce.@Nullable BigramProxy proxy;
 
   private Moat(Builder b, Compiled initial) {
     this.keys = b.keys;
+    this.proxy = b.proxy;
     Map<String, List<Protection>> x = new HashMap<>();
     b.extras.forEach((tier, list) -> x.put(tier, List.copyOf(list)));
     this.extras = Map.copyOf(x);
@@ -186,7 +188,7 @@ public final class Moat implements AutoCloseable {
     synchronized (this) {
       FileStamp stamp = FileStamp.of(file);
       Policy p = PolicyLoader.load(file, keys.ids());
-      Compiled next = Compiled.of(p, keys, extras);
+      Compiled next = Compiled.of(p, keys, extras, proxy);
       Policy old = compiled.policy;
       install(next);
       lastSeen = stamp;
@@ -199,7 +201,7 @@ public final class Moat implements AutoCloseable {
 
   /** Replaces the policy with one built in code (validated and compiled first). */
   public void setPolicy(Policy policy) {
-    Compiled next = Compiled.of(policy, keys, extras);
+    Compiled next = Compiled.of(policy, keys, extras, proxy);
     synchronized (this) {
       install(next);
     }
@@ -308,13 +310,17 @@ public final class Moat implements AutoCloseable {
   private record CompiledTier(TierPolicy policy, Protection[] protections) {}
 
   private record Compiled(
-      Policy policy, Map<String, CompiledTier> tiers, Map<Integer, Protection> noise) {
-    static Compiled of(Policy policy, WatermarkKeys keys, Map<String, List<Protection>> extras) {
+      Policy policy, Map<String, CompiledTier> tiers, Map<Integer, Protection[]> noise) {
+    static Compiled of(
+        Policy policy,
+        WatermarkKeys keys,
+        Map<String, List<Protection>> extras,
+        dev.moat.enforce.@Nullable BigramProxy proxy) {
       Map<String, CompiledTier> m = new HashMap<>();
       List<String> problems = new ArrayList<>();
-      // Each level's keyed logit noise: KGW's keyed half-vocabulary raise (gamma 0.5) with the
-      // noise key, at the delta its KL budget allows.
-      Map<Integer, Protection> noise = new HashMap<>();
+      // Each level's sampling perturbations: keyed logit noise (keyed by the noise key) and
+      // anti-distillation (on the proxy student), each at the raise its KL budget allows.
+      Map<Integer, Protection[]> noise = new HashMap<>();
       dev.moat.policy.EnforcementSettings e = policy.enforcement();
       for (dev.moat.enforce.Level l : e.levels().values()) {
         if (l.keyedNoiseKl() > 0 && e.noiseKey() != null) {
@@ -323,14 +329,25 @@ public final class Moat implements AutoCloseable {
             problems.add(Messages.unknownKey("enforcement.noise_key", e.noiseKey(), keys.ids()));
             break;
           }
-          noise.put(
+          noise.merge(
               l.id(),
-              dev.moat.watermark.KgwSettings.builder()
-                  .keyId(e.noiseKey())
-                  .gamma(0.5)
-                  .delta(l.keyedNoiseDelta())
-                  .build()
-                  .protection(key));
+              new Protection[] {new dev.moat.enforce.KeyedNoise(key, l.keyedNoiseKl())},
+              Compiled::concat);
+        }
+        if (l.antiDistillationKl() > 0) {
+          if (proxy == null) {
+            problems.add(
+                Messages.missing(
+                    "enforcement.levels[" + l.id() + "].anti_distillation_kl",
+                    "a proxy student: Moat.builder().proxyStudent(BigramProxy)"));
+            continue;
+          }
+          noise.merge(
+              l.id(),
+              new Protection[] {
+                new dev.moat.enforce.AntiDistillation(proxy, l.antiDistillationKl())
+              },
+              Compiled::concat);
         }
       }
       for (TierPolicy t : policy.tiers().values()) {
@@ -344,6 +361,12 @@ public final class Moat implements AutoCloseable {
         throw new PolicyException(policy.source(), problems);
       }
       return new Compiled(policy, Map.copyOf(m), Map.copyOf(noise));
+    }
+
+    private static Protection[] concat(Protection[] a, Protection[] b) {
+      Protection[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+      System.arraycopy(b, 0, c, a.length, b.length);
+      return c;
     }
   }
 
@@ -376,6 +399,7 @@ public final class Moat implements AutoCloseable {
     private java.util.function.Consumer<dev.moat.enforce.LevelChange> audit =
         dev.moat.enforce.LevelChange.LOG;
     private final Map<String, List<Protection>> extras = new HashMap<>();
+    private dev.moat.enforce.@Nullable BigramProxy proxy;
 
     private Builder() {}
 
@@ -453,6 +477,15 @@ public final class Moat implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The proxy student of the levels' anti-distillation sampling ({@code anti_distillation_kl}); a
+     * policy that asks for it without one fails to build.
+     */
+    public Builder proxyStudent(dev.moat.enforce.BigramProxy proxy) {
+      this.proxy = Objects.requireNonNull(proxy, "proxy");
+      return this;
+    }
+
     /** The budgets' clock (Bucket4j's); the system's by default, a test's in tests. */
     public Builder enforcementClock(io.github.bucket4j.TimeMeter clock) {
       this.enforcementClock = Objects.requireNonNull(clock, "clock");
@@ -474,7 +507,7 @@ public final class Moat implements AutoCloseable {
         }
         p = PolicyLoader.load(policyFile, keys.ids());
       }
-      return new Moat(this, Compiled.of(p, keys, extras));
+      return new Moat(this, Compiled.of(p, keys, extras, proxy));
     }
   }
 }

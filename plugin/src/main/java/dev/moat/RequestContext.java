@@ -36,6 +36,7 @@ public final class RequestContext {
   private final double probingScore;
   private final @Nullable String flaggedGroup;
   private final boolean trusted;
+  private final int[] specialTokens;
 
   private RequestContext(Builder b) {
     this.requestId = b.requestId;
@@ -51,6 +52,16 @@ public final class RequestContext {
     this.probingScore = b.probingScore;
     this.flaggedGroup = b.flaggedGroup;
     this.trusted = b.trusted;
+    this.specialTokens = b.specialTokens;
+  }
+
+  /**
+   * The model's special tokens (end of text, end of turn, ...), in increasing order: output
+   * perturbations leave their logits alone, so that a perturbed answer ends where it would have.
+   * Empty if the host named none. The array is shared: do not modify it.
+   */
+  public int[] specialTokens() {
+    return specialTokens;
   }
 
   public static Builder builder() {
@@ -170,6 +181,7 @@ public final class RequestContext {
     private double probingScore;
     private @Nullable String flaggedGroup;
     private boolean trusted;
+    private int[] specialTokens = new int[0];
 
     private Builder() {}
 
@@ -224,6 +236,15 @@ public final class RequestContext {
       return this;
     }
 
+    /**
+     * The model's special tokens (end of text, end of turn), which output perturbations leave alone
+     * (copied; duplicates dropped; checked against the vocabulary at {@link #build()}).
+     */
+    public Builder optSpecialTokens(int... ids) {
+      this.specialTokens = java.util.Arrays.stream(ids).distinct().sorted().toArray();
+      return this;
+    }
+
     public Builder optOverrides(PolicyOverride overrides) {
       this.overrides = overrides;
       return this;
@@ -257,6 +278,11 @@ public final class RequestContext {
         if (t < 0 || t >= vocabSize) {
           throw new IllegalArgumentException(
               tokenOutOfRange("promptTokens[" + i + "]", t, vocabSize));
+        }
+      }
+      for (int t : specialTokens) {
+        if (t < 0 || t >= vocabSize) {
+          throw new IllegalArgumentException(tokenOutOfRange("specialTokens", t, vocabSize));
         }
       }
       if (requestId.isEmpty()) {

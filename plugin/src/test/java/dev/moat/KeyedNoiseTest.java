@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.moat.enforce.KeyedNoise;
 import dev.moat.policy.PolicyException;
 import dev.moat.policy.PolicyLoader;
 import dev.moat.watermark.WatermarkKey;
@@ -117,6 +118,66 @@ class KeyedNoiseTest {
         assertTrue(java.util.Arrays.equals(row, new float[vocab]));
       }
     }
+  }
+
+  /**
+   * Special tokens keep their logits (so a perturbed answer ends where it would have), excluded
+   * tokens stay excluded, and what is raised is what {@link KeyedNoise#raised} says: the same key
+   * and context raise the same half in any request, another key another half.
+   */
+  @Test
+  void leavesSpecialAndExcludedTokensAloneAndIsKeyed() {
+    KeyedNoise noise = new KeyedNoise(KEY, 0.5);
+    KeyedNoise other =
+        new KeyedNoise(WatermarkKey.ofHex("n2", "ff0102030405060708090a0b0c0d0e0f"), 0.5);
+    assertEquals(2f, noise.delta(), 1e-6);
+    int vocab = 1000;
+    int eos = 999;
+    RequestContext ctx =
+        RequestContext.builder()
+            .setAccount("a")
+            .setTier("free")
+            .setVocabSize(vocab)
+            .optPrompt("", new int[] {42})
+            .optSpecialTokens(eos, 0, eos)
+            .build();
+    assertTrue(java.util.Arrays.equals(new int[] {0, 999}, ctx.specialTokens()));
+    dev.moat.spi.RequestProtection p = noise.begin(ctx);
+    dev.moat.internal.TokenBuffer history = new dev.moat.internal.TokenBuffer(new int[] {42}, 8);
+    int raisedSpecial = 0;
+    int differ = 0;
+    for (int step = 0; step < 50; step++) {
+      float[] row = new float[vocab];
+      row[5] = Float.NEGATIVE_INFINITY;
+      p.processLogits(row, 0, history);
+      int prev = history.get(history.length() - 1);
+      assertEquals(0f, row[0]);
+      assertEquals(0f, row[eos]);
+      assertEquals(Float.NEGATIVE_INFINITY, row[5]);
+      raisedSpecial += noise.raised(prev, eos, vocab) ? 1 : 0;
+      for (int v = 1; v < eos; v++) {
+        if (v != 5) {
+          assertEquals(noise.raised(prev, v, vocab) ? 2f : 0f, row[v], 1e-6, "token " + v);
+        }
+        differ += noise.raised(prev, v, vocab) != other.raised(prev, v, vocab) ? 1 : 0;
+      }
+      history.append(step * 37 % vocab);
+    }
+    assertTrue(
+        raisedSpecial > 5, "the end token would have been raised " + raisedSpecial + " times");
+    // Two keys agree on a token half the time: 50 x 997 comparisons, sd ~112 around 24,925.
+    assertTrue(Math.abs(differ - 24_925) < 1_000, "keys differ on " + differ);
+    assertThrows(IllegalArgumentException.class, () -> new KeyedNoise(KEY, 0));
+    assertThrows(IllegalArgumentException.class, () -> new KeyedNoise(KEY, 3));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            RequestContext.builder()
+                .setAccount("a")
+                .setTier("free")
+                .setVocabSize(10)
+                .optSpecialTokens(10)
+                .build());
   }
 
   @Test

@@ -23,7 +23,12 @@ import dev.moat.internal.Messages;
  * @param keyedNoiseKl per-step KL budget (nats) of a context-keyed logit perturbation, 0 for none:
  *     half the vocabulary, chosen by a keyed hash of the previous token and the token, is raised by
  *     {@code 2·sqrt(2·kl)}, which by Hoeffding's lemma moves the distribution by at most {@code kl}
- *     nats of KL per step; keyed by the policy's {@code enforcement.noise_key}
+ *     nats of KL per step; keyed by the policy's {@code enforcement.noise_key} (see {@link
+ *     KeyedNoise})
+ * @param antiDistillationKl per-step KL budget (nats) of anti-distillation sampling, 0 for none:
+ *     the tokens that would teach the proxy student most are lowered by up to {@code 2·sqrt(2·kl)}
+ *     (see {@link AntiDistillation}; needs a proxy student given to {@code
+ *     Moat.builder().proxyStudent})
  */
 public record Level(
     int id,
@@ -36,7 +41,8 @@ public record Level(
     LogitBias logitBias,
     double logprobsNoise,
     double temperatureJitter,
-    double keyedNoiseKl) {
+    double keyedNoiseKl,
+    double antiDistillationKl) {
   /** Level 0: nothing. */
   public static final Level NONE = new Level(0, 1, 0, 0, false, -1, -1, false);
 
@@ -74,6 +80,34 @@ public record Level(
         refuseLogitBias ? LogitBias.REFUSE : LogitBias.ALLOW,
         0,
         0,
+        0);
+  }
+
+  /** A level without anti-distillation sampling. */
+  public Level(
+      int id,
+      double budgetScale,
+      int maxTokens,
+      double pacingTokensPerSecond,
+      boolean reject,
+      int logprobsMax,
+      int logprobsDigits,
+      LogitBias logitBias,
+      double logprobsNoise,
+      double temperatureJitter,
+      double keyedNoiseKl) {
+    this(
+        id,
+        budgetScale,
+        maxTokens,
+        pacingTokensPerSecond,
+        reject,
+        logprobsMax,
+        logprobsDigits,
+        logitBias,
+        logprobsNoise,
+        temperatureJitter,
+        keyedNoiseKl,
         0);
   }
 
@@ -141,6 +175,10 @@ public record Level(
     if (!(keyedNoiseKl >= 0 && keyedNoiseKl <= 2)) {
       throw new IllegalArgumentException(
           Messages.invalid(p + "keyed_noise_kl", keyedNoiseKl, "0 to 2 (nats)"));
+    }
+    if (!(antiDistillationKl >= 0 && antiDistillationKl <= 2)) {
+      throw new IllegalArgumentException(
+          Messages.invalid(p + "anti_distillation_kl", antiDistillationKl, "0 to 2 (nats)"));
     }
     if (!(temperatureJitter >= 0 && temperatureJitter <= 0.5)) {
       throw new IllegalArgumentException(

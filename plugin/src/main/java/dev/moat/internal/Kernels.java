@@ -104,6 +104,23 @@ public abstract class Kernels {
       int[] scratch);
 
   /**
+   * Adds a rotated row: {@code logits[offset + i] += row[(i + shift) mod length]} for {@code 0 <= i
+   * < length}, with {@code 0 <= shift < length} and {@code row.length >= length}. Two contiguous
+   * passes, no per-entry index arithmetic: a plain add the JIT or the Vector API runs at memory
+   * speed.
+   */
+  public void addRotated(float[] logits, int offset, float[] row, int shift, int length) {
+    int first = length - shift; // entries i < first read row[i + shift]
+    for (int i = 0; i < first; i++) {
+      logits[offset + i] += row[i + shift];
+    }
+    int o = offset + first;
+    for (int j = 0; j < shift; j++) {
+      logits[o + j] += row[j];
+    }
+  }
+
+  /**
    * The exponential race's filter on the keyed uniforms: writes to {@code out}, in increasing
    * order, every {@code i} in {@code [0, length)} whose {@link #uniformHigh} word for token {@code
    * base + i} is at least (compared unsigned) {@code hiCutAbove} if {@code l[offset + i] >= split},

@@ -71,7 +71,8 @@ public final class PolicyLoader {
           "logit_bias",
           "logprobs_noise",
           "temperature_jitter",
-          "keyed_noise_kl");
+          "keyed_noise_kl",
+          "anti_distillation_kl");
   private static final List<String> KGW =
       List.of(
           "scheme",
@@ -439,6 +440,13 @@ public final class PolicyLoader {
             0,
             x -> x >= 0 && x <= 2 ? null : "0 to 2 (nats)",
             problems);
+    double antiKl =
+        number(
+            n,
+            path + ".anti_distillation_kl",
+            0,
+            x -> x >= 0 && x <= 2 ? null : "0 to 2 (nats)",
+            problems);
     if (problems.size() != before) {
       return null;
     }
@@ -453,7 +461,8 @@ public final class PolicyLoader {
         bias,
         noise,
         jitter,
-        keyedKl);
+        keyedKl,
+        antiKl);
   }
 
   private static DetectionSettings detection(

@@ -82,6 +82,36 @@ class KernelsTest {
   }
 
   @Test
+  void addRotatedAddsTheRowRotatedByTheShift() {
+    SplittableRandom r = new SplittableRandom(9);
+    for (int len : LENGTHS) {
+      float[] row = new float[len];
+      for (int i = 0; i < len; i++) {
+        row[i] = (float) r.nextGaussian();
+      }
+      for (int shift : new int[] {0, 1, len / 3, len - 1}) {
+        if (shift < 0 || shift >= len) {
+          continue;
+        }
+        float[] base = new float[len + 5];
+        for (int i = 0; i < base.length; i++) {
+          base[i] = (float) r.nextGaussian();
+        }
+        base[3] = Float.NEGATIVE_INFINITY;
+        float[] expected = base.clone();
+        for (int i = 0; i < len; i++) {
+          expected[2 + i] += row[(i + shift) % len];
+        }
+        for (Kernels k : new Kernels[] {Kernels.scalar(), vector()}) {
+          float[] got = base.clone();
+          k.addRotated(got, 2, row, shift, len);
+          assertArrayEquals(expected, got, k.name() + " len " + len + " shift " + shift);
+        }
+      }
+    }
+  }
+
+  @Test
   void allFiniteFindsEveryNonFiniteValueWherever() {
     SplittableRandom r = new SplittableRandom(2);
     float[] bad = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -Float.NaN};

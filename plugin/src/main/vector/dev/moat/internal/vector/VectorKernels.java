@@ -176,6 +176,27 @@ public final class VectorKernels extends Kernels {
   }
 
   @Override
+  public void addRotated(float[] logits, int offset, float[] row, int shift, int length) {
+    int first = length - shift;
+    addShifted(logits, offset, row, shift, first);
+    addShifted(logits, offset + first, row, 0, shift);
+  }
+
+  /** {@code l[o + i] += row[r + i]} for {@code 0 <= i < n}. */
+  private static void addShifted(float[] l, int o, float[] row, int r, int n) {
+    int lanes = F.length();
+    int i = 0;
+    for (int bound = n - lanes; i <= bound; i += lanes) {
+      FloatVector.fromArray(F, l, o + i)
+          .add(FloatVector.fromArray(F, row, r + i))
+          .intoArray(l, o + i);
+    }
+    for (; i < n; i++) {
+      l[o + i] += row[r + i];
+    }
+  }
+
+  @Override
   public int uniformsAtLeast(
       long seed,
       int base,

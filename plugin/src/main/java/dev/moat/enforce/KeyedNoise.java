@@ -1,0 +1,146 @@
+package dev.moat.enforce;
+
+import dev.moat.RequestContext;
+import dev.moat.internal.Kernels;
+import dev.moat.internal.Messages;
+import dev.moat.internal.SipHash;
+import dev.moat.spi.Protection;
+import dev.moat.spi.RequestProtection;
+import dev.moat.spi.Stage;
+import dev.moat.spi.TokenHistory;
+import dev.moat.watermark.WatermarkKey;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Keyed logit noise with a per-step KL budget: an escalation level's sampling perturbation. Every
+ * step raises a keyed half of the vocabulary, chosen by the previous token, by {@code delta = 2 ·
+ * sqrt(2 · kl)} nats. Since every logit moves by an amount in {@code [0, delta]}, Hoeffding's lemma
+ * bounds each step's move, {@code KL(p || p')}, by {@code delta² / 8 = kl} nats, whatever the
+ * distribution. The raise is the same each time a context recurs, so a student trained on the
+ * output learns it as if it were the language (see {@code examples/distill/REPORT.md}).
+ *
+ * <p>How it is cheap: one keyed row of {@code 0} and {@code delta} per vocabulary size, made once
+ * (half its entries raised, by a keyed hash of the token id), and each context's half is that row
+ * rotated by a keyed offset of the previous token. A step is one vectorisable add of two arrays,
+ * near the memory floor, instead of a keyed hash per token. The halves of different contexts are
+ * rotations of one another: an adversary who learned the row from many outputs could subtract the
+ * noise. That is the price of speed, acceptable for noise (which only has to make a student worse
+ * now) and never acceptable for a watermark, which stays on per-token keyed hashes.
+ *
+ * <p>Special tokens ({@link RequestContext#specialTokens()}) are left alone, so a perturbed answer
+ * ends where it would have. Excluded tokens ({@code -Infinity}) stay excluded.
+ *
+ * <p>Immutable and thread-safe; its per-request state allocates nothing per token.
+ */
+public final class KeyedNoise implements Protection {
+  /** The scheme id the key is derived for; a new derivation needs a new id. */
+  public static final String SCHEME_ID = "moat-keyed-noise-v1";
+
+  private static final Kernels KERNELS = Kernels.get();
+
+  private final String keyId;
+  private final double kl;
+  private final float delta;
+  private final long rowSeed;
+  private final long shiftSeed;
+  private final ConcurrentHashMap<Integer, float[]> rows = new ConcurrentHashMap<>();
+
+  /**
+   * @param key the noise key (the policy's {@code enforcement.noise_key})
+   * @param kl the per-step KL budget in nats, in (0, 2]
+   */
+  public KeyedNoise(WatermarkKey key, double kl) {
+    if (!(kl > 0 && kl <= 2)) {
+      throw new IllegalArgumentException(Messages.invalid("keyed_noise_kl", kl, "in (0, 2]"));
+    }
+    this.keyId = key.id();
+    this.kl = kl;
+    this.delta = (float) (2 * Math.sqrt(2 * kl));
+    SipHash prf = key.derive(SCHEME_ID);
+    this.rowSeed = prf.hashInts(0, new int[1], 0, 0);
+    this.shiftSeed = prf.hashInts(1, new int[1], 0, 0);
+  }
+
+  /** The raise, {@code 2 · sqrt(2 · kl)} nats. */
+  public float delta() {
+    return delta;
+  }
+
+  /** The per-step KL budget in nats. */
+  public double kl() {
+    return kl;
+  }
+
+  /** Whether token {@code v} is raised after previous token {@code previous} (-1: none). */
+  public boolean raised(int previous, int v, int vocabSize) {
+    return row(vocabSize)[(v + shift(previous, vocabSize)) % vocabSize] != 0f;
+  }
+
+  @Override
+  public String id() {
+    return "keyed_noise";
+  }
+
+  @Override
+  public Stage stage() {
+    return Stage.PERTURBATION;
+  }
+
+  @Override
+  public RequestProtection begin(RequestContext request) {
+    return new PerRequest(
+        row(request.vocabSize()), request.vocabSize(), shiftSeed, request.specialTokens());
+  }
+
+  @Override
+  public String describe() {
+    return "keyed_noise{kl=" + kl + ", delta=" + delta + ", key=" + keyId + "}";
+  }
+
+  private float[] row(int vocabSize) {
+    return rows.computeIfAbsent(
+        vocabSize,
+        v -> {
+          float[] r = new float[v];
+          for (int t = 0; t < v; t++) {
+            r[t] = (Kernels.uniformHigh(rowSeed, t) < 0) ? delta : 0f; // the top bit: half
+          }
+          return r;
+        });
+  }
+
+  private int shift(int previous, int vocabSize) {
+    return Integer.remainderUnsigned(Kernels.uniformHigh(shiftSeed, previous), vocabSize);
+  }
+
+  private static final class PerRequest implements RequestProtection {
+    private final float[] row;
+    private final int vocabSize;
+    private final long shiftSeed;
+    private final int[] special;
+    private final float[] saved;
+
+    PerRequest(float[] row, int vocabSize, long shiftSeed, int[] special) {
+      this.row = row;
+      this.vocabSize = vocabSize;
+      this.shiftSeed = shiftSeed;
+      this.special = special;
+      this.saved = new float[special.length];
+    }
+
+    @Override
+    public void processLogits(float[] logits, int offset, TokenHistory history) {
+      int n = history.length();
+      int previous = n == 0 ? -1 : history.get(n - 1);
+      int shift = Integer.remainderUnsigned(Kernels.uniformHigh(shiftSeed, previous), vocabSize);
+      int[] s = special;
+      for (int i = 0; i < s.length; i++) {
+        saved[i] = logits[offset + s[i]];
+      }
+      KERNELS.addRotated(logits, offset, row, shift, vocabSize);
+      for (int i = 0; i < s.length; i++) {
+        logits[offset + s[i]] = saved[i];
+      }
+    }
+  }
+}
