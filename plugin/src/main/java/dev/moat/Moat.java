@@ -61,10 +61,18 @@ public final class Moat implements AutoCloseable {
   private final dev.moat.enforce.Enforcer enforcer;
   private final java.util.function.Consumer<dev.moat.enforce.LevelChange> audit;
   private final dev.moat.enforce.@Nullable BigramProxy proxy;
+  private final int queueCapacity;
+  private final int queuePerAccount;
+  private final Duration queueMaxWait;
+  private dev.moat.enforce.@Nullable AdmissionQueue queue; // made on first use
+  private boolean closed;
 
   private Moat(Builder b, Compiled initial) {
     this.keys = b.keys;
     this.proxy = b.proxy;
+    this.queueCapacity = b.queueCapacity;
+    this.queuePerAccount = b.queuePerAccount;
+    this.queueMaxWait = b.queueMaxWait;
     Map<String, List<Protection>> x = new HashMap<>();
     b.extras.forEach((tier, list) -> x.put(tier, List.copyOf(list)));
     this.extras = Map.copyOf(x);
@@ -243,6 +251,28 @@ public final class Moat implements AutoCloseable {
   }
 
   /**
+   * {@link #admit} through the fair, bounded delay queue ({@link dev.moat.enforce.AdmissionQueue}):
+   * a delayed request waits its turn, without a thread, and the future completes with {@code ADMIT}
+   * or {@code REJECT} (a full queue, or a wait past the queue's longest, rejects with a
+   * retry-after).
+   */
+  public java.util.concurrent.CompletableFuture<dev.moat.enforce.Admission> admitQueued(
+      RequestContext request) {
+    return queue().admit(request.account(), () -> admit(request));
+  }
+
+  /** The delay queue (made on first use), for its counters. */
+  public synchronized dev.moat.enforce.AdmissionQueue queue() {
+    if (queue == null) {
+      if (closed) {
+        throw new IllegalStateException("this Moat is closed");
+      }
+      queue = new dev.moat.enforce.AdmissionQueue(queueCapacity, queuePerAccount, queueMaxWait);
+    }
+    return queue;
+  }
+
+  /**
    * Starts an admitted request: as {@link #begin(RequestContext)}, at the admission's level, and
    * returning what it did not use to the budgets when it finishes. The host caps generation at
    * {@link dev.moat.enforce.Admission#maxTokens()}.
@@ -280,6 +310,14 @@ public final class Moat implements AutoCloseable {
   public void close() {
     if (reloader != null) {
       reloader.shutdownNow();
+    }
+    dev.moat.enforce.AdmissionQueue q;
+    synchronized (this) {
+      closed = true;
+      q = queue;
+    }
+    if (q != null) {
+      q.close();
     }
   }
 
@@ -400,6 +438,9 @@ public final class Moat implements AutoCloseable {
         dev.moat.enforce.LevelChange.LOG;
     private final Map<String, List<Protection>> extras = new HashMap<>();
     private dev.moat.enforce.@Nullable BigramProxy proxy;
+    private int queueCapacity = 10_000;
+    private int queuePerAccount = 100;
+    private Duration queueMaxWait = Duration.ofSeconds(30);
 
     private Builder() {}
 
@@ -483,6 +524,18 @@ public final class Moat implements AutoCloseable {
      */
     public Builder proxyStudent(dev.moat.enforce.BigramProxy proxy) {
       this.proxy = Objects.requireNonNull(proxy, "proxy");
+      return this;
+    }
+
+    /**
+     * The delay queue's bounds ({@link #admitQueued}): requests waiting at most in all (default
+     * 10,000) and per account (default 100), and the longest a request waits (default 30 s).
+     */
+    public Builder admissionQueue(int capacity, int perAccount, Duration maxWait) {
+      new dev.moat.enforce.AdmissionQueue(capacity, perAccount, maxWait).close(); // validates
+      this.queueCapacity = capacity;
+      this.queuePerAccount = perAccount;
+      this.queueMaxWait = maxWait;
       return this;
     }
 

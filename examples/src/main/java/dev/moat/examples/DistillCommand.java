@@ -3,6 +3,7 @@ package dev.moat.examples;
 import dev.moat.Moat;
 import dev.moat.RequestContext;
 import dev.moat.SamplingParams;
+import dev.moat.enforce.BigramProxy;
 import dev.moat.enforce.Escalation;
 import dev.moat.enforce.Level;
 import dev.moat.onnxruntime.OnnxCausalLm;
@@ -45,20 +46,23 @@ final class DistillCommand {
   private DistillCommand() {}
 
   /**
-   * One condition: a level's temperature jitter and keyed-noise KL budget, or the KGW watermark
-   * (gamma 0.25, delta 2: a keyed bias whose per-step KL is at most delta²/8 = 0.5 nats).
+   * One condition: a level's temperature jitter, keyed-noise KL budget and anti-distillation KL
+   * budget, or the KGW watermark (gamma 0.25, delta 2: a keyed bias whose per-step KL is at most
+   * delta²/8 = 0.5 nats).
    */
-  record Condition(double jitter, double keyedKl, boolean kgw) {}
+  record Condition(double jitter, double keyedKl, double antiKl, boolean kgw) {}
 
   static final Map<String, Condition> CONDITIONS = new LinkedHashMap<>();
 
   static {
-    CONDITIONS.put("clean (level 0)", new Condition(0, 0, false));
-    CONDITIONS.put("jitter 0.25", new Condition(0.25, 0, false));
-    CONDITIONS.put("jitter 0.5", new Condition(0.5, 0, false));
-    CONDITIONS.put("keyed noise, KL 0.125", new Condition(0, 0.125, false));
-    CONDITIONS.put("keyed noise, KL 0.5", new Condition(0, 0.5, false));
-    CONDITIONS.put("kgw watermark, delta 2", new Condition(0, 0, true));
+    CONDITIONS.put("clean (level 0)", new Condition(0, 0, 0, false));
+    CONDITIONS.put("jitter 0.25", new Condition(0.25, 0, 0, false));
+    CONDITIONS.put("jitter 0.5", new Condition(0.5, 0, 0, false));
+    CONDITIONS.put("keyed noise, KL 0.125", new Condition(0, 0.125, 0, false));
+    CONDITIONS.put("keyed noise, KL 0.5", new Condition(0, 0.5, 0, false));
+    CONDITIONS.put("anti-distillation, KL 0.125", new Condition(0, 0, 0.125, false));
+    CONDITIONS.put("anti-distillation, KL 0.5", new Condition(0, 0, 0.5, false));
+    CONDITIONS.put("kgw watermark, delta 2", new Condition(0, 0, 0, true));
   }
 
   static final dev.moat.watermark.WatermarkKey NOISE_KEY =
@@ -73,6 +77,7 @@ final class DistillCommand {
     try (OnnxCausalLm model = OnnxCausalLm.bundled(1);
         BundledText text = BundledText.bundled()) {
       int vocab = model.config().vocabSize();
+      int eos = model.config().eosTokenId();
       List<TierPolicy> tiers = new ArrayList<>();
       Map<String, Escalation> ladders = new HashMap<>();
       Map<Integer, Level> levels = new HashMap<>();
@@ -84,7 +89,7 @@ final class DistillCommand {
             cond.kgw()
                 ? TierPolicy.of(tier, QualityCommand.schemes(vocab).get("kgw"), java.util.Set.of())
                 : TierPolicy.unprotected(tier));
-        if (cond.jitter() > 0 || cond.keyedKl() > 0) {
+        if (cond.jitter() > 0 || cond.keyedKl() > 0 || cond.antiKl() > 0) {
           levels.put(
               c,
               new Level(
@@ -98,7 +103,8 @@ final class DistillCommand {
                   Level.LogitBias.ALLOW,
                   0,
                   cond.jitter(),
-                  cond.keyedKl()));
+                  cond.keyedKl(),
+                  cond.antiKl()));
           ladders.put(tier, Escalation.of(new double[] {0.5}, new int[] {c}, 0, tier));
         }
       }
@@ -107,23 +113,55 @@ final class DistillCommand {
               .withEnforcement(
                   new EnforcementSettings(
                       Map.of(), ladders, levels, Duration.ofSeconds(1), NOISE_KEY.id()));
-      // Training prompts (0..n) and held-out prompts (n..2n), English and Java alternating.
-      int[][] prompts = QualityCommand.prompts(model, text, 2 * n, 50_000L);
+      // Training prompts (0..n), held-out prompts (n..2n), and the anti-distillation proxy's two
+      // corpora: what the proxy student knows (2n..2.5n) and the downstream task (2.5n..3n).
+      int half = n / 2;
+      int[][] prompts = QualityCommand.prompts(model, text, 2 * n + 2 * half, 50_000L);
       boolean[] isJava = QualityCommand.isJava(2 * n);
+      OnnxGenerator gen = new OnnxGenerator(model);
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
       int conditions = names.size();
       int[][][] outputs = new int[conditions + 1][][]; // the last: clean held-out
-      for (int c = 0; c <= conditions; c++) {
-        outputs[c] = new int[n][];
-      }
-      try (Moat moat =
-          Moat.builder()
-              .policy(policy)
-              .keys(dev.moat.watermark.WatermarkKeys.of(QualityCommand.KEY, NOISE_KEY))
-              .audit(x -> {})
-              .build()) {
-        OnnxGenerator gen = new OnnxGenerator(model);
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
+      BigramProxy proxy;
+      try {
+        int[][] proxyCorpus = new int[2 * half][];
+        try (Moat clean =
+            Moat.builder()
+                .policy(Policy.of("clean", TierPolicy.unprotected("c0")))
+                .audit(x -> {})
+                .build()) {
+          List<Future<?>> jobs = new ArrayList<>();
+          for (int p = 0; p < 2 * half; p++) {
+            int pi = p;
+            jobs.add(
+                pool.submit(
+                    () -> {
+                      int prompt = 2 * n + pi;
+                      proxyCorpus[pi] =
+                          generate(gen, clean, "c0", vocab, eos, prompts[prompt], prompt, len, 0);
+                      return null;
+                    }));
+          }
+          for (Future<?> f : jobs) {
+            f.get();
+          }
+        }
+        proxy =
+            BigramProxy.fit(
+                vocab,
+                java.util.Arrays.copyOfRange(proxyCorpus, 0, half),
+                java.util.Arrays.copyOfRange(proxyCorpus, half, 2 * half),
+                1.0);
+        for (int c = 0; c <= conditions; c++) {
+          outputs[c] = new int[n][];
+        }
+        try (Moat moat =
+            Moat.builder()
+                .policy(policy)
+                .keys(dev.moat.watermark.WatermarkKeys.of(QualityCommand.KEY, NOISE_KEY))
+                .proxyStudent(proxy)
+                .audit(x -> {})
+                .build()) {
           List<Future<?>> jobs = new ArrayList<>();
           for (int p = 0; p < n; p++) {
             int pi = p;
@@ -133,22 +171,17 @@ final class DistillCommand {
                       for (int c = 0; c <= conditions; c++) {
                         boolean heldOut = c == conditions;
                         int prompt = heldOut ? n + pi : pi;
-                        RequestContext ctx =
-                            RequestContext.builder()
-                                .setAccount("distill")
-                                .setTier(heldOut ? "c0" : "c" + c)
-                                .setVocabSize(vocab)
-                                .optPrompt("", prompts[prompt])
-                                .optSampling(
-                                    SamplingParams.builder()
-                                        .temperature(1f)
-                                        .seed(7_000L + prompt)
-                                        .maxTokens(len)
-                                        .build())
-                                .optProbing(heldOut ? 0 : 1, null)
-                                .build();
                         outputs[c][pi] =
-                            gen.generate(prompts[prompt], moat.begin(ctx), TokenSink.NONE).tokens();
+                            generate(
+                                gen,
+                                moat,
+                                heldOut ? "c0" : "c" + c,
+                                vocab,
+                                eos,
+                                prompts[prompt],
+                                prompt,
+                                len,
+                                heldOut ? 0 : 1);
                       }
                       return null;
                     }));
@@ -156,9 +189,9 @@ final class DistillCommand {
           for (Future<?> f : jobs) {
             f.get();
           }
-        } finally {
-          pool.shutdownNow();
         }
+      } finally {
+        pool.shutdownNow();
       }
       int[][] trainPrompts = java.util.Arrays.copyOfRange(prompts, 0, n);
       boolean[] trainJava = java.util.Arrays.copyOfRange(isJava, 0, n);
@@ -166,28 +199,40 @@ final class DistillCommand {
       md.append(
           String.format(
               Locale.ROOT,
-              "| condition | teacher perplexity of its output (cost) | student's held-out perplexity"
-                  + " on clean text (damage) | tokens |%n|---|---|---|---|%n"));
+              "| condition | teacher perplexity of its output (cost) | bigram student's held-out"
+                  + " perplexity (damage) | trigram student's held-out perplexity (damage) |"
+                  + " tokens |%n|---|---|---|---|---|%n"));
       for (int c = 0; c < conditions; c++) {
         double[] ppl = QualityCommand.perplexity(model, trainPrompts, outputs[c], trainJava);
-        Bigram student = new Bigram(vocab);
+        NGram bigram = new NGram(vocab, 2);
+        NGram trigram = new NGram(vocab, 3);
         long tokens = 0;
         for (int p = 0; p < n; p++) {
-          student.train(prompts[p], outputs[c][p]);
+          bigram.train(prompts[p], outputs[c][p]);
+          trigram.train(prompts[p], outputs[c][p]);
           tokens += outputs[c][p].length;
         }
-        double damage = student.perplexity(prompts, n, outputs[conditions]);
         md.append(
             String.format(
-                Locale.ROOT, "| %s | %.2f | %.2f | %,d |%n", names.get(c), ppl[0], damage, tokens));
+                Locale.ROOT,
+                "| %s | %.2f | %.2f | %.2f | %,d |%n",
+                names.get(c),
+                ppl[0],
+                bigram.perplexity(prompts, n, outputs[conditions]),
+                trigram.perplexity(prompts, n, outputs[conditions]),
+                tokens));
       }
       String report =
           String.format(
               Locale.ROOT,
-              "%d training prompts and %d held-out prompts, %d tokens each, temperature 1, bundled"
-                  + " model; %.0f s%n%n%s",
+              "%d training prompts, %d held-out prompts and %d + %d prompts for the"
+                  + " anti-distillation proxy (%,d bigram entries), %d tokens each, temperature 1,"
+                  + " bundled model; %.0f s%n%n%s",
               n,
               n,
+              half,
+              half,
+              proxy.entries(),
               len,
               (System.nanoTime() - t0) / 1e9,
               md);
@@ -199,37 +244,91 @@ final class DistillCommand {
     return 0;
   }
 
+  private static int[] generate(
+      OnnxGenerator gen,
+      Moat moat,
+      String tier,
+      int vocab,
+      int eos,
+      int[] prompt,
+      int promptIndex,
+      int len,
+      double score)
+      throws ai.onnxruntime.OrtException {
+    RequestContext ctx =
+        RequestContext.builder()
+            .setAccount("distill")
+            .setTier(tier)
+            .setVocabSize(vocab)
+            .optPrompt("", prompt)
+            .optSpecialTokens(eos)
+            .optSampling(
+                SamplingParams.builder()
+                    .temperature(1f)
+                    .seed(7_000L + promptIndex)
+                    .maxTokens(len)
+                    .build())
+            .optProbing(score, null)
+            .build();
+    return gen.generate(prompt, moat.begin(ctx), TokenSink.NONE).tokens();
+  }
+
   /**
-   * An interpolated bigram language model (Jelinek-Mercer, lambda 0.7, add-one unigrams): the
-   * student.
+   * An interpolated n-gram language model, the student: Jelinek-Mercer with weights 0.7 on the
+   * bigram and 0.3 on add-one unigrams (order 2), or 0.5 trigram, 0.3 bigram, 0.2 unigram (order
+   * 3).
    */
-  static final class Bigram {
+  static final class NGram {
     private final int vocab;
+    private final int order;
     private final long[] unigram;
     private final Map<Long, Integer> bigram = new HashMap<>();
+    private final Map<Long, Integer> trigram = new HashMap<>();
+    private final Map<Long, Integer> bigramContext = new HashMap<>();
     private long total;
 
-    Bigram(int vocab) {
+    NGram(int vocab, int order) {
       this.vocab = vocab;
+      this.order = order;
       this.unigram = new long[vocab];
     }
 
+    private static long key(int a, int b) {
+      return ((long) a << 32) | (b & 0xFFFFFFFFL);
+    }
+
+    private static long key3(int a, int b, int c) {
+      return ((long) a * 1_000_003L + b) * 1_000_003L + c;
+    }
+
     void train(int[] prompt, int[] output) {
+      int prev2 = prompt.length > 1 ? prompt[prompt.length - 2] : -1;
       int prev = prompt[prompt.length - 1];
       for (int t : output) {
         unigram[t]++;
         total++;
-        bigram.merge(((long) prev << 32) | t, 1, Integer::sum);
+        bigram.merge(key(prev, t), 1, Integer::sum);
+        if (order > 2) {
+          trigram.merge(key3(prev2, prev, t), 1, Integer::sum);
+          bigramContext.merge(key(prev2, prev), 1, Integer::sum);
+        }
+        prev2 = prev;
         prev = t;
       }
     }
 
-    double p(int prev, int t) {
+    double p(int prev2, int prev, int t) {
       double uni = (unigram[t] + 1.0) / (total + vocab);
       long prevCount = unigram[prev];
-      Integer c = bigram.get(((long) prev << 32) | t);
+      Integer c = bigram.get(key(prev, t));
       double bi = prevCount == 0 || c == null ? 0 : c / (double) prevCount;
-      return 0.7 * bi + 0.3 * uni;
+      if (order == 2) {
+        return 0.7 * bi + 0.3 * uni;
+      }
+      Integer ctx = bigramContext.get(key(prev2, prev));
+      Integer c3 = trigram.get(key3(prev2, prev, t));
+      double tri = ctx == null || c3 == null ? 0 : c3 / (double) ctx;
+      return 0.5 * tri + 0.3 * bi + 0.2 * uni;
     }
 
     /** Perplexity on the held-out outputs (prompts {@code offset..}). */
@@ -237,10 +336,13 @@ final class DistillCommand {
       double nll = 0;
       long n = 0;
       for (int p = 0; p < outputs.length; p++) {
-        int prev = prompts[offset + p][prompts[offset + p].length - 1];
+        int[] pr = prompts[offset + p];
+        int prev2 = pr.length > 1 ? pr[pr.length - 2] : -1;
+        int prev = pr[pr.length - 1];
         for (int t : outputs[p]) {
-          nll -= Math.log(p(prev, t));
+          nll -= Math.log(p(prev2, prev, t));
           n++;
+          prev2 = prev;
           prev = t;
         }
       }

@@ -435,6 +435,9 @@ public final class Enforcer {
           return Math.max(1, p.getNanosToWaitForRefill());
         }
       }
+      if (cost == 0) {
+        return 0; // an empty prompt and max_tokens 0: Bucket4j refuses to consume 0
+      }
       ConsumptionProbe p = tokens.tryConsumeAndReturnRemaining(cost);
       if (!p.isConsumed()) {
         if (r != null) {
@@ -457,7 +460,9 @@ public final class Enforcer {
       if (r != null) {
         r.addTokens(1);
       }
-      tokens.addTokens(cost);
+      if (cost > 0) {
+        tokens.addTokens(cost);
+      }
       undoStream(b);
     }
   }
