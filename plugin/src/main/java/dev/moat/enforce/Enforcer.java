@@ -252,7 +252,10 @@ public final class Enforcer {
 
   private static final long FLEET_RETRY_NANOS = 10_000_000L;
 
-  /** Takes every scope's fleet permits, all or nothing; the scope refused, or null. */
+  /**
+   * Takes every scope's fleet permits (requests and tokens per minute, tokens per day, a stream
+   * slot), all or nothing; the scope and dimension refused, or null.
+   */
   private @Nullable String takeFleet(@Nullable String[] keys, Budget b, long cost) {
     FleetLimiter f = fleet;
     String[] names = {"account", "client", "group"};
@@ -261,26 +264,70 @@ public final class Enforcer {
       if (k == null) {
         continue;
       }
-      boolean req = f.tryTake(k + ":r", b.requestsPerMinute(), 1);
-      boolean tok = req && f.tryTake(k + ":t", b.tokensPerMinute(), cost);
-      if (!tok) {
-        if (req && b.requestsPerMinute() > 0) {
-          f.giveBack(k + ":r", 1);
-        }
+      String refused = takeFleet(f, k, b, cost);
+      if (refused != null) {
         for (int j = 0; j < i; j++) {
           if (keys[j] != null) {
-            if (b.requestsPerMinute() > 0) {
-              f.giveBack(keys[j] + ":r", 1);
-            }
-            if (b.tokensPerMinute() > 0) {
-              f.giveBack(keys[j] + ":t", cost);
-            }
+            giveFleet(f, keys[j], b, cost, true);
           }
         }
-        return names[i];
+        return names[i] + " " + refused;
       }
     }
     return null;
+  }
+
+  private static final Duration DAY = Duration.ofDays(1);
+
+  /** One scope's fleet permits, all or nothing; the dimension refused, or null. */
+  private static @Nullable String takeFleet(FleetLimiter f, String k, Budget b, long cost) {
+    if (!f.tryTake(k + ":r", b.requestsPerMinute(), 1)) {
+      return "rate";
+    }
+    if (cost > 0 && !f.tryTake(k + ":t", b.tokensPerMinute(), cost)) {
+      giveRequest(f, k, b);
+      return "token rate";
+    }
+    if (cost > 0 && !f.tryTake(k + ":d", b.tokensPerDay(), DAY, cost)) {
+      giveRequest(f, k, b);
+      giveTokens(f, k, b, cost);
+      return "daily token";
+    }
+    if (b.concurrentStreams() > 0 && !f.tryAcquireStream(k + ":s", b.concurrentStreams())) {
+      giveRequest(f, k, b);
+      giveTokens(f, k, b, cost);
+      if (b.tokensPerDay() > 0 && cost > 0) {
+        f.giveBack(k + ":d", cost);
+      }
+      return "concurrent streams";
+    }
+    return null;
+  }
+
+  private static void giveRequest(FleetLimiter f, String k, Budget b) {
+    if (b.requestsPerMinute() > 0) {
+      f.giveBack(k + ":r", 1);
+    }
+  }
+
+  private static void giveTokens(FleetLimiter f, String k, Budget b, long n) {
+    if (b.tokensPerMinute() > 0 && n > 0) {
+      f.giveBack(k + ":t", n);
+    }
+  }
+
+  /** Returns a scope's fleet permits: all of them (a rollback) or a finished request's unused. */
+  private static void giveFleet(FleetLimiter f, String k, Budget b, long tokens, boolean request) {
+    if (request) {
+      giveRequest(f, k, b);
+    }
+    giveTokens(f, k, b, tokens);
+    if (b.tokensPerDay() > 0 && tokens > 0) {
+      f.giveBack(k + ":d", tokens);
+    }
+    if (b.concurrentStreams() > 0) {
+      f.releaseStream(k + ":s");
+    }
   }
 
   /**
@@ -294,10 +341,10 @@ public final class Enforcer {
     }
     long unused = Math.max(0, r.allowed - Math.max(0, outputTokens));
     FleetLimiter f = fleet;
-    if (f != null && unused > 0 && r.budget.tokensPerMinute() > 0) {
+    if (f != null) {
       for (String k : r.keys) {
         if (k != null) {
-          f.giveBack(k + ":t", unused);
+          giveFleet(f, k, r.budget, unused, false);
         }
       }
     }

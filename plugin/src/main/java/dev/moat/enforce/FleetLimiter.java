@@ -11,13 +11,28 @@ package dev.moat.enforce;
  */
 public interface FleetLimiter extends AutoCloseable {
   /**
-   * Takes {@code n} permits of scope {@code key}'s fleet budget of {@code perMinute} a minute from
-   * this replica's lease; false if the lease has too few now (a refill is on its way).
+   * Takes {@code n} permits of scope {@code key}'s fleet budget of {@code limit} per {@code period}
+   * (refilled continuously) from this replica's lease; false if the lease has too few now (a refill
+   * is on its way).
    */
-  boolean tryTake(String key, long perMinute, long n);
+  boolean tryTake(String key, long limit, java.time.Duration period, long n);
+
+  /** {@link #tryTake(String, long, java.time.Duration, long)} for a budget per minute. */
+  default boolean tryTake(String key, long perMinute, long n) {
+    return tryTake(key, perMinute, java.time.Duration.ofMinutes(1), n);
+  }
 
   /** Returns permits taken and not used (a rollback, or output tokens not generated). */
   void giveBack(String key, long n);
+
+  /**
+   * Takes one of scope {@code key}'s {@code limit} concurrent-stream slots across the fleet; false
+   * if all are held. Every true is matched by one {@link #releaseStream}.
+   */
+  boolean tryAcquireStream(String key, int limit);
+
+  /** Returns a slot {@link #tryAcquireStream} gave. */
+  void releaseStream(String key);
 
   @Override
   void close();

@@ -11,8 +11,10 @@ import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.redis.jedis.Bucket4jJedis;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
+import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -28,6 +30,12 @@ import redis.clients.jedis.JedisPooled;
  * so admissions spend local permits and never wait on Redis, except the first lease of a scope,
  * taken synchronously.
  *
+ * <p>Budgets per minute and per day are leased alike. Concurrent streams are slots: a replica
+ * leases them (a Lua script over a hash of the replica's slots per scope; 1/200 of the limit at a
+ * time, at least 1) and keeps up to a chunk of released ones for its next streams; a replica's
+ * slots count only while its heartbeat key (30 s, refreshed every 10 s) lives, so a crashed
+ * replica's slots return by themselves.
+ *
  * <p>Failure: <b>fail-open</b>. While Redis is unreachable, {@link #tryTake} answers true (the
  * replica's local budgets still apply); each outage is counted and logged once (not per request),
  * and Redis is tried again after {@code retryAfter}. Accounting resumes with the next lease.
@@ -42,7 +50,10 @@ public final class RedisFleetLimiter implements FleetLimiter {
   private final String prefix;
   private final long retryAfterNanos;
   private final Cache<String, Lease> leases;
-  private final ExecutorService refills;
+  private final ScheduledExecutorService refills;
+  private final Cache<String, Streams> streams;
+  private final String replica = java.util.UUID.randomUUID().toString();
+  private final String heartbeatPrefix;
   private final AtomicLong downUntil = new AtomicLong();
   private final AtomicBoolean down = new AtomicBoolean();
   private final AtomicLong outages = new AtomicLong();
@@ -80,12 +91,18 @@ public final class RedisFleetLimiter implements FleetLimiter {
             .expireAfterAccess(Duration.ofMinutes(10))
             .build();
     this.refills =
-        Executors.newSingleThreadExecutor(
+        Executors.newSingleThreadScheduledExecutor(
             r -> {
               Thread t = new Thread(r, "moat-fleet-refill");
               t.setDaemon(true);
               return t;
             });
+    this.streams =
+        Caffeine.newBuilder().maximumSize(1_000_000).expireAfterAccess(Duration.ofHours(1)).build();
+    this.heartbeatPrefix = prefix + "replica:";
+    heartbeat(); // this replica's stream slots count while its heartbeat lives
+    refills.scheduleWithFixedDelay(
+        this::heartbeat, HEARTBEAT_TTL_MS / 3, HEARTBEAT_TTL_MS / 3, TimeUnit.MILLISECONDS);
   }
 
   /** Outages seen so far (each counted and logged once). */
@@ -104,14 +121,14 @@ public final class RedisFleetLimiter implements FleetLimiter {
   }
 
   @Override
-  public boolean tryTake(String key, long perMinute, long n) {
-    if (perMinute <= 0 || n <= 0) {
+  public boolean tryTake(String key, long limit, Duration period, long n) {
+    if (limit <= 0 || n <= 0) {
       return true;
     }
     if (!usable()) {
       return true; // fail-open: local budgets only
     }
-    Lease l = leases.get(key, k -> new Lease(perMinute));
+    Lease l = leases.get(key, k -> new Lease(limit, period));
     boolean refilled = false;
     while (true) {
       long a = l.available.get();
@@ -166,10 +183,7 @@ public final class RedisFleetLimiter implements FleetLimiter {
       BucketConfiguration config =
           BucketConfiguration.builder()
               .addLimit(
-                  Bandwidth.builder()
-                      .capacity(l.perMinute)
-                      .refillGreedy(l.perMinute, Duration.ofMinutes(1))
-                      .build())
+                  Bandwidth.builder().capacity(l.limit).refillGreedy(l.limit, l.period).build())
               .build();
       long got =
           buckets
@@ -177,18 +191,9 @@ public final class RedisFleetLimiter implements FleetLimiter {
               .build((prefix + key).getBytes(StandardCharsets.UTF_8), () -> config)
               .tryConsumeAsMuchAsPossible(amount);
       l.available.addAndGet(got);
-      if (down.compareAndSet(true, false)) {
-        log.info("fleet budgets: Redis is back; fleet-wide accounting resumes");
-      }
+      up();
     } catch (RuntimeException e) {
-      downUntil.set(System.nanoTime() + retryAfterNanos);
-      if (down.compareAndSet(false, true)) {
-        outages.incrementAndGet();
-        log.warn(
-            "fleet budgets: Redis unavailable ({}); admissions fall back to local budgets until it"
-                + " returns",
-            e.toString());
-      }
+      down(e);
     }
   }
 
@@ -200,14 +205,171 @@ public final class RedisFleetLimiter implements FleetLimiter {
 
   /** A replica's lease on one scope's fleet budget. */
   private static final class Lease {
-    final long perMinute;
+    final long limit;
+    final Duration period;
     final long chunk;
     final AtomicLong available = new AtomicLong();
     final AtomicBoolean refilling = new AtomicBoolean();
 
-    Lease(long perMinute) {
-      this.perMinute = perMinute;
-      this.chunk = Math.max(1, perMinute / 200);
+    Lease(long limit, Duration period) {
+      this.limit = limit;
+      this.period = period;
+      this.chunk = Math.max(1, limit / 200);
+    }
+  }
+
+  // Concurrent streams: a hash per scope, a field per replica holding the slots it leased; a
+  // replica's fields count only while its heartbeat key lives (a crashed replica's slots come back
+  // when its heartbeat expires). A lease is taken, all or nothing, by this script.
+  private static final String ACQUIRE =
+      "local total = 0\n"
+          + "local f = redis.call('HGETALL', KEYS[1])\n"
+          + "for i = 1, #f, 2 do\n"
+          + "  if redis.call('EXISTS', ARGV[4] .. f[i]) == 1 then total = total + tonumber(f[i + 1])\n"
+          + "  else redis.call('HDEL', KEYS[1], f[i]) end\n"
+          + "end\n"
+          + "local n = math.min(tonumber(ARGV[2]), tonumber(ARGV[3]) - total)\n"
+          + "if n <= 0 then return 0 end\n"
+          + "redis.call('HINCRBY', KEYS[1], ARGV[1], n)\n"
+          + "redis.call('PEXPIRE', KEYS[1], 86400000)\n"
+          + "return n";
+
+  private static final String RELEASE =
+      "local v = redis.call('HINCRBY', KEYS[1], ARGV[1], -tonumber(ARGV[2]))\n"
+          + "if v <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end\n"
+          + "return v";
+
+  /** A replica's slots of one scope's fleet-wide stream limit. */
+  private static final class Streams {
+    final int limit;
+    final int chunk;
+    final AtomicLong free = new AtomicLong(); // leased from Redis and not in use
+    final AtomicLong unbacked = new AtomicLong(); // admitted failed-open, not leased
+    final AtomicBoolean returning = new AtomicBoolean();
+
+    Streams(int limit) {
+      this.limit = limit;
+      this.chunk = Math.max(1, limit / 200);
+    }
+  }
+
+  @Override
+  public boolean tryAcquireStream(String key, int limit) {
+    if (limit <= 0) {
+      return true;
+    }
+    Streams s = streams.get(key, k -> new Streams(limit));
+    while (true) {
+      long f = s.free.get();
+      if (f <= 0) {
+        break;
+      }
+      if (s.free.compareAndSet(f, f - 1)) {
+        return true;
+      }
+    }
+    if (!usable()) {
+      s.unbacked.incrementAndGet(); // fail-open: local limits only
+      return true;
+    }
+    try {
+      Object got =
+          redis.eval(
+              ACQUIRE,
+              List.of(prefix + key),
+              List.of(
+                  replica, Integer.toString(s.chunk), Integer.toString(limit), heartbeatPrefix));
+      long n = (Long) got;
+      if (n <= 0) {
+        return false;
+      }
+      s.free.addAndGet(n - 1);
+      up();
+      return true;
+    } catch (RuntimeException e) {
+      down(e);
+      s.unbacked.incrementAndGet();
+      return true;
+    }
+  }
+
+  @Override
+  public void releaseStream(String key) {
+    Streams s = streams.getIfPresent(key);
+    if (s == null) {
+      return;
+    }
+    while (true) {
+      long u = s.unbacked.get();
+      if (u <= 0) {
+        break;
+      }
+      if (s.unbacked.compareAndSet(u, u - 1)) {
+        return; // a slot admitted while failed open: nothing leased to return
+      }
+    }
+    long free = s.free.incrementAndGet();
+    if (free > s.chunk && s.returning.compareAndSet(false, true)) {
+      try {
+        refills.execute(() -> returnStreams(key, s));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        s.returning.set(false); // closed
+      }
+    }
+  }
+
+  /** Gives leased slots above one chunk back to the fleet. */
+  private void returnStreams(String key, Streams s) {
+    try {
+      while (true) {
+        long f = s.free.get();
+        long excess = f - s.chunk;
+        if (excess <= 0) {
+          return;
+        }
+        if (s.free.compareAndSet(f, f - excess)) {
+          try {
+            redis.eval(RELEASE, List.of(prefix + key), List.of(replica, Long.toString(excess)));
+            up();
+          } catch (RuntimeException e) {
+            down(e); // lost with the outage; the hash expires, or the replica's heartbeat does
+          }
+          return;
+        }
+      }
+    } finally {
+      s.returning.set(false);
+    }
+  }
+
+  private void heartbeat() {
+    if (!usable()) {
+      return;
+    }
+    try {
+      redis.psetex(heartbeatPrefix + replica, HEARTBEAT_TTL_MS, "1");
+      up();
+    } catch (RuntimeException e) {
+      down(e);
+    }
+  }
+
+  private static final long HEARTBEAT_TTL_MS = 30_000;
+
+  private void up() {
+    if (down.compareAndSet(true, false)) {
+      log.info("fleet budgets: Redis is back; fleet-wide accounting resumes");
+    }
+  }
+
+  private void down(RuntimeException e) {
+    downUntil.set(System.nanoTime() + retryAfterNanos);
+    if (down.compareAndSet(false, true)) {
+      outages.incrementAndGet();
+      log.warn(
+          "fleet budgets: Redis unavailable ({}); admissions fall back to local budgets until it"
+              + " returns",
+          e.toString());
     }
   }
 }

@@ -137,4 +137,92 @@ class FleetBudgetTest {
       }
     }
   }
+
+  static Enforcer replica(RedisFleetLimiter fleet, Budget budget) {
+    return new Enforcer(
+        Map.of("free", budget),
+        Map.of(),
+        Duration.ofSeconds(1),
+        TimeMeter.SYSTEM_NANOTIME,
+        Ticker.systemTicker(),
+        10_000,
+        Duration.ofHours(1),
+        fleet);
+  }
+
+  static List<RedisFleetLimiter> fleet(RedisServer redis, String prefix, int n) {
+    List<RedisFleetLimiter> fleets = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      fleets.add(
+          new RedisFleetLimiter(
+              "127.0.0.1", redis.port(), prefix, Duration.ofSeconds(1), Duration.ofSeconds(1)));
+    }
+    return fleets;
+  }
+
+  /**
+   * A limit of 5 concurrent streams holds across 3 replicas (each would allow 5 alone); finished
+   * streams free their slots for any replica.
+   */
+  @Test
+  void concurrentStreamsAreOneLimitAcrossReplicas() throws Exception {
+    try (RedisServer redis = RedisServer.start()) {
+      List<RedisFleetLimiter> fleets = fleet(redis, "streams-test:", 3);
+      List<Enforcer> replicas = new ArrayList<>();
+      for (RedisFleetLimiter f : fleets) {
+        replicas.add(replica(f, new Budget(0, 0, 0, 5)));
+      }
+      List<Admission> running = new ArrayList<>();
+      List<Enforcer> where = new ArrayList<>();
+      for (int round = 0; round < 4; round++) {
+        for (Enforcer e : replicas) {
+          Admission a = e.admit("free", "acct", null, null, 0, 1, 1);
+          if (a.admitted()) {
+            running.add(a);
+            where.add(e);
+          } else {
+            assertTrue(a.reason().contains("concurrent streams"), a.reason());
+          }
+        }
+      }
+      assertEquals(5, running.size(), "five streams in the whole fleet");
+      // Two end on the replica that started the first; the fleet gets them back.
+      where.get(0).finish(running.get(0), 1);
+      where.get(3).finish(running.get(3), 1);
+      int more = 0;
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (more < 2 && System.nanoTime() < deadline) {
+        for (Enforcer e : replicas) {
+          if (e.admit("free", "acct", null, null, 0, 1, 1).admitted()) {
+            more++;
+          }
+        }
+        Thread.sleep(5);
+      }
+      assertEquals(2, more, "the two freed slots, and no more");
+      fleets.forEach(RedisFleetLimiter::close);
+    }
+  }
+
+  /** A daily token budget of 1,000 holds across 3 replicas within 2%. */
+  @Test
+  void dailyTokenBudgetHoldsAcrossReplicas() throws Exception {
+    try (RedisServer redis = RedisServer.start()) {
+      List<RedisFleetLimiter> fleets = fleet(redis, "day-test:", 3);
+      List<Enforcer> replicas = new ArrayList<>();
+      for (RedisFleetLimiter f : fleets) {
+        replicas.add(replica(f, new Budget(0, 0, 1_000, 0)));
+      }
+      int admitted = 0;
+      for (int i = 0; i < 300; i++) {
+        Admission a = replicas.get(i % 3).admit("free", "acct", null, null, 0, 5, 5);
+        if (a.admitted()) {
+          admitted++;
+          replicas.get(i % 3).finish(a, 5);
+        }
+      }
+      assertTrue(admitted * 10 <= 1_000 && admitted * 10 >= 980, admitted + " requests of 10");
+      fleets.forEach(RedisFleetLimiter::close);
+    }
+  }
 }
