@@ -111,6 +111,7 @@ final class DemoCommand {
                       .setTier(tier)
                       .setVocabSize(vocab)
                       .optPrompt(prompt, promptIds)
+                      .optSpecialTokens(model.config().eosTokenId())
                       .optSampling(sampling)
                       .build());
           out.printf("%n── request %d · tier %s ──────────────────────────────%n", request, tier);

@@ -151,7 +151,7 @@ final class DistillCommand {
                 vocab,
                 java.util.Arrays.copyOfRange(proxyCorpus, 0, half),
                 java.util.Arrays.copyOfRange(proxyCorpus, half, 2 * half),
-                1.0);
+                0.01);
         for (int c = 0; c <= conditions; c++) {
           outputs[c] = new int[n][];
         }

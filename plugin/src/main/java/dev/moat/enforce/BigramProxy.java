@@ -20,8 +20,12 @@ import java.util.Map;
  * (n(c) + kV) - n_D(c,x) / (n(c,x) + k)}: the exact directional derivative Antidistillation
  * Sampling (Savani et al. 2025) estimates by finite differences for a neural proxy. Its first term
  * does not depend on {@code x} (the softmax ignores it); the second, relative to the first, is the
- * gain {@code g(c,x)}, and the weight is {@code tanh(g)}: near 1 for tokens that teach the student
- * what it does not know yet, 0 for tokens the downstream corpus never follows {@code c} with.
+ * gain {@code g(c,x)}: 1 for a token that teaches as much as the context's average, more for one
+ * the student has not learned yet. The weight is {@code tanh(ln g)} where {@code g > 1} (near 1 for
+ * tokens that teach the student what it does not know), and 0 elsewhere: tokens the student already
+ * predicts as well as the downstream corpus does are left alone, so that users do not pay for
+ * lowering the common continuations (the first version lowered every downstream continuation, and
+ * cost users 62% perplexity at a KL budget of 0.125; see {@code examples/distill/REPORT.md}).
  *
  * <p>Layout: compressed rows (an offset per context, then token ids and weights), so a step finds
  * its context's entries with two array reads and no map.
@@ -64,18 +68,26 @@ public final class BigramProxy {
     int[] offsets = new int[vocabSize + 1];
     int[] ids = new int[keys.length];
     float[] weights = new float[keys.length];
-    for (int i = 0; i < keys.length; i++) {
-      int c = (int) (keys[i] >>> 32);
-      int x = (int) keys[i];
-      double teach = pairD.get(keys[i]) / (pair.getOrDefault(keys[i], 0) + k);
+    int n = 0;
+    for (long key : keys) {
+      int c = (int) (key >>> 32);
+      int x = (int) key;
+      double teach = pairD.get(key) / (pair.getOrDefault(key, 0) + k);
       double average = ctxD[c] / (ctx[c] + k * vocabSize);
-      ids[i] = x;
-      weights[i] = (float) Math.tanh(teach / average);
+      double g = teach / average;
+      if (g <= 1) {
+        continue; // teaches no more than the context's average token: left alone
+      }
+      ids[n] = x;
+      weights[n] = (float) ((g * g - 1) / (g * g + 1)); // tanh(ln g)
       offsets[c + 1]++;
+      n++;
     }
     for (int c = 0; c < vocabSize; c++) {
       offsets[c + 1] += offsets[c];
     }
+    ids = java.util.Arrays.copyOf(ids, n);
+    weights = java.util.Arrays.copyOf(weights, n);
     return new BigramProxy(vocabSize, offsets, ids, weights);
   }
 

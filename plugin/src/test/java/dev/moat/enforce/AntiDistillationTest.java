@@ -38,12 +38,20 @@ class AntiDistillationTest {
   void weightsAreTheBigramStudentsExactDownstreamGain() {
     BigramProxy p = proxy();
     double average = 4 / (3 + 1.0 * V);
-    assertEquals(Math.tanh((1 / (2 + 1.0)) / average), p.weight(1, 2), 1e-6);
-    assertEquals(Math.tanh((3 / (0 + 1.0)) / average), p.weight(1, 4), 1e-6);
+    assertEquals(Math.tanh(Math.log((1 / (2 + 1.0)) / average)), p.weight(1, 2), 1e-6);
+    assertEquals(Math.tanh(Math.log((3 / (0 + 1.0)) / average)), p.weight(1, 4), 1e-6);
     assertEquals(0f, p.weight(1, 3), "downstream never follows 1 with 3");
     assertEquals(0f, p.weight(7, 1), "a context downstream never has");
     assertTrue(p.weight(1, 4) > p.weight(1, 2), "what the student has not learned teaches more");
     assertEquals(7, p.entries()); // (1,2) (1,4) (2,1) (4,1) (4,5) (5,4) (4,6): distinct pairs
+    // With little smoothing, tokens the student predicts as well as downstream does get little
+    // weight (g = (n(c) + kV) / n(c) = 1.17 after 7, where the two agree: tanh(ln g) = 0.15) and a
+    // token it never saw after 7 nearly all (g = 117).
+    BigramProxy sharp =
+        BigramProxy.fit(
+            V, new int[][] {{7, 8, 7, 8, 7, 9}}, new int[][] {{7, 8, 7, 9, 7, 8, 7, 5}}, 0.01);
+    assertTrue(sharp.weight(7, 8) < 0.2 && sharp.weight(7, 9) < 0.2, "" + sharp.weight(7, 8));
+    assertTrue(sharp.weight(7, 5) > 0.99, "" + sharp.weight(7, 5));
   }
 
   @Test
