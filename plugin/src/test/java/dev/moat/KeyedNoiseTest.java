@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-class KeyedNoiseTest {
+public class KeyedNoiseTest {
   static final String POLICY =
       """
       version: 1
@@ -27,7 +27,8 @@ class KeyedNoiseTest {
       """;
   static final WatermarkKey KEY = WatermarkKey.ofHex("noise1", "000102030405060708090a0b0c0d0e0f");
 
-  static double kl(float[] p, float[] q) {
+  /** KL(p || q) in nats between the softmaxes of two logit rows (shared with other tests). */
+  public static double kl(float[] p, float[] q) {
     double zp = 0;
     double zq = 0;
     for (int i = 0; i < p.length; i++) {

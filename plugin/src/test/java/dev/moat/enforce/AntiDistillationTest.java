@@ -83,27 +83,14 @@ class AntiDistillationTest {
       float[] b = a.clone();
       h.append(rnd.nextInt(8));
       r.processLogits(b, 0, h);
-      assertTrue(kl(a, b) <= 0.5 + 1e-6, "KL " + kl(a, b));
+      assertTrue(
+          dev.moat.KeyedNoiseTest.kl(a, b) <= 0.5 + 1e-6, "KL " + dev.moat.KeyedNoiseTest.kl(a, b));
     }
     RequestContext wrongVocab =
         RequestContext.builder().setAccount("a").setTier("t").setVocabSize(V + 1).build();
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> ad.begin(wrongVocab));
     assertTrue(e.getMessage().contains("vocabSize") && e.getMessage().contains("50"));
-  }
-
-  static double kl(float[] a, float[] b) {
-    double za = 0, zb = 0;
-    for (int i = 0; i < a.length; i++) {
-      za += Math.exp(a[i]);
-      zb += Math.exp(b[i]);
-    }
-    double kl = 0;
-    for (int i = 0; i < a.length; i++) {
-      double pa = Math.exp(a[i]) / za;
-      kl += pa * (Math.log(pa) - (b[i] - Math.log(zb)));
-    }
-    return kl;
   }
 
   @Test
