@@ -21,7 +21,8 @@ class AdmissionQueueTest {
    * Two accounts of one campaign group share the group's budget (20 requests a second, drained
    * first). Account A queues 30 requests, then B queues 5. Round-robin admission gives B its 5
    * among the first 12 admitted (turns alternate: B's land at about 2, 4, 6, 8, 10); first come,
-   * first served would put them at 31 to 35.
+   * first served would put them at 31 to 35. (A request may be admitted at once if the budget
+   * refilled between the drain and its submission; the bounds allow for those.)
    */
   @Test
   void accountsWaitingOnASharedBudgetTakeTurns() throws Exception {
@@ -41,6 +42,7 @@ class AdmissionQueueTest {
     assertTrue(drained >= 1199, "drained " + drained);
     List<String> order = Collections.synchronizedList(new ArrayList<>());
     List<CompletableFuture<Admission>> all = new ArrayList<>();
+    int immediate = 0;
     try (AdmissionQueue q = new AdmissionQueue(1000, 100, Duration.ofSeconds(20))) {
       for (String account : new String[] {"A", "B"}) {
         for (int i = 0; i < (account.equals("A") ? 30 : 5); i++) {
@@ -53,18 +55,20 @@ class AdmissionQueueTest {
                 }
               });
           all.add(f);
+          immediate += f.isDone() ? 1 : 0; // a refill between the drain and this request
         }
       }
-      assertEquals(35, q.size());
+      assertEquals(35, q.size() + immediate);
+      assertTrue(immediate <= 3, immediate + " admitted at once");
       for (CompletableFuture<Admission> f : all) {
         assertTrue(f.get(20, TimeUnit.SECONDS).admitted(), f.get().toString());
       }
       assertEquals(0, q.size());
-      assertEquals(35, q.queued());
+      assertEquals(35 - immediate, q.queued());
     }
     int lastB = order.lastIndexOf("B");
     assertEquals(35, order.size());
-    assertTrue(lastB < 12, "B's requests were admitted at " + order);
+    assertTrue(lastB < 12 + immediate, "B's requests were admitted at " + order);
   }
 
   static Admission delay(long nanos) {
