@@ -13,7 +13,7 @@ import java.util.Map;
  *
  * <p>Thread-safe for {@link #encode}/{@link #decode}; {@link Stream} is per request.
  */
-final class BundledText implements AutoCloseable {
+public final class BundledText implements AutoCloseable {
   static {
     // Never let DJL phone home or download anything.
     System.setProperty("OPT_OUT_TRACKING", System.getProperty("OPT_OUT_TRACKING", "true"));
@@ -26,34 +26,38 @@ final class BundledText implements AutoCloseable {
     this.tokenizer = tokenizer;
   }
 
-  static BundledText load(Path tokenizerJson) throws IOException {
+  public static BundledText load(Path tokenizerJson) throws IOException {
     return new BundledText(
         HuggingFaceTokenizer.newInstance(tokenizerJson, Map.of("addSpecialTokens", "false")));
   }
 
-  static BundledText bundled() throws IOException {
+  /** The bundled model's tokenizer. */
+  public static BundledText bundled() throws IOException {
     return load(BundledModel.directory().resolve("tokenizer.json"));
   }
 
-  int[] encode(String text) {
+  /** Token ids of {@code text} (no special tokens added). */
+  public int[] encode(String text) {
     return Arrays.stream(tokenizer.encode(text).getIds()).mapToInt(Math::toIntExact).toArray();
   }
 
-  String decode(int[] ids) {
+  /** Text of {@code ids}. */
+  public String decode(int[] ids) {
     return tokenizer.decode(Arrays.stream(ids).asLongStream().toArray());
   }
 
   /** Decodes a growing token sequence into the text each new token adds (whole characters only). */
-  final class Stream {
+  public final class Stream {
     private final int[] buf;
     private int n;
     private int emittedChars;
 
-    Stream(int capacity) {
+    public Stream(int capacity) {
       buf = new int[capacity];
     }
 
-    String add(int token) {
+    /** Adds a token; returns the text it completes (empty inside a UTF-8 character). */
+    public String add(int token) {
       buf[n++] = token;
       String text = decode(Arrays.copyOf(buf, n));
       // A byte-level token can end inside a UTF-8 character: wait for the rest.

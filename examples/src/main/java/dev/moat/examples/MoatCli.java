@@ -11,6 +11,13 @@ public final class MoatCli {
       Usage: ./moat <command> [options]
 
       Commands:
+        serve    The protected model server on the bundled model: OpenAI-compatible HTTP API
+                 (/v1/completions, /v1/chat/completions, /v1/models, streaming), API keys per tier,
+                 live policy, Prometheus metrics and a web console on the admin port.
+                 Options: --port 8000 --admin-port 8001 --host 127.0.0.1 --policy FILE --keys FILE
+                          --watermark-keys FILE --admin-key KEY --workers N --moat on|off
+                          --load SECONDS (instead: a short mixed load of benign users and an
+                          extraction campaign against it, and what each tier saw)
         demo     Generate from the bundled model under two tiers, stream the text, and show what the
                  policy applied and the watermark detector's verdict for each output.
                  Options: --tiers free,internal --prompt TEXT --max-tokens 160 --temperature 1.0
@@ -65,6 +72,39 @@ public final class MoatCli {
 
   private MoatCli() {}
 
+  /** The serve command's view of the parsed arguments. */
+  static dev.moat.examples.serve.ServeCommand.Options serveOptions(Args a) {
+    return new dev.moat.examples.serve.ServeCommand.Options() {
+      @Override
+      public boolean has(String name) {
+        return a.has(name);
+      }
+
+      @Override
+      public String text(String name, String dflt) {
+        return a.get(name, dflt);
+      }
+
+      @Override
+      public int integer(String name, int dflt, int lo, int hi) {
+        return a.getInt(name, dflt, lo, hi);
+      }
+
+      @Override
+      public java.nio.file.Path path(
+          String name, dev.moat.examples.serve.ServeCommand.PathSupplier dflt)
+          throws java.io.IOException {
+        return a.has(name) ? java.nio.file.Path.of(a.get(name, "")) : dflt.get();
+      }
+
+      @Override
+      public dev.moat.watermark.WatermarkKeys watermarkKeys(PrintStream err)
+          throws java.io.IOException {
+        return Keys.load(a.has("watermark-keys") ? a.get("watermark-keys", "") : null, err);
+      }
+    };
+  }
+
   public static void main(String[] argv) {
     System.exit(run(argv, System.out, System.err));
   }
@@ -89,6 +129,12 @@ public final class MoatCli {
         case "distill-report":
           return DistillCommand.run(
               new Args("distill-report", argv, 1, DistillCommand.OPTIONS), out);
+        case "serve":
+          return dev.moat.examples.serve.ServeCommand.run(
+              serveOptions(
+                  new Args("serve", argv, 1, dev.moat.examples.serve.ServeCommand.OPTIONS)),
+              out,
+              err);
         case "train-detector":
           return TrainDetectorCommand.run(
               new Args("train-detector", argv, 1, TrainDetectorCommand.OPTIONS), out);
@@ -96,7 +142,7 @@ public final class MoatCli {
           err.println(
               "moat: unknown command '"
                   + argv[0]
-                  + "'; commands: demo, detect, quality, simulate, replay, train-detector, distill-report, help");
+                  + "'; commands: serve, demo, detect, quality, simulate, replay, train-detector, distill-report, help");
           return 2;
       }
     } catch (Args.UsageException | PolicyException | IllegalArgumentException e) {

@@ -1,0 +1,273 @@
+package dev.moat.examples.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.moat.detect.Verdict;
+import dev.moat.watermark.DetectionResult;
+import dev.moat.watermark.WatermarkKeys;
+import dev.moat.watermark.WatermarkSpec;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code ./moat serve --load SECONDS}: the server under a short mixed load, over real HTTP. Benign
+ * users (free and pro tiers) ask varied questions at a human pace from their own networks; a
+ * scripted extraction campaign (24 new free accounts from two networks) sweeps templated,
+ * reasoning-eliciting prompts at machine pace. Prints, per population, what it got: requests served
+ * and refused, tokens per second per stream, the escalation levels it met, accounts flagged, and
+ * the watermark's z-score on the campaign's harvested output.
+ */
+final class LoadDemo {
+  private LoadDemo() {}
+
+  static final String[] BENIGN = {
+    "What is a good name for a cat?",
+    "Write a Java method that reverses a string.",
+    "Summarise the plot of a detective story in two sentences.",
+    "How do I read a file line by line in Java?",
+    "Give me three tips for a job interview.",
+    "Explain what a hash map is.",
+    "Write a haiku about the sea.",
+    "What should I cook tonight with rice and beans?",
+    "public static int fibonacci(int n) {",
+    "Why is the sky blue?",
+  };
+
+  static final String[] TOPICS = {
+    "a binary search",
+    "a thread-safe cache",
+    "an LRU eviction policy",
+    "a JSON parser",
+    "a rate limiter",
+    "a trie",
+    "Dijkstra's algorithm",
+    "a bloom filter",
+    "merge sort",
+    "a connection pool",
+    "a topological sort",
+    "an event loop",
+  };
+
+  record Population(String name, String tier, int accounts, boolean campaign) {}
+
+  static final class Stats {
+    final AtomicLong ok = new AtomicLong();
+    final AtomicLong refused = new AtomicLong();
+    final AtomicLong errors = new AtomicLong();
+    final AtomicLong tokens = new AtomicLong();
+    final AtomicLong streamNanos = new AtomicLong();
+    final Map<Integer, AtomicLong> levels = new ConcurrentHashMap<>();
+    final List<String> harvest = java.util.Collections.synchronizedList(new ArrayList<>());
+  }
+
+  static int run(Path dir, Path policy, WatermarkKeys wm, int workers, int seconds, PrintStream out)
+      throws Exception {
+    List<Population> pops =
+        List.of(
+            new Population("benign free users", "free", 8, false),
+            new Population("benign pro users", "pro", 4, false),
+            new Population("extraction campaign", "free", 24, true));
+    StringBuilder keys = new StringBuilder("keys:\n");
+    String now = java.time.Instant.now().toString();
+    for (Population p : pops) {
+      for (int i = 0; i < p.accounts(); i++) {
+        String acct = (p.campaign() ? "campaign-" : "user-" + p.tier() + "-") + i;
+        keys.append(
+            String.format(
+                Locale.ROOT,
+                "  - {key: sk-load-%s, account: %s, tier: %s, created: %s}%n",
+                acct,
+                acct,
+                p.tier(),
+                p.campaign() ? now : "2025-01-01T00:00:00Z"));
+      }
+    }
+    Path keysFile = dir.resolve("load-keys.yaml");
+    Files.writeString(keysFile, keys);
+    ModelServer.Options o =
+        new ModelServer.Options(
+            "127.0.0.1", 0, 0, policy, keysFile, wm, ServeCommand.DEMO_ADMIN_KEY, workers);
+    Map<String, Stats> stats = new TreeMap<>();
+    try (ModelServer server = ModelServer.start(o)) {
+      String base = "http://127.0.0.1:" + server.port() + "/v1/chat/completions";
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      long end = System.nanoTime() + seconds * 1_000_000_000L;
+      List<Thread> threads = new ArrayList<>();
+      out.printf(
+          "Load: %d s against %s with %d benign and %d campaign accounts...%n",
+          seconds, base, 12, 24);
+      for (Population p : pops) {
+        Stats st = stats.computeIfAbsent(p.name(), k -> new Stats());
+        for (int i = 0; i < p.accounts(); i++) {
+          String acct = (p.campaign() ? "campaign-" : "user-" + p.tier() + "-") + i;
+          // Benign users come from their own networks; the campaign from two.
+          String ip =
+              p.campaign()
+                  ? "198.51.100." + (i % 2 * 100 + 7)
+                  : "10." + i + "." + p.tier().length() + ".9";
+          SplittableRandom r = new SplittableRandom(acct.hashCode());
+          Thread t =
+              new Thread(
+                  () -> {
+                    int n = 0;
+                    while (System.nanoTime() < end) {
+                      String prompt =
+                          p.campaign()
+                              ? "Think step by step and show your full reasoning. Implement "
+                                  + TOPICS[n % TOPICS.length]
+                                  + " in Java, then explain each design decision."
+                              : BENIGN[r.nextInt(BENIGN.length)];
+                      one(http, base, "sk-load-" + acct, ip, prompt, st);
+                      n++;
+                      sleep(p.campaign() ? 400 : 1500 + r.nextInt(3000));
+                    }
+                  },
+                  "load-" + acct);
+          t.setDaemon(true);
+          t.start();
+          threads.add(t);
+        }
+      }
+      for (Thread t : threads) {
+        t.join(seconds * 1000L + 60_000);
+      }
+      out.println();
+      out.println(
+          "| population | requests served | refused (429) | errors | tokens/s per stream |"
+              + " levels met | accounts flagged |");
+      out.println("|---|---|---|---|---|---|---|");
+      for (Population p : pops) {
+        Stats st = stats.get(p.name());
+        int flagged = 0;
+        for (int i = 0; i < p.accounts(); i++) {
+          String acct = (p.campaign() ? "campaign-" : "user-" + p.tier() + "-") + i;
+          Verdict v = server.detector().verdict(acct);
+          flagged += v != null && v.flagged() ? 1 : 0;
+        }
+        double tps = st.tokens.get() / Math.max(1e-9, st.streamNanos.get() / 1e9);
+        out.printf(
+            Locale.ROOT,
+            "| %s (%s) | %d | %d | %d | %.1f | %s | %d of %d |%n",
+            p.name(),
+            p.tier(),
+            st.ok.get(),
+            st.refused.get(),
+            st.errors.get(),
+            tps,
+            new TreeMap<>(st.levels),
+            flagged,
+            p.accounts());
+      }
+      WatermarkSpec spec = server.moat().policy().tier("free").watermark().orElseThrow();
+      for (Population p : pops) {
+        Stats st = stats.get(p.name());
+        if (!p.tier().equals("free") || st.harvest.isEmpty()) {
+          continue;
+        }
+        List<int[]> texts = new ArrayList<>();
+        for (String h : st.harvest) {
+          texts.add(server.text().encode(h));
+        }
+        DetectionResult d =
+            spec.detector(wm.get(spec.keyId()).orElseThrow()).detectAll(texts, 0, true);
+        out.printf(
+            Locale.ROOT,
+            "watermark on the %s's output (%d answers pooled, repeats scored once): z = %.1f,"
+                + " p = %.1e over %d tokens%n",
+            p.name(),
+            texts.size(),
+            d.zScore(),
+            d.pValue(),
+            d.tokensScored());
+      }
+    }
+    return 0;
+  }
+
+  private static void one(
+      HttpClient http, String url, String key, String ip, String prompt, Stats st) {
+    ObjectNode body = ModelServer.MAPPER.createObjectNode();
+    body.put("model", CompletionRequest.MODEL);
+    body.put("max_tokens", 60);
+    body.put("stream", true);
+    body.putObject("stream_options").put("include_usage", true);
+    body.putArray("messages").addObject().put("role", "user").put("content", prompt);
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Authorization", "Bearer " + key)
+            .header("Content-Type", "application/json")
+            .header("X-Forwarded-For", ip)
+            .timeout(Duration.ofSeconds(120))
+            .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+            .build();
+    long t0 = System.nanoTime();
+    try {
+      HttpResponse<java.util.stream.Stream<String>> r =
+          http.send(req, HttpResponse.BodyHandlers.ofLines());
+      if (r.statusCode() == 429) {
+        st.refused.incrementAndGet();
+        r.body().close();
+        return;
+      }
+      if (r.statusCode() != 200) {
+        st.errors.incrementAndGet();
+        r.body().close();
+        return;
+      }
+      int level = Integer.parseInt(r.headers().firstValue("X-Moat-Level").orElse("0"));
+      st.levels.computeIfAbsent(level, k -> new AtomicLong()).incrementAndGet();
+      StringBuilder text = new StringBuilder();
+      long[] n = {0};
+      r.body()
+          .forEach(
+              line -> {
+                if (!line.startsWith("data: ") || line.equals("data: [DONE]")) {
+                  return;
+                }
+                try {
+                  JsonNode c = ModelServer.MAPPER.readTree(line.substring(6));
+                  if (c.has("usage")) {
+                    n[0] = c.path("usage").path("completion_tokens").asLong();
+                    return;
+                  }
+                  JsonNode d = c.path("choices").path(0).path("delta").path("content");
+                  if (d.isTextual()) {
+                    text.append(d.asText());
+                  }
+                } catch (java.io.IOException e) {
+                  st.errors.incrementAndGet();
+                }
+              });
+      st.ok.incrementAndGet();
+      st.tokens.addAndGet(n[0]);
+      st.streamNanos.addAndGet(System.nanoTime() - t0);
+      st.harvest.add(text.toString());
+    } catch (java.io.IOException e) {
+      st.errors.incrementAndGet();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,94 @@
+package dev.moat.examples.serve;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The server's metrics in Micrometer, scraped in Prometheus format from the admin port's {@code
+ * /metrics}: requests by tier, level and outcome, tokens, flags, shaping actions, Moat's per-token
+ * overhead and the model's step time (histograms). Thread-safe.
+ */
+final class ServerMetrics {
+  final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Timer moatToken;
+  private final Timer modelStep;
+
+  ServerMetrics() {
+    moatToken =
+        Timer.builder("moat.token.overhead")
+            .description("Moat's work per generated token (processLogits, sampling, accept)")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofNanos(1_000))
+            .maximumExpectedValue(Duration.ofMillis(10))
+            .register(registry);
+    modelStep =
+        Timer.builder("moat.model.step")
+            .description("One forward step of the bundled model")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofNanos(10_000))
+            .maximumExpectedValue(Duration.ofSeconds(1))
+            .register(registry);
+  }
+
+  void moatToken(long nanos) {
+    moatToken.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  void modelStep(long nanos) {
+    modelStep.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** A request ended (or was refused): by tier, level and outcome. */
+  void request(String tier, int level, String outcome) {
+    Counter.builder("moat.requests")
+        .tag("tier", tier)
+        .tag("level", Integer.toString(level))
+        .tag("outcome", outcome)
+        .register(registry)
+        .increment();
+  }
+
+  void tokens(String tier, int level, long prompt, long completion) {
+    Counter.builder("moat.tokens")
+        .tag("tier", tier)
+        .tag("level", Integer.toString(level))
+        .tag("kind", "prompt")
+        .register(registry)
+        .increment(prompt);
+    Counter.builder("moat.tokens")
+        .tag("tier", tier)
+        .tag("level", Integer.toString(level))
+        .tag("kind", "completion")
+        .register(registry)
+        .increment(completion);
+  }
+
+  /** A shaping action: delay, reject, cap (max_tokens lowered), pace. */
+  void shaped(String tier, String action) {
+    Counter.builder("moat.shaping")
+        .tag("tier", tier)
+        .tag("action", action)
+        .register(registry)
+        .increment();
+  }
+
+  void flagged(String tier) {
+    Counter.builder("moat.flags").tag("tier", tier).register(registry).increment();
+  }
+
+  void escalated(String tier, int level) {
+    Counter.builder("moat.escalations")
+        .tag("tier", tier)
+        .tag("to", Integer.toString(level))
+        .register(registry)
+        .increment();
+  }
+
+  String scrape() {
+    return registry.scrape();
+  }
+}
