@@ -96,12 +96,17 @@ public final class Escalation {
 
   @Override
   public String toString() {
-    return "Escalation{scores="
-        + Arrays.toString(scores)
-        + ", levels="
-        + Arrays.toString(levels)
-        + ", group="
-        + groupLevel
-        + "}";
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < scores.length; i++) {
+      b.append(b.length() == 0 ? "" : ", ")
+          .append("score ≥ ")
+          .append(scores[i])
+          .append(" → level ")
+          .append(levels[i]);
+    }
+    if (groupLevel > 0) {
+      b.append(b.length() == 0 ? "" : ", ").append("flagged group → level ").append(groupLevel);
+    }
+    return b.length() == 0 ? "none" : b.toString();
   }
 }

@@ -545,6 +545,11 @@ public final class ModelServer implements AutoCloseable {
       ex.endExchange();
       return;
     }
+    if (e.status == 413) {
+      // The client may still be sending the body: close the connection after the answer, so that
+      // it never reuses a connection holding the rest of an oversized request.
+      ex.setPersistent(false);
+    }
     send(ex, e.status, "application/json", e.toJson().toString(), e.retryAfterSeconds);
   }
 
@@ -739,7 +744,10 @@ public final class ModelServer implements AutoCloseable {
     return r;
   }
 
-  /** Per tier: its protections (scheme and parameters, the key's id only), budget and ladder. */
+  /**
+   * Per tier, which protections are on and with what: the watermark (scheme, parameters, the key's
+   * id only), the budget, the escalation ladder; and the levels. Never key material.
+   */
   private ObjectNode policyView() {
     Policy p = moat.policy();
     ObjectNode r = JsonNodeFactory.instance.objectNode();
@@ -748,16 +756,42 @@ public final class ModelServer implements AutoCloseable {
       TierPolicy t = p.tier(name);
       ObjectNode o = tiers.addObject();
       o.put("name", name);
-      o.put("watermark", t.watermark().map(WatermarkSpec::toString).orElse(null));
+      WatermarkSpec w = t.watermark().orElse(null);
+      o.put("watermark", w != null);
+      if (w != null) {
+        o.put("watermark_detail", w.toString());
+      }
       Budget b = p.enforcement().budgets().get(name);
-      o.put("budget", b == null ? null : b.toString());
-      o.put("escalation", p.enforcement().escalation(name).toString());
+      o.put("budget", b != null && !b.unlimited());
+      if (b != null && !b.unlimited()) {
+        o.put(
+            "budget_detail",
+            String.format(
+                java.util.Locale.ROOT,
+                "%s req/min, %s tokens/min, %s tokens/day, %s streams",
+                limit(b.requestsPerMinute()),
+                limit(b.tokensPerMinute()),
+                limit(b.tokensPerDay()),
+                limit(b.concurrentStreams())));
+      }
+      var ladder = p.enforcement().escalation(name);
+      String ls = ladder.toString();
+      boolean on = ladder.level(1.0, true) > 0;
+      o.put("escalation", on);
+      if (on) {
+        o.put("escalation_detail", ls);
+      }
+      o.put("overridable", String.join(",", t.overridable()));
     }
     ArrayNode levels = r.putArray("levels");
     p.enforcement().levels().values().stream()
         .sorted(java.util.Comparator.comparingInt(Level::id))
         .forEach(l -> levels.add(l.toString()));
     return r;
+  }
+
+  private static String limit(long v) {
+    return v == 0 ? "∞" : Long.toString(v);
   }
 
   private void check(HttpServerExchange ex, byte[] body) {

@@ -1,0 +1,141 @@
+package dev.moat.examples.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.moat.watermark.WatermarkKey;
+import dev.moat.watermark.WatermarkKeys;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web console in headless Chromium (Debian's {@code chromium} and {@code chromium-driver},
+ * driven by Selenium; nothing downloaded): connect with the admin key, see a live tarpitted session
+ * and the policy by tier, paste watermarked output into the check and see it detected. Leaves a
+ * screenshot in {@code examples/target/console.png}. Skipped where Chromium is not installed,
+ * except under CI ({@code .ci/run} installs it), where it fails instead.
+ */
+class ConsoleBrowserTest {
+  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  static final Path DRIVER = Path.of("/usr/bin/chromedriver");
+
+  @TempDir Path dir;
+
+  @Test
+  void theConsoleShowsSessionsPolicyAndChecksAWatermark() throws Exception {
+    boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER);
+    if (System.getenv("CI") != null) {
+      assertTrue(present, "CI must install chromium and chromium-driver (.ci/run)");
+    }
+    assumeTrue(present, "chromium and chromium-driver are not installed");
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(policy, ModelServerTest.POLICY);
+    Path keys = dir.resolve("keys.yaml");
+    Files.writeString(keys, ModelServerTest.KEYS);
+    WatermarkKeys wm =
+        WatermarkKeys.of(
+            WatermarkKey.ofHex("test-wm", ModelServerTest.KEY_HEX),
+            WatermarkKey.ofHex("test-noise", ModelServerTest.KEY_HEX + "01"));
+    try (ModelServer server =
+        ModelServer.start(
+            new ModelServer.Options("127.0.0.1", 0, 0, policy, keys, wm, "sk-test-admin", 2))) {
+      String api = "http://127.0.0.1:" + server.port() + "/v1/completions";
+      HttpClient http = HttpClient.newHttpClient();
+      // Watermarked output to check, and a slow (tarpitted) stream to watch live.
+      String text =
+          ModelServer.MAPPER
+              .readTree(
+                  http.send(
+                          request(
+                              api,
+                              "sk-test-free-0001",
+                              "{\"model\": \"moat-tiny\", \"prompt\": \"The history of\", \"max_tokens\": 120, \"seed\": 3}"),
+                          HttpResponse.BodyHandlers.ofString())
+                      .body())
+              .get("choices")
+              .get(0)
+              .get("text")
+              .asText();
+      Path slowPolicy = dir.resolve("slow.yaml");
+      Files.writeString(
+          slowPolicy,
+          ModelServerTest.POLICY.replace(
+              "max_tokens: 5, pacing_tokens_per_second: 50",
+              "max_tokens: 200, pacing_tokens_per_second: 5"));
+      Files.copy(slowPolicy, policy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      server.moat().reloadPolicy();
+      CompletableFuture<HttpResponse<String>> slow =
+          http.sendAsync(
+              request(
+                  api,
+                  "sk-test-suspect-01",
+                  "{\"model\": \"moat-tiny\", \"prompt\": \"Tell me\", \"max_tokens\": 60, \"stream\": true}"),
+              HttpResponse.BodyHandlers.ofString());
+
+      System.setProperty("webdriver.chrome.driver", DRIVER.toString());
+      ChromeOptions o = new ChromeOptions();
+      o.setBinary(CHROMIUM.toFile());
+      o.addArguments(
+          "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,1000");
+      ChromeDriver browser =
+          new ChromeDriver(
+              new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).build(), o);
+      try {
+        browser.get("http://127.0.0.1:" + server.adminPort() + "/");
+        assertEquals("Moat console", browser.getTitle());
+        browser.findElement(By.id("key")).sendKeys("sk-test-admin");
+        browser.findElement(By.id("connect")).click();
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+        wait.until(b -> b.findElements(By.cssSelector("#policy tbody tr")).size() == 4);
+        List<WebElement> tiers =
+            browser.findElements(By.cssSelector("#policy tbody tr td:first-child"));
+        assertEquals(
+            List.of("free", "internal", "suspect", "tiny"),
+            tiers.stream().map(WebElement::getText).sorted().toList());
+        // The tarpitted stream shows up live at level 2.
+        wait.until(
+            b ->
+                b.findElements(By.cssSelector("#sessions tbody tr")).stream()
+                    .anyMatch(r -> r.getText().contains("sam") && r.getText().contains(" 2 ")));
+        browser.findElement(By.id("text")).sendKeys(text);
+        browser.findElement(By.id("check")).click();
+        wait.until(b -> b.findElements(By.cssSelector("#result tbody tr")).size() == 1);
+        String row = browser.findElement(By.cssSelector("#result tbody tr")).getText();
+        assertTrue(row.contains("free") && row.endsWith("yes"), row);
+        Path shot = Path.of("target", "console.png");
+        Files.createDirectories(shot.getParent());
+        Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        assertTrue(Files.size(shot) > 10_000);
+      } finally {
+        browser.quit();
+        slow.cancel(true);
+      }
+    }
+  }
+
+  static HttpRequest request(String url, String key, String body) {
+    return HttpRequest.newBuilder(URI.create(url))
+        .header("Authorization", "Bearer " + key)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build();
+  }
+}
