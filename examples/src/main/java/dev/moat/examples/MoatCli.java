@@ -18,6 +18,8 @@ public final class MoatCli {
                           --watermark-keys FILE --admin-key KEY --workers N --moat on|off
                           --load SECONDS (instead: a short mixed load of benign users and an
                           extraction campaign against it, and what each tier saw)
+                          --bench SECONDS [--clients 200] (instead: throughput and time to first
+                          token with Moat off and on, alternating phases, side by side)
         demo     Generate from the bundled model under two tiers, stream the text, and show what the
                  policy applied and the watermark detector's verdict for each output.
                  Options: --tiers free,internal --prompt TEXT --max-tokens 160 --temperature 1.0

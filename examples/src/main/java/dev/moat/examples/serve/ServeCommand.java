@@ -32,6 +32,8 @@ public final class ServeCommand {
     OPTIONS.put("workers", true);
     OPTIONS.put("load", true);
     OPTIONS.put("moat", true);
+    OPTIONS.put("bench", true);
+    OPTIONS.put("clients", true);
   }
 
   /** The demo admin key (public, like the demo API keys). */
@@ -48,6 +50,11 @@ public final class ServeCommand {
     int workers = a.integer("workers", Runtime.getRuntime().availableProcessors(), 1, 256);
     String adminKey = a.text("admin-key", DEMO_ADMIN_KEY);
     int loadSeconds = a.integer("load", 0, 0, 3600);
+    int benchSeconds = a.integer("bench", 0, 0, 3600);
+    if (benchSeconds > 0) {
+      return ServeBench.run(
+          dir, wm, workers, benchSeconds, a.integer("clients", 200, 1, 2000), out);
+    }
     if (loadSeconds > 0) {
       return LoadDemo.run(dir, policy, wm, workers, loadSeconds, out);
     }
