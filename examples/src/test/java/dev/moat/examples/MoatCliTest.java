@@ -294,4 +294,31 @@ class MoatCliTest {
       assertTrue(cost > 1 && cost < 1e4 && damage > 1 && damage < 1e5, line);
     }
   }
+
+  /**
+   * The server's load demo end to end over real HTTP: the campaign's accounts are flagged and
+   * escalated and its harvest carries the watermark; benign users are not flagged and stay at level
+   * 0.
+   */
+  @Test
+  void serveLoadShowsWhatEachPopulationSaw() {
+    Run r = run("serve", "--load", "8", "--workers", "2");
+    assertEquals(0, r.status(), r.err());
+    String benign =
+        r.out().lines().filter(l -> l.startsWith("| benign free users")).findFirst().orElseThrow();
+    String campaign =
+        r.out()
+            .lines()
+            .filter(l -> l.startsWith("| extraction campaign"))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(benign.contains("| 0 of 8 |") && benign.contains("{0="), benign);
+    String[] cells = campaign.split("\\|");
+    int flagged = Integer.parseInt(cells[7].strip().split(" ")[0]);
+    assertTrue(flagged >= 20, campaign);
+    assertTrue(cells[6].contains("2=") || cells[6].contains("3="), "escalated: " + campaign);
+    assertTrue(
+        r.out().lines().anyMatch(l -> l.startsWith("watermark on the output of the extraction")),
+        r.out());
+  }
 }

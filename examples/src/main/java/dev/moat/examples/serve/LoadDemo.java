@@ -47,21 +47,6 @@ final class LoadDemo {
     "Why is the sky blue?",
   };
 
-  static final String[] TOPICS = {
-    "a binary search",
-    "a thread-safe cache",
-    "an LRU eviction policy",
-    "a JSON parser",
-    "a rate limiter",
-    "a trie",
-    "Dijkstra's algorithm",
-    "a bloom filter",
-    "merge sort",
-    "a connection pool",
-    "a topological sort",
-    "an event loop",
-  };
-
   record Population(String name, String tier, int accounts, boolean campaign) {}
 
   static final class Stats {
@@ -103,10 +88,16 @@ final class LoadDemo {
             "127.0.0.1", 0, 0, policy, keysFile, wm, ServeCommand.DEMO_ADMIN_KEY, workers);
     Map<String, Stats> stats = new TreeMap<>();
     try (ModelServer server = ModelServer.start(o)) {
+      int warmed = warmHistory(server.detector(), pops);
+      out.printf(
+          "Detector state: %,d requests of history over the last 2 days for these accounts (as a"
+              + " server restores its detector state), then the live load.%n",
+          warmed);
       String base = "http://127.0.0.1:" + server.port() + "/v1/chat/completions";
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       long end = System.nanoTime() + seconds * 1_000_000_000L;
       List<Thread> threads = new ArrayList<>();
+      AtomicLong sweepCounter = new AtomicLong();
       out.printf(
           "Load: %d s against %s with %d benign and %d campaign accounts...%n",
           seconds, base, 12, 24);
@@ -120,18 +111,19 @@ final class LoadDemo {
                   ? "198.51.100." + (i % 2 * 100 + 7)
                   : "10." + i + "." + p.tier().length() + ".9";
           SplittableRandom r = new SplittableRandom(acct.hashCode());
+          AtomicLong sweep = sweepCounter;
           Thread t =
               new Thread(
                   () -> {
                     int n = 0;
                     while (System.nanoTime() < end) {
+                      // The campaign sweeps the simulator's template across its accounts.
                       String prompt =
                           p.campaign()
-                              ? "Think step by step and show your full reasoning. Implement "
-                                  + TOPICS[n % TOPICS.length]
-                                  + " in Java, then explain each design decision."
+                              ? dev.moat.examples.sim.Prompts.campaignPrompt(
+                                  (int) sweep.getAndIncrement())
                               : BENIGN[r.nextInt(BENIGN.length)];
-                      one(http, base, "sk-load-" + acct, ip, prompt, st);
+                      one(http, base, "sk-load-" + acct, ip, prompt, p.campaign(), st);
                       n++;
                       sleep(p.campaign() ? 400 : 1500 + r.nextInt(3000));
                     }
@@ -153,10 +145,14 @@ final class LoadDemo {
       for (Population p : pops) {
         Stats st = stats.get(p.name());
         int flagged = 0;
+        float maxScore = 0;
         for (int i = 0; i < p.accounts(); i++) {
           String acct = (p.campaign() ? "campaign-" : "user-" + p.tier() + "-") + i;
           Verdict v = server.detector().verdict(acct);
           flagged += v != null && v.flagged() ? 1 : 0;
+          if (v != null) {
+            maxScore = Math.max(maxScore, v.score());
+          }
         }
         double tps = st.tokens.get() / Math.max(1e-9, st.streamNanos.get() / 1e9);
         out.printf(
@@ -186,7 +182,7 @@ final class LoadDemo {
             spec.detector(wm.get(spec.keyId()).orElseThrow()).detectAll(texts, 0, true);
         out.printf(
             Locale.ROOT,
-            "watermark on the %s's output (%d answers pooled, repeats scored once): z = %.1f,"
+            "watermark on the output of the %s (%d answers pooled, repeats scored once): z = %.1f,"
                 + " p = %.1e over %d tokens%n",
             p.name(),
             texts.size(),
@@ -198,11 +194,71 @@ final class LoadDemo {
     return 0;
   }
 
+  /**
+   * Two days of history for the demo's accounts, observed by the detector before the live load:
+   * benign users asking varied questions at human hours, the campaign sweeping its template at
+   * about 26 requests a day per account (the reported campaign's rate) from two networks. The live
+   * minute alone is too short for per-account behaviour to show.
+   */
+  static int warmHistory(dev.moat.detect.Detector detector, List<Population> pops) {
+    long now = System.currentTimeMillis();
+    long start = now - 2 * 86_400_000L;
+    List<dev.moat.detect.TraceRecord> records = new ArrayList<>();
+    int sweep = 100_000;
+    for (Population p : pops) {
+      for (int i = 0; i < p.accounts(); i++) {
+        String acct = (p.campaign() ? "campaign-" : "user-" + p.tier() + "-") + i;
+        SplittableRandom r = new SplittableRandom(acct.hashCode() * 31L);
+        int n = p.campaign() ? 52 : 6 + r.nextInt(6);
+        for (int k = 0; k < n; k++) {
+          long ts =
+              p.campaign()
+                  ? start + k * (2 * 86_400_000L / n) + r.nextInt(20_000)
+                  : start + (long) (r.nextDouble() * 2 * 86_400_000L);
+          String client =
+              p.campaign() ? "198.51.100.0/24" : "10." + i + "." + p.tier().length() + ".0/24";
+          records.add(
+              new dev.moat.detect.TraceRecord(
+                  ts,
+                  acct,
+                  p.campaign() ? now - 3 * 86_400_000L : now - 400 * 86_400_000L,
+                  p.tier(),
+                  client,
+                  null,
+                  0,
+                  null,
+                  p.campaign()
+                      ? dev.moat.examples.sim.Prompts.campaignPrompt(sweep++)
+                      : BENIGN[r.nextInt(BENIGN.length)],
+                  p.campaign() ? 8192 : 512,
+                  p.campaign() ? 0.3 : 0.8,
+                  p.campaign() ? 5 : 0,
+                  p.campaign() ? 900 : 200));
+        }
+      }
+    }
+    records.sort(java.util.Comparator.comparingLong(dev.moat.detect.TraceRecord::ts));
+    records.forEach(detector::observe);
+    return records.size();
+  }
+
   private static void one(
-      HttpClient http, String url, String key, String ip, String prompt, Stats st) {
+      HttpClient http,
+      String url,
+      String key,
+      String ip,
+      String prompt,
+      boolean campaign,
+      Stats st) {
     ObjectNode body = ModelServer.MAPPER.createObjectNode();
     body.put("model", CompletionRequest.MODEL);
-    body.put("max_tokens", 60);
+    body.put("max_tokens", campaign ? 100 : 60);
+    if (campaign) {
+      // What distillers ask for: deterministic-ish output and the top-5 distribution per token.
+      body.put("temperature", 0.3);
+      body.put("logprobs", true);
+      body.put("top_logprobs", 5);
+    }
     body.put("stream", true);
     body.putObject("stream_options").put("include_usage", true);
     body.putArray("messages").addObject().put("role", "user").put("content", prompt);

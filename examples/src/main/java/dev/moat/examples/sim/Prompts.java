@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  * the stealthy ones paraphrased and mixed with chatter. Immutable after construction; the random
  * stream is the caller's.
  */
-final class Prompts {
+public final class Prompts {
   /** One request's content and settings. */
   record Prompt(
       String tier,
@@ -199,6 +199,11 @@ final class Prompts {
           default -> "A train travels " + a + " km in " + (b % 12 + 1) + " hours. Average speed?";
         };
     return new Prompt("pro", null, "Question: " + q + "\nLet's think step by step.", 512, 0.0, 0);
+  }
+
+  /** The large campaign's user message for sweep step {@code sweep} (public: the load demo). */
+  public static String campaignPrompt(int sweep) {
+    return hydra(new SplittableRandom(sweep), sweep).user();
   }
 
   /** The large campaign: one template, a systematic sweep, chain-of-thought, long outputs. */
