@@ -52,12 +52,15 @@ class ModelServerTest {
           budget: {requests_per_minute: 1}
         suspect:
           escalation: {rules: [{score: 0.000001, level: 2}]}
+        tarpit:
+          escalation: {rules: [{score: 0.000001, level: 3}]}
         internal: {}
       enforcement:
         max_delay_ms: 0
         noise_key: test-noise
         levels:
           - {level: 2, max_tokens: 5, pacing_tokens_per_second: 50, logprobs_max: 1, logit_bias: refuse, keyed_noise_kl: 0.125}
+          - {level: 3, max_tokens: 4, pacing_tokens_per_second: 2}
       """;
 
   static final String KEYS =
@@ -67,6 +70,7 @@ class ModelServerTest {
         - {key: sk-test-tiny-0001, account: tina, tier: tiny}
         - {key: sk-test-suspect-01, account: sam, tier: suspect}
         - {key: sk-test-internal-1, account: ivan, tier: internal}
+        - {key: sk-test-tarpit-01, account: tom, tier: tarpit}
       """;
 
   @TempDir static Path dir;
@@ -504,5 +508,48 @@ class ModelServerTest {
       }
     }
     assertTrue(limited >= 2, "rate limited " + limited);
+  }
+
+  /**
+   * 150 tarpitted streams at once (2 tokens a second each, about 1.5 s per stream) hold no thread
+   * each: the JVM's thread count grows by a handful while they run (the server's pools are fixed:
+   * I/O threads, one worker per core, one timer), and every stream completes.
+   */
+  @Test
+  void tarpittedStreamsHoldNoThreads() throws Exception {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    HttpClient client = HttpClient.newBuilder().executor(pool).build();
+    try {
+      int before = mx.getThreadCount();
+      java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> all =
+          new java.util.ArrayList<>();
+      for (int i = 0; i < 150; i++) {
+        all.add(
+            client.sendAsync(
+                HttpRequest.newBuilder(URI.create(base + "/completions"))
+                    .header("Authorization", "Bearer sk-test-tarpit-01")
+                    .header("Content-Type", "application/json")
+                    .POST(
+                        HttpRequest.BodyPublishers.ofString(
+                            "{\"model\": \"moat-tiny\", \"prompt\": \"Hi\", \"max_tokens\": 20,"
+                                + " \"stream\": true}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString()));
+      }
+      Thread.sleep(800);
+      int during = mx.getThreadCount();
+      int live = ModelServer.MAPPER.readTree(admin("GET", "/admin/sessions", null).body()).size();
+      for (var f : all) {
+        HttpResponse<String> r = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().endsWith("data: [DONE]\n\n"), r.body());
+      }
+      assertTrue(live >= 100, "streams in flight at once: " + live);
+      assertTrue(during - before < 30, "threads before " + before + ", during " + during);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }
