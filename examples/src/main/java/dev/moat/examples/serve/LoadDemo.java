@@ -262,14 +262,7 @@ final class LoadDemo {
     body.put("stream", true);
     body.putObject("stream_options").put("include_usage", true);
     body.putArray("messages").addObject().put("role", "user").put("content", prompt);
-    HttpRequest req =
-        HttpRequest.newBuilder(URI.create(url))
-            .header("Authorization", "Bearer " + key)
-            .header("Content-Type", "application/json")
-            .header("X-Forwarded-For", ip)
-            .timeout(Duration.ofSeconds(120))
-            .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-            .build();
+    HttpRequest req = post(url, key, ip, body);
     long t0 = System.nanoTime();
     try {
       HttpResponse<java.util.stream.Stream<String>> r =
@@ -317,6 +310,17 @@ final class LoadDemo {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** A JSON POST as a client behind a proxy at {@code ip} would send it. */
+  static HttpRequest post(String url, String key, String ip, ObjectNode body) {
+    return HttpRequest.newBuilder(URI.create(url))
+        .header("Authorization", "Bearer " + key)
+        .header("Content-Type", "application/json")
+        .header("X-Forwarded-For", ip)
+        .timeout(Duration.ofSeconds(300))
+        .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+        .build();
   }
 
   private static void sleep(long ms) {

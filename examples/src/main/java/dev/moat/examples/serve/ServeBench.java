@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moat.watermark.WatermarkKeys;
 import java.io.PrintStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -177,14 +176,7 @@ final class ServeBench {
         .addObject()
         .put("role", "user")
         .put("content", LoadDemo.BENIGN[n % LoadDemo.BENIGN.length]);
-    HttpRequest req =
-        HttpRequest.newBuilder(URI.create(url))
-            .header("Authorization", "Bearer " + key)
-            .header("Content-Type", "application/json")
-            .header("X-Forwarded-For", ip)
-            .timeout(Duration.ofSeconds(300))
-            .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-            .build();
+    HttpRequest req = LoadDemo.post(url, key, ip, body);
     long t0 = System.nanoTime();
     Phase started = now(list, current);
     try {

@@ -104,11 +104,11 @@ class ConsoleBrowserTest {
         browser.findElement(By.id("key")).sendKeys("sk-test-admin");
         browser.findElement(By.id("connect")).click();
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
-        wait.until(b -> b.findElements(By.cssSelector("#policy tbody tr")).size() == 4);
+        wait.until(b -> b.findElements(By.cssSelector("#policy tbody tr")).size() == 5);
         List<WebElement> tiers =
             browser.findElements(By.cssSelector("#policy tbody tr td:first-child"));
         assertEquals(
-            List.of("free", "internal", "suspect", "tiny"),
+            List.of("free", "internal", "suspect", "tarpit", "tiny"),
             tiers.stream().map(WebElement::getText).sorted().toList());
         // The tarpitted stream shows up live at level 2.
         wait.until(

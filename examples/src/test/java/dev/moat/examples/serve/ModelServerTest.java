@@ -552,4 +552,57 @@ class ModelServerTest {
       pool.shutdownNow();
     }
   }
+
+  /**
+   * {@code stop} cuts the text before the first stop sequence, with finish_reason stop, streamed
+   * (text that could begin a stop sequence held back) or not; {@code seed} makes sampling
+   * repeatable.
+   */
+  @Test
+  void stopSequencesAndSeedsBehaveAsOpenAisDo() throws Exception {
+    String k = "sk-test-internal-1";
+    String req =
+        "{\"model\": \"moat-tiny\", \"prompt\": \"The history of\", \"max_tokens\": 40, \"temperature\": 0";
+    String full =
+        post("/completions", k, req + "}").body().get("choices").get(0).get("text").asText();
+    assertTrue(full.length() > 20, full);
+    String stop = full.substring(12, 15);
+    String expected = full.substring(0, full.indexOf(stop));
+    JsonNode cut =
+        post(
+                "/completions",
+                k,
+                req + ", \"stop\": [" + ModelServer.MAPPER.writeValueAsString(stop) + "]}")
+            .body()
+            .get("choices")
+            .get(0);
+    assertEquals(expected, cut.get("text").asText());
+    assertEquals("stop", cut.get("finish_reason").asText());
+    Reply streamed =
+        post(
+            "/completions",
+            k,
+            req
+                + ", \"stream\": true, \"stop\": "
+                + ModelServer.MAPPER.writeValueAsString(stop)
+                + "}");
+    StringBuilder text = new StringBuilder();
+    String finish = null;
+    for (String e : streamed.raw().body().split("\n\n")) {
+      if (e.startsWith("data: {")) {
+        JsonNode c = ModelServer.MAPPER.readTree(e.substring(6)).get("choices").get(0);
+        text.append(c.get("text").asText());
+        if (!c.get("finish_reason").isNull()) {
+          finish = c.get("finish_reason").asText();
+        }
+      }
+    }
+    assertEquals(expected, text.toString());
+    assertEquals("stop", finish);
+    String seeded =
+        "{\"model\": \"moat-tiny\", \"prompt\": \"Once\", \"max_tokens\": 20, \"seed\": 11}";
+    assertEquals(
+        post("/completions", "sk-test-free-0001", seeded).body().get("choices").get(0).get("text"),
+        post("/completions", "sk-test-free-0001", seeded).body().get("choices").get(0).get("text"));
+  }
 }
