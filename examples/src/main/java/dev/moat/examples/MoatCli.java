@@ -66,6 +66,15 @@ public final class MoatCli {
                  What sampling perturbation costs (perplexity of the output under the model) and
                  what it does to a student (held-out perplexity of a bigram student trained on it).
                  Options: --prompts 200 --tokens 120 --threads N --out FILE
+        radioactivity
+                 Distillation forensics: does a suspect model carry our watermark because it was
+                 trained on our output? Without --suspect, the experiment end to end on the bundled
+                 model (harvest, n-gram students on 0-100% watermarked mixes, black-box tests, a
+                 100-key control); writes RESULTS.md and a plot.
+                 Options: --prompts 600 --tokens 128 --suspect-texts 400 --threads N
+                          --out examples/forensics
+                          | --suspect FILE (one suspect text per line) --keys FILE --key-id ID
+                          --scheme kgw|gumbel --alpha 1e-6
         help     Show this text.
 
       Keys: files of lines id=hexmaterial; without --keys or $MOAT_WATERMARK_KEYS the public demo key
@@ -137,6 +146,9 @@ public final class MoatCli {
                   new Args("serve", argv, 1, dev.moat.examples.serve.ServeCommand.OPTIONS)),
               out,
               err);
+        case "radioactivity":
+          return RadioactivityCommand.run(
+              new Args("radioactivity", argv, 1, RadioactivityCommand.OPTIONS), out, err);
         case "train-detector":
           return TrainDetectorCommand.run(
               new Args("train-detector", argv, 1, TrainDetectorCommand.OPTIONS), out);
@@ -144,7 +156,7 @@ public final class MoatCli {
           err.println(
               "moat: unknown command '"
                   + argv[0]
-                  + "'; commands: serve, demo, detect, quality, simulate, replay, train-detector, distill-report, help");
+                  + "'; commands: serve, demo, detect, quality, simulate, replay, train-detector, distill-report, radioactivity, help");
           return 2;
       }
     } catch (Args.UsageException | PolicyException | IllegalArgumentException e) {

@@ -20,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -103,23 +102,24 @@ class ConsoleBrowserTest {
         assertEquals("Moat console", browser.getTitle());
         browser.findElement(By.id("key")).sendKeys("sk-test-admin");
         browser.findElement(By.id("connect")).click();
+        // The console re-renders its tables every 2 s: read them in one script call, never through
+        // element handles that a refresh makes stale.
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
-        wait.until(b -> b.findElements(By.cssSelector("#policy tbody tr")).size() == 5);
-        List<WebElement> tiers =
-            browser.findElements(By.cssSelector("#policy tbody tr td:first-child"));
-        assertEquals(
-            List.of("free", "internal", "suspect", "tarpit", "tiny"),
-            tiers.stream().map(WebElement::getText).sorted().toList());
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+        wait.until(b -> rows(browser, "#policy").size() == 5);
+        List<String> tiers =
+            rows(browser, "#policy").stream().map(r -> r.split("\t")[0]).sorted().toList();
+        assertEquals(List.of("free", "internal", "suspect", "tarpit", "tiny"), tiers);
         // The tarpitted stream shows up live at level 2.
         wait.until(
             b ->
-                b.findElements(By.cssSelector("#sessions tbody tr")).stream()
-                    .anyMatch(r -> r.getText().contains("sam") && r.getText().contains(" 2 ")));
+                rows(browser, "#sessions").stream()
+                    .anyMatch(r -> r.contains("\tsam\t") && r.contains("\t2\t")));
         browser.findElement(By.id("text")).sendKeys(text);
         browser.findElement(By.id("check")).click();
-        wait.until(b -> b.findElements(By.cssSelector("#result tbody tr")).size() == 1);
-        String row = browser.findElement(By.cssSelector("#result tbody tr")).getText();
-        assertTrue(row.contains("free") && row.endsWith("yes"), row);
+        wait.until(b -> rows(browser, "#result").size() == 1);
+        String row = rows(browser, "#result").get(0);
+        assertTrue(row.startsWith("free\t") && row.endsWith("\tyes"), row);
         Path shot = Path.of("target", "console.png");
         Files.createDirectories(shot.getParent());
         Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
@@ -129,6 +129,16 @@ class ConsoleBrowserTest {
         slow.cancel(true);
       }
     }
+  }
+
+  /** The rows of a table's body, cells joined by tabs, read in one script call. */
+  @SuppressWarnings("unchecked")
+  static List<String> rows(ChromeDriver browser, String table) {
+    return (List<String>)
+        browser.executeScript(
+            "return [...document.querySelectorAll(arguments[0] + ' tbody tr')]"
+                + ".map(r => [...r.cells].map(c => c.textContent.trim()).join('\\t'))",
+            table);
   }
 
   static HttpRequest request(String url, String key, String body) {

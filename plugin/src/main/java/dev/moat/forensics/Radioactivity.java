@@ -1,0 +1,218 @@
+package dev.moat.forensics;
+
+import dev.moat.internal.Binomial;
+import dev.moat.internal.GammaTail;
+import dev.moat.internal.Messages;
+import dev.moat.watermark.GumbelScheme;
+import dev.moat.watermark.KgwScheme;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The radioactivity test (Sander et al. 2024, "Watermarking Makes Language Models Radioactive"):
+ * does text from a suspect model carry our watermark, because the suspect was trained on our
+ * watermarked output? Each (watermark context, token) tuple of the suspect's text is scored once
+ * (de-duplication: a student repeats what it learned, and repeated tuples are not independent
+ * evidence), optionally only the tuples that occurred in our served output (the filter: where a
+ * student can have learned the bias), and the scores are combined into a p-value that is exact
+ * under the null hypothesis "the suspect never saw our watermark" — each de-duplicated tuple is
+ * then green with probability gamma independently (KGW: binomial tail), or has an Exp(1) score
+ * (Gumbel: Gamma tail), since the keyed hash of distinct tuples is independent of anything the
+ * suspect learned elsewhere.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class Radioactivity {
+  /** One scheme's view of a token: its tuple and its score. */
+  public interface Scorer {
+    /** Tokens of context the watermark hashes (h). */
+    int contextWidth();
+
+    /** A 64-bit key of the tuple (context, token) ending at {@code i}, for de-duplication. */
+    long tuple(int[] tokens, int i);
+
+    /** A 64-bit key of the watermark context of position {@code i} alone, for the filter. */
+    long context(int[] tokens, int i);
+
+    /** The token's score: 1 or 0 (green or not) for KGW, {@code -ln(1 - u)} for Gumbel. */
+    double score(int[] tokens, int i);
+
+    /** The p-value of {@code total} over {@code n} independent scores under the null. */
+    double pValue(int n, double total);
+
+    /** {@code log10} of {@link #pValue}, finite where the p-value underflows. */
+    double log10PValue(int n, double total);
+
+    /** The scheme's id, for reports. */
+    String scheme();
+  }
+
+  /**
+   * The result of one test.
+   *
+   * @param tokens tokens looked at (after the context of each text)
+   * @param scored de-duplicated (and filtered) tuples scored
+   * @param score their total score (green count for KGW)
+   * @param pValue the exact p-value under the null
+   * @param log10PValue its log10, finite where it underflows
+   */
+  public record Result(long tokens, int scored, double score, double pValue, double log10PValue) {
+    /** Whether the null is rejected at false-positive rate {@code alpha}. */
+    public boolean detected(double alpha) {
+      return pValue <= alpha;
+    }
+  }
+
+  private Radioactivity() {}
+
+  /**
+   * Tests suspect texts.
+   *
+   * @param scorer the scheme and key
+   * @param texts the suspect's texts (token ids); each text's first {@code contextLength} tokens
+   *     (our prompt) are context only
+   * @param contextLength prompt tokens at the start of every text
+   * @param dedup score each tuple once
+   * @param filter when not null, score only positions whose watermark context is in this set (see
+   *     {@link #contexts})
+   */
+  public static Result test(
+      Scorer scorer,
+      List<int[]> texts,
+      int contextLength,
+      boolean dedup,
+      @Nullable Set<Long> filter) {
+    if (contextLength < 0) {
+      throw new IllegalArgumentException(Messages.invalid("contextLength", contextLength, ">= 0"));
+    }
+    int h = scorer.contextWidth();
+    Set<Long> seen = dedup ? new HashSet<>() : null;
+    long tokens = 0;
+    int n = 0;
+    double total = 0;
+    for (int[] t : texts) {
+      for (int i = Math.max(contextLength, h); i < t.length; i++) {
+        tokens++;
+        if (filter != null && !filter.contains(scorer.context(t, i))) {
+          continue;
+        }
+        long key = scorer.tuple(t, i);
+        if (seen != null && !seen.add(key)) {
+          continue;
+        }
+        n++;
+        total += scorer.score(t, i);
+      }
+    }
+    return new Result(tokens, n, total, scorer.pValue(n, total), scorer.log10PValue(n, total));
+  }
+
+  /** The watermark contexts of texts (our served output), for the filter. */
+  public static Set<Long> contexts(Scorer scorer, List<int[]> texts, int contextLength) {
+    Set<Long> s = new HashSet<>();
+    int h = scorer.contextWidth();
+    for (int[] t : texts) {
+      for (int i = Math.max(contextLength, h); i < t.length; i++) {
+        s.add(scorer.context(t, i));
+      }
+    }
+    return s;
+  }
+
+  /** The KGW scorer: green indicators, exact binomial tail at the scheme's gamma. */
+  public static Scorer kgw(KgwScheme scheme) {
+    return new Scorer() {
+      @Override
+      public int contextWidth() {
+        return scheme.contextWidth();
+      }
+
+      @Override
+      public long tuple(int[] tokens, int i) {
+        return mixTuple(scheme.tokenSeed(tokens, i), tokens[i]);
+      }
+
+      @Override
+      public long context(int[] tokens, int i) {
+        return scheme.seed(tokens, i);
+      }
+
+      @Override
+      public double score(int[] tokens, int i) {
+        return scheme.isGreen(scheme.tokenSeed(tokens, i), tokens[i]) ? 1 : 0;
+      }
+
+      @Override
+      public double pValue(int n, double total) {
+        return n == 0 ? 1 : Binomial.upperTail(n, (int) Math.round(total), scheme.gamma());
+      }
+
+      @Override
+      public double log10PValue(int n, double total) {
+        return n == 0 ? 0 : Binomial.log10UpperTail(n, (int) Math.round(total), scheme.gamma());
+      }
+
+      @Override
+      public String scheme() {
+        return KgwScheme.SCHEME_ID
+            + " (h="
+            + scheme.contextWidth()
+            + ", gamma="
+            + scheme.gamma()
+            + ")";
+      }
+    };
+  }
+
+  /** The Gumbel (exponential) scorer: {@code -ln(1 - u)} per tuple, exact Gamma(n, 1) tail. */
+  public static Scorer gumbel(GumbelScheme scheme) {
+    return new Scorer() {
+      @Override
+      public int contextWidth() {
+        return scheme.contextWidth();
+      }
+
+      @Override
+      public long tuple(int[] tokens, int i) {
+        return mixTuple(scheme.seed(tokens, i), tokens[i]);
+      }
+
+      @Override
+      public long context(int[] tokens, int i) {
+        return scheme.seed(tokens, i);
+      }
+
+      @Override
+      public double score(int[] tokens, int i) {
+        return GumbelScheme.score(scheme.seed(tokens, i), tokens[i]);
+      }
+
+      @Override
+      public double pValue(int n, double total) {
+        return Math.pow(10, log10PValue(n, total));
+      }
+
+      @Override
+      public double log10PValue(int n, double total) {
+        return n == 0 ? 0 : GammaTail.log10Upper(n, total);
+      }
+
+      @Override
+      public String scheme() {
+        return GumbelScheme.SCHEME_ID + " (h=" + scheme.contextWidth() + ")";
+      }
+    };
+  }
+
+  /** A tuple key from the context's keyed seed and the token (64-bit mix; collisions ~2^-64). */
+  static long mixTuple(long seed, int token) {
+    long x = seed ^ (token * 0x9E3779B97F4A7C15L);
+    x ^= x >>> 33;
+    x *= 0xFF51AFD7ED558CCDL;
+    x ^= x >>> 33;
+    x *= 0xC4CEB9FE1A85EC53L;
+    return x ^ (x >>> 33);
+  }
+}
