@@ -70,7 +70,7 @@ final class RadioactivityCommand {
   }
 
   static final double[] MIXES = {0, 0.01, 0.05, 0.2, 1};
-  static final int[] SUSPECT_TOKENS = {100, 300, 1_000, 3_000, 10_000, 30_000};
+  static final int[] SUSPECT_TOKENS = {100, 300, 1_000, 3_000, 10_000, 30_000, 100_000};
   static final int TAIL = 4; // prompt tokens kept as context of each suspect text (max h)
 
   private RadioactivityCommand() {}
@@ -108,7 +108,7 @@ final class RadioactivityCommand {
     }
     int n = a.getInt("prompts", 600, 20, 20_000);
     int len = a.getInt("tokens", 128, 20, 200);
-    int suspectTexts = a.getInt("suspect-texts", 400, 10, 10_000);
+    int suspectTexts = a.getInt("suspect-texts", 1000, 10, 10_000);
     int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 64);
     Path outDir = Path.of(a.get("out", "examples/forensics"));
     Files.createDirectories(outDir);
@@ -198,9 +198,10 @@ final class RadioactivityCommand {
       Map<String, double[]> curves = new LinkedHashMap<>();
       StringBuilder table = new StringBuilder();
       table.append(
-          "| scheme | watermarked share of the training data | suspect tokens to p < 1e-6 (filtered"
-              + " to our output's contexts) | suspect tokens to p < 1e-6 (unfiltered) | log10 p at"
-              + " 30,000 tokens (filtered / unfiltered) |\n|---|---|---|---|---|\n");
+          "| scheme | watermarked share of the training data | black box: suspect tokens to p <"
+              + " 1e-6, filtered to our output's contexts | black box: unfiltered | black box: log10"
+              + " p at 100,000 tokens (filtered / unfiltered) | open weights: log10 p, the student's"
+              + " arg-max at our output's contexts (contexts scored) |\n|---|---|---|---|---|---|\n");
       for (Map.Entry<String, WatermarkSpec> e : schemes.entrySet()) {
         Radioactivity.Scorer sc = scorer(e.getValue(), key);
         List<int[]> served = withTails(prompts, 0, harvest.get(tier(e.getKey())));
@@ -217,19 +218,45 @@ final class RadioactivityCommand {
             plain[k] = Radioactivity.test(sc, first, TAIL, true, null).log10PValue();
           }
           curves.put(e.getKey() + ", " + pct(mix) + " (filtered)", filtered);
+          Radioactivity.Result open =
+              Radioactivity.openWeights(sc, student::argmaxes, served, TAIL);
           table.append(
               String.format(
                   Locale.ROOT,
-                  "| %s | %s | %s | %s | %.1f / %.1f |%n",
+                  "| %s | %s | %s | %s | %.1f / %.1f | %.1f (%,d) |%n",
                   e.getKey(),
                   pct(mix),
                   needed(filtered),
                   needed(plain),
                   filtered[filtered.length - 1],
-                  plain[plain.length - 1]));
+                  plain[plain.length - 1],
+                  open.log10PValue(),
+                  open.scored()));
         }
       }
+      // Open weights, a model never trained on the harvest: the bundled model itself (ONNX).
+      StringBuilder onnx = new StringBuilder();
+      for (Map.Entry<String, WatermarkSpec> e : schemes.entrySet()) {
+        Radioactivity.Scorer sc = scorer(e.getValue(), key);
+        List<int[]> served = withTails(prompts, 0, harvest.get(tier(e.getKey())));
+        Radioactivity.Result r =
+            Radioactivity.openWeights(
+                sc, onnxSuspect(model), served.subList(0, Math.min(150, served.size())), TAIL);
+        onnx.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %.2f | %.3f | %,d |%n",
+                e.getKey(),
+                r.log10PValue(),
+                r.pValue(),
+                r.scored()));
+      }
       md.append(table);
+      md.append(
+          "\n**Open weights, a model never trained on the harvest** (the bundled model itself, run by"
+              + " ONNX Runtime, reading 150 of our watermarked answers): its arg-max predictions must"
+              + " not look watermarked.\n\n| scheme | log10 p | p | contexts scored |\n|---|---|---|---|\n");
+      md.append(onnx);
 
       // Control: the clean student under 100 keys never used.
       Student clean = train(vocab, prompts, n, harvest.get("clean"), harvest.get("clean"), 0);
@@ -305,6 +332,35 @@ final class RadioactivityCommand {
     return 0;
   }
 
+  /** The bundled model as an open-weights suspect: its arg-max at every position of a text. */
+  static Radioactivity.Suspect onnxSuspect(OnnxCausalLm model) {
+    return text -> {
+      int[] out = new int[text.length];
+      try (OnnxCausalLm.Decoder d = model.newDecoder()) {
+        float[] logits = d.prefill(new int[] {text[0]});
+        for (int i = 1; i < text.length; i++) {
+          out[i] = argmax(logits);
+          if (i + 1 < text.length) {
+            logits = d.next(text[i]);
+          }
+        }
+      } catch (ai.onnxruntime.OrtException e) {
+        throw new IllegalStateException(e);
+      }
+      return out;
+    };
+  }
+
+  static int argmax(float[] l) {
+    int best = 0;
+    for (int i = 1; i < l.length; i++) {
+      if (l[i] > l[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
   static String tier(String scheme) {
     return scheme.replaceAll("[^a-z0-9]+", "-").replaceAll("-+$", "");
   }
@@ -375,9 +431,11 @@ final class RadioactivityCommand {
     private final Map<Long, IntList> tri = new HashMap<>();
     private final Map<Integer, IntList> bi = new HashMap<>();
     private final IntList uni = new IntList();
+    private final int[] uniCount;
 
     Student(int vocab) {
       this.vocab = vocab;
+      this.uniCount = new int[vocab];
     }
 
     void train(int[] prompt, int[] output) {
@@ -387,6 +445,7 @@ final class RadioactivityCommand {
         tri.computeIfAbsent(((long) prev2 << 32) | prev, k -> new IntList()).add(t);
         bi.computeIfAbsent(prev, k -> new IntList()).add(t);
         uni.add(t);
+        uniCount[t]++;
         prev2 = prev;
         prev = t;
       }
@@ -407,6 +466,41 @@ final class RadioactivityCommand {
       // Add-one unigram: a seen token by its count, or any token.
       int k = r.nextInt(uni.size() + vocab);
       return k < uni.size() ? uni.get(k) : k - uni.size();
+    }
+
+    /** The arg-max of the interpolated distribution after every prefix of a text (i >= 2). */
+    int[] argmaxes(int[] text) {
+      int[] out = new int[text.length];
+      double[] p = new double[vocab];
+      for (int i = 2; i < text.length; i++) {
+        IntList t = tri.get(((long) text[i - 2] << 32) | text[i - 1]);
+        IntList b = bi.get(text[i - 1]);
+        double wt = t == null ? 0 : 0.5;
+        double wb = b == null ? 0 : 0.3;
+        double z = wt + wb + 0.2;
+        double uw = 0.2 / z / (uni.size() + vocab);
+        for (int v = 0; v < vocab; v++) {
+          p[v] = uw * (uniCount[v] + 1);
+        }
+        if (t != null) {
+          for (int k = 0; k < t.size(); k++) {
+            p[t.get(k)] += wt / z / t.size();
+          }
+        }
+        if (b != null) {
+          for (int k = 0; k < b.size(); k++) {
+            p[b.get(k)] += wb / z / b.size();
+          }
+        }
+        int best = 0;
+        for (int v = 1; v < vocab; v++) {
+          if (p[v] > p[best]) {
+            best = v;
+          }
+        }
+        out[i] = best;
+      }
+      return out;
     }
 
     /** Continuations of prompts {@code offset ..}, each with its prompt's last tokens in front. */

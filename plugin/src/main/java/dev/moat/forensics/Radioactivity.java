@@ -109,6 +109,48 @@ public final class Radioactivity {
     return new Result(tokens, n, total, scorer.pValue(n, total), scorer.log10PValue(n, total));
   }
 
+  /**
+   * A suspect model we can run (the open-weights setting): its most likely next token at every
+   * position of a text.
+   */
+  public interface Suspect {
+    /** {@code out[i]} = the suspect's arg-max next token after {@code text[0 .. i)}, for i >= 1. */
+    int[] argmaxes(int[] text);
+  }
+
+  /**
+   * The open-weights test: the suspect reads texts (typically our served output, where a student
+   * would have learned the bias) and at each watermark context, taken once, its own arg-max
+   * prediction is scored. Under the null the prediction does not depend on our key, so the test is
+   * exact as above; a student that learned our green lists predicts green tokens.
+   */
+  public static Result openWeights(
+      Scorer scorer, Suspect suspect, List<int[]> texts, int contextLength) {
+    if (contextLength < 0) {
+      throw new IllegalArgumentException(Messages.invalid("contextLength", contextLength, ">= 0"));
+    }
+    int h = scorer.contextWidth();
+    Set<Long> seen = new HashSet<>();
+    long tokens = 0;
+    int n = 0;
+    double total = 0;
+    for (int[] t : texts) {
+      int[] pred = suspect.argmaxes(t);
+      int[] scratch = t.clone();
+      for (int i = Math.max(Math.max(contextLength, h), 1); i < t.length; i++) {
+        tokens++;
+        if (!seen.add(scorer.context(t, i))) {
+          continue; // each context once
+        }
+        scratch[i] = pred[i];
+        n++;
+        total += scorer.score(scratch, i);
+        scratch[i] = t[i];
+      }
+    }
+    return new Result(tokens, n, total, scorer.pValue(n, total), scorer.log10PValue(n, total));
+  }
+
   /** The watermark contexts of texts (our served output), for the filter. */
   public static Set<Long> contexts(Scorer scorer, List<int[]> texts, int contextLength) {
     Set<Long> s = new HashSet<>();

@@ -117,4 +117,53 @@ class RadioactivityTest {
     assertThrows(
         IllegalArgumentException.class, () -> Radioactivity.test(s, texts, -1, true, null));
   }
+
+  /**
+   * Open weights: a suspect whose arg-max is the smallest green token after each context (a student
+   * that learned our green lists) is detected on 200 contexts; one whose arg-max ignores the key
+   * (the next token id) is not, over 100 keys at most 5 times below 0.01.
+   */
+  @Test
+  void openWeightsScoresTheSuspectsOwnPredictions() {
+    List<int[]> texts = random(8, 10, 21, 1000);
+    WatermarkKey key = key(3);
+    KgwScheme scheme = new KgwScheme(key, 0.25, 1);
+    Radioactivity.Suspect learned =
+        text -> {
+          int[] out = new int[text.length];
+          for (int i = 1; i < text.length; i++) {
+            long seed = scheme.seed(text, i);
+            int v = 0;
+            while (!scheme.isGreen(seed, v)) {
+              v++;
+            }
+            out[i] = v;
+          }
+          return out;
+        };
+    Radioactivity.Result r =
+        Radioactivity.openWeights(Radioactivity.kgw(scheme), learned, texts, 1);
+    assertTrue(r.scored() > 150 && r.scored() <= 200, "each context once: " + r.scored());
+    assertEquals(r.scored(), r.score(), "every prediction green");
+    assertTrue(r.log10PValue() < -100, r.toString());
+    Radioactivity.Suspect innocent =
+        text -> {
+          int[] out = new int[text.length];
+          for (int i = 1; i < text.length; i++) {
+            out[i] = (text[i - 1] + 1) % 1000;
+          }
+          return out;
+        };
+    int hits = 0;
+    for (int k = 0; k < 100; k++) {
+      hits +=
+          Radioactivity.openWeights(
+                          Radioactivity.kgw(new KgwScheme(key(k), 0.25, 1)), innocent, texts, 1)
+                      .pValue()
+                  < 0.01
+              ? 1
+              : 0;
+    }
+    assertTrue(hits <= 5, "innocent accused " + hits + " times of 100");
+  }
 }
