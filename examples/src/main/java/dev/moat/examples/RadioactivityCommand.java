@@ -258,6 +258,58 @@ final class RadioactivityCommand {
               + " not look watermarked.\n\n| scheme | log10 p | p | contexts scored |\n|---|---|---|---|\n");
       md.append(onnx);
 
+      // Removal attacks on the inherited watermark.
+      md.append(
+          "\n**Removal attacks** (black box, filtered, de-duplicated; suspect tokens to p < 1e-6, and"
+              + " log10 p at 100,000):\n\n- *substitution before training*: 25% of the harvest's"
+              + " tokens replaced by random ones before the student learns from it (a crude,"
+              + " meaning-destroying stand-in for paraphrasing: a real paraphrase keeps the text"
+              + " fluent and rewrites more of it);\n- *dilution at inference*: the student samples"
+              + " half of its tokens from a student trained only on clean answers (an ensemble"
+              + " with a clean model).\n\n| scheme | watermarked share | no attack | substitution"
+              + " 25% | dilution 50% |\n|---|---|---|---|---|\n");
+      Student cleanStudent =
+          train(vocab, prompts, n, harvest.get("clean"), harvest.get("clean"), 0);
+      for (Map.Entry<String, WatermarkSpec> e : schemes.entrySet()) {
+        if (e.getKey().contains("self-hash")) {
+          continue;
+        }
+        Radioactivity.Scorer sc = scorer(e.getValue(), key);
+        List<int[]> served = withTails(prompts, 0, harvest.get(tier(e.getKey())));
+        Set<Long> filter = Radioactivity.contexts(sc, served, TAIL);
+        for (double mix : new double[] {0.2, 1}) {
+          int[][] marked = harvest.get(tier(e.getKey()));
+          Student plainStudent = train(vocab, prompts, n, harvest.get("clean"), marked, mix);
+          Student substituted =
+              train(vocab, prompts, n, harvest.get("clean"), substitute(marked, 0.25, vocab), mix);
+          String[] cells = new String[3];
+          Student[] who = {plainStudent, substituted, plainStudent};
+          for (int c = 0; c < 3; c++) {
+            List<int[]> text =
+                c == 2
+                    ? who[c].writeMixed(cleanStudent, prompts, n, suspectTexts, 100, 7_000L)
+                    : who[c].write(prompts, n, suspectTexts, 100, 7_000L);
+            double[] curve = new double[SUSPECT_TOKENS.length];
+            for (int k = 0; k < SUSPECT_TOKENS.length; k++) {
+              curve[k] =
+                  Radioactivity.test(sc, firstTokens(text, SUSPECT_TOKENS[k]), TAIL, true, filter)
+                      .log10PValue();
+            }
+            cells[c] =
+                needed(curve) + String.format(Locale.ROOT, " (%.1f)", curve[curve.length - 1]);
+          }
+          md.append(
+              String.format(
+                  Locale.ROOT,
+                  "| %s | %s | %s | %s | %s |%n",
+                  e.getKey(),
+                  pct(mix),
+                  cells[0],
+                  cells[1],
+                  cells[2]));
+        }
+      }
+
       // Control: the clean student under 100 keys never used.
       Student clean = train(vocab, prompts, n, harvest.get("clean"), harvest.get("clean"), 0);
       List<int[]> cleanText =
@@ -409,6 +461,21 @@ final class RadioactivityCommand {
     return l;
   }
 
+  /** The outputs with a share of their tokens replaced by uniformly random ones (seeded). */
+  static int[][] substitute(int[][] outputs, double share, int vocab) {
+    int[][] r = new int[outputs.length][];
+    for (int p = 0; p < outputs.length; p++) {
+      SplittableRandom rnd = new SplittableRandom(31L * p + 5);
+      r[p] = outputs[p].clone();
+      for (int i = 0; i < r[p].length; i++) {
+        if (rnd.nextDouble() < share) {
+          r[p][i] = rnd.nextInt(vocab);
+        }
+      }
+    }
+    return r;
+  }
+
   static Student train(
       int vocab, int[][] prompts, int n, int[][] clean, int[][] marked, double mix) {
     Student s = new Student(vocab);
@@ -466,6 +533,24 @@ final class RadioactivityCommand {
       // Add-one unigram: a seen token by its count, or any token.
       int k = r.nextInt(uni.size() + vocab);
       return k < uni.size() ? uni.get(k) : k - uni.size();
+    }
+
+    /** As {@link #write}, each token from {@code other} instead with probability 1/2. */
+    List<int[]> writeMixed(
+        Student other, int[][] prompts, int offset, int count, int len, long seed) {
+      List<int[]> l = new ArrayList<>();
+      for (int p = 0; p < count; p++) {
+        SplittableRandom r = new SplittableRandom(seed + p);
+        int[] pr = prompts[offset + p];
+        int[] t = new int[TAIL + len];
+        System.arraycopy(pr, pr.length - TAIL, t, 0, TAIL);
+        for (int i = TAIL; i < t.length; i++) {
+          Student s = r.nextBoolean() ? this : other;
+          t[i] = s.sample(t[i - 2], t[i - 1], r);
+        }
+        l.add(t);
+      }
+      return l;
     }
 
     /** The arg-max of the interpolated distribution after every prefix of a text (i >= 2). */

@@ -76,6 +76,13 @@ public final class ModelServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelServer.class);
   static final ObjectMapper MAPPER = new ObjectMapper();
   static final int MAX_BODY = 1 << 20;
+
+  /**
+   * Bodies up to this size are read and discarded after a 413, so the client can finish sending,
+   * read the answer and reuse the connection; larger ones close it.
+   */
+  static final long DRAIN_LIMIT = 16L << 20;
+
   private static final HttpString RETRY_AFTER = HttpString.tryFromString("Retry-After");
 
   /** How to run: ports (0 = any free one), files, the admin key, worker threads. */
@@ -149,7 +156,7 @@ public final class ModelServer implements AutoCloseable {
             .addHttpListener(o.port(), o.host())
             .setIoThreads(Math.max(2, Runtime.getRuntime().availableProcessors()))
             .setWorkerThreads(2)
-            .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long) MAX_BODY)
+            .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, DRAIN_LIMIT)
             .setServerOption(UndertowOptions.DECODE_URL, true)
             .setHandler(this::apiRoute)
             .build();
@@ -545,9 +552,12 @@ public final class ModelServer implements AutoCloseable {
       ex.endExchange();
       return;
     }
-    if (e.status == 413) {
-      // The client may still be sending the body: close the connection after the answer, so that
-      // it never reuses a connection holding the rest of an oversized request.
+    if (e.status == 413
+        && (ex.getRequestContentLength() < 0 || ex.getRequestContentLength() > DRAIN_LIMIT)) {
+      // Too large to drain, or of unknown length: close the connection after the answer. Bodies
+      // of known length up to DRAIN_LIMIT are read and discarded by Undertow after the answer, so
+      // the client (still sending) gets it and can reuse the connection; closing while it sends
+      // makes some clients (JDK 25's HttpClient) see a reset instead of the 413.
       ex.setPersistent(false);
     }
     send(ex, e.status, "application/json", e.toJson().toString(), e.retryAfterSeconds);
