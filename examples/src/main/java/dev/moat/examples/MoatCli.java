@@ -73,8 +73,12 @@ public final class MoatCli {
                  100-key control); writes RESULTS.md and a plot.
                  Options: --prompts 600 --tokens 128 --suspect-texts 400 --threads N
                           --out examples/forensics
-                          | --suspect FILE (one suspect text per line) --keys FILE --key-id ID
-                          --scheme kgw|gumbel --alpha 1e-6
+                          | --suspect FILE (one suspect text per line)
+                          | --suspect URL --suspect-key KEY --suspect-model NAME [--prompts 200]
+                            (an OpenAI-compatible endpoint continues our prompts)
+                          | --suspect-onnx DIR --served FILE (open weights: the model reads the
+                            texts we served and its own predictions are tested)
+                          with --keys FILE --key-id ID --scheme kgw|gumbel --alpha 1e-6
         help     Show this text.
 
       Keys: files of lines id=hexmaterial; without --keys or $MOAT_WATERMARK_KEYS the public demo key

@@ -67,6 +67,10 @@ final class RadioactivityCommand {
     OPTIONS.put("key-id", true);
     OPTIONS.put("scheme", true);
     OPTIONS.put("alpha", true);
+    OPTIONS.put("suspect-key", true);
+    OPTIONS.put("suspect-model", true);
+    OPTIONS.put("suspect-onnx", true);
+    OPTIONS.put("served", true);
   }
 
   static final double[] MIXES = {0, 0.01, 0.05, 0.2, 1};
@@ -103,7 +107,7 @@ final class RadioactivityCommand {
   }
 
   static int run(Args a, PrintStream out, PrintStream err) throws Exception {
-    if (a.has("suspect")) {
+    if (a.has("suspect") || a.has("suspect-onnx")) {
       return suspect(a, out, err);
     }
     int n = a.getInt("prompts", 600, 20, 20_000);
@@ -626,7 +630,19 @@ final class RadioactivityCommand {
     }
   }
 
-  /** {@code --suspect FILE}: one text per line, tested against {@code --key-id} under a scheme. */
+  /**
+   * The test a model owner runs on a suspect, against {@code --key-id} under {@code --scheme}:
+   *
+   * <ul>
+   *   <li>{@code --suspect FILE}: the suspect's texts, one per line (black box);
+   *   <li>{@code --suspect URL}: an OpenAI-compatible endpoint ({@code --suspect-key}, {@code
+   *       --suspect-model}); it continues {@code --prompts} of the campaign prompts we choose, and
+   *       its answers are tested (black box);
+   *   <li>{@code --suspect-onnx DIR} with {@code --served FILE}: a model we can run (the bundled
+   *       model's format: {@code model.onnx} and {@code config.json}) reads the texts we served,
+   *       one per line, and its own arg-max predictions are tested (open weights).
+   * </ul>
+   */
   static int suspect(Args a, PrintStream out, PrintStream err) throws Exception {
     WatermarkKeys keys = Keys.load(a.has("keys") ? a.get("keys", "") : null, err);
     String id = a.get("key-id", "demo-2026");
@@ -646,23 +662,75 @@ final class RadioactivityCommand {
                   "`--scheme` was '" + scheme + "' but it must be kgw or gumbel");
         };
     double alpha = a.getDouble("alpha", 1e-6, 1e-300, 0.5);
-    List<int[]> texts = new ArrayList<>();
+    Radioactivity.Scorer scorer = scorer(spec, key);
+    Radioactivity.Result r;
+    String mode;
+    String target = a.get("suspect", "");
     try (BundledText text = BundledText.bundled()) {
-      for (String line : Files.readAllLines(Path.of(a.get("suspect", "")))) {
-        if (!line.isBlank()) {
-          texts.add(text.encode(line));
+      if (a.has("suspect-onnx")) {
+        mode = "open-weights";
+        Path dir = Path.of(a.get("suspect-onnx", ""));
+        if (!a.has("served")) {
+          throw new IllegalArgumentException(
+              "`--suspect-onnx` needs `--served FILE`: the texts we served, one per line");
         }
+        List<int[]> served = lines(text, Path.of(a.get("served", "")));
+        try (OnnxCausalLm suspect =
+            OnnxCausalLm.load(
+                Files.readAllBytes(dir.resolve("model.onnx")),
+                dev.moat.onnxruntime.ModelConfig.parse(
+                    Files.readAllBytes(dir.resolve("config.json"))),
+                1)) {
+          r = Radioactivity.openWeights(scorer, onnxSuspect(suspect), served, 0);
+        }
+      } else if (target.startsWith("http://") || target.startsWith("https://")) {
+        mode = "black-box endpoint";
+        int count = a.getInt("prompts", 200, 1, 100_000);
+        List<int[]> answers = new ArrayList<>();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (int p = 0; p < count; p++) {
+          com.fasterxml.jackson.databind.node.ObjectNode body =
+              new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+          body.put("model", a.get("suspect-model", "moat-tiny"));
+          body.put("prompt", dev.moat.examples.sim.Prompts.campaignPrompt(500_000 + p));
+          body.put("max_tokens", a.getInt("tokens", 100, 1, 4096));
+          body.put("seed", p); // reproducible where the suspect honours seeds
+          java.net.http.HttpResponse<String> resp =
+              http.send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create(target.replaceAll("/+$", "") + "/completions"))
+                      .header("Authorization", "Bearer " + a.get("suspect-key", ""))
+                      .header("Content-Type", "application/json")
+                      .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString()))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
+          if (resp.statusCode() != 200) {
+            throw new IllegalStateException(
+                "the suspect endpoint answered " + resp.statusCode() + ": " + resp.body());
+          }
+          String t =
+              new com.fasterxml.jackson.databind.ObjectMapper()
+                  .readTree(resp.body())
+                  .path("choices")
+                  .path(0)
+                  .path("text")
+                  .asText();
+          answers.add(text.encode(t));
+        }
+        r = Radioactivity.test(scorer, answers, 0, true, null);
+      } else {
+        mode = "black-box file";
+        r = Radioactivity.test(scorer, lines(text, Path.of(target)), 0, true, null);
       }
     }
-    Radioactivity.Result r = Radioactivity.test(scorer(spec, key), texts, 0, true, null);
     out.printf(
         Locale.ROOT,
-        "{\"scheme\": \"%s\", \"key_id\": \"%s\", \"texts\": %d, \"tokens\": %d, \"tuples_scored\": %d,"
-            + " \"score\": %.1f, \"p_value\": %.3e, \"log10_p_value\": %.2f, \"alpha\": %.1e,"
-            + " \"trained_on_our_output\": %s}%n",
+        "{\"mode\": \"%s\", \"scheme\": \"%s\", \"key_id\": \"%s\", \"tokens\": %d,"
+            + " \"tuples_scored\": %d, \"score\": %.1f, \"p_value\": %.3e, \"log10_p_value\": %.2f,"
+            + " \"alpha\": %.1e, \"trained_on_our_output\": %s}%n",
+        mode,
         scheme,
         id,
-        texts.size(),
         r.tokens(),
         r.scored(),
         r.score(),
@@ -671,5 +739,15 @@ final class RadioactivityCommand {
         alpha,
         r.detected(alpha));
     return 0;
+  }
+
+  private static List<int[]> lines(BundledText text, Path file) throws java.io.IOException {
+    List<int[]> texts = new ArrayList<>();
+    for (String line : Files.readAllLines(file)) {
+      if (!line.isBlank()) {
+        texts.add(text.encode(line.replace("\\n", "\n")));
+      }
+    }
+    return texts;
   }
 }
