@@ -111,7 +111,9 @@ class RadioactivitySuspectTest {
                             java.net.http.HttpRequest.BodyPublishers.ofString(
                                 "{\"model\": \"moat-tiny\", \"prompt\": \"Once upon a time "
                                     + i
-                                    + "\", \"max_tokens\": 60}"))
+                                    + "\", \"max_tokens\": 60, \"seed\": "
+                                    + i
+                                    + "}"))
                         .build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
         served.add(
