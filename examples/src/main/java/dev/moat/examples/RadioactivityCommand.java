@@ -539,9 +539,14 @@ final class RadioactivityCommand {
       return k < uni.size() ? uni.get(k) : k - uni.size();
     }
 
-    /** As {@link #write}, each token from {@code other} instead with probability 1/2. */
+    /** As {@link #write}, each token from {@code other} (if given) instead with probability 1/2. */
     List<int[]> writeMixed(
-        Student other, int[][] prompts, int offset, int count, int len, long seed) {
+        @org.jspecify.annotations.Nullable Student other,
+        int[][] prompts,
+        int offset,
+        int count,
+        int len,
+        long seed) {
       List<int[]> l = new ArrayList<>();
       for (int p = 0; p < count; p++) {
         SplittableRandom r = new SplittableRandom(seed + p);
@@ -549,7 +554,7 @@ final class RadioactivityCommand {
         int[] t = new int[TAIL + len];
         System.arraycopy(pr, pr.length - TAIL, t, 0, TAIL);
         for (int i = TAIL; i < t.length; i++) {
-          Student s = r.nextBoolean() ? this : other;
+          Student s = other == null || r.nextBoolean() ? this : other;
           t[i] = s.sample(t[i - 2], t[i - 1], r);
         }
         l.add(t);
@@ -594,18 +599,7 @@ final class RadioactivityCommand {
 
     /** Continuations of prompts {@code offset ..}, each with its prompt's last tokens in front. */
     List<int[]> write(int[][] prompts, int offset, int count, int len, long seed) {
-      List<int[]> l = new ArrayList<>();
-      for (int p = 0; p < count; p++) {
-        SplittableRandom r = new SplittableRandom(seed + p);
-        int[] pr = prompts[offset + p];
-        int[] t = new int[TAIL + len];
-        System.arraycopy(pr, pr.length - TAIL, t, 0, TAIL);
-        for (int i = TAIL; i < t.length; i++) {
-          t[i] = sample(t[i - 2], t[i - 1], r);
-        }
-        l.add(t);
-      }
-      return l;
+      return writeMixed(null, prompts, offset, count, len, seed);
     }
   }
 
