@@ -168,6 +168,22 @@ public final class ModelServer implements AutoCloseable {
             .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, (long) MAX_BODY)
             .setHandler(this::adminRoute)
             .build();
+    dev.moat.enforce.AdmissionQueue q = moat.queue();
+    io.micrometer.core.instrument.Gauge.builder(
+            "moat.admission.queue.waiting", q, dev.moat.enforce.AdmissionQueue::size)
+        .description("Requests waiting in the delay queue now")
+        .register(metrics.registry);
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            "moat.admission.queue.delayed", q, dev.moat.enforce.AdmissionQueue::queued)
+        .description("Requests delayed (queued) so far")
+        .register(metrics.registry);
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            "moat.admission.queue.refused", q, x -> x.rejectedFull() + x.timedOut())
+        .description("Requests the delay queue refused: full, or waited too long")
+        .register(metrics.registry);
+    io.micrometer.core.instrument.Gauge.builder("moat.sessions.live", live, Map::size)
+        .description("Generations in flight")
+        .register(metrics.registry);
     api.start();
     admin.start();
     this.apiPort = ((InetSocketAddress) api.getListenerInfo().get(0).getAddress()).getPort();

@@ -486,7 +486,10 @@ class ModelServerTest {
             HttpResponse.BodyHandlers.ofString());
     assertTrue(
         m.body().contains("moat_requests_total")
-            && m.body().contains("moat_token_overhead_seconds_bucket"),
+            && m.body().contains("moat_token_overhead_seconds_bucket")
+            && m.body().contains("moat_model_step_seconds_bucket")
+            && m.body().contains("moat_admission_queue_delayed_total")
+            && m.body().contains("moat_sessions_live"),
         m.body());
     // No endpoint ever shows key material or API keys.
     for (String body :
@@ -542,9 +545,19 @@ class ModelServerTest {
                     .build(),
                 HttpResponse.BodyHandlers.ofString()));
       }
-      Thread.sleep(800);
-      int during = mx.getThreadCount();
-      int live = ModelServer.MAPPER.readTree(admin("GET", "/admin/sessions", null).body()).size();
+      // The most streams in flight at once, and the threads then (polled: no fixed sleep).
+      int live = 0;
+      int during = before;
+      long until = System.nanoTime() + 10_000_000_000L;
+      while (System.nanoTime() < until
+          && !all.stream().allMatch(java.util.concurrent.Future::isDone)) {
+        int now = ModelServer.MAPPER.readTree(admin("GET", "/admin/sessions", null).body()).size();
+        if (now > live) {
+          live = now;
+          during = Math.max(during, mx.getThreadCount());
+        }
+        Thread.sleep(50);
+      }
       for (var f : all) {
         HttpResponse<String> r = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
         assertEquals(200, r.statusCode(), r.body());
