@@ -72,7 +72,8 @@ public final class MoatCli {
                  model (harvest, n-gram students on 0-100% watermarked mixes, black-box tests, a
                  100-key control); writes RESULTS.md and a plot.
                  Options: --prompts 600 --tokens 128 --suspect-texts 400 --threads N
-                          --out examples/forensics
+                          --out examples/forensics --harvest-out FILE.jsonl (the harvest, with
+                          the key id of each answer)
                           | --suspect FILE (one suspect text per line)
                           | --suspect URL --suspect-key KEY --suspect-model NAME [--prompts 200]
                             (an OpenAI-compatible endpoint continues our prompts)

@@ -71,6 +71,7 @@ final class RadioactivityCommand {
     OPTIONS.put("suspect-model", true);
     OPTIONS.put("suspect-onnx", true);
     OPTIONS.put("served", true);
+    OPTIONS.put("harvest-out", true);
   }
 
   static final double[] MIXES = {0, 0.01, 0.05, 0.2, 1};
@@ -197,6 +198,24 @@ final class RadioactivityCommand {
         }
       }
       long harvestSeconds = (System.nanoTime() - t0) / 1_000_000_000L;
+      if (a.has("harvest-out")) {
+        // The harvest as a distiller holds it, with the key id each answer was marked with.
+        StringBuilder jl = new StringBuilder();
+        for (String h : harvests) {
+          for (int p = 0; p < n; p++) {
+            jl.append("{\"prompt\": ")
+                .append(p)
+                .append(", \"harvest\": \"")
+                .append(h)
+                .append("\", \"key_id\": ")
+                .append(h.equals("clean") ? "null" : "\"" + key.id() + "\"")
+                .append(", \"tokens\": ")
+                .append(Arrays.toString(harvest.get(h)[p]))
+                .append("}\n");
+          }
+        }
+        Files.writeString(Path.of(a.get("harvest-out", "")), jl);
+      }
       StringBuilder cost =
           new StringBuilder(
               "| harvest | teacher perplexity of its answers (the cost) |\n|---|---|\n");
