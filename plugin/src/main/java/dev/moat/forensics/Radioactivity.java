@@ -44,9 +44,6 @@ public final class Radioactivity {
 
     /** {@code log10} of {@link #pValue}, finite where the p-value underflows. */
     double log10PValue(int n, double total);
-
-    /** The scheme's id, for reports. */
-    String scheme();
   }
 
   /**
@@ -195,16 +192,6 @@ public final class Radioactivity {
       public double log10PValue(int n, double total) {
         return n == 0 ? 0 : Binomial.log10UpperTail(n, (int) Math.round(total), scheme.gamma());
       }
-
-      @Override
-      public String scheme() {
-        return KgwScheme.SCHEME_ID
-            + " (h="
-            + scheme.contextWidth()
-            + ", gamma="
-            + scheme.gamma()
-            + ")";
-      }
     };
   }
 
@@ -239,11 +226,6 @@ public final class Radioactivity {
       @Override
       public double log10PValue(int n, double total) {
         return n == 0 ? 0 : GammaTail.log10Upper(n, total);
-      }
-
-      @Override
-      public String scheme() {
-        return GumbelScheme.SCHEME_ID + " (h=" + scheme.contextWidth() + ")";
       }
     };
   }

@@ -43,7 +43,8 @@ final class Generation implements IoCallback {
   final String id;
   final long created = System.currentTimeMillis() / 1000;
   private final int maxTokens;
-  private final boolean neutraliseBias;
+  private final int[] biasIds; // the request's logit_bias, unboxed once (empty when dropped)
+  private final float[] biasValues;
   private final int eos;
 
   private final StringBuilder out = new StringBuilder(); // everything decided, emitted or not
@@ -81,7 +82,18 @@ final class Generation implements IoCallback {
     this.text = server.text().new Stream(maxTokens + 1);
     this.id = (req.chat ? "chatcmpl-" : "cmpl-") + server.nextId();
     this.maxTokens = maxTokens;
-    this.neutraliseBias = moat != null && moat.level().logitBias() == Level.LogitBias.NEUTRALISE;
+    boolean neutralise = moat != null && moat.level().logitBias() == Level.LogitBias.NEUTRALISE;
+    int nb = neutralise ? 0 : req.logitBias.size();
+    this.biasIds = new int[nb];
+    this.biasValues = new float[nb];
+    int k = 0;
+    for (var e : req.logitBias.entrySet()) {
+      if (k == nb) {
+        break;
+      }
+      biasIds[k] = e.getKey();
+      biasValues[k++] = e.getValue();
+    }
     this.eos = server.model().config().eosTokenId();
     this.work = new float[server.model().config().vocabSize()];
     this.legacy = JSON.objectNode();
@@ -132,8 +144,8 @@ final class Generation implements IoCallback {
       float[] logits = lastToken < 0 ? decoder.prefill(prompt) : decoder.next(lastToken);
       long t1 = System.nanoTime();
       server.metrics().modelStep(t1 - t0);
-      if (!req.logitBias.isEmpty() && !neutraliseBias) {
-        req.logitBias.forEach((id, b) -> logits[id] += b);
+      for (int b = 0; b < biasIds.length; b++) {
+        logits[biasIds[b]] += biasValues[b];
       }
       int token;
       long hold = 0;

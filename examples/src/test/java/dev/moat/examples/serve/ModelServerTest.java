@@ -616,6 +616,22 @@ class ModelServerTest {
     }
     assertEquals(expected, text.toString());
     assertEquals("stop", finish);
+    // logit_bias is honoured at level 0: +100 on one token makes greedy decoding repeat it.
+    JsonNode biased =
+        post(
+                "/completions",
+                k,
+                "{\"model\": \"moat-tiny\", \"prompt\": \"Hi\", \"max_tokens\": 3,"
+                    + " \"temperature\": 0, \"logprobs\": 0, \"logit_bias\": {\"300\": 100}}")
+            .body()
+            .get("choices")
+            .get(0)
+            .get("logprobs")
+            .get("tokens");
+    assertEquals(3, biased.size(), biased.toString());
+    assertTrue(
+        biased.get(0).equals(biased.get(1)) && biased.get(1).equals(biased.get(2)),
+        biased.toString());
     String seeded =
         "{\"model\": \"moat-tiny\", \"prompt\": \"Once\", \"max_tokens\": 20, \"seed\": 11}";
     assertEquals(
