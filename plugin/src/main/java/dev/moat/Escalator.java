@@ -28,6 +28,7 @@ final class Escalator {
   private final java.util.SplittableRandom random;
   private final java.util.Map<Integer, dev.moat.spi.Protection[]> noise;
   private RequestProtection[] noiseStream = NONE;
+  private dev.moat.internal.@Nullable RowAddend rowAddend;
   private static final RequestProtection[] NONE = new RequestProtection[0];
 
   Escalator(
@@ -94,6 +95,7 @@ final class Escalator {
       }
     }
     noiseStream = stream;
+    rowAddend = stream.length == 1 && stream[0] instanceof dev.moat.internal.RowAddend a ? a : null;
     if (l.pacingTokensPerSecond() > 0) {
       pacer = Pacing.of(l.pacingTokensPerSecond()).begin(context);
     }
@@ -124,6 +126,14 @@ final class Escalator {
     for (RequestProtection n : noiseStream) {
       n.processLogits(logits, offset, history);
     }
+  }
+
+  /**
+   * The level's perturbation when it is a single {@link dev.moat.internal.RowAddend} (keyed noise)
+   * that a fusable watermark stage may take into its pass instead of {@link #perturb}; else null.
+   */
+  dev.moat.internal.@Nullable RowAddend rowAddend() {
+    return rowAddend;
   }
 
   long onToken(int token, TokenHistory history) {

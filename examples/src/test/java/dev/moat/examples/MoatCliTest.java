@@ -321,4 +321,29 @@ class MoatCliTest {
         r.out().lines().anyMatch(l -> l.startsWith("watermark on the output of the extraction")),
         r.out());
   }
+
+  /**
+   * The end-to-end benchmark over real HTTP, shortened: Moat off and levels 0 to 3, each phase's
+   * requests served at the level its key's tier sets (every response's X-Moat-Level checked), no
+   * errors, and the table of ratios printed. (Its figures are the benchmark's; this checks that it
+   * measures what it says.)
+   */
+  @Test
+  void serveBenchComparesEveryLevelWithMoatOff() {
+    Run r = run("serve", "--bench", "5", "--clients", "6", "--workers", "2");
+    assertEquals(0, r.status(), r.out() + r.err());
+    for (String row :
+        new String[] {"| Moat off |", "| level 0 |", "| level 1 |", "| level 2 |", "| level 3 |"}) {
+      String line =
+          r.out()
+              .lines()
+              .filter(l -> l.startsWith(row))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError(r.out()));
+      String[] cells = line.split("\\|");
+      assertEquals("0", cells[8].strip(), "errors: " + line);
+      assertEquals("0", cells[9].strip(), "wrong level: " + line);
+      assertTrue(Integer.parseInt(cells[7].strip()) > 0, "requests: " + line);
+    }
+  }
 }

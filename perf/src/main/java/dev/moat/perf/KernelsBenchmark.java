@@ -84,7 +84,9 @@ public class KernelsBenchmark {
 
   @Benchmark
   public float kgwBias() {
-    kernels.kgwBias(logits, 0, 0, vocab, (int) seed, (int) (++seed >>> 32), 1 << 22, 0f, scratch);
+    // delta 2 (a real watermark's): with delta 0 the stores leave the row unchanged, measured
+    // 5.1-7.3 us against 12.2 us on JDK 25, a favourable case a watermark never sees.
+    kernels.kgwBias(logits, 0, 0, vocab, (int) seed, (int) (++seed >>> 32), 1 << 22, 2f, scratch);
     return logits[17];
   }
 

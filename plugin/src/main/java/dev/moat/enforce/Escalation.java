@@ -25,7 +25,8 @@ public final class Escalation {
   }
 
   /**
-   * @param scores thresholds in (0, 1], strictly rising
+   * @param scores thresholds in [0, 1], strictly rising (a rule at 0 applies to every request of
+   *     the tier: a tier that always runs at a level)
    * @param levels the level at and above each threshold, 1 to 9, not falling
    * @param groupLevel the level of an account linked to a flagged group, 0 for none
    */
@@ -35,9 +36,9 @@ public final class Escalation {
           Messages.invalid(path, scores.length + " scores, " + levels.length + " levels", "pairs"));
     }
     for (int i = 0; i < scores.length; i++) {
-      if (!(scores[i] > 0 && scores[i] <= 1)) {
+      if (!(scores[i] >= 0 && scores[i] <= 1)) {
         throw new IllegalArgumentException(
-            Messages.invalid(path + "[" + i + "].score", scores[i], "in (0, 1]"));
+            Messages.invalid(path + "[" + i + "].score", scores[i], "in [0, 1]"));
       }
       if (levels[i] < 1 || levels[i] > 9) {
         throw new IllegalArgumentException(
@@ -67,8 +68,9 @@ public final class Escalation {
 
   /** The level for a probing score in [0, 1] (NaN counts as 0) and group verdict. */
   public int level(double score, boolean inFlaggedGroup) {
+    double s = Double.isNaN(score) ? 0 : score;
     int level = 0;
-    for (int i = 0; i < scores.length && score >= scores[i]; i++) {
+    for (int i = 0; i < scores.length && s >= scores[i]; i++) {
       level = levels[i];
     }
     return inFlaggedGroup ? Math.max(level, groupLevel) : level;

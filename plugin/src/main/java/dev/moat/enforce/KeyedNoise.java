@@ -113,7 +113,7 @@ public final class KeyedNoise implements Protection {
     return Integer.remainderUnsigned(Kernels.uniformHigh(shiftSeed, previous), vocabSize);
   }
 
-  private static final class PerRequest implements RequestProtection {
+  private static final class PerRequest implements RequestProtection, dev.moat.internal.RowAddend {
     private final float[] row;
     private final int vocabSize;
     private final long shiftSeed;
@@ -129,10 +129,25 @@ public final class KeyedNoise implements Protection {
     }
 
     @Override
-    public void processLogits(float[] logits, int offset, TokenHistory history) {
+    public float[] row() {
+      return row;
+    }
+
+    @Override
+    public int[] specialTokens() {
+      return special;
+    }
+
+    @Override
+    public int shift(TokenHistory history) {
       int n = history.length();
       int previous = n == 0 ? -1 : history.get(n - 1);
-      int shift = Integer.remainderUnsigned(Kernels.uniformHigh(shiftSeed, previous), vocabSize);
+      return Integer.remainderUnsigned(Kernels.uniformHigh(shiftSeed, previous), vocabSize);
+    }
+
+    @Override
+    public void processLogits(float[] logits, int offset, TokenHistory history) {
+      int shift = shift(history);
       int[] s = special;
       for (int i = 0; i < s.length; i++) {
         saved[i] = logits[offset + s[i]];

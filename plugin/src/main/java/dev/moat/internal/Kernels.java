@@ -104,6 +104,28 @@ public abstract class Kernels {
       int[] scratch);
 
   /**
+   * {@link #kgwBias} with a row added in the same pass: {@code logits[offset + i] = (logits[offset
+   * + i] + row[rowStart + i]) + bias(base + i)}, the two additions in that order, so the result is
+   * bit-identical to adding the row first and the KGW bias second, as two passes would. One read
+   * and one write of the logits instead of two of each: a perturbation stage's keyed row fused into
+   * the watermark's pass.
+   *
+   * @param scratch at least {@link #BLOCK} ints
+   */
+  public abstract void kgwBiasAddRow(
+      float[] logits,
+      int offset,
+      int base,
+      int length,
+      int s0,
+      int s1,
+      int threshold,
+      float delta,
+      float[] row,
+      int rowStart,
+      int[] scratch);
+
+  /**
    * Adds a rotated row: {@code logits[offset + i] += row[(i + shift) mod length]} for {@code 0 <= i
    * < length}, with {@code 0 <= shift < length} and {@code row.length >= length}. Two contiguous
    * passes, no per-entry index arithmetic: a plain add the JIT or the Vector API runs at memory

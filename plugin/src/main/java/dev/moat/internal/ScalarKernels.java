@@ -147,6 +147,41 @@ final class ScalarKernels extends Kernels {
   }
 
   @Override
+  public void kgwBiasAddRow(
+      float[] logits,
+      int offset,
+      int base,
+      int length,
+      int s0,
+      int s1,
+      int threshold,
+      float delta,
+      float[] row,
+      int rowStart,
+      int[] scratch) {
+    final int t = threshold;
+    final int[] step = STEP;
+    for (int b = 0; b < length; b += BLOCK) {
+      int n = Math.min(BLOCK, length - b);
+      int sb = s0 + (base + b) * GOLDEN;
+      for (int i = 0; i < n; i++) {
+        int x = (step[i] + sb) ^ s1;
+        x ^= x >>> 16;
+        x *= 0x85EBCA6B;
+        x ^= x >>> 13;
+        x *= 0xC2B2AE35;
+        x ^= x >>> 16;
+        scratch[i] = ((x >>> 8) - t) >>> 31;
+      }
+      int o = offset + b;
+      int r = rowStart + b;
+      for (int i = 0; i < n; i++) {
+        logits[o + i] = (logits[o + i] + row[r + i]) + scratch[i] * delta;
+      }
+    }
+  }
+
+  @Override
   public int uniformsAtLeast(
       long seed,
       int base,

@@ -115,6 +115,31 @@ public final class KgwScheme {
         logits, offset, 0, vocabSize, (int) seed, (int) (seed >>> 32), threshold, delta, scratch);
   }
 
+  /**
+   * {@link #addBias} with a perturbation's keyed row fused into the same pass: {@code logits[offset
+   * + v] = (logits[offset + v] + row[(v + shift) mod vocabSize]) + bias(v)}, bit-identical to
+   * adding the rotated row first and the bias second.
+   *
+   * @param shift in {@code [0, vocabSize)}
+   * @param scratch at least {@link #BLOCK} ints, owned by the caller's request
+   */
+  public void addBiasAndRow(
+      float[] logits,
+      int offset,
+      int vocabSize,
+      long seed,
+      float delta,
+      float[] row,
+      int shift,
+      int[] scratch) {
+    int s0 = (int) seed;
+    int s1 = (int) (seed >>> 32);
+    int first = vocabSize - shift; // entries v < first read row[v + shift], the rest row[v - first]
+    KERNELS.kgwBiasAddRow(logits, offset, 0, first, s0, s1, threshold, delta, row, shift, scratch);
+    KERNELS.kgwBiasAddRow(
+        logits, offset + first, first, shift, s0, s1, threshold, delta, row, 0, scratch);
+  }
+
   private static final Kernels KERNELS = Kernels.get();
 
   static int mix(long seed, int v) {

@@ -51,7 +51,8 @@ public final class KgwWatermark extends WatermarkProtection {
         settings.dedupPerRequest(),
         request.sampling().maxTokens(),
         recent,
-        settings.selfHash() ? settings.selfHashCandidates() : 0);
+        settings.selfHash() ? settings.selfHashCandidates() : 0,
+        request.specialTokens().length);
   }
 
   @Override
@@ -59,7 +60,7 @@ public final class KgwWatermark extends WatermarkProtection {
     return settings.toString();
   }
 
-  private static final class PerRequest implements RequestProtection {
+  private static final class PerRequest implements RequestProtection, dev.moat.internal.FusedBias {
     private final KgwScheme scheme;
     private final float delta;
     private final int h;
@@ -76,6 +77,12 @@ public final class KgwWatermark extends WatermarkProtection {
     private final @org.jspecify.annotations.Nullable TopTokens top;
     private final float[] select;
 
+    /**
+     * The special tokens' logits before a fused pass (see {@link #processLogits(float[], int,
+     * TokenHistory, dev.moat.internal.RowAddend)}).
+     */
+    private final float[] saved;
+
     PerRequest(
         KgwScheme scheme,
         float delta,
@@ -84,7 +91,9 @@ public final class KgwWatermark extends WatermarkProtection {
         boolean dedup,
         int maxTokens,
         dev.moat.internal.@org.jspecify.annotations.Nullable RecentContexts recent,
-        int candidates) {
+        int candidates,
+        int specialTokens) {
+      this.saved = new float[specialTokens];
       this.recent = recent;
       this.candidates = candidates;
       this.top = candidates > 0 ? new TopTokens(vocabSize, new int[vocabSize]) : null;
@@ -117,6 +126,53 @@ public final class KgwWatermark extends WatermarkProtection {
       if (recent != null && !recent.firstSeen(seed)) {
         return; // watermarked recently by another request of this tier
       }
+      biasOrSelfHash(logits, offset, seed);
+    }
+
+    @Override
+    public boolean fusable() {
+      return top == null && entropyThreshold == 0;
+    }
+
+    @Override
+    public void processLogits(
+        float[] logits, int offset, TokenHistory history, dev.moat.internal.RowAddend addend) {
+      // The same decisions as processLogits, none of which reads the row (fusable() rules out the
+      // entropy threshold and self-hash, which do); where this stage leaves the row alone, the
+      // addend runs alone.
+      int n = history.length();
+      if (n < h) {
+        addend.processLogits(logits, offset, history);
+        return;
+      }
+      for (int i = 0; i < h; i++) {
+        context[i] = history.get(n - h + i);
+      }
+      long seed = scheme.seed(context, h);
+      if ((seenContexts != null && !seenContexts.add(seed))
+          || (recent != null && !recent.firstSeen(seed))) {
+        addend.processLogits(logits, offset, history);
+        return;
+      }
+      int[] special = addend.specialTokens();
+      if (special.length > saved.length) { // another request's addend: never in Moat's pipeline
+        addend.processLogits(logits, offset, history);
+        biasOrSelfHash(logits, offset, seed);
+        return;
+      }
+      for (int i = 0; i < special.length; i++) {
+        saved[i] = logits[offset + special[i]];
+      }
+      scheme.addBiasAndRow(
+          logits, offset, vocabSize, seed, delta, addend.row(), addend.shift(history), scratch);
+      // Special tokens: the addend leaves them alone, the bias does not.
+      for (int i = 0; i < special.length; i++) {
+        int v = special[i];
+        logits[offset + v] = saved[i] + (scheme.isGreen(seed, v) ? delta : 0f);
+      }
+    }
+
+    private void biasOrSelfHash(float[] logits, int offset, long seed) {
       TopTokens t = top;
       if (t == null) {
         scheme.addBias(logits, offset, vocabSize, seed, delta, scratch);

@@ -26,6 +26,21 @@ class EscalationAndPacingTest {
     assertEquals(0, Escalation.NONE.level(1, true));
   }
 
+  /** A rule at score 0 puts every request of the tier at its level, NaN scores included. */
+  @Test
+  void aRuleAtZeroAppliesToEveryRequest() {
+    Escalation e = Escalation.of(new double[] {0, 0.9}, new int[] {2, 3}, 0, "t");
+    assertEquals(2, e.level(0.0, false));
+    assertEquals(2, e.level(Double.NaN, false));
+    assertEquals(3, e.level(0.95, false));
+    IllegalArgumentException x =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Escalation.of(new double[] {-0.1}, new int[] {1}, 0, "tiers.free.escalation"));
+    assertEquals(
+        "`tiers.free.escalation[0].score` was '-0.1' but it must be in [0, 1]", x.getMessage());
+  }
+
   @Test
   void overlappingOrFallingRulesAreRejectedByPath() {
     IllegalArgumentException x =

@@ -82,6 +82,56 @@ class KernelsTest {
   }
 
   @Test
+  void kgwBiasAddRowIsBitIdenticalToTheRowThenTheBias() {
+    SplittableRandom r = new SplittableRandom(11);
+    for (int len : LENGTHS) {
+      for (int trial = 0; trial < 5; trial++) {
+        int offset = r.nextInt(5);
+        int rowStart = r.nextInt(7);
+        int base = r.nextInt(3) == 0 ? 0 : r.nextInt(1 << 20);
+        int s0 = r.nextInt();
+        int s1 = r.nextInt();
+        int threshold = r.nextInt(1 << 24);
+        float delta = (float) r.nextDouble(0.1, 5);
+        float[] logits = gaussianRow(r, offset + len + 3);
+        logits[offset] = Float.NEGATIVE_INFINITY; // excluded stays excluded
+        float[] add = new float[rowStart + len + 2];
+        for (int i = 0; i < add.length; i++) {
+          add[i] = r.nextBoolean() ? 1.4142135f : 0f; // the keyed row: 0 or a raise
+        }
+        // The reference: two passes, the row first.
+        float[] expected = logits.clone();
+        for (int i = 0; i < len; i++) {
+          expected[offset + i] += add[rowStart + i];
+        }
+        Kernels.scalar()
+            .kgwBias(expected, offset, base, len, s0, s1, threshold, delta, new int[Kernels.BLOCK]);
+        for (Kernels k : both()) {
+          float[] got = logits.clone();
+          k.kgwBiasAddRow(
+              got,
+              offset,
+              base,
+              len,
+              s0,
+              s1,
+              threshold,
+              delta,
+              add,
+              rowStart,
+              new int[Kernels.BLOCK]);
+          for (int i = 0; i < got.length; i++) {
+            assertEquals(
+                Float.floatToRawIntBits(expected[i]),
+                Float.floatToRawIntBits(got[i]),
+                k.name() + " len " + len + " bits at " + i);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void addRotatedAddsTheRowRotatedByTheShift() {
     SplittableRandom r = new SplittableRandom(9);
     for (int len : LENGTHS) {

@@ -18,10 +18,14 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * {@code ./moat serve --bench SECONDS --clients N}: N concurrent streaming clients against one
- * server for SECONDS, in alternating phases with Moat off and on (level 0: the tier's watermark,
- * budgets, the detector and admission, no escalation), measured side by side in one run: tokens per
- * second, time to first token, errors. The clients run in the same JVM, on the same cores, in both
- * phases alike.
+ * server for SECONDS, in rounds of five phases: Moat off, then on at levels 0, 1, 2 and 3, measured
+ * side by side in one run: tokens per second, time to first token, errors. On: the detector,
+ * admission against budgets, the tier's KGW watermark and Moat's sampler, plus each level's
+ * protections (the served policy's levels without their deliberate slow-downs, pacing and tighter
+ * caps, which are the point of a level and not overhead): 1 shapes logprobs and neutralises {@code
+ * logit_bias}; 2 adds keyed logit noise at 0.125 nats; 3 at 0.5 nats. Each level is a tier whose
+ * ladder starts there (a rule at score 0); every streamed response's {@code X-Moat-Level} is
+ * checked. The clients run in the same JVM, on the same cores, in every phase alike.
  */
 final class ServeBench {
   private ServeBench() {}
@@ -30,13 +34,35 @@ final class ServeBench {
       """
       version: 1
       tiers:
-        bench:
+        bench-l0:
           watermark: {scheme: kgw, key: demo-2026, gamma: 0.25, delta: 2.0, context_width: 1}
           budget: {requests_per_minute: 100000, tokens_per_minute: 100000000, concurrent_streams: 64}
+        bench-l1:
+          watermark: {scheme: kgw, key: demo-2026, gamma: 0.25, delta: 2.0, context_width: 1}
+          budget: {requests_per_minute: 100000, tokens_per_minute: 100000000, concurrent_streams: 64}
+          escalation: {rules: [{score: 0, level: 1}]}
+        bench-l2:
+          watermark: {scheme: kgw, key: demo-2026, gamma: 0.25, delta: 2.0, context_width: 1}
+          budget: {requests_per_minute: 100000, tokens_per_minute: 100000000, concurrent_streams: 64}
+          escalation: {rules: [{score: 0, level: 2}]}
+        bench-l3:
+          watermark: {scheme: kgw, key: demo-2026, gamma: 0.25, delta: 2.0, context_width: 1}
+          budget: {requests_per_minute: 100000, tokens_per_minute: 100000000, concurrent_streams: 64}
+          escalation: {rules: [{score: 0, level: 3}]}
+      enforcement:
+        noise_key: demo-noise-2026
+        levels:
+          - {level: 1, logprobs_max: 5, logprobs_digits: 2, logit_bias: neutralise}
+          - {level: 2, logprobs_max: 0, logit_bias: refuse, keyed_noise_kl: 0.125}
+          - {level: 3, logprobs_max: 0, logit_bias: refuse, keyed_noise_kl: 0.5}
       """;
 
+  /** The configurations of a round: -1 is Moat off, then levels 0 to 3. */
+  static final int[] CONFIGS = {-1, 0, 1, 2, 3};
+
   static final class Phase {
-    final boolean moat;
+    final int config;
+    final LongAdder wrongLevel = new LongAdder();
     final LongAdder tokens = new LongAdder();
     final LongAdder requests = new LongAdder();
     final LongAdder errors = new LongAdder();
@@ -44,8 +70,8 @@ final class ServeBench {
     volatile long start;
     volatile long end;
 
-    Phase(boolean moat) {
-      this.moat = moat;
+    Phase(int config) {
+      this.config = config;
     }
   }
 
@@ -55,16 +81,24 @@ final class ServeBench {
     Files.writeString(policy, POLICY);
     StringBuilder keys = new StringBuilder("keys:\n");
     for (int i = 0; i < clients; i++) {
-      keys.append(
-          String.format(
-              Locale.ROOT, "  - {key: sk-bench-%04d, account: bench-%04d, tier: bench}%n", i, i));
+      for (int l = 0; l < 4; l++) {
+        keys.append(
+            String.format(
+                Locale.ROOT,
+                "  - {key: sk-bench-%04d-l%d, account: bench-%04d, tier: bench-l%d}%n",
+                i,
+                l,
+                i,
+                l));
+      }
     }
     Path keysFile = dir.resolve("bench-keys.yaml");
     Files.writeString(keysFile, keys);
-    int phases = 4;
+    int rounds = Math.max(1, seconds / 30); // phases of about 6 s
+    int phases = rounds * CONFIGS.length;
     List<Phase> list = new ArrayList<>();
     for (int p = 0; p < phases; p++) {
-      list.add(new Phase(p % 2 == 1));
+      list.add(new Phase(CONFIGS[p % CONFIGS.length]));
     }
     AtomicLong current = new AtomicLong(-1);
     try (ModelServer server =
@@ -78,9 +112,9 @@ final class ServeBench {
               .executor(java.util.concurrent.Executors.newFixedThreadPool(8))
               .build();
       out.printf(
-          "Bench: %d streaming clients, %d s in %d alternating phases (Moat off, on, off, on),"
+          "Bench: %d streaming clients, %d s in %d rounds of 5 phases (Moat off, levels 0 to 3),"
               + " %d model workers...%n",
-          clients, seconds, phases, workers);
+          clients, seconds, rounds, workers);
       long warmEnd = System.nanoTime() + 5_000_000_000L;
       List<Thread> threads = new ArrayList<>();
       long runEnd = warmEnd + seconds * 1_000_000_000L;
@@ -105,7 +139,7 @@ final class ServeBench {
       long phaseNanos = seconds * 1_000_000_000L / phases;
       for (int p = 0; p < phases; p++) {
         Phase ph = list.get(p);
-        server.setMoatEnabled(ph.moat);
+        server.setMoatEnabled(ph.config >= 0);
         ph.start = System.nanoTime();
         current.set(p);
         Thread.sleep(phaseNanos / 1_000_000);
@@ -115,40 +149,67 @@ final class ServeBench {
       for (Thread t : threads) {
         t.join(120_000);
       }
-      double[] tps = new double[2];
-      double[] ttft = new double[2];
-      long[] err = new long[2];
-      long[] req = new long[2];
-      for (Phase ph : list) {
-        int i = ph.moat ? 1 : 0;
-        tps[i] += ph.tokens.sum() / ((ph.end - ph.start) / 1e9) / (phases / 2);
+      int n = CONFIGS.length;
+      double[] tps = new double[n];
+      double[] ttft = new double[n];
+      long[] err = new long[n];
+      long[] req = new long[n];
+      long[] wrong = new long[n];
+      double[][] perRound = new double[n][rounds];
+      for (int p = 0; p < phases; p++) {
+        Phase ph = list.get(p);
+        int i = p % n;
+        double t = ph.tokens.sum() / ((ph.end - ph.start) / 1e9);
+        perRound[i][p / n] = t;
+        tps[i] += t / rounds;
         err[i] += ph.errors.sum();
         req[i] += ph.requests.sum();
-        List<Long> t;
+        wrong[i] += ph.wrongLevel.sum();
+        List<Long> ts;
         synchronized (ph.ttft) {
-          t = new ArrayList<>(ph.ttft);
+          ts = new ArrayList<>(ph.ttft);
         }
-        java.util.Collections.sort(t);
-        ttft[i] += (t.isEmpty() ? 0 : t.get(t.size() / 2) / 1e6) / (phases / 2);
+        java.util.Collections.sort(ts);
+        ttft[i] += (ts.isEmpty() ? 0 : ts.get(ts.size() / 2) / 1e6) / rounds;
       }
       out.println();
-      out.println("| | Moat off | Moat on (level 0) | on / off |");
-      out.println("|---|---|---|---|");
-      out.printf(
-          Locale.ROOT,
-          "| tokens/s (all streams) | %.0f | %.0f | %.3f |%n",
-          tps[0],
-          tps[1],
-          tps[1] / tps[0]);
-      out.printf(
-          Locale.ROOT,
-          "| median time to first token | %.0f ms | %.0f ms | %.3f |%n",
-          ttft[0],
-          ttft[1],
-          ttft[1] / ttft[0]);
-      out.printf(Locale.ROOT, "| requests completed | %d | %d | |%n", req[0], req[1]);
-      out.printf(Locale.ROOT, "| errors | %d | %d | |%n", err[0], err[1]);
-      return err[0] + err[1] == 0 ? 0 : 1;
+      out.println(
+          "| | tokens/s (all streams) | / off | / off per round: median (min to max) | median time"
+              + " to first token | / off | requests | errors | wrong level |");
+      out.println("|---|---|---|---|---|---|---|---|---|");
+      for (int i = 0; i < n; i++) {
+        double[] ratio = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+          ratio[r] = perRound[i][r] / perRound[0][r];
+        }
+        java.util.Arrays.sort(ratio);
+        String rs =
+            String.format(
+                Locale.ROOT,
+                "%.3f (%.3f to %.3f)",
+                rounds % 2 == 1
+                    ? ratio[rounds / 2]
+                    : (ratio[rounds / 2 - 1] + ratio[rounds / 2]) / 2,
+                ratio[0],
+                ratio[rounds - 1]);
+        out.printf(
+            Locale.ROOT,
+            "| %s | %.0f | %.3f | %s | %.0f ms | %.3f | %d | %d | %d |%n",
+            CONFIGS[i] < 0 ? "Moat off" : "level " + CONFIGS[i],
+            tps[i],
+            tps[i] / tps[0],
+            rs,
+            ttft[i],
+            ttft[i] / ttft[0],
+            req[i],
+            err[i],
+            wrong[i]);
+      }
+      long bad = 0;
+      for (int i = 0; i < n; i++) {
+        bad += err[i] + wrong[i];
+      }
+      return bad == 0 ? 0 : 1;
     }
   }
 
@@ -176,12 +237,18 @@ final class ServeBench {
         .addObject()
         .put("role", "user")
         .put("content", LoadDemo.BENIGN[n % LoadDemo.BENIGN.length]);
-    HttpRequest req = LoadDemo.post(url, key, ip, body);
-    long t0 = System.nanoTime();
     Phase started = now(list, current);
+    // The phase's level is the key's tier; the warm-up goes through every level.
+    int level = started == null ? n % 4 : Math.max(0, started.config);
+    HttpRequest req = LoadDemo.post(url, key + "-l" + level, ip, body);
+    long t0 = System.nanoTime();
     try {
       HttpResponse<java.util.stream.Stream<String>> r =
           http.send(req, HttpResponse.BodyHandlers.ofLines());
+      java.util.Optional<String> served = r.headers().firstValue("X-Moat-Level");
+      if (served.isPresent() && Integer.parseInt(served.get()) != level && started != null) {
+        started.wrongLevel.increment();
+      }
       if (r.statusCode() != 200) {
         Phase ph = now(list, current);
         if (ph != null) {

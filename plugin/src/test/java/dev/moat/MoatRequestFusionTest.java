@@ -1,0 +1,144 @@
+package dev.moat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.moat.enforce.KeyedNoise;
+import dev.moat.policy.PolicyLoader;
+import dev.moat.spi.RequestProtection;
+import dev.moat.watermark.KgwSettings;
+import dev.moat.watermark.KgwWatermark;
+import dev.moat.watermark.WatermarkKey;
+import dev.moat.watermark.WatermarkKeys;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Keyed noise at an escalation level followed by the tier's KGW watermark runs as one pass over the
+ * row (the keyed row fused into the watermark's loop). The fused pass must give, bit for bit, what
+ * the two stages give one after the other: checked against the two protections run separately on
+ * every step of a request, through each path of the watermark's decisions (too little history, a
+ * context seen before in the request, a fresh one) and with special tokens, which the noise leaves
+ * alone and the watermark does not.
+ */
+class MoatRequestFusionTest {
+  static final WatermarkKey NOISE =
+      WatermarkKey.ofHex("noise1", "000102030405060708090a0b0c0d0e0f");
+  static final WatermarkKey WM = WatermarkKey.ofHex("wm1", "0f0e0d0c0b0a09080706050403020100");
+
+  @ParameterizedTest(name = "vocab {0}, context width {1}, dedup {2}")
+  @CsvSource({
+    "1000, 1, none",
+    "1000, 2, request",
+    "50257, 1, request",
+    "50257, 3, none",
+    "131, 1, request"
+  })
+  void fusedStepIsBitIdenticalToNoiseThenWatermark(int vocab, int width, String dedup)
+      throws Exception {
+    String policy =
+        """
+        version: 1
+        tiers:
+          free:
+            watermark: {scheme: kgw, key: wm1, gamma: 0.25, delta: 2.0, context_width: %d, dedup: %s}
+            escalation: {rules: [{score: 0.5, level: 2}]}
+        enforcement:
+          noise_key: noise1
+          levels:
+            - {level: 2, keyed_noise_kl: 0.125}
+        """
+            .formatted(width, dedup);
+    try (Moat moat =
+        Moat.builder()
+            .policy(PolicyLoader.parse(policy, true, "p.yaml", Set.of("noise1", "wm1")))
+            .keys(WatermarkKeys.of(NOISE, WM))
+            .audit(c -> {})
+            .build()) {
+      RequestContext ctx =
+          RequestContext.builder()
+              .setAccount("a")
+              .setTier("free")
+              .setVocabSize(vocab)
+              .optPrompt("", new int[0]) // an empty prompt: the first steps lack a context
+              .optSpecialTokens(0, vocab - 1, 5)
+              .optProbing(0.9, null)
+              .build();
+      RequestProtection noise = new KeyedNoise(NOISE, 0.125).begin(ctx);
+      RequestProtection kgw =
+          new KgwWatermark(
+                  KgwSettings.builder()
+                      .keyId("wm1")
+                      .contextWidth(width)
+                      .dedupPerRequest(dedup.equals("request"))
+                      .build(),
+                  WM)
+              .begin(ctx);
+      SplittableRandom r = new SplittableRandom(vocab * 31L + width);
+      try (MoatRequest req = moat.begin(ctx)) {
+        assertTrue(req.fusesNextStep(), "the level's noise and the watermark fuse");
+        for (int step = 0; step < 60; step++) {
+          float[] logits = new float[vocab];
+          for (int i = 0; i < vocab; i++) {
+            logits[i] = (float) (3 * r.nextGaussian());
+          }
+          logits[r.nextInt(vocab)] = Float.NEGATIVE_INFINITY;
+          float[] expected = logits.clone();
+          noise.processLogits(expected, 0, req.history());
+          kgw.processLogits(expected, 0, req.history());
+          req.processLogits(logits);
+          for (int i = 0; i < vocab; i++) {
+            assertEquals(
+                Float.floatToRawIntBits(expected[i]),
+                Float.floatToRawIntBits(logits[i]),
+                "step " + step + ", token " + i + ": " + expected[i] + " vs " + logits[i]);
+          }
+          // Repeat tokens often, so contexts recur (the dedup path).
+          req.accept(step % 3 == 0 ? 7 : r.nextInt(Math.min(vocab, 12)));
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    "'{scheme: kgw, key: wm1, context_width: 1, entropy_threshold: 0.5}'",
+    "'{scheme: kgw, key: wm1, context_width: 2, seeding: selfhash}'"
+  })
+  void watermarksThatReadTheRowDoNotFuse(String watermark) throws Exception {
+    String policy =
+        """
+        version: 1
+        tiers:
+          free:
+            watermark: %s
+            escalation: {rules: [{score: 0.5, level: 2}]}
+        enforcement:
+          noise_key: noise1
+          levels:
+            - {level: 2, keyed_noise_kl: 0.125}
+        """
+            .formatted(watermark);
+    try (Moat moat =
+        Moat.builder()
+            .policy(PolicyLoader.parse(policy, true, "p.yaml", Set.of("noise1", "wm1")))
+            .keys(WatermarkKeys.of(NOISE, WM))
+            .audit(c -> {})
+            .build()) {
+      RequestContext ctx =
+          RequestContext.builder()
+              .setAccount("a")
+              .setTier("free")
+              .setVocabSize(1000)
+              .optPrompt("", new int[] {1, 2, 3})
+              .optProbing(0.9, null)
+              .build();
+      try (MoatRequest req = moat.begin(ctx)) {
+        assertFalse(req.fusesNextStep());
+      }
+    }
+  }
+}
