@@ -122,6 +122,42 @@ public class KeyedNoiseTest {
   }
 
   /**
+   * Over a vocabulary of several periods (and a partial last one), a step raises exactly the tokens
+   * {@link KeyedNoise#raised} names, half of each period, the same positions in every period.
+   */
+  @Test
+  void tilesTheKeyedPatternOverLargeVocabularies() {
+    KeyedNoise noise = new KeyedNoise(KEY, 0.5);
+    int vocab = 3 * KeyedNoise.PERIOD + 1234;
+    RequestContext ctx =
+        RequestContext.builder()
+            .setAccount("a")
+            .setTier("free")
+            .setVocabSize(vocab)
+            .optPrompt("", new int[] {42})
+            .build();
+    dev.moat.spi.RequestProtection p = noise.begin(ctx);
+    dev.moat.internal.TokenBuffer history = new dev.moat.internal.TokenBuffer(new int[] {42}, 8);
+    for (int step = 0; step < 5; step++) {
+      float[] row = new float[vocab];
+      p.processLogits(row, 0, history);
+      int prev = history.get(history.length() - 1);
+      int raised = 0;
+      for (int v = 0; v < vocab; v++) {
+        assertEquals(noise.raised(prev, v, vocab) ? 2f : 0f, row[v], 1e-6, "token " + v);
+        raised += row[v] > 0 ? 1 : 0;
+        if (v >= KeyedNoise.PERIOD) {
+          assertEquals(row[v - KeyedNoise.PERIOD], row[v], "token " + v);
+        }
+      }
+      // Binomial(2048, 1/2) per period: sd 23; the pattern is fixed, so this is one draw of it.
+      assertTrue(Math.abs(raised / (double) vocab - 0.5) < 0.05, "raised " + raised);
+      history.append(step * 7919 % vocab);
+    }
+    assertThrows(IllegalArgumentException.class, () -> noise.raised(1, vocab, vocab));
+  }
+
+  /**
    * Special tokens keep their logits (so a perturbed answer ends where it would have), excluded
    * tokens stay excluded, and what is raised is what {@link KeyedNoise#raised} says: the same key
    * and context raise the same half in any request, another key another half.

@@ -126,19 +126,12 @@ public abstract class Kernels {
       int[] scratch);
 
   /**
-   * Adds a rotated row: {@code logits[offset + i] += row[(i + shift) mod length]} for {@code 0 <= i
-   * < length}, with {@code 0 <= shift < length} and {@code row.length >= length}. Two contiguous
-   * passes, no per-entry index arithmetic: a plain add the JIT or the Vector API runs at memory
-   * speed.
+   * Adds a row: {@code logits[offset + i] += row[rowStart + i]} for {@code 0 <= i < length}. A
+   * plain add the JIT or the Vector API runs at memory speed.
    */
-  public void addRotated(float[] logits, int offset, float[] row, int shift, int length) {
-    int first = length - shift; // entries i < first read row[i + shift]
-    for (int i = 0; i < first; i++) {
-      logits[offset + i] += row[i + shift];
-    }
-    int o = offset + first;
-    for (int j = 0; j < shift; j++) {
-      logits[o + j] += row[j];
+  public void addRow(float[] logits, int offset, float[] row, int rowStart, int length) {
+    for (int i = 0; i < length; i++) {
+      logits[offset + i] += row[rowStart + i];
     }
   }
 

@@ -116,28 +116,40 @@ public final class KgwScheme {
   }
 
   /**
-   * {@link #addBias} with a perturbation's keyed row fused into the same pass: {@code logits[offset
-   * + v] = (logits[offset + v] + row[(v + shift) mod vocabSize]) + bias(v)}, bit-identical to
-   * adding the rotated row first and the bias second.
+   * {@link #addBias} with a perturbation's keyed pattern fused into the same pass: {@code
+   * logits[offset + v] = (logits[offset + v] + pattern[shift + v mod period]) + bias(v)},
+   * bit-identical to adding the pattern first and the bias second.
    *
-   * @param shift in {@code [0, vocabSize)}
+   * @param pattern the pattern twice over ({@code 2 · period} entries)
+   * @param shift in {@code [0, period)}
    * @param scratch at least {@link #BLOCK} ints, owned by the caller's request
    */
-  public void addBiasAndRow(
+  public void addBiasAndPattern(
       float[] logits,
       int offset,
       int vocabSize,
       long seed,
       float delta,
-      float[] row,
+      float[] pattern,
+      int period,
       int shift,
       int[] scratch) {
     int s0 = (int) seed;
     int s1 = (int) (seed >>> 32);
-    int first = vocabSize - shift; // entries v < first read row[v + shift], the rest row[v - first]
-    KERNELS.kgwBiasAddRow(logits, offset, 0, first, s0, s1, threshold, delta, row, shift, scratch);
-    KERNELS.kgwBiasAddRow(
-        logits, offset + first, first, shift, s0, s1, threshold, delta, row, 0, scratch);
+    for (int b = 0; b < vocabSize; b += period) {
+      KERNELS.kgwBiasAddRow(
+          logits,
+          offset + b,
+          b,
+          Math.min(period, vocabSize - b),
+          s0,
+          s1,
+          threshold,
+          delta,
+          pattern,
+          shift,
+          scratch);
+    }
   }
 
   private static final Kernels KERNELS = Kernels.get();

@@ -163,8 +163,16 @@ public final class KgwWatermark extends WatermarkProtection {
       for (int i = 0; i < special.length; i++) {
         saved[i] = logits[offset + special[i]];
       }
-      scheme.addBiasAndRow(
-          logits, offset, vocabSize, seed, delta, addend.row(), addend.shift(history), scratch);
+      scheme.addBiasAndPattern(
+          logits,
+          offset,
+          vocabSize,
+          seed,
+          delta,
+          addend.row(),
+          addend.period(),
+          addend.shift(history),
+          scratch);
       // Special tokens: the addend leaves them alone, the bias does not.
       for (int i = 0; i < special.length; i++) {
         int v = special[i];

@@ -132,17 +132,14 @@ class KernelsTest {
   }
 
   @Test
-  void addRotatedAddsTheRowRotatedByTheShift() {
+  void addRowAddsTheRowFromItsStart() {
     SplittableRandom r = new SplittableRandom(9);
     for (int len : LENGTHS) {
-      float[] row = new float[len];
-      for (int i = 0; i < len; i++) {
+      float[] row = new float[2 * len + 3];
+      for (int i = 0; i < row.length; i++) {
         row[i] = (float) r.nextGaussian();
       }
-      for (int shift : new int[] {0, 1, len / 3, len - 1}) {
-        if (shift < 0 || shift >= len) {
-          continue;
-        }
+      for (int start : new int[] {0, 1, len / 3, len + 3}) {
         float[] base = new float[len + 5];
         for (int i = 0; i < base.length; i++) {
           base[i] = (float) r.nextGaussian();
@@ -150,12 +147,12 @@ class KernelsTest {
         base[3] = Float.NEGATIVE_INFINITY;
         float[] expected = base.clone();
         for (int i = 0; i < len; i++) {
-          expected[2 + i] += row[(i + shift) % len];
+          expected[2 + i] += row[start + i];
         }
         for (Kernels k : new Kernels[] {Kernels.scalar(), vector()}) {
           float[] got = base.clone();
-          k.addRotated(got, 2, row, shift, len);
-          assertArrayEquals(expected, got, k.name() + " len " + len + " shift " + shift);
+          k.addRow(got, 2, row, start, len);
+          assertArrayEquals(expected, got, k.name() + " len " + len + " start " + start);
         }
       }
     }

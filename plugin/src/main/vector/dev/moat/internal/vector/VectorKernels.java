@@ -239,10 +239,8 @@ public final class VectorKernels extends Kernels {
   }
 
   @Override
-  public void addRotated(float[] logits, int offset, float[] row, int shift, int length) {
-    int first = length - shift;
-    addShifted(logits, offset, row, shift, first);
-    addShifted(logits, offset + first, row, 0, shift);
+  public void addRow(float[] logits, int offset, float[] row, int rowStart, int length) {
+    addShifted(logits, offset, row, rowStart, length);
   }
 
   /** {@code l[o + i] += row[r + i]} for {@code 0 <= i < n}. */
