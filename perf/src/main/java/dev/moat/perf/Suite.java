@@ -3,7 +3,6 @@ package dev.moat.perf;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.moat.internal.Kernels;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -191,7 +190,13 @@ public final class Suite {
 
   /** One benchmark result: its median over the measured iterations and B/op. */
   record Row(
-      String jdk, String benchmark, Map<String, String> params, double median, double bytesPerOp) {
+      String jdk,
+      String vm,
+      String flags,
+      String benchmark,
+      Map<String, String> params,
+      double median,
+      double bytesPerOp) {
     String p(String name) {
       return params.getOrDefault(name, "");
     }
@@ -205,6 +210,9 @@ public final class Suite {
     List<Row> rows = new ArrayList<>();
     for (JsonNode n : JSON.readTree(file.toFile())) {
       String jdk = n.path("jdkVersion").asText();
+      String vm = n.path("vmName").asText() + " " + n.path("vmVersion").asText();
+      List<String> flags = new ArrayList<>();
+      n.path("jvmArgs").forEach(a -> flags.add(a.asText()));
       String bench = n.path("benchmark").asText().replace("dev.moat.perf.", "");
       Map<String, String> params = new TreeMap<>();
       n.path("params")
@@ -218,7 +226,7 @@ public final class Suite {
       }
       double median = median(raw);
       double bytes = n.path("secondaryMetrics").path("gc.alloc.rate.norm").path("score").asDouble();
-      rows.add(new Row(jdk, bench, params, median, bytes));
+      rows.add(new Row(jdk, vm, String.join(" ", flags), bench, params, median, bytes));
     }
     return rows;
   }
@@ -310,12 +318,21 @@ public final class Suite {
     out.println();
     out.printf(
         Locale.ROOT,
-        "Machine: %s, %d cores; kernels %s; JMH forks with --add-modules jdk.incubator.vector,"
-            + " -prof gc. Medians of the measured iterations, µs per token (per row of the batch).%n",
+        "Machine: %s, %d cores. JMH, one fork per configuration, -prof gc. Medians of the measured"
+            + " iterations, µs per token (per row of the batch).%n",
         cpu(),
-        Runtime.getRuntime().availableProcessors(),
-        Kernels.get().name());
+        Runtime.getRuntime().availableProcessors());
     for (String jdk : jdks) {
+      TreeSet<String> flags = new TreeSet<>();
+      String vm = "";
+      for (Row r : rows) {
+        if (r.jdk().equals(jdk)) {
+          flags.add(r.flags());
+          vm = r.vm();
+        }
+      }
+      out.printf(
+          Locale.ROOT, "%n%s (%s): fork flags %s%n", shortJdk(jdk), vm, String.join("; ", flags));
       double bw =
           BandwidthBenchmark.BYTES
               / (find(rows, jdk, "BandwidthBenchmark.readWrite256MiB", r -> true) * 1e-6)

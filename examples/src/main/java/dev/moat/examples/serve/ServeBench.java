@@ -94,7 +94,8 @@ final class ServeBench {
     }
     Path keysFile = dir.resolve("bench-keys.yaml");
     Files.writeString(keysFile, keys);
-    int rounds = Math.max(1, seconds / 30); // phases of about 6 s
+    int rounds =
+        Math.max(1, seconds / 75); // phases of about 15 s: a client makes several requests in one
     int phases = rounds * CONFIGS.length;
     List<Phase> list = new ArrayList<>();
     for (int p = 0; p < phases; p++) {
