@@ -124,25 +124,32 @@ final class ScalarKernels extends Kernels {
       int[] scratch) {
     // Two passes per block: fused, JDK 17's C2 vectorises nothing (the int-to-float conversion
     // stops it); split, it vectorises the integer pass.
-    final int t = threshold;
-    final int[] step = STEP;
     for (int b = 0; b < length; b += BLOCK) {
       int n = Math.min(BLOCK, length - b);
-      int sb = s0 + (base + b) * GOLDEN; // (base + b + i) * GOLDEN + s0 == STEP[i] + sb
-      for (int i = 0; i < n; i++) {
-        int x = (step[i] + sb) ^ s1;
-        x ^= x >>> 16;
-        x *= 0x85EBCA6B;
-        x ^= x >>> 13;
-        x *= 0xC2B2AE35;
-        x ^= x >>> 16;
-        // 1 iff (x >>> 8) < t: both are in [0, 2^24], so the difference is negative exactly then.
-        scratch[i] = ((x >>> 8) - t) >>> 31;
-      }
+      greenFlags(s0 + (base + b) * GOLDEN, s1, threshold, n, scratch);
       int o = offset + b;
       for (int i = 0; i < n; i++) {
         logits[o + i] += scratch[i] * delta;
       }
+    }
+  }
+
+  /**
+   * The integer pass of the KGW loops: {@code flags[i]} = 1 iff token {@code base + b + i} is
+   * green, for {@code sb = s0 + (base + b) · GOLDEN} ({@code (base + b + i) · GOLDEN + s0 ==
+   * STEP[i] + sb}). C2 vectorises it on every JDK.
+   */
+  private static void greenFlags(int sb, int s1, int t, int n, int[] flags) {
+    final int[] step = STEP;
+    for (int i = 0; i < n; i++) {
+      int x = (step[i] + sb) ^ s1;
+      x ^= x >>> 16;
+      x *= 0x85EBCA6B;
+      x ^= x >>> 13;
+      x *= 0xC2B2AE35;
+      x ^= x >>> 16;
+      // 1 iff (x >>> 8) < t: both are in [0, 2^24], so the difference is negative exactly then.
+      flags[i] = ((x >>> 8) - t) >>> 31;
     }
   }
 
@@ -159,20 +166,9 @@ final class ScalarKernels extends Kernels {
       float[] row,
       int rowStart,
       int[] scratch) {
-    final int t = threshold;
-    final int[] step = STEP;
     for (int b = 0; b < length; b += BLOCK) {
       int n = Math.min(BLOCK, length - b);
-      int sb = s0 + (base + b) * GOLDEN;
-      for (int i = 0; i < n; i++) {
-        int x = (step[i] + sb) ^ s1;
-        x ^= x >>> 16;
-        x *= 0x85EBCA6B;
-        x ^= x >>> 13;
-        x *= 0xC2B2AE35;
-        x ^= x >>> 16;
-        scratch[i] = ((x >>> 8) - t) >>> 31;
-      }
+      greenFlags(s0 + (base + b) * GOLDEN, s1, threshold, n, scratch);
       int o = offset + b;
       int r = rowStart + b;
       for (int i = 0; i < n; i++) {
