@@ -240,12 +240,8 @@ public final class Suite {
   }
 
   static double find(List<Row> rows, String jdk, String bench, Predicate<Row> filter) {
-    for (Row r : rows) {
-      if (r.jdk().equals(jdk) && r.benchmark().equals(bench) && filter.test(r)) {
-        return r.median();
-      }
-    }
-    return Double.NaN;
+    Row r = findRow(rows, jdk, bench, filter);
+    return r == null ? Double.NaN : r.median();
   }
 
   static Row findRow(List<Row> rows, String jdk, String bench, Predicate<Row> filter) {
