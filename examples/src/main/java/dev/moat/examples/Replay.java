@@ -129,7 +129,7 @@ final class Replay {
         TraceRecord r = p.record();
         clock.set(r.ts());
         Verdict v = detector.observe(p, sink != null ? features : null);
-        if (v.flagged() && v.requestsBeforeFlag() == v.requests() - 1) {
+        if (v.flaggedAt() == r.ts() && v.requestsBeforeFlag() == v.requests() - 1) {
           flagged++; // flagged at this request
         }
         if (sink != null) {

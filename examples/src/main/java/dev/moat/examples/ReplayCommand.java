@@ -11,6 +11,7 @@ import dev.moat.detect.Verdict;
 import dev.moat.detect.VerdictModel;
 import dev.moat.examples.sim.Population;
 import dev.moat.examples.sim.TrafficSimulator;
+import dev.moat.examples.usage.UsageGenerator;
 import dev.moat.onnxruntime.OnnxVerdictModel;
 import dev.moat.policy.Policy;
 import dev.moat.policy.PolicyLoader;
@@ -49,6 +50,8 @@ final class ReplayCommand {
     OPTIONS.put("seed", true);
     OPTIONS.put("progress", true);
     OPTIONS.put("strip-metadata", false);
+    OPTIONS.put("generator", true);
+    OPTIONS.put("metadata", true);
   }
 
   private ReplayCommand() {}
@@ -80,6 +83,20 @@ final class ReplayCommand {
           o = Replay.run(reader::next, detector, clock, out, every, null);
           skipped[0] = reader.skipped();
         }
+      } else if (SimulateCommand.usage(a)) {
+        UsageGenerator gen =
+            SimulateCommand.usageGenerator(
+                a, "simulate", Instant.parse("2026-04-22T00:00:00Z").toEpochMilli());
+        labels.putAll(gen.labels());
+        int strip = a.has("strip-metadata") ? 2 : 0;
+        o =
+            Replay.run(
+                () -> gen.hasNext() ? TrainDetectorCommand.strip(gen.next().record(), strip) : null,
+                detector,
+                clock,
+                out,
+                every,
+                null);
       } else {
         String scenario = a.get("simulate", "mixed");
         double scale = a.getDouble("scale", 1, 0.01, 100);
@@ -163,7 +180,8 @@ final class ReplayCommand {
         g.writeStartObject();
         g.writeStringField("account", v.account());
         g.writeBooleanField("flagged", v.flagged());
-        if (v.flagged()) {
+        g.writeStringField("level", v.level().wire());
+        if (v.flaggedAt() >= 0) {
           g.writeStringField("first_flagged_ts", Instant.ofEpochMilli(v.flaggedAt()).toString());
         } else {
           g.writeNullField("first_flagged_ts");
@@ -176,8 +194,8 @@ final class ReplayCommand {
         }
         g.writeNumberField("requests_seen", v.requests());
         g.writeNumberField(
-            "requests_before_flag", v.flagged() ? v.requestsBeforeFlag() : v.requests());
-        if (v.flagged()) {
+            "requests_before_flag", v.flaggedAt() >= 0 ? v.requestsBeforeFlag() : v.requests());
+        if (v.watched()) {
           strings(g, "reasons", v.reasons());
           strings(g, "linked_accounts", v.linkedAccounts());
           strings(g, "sample_prompts", v.samplePrompts());
@@ -204,7 +222,8 @@ final class ReplayCommand {
       long accounts,
       long flagged,
       long requests,
-      long requestsBeforeFlag) {
+      long requestsBeforeFlag,
+      long watched) {
     double flaggedRate() {
       return accounts == 0 ? 0 : flagged / (double) accounts;
     }
@@ -223,11 +242,14 @@ final class ReplayCommand {
     for (Verdict v : verdicts.values()) {
       String pop = labels.getOrDefault(v.account(), "unlabelled");
       boolean campaign = pop.startsWith("campaign");
-      long before = v.flagged() ? v.requestsBeforeFlag() : v.requests();
+      // Ever flagged during the run (a flag that decayed by the end still counts against us).
+      boolean flagged = v.flaggedAt() >= 0;
+      long before = flagged ? v.requestsBeforeFlag() : v.requests();
       for (String key : new String[] {pop, campaign ? " campaign (all)" : " benign (all)"}) {
-        long[] c = by.computeIfAbsent(key, k -> new long[4]);
+        long[] c = by.computeIfAbsent(key, k -> new long[5]);
+        c[4] += v.watched() ? 1 : 0;
         c[0]++;
-        c[1] += v.flagged() ? 1 : 0;
+        c[1] += flagged ? 1 : 0;
         c[2] += v.requests();
         c[3] += before;
       }
@@ -235,7 +257,9 @@ final class ReplayCommand {
     List<Row> rows = new ArrayList<>();
     by.forEach(
         (k, c) ->
-            rows.add(new Row(k.strip(), k.strip().startsWith("campaign"), c[0], c[1], c[2], c[3])));
+            rows.add(
+                new Row(
+                    k.strip(), k.strip().startsWith("campaign"), c[0], c[1], c[2], c[3], c[4])));
     return rows;
   }
 
@@ -244,21 +268,23 @@ final class ReplayCommand {
     b.append(
         String.format(
             Locale.ROOT,
-            "%-22s %10s %10s %9s   %s%n",
+            "%-22s %10s %10s %9s %9s   %s%n",
             "population",
             "accounts",
             "flagged",
             "rate",
+            "watch+",
             "campaign requests served before the flag"));
     for (Row r : rows) {
       b.append(
           String.format(
               Locale.ROOT,
-              "%-22s %,10d %,10d %8.3f%%",
+              "%-22s %,10d %,10d %8.3f%% %8.2f%%",
               r.population(),
               r.accounts(),
               r.flagged(),
-              100 * r.flaggedRate()));
+              100 * r.flaggedRate(),
+              r.accounts() == 0 ? 0 : 100.0 * r.watched() / r.accounts()));
       if (r.campaign()) {
         b.append(
             String.format(

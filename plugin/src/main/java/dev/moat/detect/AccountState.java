@@ -7,7 +7,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * One account's streaming state: its {@link Activity}, exponentially weighted prompt-shape and
  * linking rates, a 512-bit set of the templates it used (for novelty), and its flag. O(1) per
- * request; about 800 bytes per account with its cache entry (perf's DetectorFootprint). The
+ * request; about 850 bytes per account with its cache entry (perf's DetectorFootprint). It also
+ * holds the account's graduated {@link Suspicion} level and when each level last had evidence. The
  * detector serialises updates by locking the instance at request start (never per token); {@link
  * #latest} is read without locking.
  */
@@ -16,24 +17,45 @@ final class AccountState {
   // Rates, by feature index minus COT.
   private static final int RATES = Features.TEMPERATURE - Features.COT + 1;
 
+  final String account;
   final int bit;
   final Activity activity = new Activity();
   private final float[] rates = new float[RATES];
   private final int[] counts = new int[RATES];
   private final long[] seen = new long[8];
   int lastOutput = -1;
-  boolean flagged;
+
+  /** The graduated level now, and when evidence for each level was last seen (trace time). */
+  Suspicion level = Suspicion.NONE;
+
+  long watchEvidence = Long.MIN_VALUE;
+  long flagEvidence = Long.MIN_VALUE;
+
+  /** When an admin last cleared the account (no new flag for the decay period), or MIN_VALUE. */
+  long clearedAt = Long.MIN_VALUE;
+
+  /** Whether its own behaviour put it in the top tenth of its tier (it marks buckets watched). */
+  boolean watchedByScore;
+
+  /** The tier baseline it is counted in, and its score's bin there (-1: not yet). */
+  @Nullable TierBaseline tier;
+
+  int scoreBin = -1;
   long flaggedAt = -1;
   long requestsBeforeFlag = -1;
   long groupKey;
   @Nullable String group;
+
+  /** Weighted requests into coordinated buckets since the last decay or clear. */
   int groupHits;
+
   @Nullable List<String> reasons;
   @Nullable List<String> samples;
   @Nullable List<String> linked;
   volatile @Nullable Verdict latest;
 
   AccountState(String account) {
+    this.account = account;
     this.bit = LinkStore.bitOf(account);
   }
 

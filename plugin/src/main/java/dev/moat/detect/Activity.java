@@ -52,6 +52,11 @@ public final class Activity {
     return requests;
   }
 
+  /** Time of the latest request (epoch ms), or 0 before the first. */
+  public long lastTs() {
+    return lastTs;
+  }
+
   /** Mean of ln(1 + gap in seconds); 0 before the second request. */
   public double logGapMean() {
     return gapMean;

@@ -10,16 +10,33 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Online probing and campaign detection: call {@link #observe} at the start of every request (or
  * {@link #begin} for a per-request handle the sampling loop can poll). Per request it computes the
  * prompt's skeleton, cues and MinHash band keys, records them in the {@link LinkStore}, updates the
- * account's streaming state in O(1), and scores the account's {@link Features} with the {@link
- * VerdictModel}. An account is flagged when its score reaches the model's threshold, or when its
- * requests keep landing in templates that flagged accounts dominate (its campaign group shares the
- * verdict). Flags are sticky and carry their reasons.
+ * account's streaming state in O(1), and returns a graduated, reversible {@link Verdict}:
+ *
+ * <ul>
+ *   <li><b>Watch</b> ({@link Suspicion#WATCH}) on the account's own behaviour: the classifier's
+ *       score, computed without the features that read other accounts, at or above its tier's watch
+ *       threshold, which is read off the tier's own accounts ({@link TierBaseline}: at most the
+ *       watch budget of a tier is watched on its own evidence, however its traffic looks), from the
+ *       account's second request on.
+ *   <li><b>Flag</b> ({@link Suspicion#FLAG}, enforcement) only on coordination: requests into
+ *       templates that {@link GroupEvidence} judges a campaign against a null model of benign
+ *       sharing (many accounts, a topic sweep rather than one text pasted many times, and young
+ *       accounts or accounts watched far above the base rate), or that flagged accounts dominate.
+ *       Per-account evidence alone never flags.
+ * </ul>
+ *
+ * Levels fall one step after the decay period without new evidence; {@link #clear} and {@link
+ * #clearGroup} reset them, audited. Every flag carries its reasons.
  *
  * <pre>{@code
  * Detector detector = Detector.builder().model(MlpModel.bundled()).build();
@@ -30,24 +47,37 @@ import org.jspecify.annotations.Nullable;
  * (fail-open to per-replica linking, see {@code RedisLinkStore}); a model that throws fails the
  * call (a broken model is a deployment error, not traffic to pass unseen).
  *
+ * <p>What it cannot see: a campaign whose accounts share no template (every prompt written afresh,
+ * with no skeleton in common) and behave like their tier's typical account is watched at most, and
+ * then only on behaviour; a campaign that re-asks the same texts looks like a class pasting its
+ * homework. The README's detection section says more.
+ *
  * <p>Thread-safe. Requests of one account are serialised on that account's state (at request start
  * only); different accounts proceed in parallel.
  */
 public final class Detector implements AutoCloseable {
-  /** A campaign-marked bucket has at least this many flagged accounts ... */
-  static final double GROUP_MIN_FLAGGED = 5;
-
-  /** ... and they are at least this fraction of its accounts. */
-  static final double GROUP_MIN_SHARE = 0.5;
-
   /** Requests that count as linking evidence have at least this many words (not "thanks!"). */
   static final int GROUP_MIN_WORDS = 6;
 
-  /** Requests in a campaign-marked template before the group's verdict carries over. */
-  static final int GROUP_MIN_HITS = 3;
+  /**
+   * Weighted requests into coordinated templates before a flag: two ordinary hits, or one into a
+   * template where every view agrees ({@link GroupEvidence#STRONG}).
+   */
+  static final int FLAG_HITS = 2;
+
+  /** The features that read other accounts: left out (set to typical) of per-account evidence. */
+  private static final int[] LINK_FEATURES = {
+    Features.TEMPLATE_SHARED,
+    Features.TEMPLATE_ESTABLISHED,
+    Features.TEMPLATE_YOUNG,
+    Features.SYSTEM_SHARED
+  };
+
+  private static final Logger AUDIT = LoggerFactory.getLogger("dev.moat.audit");
 
   private static final double SATURATED = 256 * Math.log(256);
   private static final long SYSTEM_SALT = 0x5157E3A11L;
+  private static final long SAMPLE_SALT = 0x5A3B1E5L;
   private static final int SKELETON_CHARS = 2000;
 
   private final VerdictModel model;
@@ -58,8 +88,14 @@ public final class Detector implements AutoCloseable {
   private final int bands;
   private final int refreshTokens;
   private final java.util.Set<String> exemptTiers;
+  private final double watchBudget;
+  private final long decayMillis;
   private final Cache<String, AccountState> accounts;
   private final ThreadLocal<Scratch> scratch;
+  private final ConcurrentHashMap<String, TierBaseline> tiers = new ConcurrentHashMap<>();
+  // Accounts held, and those watched on their own behaviour (the base rate of the watched view).
+  private final AtomicLong population = new AtomicLong();
+  private final AtomicLong watchedByScore = new AtomicLong();
 
   private Detector(Builder b) {
     this.model = b.model;
@@ -71,7 +107,17 @@ public final class Detector implements AutoCloseable {
     this.scratch = ThreadLocal.withInitial(() -> new Scratch(32, bands));
     this.refreshTokens = b.refreshTokens;
     this.exemptTiers = java.util.Set.copyOf(b.exemptTiers);
-    Caffeine<Object, Object> cache = Caffeine.newBuilder().maximumSize(b.maximumAccounts);
+    this.watchBudget = b.watchBudget;
+    this.decayMillis = b.decay.toMillis();
+    Caffeine<String, AccountState> cache =
+        Caffeine.newBuilder()
+            .maximumSize(b.maximumAccounts)
+            .removalListener(
+                (String k, AccountState v, com.github.benmanes.caffeine.cache.RemovalCause c) -> {
+                  if (v != null && c.wasEvicted()) {
+                    forget(v);
+                  }
+                });
     if (b.idleExpiry != null) {
       // Opt-in: access-order expiry costs about 300 ns per request on the reference machine.
       cache = cache.expireAfterAccess(b.idleExpiry);
@@ -158,7 +204,7 @@ public final class Detector implements AutoCloseable {
       }
       keys[bands] = t.lastSystemKey;
     }
-    return new Prepared(r, keys, scan.cues, scan.codeAttached, scan.count);
+    return new Prepared(r, keys, scan.cues, scan.codeAttached, scan.count, scan.textHash);
   }
 
   /** {@link #observe(TraceRecord, float[])} of a prepared request. */
@@ -170,6 +216,7 @@ public final class Detector implements AutoCloseable {
     Scratch t = scratch.get();
     float[] x = t.x;
     AccountState s = accounts.get(p.record.account(), AccountState::new);
+    // Caffeine may evict and then hand back a fresh state for an account; counters follow it.
     synchronized (s) {
       Verdict v = update(s, p, t, x);
       if (features != null) {
@@ -191,13 +238,16 @@ public final class Detector implements AutoCloseable {
     final int cues;
     final boolean codeAttached;
     final int words;
+    final long skeleton;
 
-    Prepared(TraceRecord record, long[] keys, int cues, boolean codeAttached, int words) {
+    Prepared(
+        TraceRecord record, long[] keys, int cues, boolean codeAttached, int words, long skeleton) {
       this.record = record;
       this.keys = keys;
       this.cues = cues;
       this.codeAttached = codeAttached;
       this.words = words;
+      this.skeleton = skeleton;
     }
 
     public TraceRecord record() {
@@ -205,7 +255,7 @@ public final class Detector implements AutoCloseable {
     }
   }
 
-  /** Per-thread buffers: a request allocates only its prepared form and its verdict (181 B). */
+  /** Per-thread buffers: a request allocates only its prepared form and its verdict. */
   private static final class Scratch {
     final PromptScan scan = new PromptScan();
     final PromptScan systemScan = new PromptScan();
@@ -216,6 +266,8 @@ public final class Detector implements AutoCloseable {
     final long[] flagKeys;
     final long[] bits;
     final float[] x = new float[Features.COUNT];
+    final float[] own = new float[Features.COUNT];
+    final int[] marks = new int[16];
 
     Scratch(int hashes, int bands) {
       sig = new long[hashes];
@@ -229,27 +281,80 @@ public final class Detector implements AutoCloseable {
     long[] keys = p.keys;
     boolean hasSystem = keys.length > bands;
     long[] bits = t.bits;
+    long now = r.ts();
     double ageDays = r.accountCreated() >= 0 ? (r.ts() - r.accountCreated()) / 86_400_000.0 : -1;
     boolean young = ageDays >= 0 && ageDays < 14;
     boolean established = ageDays >= 30;
-    store.record(s.bit, young, established, keys, keys.length, bits);
+    boolean first = s.activity.requests() == 0;
+    TierBaseline tier = s.tier;
+    if (tier == null) {
+      tier = baseline(r.tier());
+      s.tier = tier;
+      population.incrementAndGet();
+    }
+    decay(s, now);
 
-    // The template: the band bucket shared by the most accounts.
+    // The bits this request sets in each of its buckets: the account in its sets, and the
+    // skeleton's and the request's bits in the two content sketches.
+    int[] marks = t.marks;
+    int m = 0;
+    marks[m++] = 64 * LinkStore.ACCOUNTS + s.bit;
+    if (established) {
+      marks[m++] = 64 * LinkStore.ESTABLISHED + s.bit;
+    }
+    if (young) {
+      marks[m++] = 64 * LinkStore.YOUNG + s.bit;
+    }
+    if (s.watchedByScore) {
+      marks[m++] = 64 * LinkStore.WATCHED + s.bit;
+    }
+    long request = p.skeleton ^ (r.account().hashCode() * 0x9E3779B97F4A7C15L) ^ (now * 31 + s.bit);
+    int requestBit = (int) (MinHash.mix(request) >>> 56);
+    int skeletonBit = (int) (MinHash.mix(p.skeleton) >>> 56);
+    boolean cued = (p.cues & (PromptScan.COT | PromptScan.PLANNING | PromptScan.AGENTIC)) != 0;
+    boolean sampled = (MinHash.mix(p.skeleton ^ SAMPLE_SALT) & 15) == 0;
+    for (int res = 0; res < (sampled ? 2 : 1); res++) {
+      int base = 64 * (LinkStore.CONTENT + res * LinkStore.RESOLUTION);
+      marks[m++] = base + 64 * LinkStore.REQUESTS + requestBit;
+      marks[m++] = base + 64 * LinkStore.SKELETONS + skeletonBit;
+      if (r.turn() > 0) {
+        marks[m++] = base + 64 * LinkStore.FOLLOWUPS + requestBit;
+      }
+      if (cued) {
+        marks[m++] = base + 64 * LinkStore.CUED + requestBit;
+      }
+    }
+    long hourIndex = Math.floorDiv(now, 3_600_000L);
+    marks[m++] = 64 * LinkStore.ACTIVITY + (int) Math.floorMod(hourIndex, 24L);
+    marks[m++] = 64 * LinkStore.ACTIVITY + 24 + (int) Math.floorMod(hourIndex / 24, 40L);
+    store.record(marks, m, keys, keys.length, bits);
+
+    // The template: the band bucket shared by the most accounts (for the classifier's features).
     int best = 0;
     double bestAccounts = -1;
-    boolean groupHit = false;
-    int marked = -1;
     for (int b = 0; b < bands; b++) {
-      int o = b * LinkStore.WORDS;
-      double acc = LinkStore.estimate(bits, o + LinkStore.ACCOUNTS);
+      double acc = LinkStore.estimate(bits, b * LinkStore.WORDS + LinkStore.ACCOUNTS);
       if (acc > bestAccounts || (acc == bestAccounts && keys[b] < keys[best])) {
         bestAccounts = acc;
         best = b;
       }
-      double flaggedHere = LinkStore.estimate(bits, o + LinkStore.FLAGGED);
-      if (flaggedHere >= GROUP_MIN_FLAGGED && flaggedHere >= GROUP_MIN_SHARE * acc) {
-        groupHit = true;
-        marked = b;
+    }
+    // Coordination: the strongest verdict over the request's buckets, against the base rate.
+    double base = baseWatched();
+    int evidence = GroupEvidence.NONE;
+    int marked = -1;
+    if (p.words >= GROUP_MIN_WORDS) {
+      for (int b = 0; b < keys.length; b++) {
+        int e = GroupEvidence.judge(bits, b * LinkStore.WORDS, b == bands, base);
+        if (e > evidence) {
+          evidence = e;
+          marked = b;
+        }
+        if (s.level == Suspicion.FLAG
+            && b < bands
+            && GroupEvidence.dominated(bits, b * LinkStore.WORDS)) {
+          s.flagEvidence = now; // still in its campaign's template
+        }
       }
     }
     int o = best * LinkStore.WORDS;
@@ -258,7 +363,6 @@ public final class Detector implements AutoCloseable {
         LinkStore.estimate(bits, o + LinkStore.ESTABLISHED) / Math.max(1, bestAccounts);
     double youngShare = LinkStore.estimate(bits, o + LinkStore.YOUNG) / Math.max(1, bestAccounts);
 
-    boolean first = s.activity.requests() == 0;
     s.activity.record(r.ts(), r.accountCreated(), r.client());
     int cues = p.cues;
     s.rate(Features.COT, (cues & PromptScan.COT) != 0 ? 1 : 0);
@@ -293,43 +397,85 @@ public final class Detector implements AutoCloseable {
       s.rate(Features.SYSTEM_SHARED, 0);
     }
     s.lastOutput = r.outputTokens();
-    groupHit &= p.words >= GROUP_MIN_WORDS;
-    if (groupHit) {
-      s.groupHits++;
-    }
     s.features(x);
-    float score = model.score(x);
+    // Per-account evidence reads behaviour only: the linking features are set to a typical
+    // account's, so that this view stays independent of the group view it corroborates.
+    float[] own = t.own;
+    System.arraycopy(x, 0, own, 0, Features.COUNT);
+    for (int f : LINK_FEATURES) {
+      own[f] = reference[f];
+    }
+    float score = model.score(own);
     long n = s.activity.requests();
+    int bin = TierBaseline.bin(score);
+    tier.move(s.scoreBin, bin);
+    s.scoreBin = bin;
+    if (Long.bitCount(n) == 1) {
+      tier.sample(own); // the tier's typical account, at its accounts' 1st, 2nd, 4th... request
+    }
 
-    if (!s.flagged && !exemptTiers.contains(r.tier())) {
-      // One request is not evidence enough on its own, unless it uses a campaign's template.
-      boolean byModel = score >= threshold && (n >= 2 || groupHit);
-      boolean byGroup = s.groupHits >= GROUP_MIN_HITS && s.groupHits >= 0.5 * n;
-      if (byModel || byGroup) {
-        s.flagged = true;
-        s.flaggedAt = r.ts();
+    boolean exempt = exemptTiers.contains(r.tier());
+    // One request is not evidence enough: the account's own score counts from its second.
+    boolean byScore = !exempt && n >= 2 && tier.watches(score);
+    if (byScore) {
+      s.watchEvidence = now;
+    }
+    // The group view's per-account input: in the top tenth of its tier on its own behaviour.
+    if (n >= 2 && !s.watchedByScore && tier.elevated(score)) {
+      s.watchedByScore = true;
+      watchedByScore.incrementAndGet();
+    }
+    if (evidence != GroupEvidence.NONE && !exempt) {
+      s.groupHits += evidence;
+      s.watchEvidence = now;
+      s.flagEvidence = now;
+    }
+    boolean cleared = s.clearedAt != Long.MIN_VALUE && now - s.clearedAt < decayMillis;
+    if (!exempt && s.level != Suspicion.FLAG && s.groupHits >= FLAG_HITS && !cleared) {
+      s.level = Suspicion.FLAG;
+      if (s.flaggedAt < 0) {
+        s.flaggedAt = now;
         s.requestsBeforeFlag = n - 1;
-        int groupBand = byGroup && marked >= 0 ? marked : best;
-        double groupAccounts =
-            LinkStore.estimate(bits, groupBand * LinkStore.WORDS + LinkStore.ACCOUNTS);
-        s.groupKey = groupAccounts >= GROUP_MIN_FLAGGED || byGroup ? keys[groupBand] : 0;
-        s.reasons = byModel ? reasons(x, score) : List.of();
-        if (byGroup) {
-          List<String> why = new ArrayList<>(s.reasons);
-          why.add(
-              0,
-              String.format(
-                  Locale.ROOT,
-                  "linked: %d of %d requests used templates that flagged accounts dominate",
-                  s.groupHits,
-                  n));
-          s.reasons = why;
-        }
-        s.reasons = List.copyOf(s.reasons);
-        s.group = s.groupKey != 0 ? group(s.groupKey) : null;
+      }
+      s.groupKey = marked >= 0 ? keys[marked] : s.groupKey;
+      s.group = s.groupKey != 0 ? group(s.groupKey) : null;
+      List<String> why = new ArrayList<>(4);
+      why.add(
+          String.format(
+              Locale.ROOT,
+              "coordinated: %d of %d requests went into templates that many accounts share as a"
+                  + " topic sweep",
+              s.groupHits,
+              n));
+      if (marked >= 0) {
+        why.add(GroupEvidence.describe(bits, marked * LinkStore.WORDS, base));
+      }
+      if (s.watchedByScore) {
+        why.addAll(reasons(own, score, tier));
+      }
+      s.reasons = List.copyOf(why);
+    } else if (!exempt
+        && s.level == Suspicion.NONE
+        && (byScore || evidence != GroupEvidence.NONE)) {
+      s.level = Suspicion.WATCH;
+      if (byScore) {
+        List<String> why = new ArrayList<>(reasons(own, score, tier));
+        why.add(
+            0,
+            String.format(
+                Locale.ROOT,
+                "own behaviour: score %.2f at or above its tier's watch threshold %.2f",
+                score,
+                tier.threshold()));
+        s.reasons = List.copyOf(why);
+      } else {
+        s.reasons =
+            List.of(
+                "a request went into a coordinated template",
+                GroupEvidence.describe(bits, marked * LinkStore.WORDS, base));
       }
     }
-    if (s.flagged) {
+    if (s.level == Suspicion.FLAG) {
       if (p.words >= GROUP_MIN_WORDS) {
         // Only the buckets that do not yet count this account as flagged (read by record above).
         int word = LinkStore.FLAGGED + (s.bit >>> 6);
@@ -346,33 +492,119 @@ public final class Detector implements AutoCloseable {
       }
       s.addSample(r.prompt());
     }
-    if (s.flagged && s.groupKey != 0 && (s.linked == null || n % 64 == 0)) {
+    if (s.level == Suspicion.FLAG && s.groupKey != 0 && (s.linked == null || n % 64 == 0)) {
       s.linked = store.linkedAccounts(s.groupKey, 8); // refreshed now and then, not per request
     }
+    return publish(s, score, n);
+  }
+
+  private Verdict publish(AccountState s, float score, long n) {
     List<String> linked = s.linked != null ? s.linked : List.of();
     Verdict v =
         new Verdict(
-            r.account(),
+            s.account,
             score,
-            s.flagged,
+            s.level == Suspicion.FLAG,
             s.flaggedAt,
             s.group,
             n,
             s.requestsBeforeFlag,
-            s.reasons != null ? s.reasons : List.of(),
+            s.level != Suspicion.NONE && s.reasons != null ? s.reasons : List.of(),
             linked,
-            s.samples != null ? s.samples : List.of());
+            s.samples != null ? s.samples : List.of(),
+            s.level);
     s.latest = v;
     return v;
   }
 
-  /** The three features that raise the score most over a typical benign account's. */
-  private List<String> reasons(float[] x, float score) {
+  /** Levels fall one step when their evidence is older than the decay period. */
+  private void decay(AccountState s, long now) {
+    if (s.level == Suspicion.FLAG && now - s.flagEvidence > decayMillis) {
+      s.level = Suspicion.WATCH;
+      s.groupHits = 0;
+      // The watch period starts when the flag lapses: one step per decay period.
+      s.watchEvidence = Math.max(s.watchEvidence, s.flagEvidence + decayMillis);
+    }
+    if (s.level == Suspicion.WATCH && now - s.watchEvidence > decayMillis) {
+      s.level = Suspicion.NONE;
+      s.groupHits = 0;
+    }
+  }
+
+  /** The share of accounts elevated on their own behaviour: the null rate of the watched view. */
+  private double baseWatched() {
+    long all = population.get();
+    double floor = TierBaseline.ELEVATED;
+    return all == 0 ? floor : Math.max(floor, watchedByScore.get() / (double) all);
+  }
+
+  private TierBaseline baseline(String tier) {
+    return tiers.computeIfAbsent(tier, k -> new TierBaseline(threshold, watchBudget, reference));
+  }
+
+  /**
+   * Clears an account: its level returns to none, its coordination evidence is forgotten, and it is
+   * not flagged again for the decay period counted from its last request (it can still be watched).
+   * One audit record ({@code dev.moat.audit}: action, account, group, from, actor, reason).
+   *
+   * @return whether the account was held
+   */
+  public boolean clear(String account, String actor, String reason) {
+    Objects.requireNonNull(actor, "actor");
+    Objects.requireNonNull(reason, "reason");
+    AccountState s = accounts.getIfPresent(Objects.requireNonNull(account, "account"));
+    if (s == null) {
+      return false;
+    }
+    synchronized (s) {
+      Suspicion from = s.level;
+      s.level = Suspicion.NONE;
+      s.groupHits = 0;
+      s.watchEvidence = Long.MIN_VALUE;
+      s.flagEvidence = Long.MIN_VALUE;
+      s.clearedAt = s.activity.lastTs();
+      Verdict last = s.latest;
+      publish(s, last != null ? last.score() : 0, s.activity.requests());
+      AUDIT
+          .atInfo()
+          .addKeyValue("action", "clear")
+          .addKeyValue("account", account)
+          .addKeyValue("group", s.group)
+          .addKeyValue("from", from.wire())
+          .addKeyValue("actor", actor)
+          .addKeyValue("reason", reason)
+          .log("moat detection verdict cleared");
+    }
+    return true;
+  }
+
+  /** Clears every held account of {@code group} ({@link #clear}); returns how many. */
+  public int clearGroup(String group, String actor, String reason) {
+    Objects.requireNonNull(group, "group");
+    List<String> members = new ArrayList<>();
+    accounts
+        .asMap()
+        .forEach(
+            (k, s) -> {
+              if (group.equals(s.group)) {
+                members.add(k);
+              }
+            });
+    int n = 0;
+    for (String a : members) {
+      n += clear(a, actor, reason) ? 1 : 0;
+    }
+    return n;
+  }
+
+  /** The three features that raise the score most over the account's tier's typical account. */
+  private List<String> reasons(float[] x, float score, TierBaseline tier) {
+    float[] typical = tier.typical();
     float[] probe = x.clone();
     Integer[] order = new Integer[Features.COUNT];
     double[] lift = new double[Features.COUNT];
     for (int i = 0; i < Features.COUNT; i++) {
-      probe[i] = reference[i];
+      probe[i] = typical[i];
       lift[i] = score - model.score(probe);
       probe[i] = x[i];
       order[i] = i;
@@ -385,14 +617,28 @@ public final class Detector implements AutoCloseable {
         out.add(
             String.format(
                 Locale.ROOT,
-                "%s %.2f (typical %.2f, +%.2f)",
+                "%s %.2f (its tier's typical account %.2f, +%.2f)",
                 Features.names().get(i),
                 x[i],
-                reference[i],
+                typical[i],
                 lift[i]));
       }
     }
     return out;
+  }
+
+  /** An evicted account leaves the tier's distribution and the base rate. */
+  private void forget(AccountState s) {
+    synchronized (s) {
+      if (s.tier != null) {
+        s.tier.remove(s.scoreBin);
+        population.decrementAndGet();
+        if (s.watchedByScore) {
+          watchedByScore.decrementAndGet();
+        }
+        s.tier = null;
+      }
+    }
   }
 
   static String group(long key) {
@@ -465,8 +711,37 @@ public final class Detector implements AutoCloseable {
     private Ticker ticker = Ticker.systemTicker();
     private int refreshTokens = 32;
     private java.util.Set<String> exemptTiers = java.util.Set.of();
+    private double watchBudget = 0.01;
+    private Duration decay = Duration.ofDays(3);
 
     private Builder() {}
+
+    /**
+     * The share of a tier's accounts that may be watched on their own behaviour alone, in (0, 0.5];
+     * default 0.01. The tier's watch threshold is the score above which this share of its accounts
+     * lies (never below the model's threshold), read off the tier's own traffic.
+     */
+    public Builder watchBudget(double watchBudget) {
+      if (!(watchBudget > 0 && watchBudget <= 0.5)) {
+        throw new IllegalArgumentException(
+            Messages.invalid("watchBudget", watchBudget, "in (0, 0.5]"));
+      }
+      this.watchBudget = watchBudget;
+      return this;
+    }
+
+    /**
+     * How long a level lasts without new evidence before it falls one step (flag to watch, watch to
+     * none), in trace time; default 3 days. Also how long a cleared account cannot be flagged.
+     */
+    public Builder decay(Duration decay) {
+      if (decay.isNegative() || decay.toMinutes() < 1 || decay.toDays() > 365) {
+        throw new IllegalArgumentException(
+            Messages.invalid("decay", decay, "1 minute to 365 days"));
+      }
+      this.decay = decay;
+      return this;
+    }
 
     /** Applies a policy's {@code detection} section: threshold, refresh interval, exempt tiers. */
     public Builder settings(dev.moat.policy.DetectionSettings settings) {

@@ -4,14 +4,16 @@ import java.util.List;
 
 /**
  * Where cross-account linking state lives: per template bucket (an LSH band key of a prompt
- * skeleton, or the hash of a system prompt), which accounts used it, how many of them were young or
- * established, and how many were flagged. One interface for the embedded default ({@link
- * LocalLinkStore}) and a fleet store shared by every replica (Redis: {@code RedisLinkStore}), so
- * that all replicas see one campaign.
+ * skeleton, or the hash of a system prompt), which accounts used it, how many of them were young,
+ * established, watched or flagged, and two content sketches (distinct skeletons against requests)
+ * that tell a topic sweep from a text many people paste. One interface for the embedded default
+ * ({@link LocalLinkStore}) and a fleet store shared by every replica (Redis: {@code
+ * RedisLinkStore}), so that all replicas see one campaign.
  *
  * <p>Account sets are 256-bit linear-counting bitmaps (an account sets the bit its id hashes to):
  * within a few percent below about 200 accounts, saturating near 1,400, which is all a verdict
- * needs ("a handful" against "hundreds", and which share of them is flagged), in 128 bytes per
+ * needs ("a handful" against "hundreds", and which share of them is flagged); the content sketches
+ * are 256 bits each at two resolutions, and one word says when the bucket was used: 424 bytes per
  * bucket whatever the campaign's size.
  *
  * <p>Implementations must be thread-safe: every request of every account calls them.
@@ -20,27 +22,83 @@ public interface LinkStore extends AutoCloseable {
   /** Longs per account set (256 bits). */
   int SET = 4;
 
-  /** Offsets of the sets in a bucket's words: all accounts, established, young, flagged. */
+  /** Offsets (in words) of the sets in a bucket: all accounts, established, young, flagged. */
   int ACCOUNTS = 0;
 
   int ESTABLISHED = SET;
   int YOUNG = 2 * SET;
   int FLAGGED = 3 * SET;
 
-  /** Words per bucket in {@link #record}'s output. */
-  int WORDS = 4 * SET;
+  /**
+   * Accounts whose own behaviour put them on watch (per-account evidence only, never a link), so
+   * that a bucket's watched share can be compared with the tier's base rate of watching.
+   */
+  int WATCHED = 4 * SET;
 
   /**
-   * Records that {@code account} used buckets {@code keys[0..count)} and writes, for bucket {@code
-   * i}, its four bitmaps after the update to {@code out[WORDS*i .. WORDS*i+3]}: accounts,
-   * established accounts, young accounts, flagged accounts.
+   * The content sketches, at two resolutions: {@link #CONTENT} counts every request, {@link
+   * #CONTENT} + {@link #RESOLUTION} only requests whose skeleton hash is in a 1/16 sample, so that
+   * the ratios below stay unbiased after the full-resolution sketches fill (a campaign's bucket
+   * takes tens of thousands of requests). Each resolution holds four 256-bit sketches at these
+   * offsets from its base: requests (one bit per request hash), distinct skeletons (one bit per
+   * skeleton hash), follow-ups (requests with turn > 0) and cued requests (eliciting reasoning,
+   * plans or agent traces).
+   */
+  int CONTENT = 5 * SET;
+
+  /** Words from one resolution's sketches to the next. */
+  int RESOLUTION = 4 * SET;
+
+  /** Offsets of the four sketches within a resolution. */
+  int REQUESTS = 0;
+
+  int SKELETONS = SET;
+  int FOLLOWUPS = 2 * SET;
+  int CUED = 3 * SET;
+
+  /** One word: bits 0-23 the UTC hours of day the bucket was used, bits 24-63 its days (mod 40). */
+  int ACTIVITY = CONTENT + 2 * RESOLUTION;
+
+  /** Words per bucket in {@link #record}'s output. */
+  int WORDS = ACTIVITY + 1;
+
+  /** Bits per bucket. */
+  int BITS = 64 * WORDS;
+
+  /**
+   * Records one request in buckets {@code keys[0..count)}: sets bits {@code marks[0..markCount)}
+   * (offsets in [0, {@link #BITS}), the same for every bucket: the account's bit in its sets, the
+   * skeleton's and the request's bits in the sketches) and writes, for bucket {@code i}, its words
+   * after the update to {@code out[WORDS*i .. WORDS*(i+1))}.
+   */
+  void record(int[] marks, int markCount, long[] keys, int count, long[] out);
+
+  /**
+   * Records that {@code account} used buckets {@code keys[0..count)} (its bit in the account set,
+   * and in the young or established set) and writes each bucket's words as {@link #record(int[],
+   * int, long[], int, long[])} does.
    *
    * @param accountBit the account's bit, {@link #bitOf}
    * @param young whether the account is young (created days ago)
    * @param established whether the account is established (created months ago)
    */
-  void record(
-      int accountBit, boolean young, boolean established, long[] keys, int count, long[] out);
+  default void record(
+      int accountBit, boolean young, boolean established, long[] keys, int count, long[] out) {
+    if (accountBit < 0 || accountBit > 255) {
+      throw new IllegalArgumentException(
+          dev.moat.internal.Messages.invalid("accountBit", accountBit, "0 to 255"));
+    }
+    int[] marks = new int[3];
+    int n = 0;
+    marks[n++] = 64 * ACCOUNTS + accountBit;
+    if (established) {
+      marks[n++] = 64 * ESTABLISHED + accountBit;
+    }
+    if (young) {
+      marks[n++] = 64 * YOUNG + accountBit;
+    }
+    record(marks, n, keys, count, out);
+  }
 
   /**
    * Marks {@code account} as flagged in buckets {@code keys[0..count)} and keeps it as a sample.
@@ -61,13 +119,30 @@ public interface LinkStore extends AutoCloseable {
 
   /** The linear-counting estimate of how many accounts set the bits of {@code words[at..at+4)}. */
   static double estimate(long[] words, int at) {
+    return estimate(words, at, SET);
+  }
+
+  /**
+   * The linear-counting estimate of distinct items in the {@code n}-word bitmap at {@code at}
+   * (Whang et al. 1990); a full bitmap reads as {@code m ln m}, the sketch's ceiling.
+   */
+  static double estimate(long[] words, int at, int n) {
     int set = 0;
-    for (int i = 0; i < SET; i++) {
+    for (int i = 0; i < n; i++) {
       set += Long.bitCount(words[at + i]);
     }
-    if (set == 64 * SET) {
-      return 64 * SET * Math.log(64 * SET);
+    int m = 64 * n;
+    if (set == m) {
+      return m * Math.log(m);
     }
-    return -64 * SET * Math.log1p(-set / (64.0 * SET));
+    return -m * Math.log1p(-set / (double) m);
+  }
+
+  /** Checks a mark offset. */
+  static void checkMark(int mark) {
+    if (mark < 0 || mark >= BITS) {
+      throw new IllegalArgumentException(
+          dev.moat.internal.Messages.invalid("mark", mark, "0 to " + (BITS - 1)));
+    }
   }
 }

@@ -12,10 +12,11 @@ import java.util.List;
 
 /**
  * The embedded {@link LinkStore}: a fixed-size, lock-free table of buckets in one {@code long[]} (a
- * key, a last-use stamp and the four 256-bit sets per slot, 144 bytes), probed over four adjacent
- * slots. A new bucket takes an empty or expired slot, else the slot of the four shared by the
- * fewest accounts: memory is fixed at construction whatever the traffic, and nothing is allocated
- * per request. Sample flagged accounts (only those) are kept in a small Caffeine cache.
+ * key, a last-use stamp and the bucket's {@link LinkStore#WORDS} words per slot, 440 bytes), probed
+ * over four adjacent slots. A new bucket takes an empty or expired slot, else the slot of the four
+ * shared by the fewest accounts: memory is fixed at construction whatever the traffic, and nothing
+ * is allocated per request. Sample flagged accounts (only those) are kept in a small Caffeine
+ * cache.
  *
  * <p>Why not a Caffeine cache of bucket objects, as everywhere else: a request touches nine
  * buckets, and on the 2-core reference machine nine cache lookups with their object graphs cost
@@ -41,7 +42,7 @@ public final class LocalLinkStore implements LinkStore {
   private final Cache<Long, List<String>> samples;
 
   /**
-   * @param buckets table size, rounded up to a power of two (144 bytes each)
+   * @param buckets table size, rounded up to a power of two (440 bytes each)
    * @param idleExpiry how long an unused bucket is kept before its slot counts as free
    * @param ticker the clock (a trace's clock in replay)
    */
@@ -61,9 +62,9 @@ public final class LocalLinkStore implements LinkStore {
     this.samples = Caffeine.newBuilder().maximumSize(65_536).build();
   }
 
-  /** 262,144 buckets (36 MB), kept 30 days unused, on the system clock. */
+  /** 131,072 buckets (55 MB), kept 30 days unused, on the system clock. */
   public static LocalLinkStore standard() {
-    return new LocalLinkStore(1 << 18, Duration.ofDays(30), Ticker.systemTicker());
+    return new LocalLinkStore(1 << 17, Duration.ofDays(30), Ticker.systemTicker());
   }
 
   /** The slot holding {@code key}, claimed if absent. */
@@ -132,19 +133,16 @@ public final class LocalLinkStore implements LinkStore {
   }
 
   @Override
-  public void record(
-      int accountBit, boolean young, boolean established, long[] keys, int count, long[] out) {
+  public void record(int[] marks, int markCount, long[] keys, int count, long[] out) {
+    for (int m = 0; m < markCount; m++) {
+      LinkStore.checkMark(marks[m]);
+    }
     long now = minutes();
-    int word = accountBit >>> 6;
-    long bit = 1L << accountBit;
     for (int i = 0; i < count; i++) {
       int base = slot(nonZero(keys[i]), now) + 2;
-      or(base + ACCOUNTS + word, bit);
-      if (established) {
-        or(base + ESTABLISHED + word, bit);
-      }
-      if (young) {
-        or(base + YOUNG + word, bit);
+      for (int m = 0; m < markCount; m++) {
+        int mark = marks[m];
+        or(base + (mark >>> 6), 1L << mark);
       }
       int o = i * WORDS;
       for (int w = 0; w < WORDS; w++) {

@@ -25,6 +25,12 @@ class DetectorTest {
     "implement an LRU cache", "write a thread-safe queue", "design a rate limiter",
     "refactor a parser", "migrate a REST service to gRPC", "fix a memory leak"
   };
+  static final String[] LANGUAGES = {"Java", "Rust", "Go", "Python", "C++", "Kotlin", "Scala"};
+  static final String[] SUBJECTS = {
+    "a payments ledger", "a chess engine", "a log shipper", "an image resizer", "a web crawler",
+    "a key-value store", "a chat server", "a build system", "a query planner", "a scheduler",
+    "a spell checker", "a load balancer", "a feed reader", "a billing service", "a DNS cache"
+  };
   static final String[] EVERYDAY = {
     "a vegetarian lasagna", "a weekend in Lisbon", "my cover letter", "how tides work",
     "the rules of cricket", "a poem about the sea", "a toast for a wedding", "a name for a cat"
@@ -44,11 +50,14 @@ class DetectorTest {
           t < START + 2 * DAY;
           t += 3_300_000 + r.nextLong(300_000)) {
         int n = out.size();
+        // A topic sweep: each request a task not asked before (task x language x subject).
         String prompt =
-            "You are a world-class expert. Think step by step and show your reasoning.\n\nTask #"
-                + n
-                + ": In Java, "
+            "You are a world-class expert. Think step by step and show your reasoning.\n\nTask: In "
+                + LANGUAGES[(n / TASKS.length) % LANGUAGES.length]
+                + ", "
                 + TASKS[n % TASKS.length]
+                + " for "
+                + SUBJECTS[(n / (TASKS.length * LANGUAGES.length)) % SUBJECTS.length]
                 + ".";
         out.add(
             new TraceRecord(
@@ -113,8 +122,9 @@ class DetectorTest {
         assertNotNull(v);
         if (v.flagged()) {
           bots++;
-          assertTrue(v.requestsBeforeFlag() >= 1, "never on a first request's score alone");
           assertTrue(v.requestsBeforeFlag() < v.requests());
+          assertEquals(Suspicion.FLAG, v.level());
+          assertTrue(v.reasons().get(0).startsWith("coordinated:"), v.reasons().toString());
           assertFalse(v.reasons().isEmpty(), v.toString());
           assertFalse(v.samplePrompts().isEmpty());
           assertTrue(v.samplePrompts().get(0).startsWith("You are a world-class expert"));
@@ -125,6 +135,7 @@ class DetectorTest {
         Verdict v = d.verdict("person-" + a);
         assertFalse(v.flagged(), v.toString());
         assertEquals(-1, v.flaggedAt());
+        assertEquals(Suspicion.NONE, v.level(), v.toString());
         assertTrue(v.reasons().isEmpty());
       }
       // The campaign is one group, and its flagged accounts are linked to each other.
@@ -136,7 +147,10 @@ class DetectorTest {
     }
   }
 
-  /** Accounts whose own score stays low are flagged when their templates are a flagged group's. */
+  /**
+   * Accounts whose own score stays low are flagged when they join a coordinated template: the
+   * group, not the account's own behaviour, is the evidence.
+   */
   @Test
   void groupsShareTheirVerdict() {
     // A model that only flags accounts asking for logprobs: the followers never do.
@@ -166,8 +180,8 @@ class DetectorTest {
         Verdict v = d.verdict("follower-bot-" + a);
         assertTrue(v.flagged(), v.toString());
         assertTrue(v.score() < 0.5f);
-        assertTrue(v.reasons().get(0).startsWith("linked:"), v.reasons().toString());
-        assertTrue(v.requestsBeforeFlag() >= Detector.GROUP_MIN_HITS - 1);
+        assertTrue(v.reasons().get(0).startsWith("coordinated:"), v.reasons().toString());
+        assertTrue(v.reasons().get(1).contains("topic sweep"), v.reasons().toString());
       }
     }
   }
@@ -196,21 +210,27 @@ class DetectorTest {
 
   @Test
   void exemptTiersAreScoredButNeverFlagged() {
+    List<TraceRecord> trace = traffic(4, 20, 0, true);
     try (Detector d =
-        Detector.builder().settings(new DetectionSettings(0.5, 8, Set.of("free"))).build()) {
-      for (TraceRecord r : traffic(4, 5, 0, true)) {
+            Detector.builder().settings(new DetectionSettings(0.5, 8, Set.of("free"))).build();
+        Detector control = Detector.builder().build()) {
+      for (TraceRecord r : trace) {
         d.observe(r);
+        control.observe(r);
       }
       Verdict v = d.verdict("bot-0");
       assertFalse(v.flagged());
+      assertEquals(Suspicion.NONE, v.level());
       assertTrue(v.score() > 0.5f, "scored all the same: " + v.score());
       assertEquals(0.5f, d.threshold());
+      assertTrue(control.verdict("bot-0").flagged(), "the same traffic, not exempt");
     }
   }
 
   @Test
   void sessionsRefreshEveryNTokensWithoutLocking() {
-    List<TraceRecord> trace = traffic(5, 1, 0, true);
+    List<TraceRecord> trace = traffic(5, 12, 0, true);
+    String account = trace.get(0).account();
     try (Detector d = Detector.builder().refreshTokens(4).build()) {
       Detector.Session first = d.begin(trace.get(0));
       assertFalse(first.verdict().flagged());
@@ -223,7 +243,9 @@ class DetectorTest {
       assertFalse(first.verdict().flagged(), "not before the refresh");
       assertTrue(first.onToken(), "the 4th token refreshes");
       assertTrue(first.verdict().flagged());
-      assertEquals(trace.size(), first.verdict().requests());
+      assertEquals(
+          trace.stream().filter(r -> r.account().equals(account)).count(),
+          first.verdict().requests());
     }
   }
 

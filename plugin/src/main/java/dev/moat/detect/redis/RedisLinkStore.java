@@ -19,10 +19,10 @@ import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * The fleet {@link LinkStore}: linking state in Redis, so that every replica of a model server sees
- * one campaign. Each bucket is one Redis string of 1,024 bits (the four 256-bit account sets, by
- * {@code SETBIT}), expiring after a period unused; flagged samples are a short list beside it. A
- * request costs one round trip: a Lua script records the account in all its buckets and returns
- * them, atomically.
+ * one campaign. Each bucket is one Redis string of {@link LinkStore#BITS} bits (the account sets
+ * and content sketches, by {@code SETBIT}), expiring after a period unused; flagged samples are a
+ * short list beside it. A request costs one round trip: a Lua script records the account in all its
+ * buckets and returns them, atomically.
  *
  * <p>Failure: <b>fail-open to per-replica linking.</b> If Redis cannot be reached or answers with
  * an error, the call is answered from a local store instead (so per-account detection goes on and
@@ -34,21 +34,21 @@ import redis.clients.jedis.exceptions.JedisException;
 public final class RedisLinkStore implements LinkStore {
   private static final Logger log = LoggerFactory.getLogger(RedisLinkStore.class);
 
-  // KEYS: bucket keys. ARGV: bit, young (0/1), established (0/1), ttl seconds.
+  // KEYS: bucket keys. ARGV: ttl seconds, then the bit offsets to set in every bucket.
   private static final String RECORD =
-      "local bit = tonumber(ARGV[1]); local out = {}\n"
+      "local out = {}\n"
           + "for i, k in ipairs(KEYS) do\n"
-          + "  redis.call('SETBIT', k, bit, 1)\n"
-          + "  if ARGV[3] == '1' then redis.call('SETBIT', k, 256 + bit, 1) end\n"
-          + "  if ARGV[2] == '1' then redis.call('SETBIT', k, 512 + bit, 1) end\n"
-          + "  redis.call('EXPIRE', k, ARGV[4])\n"
+          + "  for j = 2, #ARGV do redis.call('SETBIT', k, tonumber(ARGV[j]), 1) end\n"
+          + "  redis.call('EXPIRE', k, ARGV[1])\n"
           + "  out[i] = redis.call('GET', k)\n"
           + "end\n"
           + "return out";
 
   // KEYS: bucket keys, then their sample lists. ARGV: bit, account, ttl seconds, samples kept.
   private static final String FLAG =
-      "local n = #KEYS / 2; local bit = 768 + tonumber(ARGV[1])\n"
+      "local n = #KEYS / 2; local bit = "
+          + 64 * FLAGGED
+          + " + tonumber(ARGV[1])\n"
           + "for i = 1, n do\n"
           + "  if redis.call('SETBIT', KEYS[i], bit, 1) == 0 then\n"
           + "    local s = KEYS[n + i]\n"
@@ -146,10 +146,9 @@ public final class RedisLinkStore implements LinkStore {
   }
 
   @Override
-  public void record(
-      int accountBit, boolean young, boolean established, long[] keys, int count, long[] out) {
-    if (accountBit < 0 || accountBit > 255) {
-      throw new IllegalArgumentException(Messages.invalid("accountBit", accountBit, "0 to 255"));
+  public void record(int[] marks, int markCount, long[] keys, int count, long[] out) {
+    for (int m = 0; m < markCount; m++) {
+      LinkStore.checkMark(marks[m]);
     }
     if (useRedis()) {
       try {
@@ -157,16 +156,12 @@ public final class RedisLinkStore implements LinkStore {
         for (int i = 0; i < count; i++) {
           k.add(bucket(keys[i]));
         }
-        Object reply =
-            eval(
-                recordSha,
-                RECORD,
-                k,
-                List.of(
-                    ascii(accountBit),
-                    ascii(young ? 1 : 0),
-                    ascii(established ? 1 : 0),
-                    ascii(ttlSeconds)));
+        List<byte[]> args = new ArrayList<>(markCount + 1);
+        args.add(ascii(ttlSeconds));
+        for (int m = 0; m < markCount; m++) {
+          args.add(ascii(marks[m]));
+        }
+        Object reply = eval(recordSha, RECORD, k, args);
         List<?> values = (List<?>) reply;
         java.util.Arrays.fill(out, 0, count * WORDS, 0L);
         for (int i = 0; i < count; i++) {
@@ -177,7 +172,7 @@ public final class RedisLinkStore implements LinkStore {
         failed(e instanceof JedisException je ? je : new JedisException(e));
       }
     }
-    fallback.record(accountBit, young, established, keys, count, out);
+    fallback.record(marks, markCount, keys, count, out);
   }
 
   /** Redis bit offsets count from the first byte's most significant bit. */

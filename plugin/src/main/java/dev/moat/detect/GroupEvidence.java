@@ -1,0 +1,177 @@
+package dev.moat.detect;
+
+import dev.moat.internal.Binomial;
+import java.util.Locale;
+
+/**
+ * Whether one template bucket is a coordinated campaign, judged against a null model of benign
+ * sharing from the bucket's own sketches. Every verdict reads several independent views of the same
+ * bucket, in the spirit of SliceNDice and FRAUDAR (weigh shared attributes, flag only when
+ * independent views agree) and of SynchroTrap (the group, not the account, is the unit of
+ * evidence):
+ *
+ * <ol>
+ *   <li><b>Shared</b>: at least {@link #MIN_ACCOUNTS} accounts use the template.
+ *   <li><b>Sweep</b>: most of the bucket's requests carry a skeleton nobody sent into it before
+ *       (distinct skeletons ≥ {@link #SWEEP_SHARE} of requests). A class pasting one homework, a
+ *       viral prompt, or eval runners sharing a benchmark send the same texts again and again; a
+ *       campaign harvesting outputs does not pay twice for one answer, so it sweeps topics.
+ *   <li><b>Corroboration</b>, one of:
+ *       <ul>
+ *         <li><b>young</b>: most of its accounts were created days ago and few are established (an
+ *             established product's users, or a popular public template, are not);
+ *         <li><b>watched</b>: its accounts were put on watch by their own behaviour far more often
+ *             than the base rate of watching (binomial tail ≤ {@link #WATCHED_P}), a view that
+ *             reads no link at all.
+ *       </ul>
+ * </ol>
+ *
+ * A shared system prompt (how every agent product and app sends its instructions) needs the sweep
+ * and young accounts both: established users of one product sharing its system prompt are the null
+ * model, not a campaign. A bucket that flagged accounts dominate (at least {@link #MIN_FLAGGED},
+ * half of its accounts) is coordinated too: its accounts were flagged through other templates, and
+ * this one links further accounts to them (paraphrased campaigns move between templates).
+ *
+ * <p>Thread-safe: stateless.
+ */
+final class GroupEvidence {
+  static final int MIN_ACCOUNTS = 8;
+  static final double SWEEP_SHARE = 0.25;
+  static final int MIN_REQUESTS = 16;
+  static final double YOUNG_SHARE = 0.5;
+  static final double ESTABLISHED_MAX = 0.25;
+  static final double WATCHED_SHARE = 0.4;
+  static final double WATCHED_P = 1e-6;
+  static final int MIN_WATCHED = 3;
+  static final double MIN_FLAGGED = 5;
+  static final double FLAGGED_SHARE = 0.5;
+  static final int STRONG_ACCOUNTS = 32;
+  static final int YOUNG_HOURS = 8;
+
+  /** Not coordinated. */
+  static final int NONE = 0;
+
+  /** Coordinated: one view corroborates the sweep, or flagged accounts dominate. */
+  static final int COORDINATED = 1;
+
+  /** Coordinated with both corroborating views: one request into it is a strong hit. */
+  static final int STRONG = 2;
+
+  private GroupEvidence() {}
+
+  /**
+   * The bucket at {@code words[at .. at + LinkStore.WORDS)}.
+   *
+   * @param system whether it is a system-prompt bucket
+   * @param baseWatched the share of all accounts watched on their own behaviour (the null rate)
+   */
+  static int judge(long[] words, int at, boolean system, double baseWatched) {
+    double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
+    if (k < MIN_ACCOUNTS) {
+      return NONE;
+    }
+    double flagged = LinkStore.estimate(words, at + LinkStore.FLAGGED);
+    boolean sweep = sweep(words, at);
+    boolean dominated = !system && sweep && flagged >= MIN_FLAGGED && flagged >= FLAGGED_SHARE * k;
+    boolean young = young(words, at, k);
+    if (system) {
+      return sweep && young && hours(words, at) >= YOUNG_HOURS ? COORDINATED : NONE;
+    }
+    boolean watched = sweep && watched(words, at, k, baseWatched);
+    // Young accounts sweeping a template over much of the day: not a class (an hour or two, one
+    // text), not a product's users (established). Aged accounts have no such view: see above.
+    boolean youngSweep = sweep && young && hours(words, at) >= YOUNG_HOURS;
+    if (youngSweep && (watched || k >= STRONG_ACCOUNTS)) {
+      return STRONG;
+    }
+    return youngSweep || dominated ? COORDINATED : NONE;
+  }
+
+  static int hours(long[] words, int at) {
+    return Long.bitCount(words[at + LinkStore.ACTIVITY] & 0xFFFFFFL);
+  }
+
+  /**
+   * Whether flagged accounts dominate the bucket: not evidence for a new flag without a sweep, but
+   * it keeps a flagged account's evidence alive while it goes on using its campaign's template.
+   */
+  static boolean dominated(long[] words, int at) {
+    double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
+    double flagged = LinkStore.estimate(words, at + LinkStore.FLAGGED);
+    return k >= MIN_ACCOUNTS && flagged >= MIN_FLAGGED && flagged >= FLAGGED_SHARE * k;
+  }
+
+  /** The share of the bucket's requests counted in the sketch at {@code sketch}. */
+  static double share(long[] words, int at, int sketch) {
+    int r = resolution(words, at);
+    double requests = LinkStore.estimate(words, r + LinkStore.REQUESTS);
+    double part = LinkStore.estimate(words, r + sketch);
+    return requests <= 0 ? 0 : Math.min(1, Math.max(0, part / requests));
+  }
+
+  static boolean sweep(long[] words, int at) {
+    if (LinkStore.estimate(words, at + LinkStore.CONTENT + LinkStore.REQUESTS) < MIN_REQUESTS) {
+      return false;
+    }
+    return share(words, at, LinkStore.SKELETONS) >= SWEEP_SHARE;
+  }
+
+  /**
+   * The resolution whose sketches are still in linear counting's accurate range: the full one while
+   * its request sketch is at most half full, else the 1/16 sample of skeletons.
+   */
+  static int resolution(long[] words, int at) {
+    int set = 0;
+    for (int w = 0; w < LinkStore.SET; w++) {
+      set += Long.bitCount(words[at + LinkStore.CONTENT + LinkStore.REQUESTS + w]);
+    }
+    return at + LinkStore.CONTENT + (set <= 128 ? 0 : LinkStore.RESOLUTION);
+  }
+
+  static boolean young(long[] words, int at, double k) {
+    double young = LinkStore.estimate(words, at + LinkStore.YOUNG);
+    double established = LinkStore.estimate(words, at + LinkStore.ESTABLISHED);
+    return young >= YOUNG_SHARE * k && established <= ESTABLISHED_MAX * k;
+  }
+
+  static boolean watched(long[] words, int at, double k, double baseWatched) {
+    double w = LinkStore.estimate(words, at + LinkStore.WATCHED);
+    if (w < MIN_WATCHED || w < WATCHED_SHARE * k) {
+      return false;
+    }
+    int n = (int) Math.round(k);
+    int hits = (int) Math.min(n, Math.round(w));
+    return Binomial.log10UpperTail(n, hits, Math.max(1e-4, baseWatched)) <= Math.log10(WATCHED_P);
+  }
+
+  private static double pct(long[] words, int set, double k) {
+    return Math.min(100, Math.max(0, 100 * LinkStore.estimate(words, set) / Math.max(1, k)));
+  }
+
+  /** What the bucket's views read, for a flag's reasons (built once, at the flag). */
+  static String describe(long[] words, int at, double baseWatched) {
+    double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
+    double requests = LinkStore.estimate(words, at + LinkStore.CONTENT + LinkStore.REQUESTS);
+    return String.format(
+            Locale.ROOT,
+            "template shared by ~%.0f accounts (%.0f%% young, %.0f%% established, %.0f%% elevated on"
+                + " their own behaviour against %.1f%% of all accounts, %.0f%% flagged); ~%.0f%% of its"
+                + " ~%.0f+ requests are distinct skeletons (a topic sweep)",
+            k,
+            pct(words, at + LinkStore.YOUNG, k),
+            pct(words, at + LinkStore.ESTABLISHED, k),
+            pct(words, at + LinkStore.WATCHED, k),
+            100 * baseWatched,
+            pct(words, at + LinkStore.FLAGGED, k),
+            100 * share(words, at, LinkStore.SKELETONS),
+            requests)
+        + String.format(
+            Locale.ROOT,
+            "; %.0f%% follow-ups, %.0f%% eliciting reasoning or plans; used in %d hours of the day"
+                + " on %d days",
+            100 * share(words, at, LinkStore.FOLLOWUPS),
+            100 * share(words, at, LinkStore.CUED),
+            Long.bitCount(words[at + LinkStore.ACTIVITY] & 0xFFFFFFL),
+            Long.bitCount(words[at + LinkStore.ACTIVITY] >>> 24));
+  }
+}

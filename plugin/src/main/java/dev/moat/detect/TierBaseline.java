@@ -1,0 +1,143 @@
+package dev.moat.detect;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What a tier's traffic looks like now, so that an account is judged against its own tier's
+ * accounts and not against a simulator's means: the distribution of the per-account scores of the
+ * tier's accounts (a 1,024-bin histogram of each account's latest score: a streaming quantile
+ * sketch over accounts, not requests, so a busy account counts once), the watch threshold read off
+ * it from the watch budget, and the tier's typical feature vector (for reasons).
+ *
+ * <p>The watch threshold is the lowest bin edge above which at most {@code budget} of the tier's
+ * accounts lie, and never below the model's own threshold (the floor): a deployment where every
+ * account sends {@code max_tokens} 32,000 moves the whole distribution up and the threshold with
+ * it, so no more than the budget of its accounts are watched on their own behaviour. Below {@link
+ * #MIN_ACCOUNTS} accounts nobody is watched on behaviour alone (a quantile of a handful of accounts
+ * is noise, and a fixed threshold is exactly what does not transfer between deployments).
+ *
+ * <p>Thread-safe: the histogram is atomic; the threshold is recomputed by the caller whose update
+ * crosses a multiple of {@link #RECOMPUTE} (a scan of 1,024 bins), published through a volatile;
+ * the typical vector is updated under this object's lock at an account's 1st, 2nd, 4th, 8th, ...
+ * request (rarely, never per token).
+ */
+final class TierBaseline {
+  static final int BINS = 1024;
+  static final int MIN_ACCOUNTS = 200;
+  static final int RECOMPUTE = 256;
+
+  /** The share of a tier whose scores count as elevated for the group view. */
+  static final double ELEVATED = 0.1;
+
+  private final AtomicIntegerArray hist = new AtomicIntegerArray(BINS);
+  private final AtomicLong accounts = new AtomicLong();
+  private final AtomicLong updates = new AtomicLong();
+  private final float floor;
+  private final double budget;
+  private volatile int thresholdBin;
+  private volatile int elevatedBin;
+  private final float[] typical;
+  private long typicalSamples;
+
+  TierBaseline(float floor, double budget, float[] reference) {
+    this.floor = floor;
+    this.budget = budget;
+    this.thresholdBin = BINS;
+    this.elevatedBin = BINS;
+    this.typical = reference.clone();
+  }
+
+  static int bin(float score) {
+    return Math.min(BINS - 1, Math.max(0, (int) (score * BINS)));
+  }
+
+  /** Moves an account's score from bin {@code from} (-1: new account) to {@code to}. */
+  void move(int from, int to) {
+    if (from == to) {
+      return;
+    }
+    if (from < 0) {
+      accounts.incrementAndGet();
+    } else {
+      hist.decrementAndGet(from);
+    }
+    hist.incrementAndGet(to);
+    if (updates.incrementAndGet() % RECOMPUTE == 0) {
+      recompute();
+    }
+  }
+
+  /** An account left (evicted) with its score in {@code from}. */
+  void remove(int from) {
+    if (from >= 0) {
+      hist.decrementAndGet(from);
+      accounts.decrementAndGet();
+    }
+  }
+
+  private void recompute() {
+    long n = accounts.get();
+    if (n < MIN_ACCOUNTS) {
+      thresholdBin = BINS;
+      elevatedBin = BINS;
+      return;
+    }
+    thresholdBin = quantileBin((long) Math.floor(budget * n));
+    elevatedBin = quantileBin((long) Math.floor(ELEVATED * n));
+  }
+
+  /**
+   * The lowest bin with at most {@code allowed} accounts in it and above it; BINS when even the top
+   * bin holds more (ties at the top: none of them stands out from its tier).
+   */
+  private int quantileBin(long allowed) {
+    long above = 0;
+    int b = BINS;
+    while (b > 0 && above + hist.get(b - 1) <= allowed) {
+      above += hist.get(b - 1);
+      b--;
+    }
+    return b;
+  }
+
+  /**
+   * Whether a score is in the top {@link #ELEVATED} of its tier: what the group view's watched set
+   * records, so that a campaign larger than the watch budget still stands out as a group.
+   */
+  boolean elevated(float score) {
+    return bin(score) >= elevatedBin;
+  }
+
+  /**
+   * Whether a score puts an account of this tier on watch: at or above the model's threshold (the
+   * floor) and in a bin at or above the tier's quantile.
+   */
+  boolean watches(float score) {
+    return score >= floor && bin(score) >= thresholdBin;
+  }
+
+  /** The score from which accounts of this tier are watched now. */
+  float threshold() {
+    return Math.max(floor, thresholdBin / (float) BINS);
+  }
+
+  /** Accounts of the tier held. */
+  long accounts() {
+    return accounts.get();
+  }
+
+  /** Folds one account's feature vector into the tier's typical account. */
+  synchronized void sample(float[] x) {
+    typicalSamples++;
+    double w = 1.0 / Math.min(typicalSamples, 4096);
+    for (int i = 0; i < typical.length; i++) {
+      typical[i] += (float) ((x[i] - typical[i]) * w);
+    }
+  }
+
+  /** A copy of the tier's typical feature vector. */
+  synchronized float[] typical() {
+    return typical.clone();
+  }
+}
