@@ -95,15 +95,8 @@ final class SimulateCommand {
     List<Population> pops = scenario(name, scale);
     long seed = a.getLong("seed", 1);
     double days = a.getDouble("days", name.equals("campaign") ? 44 : 7, 0.01, 366);
-    long start;
-    try {
-      start = Instant.parse(a.get("start", "2026-04-22T00:00:00Z")).toEpochMilli();
-    } catch (java.time.DateTimeException e) {
-      throw new Args.UsageException(
-          "--start was '" + a.get("start", "") + "' but it must be an RFC 3339 time");
-    }
     Path file = Path.of(a.require("out"));
-    TrafficSimulator sim = new TrafficSimulator(seed, start, days, pops);
+    TrafficSimulator sim = new TrafficSimulator(seed, start(a), days, pops);
     long n = 0;
     long t0 = System.nanoTime();
     int strip = a.has("strip-metadata") ? 2 : 0;
@@ -114,21 +107,31 @@ final class SimulateCommand {
       }
     }
     if (a.has("labels")) {
-      try (JsonGenerator g =
-          new JsonFactory()
-              .createGenerator(Files.newBufferedWriter(Path.of(a.require("labels"))))
-              .useDefaultPrettyPrinter()) {
-        g.writeStartObject();
-        for (String[] l : sim.labels()) {
-          g.writeStringField(l[0], l[1]);
-        }
-        g.writeEndObject();
+      Map<String, String> labels = new LinkedHashMap<>();
+      for (String[] l : sim.labels()) {
+        labels.put(l[0], l[1]);
       }
+      writeLabels(Path.of(a.require("labels")), labels);
     }
     out.printf(
         "wrote %,d requests from %,d accounts over %.1f days to %s in %.1f s%n",
         n, sim.labels().size(), days, file, (System.nanoTime() - t0) / 1e9);
     return 0;
+  }
+
+  /** The labels file {@code replay --labels} reads: a JSON object, account to population. */
+  private static void writeLabels(Path file, Map<String, String> labels)
+      throws java.io.IOException {
+    try (JsonGenerator g =
+        new JsonFactory()
+            .createGenerator(Files.newBufferedWriter(file))
+            .useDefaultPrettyPrinter()) {
+      g.writeStartObject();
+      for (Map.Entry<String, String> l : labels.entrySet()) {
+        g.writeStringField(l.getKey(), l.getValue());
+      }
+      g.writeEndObject();
+    }
   }
 
   private static long start(Args a) {
@@ -154,16 +157,7 @@ final class SimulateCommand {
       }
     }
     if (a.has("labels")) {
-      try (JsonGenerator g =
-          new JsonFactory()
-              .createGenerator(Files.newBufferedWriter(Path.of(a.require("labels"))))
-              .useDefaultPrettyPrinter()) {
-        g.writeStartObject();
-        for (Map.Entry<String, String> l : gen.labels().entrySet()) {
-          g.writeStringField(l.getKey(), l.getValue());
-        }
-        g.writeEndObject();
-      }
+      writeLabels(Path.of(a.require("labels")), gen.labels());
     }
     out.printf(
         Locale.ROOT,

@@ -100,7 +100,7 @@ public final class Detector implements AutoCloseable {
   private Detector(Builder b) {
     this.model = b.model;
     this.threshold = b.threshold > 0 ? b.threshold : model.threshold();
-    this.reference = model instanceof MlpModel m ? m.reference() : new float[Features.COUNT];
+    this.reference = model.reference();
     this.store = b.store != null ? b.store : LocalLinkStore.standard();
     this.minHash = new MinHash(32, 8, 3);
     this.bands = minHash.bands();
@@ -216,7 +216,6 @@ public final class Detector implements AutoCloseable {
     Scratch t = scratch.get();
     float[] x = t.x;
     AccountState s = accounts.get(p.record.account(), AccountState::new);
-    // Caffeine may evict and then hand back a fresh state for an account; counters follow it.
     synchronized (s) {
       Verdict v = update(s, p, t, x);
       if (features != null) {

@@ -251,6 +251,7 @@ public final class MlpModel implements VerdictModel {
   }
 
   /** A typical benign feature vector (copy). */
+  @Override
   public float[] reference() {
     return reference.clone();
   }

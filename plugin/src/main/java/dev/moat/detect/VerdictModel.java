@@ -30,4 +30,13 @@ public interface VerdictModel {
 
   /** The score at and above which an account is flagged, as the model was calibrated. */
   float threshold();
+
+  /**
+   * A typical benign account's feature vector (a copy): what the detector puts in place of the
+   * features that read other accounts when it scores an account's own behaviour, and what reasons
+   * compare with before a tier has a typical account of its own. Default: zeros.
+   */
+  default float[] reference() {
+    return new float[inputs()];
+  }
 }

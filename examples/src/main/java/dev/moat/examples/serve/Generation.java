@@ -158,7 +158,7 @@ final class Generation implements IoCallback {
       }
       if (m != null && session != null && session.onToken()) {
         var v = session.verdict();
-        if (m.escalate(v.score(), v.flagged() ? v.group() : null)) {
+        if (m.escalate(v.escalationScore(), v.flagged() ? v.group() : null)) {
           server.metrics().escalated(account.tier(), m.level().id());
         }
       }

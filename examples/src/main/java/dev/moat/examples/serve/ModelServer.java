@@ -431,7 +431,9 @@ public final class ModelServer implements AutoCloseable {
               .optPrompt(req.prompt, ids)
               .optSpecialTokens(model.config().eosTokenId())
               .optSampling(sampling)
-              .optProbing(Math.max(0, Math.min(1, v.score())), v.flagged() ? v.group() : null)
+              // The graduated verdict, not the raw score: per-account evidence alone reaches the
+              // ladder's watch rung (0.5) at most, enforcement needs a flag (1.0).
+              .optProbing(v.escalationScore(), v.flagged() ? v.group() : null)
               .build();
       if (!moatEnabled) {
         Generation g =
@@ -745,6 +747,7 @@ public final class ModelServer implements AutoCloseable {
     r.put("tier", tier);
     r.put("score", v == null ? 0 : v.score());
     r.put("flagged", v != null && v.flagged());
+    r.put("detection_level", v == null ? "none" : v.level().wire());
     if (v != null && v.group() != null) {
       r.put("group", v.group());
     }
@@ -753,7 +756,8 @@ public final class ModelServer implements AutoCloseable {
       var ladder = moat.policy().enforcement().escalation(tier);
       r.put(
           "level",
-          ladder.level(v == null ? 0 : v.score(), v != null && v.flagged() && v.group() != null));
+          ladder.level(
+              v == null ? 0 : v.escalationScore(), v != null && v.flagged() && v.group() != null));
       Budget b = moat.policy().enforcement().budgets().getOrDefault(tier, Budget.UNLIMITED);
       ObjectNode bj = r.putObject("budget");
       bj.put("requests_per_minute", b.requestsPerMinute());

@@ -51,9 +51,9 @@ class ModelServerTest {
         tiny:
           budget: {requests_per_minute: 1}
         suspect:
-          escalation: {rules: [{score: 0.000001, level: 2}]}
+          escalation: {rules: [{score: 0, level: 2}]}
         tarpit:
-          escalation: {rules: [{score: 0.000001, level: 3}]}
+          escalation: {rules: [{score: 0, level: 3}]}
         internal: {}
       enforcement:
         max_delay_ms: 0

@@ -30,10 +30,12 @@ public final class OnnxVerdictModel implements VerdictModel, AutoCloseable {
   private final OrtEnvironment env;
   private final OrtSession session;
   private final float threshold;
+  private final float[] reference;
 
-  private OnnxVerdictModel(byte[] onnx, float threshold) {
+  private OnnxVerdictModel(byte[] onnx, float threshold, float[] reference) {
     this.env = OrtEnvironment.getEnvironment();
     this.threshold = threshold;
+    this.reference = reference;
     try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
       opts.setIntraOpNumThreads(1);
       opts.setInterOpNumThreads(1);
@@ -51,7 +53,8 @@ public final class OnnxVerdictModel implements VerdictModel, AutoCloseable {
       if (in == null) {
         throw new IllegalStateException("the bundled model " + BUNDLED + " is missing");
       }
-      return new OnnxVerdictModel(in.readAllBytes(), MlpModel.bundled().threshold());
+      MlpModel mlp = MlpModel.bundled();
+      return new OnnxVerdictModel(in.readAllBytes(), mlp.threshold(), mlp.reference());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -59,7 +62,13 @@ public final class OnnxVerdictModel implements VerdictModel, AutoCloseable {
 
   /** Runs {@code model}'s ONNX export. */
   public static OnnxVerdictModel of(MlpModel model) {
-    return new OnnxVerdictModel(ProbeModelOnnx.export(model), model.threshold());
+    return new OnnxVerdictModel(ProbeModelOnnx.export(model), model.threshold(), model.reference());
+  }
+
+  /** The exported model's typical benign feature vector (copy). */
+  @Override
+  public float[] reference() {
+    return reference.clone();
   }
 
   @Override
