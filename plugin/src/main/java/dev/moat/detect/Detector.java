@@ -307,6 +307,9 @@ public final class Detector implements AutoCloseable {
     if (s.watchedByScore) {
       marks[m++] = 64 * LinkStore.WATCHED + s.bit;
     }
+    if (s.activity.requests() >= 3 && s.rateOf(Features.FIRST_TURN) < 0.7f) {
+      marks[m++] = 64 * LinkStore.CHATTY + s.bit;
+    }
     long request = p.skeleton ^ (r.account().hashCode() * 0x9E3779B97F4A7C15L) ^ (now * 31 + s.bit);
     int requestBit = (int) (MinHash.mix(request) >>> 56);
     int skeletonBit = (int) (MinHash.mix(p.skeleton) >>> 56);
@@ -475,7 +478,10 @@ public final class Detector implements AutoCloseable {
       }
     }
     if (s.level == Suspicion.FLAG) {
-      if (p.words >= GROUP_MIN_WORDS) {
+      // A flagged account marks only the templates of its campaign's work (a coordinated one, or
+      // an eliciting request), not its small talk: a campaign that mixes casual chatter in must
+      // not make everyday templates look flagged-dominated.
+      if (p.words >= GROUP_MIN_WORDS && (evidence != GroupEvidence.NONE || cued)) {
         // Only the buckets that do not yet count this account as flagged (read by record above).
         int word = LinkStore.FLAGGED + (s.bit >>> 6);
         long mask = 1L << s.bit;

@@ -5,40 +5,47 @@ import java.util.Locale;
 
 /**
  * Whether one template bucket is a coordinated campaign, judged against a null model of benign
- * sharing from the bucket's own sketches. Every verdict reads several independent views of the same
- * bucket, in the spirit of SliceNDice and FRAUDAR (weigh shared attributes, flag only when
- * independent views agree) and of SynchroTrap (the group, not the account, is the unit of
- * evidence):
+ * sharing from the bucket's own sketches. The group, not the account, is the unit of evidence
+ * (SynchroTrap, CopyCatch), and a verdict needs several views of the bucket to agree (SliceNDice,
+ * FRAUDAR). A bucket is coordinated when all of these hold:
  *
  * <ol>
  *   <li><b>Shared</b>: at least {@link #MIN_ACCOUNTS} accounts use the template.
- *   <li><b>Sweep</b>: most of the bucket's requests carry a skeleton nobody sent into it before
- *       (distinct skeletons ≥ {@link #SWEEP_SHARE} of requests). A class pasting one homework, a
- *       viral prompt, or eval runners sharing a benchmark send the same texts again and again; a
- *       campaign harvesting outputs does not pay twice for one answer, so it sweeps topics.
- *   <li><b>Corroboration</b>, one of:
- *       <ul>
- *         <li><b>young</b>: most of its accounts were created days ago and few are established (an
- *             established product's users, or a popular public template, are not);
- *         <li><b>watched</b>: its accounts were put on watch by their own behaviour far more often
- *             than the base rate of watching (binomial tail ≤ {@link #WATCHED_P}), a view that
- *             reads no link at all.
- *       </ul>
+ *   <li><b>Sweep</b>: distinct skeletons are at least {@link #SWEEP_SHARE} of its requests. A class
+ *       pasting one homework, a viral prompt, or eval runners sharing a benchmark send the same
+ *       texts again and again; a campaign harvesting outputs does not pay twice for one answer.
+ *   <li><b>Young</b>: at least half of its accounts of known age were created less than 14 days
+ *       before they used it, and at most a quarter of all are established (30 days or more). An
+ *       established product's users, a popular public template and eval harnesses are not young.
+ *   <li><b>Around the clock</b>: used in at least {@link #YOUNG_HOURS} hours of the day. A class or
+ *       a workshop lasts an hour or two.
+ *   <li><b>Harvesting</b>: at least {@link #HARVEST_CUED} of its requests elicit reasoning, plans
+ *       or agent traces; or at most {@link #HARVEST_FOLLOWUPS} of them continue a conversation and
+ *       at most {@link #HARVEST_CHATTY} of its accounts hold conversations. A hackathon's or
+ *       developers' conversations are neither.
  * </ol>
  *
- * A shared system prompt (how every agent product and app sends its instructions) needs the sweep
- * and young accounts both: established users of one product sharing its system prompt are the null
- * model, not a campaign. A bucket that flagged accounts dominate (at least {@link #MIN_FLAGGED},
- * half of its accounts) is coordinated too: its accounts were flagged through other templates, and
- * this one links further accounts to them (paraphrased campaigns move between templates).
+ * It is {@link #STRONG} (one request into it flags) when, besides, its accounts are many ({@link
+ * #STRONG_ACCOUNTS}) or were put in the top tenth of their tiers by their own behaviour far more
+ * often than the base rate ({@link #WATCHED_P}, binomial). A shared system prompt is judged the
+ * same way: established users of one product sharing its instructions are the null model. A bucket
+ * that flagged accounts dominate (at least {@link #MIN_FLAGGED}, half of its accounts) and that is
+ * a sweep is coordinated too: paraphrasing campaigns move between templates.
+ *
+ * <p>What this cannot see: a campaign on aged or established accounts (or a trace without account
+ * ages) is never young, so it is flagged only where it shares templates with a flagged campaign; on
+ * its own behaviour it is watched at most. That was chosen over the alternatives measured (accounts
+ * elevated on their own behaviour, elicitation cues, single-turn traffic), each of which also
+ * flagged benign developers or eval runners sharing a tool's prompt on our generators.
  *
  * <p>Thread-safe: stateless.
  */
 final class GroupEvidence {
   static final int MIN_ACCOUNTS = 8;
-  static final double SWEEP_SHARE = 0.25;
+  static final double SWEEP_SHARE = 0.05;
   static final int MIN_REQUESTS = 16;
   static final double YOUNG_SHARE = 0.5;
+  static final int MIN_YOUNG = 4;
   static final double ESTABLISHED_MAX = 0.25;
   static final double WATCHED_SHARE = 0.4;
   static final double WATCHED_P = 1e-6;
@@ -47,6 +54,9 @@ final class GroupEvidence {
   static final double FLAGGED_SHARE = 0.5;
   static final int STRONG_ACCOUNTS = 32;
   static final int YOUNG_HOURS = 8;
+  static final double HARVEST_FOLLOWUPS = 0.3;
+  static final double HARVEST_CUED = 0.3;
+  static final double HARVEST_CHATTY = 0.3;
 
   /** Not coordinated. */
   static final int NONE = 0;
@@ -72,19 +82,40 @@ final class GroupEvidence {
     }
     double flagged = LinkStore.estimate(words, at + LinkStore.FLAGGED);
     boolean sweep = sweep(words, at);
-    boolean dominated = !system && sweep && flagged >= MIN_FLAGGED && flagged >= FLAGGED_SHARE * k;
+    boolean dominated =
+        !system
+            && sweep
+            && flagged >= MIN_FLAGGED
+            && flagged >= FLAGGED_SHARE * k
+            && share(words, at, LinkStore.CUED) >= HARVEST_CUED;
     boolean young = young(words, at, k);
     if (system) {
-      return sweep && young && hours(words, at) >= YOUNG_HOURS ? COORDINATED : NONE;
+      return sweep && young && hours(words, at) >= YOUNG_HOURS && harvests(words, at)
+          ? COORDINATED
+          : NONE;
     }
     boolean watched = sweep && watched(words, at, k, baseWatched);
     // Young accounts sweeping a template over much of the day: not a class (an hour or two, one
     // text), not a product's users (established). Aged accounts have no such view: see above.
-    boolean youngSweep = sweep && young && hours(words, at) >= YOUNG_HOURS;
+    boolean youngSweep = sweep && young && hours(words, at) >= YOUNG_HOURS && harvests(words, at);
     if (youngSweep && (watched || k >= STRONG_ACCOUNTS)) {
       return STRONG;
     }
     return youngSweep || dominated ? COORDINATED : NONE;
+  }
+
+  /**
+   * The shape of harvesting: mostly single requests (a harvest does not chat), or requests that
+   * elicit reasoning, plans or agent traces (what a distiller pays for). A hackathon's or a class's
+   * conversations are neither.
+   */
+  static boolean harvests(long[] words, int at) {
+    if (share(words, at, LinkStore.CUED) >= HARVEST_CUED) {
+      return true;
+    }
+    double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
+    return share(words, at, LinkStore.FOLLOWUPS) <= HARVEST_FOLLOWUPS
+        && LinkStore.estimate(words, at + LinkStore.CHATTY) <= HARVEST_CHATTY * k;
   }
 
   static int hours(long[] words, int at) {
@@ -128,10 +159,18 @@ final class GroupEvidence {
     return at + LinkStore.CONTENT + (set <= 128 ? 0 : LinkStore.RESOLUTION);
   }
 
+  /**
+   * Young: among its accounts whose age is known to be young or established, at least half are
+   * young (at least {@link #MIN_YOUNG} of them), and established ones are at most a quarter of all
+   * its accounts. Accounts of unknown age count for neither, so a trace that gives the age of only
+   * some accounts still shows a young campaign.
+   */
   static boolean young(long[] words, int at, double k) {
     double young = LinkStore.estimate(words, at + LinkStore.YOUNG);
     double established = LinkStore.estimate(words, at + LinkStore.ESTABLISHED);
-    return young >= YOUNG_SHARE * k && established <= ESTABLISHED_MAX * k;
+    return young >= MIN_YOUNG
+        && young >= YOUNG_SHARE * (young + established)
+        && established <= ESTABLISHED_MAX * k;
   }
 
   static boolean watched(long[] words, int at, double k, double baseWatched) {

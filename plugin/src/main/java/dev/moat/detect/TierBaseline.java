@@ -84,7 +84,9 @@ final class TierBaseline {
       return;
     }
     thresholdBin = quantileBin((long) Math.floor(budget * n));
-    elevatedBin = quantileBin((long) Math.floor(ELEVATED * n));
+    // Ties at the top count as elevated (unlike watching): when more than a tenth of the tier
+    // shares the top bin, all of it is elevated, and the group view's base rate rises with it.
+    elevatedBin = Math.min(BINS - 1, quantileBin((long) Math.floor(ELEVATED * n)));
   }
 
   /**
