@@ -125,7 +125,7 @@ public interface LinkStore extends AutoCloseable {
 
   /** The linear-counting estimate of how many accounts set the bits of {@code words[at..at+4)}. */
   static double estimate(long[] words, int at) {
-    return estimate(words, at, SET);
+    return LinearCounting.estimate(words, at);
   }
 
   /**
