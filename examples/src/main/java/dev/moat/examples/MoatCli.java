@@ -16,6 +16,8 @@ public final class MoatCli {
                  live policy, Prometheus metrics and a web console on the admin port.
                  Options: --port 8000 --admin-port 8001 --host 127.0.0.1 --policy FILE --keys FILE
                           --watermark-keys FILE --admin-key KEY --workers N --moat on|off
+                          --state FILE (the detector's state: restored at start, written every
+                          5 minutes and at exit; an unreadable file is moved aside)
                           --load SECONDS (instead: a short mixed load of benign users and an
                           extraction campaign against it, and what each tier saw)
                           --bench SECONDS [--clients 200] (instead: throughput and time to first

@@ -91,6 +91,65 @@ final class AccountState {
     }
   }
 
+  /** Writes everything but the tier and the verdict (for {@link Detector#snapshot}). */
+  void write(java.io.DataOutput out) throws java.io.IOException {
+    activity.write(out);
+    for (int i = 0; i < RATES; i++) {
+      out.writeFloat(rates[i]);
+      out.writeInt(counts[i]);
+    }
+    for (long w : seen) {
+      out.writeLong(w);
+    }
+    out.writeInt(lastOutput);
+    out.writeByte(level.ordinal());
+    out.writeLong(watchEvidence);
+    out.writeLong(flagEvidence);
+    out.writeLong(clearedAt);
+    out.writeBoolean(watchedByScore);
+    out.writeInt(scoreBin);
+    out.writeLong(flaggedAt);
+    out.writeLong(requestsBeforeFlag);
+    out.writeLong(groupKey);
+    out.writeInt(groupHits);
+    DetectorState.writeStrings(out, reasons);
+    DetectorState.writeStrings(out, samples);
+  }
+
+  /** Reads what {@link #write} wrote, into this (new) state. */
+  void read(java.io.DataInput in) throws java.io.IOException {
+    activity.read(in);
+    for (int i = 0; i < RATES; i++) {
+      rates[i] = in.readFloat();
+      counts[i] = in.readInt();
+    }
+    for (int i = 0; i < seen.length; i++) {
+      seen[i] = in.readLong();
+    }
+    lastOutput = in.readInt();
+    int l = in.readUnsignedByte();
+    if (l >= Suspicion.values().length) {
+      throw new java.io.IOException("account " + account + ": level " + l + " is not 0, 1 or 2");
+    }
+    level = Suspicion.values()[l];
+    watchEvidence = in.readLong();
+    flagEvidence = in.readLong();
+    clearedAt = in.readLong();
+    watchedByScore = in.readBoolean();
+    scoreBin = in.readInt();
+    if (scoreBin < -1 || scoreBin >= TierBaseline.BINS) {
+      throw new java.io.IOException(
+          "account " + account + ": score bin " + scoreBin + " is not in [-1, 1024)");
+    }
+    flaggedAt = in.readLong();
+    requestsBeforeFlag = in.readLong();
+    groupKey = in.readLong();
+    group = groupKey != 0 ? Detector.group(groupKey) : null;
+    groupHits = in.readInt();
+    reasons = DetectorState.readStrings(in);
+    samples = DetectorState.readStrings(in);
+  }
+
   /** The feature vector now, into {@code x}. */
   void features(float[] x) {
     Activity a = activity;

@@ -52,6 +52,38 @@ public final class Activity {
     return requests;
   }
 
+  /** Writes the statistics (for {@link Detector#snapshot}). */
+  void write(java.io.DataOutput out) throws java.io.IOException {
+    out.writeLong(requests);
+    out.writeLong(firstTs);
+    out.writeLong(lastTs);
+    out.writeLong(ageAtFirstMillis);
+    for (int h : hours) {
+      out.writeInt(h);
+    }
+    out.writeDouble(hourMass);
+    out.writeLong(clientBits);
+    out.writeLong(gaps);
+    out.writeDouble(gapMean);
+    out.writeDouble(gapM2);
+  }
+
+  /** Reads what {@link #write} wrote, into this (new) instance. */
+  void read(java.io.DataInput in) throws java.io.IOException {
+    requests = in.readLong();
+    firstTs = in.readLong();
+    lastTs = in.readLong();
+    ageAtFirstMillis = in.readLong();
+    for (int i = 0; i < hours.length; i++) {
+      hours[i] = in.readInt();
+    }
+    hourMass = in.readDouble();
+    clientBits = in.readLong();
+    gaps = in.readLong();
+    gapMean = in.readDouble();
+    gapM2 = in.readDouble();
+  }
+
   /** Time of the latest request (epoch ms), or 0 before the first. */
   public long lastTs() {
     return lastTs;

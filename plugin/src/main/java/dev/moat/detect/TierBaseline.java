@@ -138,6 +138,33 @@ final class TierBaseline {
     }
   }
 
+  /** Writes the histogram and the typical account (for {@link Detector#snapshot}). */
+  synchronized void write(java.io.DataOutput out) throws java.io.IOException {
+    out.writeLong(accounts.get());
+    out.writeLong(updates.get());
+    for (int b = 0; b < BINS; b++) {
+      out.writeInt(hist.get(b));
+    }
+    out.writeLong(typicalSamples);
+    for (float f : typical) {
+      out.writeFloat(f);
+    }
+  }
+
+  /** Reads what {@link #write} wrote, into this (new) baseline, and recomputes its quantiles. */
+  synchronized void read(java.io.DataInput in) throws java.io.IOException {
+    accounts.set(in.readLong());
+    updates.set(in.readLong());
+    for (int b = 0; b < BINS; b++) {
+      hist.set(b, in.readInt());
+    }
+    typicalSamples = in.readLong();
+    for (int i = 0; i < typical.length; i++) {
+      typical[i] = in.readFloat();
+    }
+    recompute();
+  }
+
   /** A copy of the tier's typical feature vector. */
   synchronized float[] typical() {
     return typical.clone();

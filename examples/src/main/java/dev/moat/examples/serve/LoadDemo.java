@@ -90,8 +90,9 @@ final class LoadDemo {
     try (ModelServer server = ModelServer.start(o)) {
       int warmed = warmHistory(server.detector(), pops);
       out.printf(
-          "Detector state: %,d requests of history over the last 2 days for these accounts (as a"
-              + " server restores its detector state), then the live load.%n",
+          "Detector state: %,d requests of history over the last 2 days for these accounts"
+              + " (standing in for what a long-running server has seen; the server keeps detector"
+              + " state in memory only), then the live load.%n",
           warmed);
       String base = "http://127.0.0.1:" + server.port() + "/v1/chat/completions";
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

@@ -94,13 +94,28 @@ public final class ModelServer implements AutoCloseable {
       Path keysFile,
       WatermarkKeys watermarkKeys,
       String adminKey,
-      int workers) {}
+      int workers,
+      @org.jspecify.annotations.Nullable Path stateFile) {
+    /** Options without a detector state file (the detector's state lives in memory only). */
+    public Options(
+        String host,
+        int port,
+        int adminPort,
+        Path policyFile,
+        Path keysFile,
+        WatermarkKeys watermarkKeys,
+        String adminKey,
+        int workers) {
+      this(host, port, adminPort, policyFile, keysFile, watermarkKeys, adminKey, workers, null);
+    }
+  }
 
   private final Options options;
   private final OnnxCausalLm model;
   private final BundledText text;
   private final Moat moat;
   private final Detector detector;
+  private final @org.jspecify.annotations.Nullable DetectorState state;
   private final ApiKeys keys;
   private final WatermarkKeys watermarkKeys;
   private final ExecutorService workers;
@@ -184,6 +199,14 @@ public final class ModelServer implements AutoCloseable {
     io.micrometer.core.instrument.Gauge.builder("moat.sessions.live", live, Map::size)
         .description("Generations in flight")
         .register(metrics.registry);
+    if (o.stateFile() != null) {
+      // Before listening: no request may be observed by a detector that is about to be restored.
+      this.state = new DetectorState(detector, o.stateFile());
+      state.restore();
+      state.schedule(timer, Duration.ofMinutes(5));
+    } else {
+      this.state = null;
+    }
     api.start();
     admin.start();
     this.apiPort = ((InetSocketAddress) api.getListenerInfo().get(0).getAddress()).getPort();
@@ -888,6 +911,9 @@ public final class ModelServer implements AutoCloseable {
     admin.stop();
     workers.shutdownNow();
     timer.shutdownNow();
+    if (state != null) {
+      state.save(); // after the listeners stopped: the last requests are in it
+    }
     moat.close();
     detector.close();
     text.close();

@@ -34,6 +34,7 @@ public final class ServeCommand {
     OPTIONS.put("moat", true);
     OPTIONS.put("bench", true);
     OPTIONS.put("clients", true);
+    OPTIONS.put("state", true);
   }
 
   /** The demo admin key (public, like the demo API keys). */
@@ -67,7 +68,8 @@ public final class ServeCommand {
             keys,
             wm,
             adminKey,
-            workers);
+            workers,
+            a.has("state") ? Path.of(a.text("state", "")) : null);
     try (ModelServer s = ModelServer.start(o)) {
       if ("off".equals(a.text("moat", "on"))) {
         s.setMoatEnabled(false);
@@ -83,6 +85,11 @@ public final class ServeCommand {
           o.host(), s.adminPort(), adminKey.equals(DEMO_ADMIN_KEY) ? DEMO_ADMIN_KEY : "as given");
       out.printf("  metrics  http://%s:%d/metrics%n", o.host(), s.adminPort());
       out.printf("  policy   %s (edit it: the server reloads it)%n", policy);
+      if (o.stateFile() != null) {
+        out.printf(
+            "  state    %s (detector state: restored at start, written every 5 min and at exit)%n",
+            o.stateFile());
+      }
       if (!a.has("keys")) {
         out.println(
             "  demo API keys by tier: free sk-moat-demo-free, pro sk-moat-demo-pro,"

@@ -1,0 +1,88 @@
+package dev.moat.examples.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.moat.detect.Verdict;
+import dev.moat.watermark.WatermarkKey;
+import dev.moat.watermark.WatermarkKeys;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code serve --state FILE}: the detector's state survives a restart, over real HTTP. */
+class ServerStateTest {
+  @TempDir Path dir;
+
+  private ModelServer start(Path state) throws Exception {
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(policy, ModelServerTest.POLICY);
+    Path keys = dir.resolve("keys.yaml");
+    Files.writeString(keys, ModelServerTest.KEYS);
+    WatermarkKeys wm =
+        WatermarkKeys.of(
+            WatermarkKey.ofHex("test-wm", ModelServerTest.KEY_HEX),
+            WatermarkKey.ofHex("test-noise", ModelServerTest.KEY_HEX + "01"));
+    return ModelServer.start(
+        new ModelServer.Options("127.0.0.1", 0, 0, policy, keys, wm, "sk-test-admin", 2, state));
+  }
+
+  private static int complete(ModelServer s, String prompt) throws Exception {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + s.port() + "/v1/completions"))
+                    .header("Authorization", "Bearer sk-test-free-0001")
+                    .header("Content-Type", "application/json")
+                    .POST(
+                        HttpRequest.BodyPublishers.ofString(
+                            "{\"model\": \"moat-tiny\", \"prompt\": \""
+                                + prompt
+                                + "\", \"max_tokens\": 3, \"seed\": 1}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    return r.statusCode();
+  }
+
+  @Test
+  void theDetectorsStateSurvivesARestart() throws Exception {
+    Path state = dir.resolve("detector.state");
+    try (ModelServer s = start(state)) {
+      for (int i = 0; i < 3; i++) {
+        assertEquals(200, complete(s, "Write a haiku about the sea, number " + i));
+      }
+      assertEquals(3, s.detector().verdict("alice").requests());
+    }
+    assertTrue(Files.size(state) > 0, "written at close");
+    try (ModelServer s = start(state)) {
+      Verdict restored = s.detector().verdict("alice");
+      assertNotNull(restored, "restored before serving");
+      assertEquals(3, restored.requests());
+      assertEquals(200, complete(s, "And one about the mountains"));
+      assertEquals(4, s.detector().verdict("alice").requests());
+    }
+  }
+
+  @Test
+  void anUnreadableStateIsMovedAsideAndServingGoesOn() throws Exception {
+    Path state = dir.resolve("broken.state");
+    Files.writeString(state, "this is not a detector state");
+    try (ModelServer s = start(state)) {
+      assertNull(s.detector().verdict("alice"));
+      assertEquals(200, complete(s, "Hello"));
+    }
+    try (var files = Files.list(dir)) {
+      assertTrue(
+          files.anyMatch(f -> f.getFileName().toString().startsWith("broken.state.unreadable-")),
+          "kept aside for a person to look at");
+    }
+  }
+}

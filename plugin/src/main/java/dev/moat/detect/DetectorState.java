@@ -1,0 +1,142 @@
+package dev.moat.detect;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The detector's state on disk ({@link Detector#snapshot}, {@link Detector#restore}): a gzip'd,
+ * versioned binary file with the tiers' baselines, every held account's state and verdict, and the
+ * local link table (a fleet link store keeps its own state in Redis and is not written). Written to
+ * a temporary file and moved into place atomically; read completely before anything is installed,
+ * so a damaged file changes nothing and its error names what was wrong.
+ *
+ * <p>Layout, all big-endian: magic {@code MOATDET1}; the bucket layout's word count and the feature
+ * count (a file from another layout is refused); the population and elevated counts; the tiers
+ * (count, then name and baseline each); the accounts (a 1 before each: name, tier, last score,
+ * state; a 0 after the last); a 1 and the link table, or a 0.
+ *
+ * <p>Thread-safe as its callers are: each account is written under its lock; the link table and the
+ * baselines' histograms are sketches, read without stopping the world.
+ */
+final class DetectorState {
+  static final long MAGIC = 0x4D4F41544445_5431L; // "MOATDET1"
+
+  private DetectorState() {}
+
+  /** What a file holds, read completely before the detector installs it. */
+  record Loaded(
+      long population,
+      long elevated,
+      Map<String, TierBaseline> tiers,
+      List<AccountState> accounts,
+      List<Float> scores,
+      long @Nullable [] table) {}
+
+  static void writeStrings(DataOutput out, @Nullable List<String> strings) throws IOException {
+    if (strings == null) {
+      out.writeInt(-1);
+      return;
+    }
+    out.writeInt(strings.size());
+    for (String s : strings) {
+      out.writeUTF(s);
+    }
+  }
+
+  static @Nullable List<String> readStrings(DataInput in) throws IOException {
+    int n = in.readInt();
+    if (n < -1 || n > 1024) {
+      throw new IOException("a list of " + n + " strings (at most 1,024)");
+    }
+    if (n == -1) {
+      return null;
+    }
+    List<String> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(in.readUTF());
+    }
+    return List.copyOf(out);
+  }
+
+  /** Writes {@code file} atomically: a temporary file beside it, then a move. */
+  static void write(Path file, IoWriter body) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+    try {
+      try (OutputStream os = Files.newOutputStream(tmp);
+          DataOutputStream out =
+              new DataOutputStream(
+                  new BufferedOutputStream(new GZIPOutputStream(os, 1 << 16), 1 << 16))) {
+        out.writeLong(MAGIC);
+        out.writeInt(LinkStore.WORDS);
+        out.writeInt(Features.COUNT);
+        body.write(out);
+      }
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Opens {@code file} and checks its header; the caller reads the body. */
+  static <T> T read(Path file, IoReader<T> body) throws IOException {
+    try (InputStream is = Files.newInputStream(file);
+        DataInputStream in =
+            new DataInputStream(new BufferedInputStream(new GZIPInputStream(is), 1 << 16))) {
+      long magic = in.readLong();
+      if (magic != MAGIC) {
+        throw new IOException(
+            file + ": not a Moat detector state (magic " + Long.toHexString(magic) + ")");
+      }
+      int words = in.readInt();
+      int features = in.readInt();
+      if (words != LinkStore.WORDS || features != Features.COUNT) {
+        throw new IOException(
+            file
+                + ": written by another version (bucket words "
+                + words
+                + ", features "
+                + features
+                + "; this one has "
+                + LinkStore.WORDS
+                + " and "
+                + Features.COUNT
+                + ")");
+      }
+      return body.read(in);
+    } catch (EOFException e) {
+      throw new IOException(file + ": truncated", e);
+    } catch (java.util.zip.ZipException e) {
+      throw new IOException(file + ": not gzip or damaged (" + e.getMessage() + ")", e);
+    }
+  }
+
+  /** Writes a body. */
+  @FunctionalInterface
+  interface IoWriter {
+    void write(DataOutput out) throws IOException;
+  }
+
+  /** Reads a body. */
+  @FunctionalInterface
+  interface IoReader<T> {
+    T read(DataInput in) throws IOException;
+  }
+}
