@@ -11,9 +11,10 @@ import java.util.Locale;
  *
  * <ol>
  *   <li><b>Shared</b>: at least {@link #MIN_ACCOUNTS} accounts use the template.
- *   <li><b>Sweep</b>: distinct skeletons are at least {@link #SWEEP_SHARE} of its requests. A class
- *       pasting one homework, a viral prompt, or eval runners sharing a benchmark send the same
- *       texts again and again; a campaign harvesting outputs does not pay twice for one answer.
+ *   <li><b>Sweep</b>: distinct skeletons are at least {@link #SWEEP_SHARE} of its requests, or at
+ *       least {@link #SWEEP_SKELETONS} in all. A class pasting one homework or a viral prompt send
+ *       the same few texts again and again; a campaign covers many topics, even when it asks for
+ *       several answers to each (best-of-n harvesting re-asks).
  *   <li><b>Young</b>: at least half of its accounts of known age were created less than 14 days
  *       before they used it, and at most a quarter of all are established (30 days or more). An
  *       established product's users, a popular public template and eval harnesses are not young.
@@ -43,6 +44,7 @@ import java.util.Locale;
 final class GroupEvidence {
   static final int MIN_ACCOUNTS = 8;
   static final double SWEEP_SHARE = 0.05;
+  static final int SWEEP_SKELETONS = 128;
   static final int MIN_REQUESTS = 16;
   static final double YOUNG_SHARE = 0.5;
   static final int MIN_YOUNG = 4;
@@ -144,7 +146,19 @@ final class GroupEvidence {
     if (LinkStore.estimate(words, at + LinkStore.CONTENT + LinkStore.REQUESTS) < MIN_REQUESTS) {
       return false;
     }
-    return share(words, at, LinkStore.SKELETONS) >= SWEEP_SHARE;
+    return share(words, at, LinkStore.SKELETONS) >= SWEEP_SHARE
+        || skeletons(words, at) >= SWEEP_SKELETONS;
+  }
+
+  /**
+   * Distinct skeletons sent into the bucket: the full-resolution sketch's estimate, or 16 times the
+   * sampled one's once the full one is past its accurate range.
+   */
+  static double skeletons(long[] words, int at) {
+    int full = at + LinkStore.CONTENT;
+    return Math.max(
+        LinkStore.estimate(words, full + LinkStore.SKELETONS),
+        16 * LinkStore.estimate(words, full + LinkStore.RESOLUTION + LinkStore.SKELETONS));
   }
 
   /**
