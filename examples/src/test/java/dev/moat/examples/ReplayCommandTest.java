@@ -116,14 +116,15 @@ class ReplayCommandTest {
         replayed("a", "simulate", "--scenario", "mixed", "--seed", "1", "--days", "2");
     benignWithin(byPop, 0.002, 0.01);
     int[] hydra = byPop.get("campaign-hydra");
-    assertTrue(hydra[1] >= 0.5 * hydra[0], "hydra flagged " + hydra[1] + " of " + hydra[0]);
+    assertTrue(hydra[1] >= 0.95 * hydra[0], "hydra flagged " + hydra[1] + " of " + hydra[0]);
   }
 
   /**
    * The second, independently written generator ({@code --generator usage}), seed 1 of its small
    * mix: classes, hackathons, an agent product, eval runners and a viral prompt among the benign;
-   * hydra, stealth, slow-drip and resellers among the campaigns. Measured 2026-11-30: benign 0.56%
-   * (casual 8 of 977, every look-alike 0), campaigns 94.9%.
+   * hydra, stealth, slow-drip and resellers among the campaigns. Measured 2026-11-30: benign 0 of
+   * 1,420, campaigns 96.0% (338 of 352). The detector's rules were adjusted while looking at this
+   * generator's seeds 1 and 2: this guards them, it is not evidence of generalisation.
    */
   @Test
   void replaysATraceFromTheSecondGenerator() throws Exception {
