@@ -72,6 +72,8 @@ final class ReplayCommand {
     }
     long every = a.getLong("progress", 5_000_000);
     Map<String, String> labels = new HashMap<>();
+    // The generator's extraction requests (times) per account: resold traffic mixes both kinds.
+    Map<String, List<Long>> extraction = new HashMap<>();
     long[] skipped = {0};
     Replay.Outcome o;
     try (Detector detector = builder.build()) {
@@ -91,7 +93,18 @@ final class ReplayCommand {
         int strip = a.has("strip-metadata") ? 2 : 0;
         o =
             Replay.run(
-                () -> gen.hasNext() ? TrainDetectorCommand.strip(gen.next().record(), strip) : null,
+                () -> {
+                  if (!gen.hasNext()) {
+                    return null;
+                  }
+                  UsageGenerator.Event e = gen.next();
+                  if (e.extraction()) {
+                    extraction
+                        .computeIfAbsent(e.record().account(), k -> new ArrayList<>())
+                        .add(e.record().ts());
+                  }
+                  return TrainDetectorCommand.strip(e.record(), strip);
+                },
                 detector,
                 clock,
                 out,
@@ -145,6 +158,9 @@ final class ReplayCommand {
     out.printf(Locale.ROOT, "flagged %,d accounts (threshold %.3f)%n", flagged, model.threshold());
     if (!labels.isEmpty()) {
       out.print(table(report(o.verdicts(), labels)));
+      if (!extraction.isEmpty()) {
+        out.println(extractionServed(o.verdicts(), labels, extraction));
+      }
     }
     return 0;
   }
@@ -213,6 +229,36 @@ final class ReplayCommand {
       g.writeString(s);
     }
     g.writeEndArray();
+  }
+
+  /**
+   * For accounts that mix genuine and extraction requests (the generator says which), the share of
+   * extraction requests served before the account was first flagged, per population.
+   */
+  static String extractionServed(
+      Map<String, Verdict> verdicts, Map<String, String> labels, Map<String, List<Long>> times) {
+    Map<String, long[]> by = new TreeMap<>();
+    times.forEach(
+        (account, ts) -> {
+          Verdict v = verdicts.get(account);
+          long flaggedAt = v == null || v.flaggedAt() < 0 ? Long.MAX_VALUE : v.flaggedAt();
+          long[] c =
+              by.computeIfAbsent(labels.getOrDefault(account, "unlabelled"), k -> new long[2]);
+          c[0] += ts.size();
+          c[1] += ts.stream().filter(t -> t < flaggedAt).count();
+        });
+    StringBuilder b = new StringBuilder("extraction requests served before the flag:");
+    by.forEach(
+        (pop, c) ->
+            b.append(
+                String.format(
+                    Locale.ROOT,
+                    " %s %,d of %,d (%.2f%%);",
+                    pop,
+                    c[1],
+                    c[0],
+                    100.0 * c[1] / Math.max(1, c[0]))));
+    return b.toString();
   }
 
   /** One population's figures. */
