@@ -864,13 +864,18 @@ public final class Detector implements AutoCloseable {
       return this;
     }
 
-    /** Applies a policy's {@code detection} section: threshold, refresh interval, exempt tiers. */
+    /**
+     * Applies a policy's {@code detection} section: threshold, refresh interval, exempt tiers,
+     * watch budget and decay.
+     */
     public Builder settings(dev.moat.policy.DetectionSettings settings) {
       if (settings.threshold() != -1) {
         threshold((float) settings.threshold());
       }
       refreshTokens(settings.refreshTokens());
       this.exemptTiers = settings.exemptTiers();
+      watchBudget(settings.watchBudget());
+      decay(Duration.ofMillis(Math.round(settings.decayHours() * 3_600_000)));
       return this;
     }
 

@@ -51,7 +51,7 @@ public final class PolicyLoader {
   private static final ObjectMapper YAML = YAMLMapper.builder().build();
   private static final List<String> TOP = List.of("version", "tiers", "detection", "enforcement");
   private static final List<String> DETECTION =
-      List.of("threshold", "refresh_tokens", "exempt_tiers");
+      List.of("threshold", "refresh_tokens", "exempt_tiers", "watch_budget", "decay_hours");
   private static final List<String> TIER =
       List.of("watermark", "overridable", "budget", "escalation");
   private static final List<String> BUDGET =
@@ -486,6 +486,20 @@ public final class PolicyLoader {
             32,
             t -> t == Math.rint(t) && t >= 1 && t <= 4096 ? null : "a whole number from 1 to 4096",
             problems);
+    double watchBudget =
+        number(
+            node,
+            "detection.watch_budget",
+            0.01,
+            t -> t > 0 && t <= 0.5 ? null : DetectionSettings.WATCH_BUDGET_RULE,
+            problems);
+    double decayHours =
+        number(
+            node,
+            "detection.decay_hours",
+            72,
+            t -> t >= 1 / 60.0 && t <= 8760 ? null : DetectionSettings.DECAY_RULE,
+            problems);
     Set<String> exempt = new LinkedHashSet<>();
     JsonNode e = node.get("exempt_tiers");
     if (e != null) {
@@ -506,7 +520,7 @@ public final class PolicyLoader {
         }
       }
     }
-    return new DetectionSettings(threshold, (int) refresh, exempt);
+    return new DetectionSettings(threshold, (int) refresh, exempt, watchBudget, decayHours);
   }
 
   private static @Nullable TierPolicy tier(

@@ -28,6 +28,34 @@ class DetectionPolicyTest {
             """);
     assertEquals(new DetectionSettings(0.8, 16, Set.of("internal")), p.detection());
     assertEquals(DetectionSettings.DEFAULT, parse("version: 1\ntiers: {free: {}}\n").detection());
+    Policy q =
+        parse(
+            "version: 1\ntiers: {free: {}}\ndetection: {watch_budget: 0.005, decay_hours: 168}\n");
+    assertEquals(new DetectionSettings(-1, 32, Set.of(), 0.005, 168), q.detection());
+  }
+
+  @Test
+  void watchBudgetAndDecayAreCheckedWithOneMessage() {
+    PolicyException e =
+        assertThrows(
+            PolicyException.class,
+            () ->
+                parse(
+                    "version: 1\ntiers: {free: {}}\n"
+                        + "detection: {watch_budget: 0.9, decay_hours: 0}\n"));
+    assertTrue(
+        e.getMessage()
+            .contains("`detection.watch_budget` was '0.9' but it must be a share in (0, 0.5]"),
+        e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .contains("`detection.decay_hours` was '0' but it must be hours from 1/60 to 8760"),
+        e.getMessage());
+    IllegalArgumentException c =
+        assertThrows(
+            IllegalArgumentException.class, () -> new DetectionSettings(-1, 32, Set.of(), 0.9, 72));
+    assertEquals(
+        "`detection.watch_budget` was '0.9' but it must be a share in (0, 0.5]", c.getMessage());
   }
 
   @Test
