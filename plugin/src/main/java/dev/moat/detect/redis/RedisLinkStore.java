@@ -65,8 +65,9 @@ public final class RedisLinkStore implements LinkStore {
   private final LinkStore fallback;
   private final AtomicLong downUntil = new AtomicLong(Long.MIN_VALUE);
   private final AtomicLong lastWarning = new AtomicLong(Long.MIN_VALUE);
-  private volatile String recordSha;
-  private volatile String flagSha;
+  private final AtomicLong failures = new AtomicLong();
+  private volatile @org.jspecify.annotations.Nullable String recordSha;
+  private volatile @org.jspecify.annotations.Nullable String flagSha;
 
   private RedisLinkStore(Builder b) {
     this.redis =
@@ -106,7 +107,13 @@ public final class RedisLinkStore implements LinkStore {
     return until == Long.MIN_VALUE || System.nanoTime() - until >= 0;
   }
 
+  /** Calls that Redis failed and the local store answered instead, since start. */
+  public long failures() {
+    return failures.get();
+  }
+
   private void failed(RuntimeException e) {
+    failures.incrementAndGet();
     long now = System.nanoTime();
     downUntil.set(now + retryAfterNanos);
     long last = lastWarning.get();
@@ -120,17 +127,24 @@ public final class RedisLinkStore implements LinkStore {
     }
   }
 
-  private Object eval(String sha, String script, List<byte[]> keys, List<byte[]> args) {
+  private Object eval(String script, List<byte[]> keys, List<byte[]> args) {
+    if (recordSha == null || flagSha == null) {
+      loadScripts(); // Redis was down when this store started: load them now that it answers
+    }
     try {
-      return redis.evalsha(sha.getBytes(StandardCharsets.US_ASCII), keys, args);
+      return redis.evalsha(sha(script), keys, args);
     } catch (JedisDataException e) {
       if (e.getMessage() == null || !e.getMessage().startsWith("NOSCRIPT")) {
         throw e;
       }
       loadScripts(); // Redis restarted or was flushed: load again, once
-      String again = script.equals(RECORD) ? recordSha : flagSha;
-      return redis.evalsha(again.getBytes(StandardCharsets.US_ASCII), keys, args);
+      return redis.evalsha(sha(script), keys, args);
     }
+  }
+
+  private byte[] sha(String script) {
+    String sha = script.equals(RECORD) ? recordSha : flagSha;
+    return Objects.requireNonNull(sha, "script not loaded").getBytes(StandardCharsets.US_ASCII);
   }
 
   private byte[] bucket(long key) {
@@ -161,7 +175,7 @@ public final class RedisLinkStore implements LinkStore {
         for (int m = 0; m < markCount; m++) {
           args.add(ascii(marks[m]));
         }
-        Object reply = eval(recordSha, RECORD, k, args);
+        Object reply = eval(RECORD, k, args);
         List<?> values = (List<?>) reply;
         java.util.Arrays.fill(out, 0, count * WORDS, 0L);
         for (int i = 0; i < count; i++) {
@@ -209,7 +223,6 @@ public final class RedisLinkStore implements LinkStore {
           k.add(samples(keys[i]));
         }
         eval(
-            flagSha,
             FLAG,
             k,
             List.of(
