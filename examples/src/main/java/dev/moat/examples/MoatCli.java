@@ -18,6 +18,7 @@ public final class MoatCli {
                           --watermark-keys FILE --admin-key KEY --workers N --moat on|off
                           --state FILE (the detector's state: restored at start, written every
                           5 minutes and at exit; an unreadable file is moved aside)
+                          --redis redis://HOST:PORT (the detector's links shared by replicas)
                           --load SECONDS (instead: a short mixed load of benign users and an
                           extraction campaign against it, and what each tier saw)
                           --bench SECONDS [--clients 200] (instead: throughput and time to first

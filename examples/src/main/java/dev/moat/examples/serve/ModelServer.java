@@ -14,6 +14,7 @@ import dev.moat.detect.Detector;
 import dev.moat.detect.MlpModel;
 import dev.moat.detect.TraceRecord;
 import dev.moat.detect.Verdict;
+import dev.moat.detect.redis.RedisLinkStore;
 import dev.moat.enforce.Admission;
 import dev.moat.enforce.Budget;
 import dev.moat.enforce.Level;
@@ -95,7 +96,32 @@ public final class ModelServer implements AutoCloseable {
       WatermarkKeys watermarkKeys,
       String adminKey,
       int workers,
-      @org.jspecify.annotations.Nullable Path stateFile) {
+      @org.jspecify.annotations.Nullable Path stateFile,
+      @org.jspecify.annotations.Nullable String redis) {
+    /** Options with a state file, the detector's links kept in this replica. */
+    public Options(
+        String host,
+        int port,
+        int adminPort,
+        Path policyFile,
+        Path keysFile,
+        WatermarkKeys watermarkKeys,
+        String adminKey,
+        int workers,
+        @org.jspecify.annotations.Nullable Path stateFile) {
+      this(
+          host,
+          port,
+          adminPort,
+          policyFile,
+          keysFile,
+          watermarkKeys,
+          adminKey,
+          workers,
+          stateFile,
+          null);
+    }
+
     /** Options without a detector state file (the detector's state lives in memory only). */
     public Options(
         String host,
@@ -106,7 +132,17 @@ public final class ModelServer implements AutoCloseable {
         WatermarkKeys watermarkKeys,
         String adminKey,
         int workers) {
-      this(host, port, adminPort, policyFile, keysFile, watermarkKeys, adminKey, workers, null);
+      this(
+          host,
+          port,
+          adminPort,
+          policyFile,
+          keysFile,
+          watermarkKeys,
+          adminKey,
+          workers,
+          null,
+          null);
     }
   }
 
@@ -115,6 +151,7 @@ public final class ModelServer implements AutoCloseable {
   private final BundledText text;
   private final Moat moat;
   private final Detector detector;
+  private final @org.jspecify.annotations.Nullable RedisLinkStore links;
   private final @org.jspecify.annotations.Nullable DetectorState state;
   private final ApiKeys keys;
   private final WatermarkKeys watermarkKeys;
@@ -148,7 +185,19 @@ public final class ModelServer implements AutoCloseable {
     try (InputStream in = java.nio.file.Files.newInputStream(o.keysFile())) {
       this.keys = ApiKeys.parse(in, o.keysFile().toString(), Set.copyOf(p.tierNames()));
     }
-    this.detector = Detector.builder().model(MlpModel.bundled()).settings(p.detection()).build();
+    Detector.Builder db = Detector.builder().model(MlpModel.bundled()).settings(p.detection());
+    if (o.redis() != null) {
+      // Fleet mode: every replica sees one campaign (fail-open to its own links, see the store).
+      this.links = FleetLinks.connect(o.redis());
+      db.linkStore(links);
+      io.micrometer.core.instrument.FunctionCounter.builder(
+              "moat.detector.redis.failures", links, RedisLinkStore::failures)
+          .description("Detector link-store calls Redis failed (answered by this replica instead)")
+          .register(metrics.registry);
+    } else {
+      this.links = null;
+    }
+    this.detector = db.build();
     this.model = OnnxCausalLm.bundled(1);
     this.text = BundledText.bundled();
     this.workers =
@@ -235,6 +284,11 @@ public final class ModelServer implements AutoCloseable {
 
   public Moat moat() {
     return moat;
+  }
+
+  /** The fleet link store in fleet mode ({@code --redis}), else null. */
+  public @org.jspecify.annotations.Nullable RedisLinkStore fleetLinks() {
+    return links;
   }
 
   public Detector detector() {

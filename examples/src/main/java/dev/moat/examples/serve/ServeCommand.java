@@ -35,6 +35,7 @@ public final class ServeCommand {
     OPTIONS.put("bench", true);
     OPTIONS.put("clients", true);
     OPTIONS.put("state", true);
+    OPTIONS.put("redis", true);
   }
 
   /** The demo admin key (public, like the demo API keys). */
@@ -69,7 +70,8 @@ public final class ServeCommand {
             wm,
             adminKey,
             workers,
-            a.has("state") ? Path.of(a.text("state", "")) : null);
+            a.has("state") ? Path.of(a.text("state", "")) : null,
+            a.has("redis") ? a.text("redis", "") : null);
     try (ModelServer s = ModelServer.start(o)) {
       if ("off".equals(a.text("moat", "on"))) {
         s.setMoatEnabled(false);
@@ -85,6 +87,11 @@ public final class ServeCommand {
           o.host(), s.adminPort(), adminKey.equals(DEMO_ADMIN_KEY) ? DEMO_ADMIN_KEY : "as given");
       out.printf("  metrics  http://%s:%d/metrics%n", o.host(), s.adminPort());
       out.printf("  policy   %s (edit it: the server reloads it)%n", policy);
+      if (o.redis() != null) {
+        out.printf(
+            "  fleet    %s (detector links shared by every replica; fail-open to this one's)%n",
+            o.redis());
+      }
       if (o.stateFile() != null) {
         out.printf(
             "  state    %s (detector state: restored at start, written every 5 min and at exit)%n",

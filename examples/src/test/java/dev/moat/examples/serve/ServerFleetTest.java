@@ -1,0 +1,88 @@
+package dev.moat.examples.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.moat.detect.redis.RedisServer;
+import dev.moat.watermark.WatermarkKey;
+import dev.moat.watermark.WatermarkKeys;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.JedisPooled;
+
+/**
+ * {@code serve --redis}: three replicas over one real redis-server share the detector's links,
+ * round-robin from one client; Redis killed, serving goes on and the outage is counted.
+ */
+class ServerFleetTest {
+  @TempDir Path dir;
+
+  private ModelServer start(String redis) throws Exception {
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(policy, ModelServerTest.POLICY);
+    Path keys = dir.resolve("keys.yaml");
+    Files.writeString(keys, ModelServerTest.KEYS);
+    WatermarkKeys wm =
+        WatermarkKeys.of(
+            WatermarkKey.ofHex("test-wm", ModelServerTest.KEY_HEX),
+            WatermarkKey.ofHex("test-noise", ModelServerTest.KEY_HEX + "01"));
+    return ModelServer.start(
+        new ModelServer.Options(
+            "127.0.0.1", 0, 0, policy, keys, wm, "sk-test-admin", 1, null, redis));
+  }
+
+  private static int complete(ModelServer s, String prompt) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/v1/completions"))
+                .header("Authorization", "Bearer sk-test-free-0001")
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\": \"moat-tiny\", \"prompt\": \""
+                            + prompt
+                            + "\", \"max_tokens\": 2, \"seed\": 1}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .statusCode();
+  }
+
+  @Test
+  void replicasShareTheDetectorsLinksThroughRedis() throws Exception {
+    try (RedisServer redis = RedisServer.start()) {
+      String url = "redis://127.0.0.1:" + redis.port();
+      ModelServer[] replicas = {start(url), start(url), start(url)};
+      try {
+        for (int i = 0; i < 9; i++) {
+          assertEquals(
+              200, complete(replicas[i % 3], "Explain step by step how to build topic " + i));
+        }
+        try (JedisPooled j = new JedisPooled("127.0.0.1", redis.port())) {
+          // One skeleton (the numbers are not part of it): its 8 band buckets, written by all
+          // three replicas into the same keys.
+          assertEquals(8, j.keys("moat:b:*").size(), "buckets in Redis: " + j.keys("*"));
+        }
+        for (ModelServer s : replicas) {
+          assertTrue(s.fleetLinks().connected());
+          assertEquals(0, s.fleetLinks().failures());
+          assertEquals(3, s.detector().verdict("alice").requests(), "each saw its third");
+        }
+        redis.stop();
+        assertEquals(200, complete(replicas[0], "Redis is down and serving goes on"));
+        assertTrue(replicas[0].fleetLinks().failures() > 0, "the outage is counted");
+      } finally {
+        for (ModelServer s : replicas) {
+          s.close();
+        }
+      }
+    }
+    assertThrows(IllegalArgumentException.class, () -> FleetLinks.connect("http://x:1"));
+  }
+}
