@@ -133,7 +133,10 @@ public final class Detector implements AutoCloseable {
     return new Builder();
   }
 
-  /** The flagging threshold in force. */
+  /**
+   * The floor of every tier's watch threshold: the model's calibrated threshold, or the policy's
+   * {@code detection.threshold}. (Flags never come from a score alone.)
+   */
   public float threshold() {
     return threshold;
   }

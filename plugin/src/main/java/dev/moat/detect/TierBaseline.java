@@ -124,11 +124,6 @@ final class TierBaseline {
     return Math.max(floor, thresholdBin / (float) BINS);
   }
 
-  /** Accounts of the tier held. */
-  long accounts() {
-    return accounts.get();
-  }
-
   /** Folds one account's feature vector into the tier's typical account. */
   synchronized void sample(float[] x) {
     typicalSamples++;
