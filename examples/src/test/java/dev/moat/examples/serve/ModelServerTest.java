@@ -96,6 +96,28 @@ class ModelServerTest {
     adminBase = "http://127.0.0.1:" + server.adminPort();
   }
 
+  /**
+   * A server on {@link #POLICY} and {@link #KEYS} written into {@code dir}, with a detector state
+   * file and a Redis address if given (for the tests that need their own servers).
+   */
+  static ModelServer startIn(
+      Path dir,
+      @org.jspecify.annotations.Nullable Path state,
+      @org.jspecify.annotations.Nullable String redis)
+      throws Exception {
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(policy, POLICY);
+    Path keys = dir.resolve("keys.yaml");
+    Files.writeString(keys, KEYS);
+    WatermarkKeys wm =
+        WatermarkKeys.of(
+            WatermarkKey.ofHex("test-wm", KEY_HEX),
+            WatermarkKey.ofHex("test-noise", KEY_HEX + "01"));
+    return ModelServer.start(
+        new ModelServer.Options(
+            "127.0.0.1", 0, 0, policy, keys, wm, "sk-test-admin", 1, state, redis));
+  }
+
   @AfterAll
   static void stop() {
     server.close();

@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.moat.detect.redis.RedisServer;
-import dev.moat.watermark.WatermarkKey;
-import dev.moat.watermark.WatermarkKeys;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,17 +22,7 @@ class ServerFleetTest {
   @TempDir Path dir;
 
   private ModelServer start(String redis) throws Exception {
-    Path policy = dir.resolve("policy.yaml");
-    Files.writeString(policy, ModelServerTest.POLICY);
-    Path keys = dir.resolve("keys.yaml");
-    Files.writeString(keys, ModelServerTest.KEYS);
-    WatermarkKeys wm =
-        WatermarkKeys.of(
-            WatermarkKey.ofHex("test-wm", ModelServerTest.KEY_HEX),
-            WatermarkKey.ofHex("test-noise", ModelServerTest.KEY_HEX + "01"));
-    return ModelServer.start(
-        new ModelServer.Options(
-            "127.0.0.1", 0, 0, policy, keys, wm, "sk-test-admin", 1, null, redis));
+    return ModelServerTest.startIn(dir, null, redis);
   }
 
   private static int complete(ModelServer s, String prompt) throws Exception {

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.moat.detect.Verdict;
-import dev.moat.watermark.WatermarkKey;
-import dev.moat.watermark.WatermarkKeys;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,16 +20,7 @@ class ServerStateTest {
   @TempDir Path dir;
 
   private ModelServer start(Path state) throws Exception {
-    Path policy = dir.resolve("policy.yaml");
-    Files.writeString(policy, ModelServerTest.POLICY);
-    Path keys = dir.resolve("keys.yaml");
-    Files.writeString(keys, ModelServerTest.KEYS);
-    WatermarkKeys wm =
-        WatermarkKeys.of(
-            WatermarkKey.ofHex("test-wm", ModelServerTest.KEY_HEX),
-            WatermarkKey.ofHex("test-noise", ModelServerTest.KEY_HEX + "01"));
-    return ModelServer.start(
-        new ModelServer.Options("127.0.0.1", 0, 0, policy, keys, wm, "sk-test-admin", 2, state));
+    return ModelServerTest.startIn(dir, state, null);
   }
 
   private static int complete(ModelServer s, String prompt) throws Exception {
