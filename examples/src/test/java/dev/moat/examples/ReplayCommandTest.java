@@ -123,7 +123,7 @@ class ReplayCommandTest {
    * The second, independently written generator ({@code --generator usage}), seed 1 of its small
    * mix: classes, hackathons, an agent product, eval runners and a viral prompt among the benign;
    * hydra, stealth, slow-drip and resellers among the campaigns. Measured 2026-11-30: benign 0 of
-   * 1,420, campaigns 96.0% (338 of 352). The detector's rules were adjusted while looking at this
+   * 1,420, campaigns 96.6% (340 of 352). The detector's rules were adjusted while looking at this
    * generator's seeds 1 and 2: this guards them, it is not evidence of generalisation.
    */
   @Test

@@ -269,7 +269,7 @@ public final class Detector implements AutoCloseable {
     final long[] bits;
     final float[] x = new float[Features.COUNT];
     final float[] own = new float[Features.COUNT];
-    final int[] marks = new int[16];
+    final int[] marks = new int[17];
 
     Scratch(int hashes, int bands) {
       sig = new long[hashes];
@@ -312,6 +312,9 @@ public final class Detector implements AutoCloseable {
     }
     if (s.activity.requests() >= 3 && s.rateOf(Features.FIRST_TURN) < 0.7f) {
       marks[m++] = 64 * LinkStore.CHATTY + s.bit;
+    }
+    if (r.client() != null) {
+      marks[m++] = 64 * LinkStore.CLIENTS + (int) (MinHash.mix(r.client().hashCode()) >>> 56);
     }
     long request = p.skeleton ^ (r.account().hashCode() * 0x9E3779B97F4A7C15L) ^ (now * 31 + s.bit);
     int requestBit = (int) (MinHash.mix(request) >>> 56);

@@ -56,6 +56,7 @@ final class GroupEvidence {
   static final double FLAGGED_SHARE = 0.5;
   static final int STRONG_ACCOUNTS = 32;
   static final int YOUNG_HOURS = 8;
+  static final double SPREAD_CLIENTS = 0.5;
   static final double HARVEST_FOLLOWUPS = 0.3;
   static final double HARVEST_CUED = 0.3;
   static final double HARVEST_CHATTY = 0.3;
@@ -92,14 +93,14 @@ final class GroupEvidence {
             && share(words, at, LinkStore.CUED) >= HARVEST_CUED;
     boolean young = young(words, at, k);
     if (system) {
-      return sweep && young && hours(words, at) >= YOUNG_HOURS && harvests(words, at)
+      return sweep && young && aroundTheClock(words, at, k) && harvests(words, at)
           ? COORDINATED
           : NONE;
     }
     boolean watched = sweep && watched(words, at, k, baseWatched);
     // Young accounts sweeping a template over much of the day: not a class (an hour or two, one
     // text), not a product's users (established). Aged accounts have no such view: see above.
-    boolean youngSweep = sweep && young && hours(words, at) >= YOUNG_HOURS && harvests(words, at);
+    boolean youngSweep = sweep && young && aroundTheClock(words, at, k) && harvests(words, at);
     if (youngSweep && (watched || k >= STRONG_ACCOUNTS)) {
       return STRONG;
     }
@@ -118,6 +119,16 @@ final class GroupEvidence {
     double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
     return share(words, at, LinkStore.FOLLOWUPS) <= HARVEST_FOLLOWUPS
         && LinkStore.estimate(words, at + LinkStore.CHATTY) <= HARVEST_CHATTY * k;
+  }
+
+  /**
+   * Used in {@link #YOUNG_HOURS} hours of the day, or, before that, from as many networks as it has
+   * accounts' halves ({@link #SPREAD_CLIENTS}): a class or a workshop is short-lived and sits
+   * behind one NAT; a campaign rotating proxies is neither, from its first hour.
+   */
+  static boolean aroundTheClock(long[] words, int at, double k) {
+    return hours(words, at) >= YOUNG_HOURS
+        || LinkStore.estimate(words, at + LinkStore.CLIENTS) >= SPREAD_CLIENTS * k;
   }
 
   static int hours(long[] words, int at) {

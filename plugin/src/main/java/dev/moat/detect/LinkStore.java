@@ -13,7 +13,7 @@ import java.util.List;
  * <p>Account sets are 256-bit linear-counting bitmaps (an account sets the bit its id hashes to):
  * within a few percent below about 200 accounts, saturating near 1,400, which is all a verdict
  * needs ("a handful" against "hundreds", and which share of them is flagged); the content sketches
- * are 256 bits each at two resolutions, and one word says when the bucket was used: 456 bytes per
+ * are 256 bits each at two resolutions, and one word says when the bucket was used: 488 bytes per
  * bucket whatever the campaign's size.
  *
  * <p>Implementations must be thread-safe: every request of every account calls them.
@@ -42,6 +42,12 @@ public interface LinkStore extends AutoCloseable {
   int CHATTY = 5 * SET;
 
   /**
+   * Distinct clients (network fingerprints) the bucket's requests came from: one NAT for a class or
+   * a venue, many for a campaign rotating proxies.
+   */
+  int CLIENTS = 6 * SET;
+
+  /**
    * The content sketches, at two resolutions: {@link #CONTENT} counts every request, {@link
    * #CONTENT} + {@link #RESOLUTION} only requests whose skeleton hash is in a 1/16 sample, so that
    * the ratios below stay unbiased after the full-resolution sketches fill (a campaign's bucket
@@ -50,7 +56,7 @@ public interface LinkStore extends AutoCloseable {
    * skeleton hash), follow-ups (requests with turn > 0) and cued requests (eliciting reasoning,
    * plans or agent traces).
    */
-  int CONTENT = 6 * SET;
+  int CONTENT = 7 * SET;
 
   /** Words from one resolution's sketches to the next. */
   int RESOLUTION = 4 * SET;

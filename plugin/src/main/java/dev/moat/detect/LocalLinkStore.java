@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * The embedded {@link LinkStore}: a fixed-size, lock-free table of buckets in one {@code long[]} (a
- * key, a last-use stamp and the bucket's {@link LinkStore#WORDS} words per slot, 472 bytes), probed
+ * key, a last-use stamp and the bucket's {@link LinkStore#WORDS} words per slot, 504 bytes), probed
  * over four adjacent slots. A new bucket takes an empty or expired slot, else the slot of the four
  * shared by the fewest accounts: memory is fixed at construction whatever the traffic, and nothing
  * is allocated per request. Sample flagged accounts (only those) are kept in a small Caffeine
@@ -42,7 +42,7 @@ public final class LocalLinkStore implements LinkStore {
   private final Cache<Long, List<String>> samples;
 
   /**
-   * @param buckets table size, rounded up to a power of two (472 bytes each)
+   * @param buckets table size, rounded up to a power of two (504 bytes each)
    * @param idleExpiry how long an unused bucket is kept before its slot counts as free
    * @param ticker the clock (a trace's clock in replay)
    */
@@ -62,7 +62,7 @@ public final class LocalLinkStore implements LinkStore {
     this.samples = Caffeine.newBuilder().maximumSize(65_536).build();
   }
 
-  /** 131,072 buckets (59 MB), kept 30 days unused, on the system clock. */
+  /** 131,072 buckets (63 MB), kept 30 days unused, on the system clock. */
   public static LocalLinkStore standard() {
     return new LocalLinkStore(1 << 17, Duration.ofDays(30), Ticker.systemTicker());
   }

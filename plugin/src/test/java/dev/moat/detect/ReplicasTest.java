@@ -22,7 +22,9 @@ class ReplicasTest {
     assertEquals(40, fleet.flagged("bot-"));
     assertEquals(0, fleet.flagged("person-"));
     long spread = fleet.servedBeforeFlag("bot-");
-    // Measured 2026-11-30: 321 alone, 329 over three replicas.
-    assertTrue(spread <= 1.25 * alone + 10, "alone " + alone + ", over three replicas " + spread);
+    System.out.println(
+        "served before the flags: alone " + alone + ", over three replicas " + spread);
+    // Each replica needs its own hits into the campaign's templates: somewhat slower, not 3x.
+    assertTrue(spread <= 1.5 * alone + 20, "alone " + alone + ", over three replicas " + spread);
   }
 }
