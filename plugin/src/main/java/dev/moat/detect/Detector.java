@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  *       account's second request on.
  *   <li><b>Flag</b> ({@link Suspicion#FLAG}, enforcement) only on coordination: requests into
  *       templates that {@link GroupEvidence} judges a campaign against a null model of benign
- *       sharing (many accounts, a topic sweep rather than one text pasted many times, and young
- *       accounts or accounts watched far above the base rate), or that flagged accounts dominate.
- *       Per-account evidence alone never flags.
+ *       sharing (many young accounts sweeping topics around the clock or from many networks, in the
+ *       shape of a harvest), or that flagged accounts dominate. Per-account evidence alone never
+ *       flags.
  * </ul>
  *
  * Levels fall one step after the decay period without new evidence; {@link #clear} and {@link
@@ -81,21 +81,21 @@ public final class Detector implements AutoCloseable {
   private static final int SKELETON_CHARS = 2000;
 
   private final VerdictModel model;
-  private final float threshold;
-  private final float[] reference;
-  private final LinkStore store;
+  final float threshold;
+  final float[] reference;
+  final LinkStore store;
   private final MinHash minHash;
   private final int bands;
   private final int refreshTokens;
   private final java.util.Set<String> exemptTiers;
-  private final double watchBudget;
+  final double watchBudget;
   private final long decayMillis;
-  private final Cache<String, AccountState> accounts;
+  final Cache<String, AccountState> accounts;
   private final ThreadLocal<Scratch> scratch;
-  private final ConcurrentHashMap<String, TierBaseline> tiers = new ConcurrentHashMap<>();
+  final ConcurrentHashMap<String, TierBaseline> tiers = new ConcurrentHashMap<>();
   // Accounts held, and those watched on their own behaviour (the base rate of the watched view).
-  private final AtomicLong population = new AtomicLong();
-  private final AtomicLong watchedByScore = new AtomicLong();
+  final AtomicLong population = new AtomicLong();
+  final AtomicLong watchedByScore = new AtomicLong();
 
   private Detector(Builder b) {
     this.model = b.model;
@@ -509,7 +509,7 @@ public final class Detector implements AutoCloseable {
     return publish(s, score, n);
   }
 
-  private Verdict publish(AccountState s, float score, long n) {
+  Verdict publish(AccountState s, float score, long n) {
     List<String> linked = s.linked != null ? s.linked : List.of();
     Verdict v =
         new Verdict(
@@ -646,41 +646,7 @@ public final class Detector implements AutoCloseable {
    * bytes per account.
    */
   public void snapshot(java.nio.file.Path file) throws java.io.IOException {
-    DetectorState.write(
-        file,
-        out -> {
-          out.writeLong(population.get());
-          out.writeLong(watchedByScore.get());
-          java.util.Map<String, TierBaseline> byName = new java.util.HashMap<>(tiers);
-          java.util.Map<TierBaseline, String> names = new java.util.IdentityHashMap<>();
-          out.writeInt(byName.size());
-          for (var e : byName.entrySet()) {
-            out.writeUTF(e.getKey());
-            e.getValue().write(out);
-            names.put(e.getValue(), e.getKey());
-          }
-          for (AccountState s : accounts.asMap().values()) {
-            synchronized (s) {
-              String tier = s.tier != null ? names.get(s.tier) : null;
-              Verdict v = s.latest;
-              if (tier == null || v == null) {
-                continue; // not yet observed, or in a tier created after the list above
-              }
-              out.writeBoolean(true);
-              out.writeUTF(s.account);
-              out.writeUTF(tier);
-              out.writeFloat(v.score());
-              s.write(out);
-            }
-          }
-          out.writeBoolean(false);
-          if (store instanceof LocalLinkStore local) {
-            out.writeBoolean(true);
-            local.write(out);
-          } else {
-            out.writeBoolean(false);
-          }
-        });
+    DetectorState.snapshot(this, file);
   }
 
   /**
@@ -692,66 +658,7 @@ public final class Detector implements AutoCloseable {
    * @return the number of accounts restored
    */
   public long restore(java.nio.file.Path file) throws java.io.IOException {
-    if (population.get() != 0 || accounts.estimatedSize() != 0) {
-      throw new IllegalStateException("restore needs a detector that has observed nothing yet");
-    }
-    DetectorState.Loaded l =
-        DetectorState.read(
-            file,
-            in -> {
-              long pop = in.readLong();
-              long elevated = in.readLong();
-              int n = in.readInt();
-              if (n < 0 || n > 1_000_000) {
-                throw new java.io.IOException(file + ": " + n + " tiers (at most 1,000,000)");
-              }
-              java.util.Map<String, TierBaseline> t = new java.util.HashMap<>();
-              for (int i = 0; i < n; i++) {
-                String name = in.readUTF();
-                TierBaseline b = new TierBaseline(threshold, watchBudget, reference);
-                b.read(in);
-                t.put(name, b);
-              }
-              List<AccountState> states = new ArrayList<>();
-              List<Float> scores = new ArrayList<>();
-              while (in.readBoolean()) {
-                AccountState s = new AccountState(in.readUTF());
-                String tier = in.readUTF();
-                s.tier = t.get(tier);
-                if (s.tier == null) {
-                  throw new java.io.IOException(
-                      file + ": account " + s.account + " is in tier '" + tier + "', not listed");
-                }
-                scores.add(in.readFloat());
-                s.read(in);
-                states.add(s);
-              }
-              long[] table = null;
-              if (in.readBoolean()) {
-                int words = in.readInt();
-                if (!(store instanceof LocalLinkStore local) || words * 8L != local.bytes()) {
-                  throw new java.io.IOException(
-                      file + ": a link table of " + words + " words does not fit this link store");
-                }
-                table = new long[words];
-                for (int i = 0; i < words; i++) {
-                  table[i] = in.readLong();
-                }
-              }
-              return new DetectorState.Loaded(pop, elevated, t, states, scores, table);
-            });
-    tiers.putAll(l.tiers());
-    for (int i = 0; i < l.accounts().size(); i++) {
-      AccountState s = l.accounts().get(i);
-      publish(s, l.scores().get(i), s.activity.requests());
-      accounts.put(s.account, s);
-    }
-    population.set(l.population());
-    watchedByScore.set(l.elevated());
-    if (l.table() != null && store instanceof LocalLinkStore local) {
-      local.load(l.table());
-    }
-    return l.accounts().size();
+    return DetectorState.restore(this, file);
   }
 
   /** An evicted account leaves the tier's distribution and the base rate. */

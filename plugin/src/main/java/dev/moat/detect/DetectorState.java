@@ -49,6 +49,109 @@ final class DetectorState {
       List<Float> scores,
       long @Nullable [] table) {}
 
+  /** {@link Detector#snapshot}. */
+  static void snapshot(Detector d, Path file) throws IOException {
+    write(
+        file,
+        out -> {
+          out.writeLong(d.population.get());
+          out.writeLong(d.watchedByScore.get());
+          java.util.Map<String, TierBaseline> byName = new java.util.HashMap<>(d.tiers);
+          java.util.Map<TierBaseline, String> names = new java.util.IdentityHashMap<>();
+          out.writeInt(byName.size());
+          for (var e : byName.entrySet()) {
+            out.writeUTF(e.getKey());
+            e.getValue().write(out);
+            names.put(e.getValue(), e.getKey());
+          }
+          for (AccountState s : d.accounts.asMap().values()) {
+            synchronized (s) {
+              String tier = s.tier != null ? names.get(s.tier) : null;
+              Verdict v = s.latest;
+              if (tier == null || v == null) {
+                continue; // not yet observed, or in a tier created after the list above
+              }
+              out.writeBoolean(true);
+              out.writeUTF(s.account);
+              out.writeUTF(tier);
+              out.writeFloat(v.score());
+              s.write(out);
+            }
+          }
+          out.writeBoolean(false);
+          if (d.store instanceof LocalLinkStore local) {
+            out.writeBoolean(true);
+            local.write(out);
+          } else {
+            out.writeBoolean(false);
+          }
+        });
+  }
+
+  /** {@link Detector#restore}. */
+  static long restore(Detector d, Path file) throws IOException {
+    if (d.population.get() != 0 || d.accounts.estimatedSize() != 0) {
+      throw new IllegalStateException("restore needs a detector that has observed nothing yet");
+    }
+    Loaded l =
+        read(
+            file,
+            in -> {
+              long pop = in.readLong();
+              long elevated = in.readLong();
+              int n = in.readInt();
+              if (n < 0 || n > 1_000_000) {
+                throw new java.io.IOException(file + ": " + n + " tiers (at most 1,000,000)");
+              }
+              java.util.Map<String, TierBaseline> t = new java.util.HashMap<>();
+              for (int i = 0; i < n; i++) {
+                String name = in.readUTF();
+                TierBaseline b = new TierBaseline(d.threshold, d.watchBudget, d.reference);
+                b.read(in);
+                t.put(name, b);
+              }
+              List<AccountState> states = new ArrayList<>();
+              List<Float> scores = new ArrayList<>();
+              while (in.readBoolean()) {
+                AccountState s = new AccountState(in.readUTF());
+                String tier = in.readUTF();
+                s.tier = t.get(tier);
+                if (s.tier == null) {
+                  throw new java.io.IOException(
+                      file + ": account " + s.account + " is in tier '" + tier + "', not listed");
+                }
+                scores.add(in.readFloat());
+                s.read(in);
+                states.add(s);
+              }
+              long[] table = null;
+              if (in.readBoolean()) {
+                int words = in.readInt();
+                if (!(d.store instanceof LocalLinkStore local) || words * 8L != local.bytes()) {
+                  throw new java.io.IOException(
+                      file + ": a link table of " + words + " words does not fit this link store");
+                }
+                table = new long[words];
+                for (int i = 0; i < words; i++) {
+                  table[i] = in.readLong();
+                }
+              }
+              return new Loaded(pop, elevated, t, states, scores, table);
+            });
+    d.tiers.putAll(l.tiers());
+    for (int i = 0; i < l.accounts().size(); i++) {
+      AccountState s = l.accounts().get(i);
+      d.publish(s, l.scores().get(i), s.activity.requests());
+      d.accounts.put(s.account, s);
+    }
+    d.population.set(l.population());
+    d.watchedByScore.set(l.elevated());
+    if (l.table() != null && d.store instanceof LocalLinkStore local) {
+      local.load(l.table());
+    }
+    return l.accounts().size();
+  }
+
   static void writeStrings(DataOutput out, @Nullable List<String> strings) throws IOException {
     if (strings == null) {
       out.writeInt(-1);
