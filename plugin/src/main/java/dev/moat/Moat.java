@@ -2,6 +2,7 @@ package dev.moat;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.moat.internal.Messages;
+import dev.moat.key.WatermarkKey;
 import dev.moat.policy.Policy;
 import dev.moat.policy.PolicyException;
 import dev.moat.policy.PolicyLoader;
@@ -9,7 +10,6 @@ import dev.moat.policy.TierPolicy;
 import dev.moat.spi.Protection;
 import dev.moat.spi.RequestProtection;
 import dev.moat.state.ActivityLedger;
-import dev.moat.watermark.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
 import dev.moat.watermark.WatermarkSpec;
 import java.io.IOException;

@@ -4,6 +4,7 @@ import dev.moat.internal.Logits;
 import dev.moat.internal.Messages;
 import dev.moat.internal.TokenBuffer;
 import dev.moat.sampling.Sampler;
+import dev.moat.spi.FinishReason;
 import dev.moat.spi.RequestProtection;
 import dev.moat.spi.TokenHistory;
 import dev.moat.state.ActivityLedger;

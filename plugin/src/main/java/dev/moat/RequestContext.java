@@ -5,6 +5,8 @@ import static dev.moat.internal.Messages.missing;
 import static dev.moat.internal.Messages.tokenOutOfRange;
 
 import dev.moat.policy.PolicyOverride;
+import dev.moat.spi.RequestView;
+import dev.moat.spi.SamplingParams;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  *     .build();
  * }</pre>
  */
-public final class RequestContext {
+public final class RequestContext implements RequestView {
   private final String requestId;
   private final String account;
   private final String tier;
@@ -60,6 +62,7 @@ public final class RequestContext {
    * perturbations leave their logits alone, so that a perturbed answer ends where it would have.
    * Empty if the host named none. The array is shared: do not modify it.
    */
+  @Override
   public int[] specialTokens() {
     return specialTokens;
   }
@@ -69,24 +72,29 @@ public final class RequestContext {
   }
 
   /** The host's id for this request (for logs and audit); generated if the host gave none. */
+  @Override
   public String requestId() {
     return requestId;
   }
 
+  @Override
   public String account() {
     return account;
   }
 
+  @Override
   public String tier() {
     return tier;
   }
 
   /** The conversation or session id, if the host tracks one. */
+  @Override
   public @Nullable String session() {
     return session;
   }
 
   /** A network fingerprint of the client (a /24 prefix, an ASN, a TLS fingerprint), if known. */
+  @Override
   public @Nullable String client() {
     return client;
   }
@@ -100,20 +108,24 @@ public final class RequestContext {
     return promptTokens.clone();
   }
 
+  @Override
   public int promptLength() {
     return promptTokens.length;
   }
 
   /** Prompt token {@code i}, without copying. */
+  @Override
   public int promptToken(int i) {
     return promptTokens[i];
   }
 
   /** The model's vocabulary size: every logits row must have exactly this length. */
+  @Override
   public int vocabSize() {
     return vocabSize;
   }
 
+  @Override
   public SamplingParams sampling() {
     return sampling;
   }
@@ -124,11 +136,13 @@ public final class RequestContext {
   }
 
   /** The probing score at request start (the detector's, or the host's own), 0 if none. */
+  @Override
   public double probingScore() {
     return probingScore;
   }
 
   /** The flagged campaign group the account is linked to, or null. */
+  @Override
   public @Nullable String flaggedGroup() {
     return flaggedGroup;
   }
@@ -138,6 +152,7 @@ public final class RequestContext {
    * trusted requests may carry {@link #overrides()}, so an API client can never switch its own
    * watermark off.
    */
+  @Override
   public boolean trusted() {
     return trusted;
   }

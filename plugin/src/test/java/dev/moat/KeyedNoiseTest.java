@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.moat.enforce.KeyedNoise;
+import dev.moat.key.WatermarkKey;
 import dev.moat.policy.PolicyException;
 import dev.moat.policy.PolicyLoader;
-import dev.moat.watermark.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
 import java.util.Set;
 import java.util.SplittableRandom;

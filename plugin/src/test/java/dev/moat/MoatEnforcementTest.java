@@ -9,6 +9,8 @@ import dev.moat.enforce.Admission;
 import dev.moat.enforce.LevelChange;
 import dev.moat.policy.Policy;
 import dev.moat.policy.PolicyLoader;
+import dev.moat.spi.FinishReason;
+import dev.moat.spi.SamplingParams;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

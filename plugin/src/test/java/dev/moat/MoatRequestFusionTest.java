@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.moat.enforce.KeyedNoise;
+import dev.moat.key.WatermarkKey;
 import dev.moat.policy.PolicyLoader;
 import dev.moat.spi.RequestProtection;
 import dev.moat.watermark.KgwSettings;
 import dev.moat.watermark.KgwWatermark;
-import dev.moat.watermark.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
 import java.util.Set;
 import java.util.SplittableRandom;

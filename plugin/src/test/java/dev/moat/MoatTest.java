@@ -6,19 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.moat.key.WatermarkKey;
 import dev.moat.policy.Policy;
 import dev.moat.policy.PolicyException;
 import dev.moat.policy.PolicyLoader;
 import dev.moat.policy.PolicyOverride;
 import dev.moat.policy.TierPolicy;
 import dev.moat.sampling.Sampler;
+import dev.moat.spi.Candidates;
+import dev.moat.spi.FinishReason;
 import dev.moat.spi.Protection;
 import dev.moat.spi.RequestProtection;
+import dev.moat.spi.RequestView;
+import dev.moat.spi.SamplingParams;
 import dev.moat.spi.Stage;
 import dev.moat.spi.TokenHistory;
 import dev.moat.watermark.KgwSettings;
 import dev.moat.watermark.WatermarkDetector;
-import dev.moat.watermark.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -103,7 +107,7 @@ class MoatTest {
           }
 
           @Override
-          public RequestProtection begin(RequestContext request) {
+          public RequestProtection begin(RequestView request) {
             return new RequestProtection() {
               @Override
               public void processLogits(float[] logits, int offset, TokenHistory h) {
@@ -363,7 +367,7 @@ class MoatTest {
           }
 
           @Override
-          public RequestProtection begin(RequestContext request) {
+          public RequestProtection begin(RequestView request) {
             return new RequestProtection() {
               @Override
               public boolean ownsSampling() {
@@ -371,7 +375,7 @@ class MoatTest {
               }
 
               @Override
-              public int sample(float[] logits, int offset, TokenHistory h, Sampler s) {
+              public int sample(float[] logits, int offset, TokenHistory h, Candidates s) {
                 int n = s.candidates(logits, offset);
                 int best = 0;
                 for (int i = 1; i < n; i++) {

@@ -2,10 +2,11 @@ package dev.moat;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.moat.key.WatermarkKey;
 import dev.moat.policy.Policy;
 import dev.moat.policy.TierPolicy;
+import dev.moat.spi.SamplingParams;
 import dev.moat.watermark.KgwSettings;
-import dev.moat.watermark.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
 import java.lang.management.ManagementFactory;
 import java.util.Set;

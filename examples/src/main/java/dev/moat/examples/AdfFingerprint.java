@@ -1,8 +1,8 @@
 package dev.moat.examples;
 
-import dev.moat.RequestContext;
 import dev.moat.spi.Protection;
 import dev.moat.spi.RequestProtection;
+import dev.moat.spi.RequestView;
 import dev.moat.spi.Stage;
 import dev.moat.spi.TokenHistory;
 import dev.moat.watermark.KgwScheme;
@@ -50,7 +50,7 @@ final class AdfFingerprint implements Protection {
   }
 
   @Override
-  public RequestProtection begin(RequestContext request) {
+  public RequestProtection begin(RequestView request) {
     int vocab = request.vocabSize();
     int[] special = request.specialTokens();
     double[] a = new double[vocab];

@@ -2,6 +2,7 @@ package dev.moat.examples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.moat.key.WatermarkKey;
 import dev.moat.onnxruntime.OnnxCausalLm;
 import dev.moat.watermark.DetectionResult;
 import dev.moat.watermark.GumbelScheme;
@@ -13,7 +14,6 @@ import dev.moat.watermark.KeyRotationDetector;
 import dev.moat.watermark.KgwDetector;
 import dev.moat.watermark.KgwScheme;
 import dev.moat.watermark.KgwSettings;
-import dev.moat.watermark.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
 import dev.moat.watermark.WatermarkSpec;
 import java.io.PrintStream;

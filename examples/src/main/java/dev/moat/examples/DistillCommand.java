@@ -2,7 +2,6 @@ package dev.moat.examples;
 
 import dev.moat.Moat;
 import dev.moat.RequestContext;
-import dev.moat.SamplingParams;
 import dev.moat.enforce.BigramProxy;
 import dev.moat.enforce.Escalation;
 import dev.moat.enforce.Level;
@@ -12,6 +11,7 @@ import dev.moat.onnxruntime.TokenSink;
 import dev.moat.policy.EnforcementSettings;
 import dev.moat.policy.Policy;
 import dev.moat.policy.TierPolicy;
+import dev.moat.spi.SamplingParams;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,9 +65,8 @@ final class DistillCommand {
     CONDITIONS.put("kgw watermark, delta 2", new Condition(0, 0, 0, true));
   }
 
-  static final dev.moat.watermark.WatermarkKey NOISE_KEY =
-      dev.moat.watermark.WatermarkKey.ofHex(
-          "distill-noise", "6e6f6973652d6b65792d666f722d7265706f7274");
+  static final dev.moat.key.WatermarkKey NOISE_KEY =
+      dev.moat.key.WatermarkKey.ofHex("distill-noise", "6e6f6973652d6b65792d666f722d7265706f7274");
 
   static int run(Args a, PrintStream out) throws Exception {
     int n = a.getInt("prompts", 200, 10, 10_000);

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.moat.RequestContext;
 import dev.moat.internal.TokenBuffer;
+import dev.moat.key.WatermarkKey;
 import dev.moat.spi.RequestProtection;
 import dev.moat.watermark.KgwScheme;
-import dev.moat.watermark.WatermarkKey;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

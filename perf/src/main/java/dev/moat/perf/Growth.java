@@ -1,14 +1,14 @@
 package dev.moat.perf;
 
-import dev.moat.FinishReason;
 import dev.moat.Moat;
 import dev.moat.MoatRequest;
 import dev.moat.RequestContext;
-import dev.moat.SamplingParams;
 import dev.moat.detect.Detector;
 import dev.moat.detect.TraceRecord;
 import dev.moat.enforce.Admission;
 import dev.moat.policy.PolicyLoader;
+import dev.moat.spi.FinishReason;
+import dev.moat.spi.SamplingParams;
 import dev.moat.watermark.WatermarkKeys;
 import java.io.IOException;
 import java.util.Set;

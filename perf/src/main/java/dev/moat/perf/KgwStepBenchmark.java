@@ -1,8 +1,8 @@
 package dev.moat.perf;
 
 import dev.moat.internal.Kernels;
+import dev.moat.key.WatermarkKey;
 import dev.moat.watermark.KgwScheme;
-import dev.moat.watermark.WatermarkKey;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,7 +1,7 @@
 package dev.moat.perf;
 
 import dev.moat.Batch;
-import dev.moat.SamplingParams;
+import dev.moat.spi.SamplingParams;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,7 +1,7 @@
 package dev.moat.perf;
 
-import dev.moat.SamplingParams;
 import dev.moat.sampling.Sampler;
+import dev.moat.spi.SamplingParams;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,9 +1,9 @@
 package dev.moat.enforce;
 
-import dev.moat.RequestContext;
 import dev.moat.internal.Messages;
 import dev.moat.spi.Protection;
 import dev.moat.spi.RequestProtection;
+import dev.moat.spi.RequestView;
 import dev.moat.spi.Stage;
 import dev.moat.spi.TokenHistory;
 
@@ -58,7 +58,7 @@ public final class AntiDistillation implements Protection {
   }
 
   @Override
-  public RequestProtection begin(RequestContext request) {
+  public RequestProtection begin(RequestView request) {
     if (request.vocabSize() != proxy.vocabSize()) {
       throw new IllegalArgumentException(
           Messages.invalid(

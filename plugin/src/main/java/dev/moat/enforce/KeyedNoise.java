@@ -4,11 +4,12 @@ import dev.moat.RequestContext;
 import dev.moat.internal.Kernels;
 import dev.moat.internal.Messages;
 import dev.moat.internal.SipHash;
+import dev.moat.key.WatermarkKey;
 import dev.moat.spi.Protection;
 import dev.moat.spi.RequestProtection;
+import dev.moat.spi.RequestView;
 import dev.moat.spi.Stage;
 import dev.moat.spi.TokenHistory;
-import dev.moat.watermark.WatermarkKey;
 
 /**
  * Keyed logit noise with a per-step KL budget: an escalation level's sampling perturbation. Every
@@ -106,7 +107,7 @@ public final class KeyedNoise implements Protection {
   }
 
   @Override
-  public RequestProtection begin(RequestContext request) {
+  public RequestProtection begin(RequestView request) {
     return new PerRequest(pattern, request.vocabSize(), shiftSeed, request.specialTokens());
   }
 

@@ -1,9 +1,9 @@
 package dev.moat.enforce;
 
-import dev.moat.RequestContext;
 import dev.moat.internal.Messages;
 import dev.moat.spi.Protection;
 import dev.moat.spi.RequestProtection;
+import dev.moat.spi.RequestView;
 import dev.moat.spi.Stage;
 import dev.moat.spi.TokenHistory;
 import java.util.Locale;
@@ -53,7 +53,7 @@ public final class Pacing implements Protection {
   }
 
   @Override
-  public RequestProtection begin(RequestContext request) {
+  public RequestProtection begin(RequestView request) {
     return new Stream(intervalNanos, clock);
   }
 

@@ -1,8 +1,9 @@
 package dev.moat.sampling;
 
-import dev.moat.SamplingParams;
 import dev.moat.internal.Kernels;
 import dev.moat.internal.TopTokens;
+import dev.moat.spi.Candidates;
+import dev.moat.spi.SamplingParams;
 import java.util.SplittableRandom;
 
 /**
@@ -30,7 +31,7 @@ import java.util.SplittableRandom;
  * the full computation; {@link Kernels} runs their scans, with explicit SIMD where the JVM enables
  * the Vector API.
  */
-public final class Sampler {
+public final class Sampler implements Candidates {
   /** Scaled logits this far below the maximum are treated as probability 0. */
   public static final float CUTOFF = 40f;
 
@@ -150,6 +151,7 @@ public final class Sampler {
    * survive (at least 1). Protections that own sampling choose among these. Greedy requests yield
    * the arg-max alone.
    */
+  @Override
   public int candidates(float[] logits, int offset) {
     if (weights.length == 0) {
       weights = new float[vocabSize]; // once per request
@@ -284,11 +286,13 @@ public final class Sampler {
    * True when {@link #race} applies: temperature alone (not greedy, no top-k below the vocabulary,
    * no top-p below 1).
    */
+  @Override
   public boolean canRace() {
     return raceable;
   }
 
   /** A fresh 64-bit seed from the request's seeded randomness, for an unkeyed {@link #race}. */
+  @Override
   public long nextSeed() {
     return random.nextLong();
   }
@@ -310,6 +314,7 @@ public final class Sampler {
    *
    * @throws IllegalStateException if {@link #canRace()} is false
    */
+  @Override
   public int race(float[] logits, int offset, long seed) {
     if (!raceable) {
       throw new IllegalStateException("race needs temperature sampling without top-k or top-p");
@@ -413,6 +418,7 @@ public final class Sampler {
   }
 
   /** Token id of candidate {@code i} from the last {@link #candidates} call. */
+  @Override
   public int candidateId(int i) {
     return ids[i];
   }
@@ -421,16 +427,19 @@ public final class Sampler {
    * Unnormalised weight of candidate {@code i}; divide by {@link #candidateTotal()} for a
    * probability.
    */
+  @Override
   public float candidateWeight(int i) {
     return weights[i];
   }
 
   /** Sum of the weights of the last {@link #candidates} call's survivors. */
+  @Override
   public double candidateTotal() {
     return total;
   }
 
   /** A uniform double in [0, 1) from the request's seeded randomness. */
+  @Override
   public double nextUniform() {
     return random.nextDouble();
   }

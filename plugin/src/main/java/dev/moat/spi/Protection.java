@@ -1,7 +1,5 @@
 package dev.moat.spi;
 
-import dev.moat.RequestContext;
-
 /**
  * A protection as the policy configures it: a factory of per-request state.
  *
@@ -18,7 +16,7 @@ public interface Protection {
   Stage stage();
 
   /** Per-request state for one generation request. Called once, at request start. */
-  RequestProtection begin(RequestContext request);
+  RequestProtection begin(RequestView request);
 
   /**
    * What this protection does with which parameters, for logs and operators. Must never contain key

@@ -1,8 +1,5 @@
 package dev.moat.spi;
 
-import dev.moat.FinishReason;
-import dev.moat.sampling.Sampler;
-
 /**
  * One protection's state for one request, called from the host's sampling loop.
  *
@@ -28,11 +25,11 @@ public interface RequestProtection {
 
   /**
    * Chooses the next token from the processed row. Only called when {@link #ownsSampling()} is
-   * true. The {@code sampler} applies the host's temperature, top-k and top-p via {@link
-   * Sampler#candidates}; a protection must choose among those candidates so the host's settings are
+   * true. The {@code candidates} apply the host's temperature, top-k and top-p ({@link
+   * Candidates#candidates}); a protection must choose among them so the host's settings are
    * honoured.
    */
-  default int sample(float[] logits, int offset, TokenHistory history, Sampler sampler) {
+  default int sample(float[] logits, int offset, TokenHistory history, Candidates candidates) {
     throw new UnsupportedOperationException(getClass().getName() + " does not own sampling");
   }
 

@@ -2,6 +2,7 @@ package dev.moat.watermark;
 
 import dev.moat.internal.Binomial;
 import dev.moat.internal.GammaTail;
+import dev.moat.key.WatermarkKey;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

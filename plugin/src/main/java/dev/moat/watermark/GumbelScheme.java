@@ -2,6 +2,7 @@ package dev.moat.watermark;
 
 import dev.moat.internal.Kernels;
 import dev.moat.internal.SipHash;
+import dev.moat.key.WatermarkKey;
 
 /**
  * The keyed randomness of Moat's distortion-free watermark, scheme id {@value #SCHEME_ID}:

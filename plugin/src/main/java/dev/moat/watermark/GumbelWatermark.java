@@ -1,23 +1,24 @@
 package dev.moat.watermark;
 
-import dev.moat.RequestContext;
-import dev.moat.sampling.Sampler;
+import dev.moat.key.WatermarkKey;
+import dev.moat.spi.Candidates;
 import dev.moat.spi.RequestProtection;
+import dev.moat.spi.RequestView;
 import dev.moat.spi.TokenHistory;
 
 /**
  * The distortion-free watermark as a protection that owns sampling: the host's temperature, top-k
- * and top-p choose the candidates and their probabilities ({@link Sampler#candidates}), then the
+ * and top-p choose the candidates and their probabilities ({@link Candidates#candidates}), then the
  * keyed uniforms of {@link GumbelScheme} choose among them.
  *
- * <p>Under temperature alone (no top-k, no top-p) the pick is {@link Sampler#race} over the whole
- * vocabulary with the keyed seed, which scores only the few tokens that can win (about 30 µs per
- * token at a vocabulary of 128,256 with the Vector API; perf/RESULTS.md). Otherwise, per candidate
- * the choice costs one hash and a multiply: a candidate {@code i} can only beat the best ratio
- * {@code b} so far if {@code -ln u_i < w_i b}, and since {@code -ln u >= 1 - u} that needs {@code 1
- * - u_i < w_i b}; the logarithm is computed only for the few that pass. Where there is no context
- * yet, or the context repeats (per-request de-duplication), the same choice is made with the
- * request's own randomness instead of the key: an exact, unmarked draw.
+ * <p>Under temperature alone (no top-k, no top-p) the pick is {@link Candidates#race} over the
+ * whole vocabulary with the keyed seed, which scores only the few tokens that can win (about 30 µs
+ * per token at a vocabulary of 128,256 with the Vector API; perf/RESULTS.md). Otherwise, per
+ * candidate the choice costs one hash and a multiply: a candidate {@code i} can only beat the best
+ * ratio {@code b} so far if {@code -ln u_i < w_i b}, and since {@code -ln u >= 1 - u} that needs
+ * {@code 1 - u_i < w_i b}; the logarithm is computed only for the few that pass. Where there is no
+ * context yet, or the context repeats (per-request de-duplication), the same choice is made with
+ * the request's own randomness instead of the key: an exact, unmarked draw.
  *
  * <p>Immutable and thread-safe; per-request state is allocation-free per token.
  */
@@ -65,7 +66,7 @@ public final class GumbelWatermark extends WatermarkProtection {
   }
 
   @Override
-  public RequestProtection begin(RequestContext request) {
+  public RequestProtection begin(RequestView request) {
     return new PerRequest(
         scheme,
         dedup ? new dev.moat.internal.LongSet(request.sampling().maxTokens() + 1) : null,
@@ -98,7 +99,7 @@ public final class GumbelWatermark extends WatermarkProtection {
     }
 
     @Override
-    public int sample(float[] logits, int offset, TokenHistory history, Sampler sampler) {
+    public int sample(float[] logits, int offset, TokenHistory history, Candidates sampler) {
       int len = history.length();
       if (sampler.canRace()) {
         // Temperature alone: the race over the whole vocabulary, keyed, or with the request's own
@@ -155,7 +156,7 @@ public final class GumbelWatermark extends WatermarkProtection {
       return recent == null || recent.firstSeen(seed);
     }
 
-    private static int drawPlain(Sampler sampler, int n) {
+    private static int drawPlain(Candidates sampler, int n) {
       double u = sampler.nextUniform() * sampler.candidateTotal();
       double acc = 0;
       for (int i = 0; i < n - 1; i++) {

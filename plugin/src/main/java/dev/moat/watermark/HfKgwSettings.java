@@ -2,9 +2,8 @@ package dev.moat.watermark;
 
 import static dev.moat.internal.Messages.invalid;
 
+import dev.moat.key.WatermarkKey;
 import dev.moat.spi.Protection;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -46,8 +45,7 @@ public record HfKgwSettings(
    * 2^32, so {@code hashing_key * token} stays within what {@code torch.manual_seed} accepts).
    */
   public static long hashKey(WatermarkKey key) {
-    byte[] d = key.digest(HfKgwScheme.SCHEME_ID);
-    return ByteBuffer.wrap(d).order(ByteOrder.LITTLE_ENDIAN).getInt(0) & 0xFFFFFFFFL;
+    return key.derive32(HfKgwScheme.SCHEME_ID);
   }
 
   @Override

@@ -1,7 +1,7 @@
 package dev.moat.watermark;
 
-import dev.moat.RequestContext;
 import dev.moat.spi.RequestProtection;
+import dev.moat.spi.RequestView;
 import dev.moat.spi.TokenHistory;
 
 /**
@@ -26,7 +26,7 @@ public final class HfKgwWatermark extends WatermarkProtection {
   }
 
   @Override
-  public RequestProtection begin(RequestContext request) {
+  public RequestProtection begin(RequestView request) {
     if (request.vocabSize() != scheme.vocabSize()) {
       throw new IllegalArgumentException(
           dev.moat.internal.Messages.invalid(

@@ -1,5 +1,6 @@
 package dev.moat.watermark;
 
+import dev.moat.key.WatermarkKey;
 import java.util.ArrayList;
 import java.util.List;
 

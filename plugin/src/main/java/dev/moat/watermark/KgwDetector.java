@@ -1,5 +1,6 @@
 package dev.moat.watermark;
 
+import dev.moat.key.WatermarkKey;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

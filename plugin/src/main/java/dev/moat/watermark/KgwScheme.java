@@ -2,6 +2,7 @@ package dev.moat.watermark;
 
 import dev.moat.internal.Kernels;
 import dev.moat.internal.SipHash;
+import dev.moat.key.WatermarkKey;
 
 /**
  * The keyed green-list function of Moat's KGW watermark, scheme id {@value #SCHEME_ID}. This is the

@@ -2,6 +2,7 @@ package dev.moat.watermark;
 
 import static dev.moat.internal.Messages.invalid;
 
+import dev.moat.key.WatermarkKey;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 

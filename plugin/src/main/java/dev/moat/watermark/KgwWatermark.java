@@ -1,8 +1,9 @@
 package dev.moat.watermark;
 
-import dev.moat.RequestContext;
 import dev.moat.internal.TopTokens;
+import dev.moat.key.WatermarkKey;
 import dev.moat.spi.RequestProtection;
+import dev.moat.spi.RequestView;
 import dev.moat.spi.TokenHistory;
 
 /**
@@ -42,7 +43,7 @@ public final class KgwWatermark extends WatermarkProtection {
   }
 
   @Override
-  public RequestProtection begin(RequestContext request) {
+  public RequestProtection begin(RequestView request) {
     return new PerRequest(
         scheme,
         (float) settings.delta(),

@@ -1,5 +1,6 @@
 package dev.moat.watermark;
 
+import dev.moat.key.WatermarkKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package dev.moat.watermark;
 
+import dev.moat.key.WatermarkKey;
 import dev.moat.spi.Protection;
 
 /**

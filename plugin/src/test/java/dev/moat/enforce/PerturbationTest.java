@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.moat.SamplingParams;
 import dev.moat.sampling.Sampler;
+import dev.moat.spi.SamplingParams;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

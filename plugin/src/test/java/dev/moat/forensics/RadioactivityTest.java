@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.moat.key.WatermarkKey;
 import dev.moat.watermark.GumbelScheme;
 import dev.moat.watermark.KgwScheme;
-import dev.moat.watermark.WatermarkKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

@@ -5,19 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.moat.FinishReason;
 import dev.moat.Moat;
 import dev.moat.RequestContext;
-import dev.moat.SamplingParams;
+import dev.moat.key.WatermarkKey;
 import dev.moat.policy.Policy;
 import dev.moat.policy.PolicyLoader;
+import dev.moat.spi.FinishReason;
 import dev.moat.spi.Protection;
 import dev.moat.spi.RequestProtection;
+import dev.moat.spi.RequestView;
+import dev.moat.spi.SamplingParams;
 import dev.moat.spi.Stage;
 import dev.moat.spi.TokenHistory;
 import dev.moat.watermark.DetectionResult;
 import dev.moat.watermark.WatermarkDetector;
-import dev.moat.watermark.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,7 +113,7 @@ public abstract class HostAdapterCompatibilityKit {
     }
 
     @Override
-    public RequestProtection begin(RequestContext request) {
+    public RequestProtection begin(RequestView request) {
       int vocab = request.vocabSize();
       return new RequestProtection() {
         @Override

@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.moat.Moat;
 import dev.moat.MoatRequest;
 import dev.moat.RequestContext;
-import dev.moat.SamplingParams;
+import dev.moat.key.WatermarkKey;
 import dev.moat.policy.Policy;
 import dev.moat.policy.TierPolicy;
+import dev.moat.spi.SamplingParams;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.moat.key.WatermarkKey;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

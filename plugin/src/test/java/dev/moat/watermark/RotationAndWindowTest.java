@@ -3,6 +3,7 @@ package dev.moat.watermark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.moat.key.WatermarkKey;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;

@@ -8,6 +8,7 @@ import dev.moat.Moat;
 import dev.moat.MoatRequest;
 import dev.moat.RequestContext;
 import dev.moat.internal.SipHash;
+import dev.moat.key.WatermarkKey;
 import dev.moat.policy.Policy;
 import dev.moat.policy.PolicyException;
 import dev.moat.policy.PolicyLoader;

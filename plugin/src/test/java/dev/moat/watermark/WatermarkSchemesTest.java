@@ -7,10 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.moat.Moat;
 import dev.moat.MoatRequest;
 import dev.moat.RequestContext;
-import dev.moat.SamplingParams;
+import dev.moat.key.WatermarkKey;
 import dev.moat.policy.Policy;
 import dev.moat.policy.PolicyException;
 import dev.moat.policy.PolicyLoader;
+import dev.moat.spi.SamplingParams;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -54,7 +55,7 @@ class WatermarkSchemesTest {
       }
       req.accept(req.sample(row));
     }
-    req.finish(dev.moat.FinishReason.LENGTH);
+    req.finish(dev.moat.spi.FinishReason.LENGTH);
     int[] out = new int[2 + n];
     for (int i = 0; i < out.length; i++) {
       out[i] = req.history().get(i);

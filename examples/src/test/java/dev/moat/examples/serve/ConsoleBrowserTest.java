@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.moat.watermark.WatermarkKey;
+import dev.moat.key.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -18,7 +18,7 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
-import dev.moat.watermark.WatermarkKey;
+import dev.moat.key.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
 import java.net.URI;
 import java.net.http.HttpClient;

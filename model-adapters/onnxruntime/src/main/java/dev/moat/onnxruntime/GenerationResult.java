@@ -1,6 +1,6 @@
 package dev.moat.onnxruntime;
 
-import dev.moat.FinishReason;
+import dev.moat.spi.FinishReason;
 
 /**
  * One finished generation.

@@ -1,10 +1,10 @@
 package dev.moat.onnxruntime;
 
 import ai.onnxruntime.OrtException;
-import dev.moat.FinishReason;
 import dev.moat.MoatRequest;
-import dev.moat.SamplingParams;
 import dev.moat.sampling.Sampler;
+import dev.moat.spi.FinishReason;
+import dev.moat.spi.SamplingParams;
 import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;

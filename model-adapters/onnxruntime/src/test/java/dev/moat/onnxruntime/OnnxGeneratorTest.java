@@ -7,17 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.moat.FinishReason;
 import dev.moat.Moat;
 import dev.moat.MoatRequest;
 import dev.moat.RequestContext;
-import dev.moat.SamplingParams;
+import dev.moat.key.WatermarkKey;
 import dev.moat.model.BundledModel;
 import dev.moat.policy.Policy;
+import dev.moat.spi.FinishReason;
+import dev.moat.spi.RequestView;
+import dev.moat.spi.SamplingParams;
 import dev.moat.testkit.HostAdapterCompatibilityKit;
 import dev.moat.watermark.DetectionResult;
 import dev.moat.watermark.WatermarkDetector;
-import dev.moat.watermark.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
 import java.util.ArrayList;
 import java.util.List;
@@ -202,7 +203,7 @@ class OnnxGeneratorTest {
           }
 
           @Override
-          public dev.moat.spi.RequestProtection begin(RequestContext request) {
+          public dev.moat.spi.RequestProtection begin(RequestView request) {
             return new dev.moat.spi.RequestProtection() {
               @Override
               public void processLogits(float[] logits, int offset, dev.moat.spi.TokenHistory h) {

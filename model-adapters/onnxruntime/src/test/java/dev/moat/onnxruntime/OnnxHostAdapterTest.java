@@ -2,7 +2,7 @@ package dev.moat.onnxruntime;
 
 import dev.moat.Moat;
 import dev.moat.RequestContext;
-import dev.moat.SamplingParams;
+import dev.moat.spi.SamplingParams;
 import dev.moat.testkit.HostAdapterCompatibilityKit;
 import java.util.function.IntConsumer;
 import org.junit.jupiter.api.AfterAll;

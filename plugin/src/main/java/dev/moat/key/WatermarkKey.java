@@ -1,4 +1,4 @@
-package dev.moat.watermark;
+package dev.moat.key;
 
 import static dev.moat.internal.Messages.invalid;
 
@@ -82,8 +82,16 @@ public final class WatermarkKey {
     return new SipHash(d.getLong(0), d.getLong(8));
   }
 
+  /**
+   * The first 4 bytes of {@code SHA-256(schemeId || 0x00 || material)} as an unsigned little-endian
+   * integer, below 2^32: a scheme's key where a peer's scheme takes a 32-bit one.
+   */
+  public long derive32(String schemeId) {
+    return ByteBuffer.wrap(digest(schemeId)).order(ByteOrder.LITTLE_ENDIAN).getInt(0) & 0xFFFFFFFFL;
+  }
+
   /** {@code SHA-256(schemeId || 0x00 || material)}: the per-scheme key derivation. */
-  byte[] digest(String schemeId) {
+  private byte[] digest(String schemeId) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       sha.update(schemeId.getBytes(StandardCharsets.UTF_8));

@@ -1,6 +1,4 @@
-package dev.moat;
-
-import static dev.moat.internal.Messages.invalid;
+package dev.moat.spi;
 
 import java.util.Objects;
 
@@ -156,6 +154,11 @@ public final class SamplingParams {
 
     public SamplingParams build() {
       return new SamplingParams(this);
+    }
+
+    /** The wording of {@code dev.moat.internal.Messages#invalid}; the SPI depends on nothing. */
+    private static String invalid(String field, Object value, String rule) {
+      return "`" + field + "` was '" + value + "' but it must be " + rule;
     }
   }
 }

@@ -1,6 +1,6 @@
-package dev.moat;
+package dev.moat.spi;
 
-/** Why generation stopped, as the host reports it to {@link MoatRequest#finish}. */
+/** Why generation stopped, as the host reports it to {@code MoatRequest.finish}. */
 public enum FinishReason {
   /** The model produced an end-of-sequence token or a stop sequence matched. */
   STOP,

@@ -1,0 +1,41 @@
+package dev.moat.spi;
+
+/**
+ * The host's sampling filters as a protection that owns sampling sees them: temperature, top-k and
+ * top-p narrow one logits row to candidates with weights, and the protection chooses among them
+ * with its own (keyed) randomness, so the host's settings are honoured.
+ *
+ * <p>Not thread-safe: one instance per request, driven by the request's thread. Calls must not
+ * allocate. The candidate accessors describe the last {@link #candidates} call only.
+ */
+public interface Candidates {
+  /**
+   * Applies temperature, top-k and top-p to {@code logits[offset .. offset + vocabSize)} and
+   * returns the number of candidates, at least 1. The row is not modified.
+   */
+  int candidates(float[] logits, int offset);
+
+  /** The token id of candidate {@code i}, {@code 0 <= i < candidates(...)}. */
+  int candidateId(int i);
+
+  /** The unnormalised weight (probability mass) of candidate {@code i}. */
+  float candidateWeight(int i);
+
+  /** The sum of the candidates' weights. */
+  double candidateTotal();
+
+  /**
+   * True when no top-k or top-p filter is set and temperature is positive, so the whole row may be
+   * raced ({@link #race}) without building candidates.
+   */
+  boolean canRace();
+
+  /** Exponential race (Gumbel-max) over the whole row under temperature, driven by {@code seed}. */
+  int race(float[] logits, int offset, long seed);
+
+  /** The next seed of the host's own random stream (for a draw that must not be keyed). */
+  long nextSeed();
+
+  /** The next uniform in [0, 1) of the host's own random stream. */
+  double nextUniform();
+}
