@@ -232,9 +232,6 @@ public class KeyedNoiseTest {
             && unknown.getMessage().contains("noise1"),
         unknown.getMessage());
     assertThrows(
-        IllegalArgumentException.class,
-        () ->
-            new dev.moat.enforce.Level(
-                1, 1, 0, 0, false, -1, -1, dev.moat.enforce.Level.LogitBias.ALLOW, 0, 0, 3));
+        IllegalArgumentException.class, () -> dev.moat.enforce.Level.builder(1).keyedNoiseKl(3));
   }
 }

@@ -91,19 +91,11 @@ final class DistillCommand {
         if (cond.jitter() > 0 || cond.keyedKl() > 0 || cond.antiKl() > 0) {
           levels.put(
               c,
-              new Level(
-                  c,
-                  1,
-                  0,
-                  0,
-                  false,
-                  -1,
-                  -1,
-                  Level.LogitBias.ALLOW,
-                  0,
-                  cond.jitter(),
-                  cond.keyedKl(),
-                  cond.antiKl()));
+              Level.builder(c)
+                  .temperatureJitter(cond.jitter())
+                  .keyedNoiseKl(cond.keyedKl())
+                  .antiDistillationKl(cond.antiKl())
+                  .build());
           ladders.put(tier, Escalation.of(new double[] {0.5}, new int[] {c}, 0, tier));
         }
       }

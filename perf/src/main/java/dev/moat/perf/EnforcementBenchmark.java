@@ -49,7 +49,7 @@ public class EnforcementBenchmark {
     enforcer =
         new Enforcer(
             Map.of("free", new Budget(1_000_000, 1_000_000_000, 0, 64)),
-            Map.of(1, new Level(1, 0.5, 0, 0, false, -1, -1, false)),
+            Map.of(1, Level.builder(1).budgetScale(0.5).build()),
             Duration.ofSeconds(1),
             TimeMeter.SYSTEM_NANOTIME,
             Ticker.systemTicker(),

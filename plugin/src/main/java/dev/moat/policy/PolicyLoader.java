@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.moat.enforce.Level;
+import dev.moat.internal.InvalidSetting;
 import dev.moat.internal.Messages;
 import dev.moat.watermark.GumbelSettings;
 import dev.moat.watermark.HfKgwSettings;
@@ -59,20 +61,6 @@ public final class PolicyLoader {
   private static final List<String> ESCALATION = List.of("rules", "group_level");
   private static final List<String> RULE = List.of("score", "level");
   private static final List<String> ENFORCEMENT = List.of("levels", "max_delay_ms", "noise_key");
-  private static final List<String> LEVEL =
-      List.of(
-          "level",
-          "budget_scale",
-          "max_tokens",
-          "pacing_tokens_per_second",
-          "reject",
-          "logprobs_max",
-          "logprobs_digits",
-          "logit_bias",
-          "logprobs_noise",
-          "temperature_jitter",
-          "keyed_noise_kl",
-          "anti_distillation_kl");
   private static final List<String> KGW =
       List.of(
           "scheme",
@@ -283,7 +271,7 @@ public final class PolicyLoader {
       Map<String, dev.moat.enforce.Budget> budgets,
       Map<String, dev.moat.enforce.Escalation> escalations,
       List<String> problems) {
-    Map<Integer, dev.moat.enforce.Level> levels = new java.util.TreeMap<>();
+    Map<Integer, Level> levels = new java.util.TreeMap<>();
     java.time.Duration maxDelay = java.time.Duration.ofSeconds(2);
     String noiseKey = null;
     if (node != null) {
@@ -318,7 +306,7 @@ public final class PolicyLoader {
           problems.add(invalid("enforcement.levels", shortText(ls), "a list of levels"));
         } else if (ls != null) {
           for (int i = 0; i < ls.size(); i++) {
-            dev.moat.enforce.Level l = level(ls.get(i), "enforcement.levels[" + i + "]", problems);
+            Level l = level(ls.get(i), "enforcement.levels[" + i + "]", problems);
             if (l != null && levels.put(l.id(), l) != null) {
               problems.add(
                   invalid(
@@ -339,7 +327,7 @@ public final class PolicyLoader {
         }
       }
     }
-    for (dev.moat.enforce.Level l : levels.values()) {
+    for (Level l : levels.values()) {
       if (l.keyedNoiseKl() > 0 && noiseKey == null) {
         problems.add(
             missing(
@@ -351,118 +339,38 @@ public final class PolicyLoader {
     return new EnforcementSettings(budgets, escalations, levels, maxDelay, noiseKey);
   }
 
-  private static dev.moat.enforce.@Nullable Level level(
-      JsonNode n, String path, List<String> problems) {
+  /**
+   * One level from its mapping. Each setting goes through {@link Level.Builder#setting}, so a
+   * file's rules and messages are the builder's; only the JSON types are read here.
+   */
+  private static @Nullable Level level(JsonNode n, String path, List<String> problems) {
     if (!n.isObject()) {
       problems.add(invalid(path, shortText(n), "a mapping with level and its settings"));
       return null;
     }
-    checkFields(n, path, LEVEL, problems);
+    checkFields(n, path, Level.SETTINGS, problems);
     int before = problems.size();
     if (!n.has("level")) {
       problems.add(missing(path + ".level", "1 to 9"));
     }
-    double id =
-        number(
-            n,
-            path + ".level",
-            1,
-            x -> x == Math.rint(x) && x >= 1 && x <= 9 ? null : "1 to 9",
-            problems);
-    double scale =
-        number(n, path + ".budget_scale", 1, x -> x > 0 && x <= 1 ? null : "in (0, 1]", problems);
-    double maxTokens =
-        number(
-            n,
-            path + ".max_tokens",
-            0,
-            x -> x == Math.rint(x) && x >= 0 && x <= 1e7 ? null : "0 (the request's own) to 10^7",
-            problems);
-    double pacing =
-        number(
-            n,
-            path + ".pacing_tokens_per_second",
-            0,
-            x -> x >= 0 && x <= 100_000 ? null : "0 (unpaced) to 100000",
-            problems);
-    double lpMax =
-        number(
-            n,
-            path + ".logprobs_max",
-            -1,
-            x -> x == Math.rint(x) && x >= -1 && x <= 20 ? null : "-1 (the request's own) to 20",
-            problems);
-    double lpDigits =
-        number(
-            n,
-            path + ".logprobs_digits",
-            -1,
-            x -> x == Math.rint(x) && x >= -1 && x <= 6 ? null : "-1 (unrounded) to 6",
-            problems);
-    boolean reject = false;
-    JsonNode r = n.get("reject");
-    if (r != null) {
-      if (!r.isBoolean()) {
-        problems.add(invalid(path + ".reject", shortText(r), "true or false"));
-      } else {
-        reject = r.booleanValue();
+    Level.Builder b = Level.builder(0);
+    for (String setting : Level.SETTINGS) {
+      JsonNode v = n.get(setting);
+      if (v == null) {
+        continue;
+      }
+      Object value =
+          v.isNumber() ? (Object) v.numberValue() : v.isBoolean() ? v.booleanValue() : v.asText();
+      if (v.isContainerNode() || v.isNull()) {
+        value = shortText(v);
+      }
+      try {
+        b.setting(setting, value);
+      } catch (InvalidSetting e) {
+        problems.add(invalid(path + "." + e.setting(), shortText(v), e.rule()));
       }
     }
-    dev.moat.enforce.Level.LogitBias bias = dev.moat.enforce.Level.LogitBias.ALLOW;
-    JsonNode lb = n.get("logit_bias");
-    if (lb != null) {
-      if (!lb.isTextual() || !List.of("allow", "refuse", "neutralise").contains(lb.asText())) {
-        problems.add(invalid(path + ".logit_bias", shortText(lb), "allow, refuse or neutralise"));
-      } else {
-        bias =
-            dev.moat.enforce.Level.LogitBias.valueOf(
-                lb.asText().toUpperCase(java.util.Locale.ROOT));
-      }
-    }
-    double noise =
-        number(
-            n,
-            path + ".logprobs_noise",
-            0,
-            x -> x >= 0 && x <= 5 ? null : "0 to 5 (nats)",
-            problems);
-    double jitter =
-        number(
-            n,
-            path + ".temperature_jitter",
-            0,
-            x -> x >= 0 && x <= 0.5 ? null : "0 to 0.5",
-            problems);
-    double keyedKl =
-        number(
-            n,
-            path + ".keyed_noise_kl",
-            0,
-            x -> x >= 0 && x <= 2 ? null : "0 to 2 (nats)",
-            problems);
-    double antiKl =
-        number(
-            n,
-            path + ".anti_distillation_kl",
-            0,
-            x -> x >= 0 && x <= 2 ? null : "0 to 2 (nats)",
-            problems);
-    if (problems.size() != before) {
-      return null;
-    }
-    return new dev.moat.enforce.Level(
-        (int) id,
-        scale,
-        (int) maxTokens,
-        pacing,
-        reject,
-        (int) lpMax,
-        (int) lpDigits,
-        bias,
-        noise,
-        jitter,
-        keyedKl,
-        antiKl);
+    return problems.size() != before ? null : b.build();
   }
 
   private static DetectionSettings detection(

@@ -14,9 +14,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class EnforcerTest {
-  static final Level L1 = new Level(1, 1, 0, 0, false, 5, 2, false);
-  static final Level L2 = new Level(2, 0.25, 1024, 20, false, 0, -1, true);
-  static final Level L3 = new Level(3, 1, 0, 0, true, -1, -1, false);
+  static final Level L1 = Level.builder(1).logprobsMax(5).logprobsDigits(2).build();
+  static final Level L2 =
+      Level.builder(2)
+          .budgetScale(0.25)
+          .maxTokens(1024)
+          .pacingTokensPerSecond(20)
+          .logprobsMax(0)
+          .logitBias(Level.LogitBias.REFUSE)
+          .build();
+  static final Level L3 = Level.builder(3).reject(true).build();
 
   static Enforcer enforcer(TestClock clock, Budget free) {
     return new Enforcer(
@@ -174,13 +181,11 @@ class EnforcerTest {
     IllegalArgumentException x =
         assertThrows(IllegalArgumentException.class, () -> new Budget(-1, 0, 0, 0));
     assertTrue(x.getMessage().contains("budget.requests_per_minute"), x.getMessage());
-    x =
-        assertThrows(
-            IllegalArgumentException.class, () -> new Level(2, 0, 0, 0, false, -1, -1, false));
+    x = assertThrows(IllegalArgumentException.class, () -> Level.builder(2).budgetScale(0).build());
     assertTrue(x.getMessage().contains("enforcement.levels[2].budget_scale"), x.getMessage());
     x =
         assertThrows(
-            IllegalArgumentException.class, () -> new Level(2, 1, 0, 0, false, 21, -1, false));
+            IllegalArgumentException.class, () -> Level.builder(2).logprobsMax(21).build());
     assertTrue(x.getMessage().contains("logprobs_max"), x.getMessage());
     assertThrows(
         IllegalArgumentException.class,

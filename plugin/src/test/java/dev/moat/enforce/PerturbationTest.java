@@ -17,7 +17,7 @@ class PerturbationTest {
    */
   @Test
   void logprobNoiseHasTheStatedSpreadAndStaysALogprob() {
-    Level l = new Level(1, 1, 0, 0, false, -1, 2, Level.LogitBias.ALLOW, 0.5, 0);
+    Level l = Level.builder(1).logprobsDigits(2).logprobsNoise(0.5).build();
     SplittableRandom r = new SplittableRandom(42);
     int n = 20_000;
     double sum = 0;
@@ -36,8 +36,7 @@ class PerturbationTest {
     assertEquals(-2.0, mean, 4 * 0.5 / Math.sqrt(n));
     assertEquals(0.5, sd, 0.015);
     assertEquals(-1.23, l.logprob(-1.2345, 0.0), 1e-12, "a zero draw: rounding alone");
-    assertEquals(
-        0.0, new Level(1, 1, 0, 0, false, -1, -1, Level.LogitBias.ALLOW, 3, 0).logprob(-0.1, 5));
+    assertEquals(0.0, Level.builder(1).logprobsNoise(3).build().logprob(-0.1, 5));
   }
 
   /**
@@ -71,15 +70,13 @@ class PerturbationTest {
   void levelsValidateTheirPerturbations() {
     IllegalArgumentException x =
         assertThrows(
-            IllegalArgumentException.class,
-            () -> new Level(2, 1, 0, 0, false, -1, -1, Level.LogitBias.ALLOW, 0, 0.8));
+            IllegalArgumentException.class, () -> Level.builder(2).temperatureJitter(0.8).build());
     assertTrue(x.getMessage().contains("enforcement.levels[2].temperature_jitter"), x.getMessage());
     x =
         assertThrows(
-            IllegalArgumentException.class,
-            () -> new Level(2, 1, 0, 0, false, -1, -1, Level.LogitBias.ALLOW, -1, 0));
+            IllegalArgumentException.class, () -> Level.builder(2).logprobsNoise(-1).build());
     assertTrue(x.getMessage().contains("logprobs_noise"), x.getMessage());
-    Level n = new Level(2, 1, 0, 0, false, -1, -1, Level.LogitBias.NEUTRALISE, 0, 0);
+    Level n = Level.builder(2).logitBias(Level.LogitBias.NEUTRALISE).build();
     assertTrue(!n.refuseLogitBias());
     assertEquals(Level.LogitBias.NEUTRALISE, n.logitBias());
   }

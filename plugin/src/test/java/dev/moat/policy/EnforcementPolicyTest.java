@@ -42,10 +42,24 @@ class EnforcementPolicyTest {
     assertEquals(2, e.escalation("free").level(0.95, false));
     assertEquals(3, e.escalation("free").level(0, true));
     assertEquals(0, e.escalation("pro").level(1, true));
-    assertEquals(new Level(2, 0.25, 1024, 20, false, 0, -1, true), e.levels().get(2));
+    assertEquals(
+        Level.builder(2)
+            .budgetScale(0.25)
+            .maxTokens(1024)
+            .pacingTokensPerSecond(20)
+            .logprobsMax(0)
+            .logitBias(Level.LogitBias.REFUSE)
+            .build(),
+        e.levels().get(2));
     assertTrue(e.levels().get(3).reject());
     assertEquals(
-        new Level(1, 1, 0, 0, false, 5, 2, Level.LogitBias.NEUTRALISE, 0.2, 0.1),
+        Level.builder(1)
+            .logprobsMax(5)
+            .logprobsDigits(2)
+            .logitBias(Level.LogitBias.NEUTRALISE)
+            .logprobsNoise(0.2)
+            .temperatureJitter(0.1)
+            .build(),
         e.levels().get(1));
     assertEquals(Duration.ofMillis(500), e.maxDelay());
     assertEquals(EnforcementSettings.NONE, parse("version: 1\ntiers: {free: {}}\n").enforcement());
