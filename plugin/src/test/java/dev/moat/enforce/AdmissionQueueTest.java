@@ -58,7 +58,9 @@ class AdmissionQueueTest {
           immediate += f.isDone() ? 1 : 0; // a refill between the drain and this request
         }
       }
-      assertEquals(35, q.size() + immediate);
+      // Every request was admitted at once or queued. Count the queued ones by queued() (all ever
+      // queued), not size(): on a loaded machine the queue may already have released one.
+      assertEquals(35, q.queued() + immediate);
       assertTrue(immediate <= 3, immediate + " admitted at once");
       for (CompletableFuture<Admission> f : all) {
         assertTrue(f.get(20, TimeUnit.SECONDS).admitted(), f.get().toString());
