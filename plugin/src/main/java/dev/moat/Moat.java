@@ -101,7 +101,9 @@ public final class Moat implements AutoCloseable {
                 return t;
               });
       long every = b.reloadInterval.toMillis();
-      s.scheduleWithFixedDelay(this::reloadIfChanged, every, every, TimeUnit.MILLISECONDS);
+      // Runs until close(); reloadIfChanged catches everything, so the schedule never stops.
+      var unused =
+          s.scheduleWithFixedDelay(this::reloadIfChanged, every, every, TimeUnit.MILLISECONDS);
       this.reloader = s;
     } else {
       this.reloader = null;
@@ -156,7 +158,7 @@ public final class Moat implements AutoCloseable {
             accounts.start(request.account()),
             session == null ? null : sessions.start(session));
     dev.moat.enforce.Escalation ladder = c.policy.enforcement().escalation(request.tier());
-    if (admission != null || ladder != dev.moat.enforce.Escalation.NONE) {
+    if (admission != null || !ladder.equals(dev.moat.enforce.Escalation.NONE)) {
       r.escalator(new Escalator(request, ladder, enforcer, admission, audit, c.noise));
     }
     return r;
@@ -290,8 +292,8 @@ public final class Moat implements AutoCloseable {
 
   private void reloadIfChanged() {
     Path file = Objects.requireNonNull(policyFile);
-    FileStamp now = FileStamp.of(file);
-    if (now.equals(lastSeen)) {
+    FileStamp now = FileStamp.of(file); // null while the file is missing
+    if (Objects.equals(now, lastSeen)) {
       return;
     }
     try {
@@ -345,6 +347,7 @@ public final class Moat implements AutoCloseable {
     return list.toArray(new Protection[0]);
   }
 
+  @SuppressWarnings("ArrayRecordComponent") // private carrier; never compared or hashed
   private record CompiledTier(TierPolicy policy, Protection[] protections) {}
 
   private record Compiled(

@@ -102,4 +102,28 @@ class PolicyReloadTest {
       awaitTier(moat, "trial", true);
     }
   }
+
+  /**
+   * A policy file that is briefly missing (an editor or a config-map swap replaces it) must not
+   * stop hot reload: the policy in force stays, and the file is picked up when it is back. Before
+   * the fix the reload task threw a NullPointerException on the missing file, and a scheduled task
+   * that throws is never run again.
+   */
+  @Test
+  void aMissingFileKeepsThePolicyAndReloadResumesWhenItIsBack(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("policy.yaml");
+    write(file, V1, 1_000_000);
+    try (Moat moat =
+        Moat.builder()
+            .policyFile(file, Duration.ofMillis(20))
+            .keys(WatermarkKeys.of(MoatTest.KEY))
+            .build()) {
+      Files.delete(file);
+      Thread.sleep(200); // several reload periods with no file
+      assertEquals(
+          2.0, ((KgwSettings) moat.policy().tier("free").watermark().orElseThrow()).delta());
+      write(file, V2, 2_000_000);
+      awaitTier(moat, "trial", true);
+    }
+  }
 }

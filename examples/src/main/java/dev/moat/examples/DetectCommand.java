@@ -334,7 +334,7 @@ final class DetectCommand {
   }
 
   static int[] parseTokens(String csv) {
-    String[] parts = csv.split(",");
+    String[] parts = csv.split(",", 0);
     int[] t = new int[parts.length];
     for (int i = 0; i < parts.length; i++) {
       try {

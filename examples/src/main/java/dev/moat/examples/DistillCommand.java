@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -83,7 +84,7 @@ final class DistillCommand {
       List<String> names = new ArrayList<>(CONDITIONS.keySet());
       for (int c = 0; c < names.size(); c++) {
         String tier = "c" + c;
-        Condition cond = CONDITIONS.get(names.get(c));
+        Condition cond = Objects.requireNonNull(CONDITIONS.get(names.get(c)), "condition");
         tiers.add(
             cond.kgw()
                 ? TierPolicy.of(tier, QualityCommand.schemes(vocab).get("kgw"), java.util.Set.of())

@@ -41,6 +41,8 @@ final class MlpTrainer {
   }
 
   /**
+   * Fits the network to the rows, standardising the inputs first.
+   *
    * @param x rows of {@link Features#COUNT} features, one after another
    * @param y labels (1 = campaign)
    * @param weight per-row weights
@@ -135,8 +137,8 @@ final class MlpTrainer {
         }
         step++;
         int size = end - start;
-        double c1 = 1 - Math.pow(0.9, step);
-        double c2 = 1 - Math.pow(0.999, step);
+        double c1 = 1 - Math.pow(0.9, (double) step);
+        double c2 = 1 - Math.pow(0.999, (double) step);
         for (int p = 0; p < 4; p++) {
           double[] q = params[p];
           for (int i = 0; i < q.length; i++) {

@@ -134,39 +134,38 @@ public final class MoatCli {
       return argv.length == 0 ? 2 : 0;
     }
     try {
-      switch (argv[0]) {
-        case "demo":
-          return DemoCommand.run(new Args("demo", argv, 1, DemoCommand.OPTIONS), out, err);
-        case "quality":
-          return QualityCommand.run(new Args("quality", argv, 1, QualityCommand.OPTIONS), out);
-        case "detect":
-          return DetectCommand.run(new Args("detect", argv, 1, DetectCommand.OPTIONS), out, err);
-        case "simulate":
-          return SimulateCommand.run(new Args("simulate", argv, 1, SimulateCommand.OPTIONS), out);
-        case "replay":
-          return ReplayCommand.run(new Args("replay", argv, 1, ReplayCommand.OPTIONS), out, err);
-        case "distill-report":
-          return DistillCommand.run(
-              new Args("distill-report", argv, 1, DistillCommand.OPTIONS), out);
-        case "serve":
-          return dev.moat.examples.serve.ServeCommand.run(
-              serveOptions(
-                  new Args("serve", argv, 1, dev.moat.examples.serve.ServeCommand.OPTIONS)),
-              out,
-              err);
-        case "radioactivity":
-          return RadioactivityCommand.run(
-              new Args("radioactivity", argv, 1, RadioactivityCommand.OPTIONS), out, err);
-        case "train-detector":
-          return TrainDetectorCommand.run(
-              new Args("train-detector", argv, 1, TrainDetectorCommand.OPTIONS), out);
-        default:
+      return switch (argv[0]) {
+        case "demo" -> DemoCommand.run(new Args("demo", argv, 1, DemoCommand.OPTIONS), out, err);
+        case "quality" ->
+            QualityCommand.run(new Args("quality", argv, 1, QualityCommand.OPTIONS), out);
+        case "detect" ->
+            DetectCommand.run(new Args("detect", argv, 1, DetectCommand.OPTIONS), out, err);
+        case "simulate" ->
+            SimulateCommand.run(new Args("simulate", argv, 1, SimulateCommand.OPTIONS), out);
+        case "replay" ->
+            ReplayCommand.run(new Args("replay", argv, 1, ReplayCommand.OPTIONS), out, err);
+        case "distill-report" ->
+            DistillCommand.run(new Args("distill-report", argv, 1, DistillCommand.OPTIONS), out);
+        case "serve" ->
+            dev.moat.examples.serve.ServeCommand.run(
+                serveOptions(
+                    new Args("serve", argv, 1, dev.moat.examples.serve.ServeCommand.OPTIONS)),
+                out,
+                err);
+        case "radioactivity" ->
+            RadioactivityCommand.run(
+                new Args("radioactivity", argv, 1, RadioactivityCommand.OPTIONS), out, err);
+        case "train-detector" ->
+            TrainDetectorCommand.run(
+                new Args("train-detector", argv, 1, TrainDetectorCommand.OPTIONS), out);
+        default -> {
           err.println(
               "moat: unknown command '"
                   + argv[0]
                   + "'; commands: serve, demo, detect, quality, simulate, replay, train-detector, distill-report, radioactivity, help");
-          return 2;
-      }
+          yield 2;
+        }
+      };
     } catch (Args.UsageException | PolicyException | IllegalArgumentException e) {
       err.println("moat " + argv[0] + ": " + e.getMessage());
       return 2;

@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -238,7 +239,7 @@ final class QualityCommand {
               n,
               maxLen,
               temperature,
-              java.time.LocalDate.now(),
+              java.time.LocalDate.now(java.time.ZoneOffset.UTC),
               n,
               ENGLISH.size() + JAVA.size(),
               temperature,
@@ -267,7 +268,7 @@ final class QualityCommand {
       }
       for (int s = 0; s < schemes.size(); s++) {
         String name = tierNames.get(s);
-        WatermarkSpec spec = schemes.get(name);
+        WatermarkSpec spec = Objects.requireNonNull(schemes.get(name), name);
         Scorer scorer = new Scorer(spec, model, true);
         Scorer everyToken = new Scorer(spec, model, false);
         for (int len : LENGTHS) {
@@ -300,9 +301,15 @@ final class QualityCommand {
 
       // Cost.
       md.append(
-          "\n## Cost: perplexity of the output under the model itself\n\n"
-              + "Lower is more fluent; the distortion-free scheme should match unwatermarked output.\n\n"
-              + "| output | all prompts | English prompts | Java prompts |\n|---|---|---|---|\n");
+          """
+
+          ## Cost: perplexity of the output under the model itself
+
+          Lower is more fluent; the distortion-free scheme should match unwatermarked output.
+
+          | output | all prompts | English prompts | Java prompts |
+          |---|---|---|---|
+          """);
       for (int t = 0; t < tierNames.size(); t++) {
         double[] ppl = perplexity(model, prompts, outputs[t], isJava);
         md.append(
@@ -343,7 +350,9 @@ final class QualityCommand {
               + " tokens.\n\n| scheme | substituted | TPR @ 1% | TPR @ 0.1% |\n|---|---|---|---|\n");
       int robustLen = Math.min(200, maxLen);
       for (int s = 0; s < schemes.size(); s++) {
-        Scorer scorer = new Scorer(schemes.get(tierNames.get(s)), model, true);
+        Scorer scorer =
+            new Scorer(
+                Objects.requireNonNull(schemes.get(tierNames.get(s)), "scheme"), model, true);
         for (double frac : new double[] {0, 0.10, 0.25}) {
           int[][] attacked = substitute(outputs[s], frac, vocab, 77);
           double[] pos = scorer.pValues(prompts, attacked, robustLen);
@@ -488,7 +497,7 @@ final class QualityCommand {
       if (!isJava[p] || outputs[p].length == 0) {
         continue;
       }
-      for (String line : text.decode(outputs[p]).split("\n")) {
+      for (String line : text.decode(outputs[p]).split("\n", 0)) {
         String st = line.strip();
         if (st.length() < 3 || !st.endsWith(";") || st.startsWith("*") || st.startsWith("//")) {
           continue;

@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -155,7 +156,7 @@ final class RadioactivityCommand {
               .keys(WatermarkKeys.of(key))
               .addProtection(
                   tier(ADF),
-                  new AdfFingerprint(KgwScheme.of(key, (KgwSettings) schemes.get(ADF)), 1.0))
+                  new AdfFingerprint(KgwScheme.of(key, (KgwSettings) held(schemes, ADF)), 1.0))
               .audit(x -> {})
               .build()) {
         OnnxGenerator gen = new OnnxGenerator(model);
@@ -210,7 +211,7 @@ final class RadioactivityCommand {
                 .append("\", \"key_id\": ")
                 .append(h.equals("clean") ? "null" : "\"" + key.id() + "\"")
                 .append(", \"tokens\": ")
-                .append(Arrays.toString(harvest.get(h)[p]))
+                .append(Arrays.toString(held(harvest, h)[p]))
                 .append("}\n");
           }
         }
@@ -227,7 +228,7 @@ final class RadioactivityCommand {
                 Locale.ROOT,
                 "| %s | %.2f |%n",
                 h,
-                QualityCommand.perplexity(model, harvestPrompts, harvest.get(h), english)[0]));
+                QualityCommand.perplexity(model, harvestPrompts, held(harvest, h), english)[0]));
       }
 
       StringBuilder md = new StringBuilder();
@@ -253,11 +254,12 @@ final class RadioactivityCommand {
               + " arg-max at our output's contexts (contexts scored) |\n|---|---|---|---|---|---|\n");
       for (Map.Entry<String, WatermarkSpec> e : schemes.entrySet()) {
         Radioactivity.Scorer sc = scorer(e.getValue(), key);
-        List<int[]> served = withTails(prompts, 0, harvest.get(tier(e.getKey())));
+        List<int[]> served = withTails(prompts, 0, held(harvest, tier(e.getKey())));
         Set<Long> filter = Radioactivity.contexts(sc, served, TAIL);
         for (double mix : MIXES) {
           Student student =
-              train(vocab, prompts, n, harvest.get("clean"), harvest.get(tier(e.getKey())), mix);
+              train(
+                  vocab, prompts, n, held(harvest, "clean"), held(harvest, tier(e.getKey())), mix);
           List<int[]> suspect = student.write(prompts, n, suspectTexts, 100, 7_000L);
           double[] filtered = new double[SUSPECT_TOKENS.length];
           double[] plain = new double[SUSPECT_TOKENS.length];
@@ -287,7 +289,7 @@ final class RadioactivityCommand {
       StringBuilder onnx = new StringBuilder();
       for (Map.Entry<String, WatermarkSpec> e : schemes.entrySet()) {
         Radioactivity.Scorer sc = scorer(e.getValue(), key);
-        List<int[]> served = withTails(prompts, 0, harvest.get(tier(e.getKey())));
+        List<int[]> served = withTails(prompts, 0, held(harvest, tier(e.getKey())));
         Radioactivity.Result r =
             Radioactivity.openWeights(
                 sc, onnxSuspect(model), served.subList(0, Math.min(150, served.size())), TAIL);
@@ -319,19 +321,20 @@ final class RadioactivityCommand {
               + " with a clean model).\n\n| scheme | watermarked share | no attack | substitution"
               + " 25% | dilution 50% |\n|---|---|---|---|---|\n");
       Student cleanStudent =
-          train(vocab, prompts, n, harvest.get("clean"), harvest.get("clean"), 0);
+          train(vocab, prompts, n, held(harvest, "clean"), held(harvest, "clean"), 0);
       for (Map.Entry<String, WatermarkSpec> e : schemes.entrySet()) {
         if (e.getKey().contains("self-hash")) {
           continue;
         }
         Radioactivity.Scorer sc = scorer(e.getValue(), key);
-        List<int[]> served = withTails(prompts, 0, harvest.get(tier(e.getKey())));
+        List<int[]> served = withTails(prompts, 0, held(harvest, tier(e.getKey())));
         Set<Long> filter = Radioactivity.contexts(sc, served, TAIL);
         for (double mix : new double[] {0.2, 1}) {
-          int[][] marked = harvest.get(tier(e.getKey()));
-          Student plainStudent = train(vocab, prompts, n, harvest.get("clean"), marked, mix);
+          int[][] marked = held(harvest, tier(e.getKey()));
+          Student plainStudent = train(vocab, prompts, n, held(harvest, "clean"), marked, mix);
           Student substituted =
-              train(vocab, prompts, n, harvest.get("clean"), substitute(marked, 0.25, vocab), mix);
+              train(
+                  vocab, prompts, n, held(harvest, "clean"), substitute(marked, 0.25, vocab), mix);
           String[] cells = new String[3];
           Student[] who = {plainStudent, substituted, plainStudent};
           for (int c = 0; c < 3; c++) {
@@ -361,7 +364,7 @@ final class RadioactivityCommand {
       }
 
       // Control: the clean student under 100 keys never used.
-      Student clean = train(vocab, prompts, n, harvest.get("clean"), harvest.get("clean"), 0);
+      Student clean = train(vocab, prompts, n, held(harvest, "clean"), held(harvest, "clean"), 0);
       List<int[]> cleanText =
           firstTokens(clean.write(prompts, n, suspectTexts, 100, 7_000L), 10_000);
       md.append(
@@ -461,6 +464,11 @@ final class RadioactivityCommand {
       }
     }
     return best;
+  }
+
+  /** {@code map.get(key)} for a key the map holds by construction. */
+  private static <V> V held(Map<String, V> map, String key) {
+    return Objects.requireNonNull(map.get(key), key);
   }
 
   static String tier(String scheme) {
@@ -574,10 +582,10 @@ final class RadioactivityCommand {
       double wt = t == null ? 0 : 0.5;
       double wb = b == null ? 0 : 0.3;
       double u = r.nextDouble() * (wt + wb + 0.2);
-      if (u < wt) {
+      if (t != null && u < wt) {
         return t.get(r.nextInt(t.size()));
       }
-      if (u < wt + wb) {
+      if (b != null && u < wt + wb) {
         return b.get(r.nextInt(b.size()));
       }
       // Add-one unigram: a seen token by its count, or any token.

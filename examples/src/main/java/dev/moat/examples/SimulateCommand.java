@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * {@code ./moat simulate}: writes simulated traffic in the trace format, and the account labels
@@ -41,7 +42,8 @@ final class SimulateCommand {
     try {
       return dev.moat.examples.sim.Scenarios.of(name, scale);
     } catch (IllegalArgumentException e) {
-      throw new Args.UsageException("--scenario " + e.getMessage().replace("scenario ", ""));
+      throw new Args.UsageException(
+          "--scenario " + Objects.requireNonNull(e.getMessage()).replace("scenario ", ""));
     }
   }
 

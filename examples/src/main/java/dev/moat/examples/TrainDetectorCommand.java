@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * {@code ./moat train-detector}: trains the bundled probing classifier from simulated traffic and
@@ -114,8 +115,11 @@ final class TrainDetectorCommand {
                 1,
                 (r, v, x) -> {
                   if (snapshot(v.requests())) {
-                    String pop = labels.get(r.account());
-                    d.add(x, pop.startsWith("campaign"), popIndex.get(pop));
+                    String pop = Objects.requireNonNull(labels.get(r.account()), "label");
+                    d.add(
+                        x,
+                        pop.startsWith("campaign"),
+                        Objects.requireNonNull(popIndex.get(pop), pop));
                   }
                 });
         out.printf(
@@ -251,7 +255,7 @@ final class TrainDetectorCommand {
       long campaign = 0;
       long campaignFlagged = 0;
       for (Map.Entry<String, float[]> e : maxScore.entrySet()) {
-        String pop = labels.get(e.getKey());
+        String pop = Objects.requireNonNull(labels.get(e.getKey()), "label");
         boolean hit = e.getValue()[0] >= t;
         long[] c = by.computeIfAbsent(pop, k -> new long[2]);
         c[0]++;

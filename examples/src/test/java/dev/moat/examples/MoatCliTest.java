@@ -178,8 +178,11 @@ class MoatCliTest {
     java.nio.file.Path keys = dir.resolve("keys.txt");
     java.nio.file.Files.writeString(
         keys,
-        "# test keys\nk2026=00112233445566778899aabbccddeeff\n"
-            + "demo-2026=6d6f61742d64656d6f2d6b65792d6e6f742d612d7365637265742d32303236\n");
+        """
+        # test keys
+        k2026=00112233445566778899aabbccddeeff
+        demo-2026=6d6f61742d64656d6f2d6b65792d6e6f742d612d7365637265742d32303236
+        """);
     // Text watermarked by the demo under its key: found when the retired key is listed second.
     Run demo =
         run("demo", "--prompt", "The Python interpreter", "--max-tokens", "80", "--tiers", "free");
@@ -288,7 +291,7 @@ class MoatCliTest {
     for (String c : DistillCommand.CONDITIONS.keySet()) {
       String line =
           r.out().lines().filter(l -> l.startsWith("| " + c + " |")).findFirst().orElseThrow();
-      String[] cells = line.split("\\|");
+      String[] cells = line.split("\\|", 0);
       double cost = Double.parseDouble(cells[2].strip());
       double damage = Double.parseDouble(cells[3].strip());
       assertTrue(cost > 1 && cost < 1e4 && damage > 1 && damage < 1e5, line);
@@ -313,8 +316,8 @@ class MoatCliTest {
             .findFirst()
             .orElseThrow();
     assertTrue(benign.contains("| 0 of 8 |") && benign.contains("{0="), benign);
-    String[] cells = campaign.split("\\|");
-    int flagged = Integer.parseInt(cells[7].strip().split(" ")[0]);
+    String[] cells = campaign.split("\\|", 0);
+    int flagged = Integer.parseInt(cells[7].strip().split(" ", 0)[0]);
     assertTrue(flagged >= 20, campaign);
     assertTrue(cells[6].contains("2=") || cells[6].contains("3="), "escalated: " + campaign);
     assertTrue(
@@ -340,7 +343,7 @@ class MoatCliTest {
               .filter(l -> l.startsWith(row))
               .findFirst()
               .orElseThrow(() -> new AssertionError(r.out()));
-      String[] cells = line.split("\\|");
+      String[] cells = line.split("\\|", 0);
       assertEquals("0", cells[8].strip(), "errors: " + line);
       assertEquals("0", cells[9].strip(), "wrong level: " + line);
       assertTrue(Integer.parseInt(cells[7].strip()) > 0, "requests: " + line);

@@ -215,9 +215,7 @@ public final class Suite {
       n.path("jvmArgs").forEach(a -> flags.add(a.asText()));
       String bench = n.path("benchmark").asText().replace("dev.moat.perf.", "");
       Map<String, String> params = new TreeMap<>();
-      n.path("params")
-          .fields()
-          .forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
+      n.path("params").properties().forEach(e -> params.put(e.getKey(), e.getValue().asText()));
       List<Double> raw = new ArrayList<>();
       for (JsonNode fork : n.path("primaryMetric").path("rawData")) {
         for (JsonNode v : fork) {

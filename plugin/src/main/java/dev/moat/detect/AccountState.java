@@ -91,6 +91,15 @@ final class AccountState {
     }
   }
 
+  /** A level's code in snapshots: fixed here, not by the enum's declaration order. */
+  private static int code(Suspicion level) {
+    return switch (level) {
+      case NONE -> 0;
+      case WATCH -> 1;
+      case FLAG -> 2;
+    };
+  }
+
   /** Writes everything but the tier and the verdict (for {@link Detector#snapshot}). */
   void write(java.io.DataOutput out) throws java.io.IOException {
     activity.write(out);
@@ -102,7 +111,7 @@ final class AccountState {
       out.writeLong(w);
     }
     out.writeInt(lastOutput);
-    out.writeByte(level.ordinal());
+    out.writeByte(code(level));
     out.writeLong(watchEvidence);
     out.writeLong(flagEvidence);
     out.writeLong(clearedAt);
@@ -128,10 +137,15 @@ final class AccountState {
     }
     lastOutput = in.readInt();
     int l = in.readUnsignedByte();
-    if (l >= Suspicion.values().length) {
-      throw new java.io.IOException("account " + account + ": level " + l + " is not 0, 1 or 2");
-    }
-    level = Suspicion.values()[l];
+    level =
+        switch (l) {
+          case 0 -> Suspicion.NONE;
+          case 1 -> Suspicion.WATCH;
+          case 2 -> Suspicion.FLAG;
+          default ->
+              throw new java.io.IOException(
+                  "account " + account + ": level " + l + " is not 0, 1 or 2");
+        };
     watchEvidence = in.readLong();
     flagEvidence = in.readLong();
     clearedAt = in.readLong();
@@ -154,7 +168,7 @@ final class AccountState {
   void features(float[] x) {
     Activity a = activity;
     long n = a.requests();
-    x[Features.REQUESTS] = (float) (Math.log1p(n) / 8);
+    x[Features.REQUESTS] = (float) (Math.log1p((double) n) / 8);
     x[Features.RATE] = (float) (Math.log1p(a.requestsPerDay()) / 8);
     x[Features.GAP_MEAN] = (float) (a.logGapMean() / 12);
     x[Features.GAP_SPREAD] = (float) (a.logGapSpread() / 3);

@@ -1,5 +1,7 @@
 package dev.moat.detect;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * How one account (or client) sends its requests, as O(1) streaming statistics: the request count,
  * the regularity of the gaps between requests (mean and spread of their logarithm, by Welford's
@@ -27,7 +29,7 @@ public final class Activity {
   private double gapM2;
 
   /** Records a request at {@code ts} from {@code client} (null if unknown). */
-  public void record(long ts, long accountCreated, String client) {
+  public void record(long ts, long accountCreated, @Nullable String client) {
     if (requests == 0) {
       firstTs = ts;
       ageAtFirstMillis = accountCreated >= 0 ? Math.max(0, ts - accountCreated) : -1;
@@ -110,7 +112,7 @@ public final class Activity {
       return 0;
     }
     // H = ln N - (Σ c ln c) / N, in bits.
-    double h = (Math.log(requests) - hourMass / requests) / Math.log(2);
+    double h = (Math.log((double) requests) - hourMass / requests) / Math.log(2);
     return Math.max(0, h);
   }
 

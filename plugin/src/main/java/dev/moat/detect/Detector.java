@@ -97,8 +97,8 @@ public final class Detector implements AutoCloseable {
   final AtomicLong population = new AtomicLong();
   final AtomicLong watchedByScore = new AtomicLong();
 
-  private Detector(Builder b) {
-    this.model = b.model;
+  private Detector(Builder b, VerdictModel model) {
+    this.model = model;
     this.threshold = b.threshold > 0 ? b.threshold : model.threshold();
     this.reference = model.reference();
     this.store = b.store != null ? b.store : LocalLinkStore.standard();
@@ -113,7 +113,9 @@ public final class Detector implements AutoCloseable {
         Caffeine.newBuilder()
             .maximumSize(b.maximumAccounts)
             .removalListener(
-                (String k, AccountState v, com.github.benmanes.caffeine.cache.RemovalCause c) -> {
+                (@Nullable String k,
+                    @Nullable AccountState v,
+                    com.github.benmanes.caffeine.cache.RemovalCause c) -> {
                   if (v != null && c.wasEvicted()) {
                     forget(v);
                   }
@@ -198,7 +200,7 @@ public final class Detector implements AutoCloseable {
     for (int b = 0; b < bands; b++) {
       keys[b] = minHash.bandKey(t.sig, b);
     }
-    if (hasSystem) {
+    if (hasSystem && system != null) {
       // Hosts resend one system prompt with every request: scan it once per thread and change.
       if (!system.equals(t.lastSystem)) {
         t.systemScan.scan(system, SKELETON_CHARS);
@@ -737,7 +739,7 @@ public final class Detector implements AutoCloseable {
    * <p>Not thread-safe.
    */
   public static final class Builder {
-    private VerdictModel model = null;
+    private @Nullable VerdictModel model;
     private float threshold = -1;
     private @Nullable LinkStore store;
     private long maximumAccounts = 2_000_000;
@@ -854,14 +856,15 @@ public final class Detector implements AutoCloseable {
     }
 
     public Detector build() {
-      if (model == null) {
-        model = MlpModel.bundled();
+      VerdictModel m = model;
+      if (m == null) {
+        m = MlpModel.bundled();
       }
-      if (model.inputs() != Features.COUNT) {
+      if (m.inputs() != Features.COUNT) {
         throw new IllegalArgumentException(
-            Messages.invalid("model inputs", model.inputs(), String.valueOf(Features.COUNT)));
+            Messages.invalid("model inputs", m.inputs(), String.valueOf(Features.COUNT)));
       }
-      return new Detector(this);
+      return new Detector(this, m);
     }
   }
 }

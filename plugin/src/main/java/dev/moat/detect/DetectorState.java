@@ -41,6 +41,7 @@ final class DetectorState {
   private DetectorState() {}
 
   /** What a file holds, read completely before the detector installs it. */
+  @SuppressWarnings("ArrayRecordComponent") // read once from a snapshot, never compared
   record Loaded(
       long population,
       long elevated,
@@ -57,7 +58,8 @@ final class DetectorState {
           out.writeLong(d.population.get());
           out.writeLong(d.watchedByScore.get());
           java.util.Map<String, TierBaseline> byName = new java.util.HashMap<>(d.tiers);
-          java.util.Map<TierBaseline, String> names = new java.util.IdentityHashMap<>();
+          // TierBaseline keeps Object's identity equality, so a HashMap maps each instance.
+          java.util.Map<TierBaseline, String> names = new java.util.HashMap<>();
           out.writeInt(byName.size());
           for (var e : byName.entrySet()) {
             out.writeUTF(e.getKey());

@@ -21,6 +21,7 @@ final class PromptScan {
   static final int PERSONA = 16;
 
   /** What a scan found. */
+  @SuppressWarnings("ArrayRecordComponent") // scratch result, read field by field, never compared
   record Result(long[] words, int count, int cues, boolean codeAttached) {}
 
   private static final String[][] VOCABULARY = {
@@ -214,14 +215,14 @@ final class PromptScan {
           continue;
         }
       }
-      if (c >= '0' && c <= '9' || (c > 127 && Character.isDigit(c))) {
+      if ((c >= '0' && c <= '9') || (c > 127 && Character.isDigit(c))) {
         while (i < n && (Character.isDigit(text.charAt(i)) || text.charAt(i) == '.')) {
           i++;
         }
         put('0');
         continue;
       }
-      if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z' || (c > 127 && Character.isLetter(c))) {
+      if (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c > 127 && Character.isLetter(c))) {
         int start = i;
         while (i < n && isWordChar(text.charAt(i))) {
           i++;

@@ -189,14 +189,14 @@ public final class TraceReader implements Closeable {
         JsonToken v = p.nextToken();
         switch (field) {
           case "ts" -> ts = time(field, p, v);
-          case "account" -> account = string(field, p, v, false);
+          case "account" -> account = text(field, p, v);
           case "account_created" -> created = v == JsonToken.VALUE_NULL ? -1 : time(field, p, v);
-          case "tier" -> tier = string(field, p, v, false);
+          case "tier" -> tier = text(field, p, v);
           case "client" -> client = string(field, p, v, true);
           case "conversation" -> conversation = string(field, p, v, true);
           case "turn" -> turn = integer(field, p, v);
           case "system" -> system = string(field, p, v, true);
-          case "prompt" -> prompt = string(field, p, v, false);
+          case "prompt" -> prompt = text(field, p, v);
           case "max_tokens" -> maxTokens = integer(field, p, v);
           case "temperature" -> temperature = number(field, p, v);
           case "top_logprobs" -> topLogprobs = integer(field, p, v);
@@ -340,6 +340,13 @@ public final class TraceReader implements Closeable {
       v = v * 10 + d;
     }
     return v;
+  }
+
+  private static String text(String field, JsonParser p, JsonToken v) throws IOException {
+    if (v == JsonToken.VALUE_STRING) {
+      return p.getText();
+    }
+    throw new Malformed(field, shorten(valueText(p, v)), "a string");
   }
 
   private static @Nullable String string(String field, JsonParser p, JsonToken v, boolean nullable)

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -166,7 +167,8 @@ public final class AdmissionQueue implements AutoCloseable {
       long next = Long.MAX_VALUE;
       boolean anyNext = false;
       for (String account : turns) {
-        ArrayDeque<Waiting> mine = byAccount.get(account);
+        // Every account in turns has its queue until it is removed from both.
+        ArrayDeque<Waiting> mine = Objects.requireNonNull(byAccount.get(account), account);
         dropCancelled(mine);
         Waiting w = mine.peekFirst();
         boolean admitted = false;

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The proxy student of {@link AntiDistillation}: for each context token {@code c}, the tokens
@@ -72,7 +73,7 @@ public final class BigramProxy {
     for (long key : keys) {
       int c = (int) (key >>> 32);
       int x = (int) key;
-      double teach = pairD.get(key) / (pair.getOrDefault(key, 0) + k);
+      double teach = Objects.requireNonNull(pairD.get(key)) / (pair.getOrDefault(key, 0) + k);
       double average = ctxD[c] / (ctx[c] + k * vocabSize);
       double g = teach / average;
       if (g <= 1) {

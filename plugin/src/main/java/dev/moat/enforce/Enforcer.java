@@ -222,8 +222,9 @@ public final class Enforcer {
       }
       taken[i] = s;
     }
-    if (fleet != null) {
-      String refused = takeFleet(keys, b, cost);
+    FleetLimiter fleetLimiter = fleet;
+    if (fleetLimiter != null) {
+      String refused = takeFleet(fleetLimiter, keys, b, cost);
       if (refused != null) {
         for (Scope s : taken) {
           if (s != null) {
@@ -256,8 +257,8 @@ public final class Enforcer {
    * Takes every scope's fleet permits (requests and tokens per minute, tokens per day, a stream
    * slot), all or nothing; the scope and dimension refused, or null.
    */
-  private @Nullable String takeFleet(@Nullable String[] keys, Budget b, long cost) {
-    FleetLimiter f = fleet;
+  private static @Nullable String takeFleet(
+      FleetLimiter f, @Nullable String[] keys, Budget b, long cost) {
     String[] names = {"account", "client", "group"};
     for (int i = 0; i < keys.length; i++) {
       String k = keys[i];
@@ -372,7 +373,7 @@ public final class Enforcer {
 
   private Scope scope(String key, Budget b) {
     Scope s = scopes.get(key, k -> new Scope(b, clock));
-    if (s.budget != b && !s.budget.equals(b)) {
+    if (!s.budget.equals(b)) {
       s.reconfigure(b); // a level change or a reload keeps the tokens used, in proportion
     }
     return s;

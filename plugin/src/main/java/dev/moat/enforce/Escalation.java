@@ -25,6 +25,8 @@ public final class Escalation {
   }
 
   /**
+   * A ladder of rules: an account's score picks the highest rule it reaches.
+   *
    * @param scores thresholds in [0, 1], strictly rising (a rule at 0 applies to every request of
    *     the tier: a tier that always runs at a level)
    * @param levels the level at and above each threshold, 1 to 9, not falling

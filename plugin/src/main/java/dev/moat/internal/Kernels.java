@@ -32,23 +32,32 @@ public abstract class Kernels {
   /** 2^32 / golden ratio: the multiplier of the KGW and Gumbel per-token mixes. */
   public static final int GOLDEN = 0x9E3779B9;
 
-  private static final Kernels SCALAR = new ScalarKernels();
-  private static final @Nullable Kernels VECTOR = loadVector();
-  private static final Kernels BEST = choose();
+  /**
+   * The implementations, in a holder rather than in Kernels' own static initializer: a superclass
+   * that instantiates its subclasses while it initializes can deadlock two threads that touch both
+   * classes first.
+   */
+  private static final class Chosen {
+    static final Kernels SCALAR = new ScalarKernels();
+    static final @Nullable Kernels VECTOR = loadVector();
+    static final Kernels BEST = choose(SCALAR, VECTOR);
+
+    private Chosen() {}
+  }
 
   /** The implementation this JVM uses. */
   public static Kernels get() {
-    return BEST;
+    return Chosen.BEST;
   }
 
   /** The plain-Java implementation, always available. */
   public static Kernels scalar() {
-    return SCALAR;
+    return Chosen.SCALAR;
   }
 
   /** The Vector API implementation, or null if this JVM does not enable the module. */
   public static @Nullable Kernels vector() {
-    return VECTOR;
+    return Chosen.VECTOR;
   }
 
   /** A short description for logs and reports, e.g. {@code "vector (512-bit)"}. */
@@ -238,10 +247,10 @@ public abstract class Kernels {
     }
     try {
       Kernels k =
-          (Kernels)
-              Class.forName("dev.moat.internal.vector.VectorKernels")
-                  .getDeclaredConstructor()
-                  .newInstance();
+          Class.forName("dev.moat.internal.vector.VectorKernels")
+              .asSubclass(Kernels.class)
+              .getDeclaredConstructor()
+              .newInstance();
       return k.usable() ? k : null;
     } catch (ReflectiveOperationException | LinkageError e) {
       LOG.warn("Vector API present but unusable; using scalar kernels: {}", e.toString());
@@ -249,12 +258,12 @@ public abstract class Kernels {
     }
   }
 
-  private static Kernels choose() {
-    Kernels k = VECTOR != null ? VECTOR : SCALAR;
+  private static Kernels choose(Kernels scalar, @Nullable Kernels vector) {
+    Kernels k = vector != null ? vector : scalar;
     LOG.info(
         "Moat kernels: {}{}",
         k.name(),
-        VECTOR == null
+        vector == null
             ? " (start the JVM with --add-modules jdk.incubator.vector for explicit SIMD)"
             : "");
     return k;

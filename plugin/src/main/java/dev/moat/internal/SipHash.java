@@ -52,7 +52,7 @@ public final class SipHash {
       int b = ints[from + i];
       s.compress((a & 0xFFFFFFFFL) | ((long) b << 32));
     }
-    long last = ((long) (4 * n)) << 56;
+    long last = (4L * n) << 56;
     if (i < n) {
       int a = i == 0 ? first : ints[from + i - 1];
       last |= a & 0xFFFFFFFFL;

@@ -7,8 +7,8 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * The policy's enforcement: each tier's {@code budget} and {@code escalation} ladder, and the
- * {@code enforcement} section's levels and longest admission delay.
+ * The policy's enforcement: each tier's budget and escalation ladder, and the {@code enforcement}
+ * section's levels and longest admission delay.
  *
  * <pre>{@code
  * tiers:

@@ -615,24 +615,22 @@ public final class PolicyLoader {
     if (problems.size() != before || keyId == null) {
       return null;
     }
-    switch (scheme) {
-      case "kgw-hf":
-        return new HfKgwSettings(keyId, gamma, delta, (int) vocab, (long) cache);
-      case "gumbel":
-        return new GumbelSettings(keyId, (int) width, dedup, global ? (int) history : 0);
-      default:
-        return KgwSettings.builder()
-            .keyId(keyId)
-            .gamma(gamma)
-            .delta(delta)
-            .contextWidth((int) width)
-            .entropyThreshold(entropy)
-            .dedupPerRequest(dedup)
-            .dedupHistory(global ? (int) history : 0)
-            .selfHash(selfHash)
-            .selfHashCandidates((int) candidates)
-            .build();
-    }
+    return switch (scheme) {
+      case "kgw-hf" -> new HfKgwSettings(keyId, gamma, delta, (int) vocab, (long) cache);
+      case "gumbel" -> new GumbelSettings(keyId, (int) width, dedup, global ? (int) history : 0);
+      default ->
+          KgwSettings.builder()
+              .keyId(keyId)
+              .gamma(gamma)
+              .delta(delta)
+              .contextWidth((int) width)
+              .entropyThreshold(entropy)
+              .dedupPerRequest(dedup)
+              .dedupHistory(global ? (int) history : 0)
+              .selfHash(selfHash)
+              .selfHashCandidates((int) candidates)
+              .build();
+    };
   }
 
   private static double number(

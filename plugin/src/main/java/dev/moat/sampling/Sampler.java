@@ -82,7 +82,6 @@ public final class Sampler implements Candidates {
   private final TopTokens top;
 
   private final boolean raceable;
-  private int count;
   private double total;
   private double bestRatio;
   private int bestId;
@@ -160,7 +159,7 @@ public final class Sampler implements Candidates {
       ids[0] = top.argMax(logits, offset);
       weights[0] = 1f;
       total = 1;
-      return count = 1;
+      return 1;
     }
     float max = top.scanMax(logits, offset);
     float floor = max - CUTOFF / invTemperature;
@@ -217,7 +216,6 @@ public final class Sampler implements Candidates {
           "every token was excluded: all " + vocabSize + " logits are -Infinity");
     }
     total = sum;
-    count = n;
     float topP = params.topP();
     if (topP < 1f && n > 1) {
       n = nucleus(n, sum * topP);
@@ -274,7 +272,6 @@ public final class Sampler implements Candidates {
       bucketMass[bucket(w)] += w;
     }
     total = sum;
-    count = n;
     float topP = params.topP();
     if (topP < 1f && n > 1) {
       n = nucleus(n, sum * topP);
@@ -491,7 +488,6 @@ public final class Sampler implements Candidates {
       kept += weights[i];
     }
     total = kept;
-    count = keep;
     return keep;
   }
 

@@ -45,6 +45,9 @@ public final class KeyRotationDetector implements WatermarkDetector {
         best = r;
       }
     }
+    if (best == null) {
+      throw new IllegalStateException("no detectors"); // the constructor requires at least one
+    }
     // Bonferroni: P[min of k p-values <= a] <= k a.
     double log10k = Math.log10(detectors.size());
     double log10p = Math.min(0, best.log10PValue() + log10k);

@@ -73,7 +73,7 @@ public final class KgwDetector implements WatermarkDetector {
     double gate = entropies == null ? 0 : threshold;
     int h = scheme.contextWidth();
     for (int i = Math.max(h, contextLength); i < tokens.length; i++) {
-      if (gate > 0 && entropies[i] < gate) {
+      if (entropies != null && gate > 0 && entropies[i] < gate) {
         continue;
       }
       long seed = scheme.tokenSeed(tokens, i);

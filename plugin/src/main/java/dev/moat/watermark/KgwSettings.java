@@ -55,6 +55,7 @@ public final class KgwSettings implements WatermarkSpec {
   }
 
   /** Id of the watermark key (the key itself lives in {@link WatermarkKeys}). */
+  @Override
   public String keyId() {
     return keyId;
   }

@@ -50,13 +50,13 @@ public final class WatermarkKeys {
   public static WatermarkKeys parse(String text, String source) {
     List<WatermarkKey> list = new ArrayList<>();
     List<String> errors = new ArrayList<>();
-    String[] lines = text.split("\\R");
+    String[] lines = text.split("\\R", -1); // blank lines are skipped below
     for (int line = 0; line < lines.length; line++) {
       String l = lines[line].strip();
       if (l.isEmpty() || l.startsWith("#")) {
         continue;
       }
-      for (String e : l.split(",")) {
+      for (String e : l.split(",", -1)) {
         e = e.strip();
         if (e.isEmpty()) {
           continue;

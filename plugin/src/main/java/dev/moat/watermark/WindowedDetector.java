@@ -15,6 +15,9 @@ public final class WindowedDetector {
   private WindowedDetector() {}
 
   /**
+   * The most significant window of a text: the window whose green count has the smallest p-value,
+   * with that p-value corrected for the number of windows tried.
+   *
    * @param green per scored token, whether it was green (in text order)
    * @param gamma the green fraction under the null
    * @param window tokens per window (at least 1); the whole text if it is shorter

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -203,7 +204,7 @@ class DetectorTest {
         Verdict vb = b.observe(prepared.get(i), fb);
         assertEquals(va, vb);
         assertTrue(java.util.Arrays.equals(fa, fb), "features at request " + i);
-        assertTrue(prepared.get(i).record() == trace.get(i));
+        assertSame(trace.get(i), prepared.get(i).record());
       }
     }
   }

@@ -76,7 +76,10 @@ class MlpModelTest {
   @Test
   void rejectsBrokenFilesNamingTheField() throws IOException {
     Path f = dir.resolve("bad.json");
-    String good = new String(MlpModel.class.getResourceAsStream(MlpModel.BUNDLED).readAllBytes());
+    String good =
+        new String(
+            MlpModel.class.getResourceAsStream(MlpModel.BUNDLED).readAllBytes(),
+            java.nio.charset.StandardCharsets.UTF_8);
     Files.writeString(f, good.replace("\"cot\"", "\"chain\""));
     IOException e = assertThrows(IOException.class, () -> MlpModel.load(f));
     assertTrue(

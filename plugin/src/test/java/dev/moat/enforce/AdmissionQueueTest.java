@@ -42,31 +42,31 @@ class AdmissionQueueTest {
     assertTrue(drained >= 1199, "drained " + drained);
     List<String> order = Collections.synchronizedList(new ArrayList<>());
     List<CompletableFuture<Admission>> all = new ArrayList<>();
-    int immediate = 0;
+    int immediate;
     try (AdmissionQueue q = new AdmissionQueue(1000, 100, Duration.ofSeconds(20))) {
       for (String account : new String[] {"A", "B"}) {
         for (int i = 0; i < (account.equals("A") ? 30 : 5); i++) {
           CompletableFuture<Admission> f =
               q.admit(account, () -> e.admit("t", account, null, "g", 0, 0, 0));
-          f.thenAccept(
-              a -> {
-                if (a.admitted()) {
-                  order.add(account);
-                }
-              });
+          var unused =
+              f.thenAccept(
+                  a -> {
+                    if (a.admitted()) {
+                      order.add(account);
+                    }
+                  });
           all.add(f);
-          immediate += f.isDone() ? 1 : 0; // a refill between the drain and this request
         }
       }
-      // Every request was admitted at once or queued. Count the queued ones by queued() (all ever
-      // queued), not size(): on a loaded machine the queue may already have released one.
-      assertEquals(35, q.queued() + immediate);
-      assertTrue(immediate <= 3, immediate + " admitted at once");
+      // Every request was admitted at once (a refill between the drain and it) or queued. Count
+      // by queued(), which only admit() moves: size() and isDone() race with the queue releasing
+      // requests on a loaded machine (both failed that way once).
+      immediate = (int) (35 - q.queued());
+      assertTrue(immediate >= 0 && immediate <= 3, immediate + " admitted at once");
       for (CompletableFuture<Admission> f : all) {
         assertTrue(f.get(20, TimeUnit.SECONDS).admitted(), f.get().toString());
       }
       assertEquals(0, q.size());
-      assertEquals(35 - immediate, q.queued());
     }
     int lastB = order.lastIndexOf("B");
     assertEquals(35, order.size());

@@ -47,7 +47,7 @@ class EnforcerTest {
     }
     Admission late = e.admit("free", "acct", null, null, 0, 10, 100);
     assertEquals(Admission.Decision.DELAY, late.decision(), late.toString());
-    assertEquals(1e9, late.waitNanos(), 1e6, "the next request token refills in a second");
+    assertEquals(1e9, (double) late.waitNanos(), 1e6, "the next request token refills in a second");
     assertTrue(late.reason().contains("account rate budget"), late.reason());
     clock.advance(Duration.ofSeconds(1));
     assertTrue(e.admit("free", "acct", null, null, 0, 10, 100).admitted());
@@ -66,7 +66,7 @@ class EnforcerTest {
     assertTrue(b.admitted());
     Admission c = e.admit("free", "acct", null, null, 0, 1_000, 4_000);
     assertEquals(Admission.Decision.REJECT, c.decision(), "30 s to wait is over the 2 s delay");
-    assertEquals(30e9, c.waitNanos(), 1e8);
+    assertEquals(30e9, (double) c.waitNanos(), 1e8);
     e.finish(a, 500); // 3,500 reserved tokens come back
     e.finish(a, 500); // idempotent
     Admission d = e.admit("free", "acct", null, null, 0, 500, 3_000);
@@ -109,7 +109,7 @@ class EnforcerTest {
     assertEquals(10, admitted, "level 2 gets a quarter of the 40 requests a minute");
     Admission r = e.admit("free", "y", null, null, 3, 10, 10);
     assertEquals(Admission.Decision.REJECT, r.decision());
-    assertEquals(60e9, r.waitNanos());
+    assertEquals(60e9, (double) r.waitNanos());
     assertThrows(IllegalArgumentException.class, () -> e.admit("free", "y", null, null, 7, 1, 1));
     assertEquals(Level.NONE, e.level(0));
   }

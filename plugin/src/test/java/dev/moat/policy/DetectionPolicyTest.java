@@ -41,8 +41,11 @@ class DetectionPolicyTest {
             PolicyException.class,
             () ->
                 parse(
-                    "version: 1\ntiers: {free: {}}\n"
-                        + "detection: {watch_budget: 0.9, decay_hours: 0}\n"));
+                    """
+                    version: 1
+                    tiers: {free: {}}
+                    detection: {watch_budget: 0.9, decay_hours: 0}
+                    """));
     assertTrue(
         e.getMessage()
             .contains("`detection.watch_budget` was '0.9' but it must be a share in (0, 0.5]"),

@@ -37,7 +37,7 @@ final class ApiError extends RuntimeException {
   }
 
   /** 400: a request field is wrong. */
-  static ApiError invalid(String param, String message) {
+  static ApiError invalid(@Nullable String param, String message) {
     return new ApiError(400, "invalid_request_error", param, null, message);
   }
 

@@ -66,7 +66,7 @@ final class DetectorState {
   /** Writes a snapshot every {@code every} on {@code timer}. */
   void schedule(ScheduledExecutorService timer, Duration every) {
     long ms = every.toMillis();
-    timer.scheduleWithFixedDelay(this::save, ms, ms, TimeUnit.MILLISECONDS);
+    var unused = timer.scheduleWithFixedDelay(this::save, ms, ms, TimeUnit.MILLISECONDS);
   }
 
   /** Writes a snapshot now; failures are logged, never thrown. */

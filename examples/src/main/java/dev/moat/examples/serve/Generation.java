@@ -15,6 +15,7 @@ import io.undertow.server.HttpServerExchange;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -151,7 +152,7 @@ final class Generation implements IoCallback {
       long hold = 0;
       MoatRequest m = moat;
       if (m == null) {
-        token = plain.sample(logits, 0);
+        token = Objects.requireNonNull(plain, "plain sampler").sample(logits, 0);
       } else {
         token = m.sample(logits);
         hold = m.accept(token);
@@ -213,7 +214,10 @@ final class Generation implements IoCallback {
 
   private void schedule(Runnable r, long holdNanos) {
     if (holdNanos > 0) {
-      server.timer().schedule(() -> server.workers().execute(r), holdNanos, TimeUnit.NANOSECONDS);
+      var unused =
+          server
+              .timer()
+              .schedule(() -> server.workers().execute(r), holdNanos, TimeUnit.NANOSECONDS);
     } else {
       r.run();
     }

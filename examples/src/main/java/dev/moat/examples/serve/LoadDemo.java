@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -116,7 +117,6 @@ final class LoadDemo {
           Thread t =
               new Thread(
                   () -> {
-                    int n = 0;
                     while (System.nanoTime() < end) {
                       // The campaign sweeps the simulator's template across its accounts.
                       String prompt =
@@ -125,7 +125,6 @@ final class LoadDemo {
                                   (int) sweep.getAndIncrement())
                               : BENIGN[r.nextInt(BENIGN.length)];
                       one(http, base, "sk-load-" + acct, ip, prompt, p.campaign(), st);
-                      n++;
                       sleep(p.campaign() ? 400 : 1500 + r.nextInt(3000));
                     }
                   },
@@ -144,7 +143,7 @@ final class LoadDemo {
               + " levels met | accounts flagged |");
       out.println("|---|---|---|---|---|---|---|");
       for (Population p : pops) {
-        Stats st = stats.get(p.name());
+        Stats st = Objects.requireNonNull(stats.get(p.name()), p.name());
         int flagged = 0;
         float maxScore = 0;
         for (int i = 0; i < p.accounts(); i++) {
@@ -171,7 +170,7 @@ final class LoadDemo {
       }
       WatermarkSpec spec = server.moat().policy().tier("free").watermark().orElseThrow();
       for (Population p : pops) {
-        Stats st = stats.get(p.name());
+        Stats st = Objects.requireNonNull(stats.get(p.name()), p.name());
         if (!p.tier().equals("free") || st.harvest.isEmpty()) {
           continue;
         }
@@ -319,7 +318,7 @@ final class LoadDemo {
         .header("Authorization", "Bearer " + key)
         .header("Content-Type", "application/json")
         .header("X-Forwarded-For", ip)
-        .timeout(Duration.ofSeconds(300))
+        .timeout(Duration.ofMinutes(5))
         .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
         .build();
   }

@@ -529,61 +529,64 @@ public final class ModelServer implements AutoCloseable {
         return;
       }
       int requested = maxTokens;
-      moat.admitQueued(ctx)
-          .whenComplete(
-              (a, err) -> {
-                if (err != null) {
-                  error(ex, new ApiError(500, "server_error", null, null, "Admission failed."));
-                  return;
-                }
-                if (!a.admitted()) {
-                  metrics.shaped(account.tier(), "reject");
-                  metrics.request(account.tier(), a.level(), "rejected");
-                  long s = Math.max(1, (a.waitNanos() + 999_999_999L) / 1_000_000_000L);
-                  error(
-                      ex,
-                      new ApiError(
-                          429,
-                          "rate_limit_error",
-                          null,
-                          "rate_limit_exceeded",
-                          "Rate limited: " + a.reason() + ". Retry after " + s + " s.",
-                          s));
-                  return;
-                }
-                if (a.maxTokens() < requested) {
-                  metrics.shaped(account.tier(), "cap");
-                }
-                workers.execute(
-                    () -> {
-                      MoatRequest r = null;
-                      try {
-                        r = moat.begin(ctx, a);
-                        if (!req.logitBias.isEmpty()
-                            && r.level().logitBias() == Level.LogitBias.REFUSE) {
-                          r.finish(FinishReason.CANCELLED);
-                          r.close();
-                          throw ApiError.invalid(
-                              "logit_bias", "`logit_bias` is not available to this account now.");
-                        }
-                        if (r.level().pacingTokensPerSecond() > 0) {
-                          metrics.shaped(account.tier(), "pace");
-                        }
-                        start(ex, req, account, ids, r, a, session);
-                      } catch (ApiError e) {
-                        error(ex, e);
-                      } catch (RuntimeException e) {
-                        if (r != null) {
-                          r.finish(FinishReason.ERROR);
-                          r.close();
-                        }
-                        LOG.warn("request start failed: {}", e.toString());
-                        error(
-                            ex,
-                            new ApiError(500, "server_error", null, null, "Generation failed."));
-                      }
-                    });
-              });
+      var unused =
+          moat.admitQueued(ctx)
+              .whenComplete(
+                  (a, err) -> {
+                    if (err != null) {
+                      error(ex, new ApiError(500, "server_error", null, null, "Admission failed."));
+                      return;
+                    }
+                    if (!a.admitted()) {
+                      metrics.shaped(account.tier(), "reject");
+                      metrics.request(account.tier(), a.level(), "rejected");
+                      long s = Math.max(1, (a.waitNanos() + 999_999_999L) / 1_000_000_000L);
+                      error(
+                          ex,
+                          new ApiError(
+                              429,
+                              "rate_limit_error",
+                              null,
+                              "rate_limit_exceeded",
+                              "Rate limited: " + a.reason() + ". Retry after " + s + " s.",
+                              s));
+                      return;
+                    }
+                    if (a.maxTokens() < requested) {
+                      metrics.shaped(account.tier(), "cap");
+                    }
+                    workers.execute(
+                        () -> {
+                          MoatRequest r = null;
+                          try {
+                            r = moat.begin(ctx, a);
+                            if (!req.logitBias.isEmpty()
+                                && r.level().logitBias() == Level.LogitBias.REFUSE) {
+                              r.finish(FinishReason.CANCELLED);
+                              r.close();
+                              throw ApiError.invalid(
+                                  "logit_bias",
+                                  "`logit_bias` is not available to this account now.");
+                            }
+                            if (r.level().pacingTokensPerSecond() > 0) {
+                              metrics.shaped(account.tier(), "pace");
+                            }
+                            start(ex, req, account, ids, r, a, session);
+                          } catch (ApiError e) {
+                            error(ex, e);
+                          } catch (RuntimeException e) {
+                            if (r != null) {
+                              r.finish(FinishReason.ERROR);
+                              r.close();
+                            }
+                            LOG.warn("request start failed: {}", e.toString());
+                            error(
+                                ex,
+                                new ApiError(
+                                    500, "server_error", null, null, "Generation failed."));
+                          }
+                        });
+                  });
     } catch (ApiError e) {
       error(ex, e);
     } catch (RuntimeException e) {
@@ -621,13 +624,13 @@ public final class ModelServer implements AutoCloseable {
     String ip = peer == null ? "unknown" : peer.getAddress().getHostAddress();
     String fwd = ex.getRequestHeaders().getFirst("X-Forwarded-For");
     if (fwd != null && peer != null && peer.getAddress().isLoopbackAddress()) {
-      ip = fwd.split(",")[0].trim();
+      ip = fwd.split(",", 0)[0].trim();
     }
     int dot = ip.lastIndexOf('.');
     if (ip.indexOf(':') < 0 && dot > 0) {
       return ip.substring(0, dot) + ".0/24";
     }
-    String[] parts = ip.split(":");
+    String[] parts = ip.split(":", 0);
     return parts.length >= 3 ? parts[0] + ":" + parts[1] + ":" + parts[2] + "::/48" : ip;
   }
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code ./moat serve --bench SECONDS --clients N}: N concurrent streaming clients against one
@@ -215,7 +216,7 @@ final class ServeBench {
   }
 
   /** The phase running now, or null (warm-up, drain). */
-  private static Phase now(List<Phase> list, AtomicLong current) {
+  private static @Nullable Phase now(List<Phase> list, AtomicLong current) {
     long p = current.get();
     return p < 0 ? null : list.get((int) p);
   }

@@ -58,13 +58,13 @@ final class ServerMetrics {
         .tag("level", Integer.toString(level))
         .tag("kind", "prompt")
         .register(registry)
-        .increment(prompt);
+        .increment((double) prompt);
     Counter.builder("moat.tokens")
         .tag("tier", tier)
         .tag("level", Integer.toString(level))
         .tag("kind", "completion")
         .register(registry)
-        .increment(completion);
+        .increment((double) completion);
   }
 
   /** A shaping action: delay, reject, cap (max_tokens lowered), pace. */

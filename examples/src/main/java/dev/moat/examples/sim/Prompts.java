@@ -135,7 +135,7 @@ public final class Prompts {
       case BENCHMARK_RUNNER -> benchmark(r);
       case CAMPAIGN_HYDRA -> hydra(r, sweep);
       case CAMPAIGN_STEALTH -> stealth(r, sweep);
-      case CAMPAIGN_SPLIT -> split(r, sweep);
+      case CAMPAIGN_SPLIT -> split(sweep);
     };
   }
 
@@ -247,7 +247,7 @@ public final class Prompts {
   }
 
   /** Stealthy: each account covers a slice of the sweep; plain questions, no reasoning cue. */
-  private static Prompt split(SplittableRandom r, int sweep) {
+  private static Prompt split(int sweep) {
     String user =
         "How do I "
             + SE_TASKS[sweep % SE_TASKS.length]

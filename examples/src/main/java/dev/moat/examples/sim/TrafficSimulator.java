@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A seeded generator of API traffic in the trace format: benign populations and their hard
@@ -24,7 +25,6 @@ public final class TrafficSimulator implements Iterator<TrafficSimulator.Labeled
   static final long DAY = 86_400_000L;
   static final long HOUR = 3_600_000L;
 
-  private final long start;
   private final long end;
   private final List<Population> populations;
   private final PriorityQueue<Account> queue = new PriorityQueue<>();
@@ -39,7 +39,6 @@ public final class TrafficSimulator implements Iterator<TrafficSimulator.Labeled
     if (!(days > 0)) {
       throw new IllegalArgumentException("days was " + days + " but it must be > 0");
     }
-    this.start = start;
     this.end = start + (long) (days * DAY);
     this.populations = List.copyOf(populations);
     SplittableRandom master = new SplittableRandom(seed);
@@ -100,8 +99,8 @@ public final class TrafficSimulator implements Iterator<TrafficSimulator.Labeled
     long next;
     long created;
     int timezone; // hours east of UTC
-    String client;
-    String conversation;
+    @Nullable String client; // set by activate
+    @Nullable String conversation; // null until the first request
     int turn;
     int conversations;
     int burstLeft;

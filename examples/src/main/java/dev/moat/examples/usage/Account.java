@@ -226,7 +226,8 @@ final class Account {
   }
 
   private String newConversationId() {
-    long h = Dist.mix(idSalt + (++conversations) * 0x9e3779b97f4a7c15L);
+    conversations++;
+    long h = Dist.mix(idSalt + conversations * 0x9e3779b97f4a7c15L);
     return "conv_" + Long.toHexString(h | (1L << 60)).substring(1, 14);
   }
 }

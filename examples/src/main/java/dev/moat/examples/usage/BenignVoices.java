@@ -101,6 +101,7 @@ final class BenignVoices {
   }
 
   /** A hackathon participant: the event's starter prompts verbatim, or their own code questions. */
+  @SuppressWarnings("ArrayRecordComponent") // starters is only read (picked from), never compared
   record Hacker(Settings s, String[] starters, double starterShare) implements Voice {
     @Override
     public Utterance speak(Turn t, SplittableRandom r) {

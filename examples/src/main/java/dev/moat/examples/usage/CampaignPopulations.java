@@ -2,7 +2,6 @@ package dev.moat.examples.usage;
 
 import dev.moat.examples.usage.BenignVoices.Settings;
 import dev.moat.examples.usage.CampaignVoices.Extraction;
-import dev.moat.examples.usage.CampaignVoices.Factory;
 import java.util.SplittableRandom;
 
 /**
@@ -41,19 +40,21 @@ final class CampaignPopulations {
     };
   }
 
-  private static Factory factory(World w, String pop, int maxTemplates, double lo, double hi) {
+  private static CampaignVoices.Factory factory(
+      World w, String pop, int maxTemplates, double lo, double hi) {
     int[] per = new int[3];
     for (int d = 0; d < 3; d++) {
       per[d] = Dist.between(w.r, 1, maxTemplates);
     }
     w.note(pop + ".templates", per[0] + "/" + per[1] + "/" + per[2]);
-    return new Factory(per, domains(w, pop), w.knob(pop + ".paraphrase", lo, hi), w.r);
+    return new CampaignVoices.Factory(
+        per, domains(w, pop), w.knob(pop + ".paraphrase", lo, hi), w.r);
   }
 
   /** Many young accounts created in waves, rotating proxies, machine timing, a shared sweep. */
   private static void hydra(World w, int n) {
     SplittableRandom r = w.r;
-    Factory f = factory(w, "campaign-hydra", 2, 0.02, 0.25);
+    CampaignVoices.Factory f = factory(w, "campaign-hydra", 2, 0.02, 0.25);
     Settings set =
         new Settings(
             r.nextBoolean() ? null : Dist.pick(r, ExtractionPhrases.SYSTEMS),
@@ -97,7 +98,7 @@ final class CampaignPopulations {
 
   /** Aged accounts, several paraphrased templates, human timing, some filler chat. */
   private static void stealth(World w, int n) {
-    Factory f = factory(w, "campaign-stealth", 4, 0.5, 0.9);
+    CampaignVoices.Factory f = factory(w, "campaign-stealth", 4, 0.5, 0.9);
     double filler = w.knob("campaign-stealth.filler-share", 0.1, 0.35);
     double sessions = w.knob("campaign-stealth.sessions-per-day", 2, 5);
     double leadIns = w.knob("campaign-stealth.lead-in-share", 0.2, 0.7);
@@ -142,7 +143,7 @@ final class CampaignPopulations {
 
   /** Aged accounts, 3-8 requests a day, each walking its own disjoint slice of the topics. */
   private static void slowdrip(World w, int n) {
-    Factory f = factory(w, "campaign-slowdrip", 3, 0.3, 0.8);
+    CampaignVoices.Factory f = factory(w, "campaign-slowdrip", 3, 0.3, 0.8);
     int slice = (int) w.knob("campaign-slowdrip.slice-size", 20, 60);
     double leadIns = w.knob("campaign-slowdrip.lead-in-share", 0, 0.5);
     Settings set =
@@ -188,7 +189,7 @@ final class CampaignPopulations {
 
   /** API resellers: many end users' genuine traffic plus a minority of their own extraction. */
   private static void reseller(World w, int n) {
-    Factory f = factory(w, "campaign-reseller", 3, 0.2, 0.7);
+    CampaignVoices.Factory f = factory(w, "campaign-reseller", 3, 0.2, 0.7);
     double lo = w.knob("campaign-reseller.share-lo", RESELLER_SHARE_MIN, 0.15);
     double hi = w.knob("campaign-reseller.share-hi", Math.max(lo, 0.15), RESELLER_SHARE_MAX);
     double daily = w.knob("campaign-reseller.requests-per-day", 600, 3000);

@@ -160,9 +160,15 @@ final class CodePhrases {
     "SELECT * FROM orders o JOIN users u ON o.user_id = u.id WHERE u.created_at > now() - 30",
     "df = pd.read_csv('${x}.csv')\ndf['total'] = df.price * df.qty\nprint(df.groupby('day').sum())",
     "useEffect(() => {\n  setCount(count + 1)\n}, [count])",
-    "public int find(int[] ${x}, int t) {\n  int lo = 0, hi = ${x}.length;\n  while (lo < hi) {\n"
-        + "    int mid = (lo + hi) / 2;\n    if (${x}[mid] < t) lo = mid; else hi = mid;\n  }\n"
-        + "  return lo;\n}",
+    """
+    public int find(int[] ${x}, int t) {
+      int lo = 0, hi = ${x}.length;
+      while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (${x}[mid] < t) lo = mid; else hi = mid;
+      }
+      return lo;
+    }""",
     "with open(path) as f:\n    ${x} = json.load(f)\n${x}['count'] += 1",
     "async function load() {\n  ${x}.forEach(async id => { await save(id) })\n  return 'done'\n}",
     "class Cache:\n    def __init__(self):\n        self.${x} = {}\n    def get(self, k):\n"

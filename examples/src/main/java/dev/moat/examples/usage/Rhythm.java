@@ -17,18 +17,21 @@ interface Rhythm {
   double at(long t);
 
   /** Consumer chat by local hour: evening peak, trough at 4-5 am. */
+  @SuppressWarnings("MutablePublicArray") // package-private interface; never written
   double[] CHAT = {
     0.45, 0.30, 0.20, 0.14, 0.12, 0.14, 0.22, 0.38, 0.55, 0.68, 0.76, 0.80,
     0.80, 0.80, 0.78, 0.78, 0.80, 0.82, 0.86, 0.90, 0.96, 1.00, 0.90, 0.68
   };
 
   /** Office work by local hour: two humps around a lunch dip. */
+  @SuppressWarnings("MutablePublicArray") // package-private interface; never written
   double[] WORK = {
     0.04, 0.03, 0.02, 0.02, 0.02, 0.03, 0.06, 0.15, 0.45, 0.85, 1.00, 0.95,
     0.70, 0.85, 1.00, 0.98, 0.90, 0.70, 0.40, 0.28, 0.25, 0.22, 0.15, 0.08
   };
 
   /** A business product used across regions: flattened working hours. */
+  @SuppressWarnings("MutablePublicArray") // package-private interface; never written
   double[] BUSINESS = {
     0.35, 0.30, 0.28, 0.28, 0.30, 0.35, 0.45, 0.60, 0.80, 0.95, 1.00, 1.00,
     0.95, 0.95, 1.00, 1.00, 0.95, 0.85, 0.70, 0.60, 0.52, 0.46, 0.42, 0.38

@@ -418,7 +418,7 @@ class ModelServerTest {
     long ms = (System.nanoTime() - t0) / 1_000_000;
     assertEquals(200, r.status());
     assertEquals("2", r.raw().headers().firstValue("X-Moat-Level").orElseThrow());
-    String[] events = r.raw().body().split("\n\n");
+    String[] events = r.raw().body().split("\n\n", 0);
     assertEquals("data: [DONE]", events[events.length - 1].strip());
     int tokens = 0;
     for (String e : events) {
@@ -627,7 +627,7 @@ class ModelServerTest {
                 + "}");
     StringBuilder text = new StringBuilder();
     String finish = null;
-    for (String e : streamed.raw().body().split("\n\n")) {
+    for (String e : streamed.raw().body().split("\n\n", 0)) {
       if (e.startsWith("data: {")) {
         JsonNode c = ModelServer.MAPPER.readTree(e.substring(6)).get("choices").get(0);
         text.append(c.get("text").asText());

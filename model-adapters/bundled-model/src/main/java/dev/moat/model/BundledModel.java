@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -83,7 +84,7 @@ public final class BundledModel {
             "bundled model is not on the classpath (" + RESOURCE_DIR + ")");
       }
       if ("file".equals(url.getProtocol())) {
-        return Path.of(url.toURI()).getParent();
+        return Objects.requireNonNull(Path.of(url.toURI()).getParent(), "config.json's directory");
       }
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       for (String f : FILES) {

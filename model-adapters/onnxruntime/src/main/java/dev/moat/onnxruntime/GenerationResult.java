@@ -11,5 +11,6 @@ import dev.moat.spi.FinishReason;
  * @param moatNanos time spent in Moat's per-step calls (sample and accept), 0 without Moat
  * @param heldNanos time tokens were held before emission at Moat's request (pacing)
  */
+@SuppressWarnings("ArrayRecordComponent") // a carrier of one result, never compared or hashed
 public record GenerationResult(
     int[] tokens, FinishReason finishReason, long modelNanos, long moatNanos, long heldNanos) {}

@@ -6,6 +6,7 @@ import dev.moat.sampling.Sampler;
 import dev.moat.spi.FinishReason;
 import dev.moat.spi.SamplingParams;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
@@ -66,7 +67,7 @@ public final class OnnxGenerator {
           token = moat.sample(logits);
           hold = moat.accept(token);
         } else {
-          token = sampler.sample(logits, 0);
+          token = Objects.requireNonNull(sampler, "sampler").sample(logits, 0);
         }
         moatNanos += moat == null ? 0 : System.nanoTime() - t1;
         if (hold > 0) {

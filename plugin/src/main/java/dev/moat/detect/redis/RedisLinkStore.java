@@ -36,13 +36,14 @@ public final class RedisLinkStore implements LinkStore {
 
   // KEYS: bucket keys. ARGV: ttl seconds, then the bit offsets to set in every bucket.
   private static final String RECORD =
-      "local out = {}\n"
-          + "for i, k in ipairs(KEYS) do\n"
-          + "  for j = 2, #ARGV do redis.call('SETBIT', k, tonumber(ARGV[j]), 1) end\n"
-          + "  redis.call('EXPIRE', k, ARGV[1])\n"
-          + "  out[i] = redis.call('GET', k)\n"
-          + "end\n"
-          + "return out";
+      """
+      local out = {}
+      for i, k in ipairs(KEYS) do
+        for j = 2, #ARGV do redis.call('SETBIT', k, tonumber(ARGV[j]), 1) end
+        redis.call('EXPIRE', k, ARGV[1])
+        out[i] = redis.call('GET', k)
+      end
+      return out""";
 
   // KEYS: bucket keys, then their sample lists. ARGV: bit, account, ttl seconds, samples kept.
   private static final String FLAG =
@@ -273,7 +274,7 @@ public final class RedisLinkStore implements LinkStore {
     private Duration timeout = Duration.ofMillis(250);
     private Duration idleExpiry = Duration.ofDays(30);
     private Duration retryAfter = Duration.ofSeconds(5);
-    private LinkStore fallback;
+    private @org.jspecify.annotations.Nullable LinkStore fallback;
 
     private Builder() {}
 

@@ -101,8 +101,9 @@ public final class RedisFleetLimiter implements FleetLimiter {
         Caffeine.newBuilder().maximumSize(1_000_000).expireAfterAccess(Duration.ofHours(1)).build();
     this.heartbeatPrefix = prefix + "replica:";
     heartbeat(); // this replica's stream slots count while its heartbeat lives
-    refills.scheduleWithFixedDelay(
-        this::heartbeat, HEARTBEAT_TTL_MS / 3, HEARTBEAT_TTL_MS / 3, TimeUnit.MILLISECONDS);
+    var unused =
+        refills.scheduleWithFixedDelay(
+            this::heartbeat, HEARTBEAT_TTL_MS / 3, HEARTBEAT_TTL_MS / 3, TimeUnit.MILLISECONDS);
   }
 
   /** Outages seen so far (each counted and logged once). */
@@ -222,33 +223,33 @@ public final class RedisFleetLimiter implements FleetLimiter {
   // replica's fields count only while its heartbeat key lives (a crashed replica's slots come back
   // when its heartbeat expires). A lease is taken, all or nothing, by this script.
   private static final String ACQUIRE =
-      "local total = 0\n"
-          + "local f = redis.call('HGETALL', KEYS[1])\n"
-          + "for i = 1, #f, 2 do\n"
-          + "  if redis.call('EXISTS', ARGV[4] .. f[i]) == 1 then total = total + tonumber(f[i + 1])\n"
-          + "  else redis.call('HDEL', KEYS[1], f[i]) end\n"
-          + "end\n"
-          + "local n = math.min(tonumber(ARGV[2]), tonumber(ARGV[3]) - total)\n"
-          + "if n <= 0 then return 0 end\n"
-          + "redis.call('HINCRBY', KEYS[1], ARGV[1], n)\n"
-          + "redis.call('PEXPIRE', KEYS[1], 86400000)\n"
-          + "return n";
+      """
+      local total = 0
+      local f = redis.call('HGETALL', KEYS[1])
+      for i = 1, #f, 2 do
+        if redis.call('EXISTS', ARGV[4] .. f[i]) == 1 then total = total + tonumber(f[i + 1])
+        else redis.call('HDEL', KEYS[1], f[i]) end
+      end
+      local n = math.min(tonumber(ARGV[2]), tonumber(ARGV[3]) - total)
+      if n <= 0 then return 0 end
+      redis.call('HINCRBY', KEYS[1], ARGV[1], n)
+      redis.call('PEXPIRE', KEYS[1], 86400000)
+      return n""";
 
   private static final String RELEASE =
-      "local v = redis.call('HINCRBY', KEYS[1], ARGV[1], -tonumber(ARGV[2]))\n"
-          + "if v <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end\n"
-          + "return v";
+      """
+      local v = redis.call('HINCRBY', KEYS[1], ARGV[1], -tonumber(ARGV[2]))
+      if v <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+      return v""";
 
   /** A replica's slots of one scope's fleet-wide stream limit. */
   private static final class Streams {
-    final int limit;
     final int chunk;
     final AtomicLong free = new AtomicLong(); // leased from Redis and not in use
     final AtomicLong unbacked = new AtomicLong(); // admitted failed-open, not leased
     final AtomicBoolean returning = new AtomicBoolean();
 
     Streams(int limit) {
-      this.limit = limit;
       this.chunk = Math.max(1, limit / 200);
     }
   }

@@ -75,7 +75,7 @@ public final class RedisServer implements AutoCloseable {
   }
 
   private static String find() {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(":", -1)) {
       Path p = Path.of(dir, "redis-server");
       if (!dir.isEmpty() && Files.isExecutable(p)) {
         return p.toString();
