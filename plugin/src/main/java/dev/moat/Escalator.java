@@ -7,15 +7,15 @@ import dev.moat.enforce.Level;
 import dev.moat.enforce.LevelChange;
 import dev.moat.enforce.Pacing;
 import dev.moat.spi.RequestProtection;
-import dev.moat.spi.TokenHistory;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One request's escalation: its level, the tarpit of that level, and its admission to return at the
- * end. Driven by the request's thread: the level changes only at start and in {@link
- * MoatRequest#escalate}, never per token.
+ * One request's escalation: its level, that level's effects as per-request protections (keyed
+ * noise, anti-distillation, temperature jitter, pacing) for the request's {@link Pipeline}, its
+ * logprob shaping, and its admission to return at the end. Driven by the request's thread: the
+ * level changes only at start and in {@link MoatRequest#escalate}, never per token.
  */
 final class Escalator {
   private final RequestContext context;
@@ -27,8 +27,8 @@ final class Escalator {
   private @Nullable RequestProtection pacer;
   private final java.util.SplittableRandom random;
   private final java.util.Map<Integer, dev.moat.spi.Protection[]> noise;
-  private RequestProtection[] noiseStream = NONE;
-  private dev.moat.internal.@Nullable RowAddend rowAddend;
+  private RequestProtection[] perturbations = NONE;
+  private @Nullable TemperatureJitter jitter;
   private static final RequestProtection[] NONE = new RequestProtection[0];
 
   Escalator(
@@ -94,19 +94,28 @@ final class Escalator {
         stream[i] = n[i].begin(context);
       }
     }
-    noiseStream = stream;
-    rowAddend = stream.length == 1 && stream[0] instanceof dev.moat.internal.RowAddend a ? a : null;
+    perturbations = stream;
+    jitter =
+        l.temperatureJitter() > 0 ? new TemperatureJitter(l.temperatureJitter(), random) : null;
+    // A level without pacing keeps the pacing of the level before it (levels only rise).
     if (l.pacingTokensPerSecond() > 0) {
       pacer = Pacing.of(l.pacingTokensPerSecond()).begin(context);
     }
   }
 
-  /** Temperature jitter for the next step, when the level asks for it. */
-  void beforeSample(dev.moat.sampling.Sampler sampler) {
-    double j = level.temperatureJitter();
-    if (j > 0) {
-      sampler.scaleTemperature((float) (1 + j * (2 * random.nextDouble() - 1)));
-    }
+  /** The level's row effects, in order. */
+  RequestProtection[] perturbations() {
+    return perturbations;
+  }
+
+  /** The level's temperature jitter, or null. */
+  @Nullable TemperatureJitter jitter() {
+    return jitter;
+  }
+
+  /** The level's pacing, or null. */
+  @Nullable RequestProtection pacer() {
+    return pacer;
   }
 
   double shapeLogprob(double value) {
@@ -116,32 +125,6 @@ final class Escalator {
   private double gaussian() {
     double u = 1 - random.nextDouble();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble());
-  }
-
-  /**
-   * The level's sampling perturbations (keyed noise, anti-distillation), in place, before the
-   * tier's protections (the perturbation stage).
-   */
-  void perturb(float[] logits, int offset, TokenHistory history) {
-    for (RequestProtection n : noiseStream) {
-      n.processLogits(logits, offset, history);
-    }
-  }
-
-  /**
-   * The level's perturbation when it is a single {@link dev.moat.internal.RowAddend} (keyed noise)
-   * that a fusable watermark stage may take into its pass instead of {@link #perturb}; else null.
-   */
-  dev.moat.internal.@Nullable RowAddend rowAddend() {
-    return rowAddend;
-  }
-
-  long onToken(int token, TokenHistory history) {
-    for (RequestProtection n : noiseStream) {
-      n.onToken(token, history);
-    }
-    RequestProtection p = pacer;
-    return p == null ? 0 : p.onToken(token, history);
   }
 
   void finish(long outputTokens) {

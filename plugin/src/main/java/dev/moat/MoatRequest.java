@@ -30,9 +30,12 @@ import org.jspecify.annotations.Nullable;
  * (allowed unless a protection owns sampling, see {@link #ownsSampling()}), then {@link #accept}.
  * Continuous-batching hosts address rows of a flat {@code [batch × vocab]} array by offset.
  *
- * <p>The path of one token: check the row (length; no NaN or +Infinity) → perturbation protections
- * → watermark protections → sampling (Moat's {@link Sampler} or the protection that owns it) → the
- * host calls {@link #accept} → pacing protections. Each step is allocation-, lock- and log-free.
+ * <p>The path of one token, compiled once per level into a {@link Pipeline}: check the row (length;
+ * no NaN or +Infinity) → the level's perturbations (keyed noise, anti-distillation) → the tier's
+ * protections in stage order (perturbation, watermark) → sampling (Moat's {@link Sampler}, with the
+ * level's temperature jitter, or the protection that owns it) → the host calls {@link #accept} →
+ * every protection is told the token, and pacing says how long to hold it. Each step is
+ * allocation-, lock- and log-free.
  *
  * <p>Not thread-safe: one request is driven by one thread at a time.
  */
@@ -40,11 +43,12 @@ public final class MoatRequest implements AutoCloseable {
   private final RequestContext context;
   private final String tier;
   private final List<String> applied;
-  private final RequestProtection[] protections;
-  private final @Nullable RequestProtection samplingOwner;
 
-  /** The first protection, when it can take the level's keyed row into its pass; else null. */
-  private final dev.moat.internal.@Nullable FusedBias fusedHead;
+  /** The tier's protections for this request, in stage order. */
+  private final RequestProtection[] protections;
+
+  /** What runs, in order: recompiled when the level changes. */
+  private Pipeline pipeline;
 
   /**
    * Made by the first {@link #sample} call: its scratch is a few vocabulary-sized arrays, which a
@@ -77,28 +81,7 @@ public final class MoatRequest implements AutoCloseable {
     this.history = new TokenBuffer(context.promptTokens(), context.sampling().maxTokens());
     this.account = account;
     this.session = session;
-    RequestProtection owner = null;
-    for (RequestProtection p : protections) {
-      if (p.ownsSampling()) {
-        if (owner != null) {
-          throw new IllegalStateException(
-              "two protections own sampling in tier '"
-                  + tier
-                  + "': "
-                  + owner.getClass().getName()
-                  + " and "
-                  + p.getClass().getName());
-        }
-        owner = p;
-      }
-    }
-    this.samplingOwner = owner;
-    this.fusedHead =
-        protections.length > 0
-                && protections[0] instanceof dev.moat.internal.FusedBias f
-                && f.fusable()
-            ? f
-            : null;
+    this.pipeline = Pipeline.of(protections, tier);
   }
 
   public RequestContext context() {
@@ -117,7 +100,7 @@ public final class MoatRequest implements AutoCloseable {
 
   /** True if a protection chooses tokens itself: the host must call {@link #sample}. */
   public boolean ownsSampling() {
-    return samplingOwner != null;
+    return pipeline.owner() != null;
   }
 
   /** Prompt and accepted tokens so far. */
@@ -149,7 +132,7 @@ public final class MoatRequest implements AutoCloseable {
    */
   public void processLogits(float[] logits, int offset) {
     checkRow(logits, offset);
-    if (samplingOwner != null) {
+    if (pipeline.owner() != null) {
       throw new IllegalStateException(
           "tier '"
               + tier
@@ -175,11 +158,12 @@ public final class MoatRequest implements AutoCloseable {
     if (sampler == null) {
       sampler = this.sampler = new Sampler(context.sampling(), vocabSize); // once per request
     }
-    Escalator e = escalator;
-    if (e != null) {
-      e.beforeSample(sampler);
+    Pipeline p = pipeline;
+    TemperatureJitter jitter = p.jitter();
+    if (jitter != null) {
+      jitter.beforeSample(sampler);
     }
-    RequestProtection owner = samplingOwner;
+    RequestProtection owner = p.owner();
     if (owner != null) {
       int t = owner.sample(logits, offset, history, sampler);
       if (t < 0 || t >= vocabSize) {
@@ -204,15 +188,7 @@ public final class MoatRequest implements AutoCloseable {
     }
     history.append(token);
     step++;
-    long hold = 0;
-    for (RequestProtection p : protections) {
-      hold = Math.max(hold, p.onToken(token, history));
-    }
-    Escalator e = escalator;
-    if (e != null) {
-      hold = Math.max(hold, e.onToken(token, history));
-    }
-    return hold;
+    return pipeline.onToken(token, history);
   }
 
   /** Ends the request; later calls are ignored. */
@@ -229,19 +205,22 @@ public final class MoatRequest implements AutoCloseable {
     if (escalator != null) {
       escalator.finish(step);
     }
-    for (RequestProtection p : protections) {
-      p.onFinish(reason, history);
-    }
+    pipeline.onFinish(reason, history);
   }
 
   /** Whether the next step runs the level's keyed row and the watermark as one pass (tests). */
   boolean fusesNextStep() {
-    Escalator e = escalator;
-    return e != null && e.rowAddend() != null && fusedHead != null;
+    return pipeline.fused();
   }
 
   void escalator(Escalator e) {
     this.escalator = e;
+    recompile(e);
+  }
+
+  /** The pipeline for the level the request is now at (at start and when the level rises). */
+  private void recompile(Escalator e) {
+    pipeline = Pipeline.compile(e.perturbations(), e.jitter(), e.pacer(), protections, tier);
   }
 
   /**
@@ -279,7 +258,12 @@ public final class MoatRequest implements AutoCloseable {
     if (!(score >= 0 && score <= 1)) {
       throw new IllegalArgumentException(Messages.invalid("score", score, "in [0, 1]"));
     }
-    return escalator != null && escalator.escalate(score, flaggedGroup);
+    Escalator e = escalator;
+    if (e == null || !e.escalate(score, flaggedGroup)) {
+      return false;
+    }
+    recompile(e);
+    return true;
   }
 
   /** Why the request ended, or null while it runs. */
@@ -313,23 +297,6 @@ public final class MoatRequest implements AutoCloseable {
     if (bad >= 0) {
       throw new IllegalArgumentException(Messages.nonFiniteLogit(bad, logits[offset + bad], step));
     }
-    Escalator e = escalator;
-    RequestProtection[] ps = protections;
-    int from = 0;
-    if (e != null) {
-      // The perturbation stage comes first (Stage). Keyed noise followed by a KGW watermark runs
-      // as one pass over the row, bit-identical to the two (MoatRequestFusionTest).
-      dev.moat.internal.RowAddend add = e.rowAddend();
-      dev.moat.internal.FusedBias head = fusedHead;
-      if (add != null && head != null) {
-        head.processLogits(logits, offset, history, add);
-        from = 1;
-      } else {
-        e.perturb(logits, offset, history);
-      }
-    }
-    for (int i = from; i < ps.length; i++) {
-      ps[i].processLogits(logits, offset, history);
-    }
+    pipeline.processRow(logits, offset, history);
   }
 }

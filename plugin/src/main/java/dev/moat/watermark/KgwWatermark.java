@@ -72,6 +72,9 @@ public final class KgwWatermark extends WatermarkProtection {
     private final dev.moat.internal.@org.jspecify.annotations.Nullable RecentContexts recent;
     private final int[] scratch = new int[KgwScheme.BLOCK];
 
+    /** The seed {@link #decide} chose for this step. */
+    private long seed;
+
     /** With self-hash seeding: how many top tokens to consider, and their scratch; else 0/null. */
     private final int candidates;
 
@@ -110,24 +113,36 @@ public final class KgwWatermark extends WatermarkProtection {
 
     @Override
     public void processLogits(float[] logits, int offset, TokenHistory history) {
+      if (decide(logits, offset, history)) {
+        biasOrSelfHash(logits, offset, seed);
+      }
+    }
+
+    /**
+     * Whether this step is watermarked, and with which seed ({@link #seed}): the one place the
+     * stage decides, for the plain and the fused pass alike. Reads the row only for the entropy
+     * gate, which {@link #fusable()} rules out for the fused pass.
+     */
+    private boolean decide(float[] logits, int offset, TokenHistory history) {
       int n = history.length();
       if (n < h) {
-        return;
+        return false;
       }
       for (int i = 0; i < h; i++) {
         context[i] = history.get(n - h + i);
       }
       if (entropyThreshold > 0 && Entropy.nats(logits, offset, vocabSize) < entropyThreshold) {
-        return; // low-entropy step: left alone, and the detector skips it too
+        return false; // low-entropy step: left alone, and the detector skips it too
       }
-      long seed = scheme.seed(context, h);
-      if (seenContexts != null && !seenContexts.add(seed)) {
-        return; // this context was already watermarked in this request: a repeat adds no evidence
+      long s = scheme.seed(context, h);
+      if (seenContexts != null && !seenContexts.add(s)) {
+        return false; // this context was already watermarked in this request: no new evidence
       }
-      if (recent != null && !recent.firstSeen(seed)) {
-        return; // watermarked recently by another request of this tier
+      if (recent != null && !recent.firstSeen(s)) {
+        return false; // watermarked recently by another request of this tier
       }
-      biasOrSelfHash(logits, offset, seed);
+      seed = s;
+      return true;
     }
 
     @Override
@@ -138,20 +153,8 @@ public final class KgwWatermark extends WatermarkProtection {
     @Override
     public void processLogits(
         float[] logits, int offset, TokenHistory history, dev.moat.internal.RowAddend addend) {
-      // The same decisions as processLogits, none of which reads the row (fusable() rules out the
-      // entropy threshold and self-hash, which do); where this stage leaves the row alone, the
-      // addend runs alone.
-      int n = history.length();
-      if (n < h) {
-        addend.processLogits(logits, offset, history);
-        return;
-      }
-      for (int i = 0; i < h; i++) {
-        context[i] = history.get(n - h + i);
-      }
-      long seed = scheme.seed(context, h);
-      if ((seenContexts != null && !seenContexts.add(seed))
-          || (recent != null && !recent.firstSeen(seed))) {
+      // Where this stage leaves the row alone, the addend runs alone.
+      if (!decide(logits, offset, history)) {
         addend.processLogits(logits, offset, history);
         return;
       }
