@@ -9,6 +9,7 @@ import dev.moat.spi.RequestProtection;
 import dev.moat.spi.TokenHistory;
 import dev.moat.state.ActivityLedger;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -65,6 +66,7 @@ public final class MoatRequest implements AutoCloseable {
   private @Nullable FinishReason finishReason;
   private int step;
   private @Nullable Escalator escalator;
+  private @Nullable VerdictFeed feed;
 
   MoatRequest(
       RequestContext context,
@@ -188,6 +190,10 @@ public final class MoatRequest implements AutoCloseable {
     }
     history.append(token);
     step++;
+    VerdictFeed f = feed;
+    if (f != null && f.onToken()) {
+      escalate(f.escalationScore(), f.flaggedGroup()); // compiles a new pipeline if the level rises
+    }
     return pipeline.onToken(token, history);
   }
 
@@ -264,6 +270,15 @@ public final class MoatRequest implements AutoCloseable {
     }
     recompile(e);
     return true;
+  }
+
+  /**
+   * Follows the account's verdict while the request runs: every token {@link #accept} polls the
+   * feed and, when it refreshed, {@link #escalate}s with its score and group. {@link Serving} sets
+   * this for the requests it starts.
+   */
+  public void follow(VerdictFeed feed) {
+    this.feed = Objects.requireNonNull(feed, "feed");
   }
 
   /** Why the request ended, or null while it runs. */

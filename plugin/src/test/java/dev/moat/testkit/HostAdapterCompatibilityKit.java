@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.moat.Moat;
+import dev.moat.MoatRequest;
 import dev.moat.RequestContext;
+import dev.moat.Serving;
+import dev.moat.VerdictFeed;
 import dev.moat.key.WatermarkKey;
 import dev.moat.policy.Policy;
 import dev.moat.policy.PolicyLoader;
@@ -23,6 +26,7 @@ import dev.moat.watermark.WatermarkKeys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
@@ -44,6 +48,10 @@ public abstract class HostAdapterCompatibilityKit {
         free: {watermark: {scheme: kgw, key: kit, gamma: 0.25, delta: 2.0}}
         internal: {}
         instrumented: {}
+        laddered: {escalation: {rules: [{score: 1.0, level: 2}]}}
+      enforcement:
+        levels:
+          - {level: 2, pacing_tokens_per_second: 200}
       """,
           true,
           "kit-policy",
@@ -56,11 +64,30 @@ public abstract class HostAdapterCompatibilityKit {
   protected abstract int[] prompt();
 
   /**
-   * Runs the adapter's host loop with Moat: {@code moat.begin(request)}, every step through the
-   * returned request, {@code finish} at the end; streams each emitted token; returns them.
+   * Runs the adapter's host loop over a request started by the serving facade ({@link
+   * dev.moat.Serving}): every step through it, {@code finish} at the end; streams each emitted
+   * token; returns them.
    */
-  protected abstract int[] generate(Moat moat, RequestContext request, IntConsumer streamed)
-      throws Exception;
+  protected abstract int[] generate(MoatRequest request, IntConsumer streamed) throws Exception;
+
+  /** Starts {@code request} through the serving facade and runs the adapter's loop over it. */
+  protected int[] generate(Moat moat, RequestContext request, IntConsumer streamed)
+      throws Exception {
+    return generate(start(moat, request), streamed);
+  }
+
+  /** The request started the way every host starts one: {@link Serving#start}. */
+  protected static MoatRequest start(Moat moat, RequestContext request) throws Exception {
+    RequestContext.Builder b =
+        RequestContext.builder()
+            .setAccount(request.account())
+            .setTier(request.tier())
+            .setVocabSize(request.vocabSize())
+            .optPrompt(request.promptText(), request.promptTokens())
+            .optSampling(request.sampling());
+    Serving.Start s = Serving.of(moat, null).start(b).get(10, TimeUnit.SECONDS);
+    return s.request();
+  }
 
   /** Runs the same host loop with no Moat at all (the adapter's plain path). */
   protected abstract int[] generatePlain(int[] prompt, SamplingParams params) throws Exception;
@@ -246,6 +273,44 @@ public abstract class HostAdapterCompatibilityKit {
               || String.valueOf(e.getCause()).contains("recorder fails at step 3"),
           String.valueOf(e));
       assertEquals(List.of(FinishReason.ERROR), rec.finishes);
+    }
+  }
+
+  /**
+   * The account is flagged while the request generates: the host loop's {@code accept} raises the
+   * level (the verdict feed the serving facade attaches), and the tarpit of the new level holds
+   * every later token before it is emitted.
+   */
+  @Test
+  void aVerdictThatTurnsMidStreamRaisesTheLevelAndTheLoopHonoursItsTarpit() throws Exception {
+    try (Moat moat = moat()) {
+      MoatRequest r = start(moat, request("laddered", prompt(), SamplingParams.greedy(12)));
+      AtomicInteger seen = new AtomicInteger();
+      r.follow(
+          new VerdictFeed() {
+            @Override
+            public boolean onToken() {
+              return seen.incrementAndGet() == 2;
+            }
+
+            @Override
+            public double escalationScore() {
+              return seen.get() >= 2 ? 1.0 : 0.0;
+            }
+
+            @Override
+            public @org.jspecify.annotations.Nullable String flaggedGroup() {
+              return null;
+            }
+          });
+      assertEquals(0, r.level().id());
+      long t0 = System.nanoTime();
+      int[] out = generate(r, t -> {});
+      long elapsed = System.nanoTime() - t0;
+      assertEquals(2, r.level().id(), "flagged at the second token: the ladder's level 2");
+      // 200 tokens/s: 5 ms between tokens from the flag on.
+      long paced = Math.max(0, Math.min(out.length + 1, seen.get()) - 2) * 5_000_000L;
+      assertTrue(elapsed >= paced, "held " + elapsed + " ns, expected at least " + paced);
     }
   }
 }

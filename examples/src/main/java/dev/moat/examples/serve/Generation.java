@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moat.MoatRequest;
-import dev.moat.detect.Detector;
 import dev.moat.enforce.Level;
 import dev.moat.examples.BundledText;
 import dev.moat.onnxruntime.OnnxCausalLm;
@@ -38,7 +37,6 @@ final class Generation implements IoCallback {
   private final int[] prompt;
   private final @Nullable MoatRequest moat; // null: Moat off (a plain sampler)
   private final dev.moat.sampling.@Nullable Sampler plain;
-  private final Detector.@Nullable Session session;
   private final OnnxCausalLm.Decoder decoder;
   private final BundledText.Stream text;
   final String id;
@@ -69,8 +67,7 @@ final class Generation implements IoCallback {
       int[] prompt,
       @Nullable MoatRequest moat,
       dev.moat.sampling.@Nullable Sampler plain,
-      int maxTokens,
-      Detector.@Nullable Session session) {
+      int maxTokens) {
     this.server = server;
     this.exchange = exchange;
     this.req = req;
@@ -78,7 +75,6 @@ final class Generation implements IoCallback {
     this.prompt = prompt;
     this.moat = moat;
     this.plain = plain;
-    this.session = session;
     this.decoder = server.model().newDecoder();
     this.text = server.text().new Stream(maxTokens + 1);
     this.id = (req.chat ? "chatcmpl-" : "cmpl-") + server.nextId();
@@ -154,12 +150,10 @@ final class Generation implements IoCallback {
       if (m == null) {
         token = Objects.requireNonNull(plain, "plain sampler").sample(logits, 0);
       } else {
+        int before = m.level().id();
         token = m.sample(logits);
-        hold = m.accept(token);
-      }
-      if (m != null && session != null && session.onToken()) {
-        var v = session.verdict();
-        if (m.escalate(v.escalationScore(), v.flagged() ? v.group() : null)) {
+        hold = m.accept(token); // follows the account's verdict: may raise the level
+        if (m.level().id() > before) {
           server.metrics().escalated(account.tier(), m.level().id());
         }
       }

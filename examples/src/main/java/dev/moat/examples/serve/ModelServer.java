@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moat.Moat;
 import dev.moat.MoatRequest;
 import dev.moat.RequestContext;
+import dev.moat.Serving;
 import dev.moat.detect.Detector;
 import dev.moat.detect.MlpModel;
 import dev.moat.detect.TraceRecord;
@@ -151,6 +152,7 @@ public final class ModelServer implements AutoCloseable {
   private final BundledText text;
   private final Moat moat;
   private final Detector detector;
+  private final Serving serving;
   private final @org.jspecify.annotations.Nullable RedisLinkStore links;
   private final @org.jspecify.annotations.Nullable DetectorState state;
   private final ApiKeys keys;
@@ -198,6 +200,7 @@ public final class ModelServer implements AutoCloseable {
       this.links = null;
     }
     this.detector = db.build();
+    this.serving = Serving.of(moat, detector);
     this.model = OnnxCausalLm.bundled(1);
     this.text = BundledText.bundled();
     this.workers =
@@ -482,11 +485,6 @@ public final class ModelServer implements AutoCloseable {
               req.temperature,
               Math.max(0, req.logprobs),
               0);
-      Detector.Session session = detector.begin(record);
-      Verdict v = session.verdict();
-      if (v.flagged() && flaggedAccounts.add(account.account())) {
-        metrics.flagged(account.tier());
-      }
       SamplingParams sampling =
           SamplingParams.builder()
               .temperature(req.temperature)
@@ -497,7 +495,7 @@ public final class ModelServer implements AutoCloseable {
                       : java.util.concurrent.ThreadLocalRandom.current().nextLong())
               .maxTokens(maxTokens)
               .build();
-      RequestContext ctx =
+      RequestContext.Builder ctx =
           RequestContext.builder()
               .setAccount(account.account())
               .setTier(account.tier())
@@ -507,12 +505,9 @@ public final class ModelServer implements AutoCloseable {
               .optClient(client)
               .optPrompt(req.prompt, ids)
               .optSpecialTokens(model.config().eosTokenId())
-              .optSampling(sampling)
-              // The graduated verdict, not the raw score: per-account evidence alone reaches the
-              // ladder's watch rung (0.5) at most, enforcement needs a flag (1.0).
-              .optProbing(v.escalationScore(), v.flagged() ? v.group() : null)
-              .build();
+              .optSampling(sampling);
       if (!moatEnabled) {
+        noteVerdict(detector.begin(record).verdict(), account);
         Generation g =
             new Generation(
                 this,
@@ -522,25 +517,33 @@ public final class ModelServer implements AutoCloseable {
                 ids,
                 null,
                 new dev.moat.sampling.Sampler(sampling, vocab),
-                maxTokens,
-                null);
+                maxTokens);
         live.put(g.id, g);
         g.start();
         return;
       }
       int requested = maxTokens;
+      // Scored, admitted and begun by the serving facade, which also has the request follow its
+      // account's verdict (re-read every N tokens inside accept, the level raised at once).
       var unused =
-          moat.admitQueued(ctx)
+          serving
+              .start(record, ctx)
               .whenComplete(
-                  (a, err) -> {
+                  (s, err) -> {
                     if (err != null) {
+                      LOG.warn("request start failed: {}", err.toString());
                       error(ex, new ApiError(500, "server_error", null, null, "Admission failed."));
                       return;
                     }
-                    if (!a.admitted()) {
+                    Verdict v = s.verdict();
+                    if (v != null) {
+                      noteVerdict(v, account);
+                    }
+                    Admission a = s.admission();
+                    if (!s.admitted()) {
                       metrics.shaped(account.tier(), "reject");
                       metrics.request(account.tier(), a.level(), "rejected");
-                      long s = Math.max(1, (a.waitNanos() + 999_999_999L) / 1_000_000_000L);
+                      long wait = Math.max(1, (a.waitNanos() + 999_999_999L) / 1_000_000_000L);
                       error(
                           ex,
                           new ApiError(
@@ -548,18 +551,17 @@ public final class ModelServer implements AutoCloseable {
                               "rate_limit_error",
                               null,
                               "rate_limit_exceeded",
-                              "Rate limited: " + a.reason() + ". Retry after " + s + " s.",
-                              s));
+                              "Rate limited: " + a.reason() + ". Retry after " + wait + " s.",
+                              wait));
                       return;
                     }
                     if (a.maxTokens() < requested) {
                       metrics.shaped(account.tier(), "cap");
                     }
+                    MoatRequest r = s.request();
                     workers.execute(
                         () -> {
-                          MoatRequest r = null;
                           try {
-                            r = moat.begin(ctx, a);
                             if (!req.logitBias.isEmpty()
                                 && r.level().logitBias() == Level.LogitBias.REFUSE) {
                               r.finish(FinishReason.CANCELLED);
@@ -571,14 +573,12 @@ public final class ModelServer implements AutoCloseable {
                             if (r.level().pacingTokensPerSecond() > 0) {
                               metrics.shaped(account.tier(), "pace");
                             }
-                            start(ex, req, account, ids, r, a, session);
+                            start(ex, req, account, ids, r, a);
                           } catch (ApiError e) {
                             error(ex, e);
                           } catch (RuntimeException e) {
-                            if (r != null) {
-                              r.finish(FinishReason.ERROR);
-                              r.close();
-                            }
+                            r.finish(FinishReason.ERROR);
+                            r.close();
                             LOG.warn("request start failed: {}", e.toString());
                             error(
                                 ex,
@@ -601,11 +601,17 @@ public final class ModelServer implements AutoCloseable {
       ApiKeys.Account account,
       int[] ids,
       MoatRequest r,
-      Admission a,
-      Detector.@Nullable Session session) {
-    Generation g = new Generation(this, ex, req, account, ids, r, null, a.maxTokens(), session);
+      Admission a) {
+    Generation g = new Generation(this, ex, req, account, ids, r, null, a.maxTokens());
     live.put(g.id, g);
     g.start();
+  }
+
+  /** Counts an account's first flag. */
+  private void noteVerdict(Verdict v, ApiKeys.Account account) {
+    if (v.flagged() && flaggedAccounts.add(account.account())) {
+      metrics.flagged(account.tier());
+    }
   }
 
   static int[] withBos(int[] ids, int bos) {

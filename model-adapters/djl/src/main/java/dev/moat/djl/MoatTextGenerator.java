@@ -70,24 +70,27 @@ public final class MoatTextGenerator {
    */
   public int[] generate(int[] inputIds, RequestContext request, IntConsumer sink)
       throws TranslateException {
-    if (inputIds.length == 0) {
-      throw new IllegalArgumentException(
-          "`inputIds` was empty but it must have at least one token");
+    checkInput(inputIds, request);
+    return generate(inputIds, moat.begin(request), sink);
+  }
+
+  /**
+   * Generates with a request already started (by {@link dev.moat.Serving}, say: scored, admitted,
+   * following its account's verdict), and finishes it. {@code inputIds} are the prompt's tokens.
+   */
+  public int[] generate(int[] inputIds, MoatRequest r, IntConsumer sink) throws TranslateException {
+    RequestContext request = r.context();
+    try {
+      checkInput(inputIds, request);
+    } catch (IllegalArgumentException e) {
+      r.finish(FinishReason.ERROR);
+      throw e;
     }
     int maxNew =
         Math.min(request.sampling().maxTokens(), config.getMaxSeqLength() - inputIds.length);
-    if (maxNew < 1) {
-      throw new IllegalArgumentException(
-          "`inputIds` had "
-              + inputIds.length
-              + " tokens but max_seq_length is "
-              + config.getMaxSeqLength()
-              + ": no room to generate");
-    }
     int[] out = new int[maxNew];
     int n = 0;
     FinishReason reason = FinishReason.LENGTH;
-    MoatRequest r = moat.begin(request);
     try (NDManager manager = NDManager.newBaseManager()) {
       NDArray ids =
           manager.create(
@@ -130,5 +133,22 @@ public final class MoatTextGenerator {
       r.finish(reason);
     }
     return Arrays.copyOf(out, n);
+  }
+
+  private void checkInput(int[] inputIds, RequestContext request) {
+    if (inputIds.length == 0) {
+      throw new IllegalArgumentException(
+          "`inputIds` was empty but it must have at least one token");
+    }
+    int maxNew =
+        Math.min(request.sampling().maxTokens(), config.getMaxSeqLength() - inputIds.length);
+    if (maxNew < 1) {
+      throw new IllegalArgumentException(
+          "`inputIds` had "
+              + inputIds.length
+              + " tokens but max_seq_length is "
+              + config.getMaxSeqLength()
+              + ": no room to generate");
+    }
   }
 }

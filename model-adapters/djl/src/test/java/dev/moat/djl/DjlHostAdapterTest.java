@@ -4,6 +4,7 @@ import ai.djl.inference.Predictor;
 import ai.djl.modality.nlp.generate.CausalLMOutput;
 import ai.djl.ndarray.NDList;
 import dev.moat.Moat;
+import dev.moat.MoatRequest;
 import dev.moat.RequestContext;
 import dev.moat.policy.Policy;
 import dev.moat.policy.TierPolicy;
@@ -48,10 +49,9 @@ class DjlHostAdapterTest extends HostAdapterCompatibilityKit {
   }
 
   @Override
-  protected int[] generate(Moat moat, RequestContext request, IntConsumer streamed)
-      throws Exception {
-    return new MoatTextGenerator(predictor, djl.searchConfig(), moat, djl.layout())
-        .generate(request.promptTokens(), request, streamed);
+  protected int[] generate(MoatRequest request, IntConsumer streamed) throws Exception {
+    return new MoatTextGenerator(predictor, djl.searchConfig(), nothing, djl.layout())
+        .generate(request.context().promptTokens(), request, streamed);
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.moat.onnxruntime;
 
-import dev.moat.Moat;
-import dev.moat.RequestContext;
+import dev.moat.MoatRequest;
 import dev.moat.spi.SamplingParams;
 import dev.moat.testkit.HostAdapterCompatibilityKit;
 import java.util.function.IntConsumer;
@@ -35,11 +34,8 @@ class OnnxHostAdapterTest extends HostAdapterCompatibilityKit {
   }
 
   @Override
-  protected int[] generate(Moat moat, RequestContext request, IntConsumer streamed)
-      throws Exception {
-    return generator
-        .generate(request.promptTokens(), moat.begin(request), streamed::accept)
-        .tokens();
+  protected int[] generate(MoatRequest request, IntConsumer streamed) throws Exception {
+    return generator.generate(request.context().promptTokens(), request, streamed::accept).tokens();
   }
 
   @Override
