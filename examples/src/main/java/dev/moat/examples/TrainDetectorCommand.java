@@ -75,7 +75,8 @@ final class TrainDetectorCommand {
 
   static int run(Args a, PrintStream out) throws Exception {
     Path modelOut =
-        Path.of(a.get("out-model", "plugin/src/main/resources/dev/moat/detect/probe-model.json"));
+        Path.of(
+            a.get("out-model", "plugin/core/src/main/resources/dev/moat/detect/probe-model.json"));
     Path onnxOut =
         Path.of(
             a.get(
