@@ -89,20 +89,20 @@ public record Level(
    * @throws IllegalArgumentException naming the setting, its value and what is allowed
    */
   public Level {
-    String p = prefix(id);
+    String p = LevelRules.prefix(id);
     if (id < 0 || id > 9) {
       throw new InvalidSetting(p, "level", id, "0 to 9");
     }
-    checkBudgetScale(p, budgetScale);
-    checkMaxTokens(p, maxTokens);
-    checkPacing(p, pacingTokensPerSecond);
-    checkLogprobsMax(p, logprobsMax);
-    checkLogprobsDigits(p, logprobsDigits);
+    LevelRules.checkBudgetScale(p, budgetScale);
+    LevelRules.checkMaxTokens(p, maxTokens);
+    LevelRules.checkPacing(p, pacingTokensPerSecond);
+    LevelRules.checkLogprobsMax(p, logprobsMax);
+    LevelRules.checkLogprobsDigits(p, logprobsDigits);
     Objects.requireNonNull(logitBias, "logitBias");
-    checkLogprobsNoise(p, logprobsNoise);
-    checkJitter(p, temperatureJitter);
-    checkKl(p, "keyed_noise_kl", keyedNoiseKl);
-    checkKl(p, "anti_distillation_kl", antiDistillationKl);
+    LevelRules.checkLogprobsNoise(p, logprobsNoise);
+    LevelRules.checkJitter(p, temperatureJitter);
+    LevelRules.checkKl(p, "keyed_noise_kl", keyedNoiseKl);
+    LevelRules.checkKl(p, "anti_distillation_kl", antiDistillationKl);
   }
 
   /** A builder for level {@code id} (0 to 9; a policy defines 1 to 9) that does nothing yet. */
@@ -163,58 +163,6 @@ public record Level(
     return logprob(Math.min(0, value + logprobsNoise * gaussian));
   }
 
-  private static String prefix(int id) {
-    return "enforcement.levels[" + id + "].";
-  }
-
-  private static void checkBudgetScale(String p, double v) {
-    if (!(v > 0 && v <= 1)) {
-      throw new InvalidSetting(p, "budget_scale", v, "in (0, 1]");
-    }
-  }
-
-  private static void checkMaxTokens(String p, long v) {
-    if (v < 0 || v > 10_000_000) {
-      throw new InvalidSetting(p, "max_tokens", v, "0 (the request's own) to 10^7");
-    }
-  }
-
-  private static void checkPacing(String p, double v) {
-    if (!(v >= 0 && v <= 100_000)) {
-      throw new InvalidSetting(p, "pacing_tokens_per_second", v, "0 (unpaced) to 100000");
-    }
-  }
-
-  private static void checkLogprobsMax(String p, long v) {
-    if (v < -1 || v > 20) {
-      throw new InvalidSetting(p, "logprobs_max", v, "-1 (the request's own) to 20");
-    }
-  }
-
-  private static void checkLogprobsDigits(String p, long v) {
-    if (v < -1 || v > 6) {
-      throw new InvalidSetting(p, "logprobs_digits", v, "-1 (unrounded) to 6");
-    }
-  }
-
-  private static void checkLogprobsNoise(String p, double v) {
-    if (!(v >= 0 && v <= 5)) {
-      throw new InvalidSetting(p, "logprobs_noise", v, "0 to 5 (nats)");
-    }
-  }
-
-  private static void checkJitter(String p, double v) {
-    if (!(v >= 0 && v <= 0.5)) {
-      throw new InvalidSetting(p, "temperature_jitter", v, "0 to 0.5");
-    }
-  }
-
-  private static void checkKl(String p, String setting, double v) {
-    if (!(v >= 0 && v <= 2)) {
-      throw new InvalidSetting(p, setting, v, "0 to 2 (nats)");
-    }
-  }
-
   /**
    * Builds a {@link Level}; each setter checks its value at once and names the setting, its value
    * and what is allowed. Defaults do nothing: full budget, the request's own {@code max_tokens} and
@@ -238,28 +186,28 @@ public record Level(
 
     private Builder(int id) {
       if (id < 0 || id > 9) {
-        throw new InvalidSetting(prefix(id), "level", id, "0 to 9");
+        throw new InvalidSetting(LevelRules.prefix(id), "level", id, "0 to 9");
       }
       this.id = id;
     }
 
     /** The tier's budgets are multiplied by this, in (0, 1]. */
     public Builder budgetScale(double scale) {
-      checkBudgetScale(prefix(id), scale);
+      LevelRules.checkBudgetScale(LevelRules.prefix(id), scale);
       this.budgetScale = scale;
       return this;
     }
 
     /** Output tokens at most per request, 0 (the request's own) to 10^7. */
     public Builder maxTokens(int maxTokens) {
-      checkMaxTokens(prefix(id), maxTokens);
+      LevelRules.checkMaxTokens(LevelRules.prefix(id), maxTokens);
       this.maxTokens = maxTokens;
       return this;
     }
 
     /** Emission rate of a stream (a tarpit), 0 (unpaced) to 100000 tokens a second. */
     public Builder pacingTokensPerSecond(double tokensPerSecond) {
-      checkPacing(prefix(id), tokensPerSecond);
+      LevelRules.checkPacing(LevelRules.prefix(id), tokensPerSecond);
       this.pacing = tokensPerSecond;
       return this;
     }
@@ -272,14 +220,14 @@ public record Level(
 
     /** {@code top_logprobs} returned at most, -1 (the request's own) to 20; 0 withholds them. */
     public Builder logprobsMax(int max) {
-      checkLogprobsMax(prefix(id), max);
+      LevelRules.checkLogprobsMax(LevelRules.prefix(id), max);
       this.logprobsMax = max;
       return this;
     }
 
     /** Decimal digits log-probabilities are rounded to, -1 (unrounded) to 6. */
     public Builder logprobsDigits(int digits) {
-      checkLogprobsDigits(prefix(id), digits);
+      LevelRules.checkLogprobsDigits(LevelRules.prefix(id), digits);
       this.logprobsDigits = digits;
       return this;
     }
@@ -292,28 +240,28 @@ public record Level(
 
     /** Standard deviation of the keyed noise on returned log-probabilities, 0 to 5 nats. */
     public Builder logprobsNoise(double nats) {
-      checkLogprobsNoise(prefix(id), nats);
+      LevelRules.checkLogprobsNoise(LevelRules.prefix(id), nats);
       this.logprobsNoise = nats;
       return this;
     }
 
     /** Keyed per-step temperature factor drawn from [1 - j, 1 + j], j from 0 to 0.5. */
     public Builder temperatureJitter(double jitter) {
-      checkJitter(prefix(id), jitter);
+      LevelRules.checkJitter(LevelRules.prefix(id), jitter);
       this.jitter = jitter;
       return this;
     }
 
     /** Per-step KL budget of the context-keyed logit noise, 0 to 2 nats. */
     public Builder keyedNoiseKl(double kl) {
-      checkKl(prefix(id), "keyed_noise_kl", kl);
+      LevelRules.checkKl(LevelRules.prefix(id), "keyed_noise_kl", kl);
       this.keyedNoiseKl = kl;
       return this;
     }
 
     /** Per-step KL budget of anti-distillation sampling, 0 to 2 nats. */
     public Builder antiDistillationKl(double kl) {
-      checkKl(prefix(id), "anti_distillation_kl", kl);
+      LevelRules.checkKl(LevelRules.prefix(id), "anti_distillation_kl", kl);
       this.antiDistillationKl = kl;
       return this;
     }
@@ -329,7 +277,7 @@ public record Level(
      * @throws IllegalArgumentException if {@code name} is not one of {@link #SETTINGS}
      */
     public Builder setting(String name, Object value) {
-      String p = prefix(id);
+      String p = LevelRules.prefix(id);
       switch (name) {
         case "level" -> {
           int v = whole(p, name, value, "1 to 9");

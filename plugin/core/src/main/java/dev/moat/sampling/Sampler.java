@@ -42,8 +42,6 @@ public final class Sampler implements Candidates {
    */
   static final int MAX_GATHERED_TOP_K = 4096;
 
-  private static final Kernels KERNELS = Kernels.get();
-
   /**
    * {@link #race} scores exactly the tokens within a gap of the maximum: first {@value #NEAR_GAP}
    * nats, then adjusted until between {@value #NEAR_MIN} and {@value #NEAR_CAP} tokens are in.
@@ -58,7 +56,6 @@ public final class Sampler implements Candidates {
    */
   static final float MID_GAP = 4f;
 
-  private static final double LN2 = Math.log(2);
   static final int NEAR_CAP = 256;
 
   private final SamplingParams params;
@@ -76,17 +73,15 @@ public final class Sampler implements Candidates {
   private final long[] keys;
   private final float[] select;
   private final double[] bucketMass = new double[BUCKETS];
-  private final int[] block = new int[Kernels.BLOCK];
 
   /** The tokens near the top of the current row; shares {@link #ids}. */
   private final TopTokens top;
 
+  /** The exponential race's state; shares {@link #top} and {@link #ids}. */
+  private final Race race;
+
   private final boolean raceable;
   private double total;
-  private double bestRatio;
-  private int bestId;
-  private double lnBest;
-  private double lnBestFor = Double.NaN;
 
   public Sampler(SamplingParams params, int vocabSize) {
     this.params = params;
@@ -100,6 +95,7 @@ public final class Sampler implements Candidates {
             && (params.topK() <= 0 || params.topK() >= vocabSize);
     this.ids = new int[vocabSize];
     this.top = new TopTokens(vocabSize, ids);
+    this.race = new Race(top, ids, vocabSize);
     this.keys = params.topP() < 1f ? new long[vocabSize] : new long[0];
     this.select =
         params.topK() > 0 && params.topK() < vocabSize ? new float[vocabSize] : new float[0];
@@ -316,102 +312,12 @@ public final class Sampler implements Candidates {
     if (!raceable) {
       throw new IllegalStateException("race needs temperature sampling without top-k or top-p");
     }
-    Kernels k = KERNELS;
-    float invT = invTemperature;
-    float max = top.scanMax(logits, offset);
-    float floor = max - CUTOFF / invT;
-    int m = top.gather(logits, offset, floor, NEAR_GAP / invT, NEAR_MIN, NEAR_CAP);
-    float cut = top.cut();
-    bestRatio = Double.POSITIVE_INFINITY;
-    bestId = -1;
-    for (int j = 0; j < m; j++) {
-      int v = ids[j];
-      consider(v, logits[offset + v], max, floor, seed);
-    }
-    if (bestId < 0) {
-      throw new IllegalArgumentException(
-          "every token was excluded: all " + vocabSize + " logits are -Infinity");
-    }
-    if (cut > floor) {
-      // Below the cut, w < wMid = exp((cut - max) / T); below midCut, MID_GAP nats further down,
-      // w < wFar. A token can only win if 1 - u < w * best: the filter on the uniforms applies the
-      // cut for each token's tier. The margin covers float rounding.
-      float midCut = Math.max(floor, cut - MID_GAP / invT);
-      double wMid = Math.exp((double) (cut - max) * invT) * (1 + 1e-4);
-      double wFar = Math.exp((double) (midCut - max) * invT) * (1 + 1e-4);
-      int[] block = this.block; // BLOCK ints: uniformsAtLeast needs as many as its length
-      for (int b = 0; b < vocabSize; b += Kernels.BLOCK) {
-        int n = Math.min(Kernels.BLOCK, vocabSize - b);
-        int c =
-            k.uniformsAtLeast(
-                seed,
-                b,
-                n,
-                logits,
-                offset + b,
-                midCut,
-                (int) (uniformCut(wMid * bestRatio) >>> 21),
-                (int) (uniformCut(wFar * bestRatio) >>> 21),
-                block);
-        for (int j = 0; j < c; j++) {
-          int v = b + block[j];
-          float l = logits[offset + v];
-          if (l < cut) {
-            considerFar(v, l, max, floor, seed);
-          }
-        }
-      }
-    }
-    return bestId;
+    return race.run(logits, offset, seed, invTemperature);
   }
 
-  /**
-   * {@link #consider} behind a cheap exclusion, for tokens well below the maximum: from the high
-   * word alone, {@code 1 - u >= d · 2^-32} with {@code d = 2^32 - 1 - hi >= 2^e}, so {@code ln(1 -
-   * u) >= (e - 32) ln 2}, and the token cannot win when {@code ln(w · best)} is no more than that
-   * (then {@code w · best <= 1 - u < -ln u}). The 1e-6 covers rounding.
-   */
-  private void considerFar(int v, float l, float max, float floor, long seed) {
-    if (lnBestFor != bestRatio) {
-      lnBest = Math.log(bestRatio);
-      lnBestFor = bestRatio;
-    }
-    long d = 0xFFFFFFFFL - Integer.toUnsignedLong(Kernels.uniformHigh(seed, v));
-    if (d > 0) {
-      int e = 63 - Long.numberOfLeadingZeros(d);
-      if ((double) (l - max) * invTemperature + lnBest <= (e - 32) * LN2 - 1e-6) {
-        return;
-      }
-    }
-    consider(v, l, max, floor, seed);
-  }
-
-  /** Scores token {@code v} exactly, as the choice among {@link #candidates} would. */
-  private void consider(int v, float l, float max, float floor, long seed) {
-    if (l < floor || l == Float.NEGATIVE_INFINITY) {
-      return; // weight 0
-    }
-    float w = (float) Math.exp((l - max) * invTemperature);
-    double u = (Kernels.u53(seed, v) + 0.5) * 0x1.0p-53;
-    if (1 - u >= w * bestRatio) {
-      return; // -ln(u) > 1 - u >= w * bestRatio: cannot win
-    }
-    double ratio = -Math.log(u) / w;
-    if (ratio < bestRatio || (ratio == bestRatio && v < bestId)) {
-      bestRatio = ratio;
-      bestId = v;
-    }
-  }
-
-  /**
-   * The least {@code u53} for which {@code 1 - u < q} is possible, rounded down (more tokens pass,
-   * never fewer).
-   */
+  /** {@link Race#uniformCut}, where the tests know it. */
   static long uniformCut(double q) {
-    if (!(q < 1)) {
-      return 0;
-    }
-    return Math.max(0, (long) Math.floor(0x1p53 * (1 - q)) - 2);
+    return Race.uniformCut(q);
   }
 
   /** Token id of candidate {@code i} from the last {@link #candidates} call. */
@@ -469,7 +375,7 @@ public final class Sampler implements Candidates {
         keys[m++] = ((long) Float.floatToRawIntBits(w) << 32) | (~ids[i] & 0xFFFFFFFFL);
       }
     }
-    heapSortDescending(keys, m);
+    LongHeap.sortDescending(keys, m);
     double cum = 0;
     int keep = m;
     for (int i = 0; i < m; i++) {
@@ -489,38 +395,5 @@ public final class Sampler implements Candidates {
     }
     total = kept;
     return keep;
-  }
-
-  /** In-place heap sort, descending; allocation-free and deterministic. */
-  static void heapSortDescending(long[] a, int n) {
-    // Build a min-heap, then repeatedly move the minimum to the end: the result is descending.
-    for (int i = n / 2 - 1; i >= 0; i--) {
-      siftDownMin(a, i, n);
-    }
-    for (int end = n - 1; end > 0; end--) {
-      long t = a[0];
-      a[0] = a[end];
-      a[end] = t;
-      siftDownMin(a, 0, end);
-    }
-  }
-
-  private static void siftDownMin(long[] a, int i, int n) {
-    long x = a[i];
-    while (true) {
-      int c = 2 * i + 1;
-      if (c >= n) {
-        break;
-      }
-      if (c + 1 < n && a[c + 1] < a[c]) {
-        c++;
-      }
-      if (a[c] >= x) {
-        break;
-      }
-      a[i] = a[c];
-      i = c;
-    }
-    a[i] = x;
   }
 }

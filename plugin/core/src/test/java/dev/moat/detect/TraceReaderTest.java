@@ -161,14 +161,14 @@ class TraceReaderTest {
       if (iso.startsWith("-") || iso.startsWith("+")) {
         continue;
       }
-      assertEquals(ms, TraceReader.fastUtc(iso), iso);
+      assertEquals(ms, TraceTime.fastUtc(iso), iso);
     }
     assertEquals(
         Instant.parse("2024-02-29T23:59:59.5Z").toEpochMilli(),
-        TraceReader.fastUtc("2024-02-29T23:59:59.5Z"));
+        TraceTime.fastUtc("2024-02-29T23:59:59.5Z"));
     assertEquals(
         Instant.parse("2026-04-22T03:14:15.926Z").toEpochMilli(),
-        TraceReader.fastUtc("2026-04-22T03:14:15.926123Z"),
+        TraceTime.fastUtc("2026-04-22T03:14:15.926123Z"),
         "micros truncate to millis");
     for (String other :
         new String[] {
@@ -180,11 +180,11 @@ class TraceReaderTest {
           "2016-12-31T23:59:60Z",
           "garbage"
         }) {
-      assertEquals(Long.MIN_VALUE, TraceReader.fastUtc(other), other);
+      assertEquals(Long.MIN_VALUE, TraceTime.fastUtc(other), other);
     }
     for (int y : new int[] {1600, 1900, 1970, 2000, 2024, 2100, 9999}) {
       assertEquals(
-          java.time.LocalDate.of(y, 3, 1).toEpochDay(), TraceReader.epochDay(y, 3, 1), "year " + y);
+          java.time.LocalDate.of(y, 3, 1).toEpochDay(), TraceTime.epochDay(y, 3, 1), "year " + y);
     }
   }
 

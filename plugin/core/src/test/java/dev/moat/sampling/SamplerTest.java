@@ -336,7 +336,7 @@ class SamplerTest {
       }
       long[] expected = keys.clone();
       Arrays.sort(expected);
-      Sampler.heapSortDescending(keys, n);
+      LongHeap.sortDescending(keys, n);
       for (int i = 0; i < n; i++) {
         assertEquals(expected[n - 1 - i], keys[i]);
       }

@@ -1,0 +1,134 @@
+package dev.moat.sampling;
+
+import dev.moat.internal.Kernels;
+import dev.moat.internal.TopTokens;
+
+/**
+ * The exponential race (Gumbel-max) of {@link Sampler#race}: the tokens near the maximum scored
+ * exactly, every other token only if the high word of its uniform says it could win. Its own state
+ * is the best candidate so far.
+ *
+ * <p>Not thread-safe: part of one request's {@link Sampler}. Allocation-free.
+ */
+final class Race {
+  private static final Kernels KERNELS = Kernels.get();
+  private static final double LN2 = Math.log(2);
+
+  private final TopTokens top;
+  private final int[] ids;
+  private final int vocabSize;
+  private final int[] block = new int[Kernels.BLOCK];
+  private float invTemperature;
+  private double bestRatio;
+  private int bestId;
+  private double lnBest;
+  private double lnBestFor = Double.NaN;
+
+  Race(TopTokens top, int[] ids, int vocabSize) {
+    this.top = top;
+    this.ids = ids;
+    this.vocabSize = vocabSize;
+  }
+
+  /** {@link Sampler#race} at inverse temperature {@code invT}. */
+  int run(float[] logits, int offset, long seed, float invT) {
+    this.invTemperature = invT;
+    Kernels k = KERNELS;
+    float max = top.scanMax(logits, offset);
+    float floor = max - Sampler.CUTOFF / invT;
+    int m =
+        top.gather(
+            logits, offset, floor, Sampler.NEAR_GAP / invT, Sampler.NEAR_MIN, Sampler.NEAR_CAP);
+    float cut = top.cut();
+    bestRatio = Double.POSITIVE_INFINITY;
+    bestId = -1;
+    for (int j = 0; j < m; j++) {
+      int v = ids[j];
+      consider(v, logits[offset + v], max, floor, seed);
+    }
+    if (bestId < 0) {
+      throw new IllegalArgumentException(
+          "every token was excluded: all " + vocabSize + " logits are -Infinity");
+    }
+    if (cut > floor) {
+      // Below the cut, w < wMid = exp((cut - max) / T); below midCut, MID_GAP nats further down,
+      // w < wFar. A token can only win if 1 - u < w * best: the filter on the uniforms applies the
+      // cut for each token's tier. The margin covers float rounding.
+      float midCut = Math.max(floor, cut - Sampler.MID_GAP / invT);
+      double wMid = Math.exp((double) (cut - max) * invT) * (1 + 1e-4);
+      double wFar = Math.exp((double) (midCut - max) * invT) * (1 + 1e-4);
+      int[] block = this.block; // BLOCK ints: uniformsAtLeast needs as many as its length
+      for (int b = 0; b < vocabSize; b += Kernels.BLOCK) {
+        int n = Math.min(Kernels.BLOCK, vocabSize - b);
+        int c =
+            k.uniformsAtLeast(
+                seed,
+                b,
+                n,
+                logits,
+                offset + b,
+                midCut,
+                (int) (uniformCut(wMid * bestRatio) >>> 21),
+                (int) (uniformCut(wFar * bestRatio) >>> 21),
+                block);
+        for (int j = 0; j < c; j++) {
+          int v = b + block[j];
+          float l = logits[offset + v];
+          if (l < cut) {
+            considerFar(v, l, max, floor, seed);
+          }
+        }
+      }
+    }
+    return bestId;
+  }
+
+  /**
+   * {@link #consider} behind a cheap exclusion, for tokens well below the maximum: from the high
+   * word alone, {@code 1 - u >= d · 2^-32} with {@code d = 2^32 - 1 - hi >= 2^e}, so {@code ln(1 -
+   * u) >= (e - 32) ln 2}, and the token cannot win when {@code ln(w · best)} is no more than that
+   * (then {@code w · best <= 1 - u < -ln u}). The 1e-6 covers rounding.
+   */
+  private void considerFar(int v, float l, float max, float floor, long seed) {
+    if (lnBestFor != bestRatio) {
+      lnBest = Math.log(bestRatio);
+      lnBestFor = bestRatio;
+    }
+    long d = 0xFFFFFFFFL - Integer.toUnsignedLong(Kernels.uniformHigh(seed, v));
+    if (d > 0) {
+      int e = 63 - Long.numberOfLeadingZeros(d);
+      if ((double) (l - max) * invTemperature + lnBest <= (e - 32) * LN2 - 1e-6) {
+        return;
+      }
+    }
+    consider(v, l, max, floor, seed);
+  }
+
+  /** Scores token {@code v} exactly, as the choice among {@link #candidates} would. */
+  private void consider(int v, float l, float max, float floor, long seed) {
+    if (l < floor || l == Float.NEGATIVE_INFINITY) {
+      return; // weight 0
+    }
+    float w = (float) Math.exp((l - max) * invTemperature);
+    double u = (Kernels.u53(seed, v) + 0.5) * 0x1.0p-53;
+    if (1 - u >= w * bestRatio) {
+      return; // -ln(u) > 1 - u >= w * bestRatio: cannot win
+    }
+    double ratio = -Math.log(u) / w;
+    if (ratio < bestRatio || (ratio == bestRatio && v < bestId)) {
+      bestRatio = ratio;
+      bestId = v;
+    }
+  }
+
+  /**
+   * The least {@code u53} for which {@code 1 - u < q} is possible, rounded down (more tokens pass,
+   * never fewer).
+   */
+  static long uniformCut(double q) {
+    if (!(q < 1)) {
+      return 0;
+    }
+    return Math.max(0, (long) Math.floor(0x1p53 * (1 - q)) - 2);
+  }
+}
