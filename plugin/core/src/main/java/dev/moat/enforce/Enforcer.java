@@ -4,18 +4,11 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.moat.internal.Messages;
-import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.BucketConfiguration;
-import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
-import io.github.bucket4j.TokensInheritanceStrategy;
-import io.github.bucket4j.local.LocalBucketBuilder;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -224,7 +217,7 @@ public final class Enforcer {
     }
     FleetLimiter fleetLimiter = fleet;
     if (fleetLimiter != null) {
-      String refused = takeFleet(fleetLimiter, keys, b, cost);
+      String refused = FleetPermits.take(fleetLimiter, keys, b, cost);
       if (refused != null) {
         for (Scope s : taken) {
           if (s != null) {
@@ -254,84 +247,6 @@ public final class Enforcer {
   private static final long FLEET_RETRY_NANOS = 10_000_000L;
 
   /**
-   * Takes every scope's fleet permits (requests and tokens per minute, tokens per day, a stream
-   * slot), all or nothing; the scope and dimension refused, or null.
-   */
-  private static @Nullable String takeFleet(
-      FleetLimiter f, @Nullable String[] keys, Budget b, long cost) {
-    String[] names = {"account", "client", "group"};
-    for (int i = 0; i < keys.length; i++) {
-      String k = keys[i];
-      if (k == null) {
-        continue;
-      }
-      String refused = takeFleet(f, k, b, cost);
-      if (refused != null) {
-        for (int j = 0; j < i; j++) {
-          if (keys[j] != null) {
-            giveFleet(f, keys[j], b, cost, true);
-          }
-        }
-        return names[i] + " " + refused;
-      }
-    }
-    return null;
-  }
-
-  private static final Duration DAY = Duration.ofDays(1);
-
-  /** One scope's fleet permits, all or nothing; the dimension refused, or null. */
-  private static @Nullable String takeFleet(FleetLimiter f, String k, Budget b, long cost) {
-    if (!f.tryTake(k + ":r", b.requestsPerMinute(), 1)) {
-      return "rate";
-    }
-    if (cost > 0 && !f.tryTake(k + ":t", b.tokensPerMinute(), cost)) {
-      giveRequest(f, k, b);
-      return "token rate";
-    }
-    if (cost > 0 && !f.tryTake(k + ":d", b.tokensPerDay(), DAY, cost)) {
-      giveRequest(f, k, b);
-      giveTokens(f, k, b, cost);
-      return "daily token";
-    }
-    if (b.concurrentStreams() > 0 && !f.tryAcquireStream(k + ":s", b.concurrentStreams())) {
-      giveRequest(f, k, b);
-      giveTokens(f, k, b, cost);
-      if (b.tokensPerDay() > 0 && cost > 0) {
-        f.giveBack(k + ":d", cost);
-      }
-      return "concurrent streams";
-    }
-    return null;
-  }
-
-  private static void giveRequest(FleetLimiter f, String k, Budget b) {
-    if (b.requestsPerMinute() > 0) {
-      f.giveBack(k + ":r", 1);
-    }
-  }
-
-  private static void giveTokens(FleetLimiter f, String k, Budget b, long n) {
-    if (b.tokensPerMinute() > 0 && n > 0) {
-      f.giveBack(k + ":t", n);
-    }
-  }
-
-  /** Returns a scope's fleet permits: all of them (a rollback) or a finished request's unused. */
-  private static void giveFleet(FleetLimiter f, String k, Budget b, long tokens, boolean request) {
-    if (request) {
-      giveRequest(f, k, b);
-    }
-    giveTokens(f, k, b, tokens);
-    if (b.tokensPerDay() > 0 && tokens > 0) {
-      f.giveBack(k + ":d", tokens);
-    }
-    if (b.concurrentStreams() > 0) {
-      f.releaseStream(k + ":s");
-    }
-  }
-
-  /**
    * Ends an admitted request: returns the reserved output tokens it did not generate and its stream
    * slot. Idempotent; a request not admitted is ignored.
    */
@@ -345,7 +260,7 @@ public final class Enforcer {
     if (f != null) {
       for (String k : r.keys) {
         if (k != null) {
-          giveFleet(f, k, r.budget, unused, false);
+          FleetPermits.give(f, k, r.budget, unused, false);
         }
       }
     }
@@ -392,126 +307,6 @@ public final class Enforcer {
       this.keys = keys;
       this.allowed = allowed;
       this.budget = budget;
-    }
-  }
-
-  /** One scope's buckets: requests, tokens (per minute and per day), streams in flight. */
-  static final class Scope {
-    volatile @Nullable Bucket requests;
-    final Bucket tokens;
-    final TimeMeter clock;
-    final AtomicInteger streams = new AtomicInteger();
-    volatile Budget budget;
-
-    Scope(Budget b, TimeMeter clock) {
-      this.budget = b;
-      this.clock = clock;
-      this.requests =
-          b.requestsPerMinute() == 0
-              ? null
-              : builder(clock).addLimit(perMinute(b.requestsPerMinute())).build();
-      LocalBucketBuilder t = builder(clock);
-      for (Bandwidth bw : tokenLimits(b)) {
-        t.addLimit(bw);
-      }
-      this.tokens = t.build();
-    }
-
-    private static LocalBucketBuilder builder(TimeMeter clock) {
-      return Bucket.builder().withCustomTimePrecision(clock);
-    }
-
-    private static Bandwidth perMinute(long n) {
-      return Bandwidth.builder().capacity(n).refillGreedy(n, Duration.ofMinutes(1)).build();
-    }
-
-    private static Bandwidth[] tokenLimits(Budget b) {
-      if (b.tokensPerMinute() == 0 && b.tokensPerDay() == 0) {
-        return new Bandwidth[] {
-          Bandwidth.builder()
-              .capacity(Long.MAX_VALUE / 4)
-              .refillGreedy(1, Duration.ofDays(1))
-              .build()
-        };
-      }
-      if (b.tokensPerDay() == 0) {
-        return new Bandwidth[] {perMinute(b.tokensPerMinute())};
-      }
-      Bandwidth day =
-          Bandwidth.builder()
-              .capacity(b.tokensPerDay())
-              .refillGreedy(b.tokensPerDay(), Duration.ofDays(1))
-              .build();
-      return b.tokensPerMinute() == 0
-          ? new Bandwidth[] {day}
-          : new Bandwidth[] {perMinute(b.tokensPerMinute()), day};
-    }
-
-    synchronized void reconfigure(Budget b) {
-      if (budget.equals(b)) {
-        return;
-      }
-      Bucket r = requests;
-      if (b.requestsPerMinute() == 0) {
-        requests = null;
-      } else if (r == null) {
-        requests = builder(clock).addLimit(perMinute(b.requestsPerMinute())).build();
-      } else {
-        r.replaceConfiguration(
-            BucketConfiguration.builder().addLimit(perMinute(b.requestsPerMinute())).build(),
-            TokensInheritanceStrategy.PROPORTIONALLY);
-      }
-      io.github.bucket4j.ConfigurationBuilder c = BucketConfiguration.builder();
-      for (Bandwidth bw : tokenLimits(b)) {
-        c.addLimit(bw);
-      }
-      tokens.replaceConfiguration(c.build(), TokensInheritanceStrategy.PROPORTIONALLY);
-      this.budget = b;
-    }
-
-    /** 0 if reserved; else the nanoseconds until it would fit, or -1 for the stream limit. */
-    long reserve(Budget b, long cost) {
-      if (b.concurrentStreams() > 0 && streams.incrementAndGet() > b.concurrentStreams()) {
-        streams.decrementAndGet();
-        return -1;
-      }
-      Bucket r = requests;
-      if (r != null) {
-        ConsumptionProbe p = r.tryConsumeAndReturnRemaining(1);
-        if (!p.isConsumed()) {
-          undoStream(b);
-          return Math.max(1, p.getNanosToWaitForRefill());
-        }
-      }
-      if (cost == 0) {
-        return 0; // an empty prompt and max_tokens 0: Bucket4j refuses to consume 0
-      }
-      ConsumptionProbe p = tokens.tryConsumeAndReturnRemaining(cost);
-      if (!p.isConsumed()) {
-        if (r != null) {
-          r.addTokens(1);
-        }
-        undoStream(b);
-        return Math.max(1, p.getNanosToWaitForRefill());
-      }
-      return 0;
-    }
-
-    private void undoStream(Budget b) {
-      if (b.concurrentStreams() > 0) {
-        streams.decrementAndGet();
-      }
-    }
-
-    void release(long cost, Budget b) {
-      Bucket r = requests;
-      if (r != null) {
-        r.addTokens(1);
-      }
-      if (cost > 0) {
-        tokens.addTokens(cost);
-      }
-      undoStream(b);
     }
   }
 }
