@@ -1,6 +1,5 @@
 package dev.moat.examples;
 
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.moat.detect.Detector;
 import dev.moat.detect.Features;
 import dev.moat.detect.TraceRecord;
@@ -27,7 +26,7 @@ final class Replay {
   private static final int BATCH = 2048;
 
   /** The trace's clock, for the detector's expiry: the latest request's time. */
-  static final class Clock implements Ticker {
+  static final class Clock implements dev.moat.time.Clock {
     private volatile long nanos;
 
     void set(long epochMillis) {
@@ -35,7 +34,7 @@ final class Replay {
     }
 
     @Override
-    public long read() {
+    public long nanoTime() {
       return nanos;
     }
   }

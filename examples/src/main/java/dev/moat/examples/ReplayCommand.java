@@ -65,7 +65,7 @@ final class ReplayCommand {
     Replay.Clock clock = new Replay.Clock();
     // Every account of the trace (up to 4M) is kept to the end: one output line per account.
     Detector.Builder builder =
-        Detector.builder().model(model).ticker(clock).maximumAccounts(4_000_000);
+        Detector.builder().model(model).clock(clock).maximumAccounts(4_000_000);
     if (a.has("policy")) {
       Policy p = PolicyLoader.load(Path.of(a.get("policy", "")), null);
       builder.settings(p.detection());

@@ -106,7 +106,7 @@ final class TrainDetectorCommand {
         popIndex.put(pops.get(p).name(), p);
       }
       Replay.Clock clock = new Replay.Clock();
-      try (Detector det = Detector.builder().model(NONE).ticker(clock).build()) {
+      try (Detector det = Detector.builder().model(NONE).clock(clock).build()) {
         Replay.Outcome o =
             Replay.run(
                 () -> sim.hasNext() ? strip(sim.next().record(), strip) : null,
@@ -204,7 +204,7 @@ final class TrainDetectorCommand {
       Map<String, String> labels = labels(sim);
       Map<String, float[]> maxScore = new HashMap<>();
       Replay.Clock clock = new Replay.Clock();
-      try (Detector det = Detector.builder().model(provisional).ticker(clock).build()) {
+      try (Detector det = Detector.builder().model(provisional).clock(clock).build()) {
         Replay.run(
             () -> sim.hasNext() ? strip(sim.next().record(), strip) : null,
             det,

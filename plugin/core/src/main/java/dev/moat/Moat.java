@@ -2,30 +2,22 @@ package dev.moat;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.moat.internal.Messages;
-import dev.moat.key.WatermarkKey;
 import dev.moat.policy.Policy;
 import dev.moat.policy.PolicyException;
 import dev.moat.policy.PolicyLoader;
-import dev.moat.policy.TierPolicy;
 import dev.moat.spi.Protection;
 import dev.moat.spi.RequestProtection;
 import dev.moat.state.ActivityLedger;
+import dev.moat.time.Clock;
 import dev.moat.watermark.WatermarkKeys;
-import dev.moat.watermark.WatermarkSpec;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,60 +46,37 @@ public final class Moat implements AutoCloseable {
   private final Map<String, List<Protection>> extras;
   private final ActivityLedger accounts;
   private final ActivityLedger sessions;
-  private final @Nullable Path policyFile;
-  private final @Nullable ScheduledExecutorService reloader;
-  private volatile Compiled compiled;
-  private volatile @Nullable FileStamp lastSeen;
+  private volatile CompiledPolicy compiled;
+  private final @Nullable PolicyWatch watch; // hot reload of a policy file
   private final dev.moat.enforce.Enforcer enforcer;
   private final java.util.function.Consumer<dev.moat.enforce.LevelChange> audit;
   private final dev.moat.enforce.@Nullable BigramProxy proxy;
-  private final int queueCapacity;
-  private final int queuePerAccount;
-  private final Duration queueMaxWait;
-  private dev.moat.enforce.@Nullable AdmissionQueue queue; // made on first use
-  private boolean closed;
+  private final LazyQueue queue;
 
-  private Moat(Builder b, Compiled initial) {
+  private Moat(Builder b, CompiledPolicy initial) {
     this.keys = b.keys;
     this.proxy = b.proxy;
-    this.queueCapacity = b.queueCapacity;
-    this.queuePerAccount = b.queuePerAccount;
-    this.queueMaxWait = b.queueMaxWait;
+    this.queue = new LazyQueue(b.queueCapacity, b.queuePerAccount, b.queueMaxWait);
     Map<String, List<Protection>> x = new HashMap<>();
     b.extras.forEach((tier, list) -> x.put(tier, List.copyOf(list)));
     this.extras = Map.copyOf(x);
-    this.accounts = new ActivityLedger(b.maximumAccounts, b.accountIdleExpiry, b.ticker);
-    this.sessions = new ActivityLedger(b.maximumAccounts, b.accountIdleExpiry, b.ticker);
-    this.policyFile = b.policyFile;
+    Clock clock = b.clock;
+    Ticker ticker = clock::nanoTime;
+    this.accounts = new ActivityLedger(b.maximumAccounts, b.accountIdleExpiry, ticker);
+    this.sessions = new ActivityLedger(b.maximumAccounts, b.accountIdleExpiry, ticker);
     this.compiled = initial;
-    dev.moat.policy.EnforcementSettings e = initial.policy.enforcement();
+    dev.moat.policy.EnforcementSettings e = initial.policy().enforcement();
     this.enforcer =
-        new dev.moat.enforce.Enforcer(
+        dev.moat.enforce.Enforcer.on(
+            clock,
             e.budgets(),
             e.levels(),
             e.maxDelay(),
-            b.enforcementClock,
-            b.ticker,
             3 * b.maximumAccounts,
             b.accountIdleExpiry);
     this.audit = b.audit;
-    if (policyFile != null && b.reloadInterval != null) {
-      this.lastSeen = FileStamp.of(policyFile);
-      ScheduledExecutorService s =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "moat-policy-reload");
-                t.setDaemon(true);
-                return t;
-              });
-      long every = b.reloadInterval.toMillis();
-      // Runs until close(); reloadIfChanged catches everything, so the schedule never stops.
-      var unused =
-          s.scheduleWithFixedDelay(this::reloadIfChanged, every, every, TimeUnit.MILLISECONDS);
-      this.reloader = s;
-    } else {
-      this.reloader = null;
-    }
+    Path file = b.policyFile;
+    this.watch = file == null ? null : new PolicyWatch(file, b.reloadInterval, this::reloadPolicy);
   }
 
   public static Builder builder() {
@@ -127,21 +96,13 @@ public final class Moat implements AutoCloseable {
 
   private MoatRequest start(
       RequestContext request, dev.moat.enforce.@Nullable Admission admission) {
-    Compiled c = compiled;
-    CompiledTier tier = c.tiers.get(request.tier());
+    CompiledPolicy c = compiled;
+    CompiledPolicy.Tier tier = c.tiers().get(request.tier());
     if (tier == null) {
       throw new IllegalArgumentException(
-          Messages.unknownTier(request.tier(), c.policy.tierNames()));
+          Messages.unknownTier(request.tier(), c.policy().tierNames()));
     }
-    Protection[] protections = tier.protections;
-    if (!request.overrides().isEmpty()) {
-      if (!request.trusted()) {
-        throw new PolicyException(
-            "request overrides", List.of(Messages.untrustedOverride(request.requestId())));
-      }
-      protections =
-          compile(tier.policy.with(request.overrides()), keys, extras, "request overrides");
-    }
+    Protection[] protections = tier.protectionsFor(request, keys, extras);
     RequestProtection[] perRequest = new RequestProtection[protections.length];
     List<String> applied = new ArrayList<>(protections.length);
     for (int i = 0; i < protections.length; i++) {
@@ -152,21 +113,21 @@ public final class Moat implements AutoCloseable {
     MoatRequest r =
         new MoatRequest(
             request,
-            tier.policy.name(),
+            tier.policy().name(),
             applied,
             perRequest,
             accounts.start(request.account()),
             session == null ? null : sessions.start(session));
-    dev.moat.enforce.Escalation ladder = c.policy.enforcement().escalation(request.tier());
+    dev.moat.enforce.Escalation ladder = c.policy().enforcement().escalation(request.tier());
     if (admission != null || !ladder.equals(dev.moat.enforce.Escalation.NONE)) {
-      r.escalator(new Escalator(request, ladder, enforcer, admission, audit, c.noise));
+      r.escalator(new Escalator(request, ladder, enforcer, admission, audit, c.noise()));
     }
     return r;
   }
 
   /** The policy in force. */
   public Policy policy() {
-    return compiled.policy;
+    return compiled.policy();
   }
 
   /** Per-account activity. */
@@ -191,17 +152,18 @@ public final class Moat implements AutoCloseable {
    * @throws IllegalStateException if this Moat was not built from a policy file
    */
   public Policy reloadPolicy() throws IOException {
-    Path file = policyFile;
-    if (file == null) {
+    PolicyWatch w = watch;
+    if (w == null) {
       throw new IllegalStateException("this Moat was built with a fixed policy, not a policy file");
     }
+    Path file = w.file();
     synchronized (this) {
       FileStamp stamp = FileStamp.of(file);
       Policy p = PolicyLoader.load(file, keys.ids());
-      Compiled next = Compiled.of(p, keys, extras, proxy);
-      Policy old = compiled.policy;
+      CompiledPolicy next = CompiledPolicy.of(p, keys, extras, proxy);
+      Policy old = compiled.policy();
       install(next);
-      lastSeen = stamp;
+      w.seen(stamp);
       if (!p.equals(old)) {
         log.info("moat policy reloaded source={} tiers={}", file, p.tierNames());
       }
@@ -211,7 +173,7 @@ public final class Moat implements AutoCloseable {
 
   /** Replaces the policy with one built in code (validated and compiled first). */
   public void setPolicy(Policy policy) {
-    Compiled next = Compiled.of(policy, keys, extras, proxy);
+    CompiledPolicy next = CompiledPolicy.of(policy, keys, extras, proxy);
     synchronized (this) {
       install(next);
     }
@@ -219,8 +181,8 @@ public final class Moat implements AutoCloseable {
   }
 
   /** Puts a compiled policy in force; budgets keep their buckets (they move to the new limits). */
-  private void install(Compiled next) {
-    dev.moat.policy.EnforcementSettings e = next.policy.enforcement();
+  private void install(CompiledPolicy next) {
+    dev.moat.policy.EnforcementSettings e = next.policy().enforcement();
     enforcer.update(e.budgets(), e.levels(), e.maxDelay());
     compiled = next;
   }
@@ -232,16 +194,7 @@ public final class Moat implements AutoCloseable {
    * retry-after). An admitted request is started with {@link #begin(RequestContext, Admission)}.
    */
   public dev.moat.enforce.Admission admit(RequestContext request) {
-    Compiled c = compiled;
-    if (!c.tiers.containsKey(request.tier())) {
-      throw new IllegalArgumentException(
-          Messages.unknownTier(request.tier(), c.policy.tierNames()));
-    }
-    int level =
-        c.policy
-            .enforcement()
-            .escalation(request.tier())
-            .level(request.probingScore(), request.flaggedGroup() != null);
+    int level = compiled.levelFor(request);
     return enforcer.admit(
         request.tier(),
         request.account(),
@@ -264,14 +217,8 @@ public final class Moat implements AutoCloseable {
   }
 
   /** The delay queue (made on first use), for its counters. */
-  public synchronized dev.moat.enforce.AdmissionQueue queue() {
-    if (queue == null) {
-      if (closed) {
-        throw new IllegalStateException("this Moat is closed");
-      }
-      queue = new dev.moat.enforce.AdmissionQueue(queueCapacity, queuePerAccount, queueMaxWait);
-    }
-    return queue;
+  public dev.moat.enforce.AdmissionQueue queue() {
+    return queue.get();
   }
 
   /**
@@ -290,137 +237,13 @@ public final class Moat implements AutoCloseable {
     return start(request, admission);
   }
 
-  private void reloadIfChanged() {
-    Path file = Objects.requireNonNull(policyFile);
-    FileStamp now = FileStamp.of(file); // null while the file is missing
-    if (Objects.equals(now, lastSeen)) {
-      return;
-    }
-    try {
-      reloadPolicy();
-    } catch (PolicyException e) {
-      lastSeen = now; // report each broken version once
-      log.warn("moat policy reload rejected, previous policy stays in force: {}", e.getMessage());
-    } catch (IOException | RuntimeException e) {
-      lastSeen = now;
-      log.warn("moat policy reload failed, previous policy stays in force: {}", e.toString());
-    }
-  }
-
   /** Stops the reload thread. Requests may still be started and finished. */
   @Override
   public void close() {
-    if (reloader != null) {
-      reloader.shutdownNow();
+    if (watch != null) {
+      watch.close();
     }
-    dev.moat.enforce.AdmissionQueue q;
-    synchronized (this) {
-      closed = true;
-      q = queue;
-    }
-    if (q != null) {
-      q.close();
-    }
-  }
-
-  static Protection[] compile(
-      TierPolicy tier, WatermarkKeys keys, Map<String, List<Protection>> extras, String source) {
-    List<Protection> list = new ArrayList<>();
-    WatermarkSpec w = tier.watermark().orElse(null);
-    if (w != null) {
-      WatermarkKey key =
-          keys.get(w.keyId())
-              .orElseThrow(
-                  () ->
-                      new PolicyException(
-                          source,
-                          List.of(
-                              Messages.unknownKey(
-                                  "tiers." + tier.name() + ".watermark.key",
-                                  w.keyId(),
-                                  keys.ids()))));
-      list.add(w.protection(key));
-    }
-    list.addAll(extras.getOrDefault(tier.name(), List.of()));
-    // The fixed pipeline order: by stage (see Stage), then in policy order within a stage.
-    list.sort(Comparator.comparing(Protection::stage));
-    return list.toArray(new Protection[0]);
-  }
-
-  @SuppressWarnings("ArrayRecordComponent") // private carrier; never compared or hashed
-  private record CompiledTier(TierPolicy policy, Protection[] protections) {}
-
-  private record Compiled(
-      Policy policy, Map<String, CompiledTier> tiers, Map<Integer, Protection[]> noise) {
-    static Compiled of(
-        Policy policy,
-        WatermarkKeys keys,
-        Map<String, List<Protection>> extras,
-        dev.moat.enforce.@Nullable BigramProxy proxy) {
-      Map<String, CompiledTier> m = new HashMap<>();
-      List<String> problems = new ArrayList<>();
-      // Each level's sampling perturbations: keyed logit noise (keyed by the noise key) and
-      // anti-distillation (on the proxy student), each at the raise its KL budget allows.
-      Map<Integer, Protection[]> noise = new HashMap<>();
-      dev.moat.policy.EnforcementSettings e = policy.enforcement();
-      for (dev.moat.enforce.Level l : e.levels().values()) {
-        if (l.keyedNoiseKl() > 0 && e.noiseKey() != null) {
-          WatermarkKey key = keys.get(e.noiseKey()).orElse(null);
-          if (key == null) {
-            problems.add(Messages.unknownKey("enforcement.noise_key", e.noiseKey(), keys.ids()));
-            break;
-          }
-          noise.merge(
-              l.id(),
-              new Protection[] {new dev.moat.enforce.KeyedNoise(key, l.keyedNoiseKl())},
-              Compiled::concat);
-        }
-        if (l.antiDistillationKl() > 0) {
-          if (proxy == null) {
-            problems.add(
-                Messages.missing(
-                    "enforcement.levels[" + l.id() + "].anti_distillation_kl",
-                    "a proxy student: Moat.builder().proxyStudent(BigramProxy)"));
-            continue;
-          }
-          noise.merge(
-              l.id(),
-              new Protection[] {
-                new dev.moat.enforce.AntiDistillation(proxy, l.antiDistillationKl())
-              },
-              Compiled::concat);
-        }
-      }
-      for (TierPolicy t : policy.tiers().values()) {
-        try {
-          m.put(t.name(), new CompiledTier(t, compile(t, keys, extras, policy.source())));
-        } catch (PolicyException x) {
-          problems.addAll(x.problems());
-        }
-      }
-      if (!problems.isEmpty()) {
-        throw new PolicyException(policy.source(), problems);
-      }
-      return new Compiled(policy, Map.copyOf(m), Map.copyOf(noise));
-    }
-
-    private static Protection[] concat(Protection[] a, Protection[] b) {
-      Protection[] c = java.util.Arrays.copyOf(a, a.length + b.length);
-      System.arraycopy(b, 0, c, a.length, b.length);
-      return c;
-    }
-  }
-
-  private record FileStamp(long modifiedMillis, long size, Object key) {
-    static @Nullable FileStamp of(Path file) {
-      try {
-        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-        Object key = a.fileKey() == null ? "" : a.fileKey();
-        return new FileStamp(a.lastModifiedTime().toMillis(), a.size(), key);
-      } catch (IOException e) {
-        return null;
-      }
-    }
+    queue.close();
   }
 
   /**
@@ -434,9 +257,7 @@ public final class Moat implements AutoCloseable {
     private WatermarkKeys keys = WatermarkKeys.empty();
     private long maximumAccounts = 1_000_000;
     private Duration accountIdleExpiry = Duration.ofDays(2);
-    private Ticker ticker = Ticker.systemTicker();
-    private io.github.bucket4j.TimeMeter enforcementClock =
-        io.github.bucket4j.TimeMeter.SYSTEM_NANOTIME;
+    private Clock clock = Clock.SYSTEM;
     private java.util.function.Consumer<dev.moat.enforce.LevelChange> audit =
         dev.moat.enforce.LevelChange.LOG;
     private final Map<String, List<Protection>> extras = new HashMap<>();
@@ -509,9 +330,11 @@ public final class Moat implements AutoCloseable {
       return this;
     }
 
-    /** The time source for expiry; tests pass a fake one. */
-    public Builder ticker(Ticker ticker) {
-      this.ticker = Objects.requireNonNull(ticker);
+    /**
+     * The time source of account expiry and budgets; the system's by default, a test's in tests.
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 
@@ -542,12 +365,6 @@ public final class Moat implements AutoCloseable {
       return this;
     }
 
-    /** The budgets' clock (Bucket4j's); the system's by default, a test's in tests. */
-    public Builder enforcementClock(io.github.bucket4j.TimeMeter clock) {
-      this.enforcementClock = Objects.requireNonNull(clock, "clock");
-      return this;
-    }
-
     /**
      * Validates and compiles the policy against the keys.
      *
@@ -563,7 +380,7 @@ public final class Moat implements AutoCloseable {
         }
         p = PolicyLoader.load(policyFile, keys.ids());
       }
-      return new Moat(this, Compiled.of(p, keys, extras, proxy));
+      return new Moat(this, CompiledPolicy.of(p, keys, extras, proxy));
     }
   }
 }

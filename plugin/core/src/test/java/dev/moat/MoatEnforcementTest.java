@@ -56,7 +56,7 @@ class MoatEnforcementTest {
         Moat.builder()
             .policy(PolicyLoader.parse(POLICY, true, "p.yaml", null))
             .audit(audit::add)
-            .enforcementClock(clock)
+            .clock(clock)
             .build()) {
       // A clean account: level 0, its own max_tokens, no pacing.
       Admission a = moat.admit(ctx("alice", 0.1, null));
@@ -146,8 +146,7 @@ class MoatEnforcementTest {
     Path file = dir.resolve("moat.yaml");
     Files.writeString(file, POLICY);
     dev.moat.enforce.TestClock clock = new dev.moat.enforce.TestClock();
-    try (Moat moat =
-        Moat.builder().policyFile(file, null).enforcementClock(clock).audit(c -> {}).build()) {
+    try (Moat moat = Moat.builder().policyFile(file, null).clock(clock).audit(c -> {}).build()) {
       for (int i = 0; i < 5; i++) {
         assertTrue(moat.admit(ctx("dave", 0, null)).admitted());
       }

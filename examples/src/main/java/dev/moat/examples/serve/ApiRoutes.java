@@ -282,8 +282,7 @@ final class ApiRoutes {
       if (!req.logitBias.isEmpty() && r.level().logitBias() == Level.LogitBias.REFUSE) {
         r.finish(FinishReason.CANCELLED);
         r.close();
-        throw ApiError.invalid(
-            "logit_bias", "`logit_bias` is not available to this account now.");
+        throw ApiError.invalid("logit_bias", "`logit_bias` is not available to this account now.");
       }
       if (r.level().pacingTokensPerSecond() > 0) {
         server.metrics().shaped(account.tier(), "pace");

@@ -1,8 +1,5 @@
 package dev.moat.examples.serve;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moat.MoatRequest;
 import dev.moat.enforce.Level;
 import dev.moat.examples.BundledText;
@@ -20,16 +17,15 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One generation, driven step by step on the server's worker pool: each step runs the model once,
- * lets Moat process the logits and pick the token, and hands the token's text to the client. No
- * thread waits for a stream: between steps the generation is a task in the pool's queue, a write in
- * flight, or a timer (the tarpit's hold before emitting a token).
+ * lets Moat process the logits and pick the token, and hands the token's text to the client (its
+ * JSON built by {@link GenerationJson}). No thread waits for a stream: between steps the generation
+ * is a task in the pool's queue, a write in flight, or a timer (the tarpit's hold before emitting a
+ * token).
  *
  * <p>Not thread-safe: steps of one generation never overlap (each is scheduled by the previous
  * one's completion).
  */
 final class Generation implements IoCallback {
-  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-
   private final ModelServer server;
   private final HttpServerExchange exchange;
   private final CompletionRequest req;
@@ -40,7 +36,6 @@ final class Generation implements IoCallback {
   private final OnnxCausalLm.Decoder decoder;
   private final BundledText.Stream text;
   final String id;
-  final long created = System.currentTimeMillis() / 1000;
   private final int maxTokens;
   private final int[] biasIds; // the request's logit_bias, unboxed once (empty when dropped)
   private final float[] biasValues;
@@ -51,12 +46,9 @@ final class Generation implements IoCallback {
   private int tokens;
   private int lastToken = -1;
   private boolean headersSent;
-  private boolean roleSent;
   private @Nullable FinishReason finish;
   private volatile boolean cancelled;
-  private final ArrayNode logprobs = JSON.arrayNode(); // chat: content entries
-  private final ObjectNode legacy; // completions: tokens, token_logprobs, top_logprobs, text_offset
-  private final float[] work;
+  private final GenerationJson json;
   private long moatNanos;
 
   Generation(
@@ -92,12 +84,9 @@ final class Generation implements IoCallback {
       biasValues[k++] = e.getValue();
     }
     this.eos = server.model().config().eosTokenId();
-    this.work = new float[server.model().config().vocabSize()];
-    this.legacy = JSON.objectNode();
-    legacy.putArray("tokens");
-    legacy.putArray("token_logprobs");
-    legacy.putArray("top_logprobs");
-    legacy.putArray("text_offset");
+    this.json =
+        new GenerationJson(
+            id, req, moat, server.text(), prompt.length, server.model().config().vocabSize());
   }
 
   String account() {
@@ -167,7 +156,7 @@ final class Generation implements IoCallback {
       }
       tokens++;
       if (req.logprobs >= 0) {
-        record(logits, token);
+        json.record(logits, token, out.length());
       }
       out.append(text.add(token));
       FinishReason f = null;
@@ -194,12 +183,13 @@ final class Generation implements IoCallback {
       }
       String delta = out.substring(emitted, safe);
       emitted = safe;
-      schedule(() -> send(chunk(delta, null), this), hold);
+      schedule(() -> send(json.chunk(delta, null), this), hold);
     } catch (RuntimeException | ai.onnxruntime.OrtException e) {
       server.log().warn("generation {} failed: {}", id, e.toString());
       end(FinishReason.ERROR);
       if (!headersSent && !exchange.isResponseStarted()) {
-        server.error(exchange, new ApiError(500, "server_error", null, null, "Generation failed."));
+        Replies.error(
+            exchange, new ApiError(500, "server_error", null, null, "Generation failed."));
       } else {
         exchange.endExchange();
       }
@@ -254,16 +244,16 @@ final class Generation implements IoCallback {
           if (req.stream) {
             StringBuilder sb = new StringBuilder();
             if (!rest.isEmpty()) {
-              sb.append(chunk(rest, null));
+              sb.append(json.chunk(rest, null));
             }
-            sb.append(chunk("", reason));
+            sb.append(json.chunk("", reason));
             if (req.includeUsage) {
-              sb.append(usageChunk());
+              sb.append(json.usageChunk(tokens));
             }
             sb.append("data: [DONE]\n\n");
             send(sb.toString(), IoCallback.END_EXCHANGE);
           } else {
-            server.json(exchange, 200, response(reason));
+            Replies.json(exchange, 200, json.response(reason, out.toString(), tokens));
           }
         },
         hold);
@@ -315,190 +305,5 @@ final class Generation implements IoCallback {
     cancelled = true;
     end(FinishReason.CANCELLED);
     ex.endExchange();
-  }
-
-  private String chunk(String delta, @Nullable FinishReason reason) {
-    ObjectNode c = JSON.objectNode();
-    c.put("id", id);
-    c.put("object", req.chat ? "chat.completion.chunk" : "text_completion");
-    c.put("created", created);
-    c.put("model", req.model);
-    ArrayNode choices = c.putArray("choices");
-    ObjectNode ch = choices.addObject();
-    ch.put("index", 0);
-    if (req.chat) {
-      ObjectNode d = ch.putObject("delta");
-      if (reason == null) {
-        if (!roleSent) {
-          roleSent = true;
-          d.put("role", "assistant");
-        }
-        d.put("content", delta);
-      }
-      if (req.logprobs >= 0 && reason == null) {
-        ObjectNode lp = ch.putObject("logprobs");
-        lp.set("content", drainLogprobs());
-      } else {
-        ch.putNull("logprobs");
-      }
-    } else {
-      ch.put("text", delta);
-      if (req.logprobs >= 0 && reason == null) {
-        ch.set("logprobs", drainLegacy());
-      } else {
-        ch.putNull("logprobs");
-      }
-    }
-    if (reason == null) {
-      ch.putNull("finish_reason");
-    } else {
-      ch.put("finish_reason", finishReason(reason));
-    }
-    return "data: " + c + "\n\n";
-  }
-
-  private String usageChunk() {
-    ObjectNode c = JSON.objectNode();
-    c.put("id", id);
-    c.put("object", req.chat ? "chat.completion.chunk" : "text_completion");
-    c.put("created", created);
-    c.put("model", req.model);
-    c.putArray("choices");
-    c.set("usage", usage());
-    return "data: " + c + "\n\n";
-  }
-
-  private ObjectNode usage() {
-    ObjectNode u = JSON.objectNode();
-    u.put("prompt_tokens", prompt.length);
-    u.put("completion_tokens", tokens);
-    u.put("total_tokens", prompt.length + tokens);
-    return u;
-  }
-
-  private ObjectNode response(FinishReason reason) {
-    ObjectNode r = JSON.objectNode();
-    r.put("id", id);
-    r.put("object", req.chat ? "chat.completion" : "text_completion");
-    r.put("created", created);
-    r.put("model", req.model);
-    ArrayNode choices = r.putArray("choices");
-    ObjectNode ch = choices.addObject();
-    ch.put("index", 0);
-    if (req.chat) {
-      ObjectNode m = ch.putObject("message");
-      m.put("role", "assistant");
-      m.put("content", out.toString());
-      m.putNull("refusal");
-      if (req.logprobs >= 0) {
-        ch.putObject("logprobs").set("content", drainLogprobs());
-      } else {
-        ch.putNull("logprobs");
-      }
-    } else {
-      ch.put("text", out.toString());
-      if (req.logprobs >= 0) {
-        ch.set("logprobs", drainLegacy());
-      } else {
-        ch.putNull("logprobs");
-      }
-    }
-    ch.put("finish_reason", finishReason(reason));
-    r.set("usage", usage());
-    return r;
-  }
-
-  private static String finishReason(FinishReason r) {
-    return r == FinishReason.LENGTH ? "length" : "stop";
-  }
-
-  private ArrayNode drainLogprobs() {
-    ArrayNode a = logprobs.deepCopy();
-    logprobs.removeAll();
-    return a;
-  }
-
-  private ObjectNode drainLegacy() {
-    ObjectNode o = legacy.deepCopy();
-    for (String f : new String[] {"tokens", "token_logprobs", "top_logprobs", "text_offset"}) {
-      ((ArrayNode) legacy.get(f)).removeAll();
-    }
-    return o;
-  }
-
-  /**
-   * The chosen token's log-probability and the top alternatives, from the row as Moat left it
-   * (perturbed and watermarked: what the request's level serves), capped, noised and rounded by the
-   * level.
-   */
-  private void record(float[] logits, int token) {
-    int n = logits.length;
-    float max = Float.NEGATIVE_INFINITY;
-    for (float v : logits) {
-      max = Math.max(max, v);
-    }
-    double z = 0;
-    for (float v : logits) {
-      z += Math.exp(v - max);
-    }
-    double lz = max + Math.log(z);
-    int want = moat == null ? req.logprobs : moat.topLogprobs(Math.max(req.logprobs, 0));
-    double chosen = shape(logits[token] - lz);
-    String tok = server.text().decode(new int[] {token});
-    if (req.chat) {
-      ObjectNode e = logprobs.addObject();
-      e.put("token", tok);
-      e.put("logprob", chosen);
-      e.set("bytes", bytes(tok));
-      ArrayNode top = e.putArray("top_logprobs");
-      for (int id : top(logits, want, n)) {
-        String t = server.text().decode(new int[] {id});
-        ObjectNode x = top.addObject();
-        x.put("token", t);
-        x.put("logprob", shape(logits[id] - lz));
-        x.set("bytes", bytes(t));
-      }
-    } else {
-      ((ArrayNode) legacy.get("tokens")).add(tok);
-      ((ArrayNode) legacy.get("token_logprobs")).add(chosen);
-      ((ArrayNode) legacy.get("text_offset")).add(out.length());
-      ObjectNode alts = JSON.objectNode();
-      for (int id : top(logits, want, n)) {
-        alts.put(server.text().decode(new int[] {id}), shape(logits[id] - lz));
-      }
-      ((ArrayNode) legacy.get("top_logprobs")).add(alts);
-    }
-  }
-
-  private double shape(double logprob) {
-    return moat == null ? logprob : moat.shapeLogprob(logprob);
-  }
-
-  private int[] top(float[] logits, int k, int n) {
-    int[] best = new int[k];
-    int m = 0;
-    System.arraycopy(logits, 0, work, 0, n);
-    for (int j = 0; j < k; j++) {
-      int arg = -1;
-      for (int i = 0; i < n; i++) {
-        if (arg < 0 || work[i] > work[arg]) {
-          arg = i;
-        }
-      }
-      if (arg < 0 || work[arg] == Float.NEGATIVE_INFINITY) {
-        break;
-      }
-      best[m++] = arg;
-      work[arg] = Float.NEGATIVE_INFINITY;
-    }
-    return java.util.Arrays.copyOf(best, m);
-  }
-
-  private static ArrayNode bytes(String s) {
-    ArrayNode a = JSON.arrayNode();
-    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-      a.add(b & 0xFF);
-    }
-    return a;
   }
 }

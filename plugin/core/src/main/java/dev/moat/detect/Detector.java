@@ -2,8 +2,8 @@ package dev.moat.detect;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.moat.internal.Messages;
+import dev.moat.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -126,7 +126,7 @@ public final class Detector implements AutoCloseable {
     }
     this.accounts =
         cache
-            .ticker(b.ticker)
+            .ticker(b.clock::nanoTime)
             .executor(Runnable::run) // maintenance amortised on callers, see LocalLinkStore
             .build();
   }
@@ -744,7 +744,7 @@ public final class Detector implements AutoCloseable {
     private @Nullable LinkStore store;
     private long maximumAccounts = 2_000_000;
     private @Nullable Duration idleExpiry;
-    private Ticker ticker = Ticker.systemTicker();
+    private Clock clock = Clock.SYSTEM;
     private int refreshTokens = 32;
     private java.util.Set<String> exemptTiers = java.util.Set.of();
     private double watchBudget = 0.01;
@@ -840,8 +840,8 @@ public final class Detector implements AutoCloseable {
     }
 
     /** The clock for expiry (replay passes the trace's clock). */
-    public Builder ticker(Ticker ticker) {
-      this.ticker = Objects.requireNonNull(ticker, "ticker");
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 

@@ -77,6 +77,30 @@ public final class Enforcer {
             .build();
   }
 
+  /** An enforcer on Moat's {@code clock}, for both its buckets and its scopes' expiry. */
+  public static Enforcer on(
+      dev.moat.time.Clock clock,
+      Map<String, Budget> budgets,
+      Map<Integer, Level> levels,
+      Duration maxDelay,
+      long maximumScopes,
+      Duration idleExpiry) {
+    TimeMeter meter =
+        new TimeMeter() {
+          @Override
+          public long currentTimeNanos() {
+            return clock.nanoTime();
+          }
+
+          @Override
+          public boolean isWallClockBased() {
+            return false;
+          }
+        };
+    return new Enforcer(
+        budgets, levels, maxDelay, meter, clock::nanoTime, maximumScopes, idleExpiry, null);
+  }
+
   /** An enforcer on the system clock: 1M scopes, idle for a day, delays of up to 2 s. */
   public static Enforcer of(Map<String, Budget> budgets, Map<Integer, Level> levels) {
     return new Enforcer(

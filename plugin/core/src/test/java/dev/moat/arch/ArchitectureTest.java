@@ -73,6 +73,17 @@ class ArchitectureTest {
   }
 
   @Test
+  void theClockDependsOnNothingElseInMoat() {
+    classes()
+        .that()
+        .resideInAPackage("dev.moat.time")
+        .should()
+        .onlyDependOnClassesThat()
+        .resideInAnyPackage("dev.moat.time", "java..", "org.jspecify..")
+        .check(core);
+  }
+
+  @Test
   void internalSitsBelowTheApi() {
     classes()
         .that()

@@ -5,11 +5,16 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A clock tests move by hand, for Bucket4j's buckets. */
-public final class TestClock implements TimeMeter {
+public final class TestClock implements TimeMeter, dev.moat.time.Clock {
   public final AtomicLong nanos = new AtomicLong(1_000_000_000L);
 
   @Override
   public long currentTimeNanos() {
+    return nanos.get();
+  }
+
+  @Override
+  public long nanoTime() {
     return nanos.get();
   }
 

@@ -1,0 +1,172 @@
+package dev.moat.examples.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import dev.moat.key.WatermarkKey;
+import dev.moat.watermark.WatermarkKeys;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * A model server for the tests over real HTTP, on {@link #POLICY} and {@link #KEYS} written into a
+ * directory (tiers for every protection: a watermarked tier, a one-request budget, escalation to
+ * level 2 and to the tarpit, an unprotected tier), and the calls the tests make on its two ports:
+ * the official OpenAI SDK, raw API requests, admin requests, and the check of an OpenAI-shaped
+ * error.
+ *
+ * <p>Thread-safe: its HTTP client is, and it holds nothing else that changes.
+ */
+final class TestServer implements AutoCloseable {
+  static final String KEY_HEX = "0123456789abcdef0123456789abcdef";
+
+  static final String POLICY =
+      """
+      version: 1
+      tiers:
+        free:
+          watermark: {scheme: kgw, key: test-wm, gamma: 0.25, delta: 2.0, context_width: 1}
+          budget: {requests_per_minute: 1000, tokens_per_minute: 1000000}
+        tiny:
+          budget: {requests_per_minute: 1}
+        suspect:
+          escalation: {rules: [{score: 0, level: 2}]}
+        tarpit:
+          escalation: {rules: [{score: 0, level: 3}]}
+        internal: {}
+      enforcement:
+        max_delay_ms: 0
+        noise_key: test-noise
+        levels:
+          - {level: 2, max_tokens: 5, pacing_tokens_per_second: 50, logprobs_max: 1, logit_bias: refuse, keyed_noise_kl: 0.125}
+          - {level: 3, max_tokens: 4, pacing_tokens_per_second: 2}
+      """;
+
+  static final String KEYS =
+      """
+      keys:
+        - {key: sk-test-free-0001, account: alice, tier: free}
+        - {key: sk-test-tiny-0001, account: tina, tier: tiny}
+        - {key: sk-test-suspect-01, account: sam, tier: suspect}
+        - {key: sk-test-internal-1, account: ivan, tier: internal}
+        - {key: sk-test-tarpit-01, account: tom, tier: tarpit}
+      """;
+
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  final ModelServer server;
+  final String base;
+  final String adminBase;
+
+  private TestServer(ModelServer server) {
+    this.server = server;
+    this.base = "http://127.0.0.1:" + server.port() + "/v1";
+    this.adminBase = "http://127.0.0.1:" + server.adminPort();
+  }
+
+  /** A server with two workers on {@link #POLICY} and {@link #KEYS} written into {@code dir}. */
+  static TestServer start(Path dir) throws Exception {
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(policy, POLICY);
+    Path keys = dir.resolve("keys.yaml");
+    Files.writeString(keys, KEYS);
+    return new TestServer(
+        ModelServer.start(
+            new ModelServer.Options(
+                "127.0.0.1", 0, 0, policy, keys, watermarkKeys(), "sk-test-admin", 2)));
+  }
+
+  /**
+   * A server on {@link #POLICY} and {@link #KEYS} written into {@code dir}, with a detector state
+   * file and a Redis address if given (for the tests that need their own servers).
+   */
+  static ModelServer startIn(
+      Path dir,
+      @org.jspecify.annotations.Nullable Path state,
+      @org.jspecify.annotations.Nullable String redis)
+      throws Exception {
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(policy, POLICY);
+    Path keys = dir.resolve("keys.yaml");
+    Files.writeString(keys, KEYS);
+    return ModelServer.start(
+        new ModelServer.Options(
+            "127.0.0.1", 0, 0, policy, keys, watermarkKeys(), "sk-test-admin", 1, state, redis));
+  }
+
+  /** The policy's watermark key ({@code test-wm}) and noise key ({@code test-noise}). */
+  static WatermarkKeys watermarkKeys() {
+    return WatermarkKeys.of(
+        WatermarkKey.ofHex("test-wm", KEY_HEX), WatermarkKey.ofHex("test-noise", KEY_HEX + "01"));
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+
+  OpenAIClient client(String key) {
+    return OpenAIOkHttpClient.builder()
+        .baseUrl(base)
+        .apiKey(key)
+        .maxRetries(0)
+        .timeout(Duration.ofSeconds(60))
+        .build();
+  }
+
+  record Reply(int status, JsonNode body, HttpResponse<String> raw) {}
+
+  Reply post(String path, String key, byte[] body) throws Exception {
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + path))
+                .header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    JsonNode j = null;
+    try {
+      j = ModelServer.MAPPER.readTree(r.body());
+    } catch (java.io.IOException e) {
+      // not JSON (a stream)
+    }
+    return new Reply(r.statusCode(), j, r);
+  }
+
+  Reply post(String path, String key, String body) throws Exception {
+    return post(path, key, body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** Asserts an OpenAI-shaped error naming {@code param} and containing {@code text}. */
+  static void error(Reply r, int status, String param, String text) {
+    assertEquals(status, r.status(), r.raw().body());
+    JsonNode e = r.body().get("error");
+    assertTrue(e.get("message").asText().contains(text), e.toString());
+    if (param != null) {
+      assertEquals(param, e.get("param").asText(), e.toString());
+    }
+    assertTrue(e.has("type") && e.has("code"), e.toString());
+  }
+
+  HttpResponse<String> admin(String method, String path, String body) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(adminBase + path))
+            .header("Authorization", "Bearer sk-test-admin")
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}
