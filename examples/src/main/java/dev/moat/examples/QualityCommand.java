@@ -9,12 +9,9 @@ import dev.moat.onnxruntime.TokenSink;
 import dev.moat.policy.Policy;
 import dev.moat.policy.TierPolicy;
 import dev.moat.spi.SamplingParams;
-import dev.moat.watermark.DetectionResult;
 import dev.moat.watermark.GumbelSettings;
 import dev.moat.watermark.HfKgwSettings;
-import dev.moat.watermark.KgwDetector;
 import dev.moat.watermark.KgwSettings;
-import dev.moat.watermark.WatermarkDetector;
 import dev.moat.watermark.WatermarkKeys;
 import dev.moat.watermark.WatermarkSpec;
 import java.io.PrintStream;
@@ -26,15 +23,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 
 /**
  * {@code ./moat quality}: the watermark quality report on the bundled model. For each scheme, and
@@ -42,7 +34,8 @@ import org.knowm.xchart.XYChartBuilder;
  * detection power (true-positive rate at 1% and 0.1% false-positive rate, from each scheme's exact
  * p-values, with the false-positive rate measured on the negatives), the cost (perplexity of the
  * output scored by the model itself), robustness (random token substitution), and a plot of the
- * z-score against the number of tokens.
+ * z-score against the number of tokens. This class generates the outputs; {@link QualityReport}
+ * writes the report's sections on them, each scheme's detector run by a {@link QualityScorer}.
  */
 final class QualityCommand {
   static final Map<String, Boolean> OPTIONS = new LinkedHashMap<>();
@@ -250,142 +243,13 @@ final class QualityCommand {
           .append(String.join("; ", schemes.values().stream().map(Object::toString).toList()))
           .append(".\n\n");
 
-      // Detection power.
-      md.append(
-          "## Detection power\n\nTPR = watermarked outputs with exact p <= alpha; FPR = unwatermarked"
-              + " outputs with p <= alpha under the same detector (should be about alpha or less). Each"
-              + " (context, token) pair is scored once (repeated n-grams ignored); the last column scores"
-              + " every token instead, which is what inflates false positives on repetitive text. n ="
-              + " outputs with at least that many tokens (generation stops early at end-of-text).\n\n");
-      md.append(
-          "| scheme | tokens | n (wm / plain) | TPR @ 1% | TPR @ 0.1% | FPR @ 1% | FPR @ 0.1% |"
-              + " FPR @ 1%, every token |\n|---|---|---|---|---|---|---|---|\n");
-      int none = tierNames.indexOf("none");
-      Map<String, double[]> zCurves = new LinkedHashMap<>();
-      int[] curveLengths = new int[maxLen / 10];
-      for (int i = 0; i < curveLengths.length; i++) {
-        curveLengths[i] = 10 * (i + 1);
-      }
-      for (int s = 0; s < schemes.size(); s++) {
-        String name = tierNames.get(s);
-        WatermarkSpec spec = Objects.requireNonNull(schemes.get(name), name);
-        Scorer scorer = new Scorer(spec, model, true);
-        Scorer everyToken = new Scorer(spec, model, false);
-        for (int len : LENGTHS) {
-          if (len > maxLen) {
-            continue;
-          }
-          double[] pos = scorer.pValues(prompts, outputs[s], len);
-          double[] neg = scorer.pValues(prompts, outputs[none], len);
-          double[] negAll = everyToken.pValues(prompts, outputs[none], len);
-          md.append(
-              String.format(
-                  Locale.ROOT,
-                  "| %s | %d | %d / %d | %s | %s | %s | %s | %s |%n",
-                  name,
-                  len,
-                  pos.length,
-                  neg.length,
-                  rate(pos, 0.01),
-                  rate(pos, 0.001),
-                  rate(neg, 0.01),
-                  rate(neg, 0.001),
-                  rate(negAll, 0.01)));
-        }
-        zCurves.put(name, scorer.meanZ(prompts, outputs[s], curveLengths));
-        if (s == 0) {
-          zCurves.put(
-              "unwatermarked (kgw detector)", scorer.meanZ(prompts, outputs[none], curveLengths));
-        }
-      }
-
-      // Cost.
-      md.append(
-          """
-
-          ## Cost: perplexity of the output under the model itself
-
-          Lower is more fluent; the distortion-free scheme should match unwatermarked output.
-
-          | output | all prompts | English prompts | Java prompts |
-          |---|---|---|---|
-          """);
-      for (int t = 0; t < tierNames.size(); t++) {
-        double[] ppl = perplexity(model, prompts, outputs[t], isJava);
-        md.append(
-            String.format(
-                Locale.ROOT,
-                "| %s | %.2f | %.2f | %.2f |%n",
-                tierNames.get(t),
-                ppl[0],
-                ppl[1],
-                ppl[2]));
-      }
-
-      // Code: do Java statements survive the watermark?
-      md.append(
-          "\n## Code: Java statements that still parse\n\nFor the Java prompts, every output line that ends"
-              + " with `;` is parsed as a Java statement (JavaParser); the share that parses. The model is"
-              + " small, so whole outputs rarely form compilable code with or without a watermark; single"
-              + " statements show whether the watermark breaks syntax.\n\n"
-              + "| output | statements | parse |\n|---|---|---|\n");
-      for (int t = 0; t < tierNames.size(); t++) {
-        int[] parsed = statementsParsing(text, prompts, outputs[t], isJava);
-        md.append(
-            String.format(
-                Locale.ROOT,
-                "| %s | %d | %s |%n",
-                tierNames.get(t),
-                parsed[1],
-                parsed[1] == 0
-                    ? "n/a"
-                    : String.format(Locale.ROOT, "%.3f", parsed[0] / (double) parsed[1])));
-      }
-
-      // Robustness.
-      md.append(
-          "\n## Robustness: random token substitution\n\nEach generated token replaced by a uniformly random "
-              + "token with the given probability (seeded), then detected; outputs of at least "
-              + Math.min(200, maxLen)
-              + " tokens.\n\n| scheme | substituted | TPR @ 1% | TPR @ 0.1% |\n|---|---|---|---|\n");
-      int robustLen = Math.min(200, maxLen);
-      for (int s = 0; s < schemes.size(); s++) {
-        Scorer scorer =
-            new Scorer(
-                Objects.requireNonNull(schemes.get(tierNames.get(s)), "scheme"), model, true);
-        for (double frac : new double[] {0, 0.10, 0.25}) {
-          int[][] attacked = substitute(outputs[s], frac, vocab, 77);
-          double[] pos = scorer.pValues(prompts, attacked, robustLen);
-          md.append(
-              String.format(
-                  Locale.ROOT,
-                  "| %s | %.0f%% | %s | %s |%n",
-                  tierNames.get(s),
-                  frac * 100,
-                  rate(pos, 0.01),
-                  rate(pos, 0.001)));
-        }
-      }
-      md.append(
-          "\nTruncation is the token-count axis of the detection table: the first 25, 50 and 100 tokens "
-              + "of each output are a truncated copy.\n");
-
-      // Plot.
-      XYChart chart =
-          new XYChartBuilder()
-              .width(900)
-              .height(520)
-              .title("z-score against tokens scored")
-              .xAxisTitle("generated tokens")
-              .yAxisTitle("mean z-score over prompts")
-              .build();
-      double[] x = new double[curveLengths.length];
-      for (int i = 0; i < x.length; i++) {
-        x[i] = curveLengths[i];
-      }
-      zCurves.forEach((name, y) -> chart.addSeries(name, x, y));
-      BitmapEncoder.saveBitmap(
-          chart, outDir.resolve("z-vs-tokens").toString(), BitmapEncoder.BitmapFormat.PNG);
+      QualityReport report =
+          new QualityReport(model, text, schemes, tierNames, prompts, isJava, outputs, maxLen);
+      md.append(report.detectionPower());
+      md.append(report.cost());
+      md.append(report.code());
+      md.append(report.robustness());
+      report.plot(outDir);
       md.append(
           "\n![z-score against tokens](z-vs-tokens.png)\n\n(For the exponential scheme the z-score is the "
               + "standardised score sum, (S - n) / sqrt(n).)\n");
@@ -397,68 +261,6 @@ final class QualityCommand {
           "\nwrote " + outDir.resolve("QUALITY.md") + " and " + outDir.resolve("z-vs-tokens.png"));
     }
     return 0;
-  }
-
-  /** p-values and z-scores of one scheme's detector on prefixes of outputs. */
-  static final class Scorer {
-    final WatermarkSpec spec;
-    final WatermarkDetector detector;
-    final OnnxCausalLm model;
-
-    final boolean ignoreRepeated;
-
-    Scorer(WatermarkSpec spec, OnnxCausalLm model, boolean ignoreRepeated) {
-      this.ignoreRepeated = ignoreRepeated;
-      this.spec = spec;
-      this.detector = spec.detector(KEY);
-      this.model = model;
-    }
-
-    DetectionResult detect(int[] prompt, int[] output, int len) throws Exception {
-      int[] all = DemoCommand.concat(prompt, java.util.Arrays.copyOf(output, len));
-      if (spec instanceof KgwSettings k && k.entropyThreshold() > 0) {
-        return ((KgwDetector) detector)
-            .detect(all, prompt.length, ignoreRepeated, model.entropies(all));
-      }
-      return detector.detect(all, prompt.length, ignoreRepeated);
-    }
-
-    double[] pValues(int[][] prompts, int[][] outputs, int len) throws Exception {
-      List<Double> ps = new ArrayList<>();
-      for (int p = 0; p < prompts.length; p++) {
-        if (outputs[p].length >= len) {
-          ps.add(detect(prompts[p], outputs[p], len).pValue());
-        }
-      }
-      return ps.stream().mapToDouble(Double::doubleValue).toArray();
-    }
-
-    double[] meanZ(int[][] prompts, int[][] outputs, int[] lengths) throws Exception {
-      double[] z = new double[lengths.length];
-      for (int i = 0; i < lengths.length; i++) {
-        double sum = 0;
-        int count = 0;
-        for (int p = 0; p < prompts.length; p++) {
-          if (outputs[p].length >= lengths[i]) {
-            sum += detect(prompts[p], outputs[p], lengths[i]).zScore();
-            count++;
-          }
-        }
-        z[i] = count == 0 ? Double.NaN : sum / count;
-      }
-      return z;
-    }
-  }
-
-  static String rate(double[] pValues, double alpha) {
-    if (pValues.length == 0) {
-      return "n/a";
-    }
-    int hit = 0;
-    for (double p : pValues) {
-      hit += p <= alpha ? 1 : 0;
-    }
-    return String.format(Locale.ROOT, "%.3f", hit / (double) pValues.length);
   }
 
   /** Perplexity over generated tokens: all prompts, English prompts, Java prompts. */
@@ -485,57 +287,5 @@ final class QualityCommand {
       Math.exp(nll[1] / Math.max(1, count[1])),
       Math.exp(nll[2] / Math.max(1, count[2]))
     };
-  }
-
-  /** {parsed, total} statement lines over the Java prompts' outputs. */
-  static int[] statementsParsing(
-      BundledText text, int[][] prompts, int[][] outputs, boolean[] isJava) {
-    com.github.javaparser.JavaParser parser = new com.github.javaparser.JavaParser();
-    int ok = 0;
-    int total = 0;
-    for (int p = 0; p < prompts.length; p++) {
-      if (!isJava[p] || outputs[p].length == 0) {
-        continue;
-      }
-      for (String line : text.decode(outputs[p]).split("\n", 0)) {
-        String st = line.strip();
-        if (st.length() < 3 || !st.endsWith(";") || st.startsWith("*") || st.startsWith("//")) {
-          continue;
-        }
-        total++;
-        if (parses(parser, st)) {
-          ok++;
-        }
-      }
-    }
-    return new int[] {ok, total};
-  }
-
-  /**
-   * Whether JavaParser accepts {@code statement}. Its error recovery can fail with an {@link
-   * AssertionError} on some garbage (JavaParser 3.26.4, e.g. {@code default x}, a line break,
-   * {@code .else }/* ;}): that is a statement that does not parse, not a reason to abort the
-   * report.
-   */
-  static boolean parses(com.github.javaparser.JavaParser parser, String statement) {
-    try {
-      return parser.parseStatement(statement).isSuccessful();
-    } catch (RuntimeException | AssertionError e) {
-      return false;
-    }
-  }
-
-  static int[][] substitute(int[][] outputs, double fraction, int vocab, long seed) {
-    SplittableRandom r = new SplittableRandom(seed);
-    int[][] out = new int[outputs.length][];
-    for (int p = 0; p < outputs.length; p++) {
-      out[p] = outputs[p].clone();
-      for (int i = 0; i < out[p].length; i++) {
-        if (r.nextDouble() < fraction) {
-          out[p][i] = r.nextInt(vocab);
-        }
-      }
-    }
-    return out;
   }
 }

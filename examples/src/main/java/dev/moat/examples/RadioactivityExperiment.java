@@ -77,8 +77,7 @@ final class RadioactivityExperiment {
       Set<Long> filter = Radioactivity.contexts(sc, served, TAIL);
       for (double mix : MIXES) {
         TrigramStudent student =
-            train(
-                vocab, prompts, n, held(harvest, "clean"), held(harvest, tier(e.getKey())), mix);
+            train(vocab, prompts, n, held(harvest, "clean"), held(harvest, tier(e.getKey())), mix);
         List<int[]> suspect = student.write(prompts, n, suspectTexts, 100, 7_000L);
         double[] filtered = new double[SUSPECT_TOKENS.length];
         double[] plain = new double[SUSPECT_TOKENS.length];
@@ -88,8 +87,7 @@ final class RadioactivityExperiment {
           plain[k] = Radioactivity.test(sc, first, TAIL, true, null).log10PValue();
         }
         curves.put(e.getKey() + ", " + pct(mix) + " (filtered)", filtered);
-        Radioactivity.Result open =
-            Radioactivity.openWeights(sc, student::argmaxes, served, TAIL);
+        Radioactivity.Result open = Radioactivity.openWeights(sc, student::argmaxes, served, TAIL);
         table.append(
             String.format(
                 Locale.ROOT,
@@ -159,8 +157,7 @@ final class RadioactivityExperiment {
         int[][] marked = held(harvest, tier(e.getKey()));
         TrigramStudent plainStudent = train(vocab, prompts, n, held(harvest, "clean"), marked, mix);
         TrigramStudent substituted =
-            train(
-                vocab, prompts, n, held(harvest, "clean"), substitute(marked, 0.25, vocab), mix);
+            train(vocab, prompts, n, held(harvest, "clean"), substitute(marked, 0.25, vocab), mix);
         String[] cells = new String[3];
         TrigramStudent[] who = {plainStudent, substituted, plainStudent};
         for (int c = 0; c < 3; c++) {
@@ -174,8 +171,7 @@ final class RadioactivityExperiment {
                 Radioactivity.test(sc, firstTokens(text, SUSPECT_TOKENS[k]), TAIL, true, filter)
                     .log10PValue();
           }
-          cells[c] =
-              needed(curve) + String.format(Locale.ROOT, " (%.1f)", curve[curve.length - 1]);
+          cells[c] = needed(curve) + String.format(Locale.ROOT, " (%.1f)", curve[curve.length - 1]);
         }
         md.append(
             String.format(
@@ -194,9 +190,9 @@ final class RadioactivityExperiment {
   /** The control part: the clean student under 100 keys never used, per scheme. */
   String control() {
     StringBuilder md = new StringBuilder();
-    TrigramStudent clean = train(vocab, prompts, n, held(harvest, "clean"), held(harvest, "clean"), 0);
-    List<int[]> cleanText =
-        firstTokens(clean.write(prompts, n, suspectTexts, 100, 7_000L), 10_000);
+    TrigramStudent clean =
+        train(vocab, prompts, n, held(harvest, "clean"), held(harvest, "clean"), 0);
+    List<int[]> cleanText = firstTokens(clean.write(prompts, n, suspectTexts, 100, 7_000L), 10_000);
     md.append(
         "\n**Control.** The clean student (0% watermarked), 10,000 suspect tokens, tested under 100 random keys per scheme: the p-values must be uniform on (0, 1).\n\n");
     md.append(
@@ -243,13 +239,13 @@ final class RadioactivityExperiment {
     return md.toString();
   }
 
-  static String pct(double mix) {
+  private static String pct(double mix) {
     return mix == 0
         ? "0%"
         : (mix * 100 == Math.rint(mix * 100) ? (int) (mix * 100) + "%" : mix * 100 + "%");
   }
 
-  static String needed(double[] log10p) {
+  private static String needed(double[] log10p) {
     for (int k = 0; k < log10p.length; k++) {
       if (log10p[k] <= -6) {
         return String.format(Locale.ROOT, "%,d", SUSPECT_TOKENS[k]);
@@ -259,8 +255,11 @@ final class RadioactivityExperiment {
         + String.format(Locale.ROOT, "%,d", SUSPECT_TOKENS[SUSPECT_TOKENS.length - 1]);
   }
 
-  /** Each output with the last {@link #TAIL} tokens of its prompt in front (the context). */
-  static List<int[]> withTails(int[][] prompts, int offset, int[][] outputs) {
+  /**
+   * Each output with the last {@link RadioactivityCommand#TAIL} tokens of its prompt in front (the
+   * context).
+   */
+  private static List<int[]> withTails(int[][] prompts, int offset, int[][] outputs) {
     List<int[]> l = new ArrayList<>();
     for (int p = 0; p < outputs.length; p++) {
       int[] pr = prompts[offset + p];
@@ -273,7 +272,7 @@ final class RadioactivityExperiment {
   }
 
   /** The first {@code tokens} generated tokens of the texts (whole texts, the last one cut). */
-  static List<int[]> firstTokens(List<int[]> texts, int tokens) {
+  private static List<int[]> firstTokens(List<int[]> texts, int tokens) {
     List<int[]> l = new ArrayList<>();
     int left = tokens;
     for (int[] t : texts) {
@@ -288,7 +287,7 @@ final class RadioactivityExperiment {
   }
 
   /** The outputs with a share of their tokens replaced by uniformly random ones (seeded). */
-  static int[][] substitute(int[][] outputs, double share, int vocab) {
+  private static int[][] substitute(int[][] outputs, double share, int vocab) {
     int[][] r = new int[outputs.length][];
     for (int p = 0; p < outputs.length; p++) {
       SplittableRandom rnd = new SplittableRandom(31L * p + 5);

@@ -79,8 +79,7 @@ final class RadioactivityHarvest {
                 new AdfFingerprint(
                     KgwScheme.of(
                         key,
-                        (KgwSettings)
-                            RadioactivityCommand.held(schemes, RadioactivityCommand.ADF)),
+                        (KgwSettings) RadioactivityCommand.held(schemes, RadioactivityCommand.ADF)),
                     1.0))
             .audit(x -> {})
             .build()) {
@@ -127,8 +126,8 @@ final class RadioactivityHarvest {
   }
 
   /**
-   * The harvest as a distiller holds it, with the key id each answer was marked with: one JSON
-   * line per answer.
+   * The harvest as a distiller holds it, with the key id each answer was marked with: one JSON line
+   * per answer.
    */
   static void write(
       Path file, List<String> harvests, Map<String, int[][]> harvest, int n, WatermarkKey key)

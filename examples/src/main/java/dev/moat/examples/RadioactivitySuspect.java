@@ -74,7 +74,9 @@ final class RadioactivitySuspect {
                 dev.moat.onnxruntime.ModelConfig.parse(
                     Files.readAllBytes(dir.resolve("config.json"))),
                 1)) {
-          r = Radioactivity.openWeights(scorer, RadioactivityCommand.onnxSuspect(suspect), served, 0);
+          r =
+              Radioactivity.openWeights(
+                  scorer, RadioactivityCommand.onnxSuspect(suspect), served, 0);
         }
       } else if (target.startsWith("http://") || target.startsWith("https://")) {
         mode = "black-box endpoint";

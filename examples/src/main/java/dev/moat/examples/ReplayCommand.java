@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.moat.detect.Detector;
+import dev.moat.detect.DetectorBuilder;
 import dev.moat.detect.MlpModel;
 import dev.moat.detect.TraceReader;
 import dev.moat.detect.Verdict;
@@ -64,7 +65,7 @@ final class ReplayCommand {
     VerdictModel model = a.has("onnx") ? OnnxVerdictModel.of(mlp) : mlp;
     Replay.Clock clock = new Replay.Clock();
     // Every account of the trace (up to 4M) is kept to the end: one output line per account.
-    Detector.Builder builder =
+    DetectorBuilder builder =
         Detector.builder().model(model).clock(clock).maximumAccounts(4_000_000);
     if (a.has("policy")) {
       Policy p = PolicyLoader.load(Path.of(a.get("policy", "")), null);

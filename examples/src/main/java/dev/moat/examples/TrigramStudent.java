@@ -63,12 +63,7 @@ final class TrigramStudent {
 
   /** As {@link #write}, each token from {@code other} (if given) instead with probability 1/2. */
   List<int[]> writeMixed(
-      @Nullable TrigramStudent other,
-      int[][] prompts,
-      int offset,
-      int count,
-      int len,
-      long seed) {
+      @Nullable TrigramStudent other, int[][] prompts, int offset, int count, int len, long seed) {
     List<int[]> l = new ArrayList<>();
     for (int p = 0; p < count; p++) {
       SplittableRandom r = new SplittableRandom(seed + p);

@@ -17,8 +17,8 @@ class QualityCommandTest {
     JavaParser parser = new JavaParser();
     String crasher = "default x \n.else }/* ;";
     assertThrows(AssertionError.class, () -> parser.parseStatement(crasher));
-    assertFalse(QualityCommand.parses(parser, crasher));
-    assertTrue(QualityCommand.parses(parser, "int x = 1;"));
-    assertFalse(QualityCommand.parses(parser, "int x = ;"));
+    assertFalse(QualityReport.parses(parser, crasher));
+    assertTrue(QualityReport.parses(parser, "int x = 1;"));
+    assertFalse(QualityReport.parses(parser, "int x = ;"));
   }
 }

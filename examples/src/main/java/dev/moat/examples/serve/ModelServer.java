@@ -145,7 +145,8 @@ public final class ModelServer implements AutoCloseable {
     try (InputStream in = java.nio.file.Files.newInputStream(o.keysFile())) {
       keys = ApiKeys.parse(in, o.keysFile().toString(), Set.copyOf(p.tierNames()));
     }
-    Detector.Builder db = Detector.builder().model(MlpModel.bundled()).settings(p.detection());
+    dev.moat.detect.DetectorBuilder db =
+        Detector.builder().model(MlpModel.bundled()).settings(p.detection());
     if (o.redis() != null) {
       // Fleet mode: every replica sees one campaign (fail-open to its own links, see the store).
       this.links = FleetLinks.connect(o.redis());

@@ -46,13 +46,13 @@ class ConsoleBrowserTest {
     }
     assumeTrue(present, "chromium and chromium-driver are not installed");
     Path policy = dir.resolve("policy.yaml");
-    Files.writeString(policy, TestServer.POLICY);
+    Files.writeString(policy, ServerFixture.POLICY);
     Path keys = dir.resolve("keys.yaml");
-    Files.writeString(keys, TestServer.KEYS);
+    Files.writeString(keys, ServerFixture.KEYS);
     WatermarkKeys wm =
         WatermarkKeys.of(
-            WatermarkKey.ofHex("test-wm", TestServer.KEY_HEX),
-            WatermarkKey.ofHex("test-noise", TestServer.KEY_HEX + "01"));
+            WatermarkKey.ofHex("test-wm", ServerFixture.KEY_HEX),
+            WatermarkKey.ofHex("test-noise", ServerFixture.KEY_HEX + "01"));
     try (ModelServer server =
         ModelServer.start(
             new ModelServer.Options("127.0.0.1", 0, 0, policy, keys, wm, "sk-test-admin", 2))) {
@@ -76,7 +76,7 @@ class ConsoleBrowserTest {
       Path slowPolicy = dir.resolve("slow.yaml");
       Files.writeString(
           slowPolicy,
-          TestServer.POLICY.replace(
+          ServerFixture.POLICY.replace(
               "max_tokens: 5, pacing_tokens_per_second: 50",
               "max_tokens: 200, pacing_tokens_per_second: 5"));
       Files.copy(slowPolicy, policy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);

@@ -1,6 +1,6 @@
 package dev.moat.examples.serve;
 
-import static dev.moat.examples.serve.TestServer.error;
+import static dev.moat.examples.serve.ServerFixture.error;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,7 +17,7 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
-import dev.moat.examples.serve.TestServer.Reply;
+import dev.moat.examples.serve.ServerFixture.Reply;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -34,11 +34,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ModelServerTest {
   @TempDir static Path dir;
-  static TestServer server;
+  static ServerFixture server;
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestServer.start(dir);
+    server = ServerFixture.start(dir);
   }
 
   @AfterAll

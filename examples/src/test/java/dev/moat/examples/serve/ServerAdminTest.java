@@ -1,13 +1,13 @@
 package dev.moat.examples.serve;
 
-import static dev.moat.examples.serve.TestServer.HTTP;
-import static dev.moat.examples.serve.TestServer.KEY_HEX;
+import static dev.moat.examples.serve.ServerFixture.HTTP;
+import static dev.moat.examples.serve.ServerFixture.KEY_HEX;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.moat.examples.serve.TestServer.Reply;
+import dev.moat.examples.serve.ServerFixture.Reply;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -25,11 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ServerAdminTest {
   @TempDir static Path dir;
-  static TestServer server;
+  static ServerFixture server;
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestServer.start(dir);
+    server = ServerFixture.start(dir);
   }
 
   @AfterAll

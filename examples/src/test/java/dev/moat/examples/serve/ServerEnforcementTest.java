@@ -1,6 +1,6 @@
 package dev.moat.examples.serve;
 
-import static dev.moat.examples.serve.TestServer.error;
+import static dev.moat.examples.serve.ServerFixture.error;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.errors.RateLimitException;
 import com.openai.models.completions.CompletionCreateParams;
-import dev.moat.examples.serve.TestServer.Reply;
+import dev.moat.examples.serve.ServerFixture.Reply;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,11 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ServerEnforcementTest {
   @TempDir static Path dir;
-  static TestServer server;
+  static ServerFixture server;
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestServer.start(dir);
+    server = ServerFixture.start(dir);
   }
 
   @AfterAll

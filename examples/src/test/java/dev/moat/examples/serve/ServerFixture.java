@@ -25,7 +25,7 @@ import java.time.Duration;
  *
  * <p>Thread-safe: its HTTP client is, and it holds nothing else that changes.
  */
-final class TestServer implements AutoCloseable {
+final class ServerFixture implements AutoCloseable {
   static final String KEY_HEX = "0123456789abcdef0123456789abcdef";
 
   static final String POLICY =
@@ -66,19 +66,19 @@ final class TestServer implements AutoCloseable {
   final String base;
   final String adminBase;
 
-  private TestServer(ModelServer server) {
+  private ServerFixture(ModelServer server) {
     this.server = server;
     this.base = "http://127.0.0.1:" + server.port() + "/v1";
     this.adminBase = "http://127.0.0.1:" + server.adminPort();
   }
 
   /** A server with two workers on {@link #POLICY} and {@link #KEYS} written into {@code dir}. */
-  static TestServer start(Path dir) throws Exception {
+  static ServerFixture start(Path dir) throws Exception {
     Path policy = dir.resolve("policy.yaml");
     Files.writeString(policy, POLICY);
     Path keys = dir.resolve("keys.yaml");
     Files.writeString(keys, KEYS);
-    return new TestServer(
+    return new ServerFixture(
         ModelServer.start(
             new ModelServer.Options(
                 "127.0.0.1", 0, 0, policy, keys, watermarkKeys(), "sk-test-admin", 2)));

@@ -22,7 +22,7 @@ class ServerFleetTest {
   @TempDir Path dir;
 
   private ModelServer start(String redis) throws Exception {
-    return TestServer.startIn(dir, null, redis);
+    return ServerFixture.startIn(dir, null, redis);
   }
 
   private static int complete(ModelServer s, String prompt) throws Exception {

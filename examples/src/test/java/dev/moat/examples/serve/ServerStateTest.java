@@ -20,7 +20,7 @@ class ServerStateTest {
   @TempDir Path dir;
 
   private ModelServer start(Path state) throws Exception {
-    return TestServer.startIn(dir, state, null);
+    return ServerFixture.startIn(dir, state, null);
   }
 
   private static int complete(ModelServer s, String prompt) throws Exception {

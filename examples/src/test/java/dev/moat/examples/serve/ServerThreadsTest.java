@@ -16,11 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** The server's threads over real HTTP: streams waiting on the tarpit hold none. */
 class ServerThreadsTest {
   @TempDir static Path dir;
-  static TestServer server;
+  static ServerFixture server;
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestServer.start(dir);
+    server = ServerFixture.start(dir);
   }
 
   @AfterAll

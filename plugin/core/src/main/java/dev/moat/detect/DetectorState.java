@@ -143,7 +143,7 @@ final class DetectorState {
     d.tiers.putAll(l.tiers());
     for (int i = 0; i < l.accounts().size(); i++) {
       AccountState s = l.accounts().get(i);
-      d.publish(s, l.scores().get(i), s.activity.requests());
+      d.judge.publish(s, l.scores().get(i), s.activity.requests());
       d.accounts.put(s.account, s);
     }
     d.population.set(l.population());

@@ -104,7 +104,7 @@ final class Race {
     consider(v, l, max, floor, seed);
   }
 
-  /** Scores token {@code v} exactly, as the choice among {@link #candidates} would. */
+  /** Scores token {@code v} exactly, as the choice among {@link Sampler#candidates} would. */
   private void consider(int v, float l, float max, float floor, long seed) {
     if (l < floor || l == Float.NEGATIVE_INFINITY) {
       return; // weight 0

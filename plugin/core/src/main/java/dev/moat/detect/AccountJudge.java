@@ -1,0 +1,338 @@
+package dev.moat.detect;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One request's effect on its account, the detector's core rule in one place: the link marks it
+ * records, the account's behaviour rates and features, its own score against its tier's baseline
+ * (watch), the coordination evidence of its buckets (flag), decay, and the verdict published.
+ *
+ * <p>Thread-safe as the {@link Detector} that owns it: called with the account's state locked.
+ */
+final class AccountJudge {
+  private static final double SATURATED = 256 * Math.log(256);
+  private static final long SAMPLE_SALT = 0x5A3B1E5L;
+
+  /** The features that read other accounts: left out (set to typical) of per-account evidence. */
+  private static final int[] LINK_FEATURES = {
+    Features.TEMPLATE_SHARED,
+    Features.TEMPLATE_ESTABLISHED,
+    Features.TEMPLATE_YOUNG,
+    Features.SYSTEM_SHARED
+  };
+
+  private final Detector d;
+
+  AccountJudge(Detector d) {
+    this.d = d;
+  }
+
+  Verdict update(AccountState s, Detector.Prepared p, DetectorScratch t, float[] x) {
+    TraceRecord r = p.record;
+    long[] keys = p.keys;
+    boolean hasSystem = keys.length > d.bands;
+    long[] bits = t.bits;
+    long now = r.ts();
+    double ageDays = r.accountCreated() >= 0 ? (r.ts() - r.accountCreated()) / 86_400_000.0 : -1;
+    boolean young = ageDays >= 0 && ageDays < 14;
+    boolean established = ageDays >= 30;
+    boolean first = s.activity.requests() == 0;
+    TierBaseline tier = s.tier;
+    if (tier == null) {
+      tier = baseline(r.tier());
+      s.tier = tier;
+      d.population.incrementAndGet();
+    }
+    decay(s, now);
+
+    // The bits this request sets in each of its buckets: the account in its sets, and the
+    // skeleton's and the request's bits in the two content sketches.
+    int[] marks = t.marks;
+    int m = 0;
+    marks[m++] = 64 * LinkStore.ACCOUNTS + s.bit;
+    if (established) {
+      marks[m++] = 64 * LinkStore.ESTABLISHED + s.bit;
+    }
+    if (young) {
+      marks[m++] = 64 * LinkStore.YOUNG + s.bit;
+    }
+    if (s.watchedByScore) {
+      marks[m++] = 64 * LinkStore.WATCHED + s.bit;
+    }
+    if (s.activity.requests() >= 3 && s.rateOf(Features.FIRST_TURN) < 0.7f) {
+      marks[m++] = 64 * LinkStore.CHATTY + s.bit;
+    }
+    if (r.client() != null) {
+      marks[m++] = 64 * LinkStore.CLIENTS + (int) (MinHash.mix(r.client().hashCode()) >>> 56);
+    }
+    long request = p.skeleton ^ (r.account().hashCode() * 0x9E3779B97F4A7C15L) ^ (now * 31 + s.bit);
+    int requestBit = (int) (MinHash.mix(request) >>> 56);
+    int skeletonBit = (int) (MinHash.mix(p.skeleton) >>> 56);
+    boolean cued = (p.cues & (PromptScan.COT | PromptScan.PLANNING | PromptScan.AGENTIC)) != 0;
+    boolean sampled = (MinHash.mix(p.skeleton ^ SAMPLE_SALT) & 15) == 0;
+    for (int res = 0; res < (sampled ? 2 : 1); res++) {
+      int base = 64 * (LinkStore.CONTENT + res * LinkStore.RESOLUTION);
+      marks[m++] = base + 64 * LinkStore.REQUESTS + requestBit;
+      marks[m++] = base + 64 * LinkStore.SKELETONS + skeletonBit;
+      if (r.turn() > 0) {
+        marks[m++] = base + 64 * LinkStore.FOLLOWUPS + requestBit;
+      }
+      if (cued) {
+        marks[m++] = base + 64 * LinkStore.CUED + requestBit;
+      }
+    }
+    long hourIndex = Math.floorDiv(now, 3_600_000L);
+    marks[m++] = 64 * LinkStore.ACTIVITY + (int) Math.floorMod(hourIndex, 24L);
+    marks[m++] = 64 * LinkStore.ACTIVITY + 24 + (int) Math.floorMod(hourIndex / 24, 40L);
+    d.store.record(marks, m, keys, keys.length, bits);
+
+    // The template: the band bucket shared by the most accounts (for the classifier's features).
+    int best = 0;
+    double bestAccounts = -1;
+    for (int b = 0; b < d.bands; b++) {
+      double acc = LinkStore.estimate(bits, b * LinkStore.WORDS + LinkStore.ACCOUNTS);
+      if (acc > bestAccounts || (acc == bestAccounts && keys[b] < keys[best])) {
+        bestAccounts = acc;
+        best = b;
+      }
+    }
+    // Coordination: the strongest verdict over the request's buckets, against the base rate.
+    double base = baseWatched();
+    int evidence = GroupEvidence.NONE;
+    int marked = -1;
+    if (p.words >= Detector.GROUP_MIN_WORDS) {
+      for (int b = 0; b < keys.length; b++) {
+        int e = GroupEvidence.judge(bits, b * LinkStore.WORDS, b == d.bands, base);
+        if (e > evidence) {
+          evidence = e;
+          marked = b;
+        }
+        if (s.level == Suspicion.FLAG
+            && b < d.bands
+            && GroupEvidence.dominated(bits, b * LinkStore.WORDS)) {
+          s.flagEvidence = now; // still in its campaign's template
+        }
+      }
+    }
+    int o = best * LinkStore.WORDS;
+    double shared = Math.log1p(bestAccounts) / Math.log1p(SATURATED);
+    double estShare =
+        LinkStore.estimate(bits, o + LinkStore.ESTABLISHED) / Math.max(1, bestAccounts);
+    double youngShare = LinkStore.estimate(bits, o + LinkStore.YOUNG) / Math.max(1, bestAccounts);
+
+    s.activity.record(r.ts(), r.accountCreated(), r.client());
+    int cues = p.cues;
+    s.rate(Features.COT, (cues & PromptScan.COT) != 0 ? 1 : 0);
+    s.rate(Features.SOFTWARE, (cues & PromptScan.SOFTWARE) != 0 ? 1 : 0);
+    s.rate(Features.AGENTIC, (cues & PromptScan.AGENTIC) != 0 ? 1 : 0);
+    s.rate(Features.PLANNING, (cues & PromptScan.PLANNING) != 0 ? 1 : 0);
+    s.rate(Features.PERSONA, (cues & PromptScan.PERSONA) != 0 ? 1 : 0);
+    s.rate(Features.CODE_ATTACHED, p.codeAttached ? 1 : 0);
+    s.rate(Features.SYSTEM, hasSystem ? 1 : 0);
+    if (r.temperature() >= 0) {
+      s.rate(Features.GREEDY, r.temperature() == 0 ? 1 : 0);
+      s.rate(Features.TEMPERATURE, Math.min(2, r.temperature()) / 2);
+    }
+    s.rate(Features.LOGPROBS, r.topLogprobs() > 0 ? 1 : 0);
+    s.rate(Features.FIRST_TURN, r.turn() == 0 ? 1 : 0);
+    if (r.maxTokens() > 0) {
+      s.rate(Features.MAX_TOKENS, Math.log1p(r.maxTokens()) / 10);
+    }
+    s.rate(Features.WORDS, Math.log1p(p.words) / 7);
+    if (!first && s.lastOutput >= 0) {
+      s.rate(Features.OUTPUT, Math.log1p(s.lastOutput) / 10);
+    }
+    s.rate(Features.NOVELTY, s.novel(keys[0], keys[1]) ? 1 : 0);
+    s.rate(Features.TEMPLATE_SHARED, shared);
+    s.rate(Features.TEMPLATE_ESTABLISHED, estShare);
+    s.rate(Features.TEMPLATE_YOUNG, youngShare);
+    if (hasSystem) {
+      int so = d.bands * LinkStore.WORDS;
+      double sys = LinkStore.estimate(bits, so + LinkStore.ACCOUNTS);
+      s.rate(Features.SYSTEM_SHARED, Math.log1p(sys) / Math.log1p(SATURATED));
+    } else {
+      s.rate(Features.SYSTEM_SHARED, 0);
+    }
+    s.lastOutput = r.outputTokens();
+    s.features(x);
+    // Per-account evidence reads behaviour only: the linking features are set to a typical
+    // account's, so that this view stays independent of the group view it corroborates.
+    float[] own = t.own;
+    System.arraycopy(x, 0, own, 0, Features.COUNT);
+    for (int f : LINK_FEATURES) {
+      own[f] = d.reference[f];
+    }
+    float score = d.model.score(own);
+    long n = s.activity.requests();
+    int bin = TierBaseline.bin(score);
+    tier.move(s.scoreBin, bin);
+    s.scoreBin = bin;
+    if (Long.bitCount(n) == 1) {
+      tier.sample(own); // the tier's typical account, at its accounts' 1st, 2nd, 4th... request
+    }
+
+    boolean exempt = d.exemptTiers.contains(r.tier());
+    // One request is not evidence enough: the account's own score counts from its second.
+    boolean byScore = !exempt && n >= 2 && tier.watches(score);
+    if (byScore) {
+      s.watchEvidence = now;
+    }
+    // The group view's per-account input: in the top tenth of its tier on its own behaviour.
+    if (n >= 2 && !s.watchedByScore && tier.elevated(score)) {
+      s.watchedByScore = true;
+      d.watchedByScore.incrementAndGet();
+    }
+    if (evidence != GroupEvidence.NONE && !exempt) {
+      s.groupHits += evidence;
+      s.watchEvidence = now;
+      s.flagEvidence = now;
+    }
+    boolean cleared = s.clearedAt != Long.MIN_VALUE && now - s.clearedAt < d.decayMillis;
+    if (!exempt && s.level != Suspicion.FLAG && s.groupHits >= Detector.FLAG_HITS && !cleared) {
+      s.level = Suspicion.FLAG;
+      if (s.flaggedAt < 0) {
+        s.flaggedAt = now;
+        s.requestsBeforeFlag = n - 1;
+      }
+      s.groupKey = marked >= 0 ? keys[marked] : s.groupKey;
+      s.group = s.groupKey != 0 ? Detector.group(s.groupKey) : null;
+      List<String> why = new ArrayList<>(4);
+      why.add(
+          String.format(
+              Locale.ROOT,
+              "coordinated: %d of %d requests went into templates that many accounts share as a"
+                  + " topic sweep",
+              s.groupHits,
+              n));
+      if (marked >= 0) {
+        why.add(GroupEvidence.describe(bits, marked * LinkStore.WORDS, base));
+      }
+      if (s.watchedByScore) {
+        why.addAll(reasons(own, score, tier));
+      }
+      s.reasons = List.copyOf(why);
+    } else if (!exempt
+        && s.level == Suspicion.NONE
+        && (byScore || evidence != GroupEvidence.NONE)) {
+      s.level = Suspicion.WATCH;
+      if (byScore) {
+        List<String> why = new ArrayList<>(reasons(own, score, tier));
+        why.add(
+            0,
+            String.format(
+                Locale.ROOT,
+                "own behaviour: score %.2f at or above its tier's watch threshold %.2f",
+                score,
+                tier.threshold()));
+        s.reasons = List.copyOf(why);
+      } else {
+        s.reasons =
+            List.of(
+                "a request went into a coordinated template",
+                GroupEvidence.describe(bits, marked * LinkStore.WORDS, base));
+      }
+    }
+    if (s.level == Suspicion.FLAG) {
+      // A flagged account marks only the templates of its campaign's work (a coordinated one, or
+      // an eliciting request), not its small talk: a campaign that mixes casual chatter in must
+      // not make everyday templates look flagged-dominated.
+      if (p.words >= Detector.GROUP_MIN_WORDS && (evidence != GroupEvidence.NONE || cued)) {
+        // Only the buckets that do not yet count this account as flagged (read by record above).
+        int word = LinkStore.FLAGGED + (s.bit >>> 6);
+        long mask = 1L << s.bit;
+        int fresh = 0;
+        for (int b = 0; b < d.bands; b++) {
+          if ((bits[b * LinkStore.WORDS + word] & mask) == 0) {
+            t.flagKeys[fresh++] = keys[b];
+          }
+        }
+        if (fresh > 0) {
+          d.store.flag(r.account(), s.bit, t.flagKeys, fresh);
+        }
+      }
+      s.addSample(r.prompt());
+    }
+    if (s.level == Suspicion.FLAG && s.groupKey != 0 && (s.linked == null || n % 64 == 0)) {
+      s.linked = d.store.linkedAccounts(s.groupKey, 8); // refreshed now and then, not per request
+    }
+    return publish(s, score, n);
+  }
+
+  Verdict publish(AccountState s, float score, long n) {
+    List<String> linked = s.linked != null ? s.linked : List.of();
+    Verdict v =
+        new Verdict(
+            s.account,
+            score,
+            s.level == Suspicion.FLAG,
+            s.flaggedAt,
+            s.group,
+            n,
+            s.requestsBeforeFlag,
+            s.level != Suspicion.NONE && s.reasons != null ? s.reasons : List.of(),
+            linked,
+            s.samples != null ? s.samples : List.of(),
+            s.level);
+    s.latest = v;
+    return v;
+  }
+
+  /** Levels fall one step when their evidence is older than the decay period. */
+  void decay(AccountState s, long now) {
+    if (s.level == Suspicion.FLAG && now - s.flagEvidence > d.decayMillis) {
+      s.level = Suspicion.WATCH;
+      s.groupHits = 0;
+      // The watch period starts when the flag lapses: one step per decay period.
+      s.watchEvidence = Math.max(s.watchEvidence, s.flagEvidence + d.decayMillis);
+    }
+    if (s.level == Suspicion.WATCH && now - s.watchEvidence > d.decayMillis) {
+      s.level = Suspicion.NONE;
+      s.groupHits = 0;
+    }
+  }
+
+  /** The share of accounts elevated on their own behaviour: the null rate of the watched view. */
+  double baseWatched() {
+    long all = d.population.get();
+    double floor = TierBaseline.ELEVATED;
+    return all == 0 ? floor : Math.max(floor, d.watchedByScore.get() / (double) all);
+  }
+
+  TierBaseline baseline(String tier) {
+    return d.tiers.computeIfAbsent(
+        tier, k -> new TierBaseline(d.threshold, d.watchBudget, d.reference));
+  }
+
+  /** The three features that raise the score most over the account's tier's typical account. */
+  List<String> reasons(float[] x, float score, TierBaseline tier) {
+    float[] typical = tier.typical();
+    float[] probe = x.clone();
+    Integer[] order = new Integer[Features.COUNT];
+    double[] lift = new double[Features.COUNT];
+    for (int i = 0; i < Features.COUNT; i++) {
+      probe[i] = typical[i];
+      lift[i] = score - d.model.score(probe);
+      probe[i] = x[i];
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, Comparator.comparingDouble(i -> -lift[i]));
+    List<String> out = new ArrayList<>(3);
+    for (int k = 0; k < 3; k++) {
+      int i = order[k];
+      if (lift[i] > 0) {
+        out.add(
+            String.format(
+                Locale.ROOT,
+                "%s %.2f (its tier's typical account %.2f, +%.2f)",
+                Features.names().get(i),
+                x[i],
+                typical[i],
+                lift[i]));
+      }
+    }
+    return out;
+  }
+}
