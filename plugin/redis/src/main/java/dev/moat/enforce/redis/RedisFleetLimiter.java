@@ -58,18 +58,17 @@ public final class RedisFleetLimiter implements FleetLimiter {
   private final AtomicBoolean down = new AtomicBoolean();
   private final AtomicLong outages = new AtomicLong();
 
-  /**
-   * @param host Redis host
-   * @param port Redis port
-   * @param prefix key prefix shared by the fleet
-   * @param timeout connect and read timeout
-   * @param retryAfter how long to stay failed open before trying Redis again
-   */
-  public RedisFleetLimiter(
-      String host, int port, String prefix, Duration timeout, Duration retryAfter) {
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException(Messages.invalid("port", port, "1 to 65535"));
-    }
+  /** A builder with the defaults: localhost:6379, prefix {@code moat:}, 250 ms, retry after 5 s. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private RedisFleetLimiter(Builder b) {
+    String host = b.host;
+    int port = b.port;
+    String prefix = b.prefix;
+    Duration timeout = b.timeout;
+    Duration retryAfter = b.retryAfter;
     this.redis =
         new JedisPooled(
             new HostAndPort(host, port),
@@ -371,6 +370,64 @@ public final class RedisFleetLimiter implements FleetLimiter {
           "fleet budgets: Redis unavailable ({}); admissions fall back to local budgets until it"
               + " returns",
           e.toString());
+    }
+  }
+
+  /**
+   * Builds a {@link RedisFleetLimiter}; each setter checks its value, as {@code
+   * RedisLinkStore.builder()} does.
+   *
+   * <p>Not thread-safe; the limiter it builds is.
+   */
+  public static final class Builder {
+    private String host = "localhost";
+    private int port = 6379;
+    private String prefix = "moat:";
+    private Duration timeout = Duration.ofMillis(250);
+    private Duration retryAfter = Duration.ofSeconds(5);
+
+    private Builder() {}
+
+    /** Where Redis listens; default localhost:6379. */
+    public Builder address(String host, int port) {
+      this.host = java.util.Objects.requireNonNull(host, "host");
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException(Messages.invalid("port", port, "1 to 65535"));
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** Key prefix shared by the fleet; default {@code moat:}. */
+    public Builder prefix(String prefix) {
+      if (prefix == null || prefix.isEmpty() || prefix.length() > 64) {
+        throw new IllegalArgumentException(Messages.invalid("prefix", prefix, "1 to 64 chars"));
+      }
+      this.prefix = prefix;
+      return this;
+    }
+
+    /** Connect and read timeout; default 250 ms. */
+    public Builder timeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero() || timeout.toMillis() > 60_000) {
+        throw new IllegalArgumentException(Messages.invalid("timeout", timeout, "(0, 60 s]"));
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    /** How long to stay failed open before trying Redis again; default 5 s. */
+    public Builder retryAfter(Duration retryAfter) {
+      if (retryAfter.isNegative()) {
+        throw new IllegalArgumentException(Messages.invalid("retryAfter", retryAfter, ">= 0"));
+      }
+      this.retryAfter = retryAfter;
+      return this;
+    }
+
+    /** Connects; Redis need not be up yet (requests fail open until it is). */
+    public RedisFleetLimiter build() {
+      return new RedisFleetLimiter(this);
     }
   }
 }

@@ -42,12 +42,12 @@ class FleetBudgetTest {
       List<Enforcer> replicas = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         RedisFleetLimiter f =
-            new RedisFleetLimiter(
-                "127.0.0.1",
-                redis.port(),
-                "fleet-test:",
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(1));
+            RedisFleetLimiter.builder()
+                .address("127.0.0.1", redis.port())
+                .prefix("fleet-test:")
+                .timeout(Duration.ofSeconds(1))
+                .retryAfter(Duration.ofSeconds(1))
+                .build();
         fleets.add(f);
         replicas.add(replica(f, 2_000));
       }
@@ -96,12 +96,12 @@ class FleetBudgetTest {
   void failsOpenAndResumes() throws Exception {
     try (RedisServer redis = RedisServer.start();
         RedisFleetLimiter fleet =
-            new RedisFleetLimiter(
-                "127.0.0.1",
-                redis.port(),
-                "fail-test:",
-                Duration.ofMillis(200),
-                Duration.ofMillis(100))) {
+            RedisFleetLimiter.builder()
+                .address("127.0.0.1", redis.port())
+                .prefix("fail-test:")
+                .timeout(Duration.ofMillis(200))
+                .retryAfter(Duration.ofMillis(100))
+                .build()) {
       Enforcer e = replica(fleet, 600);
       for (int i = 0; i < 20; i++) {
         assertTrue(e.admit("free", "acct", null, null, 0, 1, 1).admitted(), "request " + i);
@@ -154,8 +154,12 @@ class FleetBudgetTest {
     List<RedisFleetLimiter> fleets = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       fleets.add(
-          new RedisFleetLimiter(
-              "127.0.0.1", redis.port(), prefix, Duration.ofSeconds(1), Duration.ofSeconds(1)));
+          RedisFleetLimiter.builder()
+              .address("127.0.0.1", redis.port())
+              .prefix(prefix)
+              .timeout(Duration.ofSeconds(1))
+              .retryAfter(Duration.ofSeconds(1))
+              .build());
     }
     return fleets;
   }
