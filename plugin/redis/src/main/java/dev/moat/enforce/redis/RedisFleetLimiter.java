@@ -49,9 +49,9 @@ public final class RedisFleetLimiter implements FleetLimiter {
   private final ProxyManager<byte[]> buckets;
   private final String prefix;
   private final long retryAfterNanos;
-  private final Cache<String, Lease> leases;
+  private final Cache<String, FleetLease> leases;
   private final ScheduledExecutorService refills;
-  private final Cache<String, Streams> streams;
+  private final Cache<String, StreamSlots> streams;
   private final String replica = java.util.UUID.randomUUID().toString();
   private final String heartbeatPrefix;
   private final AtomicLong downUntil = new AtomicLong();
@@ -128,7 +128,7 @@ public final class RedisFleetLimiter implements FleetLimiter {
     if (!usable()) {
       return true; // fail-open: local budgets only
     }
-    Lease l = leases.get(key, k -> new Lease(limit, period));
+    FleetLease l = leases.get(key, k -> new FleetLease(limit, period));
     boolean refilled = false;
     while (true) {
       long a = l.available.get();
@@ -152,13 +152,13 @@ public final class RedisFleetLimiter implements FleetLimiter {
 
   @Override
   public void giveBack(String key, long n) {
-    Lease l = leases.getIfPresent(key);
+    FleetLease l = leases.getIfPresent(key);
     if (l != null && n > 0) {
       l.available.addAndGet(n);
     }
   }
 
-  private void scheduleRefill(String key, Lease l) {
+  private void scheduleRefill(String key, FleetLease l) {
     if (l.refilling.compareAndSet(false, true)) {
       try {
         refills.execute(
@@ -175,7 +175,7 @@ public final class RedisFleetLimiter implements FleetLimiter {
     }
   }
 
-  private void refill(String key, Lease l, long amount) {
+  private void refill(String key, FleetLease l, long amount) {
     if (!usable()) {
       return;
     }
@@ -203,62 +203,12 @@ public final class RedisFleetLimiter implements FleetLimiter {
     redis.close();
   }
 
-  /** A replica's lease on one scope's fleet budget. */
-  private static final class Lease {
-    final long limit;
-    final Duration period;
-    final long chunk;
-    final AtomicLong available = new AtomicLong();
-    final AtomicBoolean refilling = new AtomicBoolean();
-
-    Lease(long limit, Duration period) {
-      this.limit = limit;
-      this.period = period;
-      this.chunk = Math.max(1, limit / 200);
-    }
-  }
-
-  // Concurrent streams: a hash per scope, a field per replica holding the slots it leased; a
-  // replica's fields count only while its heartbeat key lives (a crashed replica's slots come back
-  // when its heartbeat expires). A lease is taken, all or nothing, by this script.
-  private static final String ACQUIRE =
-      """
-      local total = 0
-      local f = redis.call('HGETALL', KEYS[1])
-      for i = 1, #f, 2 do
-        if redis.call('EXISTS', ARGV[4] .. f[i]) == 1 then total = total + tonumber(f[i + 1])
-        else redis.call('HDEL', KEYS[1], f[i]) end
-      end
-      local n = math.min(tonumber(ARGV[2]), tonumber(ARGV[3]) - total)
-      if n <= 0 then return 0 end
-      redis.call('HINCRBY', KEYS[1], ARGV[1], n)
-      redis.call('PEXPIRE', KEYS[1], 86400000)
-      return n""";
-
-  private static final String RELEASE =
-      """
-      local v = redis.call('HINCRBY', KEYS[1], ARGV[1], -tonumber(ARGV[2]))
-      if v <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
-      return v""";
-
-  /** A replica's slots of one scope's fleet-wide stream limit. */
-  private static final class Streams {
-    final int chunk;
-    final AtomicLong free = new AtomicLong(); // leased from Redis and not in use
-    final AtomicLong unbacked = new AtomicLong(); // admitted failed-open, not leased
-    final AtomicBoolean returning = new AtomicBoolean();
-
-    Streams(int limit) {
-      this.chunk = Math.max(1, limit / 200);
-    }
-  }
-
   @Override
   public boolean tryAcquireStream(String key, int limit) {
     if (limit <= 0) {
       return true;
     }
-    Streams s = streams.get(key, k -> new Streams(limit));
+    StreamSlots s = streams.get(key, k -> new StreamSlots(limit));
     while (true) {
       long f = s.free.get();
       if (f <= 0) {
@@ -275,7 +225,7 @@ public final class RedisFleetLimiter implements FleetLimiter {
     try {
       Object got =
           redis.eval(
-              ACQUIRE,
+              FleetScripts.ACQUIRE,
               List.of(prefix + key),
               List.of(
                   replica, Integer.toString(s.chunk), Integer.toString(limit), heartbeatPrefix));
@@ -295,7 +245,7 @@ public final class RedisFleetLimiter implements FleetLimiter {
 
   @Override
   public void releaseStream(String key) {
-    Streams s = streams.getIfPresent(key);
+    StreamSlots s = streams.getIfPresent(key);
     if (s == null) {
       return;
     }
@@ -319,7 +269,7 @@ public final class RedisFleetLimiter implements FleetLimiter {
   }
 
   /** Gives leased slots above one chunk back to the fleet. */
-  private void returnStreams(String key, Streams s) {
+  private void returnStreams(String key, StreamSlots s) {
     try {
       while (true) {
         long f = s.free.get();
@@ -329,7 +279,10 @@ public final class RedisFleetLimiter implements FleetLimiter {
         }
         if (s.free.compareAndSet(f, f - excess)) {
           try {
-            redis.eval(RELEASE, List.of(prefix + key), List.of(replica, Long.toString(excess)));
+            redis.eval(
+                FleetScripts.RELEASE,
+                List.of(prefix + key),
+                List.of(replica, Long.toString(excess)));
             up();
           } catch (RuntimeException e) {
             down(e); // lost with the outage; the hash expires, or the replica's heartbeat does
