@@ -107,12 +107,12 @@ final class DemoCommand {
           MoatRequest r =
               moat.begin(
                   RequestContext.builder()
-                      .setAccount("demo-" + tier)
-                      .setTier(tier)
-                      .setVocabSize(vocab)
-                      .optPrompt(prompt, promptIds)
-                      .optSpecialTokens(model.config().eosTokenId())
-                      .optSampling(sampling)
+                      .account("demo-" + tier)
+                      .tier(tier)
+                      .vocabSize(vocab)
+                      .prompt(prompt, promptIds)
+                      .specialTokens(model.config().eosTokenId())
+                      .sampling(sampling)
                       .build());
           out.printf("%n── request %d · tier %s ──────────────────────────────%n", request, tier);
           out.print(prompt);

@@ -249,18 +249,18 @@ final class DistillCommand {
       throws ai.onnxruntime.OrtException {
     RequestContext ctx =
         RequestContext.builder()
-            .setAccount("distill")
-            .setTier(tier)
-            .setVocabSize(vocab)
-            .optPrompt("", prompt)
-            .optSpecialTokens(eos)
-            .optSampling(
+            .account("distill")
+            .tier(tier)
+            .vocabSize(vocab)
+            .prompt("", prompt)
+            .specialTokens(eos)
+            .sampling(
                 SamplingParams.builder()
                     .temperature(1f)
                     .seed(7_000L + promptIndex)
                     .maxTokens(len)
                     .build())
-            .optProbing(score, null)
+            .probing(score, null)
             .build();
     return gen.generate(prompt, moat.begin(ctx), TokenSink.NONE).tokens();
   }

@@ -199,11 +199,11 @@ final class QualityCommand {
                                 .build();
                         RequestContext ctx =
                             RequestContext.builder()
-                                .setAccount("quality")
-                                .setTier(tierNames.get(t))
-                                .setVocabSize(vocab)
-                                .optPrompt("", prompts[pi])
-                                .optSampling(sp)
+                                .account("quality")
+                                .tier(tierNames.get(t))
+                                .vocabSize(vocab)
+                                .prompt("", prompts[pi])
+                                .sampling(sp)
                                 .build();
                         outputs[t][pi] =
                             gen.generate(prompts[pi], moat.begin(ctx), TokenSink.NONE).tokens();

@@ -96,12 +96,12 @@ final class RadioactivityHarvest {
                     () -> {
                       RequestContext ctx =
                           RequestContext.builder()
-                              .setAccount("harvest")
-                              .setTier(h)
-                              .setVocabSize(vocab)
-                              .optPrompt("", prompts[pi])
-                              .optSpecialTokens(eos)
-                              .optSampling(
+                              .account("harvest")
+                              .tier(h)
+                              .vocabSize(vocab)
+                              .prompt("", prompts[pi])
+                              .specialTokens(eos)
+                              .sampling(
                                   SamplingParams.builder()
                                       .temperature(1f)
                                       .seed(90_000L + pi)

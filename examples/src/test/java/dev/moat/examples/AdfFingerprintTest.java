@@ -24,12 +24,7 @@ class AdfFingerprintTest {
     AdfFingerprint f = new AdfFingerprint(scheme, 1.0);
     int vocab = 300;
     RequestContext ctx =
-        RequestContext.builder()
-            .setAccount("a")
-            .setTier("t")
-            .setVocabSize(vocab)
-            .optSpecialTokens(0)
-            .build();
+        RequestContext.builder().account("a").tier("t").vocabSize(vocab).specialTokens(0).build();
     RequestProtection r = f.begin(ctx);
     TokenBuffer h = new TokenBuffer(new int[] {7}, 4);
     SplittableRandom rnd = new SplittableRandom(2);

@@ -63,8 +63,7 @@ public class EnforcementBenchmark {
     }
     pacer =
         Pacing.of(100_000)
-            .begin(
-                RequestContext.builder().setAccount("a").setTier("free").setVocabSize(8).build());
+            .begin(RequestContext.builder().account("a").tier("free").vocabSize(8).build());
   }
 
   /** Admit and finish one request. */

@@ -109,13 +109,13 @@ final class Growth {
             .score();
     RequestContext ctx =
         RequestContext.builder()
-            .setAccount(account)
-            .setTier(tierName)
-            .setVocabSize(VOCAB)
-            .optClient(client)
-            .optPrompt(prompt, promptTokens)
-            .optSampling(SamplingParams.builder().maxTokens(256).build())
-            .optProbing(0, null)
+            .account(account)
+            .tier(tierName)
+            .vocabSize(VOCAB)
+            .client(client)
+            .prompt(prompt, promptTokens)
+            .sampling(SamplingParams.builder().maxTokens(256).build())
+            .probing(0, null)
             .build();
     Admission admission = moat.admit(ctx);
     if (!admission.admitted()) {
@@ -135,11 +135,11 @@ final class Growth {
     running =
         moat.begin(
             RequestContext.builder()
-                .setAccount("account-" + a)
-                .setTier("tier-0")
-                .setVocabSize(VOCAB)
-                .optPrompt("", promptTokens)
-                .optSampling(SamplingParams.builder().maxTokens(Rows.CAPACITY).build())
+                .account("account-" + a)
+                .tier("tier-0")
+                .vocabSize(VOCAB)
+                .prompt("", promptTokens)
+                .sampling(SamplingParams.builder().maxTokens(Rows.CAPACITY).build())
                 .build());
   }
 

@@ -119,12 +119,12 @@ public class PerturbationBenchmark {
         };
     context =
         RequestContext.builder()
-            .setAccount("a")
-            .setTier("free")
-            .setVocabSize(vocab)
-            .optPrompt("", new int[] {1, 2, 3, 4})
-            .optSampling(SamplingParams.builder().maxTokens(CAPACITY).build())
-            .optProbing(score, null)
+            .account("a")
+            .tier("free")
+            .vocabSize(vocab)
+            .prompt("", new int[] {1, 2, 3, 4})
+            .sampling(SamplingParams.builder().maxTokens(CAPACITY).build())
+            .probing(score, null)
             .build();
     request = moat.begin(context);
   }

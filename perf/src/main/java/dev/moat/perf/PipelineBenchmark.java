@@ -100,11 +100,11 @@ public class PipelineBenchmark {
       requests[i] =
           moat.begin(
               RequestContext.builder()
-                  .setAccount("a")
-                  .setTier(tier)
-                  .setVocabSize(vocab)
-                  .optPrompt("", new int[] {1, 2, 3, 4})
-                  .optSampling(SamplingParams.builder().maxTokens(CAPACITY).build())
+                  .account("a")
+                  .tier(tier)
+                  .vocabSize(vocab)
+                  .prompt("", new int[] {1, 2, 3, 4})
+                  .sampling(SamplingParams.builder().maxTokens(CAPACITY).build())
                   .build());
     }
     current = 0;

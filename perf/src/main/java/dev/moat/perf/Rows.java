@@ -87,12 +87,12 @@ final class Rows {
     for (int i = 0; i < batch; i++) {
       contexts[i] =
           RequestContext.builder()
-              .setAccount("a" + i)
-              .setTier(tier)
-              .setVocabSize(vocab)
-              .optPrompt("", new int[] {1, 2, 3, 4})
-              .optSampling(sampling.maxTokens(capacity).seed(i).build())
-              .optProbing(probingScore, flaggedGroup)
+              .account("a" + i)
+              .tier(tier)
+              .vocabSize(vocab)
+              .prompt("", new int[] {1, 2, 3, 4})
+              .sampling(sampling.maxTokens(capacity).seed(i).build())
+              .probing(probingScore, flaggedGroup)
               .build();
     }
     requests = new MoatRequest[batch];

@@ -100,11 +100,11 @@ public class SchemesBenchmark {
       requests[i] =
           moat.begin(
               RequestContext.builder()
-                  .setAccount("a")
-                  .setTier("t")
-                  .setVocabSize(vocab)
-                  .optPrompt("", new int[] {1})
-                  .optSampling(
+                  .account("a")
+                  .tier("t")
+                  .vocabSize(vocab)
+                  .prompt("", new int[] {1})
+                  .sampling(
                       SamplingParams.builder()
                           .temperature(1f)
                           .topK(sampling.equals("t1-top50") ? 50 : 0)

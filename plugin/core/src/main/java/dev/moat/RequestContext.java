@@ -17,10 +17,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * RequestContext ctx = RequestContext.builder()
- *     .setAccount("acct-42").setTier("free").setVocabSize(4096)
- *     .optSession("conv-7").optClient("203.0.113.0/24")
- *     .optPrompt("Write a quicksort in Java", promptIds)
- *     .optSampling(SamplingParams.builder().temperature(0.8f).topP(0.95f).seed(7).build())
+ *     .account("acct-42").tier("free").vocabSize(4096)
+ *     .session("conv-7").client("203.0.113.0/24")
+ *     .prompt("Write a quicksort in Java", promptIds)
+ *     .sampling(SamplingParams.builder().temperature(0.8f).topP(0.95f).seed(7).build())
  *     .build();
  * }</pre>
  */
@@ -200,17 +200,17 @@ public final class RequestContext implements RequestView {
 
     private Builder() {}
 
-    public Builder setAccount(String account) {
+    public Builder account(String account) {
       this.account = requireText("account", account);
       return this;
     }
 
-    public Builder setTier(String tier) {
+    public Builder tier(String tier) {
       this.tier = requireText("tier", tier);
       return this;
     }
 
-    public Builder setVocabSize(int vocabSize) {
+    public Builder vocabSize(int vocabSize) {
       if (vocabSize < 2 || vocabSize > 16_777_216) {
         throw new IllegalArgumentException(invalid("vocabSize", vocabSize, "in [2, 16777216]"));
       }
@@ -218,35 +218,35 @@ public final class RequestContext implements RequestView {
       return this;
     }
 
-    public Builder optRequestId(String requestId) {
+    public Builder requestId(String requestId) {
       this.requestId = requireText("requestId", requestId);
       return this;
     }
 
-    public Builder optSession(@Nullable String session) {
+    public Builder session(@Nullable String session) {
       this.session = session;
       return this;
     }
 
-    public Builder optClient(@Nullable String client) {
+    public Builder client(@Nullable String client) {
       this.client = client;
       return this;
     }
 
     /** The prompt as text (may be empty) and as the token ids the model saw (copied). */
-    public Builder optPrompt(String text, int[] tokens) {
+    public Builder prompt(String text, int[] tokens) {
       this.promptText = text;
       this.promptTokens = tokens.clone();
       return this;
     }
 
-    public Builder optSampling(SamplingParams sampling) {
+    public Builder sampling(SamplingParams sampling) {
       this.sampling = sampling;
       return this;
     }
 
     /** Marks the caller as trusted: see {@link RequestContext#trusted()}. Default false. */
-    public Builder optTrusted(boolean trusted) {
+    public Builder trusted(boolean trusted) {
       this.trusted = trusted;
       return this;
     }
@@ -255,12 +255,12 @@ public final class RequestContext implements RequestView {
      * The model's special tokens (end of text, end of turn), which output perturbations leave alone
      * (copied; duplicates dropped; checked against the vocabulary at {@link #build()}).
      */
-    public Builder optSpecialTokens(int... ids) {
+    public Builder specialTokens(int... ids) {
       this.specialTokens = java.util.Arrays.stream(ids).distinct().sorted().toArray();
       return this;
     }
 
-    public Builder optOverrides(PolicyOverride overrides) {
+    public Builder overrides(PolicyOverride overrides) {
       this.overrides = overrides;
       return this;
     }
@@ -269,7 +269,7 @@ public final class RequestContext implements RequestView {
      * The account's probing score in [0, 1] (e.g. {@code Verdict.score()} of the detector) and the
      * flagged campaign group it is linked to (or null): they pick the escalation level.
      */
-    public Builder optProbing(double score, @Nullable String flaggedGroup) {
+    public Builder probing(double score, @Nullable String flaggedGroup) {
       if (!(score >= 0 && score <= 1)) {
         throw new IllegalArgumentException(invalid("probingScore", score, "in [0, 1]"));
       }

@@ -72,11 +72,10 @@ public final class Serving {
 
   /**
    * Starts a request: the detector observes {@code record} (the request as the trace format has it)
-   * and its verdict goes into {@code context} ({@link RequestContext.Builder#optProbing}); the
-   * request is admitted through {@link Moat#admitQueued}; if admitted it is begun at the
-   * admission's level and follows the account's verdict from then on. The future completes on the
-   * queue's thread (or at once); it fails only if {@code begin} does (an unknown tier, untrusted
-   * overrides).
+   * and its verdict goes into {@code context} ({@link RequestContext.Builder#probing}); the request
+   * is admitted through {@link Moat#admitQueued}; if admitted it is begun at the admission's level
+   * and follows the account's verdict from then on. The future completes on the queue's thread (or
+   * at once); it fails only if {@code begin} does (an unknown tier, untrusted overrides).
    */
   public CompletableFuture<Start> start(TraceRecord record, RequestContext.Builder context) {
     Detector d = detector;
@@ -85,7 +84,7 @@ public final class Serving {
     if (verdict != null) {
       // The graduated verdict, not the raw score: per-account evidence alone reaches the ladder's
       // watch rung (0.5) at most; enforcement needs a flag (1.0).
-      context.optProbing(verdict.escalationScore(), verdict.flagged() ? verdict.group() : null);
+      context.probing(verdict.escalationScore(), verdict.flagged() ? verdict.group() : null);
     }
     RequestContext ctx = context.build();
     return moat.admitQueued(ctx)

@@ -56,7 +56,7 @@ class ConcurrencyTest {
                   start.await();
                   for (int i = 0; i < perThread; i++) {
                     MoatRequest r =
-                        moat.begin(MoatTest.ctx("free").setAccount("acct-" + (i % 3)).build());
+                        moat.begin(MoatTest.ctx("free").account("acct-" + (i % 3)).build());
                     // One consistent snapshot: 0 protections under b, exactly the watermark under
                     // a.
                     int n = r.appliedProtections().size();

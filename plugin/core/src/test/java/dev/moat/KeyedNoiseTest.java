@@ -60,11 +60,11 @@ public class KeyedNoiseTest {
       int vocab = 512;
       RequestContext ctx =
           RequestContext.builder()
-              .setAccount("a")
-              .setTier("free")
-              .setVocabSize(vocab)
-              .optPrompt("", new int[] {7})
-              .optProbing(0.9, null)
+              .account("a")
+              .tier("free")
+              .vocabSize(vocab)
+              .prompt("", new int[] {7})
+              .probing(0.9, null)
               .build();
       SplittableRandom r = new SplittableRandom(5);
       try (MoatRequest req = moat.begin(ctx)) {
@@ -108,10 +108,10 @@ public class KeyedNoiseTest {
       // Level 0 (a low score): untouched.
       RequestContext clean =
           RequestContext.builder()
-              .setAccount("b")
-              .setTier("free")
-              .setVocabSize(vocab)
-              .optProbing(0.1, null)
+              .account("b")
+              .tier("free")
+              .vocabSize(vocab)
+              .probing(0.1, null)
               .build();
       try (MoatRequest req = moat.begin(clean)) {
         float[] row = new float[vocab];
@@ -131,10 +131,10 @@ public class KeyedNoiseTest {
     int vocab = 3 * KeyedNoise.PERIOD + 1234;
     RequestContext ctx =
         RequestContext.builder()
-            .setAccount("a")
-            .setTier("free")
-            .setVocabSize(vocab)
-            .optPrompt("", new int[] {42})
+            .account("a")
+            .tier("free")
+            .vocabSize(vocab)
+            .prompt("", new int[] {42})
             .build();
     dev.moat.spi.RequestProtection p = noise.begin(ctx);
     dev.moat.internal.TokenBuffer history = new dev.moat.internal.TokenBuffer(new int[] {42}, 8);
@@ -172,11 +172,11 @@ public class KeyedNoiseTest {
     int eos = 999;
     RequestContext ctx =
         RequestContext.builder()
-            .setAccount("a")
-            .setTier("free")
-            .setVocabSize(vocab)
-            .optPrompt("", new int[] {42})
-            .optSpecialTokens(eos, 0, eos)
+            .account("a")
+            .tier("free")
+            .vocabSize(vocab)
+            .prompt("", new int[] {42})
+            .specialTokens(eos, 0, eos)
             .build();
     assertTrue(java.util.Arrays.equals(new int[] {0, 999}, ctx.specialTokens()));
     dev.moat.spi.RequestProtection p = noise.begin(ctx);
@@ -210,10 +210,10 @@ public class KeyedNoiseTest {
         IllegalArgumentException.class,
         () ->
             RequestContext.builder()
-                .setAccount("a")
-                .setTier("free")
-                .setVocabSize(10)
-                .optSpecialTokens(10)
+                .account("a")
+                .tier("free")
+                .vocabSize(10)
+                .specialTokens(10)
                 .build());
   }
 

@@ -39,12 +39,12 @@ class MoatEnforcementTest {
 
   static RequestContext ctx(String account, double score, String group) {
     return RequestContext.builder()
-        .setAccount(account)
-        .setTier("free")
-        .setVocabSize(32)
-        .optPrompt("hello", new int[] {1, 2, 3})
-        .optSampling(SamplingParams.greedy(200))
-        .optProbing(score, group)
+        .account(account)
+        .tier("free")
+        .vocabSize(32)
+        .prompt("hello", new int[] {1, 2, 3})
+        .sampling(SamplingParams.greedy(200))
+        .probing(score, group)
         .build();
   }
 
@@ -90,11 +90,11 @@ class MoatEnforcementTest {
       // samples.
       RequestContext l1 =
           RequestContext.builder()
-              .setAccount("erin")
-              .setTier("free")
-              .setVocabSize(32)
-              .optSampling(SamplingParams.builder().temperature(1f).seed(9).maxTokens(50).build())
-              .optProbing(0.6, null)
+              .account("erin")
+              .tier("free")
+              .vocabSize(32)
+              .sampling(SamplingParams.builder().temperature(1f).seed(9).maxTokens(50).build())
+              .probing(0.6, null)
               .build();
       try (MoatRequest r = moat.begin(l1)) {
         assertEquals(1, r.level().id());
@@ -131,7 +131,7 @@ class MoatEnforcementTest {
       assertTrue(over.waitNanos() > 0);
       // Tiers without a budget or ladder are untouched.
       RequestContext internal =
-          RequestContext.builder().setAccount("ops").setTier("internal").setVocabSize(32).build();
+          RequestContext.builder().account("ops").tier("internal").vocabSize(32).build();
       assertTrue(moat.admit(internal).admitted());
       try (MoatRequest r = moat.begin(internal)) {
         assertEquals(0, r.accept(1));

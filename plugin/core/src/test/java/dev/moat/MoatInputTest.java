@@ -66,16 +66,16 @@ class MoatInputTest {
             IllegalArgumentException.class,
             () ->
                 RequestContext.builder()
-                    .setAccount("a")
-                    .setTier("free")
-                    .setVocabSize(10)
-                    .optPrompt("", new int[] {3, 10})
+                    .account("a")
+                    .tier("free")
+                    .vocabSize(10)
+                    .prompt("", new int[] {3, 10})
                     .build());
     assertEquals("`promptTokens[1]` was '10' but it must be in [0, 10)", e.getMessage());
     IllegalStateException missing =
         assertThrows(
             IllegalStateException.class,
-            () -> RequestContext.builder().setAccount("a").setVocabSize(10).build());
+            () -> RequestContext.builder().account("a").vocabSize(10).build());
     assertEquals(
         "`tier` is missing but it is required (a tier defined by the policy)",
         missing.getMessage());
@@ -90,8 +90,8 @@ class MoatInputTest {
       MoatRequest off =
           moat.begin(
               MoatTest.ctx("enterprise")
-                  .optTrusted(true)
-                  .optOverrides(PolicyOverride.watermarkOff())
+                  .trusted(true)
+                  .overrides(PolicyOverride.watermarkOff())
                   .build());
       assertEquals(List.of(), off.appliedProtections());
       PolicyException e =
@@ -100,8 +100,8 @@ class MoatInputTest {
               () ->
                   moat.begin(
                       MoatTest.ctx("free")
-                          .optTrusted(true)
-                          .optOverrides(PolicyOverride.watermarkOff())
+                          .trusted(true)
+                          .overrides(PolicyOverride.watermarkOff())
                           .build()));
       assertEquals(
           List.of(
@@ -113,8 +113,8 @@ class MoatInputTest {
               () ->
                   moat.begin(
                       MoatTest.ctx("enterprise")
-                          .optTrusted(true)
-                          .optOverrides(
+                          .trusted(true)
+                          .overrides(
                               PolicyOverride.watermark(KgwSettings.builder().keyId("nope").build()))
                           .build()));
       assertEquals(
@@ -124,14 +124,14 @@ class MoatInputTest {
       // An untrusted caller (an API client) can never switch its own watermark off.
       RequestContext untrusted =
           MoatTest.ctx("enterprise")
-              .optRequestId("r-7")
-              .optOverrides(PolicyOverride.watermarkOff())
+              .requestId("r-7")
+              .overrides(PolicyOverride.watermarkOff())
               .build();
       PolicyException u = assertThrows(PolicyException.class, () -> moat.begin(untrusted));
       assertEquals(
           List.of(
               "request r-7 carries `overrides` but is not trusted; only requests the host marks"
-                  + " trusted (optTrusted) may change their tier's protections"),
+                  + " trusted (RequestContext.Builder.trusted) may change their tier's protections"),
           u.problems());
     }
   }

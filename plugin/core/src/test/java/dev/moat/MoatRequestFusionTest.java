@@ -60,12 +60,12 @@ class MoatRequestFusionTest {
             .build()) {
       RequestContext ctx =
           RequestContext.builder()
-              .setAccount("a")
-              .setTier("free")
-              .setVocabSize(vocab)
-              .optPrompt("", new int[0]) // an empty prompt: the first steps lack a context
-              .optSpecialTokens(0, vocab - 1, 5)
-              .optProbing(0.9, null)
+              .account("a")
+              .tier("free")
+              .vocabSize(vocab)
+              .prompt("", new int[0]) // an empty prompt: the first steps lack a context
+              .specialTokens(0, vocab - 1, 5)
+              .probing(0.9, null)
               .build();
       RequestProtection noise = new KeyedNoise(NOISE, 0.125).begin(ctx);
       RequestProtection kgw =
@@ -130,11 +130,11 @@ class MoatRequestFusionTest {
             .build()) {
       RequestContext ctx =
           RequestContext.builder()
-              .setAccount("a")
-              .setTier("free")
-              .setVocabSize(1000)
-              .optPrompt("", new int[] {1, 2, 3})
-              .optProbing(0.9, null)
+              .account("a")
+              .tier("free")
+              .vocabSize(1000)
+              .prompt("", new int[] {1, 2, 3})
+              .probing(0.9, null)
               .build();
       try (MoatRequest req = moat.begin(ctx)) {
         assertFalse(req.fusesNextStep());

@@ -57,11 +57,11 @@ class MoatTest {
 
   static RequestContext.Builder ctx(String tier) {
     return RequestContext.builder()
-        .setAccount("acct")
-        .setTier(tier)
-        .setVocabSize(VOCAB)
-        .optPrompt("hi", new int[] {5, 6, 7})
-        .optSampling(SamplingParams.builder().temperature(1f).seed(3).maxTokens(64).build());
+        .account("acct")
+        .tier(tier)
+        .vocabSize(VOCAB)
+        .prompt("hi", new int[] {5, 6, 7})
+        .sampling(SamplingParams.builder().temperature(1f).seed(3).maxTokens(64).build());
   }
 
   /** A fake "model": deterministic logits that depend on the last token. */
@@ -177,12 +177,12 @@ class MoatTest {
       MoatRequest[] rows = {
         moat.begin(ctx("free").build()),
         moat.begin(ctx("internal").build()),
-        moat.begin(ctx("free").optPrompt("x", new int[] {9}).build())
+        moat.begin(ctx("free").prompt("x", new int[] {9}).build())
       };
       MoatRequest[] single = {
         moat.begin(ctx("free").build()),
         moat.begin(ctx("internal").build()),
-        moat.begin(ctx("free").optPrompt("x", new int[] {9}).build())
+        moat.begin(ctx("free").prompt("x", new int[] {9}).build())
       };
       float[] flat = new float[3 * VOCAB];
       for (int i = 0; i < 3; i++) {
@@ -212,8 +212,8 @@ class MoatTest {
       assertEquals(1, s.inFlight());
       open.close();
       assertEquals(0, moat.accounts().snapshot("acct").orElseThrow().inFlight());
-      generate(moat.begin(ctx("free").optSession("conv-1").build()), 4);
-      generate(moat.begin(ctx("free").optSession("conv-1").build()), 6);
+      generate(moat.begin(ctx("free").session("conv-1").build()), 4);
+      generate(moat.begin(ctx("free").session("conv-1").build()), 6);
       var conv = moat.sessions().snapshot("conv-1").orElseThrow();
       assertEquals(2, conv.requests());
       assertEquals(10, conv.generatedTokens());
@@ -270,7 +270,7 @@ class MoatTest {
             .addProtection("free", owner)
             .build()) {
       MoatRequest r =
-          moat.begin(ctx("free").optSampling(SamplingParams.builder().topK(3).build()).build());
+          moat.begin(ctx("free").sampling(SamplingParams.builder().topK(3).build()).build());
       assertTrue(r.ownsSampling());
       float[] l = modelStep(r.history());
       float[] sorted = l.clone();

@@ -98,12 +98,12 @@ class PipelineGoldenTest {
             .build()) {
       RequestContext ctx =
           RequestContext.builder()
-              .setAccount("a")
-              .setTier("free")
-              .setVocabSize(VOCAB)
-              .optPrompt("p", new int[] {3, 4})
-              .optSpecialTokens(0, VOCAB - 1)
-              .optSampling(sampling)
+              .account("a")
+              .tier("free")
+              .vocabSize(VOCAB)
+              .prompt("p", new int[] {3, 4})
+              .specialTokens(0, VOCAB - 1)
+              .sampling(sampling)
               .build();
       CRC32C crc = new CRC32C();
       SplittableRandom r = new SplittableRandom(scheme.hashCode() * 31L + level.hashCode());

@@ -35,11 +35,11 @@ class RequestStartAllocationTest {
             .build()) {
       RequestContext ctx =
           RequestContext.builder()
-              .setAccount("a")
-              .setTier("free")
-              .setVocabSize(vocab)
-              .optPrompt("", new int[] {1, 2, 3})
-              .optSampling(SamplingParams.builder().topK(50).topP(0.9f).maxTokens(16).build())
+              .account("a")
+              .tier("free")
+              .vocabSize(vocab)
+              .prompt("", new int[] {1, 2, 3})
+              .sampling(SamplingParams.builder().topK(50).topP(0.9f).maxTokens(16).build())
               .build();
       moat.begin(ctx).close(); // warm: classes, caches
       long before = threads.getThreadAllocatedBytes(id);

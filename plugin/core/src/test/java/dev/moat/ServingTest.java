@@ -70,7 +70,7 @@ class ServingTest {
       Serving serving = Serving.of(moat, detector);
       Serving.Start s =
           serving
-              .start(record("a", "free"), MoatTest.ctx("free").setAccount("a"))
+              .start(record("a", "free"), MoatTest.ctx("free").account("a"))
               .get(5, TimeUnit.SECONDS);
       assertTrue(s.admitted());
       assertNotNull(s.verdict());
@@ -84,7 +84,7 @@ class ServingTest {
       // One request a minute: the next waits a minute, past the 100 ms the policy allows.
       Serving.Start refused =
           serving
-              .start(record("a", "free"), MoatTest.ctx("free").setAccount("a"))
+              .start(record("a", "free"), MoatTest.ctx("free").account("a"))
               .get(5, TimeUnit.SECONDS);
       assertFalse(refused.admitted());
       assertTrue(refused.admission().waitNanos() > 1_000_000_000L, refused.admission().toString());

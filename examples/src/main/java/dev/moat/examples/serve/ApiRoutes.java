@@ -195,15 +195,15 @@ final class ApiRoutes {
               .build();
       RequestContext.Builder ctx =
           RequestContext.builder()
-              .setAccount(account.account())
-              .setTier(account.tier())
-              .setVocabSize(vocab)
-              .optRequestId((chat ? "chatcmpl-" : "cmpl-") + server.nextId())
-              .optSession(req.user)
-              .optClient(client)
-              .optPrompt(req.prompt, ids)
-              .optSpecialTokens(model.config().eosTokenId())
-              .optSampling(sampling);
+              .account(account.account())
+              .tier(account.tier())
+              .vocabSize(vocab)
+              .requestId((chat ? "chatcmpl-" : "cmpl-") + server.nextId())
+              .session(req.user)
+              .client(client)
+              .prompt(req.prompt, ids)
+              .specialTokens(model.config().eosTokenId())
+              .sampling(sampling);
       if (!server.moatEnabled()) {
         noteVerdict(server.detector().begin(record).verdict(), account);
         start(

@@ -58,11 +58,11 @@ class DjlHostAdapterTest extends HostAdapterCompatibilityKit {
   protected int[] generatePlain(int[] prompt, SamplingParams params) throws Exception {
     RequestContext plain =
         RequestContext.builder()
-            .setAccount("plain")
-            .setTier("plain")
-            .setVocabSize(vocabSize())
-            .optPrompt("", prompt)
-            .optSampling(params)
+            .account("plain")
+            .tier("plain")
+            .vocabSize(vocabSize())
+            .prompt("", prompt)
+            .sampling(params)
             .build();
     return new MoatTextGenerator(predictor, djl.searchConfig(), nothing, djl.layout())
         .generate(prompt, plain, t -> {});

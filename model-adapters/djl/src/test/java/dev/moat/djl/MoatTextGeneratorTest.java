@@ -61,11 +61,11 @@ class MoatTextGeneratorTest {
 
   static RequestContext ctx(String tier, int[] prompt, SamplingParams p) {
     return RequestContext.builder()
-        .setAccount("acct")
-        .setTier(tier)
-        .setVocabSize(djl.vocabSize())
-        .optPrompt("", prompt)
-        .optSampling(p)
+        .account("acct")
+        .tier(tier)
+        .vocabSize(djl.vocabSize())
+        .prompt("", prompt)
+        .sampling(p)
         .build();
   }
 

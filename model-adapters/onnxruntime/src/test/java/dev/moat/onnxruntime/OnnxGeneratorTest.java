@@ -61,11 +61,11 @@ class OnnxGeneratorTest {
 
   static RequestContext ctx(String tier, int[] prompt, SamplingParams p) {
     return RequestContext.builder()
-        .setAccount("acct")
-        .setTier(tier)
-        .setVocabSize(model.config().vocabSize())
-        .optPrompt("", prompt)
-        .optSampling(p)
+        .account("acct")
+        .tier(tier)
+        .vocabSize(model.config().vocabSize())
+        .prompt("", prompt)
+        .sampling(p)
         .build();
   }
 

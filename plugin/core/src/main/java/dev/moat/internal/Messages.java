@@ -73,7 +73,7 @@ public final class Messages {
     return "request "
         + requestId
         + " carries `overrides` but is not trusted; only requests the host"
-        + " marks trusted (optTrusted) may change their tier's protections";
+        + " marks trusted (RequestContext.Builder.trusted) may change their tier's protections";
   }
 
   public static String unknownKey(String field, String keyId, Iterable<String> known) {

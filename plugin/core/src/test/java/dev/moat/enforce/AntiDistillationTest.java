@@ -61,11 +61,11 @@ class AntiDistillationTest {
     assertEquals(2f, ad.delta(), 1e-6);
     RequestContext ctx =
         RequestContext.builder()
-            .setAccount("a")
-            .setTier("t")
-            .setVocabSize(V)
-            .optPrompt("", new int[] {1})
-            .optSpecialTokens(2)
+            .account("a")
+            .tier("t")
+            .vocabSize(V)
+            .prompt("", new int[] {1})
+            .specialTokens(2)
             .build();
     RequestProtection r = ad.begin(ctx);
     TokenBuffer h = new TokenBuffer(new int[] {1}, 4);
@@ -87,7 +87,7 @@ class AntiDistillationTest {
           dev.moat.KeyedNoiseTest.kl(a, b) <= 0.5 + 1e-6, "KL " + dev.moat.KeyedNoiseTest.kl(a, b));
     }
     RequestContext wrongVocab =
-        RequestContext.builder().setAccount("a").setTier("t").setVocabSize(V + 1).build();
+        RequestContext.builder().account("a").tier("t").vocabSize(V + 1).build();
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> ad.begin(wrongVocab));
     assertTrue(e.getMessage().contains("vocabSize") && e.getMessage().contains("50"));
@@ -161,11 +161,11 @@ class AntiDistillationTest {
             .build()) {
       RequestContext flagged =
           RequestContext.builder()
-              .setAccount("a")
-              .setTier("free")
-              .setVocabSize(V)
-              .optPrompt("", new int[] {1})
-              .optProbing(0.9, null)
+              .account("a")
+              .tier("free")
+              .vocabSize(V)
+              .prompt("", new int[] {1})
+              .probing(0.9, null)
               .build();
       try (MoatRequest r = moat.begin(flagged)) {
         float[] row = new float[V];
@@ -174,10 +174,10 @@ class AntiDistillationTest {
       }
       RequestContext clean =
           RequestContext.builder()
-              .setAccount("b")
-              .setTier("free")
-              .setVocabSize(V)
-              .optPrompt("", new int[] {1})
+              .account("b")
+              .tier("free")
+              .vocabSize(V)
+              .prompt("", new int[] {1})
               .build();
       try (MoatRequest r = moat.begin(clean)) {
         float[] row = new float[V];

@@ -76,8 +76,7 @@ class EscalationAndPacingTest {
     Pacing p = Pacing.of(20, now::get);
     assertEquals(Stage.PACING, p.stage());
     assertTrue(p.describe().contains("20.0 tokens/s"));
-    RequestContext ctx =
-        RequestContext.builder().setAccount("a").setTier("free").setVocabSize(16).build();
+    RequestContext ctx = RequestContext.builder().account("a").tier("free").vocabSize(16).build();
     RequestProtection s = p.begin(ctx);
     assertEquals(0, s.onToken(1, null), "the first token goes at once");
     long emitted = now.get();

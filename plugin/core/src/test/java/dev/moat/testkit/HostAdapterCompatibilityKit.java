@@ -80,11 +80,11 @@ public abstract class HostAdapterCompatibilityKit {
   protected static MoatRequest start(Moat moat, RequestContext request) throws Exception {
     RequestContext.Builder b =
         RequestContext.builder()
-            .setAccount(request.account())
-            .setTier(request.tier())
-            .setVocabSize(request.vocabSize())
-            .optPrompt(request.promptText(), request.promptTokens())
-            .optSampling(request.sampling());
+            .account(request.account())
+            .tier(request.tier())
+            .vocabSize(request.vocabSize())
+            .prompt(request.promptText(), request.promptTokens())
+            .sampling(request.sampling());
     Serving.Start s = Serving.of(moat, null).start(b).get(10, TimeUnit.SECONDS);
     return s.request();
   }
@@ -94,11 +94,11 @@ public abstract class HostAdapterCompatibilityKit {
 
   protected RequestContext request(String tier, int[] prompt, SamplingParams p) {
     return RequestContext.builder()
-        .setAccount("kit")
-        .setTier(tier)
-        .setVocabSize(vocabSize())
-        .optPrompt("", prompt)
-        .optSampling(p)
+        .account("kit")
+        .tier(tier)
+        .vocabSize(vocabSize())
+        .prompt("", prompt)
+        .sampling(p)
         .build();
   }
 

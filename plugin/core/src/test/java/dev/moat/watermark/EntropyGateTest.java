@@ -47,12 +47,11 @@ class EntropyGateTest {
       MoatRequest r =
           moat.begin(
               RequestContext.builder()
-                  .setAccount("a")
-                  .setTier("t")
-                  .setVocabSize(vocab)
-                  .optPrompt("", new int[] {1})
-                  .optSampling(
-                      SamplingParams.builder().temperature(1f).seed(3).maxTokens(400).build())
+                  .account("a")
+                  .tier("t")
+                  .vocabSize(vocab)
+                  .prompt("", new int[] {1})
+                  .sampling(SamplingParams.builder().temperature(1f).seed(3).maxTokens(400).build())
                   .build());
       SplittableRandom rnd = new SplittableRandom(4);
       double[] entropies = new double[401];
@@ -96,11 +95,11 @@ class EntropyGateTest {
       MoatRequest r =
           moat.begin(
               RequestContext.builder()
-                  .setAccount("a")
-                  .setTier("t")
-                  .setVocabSize(100)
-                  .optPrompt("", new int[] {5})
-                  .optSampling(SamplingParams.greedy(10))
+                  .account("a")
+                  .tier("t")
+                  .vocabSize(100)
+                  .prompt("", new int[] {5})
+                  .sampling(SamplingParams.greedy(10))
                   .build());
       // A loop 5 -> 6 -> 5 -> 6: contexts 5 and 6 come back; only their first step is biased.
       int[] loop = {6, 5, 6, 5, 6};
@@ -140,11 +139,11 @@ class EntropyGateTest {
         MoatRequest r =
             moat.begin(
                 RequestContext.builder()
-                    .setAccount("a" + req)
-                    .setTier("t")
-                    .setVocabSize(100)
-                    .optPrompt("", new int[] {4, req == 2 ? 9 : 5})
-                    .optSampling(SamplingParams.greedy(1))
+                    .account("a" + req)
+                    .tier("t")
+                    .vocabSize(100)
+                    .prompt("", new int[] {4, req == 2 ? 9 : 5})
+                    .sampling(SamplingParams.greedy(1))
                     .build());
         float[] row = new float[100];
         r.processLogits(row);

@@ -116,12 +116,11 @@ class GumbelWatermarkTest {
     try (MoatRequest r =
         moat.begin(
             RequestContext.builder()
-                .setAccount("a")
-                .setTier(tier)
-                .setVocabSize(l.length)
-                .optPrompt("", new int[] {prompt})
-                .optSampling(
-                    SamplingParams.builder().temperature(1f).seed(seed).maxTokens(1).build())
+                .account("a")
+                .tier(tier)
+                .vocabSize(l.length)
+                .prompt("", new int[] {prompt})
+                .sampling(SamplingParams.builder().temperature(1f).seed(seed).maxTokens(1).build())
                 .build())) {
       return r.sample(l.clone());
     }
@@ -135,12 +134,11 @@ class GumbelWatermarkTest {
         MoatRequest r =
             moat.begin(
                 RequestContext.builder()
-                    .setAccount("a")
-                    .setTier("t")
-                    .setVocabSize(500)
-                    .optPrompt("", new int[] {prev})
-                    .optSampling(
-                        SamplingParams.builder().temperature(1f).topK(5).maxTokens(1).build())
+                    .account("a")
+                    .tier("t")
+                    .vocabSize(500)
+                    .prompt("", new int[] {prev})
+                    .sampling(SamplingParams.builder().temperature(1f).topK(5).maxTokens(1).build())
                     .build());
         int t = r.sample(l.clone());
         // Reference: exact argmin of -ln(u)/p over the top 5, no pruning.
@@ -174,11 +172,11 @@ class GumbelWatermarkTest {
       MoatRequest req =
           moat.begin(
               RequestContext.builder()
-                  .setAccount("a")
-                  .setTier("t")
-                  .setVocabSize(vocab)
-                  .optPrompt("", new int[] {1})
-                  .optSampling(SamplingParams.builder().temperature(1f).maxTokens(100).build())
+                  .account("a")
+                  .tier("t")
+                  .vocabSize(vocab)
+                  .prompt("", new int[] {1})
+                  .sampling(SamplingParams.builder().temperature(1f).maxTokens(100).build())
                   .build());
       for (int i = 0; i < 100; i++) {
         req.accept(req.sample(logits(vocab, r.nextLong())));
@@ -216,11 +214,11 @@ class GumbelWatermarkTest {
         MoatRequest r =
             moat.begin(
                 RequestContext.builder()
-                    .setAccount("a")
-                    .setTier("t")
-                    .setVocabSize(50)
-                    .optPrompt("", new int[] {7})
-                    .optSampling(
+                    .account("a")
+                    .tier("t")
+                    .vocabSize(50)
+                    .prompt("", new int[] {7})
+                    .sampling(
                         SamplingParams.builder().temperature(1f).seed(1).maxTokens(40).build())
                     .build());
         java.util.Set<Integer> picks = new java.util.HashSet<>();

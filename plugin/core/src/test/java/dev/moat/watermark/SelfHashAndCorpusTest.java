@@ -68,10 +68,10 @@ class SelfHashAndCorpusTest {
         try (MoatRequest req =
             moat.begin(
                 RequestContext.builder()
-                    .setAccount("a")
-                    .setTier("t")
-                    .setVocabSize(vocab)
-                    .optPrompt("", prompt)
+                    .account("a")
+                    .tier("t")
+                    .vocabSize(vocab)
+                    .prompt("", prompt)
                     .build())) {
           req.processLogits(row);
         }

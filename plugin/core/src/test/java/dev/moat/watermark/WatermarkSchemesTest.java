@@ -41,12 +41,11 @@ class WatermarkSchemesTest {
     MoatRequest req =
         moat.begin(
             RequestContext.builder()
-                .setAccount("a")
-                .setTier(tier)
-                .setVocabSize(VOCAB)
-                .optPrompt("", new int[] {7, 8})
-                .optSampling(
-                    SamplingParams.builder().temperature(1f).seed(seed).maxTokens(n).build())
+                .account("a")
+                .tier(tier)
+                .vocabSize(VOCAB)
+                .prompt("", new int[] {7, 8})
+                .sampling(SamplingParams.builder().temperature(1f).seed(seed).maxTokens(n).build())
                 .build());
     float[] row = new float[VOCAB];
     for (int i = 0; i < n; i++) {
@@ -75,12 +74,7 @@ class WatermarkSchemesTest {
       }
       assertEquals(
           List.of("kgw-hf(key=k, gamma=0.25, delta=2.0, vocab_size=3000)"),
-          moat.begin(
-                  RequestContext.builder()
-                      .setAccount("a")
-                      .setTier("hf")
-                      .setVocabSize(VOCAB)
-                      .build())
+          moat.begin(RequestContext.builder().account("a").tier("hf").vocabSize(VOCAB).build())
               .appliedProtections());
     }
   }
@@ -119,11 +113,7 @@ class WatermarkSchemesTest {
               IllegalArgumentException.class,
               () ->
                   moat.begin(
-                      RequestContext.builder()
-                          .setAccount("a")
-                          .setTier("hf")
-                          .setVocabSize(32000)
-                          .build()));
+                      RequestContext.builder().account("a").tier("hf").vocabSize(32000).build()));
       assertEquals(
           "`vocabSize` was '32000' but it must be the kgw-hf watermark's vocab_size 3000",
           e.getMessage());
