@@ -3,6 +3,7 @@ package dev.moat.detect.redis;
 import dev.moat.detect.LinkStore;
 import dev.moat.detect.LocalLinkStore;
 import dev.moat.internal.Messages;
+import dev.moat.redis.RedisSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -280,29 +281,20 @@ public final class RedisLinkStore implements LinkStore {
 
     /** Where Redis listens; default localhost:6379. */
     public Builder address(String host, int port) {
-      this.host = Objects.requireNonNull(host, "host");
-      if (port < 1 || port > 65535) {
-        throw new IllegalArgumentException(Messages.invalid("port", port, "1 to 65535"));
-      }
-      this.port = port;
+      this.host = RedisSettings.host(host);
+      this.port = RedisSettings.port(port);
       return this;
     }
 
     /** Key prefix, to share one Redis between deployments; default {@code moat:}. */
     public Builder prefix(String prefix) {
-      if (prefix == null || prefix.isEmpty() || prefix.length() > 64) {
-        throw new IllegalArgumentException(Messages.invalid("prefix", prefix, "1 to 64 chars"));
-      }
-      this.prefix = prefix;
+      this.prefix = RedisSettings.prefix(prefix);
       return this;
     }
 
     /** Connect and read timeout; default 250 ms (a request start waits at most this long). */
     public Builder timeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero() || timeout.toMillis() > 60_000) {
-        throw new IllegalArgumentException(Messages.invalid("timeout", timeout, "(0, 60 s]"));
-      }
-      this.timeout = timeout;
+      this.timeout = RedisSettings.timeout(timeout);
       return this;
     }
 
@@ -317,10 +309,7 @@ public final class RedisLinkStore implements LinkStore {
 
     /** After a failure, how long to use the local store before trying Redis; default 5 s. */
     public Builder retryAfter(Duration retryAfter) {
-      if (retryAfter.isNegative()) {
-        throw new IllegalArgumentException(Messages.invalid("retryAfter", retryAfter, ">= 0"));
-      }
-      this.retryAfter = retryAfter;
+      this.retryAfter = RedisSettings.retryAfter(retryAfter);
       return this;
     }
 

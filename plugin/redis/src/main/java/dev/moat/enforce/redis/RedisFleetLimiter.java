@@ -3,7 +3,7 @@ package dev.moat.enforce.redis;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.moat.enforce.FleetLimiter;
-import dev.moat.internal.Messages;
+import dev.moat.redis.RedisSettings;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
@@ -343,38 +343,26 @@ public final class RedisFleetLimiter implements FleetLimiter {
 
     /** Where Redis listens; default localhost:6379. */
     public Builder address(String host, int port) {
-      this.host = java.util.Objects.requireNonNull(host, "host");
-      if (port < 1 || port > 65535) {
-        throw new IllegalArgumentException(Messages.invalid("port", port, "1 to 65535"));
-      }
-      this.port = port;
+      this.host = RedisSettings.host(host);
+      this.port = RedisSettings.port(port);
       return this;
     }
 
     /** Key prefix shared by the fleet; default {@code moat:}. */
     public Builder prefix(String prefix) {
-      if (prefix == null || prefix.isEmpty() || prefix.length() > 64) {
-        throw new IllegalArgumentException(Messages.invalid("prefix", prefix, "1 to 64 chars"));
-      }
-      this.prefix = prefix;
+      this.prefix = RedisSettings.prefix(prefix);
       return this;
     }
 
     /** Connect and read timeout; default 250 ms. */
     public Builder timeout(Duration timeout) {
-      if (timeout.isNegative() || timeout.isZero() || timeout.toMillis() > 60_000) {
-        throw new IllegalArgumentException(Messages.invalid("timeout", timeout, "(0, 60 s]"));
-      }
-      this.timeout = timeout;
+      this.timeout = RedisSettings.timeout(timeout);
       return this;
     }
 
     /** How long to stay failed open before trying Redis again; default 5 s. */
     public Builder retryAfter(Duration retryAfter) {
-      if (retryAfter.isNegative()) {
-        throw new IllegalArgumentException(Messages.invalid("retryAfter", retryAfter, ">= 0"));
-      }
-      this.retryAfter = retryAfter;
+      this.retryAfter = RedisSettings.retryAfter(retryAfter);
       return this;
     }
 
