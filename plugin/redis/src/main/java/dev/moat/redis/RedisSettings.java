@@ -31,7 +31,8 @@ public final class RedisSettings {
   /** A key prefix, 1 to 64 characters. */
   public static String prefix(@Nullable String prefix) {
     if (prefix == null || prefix.isEmpty() || prefix.length() > 64) {
-      throw new IllegalArgumentException(Messages.invalid("prefix", prefix, "1 to 64 chars"));
+      throw new IllegalArgumentException(
+          Messages.invalid("prefix", String.valueOf(prefix), "1 to 64 chars"));
     }
     return prefix;
   }
