@@ -5,7 +5,9 @@ import dev.moat.internal.Messages;
 /**
  * Batch form of the per-step calls, for continuous-batching servers that hold one {@code [rows ×
  * vocab]} logits array: row {@code i} belongs to {@code requests[i]}. Requests in one batch may
- * belong to different tiers. Thread-safe: stateless (each request is still driven by one thread).
+ * belong to different tiers. The rows run one after another on the calling thread; {@link
+ * BatchRunner} spreads them over several. Thread-safe: stateless (each request is still driven by
+ * one thread).
  */
 public final class Batch {
   private Batch() {}
@@ -30,7 +32,7 @@ public final class Batch {
     }
   }
 
-  private static void check(MoatRequest[] requests, float[] logits, int vocabSize) {
+  static void check(MoatRequest[] requests, float[] logits, int vocabSize) {
     if ((long) requests.length * vocabSize != logits.length) {
       throw new IllegalArgumentException(
           Messages.batchLength(logits.length, requests.length, vocabSize));
