@@ -47,6 +47,7 @@ final class AccountJudge {
       d.population.incrementAndGet();
     }
     decay(s, now);
+    FleetMarks.adopt(d, s, now, s.activity.requests(), d.exemptTiers.contains(r.tier()));
 
     // The bits this request sets in each of its buckets: the account in its sets, and the
     // skeleton's and the request's bits in the two content sketches.
@@ -258,6 +259,7 @@ final class AccountJudge {
     if (s.level == Suspicion.FLAG && s.groupKey != 0 && (s.linked == null || n % 64 == 0)) {
       s.linked = d.store.linkedAccounts(s.groupKey, 8); // refreshed now and then, not per request
     }
+    FleetMarks.share(d, s);
     return publish(s, score, n);
   }
 

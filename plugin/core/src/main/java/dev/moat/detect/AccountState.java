@@ -34,6 +34,9 @@ final class AccountState {
   /** When an admin last cleared the account (no new flag for the decay period), or MIN_VALUE. */
   long clearedAt = Long.MIN_VALUE;
 
+  /** The flag evidence time last told the fleet ({@link FleetMarks}), or MIN_VALUE. */
+  long fleetShared = Long.MIN_VALUE;
+
   /** Whether its own behaviour put it in the top tenth of its tier (it marks buckets watched). */
   boolean watchedByScore;
 

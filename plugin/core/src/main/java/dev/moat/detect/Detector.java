@@ -249,24 +249,27 @@ public final class Detector implements AutoCloseable {
   /**
    * Clears an account: its level returns to none, its coordination evidence is forgotten, and it is
    * not flagged again for the decay period counted from its last request (it can still be watched).
-   * One audit record ({@code dev.moat.audit}: action, account, group, from, actor, reason).
+   * One audit record ({@code dev.moat.audit}: action, account, group, from, actor, reason). The
+   * clearing is also the account's fleet mark ({@link AccountMark}), so every replica sharing the
+   * link store clears it at its next request, including replicas when this one does not hold the
+   * account (then timed by the wall clock).
    *
-   * @return whether the account was held
+   * @return whether the account was held by this detector
    */
   public boolean clear(String account, String actor, String reason) {
     Objects.requireNonNull(actor, "actor");
     Objects.requireNonNull(reason, "reason");
     AccountState s = accounts.getIfPresent(Objects.requireNonNull(account, "account"));
     if (s == null) {
+      // Held by other replicas only, perhaps: the fleet's mark clears it there (wall-clock time).
+      store.mark(account, AccountMark.cleared(System.currentTimeMillis(), reason), decayMillis);
       return false;
     }
     synchronized (s) {
       Suspicion from = s.level;
-      s.level = Suspicion.NONE;
-      s.groupHits = 0;
-      s.watchEvidence = Long.MIN_VALUE;
-      s.flagEvidence = Long.MIN_VALUE;
+      FleetMarks.reset(s);
       s.clearedAt = s.activity.lastTs();
+      store.mark(account, AccountMark.cleared(s.clearedAt, reason), decayMillis);
       Verdict last = s.latest;
       judge.publish(s, last != null ? last.score() : 0, s.activity.requests());
       AUDIT

@@ -120,6 +120,35 @@ public interface LinkStore extends AutoCloseable {
   /** Up to {@code max} flagged accounts seen in bucket {@code key}, oldest first. */
   List<String> linkedAccounts(long key, int max);
 
+  /**
+   * The fleet's mark on {@code account} ({@link AccountMark}), or null if it has none. Called at
+   * each request start; the embedded store answers from memory, a fleet store with one read.
+   */
+  default @org.jspecify.annotations.Nullable AccountMark mark(String account) {
+    return null;
+  }
+
+  /**
+   * Stores the fleet's mark on {@code account}. A flag does not replace a clearing less than {@code
+   * guardMillis} older than the flag's evidence (an admin's clearing holds for the decay period
+   * against a replica that had not yet seen it); anything else replaces the mark.
+   *
+   * @return false if the store could not be reached (the caller tells it again later); true when it
+   *     holds the mark, or kept a clearing the mark may not replace
+   */
+  default boolean mark(String account, AccountMark mark, long guardMillis) {
+    return true;
+  }
+
+  /** Whether {@code next} may replace {@code current} under {@link #mark}'s rule. */
+  static boolean replaces(
+      @org.jspecify.annotations.Nullable AccountMark current, AccountMark next, long guardMillis) {
+    return current == null
+        || current.flagged()
+        || !next.flagged()
+        || next.at() - current.at() >= guardMillis;
+  }
+
   /** Releases connections; the local store holds none. */
   @Override
   void close();

@@ -9,6 +9,8 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The embedded {@link LinkStore}: a fixed-size, lock-free table of buckets in one {@code long[]} (a
@@ -41,6 +43,9 @@ public final class LocalLinkStore implements LinkStore {
   private final long idleMinutes;
   private final Cache<Long, List<String>> samples;
 
+  /** Accounts' marks ({@link AccountMark}): only flagged or cleared accounts have one. */
+  private final Cache<String, AccountMark> marks;
+
   /**
    * @param buckets table size, rounded up to a power of two (504 bytes each)
    * @param idleExpiry how long an unused bucket is kept before its slot counts as free
@@ -60,6 +65,7 @@ public final class LocalLinkStore implements LinkStore {
     this.ticker = ticker;
     this.idleMinutes = Math.max(1, idleExpiry.toMinutes());
     this.samples = Caffeine.newBuilder().maximumSize(65_536).build();
+    this.marks = Caffeine.newBuilder().maximumSize(1 << 20).build();
   }
 
   /** 131,072 buckets (63 MB), kept 30 days unused, on the system clock. */
@@ -180,6 +186,22 @@ public final class LocalLinkStore implements LinkStore {
     synchronized (s) {
       return List.copyOf(s.subList(0, Math.min(max, s.size())));
     }
+  }
+
+  @Override
+  public @Nullable AccountMark mark(String account) {
+    return marks.getIfPresent(account);
+  }
+
+  @Override
+  public boolean mark(String account, AccountMark mark, long guardMillis) {
+    Objects.requireNonNull(mark, "mark");
+    marks
+        .asMap()
+        .compute(
+            Objects.requireNonNull(account, "account"),
+            (k, cur) -> LinkStore.replaces(cur, mark, guardMillis) ? mark : cur);
+    return true;
   }
 
   /** Buckets in use (a scan of the table; for measurements and tests). */

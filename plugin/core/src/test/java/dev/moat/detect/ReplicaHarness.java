@@ -14,6 +14,7 @@ public final class ReplicaHarness {
   private final Detector[] replicas;
   private final Map<String, Long> seen = new HashMap<>();
   private final Map<String, Long> firstFlag = new HashMap<>();
+  private final Map<String, Long> unflaggedAfter = new HashMap<>();
   private int next;
 
   /** {@code n} replicas, replica {@code i}'s link store from {@code store}. */
@@ -36,6 +37,8 @@ public final class ReplicaHarness {
       long k = seen.merge(r.account(), 1L, Long::sum);
       if (v.flagged()) {
         firstFlag.putIfAbsent(r.account(), k - 1);
+      } else if (firstFlag.containsKey(r.account())) {
+        unflaggedAfter.merge(r.account(), 1L, Long::sum);
       }
     }
   }
@@ -55,6 +58,22 @@ public final class ReplicaHarness {
       }
     }
     return n;
+  }
+
+  /**
+   * Requests of those accounts served unflagged after some replica had flagged the account: by a
+   * replica that had not (yet) learnt of the flag.
+   */
+  public long servedUnflaggedAfterFlag(String prefix) {
+    return unflaggedAfter.entrySet().stream()
+        .filter(e -> e.getKey().startsWith(prefix))
+        .mapToLong(Map.Entry::getValue)
+        .sum();
+  }
+
+  /** Replica {@code i}. */
+  public Detector replica(int i) {
+    return replicas[i];
   }
 
   /** Whether replica {@code i} has {@code account} flagged now. */

@@ -1,5 +1,6 @@
 package dev.moat.detect.redis;
 
+import dev.moat.detect.AccountMark;
 import dev.moat.detect.LinkStore;
 import dev.moat.detect.LocalLinkStore;
 import dev.moat.internal.Messages;
@@ -60,6 +61,18 @@ public final class RedisLinkStore implements LinkStore {
           + "end\n"
           + "return n";
 
+  // KEYS: the account's mark. ARGV: the mark's line, 1 if a flag, its time, guard ms, ttl ms.
+  // A flag does not replace a clearing less than the guard older than it (LinkStore.replaces).
+  private static final String MARK =
+      """
+      local cur = redis.call('GET', KEYS[1])
+      if cur and ARGV[2] == '1' and string.sub(cur, 1, 2) == 'C|' then
+        local at = tonumber(string.match(cur, '^C|[^|]*|([^|]*)|'))
+        if at and tonumber(ARGV[3]) - at < tonumber(ARGV[4]) then return 0 end
+      end
+      redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[5])
+      return 1""";
+
   private final JedisPooled redis;
   private final String prefix;
   private final long ttlSeconds;
@@ -70,6 +83,7 @@ public final class RedisLinkStore implements LinkStore {
   private final AtomicLong failures = new AtomicLong();
   private volatile @org.jspecify.annotations.Nullable String recordSha;
   private volatile @org.jspecify.annotations.Nullable String flagSha;
+  private volatile @org.jspecify.annotations.Nullable String markSha;
 
   private RedisLinkStore(Builder b) {
     this.redis =
@@ -97,6 +111,7 @@ public final class RedisLinkStore implements LinkStore {
   private void loadScripts() {
     recordSha = redis.scriptLoad(RECORD);
     flagSha = redis.scriptLoad(FLAG);
+    markSha = redis.scriptLoad(MARK);
   }
 
   /** Whether calls go to Redis now (false while failed over to the local store). */
@@ -130,7 +145,7 @@ public final class RedisLinkStore implements LinkStore {
   }
 
   private Object eval(String script, List<byte[]> keys, List<byte[]> args) {
-    if (recordSha == null || flagSha == null) {
+    if (recordSha == null || flagSha == null || markSha == null) {
       loadScripts(); // Redis was down when this store started: load them now that it answers
     }
     try {
@@ -145,7 +160,7 @@ public final class RedisLinkStore implements LinkStore {
   }
 
   private byte[] sha(String script) {
-    String sha = script.equals(RECORD) ? recordSha : flagSha;
+    String sha = script.equals(RECORD) ? recordSha : script.equals(FLAG) ? flagSha : markSha;
     return Objects.requireNonNull(sha, "script not loaded").getBytes(StandardCharsets.US_ASCII);
   }
 
@@ -255,6 +270,61 @@ public final class RedisLinkStore implements LinkStore {
       }
     }
     return fallback.linkedAccounts(key, max);
+  }
+
+  private byte[] markKey(String account) {
+    return (prefix + "m:" + account).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The account's fleet mark from Redis; while Redis is unavailable, this replica's own (from the
+   * local store). A value that does not decode is logged, counted and read as no mark.
+   */
+  @Override
+  public @org.jspecify.annotations.Nullable AccountMark mark(String account) {
+    Objects.requireNonNull(account, "account");
+    if (useRedis()) {
+      try {
+        byte[] raw = redis.get(markKey(account));
+        return raw == null ? null : AccountMark.decode(new String(raw, StandardCharsets.UTF_8));
+      } catch (JedisException e) {
+        failed(e);
+      } catch (IllegalArgumentException e) {
+        failures.incrementAndGet();
+        log.warn("unreadable fleet mark of account {}: {}", account, e.getMessage());
+        return null;
+      }
+    }
+    return fallback.mark(account);
+  }
+
+  /**
+   * Stores the mark in Redis (one script call, atomic with {@link LinkStore#mark}'s rule); kept in
+   * the local store too. Returns false while Redis is unavailable, so that the detector tells the
+   * fleet again once it is back: a flag raised during an outage is not lost.
+   */
+  @Override
+  public boolean mark(String account, AccountMark mark, long guardMillis) {
+    Objects.requireNonNull(account, "account");
+    Objects.requireNonNull(mark, "mark");
+    fallback.mark(account, mark, guardMillis);
+    if (useRedis()) {
+      try {
+        eval(
+            MARK,
+            List.of(markKey(account)),
+            List.of(
+                mark.encode().getBytes(StandardCharsets.UTF_8),
+                ascii(mark.flagged() ? 1 : 0),
+                ascii(mark.at()),
+                ascii(guardMillis),
+                ascii(ttlSeconds * 1000)));
+        return true;
+      } catch (JedisException e) {
+        failed(e);
+      }
+    }
+    return false;
   }
 
   @Override

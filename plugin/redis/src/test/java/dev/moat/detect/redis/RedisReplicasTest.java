@@ -1,8 +1,11 @@
 package dev.moat.detect.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.moat.detect.AccountMark;
 import dev.moat.detect.ReplicaHarness;
 import dev.moat.detect.TraceRecord;
 import java.time.Duration;
@@ -61,7 +64,50 @@ class RedisReplicasTest {
         "served before the flags: alone " + alone + ", over three replicas " + spread);
     // Each replica needs its own hits into the campaign's templates: somewhat slower, not 3x.
     assertTrue(spread <= 1.5 * alone + 20, "alone " + alone + ", over three replicas " + spread);
+    // The first replica's flag reaches the others through Redis before their next request.
+    assertEquals(0, fleet.servedUnflaggedAfterFlag("bot-"));
+    // An admin's clearing on one replica clears the account on the others.
+    assertTrue(fleet.flaggedOn(2, "bot-3"));
+    assertTrue(fleet.replica(0).clear("bot-3", "admin", "false positive"));
+    TraceRecord last =
+        trace.stream().filter(r -> r.account().equals("bot-3")).reduce((a, b) -> b).orElseThrow();
+    assertFalse(fleet.replica(2).observe(later(last, 60_000)).flagged());
     clients.forEach(RedisLinkStore::close);
+  }
+
+  static TraceRecord later(TraceRecord r, long millis) {
+    return new TraceRecord(
+        r.ts() + millis,
+        r.account(),
+        r.accountCreated(),
+        r.tier(),
+        r.client(),
+        r.conversation(),
+        r.turn(),
+        r.system(),
+        r.prompt(),
+        r.maxTokens(),
+        r.temperature(),
+        r.topLogprobs(),
+        r.outputTokens());
+  }
+
+  @Test
+  void marksFollowTheRuleAtomicallyInRedis() {
+    try (RedisLinkStore a = client("marks:");
+        RedisLinkStore b = client("marks:")) {
+      long day = 86_400_000L;
+      AccountMark cleared = AccountMark.cleared(5_000, "false positive");
+      assertTrue(a.mark("acct", cleared, day));
+      assertEquals(cleared, b.mark("acct"));
+      // A replica that had not seen the clearing may not flag the account again within the guard.
+      assertTrue(b.mark("acct", AccountMark.flag(4_000, 5_000 + day - 1, "g-1", "r"), day));
+      assertEquals(cleared, a.mark("acct"));
+      AccountMark again = AccountMark.flag(4_000, 5_000 + day, "g-1", "coordinated | again");
+      assertTrue(b.mark("acct", again, day));
+      assertEquals(again, a.mark("acct"));
+      assertNull(a.mark("nobody"));
+    }
   }
 
   /** Kill Redis mid-run: detection goes on, and nothing flagged is forgotten once it returns. */
@@ -109,6 +155,12 @@ class RedisReplicasTest {
     }
     assertEquals(40, fleet.flagged("bot-"));
     assertEquals(0, fleet.flagged("person-"));
+    // Flags raised while Redis was down were told to the fleet once it came back.
+    for (int a = 0; a < 40; a++) {
+      for (int i = 0; i < 3; i++) {
+        assertTrue(fleet.flaggedOn(i, "bot-" + a), "bot-" + a + " on replica " + i);
+      }
+    }
     clients.forEach(RedisLinkStore::close);
   }
 }

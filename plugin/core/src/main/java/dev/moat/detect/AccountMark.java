@@ -1,0 +1,86 @@
+package dev.moat.detect;
+
+import dev.moat.internal.Messages;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What one replica tells the fleet about an account, through the {@link LinkStore}: that it flagged
+ * the account (and when its evidence was last seen), or that an admin cleared it. Every replica
+ * reads the account's mark at each of its requests, so a flag raised on one replica applies on all
+ * of them from their next request of that account, and a clearing made on one clears it on all.
+ * Times are the detector's (trace time in a replay, wall-clock epoch milliseconds in a server).
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param flagged true for a flag, false for a clearing
+ * @param flaggedAt when the account was first flagged (-1 for a clearing)
+ * @param at for a flag, when its coordination evidence was last seen; for a clearing, when it was
+ *     cleared
+ * @param group the campaign group the flag names, or null
+ * @param reason the flag's first reason, or the clearing's (at most {@link #MAX_REASON} chars; line
+ *     breaks become spaces)
+ */
+public record AccountMark(
+    boolean flagged, long flaggedAt, long at, @Nullable String group, String reason) {
+  /** The longest reason a mark carries. */
+  public static final int MAX_REASON = 500;
+
+  public AccountMark {
+    reason = Objects.requireNonNull(reason, "reason").replace('\n', ' ').replace('\r', ' ');
+    if (reason.length() > MAX_REASON) {
+      reason = reason.substring(0, MAX_REASON);
+    }
+    if (group != null && (group.indexOf('|') >= 0 || group.indexOf('\n') >= 0)) {
+      throw new IllegalArgumentException(
+          Messages.invalid("group", group, "free of '|' and line breaks"));
+    }
+  }
+
+  /** A flag raised at {@code flaggedAt}, its evidence last seen at {@code evidenceAt}. */
+  public static AccountMark flag(
+      long flaggedAt, long evidenceAt, @Nullable String group, String reason) {
+    return new AccountMark(true, flaggedAt, evidenceAt, group, reason);
+  }
+
+  /** A clearing at {@code clearedAt}. */
+  public static AccountMark cleared(long clearedAt, String reason) {
+    return new AccountMark(false, -1, clearedAt, null, reason);
+  }
+
+  /**
+   * One line: {@code F|flaggedAt|at|group|reason} or {@code C|-1|at||reason} (the reason last, so
+   * it may hold any character).
+   */
+  public String encode() {
+    return (flagged ? "F|" : "C|")
+        + flaggedAt
+        + '|'
+        + at
+        + '|'
+        + (group == null ? "" : group)
+        + '|'
+        + reason;
+  }
+
+  /**
+   * Reads {@link #encode}'s line.
+   *
+   * @throws IllegalArgumentException naming what is wrong with it
+   */
+  public static AccountMark decode(String line) {
+    String[] f = line.split("\\|", 5);
+    if (f.length != 5 || !(f[0].equals("F") || f[0].equals("C"))) {
+      throw new IllegalArgumentException(
+          Messages.invalid("account mark", line, "F|flaggedAt|at|group|reason or C|-1|at||reason"));
+    }
+    try {
+      long flaggedAt = Long.parseLong(f[1]);
+      long at = Long.parseLong(f[2]);
+      return new AccountMark(f[0].equals("F"), flaggedAt, at, f[3].isEmpty() ? null : f[3], f[4]);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          Messages.invalid("account mark", line, "times as decimal milliseconds"), e);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package dev.moat.detect;
+
+import java.util.List;
+
+/**
+ * Flags and clearings shared by every replica through the {@link LinkStore}'s {@link AccountMark}s:
+ * a replica that flags an account tells the fleet, and every replica reads the account's mark at
+ * each of its requests, so that a campaign account spread over replicas behind round-robin is
+ * flagged on all of them from the request after the first flag, and an admin's clearing on one
+ * replica clears it on all. With the embedded store (one replica) the marks are this replica's own
+ * and change nothing.
+ *
+ * <p>Cost: one mark read per request (memory for the embedded store, one Redis read for the fleet
+ * store), and one write when an account is flagged, then at most once per eighth of the decay
+ * period while its evidence goes on.
+ *
+ * <p>Thread-safe as the {@link AccountJudge} that calls it: with the account's state locked.
+ */
+final class FleetMarks {
+  private FleetMarks() {}
+
+  /**
+   * Applies the fleet's mark on the account before this request is judged: a flag raised elsewhere
+   * (not yet decayed, not older than a clearing here), or a clearing made elsewhere.
+   *
+   * @param prior the account's requests on this replica before this one
+   */
+  static void adopt(Detector d, AccountState s, long now, long prior, boolean exempt) {
+    AccountMark m = d.store.mark(s.account);
+    if (m == null) {
+      return;
+    }
+    if (!m.flagged()) {
+      if (m.at() > s.clearedAt) {
+        reset(s);
+        s.clearedAt = m.at(); // no new flag for the decay period, as on the replica that cleared
+      }
+      return;
+    }
+    if (s.level == Suspicion.FLAG) {
+      s.flagEvidence = Math.max(s.flagEvidence, m.at()); // evidence seen by other replicas
+      return;
+    }
+    if (exempt || now - m.at() > d.decayMillis || m.at() <= s.clearedAt) {
+      return;
+    }
+    s.level = Suspicion.FLAG;
+    if (s.flaggedAt < 0) {
+      s.flaggedAt = m.flaggedAt() >= 0 ? Math.min(m.flaggedAt(), now) : now;
+      s.requestsBeforeFlag = prior;
+    }
+    s.groupHits = Math.max(s.groupHits, Detector.FLAG_HITS);
+    s.flagEvidence = Math.max(s.flagEvidence, m.at());
+    s.watchEvidence = Math.max(s.watchEvidence, m.at());
+    s.group = m.group();
+    s.fleetShared = m.at();
+    s.reasons = List.of("flagged by another replica of the fleet", m.reason());
+  }
+
+  /** Tells the fleet of the account's flag: when it is new, or its evidence moved on enough. */
+  static void share(Detector d, AccountState s) {
+    if (s.level != Suspicion.FLAG) {
+      return;
+    }
+    if (s.fleetShared != Long.MIN_VALUE && s.flagEvidence - s.fleetShared < d.decayMillis / 8) {
+      return;
+    }
+    List<String> why = s.reasons;
+    String reason = why != null && !why.isEmpty() ? why.get(0) : "flagged";
+    AccountMark m = AccountMark.flag(s.flaggedAt, s.flagEvidence, s.group, reason);
+    if (d.store.mark(s.account, m, d.decayMillis)) {
+      s.fleetShared = s.flagEvidence;
+    }
+  }
+
+  /** The level and evidence a clearing removes. */
+  static void reset(AccountState s) {
+    s.level = Suspicion.NONE;
+    s.groupHits = 0;
+    s.watchEvidence = Long.MIN_VALUE;
+    s.flagEvidence = Long.MIN_VALUE;
+    s.fleetShared = Long.MIN_VALUE;
+  }
+}
