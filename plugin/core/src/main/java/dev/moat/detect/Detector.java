@@ -73,7 +73,10 @@ public final class Detector implements AutoCloseable {
   private final MinHash minHash;
   final int bands;
   private final int refreshTokens;
-  final java.util.Set<String> exemptTiers;
+
+  /** Replaced whole by {@link #exemptTiers(java.util.Set)} (a policy edit); read per request. */
+  volatile java.util.Set<String> exemptTiers;
+
   final double watchBudget;
   final long decayMillis;
   final Cache<String, AccountState> accounts;
@@ -128,6 +131,20 @@ public final class Detector implements AutoCloseable {
    */
   public float threshold() {
     return threshold;
+  }
+
+  /**
+   * Replaces the tiers that are scored but never watched or flagged (the policy's {@code
+   * detection.exempt_tiers}, after an edit), from the next request on; levels already reached stay
+   * until they decay or are cleared.
+   */
+  public void exemptTiers(java.util.Set<String> tiers) {
+    this.exemptTiers = java.util.Set.copyOf(tiers);
+  }
+
+  /** The tiers scored but never watched or flagged. */
+  public java.util.Set<String> exemptTiers() {
+    return exemptTiers;
   }
 
   /** Approximate number of accounts held. */
