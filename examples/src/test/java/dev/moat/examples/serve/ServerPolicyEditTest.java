@@ -214,7 +214,7 @@ class ServerPolicyEditTest {
         edit(version(), "free", "detection", "{\"exempt\": true}"),
         OPS,
         200);
-    assertEquals(Set.of("free"), server.server.detector().exemptTiers());
+    assertEquals(Set.of("free"), server.server.moat().policy().detection().exemptTiers());
 
     // The audit view: newest first, who by name, before and after.
     List<JsonNode> audit = new ArrayList<>();

@@ -73,10 +73,7 @@ public final class Detector implements AutoCloseable {
   private final MinHash minHash;
   final int bands;
   private final int refreshTokens;
-
-  /** Replaced whole by {@link #exemptTiers(java.util.Set)} (a policy edit); read per request. */
-  volatile java.util.Set<String> exemptTiers;
-
+  volatile java.util.Set<String> exemptTiers; // replaced whole by exemptTiers(Set), a policy edit
   final double watchBudget;
   final long decayMillis;
   final Cache<String, AccountState> accounts;
@@ -133,18 +130,9 @@ public final class Detector implements AutoCloseable {
     return threshold;
   }
 
-  /**
-   * Replaces the tiers that are scored but never watched or flagged (the policy's {@code
-   * detection.exempt_tiers}, after an edit), from the next request on; levels already reached stay
-   * until they decay or are cleared.
-   */
+  /** Replaces the exempt tiers (scored, never watched or flagged) from the next request on. */
   public void exemptTiers(java.util.Set<String> tiers) {
     this.exemptTiers = java.util.Set.copyOf(tiers);
-  }
-
-  /** The tiers scored but never watched or flagged. */
-  public java.util.Set<String> exemptTiers() {
-    return exemptTiers;
   }
 
   /** Approximate number of accounts held. */
@@ -353,10 +341,6 @@ public final class Detector implements AutoCloseable {
         s.tier = null;
       }
     }
-  }
-
-  static String group(long key) {
-    return "g-" + Long.toHexString(key).substring(0, Math.min(12, Long.toHexString(key).length()));
   }
 
   /**
