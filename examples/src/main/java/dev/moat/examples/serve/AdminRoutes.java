@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.moat.Moat;
-import dev.moat.detect.Detector;
-import dev.moat.detect.Verdict;
 import dev.moat.enforce.Budget;
 import dev.moat.enforce.Level;
 import dev.moat.key.WatermarkKey;
@@ -26,27 +23,42 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The admin port's routes: the web console ({@code /} and {@code /console}) and Prometheus {@code
- * /metrics} without a key; behind the admin key, {@code /admin/sessions}, {@code /admin/groups},
- * {@code /admin/policy}, {@code POST /admin/policy/reload}, {@code /admin/accounts/{account}} and
- * {@code POST /admin/watermark/check} (rate limited: an oracle for removal attacks must be slow).
- * No route ever shows key material or API keys.
+ * /metrics} without a key; behind an admin-port key (the server's admin key, or a {@code console}
+ * key of the keys file, {@code admin} or {@code read-only}): {@code /admin/sessions}, {@code
+ * /admin/groups}, {@code /admin/groups/{group}} (members), {@code /admin/policy} (in force), {@code
+ * /admin/policy/file} (editable settings and the file's version), {@code /admin/accounts?q=}
+ * (search), {@code /admin/accounts/{account}}, {@code /admin/audit} and {@code POST
+ * /admin/watermark/check} (rate limited: an oracle for removal attacks must be slow); with an
+ * {@code admin} key only (403 for a read-only one), {@code POST /admin/policy/edit} ({@link
+ * PolicyEdits}), {@code POST /admin/policy/reload}, {@code POST /admin/accounts/{account}/clear}
+ * and {@code POST /admin/groups/{group}/clear}, each audited ({@link AuditTrail}). No route ever
+ * shows key material or API keys.
  *
- * <p>Thread-safe: routes run on Undertow's I/O thread, reloads and checks on the server's workers;
- * its own state is the check's rate limit (a Bucket4j bucket) and the console page, read once.
+ * <p>Thread-safe: routes run on Undertow's I/O thread, anything that reads a file, takes a lock or
+ * reads a body on the server's workers; its own state is the check's rate limit (a Bucket4j
+ * bucket), the audit ring and the console page, read once.
  */
 final class AdminRoutes {
   private static volatile @Nullable String consoleHtml;
 
+  /** The server's own admin key ({@code --admin-key}): named {@code admin} in audit records. */
+  private static final ApiKeys.Operator SERVER_ADMIN =
+      new ApiKeys.Operator("admin", ApiKeys.Role.ADMIN);
+
+  /** Audit records the console's view lists (the ring holds more). */
+  private static final int AUDIT_SHOWN = 200;
+
   private final ModelServer server;
   private final ApiKeys keys;
+  private final AuditTrail audit;
+  private final PolicyEdits edits;
+  private final AdminAccounts accounts;
   private final String adminKey;
   private final WatermarkKeys watermarkKeys;
   private final Bucket checkLimit =
@@ -55,9 +67,17 @@ final class AdminRoutes {
               Bandwidth.builder().capacity(10).refillGreedy(10, Duration.ofMinutes(1)).build())
           .build();
 
-  AdminRoutes(ModelServer server, ApiKeys keys, String adminKey, WatermarkKeys watermarkKeys) {
+  AdminRoutes(
+      ModelServer server,
+      ApiKeys keys,
+      String adminKey,
+      WatermarkKeys watermarkKeys,
+      java.nio.file.Path policyFile) {
     this.server = server;
     this.keys = keys;
+    this.audit = new AuditTrail(1000, java.time.Clock.systemUTC());
+    this.edits = new PolicyEdits(server.moat(), server.detector(), policyFile, audit);
+    this.accounts = new AdminAccounts(server, keys, audit);
     this.adminKey = adminKey;
     this.watermarkKeys = watermarkKeys;
   }
@@ -74,35 +94,46 @@ final class AdminRoutes {
         Replies.send(ex, 200, "text/plain; version=0.0.4", server.metrics().scrape(), 0);
         return;
       }
-      String h = ex.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
-      if (h == null
-          || !java.security.MessageDigest.isEqual(
-              h.getBytes(StandardCharsets.UTF_8),
-              ("Bearer " + adminKey).getBytes(StandardCharsets.UTF_8))) {
+      ApiKeys.Operator who = operator(ex);
+      boolean post = ex.getRequestMethod().equals(Methods.POST);
+      if (post && !path.equals("/admin/watermark/check") && who.role() != ApiKeys.Role.ADMIN) {
         throw new ApiError(
-            401,
+            403,
             "invalid_request_error",
             null,
-            "invalid_admin_key",
-            "The admin key is missing or wrong.");
+            "read_only_key",
+            "The key '" + who.name() + "' is read-only; changes need an admin key.");
       }
       if (path.equals("/admin/sessions")) {
         Replies.json(ex, 200, sessions());
       } else if (path.equals("/admin/groups")) {
-        Replies.json(ex, 200, groups());
+        Replies.json(ex, 200, accounts.groups());
       } else if (path.equals("/admin/policy")) {
         Replies.json(ex, 200, policyView());
+      } else if (path.equals("/admin/policy/file")) {
+        onWorker(ex, () -> Replies.json(ex, 200, edits.view()));
+      } else if (path.equals("/admin/policy/edit")) {
+        withBody(ex, (e, body) -> Replies.json(e, 200, edits.apply(who, body)));
       } else if (path.equals("/admin/policy/reload")) {
-        if (!ex.getRequestMethod().equals(Methods.POST)) {
-          throw Replies.methodNotAllowed(ex, "POST");
-        }
-        ex.dispatch(SameThreadExecutor.INSTANCE, () -> server.workers().execute(() -> reload(ex)));
+        requirePost(ex);
+        onWorker(ex, () -> reload(ex, who));
+      } else if (path.equals("/admin/audit")) {
+        Replies.json(ex, 200, audit.recent(AUDIT_SHOWN));
+      } else if (path.equals("/admin/accounts")) {
+        String q = ex.getQueryParameters().getOrDefault("q", new java.util.ArrayDeque<>()).peek();
+        Replies.json(ex, 200, accounts.search(q == null ? "" : q));
+      } else if (path.startsWith("/admin/accounts/") && path.endsWith("/clear")) {
+        String a = path.substring("/admin/accounts/".length(), path.length() - "/clear".length());
+        withBody(ex, (e, body) -> Replies.json(e, 200, accounts.clear(who, a, body)));
       } else if (path.startsWith("/admin/accounts/")) {
-        Replies.json(ex, 200, accountView(path.substring("/admin/accounts/".length())));
+        Replies.json(ex, 200, accounts.account(path.substring("/admin/accounts/".length())));
+      } else if (path.startsWith("/admin/groups/") && path.endsWith("/clear")) {
+        String g = path.substring("/admin/groups/".length(), path.length() - "/clear".length());
+        withBody(ex, (e, body) -> Replies.json(e, 200, accounts.clearGroup(who, g, body)));
+      } else if (path.startsWith("/admin/groups/")) {
+        Replies.json(ex, 200, accounts.group(path.substring("/admin/groups/".length())));
       } else if (path.equals("/admin/watermark/check")) {
-        if (!ex.getRequestMethod().equals(Methods.POST)) {
-          throw Replies.methodNotAllowed(ex, "POST");
-        }
+        requirePost(ex);
         if (!checkLimit.tryConsume(1)) {
           throw new ApiError(
               429,
@@ -112,13 +143,7 @@ final class AdminRoutes {
               "The watermark check allows 10 texts a minute (an oracle for removal attacks must be slow).",
               6);
         }
-        ex.getRequestReceiver()
-            .receiveFullBytes(
-                (e, body) ->
-                    e.dispatch(
-                        SameThreadExecutor.INSTANCE,
-                        () -> server.workers().execute(() -> check(e, body))),
-                (e, err) -> Replies.error(e, Replies.tooLarge(-1)));
+        withBody(ex, this::check);
       } else {
         throw new ApiError(
             404,
@@ -132,38 +157,125 @@ final class AdminRoutes {
     }
   }
 
-  private void reload(HttpServerExchange ex) {
+  /**
+   * The operator of the request's bearer key: the server's admin key ({@code admin}), or a key of
+   * the keys file's {@code console} list; 401 otherwise.
+   */
+  private ApiKeys.Operator operator(HttpServerExchange ex) {
+    String h = ex.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
+    if (h != null
+        && java.security.MessageDigest.isEqual(
+            h.getBytes(StandardCharsets.UTF_8),
+            ("Bearer " + adminKey).getBytes(StandardCharsets.UTF_8))) {
+      return SERVER_ADMIN;
+    }
+    ApiKeys.Operator o =
+        h != null && h.startsWith("Bearer ")
+            ? keys.operator(h.substring("Bearer ".length()))
+            : null;
+    if (o == null) {
+      throw new ApiError(
+          401,
+          "invalid_request_error",
+          null,
+          "invalid_admin_key",
+          "The admin key is missing or wrong.");
+    }
+    return o;
+  }
+
+  private static void requirePost(HttpServerExchange ex) {
+    if (!ex.getRequestMethod().equals(Methods.POST)) {
+      throw Replies.methodNotAllowed(ex, "POST");
+    }
+  }
+
+  /** Work that reads files or takes locks: on the server's workers, never the I/O thread. */
+  private void onWorker(HttpServerExchange ex, Action a) {
+    ex.dispatch(SameThreadExecutor.INSTANCE, () -> server.workers().execute(() -> guarded(ex, a)));
+  }
+
+  /** A POST with a JSON body (an object), handled on the server's workers. */
+  private void withBody(HttpServerExchange ex, BodyAction a) {
+    requirePost(ex);
+    ex.getRequestReceiver()
+        .receiveFullBytes(
+            (e, bytes) ->
+                e.dispatch(
+                    SameThreadExecutor.INSTANCE,
+                    () ->
+                        server
+                            .workers()
+                            .execute(
+                                () ->
+                                    guarded(
+                                        e,
+                                        () -> {
+                                          JsonNode body;
+                                          try {
+                                            body = ModelServer.MAPPER.readTree(bytes);
+                                          } catch (IOException x) {
+                                            body = null;
+                                          }
+                                          if (body == null || !body.isObject()) {
+                                            throw ApiError.invalid(
+                                                null, "The body must be a JSON object.");
+                                          }
+                                          a.run(e, body);
+                                        }))),
+            (e, err) -> Replies.error(e, Replies.tooLarge(-1)));
+  }
+
+  private static void guarded(HttpServerExchange ex, Action a) {
     try {
-      Policy p = server.moat().reloadPolicy();
-      ObjectNode r = JsonNodeFactory.instance.objectNode();
-      r.put("reloaded", true);
-      ArrayNode t = r.putArray("tiers");
-      p.tierNames().forEach(t::add);
-      Replies.json(ex, 200, r);
-    } catch (PolicyException e) {
-      ObjectNode r =
-          new ApiError(
-                  400,
-                  "invalid_request_error",
-                  "policy",
-                  "invalid_policy",
-                  "The policy file is invalid; the policy in force is unchanged.")
-              .toJson();
-      ArrayNode problems = ((ObjectNode) r.get("error")).putArray("problems");
-      e.problems().forEach(problems::add);
-      Replies.json(ex, 400, r);
+      a.run();
+    } catch (ApiError e) {
+      Replies.error(ex, e);
     } catch (IOException | RuntimeException e) {
       Replies.error(
           ex,
           new ApiError(
-              400,
-              "invalid_request_error",
-              "policy",
-              "invalid_policy",
-              "The policy file could not be read ("
-                  + e.getClass().getSimpleName()
-                  + "); the policy in force is unchanged."));
+              500,
+              "server_error",
+              null,
+              null,
+              "The admin action failed (" + e.getClass().getSimpleName() + ")."));
     }
+  }
+
+  private interface Action {
+    void run() throws IOException;
+  }
+
+  private interface BodyAction {
+    void run(HttpServerExchange ex, JsonNode body) throws IOException;
+  }
+
+  private void reload(HttpServerExchange ex, ApiKeys.Operator who) throws IOException {
+    Policy before = server.moat().policy();
+    Policy p;
+    try {
+      p = server.moat().reloadPolicy();
+    } catch (PolicyException e) {
+      throw ApiError.policy(e, "The policy file is invalid; the policy in force is unchanged.");
+    } catch (IOException e) {
+      throw new ApiError(
+          400,
+          "invalid_request_error",
+          "policy",
+          "invalid_policy",
+          "The policy file could not be read ("
+              + e.getClass().getSimpleName()
+              + "); the policy in force is unchanged.");
+    }
+    server.detector().exemptTiers(p.detection().exemptTiers());
+    ObjectNode r = JsonNodeFactory.instance.objectNode();
+    r.put("reloaded", true);
+    r.put("changed", !p.equals(before));
+    ArrayNode t = r.putArray("tiers");
+    p.tierNames().forEach(t::add);
+    audit.record(who.name(), "policy.reload", "policy", null, r);
+    Replies.json(ex, 200, r);
   }
 
   private ArrayNode sessions() {
@@ -178,76 +290,6 @@ final class AdminRoutes {
       s.put("stream", g.streaming());
     }
     return a;
-  }
-
-  private ArrayNode groups() {
-    Map<String, List<Verdict>> by = new TreeMap<>();
-    server
-        .detector()
-        .verdicts()
-        .filter(v -> v.flagged() && v.group() != null)
-        .forEach(v -> by.computeIfAbsent(v.group(), k -> new ArrayList<>()).add(v));
-    ArrayNode a = JsonNodeFactory.instance.arrayNode();
-    by.forEach(
-        (group, vs) -> {
-          ObjectNode g = a.addObject();
-          g.put("group", group);
-          g.put("accounts", vs.size());
-          ArrayNode sample = g.putArray("sample");
-          vs.stream().limit(10).forEach(v -> sample.add(v.account()));
-          g.put("requests", vs.stream().mapToLong(Verdict::requests).sum());
-          ArrayNode reasons = g.putArray("reasons");
-          vs.get(0).reasons().forEach(reasons::add);
-        });
-    return a;
-  }
-
-  private ObjectNode accountView(String account) {
-    Moat moat = server.moat();
-    Detector detector = server.detector();
-    ApiKeys.Account a = keys.account(account);
-    Verdict v = detector.verdict(account);
-    if (a == null && v == null) {
-      throw new ApiError(
-          404,
-          "invalid_request_error",
-          "account",
-          "unknown_account",
-          "No account '" + CompletionRequest.shortText(account) + "' is known.");
-    }
-    ObjectNode r = JsonNodeFactory.instance.objectNode();
-    r.put("account", account);
-    String tier = a != null ? a.tier() : "";
-    r.put("tier", tier);
-    r.put("score", v == null ? 0 : v.score());
-    r.put("flagged", v != null && v.flagged());
-    r.put("detection_level", v == null ? "none" : v.level().wire());
-    if (v != null && v.group() != null) {
-      r.put("group", v.group());
-    }
-    r.put("requests", v == null ? 0 : v.requests());
-    if (!tier.isEmpty()) {
-      var ladder = moat.policy().enforcement().escalation(tier);
-      r.put(
-          "level",
-          ladder.level(
-              v == null ? 0 : v.escalationScore(), v != null && v.flagged() && v.group() != null));
-      Budget b = moat.policy().enforcement().budgets().getOrDefault(tier, Budget.UNLIMITED);
-      ObjectNode bj = r.putObject("budget");
-      bj.put("requests_per_minute", b.requestsPerMinute());
-      bj.put("tokens_per_minute", b.tokensPerMinute());
-      bj.put("tokens_per_day", b.tokensPerDay());
-      bj.put("concurrent_streams", b.concurrentStreams());
-    }
-    ArrayNode s = r.putArray("live_sessions");
-    server.live().values().stream()
-        .filter(g -> g.account().equals(account))
-        .forEach(g -> s.add(g.id));
-    if (v != null) {
-      ArrayNode reasons = r.putArray("reasons");
-      v.reasons().forEach(reasons::add);
-    }
-    return r;
   }
 
   /**
@@ -300,15 +342,9 @@ final class AdminRoutes {
     return v == 0 ? "∞" : Long.toString(v);
   }
 
-  private void check(HttpServerExchange ex, byte[] body) {
+  private void check(HttpServerExchange ex, JsonNode root) {
     try {
-      JsonNode root;
-      try {
-        root = ModelServer.MAPPER.readTree(body);
-      } catch (IOException e) {
-        throw ApiError.invalid(null, "The body must be JSON: {\"text\": \"...\"}.");
-      }
-      JsonNode t = root == null ? null : root.get("text");
+      JsonNode t = root.get("text");
       if (t == null || !t.isTextual() || t.asText().isBlank()) {
         throw ApiError.invalid("text", "`text` is required: the text to check.");
       }

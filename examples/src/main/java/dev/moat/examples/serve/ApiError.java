@@ -36,6 +36,25 @@ final class ApiError extends RuntimeException {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 
+  /** The policy loader's problems, each naming its path, value and rule (policy errors only). */
+  private transient java.util.List<String> problems = java.util.List.of();
+
+  /**
+   * 400: a policy (a file at a reload, or an edit of it) the loader refused: the message, then each
+   * of the loader's problems, which also come as the error's {@code problems} list.
+   */
+  static ApiError policy(dev.moat.policy.PolicyException e, String message) {
+    ApiError r =
+        new ApiError(
+            400,
+            "invalid_request_error",
+            "policy",
+            "invalid_policy",
+            message + " " + String.join("; ", e.problems()));
+    r.problems = java.util.List.copyOf(e.problems());
+    return r;
+  }
+
   /** 400: a request field is wrong. */
   static ApiError invalid(@Nullable String param, String message) {
     return new ApiError(400, "invalid_request_error", param, null, message);
@@ -64,6 +83,9 @@ final class ApiError extends RuntimeException {
       e.putNull("code");
     } else {
       e.put("code", code);
+    }
+    if (!problems.isEmpty()) {
+      problems.forEach(e.putArray("problems")::add);
     }
     return root;
   }

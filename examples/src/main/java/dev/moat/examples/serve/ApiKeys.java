@@ -21,6 +21,9 @@ import org.jspecify.annotations.Nullable;
  * <pre>
  * keys:
  *   - {key: sk-demo-free-1, account: alice, tier: free, created: 2026-01-01T00:00:00Z}
+ * console:     # optional: keys for the admin port, each with a name (what the audit shows) and a role
+ *   - {key: sk-ops-ann-2026, name: ann, role: admin}      # may edit the policy, clear accounts
+ *   - {key: sk-view-bob-2026, name: bob, role: read-only} # may look, never change anything
  * </pre>
  *
  * <p>Keys are compared by their SHA-256 only; {@link #toString()} and every error name the account
@@ -30,11 +33,24 @@ final class ApiKeys {
   /** One account. {@code created} is epoch millis, or -1 if unknown. */
   record Account(String account, String tier, long created) {}
 
+  /** What an admin-port key may do. */
+  enum Role {
+    /** Look at everything the admin port shows; change nothing. */
+    READ_ONLY,
+    /** Also edit the policy, reload it, clear accounts. */
+    ADMIN
+  }
+
+  /** A key of the admin port: its name (shown in audit records instead of the key) and role. */
+  record Operator(String name, Role role) {}
+
   private final Map<String, Account> byHash;
   private final Map<String, Account> byAccount;
+  private final Map<String, Operator> operators;
 
-  private ApiKeys(Map<String, Account> byHash) {
+  private ApiKeys(Map<String, Account> byHash, Map<String, Operator> operators) {
     this.byHash = Map.copyOf(byHash);
+    this.operators = Map.copyOf(operators);
     Map<String, Account> a = new LinkedHashMap<>();
     byHash.values().forEach(x -> a.put(x.account(), x));
     this.byAccount = Collections.unmodifiableMap(a);
@@ -85,10 +101,43 @@ final class ApiKeys {
         problems.add(at + ".key repeats an earlier entry's key");
       }
     }
+    Map<String, Operator> ops = operators(root.get("console"), m.keySet(), problems);
     if (!problems.isEmpty()) {
       throw new IOException(source + ": " + String.join("; ", problems));
     }
-    return new ApiKeys(m);
+    return new ApiKeys(m, ops);
+  }
+
+  /** The optional {@code console} list: admin-port keys by hash; problems name the index. */
+  private static Map<String, Operator> operators(
+      @Nullable JsonNode list, Set<String> apiKeyHashes, List<String> problems) {
+    Map<String, Operator> ops = new HashMap<>();
+    if (list == null) {
+      return ops;
+    }
+    if (!list.isArray()) {
+      problems.add("console must be a list of {key, name, role}");
+      return ops;
+    }
+    for (int i = 0; i < list.size(); i++) {
+      JsonNode e = list.get(i);
+      String at = "console[" + i + "]";
+      String key = text(e, "key");
+      String name = text(e, "name");
+      String role = text(e, "role");
+      if (key == null || key.length() < 8) {
+        problems.add(at + ".key must be a string of at least 8 characters");
+      } else if (name == null || !name.matches("[A-Za-z0-9_.@-]{1,64}")) {
+        problems.add(at + ".name was '" + name + "' but it must be 1 to 64 of [A-Za-z0-9_.@-]");
+      } else if (!"admin".equals(role) && !"read-only".equals(role)) {
+        problems.add(at + ".role was '" + role + "' but it must be admin or read-only");
+      } else if (apiKeyHashes.contains(hash(key)) || ops.containsKey(hash(key))) {
+        problems.add(at + ".key repeats an earlier entry's key");
+      } else {
+        ops.put(hash(key), new Operator(name, "admin".equals(role) ? Role.ADMIN : Role.READ_ONLY));
+      }
+    }
+    return ops;
   }
 
   private static @Nullable String text(JsonNode e, String field) {
@@ -112,6 +161,16 @@ final class ApiKeys {
     return key == null ? null : byHash.get(hash(key));
   }
 
+  /** The admin-port key's operator ({@code console} list), or null. */
+  @Nullable Operator operator(@Nullable String key) {
+    return key == null ? null : operators.get(hash(key));
+  }
+
+  /** Every account with a key, in file order. */
+  java.util.Collection<Account> accounts() {
+    return byAccount.values();
+  }
+
   /** The account named, or null. */
   @Nullable Account account(String account) {
     return byAccount.get(account);
@@ -123,6 +182,6 @@ final class ApiKeys {
 
   @Override
   public String toString() {
-    return "ApiKeys{" + byHash.size() + " keys}";
+    return "ApiKeys{" + byHash.size() + " keys, " + operators.size() + " console keys}";
   }
 }

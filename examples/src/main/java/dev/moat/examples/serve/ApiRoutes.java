@@ -204,6 +204,7 @@ final class ApiRoutes {
               .prompt(req.prompt, ids)
               .specialTokens(model.config().eosTokenId())
               .sampling(sampling);
+      server.recentPrompts().add(account.account(), req.prompt);
       if (!server.moatEnabled()) {
         noteVerdict(server.detector().begin(record).verdict(), account);
         start(

@@ -129,6 +129,7 @@ public final class ModelServer implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final ServerMetrics metrics = new ServerMetrics();
   private final Map<String, Generation> live = new ConcurrentHashMap<>();
+  private final RecentPrompts recentPrompts = new RecentPrompts(10_000);
   private final AtomicLong ids = new AtomicLong();
   private final ServerLifecycle lifecycle;
   private volatile boolean moatEnabled = true;
@@ -164,7 +165,8 @@ public final class ModelServer implements AutoCloseable {
     this.workers = ServerLifecycle.newWorkers(o.workers());
     this.timer = ServerLifecycle.newTimer();
     ApiRoutes api = new ApiRoutes(this, keys, serving);
-    AdminRoutes admin = new AdminRoutes(this, keys, o.adminKey(), o.watermarkKeys());
+    AdminRoutes admin =
+        new AdminRoutes(this, keys, o.adminKey(), o.watermarkKeys(), o.policyFile());
     registerGauges();
     this.lifecycle = new ServerLifecycle(o, workers, timer, detector, api::route, admin::route);
   }
@@ -245,6 +247,11 @@ public final class ModelServer implements AutoCloseable {
 
   Logger log() {
     return LOG;
+  }
+
+  /** The last few prompts of recently active accounts, for the console. */
+  RecentPrompts recentPrompts() {
+    return recentPrompts;
   }
 
   /** The generations in flight, by id. */

@@ -1,6 +1,7 @@
 package dev.moat.examples.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -28,9 +29,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The web console in headless Chromium (Debian's {@code chromium} and {@code chromium-driver},
  * driven by Selenium; nothing downloaded): connect with the admin key, see a live tarpitted session
- * and the policy by tier, paste watermarked output into the check and see it detected. Leaves a
- * screenshot in {@code examples/target/console.png}. Skipped where Chromium is not installed,
- * except under CI ({@code .ci/run} installs it), where it fails instead.
+ * and the policy by tier, paste watermarked output into the check and see it detected, switch a
+ * tier's escalation ladder off with its toggle and see the next request served without it and the
+ * edit in the audit view. Leaves a screenshot in {@code examples/target/console.png}. Skipped where
+ * Chromium is not installed, except under CI ({@code .ci/run} installs it), where it fails instead.
  */
 class ConsoleBrowserTest {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -120,6 +122,33 @@ class ConsoleBrowserTest {
         wait.until(b -> rows(browser, "#result").size() == 1);
         String row = rows(browser, "#result").get(0);
         assertTrue(row.startsWith("free\t") && row.endsWith("\tyes"), row);
+        // A toggle: the suspect tier's escalation ladder off, from the browser. It is in force for
+        // the next request (served at level 0, not 2) and shows in the audit view.
+        browser.findElement(By.id("esc-suspect")).click();
+        wait.until(
+            b ->
+                rows(browser, "#audit").stream()
+                    .anyMatch(
+                        r ->
+                            r.contains("\tadmin\tpolicy.edit\ttiers.suspect.escalation\t")
+                                && r.endsWith("{\"enabled\":false}")));
+        wait.until(
+            b ->
+                rows(browser, "#policy").stream()
+                    .anyMatch(r -> r.startsWith("suspect\t") && r.endsWith("off")));
+        HttpResponse<String> next =
+            http.send(
+                request(
+                    api,
+                    "sk-test-suspect-01",
+                    "{\"model\": \"moat-tiny\", \"prompt\": \"Hi\", \"max_tokens\": 2, \"stream\": true}"),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals("0", next.headers().firstValue("X-Moat-Level").orElseThrow());
+        assertTrue(Files.readString(policy).contains("enabled: false"));
+        String page = browser.getPageSource();
+        for (String secret : ServerFixture.SECRETS) {
+          assertFalse(page.contains(secret), secret + " is in the page");
+        }
         Path shot = Path.of("target", "console.png");
         Files.createDirectories(shot.getParent());
         Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));

@@ -58,7 +58,23 @@ final class ServerFixture implements AutoCloseable {
         - {key: sk-test-suspect-01, account: sam, tier: suspect}
         - {key: sk-test-internal-1, account: ivan, tier: internal}
         - {key: sk-test-tarpit-01, account: tom, tier: tarpit}
+      console:
+        - {key: sk-test-ops-0001, name: ops-ann, role: admin}
+        - {key: sk-test-view-001, name: viewer-bob, role: read-only}
       """;
+
+  /** Every API and admin-port key of {@link #KEYS}, and the admin key: none may ever be shown. */
+  static final java.util.List<String> SECRETS =
+      java.util.List.of(
+          KEY_HEX,
+          "sk-test-free-0001",
+          "sk-test-tiny-0001",
+          "sk-test-suspect-01",
+          "sk-test-internal-1",
+          "sk-test-tarpit-01",
+          "sk-test-ops-0001",
+          "sk-test-view-001",
+          "sk-test-admin");
 
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -158,9 +174,16 @@ final class ServerFixture implements AutoCloseable {
   }
 
   HttpResponse<String> admin(String method, String path, String body) throws Exception {
+    return admin(method, path, body, "sk-test-admin");
+  }
+
+  /** An admin-port request with the given key. */
+  HttpResponse<String> admin(
+      String method, String path, @org.jspecify.annotations.Nullable String body, String key)
+      throws Exception {
     return HTTP.send(
         HttpRequest.newBuilder(URI.create(adminBase + path))
-            .header("Authorization", "Bearer sk-test-admin")
+            .header("Authorization", "Bearer " + key)
             .method(
                 method,
                 body == null

@@ -199,7 +199,7 @@ final class AccountJudge {
         s.requestsBeforeFlag = n - 1;
       }
       s.groupKey = marked >= 0 ? keys[marked] : s.groupKey;
-      s.group = s.groupKey != 0 ? Detector.group(s.groupKey) : null;
+      s.group = s.groupKey != 0 ? AccountState.group(s.groupKey) : null;
       List<String> why = new ArrayList<>(4);
       why.add(
           String.format(

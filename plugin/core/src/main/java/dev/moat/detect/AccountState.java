@@ -161,7 +161,7 @@ final class AccountState {
     flaggedAt = in.readLong();
     requestsBeforeFlag = in.readLong();
     groupKey = in.readLong();
-    group = groupKey != 0 ? Detector.group(groupKey) : null;
+    group = groupKey != 0 ? group(groupKey) : null;
     groupHits = in.readInt();
     reasons = DetectorState.readStrings(in);
     samples = DetectorState.readStrings(in);
@@ -183,5 +183,10 @@ final class AccountState {
     for (int f = Features.COT; f <= Features.TEMPERATURE; f++) {
       x[f] = rates[f - Features.COT];
     }
+  }
+
+  /** A campaign group's name: {@code g-} and the template bucket's key in hex. */
+  static String group(long key) {
+    return "g-" + Long.toHexString(key).substring(0, Math.min(12, Long.toHexString(key).length()));
   }
 }

@@ -73,7 +73,7 @@ public final class Detector implements AutoCloseable {
   private final MinHash minHash;
   final int bands;
   private final int refreshTokens;
-  final java.util.Set<String> exemptTiers;
+  volatile java.util.Set<String> exemptTiers; // replaced whole by exemptTiers(Set), a policy edit
   final double watchBudget;
   final long decayMillis;
   final Cache<String, AccountState> accounts;
@@ -128,6 +128,11 @@ public final class Detector implements AutoCloseable {
    */
   public float threshold() {
     return threshold;
+  }
+
+  /** Replaces the exempt tiers (scored, never watched or flagged) from the next request on. */
+  public void exemptTiers(java.util.Set<String> tiers) {
+    this.exemptTiers = java.util.Set.copyOf(tiers);
   }
 
   /** Approximate number of accounts held. */
@@ -339,10 +344,6 @@ public final class Detector implements AutoCloseable {
         s.tier = null;
       }
     }
-  }
-
-  static String group(long key) {
-    return "g-" + Long.toHexString(key).substring(0, Math.min(12, Long.toHexString(key).length()));
   }
 
   /**

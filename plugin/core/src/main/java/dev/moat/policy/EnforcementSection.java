@@ -5,6 +5,8 @@ import static dev.moat.internal.Messages.missing;
 import static dev.moat.policy.PolicyFields.checkFields;
 import static dev.moat.policy.PolicyFields.number;
 import static dev.moat.policy.PolicyFields.shortText;
+import static dev.moat.policy.PolicyFields.switchedOff;
+import static dev.moat.policy.PolicyFields.withoutSwitch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.moat.enforce.Level;
@@ -46,7 +48,8 @@ final class EnforcementSection {
       return;
     }
     String path = "tiers." + tier;
-    JsonNode b = node.get("budget");
+    JsonNode bBlock = node.get("budget");
+    JsonNode b = bBlock == null ? null : withoutSwitch(bBlock, path + ".budget", problems);
     if (b != null) {
       if (!b.isObject()) {
         problems.add(invalid(path + ".budget", shortText(b), "a mapping of " + BUDGET));
@@ -67,7 +70,7 @@ final class EnforcementSection {
                               : "a whole number from 0 (unlimited) to 10^12",
                       problems);
         }
-        if (problems.size() == before) {
+        if (problems.size() == before && !switchedOff(bBlock)) {
           budgets.put(
               tier,
               new dev.moat.enforce.Budget(
@@ -75,9 +78,10 @@ final class EnforcementSection {
         }
       }
     }
-    JsonNode e = node.get("escalation");
+    String ep = path + ".escalation";
+    JsonNode eBlock = node.get("escalation");
+    JsonNode e = eBlock == null ? null : withoutSwitch(eBlock, ep, problems);
     if (e != null) {
-      String ep = path + ".escalation";
       if (!e.isObject()) {
         problems.add(invalid(ep, shortText(e), "a mapping with rules and group_level"));
         return;
@@ -123,8 +127,11 @@ final class EnforcementSection {
         levels[i] = (int) pairs.get(i)[1] == pairs.get(i)[1] ? (int) pairs.get(i)[1] : -1;
       }
       try {
-        escalations.put(
-            tier, dev.moat.enforce.Escalation.of(scores, levels, (int) group, ep + ".rules"));
+        dev.moat.enforce.Escalation ladder =
+            dev.moat.enforce.Escalation.of(scores, levels, (int) group, ep + ".rules");
+        if (!switchedOff(eBlock)) {
+          escalations.put(tier, ladder);
+        }
       } catch (IllegalArgumentException x) {
         problems.add(x.getMessage());
       }

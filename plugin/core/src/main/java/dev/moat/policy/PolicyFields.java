@@ -4,6 +4,7 @@ import static dev.moat.internal.Messages.invalid;
 import static dev.moat.internal.Messages.unknownField;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleFunction;
@@ -46,6 +47,35 @@ final class PolicyFields {
     return n.isNull()
         || (n.isTextual() && n.asText().equals("off"))
         || (n.isBoolean() && !n.booleanValue());
+  }
+
+  /** The switch every tier protection block may carry ({@code enabled}, default true). */
+  static final String ENABLED = "enabled";
+
+  /**
+   * A protection block without its {@code enabled} switch, for the block's own reader; null (with a
+   * problem) when the switch is not a boolean. A block switched off is still read and checked in
+   * full, so that switching it back on (from the console) restores exactly its settings; it is just
+   * not in force ({@link #switchedOff}).
+   */
+  static @Nullable JsonNode withoutSwitch(JsonNode block, String path, List<String> problems) {
+    JsonNode on = block.get(ENABLED);
+    if (!block.isObject() || on == null) {
+      return block;
+    }
+    if (!on.isBoolean()) {
+      problems.add(invalid(path + "." + ENABLED, shortText(on), "true or false"));
+      return null;
+    }
+    ObjectNode rest = ((ObjectNode) block).deepCopy();
+    rest.remove(ENABLED);
+    return rest;
+  }
+
+  /** Whether a protection block is switched off ({@code enabled: false}). */
+  static boolean switchedOff(@Nullable JsonNode block) {
+    JsonNode on = block == null ? null : block.get(ENABLED);
+    return on != null && on.isBoolean() && !on.booleanValue();
   }
 
   static void checkFields(JsonNode node, String path, List<String> allowed, List<String> problems) {

@@ -5,6 +5,8 @@ import static dev.moat.internal.Messages.missing;
 import static dev.moat.policy.PolicyFields.checkFields;
 import static dev.moat.policy.PolicyFields.isOff;
 import static dev.moat.policy.PolicyFields.shortText;
+import static dev.moat.policy.PolicyFields.switchedOff;
+import static dev.moat.policy.PolicyFields.withoutSwitch;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
@@ -167,7 +169,11 @@ public final class PolicyLoader {
     WatermarkSpec watermark = null;
     JsonNode w = node.get("watermark");
     if (w != null && !isOff(w)) {
-      watermark = WatermarkSection.watermark(path + ".watermark", w, keys, problems);
+      JsonNode settings = withoutSwitch(w, path + ".watermark", problems);
+      if (settings != null) {
+        WatermarkSpec s = WatermarkSection.watermark(path + ".watermark", settings, keys, problems);
+        watermark = switchedOff(w) ? null : s;
+      }
     }
     Set<String> overridable = new LinkedHashSet<>();
     JsonNode o = node.get("overridable");

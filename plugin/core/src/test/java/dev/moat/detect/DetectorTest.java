@@ -214,11 +214,15 @@ class DetectorTest {
     List<TraceRecord> trace = traffic(4, 20, 0, true);
     try (Detector d =
             Detector.builder().settings(new DetectionSettings(0.5, 8, Set.of("free"))).build();
-        Detector control = Detector.builder().build()) {
+        Detector control = Detector.builder().build();
+        Detector edited = Detector.builder().build()) {
+      edited.exemptTiers(Set.of("free")); // a policy edit at run time, as the console makes
       for (TraceRecord r : trace) {
         d.observe(r);
         control.observe(r);
+        edited.observe(r);
       }
+      assertFalse(edited.verdict("bot-0").flagged(), "exempted at run time");
       Verdict v = d.verdict("bot-0");
       assertFalse(v.flagged());
       assertEquals(Suspicion.NONE, v.level());

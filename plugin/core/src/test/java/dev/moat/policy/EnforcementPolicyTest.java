@@ -33,6 +33,45 @@ class EnforcementPolicyTest {
   }
 
   @Test
+  void aProtectionSwitchedOffIsCheckedInFullButNotInForce() {
+    String off =
+        """
+        version: 1
+        tiers:
+          free:
+            watermark: {enabled: false, scheme: kgw, key: k1, delta: 2.0}
+            budget: {enabled: false, requests_per_minute: 60}
+            escalation: {enabled: false, rules: [{score: 0.5, level: 1}], group_level: 1}
+        enforcement:
+          levels: [{level: 1, logprobs_max: 5}]
+        """;
+    Policy p = PolicyLoader.parse(off, true, "test.yaml", java.util.Set.of("k1"));
+    assertTrue(p.tier("free").watermark().isEmpty());
+    assertEquals(null, p.enforcement().budgets().get("free"));
+    assertEquals(0, p.enforcement().escalation("free").level(1, true));
+    // Switched back on, the very same settings are in force.
+    Policy on =
+        PolicyLoader.parse(
+            off.replace("enabled: false", "enabled: true"), true, "t", java.util.Set.of("k1"));
+    assertTrue(on.tier("free").watermark().isPresent());
+    assertEquals(new Budget(60, 0, 0, 0), on.enforcement().budgets().get("free"));
+    assertEquals(1, on.enforcement().escalation("free").level(1, true));
+    // A block switched off is still validated, and the switch itself must be a boolean.
+    PolicyException e =
+        assertThrows(
+            PolicyException.class,
+            () ->
+                parse(
+                    off.replace("delta: 2.0", "delta: -1")
+                        .replace("budget: {enabled: false", "budget: {enabled: 'no'")));
+    assertEquals(
+        java.util.List.of(
+            "`tiers.free.watermark.delta` was '-1' but it must be in [0, 20]",
+            "`tiers.free.budget.enabled` was 'no' but it must be true or false"),
+        e.problems());
+  }
+
+  @Test
   void readsBudgetsLaddersAndLevels() {
     EnforcementSettings e = parse(GOOD).enforcement();
     assertEquals(new Budget(60, 200_000, 2_000_000, 4), e.budgets().get("free"));
