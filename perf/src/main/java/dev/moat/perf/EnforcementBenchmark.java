@@ -1,6 +1,5 @@
 package dev.moat.perf;
 
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.moat.RequestContext;
 import dev.moat.enforce.Admission;
 import dev.moat.enforce.Budget;
@@ -8,7 +7,6 @@ import dev.moat.enforce.Enforcer;
 import dev.moat.enforce.Level;
 import dev.moat.enforce.Pacing;
 import dev.moat.spi.RequestProtection;
-import io.github.bucket4j.TimeMeter;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -47,14 +45,13 @@ public class EnforcementBenchmark {
   @Setup(org.openjdk.jmh.annotations.Level.Trial)
   public void setUp() {
     enforcer =
-        new Enforcer(
-            Map.of("free", new Budget(1_000_000, 1_000_000_000, 0, 64)),
-            Map.of(1, Level.builder(1).budgetScale(0.5).build()),
-            Duration.ofSeconds(1),
-            TimeMeter.SYSTEM_NANOTIME,
-            Ticker.systemTicker(),
-            1_000_000,
-            Duration.ofHours(1));
+        Enforcer.builder()
+            .budgets(Map.of("free", new Budget(1_000_000, 1_000_000_000, 0, 64)))
+            .levels(Map.of(1, Level.builder(1).budgetScale(0.5).build()))
+            .maxDelay(Duration.ofSeconds(1))
+            .maximumScopes(1_000_000)
+            .idleExpiry(Duration.ofHours(1))
+            .build();
     accounts = new String[10_000];
     clients = new String[accounts.length];
     for (int i = 0; i < accounts.length; i++) {

@@ -67,13 +67,15 @@ public final class Moat implements AutoCloseable {
     this.compiled = initial;
     dev.moat.policy.EnforcementSettings e = initial.policy().enforcement();
     this.enforcer =
-        dev.moat.enforce.Enforcer.on(
-            clock,
-            e.budgets(),
-            e.levels(),
-            e.maxDelay(),
-            3 * b.maximumAccounts,
-            b.accountIdleExpiry);
+        fleetOrNot(
+            dev.moat.enforce.Enforcer.builder()
+                .clock(clock)
+                .budgets(e.budgets())
+                .levels(e.levels())
+                .maxDelay(e.maxDelay())
+                .maximumScopes(3 * b.maximumAccounts)
+                .idleExpiry(b.accountIdleExpiry),
+            b.fleet);
     this.audit = b.audit;
     Path file = b.policyFile;
     this.watch = file == null ? null : new PolicyWatch(file, b.reloadInterval, this::reloadPolicy);
@@ -81,6 +83,11 @@ public final class Moat implements AutoCloseable {
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  private static dev.moat.enforce.Enforcer fleetOrNot(
+      dev.moat.enforce.Enforcer.Builder b, dev.moat.enforce.@Nullable FleetLimiter fleet) {
+    return (fleet != null ? b.fleet(fleet) : b).build();
   }
 
   /**
@@ -256,6 +263,7 @@ public final class Moat implements AutoCloseable {
     private @Nullable Duration reloadInterval;
     private WatermarkKeys keys = WatermarkKeys.empty();
     private long maximumAccounts = 1_000_000;
+    private dev.moat.enforce.@Nullable FleetLimiter fleet;
     private Duration accountIdleExpiry = Duration.ofDays(2);
     private Clock clock = Clock.SYSTEM;
     private java.util.function.Consumer<dev.moat.enforce.LevelChange> audit =
@@ -327,6 +335,16 @@ public final class Moat implements AutoCloseable {
             Messages.invalid("accountIdleExpiry", expiry, "positive"));
       }
       this.accountIdleExpiry = expiry;
+      return this;
+    }
+
+    /**
+     * Fleet-wide budgets and stream slots ({@code dev.moat.enforce.redis.RedisFleetLimiter} in
+     * {@code moat-redis}): each scope's limits hold across every replica sharing {@code fleet};
+     * local budgets still apply, and alone while the fleet store is down (fail-open).
+     */
+    public Builder fleet(dev.moat.enforce.FleetLimiter fleet) {
+      this.fleet = Objects.requireNonNull(fleet, "fleet");
       return this;
     }
 

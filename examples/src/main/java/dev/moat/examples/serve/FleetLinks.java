@@ -1,15 +1,19 @@
 package dev.moat.examples.serve;
 
 import dev.moat.detect.redis.RedisLinkStore;
+import dev.moat.enforce.redis.RedisFleetLimiter;
 import dev.moat.internal.Messages;
 import java.net.URI;
 import java.net.URISyntaxException;
 
 /**
- * {@code --redis redis://HOST:PORT}: the detector's link store shared by every replica through
- * Redis. Fail-open: while Redis is unreachable each replica links what it sees itself, counts the
- * failures ({@code moat_detector_redis_failures_total}) and tries Redis again after 5 s; flags and
- * account states are each replica's own and never lost to an outage.
+ * {@code --redis redis://HOST:PORT}: fleet mode. The detector's link store and accounts' flags and
+ * clearings ({@link RedisLinkStore}), and the budgets and stream slots ({@link RedisFleetLimiter}),
+ * shared by every replica through Redis. Fail-open: while Redis is unreachable each replica links
+ * what it sees itself and applies its own local budgets, counts the failures ({@code
+ * moat_detector_redis_failures_total}, {@code moat_fleet_budget_outages_total}) and tries Redis
+ * again after 5 s; flags raised meanwhile stay on their replica and reach the fleet once it is
+ * back.
  *
  * <p>Thread-safe: stateless.
  */
@@ -18,6 +22,21 @@ final class FleetLinks {
 
   /** A store for {@code url}; an address that is not {@code redis://HOST:PORT} is refused. */
   static RedisLinkStore connect(String url) {
+    URI u = address(url);
+    return RedisLinkStore.builder().address(u.getHost(), port(u)).build();
+  }
+
+  /** Fleet budgets at {@code url} (checked as {@link #connect} checks it). */
+  static RedisFleetLimiter budgets(String url) {
+    URI u = address(url);
+    return RedisFleetLimiter.builder().address(u.getHost(), port(u)).build();
+  }
+
+  private static int port(URI u) {
+    return u.getPort() == -1 ? 6379 : u.getPort();
+  }
+
+  private static URI address(String url) {
     URI u;
     try {
       u = new URI(url);
@@ -27,7 +46,6 @@ final class FleetLinks {
     if (!"redis".equals(u.getScheme()) || u.getHost() == null) {
       throw new IllegalArgumentException(Messages.invalid("--redis", url, "redis://HOST:PORT"));
     }
-    int port = u.getPort() == -1 ? 6379 : u.getPort();
-    return RedisLinkStore.builder().address(u.getHost(), port).build();
+    return u;
   }
 }

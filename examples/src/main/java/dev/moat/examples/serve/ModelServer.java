@@ -7,6 +7,7 @@ import dev.moat.detect.Detector;
 import dev.moat.detect.MlpModel;
 import dev.moat.detect.redis.RedisLinkStore;
 import dev.moat.enforce.AdmissionQueue;
+import dev.moat.enforce.redis.RedisFleetLimiter;
 import dev.moat.examples.BundledText;
 import dev.moat.onnxruntime.OnnxCausalLm;
 import dev.moat.policy.Policy;
@@ -123,6 +124,7 @@ public final class ModelServer implements AutoCloseable {
   private final Moat moat;
   private final Detector detector;
   private final @org.jspecify.annotations.Nullable RedisLinkStore links;
+  private final @org.jspecify.annotations.Nullable RedisFleetLimiter fleetBudgets;
   private final OnnxCausalLm model;
   private final BundledText text;
   private final ExecutorService workers;
@@ -135,12 +137,21 @@ public final class ModelServer implements AutoCloseable {
   private volatile boolean moatEnabled = true;
 
   private ModelServer(Options o) throws IOException {
-    this.moat =
+    Moat.Builder mb =
         Moat.builder()
             .policyFile(o.policyFile(), Duration.ofSeconds(2))
             .keys(o.watermarkKeys())
-            .admissionQueue(10_000, 100, Duration.ofSeconds(30))
-            .build();
+            .admissionQueue(10_000, 100, Duration.ofSeconds(30));
+    // Fleet mode: budgets and stream slots held across replicas (fail-open to local budgets).
+    RedisFleetLimiter budgets = o.redis() != null ? FleetLinks.budgets(o.redis()) : null;
+    if (budgets != null) {
+      mb.fleet(budgets);
+      FunctionCounter.builder("moat.fleet.budget.outages", budgets, RedisFleetLimiter::outages)
+          .description("Redis outages of the fleet budgets (local budgets applied meanwhile)")
+          .register(metrics.registry);
+    }
+    this.fleetBudgets = budgets;
+    this.moat = mb.build();
     Policy p = moat.policy();
     ApiKeys keys;
     try (InputStream in = java.nio.file.Files.newInputStream(o.keysFile())) {
@@ -217,6 +228,11 @@ public final class ModelServer implements AutoCloseable {
   }
 
   /** The fleet link store in fleet mode ({@code --redis}), else null. */
+  /** The fleet budgets in fleet mode ({@code --redis}), else null. */
+  public @org.jspecify.annotations.Nullable RedisFleetLimiter fleetBudgets() {
+    return fleetBudgets;
+  }
+
   public @org.jspecify.annotations.Nullable RedisLinkStore fleetLinks() {
     return links;
   }
@@ -275,6 +291,9 @@ public final class ModelServer implements AutoCloseable {
     lifecycle.stop();
     moat.close();
     detector.close();
+    if (fleetBudgets != null) {
+      fleetBudgets.close();
+    }
     text.close();
     try {
       model.close();

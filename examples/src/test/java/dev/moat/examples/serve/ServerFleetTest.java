@@ -26,10 +26,14 @@ class ServerFleetTest {
   }
 
   private static int complete(ModelServer s, String prompt) throws Exception {
+    return complete(s, prompt, "sk-test-free-0001");
+  }
+
+  private static int complete(ModelServer s, String prompt, String key) throws Exception {
     return HttpClient.newHttpClient()
         .send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/v1/completions"))
-                .header("Authorization", "Bearer sk-test-free-0001")
+                .header("Authorization", "Bearer " + key)
                 .header("Content-Type", "application/json")
                 .POST(
                     HttpRequest.BodyPublishers.ofString(
@@ -71,5 +75,39 @@ class ServerFleetTest {
       }
     }
     assertThrows(IllegalArgumentException.class, () -> FleetLinks.connect("http://x:1"));
+  }
+
+  /**
+   * The {@code tiny} tier allows one request a minute. Round-robin over three replicas, each with
+   * only its local budget, would admit three; with the fleet's budget in Redis, one.
+   */
+  @Test
+  void budgetsHoldAcrossReplicas() throws Exception {
+    try (RedisServer redis = RedisServer.start()) {
+      String url = "redis://127.0.0.1:" + redis.port();
+      ModelServer[] replicas = {start(url), start(url), start(url)};
+      try {
+        int admitted = 0;
+        int refused = 0;
+        for (int i = 0; i < 6; i++) {
+          int status = complete(replicas[i % 3], "hello number " + i, "sk-test-tiny-0001");
+          if (status == 200) {
+            admitted++;
+          } else {
+            assertEquals(429, status);
+            refused++;
+          }
+        }
+        assertEquals(1, admitted, "one request a minute, fleet-wide");
+        assertEquals(5, refused);
+        for (ModelServer s : replicas) {
+          assertTrue(s.fleetBudgets().connected());
+        }
+      } finally {
+        for (ModelServer s : replicas) {
+          s.close();
+        }
+      }
+    }
   }
 }

@@ -2,7 +2,6 @@ package dev.moat.enforce;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.moat.internal.Messages;
 import io.github.bucket4j.TimeMeter;
 import java.time.Duration;
@@ -33,63 +32,14 @@ public final class Enforcer {
   private final @Nullable FleetLimiter fleet;
   private final Cache<String, Scope> scopes;
 
-  /**
-   * @param budgets each tier's budget (tiers not listed are unlimited)
-   * @param levels the escalation levels by id (level 0 is implicit)
-   * @param maxDelay the longest wait a request is delayed for before it is rejected
-   * @param clock Bucket4j's clock (the system's, or a test's)
-   * @param ticker Caffeine's clock for idle expiry
-   */
-  public Enforcer(
-      Map<String, Budget> budgets,
-      Map<Integer, Level> levels,
-      Duration maxDelay,
-      TimeMeter clock,
-      Ticker ticker,
-      long maximumScopes,
-      Duration idleExpiry) {
-    this(budgets, levels, maxDelay, clock, ticker, maximumScopes, idleExpiry, null);
-  }
-
-  /**
-   * As the other constructor, with fleet-wide budgets: each scope's per-minute limits are also held
-   * across every replica sharing {@code fleet} (local budgets still apply on each replica, and
-   * alone while the fleet store is down).
-   */
-  public Enforcer(
-      Map<String, Budget> budgets,
-      Map<Integer, Level> levels,
-      Duration maxDelay,
-      TimeMeter clock,
-      Ticker ticker,
-      long maximumScopes,
-      Duration idleExpiry,
-      @Nullable FleetLimiter fleet) {
-    this.config = new Config(budgets, levels, maxDelay);
-    this.clock = clock;
-    this.fleet = fleet;
-    this.scopes =
-        Caffeine.newBuilder()
-            .maximumSize(maximumScopes)
-            .expireAfterAccess(idleExpiry)
-            .ticker(ticker)
-            .executor(Runnable::run)
-            .build();
-  }
-
-  /** An enforcer on Moat's {@code clock}, for both its buckets and its scopes' expiry. */
-  public static Enforcer on(
-      dev.moat.time.Clock clock,
-      Map<String, Budget> budgets,
-      Map<Integer, Level> levels,
-      Duration maxDelay,
-      long maximumScopes,
-      Duration idleExpiry) {
-    TimeMeter meter =
+  private Enforcer(Builder b) {
+    this.config = new Config(b.budgets, b.levels, b.maxDelay);
+    dev.moat.time.Clock c = b.clock;
+    this.clock =
         new TimeMeter() {
           @Override
           public long currentTimeNanos() {
-            return clock.nanoTime();
+            return c.nanoTime();
           }
 
           @Override
@@ -97,20 +47,102 @@ public final class Enforcer {
             return false;
           }
         };
-    return new Enforcer(
-        budgets, levels, maxDelay, meter, clock::nanoTime, maximumScopes, idleExpiry, null);
+    this.fleet = b.fleet;
+    this.scopes =
+        Caffeine.newBuilder()
+            .maximumSize(b.maximumScopes)
+            .expireAfterAccess(b.idleExpiry)
+            .ticker(c::nanoTime)
+            .executor(Runnable::run)
+            .build();
+  }
+
+  /**
+   * A builder: no budgets and no levels, delays of up to 2 s, 1M scopes idle for a day, the system
+   * clock, no fleet.
+   */
+  public static Builder builder() {
+    return new Builder();
   }
 
   /** An enforcer on the system clock: 1M scopes, idle for a day, delays of up to 2 s. */
   public static Enforcer of(Map<String, Budget> budgets, Map<Integer, Level> levels) {
-    return new Enforcer(
-        budgets,
-        levels,
-        Duration.ofSeconds(2),
-        TimeMeter.SYSTEM_NANOTIME,
-        Ticker.systemTicker(),
-        1_000_000,
-        Duration.ofDays(1));
+    return builder().budgets(budgets).levels(levels).build();
+  }
+
+  /**
+   * Builds an {@link Enforcer}; each setting is checked as it is given, with a message naming it.
+   * Not thread-safe (a builder is used by one thread).
+   */
+  public static final class Builder {
+    private Map<String, Budget> budgets = Map.of();
+    private Map<Integer, Level> levels = Map.of();
+    private Duration maxDelay = Duration.ofSeconds(2);
+    private dev.moat.time.Clock clock = dev.moat.time.Clock.SYSTEM;
+    private long maximumScopes = 1_000_000;
+    private Duration idleExpiry = Duration.ofDays(1);
+    private @Nullable FleetLimiter fleet;
+
+    private Builder() {}
+
+    /** Each tier's budget (tiers not listed are unlimited). */
+    public Builder budgets(Map<String, Budget> budgets) {
+      this.budgets = Map.copyOf(budgets);
+      return this;
+    }
+
+    /** The escalation levels by id (level 0 is implicit). */
+    public Builder levels(Map<Integer, Level> levels) {
+      this.levels = Map.copyOf(levels);
+      return this;
+    }
+
+    /** The longest wait a request is delayed for before it is rejected; 0 rejects at once. */
+    public Builder maxDelay(Duration maxDelay) {
+      if (maxDelay.isNegative()) {
+        throw new IllegalArgumentException(Messages.invalid("maxDelay", maxDelay, ">= 0"));
+      }
+      this.maxDelay = maxDelay;
+      return this;
+    }
+
+    /** The time source of the buckets and of the scopes' idle expiry (a test's in tests). */
+    public Builder clock(dev.moat.time.Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Most scopes (account, client, group) held; the least recently used go first. */
+    public Builder maximumScopes(long maximumScopes) {
+      if (maximumScopes < 1) {
+        throw new IllegalArgumentException(
+            Messages.invalid("maximumScopes", maximumScopes, ">= 1"));
+      }
+      this.maximumScopes = maximumScopes;
+      return this;
+    }
+
+    /** How long an unused scope's buckets are kept. */
+    public Builder idleExpiry(Duration idleExpiry) {
+      if (idleExpiry.isNegative() || idleExpiry.isZero()) {
+        throw new IllegalArgumentException(Messages.invalid("idleExpiry", idleExpiry, "> 0"));
+      }
+      this.idleExpiry = idleExpiry;
+      return this;
+    }
+
+    /**
+     * Fleet-wide budgets: each scope's limits are also held across every replica sharing {@code
+     * fleet} (local budgets still apply on each replica, and alone while the fleet store is down).
+     */
+    public Builder fleet(FleetLimiter fleet) {
+      this.fleet = Objects.requireNonNull(fleet, "fleet");
+      return this;
+    }
+
+    public Enforcer build() {
+      return new Enforcer(this);
+    }
   }
 
   /**

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.benmanes.caffeine.cache.Ticker;
-import io.github.bucket4j.TimeMeter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,14 +25,13 @@ class AdmissionQueueTest {
   @Test
   void accountsWaitingOnASharedBudgetTakeTurns() throws Exception {
     Enforcer e =
-        new Enforcer(
-            Map.of("t", new Budget(1200, 0, 0, 0)),
-            Map.of(),
-            Duration.ofSeconds(2),
-            TimeMeter.SYSTEM_NANOTIME,
-            Ticker.systemTicker(),
-            1000,
-            Duration.ofHours(1));
+        Enforcer.builder()
+            .budgets(Map.of("t", new Budget(1200, 0, 0, 0)))
+            .levels(Map.of())
+            .maxDelay(Duration.ofSeconds(2))
+            .maximumScopes(1000)
+            .idleExpiry(Duration.ofHours(1))
+            .build();
     int drained = 0;
     while (e.admit("t", "drain-" + drained, null, "g", 0, 0, 0).admitted()) {
       drained++;

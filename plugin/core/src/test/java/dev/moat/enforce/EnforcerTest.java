@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,14 +25,14 @@ class EnforcerTest {
   static final Level L3 = Level.builder(3).reject(true).build();
 
   static Enforcer enforcer(TestClock clock, Budget free) {
-    return new Enforcer(
-        Map.of("free", free),
-        Map.of(1, L1, 2, L2, 3, L3),
-        Duration.ofSeconds(2),
-        clock,
-        Ticker.systemTicker(),
-        10_000,
-        Duration.ofHours(1));
+    return Enforcer.builder()
+        .budgets(Map.of("free", free))
+        .levels(Map.of(1, L1, 2, L2, 3, L3))
+        .maxDelay(Duration.ofSeconds(2))
+        .clock(clock)
+        .maximumScopes(10_000)
+        .idleExpiry(Duration.ofHours(1))
+        .build();
   }
 
   @Test

@@ -3,12 +3,10 @@ package dev.moat.enforce.redis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.benmanes.caffeine.cache.Ticker;
 import dev.moat.detect.redis.RedisServer;
 import dev.moat.enforce.Admission;
 import dev.moat.enforce.Budget;
 import dev.moat.enforce.Enforcer;
-import io.github.bucket4j.TimeMeter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,15 +18,14 @@ import org.junit.jupiter.api.Test;
 /** Fleet-wide budgets against a real redis-server started by the test. */
 class FleetBudgetTest {
   static Enforcer replica(RedisFleetLimiter fleet, long perMinute) {
-    return new Enforcer(
-        Map.of("free", new Budget(perMinute, 0, 0, 0)),
-        Map.of(),
-        Duration.ZERO,
-        TimeMeter.SYSTEM_NANOTIME,
-        Ticker.systemTicker(),
-        10_000,
-        Duration.ofHours(1),
-        fleet);
+    return Enforcer.builder()
+        .budgets(Map.of("free", new Budget(perMinute, 0, 0, 0)))
+        .levels(Map.of())
+        .maxDelay(Duration.ZERO)
+        .maximumScopes(10_000)
+        .idleExpiry(Duration.ofHours(1))
+        .fleet(fleet)
+        .build();
   }
 
   /**
@@ -139,15 +136,14 @@ class FleetBudgetTest {
   }
 
   static Enforcer replica(RedisFleetLimiter fleet, Budget budget) {
-    return new Enforcer(
-        Map.of("free", budget),
-        Map.of(),
-        Duration.ofSeconds(1),
-        TimeMeter.SYSTEM_NANOTIME,
-        Ticker.systemTicker(),
-        10_000,
-        Duration.ofHours(1),
-        fleet);
+    return Enforcer.builder()
+        .budgets(Map.of("free", budget))
+        .levels(Map.of())
+        .maxDelay(Duration.ofSeconds(1))
+        .maximumScopes(10_000)
+        .idleExpiry(Duration.ofHours(1))
+        .fleet(fleet)
+        .build();
   }
 
   static List<RedisFleetLimiter> fleet(RedisServer redis, String prefix, int n) {
