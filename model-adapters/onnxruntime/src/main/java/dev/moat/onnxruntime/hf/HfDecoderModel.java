@@ -241,15 +241,13 @@ public final class HfDecoderModel implements AutoCloseable {
       int v = config.vocabSize();
       if (out.capacity() != (long) n * v) {
         throw new IllegalStateException(
-            "config.json: `vocab_size` was '"
-                + v
-                + "' but the graph returned "
-                + out.capacity()
-                + " logits for "
-                + n
-                + " positions ("
-                + (out.capacity() / Math.max(1, n))
-                + " per position)");
+            ModelDirectoryException.field(
+                HfConfig.FILE,
+                "vocab_size",
+                v,
+                "the number of logits per position the graph returns ("
+                    + out.capacity() / Math.max(1, n)
+                    + ")"));
       }
       out.position((n - 1) * v);
       out.get(logits, 0, v);
