@@ -10,7 +10,6 @@ import dev.moat.detect.TraceRecord;
 import dev.moat.detect.Verdict;
 import dev.moat.enforce.Admission;
 import dev.moat.enforce.Level;
-import dev.moat.onnxruntime.OnnxCausalLm;
 import dev.moat.spi.FinishReason;
 import dev.moat.spi.SamplingParams;
 import io.undertow.server.HttpServerExchange;
@@ -84,7 +83,7 @@ final class ApiRoutes {
     ObjectNode r = JsonNodeFactory.instance.objectNode();
     r.put("object", "list");
     ObjectNode m = r.putArray("data").addObject();
-    m.put("id", CompletionRequest.MODEL);
+    m.put("id", server.model().id());
     m.put("object", "model");
     m.put("created", 1_764_000_000L);
     m.put("owned_by", "moat");
@@ -135,12 +134,16 @@ final class ApiRoutes {
                 + CompletionRequest.shortText(m)
                 + "). The body must be UTF-8 JSON.");
       }
-      OnnxCausalLm model = server.model();
-      int vocab = model.config().vocabSize();
-      CompletionRequest req = CompletionRequest.parse(root, chat, vocab);
-      int[] ids = withBos(server.text().encode(req.prompt), model.config().bosTokenId());
-      int context = model.config().maxPositions();
+      ServedModel model = server.model();
+      int vocab = model.vocabSize();
+      CompletionRequest req = CompletionRequest.parse(root, chat, model);
+      int[] ids = model.promptIds(req.prompt, chat);
+      int context = model.maxPositions();
       String promptParam = chat ? "messages" : "prompt";
+      if (ids.length == 0) {
+        throw ApiError.invalid(
+            promptParam, "The prompt is empty and this model adds no BOS token.");
+      }
       if (ids.length >= context) {
         throw ApiError.invalid(
             promptParam,
@@ -202,7 +205,7 @@ final class ApiRoutes {
               .session(req.user)
               .client(client)
               .prompt(req.prompt, ids)
-              .specialTokens(model.config().eosTokenId())
+              .specialTokens(model.eosTokenIds())
               .sampling(sampling);
       server.recentPrompts().add(account.account(), req.prompt);
       if (!server.moatEnabled()) {

@@ -1,6 +1,7 @@
 package dev.moat.examples.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.moat.onnxruntime.hf.ChatTemplate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,9 +69,12 @@ final class CompletionRequest {
   /**
    * Parses a request body.
    *
-   * @param vocabSize the model's vocabulary (for {@code logit_bias} token ids)
+   * @param served the model: its id, vocabulary (for {@code logit_bias} token ids), chat template
+   *     and default sampling
    */
-  static CompletionRequest parse(JsonNode root, boolean chat, int vocabSize) {
+  static CompletionRequest parse(JsonNode root, boolean chat, ServedModel served) {
+    int vocabSize = served.vocabSize();
+    String modelId = served.id();
     if (root == null || !root.isObject()) {
       throw ApiError.invalid(null, "The request body must be a JSON object.");
     }
@@ -79,9 +83,9 @@ final class CompletionRequest {
     JsonNode model = root.get("model");
     if (model == null || !model.isTextual()) {
       throw ApiError.invalid(
-          "model", "`model` is required and must be a string, e.g. \"" + MODEL + "\".");
+          "model", "`model` is required and must be a string, e.g. \"" + modelId + "\".");
     }
-    if (!MODEL.equals(model.asText())) {
+    if (!modelId.equals(model.asText())) {
       throw new ApiError(
           404,
           "invalid_request_error",
@@ -90,11 +94,12 @@ final class CompletionRequest {
           "The model '"
               + shortText(model.asText())
               + "' does not exist; this server has '"
-              + MODEL
+              + modelId
               + "'.");
     }
-    b.model = MODEL;
-    b.prompt = chat ? renderChat(root.get("messages")) : prompt(root.get("prompt"));
+    b.model = modelId;
+    b.prompt =
+        chat ? served.renderChat(messages(root.get("messages"))) : prompt(root.get("prompt"));
     JsonNode mt =
         root.has("max_completion_tokens")
             ? root.get("max_completion_tokens")
@@ -106,8 +111,9 @@ final class CompletionRequest {
     } else {
       b.maxTokens = chat ? 128 : 16;
     }
-    b.temperature = (float) number(root.get("temperature"), "temperature", 0, 2, 1);
-    b.topP = (float) number(root.get("top_p"), "top_p", 0, 1, 1);
+    b.temperature =
+        (float) number(root.get("temperature"), "temperature", 0, 2, served.defaultTemperature());
+    b.topP = (float) number(root.get("top_p"), "top_p", 0, 1, served.defaultTopP());
     if (b.topP == 0f) {
       throw ApiError.invalid("top_p", "`top_p` was 0 but it must be in (0, 1].");
     }
@@ -220,17 +226,13 @@ final class CompletionRequest {
     return p.asText();
   }
 
-  /**
-   * The bundled model's chat template: the system messages, a blank line, then one line per turn,
-   * {@code User: ...} or {@code Assistant: ...}, and {@code Assistant:} to answer.
-   */
-  static String renderChat(@Nullable JsonNode messages) {
+  /** The chat's messages, each role and content checked (the template renders them). */
+  static List<ChatTemplate.Message> messages(@Nullable JsonNode messages) {
     if (messages == null || !messages.isArray() || messages.isEmpty()) {
       throw ApiError.invalid(
           "messages", "`messages` is required: a non-empty list of {role, content}.");
     }
-    StringBuilder system = new StringBuilder();
-    StringBuilder turns = new StringBuilder();
+    List<ChatTemplate.Message> out = new ArrayList<>();
     for (int i = 0; i < messages.size(); i++) {
       JsonNode m = messages.get(i);
       String at = "messages[" + i + "]";
@@ -244,9 +246,8 @@ final class CompletionRequest {
       }
       String content = content(m.get("content"), at + ".content");
       switch (role.asText()) {
-        case "system", "developer" -> system.append(content).append('\n');
-        case "user" -> turns.append("User: ").append(content).append('\n');
-        case "assistant" -> turns.append("Assistant: ").append(content).append('\n');
+        case "system", "developer", "user", "assistant" ->
+            out.add(new ChatTemplate.Message(role.asText(), content));
         default ->
             throw ApiError.invalid(
                 at + ".role",
@@ -257,8 +258,7 @@ final class CompletionRequest {
                     + "' but it must be system, developer, user or assistant.");
       }
     }
-    String s = system.length() == 0 ? "" : system + "\n";
-    return s + turns + "Assistant:";
+    return out;
   }
 
   private static String content(@Nullable JsonNode c, String at) {

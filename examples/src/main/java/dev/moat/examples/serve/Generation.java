@@ -3,7 +3,7 @@ package dev.moat.examples.serve;
 import dev.moat.MoatRequest;
 import dev.moat.enforce.Level;
 import dev.moat.examples.BundledText;
-import dev.moat.onnxruntime.OnnxCausalLm;
+import dev.moat.onnxruntime.KvDecoder;
 import dev.moat.spi.FinishReason;
 import io.undertow.io.IoCallback;
 import io.undertow.io.Sender;
@@ -33,13 +33,12 @@ final class Generation implements IoCallback {
   private final int[] prompt;
   private final @Nullable MoatRequest moat; // null: Moat off (a plain sampler)
   private final dev.moat.sampling.@Nullable Sampler plain;
-  private final OnnxCausalLm.Decoder decoder;
+  private final KvDecoder decoder;
   private final BundledText.Stream text;
   final String id;
   private final int maxTokens;
   private final int[] biasIds; // the request's logit_bias, unboxed once (empty when dropped)
   private final float[] biasValues;
-  private final int eos;
 
   private final StringBuilder out = new StringBuilder(); // everything decided, emitted or not
   private int emitted; // chars of `out` sent (stream) or final (non-stream)
@@ -83,10 +82,8 @@ final class Generation implements IoCallback {
       biasIds[k] = e.getKey();
       biasValues[k++] = e.getValue();
     }
-    this.eos = server.model().config().eosTokenId();
     this.json =
-        new GenerationJson(
-            id, req, moat, server.text(), prompt.length, server.model().config().vocabSize());
+        new GenerationJson(id, req, moat, server.text(), prompt.length, server.model().vocabSize());
   }
 
   String account() {
@@ -150,7 +147,7 @@ final class Generation implements IoCallback {
       moatNanos += t2 - t1;
       server.metrics().moatToken(t2 - t1);
       lastToken = token;
-      if (token == eos) {
+      if (server.model().isEos(token)) {
         finishAndFlush(FinishReason.STOP, hold);
         return;
       }
@@ -164,8 +161,7 @@ final class Generation implements IoCallback {
       if (stopAt >= 0) {
         out.setLength(stopAt);
         f = FinishReason.STOP;
-      } else if (tokens >= maxTokens
-          || decoder.position() >= server.model().config().maxPositions()) {
+      } else if (tokens >= maxTokens || decoder.position() >= server.model().maxPositions()) {
         f = FinishReason.LENGTH;
       }
       if (f != null) {

@@ -9,7 +9,6 @@ import dev.moat.detect.redis.RedisLinkStore;
 import dev.moat.enforce.AdmissionQueue;
 import dev.moat.enforce.redis.RedisFleetLimiter;
 import dev.moat.examples.BundledText;
-import dev.moat.onnxruntime.OnnxCausalLm;
 import dev.moat.policy.Policy;
 import dev.moat.spi.FinishReason;
 import dev.moat.watermark.WatermarkKeys;
@@ -61,7 +60,11 @@ public final class ModelServer implements AutoCloseable {
    */
   static final long DRAIN_LIMIT = 16L << 20;
 
-  /** How to run: ports (0 = any free one), files, the admin key, worker threads. */
+  /**
+   * How to run: ports (0 = any free one), files, the admin key, worker threads, and the model: a
+   * Hugging Face model directory ({@code model}, served as {@code modelId} or the directory's name)
+   * or, when {@code model} is null, the bundled model.
+   */
   public record Options(
       String host,
       int port,
@@ -72,7 +75,36 @@ public final class ModelServer implements AutoCloseable {
       String adminKey,
       int workers,
       @org.jspecify.annotations.Nullable Path stateFile,
-      @org.jspecify.annotations.Nullable String redis) {
+      @org.jspecify.annotations.Nullable String redis,
+      @org.jspecify.annotations.Nullable Path model,
+      @org.jspecify.annotations.Nullable String modelId) {
+    /** Options on the bundled model. */
+    public Options(
+        String host,
+        int port,
+        int adminPort,
+        Path policyFile,
+        Path keysFile,
+        WatermarkKeys watermarkKeys,
+        String adminKey,
+        int workers,
+        @org.jspecify.annotations.Nullable Path stateFile,
+        @org.jspecify.annotations.Nullable String redis) {
+      this(
+          host,
+          port,
+          adminPort,
+          policyFile,
+          keysFile,
+          watermarkKeys,
+          adminKey,
+          workers,
+          stateFile,
+          redis,
+          null,
+          null);
+    }
+
     /** Options with a state file, the detector's links kept in this replica. */
     public Options(
         String host,
@@ -125,8 +157,7 @@ public final class ModelServer implements AutoCloseable {
   private final Detector detector;
   private final @org.jspecify.annotations.Nullable RedisLinkStore links;
   private final @org.jspecify.annotations.Nullable RedisFleetLimiter fleetBudgets;
-  private final OnnxCausalLm model;
-  private final BundledText text;
+  private final ServedModel model;
   private final ExecutorService workers;
   private final ScheduledExecutorService timer;
   private final ServerMetrics metrics = new ServerMetrics();
@@ -171,8 +202,8 @@ public final class ModelServer implements AutoCloseable {
     }
     this.detector = db.build();
     Serving serving = Serving.of(moat, detector);
-    this.model = OnnxCausalLm.bundled(1);
-    this.text = BundledText.bundled();
+    Path dir = o.model();
+    this.model = dir == null ? ServedModel.bundled() : ServedModel.huggingFace(dir, o.modelId());
     this.workers = ServerLifecycle.newWorkers(o.workers());
     this.timer = ServerLifecycle.newTimer();
     ApiRoutes api = new ApiRoutes(this, keys, serving);
@@ -202,6 +233,16 @@ public final class ModelServer implements AutoCloseable {
   /** Starts a server; it serves until {@link #close}. */
   public static ModelServer start(Options o) throws IOException {
     return new ModelServer(o);
+  }
+
+  /** The model's id in the API ({@code moat-tiny} for the bundled model). */
+  public String modelId() {
+    return model.id();
+  }
+
+  /** What the server generates from, in words. */
+  public String modelDescription() {
+    return model.description();
   }
 
   public int port() {
@@ -241,12 +282,12 @@ public final class ModelServer implements AutoCloseable {
     return detector;
   }
 
-  OnnxCausalLm model() {
+  ServedModel model() {
     return model;
   }
 
   BundledText text() {
-    return text;
+    return model.text();
   }
 
   ExecutorService workers() {
@@ -294,7 +335,6 @@ public final class ModelServer implements AutoCloseable {
     if (fleetBudgets != null) {
       fleetBudgets.close();
     }
-    text.close();
     try {
       model.close();
     } catch (ai.onnxruntime.OrtException e) {

@@ -12,10 +12,12 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code ./moat serve}: the protected model server on the bundled model with the demo policy and
- * keys (or the given files); prints the URL, the demo API keys per tier and a {@code curl} line,
- * and serves until interrupted. {@code ./moat serve --load SECONDS} instead runs a short mixed load
- * against it (benign users and a scripted extraction campaign) and prints what each tier saw.
+ * {@code ./moat serve}: the protected model server on the bundled model (or {@code --model DIR}, a
+ * Hugging Face model directory, served as {@code --model-id} or the directory's name) with the demo
+ * policy and keys (or the given files); prints the URL, the demo API keys per tier and a {@code
+ * curl} line, and serves until interrupted. {@code ./moat serve --load SECONDS} instead runs a
+ * short mixed load against it (benign users and a scripted extraction campaign) and prints what
+ * each tier saw.
  */
 public final class ServeCommand {
   /** The command's options: name → takes a value. */
@@ -36,6 +38,8 @@ public final class ServeCommand {
     OPTIONS.put("clients", true);
     OPTIONS.put("state", true);
     OPTIONS.put("redis", true);
+    OPTIONS.put("model", true);
+    OPTIONS.put("model-id", true);
   }
 
   /** The demo admin key (public, like the demo API keys). */
@@ -71,14 +75,19 @@ public final class ServeCommand {
             adminKey,
             workers,
             a.has("state") ? Path.of(a.text("state", "")) : null,
-            a.has("redis") ? a.text("redis", "") : null);
+            a.has("redis") ? a.text("redis", "") : null,
+            a.has("model") ? Path.of(a.text("model", "")) : null,
+            a.has("model-id") ? a.text("model-id", "") : null);
+    if (o.model() == null && o.modelId() != null) {
+      err.println("--model-id names the model of --model DIR; give both");
+      return 2;
+    }
     try (ModelServer s = ModelServer.start(o)) {
       if ("off".equals(a.text("moat", "on"))) {
         s.setMoatEnabled(false);
       }
       String base = "http://" + o.host() + ":" + s.port();
-      out.printf(
-          "Moat model server on the bundled model (moat-tiny), Moat %s%n", a.text("moat", "on"));
+      out.printf("Moat model server on %s, Moat %s%n", s.modelDescription(), a.text("moat", "on"));
       out.printf(
           "  API      %s/v1  (OpenAI-compatible: /completions, /chat/completions, /models)%n",
           base);
@@ -106,9 +115,9 @@ public final class ServeCommand {
       out.printf(
           "curl -s %s/v1/chat/completions -H 'Authorization: Bearer sk-moat-demo-free'"
               + " -H 'Content-Type: application/json'"
-              + " -d '{\"model\":\"moat-tiny\",\"messages\":[{\"role\":\"user\",\"content\":\"Write a"
+              + " -d '{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"Write a"
               + " Java method that\"}],\"max_tokens\":40}'%n",
-          base);
+          base, s.modelId());
       out.println();
       out.println("Serving; Ctrl-C stops.");
       out.flush();

@@ -101,6 +101,32 @@ final class ServerFixture implements AutoCloseable {
   }
 
   /**
+   * A server with two workers on {@link #POLICY} and {@link #KEYS} written into {@code dir},
+   * generating from the Hugging Face model directory {@code model} served as {@code modelId}.
+   */
+  static ServerFixture start(Path dir, Path model, String modelId) throws Exception {
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(policy, POLICY);
+    Path keys = dir.resolve("keys.yaml");
+    Files.writeString(keys, KEYS);
+    return new ServerFixture(
+        ModelServer.start(
+            new ModelServer.Options(
+                "127.0.0.1",
+                0,
+                0,
+                policy,
+                keys,
+                watermarkKeys(),
+                "sk-test-admin",
+                2,
+                null,
+                null,
+                model,
+                modelId)));
+  }
+
+  /**
    * A server on {@link #POLICY} and {@link #KEYS} written into {@code dir}, with a detector state
    * file and a Redis address if given (for the tests that need their own servers).
    */

@@ -171,19 +171,19 @@ public final class OnnxCausalLm implements AutoCloseable {
    *
    * <p>Not thread-safe: one per generation.
    */
-  public final class Decoder implements AutoCloseable {
+  public final class Decoder implements KvDecoder {
     private final float[] logits = new float[config.vocabSize()];
     private OrtSession.@org.jspecify.annotations.Nullable Result previous;
     private int position;
 
     private Decoder() {}
 
-    /** Positions consumed so far (prompt plus generated tokens fed back). */
+    @Override
     public int position() {
       return position;
     }
 
-    /** Runs the prompt (at least one token) through the model. */
+    @Override
     public float[] prefill(int[] prompt) throws OrtException {
       if (position != 0) {
         throw new IllegalStateException("prefill was already called for this decoder");
@@ -195,7 +195,7 @@ public final class OnnxCausalLm implements AutoCloseable {
       return run(prompt);
     }
 
-    /** Feeds back one token and returns the logits for the position after it. */
+    @Override
     public float[] next(int token) throws OrtException {
       if (position == 0) {
         throw new IllegalStateException("call prefill before next");
