@@ -171,68 +171,24 @@ public final class OnnxCausalLm implements AutoCloseable {
    *
    * <p>Not thread-safe: one per generation.
    */
-  public final class Decoder implements KvDecoder {
+  public final class Decoder extends CachedDecoder {
     private final float[] logits = new float[config.vocabSize()];
     private OrtSession.@org.jspecify.annotations.Nullable Result previous;
-    private int position;
 
-    private Decoder() {}
-
-    @Override
-    public int position() {
-      return position;
+    private Decoder() {
+      super(config.vocabSize(), config.maxPositions(), "max_positions");
     }
 
     @Override
-    public float[] prefill(int[] prompt) throws OrtException {
-      if (position != 0) {
-        throw new IllegalStateException("prefill was already called for this decoder");
-      }
-      if (prompt.length == 0) {
-        throw new IllegalArgumentException(
-            "`prompt` was empty but it must have at least one token (e.g. bos)");
-      }
-      return run(prompt);
-    }
-
-    @Override
-    public float[] next(int token) throws OrtException {
-      if (position == 0) {
-        throw new IllegalStateException("call prefill before next");
-      }
-      return run(new int[] {token});
-    }
-
-    private float[] run(int[] ids) throws OrtException {
-      if (position + ids.length > config.maxPositions()) {
-        throw new IllegalStateException(
-            "sequence of "
-                + (position + ids.length)
-                + " tokens exceeds the model's max_positions "
-                + config.maxPositions());
-      }
-      long[] idBuf = new long[ids.length];
-      for (int i = 0; i < ids.length; i++) {
-        int t = ids[i];
-        if (t < 0 || t >= config.vocabSize()) {
-          throw new IllegalArgumentException(
-              "`input_ids["
-                  + i
-                  + "]` was '"
-                  + t
-                  + "' but it must be in [0, "
-                  + config.vocabSize()
-                  + ")");
-        }
-        idBuf[i] = t;
-      }
+    protected float[] run(long[] idBuf, int past) throws OrtException {
+      int count = idBuf.length;
       Map<String, OnnxTensor> inputs = new HashMap<>();
       OnnxTensor emptyKeys = null;
       OnnxTensor emptyValues = null;
       try {
         inputs.put(
             "input_ids",
-            OnnxTensor.createTensor(env, LongBuffer.wrap(idBuf), new long[] {1, ids.length}));
+            OnnxTensor.createTensor(env, LongBuffer.wrap(idBuf), new long[] {1, count}));
         if (previous == null) {
           long[] shape = {config.layers(), 1, config.heads(), 0, config.headDim()};
           emptyKeys = OnnxTensor.createTensor(env, FloatBuffer.allocate(0), shape);
@@ -246,14 +202,13 @@ public final class OnnxCausalLm implements AutoCloseable {
         OrtSession.Result result =
             session.run(inputs, java.util.Set.of("logits", "present_keys", "present_values"));
         FloatBuffer out = tensor(result, "logits").getFloatBuffer();
-        out.position((ids.length - 1) * config.vocabSize());
+        out.position((count - 1) * config.vocabSize());
         out.get(logits, 0, config.vocabSize());
         OrtSession.Result old = previous;
         previous = result;
         if (old != null) {
           old.close();
         }
-        position += ids.length;
         return logits;
       } finally {
         OnnxTensor in = inputs.get("input_ids");

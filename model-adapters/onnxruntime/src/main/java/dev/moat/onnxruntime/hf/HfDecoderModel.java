@@ -6,7 +6,7 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import dev.moat.onnxruntime.KvDecoder;
+import dev.moat.onnxruntime.CachedDecoder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
@@ -117,63 +117,21 @@ public final class HfDecoderModel implements AutoCloseable {
    *
    * <p>Not thread-safe: one per generation.
    */
-  public final class Decoder implements KvDecoder {
+  public final class Decoder extends CachedDecoder {
     private final float[] logits = new float[config.vocabSize()];
     private OrtSession.@Nullable Result previous;
-    private int position;
 
-    private Decoder() {}
-
-    @Override
-    public int position() {
-      return position;
+    private Decoder() {
+      super(config.vocabSize(), config.maxPositions(), "max_position_embeddings");
     }
 
     @Override
-    public float[] prefill(int[] prompt) throws OrtException {
-      if (position != 0) {
-        throw new IllegalStateException("prefill was already called for this decoder");
-      }
-      if (prompt.length == 0) {
-        throw new IllegalArgumentException(
-            "`prompt` was empty but it must have at least one token");
-      }
-      return run(prompt);
-    }
-
-    @Override
-    public float[] next(int token) throws OrtException {
-      if (position == 0) {
-        throw new IllegalStateException("call prefill before next");
-      }
-      return run(new int[] {token});
-    }
-
-    private float[] run(int[] ids) throws OrtException {
-      int n = ids.length;
-      int total = position + n;
-      if (total > config.maxPositions()) {
-        throw new IllegalStateException(
-            "sequence of "
-                + total
-                + " tokens exceeds the model's max_position_embeddings "
-                + config.maxPositions());
-      }
-      long[] idBuf = new long[n];
+    protected float[] run(long[] idBuf, int past) throws OrtException {
+      int n = idBuf.length;
+      int total = past + n;
       long[] pos = new long[n];
       for (int i = 0; i < n; i++) {
-        if (ids[i] < 0 || ids[i] >= config.vocabSize()) {
-          throw new IllegalArgumentException(
-              "`input_ids["
-                  + i
-                  + "]` was '"
-                  + ids[i]
-                  + "' but it must be in [0, "
-                  + config.vocabSize()
-                  + ")");
-        }
-        idBuf[i] = ids[i];
-        pos[i] = (long) position + i;
+        pos[i] = (long) past + i;
       }
       long[] mask = new long[total];
       Arrays.fill(mask, 1L);
@@ -226,7 +184,6 @@ public final class HfDecoderModel implements AutoCloseable {
         if (prev != null) {
           prev.close();
         }
-        position = total;
         return logits;
       } finally {
         for (OnnxTensor t : owned) {
