@@ -268,12 +268,12 @@ public final class ModelServer implements AutoCloseable {
     return moat;
   }
 
-  /** The fleet link store in fleet mode ({@code --redis}), else null. */
   /** The fleet budgets in fleet mode ({@code --redis}), else null. */
   public @org.jspecify.annotations.Nullable RedisFleetLimiter fleetBudgets() {
     return fleetBudgets;
   }
 
+  /** The fleet link store in fleet mode ({@code --redis}), else null. */
   public @org.jspecify.annotations.Nullable RedisLinkStore fleetLinks() {
     return links;
   }
