@@ -51,15 +51,9 @@ class RadioactivitySuspectTest {
     Files.writeString(wm, "owner=" + HEX + "\n");
     try (ModelServer server =
         ModelServer.start(
-            new ModelServer.Options(
-                "127.0.0.1",
-                0,
-                0,
-                policy,
-                keys,
-                WatermarkKeys.of(WatermarkKey.ofHex("owner", HEX)),
-                "sk-admin-x",
-                2))) {
+            ModelServer.Options.builder(
+                    policy, keys, WatermarkKeys.of(WatermarkKey.ofHex("owner", HEX)), "sk-admin-x")
+                .build())) {
       String url = "http://127.0.0.1:" + server.port() + "/v1";
       JsonNode marked =
           json(

@@ -85,8 +85,9 @@ final class LoadDemo {
     Path keysFile = dir.resolve("load-keys.yaml");
     Files.writeString(keysFile, keys);
     ModelServer.Options o =
-        new ModelServer.Options(
-            "127.0.0.1", 0, 0, policy, keysFile, wm, ServeCommand.DEMO_ADMIN_KEY, workers);
+        ModelServer.Options.builder(policy, keysFile, wm, ServeCommand.DEMO_ADMIN_KEY)
+            .workers(workers)
+            .build();
     Map<String, Stats> stats = new TreeMap<>();
     try (ModelServer server = ModelServer.start(o)) {
       int warmed = warmHistory(server.detector(), pops);

@@ -78,78 +78,111 @@ public final class ModelServer implements AutoCloseable {
       @org.jspecify.annotations.Nullable String redis,
       @org.jspecify.annotations.Nullable Path model,
       @org.jspecify.annotations.Nullable String modelId) {
-    /** Options on the bundled model. */
-    public Options(
-        String host,
-        int port,
-        int adminPort,
-        Path policyFile,
-        Path keysFile,
-        WatermarkKeys watermarkKeys,
-        String adminKey,
-        int workers,
-        @org.jspecify.annotations.Nullable Path stateFile,
-        @org.jspecify.annotations.Nullable String redis) {
-      this(
-          host,
-          port,
-          adminPort,
-          policyFile,
-          keysFile,
-          watermarkKeys,
-          adminKey,
-          workers,
-          stateFile,
-          redis,
-          null,
-          null);
+    /**
+     * Options with the required files and admin key; the rest defaults to: loopback, any free
+     * ports, two workers, no state file, no Redis, the bundled model.
+     */
+    public static Builder builder(
+        Path policyFile, Path keysFile, WatermarkKeys watermarkKeys, String adminKey) {
+      return new Builder(policyFile, keysFile, watermarkKeys, adminKey);
     }
 
-    /** Options with a state file, the detector's links kept in this replica. */
-    public Options(
-        String host,
-        int port,
-        int adminPort,
-        Path policyFile,
-        Path keysFile,
-        WatermarkKeys watermarkKeys,
-        String adminKey,
-        int workers,
-        @org.jspecify.annotations.Nullable Path stateFile) {
-      this(
-          host,
-          port,
-          adminPort,
-          policyFile,
-          keysFile,
-          watermarkKeys,
-          adminKey,
-          workers,
-          stateFile,
-          null);
-    }
+    /** Builds {@link Options}, checking each setting as it is given. Not thread-safe. */
+    public static final class Builder {
+      private final Path policyFile;
+      private final Path keysFile;
+      private final WatermarkKeys watermarkKeys;
+      private final String adminKey;
+      private String host = "127.0.0.1";
+      private int port;
+      private int adminPort;
+      private int workers = 2;
+      private @org.jspecify.annotations.Nullable Path stateFile;
+      private @org.jspecify.annotations.Nullable String redis;
+      private @org.jspecify.annotations.Nullable Path model;
+      private @org.jspecify.annotations.Nullable String modelId;
 
-    /** Options without a detector state file (the detector's state lives in memory only). */
-    public Options(
-        String host,
-        int port,
-        int adminPort,
-        Path policyFile,
-        Path keysFile,
-        WatermarkKeys watermarkKeys,
-        String adminKey,
-        int workers) {
-      this(
-          host,
-          port,
-          adminPort,
-          policyFile,
-          keysFile,
-          watermarkKeys,
-          adminKey,
-          workers,
-          null,
-          null);
+      private Builder(Path policyFile, Path keysFile, WatermarkKeys keys, String adminKey) {
+        this.policyFile = java.util.Objects.requireNonNull(policyFile, "policyFile");
+        this.keysFile = java.util.Objects.requireNonNull(keysFile, "keysFile");
+        this.watermarkKeys = java.util.Objects.requireNonNull(keys, "watermarkKeys");
+        this.adminKey = java.util.Objects.requireNonNull(adminKey, "adminKey");
+      }
+
+      public Builder host(String host) {
+        this.host = java.util.Objects.requireNonNull(host, "host");
+        return this;
+      }
+
+      /** The API port, 0 for any free one. */
+      public Builder port(int port) {
+        this.port = checkPort("port", port);
+        return this;
+      }
+
+      /** The admin port, 0 for any free one. */
+      public Builder adminPort(int adminPort) {
+        this.adminPort = checkPort("admin-port", adminPort);
+        return this;
+      }
+
+      /** Model worker threads, at least 1. */
+      public Builder workers(int workers) {
+        if (workers < 1) {
+          throw new IllegalArgumentException(
+              dev.moat.internal.Messages.invalid("workers", workers, ">= 1"));
+        }
+        this.workers = workers;
+        return this;
+      }
+
+      /** Where the detector's state is restored from and written to; null: memory only. */
+      public Builder stateFile(@org.jspecify.annotations.Nullable Path stateFile) {
+        this.stateFile = stateFile;
+        return this;
+      }
+
+      /** Fleet mode's Redis ({@code redis://HOST:PORT}); null: this replica alone. */
+      public Builder redis(@org.jspecify.annotations.Nullable String redis) {
+        this.redis = redis;
+        return this;
+      }
+
+      /**
+       * A Hugging Face model directory, served as {@code modelId} (null: the directory's name); a
+       * null directory serves the bundled model.
+       */
+      public Builder model(
+          @org.jspecify.annotations.Nullable Path model,
+          @org.jspecify.annotations.Nullable String modelId) {
+        this.model = model;
+        this.modelId = modelId;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(
+            host,
+            port,
+            adminPort,
+            policyFile,
+            keysFile,
+            watermarkKeys,
+            adminKey,
+            workers,
+            stateFile,
+            redis,
+            model,
+            modelId);
+      }
+
+      private static int checkPort(String field, int port) {
+        if (port < 0 || port > 65535) {
+          throw new IllegalArgumentException(
+              dev.moat.internal.Messages.invalid(field, port, "in [0, 65535]"));
+        }
+        return port;
+      }
     }
   }
 

@@ -105,8 +105,9 @@ final class ServeBench {
     AtomicLong current = new AtomicLong(-1);
     try (ModelServer server =
         ModelServer.start(
-            new ModelServer.Options(
-                "127.0.0.1", 0, 0, policy, keysFile, wm, ServeCommand.DEMO_ADMIN_KEY, workers))) {
+            ModelServer.Options.builder(policy, keysFile, wm, ServeCommand.DEMO_ADMIN_KEY)
+                .workers(workers)
+                .build())) {
       String url = "http://127.0.0.1:" + server.port() + "/v1/chat/completions";
       HttpClient http =
           HttpClient.newBuilder()

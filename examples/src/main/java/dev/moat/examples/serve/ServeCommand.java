@@ -65,19 +65,17 @@ public final class ServeCommand {
       return LoadDemo.run(dir, policy, wm, workers, loadSeconds, out);
     }
     ModelServer.Options o =
-        new ModelServer.Options(
-            a.text("host", "127.0.0.1"),
-            a.integer("port", 8000, 0, 65535),
-            a.integer("admin-port", 8001, 0, 65535),
-            policy,
-            keys,
-            wm,
-            adminKey,
-            workers,
-            a.has("state") ? Path.of(a.text("state", "")) : null,
-            a.has("redis") ? a.text("redis", "") : null,
-            a.has("model") ? Path.of(a.text("model", "")) : null,
-            a.has("model-id") ? a.text("model-id", "") : null);
+        ModelServer.Options.builder(policy, keys, wm, adminKey)
+            .host(a.text("host", "127.0.0.1"))
+            .port(a.integer("port", 8000, 0, 65535))
+            .adminPort(a.integer("admin-port", 8001, 0, 65535))
+            .workers(workers)
+            .stateFile(a.has("state") ? Path.of(a.text("state", "")) : null)
+            .redis(a.has("redis") ? a.text("redis", "") : null)
+            .model(
+                a.has("model") ? Path.of(a.text("model", "")) : null,
+                a.has("model-id") ? a.text("model-id", "") : null)
+            .build();
     if (o.model() == null && o.modelId() != null) {
       err.println("--model-id names the model of --model DIR; give both");
       return 2;

@@ -56,8 +56,7 @@ class ConsoleBrowserTest {
             WatermarkKey.ofHex("test-wm", ServerFixture.KEY_HEX),
             WatermarkKey.ofHex("test-noise", ServerFixture.KEY_HEX + "01"));
     try (ModelServer server =
-        ModelServer.start(
-            new ModelServer.Options("127.0.0.1", 0, 0, policy, keys, wm, "sk-test-admin", 2))) {
+        ModelServer.start(ModelServer.Options.builder(policy, keys, wm, "sk-test-admin").build())) {
       String api = "http://127.0.0.1:" + server.port() + "/v1/completions";
       HttpClient http = HttpClient.newHttpClient();
       // Watermarked output to check, and a slow (tarpitted) stream to watch live.

@@ -96,8 +96,7 @@ final class ServerFixture implements AutoCloseable {
     Files.writeString(keys, KEYS);
     return new ServerFixture(
         ModelServer.start(
-            new ModelServer.Options(
-                "127.0.0.1", 0, 0, policy, keys, watermarkKeys(), "sk-test-admin", 2)));
+            ModelServer.Options.builder(policy, keys, watermarkKeys(), "sk-test-admin").build()));
   }
 
   /**
@@ -111,19 +110,9 @@ final class ServerFixture implements AutoCloseable {
     Files.writeString(keys, KEYS);
     return new ServerFixture(
         ModelServer.start(
-            new ModelServer.Options(
-                "127.0.0.1",
-                0,
-                0,
-                policy,
-                keys,
-                watermarkKeys(),
-                "sk-test-admin",
-                2,
-                null,
-                null,
-                model,
-                modelId)));
+            ModelServer.Options.builder(policy, keys, watermarkKeys(), "sk-test-admin")
+                .model(model, modelId)
+                .build()));
   }
 
   /**
@@ -140,8 +129,11 @@ final class ServerFixture implements AutoCloseable {
     Path keys = dir.resolve("keys.yaml");
     Files.writeString(keys, KEYS);
     return ModelServer.start(
-        new ModelServer.Options(
-            "127.0.0.1", 0, 0, policy, keys, watermarkKeys(), "sk-test-admin", 1, state, redis));
+        ModelServer.Options.builder(policy, keys, watermarkKeys(), "sk-test-admin")
+            .workers(1)
+            .stateFile(state)
+            .redis(redis)
+            .build());
   }
 
   /** The policy's watermark key ({@code test-wm}) and noise key ({@code test-noise}). */
