@@ -6,9 +6,12 @@ import dev.moat.internal.SipHash;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * A secret watermark key and its public id. The id goes in policies, logs and detector output; the
@@ -19,6 +22,8 @@ import java.util.Arrays;
 public final class WatermarkKey {
   /** Keys shorter than this are rejected: 128 bits is SipHash's key size. */
   public static final int MIN_BYTES = 16;
+
+  private static final byte[] GROUP_LABEL = "moat-group-key-v1".getBytes(StandardCharsets.US_ASCII);
 
   private final String id;
   private final byte[] material;
@@ -70,6 +75,38 @@ public final class WatermarkKey {
 
   public String id() {
     return id;
+  }
+
+  /**
+   * The key of one campaign group: id {@code ID/GROUP}, material {@code HMAC-SHA256(material,
+   * "moat-group-key-v1" || 0x00 || UTF-8(group))} (32 bytes). A policy with {@code group_keys}
+   * marks a flagged group's answers with it, so its harvest teaches a key no other traffic carries;
+   * anyone holding this key (and nothing else) can recompute the group's key from the group id.
+   *
+   * @param group the group's id (the detector's are {@code g-} and 12 hex digits): 1 to 128
+   *     characters, none of them a control character
+   * @throws IllegalArgumentException if the group id breaks that rule (the message names it)
+   */
+  public WatermarkKey forGroup(String group) {
+    if (group.isEmpty()
+        || group.length() > 128
+        || group.chars().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException(
+          invalid(
+              "group",
+              group.length() > 128 ? group.substring(0, 128) + "…" : group,
+              "1 to 128 characters, no control characters"));
+    }
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(material, "HmacSHA256"));
+      mac.update(GROUP_LABEL);
+      mac.update((byte) 0);
+      return new WatermarkKey(
+          id + "/" + group, mac.doFinal(group.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+      throw new IllegalStateException("HmacSHA256 is required by every Java platform", e);
+    }
   }
 
   /**

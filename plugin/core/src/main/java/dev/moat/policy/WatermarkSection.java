@@ -8,6 +8,7 @@ import static dev.moat.policy.PolicyFields.shortText;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.moat.internal.Messages;
+import dev.moat.watermark.GroupKeyed;
 import dev.moat.watermark.GumbelSettings;
 import dev.moat.watermark.HfKgwSettings;
 import dev.moat.watermark.KgwSettings;
@@ -35,7 +36,8 @@ final class WatermarkSection {
           "dedup",
           "dedup_history",
           "seeding",
-          "self_hash_candidates");
+          "self_hash_candidates",
+          "group_keys");
 
   private WatermarkSection() {}
 
@@ -43,8 +45,11 @@ final class WatermarkSection {
   private static final java.util.Map<String, List<String>> SCHEMES =
       java.util.Map.of(
           "kgw", KGW,
-          "kgw-hf", List.of("scheme", "key", "gamma", "delta", "vocab_size", "cache_entries"),
-          "gumbel", List.of("scheme", "key", "context_width", "dedup", "dedup_history"));
+          "kgw-hf",
+              List.of(
+                  "scheme", "key", "gamma", "delta", "vocab_size", "cache_entries", "group_keys"),
+          "gumbel",
+              List.of("scheme", "key", "context_width", "dedup", "dedup_history", "group_keys"));
 
   static @Nullable WatermarkSpec watermark(
       String path, JsonNode node, @Nullable Set<String> keys, List<String> problems) {
@@ -172,9 +177,56 @@ final class WatermarkSection {
               path + ".vocab_size",
               "the model's vocabulary size; it defines Hugging Face's green lists"));
     }
+    boolean groupKeys = false;
+    JsonNode groupKeysNode = node.get("group_keys");
+    if (groupKeysNode != null) {
+      if (!groupKeysNode.isBoolean()) {
+        problems.add(invalid(path + ".group_keys", shortText(groupKeysNode), "true or false"));
+      } else if (groupKeysNode.asBoolean() && global) {
+        problems.add(
+            invalid(
+                path + ".group_keys",
+                "true",
+                "false when dedup is global (its table of keyed contexts belongs to one key)"));
+      } else {
+        groupKeys = groupKeysNode.asBoolean();
+      }
+    }
     if (problems.size() != before || keyId == null) {
       return null;
     }
+    WatermarkSpec spec =
+        spec(
+            scheme,
+            keyId,
+            gamma,
+            delta,
+            width,
+            vocab,
+            cache,
+            entropy,
+            dedup,
+            global,
+            history,
+            selfHash,
+            candidates);
+    return groupKeys ? new GroupKeyed(spec) : spec;
+  }
+
+  private static WatermarkSpec spec(
+      String scheme,
+      String keyId,
+      double gamma,
+      double delta,
+      double width,
+      double vocab,
+      double cache,
+      double entropy,
+      boolean dedup,
+      boolean global,
+      double history,
+      boolean selfHash,
+      double candidates) {
     return switch (scheme) {
       case "kgw-hf" -> new HfKgwSettings(keyId, gamma, delta, (int) vocab, (long) cache);
       case "gumbel" -> new GumbelSettings(keyId, (int) width, dedup, global ? (int) history : 0);

@@ -93,8 +93,22 @@ public final class WatermarkKeys {
     return v == null ? EMPTY : parse(v, "$" + variable);
   }
 
+  /**
+   * The key with this id; or, for {@code ID/GROUP}, the key of campaign group {@code GROUP} derived
+   * from key {@code ID} ({@link WatermarkKey#forGroup}), which is how a policy with {@code
+   * group_keys} marks a flagged group's answers. Empty if {@code ID} is not held.
+   *
+   * @throws IllegalArgumentException if {@code ID} is held but {@code GROUP} is not a valid group
+   *     id
+   */
   public Optional<WatermarkKey> get(String id) {
-    return Optional.ofNullable(keys.get(id));
+    WatermarkKey k = keys.get(id);
+    int slash = id.indexOf('/');
+    if (k != null || slash < 0) {
+      return Optional.ofNullable(k);
+    }
+    WatermarkKey base = keys.get(id.substring(0, slash));
+    return base == null ? Optional.empty() : Optional.of(base.forGroup(id.substring(slash + 1)));
   }
 
   public Set<String> ids() {

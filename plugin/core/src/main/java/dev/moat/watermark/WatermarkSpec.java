@@ -10,7 +10,8 @@ import dev.moat.spi.Protection;
  *
  * <p>Implementations are immutable and thread-safe.
  */
-public sealed interface WatermarkSpec permits KgwSettings, HfKgwSettings, GumbelSettings {
+public sealed interface WatermarkSpec
+    permits KgwSettings, HfKgwSettings, GumbelSettings, GroupKeyed {
   /** The scheme's name in policy files: {@code kgw}, {@code kgw-hf} or {@code gumbel}. */
   String scheme();
 

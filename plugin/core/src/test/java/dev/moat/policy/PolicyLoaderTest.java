@@ -69,7 +69,7 @@ class PolicyLoaderTest {
             () -> PolicyLoader.parse(bad, true, "p.yaml", Set.of("k1", "k2")));
     assertEquals(
         List.of(
-            "`tiers.free.watermark.colour` is not a known setting; allowed here: scheme, key, gamma, delta, context_width, entropy_threshold, dedup, dedup_history, seeding, self_hash_candidates",
+            "`tiers.free.watermark.colour` is not a known setting; allowed here: scheme, key, gamma, delta, context_width, entropy_threshold, dedup, dedup_history, seeding, self_hash_candidates, group_keys",
             "`tiers.free.watermark.key` was 'k9' but no watermark key has that id; known key ids: [k1, k2]",
             "`tiers.free.watermark.gamma` was '1.5' but it must be in (0, 1)",
             "`tiers.free.watermark.delta` was '-1' but it must be in [0, 20]",

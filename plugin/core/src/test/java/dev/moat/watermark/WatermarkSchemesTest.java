@@ -100,7 +100,7 @@ class WatermarkSchemesTest {
         List.of(
             "`tiers.a.watermark.vocab_size` is missing but it is required (the model's vocabulary size; it defines"
                 + " Hugging Face's green lists)",
-            "`tiers.b.watermark.gamma` is not a known setting; allowed here: scheme, key, context_width, dedup, dedup_history",
+            "`tiers.b.watermark.gamma` is not a known setting; allowed here: scheme, key, context_width, dedup, dedup_history, group_keys",
             "`tiers.c.watermark.scheme` was 'synthid' but it must be one of kgw, kgw-hf, gumbel"),
         e.problems());
   }
