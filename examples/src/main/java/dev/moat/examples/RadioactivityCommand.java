@@ -63,6 +63,11 @@ final class RadioactivityCommand {
     OPTIONS.put("suspect-onnx", true);
     OPTIONS.put("served", true);
     OPTIONS.put("harvest-out", true);
+    OPTIONS.put("adversary", false);
+    OPTIONS.put("sizes", true);
+    OPTIONS.put("answer-tokens", true);
+    OPTIONS.put("suspect-tokens", true);
+    OPTIONS.put("teacher-answers", true);
   }
 
   static final double[] MIXES = {0, 0.01, 0.05, 0.2, 1};
@@ -106,6 +111,9 @@ final class RadioactivityCommand {
   static int run(Args a, PrintStream out, PrintStream err) throws Exception {
     if (a.has("suspect") || a.has("suspect-onnx")) {
       return RadioactivitySuspect.run(a, out, err);
+    }
+    if (a.has("adversary")) {
+      return AdversaryExperiment.run(a, out, err);
     }
     int n = a.getInt("prompts", 600, 20, 20_000);
     int len = a.getInt("tokens", 128, 20, 200);
