@@ -144,8 +144,14 @@ public final class Suite {
     return parts;
   }
 
+  /** Keeps each fork from logging the kernel choice again (slf4j-simple's per-logger level). */
+  static final String QUIET_KERNELS = "-Dorg.slf4j.simpleLogger.log.dev.moat.internal.Kernels=warn";
+
   static void run(boolean full, Path file, PrintStream out) throws Exception {
     ArrayNode all = JSON.createArrayNode();
+    // The kernel line once, from this JVM (the forks run with the same flags); the forks stay
+    // quiet.
+    dev.moat.internal.Kernels.get();
     Path tmp = Files.createTempFile("moat-suite", ".json");
     try {
       for (Part p : parts(full)) {
@@ -154,6 +160,7 @@ public final class Suite {
             new OptionsBuilder()
                 .include("dev\\.moat\\.perf\\." + p.include() + "(\\.|$)")
                 .forks(1)
+                .jvmArgsPrepend(QUIET_KERNELS)
                 .warmupIterations(p.warmups())
                 .measurementIterations(p.iterations())
                 .addProfiler(GCProfiler.class)
