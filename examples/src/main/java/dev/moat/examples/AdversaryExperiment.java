@@ -72,6 +72,10 @@ final class AdversaryExperiment {
         new Config("KGW h=1", h1, 1),
         new Config("KGW h=1, a key per group (8 groups)", new GroupKeyed(h1), GROUPS),
         new Config(
+            "KGW h=2",
+            KgwSettings.builder().keyId("quality").gamma(0.25).delta(2).contextWidth(2).build(),
+            1),
+        new Config(
             "KGW h=4",
             KgwSettings.builder().keyId("quality").gamma(0.25).delta(2).contextWidth(4).build(),
             1),
@@ -200,8 +204,9 @@ final class AdversaryExperiment {
         new StringBuilder(
             "### How well the attacker recovers the green lists\n\nOn 2,000 held-out watermarked"
                 + " answers: the share of tokens whose green or red status the attacker calls right"
-                + " (a token is called green when it came up after its previous token in the harvest"
-                + " more often than in the reference answers, by at least 2 standard errors), and in brackets the share of the"
+                + " (a token is called green when it came up after its context in the harvest more"
+                + " often than in the reference answers, by at least 2 standard errors; the context"
+                + " is the scheme's, up to two tokens: for h = 4, the last two of the four), and in brackets the share of the"
                 + " truly green tokens it calls green. Calling every token red scores the share of"
                 + " red tokens, about 0.3 on watermarked text.\n\n| scheme |");
     for (int n : sizes) {
@@ -383,58 +388,137 @@ final class AdversaryExperiment {
   }
 
   /**
-   * The attacker's estimate: a (previous token, token) pair is called green when its rate in the
-   * harvest beats its rate in the reference answers by more than {@link #Z} standard errors (a
-   * two-proportion z-test), one bit per pair. Pairs never seen in the harvest are never called
-   * green: a counting attacker knows nothing of them.
+   * The attacker's estimate: a (context, token) tuple, the context being the {@code width} tokens
+   * before, is called green when its rate in the harvest beats its rate in the reference answers by
+   * more than {@link #Z} standard errors (a two-proportion z-test within the context). Tuples never
+   * seen in the harvest are never called green: a counting attacker knows nothing of them. Kept as
+   * a sorted array of the green tuples, so a context's green tokens are one binary search away.
    */
-  private final class Estimate {
+  private static final class Estimate {
+    final int width;
     final long[] greens;
 
-    Estimate(int[][] marked, int[][] reference, int from, int to, int stride, int offset) {
-      int[] cw = new int[vocab * vocab];
-      int[] cr = new int[vocab * vocab];
-      int[] nw = new int[vocab];
-      int[] nr = new int[vocab];
-      for (int i = from; i < to; i++) {
-        if (stride > 1 && i % stride != offset) {
-          continue;
+    Estimate(int width, int[][] marked, int[][] reference, int to, int stride, int offset) {
+      this.width = width;
+      long[] w = tuples(width, marked, to, stride, offset);
+      long[] r = tuples(width, reference, to, stride, offset);
+      long[] out = new long[64];
+      int found = 0;
+      int j = 0;
+      for (int i = 0; i < w.length; ) {
+        int end = i;
+        while (end < w.length && w[end] == w[i]) {
+          end++;
         }
-        count(marked[i], cw, nw);
-        count(reference[i], cr, nr);
-      }
-      greens = new long[(vocab * vocab + 63) / 64];
-      for (int a = 0; a < vocab; a++) {
-        if (nw[a] == 0 || nr[a] == 0) {
-          continue;
+        long tuple = w[i];
+        long context = tuple >>> 21;
+        while (j < r.length && r[j] < tuple) {
+          j++;
         }
-        for (int b = 0; b < vocab; b++) {
-          int j = a * vocab + b;
-          if (cw[j] == 0) {
-            continue;
-          }
-          double pw = cw[j] / (double) nw[a];
-          double pr = cr[j] / (double) nr[a];
-          double pool = (cw[j] + cr[j]) / (double) (nw[a] + nr[a]);
-          double se = Math.sqrt(pool * (1 - pool) * (1.0 / nw[a] + 1.0 / nr[a]));
+        int cr = 0;
+        while (j + cr < r.length && r[j + cr] == tuple) {
+          cr++;
+        }
+        int nw = count(w, context);
+        int nr = count(r, context);
+        if (nr > 0) {
+          double pw = (end - i) / (double) nw;
+          double pr = cr / (double) nr;
+          double pool = (end - i + cr) / (double) (nw + nr);
+          double se = Math.sqrt(pool * (1 - pool) * (1.0 / nw + 1.0 / nr));
           if (se > 0 && (pw - pr) / se > Z) {
-            greens[j >>> 6] |= 1L << j;
+            if (found == out.length) {
+              out = Arrays.copyOf(out, found * 2);
+            }
+            out[found++] = tuple;
           }
+        }
+        i = end;
+      }
+      greens = Arrays.copyOf(out, found);
+    }
+
+    /**
+     * Every (context, token) tuple of answers {@code offset, offset + stride, …} below {@code to},
+     * sorted: the context's tokens, then the token, 21 bits each (so sorted by context first).
+     */
+    private static long[] tuples(int width, int[][] texts, int to, int stride, int offset) {
+      int n = 0;
+      for (int i = offset; i < to; i += stride) {
+        n += texts[i].length - TAIL;
+      }
+      long[] t = new long[n];
+      int k = 0;
+      for (int i = offset; i < to; i += stride) {
+        for (int p = TAIL; p < texts[i].length; p++) {
+          t[k++] = key(width, texts[i], p);
+        }
+      }
+      Arrays.sort(t);
+      return t;
+    }
+
+    /** The tuple at position {@code p}: the {@code width} tokens before it, then it. */
+    static long key(int width, int[] t, int p) {
+      long k = 0;
+      for (int i = p - width; i <= p; i++) {
+        k = (k << 21) | t[i];
+      }
+      return k;
+    }
+
+    /** How many of the sorted tuples have this context. */
+    private static int count(long[] sortedTuples, long context) {
+      return lowerBound(sortedTuples, (context + 1) << 21)
+          - lowerBound(sortedTuples, context << 21);
+    }
+
+    static int lowerBound(long[] a, long x) {
+      int lo = 0;
+      int hi = a.length;
+      while (lo < hi) {
+        int m = (lo + hi) >>> 1;
+        if (a[m] < x) {
+          lo = m + 1;
+        } else {
+          hi = m;
+        }
+      }
+      return lo;
+    }
+
+    /** Whether token {@code t[p]} is called green after the tokens before it. */
+    boolean green(int[] t, int p) {
+      return Arrays.binarySearch(greens, key(width, t, p)) >= 0;
+    }
+
+    /** Whether {@code token} would be called green at position {@code p} of {@code t}. */
+    boolean green(int[] t, int p, int token) {
+      return Arrays.binarySearch(greens, (key(width - 1, t, p - 1) << 21) | token) >= 0;
+    }
+
+    /**
+     * Lowers the tokens called green at position {@code p} of {@code t} in {@code row}, once each.
+     */
+    void bias(float[] row, int[] t, int p, boolean[] done) {
+      long context = key(width - 1, t, p - 1);
+      for (int i = lowerBound(greens, context << 21);
+          i < greens.length && (greens[i] >>> 21) == context;
+          i++) {
+        int v = (int) (greens[i] & 0x1FFFFF);
+        if (!done[v]) {
+          done[v] = true;
+          row[v] -= (float) BIAS;
         }
       }
     }
+  }
 
-    private void count(int[] t, int[] c, int[] n) {
-      for (int k = TAIL; k < t.length; k++) {
-        c[t[k - 1] * vocab + t[k]]++;
-        n[t[k - 1]]++;
-      }
-    }
-
-    boolean green(int prev, int token) {
-      int j = prev * vocab + token;
-      return (greens[j >>> 6] & (1L << j)) != 0;
-    }
+  /** The attacker's context width: the scheme's, up to 2 (a partial context beyond that). */
+  static int attackerWidth(Config c) {
+    WatermarkSpec s = c.spec() instanceof GroupKeyed g ? g.base() : c.spec();
+    int h = s instanceof KgwSettings k ? k.contextWidth() : ((GumbelSettings) s).contextWidth();
+    return Math.min(2, h);
   }
 
   /** Recovery, students and scrubs for one configuration; rows appended to the report. */
@@ -493,11 +577,11 @@ final class AdversaryExperiment {
    */
   private Estimate[] estimates(Config c, int[][] marked, int[][] clean, int n) {
     if (c.groups() <= 1) {
-      return new Estimate[] {new Estimate(marked, clean, 0, n, 1, 0)};
+      return new Estimate[] {new Estimate(attackerWidth(c), marked, clean, n, 1, 0)};
     }
     Estimate[] e = new Estimate[c.groups()];
     for (int g = 0; g < e.length; g++) {
-      e[g] = new Estimate(marked, clean, 0, n, c.groups(), g);
+      e[g] = new Estimate(attackerWidth(c), marked, clean, n, c.groups(), g);
     }
     return e;
   }
@@ -522,7 +606,7 @@ final class AdversaryExperiment {
       Estimate e = of(est, i);
       for (int k = TAIL; k < t.length; k++) {
         boolean green = sc.score(t, k) > 0.5;
-        boolean called = e.green(t[k - 1], t[k]);
+        boolean called = e.green(t, k);
         right += green == called ? 1 : 0;
         greens += green ? 1 : 0;
         greensCalled += green && called ? 1 : 0;
@@ -558,12 +642,12 @@ final class AdversaryExperiment {
       Estimate e = of(est, i);
       SplittableRandom r = new SplittableRandom(500_000L + i);
       for (int k = TAIL; k < t.length; k++) {
-        if (!e.green(t[k - 1], t[k])) {
+        if (!e.green(t, k)) {
           continue;
         }
         for (int tries = 0; tries < 32; tries++) {
           int x = teacher.sample(t[k - 2], t[k - 1], r);
-          if (!e.green(t[k - 1], x)) {
+          if (!e.green(t, k, x)) {
             t[k] = x;
             break;
           }
@@ -625,17 +709,16 @@ final class AdversaryExperiment {
   }
 
   /**
-   * Lowers the estimated green tokens after {@code prev} by {@link #BIAS}; returns the row's max.
+   * Lowers the tokens any estimate calls green at position {@code p} of {@code t} by {@link #BIAS};
+   * returns the row's maximum.
    */
-  private double bias(float[] row, int prev, Estimate[] est) {
+  private double bias(float[] row, int[] t, int p, Estimate[] est, boolean[] done) {
+    Arrays.fill(done, false);
+    for (Estimate e : est) {
+      e.bias(row, t, p, done);
+    }
     double max = Double.NEGATIVE_INFINITY;
     for (int v = 0; v < vocab; v++) {
-      for (Estimate e : est) {
-        if (e.green(prev, v)) {
-          row[v] -= (float) BIAS;
-          break;
-        }
-      }
       max = Math.max(max, row[v]);
     }
     return max;
@@ -644,12 +727,13 @@ final class AdversaryExperiment {
   /** The perplexity of texts under the student with the inference-time bias (scrub b). */
   private double biased(NgramLm student, Estimate[] est, List<int[]> texts) {
     float[] row = new float[vocab];
+    boolean[] done = new boolean[vocab];
     double nll = 0;
     long n = 0;
     for (int[] t : texts) {
       for (int k = TAIL; k < t.length; k++) {
         student.logits(t[k - 2], t[k - 1], row);
-        double max = bias(row, t[k - 1], est);
+        double max = bias(row, t, k, est, done);
         double z = 0;
         for (int v = 0; v < vocab; v++) {
           z += Math.exp(row[v] - max);
@@ -665,6 +749,7 @@ final class AdversaryExperiment {
   private List<int[]> write(NgramLm student, Estimate @Nullable [] est) {
     int distinct = prompts.length - suspectPrompts;
     float[] row = new float[vocab];
+    boolean[] done = new boolean[vocab];
     List<int[]> out = new ArrayList<>();
     for (int p = 0; p < suspectPrompts; p++) {
       int[] pr = prompts[distinct + p];
@@ -677,7 +762,7 @@ final class AdversaryExperiment {
           continue;
         }
         student.logits(t[k - 2], t[k - 1], row);
-        double max = bias(row, t[k - 1], est);
+        double max = bias(row, t, k, est, done);
         double z = 0;
         for (int v = 0; v < vocab; v++) {
           z += Math.exp(row[v] - max);
