@@ -53,13 +53,12 @@ final class AdversaryExperiment {
   static final int TAIL = RadioactivityCommand.TAIL;
   static final int GROUPS = 8;
   static final double BIAS = 2.5;
-  static final int EVAL = 2_000;
 
   /** The attacker's threshold: a pair is called green at this many standard errors. */
   static final double Z = 2;
 
   /** One configuration of the defence: the tier's watermark and how many group keys it uses. */
-  record Config(String name, WatermarkSpec spec, int groups) {
+  record Config(String id, String name, WatermarkSpec spec, int groups) {
     boolean kgw() {
       WatermarkSpec s = spec instanceof GroupKeyed g ? g.base() : spec;
       return s instanceof KgwSettings;
@@ -69,17 +68,21 @@ final class AdversaryExperiment {
   static List<Config> configs() {
     KgwSettings h1 = KgwSettings.builder().keyId("quality").gamma(0.25).delta(2).build();
     return List.of(
-        new Config("KGW h=1", h1, 1),
-        new Config("KGW h=1, a key per group (8 groups)", new GroupKeyed(h1), GROUPS),
+        new Config("kgw1", "KGW h=1", h1, 1),
         new Config(
+            "kgw1-groups", "KGW h=1, a key per group (8 groups)", new GroupKeyed(h1), GROUPS),
+        new Config(
+            "kgw2",
             "KGW h=2",
             KgwSettings.builder().keyId("quality").gamma(0.25).delta(2).contextWidth(2).build(),
             1),
         new Config(
+            "kgw4",
             "KGW h=4",
             KgwSettings.builder().keyId("quality").gamma(0.25).delta(2).contextWidth(4).build(),
             1),
         new Config(
+            "selfhash4",
             "KGW self-hash h=4",
             KgwSettings.builder()
                 .keyId("quality")
@@ -89,7 +92,7 @@ final class AdversaryExperiment {
                 .selfHash(true)
                 .build(),
             1),
-        new Config("Gumbel h=1", new GumbelSettings("quality", 1), 1));
+        new Config("gumbel1", "Gumbel h=1", new GumbelSettings("quality", 1), 1));
   }
 
   private final int vocab;
@@ -98,9 +101,17 @@ final class AdversaryExperiment {
   private final int suspectPrompts;
   private final int len;
   private final WatermarkKey key;
+  private final int eval;
 
   private AdversaryExperiment(
-      int vocab, NgramLm teacher, int[][] prompts, int suspectPrompts, int len, WatermarkKey key) {
+      int vocab,
+      NgramLm teacher,
+      int[][] prompts,
+      int suspectPrompts,
+      int len,
+      WatermarkKey key,
+      int eval) {
+    this.eval = eval;
     this.vocab = vocab;
     this.teacher = teacher;
     this.prompts = prompts;
@@ -124,11 +135,30 @@ final class AdversaryExperiment {
     int suspectTokens = a.getInt("suspect-tokens", 100_000, 1_000, 1_000_000);
     int teacherAnswers = a.getInt("teacher-answers", 1_500, 50, 100_000);
     int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 64);
+    int eval = a.getInt("eval-answers", 2_000, 50, 100_000);
+    int scrubMax = a.getInt("scrub-max", 30_000, 10, 1_000_000);
+    List<Config> configs = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    for (Config c : configs()) {
+      ids.add(c.id());
+    }
+    for (String id : a.get("schemes", String.join(",", ids)).split(",", -1)) {
+      Config c =
+          configs().stream()
+              .filter(x -> x.id().equals(id.strip()))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          dev.moat.internal.Messages.invalid(
+                              "--schemes", id.strip(), "a comma-separated list of " + ids)));
+      configs.add(c);
+    }
     Path outDir = Path.of(a.get("out", "examples/forensics"));
     Files.createDirectories(outDir);
     long t0 = System.nanoTime();
     int nMax = sizes[sizes.length - 1];
-    int distinctPrompts = Math.min(nMax + EVAL, 5_000);
+    int distinctPrompts = Math.min(nMax + eval, 5_000);
     int suspectPrompts = suspectTokens / 100;
     WatermarkKey key = QualityCommand.KEY;
     StringBuilder md = new StringBuilder();
@@ -174,35 +204,42 @@ final class AdversaryExperiment {
               suspectTokens,
               suspectPrompts));
       AdversaryExperiment x =
-          new AdversaryExperiment(vocab, teacher, prompts, suspectPrompts, len, key);
+          new AdversaryExperiment(vocab, teacher, prompts, suspectPrompts, len, key, eval);
       err.println("harvest: clean");
-      int[][] clean = x.harvest(null, nMax + EVAL, threads);
+      int[][] clean = x.harvest(null, nMax + eval, threads);
       Map<String, String> recovery = new LinkedHashMap<>();
       StringBuilder scrubs = new StringBuilder();
-      for (Config c : configs()) {
+      for (Config c : configs) {
         err.println("harvest: " + c.name());
-        int[][] marked = x.harvest(c, nMax + EVAL, threads);
-        x.evaluate(c, marked, clean, sizes, recovery, scrubs, err);
+        int[][] marked = x.harvest(c, nMax + eval, threads);
+        x.evaluate(c, marked, clean, sizes, scrubMax, recovery, scrubs, err);
       }
-      md.append(recoveryTable(sizes, recovery));
+      md.append(recoveryTable(sizes, recovery, eval));
       md.append(scrubs);
     }
     String report =
         String.format(
             Locale.ROOT,
-            "%s%n(%d s in all; `./moat radioactivity --adversary --sizes %s`)%n",
+            "%s%n(%d s in all; `./moat radioactivity --adversary --sizes %s --scrub-max %d"
+                + " --schemes %s`)%n",
             md,
             (System.nanoTime() - t0) / 1_000_000_000L,
-            a.get("sizes", "1000,3000,10000,30000,100000"));
+            a.get("sizes", "1000,3000,10000,30000,100000"),
+            scrubMax,
+            String.join(",", configs.stream().map(Config::id).toList()));
     out.print(report);
     Files.writeString(outDir.resolve("ADVERSARY.md"), report);
     return 0;
   }
 
-  private static String recoveryTable(int[] sizes, Map<String, String> rows) {
+  private static String recoveryTable(int[] sizes, Map<String, String> rows, int eval) {
     StringBuilder t =
         new StringBuilder(
-            "### How well the attacker recovers the green lists\n\nOn 2,000 held-out watermarked"
+            String.format(
+                    Locale.ROOT,
+                    "### How well the attacker recovers the green lists%n%nOn %,d",
+                    eval)
+                + " held-out watermarked"
                 + " answers: the share of tokens whose green or red status the attacker calls right"
                 + " (a token is called green when it came up after its context in the harvest more"
                 + " often than in the reference answers, by at least 2 standard errors; the context"
@@ -527,29 +564,34 @@ final class AdversaryExperiment {
       int[][] marked,
       int[][] clean,
       int[] sizes,
+      int scrubMax,
       Map<String, String> recovery,
       StringBuilder scrubs,
       PrintStream err) {
     int nMax = sizes[sizes.length - 1];
-    List<int[]> evalMarked = Arrays.asList(Arrays.copyOfRange(marked, nMax, nMax + EVAL));
-    List<int[]> evalClean = Arrays.asList(Arrays.copyOfRange(clean, nMax, nMax + EVAL));
+    List<int[]> evalMarked = Arrays.asList(Arrays.copyOfRange(marked, nMax, nMax + eval));
+    List<int[]> evalClean = Arrays.asList(Arrays.copyOfRange(clean, nMax, nMax + eval));
     StringBuilder rec = new StringBuilder();
     scrubs.append(
         String.format(
             Locale.ROOT,
             "### %s%n%nlog10 p of the student's suspect text (%s), and the student's perplexity on"
-                + " 2,000 held-out clean teacher answers (its change against the student without a"
+                + " %,d held-out clean teacher answers (its change against the student without a"
                 + " scrub).%n%n| N | no scrub | (a) rewrite | (b) bias −%.1f at inference | (c) as"
                 + " much clean text again | (a) + (b) + (c) |%n|---|---|---|---|---|---|%n",
             c.name(),
             c.groups() > 1
                 ? "the best of the " + c.groups() + " group keys, Bonferroni-corrected"
                 : "the tier's key",
+            eval,
             BIAS));
     for (int n : sizes) {
       err.printf(Locale.ROOT, "  %s, N = %d%n", c.name(), n);
       Estimate[] est = estimates(c, marked, clean, n);
       rec.append(' ').append(recoveryCell(c, est, evalMarked, nMax)).append(" |");
+      if (n > scrubMax) {
+        continue;
+      }
       List<int[]> harvest = Arrays.asList(Arrays.copyOf(marked, n));
       List<int[]> reference = Arrays.asList(Arrays.copyOf(clean, n));
       List<int[]> rewritten = rewrite(harvest, est, n);

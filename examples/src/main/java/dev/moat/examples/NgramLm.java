@@ -172,21 +172,35 @@ final class NgramLm {
     return (wt * tri.p(t, token) + wb * bi.p(b, token) + UNI * uni[token]) / (wt + wb + UNI);
   }
 
-  /** Fills {@code row} with the log-probabilities of every token after {@code prev2, prev}. */
+  /**
+   * Fills {@code row} with the log-probabilities of every token after {@code prev2, prev}: the
+   * unigram part's precomputed row, then the context's successors. Every trigram successor is a
+   * bigram successor of the same context (both are counted from the same texts), so the row holds
+   * their probabilities first and their logarithms after one more pass.
+   */
   void logits(int prev2, int prev, float[] row) {
     int t = tri.find(triContext(prev2, prev));
     int b = bi.find(prev);
     float[] base = t >= 0 && b >= 0 ? baseBoth : b >= 0 ? baseBi : baseNone;
     System.arraycopy(base, 0, row, 0, vocab);
-    if (b >= 0) {
-      for (int j = bi.offsets[b]; j < bi.offsets[b + 1]; j++) {
-        row[bi.tokens[j]] = (float) Math.log(probAt(t, b, bi.tokens[j]));
-      }
+    if (b < 0) {
+      return;
+    }
+    double z = (t < 0 ? 0 : TRI) + BI + UNI;
+    double nb = bi.cum[bi.offsets[b + 1] - 1];
+    for (int j = bi.offsets[b]; j < bi.offsets[b + 1]; j++) {
+      int c = bi.cum[j] - (j == bi.offsets[b] ? 0 : bi.cum[j - 1]);
+      row[bi.tokens[j]] = (float) ((BI * c / nb + UNI * uni[bi.tokens[j]]) / z);
     }
     if (t >= 0) {
+      double nt = tri.cum[tri.offsets[t + 1] - 1];
       for (int j = tri.offsets[t]; j < tri.offsets[t + 1]; j++) {
-        row[tri.tokens[j]] = (float) Math.log(probAt(t, b, tri.tokens[j]));
+        int c = tri.cum[j] - (j == tri.offsets[t] ? 0 : tri.cum[j - 1]);
+        row[tri.tokens[j]] += (float) (TRI * c / nt / z);
       }
+    }
+    for (int j = bi.offsets[b]; j < bi.offsets[b + 1]; j++) {
+      row[bi.tokens[j]] = (float) Math.log(row[bi.tokens[j]]);
     }
   }
 

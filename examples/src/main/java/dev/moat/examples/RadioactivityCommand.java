@@ -68,6 +68,9 @@ final class RadioactivityCommand {
     OPTIONS.put("answer-tokens", true);
     OPTIONS.put("suspect-tokens", true);
     OPTIONS.put("teacher-answers", true);
+    OPTIONS.put("eval-answers", true);
+    OPTIONS.put("scrub-max", true);
+    OPTIONS.put("schemes", true);
   }
 
   static final double[] MIXES = {0, 0.01, 0.05, 0.2, 1};
