@@ -40,6 +40,8 @@ public final class ServeCommand {
     OPTIONS.put("redis", true);
     OPTIONS.put("model", true);
     OPTIONS.put("model-id", true);
+    OPTIONS.put("max-batch", true);
+    OPTIONS.put("batch-queue", true);
   }
 
   /** The demo admin key (public, like the demo API keys). */
@@ -70,6 +72,9 @@ public final class ServeCommand {
             .port(a.integer("port", 8000, 0, 65535))
             .adminPort(a.integer("admin-port", 8001, 0, 65535))
             .workers(workers)
+            .maxBatch(a.integer("max-batch", ModelServer.Options.DEFAULT_MAX_BATCH, 1, 1024))
+            .maxWaiting(
+                a.integer("batch-queue", ModelServer.Options.DEFAULT_MAX_WAITING, 1, 1_000_000))
             .stateFile(a.has("state") ? Path.of(a.text("state", "")) : null)
             .redis(a.has("redis") ? a.text("redis", "") : null)
             .model(
