@@ -54,6 +54,25 @@ final class Generation implements IoCallback {
   private final GenerationJson json;
   private long moatNanos;
 
+  // Batching: data queued behind the write in flight (guarded by itself).
+  private static final int MAX_UNSENT = 16 << 10;
+  private final StringBuilder unsent = new StringBuilder();
+  private boolean writing;
+  private boolean lastQueued;
+  private boolean waitingForDrain;
+  private final IoCallback drained =
+      new IoCallback() {
+        @Override
+        public void onComplete(HttpServerExchange ex, Sender sender) {
+          afterWrite();
+        }
+
+        @Override
+        public void onException(HttpServerExchange ex, Sender sender, IOException e) {
+          Generation.this.onException(ex, sender, e);
+        }
+      };
+
   // The decode loop's (batching only): the sequence in its batch, and whether the next step is due.
   dev.moat.onnxruntime.BatchDecoder.@Nullable Sequence seq;
   boolean ready;
@@ -276,7 +295,12 @@ final class Generation implements IoCallback {
     }
     String delta = out.substring(emitted, safe);
     emitted = safe;
-    schedule(() -> send(json.chunk(delta, null), this), hold);
+    String chunk = json.chunk(delta, null);
+    if (loop == null) {
+      schedule(() -> send(chunk, this), hold); // the next step when this write completes
+    } else {
+      schedule(() -> emitAndContinue(chunk), hold);
+    }
   }
 
   /** The model failed this generation: 500 before the first byte, else the stream closed. */
@@ -350,7 +374,11 @@ final class Generation implements IoCallback {
               sb.append(json.usageChunk(tokens));
             }
             sb.append("data: [DONE]\n\n");
-            send(sb.toString(), IoCallback.END_EXCHANGE);
+            if (loop == null) {
+              send(sb.toString(), IoCallback.END_EXCHANGE);
+            } else {
+              queue(sb.toString(), true);
+            }
           } else {
             Replies.json(exchange, 200, json.response(reason, out.toString(), tokens));
           }
@@ -393,6 +421,67 @@ final class Generation implements IoCallback {
     exchange
         .getResponseSender()
         .send(ByteBuffer.wrap(data.getBytes(StandardCharsets.UTF_8)), callback);
+  }
+
+  /**
+   * Batching: the chunk is queued behind the write in flight and the generation is ready for its
+   * next step at once, so that its row joins the very next batch step instead of waiting for the
+   * client's socket; a client more than {@link #MAX_UNSENT} characters behind holds the next step
+   * until its writes catch up (backpressure, as without batching).
+   */
+  private void emitAndContinue(String chunk) {
+    queue(chunk, false);
+    boolean wait;
+    synchronized (unsent) {
+      wait = unsent.length() > MAX_UNSENT;
+      waitingForDrain = wait;
+    }
+    if (!wait) {
+      nextStep();
+    }
+  }
+
+  /**
+   * Batching: sends {@code data} now, or after the write in flight; {@code last} ends the exchange.
+   */
+  private void queue(String data, boolean last) {
+    String now;
+    boolean end;
+    synchronized (unsent) {
+      unsent.append(data);
+      lastQueued |= last;
+      if (writing) {
+        return;
+      }
+      writing = true;
+      now = unsent.toString();
+      unsent.setLength(0);
+      end = lastQueued;
+    }
+    send(now, end ? IoCallback.END_EXCHANGE : drained);
+  }
+
+  /** Batching: a write completed: the next queued data, or a step that waited for the drain. */
+  private void afterWrite() {
+    String now = null;
+    boolean end = false;
+    boolean resume = false;
+    synchronized (unsent) {
+      if (unsent.length() == 0) {
+        writing = false;
+        resume = waitingForDrain;
+        waitingForDrain = false;
+      } else {
+        now = unsent.toString();
+        unsent.setLength(0);
+        end = lastQueued;
+      }
+    }
+    if (now != null) {
+      send(now, end ? IoCallback.END_EXCHANGE : drained);
+    } else if (resume) {
+      nextStep();
+    }
   }
 
   /** A write finished: the next step. */

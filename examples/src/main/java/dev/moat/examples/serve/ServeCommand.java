@@ -42,6 +42,8 @@ public final class ServeCommand {
     OPTIONS.put("model-id", true);
     OPTIONS.put("max-batch", true);
     OPTIONS.put("batch-queue", true);
+    OPTIONS.put("bench-batch", true);
+    OPTIONS.put("rounds", true);
   }
 
   /** The demo admin key (public, like the demo API keys). */
@@ -62,6 +64,17 @@ public final class ServeCommand {
     if (benchSeconds > 0) {
       return ServeBench.run(
           dir, wm, workers, benchSeconds, a.integer("clients", 200, 1, 2000), out);
+    }
+    int batchBenchSeconds = a.integer("bench-batch", 0, 0, 3600);
+    if (batchBenchSeconds > 0) {
+      return BatchBench.run(
+          dir,
+          wm,
+          workers,
+          batchBenchSeconds,
+          a.integer("rounds", 3, 1, 100),
+          a.integer("max-batch", ModelServer.Options.DEFAULT_MAX_BATCH, 2, 1024),
+          out);
     }
     if (loadSeconds > 0) {
       return LoadDemo.run(dir, policy, wm, workers, loadSeconds, out);

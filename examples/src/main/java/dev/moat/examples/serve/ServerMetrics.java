@@ -55,6 +55,16 @@ final class ServerMetrics {
     modelCalls.increment(calls);
   }
 
+  /** The model's time so far, summed over tokens, in seconds. */
+  double modelSeconds() {
+    return modelStep.totalTime(TimeUnit.SECONDS);
+  }
+
+  /** Tokens the model produced so far (one model-step record each). */
+  long modelTokens() {
+    return modelStep.count();
+  }
+
   /** Model calls so far. */
   long modelCalls() {
     return (long) modelCalls.count();
