@@ -23,6 +23,10 @@ public final class MoatCli {
                           extraction campaign against it, and what each tier saw)
                           --bench SECONDS [--clients 200] (instead: throughput and time to first
                           token with Moat off and on, alternating phases, side by side)
+                          --max-batch 16 (sequences per model call; 1: each request alone)
+                          --batch-queue 1024 (new requests that may wait for a place; then 503)
+                          --bench-batch SECONDS [--rounds 3] (instead: batched against one
+                          sequence per call at 1, 4 and 16 streaming clients)
         demo     Generate from the bundled model under two tiers, stream the text, and show what the
                  policy applied and the watermark detector's verdict for each output.
                  Options: --tiers free,internal --prompt TEXT --max-tokens 160 --temperature 1.0

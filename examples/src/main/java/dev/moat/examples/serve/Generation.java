@@ -16,14 +16,17 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One generation, driven step by step on the server's worker pool: each step runs the model once,
- * lets Moat process the logits and pick the token, and hands the token's text to the client (its
- * JSON built by {@link GenerationJson}). No thread waits for a stream: between steps the generation
- * is a task in the pool's queue, a write in flight, or a timer (the tarpit's hold before emitting a
- * token).
+ * One generation, driven step by step: each step runs the model, lets Moat process the logits and
+ * pick the token, and hands the token's text to the client (its JSON built by {@link
+ * GenerationJson}). Who runs the model: without batching the server's worker pool, one call per
+ * step of this generation alone ({@link #step}); with it the server's {@link DecodeLoop}, one call
+ * for every generation ready at that step, which then hands each its token ({@link #onToken}). No
+ * thread waits for a stream: between steps the generation is a task in a queue, a write in flight,
+ * or a timer (the tarpit's hold before emitting a token).
  *
  * <p>Not thread-safe: steps of one generation never overlap (each is scheduled by the previous
- * one's completion).
+ * one's completion). The fields marked as the loop's are read and written by the decode loop's
+ * thread only.
  */
 final class Generation implements IoCallback {
   private final ModelServer server;
@@ -33,7 +36,8 @@ final class Generation implements IoCallback {
   private final int[] prompt;
   private final @Nullable MoatRequest moat; // null: Moat off (a plain sampler)
   private final dev.moat.sampling.@Nullable Sampler plain;
-  private final KvDecoder decoder;
+  private final @Nullable KvDecoder decoder; // null: the decode loop runs the model
+  private final @Nullable DecodeLoop loop;
   private final BundledText.Stream text;
   final String id;
   private final int maxTokens;
@@ -49,6 +53,30 @@ final class Generation implements IoCallback {
   private volatile boolean cancelled;
   private final GenerationJson json;
   private long moatNanos;
+
+  // Batching: data queued behind the write in flight (guarded by itself).
+  private static final int MAX_UNSENT = 16 << 10;
+  private final StringBuilder unsent = new StringBuilder();
+  private boolean writing;
+  private boolean lastQueued;
+  private boolean waitingForDrain;
+  private final IoCallback drained =
+      new IoCallback() {
+        @Override
+        public void onComplete(HttpServerExchange ex, Sender sender) {
+          afterWrite();
+        }
+
+        @Override
+        public void onException(HttpServerExchange ex, Sender sender, IOException e) {
+          Generation.this.onException(ex, sender, e);
+        }
+      };
+
+  // The decode loop's (batching only): the sequence in its batch, and whether the next step is due.
+  dev.moat.onnxruntime.BatchDecoder.@Nullable Sequence seq;
+  boolean ready;
+  boolean running;
 
   Generation(
       ModelServer server,
@@ -66,7 +94,8 @@ final class Generation implements IoCallback {
     this.prompt = prompt;
     this.moat = moat;
     this.plain = plain;
-    this.decoder = server.model().newDecoder();
+    this.loop = server.decodeLoop();
+    this.decoder = loop == null ? server.model().newDecoder() : null;
     this.text = server.text().new Stream(maxTokens + 1);
     this.id = (req.chat ? "chatcmpl-" : "cmpl-") + server.nextId();
     this.maxTokens = maxTokens;
@@ -106,90 +135,188 @@ final class Generation implements IoCallback {
     return req.stream;
   }
 
-  /** Starts generating: the first step on the worker pool. */
+  /**
+   * Starts generating: the first step on the worker pool, or a place in the decode loop's queue
+   * (503 when its queue is full).
+   */
   void start() {
     exchange.addExchangeCompleteListener(
         (ex, next) -> {
           cancelled = true;
           next.proceed();
         });
-    server.workers().execute(this::step);
+    if (loop == null) {
+      server.workers().execute(this::step);
+    } else if (!loop.submit(this)) {
+      end(FinishReason.CANCELLED);
+      Replies.error(
+          exchange,
+          new ApiError(
+              503,
+              "server_error",
+              null,
+              "server_busy",
+              "The server is busy: "
+                  + loop.maxWaiting()
+                  + " requests are already waiting for a decoding slot. Retry after 1 s.",
+              1));
+    }
   }
 
-  /** One step: model, Moat, then the token's text to the client (after the tarpit's hold). */
+  /** The next step is due: on the worker pool, or back to the decode loop. */
+  private void nextStep() {
+    if (loop == null) {
+      server.workers().execute(this::step);
+    } else {
+      loop.resume(this);
+    }
+  }
+
+  /** One step without batching: model, Moat, then the token's text to the client. */
   private void step() {
     if (cancelled) {
       end(FinishReason.CANCELLED);
       return;
     }
     try {
+      KvDecoder d = Objects.requireNonNull(decoder, "decoder");
       long t0 = System.nanoTime();
-      float[] logits = lastToken < 0 ? decoder.prefill(prompt) : decoder.next(lastToken);
+      float[] logits = lastToken < 0 ? d.prefill(prompt) : d.next(lastToken);
       long t1 = System.nanoTime();
       server.metrics().modelStep(t1 - t0);
-      for (int b = 0; b < biasIds.length; b++) {
-        logits[biasIds[b]] += biasValues[b];
-      }
+      server.metrics().modelCalls(1);
+      applyBias(logits, 0);
       int token;
       long hold = 0;
       MoatRequest m = moat;
       if (m == null) {
         token = Objects.requireNonNull(plain, "plain sampler").sample(logits, 0);
       } else {
-        int before = m.level().id();
         token = m.sample(logits);
-        hold = m.accept(token); // follows the account's verdict: may raise the level
-        if (m.level().id() > before) {
-          server.metrics().escalated(account.tier(), m.level().id());
-        }
+        hold = accept(token);
       }
       long t2 = System.nanoTime();
       moatNanos += t2 - t1;
       server.metrics().moatToken(t2 - t1);
-      lastToken = token;
-      if (server.model().isEos(token)) {
-        finishAndFlush(FinishReason.STOP, hold);
-        return;
-      }
-      tokens++;
-      if (req.logprobs >= 0) {
-        json.record(logits, token, out.length());
-      }
-      out.append(text.add(token));
-      FinishReason f = null;
-      int stopAt = stopIndex();
-      if (stopAt >= 0) {
-        out.setLength(stopAt);
-        f = FinishReason.STOP;
-      } else if (tokens >= maxTokens || decoder.position() >= server.model().maxPositions()) {
-        f = FinishReason.LENGTH;
-      }
-      if (f != null) {
-        finishAndFlush(f, hold);
-        return;
-      }
-      if (!req.stream) {
-        schedule(() -> server.workers().execute(this::step), hold);
-        return;
-      }
-      int safe = out.length() - holdBack();
-      if (safe <= emitted) {
-        schedule(() -> server.workers().execute(this::step), hold);
-        return;
-      }
-      String delta = out.substring(emitted, safe);
-      emitted = safe;
-      schedule(() -> send(json.chunk(delta, null), this), hold);
+      onToken(token, hold, logits, 0, d.position());
     } catch (RuntimeException | ai.onnxruntime.OrtException e) {
-      server.log().warn("generation {} failed: {}", id, e.toString());
-      end(FinishReason.ERROR);
-      if (!headersSent && !exchange.isResponseStarted()) {
-        Replies.error(
-            exchange, new ApiError(500, "server_error", null, null, "Generation failed."));
-      } else {
-        exchange.endExchange();
-      }
+      fail(e);
     }
+  }
+
+  /** The request's Moat state, or null when Moat is off (a plain sampler). */
+  @Nullable MoatRequest moat() {
+    return moat;
+  }
+
+  int[] prompt() {
+    return prompt;
+  }
+
+  /** The token to feed back at the next step (-1 before the first). */
+  int lastToken() {
+    return lastToken;
+  }
+
+  boolean cancelled() {
+    return cancelled;
+  }
+
+  /** Whether the generation has ended (its response finished or failed). */
+  boolean ended() {
+    return finish != null;
+  }
+
+  /** The request's {@code logit_bias} added to one row (before Moat or the sampler sees it). */
+  void applyBias(float[] logits, int offset) {
+    for (int b = 0; b < biasIds.length; b++) {
+      logits[offset + biasIds[b]] += biasValues[b];
+    }
+  }
+
+  /** Moat off: the plain sampler's pick from one row. */
+  int samplePlain(float[] logits, int offset) {
+    return Objects.requireNonNull(plain, "plain sampler").sample(logits, offset);
+  }
+
+  /** Moat's {@code accept} of the chosen token: the tarpit's hold; counts an escalation. */
+  long accept(int token) {
+    MoatRequest m = Objects.requireNonNull(moat, "moat");
+    int before = m.level().id();
+    long hold = m.accept(token); // follows the account's verdict: may raise the level
+    if (m.level().id() > before) {
+      server.metrics().escalated(account.tier(), m.level().id());
+    }
+    return hold;
+  }
+
+  /** Moat's share of a batch step, for this request's total. */
+  void addMoatNanos(long nanos) {
+    moatNanos += nanos;
+  }
+
+  /**
+   * The step's token ({@code logits[offset, offset + vocab)} is its row as Moat left it): the end
+   * of sequence, stop sequences, {@code max_tokens} and the context; then its text to the client
+   * after the tarpit's {@code hold}, and the next step when that is done. {@code position} is the
+   * positions the model has consumed.
+   */
+  void onToken(int token, long hold, float[] logits, int offset, int position) {
+    lastToken = token;
+    if (server.model().isEos(token)) {
+      finishAndFlush(FinishReason.STOP, hold);
+      return;
+    }
+    tokens++;
+    if (req.logprobs >= 0) {
+      json.record(logits, offset, token, out.length());
+    }
+    out.append(text.add(token));
+    FinishReason f = null;
+    int stopAt = stopIndex();
+    if (stopAt >= 0) {
+      out.setLength(stopAt);
+      f = FinishReason.STOP;
+    } else if (tokens >= maxTokens || position >= server.model().maxPositions()) {
+      f = FinishReason.LENGTH;
+    }
+    if (f != null) {
+      finishAndFlush(f, hold);
+      return;
+    }
+    if (!req.stream) {
+      schedule(this::nextStep, hold);
+      return;
+    }
+    int safe = out.length() - holdBack();
+    if (safe <= emitted) {
+      schedule(this::nextStep, hold);
+      return;
+    }
+    String delta = out.substring(emitted, safe);
+    emitted = safe;
+    String chunk = json.chunk(delta, null);
+    if (loop == null) {
+      schedule(() -> send(chunk, this), hold); // the next step when this write completes
+    } else {
+      schedule(() -> emitAndContinue(chunk), hold);
+    }
+  }
+
+  /** The model failed this generation: 500 before the first byte, else the stream closed. */
+  void fail(Exception e) {
+    server.log().warn("generation {} failed: {}", id, e.toString());
+    end(FinishReason.ERROR);
+    if (!headersSent && !exchange.isResponseStarted()) {
+      Replies.error(exchange, new ApiError(500, "server_error", null, null, "Generation failed."));
+    } else {
+      exchange.endExchange();
+    }
+  }
+
+  /** Ends a generation whose client went away before or between steps. */
+  void endCancelled() {
+    end(FinishReason.CANCELLED);
   }
 
   private void schedule(Runnable r, long holdNanos) {
@@ -247,7 +374,11 @@ final class Generation implements IoCallback {
               sb.append(json.usageChunk(tokens));
             }
             sb.append("data: [DONE]\n\n");
-            send(sb.toString(), IoCallback.END_EXCHANGE);
+            if (loop == null) {
+              send(sb.toString(), IoCallback.END_EXCHANGE);
+            } else {
+              queue(sb.toString(), true);
+            }
           } else {
             Replies.json(exchange, 200, json.response(reason, out.toString(), tokens));
           }
@@ -264,7 +395,9 @@ final class Generation implements IoCallback {
       moat.finish(reason);
       moat.close();
     }
-    decoder.close();
+    if (decoder != null) {
+      decoder.close();
+    }
     server.finished(this, reason, tokens, prompt.length, moatNanos);
   }
 
@@ -290,10 +423,71 @@ final class Generation implements IoCallback {
         .send(ByteBuffer.wrap(data.getBytes(StandardCharsets.UTF_8)), callback);
   }
 
+  /**
+   * Batching: the chunk is queued behind the write in flight and the generation is ready for its
+   * next step at once, so that its row joins the very next batch step instead of waiting for the
+   * client's socket; a client more than {@link #MAX_UNSENT} characters behind holds the next step
+   * until its writes catch up (backpressure, as without batching).
+   */
+  private void emitAndContinue(String chunk) {
+    queue(chunk, false);
+    boolean wait;
+    synchronized (unsent) {
+      wait = unsent.length() > MAX_UNSENT;
+      waitingForDrain = wait;
+    }
+    if (!wait) {
+      nextStep();
+    }
+  }
+
+  /**
+   * Batching: sends {@code data} now, or after the write in flight; {@code last} ends the exchange.
+   */
+  private void queue(String data, boolean last) {
+    String now;
+    boolean end;
+    synchronized (unsent) {
+      unsent.append(data);
+      lastQueued |= last;
+      if (writing) {
+        return;
+      }
+      writing = true;
+      now = unsent.toString();
+      unsent.setLength(0);
+      end = lastQueued;
+    }
+    send(now, end ? IoCallback.END_EXCHANGE : drained);
+  }
+
+  /** Batching: a write completed: the next queued data, or a step that waited for the drain. */
+  private void afterWrite() {
+    String now = null;
+    boolean end = false;
+    boolean resume = false;
+    synchronized (unsent) {
+      if (unsent.length() == 0) {
+        writing = false;
+        resume = waitingForDrain;
+        waitingForDrain = false;
+      } else {
+        now = unsent.toString();
+        unsent.setLength(0);
+        end = lastQueued;
+      }
+    }
+    if (now != null) {
+      send(now, end ? IoCallback.END_EXCHANGE : drained);
+    } else if (resume) {
+      nextStep();
+    }
+  }
+
   /** A write finished: the next step. */
   @Override
   public void onComplete(HttpServerExchange ex, Sender sender) {
-    server.workers().execute(this::step);
+    nextStep();
   }
 
   @Override

@@ -165,21 +165,22 @@ final class GenerationJson {
   /**
    * The chosen token's log-probability and the top alternatives, from the row as Moat left it
    * (perturbed and watermarked: what the request's level serves), capped, noised and rounded by the
-   * level; {@code textOffset} is where the token's text begins in the output (completions).
+   * level; the row is {@code logits[offset, offset + vocab)}; {@code textOffset} is where the
+   * token's text begins in the output (completions).
    */
-  void record(float[] logits, int token, int textOffset) {
-    int n = logits.length;
+  void record(float[] logits, int offset, int token, int textOffset) {
+    int n = work.length;
     float max = Float.NEGATIVE_INFINITY;
-    for (float v : logits) {
-      max = Math.max(max, v);
+    for (int i = 0; i < n; i++) {
+      max = Math.max(max, logits[offset + i]);
     }
     double z = 0;
-    for (float v : logits) {
-      z += Math.exp(v - max);
+    for (int i = 0; i < n; i++) {
+      z += Math.exp(logits[offset + i] - max);
     }
     double lz = max + Math.log(z);
     int want = moat == null ? req.logprobs : moat.topLogprobs(Math.max(req.logprobs, 0));
-    double chosen = shape(logits[token] - lz);
+    double chosen = shape(logits[offset + token] - lz);
     String tok = text.decode(new int[] {token});
     if (req.chat) {
       ObjectNode e = logprobs.addObject();
@@ -187,11 +188,11 @@ final class GenerationJson {
       e.put("logprob", chosen);
       e.set("bytes", bytes(tok));
       ArrayNode top = e.putArray("top_logprobs");
-      for (int id : top(logits, want, n)) {
+      for (int id : top(logits, offset, want, n)) {
         String t = text.decode(new int[] {id});
         ObjectNode x = top.addObject();
         x.put("token", t);
-        x.put("logprob", shape(logits[id] - lz));
+        x.put("logprob", shape(logits[offset + id] - lz));
         x.set("bytes", bytes(t));
       }
     } else {
@@ -199,8 +200,8 @@ final class GenerationJson {
       ((ArrayNode) legacy.get("token_logprobs")).add(chosen);
       ((ArrayNode) legacy.get("text_offset")).add(textOffset);
       ObjectNode alts = JSON.objectNode();
-      for (int id : top(logits, want, n)) {
-        alts.put(text.decode(new int[] {id}), shape(logits[id] - lz));
+      for (int id : top(logits, offset, want, n)) {
+        alts.put(text.decode(new int[] {id}), shape(logits[offset + id] - lz));
       }
       ((ArrayNode) legacy.get("top_logprobs")).add(alts);
     }
@@ -210,10 +211,10 @@ final class GenerationJson {
     return moat == null ? logprob : moat.shapeLogprob(logprob);
   }
 
-  private int[] top(float[] logits, int k, int n) {
+  private int[] top(float[] logits, int offset, int k, int n) {
     int[] best = new int[k];
     int m = 0;
-    System.arraycopy(logits, 0, work, 0, n);
+    System.arraycopy(logits, offset, work, 0, n);
     for (int j = 0; j < k; j++) {
       int arg = -1;
       for (int i = 0; i < n; i++) {

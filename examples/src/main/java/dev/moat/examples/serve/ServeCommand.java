@@ -40,6 +40,10 @@ public final class ServeCommand {
     OPTIONS.put("redis", true);
     OPTIONS.put("model", true);
     OPTIONS.put("model-id", true);
+    OPTIONS.put("max-batch", true);
+    OPTIONS.put("batch-queue", true);
+    OPTIONS.put("bench-batch", true);
+    OPTIONS.put("rounds", true);
   }
 
   /** The demo admin key (public, like the demo API keys). */
@@ -61,6 +65,17 @@ public final class ServeCommand {
       return ServeBench.run(
           dir, wm, workers, benchSeconds, a.integer("clients", 200, 1, 2000), out);
     }
+    int batchBenchSeconds = a.integer("bench-batch", 0, 0, 3600);
+    if (batchBenchSeconds > 0) {
+      return BatchBench.run(
+          dir,
+          wm,
+          workers,
+          batchBenchSeconds,
+          a.integer("rounds", 3, 1, 100),
+          a.integer("max-batch", ModelServer.Options.DEFAULT_MAX_BATCH, 2, 1024),
+          out);
+    }
     if (loadSeconds > 0) {
       return LoadDemo.run(dir, policy, wm, workers, loadSeconds, out);
     }
@@ -70,6 +85,9 @@ public final class ServeCommand {
             .port(a.integer("port", 8000, 0, 65535))
             .adminPort(a.integer("admin-port", 8001, 0, 65535))
             .workers(workers)
+            .maxBatch(a.integer("max-batch", ModelServer.Options.DEFAULT_MAX_BATCH, 1, 1024))
+            .maxWaiting(
+                a.integer("batch-queue", ModelServer.Options.DEFAULT_MAX_WAITING, 1, 1_000_000))
             .stateFile(a.has("state") ? Path.of(a.text("state", "")) : null)
             .redis(a.has("redis") ? a.text("redis", "") : null)
             .model(

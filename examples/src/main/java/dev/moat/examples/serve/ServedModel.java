@@ -2,6 +2,7 @@ package dev.moat.examples.serve;
 
 import ai.onnxruntime.OrtException;
 import dev.moat.examples.BundledText;
+import dev.moat.onnxruntime.BatchDecoder;
 import dev.moat.onnxruntime.KvDecoder;
 import dev.moat.onnxruntime.OnnxCausalLm;
 import dev.moat.onnxruntime.hf.ChatTemplate;
@@ -57,9 +58,15 @@ final class ServedModel implements AutoCloseable {
     this.defaultTopP = defaultTopP;
   }
 
-  /** The bundled model, served as {@code moat-tiny}. */
-  static ServedModel bundled() throws IOException {
-    OnnxCausalLm m = OnnxCausalLm.bundled(1);
+  /**
+   * The bundled model, served as {@code moat-tiny}; for batching, its graph with per-row masks and
+   * positions ({@link OnnxCausalLm#bundledForBatching}) run with {@code intraOpThreads} threads per
+   * call (one decode loop makes every call), else as exported with one thread per call (one call
+   * per worker).
+   */
+  static ServedModel bundled(boolean batching, int intraOpThreads) throws IOException {
+    OnnxCausalLm m =
+        batching ? OnnxCausalLm.bundledForBatching(intraOpThreads) : OnnxCausalLm.bundled(1);
     var c = m.config();
     return new ServedModel(
         CompletionRequest.MODEL,
@@ -80,9 +87,10 @@ final class ServedModel implements AutoCloseable {
    *
    * @throws IOException the directory cannot be served (the message names the file and field)
    */
-  static ServedModel huggingFace(Path dir, @Nullable String id) throws IOException {
+  static ServedModel huggingFace(Path dir, @Nullable String id, int intraOpThreads)
+      throws IOException {
     Path abs = dir.toAbsolutePath().normalize();
-    HfModel m = HfModel.load(abs, 1);
+    HfModel m = HfModel.load(abs, intraOpThreads);
     try {
       var c = m.config();
       var g = m.generationDefaults();
@@ -160,6 +168,30 @@ final class ServedModel implements AutoCloseable {
 
   BundledText text() {
     return text;
+  }
+
+  /**
+   * Why this model's steps cannot be batched, or null when they can: the bundled model loaded for
+   * batching, or a Hugging Face graph that takes {@code position_ids}.
+   */
+  @Nullable String batchingUnsupported() {
+    if (hf != null) {
+      return hf.decoder().batching()
+          ? null
+          : hf.decoder().graph().file().getFileName()
+              + " takes no position_ids: each token's position would come from the batch's padded"
+              + " length, so it is decoded one sequence per call";
+    }
+    return java.util.Objects.requireNonNull(bundled).batching()
+        ? null
+        : "the bundled model was loaded without batching";
+  }
+
+  /** A continuous-batching decoder ({@link #batchingUnsupported} must be null). */
+  BatchDecoder newBatchDecoder() throws OrtException {
+    return hf != null
+        ? hf.decoder().newBatchDecoder()
+        : java.util.Objects.requireNonNull(bundled).newBatchDecoder();
   }
 
   KvDecoder newDecoder() {

@@ -16,6 +16,7 @@ final class ServerMetrics {
   final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Timer moatToken;
   private final Timer modelStep;
+  private final Counter modelCalls;
 
   ServerMetrics() {
     moatToken =
@@ -27,10 +28,17 @@ final class ServerMetrics {
             .register(registry);
     modelStep =
         Timer.builder("moat.model.step")
-            .description("One forward step of the bundled model")
+            .description(
+                "A model call's time per token it produced (a batch step's time over its rows)")
             .publishPercentileHistogram()
             .minimumExpectedValue(Duration.ofNanos(10_000))
             .maximumExpectedValue(Duration.ofSeconds(1))
+            .register(registry);
+    modelCalls =
+        Counter.builder("moat.model.calls")
+            .description(
+                "Calls into the model: a prefill or a decode step (one per token without batching,"
+                    + " one per batch step with it)")
             .register(registry);
   }
 
@@ -38,8 +46,28 @@ final class ServerMetrics {
     moatToken.record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /** One token's share of a model call (with batching, the call's time over its rows). */
   void modelStep(long nanos) {
     modelStep.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  void modelCalls(int calls) {
+    modelCalls.increment(calls);
+  }
+
+  /** The model's time so far, summed over tokens, in seconds. */
+  double modelSeconds() {
+    return modelStep.totalTime(TimeUnit.SECONDS);
+  }
+
+  /** Tokens the model produced so far (one model-step record each). */
+  long modelTokens() {
+    return modelStep.count();
+  }
+
+  /** Model calls so far. */
+  long modelCalls() {
+    return (long) modelCalls.count();
   }
 
   /** A request ended (or was refused): by tier, level and outcome. */

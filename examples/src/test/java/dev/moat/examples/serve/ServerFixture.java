@@ -101,6 +101,22 @@ final class ServerFixture implements AutoCloseable {
 
   /**
    * A server with two workers on {@link #POLICY} and {@link #KEYS} written into {@code dir},
+   * decoding up to {@code maxBatch} sequences per model call (1: each request alone).
+   */
+  static ServerFixture start(Path dir, int maxBatch) throws Exception {
+    Path policy = dir.resolve("policy.yaml");
+    Files.writeString(policy, POLICY);
+    Path keys = dir.resolve("keys.yaml");
+    Files.writeString(keys, KEYS);
+    return new ServerFixture(
+        ModelServer.start(
+            ModelServer.Options.builder(policy, keys, watermarkKeys(), "sk-test-admin")
+                .maxBatch(maxBatch)
+                .build()));
+  }
+
+  /**
+   * A server with two workers on {@link #POLICY} and {@link #KEYS} written into {@code dir},
    * generating from the Hugging Face model directory {@code model} served as {@code modelId}.
    */
   static ServerFixture start(Path dir, Path model, String modelId) throws Exception {

@@ -9,7 +9,9 @@ import dev.moat.model.BundledModel;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -25,11 +27,14 @@ public final class OnnxCausalLm implements AutoCloseable {
   private final OrtEnvironment env;
   private final OrtSession session;
   private final ModelConfig config;
+  private final boolean batching;
 
-  private OnnxCausalLm(OrtEnvironment env, OrtSession session, ModelConfig config) {
+  private OnnxCausalLm(
+      OrtEnvironment env, OrtSession session, ModelConfig config, boolean batching) {
     this.env = env;
     this.session = session;
     this.config = config;
+    this.batching = batching;
   }
 
   /** The bundled model, run with {@code intraOpThreads} threads per call (1 suits a server). */
@@ -40,9 +45,34 @@ public final class OnnxCausalLm implements AutoCloseable {
         intraOpThreads);
   }
 
+  /**
+   * The bundled model with per-row {@code attention_mask} and {@code position_ids} inputs added
+   * (see {@link #load(byte[], ModelConfig, int, boolean)}), so that {@link #newBatchDecoder} can
+   * decode sequences of different lengths in one call.
+   */
+  public static OnnxCausalLm bundledForBatching(int intraOpThreads) throws IOException {
+    return load(
+        BundledModel.read("model.onnx"),
+        ModelConfig.parse(BundledModel.read("config.json")),
+        intraOpThreads,
+        true);
+  }
+
   /** A model from its ONNX bytes and config. */
   public static OnnxCausalLm load(byte[] onnx, ModelConfig config, int intraOpThreads)
       throws IOException {
+    return load(onnx, config, intraOpThreads, false);
+  }
+
+  /**
+   * A model from its ONNX bytes and config; with {@code batching}, the graph is first given per-row
+   * {@code attention_mask} and {@code position_ids} inputs (a rewrite of the export's shape-derived
+   * positions and causal mask, which computes the same logits bit for bit for one sequence), and
+   * {@link #newBatchDecoder} is available. The rewrite applies to Moat's bundled export; another
+   * graph is refused with an {@link IOException} naming what it lacks.
+   */
+  public static OnnxCausalLm load(
+      byte[] onnx, ModelConfig config, int intraOpThreads, boolean batching) throws IOException {
     if (intraOpThreads < 1) {
       throw new IllegalArgumentException(
           "`intraOpThreads` was '" + intraOpThreads + "' but it must be >= 1");
@@ -52,7 +82,7 @@ public final class OnnxCausalLm implements AutoCloseable {
       opts.setIntraOpNumThreads(intraOpThreads);
       opts.setInterOpNumThreads(1);
       opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      OrtSession s = env.createSession(onnx, opts);
+      OrtSession s = env.createSession(batching ? RowInputsGraph.rewrite(onnx) : onnx, opts);
       for (String in : new String[] {"input_ids", "past_keys", "past_values"}) {
         if (!s.getInputNames().contains(in)) {
           s.close();
@@ -60,7 +90,7 @@ public final class OnnxCausalLm implements AutoCloseable {
               "the ONNX model has no input '" + in + "'; inputs: " + s.getInputNames());
         }
       }
-      return new OnnxCausalLm(env, s, config);
+      return new OnnxCausalLm(env, s, config, batching);
     } catch (OrtException e) {
       throw new IOException("ONNX Runtime could not load the model: " + e.getMessage(), e);
     }
@@ -68,6 +98,39 @@ public final class OnnxCausalLm implements AutoCloseable {
 
   public ModelConfig config() {
     return config;
+  }
+
+  /** Whether the graph takes per-row masks and positions ({@link #newBatchDecoder} works). */
+  public boolean batching() {
+    return batching;
+  }
+
+  /**
+   * A continuous-batching decoder over this model's session (closing it leaves the model open).
+   *
+   * @throws IllegalStateException the model was loaded without {@code batching}
+   */
+  public BatchDecoder newBatchDecoder() {
+    if (!batching) {
+      throw new IllegalStateException(
+          "this model was loaded without batching; use OnnxCausalLm.bundledForBatching or"
+              + " load(..., batching = true)");
+    }
+    List<BatchDecoder.Cache> caches = new ArrayList<>();
+    long[] dims = {config.layers(), -1, config.heads(), -1, config.headDim()};
+    caches.add(new BatchDecoder.Cache("past_keys", "present_keys", dims, 1, 3));
+    caches.add(new BatchDecoder.Cache("past_values", "present_values", dims, 1, 3));
+    return new BatchDecoder(
+        env,
+        session,
+        new BatchDecoder.Layout(
+            config.vocabSize(),
+            config.maxPositions(),
+            "max_positions",
+            caches,
+            ai.onnxruntime.OnnxJavaType.FLOAT,
+            ai.onnxruntime.OnnxJavaType.FLOAT,
+            false));
   }
 
   /**
@@ -139,9 +202,12 @@ public final class OnnxCausalLm implements AutoCloseable {
             OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {1, ids.length});
         OnnxTensor keys = OnnxTensor.createTensor(env, FloatBuffer.allocate(0), shape);
         OnnxTensor values = OnnxTensor.createTensor(env, FloatBuffer.allocate(0), shape);
+        RowInputs rows = new RowInputs(0, ids.length);
         OrtSession.Result r =
             session.run(
-                Map.of("input_ids", input, "past_keys", keys, "past_values", values),
+                rows.add(
+                    new HashMap<>(
+                        Map.of("input_ids", input, "past_keys", keys, "past_values", values))),
                 java.util.Set.of("logits"))) {
       FloatBuffer logits = ((OnnxTensor) r.get(0)).getFloatBuffer();
       int v = config.vocabSize();
@@ -150,6 +216,56 @@ public final class OnnxCausalLm implements AutoCloseable {
         logits.position(i * v);
         logits.get(row, 0, v);
         sink.accept(i + 1, row);
+      }
+    }
+  }
+
+  /**
+   * One sequence's {@code attention_mask} (all ones) and {@code position_ids} for a graph loaded
+   * with batching; nothing for the export as it is.
+   */
+  private final class RowInputs implements AutoCloseable {
+    private final @org.jspecify.annotations.Nullable OnnxTensor mask;
+    private final @org.jspecify.annotations.Nullable OnnxTensor positions;
+
+    RowInputs(int past, int count) throws OrtException {
+      if (!batching) {
+        mask = null;
+        positions = null;
+        return;
+      }
+      long[] ones = new long[past + count];
+      java.util.Arrays.fill(ones, 1L);
+      long[] pos = new long[count];
+      for (int i = 0; i < count; i++) {
+        pos[i] = (long) past + i;
+      }
+      mask = OnnxTensor.createTensor(env, LongBuffer.wrap(ones), new long[] {1, past + count});
+      OnnxTensor p;
+      try {
+        p = OnnxTensor.createTensor(env, LongBuffer.wrap(pos), new long[] {1, count});
+      } catch (OrtException e) {
+        mask.close();
+        throw e;
+      }
+      positions = p;
+    }
+
+    <M extends Map<String, OnnxTensor>> M add(M inputs) {
+      if (mask != null && positions != null) {
+        inputs.put(RowInputsGraph.ATTENTION_MASK, mask);
+        inputs.put(RowInputsGraph.POSITION_IDS, positions);
+      }
+      return inputs;
+    }
+
+    @Override
+    public void close() {
+      if (mask != null) {
+        mask.close();
+      }
+      if (positions != null) {
+        positions.close();
       }
     }
   }
@@ -185,7 +301,8 @@ public final class OnnxCausalLm implements AutoCloseable {
       Map<String, OnnxTensor> inputs = new HashMap<>();
       OnnxTensor emptyKeys = null;
       OnnxTensor emptyValues = null;
-      try {
+      try (RowInputs rows = new RowInputs(past, count)) {
+        rows.add(inputs);
         inputs.put(
             "input_ids",
             OnnxTensor.createTensor(env, LongBuffer.wrap(idBuf), new long[] {1, count}));

@@ -101,6 +101,55 @@ public final class HfDecoderModel implements AutoCloseable {
     return graph;
   }
 
+  /**
+   * Whether {@link #newBatchDecoder} works: the graph takes {@code position_ids}. A graph without
+   * it derives each token's position from the past length, which left padding would shift.
+   */
+  public boolean batching() {
+    return graph.positionIds();
+  }
+
+  /**
+   * A continuous-batching decoder over this model's session: rows left-padded, {@code
+   * attention_mask} and {@code position_ids} per row (closing it leaves the model open).
+   *
+   * @throws IllegalStateException the graph takes no {@code position_ids} ({@link #batching})
+   * @throws OrtException ONNX Runtime could not describe the graph's logits
+   */
+  public dev.moat.onnxruntime.BatchDecoder newBatchDecoder() throws OrtException {
+    if (!batching()) {
+      throw new IllegalStateException(
+          graph.file().getFileName()
+              + " takes no position_ids, so rows of different lengths cannot share a call (each"
+              + " token's position would come from the batch's padded length)");
+    }
+    List<dev.moat.onnxruntime.BatchDecoder.Cache> caches = new ArrayList<>();
+    long[] dims = {-1, config.kvHeads(), -1, config.headDim()};
+    for (int i = 0; i < config.layers(); i++) {
+      for (String kv : new String[] {"key", "value"}) {
+        caches.add(
+            new dev.moat.onnxruntime.BatchDecoder.Cache(
+                "past_key_values." + i + "." + kv, "present." + i + "." + kv, dims, 0, 2));
+      }
+    }
+    OnnxJavaType logits = OnnxJavaType.FLOAT;
+    if (session.getOutputInfo().get("logits") != null
+        && session.getOutputInfo().get("logits").getInfo() instanceof ai.onnxruntime.TensorInfo t) {
+      logits = t.type;
+    }
+    return new dev.moat.onnxruntime.BatchDecoder(
+        env,
+        session,
+        new dev.moat.onnxruntime.BatchDecoder.Layout(
+            config.vocabSize(),
+            config.maxPositions(),
+            "max_position_embeddings",
+            caches,
+            graph.cacheType(),
+            logits,
+            graph.merged()));
+  }
+
   /** A fresh generation state (empty cache). Close it when the generation ends. */
   public Decoder newDecoder() {
     return new Decoder();
