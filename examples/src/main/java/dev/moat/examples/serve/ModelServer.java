@@ -198,6 +198,9 @@ public final class ModelServer implements AutoCloseable {
   private final RecentPrompts recentPrompts = new RecentPrompts(10_000);
   private final AtomicLong ids = new AtomicLong();
   private final ServerLifecycle lifecycle;
+  private final @org.jspecify.annotations.Nullable FleetHealth fleetHealth;
+  private final ChartHistory charts = new ChartHistory(ChartHistory.WINDOW);
+  private final MetricsSampler sampler;
   private volatile boolean moatEnabled = true;
 
   private ModelServer(Options o) throws IOException {
@@ -234,6 +237,12 @@ public final class ModelServer implements AutoCloseable {
       this.links = null;
     }
     this.detector = db.build();
+    String redis = o.redis();
+    RedisLinkStore l = links;
+    this.fleetHealth =
+        redis != null && l != null && budgets != null
+            ? FleetLinks.health(redis, l, budgets, metrics.registry)
+            : null;
     Serving serving = Serving.of(moat, detector);
     Path dir = o.model();
     this.model = dir == null ? ServedModel.bundled() : ServedModel.huggingFace(dir, o.modelId());
@@ -244,6 +253,8 @@ public final class ModelServer implements AutoCloseable {
         new AdminRoutes(this, keys, o.adminKey(), o.watermarkKeys(), o.policyFile());
     registerGauges();
     this.lifecycle = new ServerLifecycle(o, workers, timer, detector, api::route, admin::route);
+    this.sampler = new MetricsSampler(this, fleetHealth, charts, System::currentTimeMillis);
+    sampler.start();
   }
 
   /** The admission queue's and the live generations' meters. */
@@ -335,6 +346,17 @@ public final class ModelServer implements AutoCloseable {
     return metrics;
   }
 
+  /** The console's charts: the last ten minutes of the meters, one sample a second. */
+  ChartHistory charts() {
+    return charts;
+  }
+
+  /** Fleet mode's Redis check (the console's banner), else null. */
+  @org.jspecify.annotations.Nullable
+  FleetHealth fleetHealth() {
+    return fleetHealth;
+  }
+
   Logger log() {
     return LOG;
   }
@@ -362,11 +384,15 @@ public final class ModelServer implements AutoCloseable {
 
   @Override
   public void close() {
+    sampler.close();
     lifecycle.stop();
     moat.close();
     detector.close();
     if (fleetBudgets != null) {
       fleetBudgets.close();
+    }
+    if (fleetHealth != null) {
+      fleetHealth.close();
     }
     try {
       model.close();
