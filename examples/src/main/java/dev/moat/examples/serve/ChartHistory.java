@@ -190,13 +190,16 @@ final class ChartHistory {
     return r;
   }
 
-  /** One rate series per key under {@code prefix}; numeric names (levels) in number order. */
+  /**
+   * One rate series per key under {@code prefix}: numeric names (levels) first, in number order,
+   * then the others (tiers) in alphabetical order.
+   */
   private static List<Series> byPrefix(List<Sample> samples, String prefix) {
-    TreeSet<String> names =
-        new TreeSet<>(
-            Comparator.comparing((String n) -> n.chars().allMatch(Character::isDigit) ? 0 : 1)
-                .thenComparingInt(String::length)
-                .thenComparing(Comparator.naturalOrder()));
+    Comparator<String> numeric =
+        Comparator.comparingInt(
+                (String n) -> n.isEmpty() || !n.chars().allMatch(Character::isDigit) ? 1 : 0)
+            .thenComparingInt(n -> n.chars().allMatch(Character::isDigit) ? n.length() : 0);
+    TreeSet<String> names = new TreeSet<>(numeric.thenComparing(Comparator.naturalOrder()));
     for (Sample s : samples) {
       for (String k : s.values().keySet()) {
         if (k.startsWith(prefix)) {

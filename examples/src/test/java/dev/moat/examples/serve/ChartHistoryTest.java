@@ -79,6 +79,9 @@ class ChartHistoryTest {
     JsonNode tiers = chart(j, "requests_tier");
     assertEquals(List.of("4.0", "0.0"), values(tiers, "free"));
     assertEquals(List.of("0.0", "3.0"), values(tiers, "pro"), "absent from a sample: zero");
+    List<String> tierNames = new ArrayList<>();
+    tiers.get("series").forEach(x -> tierNames.add(x.get("name").asText()));
+    assertEquals(List.of("free", "pro"), tierNames);
     JsonNode levels = chart(j, "requests_level");
     assertEquals("0", levels.get("series").get(0).get("name").asText());
     assertEquals(List.of("3.0", "3.0"), values(levels, "0"));
