@@ -22,7 +22,9 @@ import org.jspecify.annotations.Nullable;
  * watched and flagged accounts, and reads the server's meters into a {@link ChartHistory} sample.
  * Nothing here runs on a request's path: the counters it reads are the ones the server already
  * keeps (requests and tokens at a request's end, Moat's and the model's time per step in the two
- * timers), so the charts cost no work per token.
+ * timers), so the charts cost no work per token. Counting the watched and flagged accounts walks
+ * the accounts the detector holds, once a second on this thread: linear in them (the detector's
+ * {@code maximumAccounts} bounds it).
  *
  * <p>The keys of a sample: {@code served/tier/T}, {@code served/level/L} (requests that ended, 429s
  * excepted), {@code tokens/tier/T}, {@code tokens/level/L} (completion tokens), {@code rejected}
