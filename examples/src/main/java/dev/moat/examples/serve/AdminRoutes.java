@@ -31,14 +31,16 @@ import org.jspecify.annotations.Nullable;
  * The admin port's routes: the web console ({@code /} and {@code /console}) and Prometheus {@code
  * /metrics} without a key; behind an admin-port key (the server's admin key, or a {@code console}
  * key of the keys file, {@code admin} or {@code read-only}): {@code /admin/sessions}, {@code
- * /admin/groups}, {@code /admin/groups/{group}} (members), {@code /admin/policy} (in force), {@code
- * /admin/policy/file} (editable settings and the file's version), {@code /admin/accounts?q=}
- * (search), {@code /admin/accounts/{account}}, {@code /admin/audit} and {@code POST
- * /admin/watermark/check} (rate limited: an oracle for removal attacks must be slow); with an
- * {@code admin} key only (403 for a read-only one), {@code POST /admin/policy/edit} ({@link
- * PolicyEdits}), {@code POST /admin/policy/reload}, {@code POST /admin/accounts/{account}/clear}
- * and {@code POST /admin/groups/{group}/clear}, each audited ({@link AuditTrail}). No route ever
- * shows key material or API keys.
+ * /admin/groups}, {@code /admin/groups/{group}} (members), {@code /admin/status} (fleet mode's
+ * Redis: degraded or not), {@code /admin/metrics/history} (the charts' last ten minutes, {@link
+ * ChartHistory}), {@code /admin/policy} (in force), {@code /admin/policy/file} (editable settings
+ * and the file's version), {@code /admin/accounts?q=} (search), {@code /admin/accounts/{account}},
+ * {@code /admin/audit} and {@code POST /admin/watermark/check} (rate limited: an oracle for removal
+ * attacks must be slow); with an {@code admin} key only (403 for a read-only one), {@code POST
+ * /admin/policy/edit} ({@link PolicyEdits}), {@code POST /admin/policy/reload}, {@code POST
+ * /admin/accounts/{account}/clear} and {@code POST /admin/groups/{group}/clear}, each audited
+ * ({@link AuditTrail}). No route ever shows key material or API keys. The console's scripts and
+ * styles ({@code /assets/NAME}, {@link ConsoleAssets}) need no key.
  *
  * <p>Thread-safe: routes run on Undertow's I/O thread, anything that reads a file, takes a lock or
  * reads a body on the server's workers; its own state is the check's rate limit (a Bucket4j
@@ -94,6 +96,10 @@ final class AdminRoutes {
         Replies.send(ex, 200, "text/plain; version=0.0.4", server.metrics().scrape(), 0);
         return;
       }
+      if (path.startsWith("/assets/")) {
+        asset(ex, path.substring("/assets/".length()));
+        return;
+      }
       ApiKeys.Operator who = operator(ex);
       boolean post = ex.getRequestMethod().equals(Methods.POST);
       if (post && !path.equals("/admin/watermark/check") && who.role() != ApiKeys.Role.ADMIN) {
@@ -106,6 +112,10 @@ final class AdminRoutes {
       }
       if (path.equals("/admin/sessions")) {
         Replies.json(ex, 200, sessions());
+      } else if (path.equals("/admin/status")) {
+        Replies.json(ex, 200, status());
+      } else if (path.equals("/admin/metrics/history")) {
+        onWorker(ex, () -> Replies.json(ex, 200, server.charts().json()));
       } else if (path.equals("/admin/groups")) {
         Replies.json(ex, 200, accounts.groups());
       } else if (path.equals("/admin/policy")) {
@@ -276,6 +286,41 @@ final class AdminRoutes {
     p.tierNames().forEach(t::add);
     audit.record(who.name(), "policy.reload", "policy", null, r);
     Replies.json(ex, 200, r);
+  }
+
+  /**
+   * The server's state: the model, whether Moat is on, and fleet mode's Redis ({@link
+   * FleetHealth}).
+   */
+  private ObjectNode status() {
+    ObjectNode r = JsonNodeFactory.instance.objectNode();
+    r.put("model", server.modelId());
+    r.put("moat", server.moatEnabled());
+    r.put("live", server.live().size());
+    r.set("fleet", FleetHealth.statusOf(server.fleetHealth()));
+    return r;
+  }
+
+  /** A console asset ({@link ConsoleAssets}), read on a worker the first time; 404 otherwise. */
+  private void asset(HttpServerExchange ex, String name) {
+    String type = ConsoleAssets.type(name);
+    if (type == null) {
+      throw new ApiError(
+          404,
+          "invalid_request_error",
+          null,
+          "unknown_url",
+          "Unknown asset " + CompletionRequest.shortText(name) + ".");
+    }
+    onWorker(
+        ex,
+        () -> {
+          byte[] b = ConsoleAssets.bytes(name);
+          ex.setStatusCode(200);
+          ex.getResponseHeaders().put(Headers.CONTENT_TYPE, type + "; charset=utf-8");
+          ex.getResponseHeaders().put(Headers.CACHE_CONTROL, "max-age=86400");
+          ex.getResponseSender().send(java.nio.ByteBuffer.wrap(b));
+        });
   }
 
   private ArrayNode sessions() {

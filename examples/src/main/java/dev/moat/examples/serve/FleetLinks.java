@@ -13,7 +13,8 @@ import java.net.URISyntaxException;
  * what it sees itself and applies its own local budgets, counts the failures ({@code
  * moat_detector_redis_failures_total}, {@code moat_fleet_budget_outages_total}) and tries Redis
  * again after 5 s; flags raised meanwhile stay on their replica and reach the fleet once it is
- * back.
+ * back. {@link FleetHealth} shows the outage while it lasts (the console's banner, {@code
+ * moat_fleet_degraded}).
  *
  * <p>Thread-safe: stateless.
  */
@@ -30,6 +31,16 @@ final class FleetLinks {
   static RedisFleetLimiter budgets(String url) {
     URI u = address(url);
     return RedisFleetLimiter.builder().address(u.getHost(), port(u)).build();
+  }
+
+  /** The check of {@code url}'s Redis behind the two stores (the console's banner). */
+  static FleetHealth health(
+      String url,
+      RedisLinkStore links,
+      RedisFleetLimiter budgets,
+      io.micrometer.core.instrument.MeterRegistry registry) {
+    URI u = address(url);
+    return new FleetHealth(u.getHost(), port(u), links, budgets, registry);
   }
 
   private static int port(URI u) {

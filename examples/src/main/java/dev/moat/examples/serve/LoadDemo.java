@@ -90,6 +90,9 @@ final class LoadDemo {
             .build();
     Map<String, Stats> stats = new TreeMap<>();
     try (ModelServer server = ModelServer.start(o)) {
+      out.printf(
+          "Console: http://127.0.0.1:%d/ (admin key %s): the live charts while the load runs.%n",
+          server.adminPort(), ServeCommand.DEMO_ADMIN_KEY);
       int warmed = warmHistory(server.detector(), pops);
       out.printf(
           "Detector state: %,d requests of history over the last 2 days for these accounts"

@@ -240,6 +240,9 @@ public final class ModelServer implements AutoCloseable {
   private final RecentPrompts recentPrompts = new RecentPrompts(10_000);
   private final AtomicLong ids = new AtomicLong();
   private final ServerLifecycle lifecycle;
+  private final @org.jspecify.annotations.Nullable FleetHealth fleetHealth;
+  private final ChartHistory charts = new ChartHistory(ChartHistory.WINDOW);
+  private final MetricsSampler sampler;
   private volatile boolean moatEnabled = true;
 
   private ModelServer(Options o) throws IOException {
@@ -276,6 +279,12 @@ public final class ModelServer implements AutoCloseable {
       this.links = null;
     }
     this.detector = db.build();
+    String redis = o.redis();
+    RedisLinkStore l = links;
+    this.fleetHealth =
+        redis != null && l != null && budgets != null
+            ? FleetLinks.health(redis, l, budgets, metrics.registry)
+            : null;
     Serving serving = Serving.of(moat, detector);
     Path dir = o.model();
     boolean batching = o.maxBatch() > 1;
@@ -308,6 +317,8 @@ public final class ModelServer implements AutoCloseable {
         new AdminRoutes(this, keys, o.adminKey(), o.watermarkKeys(), o.policyFile());
     registerGauges();
     this.lifecycle = new ServerLifecycle(o, workers, timer, detector, api::route, admin::route);
+    this.sampler = new MetricsSampler(this, fleetHealth, charts, System::currentTimeMillis);
+    sampler.start();
   }
 
   /** The admission queue's and the live generations' meters. */
@@ -419,6 +430,17 @@ public final class ModelServer implements AutoCloseable {
     return metrics;
   }
 
+  /** The console's charts: the last ten minutes of the meters, one sample a second. */
+  ChartHistory charts() {
+    return charts;
+  }
+
+  /** Fleet mode's Redis check (the console's banner), else null. */
+  @org.jspecify.annotations.Nullable
+  FleetHealth fleetHealth() {
+    return fleetHealth;
+  }
+
   Logger log() {
     return LOG;
   }
@@ -446,6 +468,7 @@ public final class ModelServer implements AutoCloseable {
 
   @Override
   public void close() {
+    sampler.close();
     lifecycle.stop();
     if (decodeLoop != null) {
       decodeLoop.close();
@@ -454,6 +477,9 @@ public final class ModelServer implements AutoCloseable {
     detector.close();
     if (fleetBudgets != null) {
       fleetBudgets.close();
+    }
+    if (fleetHealth != null) {
+      fleetHealth.close();
     }
     try {
       model.close();

@@ -1,22 +1,35 @@
 package dev.moat.examples.serve;
 
+import dev.moat.policy.Policy;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The server's metrics in Micrometer, scraped in Prometheus format from the admin port's {@code
  * /metrics}: requests by tier, level and outcome, tokens, flags, shaping actions, Moat's per-token
- * overhead and the model's step time (histograms). Thread-safe.
+ * overhead and the model's step time (histograms), the detector's watched and flagged accounts. The
+ * console's charts ({@link ConsoleCharts}) sample the same meters. Thread-safe.
  */
 final class ServerMetrics {
   final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Timer moatToken;
   private final Timer modelStep;
   private final Counter modelCalls;
+
+  /** Accounts the detector holds at watch and at flag, as last counted by the sampler. */
+  private final AtomicLong watching = new AtomicLong();
+
+  private final AtomicLong flagging = new AtomicLong();
+
+  /** Shaping actions counted per tier ({@link #shaped}), registered at zero for known tiers. */
+  static final List<String> SHAPING = List.of("reject", "cap", "pace");
 
   ServerMetrics() {
     moatToken =
@@ -40,6 +53,14 @@ final class ServerMetrics {
                 "Calls into the model: a prefill or a decode step (one per token without batching,"
                     + " one per batch step with it)")
             .register(registry);
+    Gauge.builder("moat.detector.accounts", watching, AtomicLong::get)
+        .description("Accounts the detector holds at this level now (counted once a second)")
+        .tag("level", "watch")
+        .register(registry);
+    Gauge.builder("moat.detector.accounts", flagging, AtomicLong::get)
+        .description("Accounts the detector holds at this level now (counted once a second)")
+        .tag("level", "flag")
+        .register(registry);
   }
 
   void moatToken(long nanos) {
@@ -114,6 +135,50 @@ final class ServerMetrics {
         .tag("to", Integer.toString(level))
         .register(registry)
         .increment();
+  }
+
+  /**
+   * Registers, at zero, the per-tier counters that only an event would create (flags, shaping
+   * actions, escalations to each level), so that dashboards and charts show a zero rather than no
+   * data. Idempotent; called by the sampler once a second, so tiers added by a reload appear.
+   */
+  void knownTiers(Policy p) {
+    for (String tier : p.tierNames()) {
+      Counter.builder("moat.flags").tag("tier", tier).register(registry);
+      for (String action : SHAPING) {
+        Counter.builder("moat.shaping").tag("tier", tier).tag("action", action).register(registry);
+      }
+      for (int level : p.enforcement().levels().keySet()) {
+        Counter.builder("moat.escalations")
+            .tag("tier", tier)
+            .tag("to", Integer.toString(level))
+            .register(registry);
+      }
+    }
+  }
+
+  /** The detector's accounts at watch and at flag now, as counted by the sampler. */
+  void detectorAccounts(long watch, long flag) {
+    watching.set(watch);
+    flagging.set(flag);
+  }
+
+  /** Moat's work so far, in nanoseconds, over {@link #moatTokens()} tokens. */
+  double moatNanos() {
+    return moatToken.totalTime(TimeUnit.NANOSECONDS);
+  }
+
+  long moatTokens() {
+    return moatToken.count();
+  }
+
+  /** The model's steps so far, in nanoseconds, over {@link #modelSteps()} steps. */
+  double modelNanos() {
+    return modelStep.totalTime(TimeUnit.NANOSECONDS);
+  }
+
+  long modelSteps() {
+    return modelStep.count();
   }
 
   String scrape() {

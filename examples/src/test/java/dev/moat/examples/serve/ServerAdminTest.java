@@ -127,4 +127,81 @@ class ServerAdminTest {
     }
     assertTrue(limited >= 2, "rate limited " + limited);
   }
+
+  /**
+   * The charts' history and the status: for any admin-port key (read-only too), not without one;
+   * the history's series are the server's own counts (the requests sent here show in them); the
+   * charting library is served by the server itself, only under its listed names.
+   */
+  @Test
+  void chartsStatusAndAssetsAreServedByTheServer() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      server.post(
+          "/completions",
+          "sk-test-free-0001",
+          "{\"model\": \"moat-tiny\", \"prompt\": \"Hi\", \"max_tokens\": 3}");
+    }
+    assertEquals(
+        401, server.admin("GET", "/admin/metrics/history", null, "sk-wrong-key").statusCode());
+    JsonNode status =
+        ModelServer.MAPPER.readTree(
+            server.admin("GET", "/admin/status", null, "sk-test-view-001").body());
+    assertEquals("single", status.get("fleet").get("mode").asText(), status.toString());
+    assertFalse(status.get("fleet").get("degraded").asBoolean());
+    // The next samples hold the requests: wait for a point of the free tier's series above 0.
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    JsonNode h;
+    double freeRequests;
+    do {
+      Thread.sleep(200);
+      HttpResponse<String> r =
+          server.admin("GET", "/admin/metrics/history", null, "sk-test-view-001");
+      assertEquals(200, r.statusCode(), r.body());
+      h = ModelServer.MAPPER.readTree(r.body());
+      freeRequests = 0;
+      for (JsonNode c : h.get("charts")) {
+        if (c.get("id").asText().equals("requests_tier")) {
+          for (JsonNode x : c.get("series")) {
+            if (x.get("name").asText().equals("free")) {
+              for (JsonNode v : x.get("values")) {
+                freeRequests += v.asDouble();
+              }
+            }
+          }
+        }
+      }
+    } while (freeRequests == 0 && System.nanoTime() < deadline);
+    assertTrue(freeRequests > 0, h.toString());
+    assertEquals(1000, h.get("interval_ms").asInt());
+    java.util.Set<String> ids = new java.util.TreeSet<>();
+    h.get("charts").forEach(c -> ids.add(c.get("id").asText()));
+    assertEquals(
+        java.util.Set.of(
+            "requests_tier",
+            "requests_level",
+            "tokens_tier",
+            "tokens_level",
+            "detection",
+            "shaping",
+            "moat_share",
+            "per_token",
+            "queue"),
+        ids,
+        "no fleet chart without --redis");
+    HttpResponse<String> js =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(server.adminBase + "/assets/uPlot.iife.min.js"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, js.statusCode());
+    assertTrue(js.headers().firstValue("Content-Type").orElseThrow().startsWith("text/javascript"));
+    assertTrue(js.body().contains("uPlot"), "uPlot's script");
+    for (String bad : new String[] {"uPlot.d.ts", "LICENSE", "..%2F..%2Fpom.properties"}) {
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(server.adminBase + "/assets/" + bad)).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(404, r.statusCode(), bad + ": " + r.body());
+    }
+  }
 }

@@ -265,6 +265,10 @@ class ServerPolicyEditTest {
   static void assertSecretsNeverShown() throws Exception {
     bodies.add(admin("GET", "/admin/policy", null, VIEWER, 200).toString());
     bodies.add(admin("GET", "/admin/groups", null, VIEWER, 200).toString());
+    bodies.add(admin("GET", "/admin/audit", null, VIEWER, 200).toString());
+    bodies.add(admin("GET", "/admin/status", null, VIEWER, 200).toString());
+    bodies.add(admin("GET", "/admin/metrics/history", null, VIEWER, 200).toString());
+    bodies.add(server.admin("GET", "/metrics", null, VIEWER).body());
     for (String b : bodies) {
       for (String secret : ServerFixture.SECRETS) {
         assertFalse(b.contains(secret), secret + " shown in " + b);
