@@ -716,7 +716,12 @@ def main():
     ap.add_argument("--max-ks-rows", type=int, default=401,
                     help="largest KS matrix recomputed (pure Python: n rows^2 steps)")
     a = ap.parse_args()
-    c = verify(a.directory, a.keys, a.wrong_key_sample, a.all_wrong_keys, a.max_ks_rows)
+    try:
+        c = verify(a.directory, a.keys, a.wrong_key_sample, a.all_wrong_keys, a.max_ks_rows)
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
+        # A missing file or field, or a malformed one: the report cannot be checked.
+        print("NOT VERIFIED: the report could not be read: %s: %s" % (type(e).__name__, e))
+        return 1
     total = c.passed + len(c.failed)
     if c.failed:
         print("NOT VERIFIED: %d of %d checks failed" % (len(c.failed), total))
