@@ -392,8 +392,9 @@ class EvidenceCommandTest {
   }
 
   /**
-   * Without recorded commitments the key and scheme come from the options and the commitment is
-   * computed for the report, which says so; the public demo key is named as worthless.
+   * Without recorded commitments the keys and scheme come from the options and the commitments are
+   * computed for the report, which says so; the public demo keys are named as worthless; two keys
+   * scanned double each p-value (Bonferroni), and the verifier agrees.
    */
   @Test
   void withoutRecordedCommitmentsTheReportSaysSoAndWarnsOfTheDemoKey() throws Exception {
@@ -404,7 +405,7 @@ class EvidenceCommandTest {
             "--suspect",
             dir.resolve("suspect.txt").toString(),
             "--key-id",
-            "demo-2026",
+            "demo-2026,demo-noise-2026",
             "--scheme",
             "kgw",
             "--gamma",
@@ -421,10 +422,27 @@ class EvidenceCommandTest {
     JsonNode ev = new ObjectMapper().readTree(out.resolve("evidence.json").toFile());
     assertTrue(ev.get("public_demo_key").asBoolean());
     assertEquals("0.5", ev.get("tests").get(0).get("parameters").get("gamma").asText());
-    assertEquals(1, ev.get("tests").size()); // no --served: one test
+    assertEquals(2, ev.get("tests").size()); // no --served: one test per key
+    assertEquals(2, ev.get("claim").get("keys_scanned").asInt());
+    for (JsonNode t : ev.get("tests")) {
+      assertEquals(
+          Math.min(0, t.get("log10_p").asDouble() + Math.log10(2)),
+          t.get("adjusted_log10_p").asDouble(),
+          1e-12,
+          t.toString());
+    }
     assertEquals(100, ev.get("wrong_keys").get("count").asInt());
-    // The suspect was marked with another key: not detected under the demo key.
+    // The suspect was marked with another key: not detected under the demo keys.
     assertFalse(ev.get("claim").get("detected").asBoolean(), ev.get("claim").toString());
+    Verified v =
+        finish(
+            start(
+                python(),
+                out,
+                Path.of("src/main/resources/dev/moat/examples/demo-keys.properties"),
+                QUICK));
+    assertEquals(0, v.status(), v.out());
+    assertTrue(v.out().contains("adjusted for 2 key(s)"), v.out());
   }
 
   @Test
