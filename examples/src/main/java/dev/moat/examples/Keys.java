@@ -1,5 +1,6 @@
 package dev.moat.examples;
 
+import dev.moat.key.WatermarkKey;
 import dev.moat.watermark.WatermarkKeys;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +27,15 @@ final class Keys {
     }
     err.println("note: using the public demo key (no --keys FILE, no $" + ENV + ")");
     return demo();
+  }
+
+  /** The key {@code id} of {@code keys}, or an error naming the ids they hold. */
+  static WatermarkKey get(WatermarkKeys keys, String id) {
+    return keys.get(id)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "`--key-id` was '" + id + "' but the keys hold " + keys.ids()));
   }
 
   static WatermarkKeys demo() throws IOException {

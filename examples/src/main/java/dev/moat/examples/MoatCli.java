@@ -87,6 +87,23 @@ public final class MoatCli {
                           | --suspect-onnx DIR --served FILE (open weights: the model reads the
                             texts we served and its own predictions are tested)
                           with --keys FILE --key-id ID --scheme kgw|gumbel --alpha 1e-6
+        evidence A report a third party can check that a suspect's text carries our watermark:
+                 the test per committed key and scheme with Holm and Bonferroni corrections, a
+                 wrong-key control (empirical p, KS test of the null p-values, plots), a clean
+                 control, the no-dedup ablation, the samples and the commands; never the key.
+                 examples/verify/moat_evidence_v1.py checks it from the revealed key.
+                 Options: --suspect FILE (one text per line) --out DIR [--prompts FILE (one per
+                          suspect text)] [--control FILE (clean texts)] [--served FILE (our
+                          served texts: adds the filtered test)] --keys FILE
+                          --commitments FILE (lines of ./moat keys; the key must open each)
+                          | --key-id ID[,ID...] --scheme kgw[,gumbel] --gamma 0.25 --delta 2
+                            --context-width 1 --seeding lefthash
+                          --wrong-keys 1000 --wrong-key-seed 1 --alpha 1e-6
+        keys     new --key-id ID --out FILE [scheme options]: make a key (32 random bytes) and
+                 print its commitment; commit --keys FILE --key-id ID [scheme options]: print a
+                 key's commitment (SHA-256 over key, parameters and code version; never the key).
+                 Scheme options: --scheme kgw|gumbel[,...] --gamma 0.25 --delta 2
+                 --context-width 1 --seeding lefthash|selfhash
         help     Show this text.
 
       Keys: files of lines id=hexmaterial; without --keys or $MOAT_WATERMARK_KEYS the public demo key
@@ -159,6 +176,10 @@ public final class MoatCli {
         case "radioactivity" ->
             RadioactivityCommand.run(
                 new Args("radioactivity", argv, 1, RadioactivityCommand.OPTIONS), out, err);
+        case "evidence" ->
+            EvidenceCommand.run(
+                new Args("evidence", argv, 1, EvidenceCommand.OPTIONS), argv, out, err);
+        case "keys" -> KeysCommand.run(argv, out, err);
         case "train-detector" ->
             TrainDetectorCommand.run(
                 new Args("train-detector", argv, 1, TrainDetectorCommand.OPTIONS), out);
@@ -166,7 +187,7 @@ public final class MoatCli {
           err.println(
               "moat: unknown command '"
                   + argv[0]
-                  + "'; commands: serve, demo, detect, quality, simulate, replay, train-detector, distill-report, radioactivity, help");
+                  + "'; commands: serve, demo, detect, quality, simulate, replay, train-detector, distill-report, radioactivity, evidence, keys, help");
           yield 2;
         }
       };

@@ -253,7 +253,7 @@ class MoatCliTest {
         tier.err());
     Run cmd = run("serve-everything");
     assertEquals(
-        "moat: unknown command 'serve-everything'; commands: serve, demo, detect, quality, simulate, replay, train-detector, distill-report, radioactivity, help\n",
+        "moat: unknown command 'serve-everything'; commands: serve, demo, detect, quality, simulate, replay, train-detector, distill-report, radioactivity, evidence, keys, help\n",
         cmd.err());
   }
 

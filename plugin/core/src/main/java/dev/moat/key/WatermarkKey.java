@@ -140,6 +140,16 @@ public final class WatermarkKey {
     }
   }
 
+  /**
+   * Feeds {@code le32(length) || material} to a digest: {@link KeyCommitment}'s field for the key,
+   * so that the material itself never leaves this class.
+   */
+  void digestMaterial(MessageDigest sha) {
+    sha.update(
+        ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(material.length).array());
+    sha.update(material);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof WatermarkKey k

@@ -1,0 +1,452 @@
+package dev.moat.examples;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.moat.forensics.CommittedScheme;
+import dev.moat.forensics.Multiplicity;
+import dev.moat.forensics.Radioactivity;
+import dev.moat.forensics.SuspectTuples;
+import dev.moat.forensics.WrongKeyControl;
+import dev.moat.key.KeyCommitment;
+import dev.moat.key.WatermarkKey;
+import dev.moat.watermark.GumbelSettings;
+import dev.moat.watermark.KgwSettings;
+import dev.moat.watermark.WatermarkKeys;
+import dev.moat.watermark.WatermarkSpec;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code ./moat evidence}: the radioactivity test as a report a third party can check. It tests a
+ * suspect's texts against one or more committed keys and schemes, adds the controls (a wrong-key
+ * control with its KS test, a clean control, the no-dedup ablation) and the corrections for the
+ * tests run (Holm across schemes and settings, Bonferroni across keys), and writes {@link
+ * EvidenceReport}'s directory: the report, its plots and every data file needed to recompute it,
+ * never the key. {@code examples/verify/moat_evidence_v1.py} recomputes it from the directory and
+ * the revealed key.
+ *
+ * <p>Not thread-safe; each run holds its own state.
+ */
+final class EvidenceCommand {
+  static final Map<String, Boolean> OPTIONS = new LinkedHashMap<>();
+
+  static {
+    OPTIONS.put("suspect", true);
+    OPTIONS.put("prompts", true);
+    OPTIONS.put("control", true);
+    OPTIONS.put("served", true);
+    OPTIONS.put("keys", true);
+    OPTIONS.put("key-id", true);
+    OPTIONS.put("commitments", true);
+    OPTIONS.put("wrong-keys", true);
+    OPTIONS.put("wrong-key-seed", true);
+    OPTIONS.put("alpha", true);
+    OPTIONS.put("out", true);
+    OPTIONS.putAll(KeysCommand.SCHEME_OPTIONS);
+  }
+
+  private EvidenceCommand() {}
+
+  /** A key and the scheme it is tested under, with the commitment that ties them together. */
+  record Claim(WatermarkKey key, WatermarkSpec spec, KeyCommitment commitment, boolean recorded) {}
+
+  /** Texts read from a file (one per line, {@code \n} for line breaks) and their token ids. */
+  static final class Texts {
+    final String name;
+    final List<String> texts = new ArrayList<>();
+    final List<int[]> ids = new ArrayList<>();
+    final List<@Nullable String> prompts = new ArrayList<>();
+
+    Texts(String name) {
+      this.name = name;
+    }
+
+    long tokens() {
+      return ids.stream().mapToLong(t -> t.length).sum();
+    }
+  }
+
+  /** One test of the family: a claim on the suspect, de-duplicated, filtered or not. */
+  static final class Test {
+    final String id;
+    final Claim claim;
+    final boolean filtered;
+    final Radioactivity.Result result;
+    final Radioactivity.@Nullable Result control;
+    final NullRun wrongKeys;
+    double holmLog10;
+    double adjustedLog10;
+
+    Test(
+        String id,
+        Claim claim,
+        boolean filtered,
+        Radioactivity.Result result,
+        Radioactivity.@Nullable Result control,
+        NullRun wrongKeys) {
+      this.id = id;
+      this.claim = claim;
+      this.filtered = filtered;
+      this.result = result;
+      this.control = control;
+      this.wrongKeys = wrongKeys;
+    }
+  }
+
+  /** A wrong-key control: which text, which tuples, which scheme, and its result. */
+  record NullRun(
+      String id,
+      String keyId,
+      String text,
+      boolean dedup,
+      boolean filtered,
+      Map<String, String> parameters,
+      WrongKeyControl.Result result) {}
+
+  /** The no-dedup ablation of the primary test. */
+  record Ablation(
+      String text,
+      Radioactivity.Result suspectDedup,
+      Radioactivity.Result suspectRaw,
+      Radioactivity.@Nullable Result controlDedup,
+      Radioactivity.@Nullable Result controlRaw,
+      NullRun nullDedup,
+      NullRun nullRaw) {}
+
+  static int run(Args a, String[] argv, PrintStream out, PrintStream err) throws Exception {
+    Path dir = Path.of(a.require("out"));
+    Path suspectFile = Path.of(a.require("suspect"));
+    int wrongKeys =
+        a.getInt("wrong-keys", 1000, WrongKeyControl.MIN_KEYS, WrongKeyControl.MAX_KEYS);
+    long seed = a.getLong("wrong-key-seed", 1);
+    double alpha = a.getDouble("alpha", 1e-6, 1e-300, 0.5);
+    if (a.has("commitments")) {
+      for (String o : KeysCommand.SCHEME_OPTIONS.keySet()) {
+        if (a.has(o)) {
+          throw new Args.UsageException(
+              "--"
+                  + o
+                  + " cannot be combined with --commitments: the committed parameters are the ones"
+                  + " tested");
+        }
+      }
+    }
+    WatermarkKeys keys = Keys.load(a.has("keys") ? a.get("keys", "") : null, err);
+    List<Claim> claims = claims(a, keys);
+    Texts suspect;
+    @Nullable Texts control = null;
+    @Nullable Texts served = null;
+    try (BundledText tok = BundledText.bundled()) {
+      suspect = read(tok, "suspect", suspectFile);
+      if (a.has("prompts")) {
+        Path pf = Path.of(a.require("prompts"));
+        List<String> prompts = new ArrayList<>();
+        for (String line : lines(pf)) {
+          if (!line.isBlank()) {
+            prompts.add(line.replace("\\n", "\n"));
+          }
+        }
+        if (prompts.size() != suspect.texts.size()) {
+          throw new Args.UsageException(
+              "--prompts "
+                  + pf
+                  + " has "
+                  + prompts.size()
+                  + " prompts but --suspect has "
+                  + suspect.texts.size()
+                  + " texts: it must have one prompt per suspect text, in the same order");
+        }
+        suspect.prompts.clear();
+        suspect.prompts.addAll(prompts);
+      }
+      if (a.has("control")) {
+        control = read(tok, "control", Path.of(a.require("control")));
+      }
+      if (a.has("served")) {
+        served = read(tok, "served", Path.of(a.require("served")));
+      }
+    }
+    if (suspect.texts.isEmpty()) {
+      throw new Args.UsageException("--suspect " + suspectFile + " holds no texts");
+    }
+    err.printf(
+        Locale.ROOT,
+        "moat evidence: %d suspect texts (%d tokens), %d test(s) per key, %d key(s), %d wrong"
+            + " keys each%n",
+        suspect.texts.size(),
+        suspect.tokens(),
+        served == null ? 1 : 2,
+        claims.stream().map(c -> c.key().id()).distinct().count(),
+        wrongKeys);
+
+    // The family of tests, in the order the options gave them: the first is the primary test.
+    Map<String, SuspectTuples> tuples = new HashMap<>();
+    List<Test> tests = new ArrayList<>();
+    for (Claim c : claims) {
+      for (boolean filtered :
+          served == null ? new boolean[] {false} : new boolean[] {false, true}) {
+        int h = width(c.spec());
+        SuspectTuples.@Nullable Contexts filter =
+            filtered && served != null ? SuspectTuples.Contexts.of(served.ids, h) : null;
+        SuspectTuples t =
+            tuples.computeIfAbsent(
+                "suspect/" + h + "/" + filtered,
+                k -> SuspectTuples.of(suspect.ids, h, true, filter));
+        Radioactivity.Scorer scorer = RadioactivityCommand.scorer(c.spec(), c.key());
+        Radioactivity.Result r = t.test(scorer);
+        Radioactivity.Result ctrl =
+            control == null ? null : SuspectTuples.of(control.ids, h, true, filter).test(scorer);
+        String id = "T" + (tests.size() + 1);
+        NullRun wrong =
+            new NullRun(
+                id,
+                c.key().id(),
+                "suspect",
+                true,
+                filtered,
+                c.commitment().parameters(),
+                WrongKeyControl.run(
+                    k -> RadioactivityCommand.scorer(c.spec(), k), t, r.score(), wrongKeys, seed));
+        tests.add(new Test(id, c, filtered, r, ctrl, wrong));
+        err.printf(
+            Locale.ROOT,
+            "  %s %s %s%s: %d tuples, log10 p = %.2f, wrong keys at least as high: %d of %d%n",
+            id,
+            c.key().id(),
+            c.commitment().parameters().get("scheme"),
+            filtered ? " (filtered)" : "",
+            r.scored(),
+            r.log10PValue(),
+            wrong.result().atLeast(),
+            wrongKeys);
+      }
+    }
+    // Holm within each key's family, then Bonferroni across the keys scanned.
+    Set<String> keyIds = new LinkedHashSet<>();
+    tests.forEach(t -> keyIds.add(t.claim.key().id()));
+    for (String k : keyIds) {
+      List<Test> family = tests.stream().filter(t -> t.claim.key().id().equals(k)).toList();
+      double[] holm =
+          Multiplicity.holmLog10(
+              family.stream().mapToDouble(t -> t.result.log10PValue()).toArray());
+      for (int i = 0; i < holm.length; i++) {
+        family.get(i).holmLog10 = holm[i];
+        family.get(i).adjustedLog10 = Multiplicity.bonferroniLog10(holm[i], keyIds.size());
+      }
+    }
+    Ablation ablation = ablation(tests.get(0), suspect, control, served, wrongKeys, seed);
+
+    EvidenceReport report =
+        new EvidenceReport(
+            argv,
+            claims,
+            suspect,
+            control,
+            served,
+            tests,
+            ablation,
+            keyIds.size(),
+            wrongKeys,
+            seed,
+            alpha,
+            usesDemoKey(claims));
+    report.write(dir);
+    Test primary = tests.get(0);
+    out.printf(
+        Locale.ROOT,
+        "{\"report\": \"%s\", \"primary_test\": \"%s\", \"log10_p\": %.3f,"
+            + " \"adjusted_log10_p\": %.3f, \"empirical_p\": %.6f, \"alpha\": %.1e,"
+            + " \"trained_on_our_output\": %s}%n",
+        dir.resolve("report.md").toString().replace("\\", "/").replace("\"", "'"),
+        primary.id,
+        primary.result.log10PValue(),
+        primary.adjustedLog10,
+        primary.wrongKeys.result().empiricalP(),
+        alpha,
+        primary.adjustedLog10 <= Math.log10(alpha));
+    return 0;
+  }
+
+  /** Whether any key tested is one of the public demo keys (then the report proves nothing). */
+  private static boolean usesDemoKey(List<Claim> claims) throws IOException {
+    WatermarkKeys demo = Keys.demo();
+    return claims.stream()
+        .anyMatch(c -> demo.get(c.key().id()).map(k -> k.equals(c.key())).orElse(false));
+  }
+
+  /** The ablation: the primary test without de-duplication, on the clean control if given. */
+  private static Ablation ablation(
+      Test primary,
+      Texts suspect,
+      @Nullable Texts control,
+      @Nullable Texts served,
+      int wrongKeys,
+      long seed) {
+    Claim c = primary.claim;
+    int h = width(c.spec());
+    SuspectTuples.@Nullable Contexts filter =
+        primary.filtered && served != null ? SuspectTuples.Contexts.of(served.ids, h) : null;
+    Radioactivity.Scorer scorer = RadioactivityCommand.scorer(c.spec(), c.key());
+    SuspectTuples suspectRaw = SuspectTuples.of(suspect.ids, h, false, filter);
+    Texts on = control != null ? control : suspect;
+    SuspectTuples dedup = SuspectTuples.of(on.ids, h, true, filter);
+    SuspectTuples raw = SuspectTuples.of(on.ids, h, false, filter);
+    java.util.function.Function<WatermarkKey, Radioactivity.Scorer> scorers =
+        k -> RadioactivityCommand.scorer(c.spec(), k);
+    NullRun nullDedup =
+        control == null
+            ? primary.wrongKeys
+            : new NullRun(
+                primary.id + "/control",
+                c.key().id(),
+                "control",
+                true,
+                primary.filtered,
+                c.commitment().parameters(),
+                WrongKeyControl.run(scorers, dedup, dedup.score(scorer), wrongKeys, seed));
+    NullRun nullRaw =
+        new NullRun(
+            primary.id + "/" + on.name + "/no-dedup",
+            c.key().id(),
+            on.name,
+            false,
+            primary.filtered,
+            c.commitment().parameters(),
+            WrongKeyControl.run(scorers, raw, raw.score(scorer), wrongKeys, seed));
+    return new Ablation(
+        on.name,
+        primary.result,
+        suspectRaw.test(scorer),
+        control == null ? null : dedup.test(scorer),
+        control == null ? null : raw.test(scorer),
+        nullDedup,
+        nullRaw);
+  }
+
+  /**
+   * The claims: from {@code --commitments FILE} (each recorded commitment line, opened with its key
+   * from the keys, or the run is refused), else {@code --key-id ID[,ID...]} under each {@code
+   * --scheme} with the commitment computed now.
+   */
+  static List<Claim> claims(Args a, WatermarkKeys keys) throws IOException {
+    List<Claim> claims = new ArrayList<>();
+    if (a.has("commitments")) {
+      Path file = Path.of(a.require("commitments"));
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      Set<String> wanted =
+          a.has("key-id") ? new LinkedHashSet<>(a.list("key-id", List.of())) : Set.of();
+      for (int i = 0; i < lines.size(); i++) {
+        if (lines.get(i).isBlank()) {
+          continue;
+        }
+        KeyCommitment c = parseCommitment(lines.get(i), file + " line " + (i + 1));
+        if (!wanted.isEmpty() && !wanted.contains(c.keyId())) {
+          continue;
+        }
+        WatermarkKey key = Keys.get(keys, c.keyId());
+        if (!c.opensWith(key)) {
+          throw new IllegalArgumentException(
+              "the key '"
+                  + c.keyId()
+                  + "' in the keys does not open the commitment "
+                  + c.hex()
+                  + " recorded in "
+                  + file
+                  + " line "
+                  + (i + 1)
+                  + ": a different key, parameters or version was committed");
+        }
+        claims.add(new Claim(key, CommittedScheme.spec(c.keyId(), c.parameters()), c, true));
+      }
+      if (claims.isEmpty()) {
+        throw new Args.UsageException(
+            "--commitments "
+                + file
+                + " holds no commitment"
+                + (wanted.isEmpty() ? "" : " for " + wanted));
+      }
+      return claims;
+    }
+    for (String id : a.list("key-id", List.of("demo-2026"))) {
+      WatermarkKey key = Keys.get(keys, id.strip());
+      for (WatermarkSpec spec : KeysCommand.specs(a, key.id())) {
+        claims.add(
+            new Claim(key, spec, KeyCommitment.of(key, CommittedScheme.parameters(spec)), false));
+      }
+    }
+    return claims;
+  }
+
+  /** A commitment line as {@code ./moat keys} prints it. */
+  static KeyCommitment parseCommitment(String line, String where) {
+    JsonNode j;
+    try {
+      j = new ObjectMapper().readTree(line);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          where + " is not a JSON commitment line: " + e.getMessage());
+    }
+    if (!KeyCommitment.FORMAT.equals(j.path("format").asText())) {
+      throw new IllegalArgumentException(
+          where
+              + ": `format` was '"
+              + j.path("format").asText()
+              + "' but it must be "
+              + KeyCommitment.FORMAT);
+    }
+    Map<String, String> p = new TreeMap<>();
+    for (Map.Entry<String, JsonNode> e : j.path("parameters").properties()) {
+      p.put(e.getKey(), e.getValue().asText());
+    }
+    try {
+      return KeyCommitment.recorded(
+          j.path("key_id").asText(),
+          p,
+          j.path("moat_version").asText(),
+          j.path("commitment").asText());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+    }
+  }
+
+  static int width(WatermarkSpec spec) {
+    if (spec instanceof KgwSettings k) {
+      return k.contextWidth();
+    }
+    if (spec instanceof GumbelSettings g) {
+      return g.contextWidth();
+    }
+    throw new IllegalArgumentException("no evidence test for " + spec);
+  }
+
+  private static Texts read(BundledText tok, String name, Path file) throws IOException {
+    Texts t = new Texts(name);
+    for (String line : lines(file)) {
+      if (line.isBlank()) {
+        continue;
+      }
+      String text = line.replace("\\n", "\n");
+      t.texts.add(text);
+      t.ids.add(tok.encode(text));
+      t.prompts.add(null);
+    }
+    return t;
+  }
+
+  private static List<String> lines(Path file) throws IOException {
+    return Files.readAllLines(file, StandardCharsets.UTF_8);
+  }
+}
