@@ -91,6 +91,23 @@ def read_keys(path):
     return keys
 
 
+def group_key(material, group):
+    """A campaign group's key (policy group_keys), as WatermarkKey.forGroup derives it:
+    HMAC-SHA256(key, b"moat-group-key-v1" + 0x00 + UTF-8(group))."""
+    import hmac
+    return hmac.new(material, b"moat-group-key-v1\x00" + group.encode("utf-8"), hashlib.sha256).digest()
+
+
+def key_material(keys, kid):
+    """The key with this id, or for ID/GROUP the group key derived from key ID; None if not held."""
+    if kid in keys:
+        return keys[kid]
+    base, sep, group = kid.partition("/")
+    if sep and base in keys and group:
+        return group_key(keys[base], group)
+    return None
+
+
 def commitment(material, key_id, parameters, version):
     def field(name, value):
         n = name.encode("utf-8")
@@ -517,9 +534,10 @@ def verify(directory, keys_file, sample, all_keys, max_ks_rows):
     opened = {}
     for cm in ev["commitments"]:
         kid = cm["key_id"]
-        if not c.check(kid in keys, "the key file holds key '%s'" % kid):
+        material = key_material(keys, kid)
+        if not c.check(material is not None, "the key file holds key '%s'" % kid):
             continue
-        h = commitment(keys[kid], kid, cm["parameters"], cm["moat_version"])
+        h = commitment(material, kid, cm["parameters"], cm["moat_version"])
         if c.check(h == cm["commitment"],
                    "key '%s' opens commitment %s (%s)" % (kid, cm["commitment"], cm["parameters"]["scheme"])):
             opened[cm["commitment"]] = (kid, cm["parameters"])
@@ -550,7 +568,7 @@ def verify(directory, keys_file, sample, all_keys, max_ks_rows):
     # 4. Tests.
     schemes = {}
     for cm_hex, (kid, params) in opened.items():
-        schemes[cm_hex] = Scheme(params, keys[kid])
+        schemes[cm_hex] = Scheme(params, key_material(keys, kid))
     recomputed = {}
     tests = ev["tests"]
     for t in tests:

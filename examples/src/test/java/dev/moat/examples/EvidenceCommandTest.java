@@ -483,6 +483,116 @@ class EvidenceCommandTest {
     assertEquals(2, bad.status());
   }
 
+  /**
+   * A campaign group's answers, marked under {@code group_keys} with the group's own key, are
+   * proven with that key by id ({@code owner/g-5}): its commitment is recorded from the tier's key
+   * file, the report finds the watermark, and the verifier, given only the tier's key file, derives
+   * the group's key itself and passes. The tier's own key does not find it.
+   */
+  @Test
+  void aGroupsHarvestIsProvenWithTheGroupsKeyDerivedFromTheTierKey() throws Exception {
+    WatermarkKey key = WatermarkKey.ofHex("owner", HEX);
+    List<String> marked = new ArrayList<>();
+    try (OnnxCausalLm model = OnnxCausalLm.bundled(1);
+        BundledText text = BundledText.bundled();
+        Moat moat =
+            Moat.builder()
+                .policy(
+                    Policy.of(
+                        "group-keys",
+                        TierPolicy.of(
+                            "free",
+                            new dev.moat.watermark.GroupKeyed(
+                                KgwSettings.builder()
+                                    .keyId("owner")
+                                    .gamma(0.25)
+                                    .delta(2.0)
+                                    .build()),
+                            Set.of())))
+                .keys(WatermarkKeys.of(key))
+                .audit(x -> {})
+                .build()) {
+      OnnxGenerator gen = new OnnxGenerator(model);
+      for (int p = 0; p < PROMPTS; p++) {
+        String prompt = dev.moat.examples.sim.Prompts.campaignPrompt(p);
+        int[] ids = DemoCommand.withBos(text.encode(prompt), model.config().bosTokenId());
+        RequestContext ctx =
+            RequestContext.builder()
+                .account("campaign-" + p)
+                .tier("free")
+                .vocabSize(model.config().vocabSize())
+                .prompt(prompt, ids)
+                .specialTokens(model.config().eosTokenId())
+                .probing(1, "g-5")
+                .sampling(
+                    SamplingParams.builder()
+                        .temperature(1f)
+                        .seed(9_000L + p)
+                        .maxTokens(TOKENS)
+                        .build())
+                .build();
+        marked.add(
+            text.decode(gen.generate(ids, moat.begin(ctx), TokenSink.NONE).tokens())
+                .replace("\n", "\\n"));
+      }
+    }
+    Path suspect = dir.resolve("group-suspect.txt");
+    Files.write(suspect, marked);
+    MoatCliTest.Run commit =
+        MoatCliTest.run(
+            "keys",
+            "commit",
+            "--keys",
+            keys.toString(),
+            "--key-id",
+            "owner/g-5",
+            "--scheme",
+            "kgw");
+    assertEquals(0, commit.status(), commit.err());
+    Path recorded = dir.resolve("group-commitments.jsonl");
+    Files.writeString(recorded, commit.out());
+    Path out = dir.resolve("group-report");
+    MoatCliTest.Run r =
+        MoatCliTest.run(
+            "evidence",
+            "--suspect",
+            suspect.toString(),
+            "--keys",
+            keys.toString(),
+            "--commitments",
+            recorded.toString(),
+            "--wrong-keys",
+            "100",
+            "--out",
+            out.toString());
+    assertEquals(0, r.status(), r.err());
+    JsonNode ev = new ObjectMapper().readTree(out.resolve("evidence.json").toFile());
+    assertTrue(ev.get("claim").get("detected").asBoolean(), ev.get("claim").toString());
+    assertEquals("owner/g-5", ev.get("tests").get(0).get("key_id").asText());
+    Verified v = finish(start(python(), out, keys, QUICK));
+    assertEquals(0, v.status(), v.out());
+    // The tier's own key finds nothing in the group's answers.
+    Path plain = dir.resolve("group-report-tier-key");
+    MoatCliTest.Run t =
+        MoatCliTest.run(
+            "evidence",
+            "--suspect",
+            suspect.toString(),
+            "--keys",
+            keys.toString(),
+            "--key-id",
+            "owner",
+            "--scheme",
+            "kgw",
+            "--wrong-keys",
+            "100",
+            "--out",
+            plain.toString());
+    assertEquals(0, t.status(), t.err());
+    JsonNode tv = new ObjectMapper().readTree(plain.resolve("evidence.json").toFile());
+    assertFalse(tv.get("claim").get("detected").asBoolean(), tv.get("claim").toString());
+  }
+
   record Verified(int status, String out) {}
 
   static Process start(String python, Path reportDir, Path keyFile, String... more)

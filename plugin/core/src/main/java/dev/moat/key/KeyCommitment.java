@@ -77,8 +77,13 @@ public final class KeyCommitment {
    */
   public static KeyCommitment recorded(
       String keyId, Map<String, String> parameters, String moatVersion, String hex) {
-    if (!keyId.matches("[A-Za-z0-9._-]{1,64}")) {
-      throw new IllegalArgumentException(invalid("key_id", keyId, "1 to 64 of [A-Za-z0-9._-]"));
+    if (!keyId.matches("[A-Za-z0-9._-]{1,64}(/[^\\p{Cntrl}]{1,128})?")) {
+      throw new IllegalArgumentException(
+          invalid(
+              "key_id",
+              keyId,
+              "1 to 64 of [A-Za-z0-9._-], optionally followed by / and a campaign group's id (1 to"
+                  + " 128 characters, no control characters)"));
     }
     if (!hex.matches("[0-9a-f]{64}")) {
       throw new IllegalArgumentException(

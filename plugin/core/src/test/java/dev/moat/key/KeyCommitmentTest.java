@@ -86,7 +86,8 @@ class KeyCommitmentTest {
                 () -> KeyCommitment.recorded("k1", KGW, "1.0", "abc"))
             .getMessage());
     assertEquals(
-        "`key_id` was 'a b' but it must be 1 to 64 of [A-Za-z0-9._-]",
+        "`key_id` was 'a b' but it must be 1 to 64 of [A-Za-z0-9._-], optionally followed by / and"
+            + " a campaign group's id (1 to 128 characters, no control characters)",
         assertThrows(
                 IllegalArgumentException.class,
                 () -> KeyCommitment.recorded("a b", KGW, "1.0", "0".repeat(64)))
