@@ -107,7 +107,8 @@ class ArchitectureTest {
         .resideInAPackage("dev.moat.key")
         .should()
         .onlyDependOnClassesThat()
-        .resideInAnyPackage("dev.moat.key", "dev.moat.internal", "java..", "org.jspecify..")
+        .resideInAnyPackage(
+            "dev.moat.key", "dev.moat.internal", "java..", "javax.crypto..", "org.jspecify..")
         .check(core);
   }
 

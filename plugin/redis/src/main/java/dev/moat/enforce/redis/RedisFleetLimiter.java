@@ -25,7 +25,7 @@ import redis.clients.jedis.JedisPooled;
 
 /**
  * {@link FleetLimiter} on Redis through Bucket4j's Jedis integration: one distributed bucket per
- * scope (compare-and-swap in Redis), from which each replica leases chunks of 1/200 of the limit
+ * scope (compare-and-swap in Redis), from which each replica leases chunks of 1/300 of the limit
  * (at least 1) into a local counter. A lease below half a chunk is refilled on a background thread,
  * so admissions spend local permits and never wait on Redis, except the first lease of a scope,
  * taken synchronously.
