@@ -28,10 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  *       answer. Bucket4j refills the fleet's bucket greedily (10 a second at 600 a minute), so over
  *       a run of {@code T} seconds the fleet may admit {@code 600 + 10 T}. The count admitted may
  *       exceed that by at most 2% of 600 (12). It may fall short by the permits the replicas hold
- *       leased and unspent when the run ends: each replica leases 1/300 of the limit (2) at a time and
- *       prefetches the next lease below half of one, so under 1.5 leases, 3 permits each and 9
- *       over three replicas (1.5%): within the 2% both ways.
- *       Three replicas on local budgets only would admit all 900.
+ *       leased and unspent when the run ends: each replica leases 1/300 of the limit (2) at a time
+ *       and prefetches the next lease below half of one, so under 1.5 leases, 3 permits each and 9
+ *       over three replicas (1.5%): within the 2% both ways. Three replicas on local budgets only
+ *       would admit all 900.
  *   <li>A campaign spread over the replicas is flagged on all of them: 25 young accounts (25 is
  *       prime to 3, so each account's requests reach every replica), each from its own network,
  *       sweeping the simulator's chain-of-thought template; 5 established users ask everyday
