@@ -48,15 +48,45 @@ final class FleetLinks {
   }
 
   private static URI address(String url) {
+    String shown = redacted(url);
     URI u;
     try {
       u = new URI(url);
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException(Messages.invalid("--redis", url, "redis://HOST:PORT"));
+      throw new IllegalArgumentException(Messages.invalid("--redis", shown, "redis://HOST:PORT"));
     }
     if (!"redis".equals(u.getScheme()) || u.getHost() == null) {
-      throw new IllegalArgumentException(Messages.invalid("--redis", url, "redis://HOST:PORT"));
+      throw new IllegalArgumentException(Messages.invalid("--redis", shown, "redis://HOST:PORT"));
+    }
+    if (u.getRawUserInfo() != null) {
+      // Never silently ignored: a replica that drops the password would talk to whichever Redis
+      // answers without one. Redis AUTH is not implemented; the value shown hides the secret.
+      throw new IllegalArgumentException(
+          Messages.invalid(
+              "--redis",
+              shown,
+              "redis://HOST:PORT without a user or password (Redis AUTH is not supported: run"
+                  + " the fleet's Redis on a private network)"));
+    }
+    String path = u.getRawPath();
+    if ((path != null && !path.isEmpty() && !path.equals("/"))
+        || u.getRawQuery() != null
+        || u.getRawFragment() != null) {
+      throw new IllegalArgumentException(
+          Messages.invalid(
+              "--redis",
+              shown,
+              "redis://HOST:PORT with no database number, path or options (database 0 is used)"));
     }
     return u;
+  }
+
+  /** The address with anything between {@code ://} and {@code @} (a user, a password) hidden. */
+  static String redacted(String url) {
+    int scheme = url.indexOf("://");
+    int at = url.lastIndexOf('@');
+    return scheme >= 0 && at > scheme
+        ? url.substring(0, scheme + 3) + "***" + url.substring(at)
+        : url;
   }
 }
