@@ -5,9 +5,6 @@ import dev.moat.MoatRequest;
 import dev.moat.RequestContext;
 import dev.moat.forensics.Radioactivity;
 import dev.moat.key.WatermarkKey;
-import dev.moat.onnxruntime.OnnxCausalLm;
-import dev.moat.onnxruntime.OnnxGenerator;
-import dev.moat.onnxruntime.TokenSink;
 import dev.moat.policy.Policy;
 import dev.moat.policy.TierPolicy;
 import dev.moat.spi.FinishReason;
@@ -18,11 +15,8 @@ import dev.moat.watermark.KgwSettings;
 import dev.moat.watermark.WatermarkKeys;
 import dev.moat.watermark.WatermarkSpec;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -102,8 +96,9 @@ final class AdversaryExperiment {
   private final int len;
   private final WatermarkKey key;
   private final int eval;
+  private final StudentWriter writer;
 
-  private AdversaryExperiment(
+  AdversaryExperiment(
       int vocab,
       NgramLm teacher,
       int[][] prompts,
@@ -118,237 +113,7 @@ final class AdversaryExperiment {
     this.suspectPrompts = suspectPrompts;
     this.len = len;
     this.key = key;
-  }
-
-  static int run(Args a, PrintStream out, PrintStream err) throws Exception {
-    int[] sizes =
-        Arrays.stream(a.get("sizes", "1000,3000,10000,30000,100000").split(","))
-            .mapToInt(s -> Integer.parseInt(s.strip()))
-            .sorted()
-            .toArray();
-    if (sizes.length == 0 || sizes[0] < 10 || sizes[sizes.length - 1] > 1_000_000) {
-      throw new IllegalArgumentException(
-          dev.moat.internal.Messages.invalid(
-              "--sizes", a.get("sizes", ""), "a comma-separated list of sizes in [10, 1000000]"));
-    }
-    int len = a.getInt("answer-tokens", 48, 8, 200);
-    int suspectTokens = a.getInt("suspect-tokens", 100_000, 1_000, 1_000_000);
-    int teacherAnswers = a.getInt("teacher-answers", 1_500, 50, 100_000);
-    int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 64);
-    int eval = a.getInt("eval-answers", 2_000, 50, 100_000);
-    int scrubMax = a.getInt("scrub-max", 30_000, 10, 1_000_000);
-    List<Config> configs = new ArrayList<>();
-    List<String> ids = new ArrayList<>();
-    for (Config c : configs()) {
-      ids.add(c.id());
-    }
-    for (String id : a.get("schemes", String.join(",", ids)).split(",", -1)) {
-      Config c =
-          configs().stream()
-              .filter(x -> x.id().equals(id.strip()))
-              .findFirst()
-              .orElseThrow(
-                  () ->
-                      new IllegalArgumentException(
-                          dev.moat.internal.Messages.invalid(
-                              "--schemes", id.strip(), "a comma-separated list of " + ids)));
-      configs.add(c);
-    }
-    Path outDir = Path.of(a.get("out", "examples/forensics"));
-    Files.createDirectories(outDir);
-    long t0 = System.nanoTime();
-    int nMax = sizes[sizes.length - 1];
-    int distinctPrompts = Math.min(nMax + eval, 5_000);
-    int suspectPrompts = suspectTokens / 100;
-    WatermarkKey key = QualityCommand.KEY;
-    StringBuilder md = new StringBuilder();
-    try (OnnxCausalLm model = OnnxCausalLm.bundled(1);
-        BundledText text = BundledText.bundled()) {
-      int vocab = model.config().vocabSize();
-      int bos = model.config().bosTokenId();
-      int[][] prompts = new int[distinctPrompts + suspectPrompts][];
-      for (int p = 0; p < prompts.length; p++) {
-        prompts[p] =
-            DemoCommand.withBos(text.encode(dev.moat.examples.sim.Prompts.campaignPrompt(p)), bos);
-      }
-      err.printf(Locale.ROOT, "teacher: %d bundled-model answers%n", teacherAnswers);
-      List<int[][]> bundled = bundledAnswers(model, prompts, teacherAnswers, 96, threads);
-      int fit = teacherAnswers * 9 / 10;
-      List<int[]> fitTexts = new ArrayList<>();
-      List<int[]> heldOut = new ArrayList<>();
-      for (int i = 0; i < bundled.size(); i++) {
-        (i < fit ? fitTexts : heldOut).add(withTwo(bundled.get(i)[0], bundled.get(i)[1]));
-      }
-      NgramLm teacher = new NgramLm(vocab, fitTexts);
-      double bundledEntropy = meanEntropy(model, bundled.subList(fit, bundled.size()));
-      double teacherEntropy = meanEntropy(teacher, heldOut);
-      md.append(
-          String.format(
-              Locale.ROOT,
-              "Teacher: an interpolated trigram model fitted to %,d answers of the bundled model"
-                  + " (96 tokens each, temperature 1, campaign prompts). On %,d held-out bundled"
-                  + " answers its perplexity is %.1f, and its mean next-token entropy %.2f nats"
-                  + " against the bundled model's %.2f at the same positions. Harvests: answers"
-                  + " of %d tokens at temperature 1 through Moat's pipeline, to %,d distinct"
-                  + " campaign prompts (repeated with new seeds). Students: the same trigram"
-                  + " model fitted to the harvest. Suspect text: %,d tokens (100 per prompt,"
-                  + " continuing %,d other campaign prompts); black-box test de-duplicated and"
-                  + " filtered to the harvest's contexts, as in RESULTS.md.%n%n",
-              fit,
-              heldOut.size(),
-              teacher.perplexity(heldOut, 2),
-              teacherEntropy,
-              bundledEntropy,
-              len,
-              distinctPrompts,
-              suspectTokens,
-              suspectPrompts));
-      AdversaryExperiment x =
-          new AdversaryExperiment(vocab, teacher, prompts, suspectPrompts, len, key, eval);
-      err.println("harvest: clean");
-      int[][] clean = x.harvest(null, nMax + eval, threads);
-      Map<String, String> recovery = new LinkedHashMap<>();
-      StringBuilder scrubs = new StringBuilder();
-      for (Config c : configs) {
-        err.println("harvest: " + c.name());
-        int[][] marked = x.harvest(c, nMax + eval, threads);
-        x.evaluate(c, marked, clean, sizes, scrubMax, recovery, scrubs, err);
-      }
-      md.append(recoveryTable(sizes, recovery, eval));
-      md.append(scrubs);
-    }
-    String report =
-        String.format(
-            Locale.ROOT,
-            "%s%n(%d s in all; `./moat radioactivity --adversary --sizes %s --scrub-max %d"
-                + " --schemes %s`)%n",
-            md,
-            (System.nanoTime() - t0) / 1_000_000_000L,
-            a.get("sizes", "1000,3000,10000,30000,100000"),
-            scrubMax,
-            String.join(",", configs.stream().map(Config::id).toList()));
-    out.print(report);
-    Files.writeString(outDir.resolve("ADVERSARY.md"), report);
-    return 0;
-  }
-
-  private static String recoveryTable(int[] sizes, Map<String, String> rows, int eval) {
-    StringBuilder t =
-        new StringBuilder(
-            String.format(
-                    Locale.ROOT,
-                    "### How well the attacker recovers the green lists%n%nOn %,d",
-                    eval)
-                + " held-out watermarked"
-                + " answers: the share of tokens whose green or red status the attacker calls right"
-                + " (a token is called green when it came up after its context in the harvest more"
-                + " often than in the reference answers, by at least 2 standard errors; the context"
-                + " is the scheme's, up to two tokens: for h = 4, the last two of the four), and in brackets the share of the"
-                + " truly green tokens it calls green. Calling every token red scores the share of"
-                + " red tokens, about 0.3 on watermarked text.\n\n| scheme |");
-    for (int n : sizes) {
-      t.append(String.format(Locale.ROOT, " N = %,d |", n));
-    }
-    t.append("\n|---|");
-    t.append("---|".repeat(sizes.length)).append('\n');
-    rows.forEach((k, v) -> t.append("| ").append(k).append(" |").append(v).append('\n'));
-    return t.append('\n').toString();
-  }
-
-  /** Clean answers of the bundled model: per answer, its prompt and the answer. */
-  private static List<int[][]> bundledAnswers(
-      OnnxCausalLm model, int[][] prompts, int n, int tokens, int threads) throws Exception {
-    OnnxGenerator gen = new OnnxGenerator(model);
-    int eos = model.config().eosTokenId();
-    try (Moat moat =
-        Moat.builder()
-            .policy(Policy.of("teacher", TierPolicy.unprotected("clean")))
-            .audit(x -> {})
-            .build()) {
-      ExecutorService pool = Executors.newFixedThreadPool(threads);
-      try {
-        List<Future<int[][]>> jobs = new ArrayList<>();
-        for (int p = 0; p < n; p++) {
-          int pi = p;
-          jobs.add(
-              pool.submit(
-                  () -> {
-                    RequestContext ctx =
-                        RequestContext.builder()
-                            .account("teacher")
-                            .tier("clean")
-                            .vocabSize(model.config().vocabSize())
-                            .prompt("", prompts[pi])
-                            .specialTokens(eos)
-                            .sampling(
-                                SamplingParams.builder()
-                                    .temperature(1f)
-                                    .seed(70_000L + pi)
-                                    .maxTokens(tokens)
-                                    .build())
-                            .build();
-                    int[] answer =
-                        gen.generate(prompts[pi], moat.begin(ctx), TokenSink.NONE).tokens();
-                    return new int[][] {prompts[pi], answer};
-                  }));
-        }
-        List<int[][]> out = new ArrayList<>();
-        for (Future<int[][]> f : jobs) {
-          out.add(f.get());
-        }
-        return out;
-      } finally {
-        pool.shutdownNow();
-      }
-    }
-  }
-
-  private static int[] withTwo(int[] prompt, int[] answer) {
-    int[] t = new int[2 + answer.length];
-    t[0] = prompt[prompt.length - 2];
-    t[1] = prompt[prompt.length - 1];
-    System.arraycopy(answer, 0, t, 2, answer.length);
-    return t;
-  }
-
-  /**
-   * The bundled model's mean next-token entropy (nats) where it wrote the answers, with the whole
-   * prompt before them.
-   */
-  private static double meanEntropy(OnnxCausalLm model, List<int[][]> answers) throws Exception {
-    double sum = 0;
-    long n = 0;
-    for (int[][] pa : answers) {
-      int[] t = new int[pa[0].length + pa[1].length];
-      System.arraycopy(pa[0], 0, t, 0, pa[0].length);
-      System.arraycopy(pa[1], 0, t, pa[0].length, pa[1].length);
-      double[] e = model.entropies(t);
-      for (int i = pa[0].length; i < t.length; i++) {
-        sum += e[i];
-        n++;
-      }
-    }
-    return sum / Math.max(1, n);
-  }
-
-  /** The teacher's mean next-token entropy at the same positions. */
-  private static double meanEntropy(NgramLm lm, List<int[]> texts) {
-    float[] row = new float[lm.vocab()];
-    double sum = 0;
-    long n = 0;
-    for (int[] t : texts) {
-      for (int i = 2; i < t.length; i++) {
-        lm.logits(t[i - 2], t[i - 1], row);
-        double h = 0;
-        for (float l : row) {
-          double p = Math.exp(l);
-          h -= p * l;
-        }
-        sum += h;
-        n++;
-      }
-    }
-    return sum / Math.max(1, n);
+    this.writer = new StudentWriter(vocab, prompts, suspectPrompts);
   }
 
   /** The group of answer {@code i} under a configuration with {@code groups} group keys. */
@@ -424,133 +189,6 @@ final class AdversaryExperiment {
     return out;
   }
 
-  /**
-   * The attacker's estimate: a (context, token) tuple, the context being the {@code width} tokens
-   * before, is called green when its rate in the harvest beats its rate in the reference answers by
-   * more than {@link #Z} standard errors (a two-proportion z-test within the context). Tuples never
-   * seen in the harvest are never called green: a counting attacker knows nothing of them. Kept as
-   * a sorted array of the green tuples, so a context's green tokens are one binary search away.
-   */
-  private static final class Estimate {
-    final int width;
-    final long[] greens;
-
-    Estimate(int width, int[][] marked, int[][] reference, int to, int stride, int offset) {
-      this.width = width;
-      long[] w = tuples(width, marked, to, stride, offset);
-      long[] r = tuples(width, reference, to, stride, offset);
-      long[] out = new long[64];
-      int found = 0;
-      int j = 0;
-      for (int i = 0; i < w.length; ) {
-        int end = i;
-        while (end < w.length && w[end] == w[i]) {
-          end++;
-        }
-        long tuple = w[i];
-        long context = tuple >>> 21;
-        while (j < r.length && r[j] < tuple) {
-          j++;
-        }
-        int cr = 0;
-        while (j + cr < r.length && r[j + cr] == tuple) {
-          cr++;
-        }
-        int nw = count(w, context);
-        int nr = count(r, context);
-        if (nr > 0) {
-          double pw = (end - i) / (double) nw;
-          double pr = cr / (double) nr;
-          double pool = (end - i + cr) / (double) (nw + nr);
-          double se = Math.sqrt(pool * (1 - pool) * (1.0 / nw + 1.0 / nr));
-          if (se > 0 && (pw - pr) / se > Z) {
-            if (found == out.length) {
-              out = Arrays.copyOf(out, found * 2);
-            }
-            out[found++] = tuple;
-          }
-        }
-        i = end;
-      }
-      greens = Arrays.copyOf(out, found);
-    }
-
-    /**
-     * Every (context, token) tuple of answers {@code offset, offset + stride, …} below {@code to},
-     * sorted: the context's tokens, then the token, 21 bits each (so sorted by context first).
-     */
-    private static long[] tuples(int width, int[][] texts, int to, int stride, int offset) {
-      int n = 0;
-      for (int i = offset; i < to; i += stride) {
-        n += texts[i].length - TAIL;
-      }
-      long[] t = new long[n];
-      int k = 0;
-      for (int i = offset; i < to; i += stride) {
-        for (int p = TAIL; p < texts[i].length; p++) {
-          t[k++] = key(width, texts[i], p);
-        }
-      }
-      Arrays.sort(t);
-      return t;
-    }
-
-    /** The tuple at position {@code p}: the {@code width} tokens before it, then it. */
-    static long key(int width, int[] t, int p) {
-      long k = 0;
-      for (int i = p - width; i <= p; i++) {
-        k = (k << 21) | t[i];
-      }
-      return k;
-    }
-
-    /** How many of the sorted tuples have this context. */
-    private static int count(long[] sortedTuples, long context) {
-      return lowerBound(sortedTuples, (context + 1) << 21)
-          - lowerBound(sortedTuples, context << 21);
-    }
-
-    static int lowerBound(long[] a, long x) {
-      int lo = 0;
-      int hi = a.length;
-      while (lo < hi) {
-        int m = (lo + hi) >>> 1;
-        if (a[m] < x) {
-          lo = m + 1;
-        } else {
-          hi = m;
-        }
-      }
-      return lo;
-    }
-
-    /** Whether token {@code t[p]} is called green after the tokens before it. */
-    boolean green(int[] t, int p) {
-      return Arrays.binarySearch(greens, key(width, t, p)) >= 0;
-    }
-
-    /** Whether {@code token} would be called green at position {@code p} of {@code t}. */
-    boolean green(int[] t, int p, int token) {
-      return Arrays.binarySearch(greens, (key(width - 1, t, p - 1) << 21) | token) >= 0;
-    }
-
-    /**
-     * Lowers the tokens called green at position {@code p} of {@code t} in {@code row}, once each.
-     */
-    void bias(float[] row, int[] t, int p, boolean[] done) {
-      long context = key(width - 1, t, p - 1);
-      for (int i = lowerBound(greens, context << 21);
-          i < greens.length && (greens[i] >>> 21) == context;
-          i++) {
-        int v = (int) (greens[i] & 0x1FFFFF);
-        if (!done[v]) {
-          done[v] = true;
-          row[v] -= (float) BIAS;
-        }
-      }
-    }
-  }
-
   /** The attacker's context width: the scheme's, up to 2 (a partial context beyond that). */
   static int attackerWidth(Config c) {
     WatermarkSpec s = c.spec() instanceof GroupKeyed g ? g.base() : c.spec();
@@ -587,7 +225,7 @@ final class AdversaryExperiment {
             BIAS));
     for (int n : sizes) {
       err.printf(Locale.ROOT, "  %s, N = %d%n", c.name(), n);
-      Estimate[] est = estimates(c, marked, clean, n);
+      GreenEstimate[] est = estimates(c, marked, clean, n);
       rec.append(' ').append(recoveryCell(c, est, evalMarked, nMax)).append(" |");
       if (n > scrubMax) {
         continue;
@@ -617,23 +255,23 @@ final class AdversaryExperiment {
    * The attacker's estimates: one over the whole harvest, or with group keys one per group (the
    * attacker knows which of its accounts asked what; our groups are its templates).
    */
-  private Estimate[] estimates(Config c, int[][] marked, int[][] clean, int n) {
+  private GreenEstimate[] estimates(Config c, int[][] marked, int[][] clean, int n) {
     if (c.groups() <= 1) {
-      return new Estimate[] {new Estimate(attackerWidth(c), marked, clean, n, 1, 0)};
+      return new GreenEstimate[] {new GreenEstimate(attackerWidth(c), marked, clean, n, 1, 0)};
     }
-    Estimate[] e = new Estimate[c.groups()];
+    GreenEstimate[] e = new GreenEstimate[c.groups()];
     for (int g = 0; g < e.length; g++) {
-      e[g] = new Estimate(attackerWidth(c), marked, clean, n, c.groups(), g);
+      e[g] = new GreenEstimate(attackerWidth(c), marked, clean, n, c.groups(), g);
     }
     return e;
   }
 
   /** The estimate that applies to answer {@code i}. */
-  private static Estimate of(Estimate[] est, int i) {
+  private static GreenEstimate of(GreenEstimate[] est, int i) {
     return est[i % est.length];
   }
 
-  private String recoveryCell(Config c, Estimate[] est, List<int[]> evalMarked, int nMax) {
+  private String recoveryCell(Config c, GreenEstimate[] est, List<int[]> evalMarked, int nMax) {
     if (!c.kgw()) {
       return " —";
     }
@@ -645,7 +283,7 @@ final class AdversaryExperiment {
       int i = nMax + j;
       int[] t = evalMarked.get(j);
       Radioactivity.Scorer sc = scorer(c, i);
-      Estimate e = of(est, i);
+      GreenEstimate e = of(est, i);
       for (int k = TAIL; k < t.length; k++) {
         boolean green = sc.score(t, k) > 0.5;
         boolean called = e.green(t, k);
@@ -677,11 +315,11 @@ final class AdversaryExperiment {
    * reference model at that point of the rewritten text that it estimates red (up to 32 draws; else
    * the token stays).
    */
-  private List<int[]> rewrite(List<int[]> harvest, Estimate[] est, int n) {
+  private List<int[]> rewrite(List<int[]> harvest, GreenEstimate[] est, int n) {
     List<int[]> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       int[] t = harvest.get(i).clone();
-      Estimate e = of(est, i);
+      GreenEstimate e = of(est, i);
       SplittableRandom r = new SplittableRandom(500_000L + i);
       for (int k = TAIL; k < t.length; k++) {
         if (!e.green(t, k)) {
@@ -715,11 +353,11 @@ final class AdversaryExperiment {
   private String cell(
       Config c,
       NgramLm student,
-      Estimate @Nullable [] est,
+      GreenEstimate @Nullable [] est,
       List<int[]> harvest,
       double base,
       List<int[]> evalClean) {
-    List<int[]> suspect = write(student, est);
+    List<int[]> suspect = writer.write(student, est);
     double log10p;
     if (c.groups() <= 1) {
       Radioactivity.Scorer sc = scorerFor(c, key);
@@ -744,84 +382,9 @@ final class AdversaryExperiment {
       log10p = Math.min(0, best + Math.log10(c.groups()));
     }
     double ppl =
-        est == null ? student.perplexity(evalClean, TAIL) : biased(student, est, evalClean);
+        est == null ? student.perplexity(evalClean, TAIL) : writer.biased(student, est, evalClean);
     return Double.isNaN(base)
         ? String.format(Locale.ROOT, "%.1f (perplexity %.0f)", log10p, ppl)
         : String.format(Locale.ROOT, "%.1f (%+.0f%%)", log10p, 100 * (ppl / base - 1));
-  }
-
-  /**
-   * Lowers the tokens any estimate calls green at position {@code p} of {@code t} by {@link #BIAS};
-   * returns the row's maximum.
-   */
-  private double bias(float[] row, int[] t, int p, Estimate[] est, boolean[] done) {
-    Arrays.fill(done, false);
-    for (Estimate e : est) {
-      e.bias(row, t, p, done);
-    }
-    double max = Double.NEGATIVE_INFINITY;
-    for (int v = 0; v < vocab; v++) {
-      max = Math.max(max, row[v]);
-    }
-    return max;
-  }
-
-  /** The perplexity of texts under the student with the inference-time bias (scrub b). */
-  private double biased(NgramLm student, Estimate[] est, List<int[]> texts) {
-    float[] row = new float[vocab];
-    boolean[] done = new boolean[vocab];
-    double nll = 0;
-    long n = 0;
-    for (int[] t : texts) {
-      for (int k = TAIL; k < t.length; k++) {
-        student.logits(t[k - 2], t[k - 1], row);
-        double max = bias(row, t, k, est, done);
-        double z = 0;
-        for (int v = 0; v < vocab; v++) {
-          z += Math.exp(row[v] - max);
-        }
-        nll -= row[t[k]] - max - Math.log(z);
-        n++;
-      }
-    }
-    return Math.exp(nll / Math.max(1, n));
-  }
-
-  /** The student's suspect text: 100 tokens after each suspect prompt. */
-  private List<int[]> write(NgramLm student, Estimate @Nullable [] est) {
-    int distinct = prompts.length - suspectPrompts;
-    float[] row = new float[vocab];
-    boolean[] done = new boolean[vocab];
-    List<int[]> out = new ArrayList<>();
-    for (int p = 0; p < suspectPrompts; p++) {
-      int[] pr = prompts[distinct + p];
-      int[] t = new int[TAIL + 100];
-      System.arraycopy(pr, pr.length - TAIL, t, 0, TAIL);
-      SplittableRandom r = new SplittableRandom(9_000_000L + p);
-      for (int k = TAIL; k < t.length; k++) {
-        if (est == null) {
-          t[k] = student.sample(t[k - 2], t[k - 1], r);
-          continue;
-        }
-        student.logits(t[k - 2], t[k - 1], row);
-        double max = bias(row, t, k, est, done);
-        double z = 0;
-        for (int v = 0; v < vocab; v++) {
-          z += Math.exp(row[v] - max);
-        }
-        double u = r.nextDouble() * z;
-        int pick = vocab - 1;
-        for (int v = 0; v < vocab; v++) {
-          u -= Math.exp(row[v] - max);
-          if (u <= 0) {
-            pick = v;
-            break;
-          }
-        }
-        t[k] = pick;
-      }
-      out.add(t);
-    }
-    return out;
   }
 }

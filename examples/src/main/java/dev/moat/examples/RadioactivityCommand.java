@@ -116,7 +116,7 @@ final class RadioactivityCommand {
       return RadioactivitySuspect.run(a, out, err);
     }
     if (a.has("adversary")) {
-      return AdversaryExperiment.run(a, out, err);
+      return AdversaryCommand.run(a, out, err);
     }
     int n = a.getInt("prompts", 600, 20, 20_000);
     int len = a.getInt("tokens", 128, 20, 200);

@@ -94,7 +94,7 @@ class AdversaryExperimentTest {
       dir.toString()
     };
     int rc =
-        AdversaryExperiment.run(
+        AdversaryCommand.run(
             new Args("radioactivity", argv, 1, RadioactivityCommand.OPTIONS),
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8));
