@@ -6,7 +6,6 @@ import dev.moat.policy.Policy;
 import dev.moat.policy.PolicyException;
 import dev.moat.policy.PolicyLoader;
 import dev.moat.spi.Protection;
-import dev.moat.spi.RequestProtection;
 import dev.moat.state.ActivityLedger;
 import dev.moat.time.Clock;
 import dev.moat.watermark.WatermarkKeys;
@@ -49,9 +48,9 @@ public final class Moat implements AutoCloseable {
   private volatile CompiledPolicy compiled;
   private final @Nullable PolicyWatch watch; // hot reload of a policy file
   private final dev.moat.enforce.Enforcer enforcer;
-  private final java.util.function.Consumer<dev.moat.enforce.LevelChange> audit;
   private final dev.moat.enforce.@Nullable BigramProxy proxy;
   private final LazyQueue queue;
+  private final RequestStarter starter;
 
   private Moat(Builder b, CompiledPolicy initial) {
     this.keys = b.keys;
@@ -76,7 +75,7 @@ public final class Moat implements AutoCloseable {
                 .maximumScopes(3 * b.maximumAccounts)
                 .idleExpiry(b.accountIdleExpiry),
             b.fleet);
-    this.audit = b.audit;
+    this.starter = new RequestStarter(keys, extras, accounts, sessions, enforcer, b.audit);
     Path file = b.policyFile;
     this.watch = file == null ? null : new PolicyWatch(file, b.reloadInterval, this::reloadPolicy);
   }
@@ -98,38 +97,7 @@ public final class Moat implements AutoCloseable {
    *     not allow them
    */
   public MoatRequest begin(RequestContext request) {
-    return start(request, null);
-  }
-
-  private MoatRequest start(
-      RequestContext request, dev.moat.enforce.@Nullable Admission admission) {
-    CompiledPolicy c = compiled;
-    CompiledPolicy.Tier tier = c.tiers().get(request.tier());
-    if (tier == null) {
-      throw new IllegalArgumentException(
-          Messages.unknownTier(request.tier(), c.policy().tierNames()));
-    }
-    Protection[] protections = tier.protectionsFor(request, keys, extras);
-    RequestProtection[] perRequest = new RequestProtection[protections.length];
-    List<String> applied = new ArrayList<>(protections.length);
-    for (int i = 0; i < protections.length; i++) {
-      perRequest[i] = protections[i].begin(request);
-      applied.add(protections[i].describe());
-    }
-    String session = request.session();
-    MoatRequest r =
-        new MoatRequest(
-            request,
-            tier.policy().name(),
-            applied,
-            perRequest,
-            accounts.start(request.account()),
-            session == null ? null : sessions.start(session));
-    dev.moat.enforce.Escalation ladder = c.policy().enforcement().escalation(request.tier());
-    if (admission != null || !ladder.equals(dev.moat.enforce.Escalation.NONE)) {
-      r.escalator(new Escalator(request, ladder, enforcer, admission, audit, c.noise()));
-    }
-    return r;
+    return starter.start(compiled, request, null);
   }
 
   /** The policy in force. */
@@ -241,7 +209,7 @@ public final class Moat implements AutoCloseable {
           Messages.invalid(
               "admission", admission.decision(), "ADMIT (" + admission.reason() + ")"));
     }
-    return start(request, admission);
+    return starter.start(compiled, request, admission);
   }
 
   /** Stops the reload thread. Requests may still be started and finished. */

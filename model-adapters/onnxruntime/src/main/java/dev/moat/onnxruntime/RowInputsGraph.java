@@ -1,8 +1,8 @@
 package dev.moat.onnxruntime;
 
-import java.io.ByteArrayOutputStream;
+import dev.moat.onnxruntime.Protobuf.Field;
+import dev.moat.onnxruntime.Protobuf.Writer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -65,20 +65,20 @@ final class RowInputsGraph {
     List<Field> top = Field.parse(model, 0, model.length);
     Field graphField = null;
     for (Field f : top) {
-      if (f.number == MODEL_GRAPH) {
+      if (f.number() == MODEL_GRAPH) {
         graphField = f;
       }
     }
     if (graphField == null) {
       throw new IOException("the ONNX model has no graph");
     }
-    List<Field> graph = Field.parse(model, graphField.start, graphField.end);
+    List<Field> graph = Field.parse(model, graphField.start(), graphField.end());
     List<Node> nodes = new ArrayList<>();
     for (Field f : graph) {
-      if (f.number == GRAPH_NODE) {
+      if (f.number() == GRAPH_NODE) {
         nodes.add(Node.parse(model, f));
       }
-      if (f.number == GRAPH_INPUT) {
+      if (f.number() == GRAPH_INPUT) {
         String name = name(model, f);
         if (name.equals(ATTENTION_MASK) || name.equals(POSITION_IDS)) {
           throw new IOException("the graph already has an input '" + name + "'");
@@ -132,7 +132,7 @@ final class RowInputsGraph {
     Writer g = new Writer();
     int next = 0;
     for (Field f : graph) {
-      if (f.number == GRAPH_NODE) {
+      if (f.number() == GRAPH_NODE) {
         Node n = nodes.get(next++); // nodes were parsed in the graph's order
         g.bytes(GRAPH_NODE, n.changed() ? n.encode(model) : f.value(model));
         if (n == causal) {
@@ -149,7 +149,7 @@ final class RowInputsGraph {
     g.bytes(GRAPH_INPUT, int64Input(POSITION_IDS, "batch", "seq"));
     Writer m = new Writer();
     for (Field f : top) {
-      if (f.number == MODEL_GRAPH) {
+      if (f.number() == MODEL_GRAPH) {
         m.bytes(MODEL_GRAPH, g.toByteArray());
       } else {
         m.raw(model, f);
@@ -177,8 +177,8 @@ final class RowInputsGraph {
   }
 
   private static String name(byte[] b, Field valueInfo) throws IOException {
-    for (Field f : Field.parse(b, valueInfo.start, valueInfo.end)) {
-      if (f.number == 1) {
+    for (Field f : Field.parse(b, valueInfo.start(), valueInfo.end())) {
+      if (f.number() == 1) {
         return f.string(b);
       }
     }
@@ -254,8 +254,8 @@ final class RowInputsGraph {
     private final List<String> parsedInputs;
 
     private Node(Field field, byte[] b) throws IOException {
-      for (Field f : Field.parse(b, field.start, field.end)) {
-        switch (f.number) {
+      for (Field f : Field.parse(b, field.start(), field.end())) {
+        switch (f.number()) {
           case NODE_INPUT -> inputs.add(f.string(b));
           case NODE_OUTPUT -> outputs.add(f.string(b));
           case NODE_OP_TYPE -> op = f.string(b);
@@ -293,122 +293,12 @@ final class RowInputsGraph {
       }
       w.string(NODE_OP_TYPE, op);
       for (Field f : others) {
-        if (op.equals("Identity") && f.number == NODE_ATTRIBUTE) {
+        if (op.equals("Identity") && f.number() == NODE_ATTRIBUTE) {
           continue; // an Identity has no attributes (the Unsqueeze it replaces may have had axes)
         }
         w.raw(b, f);
       }
       return w.toByteArray();
-    }
-  }
-
-  /**
-   * One protobuf field of a message: its number, wire type and where its value lies ({@code [start,
-   * end)}; for a varint or fixed field the value's bytes, for a length-delimited one its payload),
-   * and {@code [tagStart, end)} for the whole field.
-   */
-  private record Field(int number, int wire, int tagStart, int start, int end) {
-    static List<Field> parse(byte[] b, int from, int to) throws IOException {
-      List<Field> out = new ArrayList<>();
-      int[] p = {from};
-      while (p[0] < to) {
-        int tagStart = p[0];
-        long tag = varint(b, p, to);
-        int number = (int) (tag >>> 3);
-        int wire = (int) (tag & 7);
-        int start;
-        int end;
-        switch (wire) {
-          case 0 -> {
-            start = p[0];
-            varint(b, p, to);
-            end = p[0];
-          }
-          case 1 -> {
-            start = p[0];
-            end = start + 8;
-          }
-          case 2 -> {
-            long len = varint(b, p, to);
-            start = p[0];
-            if (len < 0 || start + len > to) {
-              throw new IOException("the ONNX model is truncated (field " + number + ")");
-            }
-            end = (int) (start + len);
-          }
-          case 5 -> {
-            start = p[0];
-            end = start + 4;
-          }
-          default ->
-              throw new IOException("the ONNX model has an unsupported protobuf wire type " + wire);
-        }
-        if (end > to) {
-          throw new IOException("the ONNX model is truncated (field " + number + ")");
-        }
-        p[0] = end;
-        out.add(new Field(number, wire, tagStart, start, end));
-      }
-      return out;
-    }
-
-    String string(byte[] b) {
-      return new String(b, start, end - start, StandardCharsets.UTF_8);
-    }
-
-    byte[] value(byte[] b) {
-      return java.util.Arrays.copyOfRange(b, start, end);
-    }
-
-    private static long varint(byte[] b, int[] p, int to) throws IOException {
-      long v = 0;
-      for (int shift = 0; shift < 64; shift += 7) {
-        if (p[0] >= to) {
-          throw new IOException("the ONNX model is truncated (a varint)");
-        }
-        byte x = b[p[0]++];
-        v |= (long) (x & 0x7F) << shift;
-        if (x >= 0) {
-          return v;
-        }
-      }
-      throw new IOException("the ONNX model has a malformed varint");
-    }
-  }
-
-  /** Protobuf output: fields appended in order. */
-  private static final class Writer {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-
-    void varint(long v) {
-      while ((v & ~0x7FL) != 0) {
-        out.write((int) ((v & 0x7F) | 0x80));
-        v >>>= 7;
-      }
-      out.write((int) v);
-    }
-
-    void varintField(int number, long v) {
-      varint((long) number << 3);
-      varint(v);
-    }
-
-    void bytes(int number, byte[] v) {
-      varint(((long) number << 3) | 2);
-      varint(v.length);
-      out.write(v, 0, v.length);
-    }
-
-    void string(int number, String s) {
-      bytes(number, s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    void raw(byte[] b, Field f) {
-      out.write(b, f.tagStart, f.end - f.tagStart);
-    }
-
-    byte[] toByteArray() {
-      return out.toByteArray();
     }
   }
 }
