@@ -454,7 +454,7 @@ class EvidenceCommandTest {
     WatermarkKey key = WatermarkKeys.fromFile(file).get("k2027").orElseThrow();
     JsonNode c = new ObjectMapper().readTree(r.out());
     dev.moat.key.KeyCommitment recorded =
-        EvidenceCommand.parseCommitment(r.out().strip(), "keys new output");
+        EvidenceClaims.parseCommitment(r.out().strip(), "keys new output");
     assertTrue(recorded.opensWith(key), c.toString());
     String material =
         Files.readString(file)

@@ -4,12 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.moat.enforce.Budget;
-import dev.moat.enforce.Level;
 import dev.moat.key.WatermarkKey;
 import dev.moat.policy.Policy;
 import dev.moat.policy.PolicyException;
-import dev.moat.policy.TierPolicy;
 import dev.moat.watermark.DetectionResult;
 import dev.moat.watermark.WatermarkKeys;
 import dev.moat.watermark.WatermarkSpec;
@@ -111,15 +108,15 @@ final class AdminRoutes {
             "The key '" + who.name() + "' is read-only; changes need an admin key.");
       }
       if (path.equals("/admin/sessions")) {
-        Replies.json(ex, 200, sessions());
+        Replies.json(ex, 200, AdminViews.sessions(server));
       } else if (path.equals("/admin/status")) {
-        Replies.json(ex, 200, status());
+        Replies.json(ex, 200, AdminViews.status(server));
       } else if (path.equals("/admin/metrics/history")) {
         onWorker(ex, () -> Replies.json(ex, 200, server.charts().json()));
       } else if (path.equals("/admin/groups")) {
         Replies.json(ex, 200, accounts.groups());
       } else if (path.equals("/admin/policy")) {
-        Replies.json(ex, 200, policyView());
+        Replies.json(ex, 200, AdminViews.policy(server.moat().policy()));
       } else if (path.equals("/admin/policy/file")) {
         onWorker(ex, () -> Replies.json(ex, 200, edits.view()));
       } else if (path.equals("/admin/policy/edit")) {
@@ -288,19 +285,6 @@ final class AdminRoutes {
     Replies.json(ex, 200, r);
   }
 
-  /**
-   * The server's state: the model, whether Moat is on, and fleet mode's Redis ({@link
-   * FleetHealth}).
-   */
-  private ObjectNode status() {
-    ObjectNode r = JsonNodeFactory.instance.objectNode();
-    r.put("model", server.modelId());
-    r.put("moat", server.moatEnabled());
-    r.put("live", server.live().size());
-    r.set("fleet", FleetHealth.statusOf(server.fleetHealth()));
-    return r;
-  }
-
   /** A console asset ({@link ConsoleAssets}), read on a worker the first time; 404 otherwise. */
   private void asset(HttpServerExchange ex, String name) {
     String type = ConsoleAssets.type(name);
@@ -321,70 +305,6 @@ final class AdminRoutes {
           ex.getResponseHeaders().put(Headers.CACHE_CONTROL, "max-age=86400");
           ex.getResponseSender().send(java.nio.ByteBuffer.wrap(b));
         });
-  }
-
-  private ArrayNode sessions() {
-    ArrayNode a = JsonNodeFactory.instance.arrayNode();
-    for (Generation g : server.live().values()) {
-      ObjectNode s = a.addObject();
-      s.put("id", g.id);
-      s.put("account", g.account());
-      s.put("tier", g.tier());
-      s.put("level", g.level());
-      s.put("tokens", g.tokens());
-      s.put("stream", g.streaming());
-    }
-    return a;
-  }
-
-  /**
-   * Per tier, which protections are on and with what: the watermark (scheme, parameters, the key's
-   * id only), the budget, the escalation ladder; and the levels. Never key material.
-   */
-  private ObjectNode policyView() {
-    Policy p = server.moat().policy();
-    ObjectNode r = JsonNodeFactory.instance.objectNode();
-    ArrayNode tiers = r.putArray("tiers");
-    for (String name : p.tierNames()) {
-      TierPolicy t = p.tier(name);
-      ObjectNode o = tiers.addObject();
-      o.put("name", name);
-      WatermarkSpec w = t.watermark().orElse(null);
-      o.put("watermark", w != null);
-      if (w != null) {
-        o.put("watermark_detail", w.toString());
-      }
-      Budget b = p.enforcement().budgets().get(name);
-      o.put("budget", b != null && !b.unlimited());
-      if (b != null && !b.unlimited()) {
-        o.put(
-            "budget_detail",
-            String.format(
-                java.util.Locale.ROOT,
-                "%s req/min, %s tokens/min, %s tokens/day, %s streams",
-                limit(b.requestsPerMinute()),
-                limit(b.tokensPerMinute()),
-                limit(b.tokensPerDay()),
-                limit(b.concurrentStreams())));
-      }
-      var ladder = p.enforcement().escalation(name);
-      String ls = ladder.toString();
-      boolean on = ladder.level(1.0, true) > 0;
-      o.put("escalation", on);
-      if (on) {
-        o.put("escalation_detail", ls);
-      }
-      o.put("overridable", String.join(",", t.overridable()));
-    }
-    ArrayNode levels = r.putArray("levels");
-    p.enforcement().levels().values().stream()
-        .sorted(java.util.Comparator.comparingInt(Level::id))
-        .forEach(l -> levels.add(l.toString()));
-    return r;
-  }
-
-  private static String limit(long v) {
-    return v == 0 ? "∞" : Long.toString(v);
   }
 
   private void check(HttpServerExchange ex, JsonNode root) {

@@ -9,8 +9,6 @@ import io.undertow.io.IoCallback;
 import io.undertow.io.Sender;
 import io.undertow.server.HttpServerExchange;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -41,37 +39,17 @@ final class Generation implements IoCallback {
   private final BundledText.Stream text;
   final String id;
   private final int maxTokens;
-  private final int[] biasIds; // the request's logit_bias, unboxed once (empty when dropped)
-  private final float[] biasValues;
+  private final RequestLogitBias bias;
 
   private final StringBuilder out = new StringBuilder(); // everything decided, emitted or not
   private int emitted; // chars of `out` sent (stream) or final (non-stream)
   private int tokens;
   private int lastToken = -1;
-  private boolean headersSent;
   private @Nullable FinishReason finish;
   private volatile boolean cancelled;
   private final GenerationJson json;
+  private final EventStream stream;
   private long moatNanos;
-
-  // Batching: data queued behind the write in flight (guarded by itself).
-  private static final int MAX_UNSENT = 16 << 10;
-  private final StringBuilder unsent = new StringBuilder();
-  private boolean writing;
-  private boolean lastQueued;
-  private boolean waitingForDrain;
-  private final IoCallback drained =
-      new IoCallback() {
-        @Override
-        public void onComplete(HttpServerExchange ex, Sender sender) {
-          afterWrite();
-        }
-
-        @Override
-        public void onException(HttpServerExchange ex, Sender sender, IOException e) {
-          Generation.this.onException(ex, sender, e);
-        }
-      };
 
   // The decode loop's (batching only): the sequence in its batch, and whether the next step is due.
   dev.moat.onnxruntime.BatchDecoder.@Nullable Sequence seq;
@@ -100,19 +78,10 @@ final class Generation implements IoCallback {
     this.id = (req.chat ? "chatcmpl-" : "cmpl-") + server.nextId();
     this.maxTokens = maxTokens;
     boolean neutralise = moat != null && moat.level().logitBias() == Level.LogitBias.NEUTRALISE;
-    int nb = neutralise ? 0 : req.logitBias.size();
-    this.biasIds = new int[nb];
-    this.biasValues = new float[nb];
-    int k = 0;
-    for (var e : req.logitBias.entrySet()) {
-      if (k == nb) {
-        break;
-      }
-      biasIds[k] = e.getKey();
-      biasValues[k++] = e.getValue();
-    }
+    this.bias = new RequestLogitBias(req.logitBias, neutralise);
     this.json =
         new GenerationJson(id, req, moat, server.text(), prompt.length, server.model().vocabSize());
+    this.stream = new EventStream(exchange, this);
   }
 
   String account() {
@@ -164,7 +133,7 @@ final class Generation implements IoCallback {
   }
 
   /** The next step is due: on the worker pool, or back to the decode loop. */
-  private void nextStep() {
+  void nextStep() {
     if (loop == null) {
       server.workers().execute(this::step);
     } else {
@@ -229,9 +198,7 @@ final class Generation implements IoCallback {
 
   /** The request's {@code logit_bias} added to one row (before Moat or the sampler sees it). */
   void applyBias(float[] logits, int offset) {
-    for (int b = 0; b < biasIds.length; b++) {
-      logits[offset + biasIds[b]] += biasValues[b];
-    }
+    bias.apply(logits, offset);
   }
 
   /** Moat off: the plain sampler's pick from one row. */
@@ -297,7 +264,7 @@ final class Generation implements IoCallback {
     emitted = safe;
     String chunk = json.chunk(delta, null);
     if (loop == null) {
-      schedule(() -> send(chunk, this), hold); // the next step when this write completes
+      schedule(() -> stream.send(chunk, this), hold); // the next step when this write completes
     } else {
       schedule(() -> emitAndContinue(chunk), hold);
     }
@@ -307,7 +274,7 @@ final class Generation implements IoCallback {
   void fail(Exception e) {
     server.log().warn("generation {} failed: {}", id, e.toString());
     end(FinishReason.ERROR);
-    if (!headersSent && !exchange.isResponseStarted()) {
+    if (!stream.started() && !exchange.isResponseStarted()) {
       Replies.error(exchange, new ApiError(500, "server_error", null, null, "Generation failed."));
     } else {
       exchange.endExchange();
@@ -375,9 +342,9 @@ final class Generation implements IoCallback {
             }
             sb.append("data: [DONE]\n\n");
             if (loop == null) {
-              send(sb.toString(), IoCallback.END_EXCHANGE);
+              stream.send(sb.toString(), IoCallback.END_EXCHANGE);
             } else {
-              queue(sb.toString(), true);
+              stream.queue(sb.toString(), true);
             }
           } else {
             Replies.json(exchange, 200, json.response(reason, out.toString(), tokens));
@@ -401,85 +368,9 @@ final class Generation implements IoCallback {
     server.finished(this, reason, tokens, prompt.length, moatNanos);
   }
 
-  private void send(String data, IoCallback callback) {
-    if (cancelled) {
-      end(FinishReason.CANCELLED);
-      return;
-    }
-    if (!headersSent) {
-      headersSent = true;
-      exchange.setStatusCode(200);
-      exchange
-          .getResponseHeaders()
-          .put(io.undertow.util.Headers.CONTENT_TYPE, "text/event-stream; charset=utf-8");
-      exchange.getResponseHeaders().put(io.undertow.util.Headers.CACHE_CONTROL, "no-cache");
-      exchange
-          .getResponseHeaders()
-          .put(
-              io.undertow.util.HttpString.tryFromString("X-Moat-Level"), Integer.toString(level()));
-    }
-    exchange
-        .getResponseSender()
-        .send(ByteBuffer.wrap(data.getBytes(StandardCharsets.UTF_8)), callback);
-  }
-
-  /**
-   * Batching: the chunk is queued behind the write in flight and the generation is ready for its
-   * next step at once, so that its row joins the very next batch step instead of waiting for the
-   * client's socket; a client more than {@link #MAX_UNSENT} characters behind holds the next step
-   * until its writes catch up (backpressure, as without batching).
-   */
+  /** Batching: the chunk queued behind the write in flight; the next step unless it must wait. */
   private void emitAndContinue(String chunk) {
-    queue(chunk, false);
-    boolean wait;
-    synchronized (unsent) {
-      wait = unsent.length() > MAX_UNSENT;
-      waitingForDrain = wait;
-    }
-    if (!wait) {
-      nextStep();
-    }
-  }
-
-  /**
-   * Batching: sends {@code data} now, or after the write in flight; {@code last} ends the exchange.
-   */
-  private void queue(String data, boolean last) {
-    String now;
-    boolean end;
-    synchronized (unsent) {
-      unsent.append(data);
-      lastQueued |= last;
-      if (writing) {
-        return;
-      }
-      writing = true;
-      now = unsent.toString();
-      unsent.setLength(0);
-      end = lastQueued;
-    }
-    send(now, end ? IoCallback.END_EXCHANGE : drained);
-  }
-
-  /** Batching: a write completed: the next queued data, or a step that waited for the drain. */
-  private void afterWrite() {
-    String now = null;
-    boolean end = false;
-    boolean resume = false;
-    synchronized (unsent) {
-      if (unsent.length() == 0) {
-        writing = false;
-        resume = waitingForDrain;
-        waitingForDrain = false;
-      } else {
-        now = unsent.toString();
-        unsent.setLength(0);
-        end = lastQueued;
-      }
-    }
-    if (now != null) {
-      send(now, end ? IoCallback.END_EXCHANGE : drained);
-    } else if (resume) {
+    if (stream.queueAndContinue(chunk)) {
       nextStep();
     }
   }
