@@ -12,7 +12,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,44 +31,15 @@ final class SourceSizeTest {
   /** The repository's root: the parent of the examples module's working directory. */
   static final Path REPO = Path.of("..").toAbsolutePath().normalize();
 
-  /**
-   * Files still over the limit here because they are being split on another branch (issue 16).
-   * Temporary: remove each entry when that split is merged; {@link #beingSplitListsOnlyFilesOver}
-   * fails once a listed file is within the limit, so no entry outlives its split.
-   */
-  static final Set<String> BEING_SPLIT =
-      Set.of(
-          "model-adapters/onnxruntime/src/main/java/dev/moat/onnxruntime/BatchDecoder.java",
-          "model-adapters/onnxruntime/src/main/java/dev/moat/onnxruntime/RowInputsGraph.java",
-          "plugin/core/src/main/java/dev/moat/Moat.java");
-
   @Test
   void noMainSourceFileIsOverTheLimit() throws IOException {
     Map<String, Long> over = over(REPO, roots());
-    BEING_SPLIT.forEach(over::remove);
     assertTrue(
         over.isEmpty(),
         "main-source files over "
             + MAX_LINES
             + " lines (split them into cohesive classes): "
             + over);
-  }
-
-  @Test
-  void beingSplitListsOnlyFilesOver() throws IOException {
-    Map<String, Long> over = over(REPO, roots());
-    List<String> done = new ArrayList<>();
-    for (String f : BEING_SPLIT) {
-      if (!over.containsKey(f)) {
-        done.add(f);
-      }
-    }
-    assertTrue(
-        done.isEmpty(),
-        "BEING_SPLIT lists files that are no longer over "
-            + MAX_LINES
-            + " lines (or no longer exist); remove them from the list: "
-            + done);
   }
 
   @Test
