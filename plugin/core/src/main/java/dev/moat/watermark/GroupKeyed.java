@@ -10,8 +10,8 @@ import java.util.Objects;
  * with that group's key, {@link WatermarkKey#forGroup} of the configured key (id {@code
  * KEY/GROUP}); every other request with the configured key itself. A campaign's harvest then
  * teaches a student a key that no other traffic carries: a suspect model that shows it learned from
- * that group's answers, and an attacker who pools harvests from many groups to estimate the green
- * lists averages over keys that disagree.
+ * that group's answers, and an attacker must estimate each group's green lists from that group's
+ * share of the harvest alone.
  *
  * <p>The key is chosen once, at request start: a request whose account is flagged mid-stream keeps
  * the key it began with, so one answer never mixes two keys. Detection takes the group's key by id,

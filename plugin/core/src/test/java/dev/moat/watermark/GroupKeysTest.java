@@ -7,18 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.moat.Moat;
-import dev.moat.MoatRequest;
 import dev.moat.RequestContext;
 import dev.moat.key.WatermarkKey;
 import dev.moat.policy.Policy;
 import dev.moat.policy.PolicyException;
 import dev.moat.policy.PolicyLoader;
-import dev.moat.spi.FinishReason;
-import dev.moat.spi.SamplingParams;
 import java.util.List;
 import java.util.Set;
-import java.util.SplittableRandom;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -72,33 +67,6 @@ class GroupKeysTest {
     assertThrows(IllegalArgumentException.class, () -> KEY.forGroup("x".repeat(129)));
   }
 
-  static int[] generate(Moat moat, String tier, @Nullable String group, long seed, int n) {
-    SplittableRandom r = new SplittableRandom(seed);
-    MoatRequest req =
-        moat.begin(
-            RequestContext.builder()
-                .account("a" + seed)
-                .tier(tier)
-                .vocabSize(VOCAB)
-                .prompt("", new int[] {7, 8})
-                .probing(group == null ? 0 : 1, group)
-                .sampling(SamplingParams.builder().temperature(1f).seed(seed).maxTokens(n).build())
-                .build());
-    float[] row = new float[VOCAB];
-    for (int i = 0; i < n; i++) {
-      for (int v = 0; v < VOCAB; v++) {
-        row[v] = (float) (r.nextGaussian() * 2);
-      }
-      req.accept(req.sample(row));
-    }
-    req.finish(FinishReason.LENGTH);
-    int[] out = new int[2 + n];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = req.history().get(i);
-    }
-    return out;
-  }
-
   static double log10p(String tier, String keyId, int[] tokens) {
     WatermarkKey k = KEYS.get(keyId).orElseThrow();
     return POLICY
@@ -120,15 +88,15 @@ class GroupKeysTest {
   void aFlaggedGroupsTextCarriesItsOwnKeyAndNoOther() throws Exception {
     try (Moat moat = Moat.builder().policy(POLICY).keys(KEYS).build()) {
       for (String tier : List.of("kgw", "gumbel", "hf")) {
-        int[] flagged = generate(moat, tier, "g-1a2b3c4d5e6f", 1, 150);
-        int[] plain = generate(moat, tier, null, 2, 150);
+        int[] flagged = WatermarkSchemesTest.generate(moat, tier, "g-1a2b3c4d5e6f", 1, 150);
+        int[] plain = WatermarkSchemesTest.generate(moat, tier, null, 2, 150);
         assertTrue(log10p(tier, "k/g-1a2b3c4d5e6f", flagged) < -6, tier + " group key");
         assertTrue(log10p(tier, "k", flagged) > -3, tier + " tier key on group text");
         assertTrue(log10p(tier, "k/g-000000000000", flagged) > -3, tier + " other group");
         assertTrue(log10p(tier, "k", plain) < -6, tier + " tier key");
         assertTrue(log10p(tier, "k/g-1a2b3c4d5e6f", plain) > -3, tier + " group key on plain");
       }
-      int[] off = generate(moat, "plain", "g-1a2b3c4d5e6f", 3, 150);
+      int[] off = WatermarkSchemesTest.generate(moat, "plain", "g-1a2b3c4d5e6f", 3, 150);
       assertTrue(log10p("plain", "k", off) < -6, "group_keys false keeps the tier's key");
       assertEquals(
           List.of("kgw(key=k, gamma=0.25, delta=2.0, context_width=1) with group keys"),

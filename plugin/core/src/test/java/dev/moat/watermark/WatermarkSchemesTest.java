@@ -37,6 +37,12 @@ class WatermarkSchemesTest {
           Set.of("k"));
 
   static int[] generate(Moat moat, String tier, long seed, int n) {
+    return generate(moat, tier, null, seed, n);
+  }
+
+  /** As above, for a request of flagged campaign group {@code group} (null: none). */
+  static int[] generate(
+      Moat moat, String tier, @org.jspecify.annotations.Nullable String group, long seed, int n) {
     SplittableRandom r = new SplittableRandom(seed);
     MoatRequest req =
         moat.begin(
@@ -45,6 +51,7 @@ class WatermarkSchemesTest {
                 .tier(tier)
                 .vocabSize(VOCAB)
                 .prompt("", new int[] {7, 8})
+                .probing(group == null ? 0 : 1, group)
                 .sampling(SamplingParams.builder().temperature(1f).seed(seed).maxTokens(n).build())
                 .build());
     float[] row = new float[VOCAB];
