@@ -146,7 +146,8 @@ class ReplayCommandTest {
   /**
    * Traces from elsewhere often lack the optional fields (account age, client, temperature, turns,
    * tier). Without them no benign account may be flagged (a model once flagged 89% of them). What
-   * is lost is recall: the young-accounts view needs account ages (README, detection section).
+   * is lost is recall: without ages the young-accounts view reads tenure in the deployment, after a
+   * day's warm-up (plugin README, detection section).
    */
   @Test
   void withoutOptionalFieldsNoBenignAccountIsFlagged() throws Exception {

@@ -36,10 +36,11 @@ final class AccountJudge {
     boolean hasSystem = keys.length > d.bands;
     long[] bits = t.bits;
     long now = r.ts();
-    double ageDays = r.accountCreated() >= 0 ? (r.ts() - r.accountCreated()) / 86_400_000.0 : -1;
-    boolean young = ageDays >= 0 && ageDays < 14;
-    boolean established = ageDays >= 30;
     boolean first = s.activity.requests() == 0;
+    long created = r.accountCreated() >= 0 ? r.accountCreated() : s.activity.created();
+    int age = d.tenure.age(now, created, first ? now : s.activity.firstTs());
+    boolean young = age == Tenure.YOUNG;
+    boolean established = age == Tenure.ESTABLISHED;
     TierBaseline tier = s.tier;
     if (tier == null) {
       tier = baseline(r.tier());

@@ -34,6 +34,10 @@ public final class Activity {
       firstTs = ts;
       ageAtFirstMillis = accountCreated >= 0 ? Math.max(0, ts - accountCreated) : -1;
     } else {
+      if (ageAtFirstMillis < 0 && accountCreated >= 0) {
+        // A trace may give the creation time on some lines only: the first one that does counts.
+        ageAtFirstMillis = Math.max(0, firstTs - accountCreated);
+      }
       double x = Math.log1p(Math.max(0, ts - lastTs) / 1000.0);
       gaps++;
       double d = x - gapMean;
@@ -138,6 +142,16 @@ public final class Activity {
       return 64 * Math.log(64); // saturated
     }
     return -64 * Math.log(1 - set / 64.0);
+  }
+
+  /** Time of the first request (epoch ms), or {@link Long#MIN_VALUE} before it. */
+  public long firstTs() {
+    return firstTs;
+  }
+
+  /** When the account was created (epoch ms) as any of its requests said, or -1 if none did. */
+  long created() {
+    return ageAtFirstMillis < 0 ? -1 : firstTs - ageAtFirstMillis;
   }
 
   /** Account age in days at its first request, or -1 if unknown. */

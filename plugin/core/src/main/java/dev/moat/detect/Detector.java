@@ -62,7 +62,6 @@ public final class Detector implements AutoCloseable {
   static final int FLAG_HITS = 2;
 
   private static final Logger AUDIT = LoggerFactory.getLogger("dev.moat.audit");
-
   private static final long SYSTEM_SALT = 0x5157E3A11L;
   private static final int SKELETON_CHARS = 2000;
 
@@ -82,6 +81,7 @@ public final class Detector implements AutoCloseable {
   // Accounts held, and those watched on their own behaviour (the base rate of the watched view).
   final AtomicLong population = new AtomicLong();
   final AtomicLong watchedByScore = new AtomicLong();
+  final Tenure tenure = new Tenure();
   final AccountJudge judge = new AccountJudge(this);
 
   Detector(DetectorBuilder b, VerdictModel model) {

@@ -30,7 +30,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Layout, all big-endian: magic {@code MOATDET1}; the bucket layout's word count and the feature
  * count (a file from another layout is refused); the population and elevated counts; the tiers
  * (count, then name and baseline each); the accounts (a 1 before each: name, tier, last score,
- * state; a 0 after the last); a 1 and the link table, or a 0.
+ * state; a 0 after the last); a 1 and the link table, or a 0. The start of observation (the tenure
+ * that stands in for unknown account ages) is not written: restore takes the earliest first request
+ * among the accounts it restores.
  *
  * <p>Thread-safe as its callers are: each account is written under its lock; the link table and the
  * baselines' histograms are sketches, read without stopping the world.
@@ -145,6 +147,10 @@ final class DetectorState {
       AccountState s = l.accounts().get(i);
       d.judge.publish(s, l.scores().get(i), s.activity.requests());
       d.accounts.put(s.account, s);
+      if (s.activity.requests() > 0) {
+        // The start of observation, for tenure (AccountJudge): the earliest first request held.
+        d.tenure.since(s.activity.firstTs());
+      }
     }
     d.population.set(l.population());
     d.watchedByScore.set(l.elevated());

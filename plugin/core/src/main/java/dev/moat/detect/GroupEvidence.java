@@ -18,6 +18,9 @@ import java.util.Locale;
  *   <li><b>Young</b>: at least half of its accounts of known age were created less than 14 days
  *       before they used it, and at most a quarter of all are established (30 days or more). An
  *       established product's users, a popular public template and eval harnesses are not young.
+ *       Where no request of an account gives its age, its tenure in the deployment does ({@link
+ *       Tenure}): first seen a day or more after observation began is young, before that
+ *       established.
  *   <li><b>Around the clock</b>: used in at least {@link #YOUNG_HOURS} hours of the day. A class or
  *       a workshop lasts an hour or two.
  *   <li><b>Harvesting</b>: at least {@link #HARVEST_CUED} of its requests elicit reasoning, plans
@@ -33,11 +36,12 @@ import java.util.Locale;
  * that flagged accounts dominate (at least {@link #MIN_FLAGGED}, half of its accounts) and that is
  * a sweep is coordinated too: paraphrasing campaigns move between templates.
  *
- * <p>What this cannot see: a campaign on aged or established accounts (or a trace without account
- * ages) is never young, so it is flagged only where it shares templates with a flagged campaign; on
- * its own behaviour it is watched at most. That was chosen over the alternatives measured (accounts
- * elevated on their own behaviour, elicitation cues, single-turn traffic), each of which also
- * flagged benign developers or eval runners sharing a tool's prompt on our generators.
+ * <p>What this cannot see: a campaign on aged or established accounts (or, in a trace without
+ * account ages, one that was already active in the first day of observation) is never young, so it
+ * is flagged only where it shares templates with a flagged campaign; on its own behaviour it is
+ * watched at most. That was chosen over the alternatives measured (accounts elevated on their own
+ * behaviour, elicitation cues, single-turn traffic), each of which also flagged benign developers
+ * or eval runners sharing a tool's prompt on our generators.
  *
  * <p>Thread-safe: stateless.
  */

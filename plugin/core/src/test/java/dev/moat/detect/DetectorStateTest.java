@@ -41,7 +41,7 @@ class DetectorStateTest {
     }
   }
 
-  private static List<Object> same(Verdict v) {
+  static List<Object> same(Verdict v) {
     return List.of(
         v.account(),
         v.score(),

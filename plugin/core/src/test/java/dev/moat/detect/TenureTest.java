@@ -1,0 +1,188 @@
+package dev.moat.detect;
+
+import static dev.moat.detect.DetectorTest.DAY;
+import static dev.moat.detect.DetectorTest.START;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Traffic that gives no account ages: an account's tenure in the deployment (first seen at least a
+ * day after observation began) stands in for its age, and an age given on any of an account's lines
+ * counts for all of them. Each test has a control that differs only in the view that decides.
+ */
+class TenureTest {
+  @TempDir Path dir;
+
+  /**
+   * Short-lived accounts (a day each, one request an hour around the clock, from rotating networks)
+   * sweeping one templated task list, each account starting at a time spread over [from, to).
+   * {@code created} is the creation time relative to each account's start, or -1 for none given.
+   */
+  static List<TraceRecord> campaign(long seed, int accounts, long from, long to, long created) {
+    SplittableRandom r = new SplittableRandom(seed);
+    List<TraceRecord> out = new ArrayList<>();
+    int n = 0;
+    for (int a = 0; a < accounts; a++) {
+      long start = from + (to - from) * a / accounts;
+      for (long t = start; t < start + DAY; t += 3_300_000 + r.nextLong(300_000)) {
+        // A topic sweep: each request a task not asked before (task x language x subject).
+        String prompt =
+            "You are a world-class expert. Think step by step and show your reasoning.\n\nTask: In "
+                + DetectorTest.LANGUAGES[(n / 6) % 7]
+                + ", "
+                + DetectorTest.TASKS[n % 6]
+                + " for "
+                + DetectorTest.SUBJECTS[(n / 42) % 15]
+                + ".";
+        n++;
+        out.add(
+            new TraceRecord(
+                t,
+                "bot-" + a,
+                created < 0 ? -1 : start - created,
+                "free",
+                r.nextInt(255) + "." + r.nextInt(255) + ".7.0/24",
+                null,
+                0,
+                null,
+                prompt,
+                8192,
+                0.0,
+                0,
+                6000));
+      }
+    }
+    return out;
+  }
+
+  /** People from the first hours of observation on, for {@code days}, no ages given. */
+  static List<TraceRecord> regulars(long seed, int people, int days) {
+    SplittableRandom r = new SplittableRandom(seed);
+    List<TraceRecord> out = new ArrayList<>();
+    for (int a = 0; a < people; a++) {
+      int turn = 0;
+      for (long t = START + r.nextLong(DAY / 4);
+          t < START + days * DAY;
+          t += (long) (r.nextDouble(0.5, 6) * 3_600_000)) {
+        String prompt =
+            "Can you help me with "
+                + DetectorTest.EVERYDAY[r.nextInt(DetectorTest.EVERYDAY.length)]
+                + "?";
+        out.add(
+            new TraceRecord(
+                t,
+                "person-" + a,
+                -1,
+                "free",
+                "198.51.100.0/24",
+                "person-" + a + "-c",
+                turn++ % 4,
+                null,
+                prompt,
+                512,
+                0.8,
+                0,
+                300));
+      }
+    }
+    return out;
+  }
+
+  static List<TraceRecord> sorted(List<TraceRecord> a, List<TraceRecord> b) {
+    List<TraceRecord> out = new ArrayList<>(a);
+    out.addAll(b);
+    out.sort(Comparator.comparingLong(TraceRecord::ts));
+    return out;
+  }
+
+  static long flagged(Detector d, String prefix) {
+    return d.verdicts().filter(v -> v.flagged() && v.account().startsWith(prefix)).count();
+  }
+
+  @Test
+  void withoutAgesAccountsNewToTheDeploymentCountAsYoung() {
+    List<TraceRecord> people = regulars(5, 150, 4);
+    // The same campaign, once arriving after the first day of observation, once inside it.
+    List<TraceRecord> late =
+        sorted(people, campaign(7, 60, START + DAY + DAY / 4, START + 3 * DAY, -1));
+    List<TraceRecord> early = sorted(people, campaign(7, 60, START, START + DAY / 2, -1));
+    try (Detector d = Detector.builder().build();
+        Detector control = Detector.builder().build()) {
+      late.forEach(d::observe);
+      early.forEach(control::observe);
+      long caught = flagged(d, "bot-");
+      assertTrue(caught >= 50, "late campaign flagged " + caught + " of 60");
+      assertEquals(0, flagged(d, "person-"));
+      // Accounts first seen in the first day predate observation: their age is unknown, so they
+      // are not young, and nothing else makes the group young.
+      assertEquals(0, flagged(control, "bot-"));
+      assertEquals(0, flagged(control, "person-"));
+    }
+  }
+
+  @Test
+  void anAgeGivenOnAnyLineCountsForTheAccountsOtherLines() {
+    List<TraceRecord> people = regulars(5, 150, 4);
+    // Aged accounts (400 days), new to the deployment. Each says its age once, on a line of small
+    // talk just after its first campaign request; its campaign lines give no age.
+    List<TraceRecord> sweep = campaign(7, 60, START + DAY + DAY / 4, START + 3 * DAY, -1);
+    List<TraceRecord> aged = new ArrayList<>(sweep);
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (TraceRecord r : sweep) {
+      if (seen.add(r.account())) {
+        aged.add(
+            new TraceRecord(
+                r.ts() + 60_000,
+                r.account(),
+                r.ts() - 400 * DAY,
+                "free",
+                r.client(),
+                null,
+                0,
+                null,
+                "Can you help me with " + DetectorTest.EVERYDAY[seen.size() % 8] + "?",
+                512,
+                0.8,
+                0,
+                300));
+      }
+    }
+    try (Detector d = Detector.builder().build();
+        Detector control = Detector.builder().build()) {
+      sorted(people, aged).forEach(d::observe);
+      sorted(people, sweep).forEach(control::observe);
+      assertEquals(0, flagged(d, "bot-"), "aged accounts are not young on their later lines");
+      long caught = flagged(control, "bot-");
+      assertTrue(caught >= 50, "with no age on any line, tenure decides: " + caught + " of 60");
+    }
+  }
+
+  @Test
+  void aRestoredDetectorKeepsTheStartOfObservation() throws Exception {
+    List<TraceRecord> trace =
+        sorted(regulars(5, 150, 4), campaign(7, 60, START + DAY + DAY / 4, START + 3 * DAY, -1));
+    int half = trace.size() / 2;
+    Path file = dir.resolve("detector.state");
+    try (Detector a = Detector.builder().build();
+        Detector b = Detector.builder().build()) {
+      trace.subList(0, half).forEach(a::observe);
+      a.snapshot(file);
+      b.restore(file);
+      for (TraceRecord r : trace.subList(half, trace.size())) {
+        assertEquals(
+            DetectorStateTest.same(a.observe(r)),
+            DetectorStateTest.same(b.observe(r)),
+            r.account() + " at " + r.ts());
+      }
+      assertTrue(flagged(b, "bot-") >= 50, "flagged after the restart: " + flagged(b, "bot-"));
+    }
+  }
+}
