@@ -31,41 +31,43 @@ final class AdversaryCommand {
   @Option(
       names = "--sizes",
       paramLabel = "N,...",
-      description = "Adversary: answers the attacker counts (default: ${DEFAULT-VALUE}).")
+      description = "Adversary: harvest sizes N, answers per defence (default: ${DEFAULT-VALUE}).")
   String sizeList = "1000,3000,10000,30000,100000";
 
   @Option(
       names = "--answer-tokens",
       paramLabel = "N",
-      description = "Adversary: default ${DEFAULT-VALUE}.")
+      description = "Adversary: tokens per answer (default: ${DEFAULT-VALUE}).")
   @Range(min = 8, max = 200)
   int answerTokens = 48;
 
   @Option(
       names = "--suspect-tokens",
       paramLabel = "N",
-      description = "Adversary: default ${DEFAULT-VALUE}.")
+      description =
+          "Adversary: tokens each student writes for the test (default: ${DEFAULT-VALUE}).")
   @Range(min = 1_000, max = 1_000_000)
   int suspectTokens = 100_000;
 
   @Option(
       names = "--teacher-answers",
       paramLabel = "N",
-      description = "Adversary: default ${DEFAULT-VALUE}.")
+      description =
+          "Adversary: bundled-model answers the trigram teacher is fitted to (default: ${DEFAULT-VALUE}).")
   @Range(min = 50, max = 100_000)
   int teacherAnswers = 1_500;
 
   @Option(
       names = "--eval-answers",
       paramLabel = "N",
-      description = "Adversary: default ${DEFAULT-VALUE}.")
+      description = "Adversary: held-out clean answers for the cost (default: ${DEFAULT-VALUE}).")
   @Range(min = 50, max = 100_000)
   int evalAnswers = 2_000;
 
   @Option(
       names = "--scrub-max",
       paramLabel = "N",
-      description = "Adversary: default ${DEFAULT-VALUE}.")
+      description = "Adversary: scrubs run only for N up to this (default: ${DEFAULT-VALUE}).")
   @Range(min = 10, max = 1_000_000)
   int scrubMaxOption = 30_000;
 

@@ -69,7 +69,11 @@ public final class ServeCommand implements Callable<Integer> {
       description = "API keys file (default: the demo keys, copied).")
   @Nullable Path keys;
 
-  @Option(names = "--watermark-keys", paramLabel = "FILE", description = "Watermark keys file.")
+  @Option(
+      names = "--watermark-keys",
+      paramLabel = "FILE",
+      description =
+          "Watermark keys (id=hex lines; default: $MOAT_WATERMARK_KEYS, else the public demo key).")
   @Nullable String watermarkKeys;
 
   @Option(
