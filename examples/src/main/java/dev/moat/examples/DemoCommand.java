@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -84,12 +85,7 @@ final class DemoCommand implements Callable<Integer> {
       description = "Policy file (default: the demo policy).")
   @Nullable Path policyFile;
 
-  @Option(
-      names = "--keys",
-      paramLabel = "FILE",
-      description =
-          "Watermark keys (id=hex lines; default: $MOAT_WATERMARK_KEYS, else the public demo key).")
-  @Nullable String keysFile;
+  @Mixin KeysOption keysOption = new KeysOption();
 
   @Option(
       names = "--alpha",
@@ -119,7 +115,7 @@ final class DemoCommand implements Callable<Integer> {
     float temperature = (float) temperatureOption;
     float topP = (float) topPOption;
     List<String> prompts = prompt != null ? List.of(prompt) : PROMPTS;
-    WatermarkKeys keys = Keys.load(keysFile, err);
+    WatermarkKeys keys = keysOption.load(err);
     Policy policy =
         policyFile != null
             ? PolicyLoader.load(policyFile, keys.ids())

@@ -27,6 +27,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -82,12 +83,7 @@ final class DetectCommand implements Callable<Integer> {
       description = "lefthash (default) or selfhash (kgw).")
   String seeding = "lefthash";
 
-  @Option(
-      names = "--keys",
-      paramLabel = "FILE",
-      description =
-          "Watermark keys (id=hex lines; default: $MOAT_WATERMARK_KEYS, else the public demo key).")
-  @Nullable String keysFile;
+  @Mixin KeysOption keysOption = new KeysOption();
 
   @Option(
       names = "--key-id",
@@ -171,7 +167,7 @@ final class DetectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if ((scheme.equals("kgw-hf") || scheme.equals(HfKgwScheme.SCHEME_ID))
-        && keysFile == null
+        && keysOption.file == null
         && keyIds == null) {
       return detectHf(); // Hugging Face's integer hash key, as its own detector takes it
     }
@@ -221,7 +217,7 @@ final class DetectCommand implements Callable<Integer> {
         tokens = t.encode(input);
       }
     }
-    WatermarkKeys keys = Keys.load(keysFile, err);
+    WatermarkKeys keys = keysOption.load(err);
     // --key-id a,b,c: the active key first, then retired ones; all are tried
     // (Bonferroni-corrected).
     List<String> ids =

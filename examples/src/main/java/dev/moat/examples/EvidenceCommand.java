@@ -141,7 +141,7 @@ final class EvidenceCommand implements Callable<Integer> {
               + " cannot be combined with --commitments: the committed parameters are the ones"
               + " tested");
     }
-    WatermarkKeys keys = Keys.load(options.keys, err);
+    WatermarkKeys keys = options.keysOption.load(err);
     List<Claim> claims = EvidenceClaims.claims(options, keys);
     Texts suspect;
     @Nullable Texts control = null;

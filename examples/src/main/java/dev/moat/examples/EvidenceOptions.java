@@ -40,12 +40,7 @@ final class EvidenceOptions {
       description = "Our served texts: adds the test filtered to their contexts.")
   @Nullable Path served;
 
-  @Option(
-      names = "--keys",
-      paramLabel = "FILE",
-      description =
-          "Watermark keys (id=hex lines; default: $MOAT_WATERMARK_KEYS, else the public demo key).")
-  @Nullable String keys;
+  @Mixin KeysOption keysOption = new KeysOption();
 
   @Option(
       names = "--commitments",

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -117,12 +116,7 @@ final class KeysCommand implements Callable<Integer> {
       name = "commit",
       description = {"Print the commitment of a key per scheme (never the key)."})
   static final class Commit implements Callable<Integer> {
-    @Option(
-        names = "--keys",
-        paramLabel = "FILE",
-        description =
-            "Watermark keys (id=hex lines; default: $MOAT_WATERMARK_KEYS, else the public demo key).")
-    @Nullable String keysFile;
+    @Mixin KeysOption keysOption = new KeysOption();
 
     @Option(names = "--key-id", required = true, paramLabel = "ID", description = "The key's id.")
     String id = "";
@@ -139,7 +133,7 @@ final class KeysCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-      WatermarkKeys keys = Keys.load(keysFile, err);
+      WatermarkKeys keys = keysOption.load(err);
       WatermarkKey key = Keys.get(keys, id);
       for (WatermarkSpec spec : schemes.specs(id)) {
         out.println(KeyCommitment.of(key, CommittedScheme.parameters(spec)).toJson());

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -57,12 +58,7 @@ final class RadioactivitySuspect {
       description = "The texts we served, one per line.")
   @Nullable Path served;
 
-  @Option(
-      names = "--keys",
-      paramLabel = "FILE",
-      description =
-          "Watermark keys (id=hex lines; default: $MOAT_WATERMARK_KEYS, else the public demo key).")
-  @Nullable String keys;
+  @Mixin KeysOption keysOption = new KeysOption();
 
   @Option(
       names = "--key-id",
@@ -100,7 +96,7 @@ final class RadioactivitySuspect {
    */
   int run(@Nullable Integer prompts, @Nullable Integer tokens, PrintStream out, PrintStream err)
       throws Exception {
-    WatermarkKeys keys = Keys.load(this.keys, err);
+    WatermarkKeys keys = keysOption.load(err);
     String id = keyId;
     WatermarkKey key =
         keys.get(id)
