@@ -269,7 +269,10 @@ public final class ServeCommand implements Callable<Integer> {
     return target;
   }
 
-  /** Reads watermark keys from a file, or where the command line takes them from by default. */
+  /**
+   * Reads watermark keys from a file, or where the command line takes them from by default. Called
+   * once per run, on the command's thread.
+   */
   @FunctionalInterface
   public interface KeyLoader {
     WatermarkKeys load(@Nullable String file, PrintStream err) throws IOException;
