@@ -1,5 +1,6 @@
 package dev.moat.examples;
 
+import dev.moat.examples.cli.Range;
 import dev.moat.key.WatermarkKey;
 import dev.moat.onnxruntime.OnnxCausalLm;
 import java.io.PrintStream;
@@ -11,40 +12,91 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./moat radioactivity --adversary}: builds the teacher from the bundled model, harvests
  * through Moat for each defence asked for, runs {@link AdversaryExperiment} on each and writes
- * {@code ADVERSARY.md}.
+ * {@code ADVERSARY.md}. The options are the radioactivity command's (a picocli mixin).
  *
- * <p>Thread-safe: stateless.
+ * <p>Not thread-safe: picocli sets its options.
  */
 final class AdversaryCommand {
-  private AdversaryCommand() {}
+  @Option(
+      names = "--adversary",
+      description = "Run the adversary experiment instead (a distiller who scrubs; ADVERSARY.md).")
+  boolean asked;
 
-  static int run(Args a, PrintStream out, PrintStream err) throws Exception {
+  @Option(
+      names = "--sizes",
+      paramLabel = "N,...",
+      description = "Adversary: harvest sizes N, answers per defence (default: ${DEFAULT-VALUE}).")
+  String sizeList = "1000,3000,10000,30000,100000";
+
+  @Option(
+      names = "--answer-tokens",
+      paramLabel = "N",
+      description = "Adversary: tokens per answer (default: ${DEFAULT-VALUE}).")
+  @Range(min = 8, max = 200)
+  int answerTokens = 48;
+
+  @Option(
+      names = "--suspect-tokens",
+      paramLabel = "N",
+      description =
+          "Adversary: tokens each student writes for the test (default: ${DEFAULT-VALUE}).")
+  @Range(min = 1_000, max = 1_000_000)
+  int suspectTokens = 100_000;
+
+  @Option(
+      names = "--teacher-answers",
+      paramLabel = "N",
+      description =
+          "Adversary: bundled-model answers the trigram teacher is fitted to (default: ${DEFAULT-VALUE}).")
+  @Range(min = 50, max = 100_000)
+  int teacherAnswers = 1_500;
+
+  @Option(
+      names = "--eval-answers",
+      paramLabel = "N",
+      description = "Adversary: held-out clean answers for the cost (default: ${DEFAULT-VALUE}).")
+  @Range(min = 50, max = 100_000)
+  int evalAnswers = 2_000;
+
+  @Option(
+      names = "--scrub-max",
+      paramLabel = "N",
+      description = "Adversary: scrubs run only for N up to this (default: ${DEFAULT-VALUE}).")
+  @Range(min = 10, max = 1_000_000)
+  int scrubMaxOption = 30_000;
+
+  @Option(
+      names = "--schemes",
+      paramLabel = "ID,...",
+      description = "Adversary: the defences (default: all of AdversaryExperiment's).")
+  @Nullable String schemeList;
+
+  int run(int threads, Path outDir, PrintStream out, PrintStream err) throws Exception {
     int[] sizes =
-        Arrays.stream(a.get("sizes", "1000,3000,10000,30000,100000").split(","))
+        Arrays.stream(sizeList.split(",", 0))
             .mapToInt(s -> Integer.parseInt(s.strip()))
             .sorted()
             .toArray();
     if (sizes.length == 0 || sizes[0] < 10 || sizes[sizes.length - 1] > 1_000_000) {
       throw new IllegalArgumentException(
           dev.moat.internal.Messages.invalid(
-              "--sizes", a.get("sizes", ""), "a comma-separated list of sizes in [10, 1000000]"));
+              "--sizes", sizeList, "a comma-separated list of sizes in [10, 1000000]"));
     }
-    int len = a.getInt("answer-tokens", 48, 8, 200);
-    int suspectTokens = a.getInt("suspect-tokens", 100_000, 1_000, 1_000_000);
-    int teacherAnswers = a.getInt("teacher-answers", 1_500, 50, 100_000);
-    int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 64);
-    int eval = a.getInt("eval-answers", 2_000, 50, 100_000);
-    int scrubMax = a.getInt("scrub-max", 30_000, 10, 1_000_000);
+    int len = answerTokens;
+    int eval = evalAnswers;
+    int scrubMax = scrubMaxOption;
     List<AdversaryExperiment.Config> configs = new ArrayList<>();
     List<String> ids = new ArrayList<>();
     for (AdversaryExperiment.Config c : AdversaryExperiment.configs()) {
       ids.add(c.id());
     }
-    for (String id : a.get("schemes", String.join(",", ids)).split(",", -1)) {
+    for (String id : (schemeList != null ? schemeList : String.join(",", ids)).split(",", -1)) {
       AdversaryExperiment.Config c =
           AdversaryExperiment.configs().stream()
               .filter(x -> x.id().equals(id.strip()))
@@ -56,7 +108,6 @@ final class AdversaryCommand {
                               "--schemes", id.strip(), "a comma-separated list of " + ids)));
       configs.add(c);
     }
-    Path outDir = Path.of(a.get("out", "examples/forensics"));
     Files.createDirectories(outDir);
     long t0 = System.nanoTime();
     int nMax = sizes[sizes.length - 1];
@@ -129,7 +180,7 @@ final class AdversaryCommand {
                 + " --schemes %s`)%n",
             md,
             (System.nanoTime() - t0) / 1_000_000_000L,
-            a.get("sizes", "1000,3000,10000,30000,100000"),
+            sizeList,
             scrubMax,
             String.join(",", configs.stream().map(AdversaryExperiment.Config::id).toList()));
     out.print(report);

@@ -3,6 +3,7 @@ package dev.moat.examples;
 import dev.moat.Moat;
 import dev.moat.MoatRequest;
 import dev.moat.RequestContext;
+import dev.moat.examples.cli.Range;
 import dev.moat.onnxruntime.GenerationResult;
 import dev.moat.onnxruntime.OnnxCausalLm;
 import dev.moat.onnxruntime.OnnxGenerator;
@@ -18,29 +19,80 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./moat demo}: generates from the bundled model for a few prompts under two tiers, streams
  * the text, and prints per request what the policy applied and the watermark detector's verdict.
+ * Not thread-safe: picocli sets its options.
  */
-final class DemoCommand {
-  static final Map<String, Boolean> OPTIONS = new LinkedHashMap<>();
+@Command(
+    name = "demo",
+    description = {
+      "Generate under two tiers; show the policy applied and the verdict.",
+      "Generates from the bundled model under two tiers, streams the text, and shows what the"
+          + " policy applied and the watermark detector's verdict for each output."
+    })
+final class DemoCommand implements Callable<Integer> {
+  @Option(
+      names = "--tiers",
+      paramLabel = "TIER,...",
+      description = "Tiers, comma-separated (default: ${DEFAULT-VALUE}).")
+  String tierList = "free,internal";
 
-  static {
-    OPTIONS.put("tiers", true);
-    OPTIONS.put("prompt", true);
-    OPTIONS.put("max-tokens", true);
-    OPTIONS.put("temperature", true);
-    OPTIONS.put("top-p", true);
-    OPTIONS.put("seed", true);
-    OPTIONS.put("policy", true);
-    OPTIONS.put("keys", true);
-    OPTIONS.put("alpha", true);
-  }
+  @Option(
+      names = "--prompt",
+      paramLabel = "TEXT",
+      description = "One prompt instead of the built-in four.")
+  @Nullable String prompt;
+
+  @Option(
+      names = "--max-tokens",
+      paramLabel = "N",
+      description = "Tokens per request (default: ${DEFAULT-VALUE}).")
+  @Range(min = 1, max = 4096)
+  int maxTokens = 160;
+
+  @Option(
+      names = "--temperature",
+      paramLabel = "X",
+      description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
+  @Range(min = 0, max = 100)
+  double temperatureOption = 1.0;
+
+  @Option(
+      names = "--top-p",
+      paramLabel = "X",
+      description = "Nucleus sampling's p (default: ${DEFAULT-VALUE}).")
+  @Range(min = 1e-6, max = 1)
+  double topPOption = 1.0;
+
+  @Option(
+      names = "--seed",
+      paramLabel = "N",
+      description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+  long seed = 2026;
+
+  @Option(
+      names = "--policy",
+      paramLabel = "FILE",
+      description = "Policy file (default: the demo policy).")
+  @Nullable Path policyFile;
+
+  @Mixin KeysOption keysOption = new KeysOption();
+
+  @Option(
+      names = "--alpha",
+      paramLabel = "X",
+      description = "Detector's false-positive rate (default: ${DEFAULT-VALUE}).")
+  @Range(min = 1e-300, max = 0.5)
+  double alpha = 0.001;
 
   static final List<String> PROMPTS =
       List.of(
@@ -49,20 +101,24 @@ final class DemoCommand {
           "public static int",
           "    /**\n     * Returns the");
 
-  private DemoCommand() {}
+  private final PrintStream out;
+  private final PrintStream err;
 
-  static int run(Args a, PrintStream out, PrintStream err) throws Exception {
-    List<String> tiers = a.list("tiers", List.of("free", "internal"));
-    int maxTokens = a.getInt("max-tokens", 160, 1, 4096);
-    float temperature = (float) a.getDouble("temperature", 1.0, 0, 100);
-    float topP = (float) a.getDouble("top-p", 1.0, 1e-6, 1);
-    long seed = a.getLong("seed", 2026);
-    double alpha = a.getDouble("alpha", 0.001, 1e-300, 0.5);
-    List<String> prompts = a.has("prompt") ? List.of(a.require("prompt")) : PROMPTS;
-    WatermarkKeys keys = Keys.load(a.get("keys"), err);
+  DemoCommand(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    List<String> tiers = List.of(tierList.split(",", 0));
+    float temperature = (float) temperatureOption;
+    float topP = (float) topPOption;
+    List<String> prompts = prompt != null ? List.of(prompt) : PROMPTS;
+    WatermarkKeys keys = keysOption.load(err);
     Policy policy =
-        a.has("policy")
-            ? PolicyLoader.load(Path.of(a.require("policy")), keys.ids())
+        policyFile != null
+            ? PolicyLoader.load(policyFile, keys.ids())
             : PolicyLoader.parse(
                 resource("demo-policy.yaml"), true, "demo-policy.yaml", keys.ids());
     for (String t : tiers) {

@@ -2,6 +2,8 @@ package dev.moat.examples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.moat.examples.cli.Range;
+import dev.moat.examples.cli.UsageException;
 import dev.moat.key.WatermarkKey;
 import dev.moat.onnxruntime.OnnxCausalLm;
 import dev.moat.watermark.DetectionResult;
@@ -20,47 +22,154 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./moat detect}: tests text or token ids for a watermark and prints JSON. Needs the key and
- * the scheme's parameters, never the model.
+ * the scheme's parameters, never the model. Not thread-safe: picocli sets its options.
  */
-final class DetectCommand {
-  static final Map<String, Boolean> OPTIONS = new LinkedHashMap<>();
+@Command(
+    name = "detect",
+    description = {
+      "Test token ids or text for a Moat watermark; prints JSON.",
+      "The JSON holds the z-score and the exact p-value.",
+      "Give one of --tokens, --text, --file or --corpus. With several --key-id values each is"
+          + " tried and the p-value Bonferroni-corrected. --scheme kgw-hf is Hugging Face's"
+          + " lefthash: --vocab-size V and either --keys/--key-id or Hugging Face's own --hash-key"
+          + " K (a leading bos = V-1 is dropped)."
+    })
+final class DetectCommand implements Callable<Integer> {
+  @Option(
+      names = "--scheme",
+      paramLabel = "SCHEME",
+      description = "kgw (moat-kgw-v1, default), gumbel (moat-gumbel-v2) or kgw-hf.")
+  String scheme = KgwScheme.SCHEME_ID;
 
-  static {
-    OPTIONS.put("scheme", true);
-    OPTIONS.put("tokens", true);
-    OPTIONS.put("text", true);
-    OPTIONS.put("file", true);
-    OPTIONS.put("corpus", true);
-    OPTIONS.put("seeding", true);
-    OPTIONS.put("tokenizer", true);
-    OPTIONS.put("context-tokens", true);
-    OPTIONS.put("keys", true);
-    OPTIONS.put("key-id", true);
-    OPTIONS.put("gamma", true);
-    OPTIONS.put("context-width", true);
-    OPTIONS.put("alpha", true);
-    OPTIONS.put("ignore-repeated", false);
-    OPTIONS.put("vocab-size", true);
-    OPTIONS.put("hash-key", true);
-    OPTIONS.put("entropy-threshold", true);
-    OPTIONS.put("window", true);
-    OPTIONS.put("window-step", true);
+  @Option(names = "--tokens", paramLabel = "1,2,3", description = "Token ids, comma-separated.")
+  @Nullable String tokenList;
+
+  @Option(
+      names = "--text",
+      paramLabel = "TEXT",
+      description = "A text, tokenized with the bundled tokenizer.")
+  @Nullable String text;
+
+  @Option(names = "--file", paramLabel = "FILE", description = "A file holding the text.")
+  @Nullable Path file;
+
+  @Option(
+      names = "--corpus",
+      paramLabel = "FILE.jsonl",
+      description = {
+        "One text (JSON string) or id array per line, scored as one body of evidence."
+      })
+  @Nullable Path corpusFile;
+
+  @Option(
+      names = "--tokenizer",
+      paramLabel = "FILE",
+      description = "A tokenizer.json instead of the bundled one.")
+  @Nullable Path tokenizer;
+
+  @Option(
+      names = "--seeding",
+      paramLabel = "SEEDING",
+      description = "lefthash (default) or selfhash (kgw).")
+  String seeding = "lefthash";
+
+  @Mixin KeysOption keysOption = new KeysOption();
+
+  @Option(
+      names = "--key-id",
+      paramLabel = "ID[,RETIRED...]",
+      description = "Key ids to try (default: the first key).")
+  @Nullable String keyIds;
+
+  @Option(
+      names = "--gamma",
+      paramLabel = "X",
+      description = "Green-list fraction (default: ${DEFAULT-VALUE}).")
+  @Range(min = 1e-9, max = 1 - 1e-9)
+  double gamma = 0.25;
+
+  @Option(
+      names = "--context-width",
+      paramLabel = "N",
+      description = "Context tokens hashed (default: 1).")
+  @Range(min = 1, max = 64)
+  int contextWidth = 1;
+
+  @Option(
+      names = "--context-tokens",
+      paramLabel = "N",
+      description = "Leading tokens not scored (default: 0).")
+  @Range(min = 0, max = Integer.MAX_VALUE)
+  int contextTokens;
+
+  @Option(names = "--ignore-repeated", description = "Score each (context, token) pair once.")
+  boolean ignoreRepeated;
+
+  @Option(
+      names = "--alpha",
+      paramLabel = "X",
+      description = "False-positive rate (default: ${DEFAULT-VALUE}).")
+  @Range(min = 1e-300, max = 0.5)
+  double alpha = 0.001;
+
+  @Option(
+      names = "--entropy-threshold",
+      paramLabel = "H",
+      description = "kgw: score only where the bundled model's entropy was >= H nats.")
+  @Range(min = 0, max = 20)
+  double entropyThreshold;
+
+  @Option(
+      names = "--window",
+      paramLabel = "N",
+      description = "kgw: the best window of N scored tokens, corrected for the windows tested.")
+  @Range(min = 0, max = 1_000_000)
+  int window;
+
+  @Option(
+      names = "--window-step",
+      paramLabel = "N",
+      description = "Step between windows (default: N/4).")
+  @Range(min = 1, max = 1_000_000)
+  @Nullable Integer windowStep;
+
+  @Option(
+      names = "--vocab-size",
+      paramLabel = "N",
+      description = "kgw-hf: the model's vocabulary size.")
+  @Range(min = 2, max = 16_777_216)
+  int vocabSize;
+
+  @Option(
+      names = "--hash-key",
+      paramLabel = "K",
+      description = "kgw-hf: Hugging Face's hash key (default: ${DEFAULT-VALUE}).")
+  long hashKey = 15485863L;
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  DetectCommand(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
   }
 
-  private DetectCommand() {}
-
-  static int run(Args a, PrintStream out, PrintStream err) throws Exception {
-    String scheme = a.get("scheme", KgwScheme.SCHEME_ID);
+  @Override
+  public Integer call() throws Exception {
     if ((scheme.equals("kgw-hf") || scheme.equals(HfKgwScheme.SCHEME_ID))
-        && !a.has("keys")
-        && !a.has("key-id")) {
-      return detectHf(a, out); // Hugging Face's integer hash key, as its own detector takes it
+        && keysOption.file == null
+        && keyIds == null) {
+      return detectHf(); // Hugging Face's integer hash key, as its own detector takes it
     }
     if (!List.of(
             "kgw",
@@ -70,7 +179,7 @@ final class DetectCommand {
             "kgw-hf",
             HfKgwScheme.SCHEME_ID)
         .contains(scheme)) {
-      throw new Args.UsageException(
+      throw new UsageException(
           "--scheme was '"
               + scheme
               + "' but it must be one of: kgw ("
@@ -81,88 +190,82 @@ final class DetectCommand {
               + HfKgwScheme.SCHEME_ID
               + ")");
     }
-    boolean selfHashSeeding = selfHash(a); // checked before the keys are read
+    boolean selfHashSeeding = selfHash(); // checked before the keys are read
     int inputs =
-        (a.has("tokens") ? 1 : 0)
-            + (a.has("text") ? 1 : 0)
-            + (a.has("file") ? 1 : 0)
-            + (a.has("corpus") ? 1 : 0);
+        (tokenList != null ? 1 : 0)
+            + (text != null ? 1 : 0)
+            + (file != null ? 1 : 0)
+            + (corpusFile != null ? 1 : 0);
     if (inputs != 1) {
-      throw new Args.UsageException(
+      throw new UsageException(
           "'detect' needs exactly one of --tokens 1,2,3 | --text TEXT | --file PATH"
               + " | --corpus FILE.jsonl");
     }
     int[] tokens;
     List<int[]> corpus = null;
-    if (a.has("corpus")) {
-      corpus = readCorpus(Path.of(a.require("corpus")), a);
+    if (corpusFile != null) {
+      corpus = DetectInputs.readCorpus(corpusFile, tokenizer);
       tokens = corpus.isEmpty() ? new int[0] : corpus.get(0);
-    } else if (a.has("tokens")) {
-      tokens = parseTokens(a.require("tokens"));
+    } else if (tokenList != null) {
+      tokens = DetectInputs.parseTokens(tokenList);
     } else {
-      String text =
-          a.has("text")
-              ? a.require("text")
-              : Files.readString(Path.of(a.require("file")), StandardCharsets.UTF_8);
-      try (BundledText t =
-          a.has("tokenizer")
-              ? BundledText.load(Path.of(a.require("tokenizer")))
-              : BundledText.bundled()) {
-        tokens = t.encode(text);
+      String input =
+          text != null
+              ? text
+              : Files.readString(Objects.requireNonNull(file), StandardCharsets.UTF_8);
+      try (BundledText t = DetectInputs.tokenizer(tokenizer)) {
+        tokens = t.encode(input);
       }
     }
-    WatermarkKeys keys = Keys.load(a.get("keys"), err);
+    WatermarkKeys keys = keysOption.load(err);
     // --key-id a,b,c: the active key first, then retired ones; all are tried
     // (Bonferroni-corrected).
-    List<String> keyIds = a.list("key-id", List.of(keys.ids().iterator().next()));
+    List<String> ids =
+        keyIds != null ? List.of(keyIds.split(",", 0)) : List.of(keys.ids().iterator().next());
     List<WatermarkKey> tried = new java.util.ArrayList<>();
-    for (String id : keyIds) {
+    for (String id : ids) {
       tried.add(
           keys.get(id.strip())
               .orElseThrow(
                   () ->
-                      new Args.UsageException(
+                      new UsageException(
                           "--key-id was '" + id + "' but the keys hold only " + keys.ids())));
     }
     WatermarkKey key = tried.get(0);
     String keyId = key.id();
-    int width = a.getInt("context-width", 1, 1, 64);
-    double gamma = a.getDouble("gamma", 0.25, 1e-9, 1 - 1e-9);
+    int width = contextWidth;
     WatermarkSpec spec =
         switch (scheme) {
           case "gumbel", GumbelScheme.SCHEME_ID -> new GumbelSettings(keyId, width);
           case "kgw-hf", HfKgwScheme.SCHEME_ID ->
-              new HfKgwSettings(keyId, gamma, 2.0, a.getInt("vocab-size", 0, 2, 16_777_216), 4096);
+              new HfKgwSettings(keyId, gamma, 2.0, vocabSize, 4096);
           default ->
               KgwSettings.builder()
                   .keyId(keyId)
                   .gamma(gamma)
                   .contextWidth(width)
-                  .entropyThreshold(a.getDouble("entropy-threshold", 0, 0, 20))
+                  .entropyThreshold(entropyThreshold)
                   .selfHash(selfHashSeeding)
                   .build();
         };
-    int context = a.getInt("context-tokens", 0, 0, Integer.MAX_VALUE);
-    double alpha = a.getDouble("alpha", 0.001, 1e-300, 0.5);
+    int context = contextTokens;
     DetectionResult d;
-    int window = a.getInt("window", 0, 0, 1_000_000);
     if (tried.size() > 1
         && (window > 0 || (spec instanceof KgwSettings k0 && k0.entropyThreshold() > 0))) {
-      throw new Args.UsageException(
+      throw new UsageException(
           "several --key-id values cannot be combined with --window or --entropy-threshold");
     }
     if (corpus != null
         && (window > 0 || (spec instanceof KgwSettings k1 && k1.entropyThreshold() > 0))) {
-      throw new Args.UsageException(
-          "--corpus cannot be combined with --window or --entropy-threshold");
+      throw new UsageException("--corpus cannot be combined with --window or --entropy-threshold");
     }
     if (corpus != null) {
-      d = KeyRotationDetector.of(spec, tried).detectAll(corpus, context, a.has("ignore-repeated"));
+      d = KeyRotationDetector.of(spec, tried).detectAll(corpus, context, ignoreRepeated);
     } else if (tried.size() > 1) {
-      d = KeyRotationDetector.of(spec, tried).detect(tokens, context, a.has("ignore-repeated"));
+      d = KeyRotationDetector.of(spec, tried).detect(tokens, context, ignoreRepeated);
     } else if (window > 0) {
       if (!(spec instanceof KgwSettings k)) {
-        throw new Args.UsageException("--window works with --scheme kgw only");
+        throw new UsageException("--window works with --scheme kgw only");
       }
       d =
           new KgwDetector(key, k)
@@ -170,17 +273,17 @@ final class DetectCommand {
                   tokens,
                   context,
                   window,
-                  a.getInt("window-step", Math.max(1, window / 4), 1, 1_000_000));
+                  windowStep != null ? windowStep : Math.max(1, window / 4));
     } else if (spec instanceof KgwSettings k && k.entropyThreshold() > 0) {
       // An entropy-gated watermark is scored only where the model was uncertain: ask the bundled
       // model.
       try (OnnxCausalLm model = OnnxCausalLm.bundled(1)) {
         d =
             new KgwDetector(key, k)
-                .detect(tokens, context, a.has("ignore-repeated"), model.entropies(tokens));
+                .detect(tokens, context, ignoreRepeated, model.entropies(tokens));
       }
     } else {
-      d = spec.detector(key).detect(tokens, context, a.has("ignore-repeated"));
+      d = spec.detector(key).detect(tokens, context, ignoreRepeated);
     }
     ObjectNode json = json(d, alpha);
     json.put("context_width", width);
@@ -190,8 +293,7 @@ final class DetectCommand {
     json.put("keys_tried", tried.size());
     if (corpus != null) {
       json.put("num_texts", corpus.size());
-      json.put(
-          "dedup", a.has("ignore-repeated") ? "each (context, token) once across texts" : "none");
+      json.put("dedup", ignoreRepeated ? "each (context, token) once across texts" : "none");
     }
     if (window > 0) {
       json.put("window", window);
@@ -208,17 +310,18 @@ final class DetectCommand {
    * WatermarkLogitsProcessor}); a leading {@code bos = vocab_size - 1} is dropped as its detector
    * does.
    */
-  static int detectHf(Args a, PrintStream out) throws Exception {
-    int vocab = a.getInt("vocab-size", 0, 2, 16_777_216);
+  private int detectHf() throws Exception {
+    int vocab = vocabSize;
     if (vocab == 0) {
-      throw new Args.UsageException("'detect --scheme kgw-hf' needs --vocab-size");
+      throw new UsageException("'detect --scheme kgw-hf' needs --vocab-size");
     }
-    long hashKey = a.getLong("hash-key", 15485863L);
-    double gamma = a.getDouble("gamma", 0.25, 1e-9, 1 - 1e-9);
-    int[] tokens = parseTokens(a.require("tokens"));
+    if (tokenList == null) {
+      throw new UsageException("'detect --scheme kgw-hf' needs --tokens");
+    }
+    int[] tokens = DetectInputs.parseTokens(tokenList);
     for (int i = 0; i < tokens.length; i++) {
       if (tokens[i] >= vocab) {
-        throw new Args.UsageException(
+        throw new UsageException(
             "--tokens item "
                 + (i + 1)
                 + " was '"
@@ -227,9 +330,8 @@ final class DetectCommand {
                 + vocab);
       }
     }
-    double alpha = a.getDouble("alpha", 0.001, 1e-300, 0.5);
     HfKgwScheme s = new HfKgwScheme(vocab, gamma, hashKey, 4096);
-    DetectionResult d = new HfKgwDetector(s).detect(tokens, a.has("ignore-repeated"));
+    DetectionResult d = new HfKgwDetector(s).detect(tokens, ignoreRepeated);
     ObjectNode json = json(d, alpha);
     json.put("vocab_size", vocab);
     json.put(
@@ -259,98 +361,11 @@ final class DetectCommand {
     return json;
   }
 
-  private static boolean selfHash(Args a) {
-    String seeding = a.get("seeding", "lefthash");
+  private boolean selfHash() {
     if (!seeding.equals("lefthash") && !seeding.equals("selfhash")) {
-      throw new Args.UsageException(
+      throw new UsageException(
           "--seeding was '" + seeding + "' but it must be lefthash or selfhash");
     }
     return seeding.equals("selfhash");
-  }
-
-  /**
-   * A corpus: one JSON value per line, either a text (a JSON string, tokenized with the bundled or
-   * {@code --tokenizer} tokenizer) or token ids (a JSON array of integers). Blank lines are
-   * skipped.
-   */
-  static List<int[]> readCorpus(Path file, Args a) throws Exception {
-    ObjectMapper mapper = new ObjectMapper();
-    List<int[]> texts = new java.util.ArrayList<>();
-    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    BundledText tokenizer = null;
-    try {
-      for (int n = 0; n < lines.size(); n++) {
-        String line = lines.get(n).strip();
-        if (line.isEmpty()) {
-          continue;
-        }
-        com.fasterxml.jackson.databind.JsonNode value;
-        try {
-          value = mapper.readTree(line);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-          throw new Args.UsageException(corpusLine(file, n, line) + " is not JSON");
-        }
-        if (value.isTextual()) {
-          if (tokenizer == null) {
-            tokenizer =
-                a.has("tokenizer")
-                    ? BundledText.load(Path.of(a.require("tokenizer")))
-                    : BundledText.bundled();
-          }
-          texts.add(tokenizer.encode(value.asText()));
-        } else if (value.isArray()) {
-          int[] ids = new int[value.size()];
-          for (int i = 0; i < ids.length; i++) {
-            com.fasterxml.jackson.databind.JsonNode id = value.get(i);
-            if (!id.canConvertToInt() || !id.isIntegralNumber() || id.asInt() < 0) {
-              throw new Args.UsageException(
-                  corpusLine(file, n, line)
-                      + " item "
-                      + (i + 1)
-                      + " was '"
-                      + id
-                      + "' but it must be a non-negative integer token id");
-            }
-            ids[i] = id.asInt();
-          }
-          texts.add(ids);
-        } else {
-          throw new Args.UsageException(
-              corpusLine(file, n, line)
-                  + " must be a JSON string (a text) or an array of token ids");
-        }
-      }
-    } finally {
-      if (tokenizer != null) {
-        tokenizer.close();
-      }
-    }
-    return texts;
-  }
-
-  private static String corpusLine(Path file, int n, String line) {
-    String shown = line.length() > 40 ? line.substring(0, 40) + "…" : line;
-    return "--corpus " + file + " line " + (n + 1) + " ('" + shown + "')";
-  }
-
-  static int[] parseTokens(String csv) {
-    String[] parts = csv.split(",", 0);
-    int[] t = new int[parts.length];
-    for (int i = 0; i < parts.length; i++) {
-      try {
-        t[i] = Integer.parseInt(parts[i].strip());
-        if (t[i] < 0) {
-          throw new NumberFormatException();
-        }
-      } catch (NumberFormatException e) {
-        throw new Args.UsageException(
-            "--tokens item "
-                + (i + 1)
-                + " was '"
-                + parts[i]
-                + "' but it must be a non-negative integer token id");
-      }
-    }
-    return t;
   }
 }

@@ -5,6 +5,7 @@ import dev.moat.RequestContext;
 import dev.moat.enforce.BigramProxy;
 import dev.moat.enforce.Escalation;
 import dev.moat.enforce.Level;
+import dev.moat.examples.cli.Range;
 import dev.moat.onnxruntime.OnnxCausalLm;
 import dev.moat.onnxruntime.OnnxGenerator;
 import dev.moat.onnxruntime.TokenSink;
@@ -23,9 +24,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./moat distill-report}: what sampling perturbation costs a user and what it does to a
@@ -34,17 +39,43 @@ import java.util.concurrent.Future;
  * and the held-out perplexity, on clean output for other prompts, of an interpolated bigram student
  * trained on it (the damage).
  */
-final class DistillCommand {
-  static final Map<String, Boolean> OPTIONS = new LinkedHashMap<>();
+@Command(
+    name = "distill-report",
+    description = {
+      "What sampling perturbation costs a user and does to a student.",
+      "The cost: perplexity of the output under the model; the damage: held-out perplexity of a"
+          + " bigram student trained on it."
+    })
+final class DistillCommand implements Callable<Integer> {
+  @Option(
+      names = "--prompts",
+      paramLabel = "N",
+      description = "Training prompts (default: ${DEFAULT-VALUE}).")
+  @Range(min = 10, max = 10_000)
+  int prompts = 200;
 
-  static {
-    OPTIONS.put("prompts", true);
-    OPTIONS.put("tokens", true);
-    OPTIONS.put("threads", true);
-    OPTIONS.put("out", true);
+  @Option(
+      names = "--tokens",
+      paramLabel = "N",
+      description = "Tokens per answer (default: ${DEFAULT-VALUE}).")
+  @Range(min = 20, max = 240)
+  int tokens = 120;
+
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "Generation threads (default: the processors).")
+  @Range(min = 1, max = 64)
+  int threads = Runtime.getRuntime().availableProcessors();
+
+  @Option(names = "--out", paramLabel = "FILE", description = "Also write the report there.")
+  @Nullable Path outFile;
+
+  private final PrintStream out;
+
+  DistillCommand(PrintStream out) {
+    this.out = out;
   }
-
-  private DistillCommand() {}
 
   /**
    * One condition: a level's temperature jitter, keyed-noise KL budget and anti-distillation KL
@@ -69,10 +100,10 @@ final class DistillCommand {
   static final dev.moat.key.WatermarkKey NOISE_KEY =
       dev.moat.key.WatermarkKey.ofHex("distill-noise", "6e6f6973652d6b65792d666f722d7265706f7274");
 
-  static int run(Args a, PrintStream out) throws Exception {
-    int n = a.getInt("prompts", 200, 10, 10_000);
-    int len = a.getInt("tokens", 120, 20, 240);
-    int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 64);
+  @Override
+  public Integer call() throws Exception {
+    int n = prompts;
+    int len = tokens;
     long t0 = System.nanoTime();
     try (OnnxCausalLm model = OnnxCausalLm.bundled(1);
         BundledText text = BundledText.bundled()) {
@@ -229,8 +260,8 @@ final class DistillCommand {
               (System.nanoTime() - t0) / 1e9,
               md);
       out.print(report);
-      if (a.has("out")) {
-        Files.writeString(Path.of(a.get("out", "")), report);
+      if (outFile != null) {
+        Files.writeString(outFile, report);
       }
     }
     return 0;

@@ -3,6 +3,7 @@ package dev.moat.examples;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.moat.examples.EvidenceCommand.Claim;
+import dev.moat.examples.cli.UsageException;
 import dev.moat.forensics.CommittedScheme;
 import dev.moat.key.KeyCommitment;
 import dev.moat.key.WatermarkKey;
@@ -34,13 +35,12 @@ final class EvidenceClaims {
    * from the keys, or the run is refused), else {@code --key-id ID[,ID...]} under each {@code
    * --scheme} with the commitment computed now.
    */
-  static List<Claim> claims(Args a, WatermarkKeys keys) throws IOException {
+  static List<Claim> claims(EvidenceOptions o, WatermarkKeys keys) throws IOException {
     List<Claim> claims = new ArrayList<>();
-    if (a.has("commitments")) {
-      Path file = Path.of(a.require("commitments"));
+    if (o.commitments != null) {
+      Path file = o.commitments;
       List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-      Set<String> wanted =
-          a.has("key-id") ? new LinkedHashSet<>(a.list("key-id", List.of())) : Set.of();
+      Set<String> wanted = new LinkedHashSet<>(o.keyIds(List.of()));
       for (int i = 0; i < lines.size(); i++) {
         if (lines.get(i).isBlank()) {
           continue;
@@ -65,7 +65,7 @@ final class EvidenceClaims {
         claims.add(new Claim(key, CommittedScheme.spec(c.keyId(), c.parameters()), c, true));
       }
       if (claims.isEmpty()) {
-        throw new Args.UsageException(
+        throw new UsageException(
             "--commitments "
                 + file
                 + " holds no commitment"
@@ -73,9 +73,9 @@ final class EvidenceClaims {
       }
       return claims;
     }
-    for (String id : a.list("key-id", List.of("demo-2026"))) {
+    for (String id : o.keyIds(List.of("demo-2026"))) {
       WatermarkKey key = Keys.get(keys, id.strip());
-      for (WatermarkSpec spec : KeysCommand.specs(a, key.id())) {
+      for (WatermarkSpec spec : o.schemes.specs(key.id())) {
         claims.add(
             new Claim(key, spec, KeyCommitment.of(key, CommittedScheme.parameters(spec)), false));
       }

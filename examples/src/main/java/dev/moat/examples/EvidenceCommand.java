@@ -1,5 +1,6 @@
 package dev.moat.examples;
 
+import dev.moat.examples.cli.UsageException;
 import dev.moat.forensics.Multiplicity;
 import dev.moat.forensics.Radioactivity;
 import dev.moat.forensics.SuspectTuples;
@@ -17,13 +18,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code ./moat evidence}: the radioactivity test as a report a third party can check. It tests a
@@ -36,25 +39,28 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Not thread-safe; each run holds its own state.
  */
-final class EvidenceCommand {
-  static final Map<String, Boolean> OPTIONS = new LinkedHashMap<>();
+@Command(
+    name = "evidence",
+    description = {
+      "A report a third party can check that a suspect carries our watermark.",
+      "The test per committed key and scheme with Holm and Bonferroni corrections, a wrong-key"
+          + " control, a clean control, the no-dedup ablation, the samples and the commands; never"
+          + " the key.",
+      "examples/verify/moat_evidence_v1.py checks it from the revealed key."
+    })
+final class EvidenceCommand implements Callable<Integer> {
+  @Mixin EvidenceOptions options = new EvidenceOptions();
 
-  static {
-    OPTIONS.put("suspect", true);
-    OPTIONS.put("prompts", true);
-    OPTIONS.put("control", true);
-    OPTIONS.put("served", true);
-    OPTIONS.put("keys", true);
-    OPTIONS.put("key-id", true);
-    OPTIONS.put("commitments", true);
-    OPTIONS.put("wrong-keys", true);
-    OPTIONS.put("wrong-key-seed", true);
-    OPTIONS.put("alpha", true);
-    OPTIONS.put("out", true);
-    OPTIONS.putAll(KeysCommand.SCHEME_OPTIONS);
+  private final String[] argv;
+  private final PrintStream out;
+  private final PrintStream err;
+
+  /** {@code argv}: the command line, recorded in the report. */
+  EvidenceCommand(String[] argv, PrintStream out, PrintStream err) {
+    this.argv = argv.clone();
+    this.out = out;
+    this.err = err;
   }
-
-  private EvidenceCommand() {}
 
   /** A key and the scheme it is tested under, with the commitment that ties them together. */
   record Claim(WatermarkKey key, WatermarkSpec spec, KeyCommitment commitment, boolean recorded) {}
@@ -122,33 +128,28 @@ final class EvidenceCommand {
       NullRun nullDedup,
       NullRun nullRaw) {}
 
-  static int run(Args a, String[] argv, PrintStream out, PrintStream err) throws Exception {
-    Path dir = Path.of(a.require("out"));
-    Path suspectFile = Path.of(a.require("suspect"));
-    int wrongKeys =
-        a.getInt("wrong-keys", 1000, WrongKeyControl.MIN_KEYS, WrongKeyControl.MAX_KEYS);
-    long seed = a.getLong("wrong-key-seed", 1);
-    double alpha = a.getDouble("alpha", 1e-6, 1e-300, 0.5);
-    if (a.has("commitments")) {
-      for (String o : KeysCommand.SCHEME_OPTIONS.keySet()) {
-        if (a.has(o)) {
-          throw new Args.UsageException(
-              "--"
-                  + o
-                  + " cannot be combined with --commitments: the committed parameters are the ones"
-                  + " tested");
-        }
-      }
+  @Override
+  public Integer call() throws Exception {
+    Path dir = options.out;
+    Path suspectFile = options.suspect;
+    int wrongKeys = options.wrongKeys;
+    long seed = options.wrongKeySeed;
+    double alpha = options.alpha;
+    if (options.commitments != null && !options.schemes.given().isEmpty()) {
+      throw new UsageException(
+          options.schemes.given().get(0)
+              + " cannot be combined with --commitments: the committed parameters are the ones"
+              + " tested");
     }
-    WatermarkKeys keys = Keys.load(a.has("keys") ? a.get("keys", "") : null, err);
-    List<Claim> claims = EvidenceClaims.claims(a, keys);
+    WatermarkKeys keys = options.keysOption.load(err);
+    List<Claim> claims = EvidenceClaims.claims(options, keys);
     Texts suspect;
     @Nullable Texts control = null;
     @Nullable Texts served = null;
     try (BundledText tok = BundledText.bundled()) {
       suspect = read(tok, "suspect", suspectFile);
-      if (a.has("prompts")) {
-        Path pf = Path.of(a.require("prompts"));
+      if (options.prompts != null) {
+        Path pf = options.prompts;
         List<String> prompts = new ArrayList<>();
         for (String line : lines(pf)) {
           if (!line.isBlank()) {
@@ -156,7 +157,7 @@ final class EvidenceCommand {
           }
         }
         if (prompts.size() != suspect.texts.size()) {
-          throw new Args.UsageException(
+          throw new UsageException(
               "--prompts "
                   + pf
                   + " has "
@@ -168,15 +169,15 @@ final class EvidenceCommand {
         suspect.prompts.clear();
         suspect.prompts.addAll(prompts);
       }
-      if (a.has("control")) {
-        control = read(tok, "control", Path.of(a.require("control")));
+      if (options.control != null) {
+        control = read(tok, "control", options.control);
       }
-      if (a.has("served")) {
-        served = read(tok, "served", Path.of(a.require("served")));
+      if (options.served != null) {
+        served = read(tok, "served", options.served);
       }
     }
     if (suspect.texts.isEmpty()) {
-      throw new Args.UsageException("--suspect " + suspectFile + " holds no texts");
+      throw new UsageException("--suspect " + suspectFile + " holds no texts");
     }
     err.printf(
         Locale.ROOT,

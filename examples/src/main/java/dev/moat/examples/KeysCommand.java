@@ -1,10 +1,10 @@
 package dev.moat.examples;
 
+import dev.moat.examples.cli.Range;
+import dev.moat.examples.cli.UsageException;
 import dev.moat.forensics.CommittedScheme;
 import dev.moat.key.KeyCommitment;
 import dev.moat.key.WatermarkKey;
-import dev.moat.watermark.GumbelSettings;
-import dev.moat.watermark.KgwSettings;
 import dev.moat.watermark.WatermarkKeys;
 import dev.moat.watermark.WatermarkSpec;
 import java.io.IOException;
@@ -18,9 +18,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./moat keys new|commit}: creates a watermark key and prints its commitment, or prints the
@@ -28,75 +31,114 @@ import java.util.Map;
  * parameters and the code version). The commitment is published or filed when the key is made; an
  * evidence report later shows the key it used opens it. Neither subcommand prints the key.
  *
- * <p>Thread-safe: stateless.
+ * <p>Not thread-safe: picocli sets the subcommands' options.
  */
-final class KeysCommand {
-  /** The options that choose a scheme's parameters, shared with {@code ./moat evidence}. */
-  static final Map<String, Boolean> SCHEME_OPTIONS = new LinkedHashMap<>();
+@Command(
+    name = "keys",
+    description = {
+      "Make a watermark key, or print a key's commitment.",
+      "The commitment is SHA-256 over key, parameters and code version; never the key."
+    })
+final class KeysCommand implements Callable<Integer> {
+  /** {@code ./moat keys} with its subcommands {@code new} and {@code commit}. */
+  static CommandLine commandLine(PrintStream out, PrintStream err) {
+    return new CommandLine(new KeysCommand())
+        .addSubcommand(new New(out, err))
+        .addSubcommand(new Commit(out, err));
+  }
 
-  static {
-    for (String o : List.of("scheme", "gamma", "delta", "context-width", "seeding")) {
-      SCHEME_OPTIONS.put(o, true);
+  @Override
+  public Integer call() {
+    throw new UsageException(
+        "a command is missing; commands: new (make a key and print its commitment), commit (print"
+            + " the commitment of a key)");
+  }
+
+  /** {@code ./moat keys new}. */
+  @Command(
+      name = "new",
+      description = {
+        "Make a key (32 random bytes), append it to --out and print its commitment per scheme."
+      })
+  static final class New implements Callable<Integer> {
+    @Option(names = "--key-id", required = true, paramLabel = "ID", description = "The key's id.")
+    String id = "";
+
+    @Option(
+        names = "--out",
+        required = true,
+        paramLabel = "FILE",
+        description = "The key file: created owner-only, or appended to.")
+    Path file = Path.of("");
+
+    @Option(
+        names = "--bytes",
+        paramLabel = "N",
+        description = "Key length (default: ${DEFAULT-VALUE}).")
+    @Range(min = WatermarkKey.MIN_BYTES, max = 64)
+    int bytes = 32;
+
+    @Mixin SchemeOptions schemes = new SchemeOptions();
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    New(PrintStream out, PrintStream err) {
+      this.out = out;
+      this.err = err;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+      byte[] material = new byte[bytes];
+      new SecureRandom().nextBytes(material);
+      WatermarkKey key = WatermarkKey.of(id, material);
+      List<String> lines = new ArrayList<>();
+      for (WatermarkSpec spec : schemes.specs(id)) {
+        lines.add(KeyCommitment.of(key, CommittedScheme.parameters(spec)).toJson());
+      }
+      append(file, id, HexFormat.of().formatHex(material));
+      java.util.Arrays.fill(material, (byte) 0);
+      lines.forEach(out::println);
+      err.println(
+          "moat keys: wrote key '"
+              + id
+              + "' to "
+              + file
+              + " (keep it secret); publish or file the commitment above, now: an evidence"
+              + " report shows later that its key opens it");
+      return 0;
     }
   }
 
-  static final Map<String, Boolean> OPTIONS = new LinkedHashMap<>();
+  /** {@code ./moat keys commit}. */
+  @Command(
+      name = "commit",
+      description = {"Print the commitment of a key per scheme (never the key)."})
+  static final class Commit implements Callable<Integer> {
+    @Mixin KeysOption keysOption = new KeysOption();
 
-  static {
-    OPTIONS.put("keys", true);
-    OPTIONS.put("key-id", true);
-    OPTIONS.put("out", true);
-    OPTIONS.put("bytes", true);
-    OPTIONS.putAll(SCHEME_OPTIONS);
-  }
+    @Option(names = "--key-id", required = true, paramLabel = "ID", description = "The key's id.")
+    String id = "";
 
-  private KeysCommand() {}
+    @Mixin SchemeOptions schemes = new SchemeOptions();
 
-  static int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
-    String sub = argv.length > 1 ? argv[1] : "";
-    switch (sub) {
-      case "commit" -> {
-        Args a = new Args("keys commit", argv, 2, OPTIONS);
-        WatermarkKeys keys = Keys.load(a.has("keys") ? a.get("keys", "") : null, err);
-        String id = a.require("key-id");
-        WatermarkKey key = Keys.get(keys, id);
-        for (WatermarkSpec spec : specs(a, id)) {
-          out.println(KeyCommitment.of(key, CommittedScheme.parameters(spec)).toJson());
-        }
-        return 0;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    Commit(PrintStream out, PrintStream err) {
+      this.out = out;
+      this.err = err;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+      WatermarkKeys keys = keysOption.load(err);
+      WatermarkKey key = Keys.get(keys, id);
+      for (WatermarkSpec spec : schemes.specs(id)) {
+        out.println(KeyCommitment.of(key, CommittedScheme.parameters(spec)).toJson());
       }
-      case "new" -> {
-        Args a = new Args("keys new", argv, 2, OPTIONS);
-        String id = a.require("key-id");
-        Path file = Path.of(a.require("out"));
-        int bytes = a.getInt("bytes", 32, WatermarkKey.MIN_BYTES, 64);
-        byte[] material = new byte[bytes];
-        new SecureRandom().nextBytes(material);
-        WatermarkKey key = WatermarkKey.of(id, material);
-        List<String> lines = new ArrayList<>();
-        for (WatermarkSpec spec : specs(a, id)) {
-          lines.add(KeyCommitment.of(key, CommittedScheme.parameters(spec)).toJson());
-        }
-        append(file, id, HexFormat.of().formatHex(material));
-        java.util.Arrays.fill(material, (byte) 0);
-        lines.forEach(out::println);
-        err.println(
-            "moat keys: wrote key '"
-                + id
-                + "' to "
-                + file
-                + " (keep it secret); publish or file the commitment above, now: an evidence"
-                + " report shows later that its key opens it");
-        return 0;
-      }
-      default -> {
-        err.println(
-            "moat keys: the subcommand was '"
-                + sub
-                + "' but it must be new (make a key and print its commitment) or commit (print"
-                + " the commitment of a key)");
-        return 2;
-      }
+      return 0;
     }
   }
 
@@ -106,7 +148,7 @@ final class KeysCommand {
     if (Files.exists(file)) {
       WatermarkKeys existing = WatermarkKeys.fromFile(file);
       if (existing.ids().contains(id)) {
-        throw new Args.UsageException(
+        throw new UsageException(
             "--key-id was '" + id + "' but " + file + " already holds a key of that id");
       }
       String text = Files.readString(file, StandardCharsets.UTF_8);
@@ -123,45 +165,12 @@ final class KeysCommand {
     } catch (UnsupportedOperationException e) {
       Files.createFile(file); // not a POSIX file system
     } catch (FileAlreadyExistsException e) {
-      throw new Args.UsageException("--out " + file + " appeared while the key was being made");
+      throw new UsageException("--out " + file + " appeared while the key was being made");
     }
     Files.writeString(
         file,
         "# Watermark keys (id=hex). Secret: never commit, log or send this file.\n" + line,
         StandardCharsets.UTF_8,
         StandardOpenOption.APPEND);
-  }
-
-  /**
-   * The schemes of {@code --scheme kgw[,gumbel]} with their parameters ({@code --gamma 0.25 --delta
-   * 2 --context-width 1 --seeding lefthash} for KGW; {@code --context-width} for Gumbel).
-   */
-  static List<WatermarkSpec> specs(Args a, String keyId) {
-    List<WatermarkSpec> specs = new ArrayList<>();
-    for (String s : a.list("scheme", List.of("kgw"))) {
-      int h = a.getInt("context-width", 1, 1, 64);
-      switch (s.strip()) {
-        case "kgw" -> {
-          String seeding = a.get("seeding", "lefthash");
-          if (!seeding.equals("lefthash") && !seeding.equals("selfhash")) {
-            throw new Args.UsageException(
-                "--seeding was '" + seeding + "' but it must be lefthash or selfhash");
-          }
-          specs.add(
-              KgwSettings.builder()
-                  .keyId(keyId)
-                  .gamma(a.getDouble("gamma", 0.25, 1e-6, 1 - 1e-6))
-                  .delta(a.getDouble("delta", 2.0, 0, 20))
-                  .contextWidth(h)
-                  .selfHash(seeding.equals("selfhash"))
-                  .build());
-        }
-        case "gumbel" -> specs.add(new GumbelSettings(keyId, h));
-        default ->
-            throw new Args.UsageException(
-                "--scheme was '" + s + "' but it must be kgw, gumbel or a list of them");
-      }
-    }
-    return specs;
   }
 }

@@ -1,5 +1,7 @@
 package dev.moat.examples;
 
+import dev.moat.examples.cli.Range;
+import dev.moat.examples.cli.UsageErrors;
 import dev.moat.forensics.Radioactivity;
 import dev.moat.key.WatermarkKey;
 import dev.moat.onnxruntime.OnnxCausalLm;
@@ -17,9 +19,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./moat radioactivity}: the distillation-forensics experiment end to end, and the test a
@@ -44,40 +51,68 @@ import org.knowm.xchart.XYChartBuilder;
  * <p>With {@code --suspect FILE} instead: test a file of suspect texts (one per line) against a key
  * ({@link RadioactivitySuspect}).
  */
-final class RadioactivityCommand {
-  static final Map<String, Boolean> OPTIONS = new LinkedHashMap<>();
+@Command(
+    name = "radioactivity",
+    description = {
+      "Distillation forensics: was a suspect trained on our output?",
+      "Without --suspect, the experiment end to end on the bundled model (harvest, n-gram"
+          + " students on 0-100%% watermarked mixes, black-box tests, a 100-key control); writes"
+          + " RESULTS.md and a plot. With --adversary, the scrubbing distiller's experiment."
+    })
+final class RadioactivityCommand implements Callable<Integer> {
+  @Option(
+      names = "--prompts",
+      paramLabel = "N",
+      description = "Harvest prompts (default: 600; --suspect URL: 200 prompts sent).")
+  @Nullable Integer prompts;
 
-  static {
-    OPTIONS.put("prompts", true);
-    OPTIONS.put("tokens", true);
-    OPTIONS.put("suspect-texts", true);
-    OPTIONS.put("threads", true);
-    OPTIONS.put("out", true);
-    OPTIONS.put("suspect", true);
-    OPTIONS.put("keys", true);
-    OPTIONS.put("key-id", true);
-    OPTIONS.put("scheme", true);
-    OPTIONS.put("alpha", true);
-    OPTIONS.put("suspect-key", true);
-    OPTIONS.put("suspect-model", true);
-    OPTIONS.put("suspect-onnx", true);
-    OPTIONS.put("served", true);
-    OPTIONS.put("harvest-out", true);
-    OPTIONS.put("adversary", false);
-    OPTIONS.put("sizes", true);
-    OPTIONS.put("answer-tokens", true);
-    OPTIONS.put("suspect-tokens", true);
-    OPTIONS.put("teacher-answers", true);
-    OPTIONS.put("eval-answers", true);
-    OPTIONS.put("scrub-max", true);
-    OPTIONS.put("schemes", true);
+  @Option(
+      names = "--tokens",
+      paramLabel = "N",
+      description = "Tokens per answer (default: 128; --suspect URL: 100).")
+  @Nullable Integer tokens;
+
+  @Option(
+      names = "--suspect-texts",
+      paramLabel = "N",
+      description = "Texts per student (default: ${DEFAULT-VALUE}).")
+  @Range(min = 10, max = 10_000)
+  int suspectTexts = 1000;
+
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "Generation threads (default: the processors).")
+  @Range(min = 1, max = 64)
+  int threads = Runtime.getRuntime().availableProcessors();
+
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "Report directory (default: ${DEFAULT-VALUE}).")
+  Path outDir = Path.of("examples/forensics");
+
+  @Option(
+      names = "--harvest-out",
+      paramLabel = "FILE.jsonl",
+      description = "Also write the harvest, with the key id of each answer.")
+  @Nullable Path harvestOut;
+
+  @Mixin RadioactivitySuspect suspect = new RadioactivitySuspect();
+
+  @Mixin AdversaryCommand adversary = new AdversaryCommand();
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  RadioactivityCommand(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
   }
 
   static final double[] MIXES = {0, 0.01, 0.05, 0.2, 1};
   static final int[] SUSPECT_TOKENS = {100, 300, 1_000, 3_000, 10_000, 30_000, 100_000};
   static final int TAIL = 4; // prompt tokens kept as context of each suspect text (max h)
-
-  private RadioactivityCommand() {}
 
   /** The schemes of the experiment: KGW h=1, KGW self-hash h=4, Gumbel h=1. */
   static Map<String, WatermarkSpec> schemes() {
@@ -111,18 +146,16 @@ final class RadioactivityCommand {
     throw new IllegalArgumentException("no radioactivity scorer for " + spec);
   }
 
-  static int run(Args a, PrintStream out, PrintStream err) throws Exception {
-    if (a.has("suspect") || a.has("suspect-onnx")) {
-      return RadioactivitySuspect.run(a, out, err);
+  @Override
+  public Integer call() throws Exception {
+    if (suspect.given()) {
+      return suspect.run(prompts, tokens, out, err);
     }
-    if (a.has("adversary")) {
-      return AdversaryCommand.run(a, out, err);
+    if (adversary.asked) {
+      return adversary.run(threads, outDir, out, err);
     }
-    int n = a.getInt("prompts", 600, 20, 20_000);
-    int len = a.getInt("tokens", 128, 20, 200);
-    int suspectTexts = a.getInt("suspect-texts", 1000, 10, 10_000);
-    int threads = a.getInt("threads", Runtime.getRuntime().availableProcessors(), 1, 64);
-    Path outDir = Path.of(a.get("out", "examples/forensics"));
+    int n = UsageErrors.inRange("--prompts", prompts, 600, 20, 20_000);
+    int len = UsageErrors.inRange("--tokens", tokens, 128, 20, 200);
     Files.createDirectories(outDir);
     long t0 = System.nanoTime();
     Map<String, WatermarkSpec> schemes = schemes();
@@ -143,8 +176,8 @@ final class RadioactivityCommand {
       Map<String, int[][]> harvest =
           RadioactivityHarvest.collect(model, schemes, key, prompts, n, len, threads);
       long harvestSeconds = (System.nanoTime() - t0) / 1_000_000_000L;
-      if (a.has("harvest-out")) {
-        RadioactivityHarvest.write(Path.of(a.get("harvest-out", "")), harvests, harvest, n, key);
+      if (harvestOut != null) {
+        RadioactivityHarvest.write(harvestOut, harvests, harvest, n, key);
       }
       String cost = RadioactivityHarvest.cost(model, prompts, n, harvests, harvest);
 

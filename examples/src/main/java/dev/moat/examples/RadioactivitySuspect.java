@@ -1,5 +1,7 @@
 package dev.moat.examples;
 
+import dev.moat.examples.cli.Range;
+import dev.moat.examples.cli.UsageErrors;
 import dev.moat.forensics.Radioactivity;
 import dev.moat.key.WatermarkKey;
 import dev.moat.onnxruntime.OnnxCausalLm;
@@ -13,15 +15,71 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./moat radioactivity --suspect ...}: the test a model owner brings to a dispute, on one
- * suspect (a file of its texts, its endpoint, or its weights), answered as one line of JSON.
+ * suspect (a file of its texts, its endpoint, or its weights), answered as one line of JSON. The
+ * options are the radioactivity command's (a picocli mixin).
  *
- * <p>Thread-safe: stateless; each run holds its own state.
+ * <p>Not thread-safe: picocli sets its options; each run holds its own state.
  */
 final class RadioactivitySuspect {
-  private RadioactivitySuspect() {}
+  @Option(
+      names = "--suspect",
+      paramLabel = "FILE|URL",
+      description = {
+        "Test a suspect instead of running the experiment: a file of its texts (one per line), or"
+            + " an OpenAI-compatible endpoint that continues --prompts of our prompts."
+      })
+  @Nullable String suspect;
+
+  @Option(names = "--suspect-key", paramLabel = "KEY", description = "The endpoint's API key.")
+  String suspectKey = "";
+
+  @Option(
+      names = "--suspect-model",
+      paramLabel = "NAME",
+      description = "The endpoint's model (default: ${DEFAULT-VALUE}).")
+  String suspectModel = "moat-tiny";
+
+  @Option(
+      names = "--suspect-onnx",
+      paramLabel = "DIR",
+      description =
+          "Open weights: the model reads the texts we --served; its predictions are tested.")
+  @Nullable Path suspectOnnx;
+
+  @Option(
+      names = "--served",
+      paramLabel = "FILE",
+      description = "The texts we served, one per line.")
+  @Nullable Path served;
+
+  @Mixin KeysOption keysOption = new KeysOption();
+
+  @Option(
+      names = "--key-id",
+      paramLabel = "ID",
+      description = "The key tested (default: ${DEFAULT-VALUE}).")
+  String keyId = "demo-2026";
+
+  @Option(names = "--scheme", paramLabel = "SCHEME", description = "kgw (default) or gumbel.")
+  String scheme = "kgw";
+
+  @Option(
+      names = "--alpha",
+      paramLabel = "X",
+      description = "The evidence bar (default: ${DEFAULT-VALUE}).")
+  @Range(min = 1e-300, max = 0.5)
+  double alpha = 1e-6;
+
+  /** Whether a suspect was given (then this test runs instead of the experiment). */
+  boolean given() {
+    return suspect != null || suspectOnnx != null;
+  }
 
   /**
    * The test a model owner runs on a suspect, against {@code --key-id} under {@code --scheme}:
@@ -36,16 +94,16 @@ final class RadioactivitySuspect {
    *       one per line, and its own arg-max predictions are tested (open weights).
    * </ul>
    */
-  static int run(Args a, PrintStream out, PrintStream err) throws Exception {
-    WatermarkKeys keys = Keys.load(a.has("keys") ? a.get("keys", "") : null, err);
-    String id = a.get("key-id", "demo-2026");
+  int run(@Nullable Integer prompts, @Nullable Integer tokens, PrintStream out, PrintStream err)
+      throws Exception {
+    WatermarkKeys keys = keysOption.load(err);
+    String id = keyId;
     WatermarkKey key =
         keys.get(id)
             .orElseThrow(
                 () ->
                     new IllegalArgumentException(
                         "`--key-id` was '" + id + "' but the keys hold " + keys.ids()));
-    String scheme = a.get("scheme", "kgw");
     WatermarkSpec spec =
         switch (scheme) {
           case "kgw" -> KgwSettings.builder().keyId(id).gamma(0.25).delta(2.0).build();
@@ -54,21 +112,20 @@ final class RadioactivitySuspect {
               throw new IllegalArgumentException(
                   "`--scheme` was '" + scheme + "' but it must be kgw or gumbel");
         };
-    double alpha = a.getDouble("alpha", 1e-6, 1e-300, 0.5);
     Radioactivity.Scorer scorer = RadioactivityCommand.scorer(spec, key);
     Radioactivity.Result r;
     String mode;
-    String target = a.get("suspect", "");
+    String target = suspect != null ? suspect : "";
     try (BundledText text = BundledText.bundled()) {
-      if (a.has("suspect-onnx")) {
+      if (suspectOnnx != null) {
         mode = "open-weights";
-        Path dir = Path.of(a.get("suspect-onnx", ""));
-        if (!a.has("served")) {
+        Path dir = suspectOnnx;
+        if (served == null) {
           throw new IllegalArgumentException(
               "`--suspect-onnx` needs `--served FILE`: the texts we served, one per line");
         }
-        List<int[]> served = lines(text, Path.of(a.get("served", "")));
-        try (OnnxCausalLm suspect =
+        List<int[]> servedTexts = lines(text, served);
+        try (OnnxCausalLm model =
             OnnxCausalLm.load(
                 Files.readAllBytes(dir.resolve("model.onnx")),
                 dev.moat.onnxruntime.ModelConfig.parse(
@@ -76,25 +133,26 @@ final class RadioactivitySuspect {
                 1)) {
           r =
               Radioactivity.openWeights(
-                  scorer, RadioactivityCommand.onnxSuspect(suspect), served, 0);
+                  scorer, RadioactivityCommand.onnxSuspect(model), servedTexts, 0);
         }
       } else if (target.startsWith("http://") || target.startsWith("https://")) {
         mode = "black-box endpoint";
-        int count = a.getInt("prompts", 200, 1, 100_000);
+        int count = UsageErrors.inRange("--prompts", prompts, 200, 1, 100_000);
+        int maxTokens = UsageErrors.inRange("--tokens", tokens, 100, 1, 4096);
         List<int[]> answers = new ArrayList<>();
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         for (int p = 0; p < count; p++) {
           com.fasterxml.jackson.databind.node.ObjectNode body =
               new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
-          body.put("model", a.get("suspect-model", "moat-tiny"));
+          body.put("model", suspectModel);
           body.put("prompt", dev.moat.examples.sim.Prompts.campaignPrompt(500_000 + p));
-          body.put("max_tokens", a.getInt("tokens", 100, 1, 4096));
+          body.put("max_tokens", maxTokens);
           body.put("seed", p); // reproducible where the suspect honours seeds
           java.net.http.HttpResponse<String> resp =
               http.send(
                   java.net.http.HttpRequest.newBuilder(
                           java.net.URI.create(target.replaceAll("/+$", "") + "/completions"))
-                      .header("Authorization", "Bearer " + a.get("suspect-key", ""))
+                      .header("Authorization", "Bearer " + suspectKey)
                       .header("Content-Type", "application/json")
                       .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString()))
                       .build(),

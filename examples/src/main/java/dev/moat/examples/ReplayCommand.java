@@ -10,6 +10,7 @@ import dev.moat.detect.MlpModel;
 import dev.moat.detect.TraceReader;
 import dev.moat.detect.Verdict;
 import dev.moat.detect.VerdictModel;
+import dev.moat.examples.cli.UsageException;
 import dev.moat.examples.sim.Population;
 import dev.moat.examples.sim.TrafficSimulator;
 import dev.moat.examples.usage.UsageGenerator;
@@ -24,74 +25,112 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./moat replay}: a trace (or simulated traffic generated on the fly) through the detector,
  * online, in timestamp order; one verdict line per account, a summary, and with labels the
- * detection figures per population.
+ * detection figures per population. Not thread-safe: picocli sets its options.
  */
-final class ReplayCommand {
-  static final Map<String, Boolean> OPTIONS = new LinkedHashMap<>();
+@Command(
+    name = "replay",
+    description = {
+      "Run a trace through the probing detector online.",
+      "In timestamp order; one verdict line per account, a summary, and with --labels the"
+          + " figures per population.",
+      "Give --trace FILE or --simulate SCENARIO (generated on the fly, labels included)."
+    })
+final class ReplayCommand implements Callable<Integer> {
+  @Option(names = "--trace", paramLabel = "FILE.jsonl[.gz]", description = "The trace to replay.")
+  @Nullable Path trace;
 
-  static {
-    OPTIONS.put("trace", true);
-    OPTIONS.put("out", true);
-    OPTIONS.put("policy", true);
-    OPTIONS.put("labels", true);
-    OPTIONS.put("model", true);
-    OPTIONS.put("onnx", false);
-    OPTIONS.put("simulate", true);
-    OPTIONS.put("scale", true);
-    OPTIONS.put("days", true);
-    OPTIONS.put("seed", true);
-    OPTIONS.put("progress", true);
-    OPTIONS.put("strip-metadata", false);
-    OPTIONS.put("generator", true);
-    OPTIONS.put("metadata", true);
+  @Option(
+      names = "--simulate",
+      paramLabel = "SCENARIO",
+      description =
+          "Simulated traffic instead: mixed, campaign or stealth (--generator usage:"
+              + " standard or small).")
+  @Nullable String simulate;
+
+  @Option(names = "--out", paramLabel = "VERDICTS.jsonl", description = "Write the verdicts.")
+  @Nullable Path outFile;
+
+  @Option(names = "--labels", paramLabel = "LABELS.json", description = "Population per account.")
+  @Nullable Path labelsFile;
+
+  @Option(
+      names = "--policy",
+      paramLabel = "FILE",
+      description = "A policy file (its detection section).")
+  @Nullable Path policy;
+
+  @Option(names = "--model", paramLabel = "FILE.json", description = "A probing model's JSON.")
+  @Nullable Path model;
+
+  @Option(names = "--onnx", description = "Score with ONNX Runtime.")
+  boolean onnx;
+
+  @Option(
+      names = "--progress",
+      paramLabel = "N",
+      description = "Requests between progress lines (default: ${DEFAULT-VALUE}).")
+  long progress = 5_000_000;
+
+  @Mixin TrafficOptions traffic = new TrafficOptions();
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  ReplayCommand(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
   }
 
-  private ReplayCommand() {}
-
-  static int run(Args a, PrintStream out, PrintStream err) throws Exception {
-    if (a.has("trace") == a.has("simulate")) {
-      throw new Args.UsageException("give one of --trace FILE or --simulate SCENARIO");
+  @Override
+  public Integer call() throws Exception {
+    if ((trace != null) == (simulate != null)) {
+      throw new UsageException("give one of --trace FILE or --simulate SCENARIO");
     }
-    MlpModel mlp = a.has("model") ? MlpModel.load(Path.of(a.get("model", ""))) : MlpModel.bundled();
-    VerdictModel model = a.has("onnx") ? OnnxVerdictModel.of(mlp) : mlp;
+    MlpModel mlp = model != null ? MlpModel.load(model) : MlpModel.bundled();
+    VerdictModel verdicts = onnx ? OnnxVerdictModel.of(mlp) : mlp;
     Replay.Clock clock = new Replay.Clock();
     // Every account of the trace (up to 4M) is kept to the end: one output line per account.
     DetectorBuilder builder =
-        Detector.builder().model(model).clock(clock).maximumAccounts(4_000_000);
-    if (a.has("policy")) {
-      Policy p = PolicyLoader.load(Path.of(a.get("policy", "")), null);
+        Detector.builder().model(verdicts).clock(clock).maximumAccounts(4_000_000);
+    if (policy != null) {
+      Policy p = PolicyLoader.load(policy, null);
       builder.settings(p.detection());
     }
-    long every = a.getLong("progress", 5_000_000);
+    long every = progress;
     Map<String, String> labels = new HashMap<>();
     // The generator's extraction requests (times) per account: resold traffic mixes both kinds.
     Map<String, List<Long>> extraction = new HashMap<>();
     long[] skipped = {0};
     Replay.Outcome o;
     try (Detector detector = builder.build()) {
-      if (a.has("trace")) {
-        if (a.has("labels")) {
-          labels = readLabels(Path.of(a.get("labels", "")));
+      if (trace != null) {
+        if (labelsFile != null) {
+          labels = readLabels(labelsFile);
         }
-        try (TraceReader reader = TraceReader.open(Path.of(a.get("trace", "")), err::println)) {
+        try (TraceReader reader = TraceReader.open(trace, err::println)) {
           o = Replay.run(reader::next, detector, clock, out, every, null);
           skipped[0] = reader.skipped();
         }
-      } else if (SimulateCommand.usage(a)) {
+      } else if (traffic.usage()) {
         UsageGenerator gen =
-            SimulateCommand.usageGenerator(
-                a, "simulate", Instant.parse("2026-04-22T00:00:00Z").toEpochMilli());
+            traffic.usageGenerator(
+                "simulate", simulate, Instant.parse("2026-04-22T00:00:00Z").toEpochMilli());
         labels.putAll(gen.labels());
-        int strip = a.has("strip-metadata") ? 2 : 0;
+        int strip = traffic.strip();
         o =
             Replay.run(
                 () -> {
@@ -112,21 +151,17 @@ final class ReplayCommand {
                 every,
                 null);
       } else {
-        String scenario = a.get("simulate", "mixed");
-        double scale = a.getDouble("scale", 1, 0.01, 100);
-        double days = a.getDouble("days", scenario.equals("campaign") ? 44 : 7, 0.01, 366);
-        List<Population> pops = SimulateCommand.scenario(scenario, scale);
+        String scenario = Objects.requireNonNull(simulate);
+        double days = traffic.days(scenario.equals("campaign") ? 44 : 7);
+        List<Population> pops = SimulateCommand.scenario(scenario, traffic.scale);
         TrafficSimulator sim =
             new TrafficSimulator(
-                a.getLong("seed", 1),
-                Instant.parse("2026-04-22T00:00:00Z").toEpochMilli(),
-                days,
-                pops);
+                traffic.seed, Instant.parse("2026-04-22T00:00:00Z").toEpochMilli(), days, pops);
         for (String[] l : sim.labels()) {
           labels.put(l[0], l[1]);
         }
         // As traces from elsewhere often come: no account age, client, temperature, turns or tier.
-        int strip = a.has("strip-metadata") ? 2 : 0;
+        int strip = traffic.strip();
         o =
             Replay.run(
                 () -> sim.hasNext() ? TrainDetectorCommand.strip(sim.next().record(), strip) : null,
@@ -137,8 +172,8 @@ final class ReplayCommand {
                 null);
       }
     }
-    if (a.has("out")) {
-      writeVerdicts(Path.of(a.get("out", "")), o.verdicts());
+    if (outFile != null) {
+      writeVerdicts(outFile, o.verdicts());
     }
     long flagged = o.verdicts().values().stream().filter(Verdict::flagged).count();
     out.printf(
@@ -156,7 +191,8 @@ final class ReplayCommand {
         "CPU per request: detection %.2f µs, reading %.2f µs (two threads)%n",
         1e6 * o.detectCpuSeconds() / Math.max(1, o.requests()),
         1e6 * o.readCpuSeconds() / Math.max(1, o.requests()));
-    out.printf(Locale.ROOT, "flagged %,d accounts (threshold %.3f)%n", flagged, model.threshold());
+    out.printf(
+        Locale.ROOT, "flagged %,d accounts (threshold %.3f)%n", flagged, verdicts.threshold());
     if (!labels.isEmpty()) {
       out.print(table(report(o.verdicts(), labels)));
       if (!extraction.isEmpty()) {
@@ -169,13 +205,13 @@ final class ReplayCommand {
   static Map<String, String> readLabels(Path file) throws IOException {
     JsonNode root = new ObjectMapper().readTree(file.toFile());
     if (root == null || !root.isObject()) {
-      throw new Args.UsageException(
+      throw new UsageException(
           "--labels " + file + " must be a JSON object mapping account to population name");
     }
     Map<String, String> labels = new HashMap<>();
     for (Map.Entry<String, JsonNode> e : root.properties()) {
       if (!e.getValue().isTextual()) {
-        throw new Args.UsageException(
+        throw new UsageException(
             "--labels "
                 + file
                 + ": account '"

@@ -3,6 +3,7 @@ package dev.moat.examples;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.moat.detect.TraceWriter;
+import dev.moat.examples.cli.UsageException;
 import dev.moat.examples.sim.Population;
 import dev.moat.examples.sim.TrafficSimulator;
 import dev.moat.examples.usage.UsageGenerator;
@@ -15,105 +16,89 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./moat simulate}: writes simulated traffic in the trace format, and the account labels
- * (population per account) that {@code replay --labels} reads.
+ * (population per account) that {@code replay --labels} reads. Not thread-safe: picocli sets its
+ * options.
  */
-final class SimulateCommand {
-  static final Map<String, Boolean> OPTIONS = new LinkedHashMap<>();
+@Command(
+    name = "simulate",
+    description = {
+      "Write simulated API traffic in the trace format, and its labels.",
+      "Benign populations, their hard look-alikes and distillation campaigns; the labels give"
+          + " each account's population."
+    })
+final class SimulateCommand implements Callable<Integer> {
+  @Option(
+      names = "--scenario",
+      paramLabel = "SCENARIO",
+      description =
+          "mixed (default), stealth or campaign; with --generator usage: standard or" + " small.")
+  @Nullable String scenarioName;
 
-  static {
-    OPTIONS.put("scenario", true);
-    OPTIONS.put("seed", true);
-    OPTIONS.put("days", true);
-    OPTIONS.put("scale", true);
-    OPTIONS.put("start", true);
-    OPTIONS.put("out", true);
-    OPTIONS.put("labels", true);
-    OPTIONS.put("generator", true);
-    OPTIONS.put("metadata", true);
-    OPTIONS.put("strip-metadata", false);
+  @Option(
+      names = "--start",
+      paramLabel = "TIME",
+      description = "The first request's time (default: ${DEFAULT-VALUE}).")
+  String start = "2026-04-22T00:00:00Z";
+
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "FILE.jsonl[.gz]",
+      description = "The trace.")
+  Path file = Path.of("");
+
+  @Option(names = "--labels", paramLabel = "FILE.json", description = "Population per account.")
+  @Nullable Path labelsFile;
+
+  @Mixin TrafficOptions traffic = new TrafficOptions();
+
+  private final PrintStream out;
+
+  SimulateCommand(PrintStream out) {
+    this.out = out;
   }
-
-  private SimulateCommand() {}
 
   static List<Population> scenario(String name, double scale) {
     try {
       return dev.moat.examples.sim.Scenarios.of(name, scale);
     } catch (IllegalArgumentException e) {
-      throw new Args.UsageException(
+      throw new UsageException(
           "--scenario " + Objects.requireNonNull(e.getMessage()).replace("scenario ", ""));
     }
   }
 
-  /**
-   * Whether {@code --generator usage} (the independent generator, {@code dev.moat.examples.usage})
-   * was asked for rather than the default {@code sim}.
-   */
-  static boolean usage(Args a) {
-    String g = a.get("generator", "sim");
-    if (!g.equals("sim") && !g.equals("usage")) {
-      throw new Args.UsageException("--generator was '" + g + "' but it must be sim or usage");
+  @Override
+  public Integer call() throws Exception {
+    if (traffic.usage()) {
+      return runUsage();
     }
-    return g.equals("usage");
-  }
-
-  /**
-   * The usage generator for {@code --OPTION standard|small}, --scale, --days, --seed, --metadata.
-   */
-  static UsageGenerator usageGenerator(Args a, String option, long start) {
-    String name = a.get(option, "standard");
-    UsageGenerator.Mix mix;
-    UsageGenerator.Metadata metadata;
-    try {
-      mix = UsageGenerator.Mix.of(name);
-    } catch (IllegalArgumentException e) {
-      throw new Args.UsageException(
-          "--"
-              + option
-              + " was '"
-              + name
-              + "' but with --generator usage it must be standard or small");
-    }
-    String m = a.get("metadata", "full");
-    try {
-      metadata = UsageGenerator.Metadata.valueOf(m.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new Args.UsageException(
-          "--metadata was '" + m + "' but it must be full, partial or minimal");
-    }
-    mix = mix.withScale(a.getDouble("scale", 1, 0.01, 100)).withMetadata(metadata);
-    double days = a.getDouble("days", mix.days(), 0.01, 366);
-    return new UsageGenerator(a.getLong("seed", 1), start, days, mix);
-  }
-
-  static int run(Args a, PrintStream out) throws Exception {
-    if (usage(a)) {
-      return runUsage(a, out);
-    }
-    String name = a.get("scenario", "mixed");
-    double scale = a.getDouble("scale", 1, 0.01, 100);
-    List<Population> pops = scenario(name, scale);
-    long seed = a.getLong("seed", 1);
-    double days = a.getDouble("days", name.equals("campaign") ? 44 : 7, 0.01, 366);
-    Path file = Path.of(a.require("out"));
-    TrafficSimulator sim = new TrafficSimulator(seed, start(a), days, pops);
+    String name = scenarioName != null ? scenarioName : "mixed";
+    List<Population> pops = scenario(name, traffic.scale);
+    double days = traffic.days(name.equals("campaign") ? 44 : 7);
+    TrafficSimulator sim = new TrafficSimulator(traffic.seed, start(), days, pops);
     long n = 0;
     long t0 = System.nanoTime();
-    int strip = a.has("strip-metadata") ? 2 : 0;
+    int strip = traffic.strip();
     try (TraceWriter w = TraceWriter.open(file)) {
       while (sim.hasNext()) {
         w.write(TrainDetectorCommand.strip(sim.next().record(), strip));
         n++;
       }
     }
-    if (a.has("labels")) {
+    if (labelsFile != null) {
       Map<String, String> labels = new LinkedHashMap<>();
       for (String[] l : sim.labels()) {
         labels.put(l[0], l[1]);
       }
-      writeLabels(Path.of(a.require("labels")), labels);
+      writeLabels(labelsFile, labels);
     }
     out.printf(
         "wrote %,d requests from %,d accounts over %.1f days to %s in %.1f s%n",
@@ -136,21 +121,19 @@ final class SimulateCommand {
     }
   }
 
-  private static long start(Args a) {
+  private long start() {
     try {
-      return Instant.parse(a.get("start", "2026-04-22T00:00:00Z")).toEpochMilli();
+      return Instant.parse(start).toEpochMilli();
     } catch (java.time.DateTimeException e) {
-      throw new Args.UsageException(
-          "--start was '" + a.get("start", "") + "' but it must be an RFC 3339 time");
+      throw new UsageException("--start was '" + start + "' but it must be an RFC 3339 time");
     }
   }
 
-  private static int runUsage(Args a, PrintStream out) throws Exception {
-    Path file = Path.of(a.require("out"));
+  private int runUsage() throws Exception {
     long t0 = System.nanoTime();
-    UsageGenerator gen = usageGenerator(a, "scenario", start(a));
+    UsageGenerator gen = traffic.usageGenerator("scenario", scenarioName, start());
     // As traces from elsewhere often come: no account age, client, temperature, turns or tier.
-    int strip = a.has("strip-metadata") ? 2 : 0;
+    int strip = traffic.strip();
     long n = 0;
     try (TraceWriter w = TraceWriter.open(file)) {
       while (gen.hasNext()) {
@@ -158,8 +141,8 @@ final class SimulateCommand {
         n++;
       }
     }
-    if (a.has("labels")) {
-      writeLabels(Path.of(a.require("labels")), gen.labels());
+    if (labelsFile != null) {
+      writeLabels(labelsFile, gen.labels());
     }
     out.printf(
         Locale.ROOT,

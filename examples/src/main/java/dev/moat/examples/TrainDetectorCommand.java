@@ -6,6 +6,7 @@ import dev.moat.detect.MlpModel;
 import dev.moat.detect.TraceRecord;
 import dev.moat.detect.Verdict;
 import dev.moat.detect.VerdictModel;
+import dev.moat.examples.cli.Range;
 import dev.moat.examples.sim.Population;
 import dev.moat.examples.sim.TrafficSimulator;
 import dev.moat.onnxruntime.ProbeModelOnnx;
@@ -21,23 +22,63 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./moat train-detector}: trains the bundled probing classifier from simulated traffic and
  * writes it as the plugin's JSON model and its ONNX export. Training seeds, a validation seed for
- * the threshold, and nothing else: the scenarios the README reports on are never seen.
+ * the threshold, and nothing else: the scenarios the README reports on are never seen. Not
+ * thread-safe: picocli sets its options.
  */
-final class TrainDetectorCommand {
-  static final Map<String, Boolean> OPTIONS = new LinkedHashMap<>();
+@Command(
+    name = "train-detector",
+    description = {
+      "Train the bundled probing classifier from simulated traffic.",
+      "Writes the plugin's JSON model and its ONNX export."
+    })
+final class TrainDetectorCommand implements Callable<Integer> {
+  @Option(names = "--out-model", paramLabel = "FILE", description = "Default: ${DEFAULT-VALUE}.")
+  Path modelOut = Path.of("plugin/core/src/main/resources/dev/moat/detect/probe-model.json");
 
-  static {
-    OPTIONS.put("out-model", true);
-    OPTIONS.put("out-onnx", true);
-    OPTIONS.put("train-seeds", true);
-    OPTIONS.put("validation-seed", true);
-    OPTIONS.put("days", true);
-    OPTIONS.put("hidden", true);
-    OPTIONS.put("epochs", true);
+  @Option(names = "--out-onnx", paramLabel = "FILE", description = "Default: ${DEFAULT-VALUE}.")
+  Path onnxOut =
+      Path.of(
+          "model-adapters/onnxruntime/src/main/resources/dev/moat/onnxruntime/probe-model.onnx");
+
+  @Option(
+      names = "--train-seeds",
+      paramLabel = "SEED,...",
+      description = "Training seeds (default: ${DEFAULT-VALUE}).")
+  String trainSeeds = "101,102";
+
+  @Option(names = "--validation-seed", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}.")
+  long validation = 103;
+
+  @Option(
+      names = "--days",
+      paramLabel = "X",
+      description = "Days simulated per seed (default: ${DEFAULT-VALUE}).")
+  @Range(min = 1, max = 60)
+  double days = 7;
+
+  @Option(
+      names = "--hidden",
+      paramLabel = "N",
+      description = "Hidden units (default: ${DEFAULT-VALUE}).")
+  long hiddenUnits = 16;
+
+  @Option(
+      names = "--epochs",
+      paramLabel = "N",
+      description = "Training epochs (default: ${DEFAULT-VALUE}).")
+  long epochCount = 30;
+
+  private final PrintStream out;
+
+  TrainDetectorCommand(PrintStream out) {
+    this.out = out;
   }
 
   /** Benign accounts flagged at most, overall and within each benign population, on validation. */
@@ -46,8 +87,6 @@ final class TrainDetectorCommand {
   static final double MAX_BENIGN_PER_POPULATION = 0.005;
 
   private static final long START = Instant.parse("2026-04-22T00:00:00Z").toEpochMilli();
-
-  private TrainDetectorCommand() {}
 
   /** A model that never flags: for collecting features before there is a model. */
   static final VerdictModel NONE =
@@ -73,23 +112,12 @@ final class TrainDetectorCommand {
     return n <= 8 || (n & (n - 1)) == 0 || n % Math.max(1, Long.highestOneBit(n) / 2) == 0;
   }
 
-  static int run(Args a, PrintStream out) throws Exception {
-    Path modelOut =
-        Path.of(
-            a.get("out-model", "plugin/core/src/main/resources/dev/moat/detect/probe-model.json"));
-    Path onnxOut =
-        Path.of(
-            a.get(
-                "out-onnx",
-                "model-adapters/onnxruntime/src/main/resources/dev/moat/onnxruntime/probe-model.onnx"));
+  @Override
+  public Integer call() throws Exception {
     long[] seeds =
-        Arrays.stream(a.get("train-seeds", "101,102").split(","))
-            .mapToLong(s -> Long.parseLong(s.strip()))
-            .toArray();
-    long validation = a.getLong("validation-seed", 103);
-    double days = a.getDouble("days", 7, 1, 60);
-    int hidden = (int) a.getLong("hidden", 16);
-    int epochs = (int) a.getLong("epochs", 30);
+        Arrays.stream(trainSeeds.split(",", 0)).mapToLong(s -> Long.parseLong(s.strip())).toArray();
+    int hidden = (int) hiddenUnits;
+    int epochs = (int) epochCount;
     List<Population> pops = SimulateCommand.scenario("mixed", 1);
 
     // 1. Features at snapshots of every account's history, on the training seeds: each seed once

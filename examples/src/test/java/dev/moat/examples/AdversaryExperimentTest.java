@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,32 +70,25 @@ class AdversaryExperimentTest {
    */
   @Test
   void aTinyRunReportsRecoveryAndScrubs(@TempDir Path dir) throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    String[] argv = {
-      "radioactivity",
-      "--adversary",
-      "--sizes",
-      "150,600",
-      "--teacher-answers",
-      "60",
-      "--suspect-tokens",
-      "2000",
-      "--eval-answers",
-      "100",
-      "--schemes",
-      "kgw1,kgw4",
-      "--threads",
-      "2",
-      "--out",
-      dir.toString()
-    };
-    int rc =
-        AdversaryCommand.run(
-            new Args("radioactivity", argv, 1, RadioactivityCommand.OPTIONS),
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
-    assertEquals(0, rc, err.toString(StandardCharsets.UTF_8));
+    MoatCliTest.Run r =
+        MoatCliTest.run(
+            "radioactivity",
+            "--adversary",
+            "--sizes",
+            "150,600",
+            "--teacher-answers",
+            "60",
+            "--suspect-tokens",
+            "2000",
+            "--eval-answers",
+            "100",
+            "--schemes",
+            "kgw1,kgw4",
+            "--threads",
+            "2",
+            "--out",
+            dir.toString());
+    assertEquals(0, r.status(), r.err());
     String md = Files.readString(dir.resolve("ADVERSARY.md"));
     assertTrue(md.contains("### KGW h=1\n"), md);
     assertTrue(md.contains("### KGW h=4\n"), md);

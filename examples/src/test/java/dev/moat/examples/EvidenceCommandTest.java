@@ -477,7 +477,7 @@ class EvidenceCommandTest {
         MoatCliTest.run("keys", "new", "--key-id", "k2027", "--out", file.toString());
     assertEquals(2, again.status());
     assertEquals(
-        "moat keys: --key-id was 'k2027' but " + file + " already holds a key of that id\n",
+        "moat keys new: --key-id was 'k2027' but " + file + " already holds a key of that id\n",
         again.err());
     MoatCliTest.Run bad = MoatCliTest.run("keys", "rotate");
     assertEquals(2, bad.status());

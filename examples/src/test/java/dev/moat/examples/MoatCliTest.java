@@ -235,7 +235,7 @@ class MoatCliTest {
     assertTrue(
         unknown
             .err()
-            .startsWith("moat detect: unknown option --gama for 'detect'; options: --scheme VALUE"),
+            .startsWith("moat detect: unknown option '--gama'; options: --scheme, --tokens,"),
         unknown.err());
     Run badToken = run("detect", "--tokens", "1,x,3");
     assertEquals(
