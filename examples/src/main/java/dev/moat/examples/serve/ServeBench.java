@@ -19,14 +19,22 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * {@code ./moat serve --bench SECONDS --clients N}: N concurrent streaming clients against one
- * server for SECONDS, in rounds of five phases: Moat off, then on at levels 0, 1, 2 and 3, measured
- * side by side in one run: tokens per second, time to first token, errors. On: the detector,
- * admission against budgets, the tier's KGW watermark and Moat's sampler, plus each level's
- * protections (the served policy's levels without their deliberate slow-downs, pacing and tighter
- * caps, which are the point of a level and not overhead): 1 shapes logprobs and neutralises {@code
- * logit_bias}; 2 adds keyed logit noise at 0.125 nats; 3 at 0.5 nats. Each level is a tier whose
- * ladder starts there (a rule at score 0); every streamed response's {@code X-Moat-Level} is
- * checked. The clients run in the same JVM, on the same cores, in every phase alike.
+ * server for SECONDS, in rounds of five phases (Moat off, then on at levels 0, 1, 2 and 3) whose
+ * order is shuffled in every round with a fixed seed, so that no configuration always follows
+ * another: tokens per second, time to first token, errors. On: the detector, admission against
+ * budgets, the tier's KGW watermark and Moat's sampler, plus each level's protections (the served
+ * policy's levels without their deliberate slow-downs, pacing and tighter caps, which are the point
+ * of a level and not overhead): 1 shapes logprobs and neutralises {@code logit_bias}; 2 adds keyed
+ * logit noise at 0.125 nats; 3 at 0.5 nats. Each level is a tier whose ladder starts there (a rule
+ * at score 0); every streamed response's {@code X-Moat-Level} is checked. The clients run in the
+ * same JVM, on the same cores, in every phase alike.
+ *
+ * <p>A phase counts only the tokens of requests it started, and only once the previous phase's
+ * requests have drained (at most {@link #SETTLE_NANOS}): a request that straddles a switch runs
+ * under the configuration it started with, and it is not counted for either. Each level is compared
+ * with Moat off in the same round (a paired ratio); {@link BenchStats} gives the geometric mean of
+ * those ratios and its 95% interval (Student's t on the log ratios), which is what can certify "at
+ * least 99% of Moat off".
  */
 final class ServeBench {
   private ServeBench() {}
@@ -61,6 +69,15 @@ final class ServeBench {
   /** The configurations of a round: -1 is Moat off, then levels 0 to 3. */
   static final int[] CONFIGS = {-1, 0, 1, 2, 3};
 
+  /** Seconds per phase: short, so that many rounds fit and drift hits every configuration. */
+  static final int PHASE_SECONDS = 3;
+
+  /** The longest a phase waits for the previous phase's requests to drain before it counts. */
+  static final long SETTLE_NANOS = 2_000_000_000L;
+
+  /** The seed of the phase order. */
+  static final long ORDER_SEED = 2026;
+
   static final class Phase {
     final int config;
     final LongAdder wrongLevel = new LongAdder();
@@ -68,7 +85,10 @@ final class ServeBench {
     final LongAdder requests = new LongAdder();
     final LongAdder errors = new LongAdder();
     final List<Long> ttft = java.util.Collections.synchronizedList(new ArrayList<>());
+    final java.util.concurrent.atomic.AtomicInteger inflight =
+        new java.util.concurrent.atomic.AtomicInteger();
     volatile long start;
+    volatile long countFrom; // 0 until the previous phase has drained
     volatile long end;
 
     Phase(int config) {
@@ -95,12 +115,21 @@ final class ServeBench {
     }
     Path keysFile = dir.resolve("bench-keys.yaml");
     Files.writeString(keysFile, keys);
-    int rounds =
-        Math.max(1, seconds / 75); // phases of about 15 s: a client makes several requests in one
+    int rounds = Math.max(2, seconds / (PHASE_SECONDS * CONFIGS.length));
     int phases = rounds * CONFIGS.length;
     List<Phase> list = new ArrayList<>();
-    for (int p = 0; p < phases; p++) {
-      list.add(new Phase(CONFIGS[p % CONFIGS.length]));
+    java.util.SplittableRandom order = new java.util.SplittableRandom(ORDER_SEED);
+    for (int r = 0; r < rounds; r++) {
+      int[] round = CONFIGS.clone();
+      for (int i = round.length - 1; i > 0; i--) {
+        int j = order.nextInt(i + 1);
+        int t = round[i];
+        round[i] = round[j];
+        round[j] = t;
+      }
+      for (int config : round) {
+        list.add(new Phase(config));
+      }
     }
     AtomicLong current = new AtomicLong(-1);
     try (ModelServer server =
@@ -115,9 +144,9 @@ final class ServeBench {
               .executor(java.util.concurrent.Executors.newFixedThreadPool(8))
               .build();
       out.printf(
-          "Bench: %d streaming clients, %d s in %d rounds of 5 phases (Moat off, levels 0 to 3),"
-              + " %d model workers...%n",
-          clients, seconds, rounds, workers);
+          "Bench: %d streaming clients, %d s in %d rounds of 5 phases (Moat off, levels 0 to 3;"
+              + " order shuffled per round, seed %d), %d model workers...%n",
+          clients, seconds, rounds, ORDER_SEED, workers);
       long warmEnd = System.nanoTime() + 5_000_000_000L;
       List<Thread> threads = new ArrayList<>();
       long runEnd = warmEnd + seconds * 1_000_000_000L;
@@ -145,74 +174,22 @@ final class ServeBench {
         server.setMoatEnabled(ph.config >= 0);
         ph.start = System.nanoTime();
         current.set(p);
-        Thread.sleep(phaseNanos / 1_000_000);
+        // Count once the previous phase's requests (another configuration) have drained.
+        Phase before = p > 0 ? list.get(p - 1) : null;
+        while (before != null
+            && before.inflight.get() > 0
+            && System.nanoTime() - ph.start < SETTLE_NANOS) {
+          Thread.sleep(2);
+        }
+        ph.countFrom = System.nanoTime();
+        Thread.sleep(Math.max(0, (ph.start + phaseNanos - System.nanoTime()) / 1_000_000));
         ph.end = System.nanoTime();
       }
       current.set(-1);
       for (Thread t : threads) {
         t.join(120_000);
       }
-      int n = CONFIGS.length;
-      double[] tps = new double[n];
-      double[] ttft = new double[n];
-      long[] err = new long[n];
-      long[] req = new long[n];
-      long[] wrong = new long[n];
-      double[][] perRound = new double[n][rounds];
-      for (int p = 0; p < phases; p++) {
-        Phase ph = list.get(p);
-        int i = p % n;
-        double t = ph.tokens.sum() / ((ph.end - ph.start) / 1e9);
-        perRound[i][p / n] = t;
-        tps[i] += t / rounds;
-        err[i] += ph.errors.sum();
-        req[i] += ph.requests.sum();
-        wrong[i] += ph.wrongLevel.sum();
-        List<Long> ts;
-        synchronized (ph.ttft) {
-          ts = new ArrayList<>(ph.ttft);
-        }
-        java.util.Collections.sort(ts);
-        ttft[i] += (ts.isEmpty() ? 0 : ts.get(ts.size() / 2) / 1e6) / rounds;
-      }
-      out.println();
-      out.println(
-          "| | tokens/s (all streams) | / off | / off per round: median (min to max) | median time"
-              + " to first token | / off | requests | errors | wrong level |");
-      out.println("|---|---|---|---|---|---|---|---|---|");
-      for (int i = 0; i < n; i++) {
-        double[] ratio = new double[rounds];
-        for (int r = 0; r < rounds; r++) {
-          ratio[r] = perRound[i][r] / perRound[0][r];
-        }
-        java.util.Arrays.sort(ratio);
-        String rs =
-            String.format(
-                Locale.ROOT,
-                "%.3f (%.3f to %.3f)",
-                rounds % 2 == 1
-                    ? ratio[rounds / 2]
-                    : (ratio[rounds / 2 - 1] + ratio[rounds / 2]) / 2,
-                ratio[0],
-                ratio[rounds - 1]);
-        out.printf(
-            Locale.ROOT,
-            "| %s | %.0f | %.3f | %s | %.0f ms | %.3f | %d | %d | %d |%n",
-            CONFIGS[i] < 0 ? "Moat off" : "level " + CONFIGS[i],
-            tps[i],
-            tps[i] / tps[0],
-            rs,
-            ttft[i],
-            ttft[i] / ttft[0],
-            req[i],
-            err[i],
-            wrong[i]);
-      }
-      long bad = 0;
-      for (int i = 0; i < n; i++) {
-        bad += err[i] + wrong[i];
-      }
-      return bad == 0 ? 0 : 1;
+      return BenchStats.report(list, CONFIGS, rounds, out);
     }
   }
 
@@ -241,6 +218,28 @@ final class ServeBench {
         .put("role", "user")
         .put("content", LoadDemo.BENIGN[n % LoadDemo.BENIGN.length]);
     Phase started = now(list, current);
+    if (started != null) {
+      started.inflight.incrementAndGet();
+    }
+    try {
+      stream(http, url, key, ip, body, n, list, current, started);
+    } finally {
+      if (started != null) {
+        started.inflight.decrementAndGet();
+      }
+    }
+  }
+
+  private static void stream(
+      HttpClient http,
+      String url,
+      String key,
+      String ip,
+      ObjectNode body,
+      int n,
+      List<Phase> list,
+      AtomicLong current,
+      @Nullable Phase started) {
     // The phase's level is the key's tier; the warm-up goes through every level.
     int level = started == null ? n % 4 : Math.max(0, started.config);
     HttpRequest req = LoadDemo.post(url, key + "-l" + level, ip, body);
@@ -271,8 +270,10 @@ final class ServeBench {
                 try {
                   JsonNode c = ModelServer.MAPPER.readTree(line.substring(6));
                   JsonNode d = c.path("choices").path(0).path("delta").path("content");
-                  if (d.isTextual() && ph != null) {
-                    ph.tokens.increment(); // one chunk per token generated (as the server sends)
+                  // One chunk per token generated (as the server sends), counted for the phase
+                  // that started the request, in its counting window.
+                  if (d.isTextual() && ph != null && ph == started && ph.countFrom != 0) {
+                    ph.tokens.increment();
                   }
                   if (first[0] && d.isTextual()) {
                     first[0] = false;
