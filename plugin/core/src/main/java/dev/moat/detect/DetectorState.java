@@ -27,16 +27,20 @@ import org.jspecify.annotations.Nullable;
  * a temporary file and moved into place atomically; read completely before anything is installed,
  * so a damaged file changes nothing and its error names what was wrong.
  *
- * <p>Layout, all big-endian: magic {@code MOATDET1}; the bucket layout's word count and the feature
+ * <p>Layout, all big-endian: magic {@code MOATDET2}; the bucket layout's word count and the feature
  * count (a file from another layout is refused); the population and elevated counts; the tiers
  * (count, then name and baseline each); the accounts (a 1 before each: name, tier, last score,
- * state; a 0 after the last); a 1 and the link table, or a 0.
+ * state with its pin; a 0 after the last); a 1 and the link table, or a 0; the embedded store's
+ * pins (count, then account and {@link AccountPin#encode} line each; 0 over a fleet store, which
+ * keeps them). Version 1 files ({@code MOATDET1}: no pins) are still read.
  *
  * <p>Thread-safe as its callers are: each account is written under its lock; the link table and the
  * baselines' histograms are sketches, read without stopping the world.
  */
 final class DetectorState {
-  static final long MAGIC = 0x4D4F41544445_5431L; // "MOATDET1"
+  static final long MAGIC_1 = 0x4D4F41544445_5431L; // "MOATDET1": before pins
+  static final long MAGIC = 0x4D4F41544445_5432L; // "MOATDET2"
+  static final int VERSION = 2;
 
   private DetectorState() {}
 
@@ -48,12 +52,19 @@ final class DetectorState {
       Map<String, TierBaseline> tiers,
       List<AccountState> accounts,
       List<Float> scores,
-      long @Nullable [] table) {}
+      long @Nullable [] table,
+      Map<String, AccountPin> pins) {}
 
   /** {@link Detector#snapshot}. */
   static void snapshot(Detector d, Path file) throws IOException {
+    snapshot(d, file, VERSION);
+  }
+
+  /** {@link Detector#snapshot} in the layout of {@code version} (1 for the compatibility test). */
+  static void snapshot(Detector d, Path file, int version) throws IOException {
     write(
         file,
+        version,
         out -> {
           out.writeLong(d.population.get());
           out.writeLong(d.watchedByScore.get());
@@ -77,7 +88,7 @@ final class DetectorState {
               out.writeUTF(s.account);
               out.writeUTF(tier);
               out.writeFloat(v.score());
-              s.write(out);
+              s.write(out, version);
             }
           }
           out.writeBoolean(false);
@@ -86,6 +97,15 @@ final class DetectorState {
             local.write(out);
           } else {
             out.writeBoolean(false);
+          }
+          if (version >= 2) {
+            Map<String, AccountPin> pins =
+                d.store instanceof LocalLinkStore local ? local.pins() : Map.of();
+            out.writeInt(pins.size());
+            for (var e : pins.entrySet()) {
+              out.writeUTF(e.getKey());
+              out.writeUTF(e.getValue().encode());
+            }
           }
         });
   }
@@ -98,7 +118,7 @@ final class DetectorState {
     Loaded l =
         read(
             file,
-            in -> {
+            (in, version) -> {
               long pop = in.readLong();
               long elevated = in.readLong();
               int n = in.readInt();
@@ -123,7 +143,7 @@ final class DetectorState {
                       file + ": account " + s.account + " is in tier '" + tier + "', not listed");
                 }
                 scores.add(in.readFloat());
-                s.read(in);
+                s.read(in, version);
                 states.add(s);
               }
               long[] table = null;
@@ -138,7 +158,30 @@ final class DetectorState {
                   table[i] = in.readLong();
                 }
               }
-              return new Loaded(pop, elevated, t, states, scores, table);
+              Map<String, AccountPin> pins = new java.util.HashMap<>();
+              int p = version >= 2 ? in.readInt() : 0;
+              if (p < 0 || p > LocalLinkStore.MAX_PINS) {
+                throw new IOException(
+                    file + ": " + p + " pins (at most " + LocalLinkStore.MAX_PINS + ")");
+              }
+              for (int i = 0; i < p; i++) {
+                String account = in.readUTF();
+                String line = in.readUTF();
+                try {
+                  pins.put(account, AccountPin.decode(line));
+                } catch (IllegalArgumentException e) {
+                  throw new IOException(file + ": pin of " + account + ": " + e.getMessage(), e);
+                }
+              }
+              if (!pins.isEmpty() && !(d.store instanceof LocalLinkStore)) {
+                throw new IOException(
+                    file
+                        + ": "
+                        + pins.size()
+                        + " pins of an embedded store; this detector's"
+                        + " store keeps its own");
+              }
+              return new Loaded(pop, elevated, t, states, scores, table, pins);
             });
     d.tiers.putAll(l.tiers());
     for (int i = 0; i < l.accounts().size(); i++) {
@@ -151,6 +194,7 @@ final class DetectorState {
     if (l.table() != null && d.store instanceof LocalLinkStore local) {
       local.load(l.table());
     }
+    l.pins().forEach(d.store::pin);
     return l.accounts().size();
   }
 
@@ -181,7 +225,7 @@ final class DetectorState {
   }
 
   /** Writes {@code file} atomically: a temporary file beside it, then a move. */
-  static void write(Path file, IoWriter body) throws IOException {
+  static void write(Path file, int version, IoWriter body) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
     try {
@@ -189,7 +233,7 @@ final class DetectorState {
           DataOutputStream out =
               new DataOutputStream(
                   new BufferedOutputStream(new GZIPOutputStream(os, 1 << 16), 1 << 16))) {
-        out.writeLong(MAGIC);
+        out.writeLong(version >= 2 ? MAGIC : MAGIC_1);
         out.writeInt(LinkStore.WORDS);
         out.writeInt(Features.COUNT);
         body.write(out);
@@ -206,7 +250,7 @@ final class DetectorState {
         DataInputStream in =
             new DataInputStream(new BufferedInputStream(new GZIPInputStream(is), 1 << 16))) {
       long magic = in.readLong();
-      if (magic != MAGIC) {
+      if (magic != MAGIC && magic != MAGIC_1) {
         throw new IOException(
             file + ": not a Moat detector state (magic " + Long.toHexString(magic) + ")");
       }
@@ -225,7 +269,7 @@ final class DetectorState {
                 + Features.COUNT
                 + ")");
       }
-      return body.read(in);
+      return body.read(in, magic == MAGIC ? 2 : 1);
     } catch (EOFException e) {
       throw new IOException(file + ": truncated", e);
     } catch (java.util.zip.ZipException e) {
@@ -239,9 +283,9 @@ final class DetectorState {
     void write(DataOutput out) throws IOException;
   }
 
-  /** Reads a body. */
+  /** Reads a body of a file of layout {@code version}. */
   @FunctionalInterface
   interface IoReader<T> {
-    T read(DataInput in) throws IOException;
+    T read(DataInput in, int version) throws IOException;
   }
 }

@@ -1,6 +1,7 @@
 package dev.moat.detect.redis;
 
 import dev.moat.detect.AccountMark;
+import dev.moat.detect.AccountPin;
 import dev.moat.detect.LinkStore;
 import dev.moat.detect.LocalLinkStore;
 import dev.moat.internal.Messages;
@@ -276,26 +277,74 @@ public final class RedisLinkStore implements LinkStore {
     return (prefix + "m:" + account).getBytes(StandardCharsets.UTF_8);
   }
 
+  private byte[] pinKey(String account) {
+    return (prefix + "p:" + account).getBytes(StandardCharsets.UTF_8);
+  }
+
   /**
-   * The account's fleet mark from Redis; while Redis is unavailable, this replica's own (from the
-   * local store). A value that does not decode is logged, counted and read as no mark.
+   * The account's fleet mark and pin from Redis, in one round trip ({@code MGET} of both keys);
+   * while Redis is unavailable, this replica's own (from the local store). A value that does not
+   * decode is logged, counted and read as absent.
    */
   @Override
   public @org.jspecify.annotations.Nullable AccountMark mark(String account) {
     Objects.requireNonNull(account, "account");
     if (useRedis()) {
       try {
-        byte[] raw = redis.get(markKey(account));
-        return raw == null ? null : AccountMark.decode(new String(raw, StandardCharsets.UTF_8));
+        List<byte[]> raw = redis.mget(markKey(account), pinKey(account));
+        return AccountMark.of(
+            decoded(account, raw.get(0), "mark", AccountMark::decode),
+            decoded(account, raw.get(1), "pin", AccountPin::decode));
       } catch (JedisException e) {
         failed(e);
-      } catch (IllegalArgumentException e) {
-        failures.incrementAndGet();
-        log.warn("unreadable fleet mark of account {}: {}", account, e.getMessage());
-        return null;
       }
     }
     return fallback.mark(account);
+  }
+
+  /** A mark's or pin's value, or null if absent or unreadable (logged and counted). */
+  private <T> @org.jspecify.annotations.Nullable T decoded(
+      String account,
+      byte @org.jspecify.annotations.Nullable [] raw,
+      String what,
+      java.util.function.Function<String, T> decode) {
+    if (raw == null) {
+      return null;
+    }
+    try {
+      return decode.apply(new String(raw, StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException e) {
+      failures.incrementAndGet();
+      log.warn("unreadable fleet {} of account {}: {}", what, account, e.getMessage());
+      return null;
+    }
+  }
+
+  /**
+   * Stores the pin in Redis under its own key, expiring when the pin ends ({@code SET PX}), or
+   * deletes it; kept in the local store too. Returns false while Redis is unavailable (the pin then
+   * holds on this replica only).
+   */
+  @Override
+  public boolean pin(String account, @org.jspecify.annotations.Nullable AccountPin pin) {
+    Objects.requireNonNull(account, "account");
+    fallback.pin(account, pin);
+    if (useRedis()) {
+      try {
+        if (pin == null) {
+          redis.del(pinKey(account));
+        } else {
+          redis.psetex(
+              pinKey(account),
+              pin.until() - pin.at(),
+              pin.encode().getBytes(StandardCharsets.UTF_8));
+        }
+        return true;
+      } catch (JedisException e) {
+        failed(e);
+      }
+    }
+    return false;
   }
 
   /**
@@ -314,7 +363,7 @@ public final class RedisLinkStore implements LinkStore {
             MARK,
             List.of(markKey(account)),
             List.of(
-                mark.encode().getBytes(StandardCharsets.UTF_8),
+                mark.encode().getBytes(StandardCharsets.UTF_8), // without its pin: kept apart
                 ascii(mark.flagged() ? 1 : 0),
                 ascii(mark.at()),
                 ascii(guardMillis),

@@ -37,6 +37,9 @@ class RedisLinkStoreTest {
       assertTrue(s.connected());
       LinkStoreContractAccess.check(s);
     }
+    try (RedisLinkStore s = store("contract-pins:")) {
+      LinkStoreContractAccess.checkPins(s);
+    }
   }
 
   /** Two replicas, two clients, one Redis: each sees the other's accounts and flags. */
