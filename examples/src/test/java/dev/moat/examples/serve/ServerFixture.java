@@ -90,13 +90,18 @@ final class ServerFixture implements AutoCloseable {
 
   /** A server with two workers on {@link #POLICY} and {@link #KEYS} written into {@code dir}. */
   static ServerFixture start(Path dir) throws Exception {
-    Path policy = dir.resolve("policy.yaml");
-    Files.writeString(policy, POLICY);
+    return start(dir, POLICY);
+  }
+
+  /** A server with two workers on {@code policy} and {@link #KEYS} written into {@code dir}. */
+  static ServerFixture start(Path dir, String policy) throws Exception {
+    Path file = dir.resolve("policy.yaml");
+    Files.writeString(file, policy);
     Path keys = dir.resolve("keys.yaml");
     Files.writeString(keys, KEYS);
     return new ServerFixture(
         ModelServer.start(
-            ModelServer.Options.builder(policy, keys, watermarkKeys(), "sk-test-admin").build()));
+            ModelServer.Options.builder(file, keys, watermarkKeys(), "sk-test-admin").build()));
   }
 
   /**
