@@ -193,7 +193,13 @@ final class AdminAccounts {
             .objectNode()
             .put("level", now == null ? "none" : now.level().wire())
             .put("reason", reason);
-    audit.record(who.name(), "account.clear", account, before, after);
+    return audited(who, "account.clear", account, before, after);
+  }
+
+  /** Records an account's change in the audit trail; the answer: account, before and after. */
+  private ObjectNode audited(
+      ApiKeys.Operator who, String action, String account, ObjectNode before, ObjectNode after) {
+    audit.record(who.name(), action, account, before, after);
     return JsonNodeFactory.instance
         .objectNode()
         .put("account", account)
@@ -253,12 +259,7 @@ final class AdminAccounts {
                 reason);
     ObjectNode after = state(account).put("reason", reason);
     after.set("pin", pinJson(pin));
-    audit.record(who.name(), "account.pin", account, before, after);
-    return JsonNodeFactory.instance
-        .objectNode()
-        .put("account", account)
-        .<ObjectNode>set("before", before)
-        .set("after", after);
+    return audited(who, "account.pin", account, before, after);
   }
 
   /** Removes an account's pin (admin), audited; 409 if it has none in force. */
@@ -275,12 +276,7 @@ final class AdminAccounts {
           "'" + CompletionRequest.shortText(account) + "' is not pinned: nothing to unpin.");
     }
     ObjectNode after = state(account).put("reason", reason);
-    audit.record(who.name(), "account.unpin", account, before, after);
-    return JsonNodeFactory.instance
-        .objectNode()
-        .put("account", account)
-        .<ObjectNode>set("before", before)
-        .set("after", after);
+    return audited(who, "account.unpin", account, before, after);
   }
 
   /** 404 unless the keys file or the detector knows the account. */

@@ -249,7 +249,7 @@ class ConsoleBrowserTest {
   void anAccountIsPinnedAndUnpinnedFromTheBrowser() throws Exception {
     assumeChromium();
     try (ServerFixture server = ServerFixture.start(dir, ServerPinTest.POLICY)) {
-      assertEquals("0", ivanLevel(server));
+      assertEquals("0", server.level("sk-test-internal-1"));
       ChromeDriver browser = browser(1300, 1050);
       try {
         WebDriverWait wait = connect(browser, server.server);
@@ -273,7 +273,10 @@ class ConsoleBrowserTest {
                                 && r.contains("\"level\":\"flag\"")
                                 && r.contains("resold access")));
         wait.until(b -> pinnedText(browser).startsWith("pinned at flag until "));
-        assertEquals("2", ivanLevel(server), "the next request, at the flag level's escalation");
+        assertEquals(
+            "2",
+            server.level("sk-test-internal-1"),
+            "the next request, at the flag level's escalation");
         browser.findElement(By.id("reason")).sendKeys("refunded");
         browser.findElement(By.id("unpin")).click();
         wait.until(
@@ -281,7 +284,7 @@ class ConsoleBrowserTest {
                 rows(browser, "#audit").stream()
                     .anyMatch(r -> r.contains("\tadmin\taccount.unpin\tivan\t")));
         wait.until(b -> b.findElements(By.id("pinned")).isEmpty());
-        assertEquals("0", ivanLevel(server));
+        assertEquals("0", server.level("sk-test-internal-1"));
         assertNoSecrets(browser);
       } finally {
         browser.quit();
@@ -294,17 +297,6 @@ class ConsoleBrowserTest {
         browser.executeScript(
             "const p = document.getElementById('pinned'); return p ? p.textContent : ''");
     return String.valueOf(t);
-  }
-
-  /** The level ivan's next streamed request is served at. */
-  static String ivanLevel(ServerFixture server) throws Exception {
-    ServerFixture.Reply r =
-        server.post(
-            "/completions",
-            "sk-test-internal-1",
-            "{\"model\": \"moat-tiny\", \"prompt\": \"Hello\", \"max_tokens\": 2, \"stream\": true}");
-    assertEquals(200, r.status());
-    return r.raw().headers().firstValue("X-Moat-Level").orElseThrow();
   }
 
   /** Sends traffic until {@code stop}: free requests, suspect streams, the tiny tier's 429s. */

@@ -212,6 +212,30 @@ final class ServerFixture implements AutoCloseable {
     assertTrue(e.has("type") && e.has("code"), e.toString());
   }
 
+  /** An admin-port request with {@code key} that must answer {@code status}: its JSON body. */
+  JsonNode admin(
+      String method,
+      String path,
+      @org.jspecify.annotations.Nullable String body,
+      String key,
+      int status)
+      throws Exception {
+    HttpResponse<String> r = admin(method, path, body, key);
+    assertEquals(status, r.statusCode(), method + " " + path + ": " + r.body());
+    return ModelServer.MAPPER.readTree(r.body());
+  }
+
+  /** The escalation level ({@code X-Moat-Level}) a short streamed request with {@code key} gets. */
+  String level(String key) throws Exception {
+    Reply r =
+        post(
+            "/completions",
+            key,
+            "{\"model\": \"moat-tiny\", \"prompt\": \"Hello there\", \"max_tokens\": 3, \"stream\": true}");
+    assertEquals(200, r.status());
+    return r.raw().headers().firstValue("X-Moat-Level").orElseThrow();
+  }
+
   HttpResponse<String> admin(String method, String path, String body) throws Exception {
     return admin(method, path, body, "sk-test-admin");
   }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,21 +45,14 @@ class ServerPinTest {
 
   static JsonNode admin(String method, String path, String body, String key, int status)
       throws Exception {
-    HttpResponse<String> r = server.admin(method, path, body, key);
-    bodies.add(r.body());
-    assertEquals(status, r.statusCode(), method + " " + path + ": " + r.body());
-    return ModelServer.MAPPER.readTree(r.body());
+    JsonNode j = server.admin(method, path, body, key, status);
+    bodies.add(j.toString());
+    return j;
   }
 
   /** The level ivan's next streamed request is served at. */
   static String ivanLevel() throws Exception {
-    ServerFixture.Reply r =
-        server.post(
-            "/completions",
-            "sk-test-internal-1",
-            "{\"model\": \"moat-tiny\", \"prompt\": \"Hello there\", \"max_tokens\": 3, \"stream\": true}");
-    assertEquals(200, r.status());
-    return r.raw().headers().firstValue("X-Moat-Level").orElseThrow();
+    return server.level("sk-test-internal-1");
   }
 
   static String message(JsonNode error) {

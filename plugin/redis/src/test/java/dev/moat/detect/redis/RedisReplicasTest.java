@@ -44,19 +44,23 @@ class RedisReplicasTest {
         .build();
   }
 
+  /** Three replicas, each with its own client (added to {@code clients}) of one Redis. */
+  private static ReplicaHarness fleet(String prefix, List<RedisLinkStore> clients) {
+    return new ReplicaHarness(
+        3,
+        i -> {
+          RedisLinkStore c = client(prefix);
+          clients.add(c);
+          return c;
+        });
+  }
+
   @Test
   void aCampaignSpreadOverReplicasIsCaughtAboutAsFast() {
     List<TraceRecord> trace = ReplicaHarness.campaign(42);
     long alone = ReplicaHarness.alone(trace, "bot-");
     List<RedisLinkStore> clients = new ArrayList<>();
-    ReplicaHarness fleet =
-        new ReplicaHarness(
-            3,
-            i -> {
-              RedisLinkStore c = client("replicas:");
-              clients.add(c);
-              return c;
-            });
+    ReplicaHarness fleet = fleet("replicas:", clients);
     fleet.replay(trace);
     assertTrue(clients.stream().allMatch(RedisLinkStore::connected));
     assertEquals(40, fleet.flagged("bot-"));
@@ -118,14 +122,7 @@ class RedisReplicasTest {
     List<TraceRecord> trace = ReplicaHarness.campaign(43);
     int third = trace.size() / 3;
     List<RedisLinkStore> clients = new ArrayList<>();
-    ReplicaHarness fleet =
-        new ReplicaHarness(
-            3,
-            i -> {
-              RedisLinkStore c = client("outage:");
-              clients.add(c);
-              return c;
-            });
+    ReplicaHarness fleet = fleet("outage:", clients);
     fleet.replay(trace.subList(0, third));
     long before = fleet.flagged("bot-");
     assertTrue(before > 20, "flagged before the outage: " + before);
@@ -175,14 +172,7 @@ class RedisReplicasTest {
   void aPinOnOneReplicaHoldsOnTheOthers() {
     List<TraceRecord> trace = ReplicaHarness.campaign(46);
     List<RedisLinkStore> clients = new ArrayList<>();
-    ReplicaHarness fleet =
-        new ReplicaHarness(
-            3,
-            i -> {
-              RedisLinkStore c = client("pins:");
-              clients.add(c);
-              return c;
-            });
+    ReplicaHarness fleet = fleet("pins:", clients);
     fleet.replay(trace.subList(0, trace.size() / 3));
     String bot = null;
     for (int a = 0; a < 40 && bot == null; a++) {
