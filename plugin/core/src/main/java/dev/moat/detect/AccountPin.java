@@ -26,7 +26,8 @@ public record AccountPin(Suspicion level, long at, long until, String reason) {
   public AccountPin {
     Objects.requireNonNull(level, "level");
     reason = AccountMark.clean(reason);
-    if (until <= at || until - at > MAX_DURATION.toMillis()) {
+    long span = until - at; // negative when it overflows: refused as well
+    if (until <= at || span <= 0 || span > MAX_DURATION.toMillis()) {
       throw new IllegalArgumentException(
           Messages.invalid(
               "pin until", until, "after its start " + at + " by at most " + MAX_DURATION));

@@ -234,6 +234,12 @@ class DetectorPinTest {
           e.getMessage().startsWith("`account pin` was 'P|ban|1|2|r' but it must be P|"),
           e.getMessage());
       assertNull(d.pinned("a"), "nothing pinned by a refused call");
+      // A stored pin that would never end (its span overflows) is refused too.
+      e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> AccountPin.decode("P|flag|" + Long.MIN_VALUE + "|" + Long.MAX_VALUE + "|r"));
+      assertTrue(e.getMessage().contains("by at most PT2160H"), e.getMessage());
       AccountPin p = new AccountPin(Suspicion.WATCH, 10, 20, "line\nbreak | bar");
       assertEquals(p, AccountPin.decode(p.encode()));
       assertEquals("line break | bar", p.reason());
