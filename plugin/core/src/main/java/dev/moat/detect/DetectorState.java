@@ -184,8 +184,13 @@ final class DetectorState {
               return new Loaded(pop, elevated, t, states, scores, table, pins);
             });
     d.tiers.putAll(l.tiers());
+    long now = d.now();
     for (int i = 0; i < l.accounts().size(); i++) {
       AccountState s = l.accounts().get(i);
+      AccountPin pin = s.pin;
+      if (pin != null && !pin.holds(now)) {
+        s.pin = null; // ended while the detector was down
+      }
       d.judge.publish(s, l.scores().get(i), s.activity.requests());
       d.accounts.put(s.account, s);
     }

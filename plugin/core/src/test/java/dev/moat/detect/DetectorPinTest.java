@@ -161,6 +161,7 @@ class DetectorPinTest {
       for (int i = 1; i < 3; i++) {
         Verdict v = fleet.replica(i).observe(ReplicasTest.at(last, last.ts() + 60_000L * i));
         assertEquals(Suspicion.NONE, v.level(), "replica " + i);
+        assertTrue(v.reasons().get(0).startsWith("pinned at none"), v.reasons().toString());
       }
       console.unpin("bot-5", "ops-ann", "reviewed");
     }
@@ -209,6 +210,27 @@ class DetectorPinTest {
       assertTrue(c.restore(v1) > 100, "a version 1 file restores its accounts");
       assertNull(c.pinned("ghost"));
       assertEquals(Suspicion.FLAG, c.verdict(bot).level(), "no pin in a version 1 file");
+    }
+  }
+
+  @Test
+  void aPinThatEndedWhileTheDetectorWasDownIsNotRestored() throws Exception {
+    Path file = dir.resolve("ended.state");
+    String bot;
+    try (Detector a = Detector.builder().build()) {
+      half(a, 67);
+      bot = flaggedBotAndQuietPerson(a)[0];
+      a.pin(bot, Suspicion.WATCH, Duration.ofHours(1), "ops-ann", "under review");
+      a.snapshot(file);
+    }
+    HandClock later = new HandClock();
+    try (Detector b = Detector.builder().clock(later).build()) {
+      later.advance(Duration.ofMinutes(61));
+      b.restore(file);
+      assertNull(b.pinned(bot));
+      Verdict v = b.verdict(bot);
+      assertEquals(Suspicion.FLAG, v.level(), "its evidence again");
+      assertTrue(v.reasons().stream().noneMatch(r -> r.startsWith("pinned")), v.toString());
     }
   }
 
