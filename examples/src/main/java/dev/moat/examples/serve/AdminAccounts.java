@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moat.Moat;
+import dev.moat.detect.AccountPin;
 import dev.moat.detect.Detector;
+import dev.moat.detect.Suspicion;
 import dev.moat.detect.Verdict;
 import dev.moat.enforce.Budget;
 import java.util.ArrayList;
@@ -16,16 +18,20 @@ import java.util.TreeSet;
 
 /**
  * The admin port's accounts and groups: search accounts, one account's detector level, reasons,
- * budget and recent prompts (truncated), the flagged groups and one group's members; and, for admin
- * keys, clearing an account or a whole group ({@link Detector#clear}), each audited. Pinning an
- * account at a chosen level is not offered: the detector has no such state, and the ladder reads
- * its verdict per request.
+ * pin, budget and recent prompts (truncated), the flagged groups and one group's members; and, for
+ * admin keys, clearing an account or a whole group ({@link Detector#clear}), and pinning an account
+ * at a level for a while or unpinning it ({@link Detector#pin}), each audited.
  *
  * <p>Thread-safe: it reads the detector, Moat and the key file, which are.
  */
 final class AdminAccounts {
   static final int SEARCH_LIMIT = 50;
   static final int GROUP_LIMIT = 500;
+
+  /** A pin's default and longest duration, in hours (the detector's bound: 90 days). */
+  static final double PIN_HOURS = 168;
+
+  static final double PIN_MAX_HOURS = dev.moat.detect.AccountPin.MAX_DURATION.toHours();
 
   private final ModelServer server;
   private final ApiKeys keys;
@@ -154,6 +160,10 @@ final class AdminAccounts {
     if (v != null) {
       v.reasons().forEach(reasons::add);
     }
+    AccountPin pin = detector.pinned(account);
+    if (pin != null) {
+      r.set("pin", pinJson(pin));
+    }
     ArrayNode prompts = r.putArray("recent_prompts");
     server.recentPrompts().of(account).forEach(prompts::add);
     return r;
@@ -183,7 +193,13 @@ final class AdminAccounts {
             .objectNode()
             .put("level", now == null ? "none" : now.level().wire())
             .put("reason", reason);
-    audit.record(who.name(), "account.clear", account, before, after);
+    return audited(who, "account.clear", account, before, after);
+  }
+
+  /** Records an account's change in the audit trail; the answer: account, before and after. */
+  private ObjectNode audited(
+      ApiKeys.Operator who, String action, String account, ObjectNode before, ObjectNode after) {
+    audit.record(who.name(), action, account, before, after);
     return JsonNodeFactory.instance
         .objectNode()
         .put("account", account)
@@ -202,6 +218,95 @@ final class AdminAccounts {
         JsonNodeFactory.instance.objectNode().put("cleared", n).put("reason", reason);
     audit.record(who.name(), "group.clear", group, before, after);
     return JsonNodeFactory.instance.objectNode().put("group", group).put("cleared", n);
+  }
+
+  /**
+   * Pins an account (admin): body {@code level} (none, watch or flag), {@code hours} (default 168,
+   * at most 2160) and {@code reason}; audited with the level and pin before and after.
+   */
+  ObjectNode pin(ApiKeys.Operator who, String account, JsonNode body) {
+    String reason = reason(body);
+    JsonNode l = body.get("level");
+    Suspicion level;
+    try {
+      level = Suspicion.of(l == null || !l.isTextual() ? String.valueOf(l) : l.asText());
+    } catch (IllegalArgumentException e) {
+      throw ApiError.invalid("level", e.getMessage() + " (the level the account is pinned at)");
+    }
+    JsonNode h = body.get("hours");
+    double hours = h == null ? PIN_HOURS : h.isNumber() ? h.asDouble() : Double.NaN;
+    if (!(hours >= 1 && hours <= PIN_MAX_HOURS)) {
+      throw ApiError.invalid(
+          "hours",
+          "`hours` was '"
+              + CompletionRequest.shortText(String.valueOf(h))
+              + "' but it must be a number from 1 to "
+              + (long) PIN_MAX_HOURS
+              + " (90 days); without it, "
+              + (long) PIN_HOURS
+              + " (7 days)");
+    }
+    known(account);
+    ObjectNode before = state(account);
+    AccountPin pin =
+        server
+            .detector()
+            .pin(
+                account,
+                level,
+                java.time.Duration.ofMillis(Math.round(hours * 3_600_000)),
+                who.name(),
+                reason);
+    ObjectNode after = state(account).put("reason", reason);
+    after.set("pin", pinJson(pin));
+    return audited(who, "account.pin", account, before, after);
+  }
+
+  /** Removes an account's pin (admin), audited; 409 if it has none in force. */
+  ObjectNode unpin(ApiKeys.Operator who, String account, JsonNode body) {
+    String reason = reason(body);
+    known(account);
+    ObjectNode before = state(account);
+    if (server.detector().unpin(account, who.name(), reason) == null) {
+      throw new ApiError(
+          409,
+          "invalid_request_error",
+          "account",
+          "not_pinned",
+          "'" + CompletionRequest.shortText(account) + "' is not pinned: nothing to unpin.");
+    }
+    ObjectNode after = state(account).put("reason", reason);
+    return audited(who, "account.unpin", account, before, after);
+  }
+
+  /** 404 unless the keys file or the detector knows the account. */
+  private void known(String account) {
+    if (keys.account(account) == null && server.detector().verdict(account) == null) {
+      throw unknown(account);
+    }
+  }
+
+  /** The account's detector level and pin now, for an audit record's before and after. */
+  private ObjectNode state(String account) {
+    Verdict v = server.detector().verdict(account);
+    AccountPin pin = server.detector().pinned(account);
+    ObjectNode o =
+        JsonNodeFactory.instance.objectNode().put("level", v == null ? "none" : v.level().wire());
+    if (pin != null) {
+      o.set("pin", pinJson(pin));
+    } else {
+      o.putNull("pin");
+    }
+    return o;
+  }
+
+  private static ObjectNode pinJson(AccountPin pin) {
+    return JsonNodeFactory.instance
+        .objectNode()
+        .put("level", pin.level().wire())
+        .put("since", java.time.Instant.ofEpochMilli(pin.at()).toString())
+        .put("until", java.time.Instant.ofEpochMilli(pin.until()).toString())
+        .put("reason", pin.reason());
   }
 
   private static String reason(JsonNode body) {

@@ -35,9 +35,10 @@ import org.jspecify.annotations.Nullable;
  * {@code /admin/audit} and {@code POST /admin/watermark/check} (rate limited: an oracle for removal
  * attacks must be slow); with an {@code admin} key only (403 for a read-only one), {@code POST
  * /admin/policy/edit} ({@link PolicyEdits}), {@code POST /admin/policy/reload}, {@code POST
- * /admin/accounts/{account}/clear} and {@code POST /admin/groups/{group}/clear}, each audited
- * ({@link AuditTrail}). No route ever shows key material or API keys. The console's scripts and
- * styles ({@code /assets/NAME}, {@link ConsoleAssets}) need no key.
+ * /admin/accounts/{account}/clear}, {@code POST /admin/accounts/{account}/pin} and {@code /unpin},
+ * and {@code POST /admin/groups/{group}/clear}, each audited ({@link AuditTrail}). No route ever
+ * shows key material or API keys. The console's scripts and styles ({@code /assets/NAME}, {@link
+ * ConsoleAssets}) need no key.
  *
  * <p>Thread-safe: routes run on Undertow's I/O thread, anything that reads a file, takes a lock or
  * reads a body on the server's workers; its own state is the check's rate limit (a Bucket4j
@@ -132,6 +133,12 @@ final class AdminRoutes {
       } else if (path.startsWith("/admin/accounts/") && path.endsWith("/clear")) {
         String a = path.substring("/admin/accounts/".length(), path.length() - "/clear".length());
         withBody(ex, (e, body) -> Replies.json(e, 200, accounts.clear(who, a, body)));
+      } else if (path.startsWith("/admin/accounts/") && path.endsWith("/pin")) {
+        String a = path.substring("/admin/accounts/".length(), path.length() - "/pin".length());
+        withBody(ex, (e, body) -> Replies.json(e, 200, accounts.pin(who, a, body)));
+      } else if (path.startsWith("/admin/accounts/") && path.endsWith("/unpin")) {
+        String a = path.substring("/admin/accounts/".length(), path.length() - "/unpin".length());
+        withBody(ex, (e, body) -> Replies.json(e, 200, accounts.unpin(who, a, body)));
       } else if (path.startsWith("/admin/accounts/")) {
         Replies.json(ex, 200, accounts.account(path.substring("/admin/accounts/".length())));
       } else if (path.startsWith("/admin/groups/") && path.endsWith("/clear")) {

@@ -97,15 +97,17 @@ final class BenchStats {
       for (int r = 0; r < rounds; r++) {
         ratio[r] = tps[i][r] / tps[off][r];
       }
+      // A round without tokens (a phase shorter than the drain) has no ratio: n/a, never certified.
       intervals[i] = positive(ratio) ? geometricInterval(ratio) : new double[] {0, 0, 0};
       out.printf(
           Locale.ROOT,
-          "| %s | %.0f | %.3f | %.3f to %.3f | %.0f ms | %.3f | %d | %d | %d |%n",
+          "| %s | %.0f | %s | %s | %.0f ms | %.3f | %d | %d | %d |%n",
           configs[i] < 0 ? "Moat off" : "level " + configs[i],
           median(tps[i]),
-          intervals[i][0],
-          intervals[i][1],
-          intervals[i][2],
+          intervals[i][0] > 0 ? String.format(Locale.ROOT, "%.3f", intervals[i][0]) : "n/a",
+          intervals[i][0] > 0
+              ? String.format(Locale.ROOT, "%.3f to %.3f", intervals[i][1], intervals[i][2])
+              : "n/a (a round without tokens: phases too short)",
           ttft[i],
           ttft[off] > 0 ? ttft[i] / ttft[off] : 0,
           req[i],

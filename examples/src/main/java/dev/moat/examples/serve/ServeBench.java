@@ -69,11 +69,14 @@ final class ServeBench {
   /** The configurations of a round: -1 is Moat off, then levels 0 to 3. */
   static final int[] CONFIGS = {-1, 0, 1, 2, 3};
 
-  /** Seconds per phase: short, so that many rounds fit and drift hits every configuration. */
-  static final int PHASE_SECONDS = 3;
+  /**
+   * Seconds per phase: several times a request's duration under load (200 clients at about 2,000
+   * tokens/s hold a 32-token request about 3 s), so that the window after the drain is most of it.
+   */
+  static final int PHASE_SECONDS = 10;
 
   /** The longest a phase waits for the previous phase's requests to drain before it counts. */
-  static final long SETTLE_NANOS = 2_000_000_000L;
+  static final long SETTLE_NANOS = 5_000_000_000L;
 
   /** The seed of the phase order. */
   static final long ORDER_SEED = 2026;

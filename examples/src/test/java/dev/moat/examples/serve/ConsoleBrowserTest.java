@@ -36,8 +36,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * tier; paste watermarked output into the check and see it detected; switch the free tier's
  * watermark off with its toggle and see the next request come back unwatermarked, and on again and
  * watermarked, each edit in the audit view; switch a tier's escalation ladder off and see the next
- * request served without it. In fleet mode, kill Redis and see the banner, restart it and see the
- * banner go. No key is ever in the page.
+ * request served without it. Pin an account at flag from its view and see its next request enforced
+ * and the pin in the audit view, then unpin it. In fleet mode, kill Redis and see the banner,
+ * restart it and see the banner go. No key is ever in the page.
  *
  * <p>Leaves screenshots in {@code examples/target/}: {@code console.png} (the charts), {@code
  * console-policy.png} (policy, editor, audit) and {@code console-fleet.png} (the banner), which the
@@ -237,6 +238,65 @@ class ConsoleBrowserTest {
         browser.quit();
       }
     }
+  }
+
+  /**
+   * An account pinned at flag from the browser: its next request is served at the flag level's
+   * escalation, the account view and the audit view show the pin; unpinned from the browser, the
+   * next request is served at level 0 again.
+   */
+  @Test
+  void anAccountIsPinnedAndUnpinnedFromTheBrowser() throws Exception {
+    assumeChromium();
+    try (ServerFixture server = ServerFixture.start(dir, ServerPinTest.POLICY)) {
+      assertEquals("0", server.level("sk-test-internal-1"));
+      ChromeDriver browser = browser(1300, 1050);
+      try {
+        WebDriverWait wait = connect(browser, server.server);
+        browser.findElement(By.id("q")).sendKeys("iva");
+        browser.findElement(By.id("search")).click();
+        wait.until(b -> rows(browser, "#accounts").stream().anyMatch(r -> r.startsWith("ivan\t")));
+        browser.findElement(By.cssSelector("#accounts tbody button")).click();
+        wait.until(b -> !b.findElements(By.id("pin")).isEmpty());
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("pinLevel")))
+            .selectByValue("flag");
+        browser.findElement(By.id("pinHours")).clear();
+        browser.findElement(By.id("pinHours")).sendKeys("24");
+        browser.findElement(By.id("reason")).sendKeys("resold access");
+        browser.findElement(By.id("pin")).click();
+        wait.until(
+            b ->
+                rows(browser, "#audit").stream()
+                    .anyMatch(
+                        r ->
+                            r.contains("\tadmin\taccount.pin\tivan\t")
+                                && r.contains("\"level\":\"flag\"")
+                                && r.contains("resold access")));
+        wait.until(b -> pinnedText(browser).startsWith("pinned at flag until "));
+        assertEquals(
+            "2",
+            server.level("sk-test-internal-1"),
+            "the next request, at the flag level's escalation");
+        browser.findElement(By.id("reason")).sendKeys("refunded");
+        browser.findElement(By.id("unpin")).click();
+        wait.until(
+            b ->
+                rows(browser, "#audit").stream()
+                    .anyMatch(r -> r.contains("\tadmin\taccount.unpin\tivan\t")));
+        wait.until(b -> b.findElements(By.id("pinned")).isEmpty());
+        assertEquals("0", server.level("sk-test-internal-1"));
+        assertNoSecrets(browser);
+      } finally {
+        browser.quit();
+      }
+    }
+  }
+
+  static String pinnedText(ChromeDriver browser) {
+    Object t =
+        browser.executeScript(
+            "const p = document.getElementById('pinned'); return p ? p.textContent : ''");
+    return String.valueOf(t);
   }
 
   /** Sends traffic until {@code stop}: free requests, suspect streams, the tiny tier's 429s. */

@@ -90,13 +90,18 @@ final class ServerFixture implements AutoCloseable {
 
   /** A server with two workers on {@link #POLICY} and {@link #KEYS} written into {@code dir}. */
   static ServerFixture start(Path dir) throws Exception {
-    Path policy = dir.resolve("policy.yaml");
-    Files.writeString(policy, POLICY);
+    return start(dir, POLICY);
+  }
+
+  /** A server with two workers on {@code policy} and {@link #KEYS} written into {@code dir}. */
+  static ServerFixture start(Path dir, String policy) throws Exception {
+    Path file = dir.resolve("policy.yaml");
+    Files.writeString(file, policy);
     Path keys = dir.resolve("keys.yaml");
     Files.writeString(keys, KEYS);
     return new ServerFixture(
         ModelServer.start(
-            ModelServer.Options.builder(policy, keys, watermarkKeys(), "sk-test-admin").build()));
+            ModelServer.Options.builder(file, keys, watermarkKeys(), "sk-test-admin").build()));
   }
 
   /**
@@ -205,6 +210,30 @@ final class ServerFixture implements AutoCloseable {
       assertEquals(param, e.get("param").asText(), e.toString());
     }
     assertTrue(e.has("type") && e.has("code"), e.toString());
+  }
+
+  /** An admin-port request with {@code key} that must answer {@code status}: its JSON body. */
+  JsonNode admin(
+      String method,
+      String path,
+      @org.jspecify.annotations.Nullable String body,
+      String key,
+      int status)
+      throws Exception {
+    HttpResponse<String> r = admin(method, path, body, key);
+    assertEquals(status, r.statusCode(), method + " " + path + ": " + r.body());
+    return ModelServer.MAPPER.readTree(r.body());
+  }
+
+  /** The escalation level ({@code X-Moat-Level}) a short streamed request with {@code key} gets. */
+  String level(String key) throws Exception {
+    Reply r =
+        post(
+            "/completions",
+            key,
+            "{\"model\": \"moat-tiny\", \"prompt\": \"Hello there\", \"max_tokens\": 3, \"stream\": true}");
+    assertEquals(200, r.status());
+    return r.raw().headers().firstValue("X-Moat-Level").orElseThrow();
   }
 
   HttpResponse<String> admin(String method, String path, String body) throws Exception {

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moat.policy.Policy;
 import dev.moat.policy.PolicyLoader;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,10 +48,9 @@ class ServerPolicyEditTest {
 
   static JsonNode admin(String method, String path, String body, String key, int status)
       throws Exception {
-    HttpResponse<String> r = server.admin(method, path, body, key);
-    bodies.add(r.body());
-    assertEquals(status, r.statusCode(), method + " " + path + ": " + r.body());
-    return ModelServer.MAPPER.readTree(r.body());
+    JsonNode j = server.admin(method, path, body, key, status);
+    bodies.add(j.toString());
+    return j;
   }
 
   static String version() throws Exception {
@@ -72,13 +70,7 @@ class ServerPolicyEditTest {
 
   /** The level a streamed request of the suspect tier is served at. */
   static String suspectLevel() throws Exception {
-    ServerFixture.Reply r =
-        server.post(
-            "/completions",
-            "sk-test-suspect-01",
-            "{\"model\": \"moat-tiny\", \"prompt\": \"Hello there\", \"max_tokens\": 3, \"stream\": true}");
-    assertEquals(200, r.status());
-    return r.raw().headers().firstValue("X-Moat-Level").orElseThrow();
+    return server.level("sk-test-suspect-01");
   }
 
   static String freeText() throws Exception {

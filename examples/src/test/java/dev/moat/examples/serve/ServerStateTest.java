@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.moat.detect.Suspicion;
 import dev.moat.detect.Verdict;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,10 +13,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code serve --state FILE}: the detector's state survives a restart, over real HTTP. */
+/**
+ * {@code serve --state FILE}: the detector's state, admins' pins included, survives a restart, over
+ * real HTTP.
+ */
 class ServerStateTest {
   @TempDir Path dir;
 
@@ -49,14 +54,20 @@ class ServerStateTest {
         assertEquals(200, complete(s, "Write a haiku about the sea, number " + i));
       }
       assertEquals(3, s.detector().verdict("alice").requests());
+      // Pins too: one on an account seen, one on an account not seen yet.
+      s.detector().pin("alice", Suspicion.WATCH, Duration.ofDays(1), "ops-ann", "review");
+      s.detector().pin("tina", Suspicion.FLAG, Duration.ofDays(1), "ops-ann", "resold");
     }
     assertTrue(Files.size(state) > 0, "written at close");
     try (ModelServer s = start(state)) {
       Verdict restored = s.detector().verdict("alice");
       assertNotNull(restored, "restored before serving");
       assertEquals(3, restored.requests());
+      assertEquals(Suspicion.WATCH, restored.level());
+      assertEquals(Suspicion.FLAG, s.detector().pinned("tina").level());
       assertEquals(200, complete(s, "And one about the mountains"));
       assertEquals(4, s.detector().verdict("alice").requests());
+      assertEquals(Suspicion.WATCH, s.detector().verdict("alice").level(), "still pinned");
     }
   }
 

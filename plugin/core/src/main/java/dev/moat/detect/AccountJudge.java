@@ -48,7 +48,8 @@ final class AccountJudge {
       d.population.incrementAndGet();
     }
     decay(s, now);
-    FleetMarks.adopt(d, s, now, s.activity.requests(), d.exemptTiers.contains(r.tier()));
+    boolean exempt =
+        FleetMarks.adopt(d, s, now, s.activity.requests(), d.exemptTiers.contains(r.tier()));
 
     // The bits this request sets in each of its buckets: the account in its sets, and the
     // skeleton's and the request's bits in the two content sketches.
@@ -176,7 +177,6 @@ final class AccountJudge {
       tier.sample(own); // the tier's typical account, at its accounts' 1st, 2nd, 4th... request
     }
 
-    boolean exempt = d.exemptTiers.contains(r.tier());
     // One request is not evidence enough: the account's own score counts from its second.
     boolean byScore = !exempt && n >= 2 && tier.watches(score);
     if (byScore) {
@@ -264,21 +264,35 @@ final class AccountJudge {
     return publish(s, score, n);
   }
 
+  /**
+   * The account's verdict now: its level, or its pin's while an admin's pin holds (the reasons then
+   * say so first, then what the evidence says).
+   */
   Verdict publish(AccountState s, float score, long n) {
     List<String> linked = s.linked != null ? s.linked : List.of();
+    List<String> reasons = s.level != Suspicion.NONE && s.reasons != null ? s.reasons : List.of();
+    AccountPin pin = s.pin;
+    Suspicion level = s.level;
+    if (pin != null) {
+      List<String> why = new ArrayList<>(reasons.size() + 1);
+      why.add(pin.describe());
+      why.addAll(reasons);
+      reasons = why;
+      level = pin.level();
+    }
     Verdict v =
         new Verdict(
             s.account,
             score,
-            s.level == Suspicion.FLAG,
+            level == Suspicion.FLAG,
             s.flaggedAt,
             s.group,
             n,
             s.requestsBeforeFlag,
-            s.level != Suspicion.NONE && s.reasons != null ? s.reasons : List.of(),
+            reasons,
             linked,
             s.samples != null ? s.samples : List.of(),
-            s.level);
+            level);
     s.latest = v;
     return v;
   }

@@ -8,8 +8,11 @@ import org.jspecify.annotations.Nullable;
  * What one replica tells the fleet about an account, through the {@link LinkStore}: that it flagged
  * the account (and when its evidence was last seen), or that an admin cleared it. Every replica
  * reads the account's mark at each of its requests, so a flag raised on one replica applies on all
- * of them from their next request of that account, and a clearing made on one clears it on all.
- * Times are the detector's (trace time in a replay, wall-clock epoch milliseconds in a server).
+ * of them from their next request of that account, and a clearing made on one clears it on all. The
+ * mark read at a request also carries the account's {@link AccountPin}, if an admin pinned it:
+ * stores keep the pin apart from the flag or clearing (neither replaces the other), and answer both
+ * in one read. Times are the detector's (trace time in a replay, wall-clock epoch milliseconds in a
+ * server).
  *
  * <p>Immutable and thread-safe.
  *
@@ -20,21 +23,54 @@ import org.jspecify.annotations.Nullable;
  * @param group the campaign group the flag names, or null
  * @param reason the flag's first reason, or the clearing's (at most {@link #MAX_REASON} chars; line
  *     breaks become spaces)
+ * @param pin the account's pin, or null; not part of {@link #encode}'s line (stores keep it apart)
  */
 public record AccountMark(
-    boolean flagged, long flaggedAt, long at, @Nullable String group, String reason) {
+    boolean flagged,
+    long flaggedAt,
+    long at,
+    @Nullable String group,
+    String reason,
+    @Nullable AccountPin pin) {
   /** The longest reason a mark carries. */
   public static final int MAX_REASON = 500;
 
   public AccountMark {
-    reason = Objects.requireNonNull(reason, "reason").replace('\n', ' ').replace('\r', ' ');
-    if (reason.length() > MAX_REASON) {
-      reason = reason.substring(0, MAX_REASON);
-    }
+    reason = clean(reason);
     if (group != null && (group.indexOf('|') >= 0 || group.indexOf('\n') >= 0)) {
       throw new IllegalArgumentException(
           Messages.invalid("group", group, "free of '|' and line breaks"));
     }
+  }
+
+  /** A flag or clearing without a pin. */
+  public AccountMark(
+      boolean flagged, long flaggedAt, long at, @Nullable String group, String reason) {
+    this(flagged, flaggedAt, at, group, reason, null);
+  }
+
+  /**
+   * What a store answers for an account: its flag or clearing with its pin; only the pin (then a
+   * clearing at {@code Long.MIN_VALUE}, which clears nothing); or null for neither.
+   */
+  public static @Nullable AccountMark of(@Nullable AccountMark mark, @Nullable AccountPin pin) {
+    if (mark == null) {
+      return pin == null ? null : new AccountMark(false, -1, Long.MIN_VALUE, null, "", pin);
+    }
+    return Objects.equals(mark.pin, pin)
+        ? mark
+        : new AccountMark(mark.flagged, mark.flaggedAt, mark.at, mark.group, mark.reason, pin);
+  }
+
+  /** This mark without its pin: what a store keeps under the flag or clearing. */
+  public AccountMark withoutPin() {
+    return pin == null ? this : new AccountMark(flagged, flaggedAt, at, group, reason);
+  }
+
+  /** A reason as marks and pins keep it: one line of at most {@link #MAX_REASON} chars. */
+  static String clean(String reason) {
+    String r = Objects.requireNonNull(reason, "reason").replace('\n', ' ').replace('\r', ' ');
+    return r.length() > MAX_REASON ? r.substring(0, MAX_REASON) : r;
   }
 
   /** A flag raised at {@code flaggedAt}, its evidence last seen at {@code evidenceAt}. */
@@ -50,7 +86,7 @@ public record AccountMark(
 
   /**
    * One line: {@code F|flaggedAt|at|group|reason} or {@code C|-1|at||reason} (the reason last, so
-   * it may hold any character).
+   * it may hold any character); without the pin ({@link AccountPin#encode}).
    */
   public String encode() {
     return (flagged ? "F|" : "C|")

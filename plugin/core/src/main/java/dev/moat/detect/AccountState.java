@@ -34,6 +34,9 @@ final class AccountState {
   /** When an admin last cleared the account (no new flag for the decay period), or MIN_VALUE. */
   long clearedAt = Long.MIN_VALUE;
 
+  /** An admin's pin in force at its last request or since ({@link Detector#pin}), or null. */
+  @Nullable AccountPin pin;
+
   /** The flag evidence time last told the fleet ({@link FleetMarks}), or MIN_VALUE. */
   long fleetShared = Long.MIN_VALUE;
 
@@ -103,8 +106,11 @@ final class AccountState {
     };
   }
 
-  /** Writes everything but the tier and the verdict (for {@link Detector#snapshot}). */
-  void write(java.io.DataOutput out) throws java.io.IOException {
+  /**
+   * Writes everything but the tier and the verdict (for {@link Detector#snapshot}), in the layout
+   * of snapshot {@code version} (from 2 on, the pin).
+   */
+  void write(java.io.DataOutput out, int version) throws java.io.IOException {
     activity.write(out);
     for (int i = 0; i < RATES; i++) {
       out.writeFloat(rates[i]);
@@ -126,10 +132,17 @@ final class AccountState {
     out.writeInt(groupHits);
     DetectorState.writeStrings(out, reasons);
     DetectorState.writeStrings(out, samples);
+    if (version >= 2) {
+      AccountPin p = pin;
+      out.writeBoolean(p != null);
+      if (p != null) {
+        out.writeUTF(p.encode());
+      }
+    }
   }
 
-  /** Reads what {@link #write} wrote, into this (new) state. */
-  void read(java.io.DataInput in) throws java.io.IOException {
+  /** Reads what {@link #write} wrote for snapshot {@code version}, into this (new) state. */
+  void read(java.io.DataInput in, int version) throws java.io.IOException {
     activity.read(in);
     for (int i = 0; i < RATES; i++) {
       rates[i] = in.readFloat();
@@ -165,6 +178,14 @@ final class AccountState {
     groupHits = in.readInt();
     reasons = DetectorState.readStrings(in);
     samples = DetectorState.readStrings(in);
+    if (version >= 2 && in.readBoolean()) {
+      String line = in.readUTF();
+      try {
+        pin = AccountPin.decode(line);
+      } catch (IllegalArgumentException e) {
+        throw new java.io.IOException("account " + account + ": " + e.getMessage(), e);
+      }
+    }
   }
 
   /** The feature vector now, into {@code x}. */

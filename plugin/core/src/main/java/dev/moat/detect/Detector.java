@@ -3,14 +3,10 @@ package dev.moat.detect;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.moat.internal.Messages;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Online probing and campaign detection: call {@link #observe} at the start of every request (or
@@ -32,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * Levels fall one step after the decay period without new evidence; {@link #clear} and {@link
- * #clearGroup} reset them, audited. Every flag carries its reasons.
+ * #clearGroup} reset them, and {@link #pin} holds an account at a level for a while, audited. Every
+ * flag carries its reasons.
  *
  * <pre>{@code
  * Detector detector = Detector.builder().model(MlpModel.bundled()).build();
@@ -61,7 +58,6 @@ public final class Detector implements AutoCloseable {
    */
   static final int FLAG_HITS = 2;
 
-  private static final Logger AUDIT = LoggerFactory.getLogger("dev.moat.audit");
   private static final long SYSTEM_SALT = 0x5157E3A11L;
   private static final int SKELETON_CHARS = 2000;
 
@@ -83,6 +79,11 @@ public final class Detector implements AutoCloseable {
   final AtomicLong watchedByScore = new AtomicLong();
   final Tenure tenure = new Tenure();
   final AccountJudge judge = new AccountJudge(this);
+  private final AccountOverrides overrides = new AccountOverrides(this);
+  // Pins' time: wall-clock epoch milliseconds read once, then moved by the (injectable) clock.
+  private final dev.moat.time.Clock clock;
+  private final long epochAtStart;
+  private final long nanosAtStart;
 
   Detector(DetectorBuilder b, VerdictModel model) {
     this.model = model;
@@ -96,6 +97,9 @@ public final class Detector implements AutoCloseable {
     this.exemptTiers = java.util.Set.copyOf(b.exemptTiers);
     this.watchBudget = b.watchBudget;
     this.decayMillis = b.decay.toMillis();
+    this.clock = b.clock;
+    this.epochAtStart = System.currentTimeMillis();
+    this.nanosAtStart = clock.nanoTime();
     Caffeine<String, AccountState> cache =
         Caffeine.newBuilder()
             .maximumSize(b.maximumAccounts)
@@ -257,56 +261,52 @@ public final class Detector implements AutoCloseable {
    * One audit record ({@code dev.moat.audit}: action, account, group, from, actor, reason). The
    * clearing is also the account's fleet mark ({@link AccountMark}), so every replica sharing the
    * link store clears it at its next request, including replicas when this one does not hold the
-   * account (then timed by the wall clock).
+   * account (then timed by the wall clock). A pin stays.
    *
    * @return whether the account was held by this detector
    */
   public boolean clear(String account, String actor, String reason) {
-    Objects.requireNonNull(actor, "actor");
-    Objects.requireNonNull(reason, "reason");
-    AccountState s = accounts.getIfPresent(Objects.requireNonNull(account, "account"));
-    if (s == null) {
-      // Held by other replicas only, perhaps: the fleet's mark clears it there (wall-clock time).
-      store.mark(account, AccountMark.cleared(System.currentTimeMillis(), reason), decayMillis);
-      return false;
-    }
-    synchronized (s) {
-      Suspicion from = s.level;
-      FleetMarks.reset(s);
-      s.clearedAt = s.activity.lastTs();
-      store.mark(account, AccountMark.cleared(s.clearedAt, reason), decayMillis);
-      Verdict last = s.latest;
-      judge.publish(s, last != null ? last.score() : 0, s.activity.requests());
-      AUDIT
-          .atInfo()
-          .addKeyValue("action", "clear")
-          .addKeyValue("account", account)
-          .addKeyValue("group", s.group)
-          .addKeyValue("from", from.wire())
-          .addKeyValue("actor", actor)
-          .addKeyValue("reason", reason)
-          .log("moat detection verdict cleared");
-    }
-    return true;
+    return overrides.clear(account, actor, reason);
   }
 
   /** Clears every held account of {@code group} ({@link #clear}); returns how many. */
   public int clearGroup(String group, String actor, String reason) {
-    Objects.requireNonNull(group, "group");
-    List<String> members = new ArrayList<>();
-    accounts
-        .asMap()
-        .forEach(
-            (k, s) -> {
-              if (group.equals(s.group)) {
-                members.add(k);
-              }
-            });
-    int n = 0;
-    for (String a : members) {
-      n += clear(a, actor, reason) ? 1 : 0;
-    }
-    return n;
+    return overrides.clearGroup(group, actor, reason);
+  }
+
+  /**
+   * Pins an account at {@code level} for {@code duration} (1 minute to {@link
+   * AccountPin#MAX_DURATION}) from now: until then its verdicts are at that level whatever the
+   * evidence says, and their reasons say it is pinned. At {@link Suspicion#NONE} it is allow-listed
+   * (its evidence is dropped and none is gathered while pinned); at {@link Suspicion#FLAG} it is
+   * enforced. The pin replaces any earlier one, goes to the link store (every replica sharing it
+   * applies it from its next request of the account; a snapshot keeps the embedded store's pins)
+   * and is one audit record ({@code dev.moat.audit}: action, account, from, to, until, shared,
+   * actor, reason). Times are this detector's clock, as wall-clock epoch milliseconds.
+   *
+   * @throws IllegalArgumentException naming a duration out of range
+   */
+  public AccountPin pin(
+      String account, Suspicion level, java.time.Duration duration, String actor, String reason) {
+    return overrides.pin(account, level, duration, actor, reason);
+  }
+
+  /**
+   * Removes the account's pin (its verdicts follow the evidence again), fleet-wide, audited as
+   * {@link #pin} is; returns the pin that was in force, or null.
+   */
+  public @Nullable AccountPin unpin(String account, String actor, String reason) {
+    return overrides.unpin(account, actor, reason);
+  }
+
+  /** The account's pin in force now, or null (one store read: not for the request path). */
+  public @Nullable AccountPin pinned(String account) {
+    return overrides.pinned(account);
+  }
+
+  /** Now on this detector's clock, as wall-clock epoch milliseconds (pins' time). */
+  long now() {
+    return epochAtStart + (clock.nanoTime() - nanosAtStart) / 1_000_000;
   }
 
   /**

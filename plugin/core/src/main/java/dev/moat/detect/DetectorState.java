@@ -27,18 +27,22 @@ import org.jspecify.annotations.Nullable;
  * a temporary file and moved into place atomically; read completely before anything is installed,
  * so a damaged file changes nothing and its error names what was wrong.
  *
- * <p>Layout, all big-endian: magic {@code MOATDET1}; the bucket layout's word count and the feature
+ * <p>Layout, all big-endian: magic {@code MOATDET2}; the bucket layout's word count and the feature
  * count (a file from another layout is refused); the population and elevated counts; the tiers
  * (count, then name and baseline each); the accounts (a 1 before each: name, tier, last score,
- * state; a 0 after the last); a 1 and the link table, or a 0. The start of observation (the tenure
- * that stands in for unknown account ages) is not written: restore takes the earliest first request
- * among the accounts it restores.
+ * state with its pin; a 0 after the last); a 1 and the link table, or a 0; the embedded store's
+ * pins (count, then account and {@link AccountPin#encode} line each; 0 over a fleet store, which
+ * keeps them). Version 1 files ({@code MOATDET1}: no pins) are still read. The start of observation
+ * (the tenure that stands in for unknown account ages) is not written: restore takes the earliest
+ * first request among the accounts it restores.
  *
  * <p>Thread-safe as its callers are: each account is written under its lock; the link table and the
  * baselines' histograms are sketches, read without stopping the world.
  */
 final class DetectorState {
-  static final long MAGIC = 0x4D4F41544445_5431L; // "MOATDET1"
+  static final long MAGIC_1 = 0x4D4F41544445_5431L; // "MOATDET1": before pins
+  static final long MAGIC = 0x4D4F41544445_5432L; // "MOATDET2"
+  static final int VERSION = 2;
 
   private DetectorState() {}
 
@@ -50,12 +54,19 @@ final class DetectorState {
       Map<String, TierBaseline> tiers,
       List<AccountState> accounts,
       List<Float> scores,
-      long @Nullable [] table) {}
+      long @Nullable [] table,
+      Map<String, AccountPin> pins) {}
 
   /** {@link Detector#snapshot}. */
   static void snapshot(Detector d, Path file) throws IOException {
+    snapshot(d, file, VERSION);
+  }
+
+  /** {@link Detector#snapshot} in the layout of {@code version} (1 for the compatibility test). */
+  static void snapshot(Detector d, Path file, int version) throws IOException {
     write(
         file,
+        version,
         out -> {
           out.writeLong(d.population.get());
           out.writeLong(d.watchedByScore.get());
@@ -79,7 +90,7 @@ final class DetectorState {
               out.writeUTF(s.account);
               out.writeUTF(tier);
               out.writeFloat(v.score());
-              s.write(out);
+              s.write(out, version);
             }
           }
           out.writeBoolean(false);
@@ -88,6 +99,15 @@ final class DetectorState {
             local.write(out);
           } else {
             out.writeBoolean(false);
+          }
+          if (version >= 2) {
+            Map<String, AccountPin> pins =
+                d.store instanceof LocalLinkStore local ? local.pins() : Map.of();
+            out.writeInt(pins.size());
+            for (var e : pins.entrySet()) {
+              out.writeUTF(e.getKey());
+              out.writeUTF(e.getValue().encode());
+            }
           }
         });
   }
@@ -100,7 +120,7 @@ final class DetectorState {
     Loaded l =
         read(
             file,
-            in -> {
+            (in, version) -> {
               long pop = in.readLong();
               long elevated = in.readLong();
               int n = in.readInt();
@@ -125,7 +145,7 @@ final class DetectorState {
                       file + ": account " + s.account + " is in tier '" + tier + "', not listed");
                 }
                 scores.add(in.readFloat());
-                s.read(in);
+                s.read(in, version);
                 states.add(s);
               }
               long[] table = null;
@@ -140,11 +160,39 @@ final class DetectorState {
                   table[i] = in.readLong();
                 }
               }
-              return new Loaded(pop, elevated, t, states, scores, table);
+              Map<String, AccountPin> pins = new java.util.HashMap<>();
+              int p = version >= 2 ? in.readInt() : 0;
+              if (p < 0 || p > LocalLinkStore.MAX_PINS) {
+                throw new IOException(
+                    file + ": " + p + " pins (at most " + LocalLinkStore.MAX_PINS + ")");
+              }
+              for (int i = 0; i < p; i++) {
+                String account = in.readUTF();
+                String line = in.readUTF();
+                try {
+                  pins.put(account, AccountPin.decode(line));
+                } catch (IllegalArgumentException e) {
+                  throw new IOException(file + ": pin of " + account + ": " + e.getMessage(), e);
+                }
+              }
+              if (!pins.isEmpty() && !(d.store instanceof LocalLinkStore)) {
+                throw new IOException(
+                    file
+                        + ": "
+                        + pins.size()
+                        + " pins of an embedded store; this detector's"
+                        + " store keeps its own");
+              }
+              return new Loaded(pop, elevated, t, states, scores, table, pins);
             });
     d.tiers.putAll(l.tiers());
+    long now = d.now();
     for (int i = 0; i < l.accounts().size(); i++) {
       AccountState s = l.accounts().get(i);
+      AccountPin pin = s.pin;
+      if (pin != null && !pin.holds(now)) {
+        s.pin = null; // ended while the detector was down
+      }
       d.judge.publish(s, l.scores().get(i), s.activity.requests());
       d.accounts.put(s.account, s);
       if (s.activity.requests() > 0) {
@@ -157,6 +205,7 @@ final class DetectorState {
     if (l.table() != null && d.store instanceof LocalLinkStore local) {
       local.load(l.table());
     }
+    l.pins().forEach(d.store::pin);
     return l.accounts().size();
   }
 
@@ -187,7 +236,7 @@ final class DetectorState {
   }
 
   /** Writes {@code file} atomically: a temporary file beside it, then a move. */
-  static void write(Path file, IoWriter body) throws IOException {
+  static void write(Path file, int version, IoWriter body) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
     try {
@@ -195,7 +244,7 @@ final class DetectorState {
           DataOutputStream out =
               new DataOutputStream(
                   new BufferedOutputStream(new GZIPOutputStream(os, 1 << 16), 1 << 16))) {
-        out.writeLong(MAGIC);
+        out.writeLong(version >= 2 ? MAGIC : MAGIC_1);
         out.writeInt(LinkStore.WORDS);
         out.writeInt(Features.COUNT);
         body.write(out);
@@ -212,7 +261,7 @@ final class DetectorState {
         DataInputStream in =
             new DataInputStream(new BufferedInputStream(new GZIPInputStream(is), 1 << 16))) {
       long magic = in.readLong();
-      if (magic != MAGIC) {
+      if (magic != MAGIC && magic != MAGIC_1) {
         throw new IOException(
             file + ": not a Moat detector state (magic " + Long.toHexString(magic) + ")");
       }
@@ -231,7 +280,7 @@ final class DetectorState {
                 + Features.COUNT
                 + ")");
       }
-      return body.read(in);
+      return body.read(in, magic == MAGIC ? 2 : 1);
     } catch (EOFException e) {
       throw new IOException(file + ": truncated", e);
     } catch (java.util.zip.ZipException e) {
@@ -245,9 +294,9 @@ final class DetectorState {
     void write(DataOutput out) throws IOException;
   }
 
-  /** Reads a body. */
+  /** Reads a body of a file of layout {@code version}. */
   @FunctionalInterface
   interface IoReader<T> {
-    T read(DataInput in) throws IOException;
+    T read(DataInput in, int version) throws IOException;
   }
 }

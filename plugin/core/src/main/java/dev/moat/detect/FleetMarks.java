@@ -3,12 +3,12 @@ package dev.moat.detect;
 import java.util.List;
 
 /**
- * Flags and clearings shared by every replica through the {@link LinkStore}'s {@link AccountMark}s:
- * a replica that flags an account tells the fleet, and every replica reads the account's mark at
- * each of its requests, so that a campaign account spread over replicas behind round-robin is
- * flagged on all of them from the request after the first flag, and an admin's clearing on one
- * replica clears it on all. With the embedded store (one replica) the marks are this replica's own
- * and change nothing.
+ * Flags, clearings and pins shared by every replica through the {@link LinkStore}'s {@link
+ * AccountMark}s: a replica that flags an account tells the fleet, and every replica reads the
+ * account's mark at each of its requests, so that a campaign account spread over replicas behind
+ * round-robin is flagged on all of them from the request after the first flag, and an admin's
+ * clearing on one replica clears it on all. With the embedded store (one replica) the marks are
+ * this replica's own and change nothing.
  *
  * <p>Cost: one mark read per request (memory for the embedded store, one Redis read for the fleet
  * store), and one write when an account is flagged, then at most once per eighth of the decay
@@ -20,29 +20,38 @@ final class FleetMarks {
   private FleetMarks() {}
 
   /**
-   * Applies the fleet's mark on the account before this request is judged: a flag raised elsewhere
-   * (not yet decayed, not older than a clearing here), or a clearing made elsewhere.
+   * Applies the fleet's mark on the account before this request is judged: its pin (in force at
+   * {@code now}, or none), a flag raised elsewhere (not yet decayed, not older than a clearing
+   * here), or a clearing made elsewhere. An account pinned at none keeps no evidence (as an exempt
+   * tier's) and adopts no flag.
    *
    * @param prior the account's requests on this replica before this one
+   * @return whether the account is exempt from evidence: its tier is, or it is pinned at none
    */
-  static void adopt(Detector d, AccountState s, long now, long prior, boolean exempt) {
+  static boolean adopt(Detector d, AccountState s, long now, long prior, boolean exempt) {
     AccountMark m = d.store.mark(s.account);
+    AccountPin pin = m != null ? m.pin() : null;
+    s.pin = pin != null && pin.holds(now) ? pin : null;
+    if (s.pin != null && s.pin.level() == Suspicion.NONE) {
+      reset(s);
+      exempt = true;
+    }
     if (m == null) {
-      return;
+      return exempt;
     }
     if (!m.flagged()) {
       if (m.at() > s.clearedAt) {
         reset(s);
         s.clearedAt = m.at(); // no new flag for the decay period, as on the replica that cleared
       }
-      return;
+      return exempt;
     }
     if (s.level == Suspicion.FLAG) {
       s.flagEvidence = Math.max(s.flagEvidence, m.at()); // evidence seen by other replicas
-      return;
+      return exempt;
     }
     if (exempt || now - m.at() > d.decayMillis || m.at() <= s.clearedAt) {
-      return;
+      return exempt;
     }
     s.level = Suspicion.FLAG;
     if (s.flaggedAt < 0) {
@@ -55,6 +64,7 @@ final class FleetMarks {
     s.group = m.group();
     s.fleetShared = m.at();
     s.reasons = List.of("flagged by another replica of the fleet", m.reason());
+    return false;
   }
 
   /** Tells the fleet of the account's flag: when it is new, or its evidence moved on enough. */

@@ -121,8 +121,9 @@ public interface LinkStore extends AutoCloseable {
   List<String> linkedAccounts(long key, int max);
 
   /**
-   * The fleet's mark on {@code account} ({@link AccountMark}), or null if it has none. Called at
-   * each request start; the embedded store answers from memory, a fleet store with one read.
+   * The fleet's mark on {@code account} ({@link AccountMark}) with its pin ({@link
+   * AccountMark#pin}), or null if it has neither. Called at each request start; the embedded store
+   * answers from memory, a fleet store with one read.
    */
   default @org.jspecify.annotations.Nullable AccountMark mark(String account) {
     return null;
@@ -138,6 +139,19 @@ public interface LinkStore extends AutoCloseable {
    */
   default boolean mark(String account, AccountMark mark, long guardMillis) {
     return true;
+  }
+
+  /**
+   * Stores the fleet's pin on {@code account}, replacing any, or with {@code pin} null removes it;
+   * the account's flag or clearing ({@link #mark(String, AccountMark, long)}) is kept apart and
+   * unchanged. A store forgets a pin once it ends.
+   *
+   * @return false if the store could not be reached
+   * @throws UnsupportedOperationException if the store keeps no pins
+   */
+  default boolean pin(String account, @org.jspecify.annotations.Nullable AccountPin pin) {
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " keeps no pins: pinning needs a store that does");
   }
 
   /** Whether {@code next} may replace {@code current} under {@link #mark}'s rule. */

@@ -46,6 +46,13 @@ public final class LocalLinkStore implements LinkStore {
   /** Accounts' marks ({@link AccountMark}): only flagged or cleared accounts have one. */
   private final Cache<String, AccountMark> marks;
 
+  /** Accounts' pins ({@link AccountPin}), apart from their marks: few, set by admins. */
+  private final java.util.concurrent.ConcurrentHashMap<String, AccountPin> pins =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Pins held at most (ended ones are dropped first). */
+  static final int MAX_PINS = 1 << 20;
+
   /**
    * @param buckets table size, rounded up to a power of two (504 bytes each)
    * @param idleExpiry how long an unused bucket is kept before its slot counts as free
@@ -190,7 +197,29 @@ public final class LocalLinkStore implements LinkStore {
 
   @Override
   public @Nullable AccountMark mark(String account) {
-    return marks.getIfPresent(account);
+    AccountMark m = marks.getIfPresent(account);
+    return pins.isEmpty() ? m : AccountMark.of(m, pins.get(account));
+  }
+
+  @Override
+  public boolean pin(String account, @Nullable AccountPin pin) {
+    Objects.requireNonNull(account, "account");
+    if (pin == null) {
+      pins.remove(account);
+      return true;
+    }
+    pins.values().removeIf(p -> !p.holds(pin.at())); // admins' pace: a scan is fine
+    if (pins.size() >= MAX_PINS && !pins.containsKey(account)) {
+      throw new IllegalStateException(
+          Messages.invalid("pins held", pins.size(), "fewer than " + MAX_PINS + " to add one"));
+    }
+    pins.put(account, pin);
+    return true;
+  }
+
+  /** The pins held, ended ones included (for {@link Detector#snapshot}). */
+  java.util.Map<String, AccountPin> pins() {
+    return java.util.Map.copyOf(pins);
   }
 
   @Override
@@ -200,7 +229,7 @@ public final class LocalLinkStore implements LinkStore {
         .asMap()
         .compute(
             Objects.requireNonNull(account, "account"),
-            (k, cur) -> LinkStore.replaces(cur, mark, guardMillis) ? mark : cur);
+            (k, cur) -> LinkStore.replaces(cur, mark, guardMillis) ? mark.withoutPin() : cur);
     return true;
   }
 

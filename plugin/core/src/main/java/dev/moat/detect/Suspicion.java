@@ -15,7 +15,8 @@ package dev.moat.detect;
  *       the base rate), or into templates that flagged accounts dominate.
  * </ul>
  *
- * Both decay without new evidence, and an admin can clear an account or a group.
+ * Both decay without new evidence, and an admin can clear an account or a group, or pin an account
+ * at a level for a while ({@link AccountPin}).
  *
  * <p>Thread-safe: an enum.
  */
@@ -27,5 +28,20 @@ public enum Suspicion {
   /** The trace and API spelling: {@code none}, {@code watch}, {@code flag}. */
   public String wire() {
     return name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /**
+   * The level spelt {@code wire} ({@link #wire}).
+   *
+   * @throws IllegalArgumentException naming the value and the levels allowed
+   */
+  public static Suspicion of(String wire) {
+    for (Suspicion s : values()) {
+      if (s.wire().equals(wire)) {
+        return s;
+      }
+    }
+    throw new IllegalArgumentException(
+        dev.moat.internal.Messages.invalid("level", wire, "one of none, watch, flag"));
   }
 }

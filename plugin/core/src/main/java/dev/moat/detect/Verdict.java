@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * @param group the campaign group it was linked to ({@code g-} and a template bucket), or null
  * @param requests requests seen from the account
  * @param requestsBeforeFlag requests served before the first flag, or -1 if never flagged
- * @param reasons why it is watched or flagged
+ * @param reasons why it is watched or flagged; while an admin's pin holds, first that it is pinned
  * @param linkedAccounts flagged accounts sharing its template (a sample)
  * @param samplePrompts the first prompts seen once flagged, truncated
  * @param level the graduated level: none, watch or flag

@@ -57,4 +57,31 @@ public final class LinkStoreContract {
     assertEquals(List.of(), store.linkedAccounts(keys[2], 8));
     assertEquals(List.of(), store.linkedAccounts(0x9999L, 8));
   }
+
+  /**
+   * Pins are kept apart from flags and clearings, read with them in one mark, replaced and removed
+   * without touching them.
+   */
+  public static void checkPins(LinkStore store) {
+    long day = 86_400_000L;
+    AccountMark flag = AccountMark.flag(1_000, 2_000, "g-1", "coordinated");
+    AccountPin pin = new AccountPin(Suspicion.NONE, 3_000, 3_000 + day, "partner | load test");
+    assertTrue(store.pin("pinned-only", pin));
+    assertEquals(AccountMark.of(null, pin), store.mark("pinned-only"));
+    assertEquals(Long.MIN_VALUE, store.mark("pinned-only").at(), "a clearing of nothing");
+    assertTrue(store.mark("acct", flag, day));
+    assertTrue(store.pin("acct", pin));
+    assertEquals(AccountMark.of(flag, pin), store.mark("acct"));
+    // A clearing replaces the flag and keeps the pin; a new pin replaces the pin only.
+    AccountMark cleared = AccountMark.cleared(4_000, "false positive");
+    assertTrue(store.mark("acct", cleared, day));
+    assertEquals(AccountMark.of(cleared, pin), store.mark("acct"));
+    AccountPin flagPin = new AccountPin(Suspicion.FLAG, 5_000, 5_000 + day, "resold");
+    assertTrue(store.pin("acct", flagPin));
+    assertEquals(AccountMark.of(cleared, flagPin), store.mark("acct"));
+    assertTrue(store.pin("acct", null));
+    assertEquals(cleared, store.mark("acct"));
+    assertTrue(store.pin("pinned-only", null));
+    assertEquals(null, store.mark("pinned-only"));
+  }
 }

@@ -7,4 +7,8 @@ public final class LinkStoreContractAccess {
   public static void check(LinkStore store) {
     LinkStoreContract.check(store);
   }
+
+  public static void checkPins(LinkStore store) {
+    LinkStoreContract.checkPins(store);
+  }
 }

@@ -16,6 +16,7 @@ class LocalLinkStoreTest {
   @Test
   void meetsTheContract() {
     LinkStoreContract.check(LocalLinkStore.standard());
+    LinkStoreContract.checkPins(LocalLinkStore.standard());
   }
 
   /** Concurrent records of one bucket lose no bit: every thread's accounts are all there. */

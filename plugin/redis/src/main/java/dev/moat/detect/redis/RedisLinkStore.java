@@ -1,6 +1,11 @@
 package dev.moat.detect.redis;
 
+import static dev.moat.detect.redis.LinkScripts.FLAG;
+import static dev.moat.detect.redis.LinkScripts.MARK;
+import static dev.moat.detect.redis.LinkScripts.RECORD;
+
 import dev.moat.detect.AccountMark;
+import dev.moat.detect.AccountPin;
 import dev.moat.detect.LinkStore;
 import dev.moat.detect.LocalLinkStore;
 import dev.moat.internal.Messages;
@@ -24,7 +29,8 @@ import redis.clients.jedis.exceptions.JedisException;
  * one campaign. Each bucket is one Redis string of {@link LinkStore#BITS} bits (the account sets
  * and content sketches, by {@code SETBIT}), expiring after a period unused; flagged samples are a
  * short list beside it. A request costs one round trip: a Lua script records the account in all its
- * buckets and returns them, atomically.
+ * buckets and returns them, atomically; and one more for the account's {@link AccountMark} and its
+ * pin, two strings read by one {@code MGET}.
  *
  * <p>Failure: <b>fail-open to per-replica linking.</b> If Redis cannot be reached or answers with
  * an error, the call is answered from a local store instead (so per-account detection goes on and
@@ -35,43 +41,6 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 public final class RedisLinkStore implements LinkStore {
   private static final Logger log = LoggerFactory.getLogger(RedisLinkStore.class);
-
-  // KEYS: bucket keys. ARGV: ttl seconds, then the bit offsets to set in every bucket.
-  private static final String RECORD =
-      """
-      local out = {}
-      for i, k in ipairs(KEYS) do
-        for j = 2, #ARGV do redis.call('SETBIT', k, tonumber(ARGV[j]), 1) end
-        redis.call('EXPIRE', k, ARGV[1])
-        out[i] = redis.call('GET', k)
-      end
-      return out""";
-
-  // KEYS: bucket keys, then their sample lists. ARGV: bit, account, ttl seconds, samples kept.
-  private static final String FLAG =
-      "local n = #KEYS / 2; local bit = "
-          + 64 * FLAGGED
-          + " + tonumber(ARGV[1])\n"
-          + "for i = 1, n do\n"
-          + "  if redis.call('SETBIT', KEYS[i], bit, 1) == 0 then\n"
-          + "    local s = KEYS[n + i]\n"
-          + "    if redis.call('LLEN', s) < tonumber(ARGV[4]) then redis.call('RPUSH', s, ARGV[2]) end\n"
-          + "    redis.call('EXPIRE', s, ARGV[3])\n"
-          + "  end\n"
-          + "end\n"
-          + "return n";
-
-  // KEYS: the account's mark. ARGV: the mark's line, 1 if a flag, its time, guard ms, ttl ms.
-  // A flag does not replace a clearing less than the guard older than it (LinkStore.replaces).
-  private static final String MARK =
-      """
-      local cur = redis.call('GET', KEYS[1])
-      if cur and ARGV[2] == '1' and string.sub(cur, 1, 2) == 'C|' then
-        local at = tonumber(string.match(cur, '^C|[^|]*|([^|]*)|'))
-        if at and tonumber(ARGV[3]) - at < tonumber(ARGV[4]) then return 0 end
-      end
-      redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[5])
-      return 1""";
 
   private final JedisPooled redis;
   private final String prefix;
@@ -196,7 +165,7 @@ public final class RedisLinkStore implements LinkStore {
         List<?> values = (List<?>) reply;
         java.util.Arrays.fill(out, 0, count * WORDS, 0L);
         for (int i = 0; i < count; i++) {
-          decode((byte[]) values.get(i), out, i * WORDS);
+          LinkScripts.decode((byte[]) values.get(i), out, i * WORDS);
         }
         return;
       } catch (JedisException | ClassCastException e) {
@@ -204,27 +173,6 @@ public final class RedisLinkStore implements LinkStore {
       }
     }
     fallback.record(marks, markCount, keys, count, out);
-  }
-
-  /** Redis bit offsets count from the first byte's most significant bit. */
-  static void decode(byte[] value, long[] out, int at) {
-    if (value == null) {
-      return;
-    }
-    int bytes = Math.min(value.length, WORDS * 8);
-    for (int i = 0; i < bytes; i++) {
-      int v = value[i] & 0xFF;
-      if (v == 0) {
-        continue;
-      }
-      for (int j = 0; j < 8; j++) {
-        if ((v & (0x80 >>> j)) != 0) {
-          int offset = i * 8 + j; // set = offset / 256, bit within it = offset % 256
-          int word = offset >>> 6;
-          out[at + word] |= 1L << (offset & 63);
-        }
-      }
-    }
   }
 
   @Override
@@ -276,26 +224,74 @@ public final class RedisLinkStore implements LinkStore {
     return (prefix + "m:" + account).getBytes(StandardCharsets.UTF_8);
   }
 
+  private byte[] pinKey(String account) {
+    return (prefix + "p:" + account).getBytes(StandardCharsets.UTF_8);
+  }
+
   /**
-   * The account's fleet mark from Redis; while Redis is unavailable, this replica's own (from the
-   * local store). A value that does not decode is logged, counted and read as no mark.
+   * The account's fleet mark and pin from Redis, in one round trip ({@code MGET} of both keys);
+   * while Redis is unavailable, this replica's own (from the local store). A value that does not
+   * decode is logged, counted and read as absent.
    */
   @Override
   public @org.jspecify.annotations.Nullable AccountMark mark(String account) {
     Objects.requireNonNull(account, "account");
     if (useRedis()) {
       try {
-        byte[] raw = redis.get(markKey(account));
-        return raw == null ? null : AccountMark.decode(new String(raw, StandardCharsets.UTF_8));
+        List<byte[]> raw = redis.mget(markKey(account), pinKey(account));
+        return AccountMark.of(
+            decoded(account, raw.get(0), "mark", AccountMark::decode),
+            decoded(account, raw.get(1), "pin", AccountPin::decode));
       } catch (JedisException e) {
         failed(e);
-      } catch (IllegalArgumentException e) {
-        failures.incrementAndGet();
-        log.warn("unreadable fleet mark of account {}: {}", account, e.getMessage());
-        return null;
       }
     }
     return fallback.mark(account);
+  }
+
+  /** A mark's or pin's value, or null if absent or unreadable (logged and counted). */
+  private <T> @org.jspecify.annotations.Nullable T decoded(
+      String account,
+      byte @org.jspecify.annotations.Nullable [] raw,
+      String what,
+      java.util.function.Function<String, T> decode) {
+    if (raw == null) {
+      return null;
+    }
+    try {
+      return decode.apply(new String(raw, StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException e) {
+      failures.incrementAndGet();
+      log.warn("unreadable fleet {} of account {}: {}", what, account, e.getMessage());
+      return null;
+    }
+  }
+
+  /**
+   * Stores the pin in Redis under its own key, expiring when the pin ends ({@code SET PX}), or
+   * deletes it; kept in the local store too. Returns false while Redis is unavailable (the pin then
+   * holds on this replica only).
+   */
+  @Override
+  public boolean pin(String account, @org.jspecify.annotations.Nullable AccountPin pin) {
+    Objects.requireNonNull(account, "account");
+    fallback.pin(account, pin);
+    if (useRedis()) {
+      try {
+        if (pin == null) {
+          redis.del(pinKey(account));
+        } else {
+          redis.psetex(
+              pinKey(account),
+              pin.until() - pin.at(),
+              pin.encode().getBytes(StandardCharsets.UTF_8));
+        }
+        return true;
+      } catch (JedisException e) {
+        failed(e);
+      }
+    }
+    return false;
   }
 
   /**
@@ -314,7 +310,7 @@ public final class RedisLinkStore implements LinkStore {
             MARK,
             List.of(markKey(account)),
             List.of(
-                mark.encode().getBytes(StandardCharsets.UTF_8),
+                mark.encode().getBytes(StandardCharsets.UTF_8), // without its pin: kept apart
                 ascii(mark.flagged() ? 1 : 0),
                 ascii(mark.at()),
                 ascii(guardMillis),

@@ -37,6 +37,9 @@ class RedisLinkStoreTest {
       assertTrue(s.connected());
       LinkStoreContractAccess.check(s);
     }
+    try (RedisLinkStore s = store("contract-pins:")) {
+      LinkStoreContractAccess.checkPins(s);
+    }
   }
 
   /** Two replicas, two clients, one Redis: each sees the other's accounts and flags. */
@@ -91,7 +94,7 @@ class RedisLinkStoreTest {
     v[0] = (byte) 0x80; // offset 0: accounts, bit 0
     v[32] = 0x01; // offset 263: established, bit 7
     v[127] = 0x01; // offset 1023: flagged, bit 255
-    RedisLinkStore.decode(v, out, 0);
+    LinkScripts.decode(v, out, 0);
     assertEquals(1L, out[LinkStore.ACCOUNTS]);
     assertEquals(1L << 7, out[LinkStore.ESTABLISHED]);
     assertEquals(1L << 63, out[LinkStore.FLAGGED + 3]);

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.moat.detect.AccountMark;
 import dev.moat.detect.ReplicaHarness;
+import dev.moat.detect.Suspicion;
 import dev.moat.detect.TraceRecord;
+import dev.moat.detect.Verdict;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,19 +44,23 @@ class RedisReplicasTest {
         .build();
   }
 
+  /** Three replicas, each with its own client (added to {@code clients}) of one Redis. */
+  private static ReplicaHarness fleet(String prefix, List<RedisLinkStore> clients) {
+    return new ReplicaHarness(
+        3,
+        i -> {
+          RedisLinkStore c = client(prefix);
+          clients.add(c);
+          return c;
+        });
+  }
+
   @Test
   void aCampaignSpreadOverReplicasIsCaughtAboutAsFast() {
     List<TraceRecord> trace = ReplicaHarness.campaign(42);
     long alone = ReplicaHarness.alone(trace, "bot-");
     List<RedisLinkStore> clients = new ArrayList<>();
-    ReplicaHarness fleet =
-        new ReplicaHarness(
-            3,
-            i -> {
-              RedisLinkStore c = client("replicas:");
-              clients.add(c);
-              return c;
-            });
+    ReplicaHarness fleet = fleet("replicas:", clients);
     fleet.replay(trace);
     assertTrue(clients.stream().allMatch(RedisLinkStore::connected));
     assertEquals(40, fleet.flagged("bot-"));
@@ -116,14 +122,7 @@ class RedisReplicasTest {
     List<TraceRecord> trace = ReplicaHarness.campaign(43);
     int third = trace.size() / 3;
     List<RedisLinkStore> clients = new ArrayList<>();
-    ReplicaHarness fleet =
-        new ReplicaHarness(
-            3,
-            i -> {
-              RedisLinkStore c = client("outage:");
-              clients.add(c);
-              return c;
-            });
+    ReplicaHarness fleet = fleet("outage:", clients);
     fleet.replay(trace.subList(0, third));
     long before = fleet.flagged("bot-");
     assertTrue(before > 20, "flagged before the outage: " + before);
@@ -162,5 +161,49 @@ class RedisReplicasTest {
       }
     }
     clients.forEach(RedisLinkStore::close);
+  }
+
+  /**
+   * An admin's pin on one replica holds on the others from their next request of the account, both
+   * ways (allow-listed, enforced), lives in Redis no longer than the pin, and its removal reaches
+   * them too.
+   */
+  @Test
+  void aPinOnOneReplicaHoldsOnTheOthers() {
+    List<TraceRecord> trace = ReplicaHarness.campaign(46);
+    List<RedisLinkStore> clients = new ArrayList<>();
+    ReplicaHarness fleet = fleet("pins:", clients);
+    fleet.replay(trace.subList(0, trace.size() / 3));
+    String bot = null;
+    for (int a = 0; a < 40 && bot == null; a++) {
+      bot = fleet.flaggedOn(2, "bot-" + a) ? "bot-" + a : null;
+    }
+    assertTrue(bot != null, "a bot flagged on replica 2");
+    TraceRecord botLast = last(trace.subList(0, trace.size() / 3), bot);
+    TraceRecord person = last(trace.subList(0, trace.size() / 3), "person-7");
+    assertFalse(fleet.replica(1).observe(later(person, 1_000)).watched());
+
+    fleet.replica(0).pin(bot, Suspicion.NONE, Duration.ofDays(7), "ops-ann", "partner");
+    fleet.replica(0).pin("person-7", Suspicion.FLAG, Duration.ofHours(1), "ops-ann", "resold");
+    Verdict b = fleet.replica(2).observe(later(botLast, 60_000));
+    assertEquals(Suspicion.NONE, b.level(), b.toString());
+    assertTrue(b.reasons().get(0).startsWith("pinned at none"), b.reasons().toString());
+    assertTrue(fleet.replica(1).observe(later(person, 60_000)).flagged());
+    try (redis.clients.jedis.JedisPooled raw =
+        new redis.clients.jedis.JedisPooled("127.0.0.1", server.port())) {
+      long ttl = raw.pttl("pins:p:person-7");
+      assertTrue(ttl > 3_500_000 && ttl <= 3_600_000, "expires with the pin: " + ttl + " ms");
+    }
+
+    fleet.replica(1).unpin("person-7", "ops-ann", "reviewed");
+    assertEquals(Suspicion.NONE, fleet.replica(2).observe(later(person, 120_000)).level());
+    clients.forEach(RedisLinkStore::close);
+  }
+
+  static TraceRecord last(List<TraceRecord> trace, String account) {
+    return trace.stream()
+        .filter(r -> r.account().equals(account))
+        .reduce((a, b) -> b)
+        .orElseThrow();
   }
 }
