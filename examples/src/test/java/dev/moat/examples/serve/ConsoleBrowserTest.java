@@ -243,7 +243,7 @@ class ConsoleBrowserTest {
   /**
    * An account pinned at flag from the browser: its next request is served at the flag level's
    * escalation, the account view and the audit view show the pin; unpinned from the browser, the
-   * next request is served at level 0 again.
+   * next request is served at level 0 again; cleared from the browser, the clearing is audited.
    */
   @Test
   void anAccountIsPinnedAndUnpinnedFromTheBrowser() throws Exception {
@@ -285,6 +285,13 @@ class ConsoleBrowserTest {
                     .anyMatch(r -> r.contains("\tadmin\taccount.unpin\tivan\t")));
         wait.until(b -> b.findElements(By.id("pinned")).isEmpty());
         assertEquals("0", server.level("sk-test-internal-1"));
+        // Cleared from the browser (what an operator does for a wrong flag): audited as well.
+        browser.findElement(By.id("reason")).sendKeys(" false positive");
+        browser.findElement(By.id("clear")).click();
+        wait.until(
+            b ->
+                rows(browser, "#audit").stream()
+                    .anyMatch(r -> r.contains("\tadmin\taccount.clear\tivan\t")));
         assertNoSecrets(browser);
       } finally {
         browser.quit();
