@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * to the deployment, and young for its first 14 days as a created account would be. One first seen
  * within the warm-up predates whatever is new; its true age is censored, and it counts as
  * established. (The alternative measured, counting it as of unknown age until it had come back for
- * three days, took away the view that keeps casual users' shared phrases from flagging: up to 83%
+ * three days, took away the view that keeps casual users' shared phrases from flagging: up to 88%
  * of a casual population flagged on traces without ages.) An old account first seen after the
  * warm-up (a user back after a long absence, or one the detector forgot) looks new: the price of
  * having no ages, paid mostly in a deployment's first days, since a restored detector keeps when
