@@ -46,6 +46,8 @@ final class AccountJudge {
       tier = baseline(r.tier());
       s.tier = tier;
       d.population.incrementAndGet();
+      s.firstAge = age;
+      d.tenure.count(age);
     }
     decay(s, now);
     boolean exempt =
@@ -104,11 +106,12 @@ final class AccountJudge {
     }
     // Coordination: the strongest verdict over the request's buckets, against the base rate.
     double base = baseWatched();
+    double baseYoung = d.tenure.youngRate(GroupEvidence.YOUNG_FLOOR);
     int evidence = GroupEvidence.NONE;
     int marked = -1;
     if (p.words >= Detector.GROUP_MIN_WORDS) {
       for (int b = 0; b < keys.length; b++) {
-        int e = GroupEvidence.judge(bits, b * LinkStore.WORDS, b == d.bands, base);
+        int e = GroupEvidence.judge(bits, b * LinkStore.WORDS, b == d.bands, base, baseYoung);
         if (e > evidence) {
           evidence = e;
           marked = b;
@@ -210,7 +213,7 @@ final class AccountJudge {
               s.groupHits,
               n));
       if (marked >= 0) {
-        why.add(GroupEvidence.describe(bits, marked * LinkStore.WORDS, base));
+        why.add(GroupEvidence.describe(bits, marked * LinkStore.WORDS, base, baseYoung));
       }
       if (s.watchedByScore) {
         why.addAll(reasons(own, score, tier));
@@ -234,7 +237,7 @@ final class AccountJudge {
         s.reasons =
             List.of(
                 "a request went into a coordinated template",
-                GroupEvidence.describe(bits, marked * LinkStore.WORDS, base));
+                GroupEvidence.describe(bits, marked * LinkStore.WORDS, base, baseYoung));
       }
     }
     if (s.level == Suspicion.FLAG) {

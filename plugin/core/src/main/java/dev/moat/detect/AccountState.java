@@ -47,6 +47,10 @@ final class AccountState {
   @Nullable TierBaseline tier;
 
   int scoreBin = -1;
+
+  /** Its age class at its first request ({@link Tenure}), counted in the base rate of youth. */
+  int firstAge = Tenure.NEITHER;
+
   long flaggedAt = -1;
   long requestsBeforeFlag = -1;
   long groupKey;

@@ -332,15 +332,14 @@ public final class Detector implements AutoCloseable {
     return DetectorState.restore(this, file);
   }
 
-  /** An evicted account leaves the tier's distribution and the base rate. */
+  /** An evicted account leaves the tier's distribution and the base rates. */
   private void forget(AccountState s) {
     synchronized (s) {
       if (s.tier != null) {
         s.tier.remove(s.scoreBin);
         population.decrementAndGet();
-        if (s.watchedByScore) {
-          watchedByScore.decrementAndGet();
-        }
+        tenure.uncount(s.firstAge);
+        watchedByScore.addAndGet(s.watchedByScore ? -1 : 0);
         s.tier = null;
       }
     }

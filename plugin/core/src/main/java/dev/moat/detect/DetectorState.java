@@ -200,6 +200,15 @@ final class DetectorState {
         d.tenure.since(s.activity.firstTs());
       }
     }
+    for (AccountState s : l.accounts()) {
+      // The base rate of youth (GroupEvidence#young), recounted: each account's age class at its
+      // first request, now that the start of observation is known.
+      if (s.activity.requests() > 0) {
+        long first = s.activity.firstTs();
+        s.firstAge = d.tenure.age(first, s.activity.created(), first);
+        d.tenure.count(s.firstAge);
+      }
+    }
     d.population.set(l.population());
     d.watchedByScore.set(l.elevated());
     if (l.table() != null && d.store instanceof LocalLinkStore local) {

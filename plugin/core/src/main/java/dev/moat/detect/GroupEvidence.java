@@ -16,11 +16,16 @@ import java.util.Locale;
  *       the same few texts again and again; a campaign covers many topics, even when it asks for
  *       several answers to each (best-of-n harvesting re-asks).
  *   <li><b>Young</b>: at least half of its accounts of known age were created less than 14 days
- *       before they used it, and at most a quarter of all are established (30 days or more). An
- *       established product's users, a popular public template and eval harnesses are not young.
- *       Where no request of an account gives its age, its tenure in the deployment does ({@link
- *       Tenure}): first seen a day or more after observation began is young, before that
- *       established.
+ *       before they used it, at most a quarter of all are established (30 days or more), and its
+ *       young accounts are far more than the deployment's base rate of youth would give (binomial
+ *       upper tail at most {@link #YOUNG_P}; the base rate taken at most {@link #YOUNG_CAP}, so
+ *       that a campaign cannot raise the bar by creating accounts). An established product's users,
+ *       a popular public template and eval harnesses are not young. Where no request of an account
+ *       gives its age, its tenure in the deployment does ({@link Tenure}): first seen a day or more
+ *       after observation began is young, before that established. Most sporadic users then look
+ *       young, so a handful of benchmark runners sharing a published template is not younger than
+ *       the deployment (on our usage generator without ages, 12 of 26 eval runners were flagged
+ *       before this view compared with the base rate; none after).
  *   <li><b>Around the clock</b>: used in at least {@link #YOUNG_HOURS} hours of the day. A class or
  *       a workshop lasts an hour or two.
  *   <li><b>Harvesting</b>: at least {@link #HARVEST_CUED} of its requests elicit reasoning, plans
@@ -41,7 +46,9 @@ import java.util.Locale;
  * is flagged only where it shares templates with a flagged campaign; on its own behaviour it is
  * watched at most. That was chosen over the alternatives measured (accounts elevated on their own
  * behaviour, elicitation cues, single-turn traffic), each of which also flagged benign developers
- * or eval runners sharing a tool's prompt on our generators.
+ * or eval runners sharing a tool's prompt on our generators. Nor is a template's handful of young
+ * accounts: at a base rate of youth of a half (the cap), ten accounts all young are the fewest that
+ * count, and eight of which six are young do not.
  *
  * <p>Thread-safe: stateless.
  */
@@ -64,6 +71,9 @@ final class GroupEvidence {
   static final double HARVEST_FOLLOWUPS = 0.3;
   static final double HARVEST_CUED = 0.3;
   static final double HARVEST_CHATTY = 0.3;
+  static final double YOUNG_P = 1e-3;
+  static final double YOUNG_FLOOR = 0.01;
+  static final double YOUNG_CAP = 0.5;
 
   /** Not coordinated. */
   static final int NONE = 0;
@@ -81,8 +91,9 @@ final class GroupEvidence {
    *
    * @param system whether it is a system-prompt bucket
    * @param baseWatched the share of all accounts watched on their own behaviour (the null rate)
+   * @param baseYoung the share of all accounts young at their first request (the null rate)
    */
-  static int judge(long[] words, int at, boolean system, double baseWatched) {
+  static int judge(long[] words, int at, boolean system, double baseWatched, double baseYoung) {
     double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
     if (k < MIN_ACCOUNTS) {
       return NONE;
@@ -95,7 +106,7 @@ final class GroupEvidence {
             && flagged >= MIN_FLAGGED
             && flagged >= FLAGGED_SHARE * k
             && share(words, at, LinkStore.CUED) >= HARVEST_CUED;
-    boolean young = young(words, at, k);
+    boolean young = young(words, at, k, baseYoung);
     if (system) {
       return sweep && young && aroundTheClock(words, at, k) && harvests(words, at)
           ? COORDINATED
@@ -190,16 +201,22 @@ final class GroupEvidence {
 
   /**
    * Young: among its accounts whose age is known to be young or established, at least half are
-   * young (at least {@link #MIN_YOUNG} of them), and established ones are at most a quarter of all
-   * its accounts. Accounts of unknown age count for neither, so a trace that gives the age of only
-   * some accounts still shows a young campaign.
+   * young (at least {@link #MIN_YOUNG} of them), established ones are at most a quarter of all its
+   * accounts, and the young count is significant against {@code baseYoung} (capped at {@link
+   * #YOUNG_CAP}): the binomial upper tail at most {@link #YOUNG_P}. Accounts of unknown age count
+   * for neither, so a trace that gives the age of only some accounts still shows a young campaign.
    */
-  static boolean young(long[] words, int at, double k) {
+  static boolean young(long[] words, int at, double k, double baseYoung) {
     double young = LinkStore.estimate(words, at + LinkStore.YOUNG);
     double established = LinkStore.estimate(words, at + LinkStore.ESTABLISHED);
-    return young >= MIN_YOUNG
-        && young >= YOUNG_SHARE * (young + established)
-        && established <= ESTABLISHED_MAX * k;
+    if (young < MIN_YOUNG
+        || young < YOUNG_SHARE * (young + established)
+        || established > ESTABLISHED_MAX * k) {
+      return false;
+    }
+    int n = (int) Math.round(Math.min(k, young + established));
+    int hits = (int) Math.min(n, Math.round(young));
+    return Binomial.log10UpperTail(n, hits, Math.min(YOUNG_CAP, baseYoung)) <= Math.log10(YOUNG_P);
   }
 
   static boolean watched(long[] words, int at, double k, double baseWatched) {
@@ -217,16 +234,17 @@ final class GroupEvidence {
   }
 
   /** What the bucket's views read, for a flag's reasons (built once, at the flag). */
-  static String describe(long[] words, int at, double baseWatched) {
+  static String describe(long[] words, int at, double baseWatched, double baseYoung) {
     double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
     double requests = LinkStore.estimate(words, at + LinkStore.CONTENT + LinkStore.REQUESTS);
     return String.format(
             Locale.ROOT,
-            "template shared by ~%.0f accounts (%.0f%% young, %.0f%% established, %.0f%% elevated on"
+            "template shared by ~%.0f accounts (%.0f%% young against %.0f%% of all accounts, %.0f%% established, %.0f%% elevated on"
                 + " their own behaviour against %.1f%% of all accounts, %.0f%% flagged); ~%.0f%% of its"
                 + " ~%.0f+ requests are distinct skeletons (a topic sweep)",
             k,
             pct(words, at + LinkStore.YOUNG, k),
+            100 * baseYoung,
             pct(words, at + LinkStore.ESTABLISHED, k),
             pct(words, at + LinkStore.WATCHED, k),
             100 * baseWatched,

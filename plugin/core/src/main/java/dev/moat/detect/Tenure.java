@@ -16,7 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * having no ages, paid mostly in a deployment's first days, since a restored detector keeps when
  * observation began ({@link Detector#restore} takes the earliest first request it restores).
  *
- * <p>Thread-safe: one atomic, written only when an earlier time is seen.
+ * <p>It also keeps the deployment's base rate of youth: the accounts held, by their age class at
+ * their first request. A template's young accounts are evidence only well above that rate ({@link
+ * GroupEvidence#young}): on a trace without ages most sporadic users look young by tenure, and a
+ * handful of them sharing a published template is not a campaign.
+ *
+ * <p>Thread-safe: atomics; the start is written only when an earlier time is seen.
  */
 final class Tenure {
   static final long DAY = 86_400_000L;
@@ -32,6 +37,36 @@ final class Tenure {
   static final int ESTABLISHED = 2;
 
   private final AtomicLong since = new AtomicLong(Long.MAX_VALUE);
+  private final AtomicLong young = new AtomicLong();
+  private final AtomicLong established = new AtomicLong();
+
+  /** Counts an account held, by its age class at its first request. */
+  void count(int age) {
+    if (age == YOUNG) {
+      young.incrementAndGet();
+    } else if (age == ESTABLISHED) {
+      established.incrementAndGet();
+    }
+  }
+
+  /** Stops counting an account no longer held (evicted). */
+  void uncount(int age) {
+    if (age == YOUNG) {
+      young.decrementAndGet();
+    } else if (age == ESTABLISHED) {
+      established.decrementAndGet();
+    }
+  }
+
+  /**
+   * The share of accounts held that were young at their first request, among those young or
+   * established then; at least {@code floor}.
+   */
+  double youngRate(double floor) {
+    long y = young.get();
+    long all = y + established.get();
+    return all <= 0 ? floor : Math.max(floor, y / (double) all);
+  }
 
   /** The earliest request time observed, {@code now} included. */
   long since(long now) {

@@ -259,4 +259,91 @@ class NullModelTest {
           servedBefore + " of " + extraction + " extraction requests served before the flag");
     }
   }
+
+  static final String[] NAMES = {"Kwame", "Priya", "Tom", "Maya", "Sofia", "Ben", "Olek", "Li"};
+  static final String[] ITEMS = {"cupcakes", "marbles", "cards", "coins", "stamps", "pencils"};
+
+  /**
+   * Benchmark runners on a trace without ages: {@code runners} accounts, the first two first seen
+   * on the first day, the others later, each running a published chain-of-thought template over
+   * generated items in three half-hour bursts at its own hours of day.
+   */
+  static List<TraceRecord> evalRunners(int runners) {
+    SplittableRandom r = new SplittableRandom(23);
+    List<TraceRecord> out = new ArrayList<>();
+    for (int a = 0; a < runners; a++) {
+      for (int burst = 0; burst < 3; burst++) {
+        int day = a < 2 ? burst * 2 : 1 + (a + burst * 2) % 5;
+        long t0 = START + day * DAY + (a * 5L + burst) % 24 * 3_600_000L;
+        for (int q = 0; q < 30; q++) {
+          String item =
+              r.nextInt(4) == 0
+                  ? "Which of these is true of "
+                      + DetectorTest.SUBJECTS[r.nextInt(DetectorTest.SUBJECTS.length)]
+                      + "?\nA. one\nB. two\nC. three\nD. four"
+                  : NAMES[r.nextInt(NAMES.length)]
+                      + " has "
+                      + r.nextInt(100)
+                      + " "
+                      + ITEMS[r.nextInt(ITEMS.length)]
+                      + " and buys "
+                      + r.nextInt(9)
+                      + " packs of 12 each. How many are there now?";
+          out.add(
+              new TraceRecord(
+                  t0 + q * 60_000L + r.nextLong(30_000),
+                  "eval-" + a,
+                  -1,
+                  "free",
+                  "203.0.113." + a + "/32",
+                  null,
+                  0,
+                  null,
+                  "Q: " + item + "\nA: Let's think step by step.",
+                  2048,
+                  0.0,
+                  0,
+                  400));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** People first seen after the first day of observation (new to it, by tenure), no ages. */
+  static List<TraceRecord> newcomers(long seed, int people) {
+    SplittableRandom r = new SplittableRandom(seed);
+    List<TraceRecord> out = new ArrayList<>();
+    for (int a = 0; a < people; a++) {
+      long first = START + DAY + r.nextLong(4 * DAY);
+      for (int k = 0; k < 6; k++) {
+        out.add(
+            TenureTest.chat(
+                r, first + k * 3_600_000L * (1 + r.nextInt(8)), "newcomer-" + a, k % 3));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void benchmarkRunnersSharingAPublishedTemplateAreNotFlaggedWhereNewAccountsAreCommon() {
+    // Without ages, tenure makes most sporadic users look young: nine accounts running a public
+    // chain-of-thought template, seven of them first seen after the first day, are young no more
+    // often than the deployment's accounts are.
+    List<TraceRecord> common =
+        TenureTest.sorted(
+            TenureTest.sorted(TenureTest.regulars(5, 30, 7), newcomers(6, 150)), evalRunners(9));
+    // Control: the same runners where the other accounts all predate observation, so that seven
+    // new accounts sweeping one template around the clock are rare.
+    List<TraceRecord> rare = TenureTest.sorted(TenureTest.regulars(5, 180, 7), evalRunners(9));
+    try (Detector d = Detector.builder().build();
+        Detector control = Detector.builder().build()) {
+      common.forEach(d::observe);
+      rare.forEach(control::observe);
+      assertEquals(0, TenureTest.flagged(d, "eval-"));
+      assertEquals(0, TenureTest.flagged(d, "newcomer-"));
+      long caught = TenureTest.flagged(control, "eval-");
+      assertTrue(caught >= 5, "control flagged " + caught + " of 9");
+    }
+  }
 }

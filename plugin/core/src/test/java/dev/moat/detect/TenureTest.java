@@ -72,28 +72,32 @@ class TenureTest {
       for (long t = START + r.nextLong(DAY / 4);
           t < START + days * DAY;
           t += (long) (r.nextDouble(0.5, 6) * 3_600_000)) {
-        String prompt =
-            "Can you help me with "
-                + DetectorTest.EVERYDAY[r.nextInt(DetectorTest.EVERYDAY.length)]
-                + "?";
-        out.add(
-            new TraceRecord(
-                t,
-                "person-" + a,
-                -1,
-                "free",
-                "198.51.100.0/24",
-                "person-" + a + "-c",
-                turn++ % 4,
-                null,
-                prompt,
-                512,
-                0.8,
-                0,
-                300));
+        out.add(chat(r, t, "person-" + a, turn++ % 4));
       }
     }
     return out;
+  }
+
+  /** A person's everyday question, no age given, from one shared network. */
+  static TraceRecord chat(SplittableRandom r, long t, String account, int turn) {
+    String prompt =
+        "Can you help me with "
+            + DetectorTest.EVERYDAY[r.nextInt(DetectorTest.EVERYDAY.length)]
+            + "?";
+    return new TraceRecord(
+        t,
+        account,
+        -1,
+        "free",
+        "198.51.100.0/24",
+        account + "-c",
+        turn,
+        null,
+        prompt,
+        512,
+        0.8,
+        0,
+        300);
   }
 
   static List<TraceRecord> sorted(List<TraceRecord> a, List<TraceRecord> b) {
@@ -183,6 +187,22 @@ class TenureTest {
             r.account() + " at " + r.ts());
       }
       assertTrue(flagged(b, "bot-") >= 50, "flagged after the restart: " + flagged(b, "bot-"));
+    }
+  }
+
+  @Test
+  void aRestoredDetectorKeepsTheBaseRateOfYouth() throws Exception {
+    List<TraceRecord> trace = sorted(regulars(5, 40, 4), NullModelTest.newcomers(6, 60));
+    Path file = dir.resolve("detector.state");
+    try (Detector a = Detector.builder().build();
+        Detector b = Detector.builder().build()) {
+      trace.forEach(a::observe);
+      double rate = a.tenure.youngRate(0);
+      // 60 of the 100 accounts were first seen after the first day.
+      assertEquals(0.6, rate, 1e-9);
+      a.snapshot(file);
+      b.restore(file);
+      assertEquals(rate, b.tenure.youngRate(0), 1e-9);
     }
   }
 }
