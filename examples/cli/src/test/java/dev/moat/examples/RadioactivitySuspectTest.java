@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.moat.examples.serve.ModelServer;
 import dev.moat.key.WatermarkKey;
 import dev.moat.model.BundledModel;
+import dev.moat.server.ModelServer;
 import dev.moat.watermark.WatermarkKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -54,7 +54,7 @@ final class SourceSizeTest {
             "plugin/redis/src/main/java/dev/moat/detect/redis/RedisLinkStore.java",
             "model-adapters/onnxruntime/src/main/java/dev/moat/onnxruntime/BatchDecoder.java",
             "examples/cli/src/main/java/dev/moat/examples/MoatCli.java",
-            "examples/server/src/main/java/dev/moat/examples/serve/ModelServer.java",
+            "examples/server/src/main/java/dev/moat/server/ModelServer.java",
             "examples/research/src/main/java/dev/moat/examples/sim/TrafficSimulator.java")) {
       assertTrue(seen.contains(f), f + " not among the files walked");
     }

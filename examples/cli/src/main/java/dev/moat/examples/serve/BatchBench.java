@@ -1,6 +1,8 @@
 package dev.moat.examples.serve;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.moat.server.ModelServer;
+import dev.moat.server.ServerMetrics;
 import dev.moat.watermark.WatermarkKeys;
 import java.io.PrintStream;
 import java.net.http.HttpClient;
@@ -231,8 +233,8 @@ final class BatchBench {
 
   private static void one(
       HttpClient http, String url, String key, String ip, long n, Phase p, long end) {
-    ObjectNode body = ModelServer.MAPPER.createObjectNode();
-    body.put("model", CompletionRequest.MODEL);
+    ObjectNode body = LoadDemo.JSON.createObjectNode();
+    body.put("model", ModelServer.BUNDLED_MODEL_ID);
     body.put("max_tokens", TOKENS);
     body.put("stream", true);
     body.put("seed", n);

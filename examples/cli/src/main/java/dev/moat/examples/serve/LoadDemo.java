@@ -1,8 +1,10 @@
 package dev.moat.examples.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moat.detect.Verdict;
+import dev.moat.server.ModelServer;
 import dev.moat.watermark.DetectionResult;
 import dev.moat.watermark.WatermarkKeys;
 import dev.moat.watermark.WatermarkSpec;
@@ -34,6 +36,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class LoadDemo {
   private LoadDemo() {}
+
+  /**
+   * The JSON of the requests and replies of the load and the benchmarks (thread-safe once made).
+   */
+  static final ObjectMapper JSON = new ObjectMapper();
 
   static final String[] BENIGN = {
     "What is a good name for a cat?",
@@ -254,8 +261,8 @@ final class LoadDemo {
       String prompt,
       boolean campaign,
       Stats st) {
-    ObjectNode body = ModelServer.MAPPER.createObjectNode();
-    body.put("model", CompletionRequest.MODEL);
+    ObjectNode body = JSON.createObjectNode();
+    body.put("model", ModelServer.BUNDLED_MODEL_ID);
     body.put("max_tokens", campaign ? 100 : 60);
     if (campaign) {
       // What distillers ask for: deterministic-ish output and the top-5 distribution per token.
@@ -292,7 +299,7 @@ final class LoadDemo {
                   return;
                 }
                 try {
-                  JsonNode c = ModelServer.MAPPER.readTree(line.substring(6));
+                  JsonNode c = JSON.readTree(line.substring(6));
                   if (c.has("usage")) {
                     n[0] = c.path("usage").path("completion_tokens").asLong();
                     return;

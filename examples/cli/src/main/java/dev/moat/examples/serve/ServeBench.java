@@ -2,6 +2,7 @@ package dev.moat.examples.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.moat.server.ModelServer;
 import dev.moat.watermark.WatermarkKeys;
 import java.io.PrintStream;
 import java.net.http.HttpClient;
@@ -210,8 +211,8 @@ final class ServeBench {
       int n,
       List<Phase> list,
       AtomicLong current) {
-    ObjectNode body = ModelServer.MAPPER.createObjectNode();
-    body.put("model", CompletionRequest.MODEL);
+    ObjectNode body = LoadDemo.JSON.createObjectNode();
+    body.put("model", ModelServer.BUNDLED_MODEL_ID);
     body.put("max_tokens", 32);
     body.put("stream", true);
     body.put("seed", n);
@@ -271,7 +272,7 @@ final class ServeBench {
                 }
                 Phase ph = now(list, current);
                 try {
-                  JsonNode c = ModelServer.MAPPER.readTree(line.substring(6));
+                  JsonNode c = LoadDemo.JSON.readTree(line.substring(6));
                   JsonNode d = c.path("choices").path(0).path("delta").path("content");
                   // One chunk per token generated (as the server sends), counted for the phase
                   // that started the request, in its counting window.

@@ -3,6 +3,7 @@ package dev.moat.examples.serve;
 import dev.moat.examples.cli.Range;
 import dev.moat.examples.cli.UsageErrors;
 import dev.moat.examples.cli.UsageException;
+import dev.moat.server.ModelServer;
 import dev.moat.watermark.WatermarkKeys;
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,6 +3,8 @@ package dev.moat.examples.serve;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.moat.server.ConsoleBrowserTest;
+import dev.moat.server.ModelServer;
 import dev.moat.watermark.WatermarkKeys;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;

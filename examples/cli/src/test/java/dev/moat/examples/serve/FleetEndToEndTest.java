@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.moat.detect.redis.RedisServer;
+import dev.moat.server.ModelServer;
+import dev.moat.server.ServerFixture;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -292,7 +294,7 @@ class FleetEndToEndTest {
   /** A chat completion; {@code ip} the client's network as a proxy on this machine reports it. */
   static HttpResponse<String> complete(
       ModelServer s, String key, String prompt, boolean harvest, String ip) throws Exception {
-    ObjectNode body = ModelServer.MAPPER.createObjectNode();
+    ObjectNode body = LoadDemo.JSON.createObjectNode();
     body.put("model", "moat-tiny");
     body.put("max_tokens", harvest ? 3 : 1);
     if (harvest) {
@@ -326,7 +328,7 @@ class FleetEndToEndTest {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), path + ": " + r.body());
-    return ModelServer.MAPPER.readTree(r.body());
+    return LoadDemo.JSON.readTree(r.body());
   }
 
   /** One unlabelled sample's value from the replica's Prometheus scrape. */
