@@ -1,0 +1,135 @@
+package dev.moat.server;
+
+import dev.moat.watermark.WatermarkKeys;
+import java.nio.file.Path;
+
+/**
+ * Builds {@link ModelServer.Options} (from {@link ModelServer.Options#builder}), checking each
+ * setting as it is given. Not thread-safe.
+ */
+public final class ModelServerOptionsBuilder {
+  private final Path policyFile;
+  private final Path keysFile;
+  private final WatermarkKeys watermarkKeys;
+  private final String adminKey;
+  private String host = "127.0.0.1";
+  private int port;
+  private int adminPort;
+  private int workers = 2;
+  private @org.jspecify.annotations.Nullable Path stateFile;
+  private @org.jspecify.annotations.Nullable String redis;
+  private @org.jspecify.annotations.Nullable Path model;
+  private @org.jspecify.annotations.Nullable String modelId;
+  private int maxBatch = ModelServer.Options.DEFAULT_MAX_BATCH;
+  private int maxWaiting = ModelServer.Options.DEFAULT_MAX_WAITING;
+
+  ModelServerOptionsBuilder(Path policyFile, Path keysFile, WatermarkKeys keys, String adminKey) {
+    this.policyFile = java.util.Objects.requireNonNull(policyFile, "policyFile");
+    this.keysFile = java.util.Objects.requireNonNull(keysFile, "keysFile");
+    this.watermarkKeys = java.util.Objects.requireNonNull(keys, "watermarkKeys");
+    this.adminKey = java.util.Objects.requireNonNull(adminKey, "adminKey");
+  }
+
+  public ModelServerOptionsBuilder host(String host) {
+    this.host = java.util.Objects.requireNonNull(host, "host");
+    return this;
+  }
+
+  /** The API port, 0 for any free one. */
+  public ModelServerOptionsBuilder port(int port) {
+    this.port = checkPort("port", port);
+    return this;
+  }
+
+  /** The admin port, 0 for any free one. */
+  public ModelServerOptionsBuilder adminPort(int adminPort) {
+    this.adminPort = checkPort("admin-port", adminPort);
+    return this;
+  }
+
+  /** Model worker threads, at least 1. */
+  public ModelServerOptionsBuilder workers(int workers) {
+    if (workers < 1) {
+      throw new IllegalArgumentException(
+          dev.moat.internal.Messages.invalid("workers", workers, ">= 1"));
+    }
+    this.workers = workers;
+    return this;
+  }
+
+  /** Where the detector's state is restored from and written to; null: memory only. */
+  public ModelServerOptionsBuilder stateFile(@org.jspecify.annotations.Nullable Path stateFile) {
+    this.stateFile = stateFile;
+    return this;
+  }
+
+  /** Fleet mode's Redis ({@code redis://HOST:PORT}); null: this replica alone. */
+  public ModelServerOptionsBuilder redis(@org.jspecify.annotations.Nullable String redis) {
+    this.redis = redis;
+    return this;
+  }
+
+  /**
+   * A Hugging Face model directory, served as {@code modelId} (null: the directory's name); a null
+   * directory serves the bundled model.
+   */
+  public ModelServerOptionsBuilder model(
+      @org.jspecify.annotations.Nullable Path model,
+      @org.jspecify.annotations.Nullable String modelId) {
+    this.model = model;
+    this.modelId = modelId;
+    return this;
+  }
+
+  /**
+   * Sequences decoded together in one model call, in [1, 1024]; 1 turns batching off (each request
+   * decodes alone, one model call per token, on the worker pool).
+   */
+  public ModelServerOptionsBuilder maxBatch(int maxBatch) {
+    if (maxBatch < 1 || maxBatch > 1024) {
+      throw new IllegalArgumentException(
+          dev.moat.internal.Messages.invalid("max-batch", maxBatch, "in [1, 1024]"));
+    }
+    this.maxBatch = maxBatch;
+    return this;
+  }
+
+  /**
+   * New requests that may wait for a place in the batch, at least 1; the next one is refused with
+   * 503 (batching only).
+   */
+  public ModelServerOptionsBuilder maxWaiting(int maxWaiting) {
+    if (maxWaiting < 1) {
+      throw new IllegalArgumentException(
+          dev.moat.internal.Messages.invalid("batch-queue", maxWaiting, ">= 1"));
+    }
+    this.maxWaiting = maxWaiting;
+    return this;
+  }
+
+  public ModelServer.Options build() {
+    return new ModelServer.Options(
+        host,
+        port,
+        adminPort,
+        policyFile,
+        keysFile,
+        watermarkKeys,
+        adminKey,
+        workers,
+        stateFile,
+        redis,
+        model,
+        modelId,
+        maxBatch,
+        maxWaiting);
+  }
+
+  private static int checkPort(String field, int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(
+          dev.moat.internal.Messages.invalid(field, port, "in [0, 65535]"));
+    }
+    return port;
+  }
+}
