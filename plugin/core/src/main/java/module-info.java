@@ -1,11 +1,12 @@
 /**
  * Moat's core: the host-facing facade, the protection SPI, tier policy and the protections.
  *
- * <p>Only the API packages are exported. {@code dev.moat.internal} (the kernels, hashing, token
- * buffers and message wording the API is built from) is an implementation detail: on the module
- * path no other module can reach them. The Vector API kernels ({@code dev.moat.internal.vector})
- * are loaded reflectively when the JVM runs with {@code --add-modules jdk.incubator.vector}, so the
- * module does not require it.
+ * <p>Only the API packages are exported, to every module; nothing is opened. {@code
+ * dev.moat.internal} (the kernels, logits checks, tails, token buffers, message wording and version
+ * the API is built from) is an implementation detail: on the module path no other module can reach
+ * it. The Vector API kernels ({@code dev.moat.internal.vector}) are loaded reflectively when the
+ * JVM runs with {@code --add-modules jdk.incubator.vector}, and the module reads that module then:
+ * it does not require it.
  */
 @SuppressWarnings("requires-automatic")
 module dev.moat {
