@@ -2,6 +2,7 @@ package dev.moat;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.moat.internal.Messages;
+import dev.moat.internal.MoatVersion;
 import dev.moat.policy.Policy;
 import dev.moat.policy.PolicyException;
 import dev.moat.policy.PolicyLoader;
@@ -82,6 +83,14 @@ public final class Moat implements AutoCloseable {
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * The version of Moat's code, as the build recorded it (e.g. {@code 0.1.0-SNAPSHOT}); key
+   * commitments record the same string.
+   */
+  public static String version() {
+    return MoatVersion.get();
   }
 
   private static dev.moat.enforce.Enforcer fleetOrNot(

@@ -86,7 +86,7 @@ final class AdversaryCommand {
             .toArray();
     if (sizes.length == 0 || sizes[0] < 10 || sizes[sizes.length - 1] > 1_000_000) {
       throw new IllegalArgumentException(
-          dev.moat.internal.Messages.invalid(
+          dev.moat.policy.Problems.invalid(
               "--sizes", sizeList, "a comma-separated list of sizes in [10, 1000000]"));
     }
     int len = answerTokens;
@@ -105,7 +105,7 @@ final class AdversaryCommand {
               .orElseThrow(
                   () ->
                       new IllegalArgumentException(
-                          dev.moat.internal.Messages.invalid(
+                          dev.moat.policy.Problems.invalid(
                               "--schemes", id.strip(), "a comma-separated list of " + ids)));
       configs.add(c);
     }

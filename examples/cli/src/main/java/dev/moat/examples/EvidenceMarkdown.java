@@ -1,5 +1,6 @@
 package dev.moat.examples;
 
+import dev.moat.Moat;
 import dev.moat.examples.EvidenceCommand.Ablation;
 import dev.moat.examples.EvidenceCommand.Claim;
 import dev.moat.examples.EvidenceCommand.NullRun;
@@ -8,7 +9,6 @@ import dev.moat.examples.EvidenceCommand.Texts;
 import dev.moat.forensics.KolmogorovSmirnov;
 import dev.moat.forensics.Radioactivity;
 import dev.moat.forensics.WrongKeyControl;
-import dev.moat.internal.MoatVersion;
 import dev.moat.key.KeyCommitment;
 import java.nio.file.Path;
 import java.util.List;
@@ -52,7 +52,7 @@ final class EvidenceMarkdown {
                 + " from the files in this directory and the revealed key by"
                 + " `examples/verify/moat_evidence_v1.py` (Python standard library only; see"
                 + " [Reproduce](#reproduce)).%n%n",
-            MoatVersion.get(),
+            Moat.version(),
             EvidenceReport.FORMAT));
     md.append("## Finding\n\n");
     if (demoKey) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.moat.Moat;
 import dev.moat.examples.EvidenceCommand.Ablation;
 import dev.moat.examples.EvidenceCommand.Claim;
 import dev.moat.examples.EvidenceCommand.NullRun;
@@ -11,7 +12,6 @@ import dev.moat.examples.EvidenceCommand.Test;
 import dev.moat.examples.EvidenceCommand.Texts;
 import dev.moat.forensics.Radioactivity;
 import dev.moat.forensics.WrongKeyControl;
-import dev.moat.internal.MoatVersion;
 import dev.moat.key.KeyCommitment;
 import dev.moat.model.BundledModel;
 import java.io.IOException;
@@ -240,7 +240,7 @@ final class EvidenceReport {
   private ObjectNode json() {
     ObjectNode root = JSON.createObjectNode();
     root.put("format", FORMAT);
-    root.put("moat_version", MoatVersion.get());
+    root.put("moat_version", Moat.version());
     root.put("alpha", alpha);
     root.put("public_demo_key", demoKey);
     root.put("primary_test", tests.get(0).id);

@@ -1,8 +1,8 @@
 package dev.moat.examples;
 
+import dev.moat.Moat;
 import dev.moat.examples.cli.UsageErrors;
 import dev.moat.examples.serve.ServeCommand;
-import dev.moat.internal.MoatVersion;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -90,7 +90,7 @@ public final class MoatCli {
   static final class Version implements IVersionProvider {
     @Override
     public String[] getVersion() {
-      return new String[] {"moat " + MoatVersion.get()};
+      return new String[] {"moat " + Moat.version()};
     }
   }
 }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.moat.Moat;
 import dev.moat.examples.MoatCliTest.Run;
-import dev.moat.internal.MoatVersion;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -120,7 +120,7 @@ class MoatCliUsageTest {
     Run none = MoatCliTest.run();
     assertEquals(2, none.status());
     assertEquals(help.out(), none.out());
-    assertEquals("moat " + MoatVersion.get() + "\n", MoatCliTest.run("--version").out());
+    assertEquals("moat " + Moat.version() + "\n", MoatCliTest.run("--version").out());
     assertTrue(MoatCliTest.run("help", "detect").out().startsWith("Usage: moat detect "));
   }
 

@@ -38,7 +38,7 @@ final class NgramLm {
   NgramLm(int vocab, List<int[]> texts) {
     if (vocab > (1 << 20)) {
       throw new IllegalArgumentException(
-          dev.moat.internal.Messages.invalid("vocab", vocab, "at most 1048576"));
+          dev.moat.policy.Problems.invalid("vocab", vocab, "at most 1048576"));
     }
     this.vocab = vocab;
     long n = 0;

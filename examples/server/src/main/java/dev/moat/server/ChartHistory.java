@@ -127,7 +127,7 @@ final class ChartHistory {
   ChartHistory(int window) {
     if (window < 2) {
       throw new IllegalArgumentException(
-          dev.moat.internal.Messages.invalid("window", window, ">= 2"));
+          dev.moat.policy.Problems.invalid("window", window, ">= 2"));
     }
     this.ring = new Sample[window];
   }

@@ -45,7 +45,7 @@ final class ConsoleAssets {
     Asset a = ASSETS.get(name);
     if (a == null) {
       throw new IllegalArgumentException(
-          dev.moat.internal.Messages.invalid("asset", name, "one of " + ASSETS.keySet()));
+          dev.moat.policy.Problems.invalid("asset", name, "one of " + ASSETS.keySet()));
     }
     byte[] b = LOADED.get(name);
     if (b == null) {

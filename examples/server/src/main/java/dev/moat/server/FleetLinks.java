@@ -2,7 +2,7 @@ package dev.moat.server;
 
 import dev.moat.detect.redis.RedisLinkStore;
 import dev.moat.enforce.redis.RedisFleetLimiter;
-import dev.moat.internal.Messages;
+import dev.moat.policy.Problems;
 import java.net.URI;
 import java.net.URISyntaxException;
 
@@ -53,16 +53,16 @@ final class FleetLinks {
     try {
       u = new URI(url);
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException(Messages.invalid("--redis", shown, "redis://HOST:PORT"));
+      throw new IllegalArgumentException(Problems.invalid("--redis", shown, "redis://HOST:PORT"));
     }
     if (!"redis".equals(u.getScheme()) || u.getHost() == null) {
-      throw new IllegalArgumentException(Messages.invalid("--redis", shown, "redis://HOST:PORT"));
+      throw new IllegalArgumentException(Problems.invalid("--redis", shown, "redis://HOST:PORT"));
     }
     if (u.getRawUserInfo() != null) {
       // Never silently ignored: a replica that drops the password would talk to whichever Redis
       // answers without one. Redis AUTH is not implemented; the value shown hides the secret.
       throw new IllegalArgumentException(
-          Messages.invalid(
+          Problems.invalid(
               "--redis",
               shown,
               "redis://HOST:PORT without a user or password (Redis AUTH is not supported: run"
@@ -73,7 +73,7 @@ final class FleetLinks {
         || u.getRawQuery() != null
         || u.getRawFragment() != null) {
       throw new IllegalArgumentException(
-          Messages.invalid(
+          Problems.invalid(
               "--redis",
               shown,
               "redis://HOST:PORT with no database number, path or options (database 0 is used)"));

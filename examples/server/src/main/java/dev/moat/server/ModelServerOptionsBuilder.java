@@ -51,7 +51,7 @@ public final class ModelServerOptionsBuilder {
   public ModelServerOptionsBuilder workers(int workers) {
     if (workers < 1) {
       throw new IllegalArgumentException(
-          dev.moat.internal.Messages.invalid("workers", workers, ">= 1"));
+          dev.moat.policy.Problems.invalid("workers", workers, ">= 1"));
     }
     this.workers = workers;
     return this;
@@ -88,7 +88,7 @@ public final class ModelServerOptionsBuilder {
   public ModelServerOptionsBuilder maxBatch(int maxBatch) {
     if (maxBatch < 1 || maxBatch > 1024) {
       throw new IllegalArgumentException(
-          dev.moat.internal.Messages.invalid("max-batch", maxBatch, "in [1, 1024]"));
+          dev.moat.policy.Problems.invalid("max-batch", maxBatch, "in [1, 1024]"));
     }
     this.maxBatch = maxBatch;
     return this;
@@ -101,7 +101,7 @@ public final class ModelServerOptionsBuilder {
   public ModelServerOptionsBuilder maxWaiting(int maxWaiting) {
     if (maxWaiting < 1) {
       throw new IllegalArgumentException(
-          dev.moat.internal.Messages.invalid("batch-queue", maxWaiting, ">= 1"));
+          dev.moat.policy.Problems.invalid("batch-queue", maxWaiting, ">= 1"));
     }
     this.maxWaiting = maxWaiting;
     return this;
@@ -128,7 +128,7 @@ public final class ModelServerOptionsBuilder {
   private static int checkPort(String field, int port) {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException(
-          dev.moat.internal.Messages.invalid(field, port, "in [0, 65535]"));
+          dev.moat.policy.Problems.invalid(field, port, "in [0, 65535]"));
     }
     return port;
   }

@@ -28,6 +28,9 @@ public final class Activity {
   private double gapMean;
   private double gapM2;
 
+  /** An account (or client) with no requests yet. */
+  public Activity() {}
+
   /** Records a request at {@code ts} from {@code client} (null if unknown). */
   public void record(long ts, long accountCreated, @Nullable String client) {
     if (requests == 0) {

@@ -3,7 +3,7 @@ package dev.moat.enforce;
 import dev.moat.RequestContext;
 import dev.moat.internal.Kernels;
 import dev.moat.internal.Messages;
-import dev.moat.internal.SipHash;
+import dev.moat.key.SipHash;
 import dev.moat.key.WatermarkKey;
 import dev.moat.spi.Protection;
 import dev.moat.spi.RequestProtection;

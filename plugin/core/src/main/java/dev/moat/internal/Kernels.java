@@ -1,5 +1,6 @@
 package dev.moat.internal;
 
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -241,10 +242,14 @@ public abstract class Kernels {
   }
 
   private static @Nullable Kernels loadVector() {
-    if ("scalar".equalsIgnoreCase(System.getProperty("moat.simd", ""))
-        || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+    Optional<Module> vector = ModuleLayer.boot().findModule("jdk.incubator.vector");
+    if ("scalar".equalsIgnoreCase(System.getProperty("moat.simd", "")) || vector.isEmpty()) {
       return null;
     }
+    // Module dev.moat does not require the incubating module (javac warns on any use of it): on
+    // the module path it reads it from here on. A no-op on the class path (the unnamed module
+    // reads every module).
+    Kernels.class.getModule().addReads(vector.get());
     try {
       Kernels k =
           Class.forName("dev.moat.internal.vector.VectorKernels")

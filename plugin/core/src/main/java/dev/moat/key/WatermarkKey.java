@@ -2,7 +2,6 @@ package dev.moat.key;
 
 import static dev.moat.internal.Messages.invalid;
 
-import dev.moat.internal.SipHash;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

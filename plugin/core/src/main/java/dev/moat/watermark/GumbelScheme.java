@@ -1,7 +1,7 @@
 package dev.moat.watermark;
 
 import dev.moat.internal.Kernels;
-import dev.moat.internal.SipHash;
+import dev.moat.key.SipHash;
 import dev.moat.key.WatermarkKey;
 
 /**

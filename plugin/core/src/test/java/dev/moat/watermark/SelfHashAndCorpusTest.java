@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.moat.Moat;
 import dev.moat.MoatRequest;
 import dev.moat.RequestContext;
-import dev.moat.internal.SipHash;
+import dev.moat.key.SipHash;
 import dev.moat.key.WatermarkKey;
 import dev.moat.policy.Policy;
 import dev.moat.policy.PolicyException;

@@ -1,6 +1,6 @@
 package dev.moat.redis;
 
-import dev.moat.internal.Messages;
+import dev.moat.policy.Problems;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -23,7 +23,7 @@ public final class RedisSettings {
   /** A TCP port, 1 to 65535. */
   public static int port(int port) {
     if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException(Messages.invalid("port", port, "1 to 65535"));
+      throw new IllegalArgumentException(Problems.invalid("port", port, "1 to 65535"));
     }
     return port;
   }
@@ -32,7 +32,7 @@ public final class RedisSettings {
   public static String prefix(@Nullable String prefix) {
     if (prefix == null || prefix.isEmpty() || prefix.length() > 64) {
       throw new IllegalArgumentException(
-          Messages.invalid("prefix", String.valueOf(prefix), "1 to 64 chars"));
+          Problems.invalid("prefix", String.valueOf(prefix), "1 to 64 chars"));
     }
     return prefix;
   }
@@ -40,7 +40,7 @@ public final class RedisSettings {
   /** A connect and read timeout, in (0, 60 s]. */
   public static Duration timeout(Duration timeout) {
     if (timeout.isNegative() || timeout.isZero() || timeout.toMillis() > 60_000) {
-      throw new IllegalArgumentException(Messages.invalid("timeout", timeout, "(0, 60 s]"));
+      throw new IllegalArgumentException(Problems.invalid("timeout", timeout, "(0, 60 s]"));
     }
     return timeout;
   }
@@ -48,7 +48,7 @@ public final class RedisSettings {
   /** How long to stay failed over before trying Redis again, {@code >= 0}. */
   public static Duration retryAfter(Duration retryAfter) {
     if (retryAfter.isNegative()) {
-      throw new IllegalArgumentException(Messages.invalid("retryAfter", retryAfter, ">= 0"));
+      throw new IllegalArgumentException(Problems.invalid("retryAfter", retryAfter, ">= 0"));
     }
     return retryAfter;
   }

@@ -8,7 +8,7 @@ import dev.moat.detect.AccountMark;
 import dev.moat.detect.AccountPin;
 import dev.moat.detect.LinkStore;
 import dev.moat.detect.LocalLinkStore;
-import dev.moat.internal.Messages;
+import dev.moat.policy.Problems;
 import dev.moat.redis.RedisSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -367,7 +367,7 @@ public final class RedisLinkStore implements LinkStore {
     /** How long an unused bucket lives in Redis; default 30 days. */
     public Builder idleExpiry(Duration idleExpiry) {
       if (idleExpiry.isNegative() || idleExpiry.toSeconds() < 1) {
-        throw new IllegalArgumentException(Messages.invalid("idleExpiry", idleExpiry, ">= 1 s"));
+        throw new IllegalArgumentException(Problems.invalid("idleExpiry", idleExpiry, ">= 1 s"));
       }
       this.idleExpiry = idleExpiry;
       return this;

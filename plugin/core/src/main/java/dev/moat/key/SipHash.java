@@ -1,4 +1,4 @@
-package dev.moat.internal;
+package dev.moat.key;
 
 /**
  * SipHash-2-4 (Aumasson and Bernstein, 2012) with a 128-bit key, 64-bit output. The keyed PRF under

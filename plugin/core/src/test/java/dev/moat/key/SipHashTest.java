@@ -1,4 +1,4 @@
-package dev.moat.internal;
+package dev.moat.key;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
