@@ -9,8 +9,8 @@ import dev.moat.detect.MlpModel;
 import dev.moat.detect.PromptSkeleton;
 import dev.moat.detect.TraceRecord;
 import dev.moat.detect.Verdict;
-import dev.moat.examples.sim.TrafficSimulator;
 import dev.moat.onnxruntime.OnnxVerdictModel;
+import dev.moat.research.sim.TrafficSimulator;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +61,7 @@ public class DetectorBenchmark {
             1,
             Instant.parse("2026-04-22T00:00:00Z").toEpochMilli(),
             3,
-            dev.moat.examples.sim.Scenarios.of("mixed", 1));
+            dev.moat.research.sim.Scenarios.of("mixed", 1));
     List<TraceRecord> list = new ArrayList<>(REQUESTS);
     while (sim.hasNext() && list.size() < REQUESTS) {
       list.add(sim.next().record());

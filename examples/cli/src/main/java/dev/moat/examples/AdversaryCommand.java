@@ -4,6 +4,11 @@ import dev.moat.examples.cli.Range;
 import dev.moat.key.WatermarkKey;
 import dev.moat.onnxruntime.BundledText;
 import dev.moat.onnxruntime.OnnxCausalLm;
+import dev.moat.research.AdversaryExperiment;
+import dev.moat.research.AdversaryTeacher;
+import dev.moat.research.NgramLm;
+import dev.moat.research.QualityRuns;
+import dev.moat.research.TokenIds;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,7 +128,7 @@ final class AdversaryCommand {
       int[][] prompts = new int[distinctPrompts + suspectPrompts][];
       for (int p = 0; p < prompts.length; p++) {
         prompts[p] =
-            TokenIds.withBos(text.encode(dev.moat.examples.sim.Prompts.campaignPrompt(p)), bos);
+            TokenIds.withBos(text.encode(dev.moat.research.sim.Prompts.campaignPrompt(p)), bos);
       }
       err.printf(Locale.ROOT, "teacher: %d bundled-model answers%n", teacherAnswers);
       List<int[][]> bundled =

@@ -1,7 +1,7 @@
 package dev.moat.examples;
 
-import static dev.moat.examples.TokenIds.concat;
-import static dev.moat.examples.TokenIds.withBos;
+import static dev.moat.research.TokenIds.concat;
+import static dev.moat.research.TokenIds.withBos;
 
 import dev.moat.Moat;
 import dev.moat.MoatRequest;

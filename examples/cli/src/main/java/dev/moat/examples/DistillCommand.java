@@ -13,6 +13,7 @@ import dev.moat.onnxruntime.TokenSink;
 import dev.moat.policy.EnforcementSettings;
 import dev.moat.policy.Policy;
 import dev.moat.policy.TierPolicy;
+import dev.moat.research.QualityRuns;
 import dev.moat.spi.SamplingParams;
 import java.io.PrintStream;
 import java.nio.file.Files;

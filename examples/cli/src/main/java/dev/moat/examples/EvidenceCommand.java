@@ -8,6 +8,7 @@ import dev.moat.forensics.WrongKeyControl;
 import dev.moat.key.KeyCommitment;
 import dev.moat.key.WatermarkKey;
 import dev.moat.onnxruntime.BundledText;
+import dev.moat.research.RadioactivitySetup;
 import dev.moat.watermark.GumbelSettings;
 import dev.moat.watermark.KgwSettings;
 import dev.moat.watermark.WatermarkKeys;

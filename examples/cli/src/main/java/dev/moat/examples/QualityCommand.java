@@ -1,11 +1,11 @@
 package dev.moat.examples;
 
-import static dev.moat.examples.QualityRuns.ENGLISH;
-import static dev.moat.examples.QualityRuns.JAVA;
-import static dev.moat.examples.QualityRuns.KEY;
-import static dev.moat.examples.QualityRuns.isJava;
-import static dev.moat.examples.QualityRuns.prompts;
-import static dev.moat.examples.QualityRuns.schemes;
+import static dev.moat.research.QualityRuns.ENGLISH;
+import static dev.moat.research.QualityRuns.JAVA;
+import static dev.moat.research.QualityRuns.KEY;
+import static dev.moat.research.QualityRuns.isJava;
+import static dev.moat.research.QualityRuns.prompts;
+import static dev.moat.research.QualityRuns.schemes;
 
 import dev.moat.Moat;
 import dev.moat.RequestContext;
@@ -16,6 +16,7 @@ import dev.moat.onnxruntime.OnnxGenerator;
 import dev.moat.onnxruntime.TokenSink;
 import dev.moat.policy.Policy;
 import dev.moat.policy.TierPolicy;
+import dev.moat.research.QualityReport;
 import dev.moat.spi.SamplingParams;
 import dev.moat.watermark.WatermarkKeys;
 import dev.moat.watermark.WatermarkSpec;
@@ -42,7 +43,7 @@ import picocli.CommandLine.Option;
  * p-values, with the false-positive rate measured on the negatives), the cost (perplexity of the
  * output scored by the model itself), robustness (random token substitution), and a plot of the
  * z-score against the number of tokens. This class generates the outputs; {@link QualityReport}
- * writes the report's sections on them, each scheme's detector run by a {@link QualityScorer}.
+ * writes the report's sections on them, each scheme's detector run by its {@code QualityScorer}.
  */
 @Command(
     name = "quality",

@@ -1,7 +1,6 @@
 package dev.moat.examples;
 
-import static dev.moat.examples.RadioactivitySetup.SUSPECT_TOKENS;
-import static dev.moat.examples.RadioactivitySetup.schemes;
+import static dev.moat.research.RadioactivitySetup.schemes;
 
 import dev.moat.examples.cli.Range;
 import dev.moat.examples.cli.UsageErrors;
@@ -9,6 +8,11 @@ import dev.moat.forensics.Radioactivity;
 import dev.moat.key.WatermarkKey;
 import dev.moat.onnxruntime.BundledText;
 import dev.moat.onnxruntime.OnnxCausalLm;
+import dev.moat.research.QualityRuns;
+import dev.moat.research.RadioactivityExperiment;
+import dev.moat.research.RadioactivityHarvest;
+import dev.moat.research.RadioactivitySetup;
+import dev.moat.research.TokenIds;
 import dev.moat.watermark.WatermarkSpec;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -44,8 +48,8 @@ import picocli.CommandLine.Option;
  * </ol>
  *
  * The teacher's step is {@link RadioactivityHarvest}'s, the students' and the control's {@link
- * RadioactivityExperiment}'s (the students {@link TrigramStudent}s); this class runs them in order
- * and writes the report and its plot.
+ * RadioactivityExperiment}'s (the students trigram models); this class runs them in order and
+ * writes the report and its plot.
  *
  * <p>With {@code --suspect FILE} instead: test a file of suspect texts (one per line) against a key
  * ({@link RadioactivitySuspect}).
@@ -131,7 +135,7 @@ final class RadioactivityCommand implements Callable<Integer> {
       try (BundledText text = BundledText.bundled()) {
         for (int p = 0; p < prompts.length; p++) {
           prompts[p] =
-              TokenIds.withBos(text.encode(dev.moat.examples.sim.Prompts.campaignPrompt(p)), bos);
+              TokenIds.withBos(text.encode(dev.moat.research.sim.Prompts.campaignPrompt(p)), bos);
         }
       }
       List<String> harvests = RadioactivityHarvest.names(schemes);
@@ -197,7 +201,7 @@ final class RadioactivityCommand implements Callable<Integer> {
             .yAxisTitle("log10 p-value")
             .build();
     chart.getStyler().setXAxisLogarithmic(true);
-    double[] x = Arrays.stream(SUSPECT_TOKENS).asDoubleStream().toArray();
+    double[] x = Arrays.stream(RadioactivitySetup.suspectTokens()).asDoubleStream().toArray();
     curves.forEach(
         (name, y) ->
             chart.addSeries(name, x, Arrays.stream(y).map(v -> Math.max(v, -60)).toArray()));

@@ -6,6 +6,7 @@ import dev.moat.forensics.Radioactivity;
 import dev.moat.key.WatermarkKey;
 import dev.moat.onnxruntime.BundledText;
 import dev.moat.onnxruntime.OnnxCausalLm;
+import dev.moat.research.RadioactivitySetup;
 import dev.moat.watermark.GumbelSettings;
 import dev.moat.watermark.KgwSettings;
 import dev.moat.watermark.WatermarkKeys;
@@ -146,7 +147,7 @@ final class RadioactivitySuspect {
           com.fasterxml.jackson.databind.node.ObjectNode body =
               new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
           body.put("model", suspectModel);
-          body.put("prompt", dev.moat.examples.sim.Prompts.campaignPrompt(500_000 + p));
+          body.put("prompt", dev.moat.research.sim.Prompts.campaignPrompt(500_000 + p));
           body.put("max_tokens", maxTokens);
           body.put("seed", p); // reproducible where the suspect honours seeds
           java.net.http.HttpResponse<String> resp =

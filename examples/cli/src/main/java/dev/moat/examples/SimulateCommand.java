@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.moat.detect.TraceWriter;
 import dev.moat.examples.cli.UsageException;
-import dev.moat.examples.sim.Population;
-import dev.moat.examples.sim.TrafficSimulator;
-import dev.moat.examples.usage.UsageGenerator;
+import dev.moat.research.sim.Population;
+import dev.moat.research.sim.TrafficSimulator;
+import dev.moat.research.usage.UsageGenerator;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +68,7 @@ final class SimulateCommand implements Callable<Integer> {
 
   static List<Population> scenario(String name, double scale) {
     try {
-      return dev.moat.examples.sim.Scenarios.of(name, scale);
+      return dev.moat.research.sim.Scenarios.of(name, scale);
     } catch (IllegalArgumentException e) {
       throw new UsageException(
           "--scenario " + Objects.requireNonNull(e.getMessage()).replace("scenario ", ""));

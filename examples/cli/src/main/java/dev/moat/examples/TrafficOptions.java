@@ -2,7 +2,7 @@ package dev.moat.examples;
 
 import dev.moat.examples.cli.Range;
 import dev.moat.examples.cli.UsageException;
-import dev.moat.examples.usage.UsageGenerator;
+import dev.moat.research.usage.UsageGenerator;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
@@ -36,7 +36,7 @@ final class TrafficOptions {
   @Option(
       names = "--generator",
       paramLabel = "NAME",
-      description = "sim (default) or usage (the independent generator, dev.moat.examples.usage).")
+      description = "sim (default) or usage (the independent generator, dev.moat.research.usage).")
   String generator = "sim";
 
   @Option(
@@ -53,7 +53,7 @@ final class TrafficOptions {
   boolean stripMetadata;
 
   /**
-   * Whether {@code --generator usage} (the independent generator, {@code dev.moat.examples.usage})
+   * Whether {@code --generator usage} (the independent generator, {@code dev.moat.research.usage})
    * was asked for rather than the default {@code sim}.
    */
   boolean usage() {

@@ -16,6 +16,7 @@ import dev.moat.onnxruntime.OnnxGenerator;
 import dev.moat.onnxruntime.TokenSink;
 import dev.moat.policy.Policy;
 import dev.moat.policy.TierPolicy;
+import dev.moat.research.TokenIds;
 import dev.moat.spi.SamplingParams;
 import dev.moat.watermark.KgwSettings;
 import dev.moat.watermark.WatermarkKeys;
@@ -70,7 +71,7 @@ class EvidenceCommandTest {
     Files.writeString(keys, "owner=" + HEX + "\n");
     List<String> prompts = new ArrayList<>();
     for (int p = 0; p < 2 * PROMPTS; p++) {
-      prompts.add(dev.moat.examples.sim.Prompts.campaignPrompt(p));
+      prompts.add(dev.moat.research.sim.Prompts.campaignPrompt(p));
     }
     List<String> marked = new ArrayList<>();
     List<String> clean = new ArrayList<>();
@@ -515,7 +516,7 @@ class EvidenceCommandTest {
                 .build()) {
       OnnxGenerator gen = new OnnxGenerator(model);
       for (int p = 0; p < PROMPTS; p++) {
-        String prompt = dev.moat.examples.sim.Prompts.campaignPrompt(p);
+        String prompt = dev.moat.research.sim.Prompts.campaignPrompt(p);
         int[] ids = TokenIds.withBos(text.encode(prompt), model.config().bosTokenId());
         RequestContext ctx =
             RequestContext.builder()

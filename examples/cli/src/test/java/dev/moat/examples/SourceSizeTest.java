@@ -55,7 +55,7 @@ final class SourceSizeTest {
             "model-adapters/onnxruntime/src/main/java/dev/moat/onnxruntime/BatchDecoder.java",
             "examples/cli/src/main/java/dev/moat/examples/MoatCli.java",
             "examples/server/src/main/java/dev/moat/server/ModelServer.java",
-            "examples/research/src/main/java/dev/moat/examples/sim/TrafficSimulator.java")) {
+            "examples/research/src/main/java/dev/moat/research/sim/TrafficSimulator.java")) {
       assertTrue(seen.contains(f), f + " not among the files walked");
     }
     assertTrue(seen.stream().noneMatch(f -> f.startsWith("perf/")), "perf is walked");

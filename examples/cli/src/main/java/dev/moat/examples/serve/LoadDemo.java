@@ -132,7 +132,7 @@ final class LoadDemo {
                       // The campaign sweeps the simulator's template across its accounts.
                       String prompt =
                           p.campaign()
-                              ? dev.moat.examples.sim.Prompts.campaignPrompt(
+                              ? dev.moat.research.sim.Prompts.campaignPrompt(
                                   (int) sweep.getAndIncrement())
                               : BENIGN[r.nextInt(BENIGN.length)];
                       one(http, base, "sk-load-" + acct, ip, prompt, p.campaign(), st);
@@ -239,7 +239,7 @@ final class LoadDemo {
                   0,
                   null,
                   p.campaign()
-                      ? dev.moat.examples.sim.Prompts.campaignPrompt(sweep++)
+                      ? dev.moat.research.sim.Prompts.campaignPrompt(sweep++)
                       : BENIGN[r.nextInt(BENIGN.length)],
                   p.campaign() ? 8192 : 512,
                   p.campaign() ? 0.3 : 0.8,

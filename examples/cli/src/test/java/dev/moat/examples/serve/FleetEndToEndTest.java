@@ -164,7 +164,7 @@ class FleetEndToEndTest {
             continue;
           }
           int a = sweep % CAMPAIGN;
-          String prompt = dev.moat.examples.sim.Prompts.campaignPrompt(sweep++);
+          String prompt = dev.moat.research.sim.Prompts.campaignPrompt(sweep++);
           String key = String.format(Locale.ROOT, "sk-campaign-%02d", a);
           int level = level(complete(r, key, prompt, true, "198.18." + a + ".7"));
           if (level == 2) {
@@ -191,7 +191,7 @@ class FleetEndToEndTest {
         for (ModelServer r : rs) {
           for (int a = 0; a < CAMPAIGN; a++) {
             String key = String.format(Locale.ROOT, "sk-campaign-%02d", a);
-            String prompt = dev.moat.examples.sim.Prompts.campaignPrompt(sweep++);
+            String prompt = dev.moat.research.sim.Prompts.campaignPrompt(sweep++);
             assertEquals(2, level(complete(r, key, prompt, true, "198.18." + a + ".7")), key);
             String acct = String.format(Locale.ROOT, "bot-%02d", a);
             assertEquals(
