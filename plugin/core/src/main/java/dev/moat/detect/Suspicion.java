@@ -11,8 +11,9 @@ package dev.moat.detect;
  *       evidence alone never goes further.
  *   <li>{@link #FLAG}: enforcement (budgets, pacing, perturbation, rejection). Needs coordination:
  *       repeated requests into templates that many accounts share as a topic sweep, corroborated by
- *       an independent view (young accounts, or accounts watched on their own behaviour far above
- *       the base rate), or into templates that flagged accounts dominate.
+ *       an independent view (young accounts far above the deployment's base rate of youth, or
+ *       accounts watched on their own behaviour far above the base rate of watching), or into
+ *       templates that flagged accounts dominate.
  * </ul>
  *
  * Both decay without new evidence, and an admin can clear an account or a group, or pin an account
