@@ -7,6 +7,7 @@ import dev.moat.enforce.Enforcer;
 import dev.moat.enforce.Level;
 import dev.moat.enforce.Pacing;
 import dev.moat.spi.RequestProtection;
+import dev.moat.spi.TokenHistory;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -82,9 +83,28 @@ public class EnforcementBenchmark {
     return a;
   }
 
+  /** An empty history: pacing reads only its clock, never the tokens. */
+  private static final TokenHistory NO_HISTORY =
+      new TokenHistory() {
+        @Override
+        public int length() {
+          return 0;
+        }
+
+        @Override
+        public int promptLength() {
+          return 0;
+        }
+
+        @Override
+        public int get(int index) {
+          throw new IndexOutOfBoundsException(index);
+        }
+      };
+
   /** The tarpit's decision for one token. */
   @Benchmark
   public long pacingHold() {
-    return pacer.onToken(1, null);
+    return pacer.onToken(1, NO_HISTORY);
   }
 }

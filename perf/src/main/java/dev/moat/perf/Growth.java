@@ -13,6 +13,7 @@ import dev.moat.watermark.WatermarkKeys;
 import java.io.IOException;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the growth benchmarks share: one request's start as a server runs it (the detector's {@code
@@ -53,7 +54,7 @@ final class Growth {
   final float[] logits = new float[VOCAB];
   private final SplittableRandom random = new SplittableRandom(7);
   private long ts = DAY0;
-  MoatRequest running;
+  @Nullable MoatRequest running;
 
   Growth(int tiers, long accounts) throws IOException {
     this.tiers = tiers;
@@ -145,9 +146,10 @@ final class Growth {
 
   /** One token of the running request: processLogits and accept. */
   int token() {
-    running.processLogits(logits);
+    MoatRequest r = java.util.Objects.requireNonNull(running, "beginRunning first");
+    r.processLogits(logits);
     int t = random.nextInt(VOCAB);
-    running.accept(t);
+    r.accept(t);
     return t;
   }
 

@@ -86,7 +86,9 @@ public class PipelineBenchmark {
     for (int i = 0; i < vocab; i++) {
       logits[i] = (float) r.nextGaussian();
     }
-    makeRequests();
+    requests = makeRequests();
+    current = 0;
+    request = requests[0];
   }
 
   /**
@@ -94,8 +96,8 @@ public class PipelineBenchmark {
    * moves to the next when one is full: nothing is allocated while measuring, so {@code -prof gc}
    * shows the per-token figure alone (a request made per iteration would add its arrays to it).
    */
-  void makeRequests() {
-    requests = new MoatRequest[REQUESTS];
+  MoatRequest[] makeRequests() {
+    MoatRequest[] requests = new MoatRequest[REQUESTS];
     for (int i = 0; i < REQUESTS; i++) {
       requests[i] =
           moat.begin(
@@ -107,8 +109,7 @@ public class PipelineBenchmark {
                   .sampling(SamplingParams.builder().maxTokens(CAPACITY).build())
                   .build());
     }
-    current = 0;
-    request = requests[0];
+    return requests;
   }
 
   @TearDown(Level.Trial)

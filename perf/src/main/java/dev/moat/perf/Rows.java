@@ -10,6 +10,7 @@ import dev.moat.watermark.WatermarkKeys;
 import java.io.IOException;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The state the batch benchmarks share: one Moat, a batch of live requests (one per row), a {@code
@@ -58,7 +59,7 @@ final class Rows {
       int vocab,
       int batch,
       double probingScore,
-      String flaggedGroup,
+      @Nullable String flaggedGroup,
       SamplingParams.Builder sampling)
       throws IOException {
     this.vocab = vocab;

@@ -14,9 +14,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -99,7 +101,7 @@ public final class Suite {
     }
   }
 
-  private static String option(String[] args, String name, String fallback) {
+  private static @Nullable String option(String[] args, String name, @Nullable String fallback) {
     for (int i = 0; i < args.length - 1; i++) {
       if (args[i].equals(name)) {
         return args[i + 1];
@@ -249,7 +251,7 @@ public final class Suite {
     return r == null ? Double.NaN : r.median();
   }
 
-  static Row findRow(List<Row> rows, String jdk, String bench, Predicate<Row> filter) {
+  static @Nullable Row findRow(List<Row> rows, String jdk, String bench, Predicate<Row> filter) {
     for (Row r : rows) {
       if (r.jdk().equals(jdk) && r.benchmark().equals(bench) && filter.test(r)) {
         return r;
@@ -301,15 +303,15 @@ public final class Suite {
     "sampler-top50"
   };
 
-  static void report(List<Path> files, Path png, PrintStream out) throws IOException {
+  static void report(List<Path> files, @Nullable Path png, PrintStream out) throws IOException {
     List<Row> rows = new ArrayList<>();
     for (Path f : files) {
       rows.addAll(read(f));
     }
-    TreeSet<String> jdks = new TreeSet<>((a, b) -> compareVersions(a, b));
+    SortedSet<String> jdks = new TreeSet<>((a, b) -> compareVersions(a, b));
     rows.forEach(r -> jdks.add(r.jdk()));
-    TreeSet<Integer> vocabs = new TreeSet<>();
-    TreeSet<Integer> batches = new TreeSet<>();
+    SortedSet<Integer> vocabs = new TreeSet<>();
+    SortedSet<Integer> batches = new TreeSet<>();
     for (Row r : rows) {
       if (r.benchmark().startsWith("LevelBenchmark")) {
         vocabs.add(r.ip("vocab"));
@@ -386,7 +388,7 @@ public final class Suite {
     return Runtime.Version.parse(a).compareTo(Runtime.Version.parse(b));
   }
 
-  static void components(List<Row> rows, String jdk, TreeSet<Integer> vocabs, PrintStream out) {
+  static void components(List<Row> rows, String jdk, SortedSet<Integer> vocabs, PrintStream out) {
     List<String> cols = new ArrayList<>();
     for (int v : vocabs) {
       for (String b : new String[] {"1", "16", "64"}) {
@@ -411,7 +413,7 @@ public final class Suite {
       StringBuilder line = new StringBuilder("| " + c + " |");
       double bytes = 0;
       for (String col : cols) {
-        String[] vb = col.split("/");
+        String[] vb = col.split("/", -1);
         int b = Integer.parseInt(vb[1]);
         Predicate<Row> at = at(vb[0], vb[1]);
         Row r =
@@ -436,7 +438,7 @@ public final class Suite {
   }
 
   static void watermarkFloor(
-      List<Row> rows, String jdk, TreeSet<Integer> vocabs, double bw, PrintStream out) {
+      List<Row> rows, String jdk, SortedSet<Integer> vocabs, double bw, PrintStream out) {
     out.printf(
         Locale.ROOT,
         "%n### The watermark step (KGW's own cost) against the floor, %s, batch 1%n%n",
@@ -520,8 +522,8 @@ public final class Suite {
   static void growth(
       List<Row> rows,
       String jdk,
-      TreeSet<Integer> vocabs,
-      TreeSet<Integer> batches,
+      SortedSet<Integer> vocabs,
+      SortedSet<Integer> batches,
       PrintStream out) {
     out.printf(
         Locale.ROOT,
@@ -670,9 +672,9 @@ public final class Suite {
 
   static void plot(
       List<Row> rows,
-      TreeSet<String> jdks,
-      TreeSet<Integer> vocabs,
-      TreeSet<Integer> batches,
+      SortedSet<String> jdks,
+      SortedSet<Integer> vocabs,
+      SortedSet<Integer> batches,
       Path png)
       throws IOException {
     List<Chart<?, ?>> charts = new ArrayList<>();
@@ -792,7 +794,7 @@ public final class Suite {
   private static void add(
       XYChart chart,
       String name,
-      TreeSet<Integer> sizes,
+      SortedSet<Integer> sizes,
       java.util.function.IntToDoubleFunction value) {
     Map<Double, Double> pts = new LinkedHashMap<>();
     for (int s : sizes) {
