@@ -8,7 +8,6 @@ import dev.moat.research.AdversaryExperiment;
 import dev.moat.research.AdversaryTeacher;
 import dev.moat.research.NgramLm;
 import dev.moat.research.QualityRuns;
-import dev.moat.research.TokenIds;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,8 +126,7 @@ final class AdversaryCommand {
       int bos = model.config().bosTokenId();
       int[][] prompts = new int[distinctPrompts + suspectPrompts][];
       for (int p = 0; p < prompts.length; p++) {
-        prompts[p] =
-            TokenIds.withBos(text.encode(dev.moat.research.sim.Prompts.campaignPrompt(p)), bos);
+        prompts[p] = text.encode(dev.moat.research.sim.Prompts.campaignPrompt(p), bos);
       }
       err.printf(Locale.ROOT, "teacher: %d bundled-model answers%n", teacherAnswers);
       List<int[][]> bundled =

@@ -1,7 +1,6 @@
 package dev.moat.examples;
 
 import static dev.moat.research.TokenIds.concat;
-import static dev.moat.research.TokenIds.withBos;
 
 import dev.moat.Moat;
 import dev.moat.MoatRequest;
@@ -156,7 +155,7 @@ final class DemoCommand implements Callable<Integer> {
       for (String prompt : prompts) {
         for (String tier : tiers) {
           request++;
-          int[] promptIds = withBos(text.encode(prompt), model.config().bosTokenId());
+          int[] promptIds = text.encode(prompt, model.config().bosTokenId());
           SamplingParams sampling =
               SamplingParams.builder()
                   .temperature(temperature)

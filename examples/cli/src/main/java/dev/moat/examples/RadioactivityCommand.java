@@ -12,7 +12,6 @@ import dev.moat.research.QualityRuns;
 import dev.moat.research.RadioactivityExperiment;
 import dev.moat.research.RadioactivityHarvest;
 import dev.moat.research.RadioactivitySetup;
-import dev.moat.research.TokenIds;
 import dev.moat.watermark.WatermarkSpec;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -134,8 +133,7 @@ final class RadioactivityCommand implements Callable<Integer> {
       int[][] prompts = new int[n + suspectTexts][];
       try (BundledText text = BundledText.bundled()) {
         for (int p = 0; p < prompts.length; p++) {
-          prompts[p] =
-              TokenIds.withBos(text.encode(dev.moat.research.sim.Prompts.campaignPrompt(p)), bos);
+          prompts[p] = text.encode(dev.moat.research.sim.Prompts.campaignPrompt(p), bos);
         }
       }
       List<String> harvests = RadioactivityHarvest.names(schemes);

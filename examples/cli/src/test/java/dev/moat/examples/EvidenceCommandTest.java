@@ -16,7 +16,6 @@ import dev.moat.onnxruntime.OnnxGenerator;
 import dev.moat.onnxruntime.TokenSink;
 import dev.moat.policy.Policy;
 import dev.moat.policy.TierPolicy;
-import dev.moat.research.TokenIds;
 import dev.moat.spi.SamplingParams;
 import dev.moat.watermark.KgwSettings;
 import dev.moat.watermark.WatermarkKeys;
@@ -94,7 +93,7 @@ class EvidenceCommandTest {
       int vocab = model.config().vocabSize();
       int eos = model.config().eosTokenId();
       for (int p = 0; p < 2 * PROMPTS; p++) {
-        int[] ids = TokenIds.withBos(text.encode(prompts.get(p)), model.config().bosTokenId());
+        int[] ids = text.encode(prompts.get(p), model.config().bosTokenId());
         for (String tier : p < PROMPTS ? List.of("free", "clean") : List.of("free")) {
           RequestContext ctx =
               RequestContext.builder()
@@ -517,7 +516,7 @@ class EvidenceCommandTest {
       OnnxGenerator gen = new OnnxGenerator(model);
       for (int p = 0; p < PROMPTS; p++) {
         String prompt = dev.moat.research.sim.Prompts.campaignPrompt(p);
-        int[] ids = TokenIds.withBos(text.encode(prompt), model.config().bosTokenId());
+        int[] ids = text.encode(prompt, model.config().bosTokenId());
         RequestContext ctx =
             RequestContext.builder()
                 .account("campaign-" + p)

@@ -86,9 +86,7 @@ public final class QualityRuns {
     int[][] prompts = new int[n][];
     for (int p = 0; p < n; p++) {
       List<String> list = p % 2 == 1 ? JAVA : ENGLISH;
-      int[] opener =
-          TokenIds.withBos(
-              text.encode(list.get((p / 2) % list.size())), model.config().bosTokenId());
+      int[] opener = text.encode(list.get((p / 2) % list.size()), model.config().bosTokenId());
       int[] more =
           new OnnxGenerator(model)
               .generate(

@@ -1,18 +1,8 @@
 package dev.moat.research;
 
-/**
- * Token id sequences: a beginning-of-sequence token prepended, two sequences joined. Thread-safe.
- */
+/** Token id sequences joined. Thread-safe: stateless. */
 public final class TokenIds {
   private TokenIds() {}
-
-  /** {@code ids} with {@code bos} in front. */
-  public static int[] withBos(int[] ids, int bos) {
-    int[] r = new int[ids.length + 1];
-    r[0] = bos;
-    System.arraycopy(ids, 0, r, 1, ids.length);
-    return r;
-  }
 
   /** {@code a} followed by {@code b}. */
   public static int[] concat(int[] a, int[] b) {

@@ -315,13 +315,6 @@ final class ApiRoutes {
     }
   }
 
-  static int[] withBos(int[] ids, int bos) {
-    int[] r = new int[ids.length + 1];
-    r[0] = bos;
-    System.arraycopy(ids, 0, r, 1, ids.length);
-    return r;
-  }
-
   /**
    * The client's network fingerprint: its /24 (IPv4) or /48 (IPv6) network. Behind a proxy on this
    * machine (a loopback peer), the first {@code X-Forwarded-For} address counts instead.

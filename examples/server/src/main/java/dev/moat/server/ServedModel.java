@@ -208,7 +208,7 @@ final class ServedModel implements AutoCloseable {
     if (hf != null) {
       return hf.promptIds(prompt, chat);
     }
-    return ApiRoutes.withBos(text.encode(prompt), bos);
+    return text.encode(prompt, bos);
   }
 
   /**

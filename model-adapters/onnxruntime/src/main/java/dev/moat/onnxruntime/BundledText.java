@@ -41,6 +41,17 @@ public final class BundledText implements AutoCloseable {
     return Arrays.stream(tokenizer.encode(text).getIds()).mapToInt(Math::toIntExact).toArray();
   }
 
+  /** Token ids of {@code text} after {@code bos}: a prompt as the bundled model reads it. */
+  public int[] encode(String text, int bos) {
+    long[] ids = tokenizer.encode(text).getIds();
+    int[] r = new int[ids.length + 1];
+    r[0] = bos;
+    for (int i = 0; i < ids.length; i++) {
+      r[i + 1] = Math.toIntExact(ids[i]);
+    }
+    return r;
+  }
+
   /** Text of {@code ids}. */
   public String decode(int[] ids) {
     return tokenizer.decode(Arrays.stream(ids).asLongStream().toArray());
