@@ -239,9 +239,10 @@ final class GroupEvidence {
     double requests = LinkStore.estimate(words, at + LinkStore.CONTENT + LinkStore.REQUESTS);
     return String.format(
             Locale.ROOT,
-            "template shared by ~%.0f accounts (%.0f%% young against %.0f%% of all accounts, %.0f%% established, %.0f%% elevated on"
-                + " their own behaviour against %.1f%% of all accounts, %.0f%% flagged); ~%.0f%% of its"
-                + " ~%.0f+ requests are distinct skeletons (a topic sweep)",
+            "template shared by ~%.0f accounts (%.0f%% young against %.0f%% of all accounts,"
+                + " %.0f%% established, %.0f%% elevated on their own behaviour against %.1f%% of all"
+                + " accounts, %.0f%% flagged); ~%.0f%% of its ~%.0f+ requests are distinct skeletons"
+                + " (a topic sweep)",
             k,
             pct(words, at + LinkStore.YOUNG, k),
             100 * baseYoung,
