@@ -32,8 +32,10 @@ import org.jspecify.annotations.Nullable;
  * finished. Steps with fewer than {@link Builder#minRows} rows run on the calling thread alone.
  *
  * <p>Errors: a row that throws does not stop the others. When every row has run, the exception of
- * the lowest failing row is rethrown, with the other rows' exceptions added as suppressed. (On one
- * thread, {@link Batch} stops at the first failing row instead.)
+ * the lowest failing row is rethrown, with the other rows' exceptions added as suppressed. In
+ * {@link #sample}, a failing row's entry in {@code out} is set to -1 (no token is negative), so
+ * that a server can fail those requests alone and keep the other rows' tokens. (On one thread,
+ * {@link Batch} stops at the first failing row instead.)
  *
  * <p>Thread-safety: one step at a time. A runner belongs to one batch loop; a step started while
  * another is running, from any thread, is refused with {@link IllegalStateException}. A request's
@@ -179,6 +181,9 @@ public final class BatchRunner implements AutoCloseable {
           rs[i].processLogits(l, i * v);
         }
       } catch (RuntimeException | Error e) {
+        if (sample && o != null) {
+          o[i] = -1; // this row has no token
+        }
         Throwable first = failure[participant];
         if (first == null) {
           failure[participant] = e; // its lowest failing row: rows are claimed in order

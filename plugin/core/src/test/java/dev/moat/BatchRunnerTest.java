@@ -207,6 +207,29 @@ class BatchRunnerTest {
     }
   }
 
+  /** Sampling: the failing rows' tokens are -1, every other row's token is the one it has alone. */
+  @Test
+  void aFailingRowsTokenIsMinusOneAndTheOthersAreSampled() throws Exception {
+    int rows = 10;
+    try (Moat a = moat();
+        Moat b = moat();
+        BatchRunner runner = BatchRunner.builder().threads(3).minRows(1).build()) {
+      MoatRequest[] seq = begin(a, rows, true);
+      MoatRequest[] par = begin(b, rows, true);
+      float[] ls = new float[rows * VOCAB];
+      float[] lp = new float[rows * VOCAB];
+      fill(ls, seq, 0);
+      fill(lp, par, 0);
+      lp[6 * VOCAB + 3] = Float.POSITIVE_INFINITY;
+      int[] out = new int[rows];
+      java.util.Arrays.fill(out, 12345);
+      assertThrows(IllegalArgumentException.class, () -> runner.sample(par, lp, VOCAB, out));
+      for (int i = 0; i < rows; i++) {
+        assertEquals(i == 6 ? -1 : seq[i].sample(ls, i * VOCAB), out[i], "row " + i);
+      }
+    }
+  }
+
   /** A protection that holds its row until released: a step that stays running. */
   static final class Gate implements Protection {
     final CountDownLatch entered = new CountDownLatch(1);

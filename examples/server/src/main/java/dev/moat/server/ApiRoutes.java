@@ -211,8 +211,7 @@ final class ApiRoutes {
       if (!server.moatEnabled()) {
         noteVerdict(server.detector().begin(record).verdict(), account);
         start(
-            new Generation(
-                server,
+            generation(
                 ex,
                 req,
                 account,
@@ -291,7 +290,7 @@ final class ApiRoutes {
       if (r.level().pacingTokensPerSecond() > 0) {
         server.metrics().shaped(account.tier(), "pace");
       }
-      start(new Generation(server, ex, req, account, ids, r, null, a.maxTokens()));
+      start(generation(ex, req, account, ids, r, null, a.maxTokens()));
     } catch (ApiError e) {
       Replies.error(ex, e);
     } catch (RuntimeException e) {
@@ -300,6 +299,29 @@ final class ApiRoutes {
       server.log().warn("request start failed: {}", e.toString());
       Replies.error(ex, new ApiError(500, "server_error", null, null, "Generation failed."));
     }
+  }
+
+  /** A generation whose tokens go to the HTTP reply. */
+  private Generation generation(
+      HttpServerExchange ex,
+      CompletionRequest req,
+      ApiKeys.Account account,
+      int[] ids,
+      @Nullable MoatRequest moat,
+      dev.moat.sampling.@Nullable Sampler plain,
+      int maxTokens) {
+    return new Generation(
+        server,
+        (req.chat ? "chatcmpl-" : "cmpl-") + server.nextId(),
+        account.account(),
+        account.tier(),
+        req.stream,
+        ids,
+        moat,
+        plain,
+        maxTokens,
+        req.logitBias,
+        g -> new HttpReply(g, ex, req, moat, server.text(), maxTokens, server.model().vocabSize()));
   }
 
   /** Into the live set, then the first step. */

@@ -38,6 +38,10 @@ import java.util.concurrent.locks.LockSupport;
  * row's logits differ from its logits alone by float rounding at most (see {@link BatchDecoder}),
  * and Moat's per-row state is the request's own.
  *
+ * <p>Failures: a model call that fails fails the rows it decoded; a row whose protections or
+ * sampling fail (Moat's {@link BatchRunner} marks its token -1) ends alone as an error, and the
+ * other rows of that step keep their tokens.
+ *
  * <p>Thread-safe entry points: {@link #submit}, {@link #resume} and {@link #close}; everything else
  * runs on the loop's thread.
  */
@@ -315,20 +319,41 @@ final class DecodeLoop implements AutoCloseable {
       for (int i = 0; i < n; i++) {
         reqs[i] = java.util.Objects.requireNonNull(rows[i].moat(), "moat");
       }
-      runner.sample(reqs, logits, vocab, tokens);
+      java.util.Arrays.fill(tokens, 0, n, -1);
+      try {
+        runner.sample(reqs, logits, vocab, tokens);
+      } catch (RuntimeException | Error e) {
+        for (int i = 0; i < n; i++) {
+          if (tokens[i] < 0) { // a failing row (or none ran): that request alone fails
+            failRow(i, e);
+          }
+        }
+      }
     } else {
       for (int i = 0; i < n; i++) {
         if (failed[i]) {
           continue;
         }
-        MoatRequest m = rows[i].moat();
-        tokens[i] =
-            m == null ? rows[i].samplePlain(logits, i * vocab) : m.sample(logits, i * vocab);
+        try {
+          tokens[i] = rows[i].sample(logits, i * vocab);
+        } catch (RuntimeException | Error e) {
+          failRow(i, e);
+        }
       }
     }
     for (int i = 0; i < n; i++) {
-      holds[i] = !failed[i] && rows[i].moat() != null ? rows[i].accept(tokens[i]) : 0;
+      try {
+        holds[i] = failed[i] ? 0 : rows[i].accept(tokens[i]);
+      } catch (RuntimeException | Error e) {
+        failRow(i, e);
+      }
     }
+  }
+
+  /** Row {@code i}'s protections failed: its generation ends as an error, the others go on. */
+  private void failRow(int i, Throwable e) {
+    failed[i] = true;
+    rows[i].fail(e instanceof Exception x ? x : new IllegalStateException(e));
   }
 
   private void failAll(Throwable e) {

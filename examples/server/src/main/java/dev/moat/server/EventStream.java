@@ -8,9 +8,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The streamed response of one {@link Generation}: the server-sent events' headers on the first
- * write, and with batching the data queued behind the write in flight, so that a slow client's
- * socket never holds the decode loop.
+ * The streamed response of one {@link Generation} ({@link HttpReply}'s): the server-sent events'
+ * headers on the first write, and with batching the data queued behind the write in flight, so that
+ * a slow client's socket never holds the decode loop.
  *
  * <p>Thread-safe for the batching queue (guarded by {@code unsent}); {@link #send} is called by one
  * step at a time, as {@link Generation}'s steps never overlap.
@@ -20,6 +20,7 @@ final class EventStream {
 
   private final HttpServerExchange exchange;
   private final Generation generation;
+  private final IoCallback reply;
   private boolean headersSent;
 
   // Batching: data queued behind the write in flight (guarded by itself).
@@ -36,13 +37,15 @@ final class EventStream {
 
         @Override
         public void onException(HttpServerExchange ex, Sender sender, IOException e) {
-          generation.onException(ex, sender, e);
+          reply.onException(ex, sender, e);
         }
       };
 
-  EventStream(HttpServerExchange exchange, Generation generation) {
+  /** {@code reply}'s {@code onException} hears of a failed write. */
+  EventStream(HttpServerExchange exchange, Generation generation, IoCallback reply) {
     this.exchange = exchange;
     this.generation = generation;
+    this.reply = reply;
   }
 
   /** Whether the stream's headers have been sent (its first write has begun). */

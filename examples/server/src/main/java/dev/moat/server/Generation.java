@@ -2,53 +2,81 @@ package dev.moat.server;
 
 import dev.moat.MoatRequest;
 import dev.moat.enforce.Level;
-import dev.moat.onnxruntime.BundledText;
 import dev.moat.onnxruntime.KvDecoder;
+import dev.moat.sampling.Sampler;
 import dev.moat.spi.FinishReason;
-import io.undertow.io.IoCallback;
-import io.undertow.io.Sender;
-import io.undertow.server.HttpServerExchange;
-import java.io.IOException;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One generation, driven step by step: each step runs the model, lets Moat process the logits and
- * pick the token, and hands the token's text to the client (its JSON built by {@link
- * GenerationJson}). Who runs the model: without batching the server's worker pool, one call per
- * step of this generation alone ({@link #step}); with it the server's {@link DecodeLoop}, one call
- * for every generation ready at that step, which then hands each its token ({@link #onToken}). No
- * thread waits for a stream: between steps the generation is a task in a queue, a write in flight,
- * or a timer (the tarpit's hold before emitting a token).
+ * One generation, driven step by step and independent of HTTP: each step runs the model, lets Moat
+ * process the logits and pick the token, and hands the token to the generation's {@link Client}
+ * (the HTTP reply, {@link HttpReply}, or a host's own consumer) after the tarpit's hold. Who runs
+ * the model: without batching the server's worker pool, one call per step of this generation alone
+ * ({@link #step}); with it the server's {@link DecodeLoop}, one call for every generation ready at
+ * that step, which then hands each its token ({@link #onToken}). No thread waits for a stream:
+ * between steps the generation is a task in a queue, a write in flight, or a timer.
+ *
+ * <p>Decided here, for every client alike: the end of sequence, {@code max_tokens}, the model's
+ * context, the hold before a token is emitted, Moat's {@code accept} (which follows the account's
+ * verdict and may raise the level mid-stream), {@code finish} exactly once, and a failure of the
+ * model or of a protection ending the generation as an error. Decided by the client: the text, stop
+ * sequences, and when the next step may run (backpressure).
  *
  * <p>Not thread-safe: steps of one generation never overlap (each is scheduled by the previous
  * one's completion). The fields marked as the loop's are read and written by the decode loop's
- * thread only.
+ * thread only. {@link #cancel} may be called from any thread.
  */
-final class Generation implements IoCallback {
+final class Generation {
+  /**
+   * Where a generation's tokens go. Called by one step at a time, never concurrently; every method
+   * but {@link #decided} runs after the token's hold.
+   */
+  interface Client {
+    /**
+     * A token was decided ({@code logits[offset, offset + vocab)} is its row as Moat left it),
+     * never the end of sequence: into the reply. Returns {@link FinishReason#STOP} when the reply
+     * ends here (a stop sequence), else null.
+     */
+    @Nullable FinishReason decided(int token, float[] logits, int offset);
+
+    /**
+     * The token's hold is over: send what may be sent, then have the generation take its next step
+     * ({@link Generation#nextStep}), now or once the client can take more.
+     */
+    void emit();
+
+    /** The generation ended with {@code reason} after {@code tokens} tokens: the reply's end. */
+    void finish(FinishReason reason, int tokens);
+
+    /** The model or a protection failed: the reply fails. */
+    void fail(Exception e);
+
+    /** The decode loop's queue is full ({@code maxWaiting} waiting): the generation is refused. */
+    void busy(int maxWaiting);
+  }
+
   private final ModelServer server;
-  private final HttpServerExchange exchange;
-  private final CompletionRequest req;
-  private final ApiKeys.Account account;
+  final String id;
+  private final String account;
+  private final String tier;
+  private final boolean streaming;
   private final int[] prompt;
   private final @Nullable MoatRequest moat; // null: Moat off (a plain sampler)
-  private final dev.moat.sampling.@Nullable Sampler plain;
+  private final @Nullable Sampler plain;
   private final @Nullable KvDecoder decoder; // null: the decode loop runs the model
   private final @Nullable DecodeLoop loop;
-  private final BundledText.Stream text;
-  final String id;
   private final int maxTokens;
   private final RequestLogitBias bias;
+  private final Client client;
 
-  private final StringBuilder out = new StringBuilder(); // everything decided, emitted or not
-  private int emitted; // chars of `out` sent (stream) or final (non-stream)
   private int tokens;
   private int lastToken = -1;
   private @Nullable FinishReason finish;
   private volatile boolean cancelled;
-  private final GenerationJson json;
-  private final EventStream stream;
   private long moatNanos;
 
   // The decode loop's (batching only): the sequence in its batch, and whether the next step is due.
@@ -56,40 +84,48 @@ final class Generation implements IoCallback {
   boolean ready;
   boolean running;
 
+  /**
+   * A generation of at most {@code maxTokens} tokens after {@code prompt}, through {@code moat} or,
+   * when Moat is off, the {@code plain} sampler; {@code logitBias} is added to every row (dropped
+   * when Moat's level neutralises it). {@code client} makes the generation's client.
+   */
   Generation(
       ModelServer server,
-      HttpServerExchange exchange,
-      CompletionRequest req,
-      ApiKeys.Account account,
+      String id,
+      String account,
+      String tier,
+      boolean streaming,
       int[] prompt,
       @Nullable MoatRequest moat,
-      dev.moat.sampling.@Nullable Sampler plain,
-      int maxTokens) {
+      @Nullable Sampler plain,
+      int maxTokens,
+      Map<Integer, Float> logitBias,
+      Function<Generation, Client> client) {
+    if ((moat == null) == (plain == null)) {
+      throw new IllegalArgumentException("a generation runs through Moat or a plain sampler");
+    }
     this.server = server;
-    this.exchange = exchange;
-    this.req = req;
+    this.id = id;
     this.account = account;
+    this.tier = tier;
+    this.streaming = streaming;
     this.prompt = prompt;
     this.moat = moat;
     this.plain = plain;
     this.loop = server.decodeLoop();
     this.decoder = loop == null ? server.model().newDecoder() : null;
-    this.text = server.text().new Stream(maxTokens + 1);
-    this.id = (req.chat ? "chatcmpl-" : "cmpl-") + server.nextId();
     this.maxTokens = maxTokens;
     boolean neutralise = moat != null && moat.level().logitBias() == Level.LogitBias.NEUTRALISE;
-    this.bias = new RequestLogitBias(req.logitBias, neutralise);
-    this.json =
-        new GenerationJson(id, req, moat, server.text(), prompt.length, server.model().vocabSize());
-    this.stream = new EventStream(exchange, this);
+    this.bias = new RequestLogitBias(logitBias, neutralise);
+    this.client = client.apply(this);
   }
 
   String account() {
-    return account.account();
+    return account;
   }
 
   String tier() {
-    return account.tier();
+    return tier;
   }
 
   int level() {
@@ -101,34 +137,24 @@ final class Generation implements IoCallback {
   }
 
   boolean streaming() {
-    return req.stream;
+    return streaming;
+  }
+
+  /** Whether the decode loop runs this generation's steps (continuous batching). */
+  boolean batched() {
+    return loop != null;
   }
 
   /**
    * Starts generating: the first step on the worker pool, or a place in the decode loop's queue
-   * (503 when its queue is full).
+   * (refused through {@link Client#busy} when its queue is full).
    */
   void start() {
-    exchange.addExchangeCompleteListener(
-        (ex, next) -> {
-          cancelled = true;
-          next.proceed();
-        });
     if (loop == null) {
       server.workers().execute(this::step);
     } else if (!loop.submit(this)) {
       end(FinishReason.CANCELLED);
-      Replies.error(
-          exchange,
-          new ApiError(
-              503,
-              "server_error",
-              null,
-              "server_busy",
-              "The server is busy: "
-                  + loop.maxWaiting()
-                  + " requests are already waiting for a decoding slot. Retry after 1 s.",
-              1));
+      client.busy(loop.maxWaiting());
     }
   }
 
@@ -141,7 +167,12 @@ final class Generation implements IoCallback {
     }
   }
 
-  /** One step without batching: model, Moat, then the token's text to the client. */
+  /** The client went away: the generation ends as cancelled at its next step. Any thread. */
+  void cancel() {
+    cancelled = true;
+  }
+
+  /** One step without batching: model, Moat, then the token to the client. */
   private void step() {
     if (cancelled) {
       end(FinishReason.CANCELLED);
@@ -155,21 +186,14 @@ final class Generation implements IoCallback {
       server.metrics().modelStep(t1 - t0);
       server.metrics().modelCalls(1);
       applyBias(logits, 0);
-      int token;
-      long hold = 0;
-      MoatRequest m = moat;
-      if (m == null) {
-        token = Objects.requireNonNull(plain, "plain sampler").sample(logits, 0);
-      } else {
-        token = m.sample(logits);
-        hold = accept(token);
-      }
+      int token = sample(logits, 0);
+      long hold = accept(token);
       long t2 = System.nanoTime();
       moatNanos += t2 - t1;
       server.metrics().moatToken(t2 - t1);
       onToken(token, hold, logits, 0, d.position());
-    } catch (RuntimeException | ai.onnxruntime.OrtException e) {
-      fail(e);
+    } catch (RuntimeException | Error | ai.onnxruntime.OrtException e) {
+      fail(e instanceof Exception x ? x : new IllegalStateException(e));
     }
   }
 
@@ -191,7 +215,7 @@ final class Generation implements IoCallback {
     return cancelled;
   }
 
-  /** Whether the generation has ended (its response finished or failed). */
+  /** Whether the generation has ended (finished, stopped, failed or cancelled). */
   boolean ended() {
     return finish != null;
   }
@@ -201,18 +225,27 @@ final class Generation implements IoCallback {
     bias.apply(logits, offset);
   }
 
-  /** Moat off: the plain sampler's pick from one row. */
-  int samplePlain(float[] logits, int offset) {
-    return Objects.requireNonNull(plain, "plain sampler").sample(logits, offset);
+  /** The token of one row ({@code logits[offset, offset + vocab)}): Moat's, or the plain pick. */
+  int sample(float[] logits, int offset) {
+    MoatRequest m = moat;
+    return m != null
+        ? m.sample(logits, offset)
+        : Objects.requireNonNull(plain, "plain sampler").sample(logits, offset);
   }
 
-  /** Moat's {@code accept} of the chosen token: the tarpit's hold; counts an escalation. */
+  /**
+   * Moat's {@code accept} of the chosen token: the tarpit's hold (0 when Moat is off); counts an
+   * escalation.
+   */
   long accept(int token) {
-    MoatRequest m = Objects.requireNonNull(moat, "moat");
+    MoatRequest m = moat;
+    if (m == null) {
+      return 0;
+    }
     int before = m.level().id();
     long hold = m.accept(token); // follows the account's verdict: may raise the level
     if (m.level().id() > before) {
-      server.metrics().escalated(account.tier(), m.level().id());
+      server.metrics().escalated(tier, m.level().id());
     }
     return hold;
   }
@@ -224,61 +257,33 @@ final class Generation implements IoCallback {
 
   /**
    * The step's token ({@code logits[offset, offset + vocab)} is its row as Moat left it): the end
-   * of sequence, stop sequences, {@code max_tokens} and the context; then its text to the client
-   * after the tarpit's {@code hold}, and the next step when that is done. {@code position} is the
-   * positions the model has consumed.
+   * of sequence, the client's stop, {@code max_tokens} and the context; then, after the tarpit's
+   * {@code hold}, the client's emission (which asks for the next step) or its end. {@code position}
+   * is the positions the model has consumed.
    */
   void onToken(int token, long hold, float[] logits, int offset, int position) {
     lastToken = token;
     if (server.model().isEos(token)) {
-      finishAndFlush(FinishReason.STOP, hold);
+      endAfter(FinishReason.STOP, hold);
       return;
     }
     tokens++;
-    if (req.logprobs >= 0) {
-      json.record(logits, offset, token, out.length());
-    }
-    out.append(text.add(token));
-    FinishReason f = null;
-    int stopAt = stopIndex();
-    if (stopAt >= 0) {
-      out.setLength(stopAt);
-      f = FinishReason.STOP;
-    } else if (tokens >= maxTokens || position >= server.model().maxPositions()) {
+    FinishReason f = client.decided(token, logits, offset);
+    if (f == null && (tokens >= maxTokens || position >= server.model().maxPositions())) {
       f = FinishReason.LENGTH;
     }
     if (f != null) {
-      finishAndFlush(f, hold);
-      return;
-    }
-    if (!req.stream) {
-      schedule(this::nextStep, hold);
-      return;
-    }
-    int safe = out.length() - holdBack();
-    if (safe <= emitted) {
-      schedule(this::nextStep, hold);
-      return;
-    }
-    String delta = out.substring(emitted, safe);
-    emitted = safe;
-    String chunk = json.chunk(delta, null);
-    if (loop == null) {
-      schedule(() -> stream.send(chunk, this), hold); // the next step when this write completes
+      endAfter(f, hold);
     } else {
-      schedule(() -> emitAndContinue(chunk), hold);
+      schedule(client::emit, hold);
     }
   }
 
-  /** The model failed this generation: 500 before the first byte, else the stream closed. */
+  /** The model or Moat failed this generation: it ends as an error and its client fails. */
   void fail(Exception e) {
     server.log().warn("generation {} failed: {}", id, e.toString());
     end(FinishReason.ERROR);
-    if (!stream.started() && !exchange.isResponseStarted()) {
-      Replies.error(exchange, new ApiError(500, "server_error", null, null, "Generation failed."));
-    } else {
-      exchange.endExchange();
-    }
+    client.fail(e);
   }
 
   /** Ends a generation whose client went away before or between steps. */
@@ -297,60 +302,11 @@ final class Generation implements IoCallback {
     }
   }
 
-  /** The earliest stop sequence in what is not yet emitted, or -1. */
-  private int stopIndex() {
-    int best = -1;
-    for (String s : req.stop) {
-      int from = Math.max(0, emitted - s.length() + 1);
-      int i = out.indexOf(s, from);
-      if (i >= 0 && (best < 0 || i < best)) {
-        best = i;
-      }
-    }
-    return best;
-  }
-
-  /** Characters at the end that could begin a stop sequence: held back until resolved. */
-  private int holdBack() {
-    int keep = 0;
-    for (String s : req.stop) {
-      for (int k = Math.min(s.length() - 1, out.length() - emitted); k > keep; k--) {
-        if (out.substring(out.length() - k).equals(s.substring(0, k))) {
-          keep = k;
-          break;
-        }
-      }
-    }
-    return keep;
-  }
-
-  /** Ends generation and sends what is left: the last text and the final chunk, or the response. */
-  private void finishAndFlush(FinishReason reason, long hold) {
+  /** Ends now (Moat's finish, the metrics); the client hears of it after the hold. */
+  private void endAfter(FinishReason reason, long hold) {
     end(reason);
-    String rest = out.substring(emitted);
-    emitted = out.length();
-    schedule(
-        () -> {
-          if (req.stream) {
-            StringBuilder sb = new StringBuilder();
-            if (!rest.isEmpty()) {
-              sb.append(json.chunk(rest, null));
-            }
-            sb.append(json.chunk("", reason));
-            if (req.includeUsage) {
-              sb.append(json.usageChunk(tokens));
-            }
-            sb.append("data: [DONE]\n\n");
-            if (loop == null) {
-              stream.send(sb.toString(), IoCallback.END_EXCHANGE);
-            } else {
-              stream.queue(sb.toString(), true);
-            }
-          } else {
-            Replies.json(exchange, 200, json.response(reason, out.toString(), tokens));
-          }
-        },
-        hold);
+    int n = tokens;
+    schedule(() -> client.finish(reason, n), hold);
   }
 
   private void end(FinishReason reason) {
@@ -366,25 +322,5 @@ final class Generation implements IoCallback {
       decoder.close();
     }
     server.finished(this, reason, tokens, prompt.length, moatNanos);
-  }
-
-  /** Batching: the chunk queued behind the write in flight; the next step unless it must wait. */
-  private void emitAndContinue(String chunk) {
-    if (stream.queueAndContinue(chunk)) {
-      nextStep();
-    }
-  }
-
-  /** A write finished: the next step. */
-  @Override
-  public void onComplete(HttpServerExchange ex, Sender sender) {
-    nextStep();
-  }
-
-  @Override
-  public void onException(HttpServerExchange ex, Sender sender, IOException e) {
-    cancelled = true;
-    end(FinishReason.CANCELLED);
-    ex.endExchange();
   }
 }

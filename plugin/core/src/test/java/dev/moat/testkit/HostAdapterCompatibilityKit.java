@@ -112,14 +112,17 @@ public abstract class HostAdapterCompatibilityKit {
 
   /** Records what a protection sees; optionally holds tokens or fails at a step. */
   protected static final class Recorder implements Protection {
-    final AtomicInteger logits = new AtomicInteger();
-    final AtomicInteger tokens = new AtomicInteger();
-    final List<FinishReason> finishes = new ArrayList<>();
+    public final AtomicInteger logits = new AtomicInteger();
+    public final AtomicInteger tokens = new AtomicInteger();
+    public final List<FinishReason> finishes = new ArrayList<>();
     final AtomicReference<String> badRow = new AtomicReference<>();
     final long holdNanos;
     final int failAtStep;
 
-    Recorder(long holdNanos, int failAtStep) {
+    /**
+     * Holds every token {@code holdNanos}; throws at logits call {@code failAtStep} (-1: never).
+     */
+    public Recorder(long holdNanos, int failAtStep) {
       this.holdNanos = holdNanos;
       this.failAtStep = failAtStep;
     }
