@@ -348,5 +348,14 @@ class MoatCliTest {
       assertEquals("0", cells[9].strip(), "wrong level: " + line);
       assertTrue(Integer.parseInt(cells[7].strip()) > 0, "requests: " + line);
     }
+    // The serving threads' CPU time per token, with its verdicts.
+    assertTrue(r.out().contains("| | server CPU per token, µs"), r.out());
+    assertTrue(
+        r.out()
+                .lines()
+                .filter(l -> l.startsWith("level ") && l.contains(" CPU per token <= "))
+                .count()
+            == 2,
+        r.out());
   }
 }

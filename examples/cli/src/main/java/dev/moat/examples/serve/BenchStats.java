@@ -93,12 +93,7 @@ final class BenchStats {
     out.println("|---|---|---|---|---|---|---|---|---|");
     double[][] intervals = new double[n][];
     for (int i = 0; i < n; i++) {
-      double[] ratio = new double[rounds];
-      for (int r = 0; r < rounds; r++) {
-        ratio[r] = tps[i][r] / tps[off][r];
-      }
-      // A round without tokens (a phase shorter than the drain) has no ratio: n/a, never certified.
-      intervals[i] = positive(ratio) ? geometricInterval(ratio) : new double[] {0, 0, 0};
+      intervals[i] = pairedInterval(tps[i], tps[off]);
       out.printf(
           Locale.ROOT,
           "| %s | %.0f | %s | %s | %.0f ms | %.3f | %d | %d | %d |%n",
@@ -127,11 +122,76 @@ final class BenchStats {
           ci[2],
           rounds);
     }
+    reportCpu(list, configs, rounds, out);
     long bad = 0;
     for (int i = 0; i < n; i++) {
       bad += err[i] + wrong[i];
     }
     return bad == 0 ? 0 : 1;
+  }
+
+  /**
+   * The server's CPU time per token ({@link ServerCpu}) per configuration, each level over Moat off
+   * in the same round, and the goals read as CPU-bound throughput: a level keeps at least a share g
+   * of Moat off's tokens per second when its CPU per token is at most 1/g of Moat off's.
+   */
+  static void reportCpu(List<ServeBench.Phase> list, int[] configs, int rounds, PrintStream out) {
+    int n = configs.length;
+    double[][] cpt = new double[n][rounds];
+    for (int p = 0; p < list.size(); p++) {
+      ServeBench.Phase ph = list.get(p);
+      long tokens = ph.tokens.sum();
+      long cpu = ph.cpuEnd - ph.cpuFrom;
+      cpt[index(configs, ph.config)][p / n] =
+          ph.cpuFrom < 0 || tokens == 0 ? 0 : (double) cpu / tokens;
+    }
+    int off = index(configs, -1);
+    out.println();
+    out.println(
+        "| | server CPU per token, µs (median of rounds) | / off (geometric mean of paired rounds)"
+            + " | / off: 95% interval |");
+    out.println("|---|---|---|---|");
+    double[][] intervals = new double[n][];
+    for (int i = 0; i < n; i++) {
+      intervals[i] = pairedInterval(cpt[i], cpt[off]);
+      out.printf(
+          Locale.ROOT,
+          "| %s | %s | %s | %s |%n",
+          configs[i] < 0 ? "Moat off" : "level " + configs[i],
+          ServerCpu.micros(median(cpt[i])),
+          intervals[i][0] > 0 ? String.format(Locale.ROOT, "%.4f", intervals[i][0]) : "n/a",
+          intervals[i][0] > 0
+              ? String.format(Locale.ROOT, "%.4f to %.4f", intervals[i][1], intervals[i][2])
+              : "n/a (no CPU time or no tokens in a round)");
+    }
+    out.println();
+    for (double[] goal : GOALS) {
+      double[] ci = intervals[index(configs, (int) goal[0])];
+      boolean ok = ci[0] > 0 && ci[2] <= 1 / goal[1];
+      out.printf(
+          Locale.ROOT,
+          "level %d CPU per token <= %.4f x Moat off (>= %.0f%% of its throughput where CPU-bound):"
+              + " %s (95%% interval %.4f to %.4f over %d rounds)%n",
+          (int) goal[0],
+          1 / goal[1],
+          100 * goal[1],
+          ok ? "certified" : "not certified",
+          ci[1],
+          ci[2],
+          rounds);
+    }
+  }
+
+  /**
+   * {@link #geometricInterval} of the per-round ratios {@code on[r] / off[r]}; all zeros when a
+   * round has no ratio (no tokens, or a phase shorter than the drain): n/a, never certified.
+   */
+  static double[] pairedInterval(double[] on, double[] off) {
+    double[] ratio = new double[on.length];
+    for (int r = 0; r < on.length; r++) {
+      ratio[r] = off[r] > 0 ? on[r] / off[r] : 0;
+    }
+    return positive(ratio) ? geometricInterval(ratio) : new double[] {0, 0, 0};
   }
 
   private static boolean positive(double[] xs) {
