@@ -82,9 +82,10 @@ final class Escalator {
             next,
             String.format(
                 Locale.ROOT,
-                "probing score %.3f%s",
+                "probing score %.3f%s: %s",
                 score,
-                group == null ? "" : ", group " + group)));
+                group == null ? "" : ", group " + group,
+                ladder.reason(score, group != null))));
     level = l;
     dev.moat.spi.Protection[] n = noise.get(next);
     RequestProtection[] stream = NONE;

@@ -84,7 +84,7 @@ class MoatEnforcementTest {
       assertEquals("alice", c.account());
       assertEquals(0, c.from());
       assertEquals(2, c.to());
-      assertTrue(c.reason().contains("0.950"), c.reason());
+      assertEquals("probing score 0.950: the ladder's rule score >= 0.9 gives level 2", c.reason());
 
       // Level 1: five logprobs at most, noisy and rounded, the temperature jittered when Moat
       // samples.

@@ -1,7 +1,6 @@
 package dev.moat.server;
 
 import dev.moat.BatchRunner;
-import dev.moat.MoatRequest;
 import dev.moat.onnxruntime.BatchDecoder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -39,8 +38,8 @@ import java.util.concurrent.locks.LockSupport;
  * and Moat's per-row state is the request's own.
  *
  * <p>Failures: a model call that fails fails the rows it decoded; a row whose protections or
- * sampling fail (Moat's {@link BatchRunner} marks its token -1) ends alone as an error, and the
- * other rows of that step keep their tokens.
+ * sampling fail ends alone as an error ({@link StepSampling}), and the other rows of that step keep
+ * their tokens.
  *
  * <p>Thread-safe entry points: {@link #submit}, {@link #resume} and {@link #close}; everything else
  * runs on the loop's thread.
@@ -48,7 +47,7 @@ import java.util.concurrent.locks.LockSupport;
 final class DecodeLoop implements AutoCloseable {
   private final ModelServer server;
   private final BatchDecoder decoder;
-  private final BatchRunner runner;
+  private final StepSampling sampling;
   private final int maxBatch;
   private final int maxWaiting;
   private final int vocab;
@@ -65,8 +64,6 @@ final class DecodeLoop implements AutoCloseable {
   private final Generation[] rows;
   private final BatchDecoder.Sequence[] seqs;
   private final int[] feed;
-  private final int[] tokens;
-  private final long[] holds;
   private final boolean[] failed;
   private float[] logits = new float[0];
   private int count; // this step's rows
@@ -78,21 +75,10 @@ final class DecodeLoop implements AutoCloseable {
     this.maxBatch = maxBatch;
     this.maxWaiting = maxWaiting;
     this.vocab = decoder.layout().vocabSize();
-    this.runner =
-        BatchRunner.builder()
-            .threads(moatThreads)
-            .threadFactory(
-                r -> {
-                  Thread t = new Thread(r, "moat-serve-batch-moat");
-                  t.setDaemon(true);
-                  return t;
-                })
-            .build();
+    this.sampling = new StepSampling(maxBatch, moatThreads);
     this.rows = new Generation[maxBatch];
     this.seqs = new BatchDecoder.Sequence[maxBatch];
     this.feed = new int[maxBatch];
-    this.tokens = new int[maxBatch];
-    this.holds = new long[maxBatch];
     this.failed = new boolean[maxBatch];
     this.thread = new Thread(this::loop, "moat-serve-decode");
     thread.setDaemon(true);
@@ -260,19 +246,16 @@ final class DecodeLoop implements AutoCloseable {
     ServerMetrics metrics = server.metrics();
     metrics.modelCalls(calls);
     int ok = 0;
-    int moatRows = 0;
     for (int i = 0; i < n; i++) {
       if (!failed[i]) {
         ok++;
         rows[i].applyBias(logits, i * vocab);
-        if (rows[i].moat() != null) {
-          moatRows++;
-        }
       }
     }
     if (ok > 0) {
       long modelShare = (t1 - t0) / ok;
-      sample(n, moatRows);
+      sampling.sample(rows, n, failed, logits, vocab);
+      long[] holds = sampling.holds;
       long t2 = System.nanoTime();
       long moatShare = (t2 - t1) / ok;
       for (int i = 0; i < n; i++) {
@@ -289,7 +272,7 @@ final class DecodeLoop implements AutoCloseable {
         }
         BatchDecoder.Sequence s = java.util.Objects.requireNonNull(g.seq, "seq");
         try {
-          g.onToken(tokens[i], holds[i], logits, i * vocab, s.position());
+          g.onToken(sampling.tokens[i], holds[i], logits, i * vocab, s.position());
         } catch (RuntimeException e) {
           g.fail(e); // this row alone, as the per-request path would
         }
@@ -307,53 +290,6 @@ final class DecodeLoop implements AutoCloseable {
       seqs[i] = null;
     }
     runningNow = running.size();
-  }
-
-  /**
-   * Each row's token: all rows Moat's in one {@link BatchRunner} call (the usual case); otherwise
-   * (Moat switched off, or a failed row) row by row, Moat's as {@link dev.moat.Batch} would.
-   */
-  private void sample(int n, int moatRows) {
-    if (moatRows == n) {
-      MoatRequest[] reqs = new MoatRequest[n];
-      for (int i = 0; i < n; i++) {
-        reqs[i] = java.util.Objects.requireNonNull(rows[i].moat(), "moat");
-      }
-      java.util.Arrays.fill(tokens, 0, n, -1);
-      try {
-        runner.sample(reqs, logits, vocab, tokens);
-      } catch (RuntimeException | Error e) {
-        for (int i = 0; i < n; i++) {
-          if (tokens[i] < 0) { // a failing row (or none ran): that request alone fails
-            failRow(i, e);
-          }
-        }
-      }
-    } else {
-      for (int i = 0; i < n; i++) {
-        if (failed[i]) {
-          continue;
-        }
-        try {
-          tokens[i] = rows[i].sample(logits, i * vocab);
-        } catch (RuntimeException | Error e) {
-          failRow(i, e);
-        }
-      }
-    }
-    for (int i = 0; i < n; i++) {
-      try {
-        holds[i] = failed[i] ? 0 : rows[i].accept(tokens[i]);
-      } catch (RuntimeException | Error e) {
-        failRow(i, e);
-      }
-    }
-  }
-
-  /** Row {@code i}'s protections failed: its generation ends as an error, the others go on. */
-  private void failRow(int i, Throwable e) {
-    failed[i] = true;
-    rows[i].fail(e instanceof Exception x ? x : new IllegalStateException(e));
   }
 
   private void failAll(Throwable e) {
@@ -381,7 +317,7 @@ final class DecodeLoop implements AutoCloseable {
     waiting.clear();
     resumed.clear();
     decoder.close();
-    runner.close();
+    sampling.close();
   }
 
   /** Stops the loop (waiting up to a second); generations still in it end as cancelled. */

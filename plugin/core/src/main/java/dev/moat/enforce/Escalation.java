@@ -78,6 +78,28 @@ public final class Escalation {
     return inFlaggedGroup ? Math.max(level, groupLevel) : level;
   }
 
+  /**
+   * Why {@link #level} gives the level it gives, for the audit trail: the rule the score reached, a
+   * ladder that starts every request at a level (a rule at 0), or the flagged group's level.
+   */
+  public String reason(double score, boolean inFlaggedGroup) {
+    double s = Double.isNaN(score) ? 0 : score;
+    int rule = -1;
+    for (int i = 0; i < scores.length && s >= scores[i]; i++) {
+      rule = i;
+    }
+    int byScore = rule < 0 ? 0 : levels[rule];
+    if (inFlaggedGroup && groupLevel > byScore) {
+      return "its campaign group is flagged: the ladder's group level " + groupLevel;
+    }
+    if (rule < 0) {
+      return "below every rule of the ladder";
+    }
+    return scores[rule] == 0
+        ? "the tier's ladder starts every request at level " + levels[rule]
+        : "the ladder's rule score >= " + scores[rule] + " gives level " + levels[rule];
+  }
+
   /** Every level this ladder can reach (for validation against the defined levels). */
   public int[] reachable() {
     int[] out = Arrays.copyOf(levels, levels.length + 1);

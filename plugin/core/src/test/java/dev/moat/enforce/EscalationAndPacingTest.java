@@ -41,6 +41,17 @@ class EscalationAndPacingTest {
         "`tiers.free.escalation[0].score` was '-0.1' but it must be in [0, 1]", x.getMessage());
   }
 
+  /** The audit trail's reason names what set the level, not only the score. */
+  @Test
+  void theReasonNamesTheRuleTheLadderStartOrTheGroup() {
+    Escalation e = Escalation.of(new double[] {0, 0.9}, new int[] {2, 3}, 4, "t");
+    assertEquals("the tier's ladder starts every request at level 2", e.reason(0.1, false));
+    assertEquals("the ladder's rule score >= 0.9 gives level 3", e.reason(0.95, false));
+    assertEquals("its campaign group is flagged: the ladder's group level 4", e.reason(0.95, true));
+    Escalation high = Escalation.of(new double[] {0.5}, new int[] {1}, 0, "t");
+    assertEquals("below every rule of the ladder", high.reason(Double.NaN, false));
+  }
+
   @Test
   void overlappingOrFallingRulesAreRejectedByPath() {
     IllegalArgumentException x =
