@@ -68,10 +68,10 @@ public final class ModelServer implements AutoCloseable {
 
   /**
    * How to run: ports (0 = any free one), files, the admin key, worker threads, the model (a
-   * Hugging Face model directory, {@code model}, served as {@code modelId} or the directory's name,
-   * or, when {@code model} is null, the bundled model), and continuous batching: at most {@code
-   * maxBatch} sequences per model call (1: each request decodes alone on a worker), with at most
-   * {@code maxWaiting} new requests queued for a place.
+   * Hugging Face model directory, {@code model}, served as {@code modelId} or the directory's name
+   * with its decoder run by {@code runtime}, or, when {@code model} is null, the bundled model),
+   * and continuous batching: at most {@code maxBatch} sequences per model call (1: each request
+   * decodes alone on a worker), with at most {@code maxWaiting} new requests queued for a place.
    */
   public record Options(
       String host,
@@ -86,6 +86,7 @@ public final class ModelServer implements AutoCloseable {
       @org.jspecify.annotations.Nullable String redis,
       @org.jspecify.annotations.Nullable Path model,
       @org.jspecify.annotations.Nullable String modelId,
+      String runtime,
       int maxBatch,
       int maxWaiting) {
     /** The default of {@link ModelServerOptionsBuilder#maxBatch}. */
@@ -174,7 +175,7 @@ public final class ModelServer implements AutoCloseable {
     this.model =
         dir == null
             ? ServedModel.bundled(batching, intraOp)
-            : ServedModel.huggingFace(dir, o.modelId(), intraOp);
+            : ServedModel.huggingFace(dir, o.modelId(), o.runtime(), intraOp);
     String unsupported = batching ? model.batchingUnsupported() : null;
     if (unsupported != null) {
       LOG.warn("continuous batching is off for {}: {}", model.id(), unsupported);

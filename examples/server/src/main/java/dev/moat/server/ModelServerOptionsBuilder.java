@@ -20,6 +20,7 @@ public final class ModelServerOptionsBuilder {
   private @org.jspecify.annotations.Nullable String redis;
   private @org.jspecify.annotations.Nullable Path model;
   private @org.jspecify.annotations.Nullable String modelId;
+  private String runtime = dev.moat.onnxruntime.hf.HfModel.AUTO;
   private int maxBatch = ModelServer.Options.DEFAULT_MAX_BATCH;
   private int maxWaiting = ModelServer.Options.DEFAULT_MAX_WAITING;
 
@@ -82,6 +83,21 @@ public final class ModelServerOptionsBuilder {
   }
 
   /**
+   * What runs a Hugging Face model directory's decoder: {@code onnxruntime}, {@code jlama} (in
+   * builds on JDK 22+), or {@code auto} (the default: ONNX Runtime when the directory has an ONNX
+   * graph, else a runtime that takes its weights). Ignored for the bundled model.
+   */
+  public ModelServerOptionsBuilder runtime(String runtime) {
+    if (!runtime.matches("[a-z0-9][a-z0-9-]{0,31}")) {
+      throw new IllegalArgumentException(
+          dev.moat.policy.Problems.invalid(
+              "runtime", runtime, "a runtime name such as auto, onnxruntime or jlama"));
+    }
+    this.runtime = runtime;
+    return this;
+  }
+
+  /**
    * Sequences decoded together in one model call, in [1, 1024]; 1 turns batching off (each request
    * decodes alone, one model call per token, on the worker pool).
    */
@@ -121,6 +137,7 @@ public final class ModelServerOptionsBuilder {
         redis,
         model,
         modelId,
+        runtime,
         maxBatch,
         maxWaiting);
   }

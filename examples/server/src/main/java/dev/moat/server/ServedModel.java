@@ -83,14 +83,15 @@ final class ServedModel implements AutoCloseable {
   }
 
   /**
-   * A Hugging Face model directory, served as {@code id} (null: the directory's name).
+   * A Hugging Face model directory, served as {@code id} (null: the directory's name), its decoder
+   * run by {@code runtime} ({@link HfModel#load(Path, String, int)}).
    *
    * @throws IOException the directory cannot be served (the message names the file and field)
    */
-  static ServedModel huggingFace(Path dir, @Nullable String id, int intraOpThreads)
+  static ServedModel huggingFace(Path dir, @Nullable String id, String runtime, int intraOpThreads)
       throws IOException {
     Path abs = dir.toAbsolutePath().normalize();
-    HfModel m = HfModel.load(abs, intraOpThreads);
+    HfModel m = HfModel.load(abs, runtime, intraOpThreads);
     try {
       var c = m.config();
       var g = m.generationDefaults();
@@ -99,14 +100,7 @@ final class ServedModel implements AutoCloseable {
       Double p = g.topP();
       return new ServedModel(
           name,
-          name
-              + " ("
-              + c.architecture()
-              + " from "
-              + abs
-              + ", "
-              + m.decoder().graph().cacheType()
-              + ")",
+          name + " (" + c.architecture() + " from " + abs + ", " + m.decoder().describe() + ")",
           null,
           m,
           BundledText.load(abs.resolve("tokenizer.json")), // incremental decoding for streams
@@ -176,11 +170,7 @@ final class ServedModel implements AutoCloseable {
    */
   @Nullable String batchingUnsupported() {
     if (hf != null) {
-      return hf.decoder().batching()
-          ? null
-          : hf.decoder().graph().file().getFileName()
-              + " takes no position_ids: each token's position would come from the batch's padded"
-              + " length, so it is decoded one sequence per call";
+      return hf.decoder().batchingUnsupported();
     }
     return java.util.Objects.requireNonNull(bundled).batching()
         ? null

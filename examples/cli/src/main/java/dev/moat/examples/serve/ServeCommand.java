@@ -109,6 +109,14 @@ public final class ServeCommand implements Callable<Integer> {
   @Nullable String modelId;
 
   @Option(
+      names = "--runtime",
+      paramLabel = "NAME",
+      description =
+          "What runs the model of --model: onnxruntime, jlama (safetensors; in builds on JDK 22+) or"
+              + " auto: ONNX Runtime when it has an ONNX graph (default: ${DEFAULT-VALUE}).")
+  String runtime = "auto";
+
+  @Option(
       names = "--max-batch",
       paramLabel = "N",
       description = "Sequences per model call; 1: each request alone (default: 16).")
@@ -205,6 +213,7 @@ public final class ServeCommand implements Callable<Integer> {
             .stateFile(state)
             .redis(redis)
             .model(model, modelId)
+            .runtime(runtime)
             .build();
     if (o.model() == null && o.modelId() != null) {
       err.println("--model-id names the model of --model DIR; give both");

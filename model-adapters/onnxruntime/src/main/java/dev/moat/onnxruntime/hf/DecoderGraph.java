@@ -40,6 +40,16 @@ public record DecoderGraph(Path file, boolean merged, boolean positionIds, OnnxJ
           "decoder_model_merged.onnx",
           "onnx/decoder_model_merged.onnx");
 
+  /** Whether the directory has a graph at one of {@link #LOCATIONS}. */
+  static boolean anyGraph(Path dir) {
+    for (String l : LOCATIONS) {
+      if (Files.isRegularFile(dir.resolve(l))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The directory's graph: the first of {@link #LOCATIONS} that exists. */
   static Path find(Path dir) throws IOException {
     for (String l : LOCATIONS) {

@@ -29,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe. An ONNX Runtime error fails the generation that hit it, never the others.
  */
-public final class HfDecoderModel implements AutoCloseable {
+public final class HfDecoderModel implements HfDecoders {
   private final OrtEnvironment env;
   private final OrtSession session;
   private final HfConfig config;
@@ -116,6 +116,7 @@ public final class HfDecoderModel implements AutoCloseable {
    * @throws IllegalStateException the graph takes no {@code position_ids} ({@link #batching})
    * @throws OrtException ONNX Runtime could not describe the graph's logits
    */
+  @Override
   public dev.moat.onnxruntime.BatchDecoder newBatchDecoder() throws OrtException {
     if (!batching()) {
       throw new IllegalStateException(
@@ -150,7 +151,22 @@ public final class HfDecoderModel implements AutoCloseable {
             graph.merged()));
   }
 
+  @Override
+  public String describe() {
+    return "ONNX Runtime, " + graph.file().getFileName() + ", " + graph.cacheType() + " cache";
+  }
+
+  @Override
+  public @Nullable String batchingUnsupported() {
+    return batching()
+        ? null
+        : graph.file().getFileName()
+            + " takes no position_ids: each token's position would come from the batch's padded"
+            + " length, so it is decoded one sequence per call";
+  }
+
   /** A fresh generation state (empty cache). Close it when the generation ends. */
+  @Override
   public Decoder newDecoder() {
     return new Decoder();
   }

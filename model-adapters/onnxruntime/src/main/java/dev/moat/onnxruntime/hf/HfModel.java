@@ -5,10 +5,12 @@ import ai.onnxruntime.OrtException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -35,7 +37,7 @@ public final class HfModel implements AutoCloseable {
   private final TokenizerSettings settings;
   private final @Nullable ChatTemplate chatTemplate;
   private final HuggingFaceTokenizer tokenizer;
-  private final HfDecoderModel decoder;
+  private final HfDecoders decoder;
   private final int[] eosTokenIds;
 
   private HfModel(
@@ -44,7 +46,7 @@ public final class HfModel implements AutoCloseable {
       GenerationDefaults defaults,
       TokenizerSettings settings,
       HuggingFaceTokenizer tokenizer,
-      HfDecoderModel decoder) {
+      HfDecoders decoder) {
     this.dir = dir;
     this.config = config;
     this.defaults = defaults;
@@ -67,6 +69,25 @@ public final class HfModel implements AutoCloseable {
    *     field, the value and what is allowed
    */
   public static HfModel load(Path dir, int intraOpThreads) throws IOException {
+    return load(dir, ONNX_RUNTIME, intraOpThreads);
+  }
+
+  /** The runtime name of ONNX Runtime, always present. */
+  public static final String ONNX_RUNTIME = "onnxruntime";
+
+  /** The runtime name that picks one from what the directory holds. */
+  public static final String AUTO = "auto";
+
+  /**
+   * Loads {@code dir} with the decoder run by {@code runtime}: {@link #ONNX_RUNTIME}, a {@link
+   * HfRuntime}'s name (e.g. {@code jlama}), or {@link #AUTO}: ONNX Runtime when the directory has
+   * an ONNX graph, else the first runtime that accepts its weights.
+   *
+   * @param intraOpThreads ONNX Runtime threads per model call (1 suits a server)
+   * @throws ModelDirectoryException the directory cannot be served, or no runtime of this build
+   *     runs it; the message names the file, the field and what is allowed
+   */
+  public static HfModel load(Path dir, String runtime, int intraOpThreads) throws IOException {
     if (!Files.isDirectory(dir)) {
       throw new ModelDirectoryException(dir, "it is not a directory");
     }
@@ -89,11 +110,40 @@ public final class HfModel implements AutoCloseable {
     }
     try {
       return new HfModel(
-          dir, config, defaults, settings, tok, HfDecoderModel.load(dir, config, intraOpThreads));
+          dir, config, defaults, settings, tok, decoders(dir, config, runtime, intraOpThreads));
     } catch (IOException | RuntimeException e) {
       tok.close();
       throw e;
     }
+  }
+
+  /** The decoder of {@code dir} run by {@code runtime} (see {@link #load(Path, String, int)}). */
+  private static HfDecoders decoders(Path dir, HfConfig config, String runtime, int threads)
+      throws IOException {
+    List<HfRuntime> others = new ArrayList<>();
+    ServiceLoader.load(HfRuntime.class, HfModel.class.getClassLoader()).forEach(others::add);
+    List<String> names = new ArrayList<>(List.of(AUTO, ONNX_RUNTIME));
+    others.forEach(r -> names.add(r.name()));
+    if (runtime.equals(ONNX_RUNTIME) || (runtime.equals(AUTO) && DecoderGraph.anyGraph(dir))) {
+      return HfDecoderModel.load(dir, config, threads);
+    }
+    for (HfRuntime r : others) {
+      if (r.name().equals(runtime) || (runtime.equals(AUTO) && r.accepts(dir))) {
+        return r.open(dir, config);
+      }
+    }
+    if (runtime.equals(AUTO)) {
+      return HfDecoderModel.load(dir, config, threads); // names the graph files it looked for
+    }
+    throw new ModelDirectoryException(
+        dir,
+        "runtime was '"
+            + runtime
+            + "' but this build runs "
+            + String.join(", ", names)
+            + (runtime.equals("jlama")
+                ? " (the Jlama runtime, moat-jlama, is built on JDK 22 or later only)"
+                : ""));
   }
 
   public Path directory() {
@@ -112,7 +162,8 @@ public final class HfModel implements AutoCloseable {
     return settings;
   }
 
-  public HfDecoderModel decoder() {
+  /** What runs the decoder: ONNX Runtime's graph, or another {@link HfRuntime}'s. */
+  public HfDecoders decoder() {
     return decoder;
   }
 

@@ -21,7 +21,8 @@ public final class ModelDirectoryException extends IOException {
     this.problems = List.copyOf(problems);
   }
 
-  ModelDirectoryException(Path dir, String problem) {
+  /** One problem with {@code dir} (a runtime's, e.g. {@link HfRuntime#open}). */
+  public ModelDirectoryException(Path dir, String problem) {
     this(dir, List.of(problem));
   }
 

@@ -32,7 +32,7 @@ class HfBatchDecoderTest {
   void raggedRowsMatchTheirRunsAlone(String name, double tol) throws Exception {
     int steps = 12;
     try (HfModel m = HfModel.load(HfModelTest.dir(name), 1)) {
-      HfDecoderModel model = m.decoder();
+      HfDecoderModel model = (HfDecoderModel) m.decoder();
       int vocab = model.config().vocabSize();
       assertTrue(model.batching());
       List<List<float[]>> ref = new ArrayList<>();
@@ -102,9 +102,10 @@ class HfBatchDecoderTest {
   @Test
   void aGraphWithoutPositionIdsIsNotBatched() throws Exception {
     try (HfModel m = HfModel.load(HfModelTest.dir("tiny-phi3-external"), 1)) {
-      assertFalse(m.decoder().batching());
+      assertFalse(((HfDecoderModel) m.decoder()).batching());
       IllegalStateException e =
-          assertThrows(IllegalStateException.class, () -> m.decoder().newBatchDecoder());
+          assertThrows(
+              IllegalStateException.class, () -> ((HfDecoderModel) m.decoder()).newBatchDecoder());
       assertEquals(
           "model.onnx takes no position_ids, so rows of different lengths cannot share a call"
               + " (each token's position would come from the batch's padded length)",

@@ -50,7 +50,7 @@ class HfModelTest {
       HfConfig c = m.config();
       assertEquals(arch, c.architecture());
       assertEquals(List.of(heads, kvHeads, headDim), List.of(c.heads(), c.kvHeads(), c.headDim()));
-      DecoderGraph g = m.decoder().graph();
+      DecoderGraph g = ((HfDecoderModel) m.decoder()).graph();
       assertEquals(merged, g.merged());
       assertEquals(positionIds, g.positionIds());
       assertEquals(cache, g.cacheType());
@@ -61,7 +61,7 @@ class HfModelTest {
         assertArrayEquals(ids, m.promptIds(p.get("text").asText(), false), "tokenizer + BOS rule");
         int[] greedy = ints(p.get("greedy"));
         int[] seq = java.util.Arrays.copyOf(ids, ids.length + greedy.length - 1);
-        try (HfDecoderModel.Decoder d = m.decoder().newDecoder()) {
+        try (HfDecoderModel.Decoder d = ((HfDecoderModel) m.decoder()).newDecoder()) {
           float[] row = d.prefill(ids);
           JsonNode full = p.get("prompt_logits");
           for (int v = 0; v < full.size(); v++) {
@@ -82,7 +82,7 @@ class HfModelTest {
             }
             assertEquals(greedy[s + 1], argmax(row), name + " step " + s);
           }
-          try (HfDecoderModel.Decoder whole = m.decoder().newDecoder()) {
+          try (HfDecoderModel.Decoder whole = ((HfDecoderModel) m.decoder()).newDecoder()) {
             float[] again = whole.prefill(seq);
             for (int v = 0; v < again.length; v++) {
               worstCache = Math.max(worstCache, Math.abs(again[v] - row[v]));

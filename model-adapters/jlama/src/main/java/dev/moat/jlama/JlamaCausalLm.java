@@ -1,0 +1,229 @@
+package dev.moat.jlama;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tjake.jlama.model.AbstractModel;
+import com.github.tjake.jlama.model.ModelSupport;
+import com.github.tjake.jlama.safetensors.DType;
+import com.github.tjake.jlama.tensor.AbstractTensor;
+import com.github.tjake.jlama.tensor.KvBufferCache;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A Hugging Face safetensors checkpoint (Llama, Mistral or Qwen2 architecture) run by Jlama's
+ * pure-Java engine, decoding one sequence at a time with a KV cache: {@link #newDecoder} gives the
+ * next-token scores after the prompt and after each fed token, for Moat to process and sample.
+ *
+ * <p>The scores are log-probabilities: Jlama's output layer gives the next token's distribution,
+ * whose logarithm differs from the raw logits by one constant per step (log-sum-exp), to which
+ * every sampling decision, watermark bias and returned logprob is blind. A token whose probability
+ * underflows float32 (over about 87 nats below the most likely) scores -Infinity.
+ *
+ * <p>Weights and activations are float32 (no quantisation), so the scores match the checkpoint's
+ * reference forward pass to float rounding.
+ *
+ * <p>Thread-safety: the model is shared; each decoder belongs to one request and one thread at a
+ * time. Decoders of one model may run on different threads; their model calls are serialised (Jlama
+ * already spreads each call over the machine's cores).
+ */
+public final class JlamaCausalLm implements AutoCloseable {
+  /** The {@code config.json} architectures this adapter serves (Jlama's decoder families). */
+  public static final List<String> ARCHITECTURES =
+      List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final AbstractModel model;
+  private final KvBufferCache kv;
+  private final Path dir;
+  private final int vocabSize;
+  private final int maxPositions;
+  private final int[] eos;
+  private final int bos;
+
+  private JlamaCausalLm(AbstractModel model, Path dir) {
+    this.model = model;
+    this.kv = new KvBufferCache(model);
+    this.dir = dir;
+    var c = model.getConfig();
+    this.vocabSize = c.vocabularySize;
+    this.maxPositions = c.contextLength;
+    this.eos = c.eosTokens == null ? new int[0] : c.eosTokens.stream().mapToInt(i -> i).toArray();
+    this.bos = c.bosToken;
+  }
+
+  /**
+   * Loads the checkpoint in {@code dir}: {@code config.json} (an architecture of {@link
+   * #ARCHITECTURES}), {@code model.safetensors} or {@code model.safetensors.index.json} with its
+   * shards, and {@code tokenizer.json}. A directory that is not one fails here, with the file and
+   * field named.
+   */
+  public static JlamaCausalLm load(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalArgumentException("model directory " + dir + " does not exist");
+    }
+    Path config = dir.resolve("config.json");
+    if (!Files.isRegularFile(config)) {
+      throw new IllegalArgumentException(dir + ": no config.json (a Hugging Face model directory)");
+    }
+    JsonNode c;
+    try {
+      c = JSON.readTree(config.toFile());
+    } catch (IOException e) {
+      throw new IllegalArgumentException(config + " is not valid JSON: " + e.getMessage(), e);
+    }
+    String arch = c.path("architectures").path(0).asText("");
+    if (!ARCHITECTURES.contains(arch)) {
+      throw new IllegalArgumentException(
+          config
+              + ": architectures was '"
+              + arch
+              + "' but the Jlama runtime serves "
+              + String.join(", ", ARCHITECTURES));
+    }
+    if (!c.path("model_type").isTextual()) {
+      throw new IllegalArgumentException(config + ": model_type is missing");
+    }
+    if (!Files.isRegularFile(dir.resolve("model.safetensors"))
+        && !Files.isRegularFile(dir.resolve("model.safetensors.index.json"))) {
+      throw new IllegalArgumentException(
+          dir + ": no model.safetensors or model.safetensors.index.json (the weights)");
+    }
+    if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+      throw new IllegalArgumentException(dir + ": no tokenizer.json");
+    }
+    AbstractModel m;
+    try {
+      m = ModelSupport.loadModel(dir.toFile(), DType.F32, DType.F32);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(dir + ": Jlama could not load it: " + e, e);
+    }
+    return new JlamaCausalLm(m, dir);
+  }
+
+  public int vocabSize() {
+    return vocabSize;
+  }
+
+  /** Positions the model can attend over (its {@code max_position_embeddings}). */
+  public int maxPositions() {
+    return maxPositions;
+  }
+
+  /** The end-of-sequence token ids. */
+  public int[] eosTokenIds() {
+    return eos.clone();
+  }
+
+  public boolean isEos(int token) {
+    for (int e : eos) {
+      if (e == token) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  public int bosTokenId() {
+    return bos;
+  }
+
+  /** A decoder for one sequence, with its own KV cache. */
+  public Decoder newDecoder() {
+    return new Decoder();
+  }
+
+  @Override
+  public void close() {
+    kv.close();
+    model.close();
+  }
+
+  @Override
+  public String toString() {
+    return "JlamaCausalLm[" + dir + ", vocab " + vocabSize + "]";
+  }
+
+  /**
+   * One sequence: {@link #prefill} once, then {@link #next} per generated token. Each returns a new
+   * {@code float[vocabSize]} of next-token log-probabilities.
+   *
+   * <p>Not thread-safe: one request's.
+   */
+  public final class Decoder implements dev.moat.onnxruntime.KvDecoder {
+    private final KvBufferCache.KvBuffer buffer = kv.getEphemeralKvBuffer();
+    private int position;
+
+    private Decoder() {}
+
+    /** Runs the prompt; the scores for the token after it. */
+    @Override
+    public float[] prefill(int[] prompt) {
+      if (position != 0) {
+        throw new IllegalStateException("prefill runs once, before any token");
+      }
+      if (prompt.length == 0 || prompt.length >= maxPositions) {
+        throw new IllegalArgumentException(
+            "prompt length was " + prompt.length + " but must be in [1, " + maxPositions + ")");
+      }
+      for (int t : prompt) {
+        checkToken(t);
+      }
+      synchronized (model) {
+        try (AbstractTensor<?, ?> out = model.batchForward(prompt, 0, buffer);
+            AbstractTensor<?, ?> last = out.slice(out.shape().first() - 1)) {
+          position = prompt.length;
+          return logProbabilities(last);
+        }
+      }
+    }
+
+    /** Feeds {@code token} at the next position; the scores for the token after it. */
+    @Override
+    public float[] next(int token) {
+      if (position == 0) {
+        throw new IllegalStateException("prefill first");
+      }
+      if (position >= maxPositions) {
+        throw new IllegalStateException("the context is full: " + maxPositions + " positions");
+      }
+      checkToken(token);
+      synchronized (model) {
+        try (AbstractTensor<?, ?> out = model.forward(token, position, buffer, Optional.empty())) {
+          position++;
+          return logProbabilities(out);
+        }
+      }
+    }
+
+    /** Positions consumed so far. */
+    @Override
+    public int position() {
+      return position;
+    }
+
+    private void checkToken(int t) {
+      if (t < 0 || t >= vocabSize) {
+        throw new IllegalArgumentException(
+            "token id was " + t + " but must be in [0, " + vocabSize + ")");
+      }
+    }
+
+    private float[] logProbabilities(AbstractTensor<?, ?> hidden) {
+      float[] p = model.getLogits(hidden); // the softmax of the logits
+      for (int i = 0; i < p.length; i++) {
+        p[i] = (float) Math.log(p[i]);
+      }
+      return p;
+    }
+
+    @Override
+    public void close() {
+      buffer.close();
+    }
+  }
+}
