@@ -133,6 +133,14 @@ public final class HfModel implements AutoCloseable {
       }
     }
     if (runtime.equals(AUTO)) {
+      if (Files.isRegularFile(dir.resolve("model.safetensors"))
+          || Files.isRegularFile(dir.resolve("model.safetensors.index.json"))) {
+        throw new ModelDirectoryException(
+            dir,
+            "it holds safetensors weights and no ONNX graph: the Jlama runtime runs those, and this"
+                + " build has none (it is built on JDK 22 or later); runtimes here: "
+                + String.join(", ", names));
+      }
       return HfDecoderModel.load(dir, config, threads); // names the graph files it looked for
     }
     throw new ModelDirectoryException(

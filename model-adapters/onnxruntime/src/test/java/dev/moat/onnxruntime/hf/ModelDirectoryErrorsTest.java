@@ -45,6 +45,29 @@ class ModelDirectoryErrorsTest {
     return e.problems();
   }
 
+  /** No Jlama on this module's class path: safetensors weights and runtime names are refused. */
+  @Test
+  void safetensorsOnlyAndUnknownRuntimesAreNamed() throws Exception {
+    Path d = copy();
+    Files.delete(d.resolve("model.onnx"));
+    Files.write(d.resolve("model.safetensors"), new byte[16]);
+    ModelDirectoryException auto =
+        assertThrows(ModelDirectoryException.class, () -> HfModel.load(d, HfModel.AUTO, 1));
+    assertEquals(
+        List.of(
+            "it holds safetensors weights and no ONNX graph: the Jlama runtime runs those, and this"
+                + " build has none (it is built on JDK 22 or later); runtimes here: auto,"
+                + " onnxruntime"),
+        auto.problems());
+    ModelDirectoryException named =
+        assertThrows(ModelDirectoryException.class, () -> HfModel.load(d, "jlama", 1));
+    assertEquals(
+        List.of(
+            "runtime was 'jlama' but this build runs auto, onnxruntime (the Jlama runtime,"
+                + " moat-jlama, is built on JDK 22 or later only)"),
+        named.problems());
+  }
+
   @Test
   void missingConfig() throws Exception {
     Path d = copy();
