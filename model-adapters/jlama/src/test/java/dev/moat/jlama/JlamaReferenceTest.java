@@ -26,7 +26,7 @@ class JlamaReferenceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"tiny-llama-st", "tiny-qwen2-st"})
+  @ValueSource(strings = {"tiny-llama-st", "tiny-qwen2-st", "tiny-mistral-bf16-st"})
   void scoresAndGreedyContinuationsMatchTheReference(String name) throws Exception {
     JsonNode ref = new ObjectMapper().readTree(fixture(name).resolve("reference.json").toFile());
     JsonNode probes = ref.get("probe_indices");
