@@ -204,6 +204,72 @@ class ReplayCommandTest {
     assertTrue(both.err().contains("give one of --trace FILE or --simulate SCENARIO"), both.err());
   }
 
+  /**
+   * Detection is online: replaying the first half of a trace flags exactly the accounts that the
+   * whole trace's replay had flagged by then, at the same times and after the same number of
+   * requests (nothing is decided with hindsight, at the end of a replay or from later traffic).
+   */
+  @Test
+  void aReplayOfAPrefixFlagsTheSameAccountsAtTheSameTimes() throws Exception {
+    Path trace = dir.resolve("t.jsonl");
+    Run sim =
+        MoatCliTest.run(
+            "simulate",
+            "--scenario",
+            "mixed",
+            "--seed",
+            "3",
+            "--days",
+            "2",
+            "--out",
+            trace.toString());
+    assertEquals(0, sim.status(), sim.err());
+    List<String> all = Files.readAllLines(trace);
+    List<String> head = all.subList(0, all.size() / 2);
+    Path prefix = dir.resolve("prefix.jsonl");
+    Files.write(prefix, head);
+    // The prefix ends at this time; a flag at it could need a line of the same instant cut off.
+    String end = new ObjectMapper().readTree(head.get(head.size() - 1)).get("ts").asText();
+    Path whole = dir.resolve("whole-v.jsonl");
+    Path part = dir.resolve("prefix-v.jsonl");
+    for (String[] a :
+        List.of(
+            new String[] {trace.toString(), whole.toString()},
+            new String[] {prefix.toString(), part.toString()})) {
+      Run r = MoatCliTest.run("replay", "--trace", a[0], "--out", a[1]);
+      assertEquals(0, r.status(), r.err());
+    }
+    Map<String, JsonNode> byAccount = new HashMap<>();
+    for (JsonNode n : lines(whole)) {
+      byAccount.put(n.get("account").asText(), n);
+    }
+    int flaggedInPrefix = 0;
+    Set<String> flaggedEarly = new HashSet<>();
+    for (JsonNode n : lines(whole)) {
+      String ts = n.get("first_flagged_ts").asText("");
+      if (!n.get("first_flagged_ts").isNull()
+          && java.time.Instant.parse(ts).isBefore(java.time.Instant.parse(end))) {
+        flaggedEarly.add(n.get("account").asText());
+      }
+    }
+    for (JsonNode p : lines(part)) {
+      if (p.get("first_flagged_ts").isNull()) {
+        assertTrue(
+            !flaggedEarly.contains(p.get("account").asText()),
+            "flagged by then in the whole replay: " + p);
+        continue;
+      }
+      flaggedInPrefix++;
+      JsonNode w = byAccount.get(p.get("account").asText());
+      assertEquals(p.get("first_flagged_ts"), w.get("first_flagged_ts"), p + " / " + w);
+      assertEquals(p.get("requests_before_flag"), w.get("requests_before_flag"), p + " / " + w);
+      assertEquals(p.get("group"), w.get("group"), p + " / " + w);
+    }
+    assertTrue(flaggedInPrefix > 20, "flagged in the prefix: " + flaggedInPrefix);
+    assertTrue(
+        flaggedInPrefix >= flaggedEarly.size(), flaggedInPrefix + " < " + flaggedEarly.size());
+  }
+
   /** The same traffic scored by ONNX Runtime flags the same accounts. */
   @Test
   void onnxRuntimeScoringFlagsTheSameAccounts() throws Exception {
