@@ -118,7 +118,19 @@ final class ServeBench {
     }
   }
 
-  static int run(Path dir, WatermarkKeys wm, int workers, int seconds, int clients, PrintStream out)
+  /**
+   * Runs the bench for {@code seconds} with {@code clients} streams against a server on the bundled
+   * model, or on {@code model} (a Hugging Face directory, its decoder run by {@code runtime}).
+   */
+  static int run(
+      Path dir,
+      WatermarkKeys wm,
+      int workers,
+      int seconds,
+      int clients,
+      @Nullable Path model,
+      String runtime,
+      PrintStream out)
       throws Exception {
     Path policy = dir.resolve("bench-policy.yaml");
     Files.writeString(policy, POLICY);
@@ -158,8 +170,11 @@ final class ServeBench {
         ModelServer.start(
             ModelServer.Options.builder(policy, keysFile, wm, ModelServer.DEMO_ADMIN_KEY)
                 .workers(workers)
+                .model(model, null)
+                .runtime(runtime)
                 .build())) {
       String url = "http://127.0.0.1:" + server.port() + "/v1/chat/completions";
+      String modelId = server.modelId();
       HttpClient http =
           HttpClient.newBuilder()
               .connectTimeout(Duration.ofSeconds(10))
@@ -173,9 +188,9 @@ final class ServeBench {
                       }))
               .build();
       out.printf(
-          "Bench: %d streaming clients, %d s in %d rounds of 5 phases (Moat off, levels 0 to 3;"
+          "Bench on %s: %d streaming clients, %d s in %d rounds of 5 phases (Moat off, levels 0 to 3;"
               + " order shuffled per round, seed %d), %d model workers...%n",
-          clients, seconds, rounds, ORDER_SEED, workers);
+          modelId, clients, seconds, rounds, ORDER_SEED, workers);
       long warmEnd = System.nanoTime() + WARM_UP_SECONDS * 1_000_000_000L;
       List<Thread> threads = new ArrayList<>();
       long runEnd = warmEnd + seconds * 1_000_000_000L;
@@ -187,7 +202,7 @@ final class ServeBench {
                 () -> {
                   int n = 0;
                   while (System.nanoTime() < runEnd) {
-                    one(http, url, key, ip, n++, list, current);
+                    one(http, url, modelId, key, ip, n++, list, current);
                   }
                 },
                 "bench-client-" + c);
@@ -236,13 +251,14 @@ final class ServeBench {
   private static void one(
       HttpClient http,
       String url,
+      String modelId,
       String key,
       String ip,
       int n,
       List<Phase> list,
       AtomicLong current) {
     ObjectNode body = LoadDemo.JSON.createObjectNode();
-    body.put("model", ModelServer.BUNDLED_MODEL_ID);
+    body.put("model", modelId);
     body.put("max_tokens", 32);
     body.put("stream", true);
     body.put("seed", n);

@@ -32,7 +32,8 @@ import picocli.CommandLine.Option;
       "The bundled model (or --model DIR) behind Moat: /v1/completions, /v1/chat/completions,"
           + " /v1/models, streaming, API keys per tier, live policy, Prometheus metrics and a web"
           + " console on the admin port.",
-      "--load, --bench and --bench-batch run a measurement against it instead and exit."
+      "--load, --bench and --bench-batch run a measurement against it instead and exit (--bench on"
+          + " --model's model if given)."
     })
 public final class ServeCommand implements Callable<Integer> {
   @Option(
@@ -187,7 +188,7 @@ public final class ServeCommand implements Callable<Integer> {
     WatermarkKeys wm = keyLoader.load(watermarkKeys, err);
     int batch = maxBatch != null ? maxBatch : ModelServer.Options.DEFAULT_MAX_BATCH;
     if (bench > 0) {
-      return ServeBench.run(dir, wm, workers, bench, clients, out);
+      return ServeBench.run(dir, wm, workers, bench, clients, model, runtime, out);
     }
     if (benchBatch > 0) {
       return BatchBench.run(
