@@ -3,6 +3,7 @@ package dev.moat.detect;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +33,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Not thread-safe: one reader per stream. Allocation: one record and its strings per line.
  */
 public final class TraceReader implements Closeable {
-  private static final JsonFactory JSON = new JsonFactory();
+  // Jackson's bundled FastDoubleParser: correctly rounded like Double.parseDouble (the same
+  // values), at a fraction of its cost for temperature.
+  private static final JsonFactory JSON =
+      JsonFactory.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
 
   private final InputStream in;
   private final byte[] buf = new byte[1 << 16];

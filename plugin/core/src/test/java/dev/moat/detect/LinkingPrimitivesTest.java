@@ -104,4 +104,35 @@ class LinkingPrimitivesTest {
     }
     return false;
   }
+
+  /**
+   * Band keys live on in snapshots and fleet stores: a faster signature must give the same ones.
+   * These were computed before the shingle window became a counted ring (2026-12-01).
+   */
+  @Test
+  void bandKeysOfFixedTextsNeverChange() {
+    String[] texts = {
+      "hi",
+      "two words",
+      "write a python function that sorts 0 integers in \"_\" order.",
+      "a b c d e f g h i j k"
+    };
+    int[][] shapes = {{32, 8, 3}, {64, 16, 1}, {32, 8, 4}};
+    long[][] expected = {
+      {4633410214106363413L, -2603992773291207069L, 5430162181036285010L, 269288922291761882L},
+      {-4300725896063883897L, -8609878387873908869L, 4254473290179656393L, 5971948326651161465L},
+      {4633410214106363413L, -2603992773291207069L, -3770444188938193184L, -4694005745762628159L}
+    };
+    for (int s = 0; s < shapes.length; s++) {
+      MinHash mh = new MinHash(shapes[s][0], shapes[s][1], shapes[s][2]);
+      for (int t = 0; t < texts.length; t++) {
+        long[] sig = mh.signature(texts[t]);
+        long h = 0;
+        for (int band = 0; band < mh.bands(); band++) {
+          h = h * 31 + mh.bandKey(sig, band);
+        }
+        assertEquals(expected[s][t], h, texts[t] + " with shingles of " + shapes[s][2]);
+      }
+    }
+  }
 }
