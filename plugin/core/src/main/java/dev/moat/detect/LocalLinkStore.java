@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,7 +42,26 @@ public final class LocalLinkStore implements LinkStore {
   private final int mask;
   private final Ticker ticker;
   private final long idleMinutes;
-  private final Cache<Long, List<String>> samples;
+
+  /**
+   * Flagged accounts kept as samples per template key: a direct-mapped table, the newest key of a
+   * slot winning it, so that a replay keeps the same samples on every run (a size-bounded Caffeine
+   * cache evicted at random and on another thread, which changed {@code linked_accounts} between
+   * runs of the same trace).
+   */
+  private final AtomicReferenceArray<Sample> samples = new AtomicReferenceArray<>(SAMPLE_SLOTS);
+
+  private static final int SAMPLE_SLOTS = 1 << 16;
+
+  /** One key's sample accounts (guarded by itself). */
+  private static final class Sample {
+    final long key;
+    final List<String> accounts = new ArrayList<>(SAMPLES);
+
+    Sample(long key) {
+      this.key = key;
+    }
+  }
 
   /** Accounts' marks ({@link AccountMark}): only flagged or cleared accounts have one. */
   private final Cache<String, AccountMark> marks;
@@ -71,7 +91,6 @@ public final class LocalLinkStore implements LinkStore {
     this.mask = slots - 1;
     this.ticker = ticker;
     this.idleMinutes = Math.max(1, idleExpiry.toMinutes());
-    this.samples = Caffeine.newBuilder().maximumSize(65_536).build();
     this.marks = Caffeine.newBuilder().maximumSize(1 << 20).build();
   }
 
@@ -135,6 +154,11 @@ public final class LocalLinkStore implements LinkStore {
     return ticker.read() / 60_000_000_000L;
   }
 
+  private static int sampleSlot(long key) {
+    long h = key * 0x9E3779B97F4A7C15L;
+    return (int) (h >>> 48) & (SAMPLE_SLOTS - 1);
+  }
+
   private static long nonZero(long key) {
     return key == 0 ? 1 : key;
   }
@@ -174,10 +198,15 @@ public final class LocalLinkStore implements LinkStore {
       if (((long) LONGS.getAcquire(table, at) & bit) == 0) {
         LONGS.getAndBitwiseOr(table, at, bit);
         // A new flagged account here (by its bit): keep it as a sample.
-        List<String> s = samples.get(key, k -> new ArrayList<>(SAMPLES));
+        int at2 = sampleSlot(key);
+        Sample s = samples.get(at2);
+        if (s == null || s.key != key) {
+          s = new Sample(key);
+          samples.set(at2, s);
+        }
         synchronized (s) {
-          if (s.size() < SAMPLES && !s.contains(account)) {
-            s.add(account);
+          if (s.accounts.size() < SAMPLES && !s.accounts.contains(account)) {
+            s.accounts.add(account);
           }
         }
       }
@@ -186,12 +215,13 @@ public final class LocalLinkStore implements LinkStore {
 
   @Override
   public List<String> linkedAccounts(long key, int max) {
-    List<String> s = samples.getIfPresent(nonZero(key));
-    if (s == null) {
+    long k = nonZero(key);
+    Sample s = samples.get(sampleSlot(k));
+    if (s == null || s.key != k) {
       return List.of();
     }
     synchronized (s) {
-      return List.copyOf(s.subList(0, Math.min(max, s.size())));
+      return List.copyOf(s.accounts.subList(0, Math.min(max, s.accounts.size())));
     }
   }
 

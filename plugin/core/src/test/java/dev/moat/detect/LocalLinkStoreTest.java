@@ -63,6 +63,34 @@ class LocalLinkStoreTest {
     assertEquals(4, store.linkedAccounts(42L, 10).size());
   }
 
+  /**
+   * The same flags in the same order keep the same sample accounts, past the samples' capacity
+   * (65,536 keys): a replay's {@code linked_accounts} are the same on every run. (With a
+   * size-bounded Caffeine cache, evicting at random on another thread, two stores disagreed.)
+   */
+  @Test
+  void samplesAreTheSameForTheSameFlags() {
+    LocalLinkStore a = LocalLinkStore.standard();
+    LocalLinkStore b = LocalLinkStore.standard();
+    int keys = 200_000;
+    long[] one = new long[1];
+    for (LocalLinkStore s : List.of(a, b)) {
+      for (int k = 0; k < keys; k++) {
+        one[0] = 0x9E3779B97F4A7C15L * (k + 1);
+        s.flag("acct-" + k, k & 255, one, 1);
+        s.flag("acct-" + (k + 7), (k + 7) & 255, one, 1);
+      }
+    }
+    int kept = 0;
+    for (int k = 0; k < keys; k++) {
+      long key = 0x9E3779B97F4A7C15L * (k + 1);
+      List<String> x = a.linkedAccounts(key, 4);
+      assertEquals(x, b.linkedAccounts(key, 4), "key " + k);
+      kept += x.isEmpty() ? 0 : 1;
+    }
+    assertTrue(kept > 5_000 && kept <= 65_536, "keys with samples: " + kept);
+  }
+
   /** A full neighbourhood gives way to the new bucket by evicting the least shared or idle one. */
   @Test
   void boundedTableEvictsTheLeastSharedAndExpiresIdleBuckets() {
