@@ -24,8 +24,8 @@ import java.util.SplittableRandom;
  * the maximum get weight 0 (their total mass is below 1e-12 even at a vocabulary of 10^6).
  *
  * <p>Two paths avoid weighing the whole vocabulary. Under temperature alone, {@link #sample} draws
- * by the exponential race ({@link #race} with a seed from the request's randomness): an exact
- * softmax draw that scores a few hundred tokens instead of exponentiating all of them. With top-k
+ * by the exponential race with uniforms from the request's randomness ({@link SkipRace}): an exact
+ * softmax draw that scores a few hundred tokens and reaches the rest by geometric skips. With top-k
  * (k up to {@value #MAX_GATHERED_TOP_K}), the tokens near the maximum are gathered by a vector scan
  * and the k-th largest is selected among those alone. Both give the same candidates and weights as
  * the full computation; {@link Kernels} runs their scans, with explicit SIMD where the JVM enables
@@ -77,8 +77,10 @@ public final class Sampler implements Candidates {
   /** The tokens near the top of the current row; shares {@link #ids}. */
   private final TopTokens top;
 
-  /** The exponential race's state; shares {@link #top} and {@link #ids}. */
+  /** The exponential races' state (keyed, unkeyed); share {@link #top} and {@link #ids}. */
   private final Race race;
+
+  private final SkipRace skipRace;
 
   private final boolean raceable;
   private double total;
@@ -96,6 +98,7 @@ public final class Sampler implements Candidates {
     this.ids = new int[vocabSize];
     this.top = new TopTokens(vocabSize, ids);
     this.race = new Race(top, ids, vocabSize);
+    this.skipRace = new SkipRace(top, ids, vocabSize);
     this.keys = params.topP() < 1f ? new long[vocabSize] : new long[0];
     this.select =
         params.topK() > 0 && params.topK() < vocabSize ? new float[vocabSize] : new float[0];
@@ -126,7 +129,7 @@ public final class Sampler implements Candidates {
       return top.argMax(logits, offset);
     }
     if (raceable) {
-      return race(logits, offset, random.nextLong());
+      return skipRace.run(logits, offset, random.nextLong(), invTemperature);
     }
     int n = candidates(logits, offset);
     double u = random.nextDouble() * total;
@@ -313,11 +316,6 @@ public final class Sampler implements Candidates {
       throw new IllegalStateException("race needs temperature sampling without top-k or top-p");
     }
     return race.run(logits, offset, seed, invTemperature);
-  }
-
-  /** {@link Race#uniformCut}, where the tests know it. */
-  static long uniformCut(double q) {
-    return Race.uniformCut(q);
   }
 
   /** Token id of candidate {@code i} from the last {@link #candidates} call. */

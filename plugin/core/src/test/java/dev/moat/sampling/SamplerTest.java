@@ -243,15 +243,15 @@ class SamplerTest {
     java.util.SplittableRandom r = new java.util.SplittableRandom(22);
     for (int i = 0; i < 100_000; i++) {
       double q = Math.pow(10, -r.nextDouble(0, 12));
-      long cut = Sampler.uniformCut(q);
+      long cut = Race.uniformCut(q);
       // The largest u53 below the cut must have 1 - u >= q (it could not win).
       if (cut > 0) {
         double u = ((cut - 1) + 0.5) * 0x1p-53;
         assertTrue(1 - u >= q, "q " + q + " cut " + cut);
       }
     }
-    assertEquals(0, Sampler.uniformCut(1.0));
-    assertEquals(0, Sampler.uniformCut(Double.POSITIVE_INFINITY));
+    assertEquals(0, Race.uniformCut(1.0));
+    assertEquals(0, Race.uniformCut(Double.POSITIVE_INFINITY));
   }
 
   @Test
