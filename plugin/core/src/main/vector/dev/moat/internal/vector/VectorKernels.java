@@ -83,28 +83,43 @@ public final class VectorKernels extends Kernels {
     if (length < 4 * lanes) {
       return Kernels.scalar().max(l, offset, length);
     }
-    // Four independent chains; lanewise MAX (no NaN here, so its NaN rule never applies).
-    FloatVector m0 = FloatVector.fromArray(F, l, offset);
-    FloatVector m1 = FloatVector.fromArray(F, l, offset + lanes);
-    FloatVector m2 = FloatVector.fromArray(F, l, offset + 2 * lanes);
-    FloatVector m3 = FloatVector.fromArray(F, l, offset + 3 * lanes);
+    // Four independent chains of integer maxima over order-preserving int images of the floats
+    // ({@link #ordered}): a lanewise float MAX carries Java's NaN and signed-zero rules, several
+    // instructions on JDK 17 (6.7 us against 5.2 us per row of 128,256, summary included).
+    IntVector m0 = ordered(FloatVector.fromArray(F, l, offset));
+    IntVector m1 = ordered(FloatVector.fromArray(F, l, offset + lanes));
+    IntVector m2 = ordered(FloatVector.fromArray(F, l, offset + 2 * lanes));
+    IntVector m3 = ordered(FloatVector.fromArray(F, l, offset + 3 * lanes));
     int i = 4 * lanes;
     int bound = length - 4 * lanes;
     for (; i <= bound; i += 4 * lanes) {
-      m0 = m0.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, l, offset + i));
-      m1 = m1.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, l, offset + i + lanes));
-      m2 = m2.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, l, offset + i + 2 * lanes));
-      m3 = m3.lanewise(VectorOperators.MAX, FloatVector.fromArray(F, l, offset + i + 3 * lanes));
+      m0 = m0.max(ordered(FloatVector.fromArray(F, l, offset + i)));
+      m1 = m1.max(ordered(FloatVector.fromArray(F, l, offset + i + lanes)));
+      m2 = m2.max(ordered(FloatVector.fromArray(F, l, offset + i + 2 * lanes)));
+      m3 = m3.max(ordered(FloatVector.fromArray(F, l, offset + i + 3 * lanes)));
     }
-    float r =
-        m0.lanewise(VectorOperators.MAX, m1)
-            .lanewise(VectorOperators.MAX, m2.lanewise(VectorOperators.MAX, m3))
-            .reduceLanes(VectorOperators.MAX);
+    float r = fromOrdered(m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX));
     for (; i < length; i++) {
       float v = l[offset + i];
       r = v > r ? v : r;
     }
     return r;
+  }
+
+  /**
+   * The floats' bits with the low 31 flipped where the sign is set: for floats that are not NaN, an
+   * int order that agrees with the float order, with -0 below +0 as in {@code Math.max}.
+   */
+  private static IntVector ordered(FloatVector f) {
+    IntVector b = f.reinterpretAsInts();
+    return b.lanewise(
+        VectorOperators.XOR,
+        b.lanewise(VectorOperators.ASHR, 31).lanewise(VectorOperators.AND, 0x7FFFFFFF));
+  }
+
+  /** The float whose {@link #ordered} image is {@code o}. */
+  private static float fromOrdered(int o) {
+    return Float.intBitsToFloat(o ^ ((o >> 31) & 0x7FFFFFFF));
   }
 
   @Override
@@ -114,25 +129,26 @@ public final class VectorKernels extends Kernels {
 
   @Override
   public float max(float[] l, int offset, int length, float[] summary) {
+    // Integer maxima and reductions ({@link #ordered}): a float MAX reduction per group cost three
+    // times as much on JDK 17 (16 us against 5.2 us per row of 128,256).
     int lanes = F.length();
     int group = 4 * lanes;
-    FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+    IntVector acc = IntVector.broadcast(I, 0xFF800000 ^ 0x7FFFFFFF); // -Infinity, ordered
     int i = 0;
     int g = 0;
     int bound = length - group;
     for (; i <= bound; i += group, g++) {
       int o = offset + i;
-      FloatVector m =
-          FloatVector.fromArray(F, l, o)
-              .lanewise(VectorOperators.MAX, FloatVector.fromArray(F, l, o + lanes))
-              .lanewise(
-                  VectorOperators.MAX,
-                  FloatVector.fromArray(F, l, o + 2 * lanes)
-                      .lanewise(VectorOperators.MAX, FloatVector.fromArray(F, l, o + 3 * lanes)));
-      summary[g] = m.reduceLanes(VectorOperators.MAX);
-      acc = acc.lanewise(VectorOperators.MAX, m);
+      IntVector m =
+          ordered(FloatVector.fromArray(F, l, o))
+              .max(ordered(FloatVector.fromArray(F, l, o + lanes)))
+              .max(
+                  ordered(FloatVector.fromArray(F, l, o + 2 * lanes))
+                      .max(ordered(FloatVector.fromArray(F, l, o + 3 * lanes))));
+      summary[g] = fromOrdered(m.reduceLanes(VectorOperators.MAX));
+      acc = acc.max(m);
     }
-    float r = acc.reduceLanes(VectorOperators.MAX);
+    float r = fromOrdered(acc.reduceLanes(VectorOperators.MAX));
     for (; i < length; i++) {
       float v = l[offset + i];
       r = v > r ? v : r;
