@@ -230,7 +230,10 @@ public final class Sampler implements Candidates {
    * must decide (the k-th largest is no higher than {@code floor}, where ties are kept).
    */
   private int topKNear(float[] logits, int offset, float max, float floor, int topK) {
-    int m = top.gather(logits, offset, floor, 1f, topK, Math.max(4 * topK, NEAR_CAP));
+    int m = top.gatherTopGroups(logits, offset, floor, topK, select);
+    if (m == 0) {
+      m = top.gather(logits, offset, floor, 1f, topK, Math.max(4 * topK, NEAR_CAP));
+    }
     if (m < topK) {
       return 0; // fewer than k tokens above the floor: the full path keeps ties at the floor
     }
