@@ -9,20 +9,32 @@ import dev.moat.internal.TopTokens;
  * weighs nor hashes the whole vocabulary.
  *
  * <p>The draw is the token minimising {@code E_v / w_v} for independent {@code E_v ~ Exp(1)}. The
- * tokens within a gap of the maximum (gathered as {@link Race} does) draw their {@code E_v} from a
- * SplitMix64 stream seeded per token; call {@code best} the least ratio among them. Every other
- * token has {@code w_v < wMid = exp((cut - max) / T)}, so it can only win if {@code E_v < t = wMid
- * · best}: each does so independently with probability {@code p = 1 - e^-t}, so the positions that
- * do are reached by geometric skips ({@code floor(Exp(1) / t)} tokens passed over each time), and
- * at such a position {@code E_v} is drawn from {@code Exp(1)} conditioned on {@code E_v < t}. A
- * position that falls on a gathered token or on one of weight 0 is passed over: its far-phase
- * variable is independent of everything else, so the draw stays exact. The expected number of
- * positions is {@code vocab · t}, a few dozen on a model's rows.
+ * tokens within a gap of the maximum ({@link #NEAR_GAP}, gathered as {@link Race} does) draw their
+ * {@code E_v} from a SplitMix64 stream seeded per token; call {@code best} the least ratio among
+ * them. Every other token has {@code w_v < wMid = exp((cut - max) / T)}, so it can only win if
+ * {@code E_v < t = wMid · best}: each does so independently with probability {@code p = 1 - e^-t},
+ * so the positions that do are reached by geometric skips ({@code floor(Exp(1) / t)} tokens passed
+ * over each time), and at such a position {@code E_v} is drawn from {@code Exp(1)} conditioned on
+ * {@code E_v < t}. A position that falls on a gathered token or on one of weight 0 is passed over:
+ * its far-phase variable is independent of everything else, so the draw stays exact. The expected
+ * number of positions is {@code vocab · t}, a few dozen on a model's rows.
  *
  * <p>Not thread-safe: part of one request's {@link Sampler}. Allocation-free.
  */
 final class SkipRace {
   private static final double TWO_TO_MINUS_53 = 0x1.0p-53;
+
+  /**
+   * The gathered tier: the tokens within this many nats of the maximum, adjusted until between
+   * {@link #NEAR_MIN} and {@link #NEAR_CAP} are in. Wider than {@link Race}'s, whose far tokens
+   * cost a hash each whatever the gap, since here each far position reached costs more than a
+   * gathered token (measured best between 5 and 6 nats on Gaussian rows of 128,256).
+   */
+  static final float NEAR_GAP = 5f;
+
+  static final int NEAR_MIN = 64;
+
+  static final int NEAR_CAP = 512;
 
   private final TopTokens top;
   private final int[] ids;
@@ -40,9 +52,7 @@ final class SkipRace {
     state = seed;
     float max = top.scanMax(logits, offset);
     float floor = max - Sampler.CUTOFF / invT;
-    int m =
-        top.gather(
-            logits, offset, floor, Sampler.NEAR_GAP / invT, Sampler.NEAR_MIN, Sampler.NEAR_CAP);
+    int m = top.gather(logits, offset, floor, NEAR_GAP / invT, NEAR_MIN, NEAR_CAP);
     float cut = top.cut();
     double best = Double.POSITIVE_INFINITY;
     int bestId = -1;
@@ -50,12 +60,12 @@ final class SkipRace {
       int v = ids[j];
       float l = logits[offset + v];
       double u = uniform(); // one per gathered token, whatever follows
-      if (l < floor || l == Float.NEGATIVE_INFINITY) {
-        continue; // weight 0
+      if (l < floor || l == Float.NEGATIVE_INFINITY || 1 - u >= best) {
+        continue; // weight 0, or -ln(u) > 1 - u >= best >= w * best: cannot win
       }
       float w = (float) Math.exp((l - max) * invT);
       if (1 - u >= w * best) {
-        continue; // -ln(u) > 1 - u >= w * best: cannot win
+        continue;
       }
       double ratio = -Math.log(u) / w;
       if (ratio < best) {

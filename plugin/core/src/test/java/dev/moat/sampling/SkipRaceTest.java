@@ -16,30 +16,34 @@ class SkipRaceTest {
   private static final int DRAWS = 200_000;
 
   /**
-   * 40 tokens near the maximum (the gathered tier) and 1,160 between 4.2 and 7 nats below it, which
-   * together hold about 12% of the mass and are reached only by the geometric skips, plus masked
-   * tokens and tokens below the cutoff that must never be drawn (checked draw by draw). Bins: each
-   * near token, and the far tokens in groups of 40 ids. Without the far phase the far bins get
-   * nothing and the statistic is in the tens of thousands.
+   * 80 tokens near the maximum (the gathered tier: at least {@link SkipRace#NEAR_MIN}, and the rest
+   * more than {@link SkipRace#NEAR_GAP} nats below) and 3,000 between 5.5 and 7.3 nats below it,
+   * which together hold about 8% of the mass and are reached only by the geometric skips, plus
+   * masked tokens and tokens below the cutoff that must never be drawn (checked draw by draw).
+   * Bins: each near token, and the far tokens in groups of 100 ids. Without the far phase the far
+   * bins get nothing and the statistic is in the thousands.
    */
   @Test
   void drawsFollowTheSoftmaxWithTheFarTokensIncluded() {
-    int vocab = 1200;
+    int near = 80;
+    int vocab = near + 3000;
     SplittableRandom r = new SplittableRandom(5);
     float[] l = new float[vocab];
     for (int i = 0; i < vocab; i++) {
-      l[i] = i < 40 ? (float) (r.nextDouble() * 1.5) : (float) (-4.2 - 2.8 * r.nextDouble());
-      if (i >= 40 && r.nextInt(30) == 0) {
+      l[i] = i < near ? (float) (r.nextDouble() * 0.3) : (float) (-5.2 - 1.8 * r.nextDouble());
+      if (i >= near && r.nextInt(30) == 0) {
         l[i] = r.nextBoolean() ? Float.NEGATIVE_INFINITY : -60f;
       }
     }
+    assertTrue(near >= SkipRace.NEAR_MIN && near <= SkipRace.NEAR_CAP);
+    assertTrue(0.3f - SkipRace.NEAR_GAP > -5.2f, "the far tokens are outside the gathered tier");
     int[] bin = new int[vocab];
     for (int i = 0; i < vocab; i++) {
-      bin[i] = i < 40 ? i : 40 + (i - 40) / 40;
+      bin[i] = i < near ? i : near + (i - near) / 100;
     }
     for (float t : new float[] {1f, 0.9f}) {
-      // At T = 0.9 the gap scales with T: fewer tokens are near, and the far phase does more.
-      chiSquare(l, t, bin, 40 + 29, 17 + (long) (t * 10));
+      // At T = 0.9 the gap scales with T and the far tokens weigh less.
+      chiSquare(l, t, bin, near + 30, 17 + (long) (t * 10));
     }
   }
 
