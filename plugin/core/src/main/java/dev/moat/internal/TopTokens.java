@@ -87,6 +87,29 @@ public final class TopTokens {
   }
 
   /**
+   * Gathers a superset of the {@code k} largest entries in one scan: the cut is the k-th largest
+   * group maximum of the summary, which at least k entries reach (one per group), and every entry
+   * at or above it, whatever the group, is gathered; only about k groups are read entry by entry.
+   * Returns how many were gathered (at least k), or 0 when the summary has fewer than k groups or
+   * the cut is not above {@code floor}; then nothing is promised. Needs {@link #scanMax} first.
+   *
+   * @param select scratch of at least {@code vocab / 32} floats (the summary's length)
+   */
+  public int gatherTopGroups(float[] logits, int offset, float floor, int k, float[] select) {
+    int groups = summary.length;
+    if (groups < k) {
+      return 0;
+    }
+    System.arraycopy(summary, 0, select, 0, groups);
+    float c = kthLargest(select, groups, k);
+    if (!(c > floor)) {
+      return 0;
+    }
+    cut = c;
+    return KERNELS.collectAtLeast(logits, offset, vocab, summary, c, vocab, ids);
+  }
+
+  /**
    * The {@code k} largest entries of the row (ties: the lower id first), written to the first
    * entries of {@link #ids()} in increasing id order; returns how many (fewer than {@code k} only
    * if fewer tokens are above -Infinity). Scans the row ({@link #scanMax} is called here).

@@ -109,10 +109,13 @@ final class Race {
     if (l < floor || l == Float.NEGATIVE_INFINITY) {
       return; // weight 0
     }
-    float w = (float) Math.exp((l - max) * invTemperature);
     double u = (Kernels.u53(seed, v) + 0.5) * 0x1.0p-53;
+    if (1 - u >= bestRatio) {
+      return; // -ln(u) > 1 - u >= bestRatio >= w * bestRatio (w <= 1): cannot win
+    }
+    float w = (float) Math.exp((l - max) * invTemperature);
     if (1 - u >= w * bestRatio) {
-      return; // -ln(u) > 1 - u >= w * bestRatio: cannot win
+      return;
     }
     double ratio = -Math.log(u) / w;
     if (ratio < bestRatio || (ratio == bestRatio && v < bestId)) {

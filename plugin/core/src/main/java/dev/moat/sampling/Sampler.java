@@ -24,8 +24,8 @@ import java.util.SplittableRandom;
  * the maximum get weight 0 (their total mass is below 1e-12 even at a vocabulary of 10^6).
  *
  * <p>Two paths avoid weighing the whole vocabulary. Under temperature alone, {@link #sample} draws
- * by the exponential race ({@link #race} with a seed from the request's randomness): an exact
- * softmax draw that scores a few hundred tokens instead of exponentiating all of them. With top-k
+ * by the exponential race with uniforms from the request's randomness ({@link SkipRace}): an exact
+ * softmax draw that scores a few hundred tokens and reaches the rest by geometric skips. With top-k
  * (k up to {@value #MAX_GATHERED_TOP_K}), the tokens near the maximum are gathered by a vector scan
  * and the k-th largest is selected among those alone. Both give the same candidates and weights as
  * the full computation; {@link Kernels} runs their scans, with explicit SIMD where the JVM enables
@@ -77,8 +77,10 @@ public final class Sampler implements Candidates {
   /** The tokens near the top of the current row; shares {@link #ids}. */
   private final TopTokens top;
 
-  /** The exponential race's state; shares {@link #top} and {@link #ids}. */
+  /** The exponential races' state (keyed, unkeyed); share {@link #top} and {@link #ids}. */
   private final Race race;
+
+  private final SkipRace skipRace;
 
   private final boolean raceable;
   private double total;
@@ -96,6 +98,7 @@ public final class Sampler implements Candidates {
     this.ids = new int[vocabSize];
     this.top = new TopTokens(vocabSize, ids);
     this.race = new Race(top, ids, vocabSize);
+    this.skipRace = new SkipRace(top, ids, vocabSize);
     this.keys = params.topP() < 1f ? new long[vocabSize] : new long[0];
     this.select =
         params.topK() > 0 && params.topK() < vocabSize ? new float[vocabSize] : new float[0];
@@ -126,7 +129,7 @@ public final class Sampler implements Candidates {
       return top.argMax(logits, offset);
     }
     if (raceable) {
-      return race(logits, offset, random.nextLong());
+      return skipRace.run(logits, offset, random.nextLong(), invTemperature);
     }
     int n = candidates(logits, offset);
     double u = random.nextDouble() * total;
@@ -220,14 +223,16 @@ public final class Sampler implements Candidates {
   }
 
   /**
-   * The top-k path without weighing the whole vocabulary: gathers the tokens within a gap of the
-   * maximum (at least {@code topK} of them, a few vector scans), selects the k-th largest among
-   * those alone, and builds the candidates from them. The result is the one the full path gives:
-   * every token at or above the k-th largest value is within the gap. Returns 0 when the full path
-   * must decide (the k-th largest is no higher than {@code floor}, where ties are kept).
+   * The top-k path without weighing the whole vocabulary: gathers a superset of the k largest
+   * ({@link TopTokens#gatherTopGroups}, else by a gap), selects the k-th largest among those alone
+   * and builds the candidates from them, as the full path would. Returns 0 when the full path must
+   * decide (the k-th largest is no higher than {@code floor}, where ties are kept).
    */
   private int topKNear(float[] logits, int offset, float max, float floor, int topK) {
-    int m = top.gather(logits, offset, floor, 1f, topK, Math.max(4 * topK, NEAR_CAP));
+    int m = top.gatherTopGroups(logits, offset, floor, topK, select);
+    if (m == 0) {
+      m = top.gather(logits, offset, floor, 1f, topK, Math.max(4 * topK, NEAR_CAP));
+    }
     if (m < topK) {
       return 0; // fewer than k tokens above the floor: the full path keeps ties at the floor
     }
@@ -315,11 +320,6 @@ public final class Sampler implements Candidates {
     return race.run(logits, offset, seed, invTemperature);
   }
 
-  /** {@link Race#uniformCut}, where the tests know it. */
-  static long uniformCut(double q) {
-    return Race.uniformCut(q);
-  }
-
   /** Token id of candidate {@code i} from the last {@link #candidates} call. */
   @Override
   public int candidateId(int i) {
@@ -367,19 +367,20 @@ public final class Sampler implements Candidates {
         break;
       }
     }
-    // Keep only candidates in buckets <= lastBucket, as sortable keys.
+    // Candidates in buckets <= lastBucket; ascending keys: weight descending, then id ascending.
     int m = 0;
     for (int i = 0; i < n; i++) {
       float w = weights[i];
       if (bucket(w) <= lastBucket) {
-        keys[m++] = ((long) Float.floatToRawIntBits(w) << 32) | (~ids[i] & 0xFFFFFFFFL);
+        keys[m++] = ~(((long) Float.floatToRawIntBits(w) << 32) | (~ids[i] & 0xFFFFFFFFL));
       }
     }
-    LongHeap.sortDescending(keys, m);
+    // Distinct keys; the JDK's quicksort allocates only to merge long sorted runs.
+    java.util.Arrays.sort(keys, 0, m);
     double cum = 0;
     int keep = m;
     for (int i = 0; i < m; i++) {
-      long k = keys[i];
+      long k = ~keys[i];
       float w = Float.intBitsToFloat((int) (k >>> 32));
       ids[i] = ~(int) k;
       weights[i] = w;
