@@ -105,7 +105,7 @@ final class ServedModel implements AutoCloseable {
           m,
           BundledText.load(abs.resolve("tokenizer.json")), // incremental decoding for streams
           c.vocabSize(),
-          c.maxPositions(),
+          m.decoder().maxPositions(),
           m.eosTokenIds(),
           c.bosTokenId(),
           t == null ? 1f : t.floatValue(),

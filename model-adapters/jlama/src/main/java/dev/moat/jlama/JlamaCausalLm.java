@@ -52,7 +52,11 @@ public final class JlamaCausalLm implements AutoCloseable {
     this.dir = dir;
     var c = model.getConfig();
     this.vocabSize = c.vocabularySize;
-    this.maxPositions = c.contextLength;
+    // Jlama 0.8.4 reads its rotary table at position + 2 * (head - 1) for the highest rotated head
+    // (CausalSelfAttention), so the last positions of the context index past its end: decode only
+    // as far as that table reaches (2 positions short of 256 on tiny-llama-st).
+    int rotated = c.isGQA ? c.numberOfKeyValueHeads : c.numberOfHeads;
+    this.maxPositions = c.contextLength - 2 * (rotated - 1);
     this.eos = c.eosTokens == null ? new int[0] : c.eosTokens.stream().mapToInt(i -> i).toArray();
     this.bos = c.bosToken;
   }
@@ -115,7 +119,10 @@ public final class JlamaCausalLm implements AutoCloseable {
     return vocabSize;
   }
 
-  /** Positions the model can attend over (its {@code max_position_embeddings}). */
+  /**
+   * Positions a sequence may use: the model's {@code max_position_embeddings}, less the few at its
+   * end that Jlama 0.8.4 cannot decode (its rotary table is read past its end there).
+   */
   public int maxPositions() {
     return maxPositions;
   }
@@ -136,6 +143,16 @@ public final class JlamaCausalLm implements AutoCloseable {
 
   public int bosTokenId() {
     return bos;
+  }
+
+  /**
+   * The host loop over this model ({@link dev.moat.onnxruntime.KvGenerator}, the one ONNX Runtime's
+   * models use): Moat in every step, holds honoured, ends at an end-of-sequence token, {@code
+   * max_tokens} or the context's end.
+   */
+  public dev.moat.onnxruntime.KvGenerator generator() {
+    return new dev.moat.onnxruntime.KvGenerator(
+        this::newDecoder, vocabSize, maxPositions, this::isEos);
   }
 
   /** A decoder for one sequence, with its own KV cache. */

@@ -59,6 +59,11 @@ public final class JlamaRuntime implements HfRuntime {
     }
 
     @Override
+    public int maxPositions() {
+      return model.maxPositions();
+    }
+
+    @Override
     public KvDecoder newDecoder() {
       return model.newDecoder();
     }

@@ -2,30 +2,26 @@ package dev.moat.onnxruntime;
 
 import ai.onnxruntime.OrtException;
 import dev.moat.MoatRequest;
-import dev.moat.sampling.Sampler;
-import dev.moat.spi.FinishReason;
 import dev.moat.spi.SamplingParams;
-import java.util.Arrays;
-import java.util.Objects;
-import java.util.concurrent.locks.LockSupport;
-import org.jspecify.annotations.Nullable;
 
 /**
- * The host loop: prefill the prompt, then per step take the logits, let Moat process them and pick
- * the token (or sample without Moat), hold the token as long as Moat asks, emit it, and feed it
- * back. Stops at the end-of-sequence token, at {@code maxTokens}, or when the model's context is
- * full.
- *
- * <p>This loop holds its thread while a token is held (fine for a batch job or a thread per request
- * on virtual threads); a server that must not block schedules the emission instead.
+ * {@link KvGenerator}'s host loop over an {@link OnnxCausalLm}: prefill the prompt, then per step
+ * let Moat process the logits and pick the token (or sample without Moat), hold the token as long
+ * as Moat asks, emit it, and feed it back; it stops at the end-of-sequence token, at {@code
+ * maxTokens}, or when the model's context is full.
  *
  * <p>Thread-safe: {@link #generate} may run concurrently on many threads.
  */
 public final class OnnxGenerator {
   private final OnnxCausalLm model;
+  private final KvGenerator loop;
 
   public OnnxGenerator(OnnxCausalLm model) {
     this.model = model;
+    ModelConfig cfg = model.config();
+    this.loop =
+        new KvGenerator(
+            model::newDecoder, cfg.vocabSize(), cfg.maxPositions(), t -> t == cfg.eosTokenId());
   }
 
   public OnnxCausalLm model() {
@@ -35,68 +31,12 @@ public final class OnnxGenerator {
   /** Generates with Moat in the loop: sampling settings come from the request's context. */
   public GenerationResult generate(int[] prompt, MoatRequest moat, TokenSink sink)
       throws OrtException {
-    return run(prompt, moat.context().sampling(), moat, sink);
+    return loop.generate(prompt, moat, sink);
   }
 
   /** Generates without Moat (the plain host loop, with the same sampler). */
   public GenerationResult generate(int[] prompt, SamplingParams params, TokenSink sink)
       throws OrtException {
-    return run(prompt, params, null, sink);
-  }
-
-  private GenerationResult run(
-      int[] prompt, SamplingParams params, @Nullable MoatRequest moat, TokenSink sink)
-      throws OrtException {
-    ModelConfig cfg = model.config();
-    Sampler sampler = moat == null ? new Sampler(params, cfg.vocabSize()) : null;
-    int[] out = new int[params.maxTokens()];
-    int n = 0;
-    long modelNanos = 0;
-    long moatNanos = 0;
-    long heldNanos = 0;
-    FinishReason reason = FinishReason.LENGTH;
-    try (OnnxCausalLm.Decoder decoder = model.newDecoder()) {
-      long t0 = System.nanoTime();
-      float[] logits = decoder.prefill(prompt);
-      modelNanos += System.nanoTime() - t0;
-      while (true) {
-        long t1 = System.nanoTime();
-        int token;
-        long hold = 0;
-        if (moat != null) {
-          token = moat.sample(logits);
-          hold = moat.accept(token);
-        } else {
-          token = Objects.requireNonNull(sampler, "sampler").sample(logits, 0);
-        }
-        moatNanos += moat == null ? 0 : System.nanoTime() - t1;
-        if (hold > 0) {
-          long h0 = System.nanoTime();
-          LockSupport.parkNanos(hold);
-          heldNanos += System.nanoTime() - h0;
-        }
-        if (token == cfg.eosTokenId()) {
-          reason = FinishReason.STOP;
-          break;
-        }
-        out[n++] = token;
-        sink.onToken(token);
-        if (n == params.maxTokens() || decoder.position() >= cfg.maxPositions()) {
-          reason = FinishReason.LENGTH;
-          break;
-        }
-        long t2 = System.nanoTime();
-        logits = decoder.next(token);
-        modelNanos += System.nanoTime() - t2;
-      }
-    } catch (OrtException | RuntimeException e) {
-      reason = FinishReason.ERROR;
-      throw e;
-    } finally {
-      if (moat != null) {
-        moat.finish(reason);
-      }
-    }
-    return new GenerationResult(Arrays.copyOf(out, n), reason, modelNanos, moatNanos, heldNanos);
+    return loop.generate(prompt, params, sink);
   }
 }

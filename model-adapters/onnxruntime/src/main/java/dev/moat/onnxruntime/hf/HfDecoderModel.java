@@ -152,6 +152,11 @@ public final class HfDecoderModel implements HfDecoders {
   }
 
   @Override
+  public int maxPositions() {
+    return config.maxPositions();
+  }
+
+  @Override
   public String describe() {
     return "ONNX Runtime, " + graph.file().getFileName() + ", " + graph.cacheType() + " cache";
   }

@@ -17,6 +17,11 @@ public interface HfDecoders extends AutoCloseable {
   /** The runtime and what it loaded, for logs and the console ("ONNX Runtime, model.onnx, ..."). */
   String describe();
 
+  /**
+   * Positions a sequence may use (at most {@code config.json}'s {@code max_position_embeddings}).
+   */
+  int maxPositions();
+
   /** A fresh generation state (empty cache). Close it when the generation ends. */
   KvDecoder newDecoder();
 
