@@ -9,15 +9,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.moat.onnxruntime.BundledText;
 import dev.moat.onnxruntime.hf.ChatTemplate;
 import dev.moat.onnxruntime.hf.HfModel;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,22 +35,17 @@ class HfModelServerTest {
 
   @BeforeAll
   static void start() throws Exception {
-    modelDir = tmp.resolve(MODEL);
-    Files.createDirectories(modelDir);
-    for (String f :
-        List.of(
-            "config.json",
-            "generation_config.json",
-            "tokenizer.json",
-            "tokenizer_config.json",
-            "model.onnx",
-            "reference.json")) {
-      String r = "/dev/moat/onnxruntime/hf/" + MODEL + "/" + f;
-      try (InputStream in =
-          Objects.requireNonNull(HfModelServerTest.class.getResourceAsStream(r), r)) {
-        Files.copy(in, modelDir.resolve(f));
-      }
-    }
+    modelDir =
+        ServerFixture.copyModel(
+            "/dev/moat/onnxruntime/hf/" + MODEL,
+            tmp,
+            List.of(
+                "config.json",
+                "generation_config.json",
+                "tokenizer.json",
+                "tokenizer_config.json",
+                "model.onnx",
+                "reference.json"));
     server = ServerFixture.start(tmp, modelDir, "llama-test");
   }
 

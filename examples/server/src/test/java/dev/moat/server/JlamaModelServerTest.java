@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.moat.onnxruntime.BundledText;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Objects;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,22 +32,17 @@ class JlamaModelServerTest {
     Assumptions.assumeTrue(
         Runtime.version().feature() >= 22,
         "the Jlama runtime is built on JDK 22+ only; this is JDK " + Runtime.version().feature());
-    modelDir = tmp.resolve(MODEL);
-    Files.createDirectories(modelDir);
-    for (String f :
-        List.of(
-            "config.json",
-            "generation_config.json",
-            "tokenizer.json",
-            "tokenizer_config.json",
-            "model.safetensors",
-            "reference.json")) {
-      String r = "/dev/moat/jlama/" + MODEL + "/" + f;
-      try (InputStream in =
-          Objects.requireNonNull(JlamaModelServerTest.class.getResourceAsStream(r), r)) {
-        Files.copy(in, modelDir.resolve(f));
-      }
-    }
+    modelDir =
+        ServerFixture.copyModel(
+            "/dev/moat/jlama/" + MODEL,
+            tmp,
+            List.of(
+                "config.json",
+                "generation_config.json",
+                "tokenizer.json",
+                "tokenizer_config.json",
+                "model.safetensors",
+                "reference.json"));
     server = ServerFixture.start(tmp, modelDir, "qwen2-jlama");
   }
 

@@ -105,6 +105,24 @@ public final class ServerFixture implements AutoCloseable {
   }
 
   /**
+   * Copies a model directory from the test class path ({@code resourceDir}, e.g. {@code
+   * /dev/moat/jlama/tiny-qwen2-st}) into {@code dir/name}: {@code files} of it; returns the copy.
+   */
+  static Path copyModel(String resourceDir, Path dir, java.util.List<String> files)
+      throws java.io.IOException {
+    Path into = dir.resolve(resourceDir.substring(resourceDir.lastIndexOf('/') + 1));
+    Files.createDirectories(into);
+    for (String f : files) {
+      String r = resourceDir + "/" + f;
+      try (java.io.InputStream in =
+          java.util.Objects.requireNonNull(ServerFixture.class.getResourceAsStream(r), r)) {
+        Files.copy(in, into.resolve(f));
+      }
+    }
+    return into;
+  }
+
+  /**
    * A server with two workers on {@link #POLICY} and {@link #KEYS} written into {@code dir},
    * decoding up to {@code maxBatch} sequences per model call (1: each request alone).
    */
