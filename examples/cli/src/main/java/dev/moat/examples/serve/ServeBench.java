@@ -41,7 +41,8 @@ import org.jspecify.annotations.Nullable;
  * phase also reads the serving threads' CPU time ({@link ServerCpu}) over its counting window, and
  * the report gives CPU time per token with the same paired statistics: where serving is CPU-bound,
  * Moat-on throughput over Moat-off throughput is the inverse of that ratio, so "CPU per token at
- * most 1/0.99 of Moat off" certifies the 99% goal with a measure that other load barely moves.
+ * most 1/0.99 of Moat off" certifies the 99% goal by a second measure (on the 2-core machine no
+ * tighter than tokens/s: perf/RESULTS.md).
  */
 final class ServeBench {
   private ServeBench() {}

@@ -11,9 +11,11 @@ import java.util.Locale;
  * decode loop, Moat's batch threads, the HTTP I/O threads and the timers. The JVM's garbage
  * collector and JIT compiler threads are not Java-visible threads and are left out: the JIT's work
  * is warm-up, not a cost per token, and it would land on whichever phase ran while it compiled.
- * Read at a phase's start and end, it gives the serving threads' CPU time per token, a measure that
- * other load moves far less than tokens per second: a core taken by another process delays the
- * server but does not add to its CPU time (a busy sibling hyperthread still slows it somewhat).
+ * Read at a phase's start and end, it gives the serving threads' CPU time per token. The idea was a
+ * measure that other load moves less than tokens per second, since a core taken by another process
+ * delays the server without adding to its CPU time. Measured on the 2-core machine
+ * (perf/RESULTS.md), its intervals were no tighter than those of tokens/s: shared caches, a busy
+ * sibling hyperthread and the in-process clients still move it.
  *
  * <p>A serving thread that ended between two readings takes its CPU time out of the later one; the
  * server's pools keep their threads for its life. Thread-safe: stateless.
