@@ -95,8 +95,16 @@ public class ComponentBenchmark {
   Rows rows;
   boolean sampling;
 
+  /**
+   * {@code on}: KGW reads recurring contexts' green lists from the shared cache (the default);
+   * {@code off}: it hashes every step ({@code -p listCache=on,off} to compare).
+   */
+  @Param({"on"})
+  public String listCache;
+
   @Setup(Level.Trial)
   public void setUp() throws IOException {
+    Rows.listCache(listCache);
     sampling = component.equals("gumbel") || component.startsWith("sampler");
     String tier = component.startsWith("sampler") ? "check" : component;
     SamplingParams.Builder params = SamplingParams.builder().temperature(1f);
@@ -113,6 +121,7 @@ public class ComponentBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() {
+    Rows.printListCache();
     rows.close();
   }
 

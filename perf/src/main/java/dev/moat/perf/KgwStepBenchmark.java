@@ -2,6 +2,7 @@ package dev.moat.perf;
 
 import dev.moat.internal.Kernels;
 import dev.moat.key.WatermarkKey;
+import dev.moat.watermark.GreenListCache;
 import dev.moat.watermark.KgwScheme;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -18,8 +19,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The parts of one KGW step side by side: the keyed seed (SipHash of the context), the bias loop
- * over the vocabulary, and a plain read-modify-write pass over the same array (a floor: the least
- * any in-place logits processor can cost).
+ * over the vocabulary, the same bias from a cached packed green list ({@code listHit}), the miss
+ * that hashes and writes the list ({@code listMiss}), the cache's copy of a list ({@code
+ * listCopy}), and a plain read-modify-write pass over the same array (a floor: the least any
+ * in-place logits processor can cost).
  *
  * <pre>
  * java -jar perf/target/benchmarks.jar KgwStepBenchmark -prof gc
@@ -45,6 +48,10 @@ public class KgwStepBenchmark {
   float[] logits;
   int[] context = {42};
   int[] scratch = new int[KgwScheme.BLOCK];
+  int[] list;
+  float[] pattern = new float[2 * 2048];
+  int[] copy;
+  GreenListCache.Sized cache;
 
   @Setup
   public void setUp() {
@@ -53,6 +60,64 @@ public class KgwStepBenchmark {
     scheme =
         new KgwScheme(WatermarkKey.ofHex("bench", "000102030405060708090a0b0c0d0e0f"), 0.25, 1);
     logits = new float[vocab];
+    list = new int[Kernels.listWords(vocab)];
+    copy = new int[list.length];
+    kernels.kgwBiasToList(logits, 0, 0, vocab, 1, 2, 1 << 22, 2f, null, 0, list, scratch);
+    GreenListCache.Sized c = new GreenListCache(4L * list.length).forVocabulary(vocab);
+    if (c == null) {
+      throw new IllegalStateException("a cache of one list holds one list");
+    }
+    cache = c;
+    cache.offer(42, 7, list);
+  }
+
+  /**
+   * A cached context's bias: the packed green list applied to the row ({@code
+   * Kernels.kgwBiasFromList}), no hashing.
+   */
+  @Benchmark
+  public float listHit() {
+    kernels.kgwBiasFromList(logits, 0, 0, vocab, 2f, null, 0, list);
+    return logits[17];
+  }
+
+  /** A context that misses: the bias hashed as {@link #biasLoop}, and its packed list written. */
+  @Benchmark
+  public float listMiss() {
+    context[0]++;
+    int s0 = context[0] * 0x9E3779B9;
+    kernels.kgwBiasToList(logits, 0, 0, vocab, s0, ~s0, 1 << 22, 2f, null, 0, list, scratch);
+    return logits[17];
+  }
+
+  /**
+   * Level 2's fused pass from a cached list: keyed noise's 2,048-token pattern and the bias in one
+   * pass, in chunks of the pattern's period as {@code KgwScheme} runs it.
+   */
+  @Benchmark
+  public float listHitAddRow() {
+    for (int b = 0; b < vocab; b += 2048) {
+      kernels.kgwBiasFromList(logits, b, b, Math.min(2048, vocab - b), 2f, pattern, 1000, list);
+    }
+    return logits[17];
+  }
+
+  /** The same pass hashing every token ({@code Kernels.kgwBiasAddRow}), in the same chunks. */
+  @Benchmark
+  public float biasLoopAddRow() {
+    context[0]++;
+    int s0 = context[0] * 0x9E3779B9;
+    for (int b = 0; b < vocab; b += 2048) {
+      kernels.kgwBiasAddRow(
+          logits, b, b, Math.min(2048, vocab - b), s0, ~s0, 1 << 22, 2f, pattern, 1000, scratch);
+    }
+    return logits[17];
+  }
+
+  /** The lookup of a hit: the shared cache's copy of a list under its slot's stamp. */
+  @Benchmark
+  public boolean listCopy() {
+    return cache.copy(42, 7, copy);
   }
 
   @Benchmark

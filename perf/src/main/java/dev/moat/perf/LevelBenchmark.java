@@ -76,8 +76,16 @@ public class LevelBenchmark {
 
   Rows rows;
 
+  /**
+   * {@code on}: KGW reads recurring contexts' green lists from the shared cache (the default);
+   * {@code off}: it hashes every step ({@code -p listCache=on,off} to compare).
+   */
+  @Param({"on"})
+  public String listCache;
+
   @Setup(Level.Trial)
   public void setUp() throws IOException {
+    Rows.listCache(listCache);
     double score = level == 1 ? 0.45 : level == 2 ? 0.6 : 0;
     rows =
         new Rows(
@@ -102,6 +110,7 @@ public class LevelBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() {
+    Rows.printListCache();
     rows.close();
   }
 

@@ -6,6 +6,7 @@ import dev.moat.RequestContext;
 import dev.moat.key.WatermarkKey;
 import dev.moat.policy.PolicyLoader;
 import dev.moat.spi.SamplingParams;
+import dev.moat.watermark.GreenListCache;
 import dev.moat.watermark.WatermarkKeys;
 import java.io.IOException;
 import java.util.Set;
@@ -142,5 +143,30 @@ final class Rows {
       r.close();
     }
     moat.close();
+  }
+
+  /**
+   * Turns the shared green-list cache on (its default budget) or off for this fork, before anything
+   * watermarks; JMH runs each parameter value in forks of its own.
+   */
+  static void listCache(String mode) {
+    switch (mode) {
+      case "on" -> System.clearProperty(GreenListCache.BYTES_PROPERTY);
+      case "off" -> System.setProperty(GreenListCache.BYTES_PROPERTY, "0");
+      default -> throw new IllegalArgumentException("listCache '" + mode + "': on or off");
+    }
+    long want = mode.equals("on") ? GreenListCache.DEFAULT_BYTES : 0;
+    if (GreenListCache.shared().budgetBytes() != want) {
+      throw new IllegalStateException("the shared green-list cache was made before this setting");
+    }
+  }
+
+  /** The shared green-list cache's figures, printed at a trial's end. */
+  static void printListCache() {
+    GreenListCache c = GreenListCache.shared();
+    long lookups = c.hits() + c.misses();
+    if (lookups > 0) {
+      System.out.printf("%n%s (hit rate %.1f%%)%n", c, 100.0 * c.hits() / lookups);
+    }
   }
 }

@@ -8,6 +8,7 @@ import dev.moat.enforce.KeyedNoise;
 import dev.moat.key.WatermarkKey;
 import dev.moat.policy.PolicyLoader;
 import dev.moat.spi.RequestProtection;
+import dev.moat.watermark.GreenListCache;
 import dev.moat.watermark.KgwSettings;
 import dev.moat.watermark.KgwWatermark;
 import dev.moat.watermark.WatermarkKeys;
@@ -22,7 +23,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * the two stages give one after the other: checked against the two protections run separately on
  * every step of a request, through each path of the watermark's decisions (too little history, a
  * context seen before in the request, a fresh one) and with special tokens, which the noise leaves
- * alone and the watermark does not.
+ * alone and the watermark does not. The request's watermark reads recurring contexts' green lists
+ * from the shared cache; the reference hashes every step.
  */
 class MoatRequestFusionTest {
   static final WatermarkKey NOISE =
@@ -75,8 +77,10 @@ class MoatRequestFusionTest {
                       .contextWidth(width)
                       .dedupPerRequest(dedup.equals("request"))
                       .build(),
-                  WM)
+                  WM,
+                  new GreenListCache(0)) // the reference hashes every step
               .begin(ctx);
+      long hitsBefore = GreenListCache.shared().hits();
       SplittableRandom r = new SplittableRandom(vocab * 31L + width);
       try (MoatRequest req = moat.begin(ctx)) {
         assertTrue(req.fusesNextStep(), "the level's noise and the watermark fuse");
@@ -99,6 +103,11 @@ class MoatRequestFusionTest {
           // Repeat tokens often, so contexts recur (the dedup path).
           req.accept(step % 3 == 0 ? 7 : r.nextInt(Math.min(vocab, 12)));
         }
+      }
+      if (dedup.equals("none") && width == 1) {
+        assertTrue(
+            GreenListCache.shared().hits() > hitsBefore,
+            "recurring contexts are read from the shared green-list cache");
       }
     }
   }

@@ -1,7 +1,9 @@
 package dev.moat.server;
 
 import dev.moat.policy.Policy;
+import dev.moat.watermark.GreenListCache;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -14,8 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The server's metrics in Micrometer, scraped in Prometheus format from the admin port's {@code
  * /metrics}: requests by tier, level and outcome, tokens, flags, shaping actions, Moat's per-token
- * overhead and the model's step time (histograms), the detector's watched and flagged accounts. The
- * console's charts ({@link ConsoleCharts}) sample the same meters. Thread-safe.
+ * overhead and the model's step time (histograms), the detector's watched and flagged accounts, the
+ * shared KGW green-list cache's bytes and lookups. The console's charts ({@link ConsoleCharts})
+ * sample the same meters. Thread-safe.
  */
 public final class ServerMetrics {
   final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -53,6 +56,24 @@ public final class ServerMetrics {
                 "Calls into the model: a prefill or a decode step (one per token without batching,"
                     + " one per batch step with it)")
             .register(registry);
+    GreenListCache lists = GreenListCache.shared();
+    Gauge.builder("moat.kgw.list.cache.bytes", lists, GreenListCache::bytes)
+        .description("Bytes of KGW green lists the shared cache holds now")
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("moat.kgw.list.cache.budget", lists, GreenListCache::budgetBytes)
+        .description(
+            "The shared green-list cache's budget (system property moat.kgw.listCacheBytes)")
+        .baseUnit("bytes")
+        .register(registry);
+    FunctionCounter.builder("moat.kgw.list.cache.lookups", lists, GreenListCache::hits)
+        .description("Watermarked steps whose green list was read from the shared cache, or hashed")
+        .tag("result", "hit")
+        .register(registry);
+    FunctionCounter.builder("moat.kgw.list.cache.lookups", lists, GreenListCache::misses)
+        .description("Watermarked steps whose green list was read from the shared cache, or hashed")
+        .tag("result", "miss")
+        .register(registry);
     Gauge.builder("moat.detector.accounts", watching, AtomicLong::get)
         .description("Accounts the detector holds at this level now (counted once a second)")
         .tag("level", "watch")

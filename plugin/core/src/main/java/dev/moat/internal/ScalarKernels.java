@@ -1,5 +1,7 @@
 package dev.moat.internal;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Plain-Java {@link Kernels}, written as counted loops over arrays so that C2 can vectorise them.
  * Thread-safe: stateless.
@@ -175,6 +177,55 @@ final class ScalarKernels extends Kernels {
         logits[o + i] = (logits[o + i] + row[r + i]) + scratch[i] * delta;
       }
     }
+  }
+
+  @Override
+  protected void toList(
+      float[] logits,
+      int offset,
+      int base,
+      int length,
+      int s0,
+      int s1,
+      int threshold,
+      float delta,
+      float @Nullable [] row,
+      int rowStart,
+      int[] list,
+      int[] scratch) {
+    java.util.Arrays.fill(list, (base >>> 9) << 4, listWords(base + length), 0);
+    for (int b = 0; b < length; b += BLOCK) {
+      int n = Math.min(BLOCK, length - b);
+      greenFlags(s0 + (base + b) * GOLDEN, s1, threshold, n, scratch);
+      int o = offset + b;
+      if (row == null) {
+        for (int i = 0; i < n; i++) {
+          logits[o + i] += scratch[i] * delta;
+        }
+      } else {
+        int r = rowStart + b;
+        for (int i = 0; i < n; i++) {
+          logits[o + i] = (logits[o + i] + row[r + i]) + scratch[i] * delta;
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        int v = base + b + i;
+        list[((v >>> 9) << 4) | (v & 15)] |= scratch[i] << (31 - ((v >>> 4) & 31));
+      }
+    }
+  }
+
+  @Override
+  protected void fromList(
+      float[] logits,
+      int offset,
+      int base,
+      int length,
+      float delta,
+      float @Nullable [] row,
+      int rowStart,
+      int[] list) {
+    fromListTail(logits, offset, base, base, length, delta, row, rowStart, list);
   }
 
   @Override

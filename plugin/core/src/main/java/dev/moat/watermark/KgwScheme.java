@@ -3,6 +3,7 @@ package dev.moat.watermark;
 import dev.moat.internal.Kernels;
 import dev.moat.key.SipHash;
 import dev.moat.key.WatermarkKey;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The keyed green-list function of Moat's KGW watermark, scheme id {@value #SCHEME_ID}. This is the
@@ -150,6 +151,119 @@ public final class KgwScheme {
           pattern,
           shift,
           scratch);
+    }
+  }
+
+  /**
+   * The per-request side of the shared {@link GreenListCache} for left-hash seeding, or null where
+   * it does not apply (self-hash seeding, caching off, or no room for lists of this vocabulary).
+   * Call at request start.
+   */
+  @Nullable Lists lists(int vocabSize, GreenListCache cache) {
+    GreenListCache.Sized sized = selfHash ? null : cache.forVocabulary(vocabSize);
+    if (sized == null) {
+      return null;
+    }
+    // Keyed, so that lists of two keys (or gammas, or vocabularies) never share a slot's tag.
+    long salt = prf.hashInts(LIST_SALT | contextWidth, new int[] {threshold, vocabSize}, 0, 2);
+    return new Lists(sized, salt, vocabSize);
+  }
+
+  /** Set in the width word of a cache salt's message (never a seed's: widths are below 2^16). */
+  private static final int LIST_SALT = 0x40000000;
+
+  /**
+   * A request's packed list scratch and its view of the shared cache: {@link #addBias} and {@link
+   * #addBiasAndPattern} read the context's list from the cache, or hash and offer it. Not
+   * thread-safe: one per request.
+   */
+  final class Lists {
+    private final GreenListCache.Sized cache;
+    private final long salt;
+    private final int vocabSize;
+    private int @Nullable [] list;
+
+    Lists(GreenListCache.Sized cache, long salt, int vocabSize) {
+      this.cache = cache;
+      this.salt = salt;
+      this.vocabSize = vocabSize;
+    }
+
+    private int[] list() {
+      int[] l = list;
+      if (l == null) { // at the first watermarked step, not at request start
+        l = new int[cache.words()];
+        list = l;
+      }
+      return l;
+    }
+
+    /** {@link KgwScheme#addBias}, through the cache. */
+    void addBias(float[] logits, int offset, long seed, float delta, int[] scratch) {
+      int[] l = list();
+      if (cache.copy(seed, salt, l)) {
+        KERNELS.kgwBiasFromList(logits, offset, 0, vocabSize, delta, null, 0, l);
+      } else {
+        KERNELS.kgwBiasToList(
+            logits,
+            offset,
+            0,
+            vocabSize,
+            (int) seed,
+            (int) (seed >>> 32),
+            threshold,
+            delta,
+            null,
+            0,
+            l,
+            scratch);
+        cache.offer(seed, salt, l);
+      }
+    }
+
+    /**
+     * {@link KgwScheme#addBiasAndPattern}, through the cache; the pattern's period must be a
+     * multiple of {@link Kernels#LIST_BLOCK} (see {@link #fits}).
+     */
+    void addBiasAndPattern(
+        float[] logits,
+        int offset,
+        long seed,
+        float delta,
+        float[] pattern,
+        int period,
+        int shift,
+        int[] scratch) {
+      int[] l = list();
+      boolean hit = cache.copy(seed, salt, l);
+      for (int b = 0; b < vocabSize; b += period) {
+        int n = Math.min(period, vocabSize - b);
+        if (hit) {
+          KERNELS.kgwBiasFromList(logits, offset + b, b, n, delta, pattern, shift, l);
+        } else {
+          KERNELS.kgwBiasToList(
+              logits,
+              offset + b,
+              b,
+              n,
+              (int) seed,
+              (int) (seed >>> 32),
+              threshold,
+              delta,
+              pattern,
+              shift,
+              l,
+              scratch);
+        }
+      }
+      if (!hit) {
+        cache.offer(seed, salt, l);
+      }
+    }
+
+    /** Whether a pattern of this period can be fused with cached lists. */
+    boolean fits(int period) {
+      return period % Kernels.LIST_BLOCK == 0;
     }
   }
 

@@ -5,6 +5,7 @@ import dev.moat.key.WatermarkKey;
 import dev.moat.spi.RequestProtection;
 import dev.moat.spi.RequestView;
 import dev.moat.spi.TokenHistory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The KGW red/green watermark as a protection: on every step, adds {@code delta} to the logits of
@@ -19,14 +20,24 @@ import dev.moat.spi.TokenHistory;
 public final class KgwWatermark extends WatermarkProtection {
   private final KgwSettings settings;
   private final KgwScheme scheme;
+  private final GreenListCache cache;
   private final dev.moat.internal.@org.jspecify.annotations.Nullable RecentContexts recent;
 
   public KgwWatermark(KgwSettings settings, WatermarkKey key) {
+    this(settings, key, GreenListCache.shared());
+  }
+
+  /**
+   * With green lists cached in {@code cache} instead of the process-wide {@link
+   * GreenListCache#shared()} (for tests and benchmarks: the logits are the same either way).
+   */
+  public KgwWatermark(KgwSettings settings, WatermarkKey key, GreenListCache cache) {
     if (!settings.keyId().equals(key.id())) {
       throw new IllegalArgumentException(
           "settings name key '" + settings.keyId() + "' but key '" + key.id() + "' was given");
     }
     this.settings = settings;
+    this.cache = cache;
     this.scheme = KgwScheme.of(key, settings);
     this.recent =
         settings.dedupHistory() > 0
@@ -53,7 +64,8 @@ public final class KgwWatermark extends WatermarkProtection {
         request.sampling().maxTokens(),
         recent,
         settings.selfHash() ? settings.selfHashCandidates() : 0,
-        request.specialTokens().length);
+        request.specialTokens().length,
+        scheme.lists(request.vocabSize(), cache));
   }
 
   @Override
@@ -71,6 +83,9 @@ public final class KgwWatermark extends WatermarkProtection {
     private final dev.moat.internal.@org.jspecify.annotations.Nullable LongSet seenContexts;
     private final dev.moat.internal.@org.jspecify.annotations.Nullable RecentContexts recent;
     private final int[] scratch = new int[KgwScheme.BLOCK];
+
+    /** The shared cache of green lists, or null (self-hash seeding, or caching off). */
+    private final KgwScheme.@Nullable Lists lists;
 
     /** The seed {@link #decide} chose for this step. */
     private long seed;
@@ -96,7 +111,9 @@ public final class KgwWatermark extends WatermarkProtection {
         int maxTokens,
         dev.moat.internal.@org.jspecify.annotations.Nullable RecentContexts recent,
         int candidates,
-        int specialTokens) {
+        int specialTokens,
+        KgwScheme.@Nullable Lists lists) {
+      this.lists = lists;
       this.saved = new float[specialTokens];
       this.recent = recent;
       this.candidates = candidates;
@@ -167,16 +184,29 @@ public final class KgwWatermark extends WatermarkProtection {
       for (int i = 0; i < special.length; i++) {
         saved[i] = logits[offset + special[i]];
       }
-      scheme.addBiasAndPattern(
-          logits,
-          offset,
-          vocabSize,
-          seed,
-          delta,
-          addend.row(),
-          addend.period(),
-          addend.shift(history),
-          scratch);
+      KgwScheme.Lists l = lists;
+      if (l != null && l.fits(addend.period())) {
+        l.addBiasAndPattern(
+            logits,
+            offset,
+            seed,
+            delta,
+            addend.row(),
+            addend.period(),
+            addend.shift(history),
+            scratch);
+      } else {
+        scheme.addBiasAndPattern(
+            logits,
+            offset,
+            vocabSize,
+            seed,
+            delta,
+            addend.row(),
+            addend.period(),
+            addend.shift(history),
+            scratch);
+      }
       // Special tokens: the addend leaves them alone, the bias does not.
       for (int i = 0; i < special.length; i++) {
         int v = special[i];
@@ -187,7 +217,12 @@ public final class KgwWatermark extends WatermarkProtection {
     private void biasOrSelfHash(float[] logits, int offset, long seed) {
       TopTokens t = top;
       if (t == null) {
-        scheme.addBias(logits, offset, vocabSize, seed, delta, scratch);
+        KgwScheme.Lists l = lists;
+        if (l != null) {
+          l.addBias(logits, offset, seed, delta, scratch);
+        } else {
+          scheme.addBias(logits, offset, vocabSize, seed, delta, scratch);
+        }
         return;
       }
       // Self-hash: each of the most likely tokens has its own seed, over the context and itself.

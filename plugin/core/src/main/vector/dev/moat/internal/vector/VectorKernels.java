@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link Kernels} written with the incubating Vector API ({@code jdk.incubator.vector}), at the
@@ -21,12 +22,12 @@ public final class VectorKernels extends Kernels {
           Math.min(
               Integer.getInteger("moat.simd.bits", 512),
               VectorShape.preferredShape().vectorBitSize()));
-  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.withShape(SHAPE);
-  private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(SHAPE);
+  static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.withShape(SHAPE);
+  static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(SHAPE);
 
-  private static final IntVector LANE_GOLDEN;
-  private static final IntVector M1 = IntVector.broadcast(I, 0x85EBCA6B);
-  private static final IntVector M2 = IntVector.broadcast(I, 0xC2B2AE35);
+  static final IntVector LANE_GOLDEN;
+  static final IntVector M1 = IntVector.broadcast(I, 0x85EBCA6B);
+  static final IntVector M2 = IntVector.broadcast(I, 0xC2B2AE35);
   private static final IntVector LOW31 = IntVector.broadcast(I, 0x7FFFFFFF);
 
   /** The order-preserving image of -Infinity (see {@link #max(float[], int, int)}). */
@@ -259,6 +260,50 @@ public final class VectorKernels extends Kernels {
       logits[offset + i] =
           (logits[offset + i] + row[rowStart + i]) + (((x >>> 8) - threshold) >>> 31) * delta;
     }
+  }
+
+  @Override
+  protected void toList(
+      float[] logits,
+      int offset,
+      int base,
+      int length,
+      int s0,
+      int s1,
+      int threshold,
+      float delta,
+      float @Nullable [] row,
+      int rowStart,
+      int[] list,
+      int[] scratch) {
+    int full = length - length % LIST_BLOCK;
+    if (row == null) {
+      VectorGreenLists.toList(logits, offset, base, full, s0, s1, threshold, delta, list);
+    } else {
+      VectorGreenLists.toListAddRow(
+          logits, offset, base, full, s0, s1, threshold, delta, row, rowStart, list);
+    }
+    toListTail(
+        logits, offset, base, base + full, length, s0, s1, threshold, delta, row, rowStart, list);
+  }
+
+  @Override
+  protected void fromList(
+      float[] logits,
+      int offset,
+      int base,
+      int length,
+      float delta,
+      float @Nullable [] row,
+      int rowStart,
+      int[] list) {
+    int full = length - length % 64; // whole groups of 64 tokens, the last block's too
+    if (row == null) {
+      VectorGreenLists.fromList(logits, offset, base, full, delta, list);
+    } else {
+      VectorGreenLists.fromListAddRow(logits, offset, base, full, delta, row, rowStart, list);
+    }
+    fromListTail(logits, offset, base, base + full, length, delta, row, rowStart, list);
   }
 
   @Override
