@@ -67,6 +67,7 @@ final class DecodeLoop implements AutoCloseable {
   private final boolean[] failed;
   private float[] logits = new float[0];
   private int count; // this step's rows
+  private long steps; // batch steps so far, for the allocation watch's sampling
 
   DecodeLoop(
       ModelServer server, BatchDecoder decoder, int maxBatch, int maxWaiting, int moatThreads) {
@@ -254,7 +255,9 @@ final class DecodeLoop implements AutoCloseable {
     }
     if (ok > 0) {
       long modelShare = (t1 - t0) / ok;
+      long allocated = metrics.allocation.begin(++steps << 2); // one step in 256
       sampling.sample(rows, n, failed, logits, vocab);
+      metrics.allocation.end(allocated, ok);
       long[] holds = sampling.holds;
       long t2 = System.nanoTime();
       long moatShare = (t2 - t1) / ok;

@@ -185,9 +185,12 @@ final class Generation {
       long t1 = System.nanoTime();
       server.metrics().modelStep(t1 - t0);
       server.metrics().modelCalls(1);
+      AllocationWatch watch = server.metrics().allocation;
+      long allocated = watch.begin(tokens + 1);
       applyBias(logits, 0);
       int token = sample(logits, 0);
       long hold = accept(token);
+      watch.end(allocated, 1);
       long t2 = System.nanoTime();
       moatNanos += t2 - t1;
       server.metrics().moatToken(t2 - t1);

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.LoggerFactory;
 
 /**
  * The server's metrics in Micrometer, scraped in Prometheus format from the admin port's {@code
@@ -25,6 +26,9 @@ public final class ServerMetrics {
   private final Timer moatToken;
   private final Timer modelStep;
   private final Counter modelCalls;
+
+  /** Checks on sampled tokens that Moat's per-token work allocates nothing after warm-up. */
+  final AllocationWatch allocation;
 
   /** Accounts the detector holds at watch and at flag, as last counted by the sampler. */
   private final AtomicLong watching = new AtomicLong();
@@ -56,6 +60,19 @@ public final class ServerMetrics {
                 "Calls into the model: a prefill or a decode step (one per token without batching,"
                     + " one per batch step with it)")
             .register(registry);
+    Counter allocating =
+        Counter.builder("moat.token.allocating")
+            .description(
+                "Sampled tokens (one in 1,024 per generation, one batch step in 256) whose Moat work"
+                    + " allocated more than 1 KB per token after the JIT's warm-up: the SIMD kernels"
+                    + " running de-optimised")
+            .register(registry);
+    allocation =
+        new AllocationWatch(
+            1024,
+            TimeUnit.SECONDS.toNanos(120),
+            allocating::increment,
+            LoggerFactory.getLogger(AllocationWatch.class));
     GreenListCache lists = GreenListCache.shared();
     Gauge.builder("moat.kgw.list.cache.bytes", lists, GreenListCache::bytes)
         .description("Bytes of KGW green lists the shared cache holds now")
