@@ -1,6 +1,7 @@
 package dev.moat.perf;
 
 import dev.moat.internal.Kernels;
+import dev.moat.internal.PackedLists;
 import dev.moat.key.WatermarkKey;
 import dev.moat.watermark.GreenListCache;
 import dev.moat.watermark.KgwScheme;
@@ -60,7 +61,7 @@ public class KgwStepBenchmark {
     scheme =
         new KgwScheme(WatermarkKey.ofHex("bench", "000102030405060708090a0b0c0d0e0f"), 0.25, 1);
     logits = new float[vocab];
-    list = new int[Kernels.listWords(vocab)];
+    list = new int[PackedLists.words(vocab)];
     copy = new int[list.length];
     kernels.kgwBiasToList(logits, 0, 0, vocab, 1, 2, 1 << 22, 2f, null, 0, list, scratch);
     GreenListCache.Sized c = new GreenListCache(4L * list.length).forVocabulary(vocab);

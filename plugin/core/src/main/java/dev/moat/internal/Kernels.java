@@ -135,35 +135,14 @@ public abstract class Kernels {
       int rowStart,
       int[] scratch);
 
-  /** Tokens per block of a packed green list (see {@link #kgwBiasToList}). */
-  public static final int LIST_BLOCK = 512;
-
-  /**
-   * Ints of a packed green list for a row of {@code vocabSize} tokens: 16 per block of {@link
-   * #LIST_BLOCK} tokens, the last block padded with zero bits.
-   */
-  public static int listWords(int vocabSize) {
-    return ((vocabSize + LIST_BLOCK - 1) / LIST_BLOCK) * 16;
-  }
-
-  /**
-   * Whether token {@code v} is set in a packed list. The layout: token {@code v} is bit {@code 31 -
-   * ((v / 16) mod 32)} of int {@code 16 · (v / 512) + v mod 16}, so that one vector of 16 (or 8)
-   * ints holds the bits of 32 consecutive vectors of tokens, and the bit of the k-th vector moves
-   * to the sign after k shifts left.
-   */
-  public static boolean listBit(int[] list, int v) {
-    return (list[((v >>> 9) << 4) | (v & 15)] << ((v >>> 4) & 31)) < 0;
-  }
-
   /**
    * {@link #kgwBias} (with {@code row} non-null, {@link #kgwBiasAddRow}) that also writes the green
-   * list of tokens {@code [base, base + length)} to {@code list}, packed as {@link #listBit} reads
-   * it: the words of those tokens' blocks are overwritten, bits past {@code base + length} in the
-   * last block are zero. The same logits as {@link #kgwBias}, bit for bit.
+   * list of tokens {@code [base, base + length)} to {@code list}, packed as {@link PackedLists#bit}
+   * reads it: the words of those tokens' blocks are overwritten, bits past {@code base + length} in
+   * the last block are zero. The same logits as {@link #kgwBias}, bit for bit.
    *
-   * @param base a multiple of {@link #LIST_BLOCK}
-   * @param list at least {@link #listWords}{@code (base + length)} ints
+   * @param base a multiple of {@link PackedLists#BLOCK}
+   * @param list at least {@link PackedLists#words}{@code (base + length)} ints
    * @param scratch at least {@link #BLOCK} ints
    */
   public final void kgwBiasToList(
@@ -179,7 +158,7 @@ public abstract class Kernels {
       int rowStart,
       int[] list,
       int[] scratch) {
-    checkList(base, length, list);
+    PackedLists.check(base, length, list);
     toList(logits, offset, base, length, s0, s1, threshold, delta, row, rowStart, list, scratch);
   }
 
@@ -189,7 +168,7 @@ public abstract class Kernels {
    * {@code row[rowStart + i]} if {@code row} is non-null: bit-identical to {@link #kgwBias} or
    * {@link #kgwBiasAddRow} with the seed that made the list, without hashing a token.
    *
-   * @param base a multiple of {@link #LIST_BLOCK}
+   * @param base a multiple of {@link PackedLists#BLOCK}
    * @param list a list {@link #kgwBiasToList} wrote for these tokens
    */
   public final void kgwBiasFromList(
@@ -201,25 +180,8 @@ public abstract class Kernels {
       float @Nullable [] row,
       int rowStart,
       int[] list) {
-    checkList(base, length, list);
+    PackedLists.check(base, length, list);
     fromList(logits, offset, base, length, delta, row, rowStart, list);
-  }
-
-  private static void checkList(int base, int length, int[] list) {
-    if (base % LIST_BLOCK != 0 || length < 0 || list.length < listWords(base + length)) {
-      throw new IllegalArgumentException(
-          "packed green list: base "
-              + base
-              + " must be a multiple of "
-              + LIST_BLOCK
-              + " and the list ("
-              + list.length
-              + " ints) must hold "
-              + listWords(base + length)
-              + " for "
-              + length
-              + " tokens");
-    }
   }
 
   /** {@link #kgwBiasToList} after its checks. */
@@ -247,54 +209,6 @@ public abstract class Kernels {
       float @Nullable [] row,
       int rowStart,
       int[] list);
-
-  /**
-   * The tokens {@code [from, base + length)} of {@link #toList} one by one: clears their blocks'
-   * words, then sets the green bits. For a last, partial block; {@code from} is a multiple of
-   * {@link #LIST_BLOCK}.
-   */
-  protected static void toListTail(
-      float[] logits,
-      int offset,
-      int base,
-      int from,
-      int length,
-      int s0,
-      int s1,
-      int threshold,
-      float delta,
-      float @Nullable [] row,
-      int rowStart,
-      int[] list) {
-    int end = base + length;
-    java.util.Arrays.fill(list, (from >>> 9) << 4, listWords(end), 0);
-    for (int v = from; v < end; v++) {
-      int i = v - base;
-      int flag = ((fmix32((v * GOLDEN + s0) ^ s1) >>> 8) - threshold) >>> 31;
-      float x = row == null ? logits[offset + i] : logits[offset + i] + row[rowStart + i];
-      logits[offset + i] = x + flag * delta;
-      list[((v >>> 9) << 4) | (v & 15)] |= flag << (31 - ((v >>> 4) & 31));
-    }
-  }
-
-  /** The tokens {@code [from, base + length)} of {@link #fromList} one by one. */
-  protected static void fromListTail(
-      float[] logits,
-      int offset,
-      int base,
-      int from,
-      int length,
-      float delta,
-      float @Nullable [] row,
-      int rowStart,
-      int[] list) {
-    for (int v = from; v < base + length; v++) {
-      int i = v - base;
-      int flag = (list[((v >>> 9) << 4) | (v & 15)] << ((v >>> 4) & 31)) >>> 31;
-      float x = row == null ? logits[offset + i] : logits[offset + i] + row[rowStart + i];
-      logits[offset + i] = x + flag * delta;
-    }
-  }
 
   /**
    * Adds a row: {@code logits[offset + i] += row[rowStart + i]} for {@code 0 <= i < length}. A

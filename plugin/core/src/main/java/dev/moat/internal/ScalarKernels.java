@@ -193,7 +193,7 @@ final class ScalarKernels extends Kernels {
       int rowStart,
       int[] list,
       int[] scratch) {
-    java.util.Arrays.fill(list, (base >>> 9) << 4, listWords(base + length), 0);
+    java.util.Arrays.fill(list, (base >>> 9) << 4, PackedLists.words(base + length), 0);
     for (int b = 0; b < length; b += BLOCK) {
       int n = Math.min(BLOCK, length - b);
       greenFlags(s0 + (base + b) * GOLDEN, s1, threshold, n, scratch);
@@ -225,7 +225,7 @@ final class ScalarKernels extends Kernels {
       float @Nullable [] row,
       int rowStart,
       int[] list) {
-    fromListTail(logits, offset, base, base, length, delta, row, rowStart, list);
+    PackedLists.applyTail(logits, offset, base, base, length, delta, row, rowStart, list);
   }
 
   @Override

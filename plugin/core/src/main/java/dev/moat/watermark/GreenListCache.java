@@ -1,6 +1,7 @@
 package dev.moat.watermark;
 
 import dev.moat.internal.Kernels;
+import dev.moat.internal.PackedLists;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * Packed KGW green lists of hot contexts, shared by every request of the process, within a budget
  * in bytes. With {@code context_width} 1 a green list depends only on the key, gamma, the
  * vocabulary and the previous token, and a few thousand previous tokens make most of any text: a
- * cached list ({@link Kernels#listWords} ints, 16 KB at a vocabulary of 128,256) replaces hashing
+ * cached list ({@link PackedLists#words} ints, 16 KB at a vocabulary of 128,256) replaces hashing
  * every token id with a shift per vector ({@link Kernels#kgwBiasFromList}), bit for bit the same
  * logits.
  *
@@ -92,7 +93,7 @@ public final class GreenListCache {
    * call it at request start.
    */
   public @Nullable Sized forVocabulary(int vocabSize) {
-    int words = Kernels.listWords(vocabSize);
+    int words = PackedLists.words(vocabSize);
     long slots = budget / (4L * words);
     if (slots == 0) {
       return null;
@@ -164,7 +165,7 @@ public final class GreenListCache {
       this.lists = new int[slots][];
     }
 
-    /** Ints per list: {@link Kernels#listWords} of the vocabulary. */
+    /** Ints per list: {@link PackedLists#words} of the vocabulary. */
     public int words() {
       return words;
     }

@@ -1,6 +1,7 @@
 package dev.moat.watermark;
 
 import dev.moat.internal.Kernels;
+import dev.moat.internal.PackedLists;
 import dev.moat.key.SipHash;
 import dev.moat.key.WatermarkKey;
 import org.jspecify.annotations.Nullable;
@@ -223,7 +224,7 @@ public final class KgwScheme {
 
     /**
      * {@link KgwScheme#addBiasAndPattern}, through the cache; the pattern's period must be a
-     * multiple of {@link Kernels#LIST_BLOCK} (see {@link #fits}).
+     * multiple of {@link PackedLists#BLOCK} (see {@link #fits}).
      */
     void addBiasAndPattern(
         float[] logits,
@@ -263,7 +264,7 @@ public final class KgwScheme {
 
     /** Whether a pattern of this period can be fused with cached lists. */
     boolean fits(int period) {
-      return period % Kernels.LIST_BLOCK == 0;
+      return period % PackedLists.BLOCK == 0;
     }
   }
 

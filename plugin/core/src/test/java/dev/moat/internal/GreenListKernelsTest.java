@@ -70,7 +70,7 @@ class GreenListKernelsTest {
         int[] first = null;
         for (Kernels k : both()) {
           String what = k.name() + " len " + len;
-          int[] list = new int[Kernels.listWords(len) + 3];
+          int[] list = new int[PackedLists.words(len) + 3];
           Arrays.fill(list, -1); // every word the list covers is overwritten
           float[] written = logits.clone();
           k.kgwBiasToList(
@@ -87,12 +87,12 @@ class GreenListKernelsTest {
               list,
               new int[Kernels.BLOCK]);
           assertSameBits(hashed, written, what + " writing");
-          for (int v = 0; v < Kernels.listWords(len) / 16 * Kernels.LIST_BLOCK; v++) {
+          for (int v = 0; v < PackedLists.words(len) / 16 * PackedLists.BLOCK; v++) {
             boolean green =
                 v < len && (Kernels.fmix32((v * Kernels.GOLDEN + s0) ^ s1) >>> 8) < threshold;
-            assertEquals(green, Kernels.listBit(list, v), what + " bit of token " + v);
+            assertEquals(green, PackedLists.bit(list, v), what + " bit of token " + v);
           }
-          assertEquals(-1, list[Kernels.listWords(len)], what + ": wrote past the list");
+          assertEquals(-1, list[PackedLists.words(len)], what + ": wrote past the list");
           float[] applied = logits.clone();
           k.kgwBiasFromList(applied, offset, 0, len, delta, null, 0, list);
           assertSameBits(hashed, applied, what + " reading");
@@ -140,7 +140,7 @@ class GreenListKernelsTest {
       }
       for (Kernels k : both()) {
         String what = k.name() + " len " + len;
-        int[] list = new int[Kernels.listWords(len)];
+        int[] list = new int[PackedLists.words(len)];
         float[] written = logits.clone();
         for (int b = 0; b < len; b += period) {
           k.kgwBiasToList(
@@ -171,7 +171,7 @@ class GreenListKernelsTest {
   @Test
   void aBaseOffTheBlockOrAShortListIsRefusedBeforeAnythingIsWritten() {
     float[] logits = new float[2048];
-    int[] list = new int[Kernels.listWords(2048)];
+    int[] list = new int[PackedLists.words(2048)];
     for (Kernels k : both()) {
       IllegalArgumentException e =
           assertThrows(

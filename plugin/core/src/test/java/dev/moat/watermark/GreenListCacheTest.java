@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.moat.internal.Kernels;
+import dev.moat.internal.PackedLists;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -43,7 +43,7 @@ class GreenListCacheTest {
     GreenListCache.Sized s = c.forVocabulary(VOCAB);
     assertNotNull(s);
     assertSame(s, c.forVocabulary(VOCAB));
-    assertEquals(Kernels.listWords(VOCAB), s.words());
+    assertEquals(PackedLists.words(VOCAB), s.words());
     assertEquals((1 << 20) / (4 * s.words()), s.slots());
     int[] out = new int[s.words()];
     assertFalse(s.copy(7, 1, out));

@@ -7,13 +7,14 @@ import static dev.moat.internal.vector.VectorKernels.M1;
 import static dev.moat.internal.vector.VectorKernels.M2;
 
 import dev.moat.internal.Kernels;
+import dev.moat.internal.PackedLists;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * The packed green-list loops of {@link VectorKernels}: writing, over whole blocks of {@link
- * Kernels#LIST_BLOCK} tokens; reading, over whole groups of 64 (the caller runs what is left one
+ * PackedLists#BLOCK} tokens; reading, over whole groups of 64 (the caller runs what is left one
  * token at a time). Per block and per group of {@code lanes} ints of the list, 32 vectors of tokens
  * 16 apart: the list's vector holds their bits, the k-th vector's in bit {@code 31 - k}. Writing,
  * the vector shifts left and takes the green flag in its low bit; reading, the sign spread over the
@@ -31,7 +32,7 @@ final class VectorGreenLists {
     IntVector seed1 = IntVector.broadcast(I, s1);
     IntVector tv = IntVector.broadcast(I, t);
     IntVector step = IntVector.broadcast(I, 16 * Kernels.GOLDEN);
-    for (int b = 0; b < full; b += Kernels.LIST_BLOCK) {
+    for (int b = 0; b < full; b += PackedLists.BLOCK) {
       int w = ((base + b) >>> 9) << 4;
       for (int j = 0; j < 16; j += lanes) {
         IntVector x0 = LANE_GOLDEN.add((base + b + j) * Kernels.GOLDEN + s0);
@@ -72,7 +73,7 @@ final class VectorGreenLists {
     IntVector seed1 = IntVector.broadcast(I, s1);
     IntVector tv = IntVector.broadcast(I, t);
     IntVector step = IntVector.broadcast(I, 16 * Kernels.GOLDEN);
-    for (int b = 0; b < full; b += Kernels.LIST_BLOCK) {
+    for (int b = 0; b < full; b += PackedLists.BLOCK) {
       int w = ((base + b) >>> 9) << 4;
       for (int j = 0; j < 16; j += lanes) {
         IntVector x0 = LANE_GOLDEN.add((base + b + j) * Kernels.GOLDEN + s0);

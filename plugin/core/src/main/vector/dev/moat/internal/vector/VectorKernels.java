@@ -1,6 +1,7 @@
 package dev.moat.internal.vector;
 
 import dev.moat.internal.Kernels;
+import dev.moat.internal.PackedLists;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -276,14 +277,14 @@ public final class VectorKernels extends Kernels {
       int rowStart,
       int[] list,
       int[] scratch) {
-    int full = length - length % LIST_BLOCK;
+    int full = length - length % PackedLists.BLOCK;
     if (row == null) {
       VectorGreenLists.toList(logits, offset, base, full, s0, s1, threshold, delta, list);
     } else {
       VectorGreenLists.toListAddRow(
           logits, offset, base, full, s0, s1, threshold, delta, row, rowStart, list);
     }
-    toListTail(
+    PackedLists.writeTail(
         logits, offset, base, base + full, length, s0, s1, threshold, delta, row, rowStart, list);
   }
 
@@ -303,7 +304,7 @@ public final class VectorKernels extends Kernels {
     } else {
       VectorGreenLists.fromListAddRow(logits, offset, base, full, delta, row, rowStart, list);
     }
-    fromListTail(logits, offset, base, base + full, length, delta, row, rowStart, list);
+    PackedLists.applyTail(logits, offset, base, base + full, length, delta, row, rowStart, list);
   }
 
   @Override
