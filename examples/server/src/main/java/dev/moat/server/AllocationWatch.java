@@ -15,8 +15,9 @@ import org.slf4j.Logger;
  * fell into (50-100x slower per token, 0.8-1.5 MB allocated per token; see perf/RESULTS.md).
  * Nothing in the JVM reports that state, so this watch measures its symptom.
  *
- * <p>Every {@code period}-th call of {@link #begin} (the caller's count: a generation's tokens, or
- * the decode loop's steps) reads the thread's allocated bytes ({@code
+ * <p>{@link #begin} samples call {@code n} of the caller's count when {@code n} is a multiple of
+ * the caller's period ({@link #TOKENS}: a generation's tokens; {@link #STEPS}: the decode loop's
+ * batch steps): it reads the thread's allocated bytes ({@code
  * com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes}), and {@link #end} reads them
  * again after the step's Moat work: two reads, tens of nanoseconds, on one token in {@code period}.
  * After the warm-up (the JIT's time to compile the kernels), a sample above {@link #THRESHOLD}
@@ -30,11 +31,16 @@ final class AllocationWatch {
   /** Bytes per token above which a sample counts: a few boxed vectors are 64-256 bytes each. */
   static final long THRESHOLD = 1024;
 
+  /** One token in this many of a generation is sampled. */
+  static final int TOKENS = 1024;
+
+  /** One batch step in this many of the decode loop is sampled. */
+  static final int STEPS = 256;
+
   /** Samples in a row above the threshold before the warning. */
   static final int CONSECUTIVE = 3;
 
   private final com.sun.management.@Nullable ThreadMXBean threads;
-  private final int period;
   private final long warmupEndNanos;
   private final LongConsumer counted;
   private final Logger log;
@@ -42,16 +48,11 @@ final class AllocationWatch {
   private final AtomicBoolean warned = new AtomicBoolean();
 
   /**
-   * @param period sample one call of {@link #begin} in this many (a power of two)
    * @param warmupNanos from now, how long samples are not judged
    * @param counted told of each sample above the threshold (a counter)
    */
-  AllocationWatch(int period, long warmupNanos, LongConsumer counted, Logger log) {
-    if (Integer.bitCount(period) != 1) {
-      throw new IllegalArgumentException("period " + period + ": must be a power of two");
-    }
+  AllocationWatch(long warmupNanos, LongConsumer counted, Logger log) {
     this.threads = counter();
-    this.period = period;
     this.warmupEndNanos = System.nanoTime() + warmupNanos;
     this.counted = counted;
     this.log = log;
@@ -67,10 +68,11 @@ final class AllocationWatch {
   }
 
   /**
-   * The thread's allocated bytes if call {@code n} (the caller's count) is sampled, else -1. Call
-   * it before the step's Moat work, and {@link #end} after.
+   * The thread's allocated bytes if call {@code n} of the caller's count is sampled (a multiple of
+   * {@code period}, a power of two), else -1. Call it before the step's Moat work, and {@link #end}
+   * after.
    */
-  long begin(long n) {
+  long begin(long n, int period) {
     com.sun.management.ThreadMXBean t = threads;
     if (t == null || (n & (period - 1)) != 0) {
       return -1;

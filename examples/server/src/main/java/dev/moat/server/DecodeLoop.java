@@ -255,7 +255,7 @@ final class DecodeLoop implements AutoCloseable {
     }
     if (ok > 0) {
       long modelShare = (t1 - t0) / ok;
-      long allocated = metrics.allocation.begin(++steps << 2); // one step in 256
+      long allocated = metrics.allocation.begin(++steps, AllocationWatch.STEPS);
       sampling.sample(rows, n, failed, logits, vocab);
       metrics.allocation.end(allocated, ok);
       long[] holds = sampling.holds;

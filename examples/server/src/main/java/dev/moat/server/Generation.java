@@ -186,7 +186,7 @@ final class Generation {
       server.metrics().modelStep(t1 - t0);
       server.metrics().modelCalls(1);
       AllocationWatch watch = server.metrics().allocation;
-      long allocated = watch.begin(tokens + 1);
+      long allocated = watch.begin(tokens + 1, AllocationWatch.TOKENS);
       applyBias(logits, 0);
       int token = sample(logits, 0);
       long hold = accept(token);

@@ -69,7 +69,6 @@ public final class ServerMetrics {
             .register(registry);
     allocation =
         new AllocationWatch(
-            1024,
             TimeUnit.SECONDS.toNanos(120),
             allocating::increment,
             LoggerFactory.getLogger(AllocationWatch.class));

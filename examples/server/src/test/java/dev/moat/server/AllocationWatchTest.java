@@ -2,7 +2,6 @@ package dev.moat.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,36 +32,35 @@ class AllocationWatchTest {
   @Test
   void threeAllocatingSamplesInARowWarnOnceAndCleanWorkIsNeverCounted() {
     AtomicLong counted = new AtomicLong();
-    AllocationWatch w =
-        new AllocationWatch(1, 0, counted::addAndGet, LoggerFactory.getLogger("test"));
+    AllocationWatch w = new AllocationWatch(0, counted::addAndGet, LoggerFactory.getLogger("test"));
     float[] row = new float[4096];
     for (int i = 0; i < 1000; i++) {
-      long a = w.begin(i);
+      long a = w.begin(i, 1);
       sink = noAllocation(row) > 1 ? null : sink;
       w.end(a, 1);
     }
     assertEquals(0, counted.get(), "summing a row allocates nothing");
     for (int i = 0; i < 2; i++) {
-      long a = w.begin(i);
+      long a = w.begin(i, 1);
       allocate(64 * 1024);
       w.end(a, 4); // 16 KB per token
     }
     assertEquals(2, counted.get());
     assertFalse(w.warned(), "two in a row are not yet three");
-    long a = w.begin(0);
+    long a = w.begin(0, 1);
     w.end(a, 1); // a clean sample breaks the run
     for (int i = 0; i < 2; i++) {
-      a = w.begin(i);
+      a = w.begin(i, 1);
       allocate(64 * 1024);
       w.end(a, 1);
     }
     assertFalse(w.warned());
-    a = w.begin(0);
+    a = w.begin(0, 1);
     allocate(64 * 1024);
     w.end(a, 1);
     assertTrue(w.warned());
     assertEquals(5, counted.get());
-    a = w.begin(0);
+    a = w.begin(0, 1);
     allocate(512);
     w.end(a, 1);
     assertEquals(5, counted.get(), "at most 1 KB per token is not counted");
@@ -72,21 +70,17 @@ class AllocationWatchTest {
   void nothingIsJudgedDuringTheWarmUpAndOnlyOneCallInThePeriodIsSampled() {
     AtomicLong counted = new AtomicLong();
     AllocationWatch warming =
-        new AllocationWatch(
-            1, 3_600_000_000_000L, counted::addAndGet, LoggerFactory.getLogger("t"));
+        new AllocationWatch(3_600_000_000_000L, counted::addAndGet, LoggerFactory.getLogger("t"));
     for (int i = 0; i < 5; i++) {
-      long a = warming.begin(i);
+      long a = warming.begin(i, 1);
       allocate(64 * 1024);
       warming.end(a, 1);
     }
     assertEquals(0, counted.get());
     AllocationWatch sampled =
-        new AllocationWatch(1024, 0, counted::addAndGet, LoggerFactory.getLogger("t"));
-    assertEquals(-1, sampled.begin(1));
-    assertEquals(-1, sampled.begin(1023));
-    assertTrue(sampled.begin(2048) >= 0);
-    assertThrows(
-        IllegalArgumentException.class,
-        () -> new AllocationWatch(1000, 0, x -> {}, LoggerFactory.getLogger("t")));
+        new AllocationWatch(0, counted::addAndGet, LoggerFactory.getLogger("t"));
+    assertEquals(-1, sampled.begin(1, 1024));
+    assertEquals(-1, sampled.begin(1023, 1024));
+    assertTrue(sampled.begin(2048, 1024) >= 0);
   }
 }

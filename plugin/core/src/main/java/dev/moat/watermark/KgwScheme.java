@@ -156,17 +156,17 @@ public final class KgwScheme {
   }
 
   /**
-   * The per-request side of the shared {@link GreenListCache} for left-hash seeding, or null where
-   * it does not apply (self-hash seeding, caching off, or no room for lists of this vocabulary).
-   * Call at request start.
+   * A request's bias for left-hash seeding: through the shared {@link GreenListCache} where it
+   * applies, by hashing every step where it does not (caching off, no room for lists of this
+   * vocabulary). Call at request start.
    */
-  @Nullable Lists lists(int vocabSize, GreenListCache cache) {
-    GreenListCache.Sized sized = selfHash ? null : cache.forVocabulary(vocabSize);
-    if (sized == null) {
-      return null;
-    }
+  Lists lists(int vocabSize, GreenListCache cache) {
+    GreenListCache.Sized sized = cache.forVocabulary(vocabSize);
     // Keyed, so that lists of two keys (or gammas, or vocabularies) never share a slot's tag.
-    long salt = prf.hashInts(LIST_SALT | contextWidth, new int[] {threshold, vocabSize}, 0, 2);
+    long salt =
+        sized == null
+            ? 0
+            : prf.hashInts(LIST_SALT | contextWidth, new int[] {threshold, vocabSize}, 0, 2);
     return new Lists(sized, salt, vocabSize);
   }
 
@@ -174,26 +174,27 @@ public final class KgwScheme {
   private static final int LIST_SALT = 0x40000000;
 
   /**
-   * A request's packed list scratch and its view of the shared cache: {@link #addBias} and {@link
-   * #addBiasAndPattern} read the context's list from the cache, or hash and offer it. Not
-   * thread-safe: one per request.
+   * A request's view of the shared green-list cache: {@link #addBias} and {@link
+   * #addBiasAndPattern} read the context's list from the cache, or hash, write the list and offer
+   * it; without a cache they are {@link KgwScheme#addBias} and {@link KgwScheme#addBiasAndPattern}.
+   * Not thread-safe: one per request.
    */
   final class Lists {
-    private final GreenListCache.Sized cache;
+    private final GreenListCache.@Nullable Sized cache;
     private final long salt;
     private final int vocabSize;
     private int @Nullable [] list;
 
-    Lists(GreenListCache.Sized cache, long salt, int vocabSize) {
+    Lists(GreenListCache.@Nullable Sized cache, long salt, int vocabSize) {
       this.cache = cache;
       this.salt = salt;
       this.vocabSize = vocabSize;
     }
 
-    private int[] list() {
+    private int[] list(GreenListCache.Sized c) {
       int[] l = list;
       if (l == null) { // at the first watermarked step, not at request start
-        l = new int[cache.words()];
+        l = new int[c.words()];
         list = l;
       }
       return l;
@@ -201,8 +202,13 @@ public final class KgwScheme {
 
     /** {@link KgwScheme#addBias}, through the cache. */
     void addBias(float[] logits, int offset, long seed, float delta, int[] scratch) {
-      int[] l = list();
-      if (cache.copy(seed, salt, l)) {
+      GreenListCache.Sized c = cache;
+      if (c == null) {
+        KgwScheme.this.addBias(logits, offset, vocabSize, seed, delta, scratch);
+        return;
+      }
+      int[] l = list(c);
+      if (c.copy(seed, salt, l)) {
         KERNELS.kgwBiasFromList(logits, offset, 0, vocabSize, delta, null, 0, l);
       } else {
         KERNELS.kgwBiasToList(
@@ -218,13 +224,13 @@ public final class KgwScheme {
             0,
             l,
             scratch);
-        cache.offer(seed, salt, l);
+        c.offer(seed, salt, l);
       }
     }
 
     /**
-     * {@link KgwScheme#addBiasAndPattern}, through the cache; the pattern's period must be a
-     * multiple of {@link PackedLists#BLOCK} (see {@link #fits}).
+     * {@link KgwScheme#addBiasAndPattern}, through the cache where the pattern's period is a
+     * multiple of {@link PackedLists#BLOCK} (the packed lists' block).
      */
     void addBiasAndPattern(
         float[] logits,
@@ -235,8 +241,14 @@ public final class KgwScheme {
         int period,
         int shift,
         int[] scratch) {
-      int[] l = list();
-      boolean hit = cache.copy(seed, salt, l);
+      GreenListCache.Sized c = cache;
+      if (c == null || period % PackedLists.BLOCK != 0) {
+        KgwScheme.this.addBiasAndPattern(
+            logits, offset, vocabSize, seed, delta, pattern, period, shift, scratch);
+        return;
+      }
+      int[] l = list(c);
+      boolean hit = c.copy(seed, salt, l);
       for (int b = 0; b < vocabSize; b += period) {
         int n = Math.min(period, vocabSize - b);
         if (hit) {
@@ -258,13 +270,8 @@ public final class KgwScheme {
         }
       }
       if (!hit) {
-        cache.offer(seed, salt, l);
+        c.offer(seed, salt, l);
       }
-    }
-
-    /** Whether a pattern of this period can be fused with cached lists. */
-    boolean fits(int period) {
-      return period % PackedLists.BLOCK == 0;
     }
   }
 

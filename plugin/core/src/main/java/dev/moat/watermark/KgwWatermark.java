@@ -5,6 +5,7 @@ import dev.moat.key.WatermarkKey;
 import dev.moat.spi.RequestProtection;
 import dev.moat.spi.RequestView;
 import dev.moat.spi.TokenHistory;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -65,7 +66,7 @@ public final class KgwWatermark extends WatermarkProtection {
         recent,
         settings.selfHash() ? settings.selfHashCandidates() : 0,
         request.specialTokens().length,
-        scheme.lists(request.vocabSize(), cache));
+        settings.selfHash() ? null : scheme.lists(request.vocabSize(), cache));
   }
 
   @Override
@@ -84,7 +85,7 @@ public final class KgwWatermark extends WatermarkProtection {
     private final dev.moat.internal.@org.jspecify.annotations.Nullable RecentContexts recent;
     private final int[] scratch = new int[KgwScheme.BLOCK];
 
-    /** The shared cache of green lists, or null (self-hash seeding, or caching off). */
+    /** The bias through the shared green-list cache; null with self-hash seeding. */
     private final KgwScheme.@Nullable Lists lists;
 
     /** The seed {@link #decide} chose for this step. */
@@ -184,29 +185,16 @@ public final class KgwWatermark extends WatermarkProtection {
       for (int i = 0; i < special.length; i++) {
         saved[i] = logits[offset + special[i]];
       }
-      KgwScheme.Lists l = lists;
-      if (l != null && l.fits(addend.period())) {
-        l.addBiasAndPattern(
-            logits,
-            offset,
-            seed,
-            delta,
-            addend.row(),
-            addend.period(),
-            addend.shift(history),
-            scratch);
-      } else {
-        scheme.addBiasAndPattern(
-            logits,
-            offset,
-            vocabSize,
-            seed,
-            delta,
-            addend.row(),
-            addend.period(),
-            addend.shift(history),
-            scratch);
-      }
+      Objects.requireNonNull(lists, "lists") // fusable() rules out self-hash
+          .addBiasAndPattern(
+              logits,
+              offset,
+              seed,
+              delta,
+              addend.row(),
+              addend.period(),
+              addend.shift(history),
+              scratch);
       // Special tokens: the addend leaves them alone, the bias does not.
       for (int i = 0; i < special.length; i++) {
         int v = special[i];
@@ -217,12 +205,7 @@ public final class KgwWatermark extends WatermarkProtection {
     private void biasOrSelfHash(float[] logits, int offset, long seed) {
       TopTokens t = top;
       if (t == null) {
-        KgwScheme.Lists l = lists;
-        if (l != null) {
-          l.addBias(logits, offset, seed, delta, scratch);
-        } else {
-          scheme.addBias(logits, offset, vocabSize, seed, delta, scratch);
-        }
+        Objects.requireNonNull(lists, "lists").addBias(logits, offset, seed, delta, scratch);
         return;
       }
       // Self-hash: each of the most likely tokens has its own seed, over the context and itself.
