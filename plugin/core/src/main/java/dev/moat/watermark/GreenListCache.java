@@ -12,10 +12,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Packed KGW green lists of hot contexts, shared by every request of the process, within a budget
  * in bytes. With {@code context_width} 1 a green list depends only on the key, gamma, the
- * vocabulary and the previous token, and a few thousand previous tokens make most of any text: a
- * cached list ({@link PackedLists#words} ints, 16 KB at a vocabulary of 128,256) replaces hashing
- * every token id with a shift per vector ({@link Kernels#kgwBiasFromList}), bit for bit the same
- * logits.
+ * vocabulary and the previous token, so a context that recurs needs no new hashing: a cached list
+ * ({@link PackedLists#words} ints, 16 KB at a vocabulary of 128,256) replaces hashing every token
+ * id with a shift per vector ({@link Kernels#kgwBiasFromList}), bit for bit the same logits.
  *
  * <p>Memory: a list's ints are allocated the first time its slot is filled and reused from then on;
  * all sizes together never hold more than {@link #budgetBytes()} ({@link #bytes()} reports what is
