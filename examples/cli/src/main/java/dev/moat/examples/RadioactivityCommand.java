@@ -100,6 +100,21 @@ final class RadioactivityCommand implements Callable<Integer> {
       description = "Also write the harvest, with the key id of each answer.")
   @Nullable Path harvestOut;
 
+  @Option(
+      names = "--export-harvest",
+      paramLabel = "DIR",
+      description =
+          "Only write the harvest (and the prompts suspects continue) to DIR for students trained"
+              + " outside Moat (examples/forensics/students), then stop.")
+  @Nullable Path exportHarvest;
+
+  @Option(
+      names = "--export-schemes",
+      paramLabel = "S,...",
+      split = ",",
+      description = "With --export-harvest: kgw, selfhash, gumbel (default: kgw).")
+  List<String> exportSchemes = List.of("kgw");
+
   @Mixin RadioactivitySuspect suspect = new RadioactivitySuspect();
 
   @Mixin AdversaryCommand adversary = new AdversaryCommand();
@@ -116,6 +131,16 @@ final class RadioactivityCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (suspect.given()) {
       return suspect.run(prompts, tokens, out, err);
+    }
+    if (exportHarvest != null) {
+      return HarvestExport.run(
+          exportHarvest,
+          exportSchemes,
+          UsageErrors.inRange("--prompts", prompts, 600, 20, 20_000),
+          UsageErrors.inRange("--tokens", tokens, 128, 20, 200),
+          suspectTexts,
+          threads,
+          out);
     }
     if (adversary.asked) {
       return adversary.run(threads, outDir, out, err);

@@ -1,6 +1,7 @@
 package dev.moat.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -141,6 +142,20 @@ class MoatCliTest {
     JsonNode l = new ObjectMapper().readTree(labels.toFile());
     assertEquals("campaign-hydra", l.get("campaign-hydra-0").asText());
     assertEquals("casual", l.get("casual-0").asText());
+    java.nio.file.Path export = dir.resolve("harvest");
+    Run badScheme =
+        run(
+            "radioactivity",
+            "--export-harvest",
+            export.toString(),
+            "--export-schemes",
+            "kgw,aaronson");
+    assertEquals(2, badScheme.status());
+    assertEquals(
+        "moat radioactivity: --export-schemes was 'aaronson' but it must be kgw, selfhash or gumbel"
+            + " (comma-separated)\n",
+        badScheme.err());
+    assertFalse(java.nio.file.Files.exists(export), "nothing written");
     Run bad = run("simulate", "--scenario", "chaos", "--out", trace.toString());
     assertEquals(2, bad.status());
     assertEquals(

@@ -70,19 +70,20 @@ public final class RadioactivityHarvest {
                     : TierPolicy.of(RadioactivitySetup.tier(name), spec, Set.of())));
     tiers.add(TierPolicy.unprotected("clean"));
     Map<String, int[][]> harvest = new HashMap<>();
-    try (Moat moat =
+    Moat.Builder builder =
         Moat.builder()
             .policy(Policy.of("radioactivity", tiers.toArray(new TierPolicy[0])))
             .keys(WatermarkKeys.of(key))
-            .addProtection(
-                RadioactivitySetup.tier(RadioactivitySetup.ADF),
-                new AdfFingerprint(
-                    KgwScheme.of(
-                        key,
-                        (KgwSettings) RadioactivitySetup.held(schemes, RadioactivitySetup.ADF)),
-                    1.0))
-            .audit(x -> {})
-            .build()) {
+            .audit(x -> {});
+    if (schemes.containsKey(RadioactivitySetup.ADF)) {
+      builder.addProtection(
+          RadioactivitySetup.tier(RadioactivitySetup.ADF),
+          new AdfFingerprint(
+              KgwScheme.of(
+                  key, (KgwSettings) RadioactivitySetup.held(schemes, RadioactivitySetup.ADF)),
+              1.0));
+    }
+    try (Moat moat = builder.build()) {
       OnnxGenerator gen = new OnnxGenerator(model);
       ExecutorService pool = Executors.newFixedThreadPool(threads);
       try {

@@ -97,7 +97,8 @@ public final class RadioactivitySetup {
     return Objects.requireNonNull(map.get(key), key);
   }
 
-  static String tier(String scheme) {
+  /** The tier (and harvest name) of a scheme: its name in lower case, runs of others as '-'. */
+  public static String tier(String scheme) {
     return scheme.replaceAll("[^a-z0-9]+", "-").replaceAll("-+$", "");
   }
 }

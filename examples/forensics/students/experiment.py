@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""The neural-student radioactivity experiment end to end, resumable, with progress on stderr.
+
+  /usr/bin/python3 examples/forensics/students/experiment.py run --grid main --work DIR
+  /usr/bin/python3 examples/forensics/students/experiment.py report --work DIR --out FILE.md
+
+`run` (1) has the bundled model behind Moat answer the campaign prompts clean and under each
+scheme (`./moat radioactivity --export-harvest`), (2) trains each student of the grid on its mix
+(students.py), (3) has it write its black-box texts and exports it to ONNX, (4) tests it with
+Moat's own commands: `./moat evidence` (black box: pre-registered primary test, Holm correction,
+1,000 wrong keys, a clean control, the no-dedup ablation) and `./moat radioactivity --suspect-onnx`
+(open weights), and (5) appends one JSON line per student and scheme to DIR/results.jsonl. A
+student whose line is there is not run again. `report` turns results.jsonl into tables.
+"""
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+STUDENTS = os.path.join(HERE, "students.py")
+PY = sys.executable
+KEY_LINE = "quality=71756c6974792d7265706f72742d6b657931"  # QualityRuns.KEY: public, a report's key
+
+# How each harvest's scheme is tested by `./moat evidence` (the open-weights test takes h=1 only).
+EVIDENCE = {
+    "kgw-h-1": ["--scheme", "kgw"],
+    "kgw-self-hash-h-4": ["--scheme", "kgw", "--seeding", "selfhash", "--context-width", "4"],
+    "gumbel-h-1": ["--scheme", "gumbel"],
+}
+OPEN_WEIGHTS = {"kgw-h-1": "kgw", "gumbel-h-1": "gumbel"}
+
+# Grids: harvest size, student size and epochs, base prompts (for fine-tuned students), and the
+# students as (kind, scheme, rho, seed). A rho = 0 student is tested under every scheme.
+GRIDS = {
+    "tiny": dict(prompts=20, tokens=24, probes=10, own=5, sample_tokens=20, size="tiny", epochs=1,
+                 base_epochs=1, base_prompts=6, heldout=4, batch=4, wrong_keys=100, ow_texts=10,
+                 adversary_answers=[8, 16], adversary_min_count=3, adversary_schemes=["kgw-h-1"],
+                 schemes=["kgw"],
+                 students=[("scratch", "kgw-h-1", 0.0, 1), ("scratch", "kgw-h-1", 1.0, 1),
+                           ("finetune", "kgw-h-1", 1.0, 1)]),
+    "main": dict(prompts=5000, tokens=128, probes=1000, own=1500, sample_tokens=100, size="2m",
+                 epochs=2, base_epochs=3, base_prompts=1500, heldout=300, batch=32,
+                 wrong_keys=1000, ow_texts=600,
+                 adversary_answers=[1000, 3000, 4700], adversary_min_count=20,
+                 adversary_schemes=["kgw-h-1", "kgw-self-hash-h-4"], schemes=["kgw", "selfhash", "gumbel"],
+                 students=[("scratch", "kgw-h-1", r, 1) for r in (0.0, 1.0, 0.05, 0.25, 0.01)]
+                 + [("scratch", "gumbel-h-1", 1.0, 1), ("scratch", "kgw-self-hash-h-4", 1.0, 1)]
+                 + [("finetune", "kgw-h-1", r, 1) for r in (0.0, 1.0, 0.05)]
+                 + [("scratch", "gumbel-h-1", 0.05, 1), ("scratch", "kgw-self-hash-h-4", 0.05, 1)]
+                 + [("scratch", "kgw-h-1", r, s) for s in (2, 3) for r in (0.0, 0.05)]),
+}
+
+
+def log(msg):
+    print(f"[experiment {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+MOAT = ["./moat"]
+
+
+def sh(cmd, **kw):
+    """Runs cmd; returns its last stdout line that is JSON (every step prints one)."""
+    log("$ " + " ".join(cmd))
+    r = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True, **kw)
+    if r.returncode != 0:
+        sys.exit(f"experiment.py: step failed ({r.returncode}): {' '.join(cmd)}")
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+    return json.loads(lines[-1]) if lines else {}
+
+
+def done(results):
+    out = set()
+    if os.path.exists(results):
+        with open(results) as f:
+            for line in f:
+                o = json.loads(line)
+                out.add((o["kind"], o["trained_on"], o["rho"], o["seed"], o["tested_for"]))
+    return out
+
+
+def run(a):
+    g = GRIDS[a.grid]
+    work = os.path.abspath(a.work)
+    harvest = os.path.join(work, "harvest")
+    os.makedirs(work, exist_ok=True)
+    keys = os.path.join(work, "keys")
+    with open(keys, "w") as f:
+        f.write(KEY_LINE + "\n")
+    if not os.path.exists(os.path.join(harvest, "manifest.json")):
+        sh([*MOAT, "radioactivity", "--export-harvest", harvest, "--prompts", str(g["prompts"]),
+            "--tokens", str(g["tokens"]), "--suspect-texts", str(g["probes"]),
+            "--export-schemes", ",".join(g["schemes"])])
+    results = os.path.join(work, "results.jsonl")
+    base = os.path.join(work, "base.pt")
+    common = ["--harvest", harvest, "--heldout", str(g["heldout"]), "--batch", str(g["batch"])]
+    finished = done(results)
+    controls = {}
+    start = time.time()
+    for kind, scheme, rho, seed in g["students"]:
+        if a.budget_minutes and time.time() - start > a.budget_minutes * 60:
+            log(f"time budget of {a.budget_minutes} min spent: no more students started")
+            break
+        tested = list(EVIDENCE) if rho == 0 else [scheme]
+        tested = [t for t in tested if os.path.exists(os.path.join(harvest, f"served-{t}.txt"))]
+        name = f"{kind}-{scheme}-rho{rho:g}-seed{seed}"
+        d = os.path.join(work, name)
+        texts = os.path.join(d, "texts.txt")
+        if rho == 0:
+            controls[(kind, seed)] = texts
+        if all((kind, scheme, rho, seed, t) in finished for t in tested):
+            log(f"{name}: done before")
+            continue
+        t0 = time.time()
+        ck = os.path.join(d, "student.pt")
+        if kind == "finetune" and not os.path.exists(base):
+            sh([PY, STUDENTS, "base", *common, "--out", base, "--size", g["size"],
+                "--epochs", str(g["base_epochs"]), "--base-prompts", str(g["base_prompts"])])
+        if not os.path.exists(ck):
+            extra = ["--base", base, "--base-prompts", str(g["base_prompts"])] \
+                if kind == "finetune" else []
+            sh([PY, STUDENTS, "train", *common, "--out", ck, "--scheme", scheme, "--rho", str(rho),
+                "--seed", str(seed), "--size", g["size"], "--epochs", str(g["epochs"]), *extra])
+        meta = __import__("torch").load(ck, map_location="cpu")["meta"]
+        sample = sh([PY, STUDENTS, "sample", "--harvest", harvest, "--student", ck, "--out", texts,
+                     "--tokens", str(g["sample_tokens"]), "--own", str(g["own"]),
+                     "--seed", str(1000 + seed)])
+        ppl = sh([PY, STUDENTS, "ppl", "--harvest", harvest, "--student", ck,
+                  "--heldout", str(g["heldout"])])
+        onnx_dir = os.path.join(d, "onnx")
+        sh([PY, STUDENTS, "export", "--student", ck, "--out", onnx_dir])
+        control = (controls.get((kind, seed)) or controls.get((kind, 1))
+                   or controls.get(("scratch", 1)))
+        for t in tested:
+            served = os.path.join(harvest, f"served-{t}.txt")
+            ev_dir = os.path.join(d, f"evidence-{t}")
+            cmd = [*MOAT, "evidence", "--keys", keys, "--key-id", "quality", "--suspect", texts,
+                   "--served", served, "--wrong-keys", str(g["wrong_keys"]), "--out", ev_dir,
+                   *EVIDENCE[t]]
+            if control and control != texts and os.path.exists(control):
+                cmd += ["--control", control]
+            sh(cmd)
+            with open(os.path.join(ev_dir, "evidence.json")) as f:
+                ev = json.load(f)
+            ow = None
+            if t in OPEN_WEIGHTS:
+                # The student reads the first ow_texts answers we served (a decoder step a token).
+                with open(served) as f:
+                    head = f.readlines()[:g["ow_texts"]]
+                ow_served = os.path.join(harvest, f"served-{t}-open-weights.txt")
+                with open(ow_served, "w") as f:
+                    f.writelines(head)
+                ow = sh([*MOAT, "radioactivity", "--keys", keys, "--key-id", "quality",
+                         "--scheme", OPEN_WEIGHTS[t], "--suspect-onnx", onnx_dir,
+                         "--served", ow_served])
+            row = dict(kind=kind, trained_on=scheme, rho=rho, seed=seed, tested_for=t,
+                       parameters=meta["parameters"], watermarked_answers=meta["watermarked_answers"],
+                       answers=meta["answers"], epochs=meta["epochs"],
+                       answer_tokens_seen=meta["answer_tokens_seen"],
+                       train_seconds=meta["seconds"], heldout_perplexity=ppl["perplexity"],
+                       suspect_tokens=sample["tokens"], evidence=summary(ev),
+                       open_weights=ow, seconds=round(time.time() - t0, 1))
+            with open(results, "a") as f:
+                f.write(json.dumps(row) + "\n")
+            e = row["evidence"]
+            log(f"{name} tested for {t}: black-box log10 p {e['log10_p']:.1f} (filtered "
+                f"{e['filtered_log10_p']}), empirical p {e['empirical_p']:.4f}"
+                + (f", open weights {ow['log10_p_value']:.1f}" if ow else ""))
+
+
+ADVERSARY = os.path.join(HERE, "adversary.py")
+
+
+def adversary(a):
+    """The distiller who knows the scheme, against the fully watermarked students: estimate the
+    green lists from N answers, then (b) bias the student's inference away from them and (c)
+    fine-tune the student on clean answers; each scrubbed student tested like the others."""
+    g = GRIDS[a.grid]
+    work = os.path.abspath(a.work)
+    harvest = os.path.join(work, "harvest")
+    keys = os.path.join(work, "keys")
+    out = os.path.join(work, "adversary.jsonl")
+    finished = set()
+    if os.path.exists(out):
+        with open(out) as f:
+            finished = {json.loads(x)["name"] for x in f if x.strip()}
+    n = len(open(os.path.join(harvest, "harvest.jsonl")).readlines()) // (
+        1 + len(json.load(open(os.path.join(harvest, "manifest.json")))["schemes"]))
+    sizes = [x for x in g["adversary_answers"] if x <= n - g["heldout"]]
+    for scheme in g["adversary_schemes"]:
+        d = os.path.join(work, f"scratch-{scheme}-rho1-seed1")
+        ck = os.path.join(d, "student.pt")
+        if not os.path.exists(ck):
+            log(f"{d}: no student yet (run the grid first); skipped")
+            continue
+        ppl0 = sh([PY, ADVERSARY, "ppl", "--harvest", harvest, "--student", ck,
+                   "--heldout", str(g["heldout"])])["perplexity"]
+        runs = []
+        for size in sizes:
+            est = os.path.join(d, f"estimate-{size}.npz")
+            acc = sh([PY, ADVERSARY, "estimate", "--harvest", harvest, "--scheme", scheme,
+                      "--answers", str(size), "--min-count", str(g["adversary_min_count"]),
+                      "--out", est])
+            runs.append((f"{scheme} bias -2.5, N={size}", "bias", est, acc))
+        runs.append((f"{scheme} clean fine-tune", "finetune", None, None))
+        for name, how, est, acc in runs:
+            if name in finished:
+                log(f"{name}: done before")
+                continue
+            texts = os.path.join(d, f"scrub-{how}-{os.path.basename(est or 'ft')}.txt")
+            if how == "bias":
+                sh([PY, ADVERSARY, "sample", "--harvest", harvest, "--student", ck, "--estimate",
+                    est, "--out", texts, "--tokens", str(g["sample_tokens"]), "--own",
+                    str(g["own"]), "--seed", "1001"])
+                ppl = sh([PY, ADVERSARY, "ppl", "--harvest", harvest, "--student", ck,
+                          "--estimate", est, "--heldout", str(g["heldout"])])["perplexity"]
+            else:
+                ft = os.path.join(d, "scrubbed-finetune.pt")
+                if not os.path.exists(ft):
+                    sh([PY, STUDENTS, "train", "--harvest", harvest, "--out", ft, "--base", ck,
+                        "--rho", "0", "--scheme", scheme, "--epochs", "1", "--lr", "5e-4",
+                        "--heldout", str(g["heldout"]), "--batch", str(g["batch"]),
+                        "--base-prompts", "0"])
+                sh([PY, STUDENTS, "sample", "--harvest", harvest, "--student", ft, "--out", texts,
+                    "--tokens", str(g["sample_tokens"]), "--own", str(g["own"]),
+                    "--seed", "1001"])
+                ppl = sh([PY, STUDENTS, "ppl", "--harvest", harvest, "--student", ft,
+                          "--heldout", str(g["heldout"])])["perplexity"]
+            ev_dir = os.path.join(d, "evidence-" + os.path.basename(texts)[:-4])
+            sh([*MOAT, "evidence", "--keys", keys, "--key-id", "quality", "--suspect", texts,
+                "--served", os.path.join(harvest, f"served-{scheme}.txt"),
+                "--wrong-keys", str(g["wrong_keys"]), "--out", ev_dir, *EVIDENCE[scheme]])
+            with open(os.path.join(ev_dir, "evidence.json")) as f:
+                ev = summary(json.load(f))
+            row = dict(name=name, scheme=scheme, scrub=how, estimate=acc, perplexity=ppl,
+                       perplexity_before=ppl0, evidence=ev)
+            with open(out, "a") as f:
+                f.write(json.dumps(row) + "\n")
+            log(f"{name}: log10 p {ev['log10_p']:.1f}, perplexity {ppl0:.2f} -> {ppl:.2f}"
+                + (f", estimate accuracy {acc['usage_weighted_accuracy']}" if acc else ""))
+
+
+def summary(ev):
+    """The figures of one evidence.json that the tables use."""
+    tests = {t["id"]: t for t in ev["tests"]}
+    primary = tests[ev["primary_test"]]
+    filtered = [t for t in ev["tests"] if t.get("filtered")]
+    w = next((c for c in ev["controls"] if c["id"] == primary["id"] and c["text"] == "suspect"), {})
+    ctl = primary.get("control") or {}
+    ab = ev.get("ablation", {})
+    return dict(log10_p=primary["log10_p"], holm_log10_p=primary["holm_log10_p"],
+                adjusted_log10_p=primary["adjusted_log10_p"], tuples=primary["tuples"],
+                filtered_log10_p=filtered[0]["log10_p"] if filtered else None,
+                detected=ev["claim"]["detected"], empirical_p=w.get("empirical_p"),
+                wrong_keys=w.get("keys"), wrong_keys_at_least=w.get("at_least"),
+                ks_p=w.get("ks_p"), wrong_keys_below_0_01=w.get("below_0_01"),
+                control_log10_p=ctl.get("log10_p"),
+                no_dedup_log10_p=(ab.get("suspect_no_dedup") or {}).get("log10_p"),
+                control_no_dedup_log10_p=(ab.get("control_no_dedup") or {}).get("log10_p"))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("run")
+    s.add_argument("--grid", choices=sorted(GRIDS), default="main")
+    s.add_argument("--work", required=True)
+    s.add_argument("--moat", default="./moat",
+                   help="the command that runs Moat's CLI (default: ./moat)")
+    s.add_argument("--budget-minutes", type=float, default=0,
+                   help="start no new student after this long (0: run the whole grid)")
+    s = sub.add_parser("adversary")
+    s.add_argument("--grid", choices=sorted(GRIDS), default="main")
+    s.add_argument("--work", required=True)
+    s.add_argument("--moat", default="./moat")
+    s = sub.add_parser("report")
+    s.add_argument("--work", required=True)
+    s.add_argument("--out", required=True)
+    a = p.parse_args()
+    if a.cmd in ("run", "adversary"):
+        MOAT[:] = shlex.split(a.moat)
+        (run if a.cmd == "run" else adversary)(a)
+    else:
+        from report import write
+        write(a.work, a.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""Tables of the neural-student experiment from its results.jsonl (experiment.py report)."""
+import json
+import os
+import time
+
+ALPHA = -6.0  # log10 of the evidence bar
+
+
+def f1(x):
+    return "–" if x is None else f"{x:.1f}"
+
+
+def rows(work):
+    with open(os.path.join(work, "results.jsonl")) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def verdict(lp):
+    return "**yes**" if lp is not None and lp <= ALPHA else "no"
+
+
+def write(work, out):
+    rs = rows(work)
+    with open(os.path.join(work, "harvest", "manifest.json")) as f:
+        manifest = json.load(f)
+    md = [f"<!-- written by experiment.py report, {time.strftime('%Y-%m-%d')} -->", ""]
+    md.append(f"Harvest: {manifest['prompts']:,} campaign prompts answered by {manifest['teacher']}, "
+              f"up to {manifest['max_tokens']} tokens, clean and under "
+              f"{', '.join(manifest['schemes'])} ({manifest['answer_tokens']:,} answer tokens, "
+              f"{manifest['seconds']} s). Probes: {manifest['probes']:,} other campaign prompts.")
+    md.append("")
+    md.append("### Every student and test")
+    md.append("")
+    md.append("Black box: `./moat evidence` on the student's texts (each (context, token) tuple once,"
+              " no prompt context); the primary test is the unfiltered one, Holm-corrected across"
+              " the key's tests. Filtered: tuples whose context is in the texts we served."
+              " Wrong keys: the share of wrong keys scoring at least as high (empirical p), and"
+              " the KS p-value of their p-values against uniform. Open weights:"
+              " `./moat radioactivity --suspect-onnx`, the student's arg-max at our served"
+              " contexts.")
+    md.append("")
+    md.append("| student | trained on | ρ | seed | tested for | params | held-out ppl | suspect"
+              " tokens | tuples | log10 p | Holm | filtered | no dedup | clean control |"
+              " empirical p (keys) | KS p | open weights | p < 1e-6 |")
+    md.append("|" + "---|" * 18)
+    for r in rs:
+        e = r["evidence"]
+        ow = r.get("open_weights")
+        md.append(
+            f"| {r['kind']} | {r['trained_on']} | {r['rho']:g} | {r['seed']} | {r['tested_for']} "
+            f"| {r['parameters'] / 1e6:.2f}M | {r['heldout_perplexity']:.2f} "
+            f"| {r['suspect_tokens']:,} | {e['tuples']:,} | {f1(e['log10_p'])} "
+            f"| {f1(e['holm_log10_p'])} | {f1(e['filtered_log10_p'])} "
+            f"| {f1(e['no_dedup_log10_p'])} | {f1(e['control_log10_p'])} "
+            f"| {e['empirical_p']:.4f} ({e['wrong_keys']}) | {e['ks_p']:.2f} "
+            f"| {f1(ow['log10_p_value']) if ow else '–'} | {verdict(e['holm_log10_p'])} |")
+    md.append("")
+    # The rho sweep per scheme (seed 1), black box and open weights side by side.
+    md.append("### log10 p against the watermarked share (seed 1; black box / open weights)")
+    md.append("")
+    for kind in ("scratch", "finetune"):
+        sub = [r for r in rs if r["kind"] == kind and r["seed"] == 1]
+        if not sub:
+            continue
+        schemes = sorted({r["tested_for"] for r in sub})
+        rhos = sorted({r["rho"] for r in sub})
+        md.append(f"**{'From scratch' if kind == 'scratch' else 'Fine-tuned from a clean base'}**")
+        md.append("")
+        md.append("| ρ | " + " | ".join(schemes) + " |")
+        md.append("|---|" + "---|" * len(schemes))
+        for rho in rhos:
+            cells = []
+            for s in schemes:
+                m = [r for r in sub if r["rho"] == rho and r["tested_for"] == s
+                     and (rho == 0 or r["trained_on"] == s)]
+                if not m:
+                    cells.append("–")
+                    continue
+                e, ow = m[0]["evidence"], m[0].get("open_weights")
+                cells.append(f"{f1(e['holm_log10_p'])} / {f1(ow['log10_p_value']) if ow else '–'}")
+            md.append(f"| {rho * 100:g}% | " + " | ".join(cells) + " |")
+        md.append("")
+    clean = [r for r in rs if r["rho"] == 0]
+    if clean:
+        worst = min(r["evidence"]["log10_p"] for r in clean)
+        keys = sum(r["evidence"]["wrong_keys"] for r in rs)
+        below = sum(r["evidence"]["wrong_keys_below_0_01"] or 0 for r in rs)
+        md.append(f"Clean students (ρ = 0): {len(clean)} tests, lowest log10 p {worst:.2f}. Wrong keys:"
+                  f" {keys:,} in all over {len(rs)} tests, {below} of them below p = 0.01"
+                  f" (expected about {keys / 100:.0f}).")
+        md.append("")
+    adv = os.path.join(work, "adversary.jsonl")
+    if os.path.exists(adv):
+        with open(adv) as f:
+            ad = [json.loads(x) for x in f if x.strip()]
+        md.append("### The adversary who knows the scheme (fully watermarked student, seed 1)")
+        md.append("")
+        md.append("Estimate: tokens after each previous token that are more frequent in the N"
+                  " watermarked answers than in N clean answers to the same prompts (contexts seen"
+                  " at least the grid's minimum on both sides), scored against the true lists over"
+                  " the tokens seen there. Bias: −2.5 on the estimated green tokens at the student's"
+                  " inference. Clean fine-tune: one more epoch on clean answers (lr 5e-4).")
+        md.append("")
+        md.append("| scrub | contexts estimated | precision | recall | balanced accuracy |"
+                  " black-box log10 p | Holm | empirical p | held-out ppl before → after |")
+        md.append("|---|---|---|---|---|---|---|---|---|")
+        for r in ad:
+            e, x = r["evidence"], r.get("estimate") or {}
+            md.append(f"| {r['name']} | {x.get('contexts_estimated', '–')} "
+                      f"| {x.get('precision', '–')} | {x.get('recall', '–')} "
+                      f"| {x.get('balanced_accuracy', '–')} | {f1(e['log10_p'])} "
+                      f"| {f1(e['holm_log10_p'])} | {e['empirical_p']:.4f} "
+                      f"| {r['perplexity_before']:.2f} → {r['perplexity']:.2f} "
+                      f"({(r['perplexity'] / r['perplexity_before'] - 1) * 100:+.1f}%) |")
+        md.append("")
+    with open(out, "w") as f:
+        f.write("\n".join(md) + "\n")
+    print("\n".join(md))
