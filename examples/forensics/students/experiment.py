@@ -49,7 +49,7 @@ GRIDS = {
                  adversary_answers=[1000, 3000, 4700], adversary_min_count=20,
                  adversary_schemes=["kgw-h-1", "kgw-self-hash-h-4"], schemes=["kgw", "selfhash", "gumbel"],
                  students=[("scratch", "kgw-h-1", r, 1) for r in (0.0, 1.0, 0.05, 0.25, 0.01)]
-                 + [("scratch", "gumbel-h-1", 1.0, 1), ("scratch", "kgw-self-hash-h-4", 1.0, 1)]
+                 + [("scratch", "kgw-self-hash-h-4", 1.0, 1), ("scratch", "gumbel-h-1", 1.0, 1)]
                  + [("finetune", "kgw-h-1", r, 1) for r in (0.0, 1.0, 0.05)]
                  + [("scratch", "gumbel-h-1", 0.05, 1), ("scratch", "kgw-self-hash-h-4", 0.05, 1)]
                  + [("scratch", "kgw-h-1", r, s) for s in (2, 3) for r in (0.0, 0.05)]),
@@ -190,8 +190,8 @@ def adversary(a):
             finished = {json.loads(x)["name"] for x in f if x.strip()}
     n = len(open(os.path.join(harvest, "harvest.jsonl")).readlines()) // (
         1 + len(json.load(open(os.path.join(harvest, "manifest.json")))["schemes"]))
-    sizes = [x for x in g["adversary_answers"] if x <= n - g["heldout"]]
-    for scheme in g["adversary_schemes"]:
+    sizes = [x for x in (a.sizes or g["adversary_answers"]) if x <= n - g["heldout"]]
+    for scheme in a.schemes or g["adversary_schemes"]:
         d = os.path.join(work, f"scratch-{scheme}-rho1-seed1")
         ck = os.path.join(d, "student.pt")
         if not os.path.exists(ck):
@@ -206,7 +206,8 @@ def adversary(a):
                       "--answers", str(size), "--min-count", str(g["adversary_min_count"]),
                       "--out", est])
             runs.append((f"{scheme} bias -2.5, N={size}", "bias", est, acc))
-        runs.append((f"{scheme} clean fine-tune", "finetune", None, None))
+        if not a.no_finetune:
+            runs.append((f"{scheme} clean fine-tune", "finetune", None, None))
         for name, how, est, acc in runs:
             if name in finished:
                 log(f"{name}: done before")
@@ -277,6 +278,10 @@ def main():
     s.add_argument("--grid", choices=sorted(GRIDS), default="main")
     s.add_argument("--work", required=True)
     s.add_argument("--moat", default="./moat")
+    s.add_argument("--schemes", type=lambda v: v.split(","), help="default: the grid's")
+    s.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")],
+                   help="harvest sizes N (default: the grid's)")
+    s.add_argument("--no-finetune", action="store_true", help="skip the clean fine-tune scrub")
     s = sub.add_parser("report")
     s.add_argument("--work", required=True)
     s.add_argument("--out", required=True)

@@ -19,11 +19,33 @@ def verdict(lp):
     return "**yes**" if lp is not None and lp <= ALPHA else "no"
 
 
+def green_share(work, r):
+    """The primary test's green share and z from the scrubbed student's evidence.json."""
+    d = os.path.join(work, f"scratch-{r['scheme']}-rho1-seed1")
+    tag = "finetune-ft" if r["scrub"] == "finetune" else \
+        f"bias-estimate-{r['name'].rsplit('N=', 1)[1]}.npz"
+    path = os.path.join(d, f"evidence-scrub-{tag}", "evidence.json")
+    if not os.path.exists(path):
+        return "–"
+    with open(path) as f:
+        ev = json.load(f)
+    t = next(t for t in ev["tests"] if t["id"] == ev["primary_test"])
+    n, g = t["tuples"], float(t["parameters"].get("gamma", 0.25))
+    if t["parameters"].get("scheme") != "moat-kgw-v1" or not n:
+        return "–"
+    z = (t["score"] - g * n) / (n * g * (1 - g)) ** 0.5
+    return f"{t['score'] / n:.3f} ({z:+.1f})"
+
+
 def write(work, out):
     rs = rows(work)
     with open(os.path.join(work, "harvest", "manifest.json")) as f:
         manifest = json.load(f)
-    md = [f"<!-- written by experiment.py report, {time.strftime('%Y-%m-%d')} -->", ""]
+    md = [f"<!-- written by experiment.py report, {time.strftime('%Y-%m-%d')} -->", "",
+          "# Neural students: results", "",
+          "`/usr/bin/python3 examples/forensics/students/experiment.py run --grid main --work W`,"
+          " then `adversary --grid main --work W`, then `report --work W --out RESULTS.md`"
+          " (method and reading: [README.md](README.md)).", ""]
     md.append(f"Harvest: {manifest['prompts']:,} campaign prompts answered by {manifest['teacher']}, "
               f"up to {manifest['max_tokens']} tokens, clean and under "
               f"{', '.join(manifest['schemes'])} ({manifest['answer_tokens']:,} answer tokens, "
@@ -101,15 +123,24 @@ def write(work, out):
                   " the tokens seen there. Bias: −2.5 on the estimated green tokens at the student's"
                   " inference. Clean fine-tune: one more epoch on clean answers (lr 5e-4).")
         md.append("")
+        md.append("Green share: the share of the primary test's tuples that are green (γ = 0.25"
+                  " for KGW when nothing was learned), and its z-score; a scrub that overshoots"
+                  " leaves fewer green tokens than chance.")
+        md.append("")
         md.append("| scrub | contexts estimated | precision | recall | balanced accuracy |"
-                  " black-box log10 p | Holm | empirical p | held-out ppl before → after |")
-        md.append("|---|---|---|---|---|---|---|---|---|")
+                  " black-box log10 p | Holm | empirical p | green share (z) |"
+                  " held-out ppl before → after |")
+        md.append("|---|---|---|---|---|---|---|---|---|---|")
         for r in ad:
             e, x = r["evidence"], r.get("estimate") or {}
+            if r["scheme"] != "kgw-h-1":
+                # The accuracy is against h = 1 lists, which a self-hash key does not have.
+                x = {"contexts_estimated": x.get("contexts_estimated")}
+            share = green_share(work, r)
             md.append(f"| {r['name']} | {x.get('contexts_estimated', '–')} "
                       f"| {x.get('precision', '–')} | {x.get('recall', '–')} "
                       f"| {x.get('balanced_accuracy', '–')} | {f1(e['log10_p'])} "
-                      f"| {f1(e['holm_log10_p'])} | {e['empirical_p']:.4f} "
+                      f"| {f1(e['holm_log10_p'])} | {e['empirical_p']:.4f} | {share} "
                       f"| {r['perplexity_before']:.2f} → {r['perplexity']:.2f} "
                       f"({(r['perplexity'] / r['perplexity_before'] - 1) * 100:+.1f}%) |")
         md.append("")
