@@ -14,13 +14,11 @@ reference it could have (a real one would use its own clean model, and estimate 
 """
 import argparse
 import json
-import math
 import os
 import sys
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -122,20 +120,12 @@ def cmd_sample(a):
     print(json.dumps({"texts": len(ours) + len(own), "tokens": sum(map(len, ours + own))}))
 
 
-@torch.no_grad()
 def cmd_ppl(a):
     model, _ = students.load(a.student)
     rows = students.load_harvest(a.harvest)["clean"][-a.heldout:]
     bias = bias_table(a.estimate, a.bias) if a.estimate else None
-    nll, n = 0.0, 0
-    for x, y in students.batches(rows, 32, __import__("random").Random(0)):
-        logits, _, _ = model(x)
-        if bias is not None:
-            logits = logits + bias[x]
-        nll += F.cross_entropy(logits.reshape(-1, V), y.reshape(-1), ignore_index=-100,
-                               reduction="sum").item()
-        n += int((y != -100).sum())
-    print(json.dumps({"perplexity": round(math.exp(nll / n), 3), "tokens": n}))
+    ppl, n = students.perplexity(model, rows, bias=bias)
+    print(json.dumps({"perplexity": round(ppl, 3), "tokens": n}))
 
 
 def main():

@@ -20,6 +20,8 @@ import subprocess
 import sys
 import time
 
+import torch
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 STUDENTS = os.path.join(HERE, "students.py")
@@ -125,7 +127,7 @@ def run(a):
                 if kind == "finetune" else []
             sh([PY, STUDENTS, "train", *common, "--out", ck, "--scheme", scheme, "--rho", str(rho),
                 "--seed", str(seed), "--size", g["size"], "--epochs", str(g["epochs"]), *extra])
-        meta = __import__("torch").load(ck, map_location="cpu")["meta"]
+        meta = torch.load(ck, map_location="cpu")["meta"]
         sample = sh([PY, STUDENTS, "sample", "--harvest", harvest, "--student", ck, "--out", texts,
                      "--tokens", str(g["sample_tokens"]), "--own", str(g["own"]),
                      "--seed", str(1000 + seed)])

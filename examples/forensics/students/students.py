@@ -209,10 +209,13 @@ def escape(s):
 
 
 @torch.no_grad()
-def perplexity(model, rows, batch=32):
+def perplexity(model, rows, batch=32, bias=None):
+    """Perplexity on the answers of rows; `bias` ([V, V], optional) as in generate."""
     nll, count = 0.0, 0
     for x, y in batches(rows, batch, random.Random(0)):
         logits, _, _ = model(x)
+        if bias is not None:
+            logits = logits + bias[x]
         nll += F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1),
                                ignore_index=-100, reduction="sum").item()
         count += int((y != -100).sum())
