@@ -38,6 +38,9 @@ public final class JlamaCausalLm implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** The widest float vector Jlama's kernels step by (AVX-512: 16 floats). */
+  static final int LANES = 16;
+
   private final AbstractModel model;
   private final KvBufferCache kv;
   private final Path dir;
@@ -59,6 +62,43 @@ public final class JlamaCausalLm implements AutoCloseable {
     this.maxPositions = c.contextLength - 2 * (rotated - 1);
     this.eos = c.eosTokens == null ? new int[0] : c.eosTokens.stream().mapToInt(i -> i).toArray();
     this.bos = c.bosToken;
+  }
+
+  /**
+   * Jlama 0.8.4's float32 kernels (e.g. {@code PanamaTensorOperations.GemmerF32}) step through a
+   * dot product {@value #LANES} floats at a time on an AVX-512 CPU and have no tail loop, so a
+   * width that is not a multiple of that reads past its row: with {@code head_dim} 8 the attention
+   * scores took in the next head's values (10.7 nats from the PyTorch reference on the test model)
+   * or threw {@code IndexOutOfBoundsException} ({@code CrossRuntimeTest}). Published models use
+   * head dimensions of 64 to 256; this refuses the rest by name, on every CPU alike.
+   */
+  private static void checkWidths(Path config, JsonNode c) {
+    int hidden = c.path("hidden_size").asInt(0);
+    int heads = c.path("num_attention_heads").asInt(0);
+    int headDim =
+        c.path("head_dim").isInt() ? c.get("head_dim").asInt() : heads > 0 ? hidden / heads : 0;
+    String[][] widths = {
+      {"hidden_size", String.valueOf(hidden)},
+      {"intermediate_size", String.valueOf(c.path("intermediate_size").asInt(0))},
+      {
+        c.path("head_dim").isInt() ? "head_dim" : "head_dim (hidden_size / num_attention_heads)",
+        String.valueOf(headDim)
+      }
+    };
+    for (String[] w : widths) {
+      int v = Integer.parseInt(w[1]);
+      if (v <= 0 || v % LANES != 0) {
+        throw new IllegalArgumentException(
+            config
+                + ": "
+                + w[0]
+                + " was "
+                + v
+                + " but the Jlama runtime needs a positive multiple of "
+                + LANES
+                + " (its SIMD kernels have no tail loop); --runtime onnxruntime serves any width");
+      }
+    }
   }
 
   /**
@@ -101,6 +141,7 @@ public final class JlamaCausalLm implements AutoCloseable {
     if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
       throw new IllegalArgumentException(dir + ": no tokenizer.json");
     }
+    checkWidths(config, c);
     AbstractModel m;
     try {
       // Weights widened to float32 (exact for bfloat16 and float16) and float32 activations: left
