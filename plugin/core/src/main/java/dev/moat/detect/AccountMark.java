@@ -24,6 +24,9 @@ import org.jspecify.annotations.Nullable;
  * @param reason the flag's first reason, or the clearing's (at most {@link #MAX_REASON} chars; line
  *     breaks become spaces)
  * @param pin the account's pin, or null; not part of {@link #encode}'s line (stores keep it apart)
+ * @param watchedAt when a replica last saw evidence that keeps the account at the watch level
+ *     ({@code Long.MIN_VALUE}: none); stores keep it apart, as the pin, and it is not part of
+ *     {@link #encode}'s line
  */
 public record AccountMark(
     boolean flagged,
@@ -31,7 +34,8 @@ public record AccountMark(
     long at,
     @Nullable String group,
     String reason,
-    @Nullable AccountPin pin) {
+    @Nullable AccountPin pin,
+    long watchedAt) {
   /** The longest reason a mark carries. */
   public static final int MAX_REASON = 500;
 
@@ -43,10 +47,21 @@ public record AccountMark(
     }
   }
 
-  /** A flag or clearing without a pin. */
+  /** A flag or clearing without a pin or a watch. */
   public AccountMark(
       boolean flagged, long flaggedAt, long at, @Nullable String group, String reason) {
-    this(flagged, flaggedAt, at, group, reason, null);
+    this(flagged, flaggedAt, at, group, reason, null, Long.MIN_VALUE);
+  }
+
+  /** A flag or clearing with its pin (or null), without a watch. */
+  public AccountMark(
+      boolean flagged,
+      long flaggedAt,
+      long at,
+      @Nullable String group,
+      String reason,
+      @Nullable AccountPin pin) {
+    this(flagged, flaggedAt, at, group, reason, pin, Long.MIN_VALUE);
   }
 
   /**
@@ -54,17 +69,32 @@ public record AccountMark(
    * clearing at {@code Long.MIN_VALUE}, which clears nothing); or null for neither.
    */
   public static @Nullable AccountMark of(@Nullable AccountMark mark, @Nullable AccountPin pin) {
-    if (mark == null) {
-      return pin == null ? null : new AccountMark(false, -1, Long.MIN_VALUE, null, "", pin);
-    }
-    return Objects.equals(mark.pin, pin)
-        ? mark
-        : new AccountMark(mark.flagged, mark.flaggedAt, mark.at, mark.group, mark.reason, pin);
+    return of(mark, pin, Long.MIN_VALUE);
   }
 
-  /** This mark without its pin: what a store keeps under the flag or clearing. */
+  /**
+   * What a store answers for an account: {@link #of(AccountMark, AccountPin)} with the time its
+   * watch evidence was last seen ({@code Long.MIN_VALUE} for none); null if it has none of the
+   * three.
+   */
+  public static @Nullable AccountMark of(
+      @Nullable AccountMark mark, @Nullable AccountPin pin, long watchedAt) {
+    if (mark == null) {
+      return pin == null && watchedAt == Long.MIN_VALUE
+          ? null
+          : new AccountMark(false, -1, Long.MIN_VALUE, null, "", pin, watchedAt);
+    }
+    return Objects.equals(mark.pin, pin) && mark.watchedAt == watchedAt
+        ? mark
+        : new AccountMark(
+            mark.flagged, mark.flaggedAt, mark.at, mark.group, mark.reason, pin, watchedAt);
+  }
+
+  /** This mark without its pin and watch: what a store keeps under the flag or clearing. */
   public AccountMark withoutPin() {
-    return pin == null ? this : new AccountMark(flagged, flaggedAt, at, group, reason);
+    return pin == null && watchedAt == Long.MIN_VALUE
+        ? this
+        : new AccountMark(flagged, flaggedAt, at, group, reason);
   }
 
   /** A reason as marks and pins keep it: one line of at most {@link #MAX_REASON} chars. */

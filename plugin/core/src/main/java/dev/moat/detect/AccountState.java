@@ -40,6 +40,12 @@ final class AccountState {
   /** The flag evidence time last told the fleet ({@link FleetMarks}), or MIN_VALUE. */
   long fleetShared = Long.MIN_VALUE;
 
+  /**
+   * The watch evidence time last told the fleet ({@link FleetMarks}), or MIN_VALUE; not kept in
+   * snapshots (after a restore the next request tells it again).
+   */
+  long watchShared = Long.MIN_VALUE;
+
   /** Whether its own behaviour put it in the top tenth of its tier (it marks buckets watched). */
   boolean watchedByScore;
 

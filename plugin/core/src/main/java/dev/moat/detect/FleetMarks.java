@@ -3,16 +3,17 @@ package dev.moat.detect;
 import java.util.List;
 
 /**
- * Flags, clearings and pins shared by every replica through the {@link LinkStore}'s {@link
- * AccountMark}s: a replica that flags an account tells the fleet, and every replica reads the
- * account's mark at each of its requests, so that a campaign account spread over replicas behind
- * round-robin is flagged on all of them from the request after the first flag, and an admin's
- * clearing on one replica clears it on all. With the embedded store (one replica) the marks are
- * this replica's own and change nothing.
+ * Flags, clearings, pins and watch levels shared by every replica through the {@link LinkStore}'s
+ * {@link AccountMark}s: a replica that flags an account tells the fleet, and every replica reads
+ * the account's mark at each of its requests, so that a campaign account spread over replicas
+ * behind round-robin is flagged on all of them from the request after the first flag, and an
+ * admin's clearing on one replica clears it on all. With the embedded store (one replica) the marks
+ * are this replica's own and change nothing.
  *
  * <p>Cost: one mark read per request (memory for the embedded store, one Redis read for the fleet
- * store), and one write when an account is flagged, then at most once per eighth of the decay
- * period while its evidence goes on.
+ * store), and one write when an account is flagged or, with a store given to the detector (one that
+ * replicas may share), watched, then at most once per eighth of the decay period while its evidence
+ * goes on.
  *
  * <p>Thread-safe as the {@link AccountJudge} that calls it: with the account's state locked.
  */
@@ -39,6 +40,14 @@ final class FleetMarks {
     if (m == null) {
       return exempt;
     }
+    boolean result = adoptMark(d, s, now, prior, exempt, m);
+    adoptWatch(d, s, now, result, m);
+    return result;
+  }
+
+  /** The flag or clearing of {@link #adopt}. */
+  private static boolean adoptMark(
+      Detector d, AccountState s, long now, long prior, boolean exempt, AccountMark m) {
     if (!m.flagged()) {
       if (m.at() > s.clearedAt) {
         reset(s);
@@ -67,8 +76,40 @@ final class FleetMarks {
     return false;
   }
 
-  /** Tells the fleet of the account's flag: when it is new, or its evidence moved on enough. */
+  /**
+   * A watch raised elsewhere, its evidence newer than any clearing here and not yet decayed: an
+   * account watched on one replica is watched on all (the same invisible measures wherever its
+   * requests land), and its watch lasts as long as any replica sees evidence.
+   */
+  private static void adoptWatch(
+      Detector d, AccountState s, long now, boolean exempt, AccountMark m) {
+    long w = m.watchedAt();
+    if (exempt || w == Long.MIN_VALUE || w <= s.clearedAt || now - w > d.decayMillis) {
+      return;
+    }
+    s.watchShared = Math.max(s.watchShared, w); // the fleet knows this evidence already
+    if (s.level == Suspicion.NONE) {
+      s.level = Suspicion.WATCH;
+      s.watchEvidence = w;
+      s.reasons = List.of("watched by another replica of the fleet");
+    } else {
+      s.watchEvidence = Math.max(s.watchEvidence, w);
+    }
+  }
+
+  /**
+   * Tells the fleet of the account's flag, or of its watch when the store is shared: when it is
+   * new, or its evidence moved on by an eighth of the decay period.
+   */
   static void share(Detector d, AccountState s) {
+    if (s.level == Suspicion.WATCH && d.sharedStore) {
+      if (s.watchShared == Long.MIN_VALUE || s.watchEvidence - s.watchShared >= d.decayMillis / 8) {
+        if (d.store.watch(s.account, s.watchEvidence, d.decayMillis)) {
+          s.watchShared = s.watchEvidence;
+        }
+      }
+      return;
+    }
     if (s.level != Suspicion.FLAG) {
       return;
     }
@@ -90,5 +131,6 @@ final class FleetMarks {
     s.watchEvidence = Long.MIN_VALUE;
     s.flagEvidence = Long.MIN_VALUE;
     s.fleetShared = Long.MIN_VALUE;
+    s.watchShared = Long.MIN_VALUE;
   }
 }

@@ -142,6 +142,17 @@ public interface LinkStore extends AutoCloseable {
   }
 
   /**
+   * Tells the fleet that {@code account} is watched, its evidence last seen at {@code at} (answered
+   * by {@link #mark(String)} as {@link AccountMark#watchedAt}); the store may forget it {@code
+   * keepMillis} later, when the watch has lapsed. A later time replaces an earlier one.
+   *
+   * @return false if the store could not be reached (the caller tells it again later)
+   */
+  default boolean watch(String account, long at, long keepMillis) {
+    return true;
+  }
+
+  /**
    * Stores the fleet's pin on {@code account}, replacing any, or with {@code pin} null removes it;
    * the account's flag or clearing ({@link #mark(String, AccountMark, long)}) is kept apart and
    * unchanged. A store forgets a pin once it ends.

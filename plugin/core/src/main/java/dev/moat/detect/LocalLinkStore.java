@@ -66,6 +66,12 @@ public final class LocalLinkStore implements LinkStore {
   /** Accounts' marks ({@link AccountMark}): only flagged or cleared accounts have one. */
   private final Cache<String, AccountMark> marks;
 
+  /**
+   * When accounts' watch evidence was last seen ({@link #watch}), apart from their marks; stale
+   * ones are ignored by readers (older than the decay period) and evicted by size.
+   */
+  private final Cache<String, Long> watches;
+
   /** Accounts' pins ({@link AccountPin}), apart from their marks: few, set by admins. */
   private final java.util.concurrent.ConcurrentHashMap<String, AccountPin> pins =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -92,6 +98,7 @@ public final class LocalLinkStore implements LinkStore {
     this.ticker = ticker;
     this.idleMinutes = Math.max(1, idleExpiry.toMinutes());
     this.marks = Caffeine.newBuilder().maximumSize(1 << 20).build();
+    this.watches = Caffeine.newBuilder().maximumSize(1 << 20).build();
   }
 
   /** 131,072 buckets (63 MB), kept 30 days unused, on the system clock. */
@@ -228,7 +235,17 @@ public final class LocalLinkStore implements LinkStore {
   @Override
   public @Nullable AccountMark mark(String account) {
     AccountMark m = marks.getIfPresent(account);
-    return pins.isEmpty() ? m : AccountMark.of(m, pins.get(account));
+    Long w = watches.getIfPresent(account);
+    if (pins.isEmpty() && w == null) {
+      return m;
+    }
+    return AccountMark.of(m, pins.get(account), w == null ? Long.MIN_VALUE : w);
+  }
+
+  @Override
+  public boolean watch(String account, long at, long keepMillis) {
+    watches.asMap().merge(Objects.requireNonNull(account, "account"), at, Math::max);
+    return true;
   }
 
   @Override

@@ -84,4 +84,22 @@ public final class LinkStoreContract {
     assertTrue(store.pin("pinned-only", null));
     assertEquals(null, store.mark("pinned-only"));
   }
+
+  /**
+   * Watches are kept apart from flags, clearings and pins, read with them in one mark, and a later
+   * time replaces an earlier one, never the reverse.
+   */
+  public static void checkWatches(LinkStore store) {
+    long day = 86_400_000L;
+    assertTrue(store.watch("watched-only", 7_000, day));
+    assertEquals(AccountMark.of(null, null, 7_000), store.mark("watched-only"));
+    assertTrue(store.watch("watched-only", 6_000, day)); // older evidence: kept 7,000
+    assertEquals(7_000, store.mark("watched-only").watchedAt());
+    assertTrue(store.watch("watched-only", 9_000, day));
+    assertEquals(9_000, store.mark("watched-only").watchedAt());
+    AccountMark cleared = AccountMark.cleared(10_000, "false positive");
+    assertTrue(store.mark("watched-only", cleared, day));
+    assertEquals(AccountMark.of(cleared, null, 9_000), store.mark("watched-only"));
+    assertEquals(cleared, store.mark("watched-only").withoutPin());
+  }
 }

@@ -11,4 +11,8 @@ public final class LinkStoreContractAccess {
   public static void checkPins(LinkStore store) {
     LinkStoreContract.checkPins(store);
   }
+
+  public static void checkWatches(LinkStore store) {
+    LinkStoreContract.checkWatches(store);
+  }
 }

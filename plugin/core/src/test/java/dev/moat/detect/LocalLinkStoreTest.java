@@ -17,6 +17,7 @@ class LocalLinkStoreTest {
   void meetsTheContract() {
     LinkStoreContract.check(LocalLinkStore.standard());
     LinkStoreContract.checkPins(LocalLinkStore.standard());
+    LinkStoreContract.checkWatches(LocalLinkStore.standard());
   }
 
   /** Concurrent records of one bucket lose no bit: every thread's accounts are all there. */

@@ -15,6 +15,8 @@ public final class ReplicaHarness {
   private final Map<String, Long> seen = new HashMap<>();
   private final Map<String, Long> firstFlag = new HashMap<>();
   private final Map<String, Long> unflaggedAfter = new HashMap<>();
+  private final Map<String, Long> firstWatch = new HashMap<>();
+  private final Map<String, Long> unwatchedAfter = new HashMap<>();
   private int next;
 
   /** {@code n} replicas, replica {@code i}'s link store from {@code store}. */
@@ -39,6 +41,11 @@ public final class ReplicaHarness {
         firstFlag.putIfAbsent(r.account(), k - 1);
       } else if (firstFlag.containsKey(r.account())) {
         unflaggedAfter.merge(r.account(), 1L, Long::sum);
+      }
+      if (v.level() != Suspicion.NONE) {
+        firstWatch.putIfAbsent(r.account(), k - 1);
+      } else if (firstWatch.containsKey(r.account())) {
+        unwatchedAfter.merge(r.account(), 1L, Long::sum);
       }
     }
   }
@@ -66,6 +73,23 @@ public final class ReplicaHarness {
    */
   public long servedUnflaggedAfterFlag(String prefix) {
     return unflaggedAfter.entrySet().stream()
+        .filter(e -> e.getKey().startsWith(prefix))
+        .mapToLong(Map.Entry::getValue)
+        .sum();
+  }
+
+  /** Accounts whose name starts with {@code prefix} watched or flagged by some replica. */
+  public long watched(String prefix) {
+    return firstWatch.keySet().stream().filter(a -> a.startsWith(prefix)).count();
+  }
+
+  /**
+   * Requests of those accounts served at no level after some replica had watched or flagged the
+   * account (within one decay period for traces shorter than it): by a replica that had not learnt
+   * of it.
+   */
+  public long servedUnwatchedAfterWatch(String prefix) {
+    return unwatchedAfter.entrySet().stream()
         .filter(e -> e.getKey().startsWith(prefix))
         .mapToLong(Map.Entry::getValue)
         .sum();

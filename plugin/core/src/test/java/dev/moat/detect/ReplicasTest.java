@@ -51,6 +51,73 @@ class ReplicasTest {
     }
   }
 
+  /**
+   * An account watched on one replica is watched on all from its next request (the fleet's watch in
+   * its {@link AccountMark}); before, each replica watched on its own evidence and served the
+   * others' watched accounts at no level (the count printed).
+   */
+  @Test
+  void everyReplicaWatchesFromTheRequestAfterTheFirstWatch() {
+    List<TraceRecord> trace = ReplicaHarness.campaign(46);
+    LocalLinkStore shared = LocalLinkStore.standard();
+    ReplicaHarness fleet = new ReplicaHarness(3, i -> shared);
+    fleet.replay(trace);
+    // Without sharing: the same replicas, each watch kept to its own replica (a store that
+    // ignores watches, as before the fix).
+    LocalLinkStore blind = LocalLinkStore.standard();
+    ReplicaHarness apart = new ReplicaHarness(3, i -> new WatchBlind(blind));
+    apart.replay(trace);
+    long watchedPeople = fleet.watched("person-");
+    System.out.println(
+        "watched: bots "
+            + fleet.watched("bot-")
+            + ", people "
+            + watchedPeople
+            + "; served at no level after a watch: shared "
+            + (fleet.servedUnwatchedAfterWatch("bot-") + fleet.servedUnwatchedAfterWatch("person-"))
+            + ", kept apart "
+            + (apart.servedUnwatchedAfterWatch("bot-")
+                + apart.servedUnwatchedAfterWatch("person-")));
+    assertTrue(fleet.watched("bot-") + watchedPeople > 0, "the trace watches someone");
+    assertTrue(
+        apart.servedUnwatchedAfterWatch("bot-") + apart.servedUnwatchedAfterWatch("person-") > 0,
+        "kept apart, replicas serve each other's watched accounts at no level");
+    assertEquals(0, fleet.servedUnwatchedAfterWatch("bot-"));
+    assertEquals(0, fleet.servedUnwatchedAfterWatch("person-"));
+  }
+
+  /** A shared store that keeps no watches (what every store did before watches were shared). */
+  private record WatchBlind(LocalLinkStore inner) implements LinkStore {
+    @Override
+    public void record(int[] marks, int markCount, long[] keys, int count, long[] out) {
+      inner.record(marks, markCount, keys, count, out);
+    }
+
+    @Override
+    public void flag(String account, int accountBit, long[] keys, int count) {
+      inner.flag(account, accountBit, keys, count);
+    }
+
+    @Override
+    public List<String> linkedAccounts(long key, int max) {
+      return inner.linkedAccounts(key, max);
+    }
+
+    @Override
+    public AccountMark mark(String account) {
+      AccountMark m = inner.mark(account);
+      return m == null ? null : m.withoutPin();
+    }
+
+    @Override
+    public boolean mark(String account, AccountMark mark, long guardMillis) {
+      return inner.mark(account, mark, guardMillis);
+    }
+
+    @Override
+    public void close() {}
+  }
+
   @Test
   void aClearingOnOneReplicaClearsTheAccountOnAll() {
     List<TraceRecord> trace = ReplicaHarness.campaign(45);

@@ -49,6 +49,15 @@ final class LinkScripts {
       redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[5])
       return 1""";
 
+  // KEYS: the account's watch. ARGV: when its evidence was last seen, ttl ms. A later time
+  // replaces an earlier one, whichever replica writes last.
+  static final String WATCH =
+      """
+      local cur = tonumber(redis.call('GET', KEYS[1]))
+      if cur and cur >= tonumber(ARGV[1]) then return 0 end
+      redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+      return 1""";
+
   /** Redis bit offsets count from the first byte's most significant bit. */
   static void decode(byte[] value, long[] out, int at) {
     if (value == null) {

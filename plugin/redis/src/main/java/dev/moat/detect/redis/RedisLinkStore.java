@@ -3,6 +3,7 @@ package dev.moat.detect.redis;
 import static dev.moat.detect.redis.LinkScripts.FLAG;
 import static dev.moat.detect.redis.LinkScripts.MARK;
 import static dev.moat.detect.redis.LinkScripts.RECORD;
+import static dev.moat.detect.redis.LinkScripts.WATCH;
 
 import dev.moat.detect.AccountMark;
 import dev.moat.detect.AccountPin;
@@ -53,6 +54,7 @@ public final class RedisLinkStore implements LinkStore {
   private volatile @org.jspecify.annotations.Nullable String recordSha;
   private volatile @org.jspecify.annotations.Nullable String flagSha;
   private volatile @org.jspecify.annotations.Nullable String markSha;
+  private volatile @org.jspecify.annotations.Nullable String watchSha;
 
   private RedisLinkStore(Builder b) {
     this.redis =
@@ -81,6 +83,7 @@ public final class RedisLinkStore implements LinkStore {
     recordSha = redis.scriptLoad(RECORD);
     flagSha = redis.scriptLoad(FLAG);
     markSha = redis.scriptLoad(MARK);
+    watchSha = redis.scriptLoad(WATCH);
   }
 
   /** Whether calls go to Redis now (false while failed over to the local store). */
@@ -114,7 +117,7 @@ public final class RedisLinkStore implements LinkStore {
   }
 
   private Object eval(String script, List<byte[]> keys, List<byte[]> args) {
-    if (recordSha == null || flagSha == null || markSha == null) {
+    if (recordSha == null || flagSha == null || markSha == null || watchSha == null) {
       loadScripts(); // Redis was down when this store started: load them now that it answers
     }
     try {
@@ -129,7 +132,10 @@ public final class RedisLinkStore implements LinkStore {
   }
 
   private byte[] sha(String script) {
-    String sha = script.equals(RECORD) ? recordSha : script.equals(FLAG) ? flagSha : markSha;
+    String sha =
+        script.equals(RECORD)
+            ? recordSha
+            : script.equals(FLAG) ? flagSha : script.equals(MARK) ? markSha : watchSha;
     return Objects.requireNonNull(sha, "script not loaded").getBytes(StandardCharsets.US_ASCII);
   }
 
@@ -228,20 +234,26 @@ public final class RedisLinkStore implements LinkStore {
     return (prefix + "p:" + account).getBytes(StandardCharsets.UTF_8);
   }
 
+  private byte[] watchKey(String account) {
+    return (prefix + "w:" + account).getBytes(StandardCharsets.UTF_8);
+  }
+
   /**
-   * The account's fleet mark and pin from Redis, in one round trip ({@code MGET} of both keys);
-   * while Redis is unavailable, this replica's own (from the local store). A value that does not
-   * decode is logged, counted and read as absent.
+   * The account's fleet mark, pin and watch from Redis, in one round trip ({@code MGET} of the
+   * three keys); while Redis is unavailable, this replica's own (from the local store). A value
+   * that does not decode is logged, counted and read as absent.
    */
   @Override
   public @org.jspecify.annotations.Nullable AccountMark mark(String account) {
     Objects.requireNonNull(account, "account");
     if (useRedis()) {
       try {
-        List<byte[]> raw = redis.mget(markKey(account), pinKey(account));
+        List<byte[]> raw = redis.mget(markKey(account), pinKey(account), watchKey(account));
+        Long watched = decoded(account, raw.get(2), "watch", RedisLinkStore::watchTime);
         return AccountMark.of(
             decoded(account, raw.get(0), "mark", AccountMark::decode),
-            decoded(account, raw.get(1), "pin", AccountPin::decode));
+            decoded(account, raw.get(1), "pin", AccountPin::decode),
+            watched == null ? Long.MIN_VALUE : watched);
       } catch (JedisException e) {
         failed(e);
       }
@@ -249,7 +261,36 @@ public final class RedisLinkStore implements LinkStore {
     return fallback.mark(account);
   }
 
-  /** A mark's or pin's value, or null if absent or unreadable (logged and counted). */
+  private static Long watchTime(String value) {
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          Problems.invalid("watch", value, "a time in decimal milliseconds"), e);
+    }
+  }
+
+  /**
+   * Stores the account's watch time in Redis (one script call: a later time replaces an earlier
+   * one; the key expires {@code keepMillis} after the write); kept in the local store too. Returns
+   * false while Redis is unavailable, so that the detector tells the fleet again once it is back.
+   */
+  @Override
+  public boolean watch(String account, long at, long keepMillis) {
+    Objects.requireNonNull(account, "account");
+    fallback.watch(account, at, keepMillis);
+    if (useRedis()) {
+      try {
+        eval(WATCH, List.of(watchKey(account)), List.of(ascii(at), ascii(Math.max(1, keepMillis))));
+        return true;
+      } catch (JedisException e) {
+        failed(e);
+      }
+    }
+    return false;
+  }
+
+  /** A mark's, pin's or watch's value, or null if absent or unreadable (logged and counted). */
   private <T> @org.jspecify.annotations.Nullable T decoded(
       String account,
       byte @org.jspecify.annotations.Nullable [] raw,

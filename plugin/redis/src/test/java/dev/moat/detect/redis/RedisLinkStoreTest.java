@@ -40,6 +40,9 @@ class RedisLinkStoreTest {
     try (RedisLinkStore s = store("contract-pins:")) {
       LinkStoreContractAccess.checkPins(s);
     }
+    try (RedisLinkStore s = store("contract-watches:")) {
+      LinkStoreContractAccess.checkWatches(s);
+    }
   }
 
   /** Two replicas, two clients, one Redis: each sees the other's accounts and flags. */

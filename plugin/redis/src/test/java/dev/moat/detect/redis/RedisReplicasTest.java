@@ -98,6 +98,20 @@ class RedisReplicasTest {
         r.outputTokens());
   }
 
+  /** A watch raised on one replica holds on the others from their next request of the account. */
+  @Test
+  void aWatchOnOneReplicaHoldsOnTheOthers() {
+    List<TraceRecord> trace = ReplicaHarness.campaign(46);
+    List<RedisLinkStore> clients = new ArrayList<>();
+    ReplicaHarness fleet = fleet("watches:", clients);
+    fleet.replay(trace);
+    assertTrue(clients.stream().allMatch(RedisLinkStore::connected));
+    assertTrue(fleet.watched("bot-") > 0);
+    assertEquals(0, fleet.servedUnwatchedAfterWatch("bot-"));
+    assertEquals(0, fleet.servedUnwatchedAfterWatch("person-"));
+    clients.forEach(RedisLinkStore::close);
+  }
+
   @Test
   void marksFollowTheRuleAtomicallyInRedis() {
     try (RedisLinkStore a = client("marks:");
