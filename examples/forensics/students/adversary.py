@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """A distiller who knows the scheme (Kerckhoffs), against a neural student: it estimates KGW h=1
-green lists from its harvest by counting against clean answers, then scrubs at the student's
-inference with a negative logit bias on the estimated green tokens (Pan et al. 2025 use -2.5).
+green lists from its harvest by counting against clean answers, then scrubs: (a) it rewrites its
+training data away from the estimated green tokens before training, or (b) it biases the student's
+inference against them (Pan et al. 2025 use -2.5); experiment.py adds (c), a clean fine-tune.
 
   estimate  green-list estimates from the first N watermarked answers and N clean ones; their
             accuracy against the true lists (computed with the independent verifier's code,
             examples/verify/moat_kgw_v1.py, from the key: the experimenter's view, not the attacker's)
+  rewrite   scrub (a): a copy of the harvest whose watermarked answers have every estimated-green
+            token (after the token before it, as rewritten) replaced by the attacker's clean
+            model's most likely token that is not estimated green; a student trained on it
   sample    the student's black-box texts with the bias applied (students.py sample's prompts)
   ppl       what the scrub costs: the biased student's perplexity on held-out clean answers
 
@@ -120,6 +124,53 @@ def cmd_sample(a):
     print(json.dumps({"texts": len(ours) + len(own), "tokens": sum(map(len, ours + own))}))
 
 
+def rewrite_answer(model, mask, prompt, answer):
+    """One answer rewritten left to right: a token estimated green after the (rewritten) token
+    before it becomes the clean model's most likely token that is not, the clean model reading
+    the original text (teacher forcing: one forward pass per answer). Returns (tokens, replaced)."""
+    s = (prompt + answer)[-students.MAX_POS:]
+    n = len(answer)
+    logits, _, _ = model(torch.tensor([s[:-1]]))
+    rows = logits[0, len(s) - 1 - n:]  # row i predicts answer[i]
+    prev = prompt[-1]
+    out, replaced = [], 0
+    for i, t in enumerate(answer):
+        green = mask[prev]
+        if green[t]:
+            row = rows[i].clone()
+            row[torch.from_numpy(green)] = float("-inf")
+            t = int(row.argmax())
+            replaced += 1
+        out.append(t)
+        prev = t
+    return out, replaced
+
+
+def cmd_rewrite(a):
+    """Writes a harvest directory whose `scheme` answers are rewritten; the rest is linked."""
+    h = students.load_harvest(a.harvest)
+    mask = np.load(a.estimate)["mask"]
+    model, _ = students.load(a.reference)
+    torch.set_grad_enabled(False)
+    os.makedirs(a.out, exist_ok=True)
+    for name in os.listdir(a.harvest):
+        if name != "harvest.jsonl" and not os.path.exists(os.path.join(a.out, name)):
+            os.symlink(os.path.abspath(os.path.join(a.harvest, name)), os.path.join(a.out, name))
+    tokens = replaced = 0
+    tmp = os.path.join(a.out, "harvest.jsonl.tmp")
+    with open(os.path.join(a.harvest, "harvest.jsonl")) as src, open(tmp, "w") as dst:
+        for line in src:
+            o = json.loads(line)
+            if o["harvest"] == a.scheme:
+                o["tokens"], k = rewrite_answer(model, mask, o["prompt_tokens"], o["tokens"])
+                tokens += len(o["tokens"])
+                replaced += k
+            dst.write(json.dumps(o) + "\n")
+    os.replace(tmp, os.path.join(a.out, "harvest.jsonl"))
+    print(json.dumps({"tokens": tokens, "replaced": replaced,
+                      "replaced_share": round(replaced / max(1, tokens), 4)}))
+
+
 def cmd_ppl(a):
     model, _ = students.load(a.student)
     rows = students.load_harvest(a.harvest)["clean"][-a.heldout:]
@@ -131,6 +182,12 @@ def cmd_ppl(a):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("rewrite")
+    s.add_argument("--harvest", required=True)
+    s.add_argument("--scheme", default="kgw-h-1")
+    s.add_argument("--estimate", required=True)
+    s.add_argument("--reference", required=True, help="the attacker's clean model (students.py)")
+    s.add_argument("--out", required=True)
     s = sub.add_parser("estimate")
     s.add_argument("--harvest", required=True)
     s.add_argument("--scheme", default="kgw-h-1")
@@ -152,7 +209,8 @@ def main():
             s.add_argument("--heldout", type=int, default=300)
     a = p.parse_args()
     torch.set_num_threads(2)
-    {"estimate": cmd_estimate, "sample": cmd_sample, "ppl": cmd_ppl}[a.cmd](a)
+    {"estimate": cmd_estimate, "rewrite": cmd_rewrite, "sample": cmd_sample,
+     "ppl": cmd_ppl}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -179,7 +179,8 @@ ADVERSARY = os.path.join(HERE, "adversary.py")
 
 def adversary(a):
     """The distiller who knows the scheme, against the fully watermarked students: estimate the
-    green lists from N answers, then (b) bias the student's inference away from them and (c)
+    green lists from N answers, then (a) rewrite the training answers away from them and train a
+    new student on those (the largest N), (b) bias the student's inference away from them and (c)
     fine-tune the student on clean answers; each scrubbed student tested like the others."""
     g = GRIDS[a.grid]
     work = os.path.abspath(a.work)
@@ -208,6 +209,8 @@ def adversary(a):
                       "--answers", str(size), "--min-count", str(g["adversary_min_count"]),
                       "--out", est])
             runs.append((f"{scheme} bias -2.5, N={size}", "bias", est, acc))
+        if sizes and not a.no_rewrite:
+            runs.append((f"{scheme} rewrite, N={sizes[-1]}", "rewrite", runs[-1][2], runs[-1][3]))
         if not a.no_finetune:
             runs.append((f"{scheme} clean fine-tune", "finetune", None, None))
         for name, how, est, acc in runs:
@@ -221,6 +224,33 @@ def adversary(a):
                     str(g["own"]), "--seed", "1001"])
                 ppl = sh([PY, ADVERSARY, "ppl", "--harvest", harvest, "--student", ck,
                           "--estimate", est, "--heldout", str(g["heldout"])])["perplexity"]
+            elif how == "rewrite":
+                # The attacker's clean model: the base model of the fine-tuned students (clean
+                # answers to prompts the watermarked students never saw as clean).
+                base = os.path.join(work, "base.pt")
+                if not os.path.exists(base):
+                    sh([PY, STUDENTS, "base", "--harvest", harvest, "--heldout", str(g["heldout"]),
+                        "--batch", str(g["batch"]), "--out", base, "--size", g["size"],
+                        "--epochs", str(g["base_epochs"]), "--base-prompts", str(g["base_prompts"])])
+                rw_dir = os.path.join(d, "rewritten-" + os.path.basename(est)[:-4])
+                rw_ck = os.path.join(d, "scrubbed-rewrite.pt")
+                if not os.path.exists(rw_ck):
+                    rw = sh([PY, ADVERSARY, "rewrite", "--harvest", harvest, "--scheme", scheme,
+                             "--estimate", est, "--reference", base, "--out", rw_dir])
+                    with open(os.path.join(rw_dir, "rewrite.json"), "w") as f:
+                        json.dump(rw, f)
+                    # The same student as the one scrubbed: from scratch, seed 1, every answer.
+                    sh([PY, STUDENTS, "train", "--harvest", rw_dir, "--out", rw_ck,
+                        "--scheme", scheme, "--rho", "1", "--seed", "1", "--size", g["size"],
+                        "--epochs", str(g["epochs"]), "--heldout", str(g["heldout"]),
+                        "--batch", str(g["batch"])])
+                with open(os.path.join(rw_dir, "rewrite.json")) as f:
+                    acc = dict(acc or {}, **json.load(f))
+                sh([PY, STUDENTS, "sample", "--harvest", harvest, "--student", rw_ck, "--out",
+                    texts, "--tokens", str(g["sample_tokens"]), "--own", str(g["own"]),
+                    "--seed", "1001"])
+                ppl = sh([PY, STUDENTS, "ppl", "--harvest", harvest, "--student", rw_ck,
+                          "--heldout", str(g["heldout"])])["perplexity"]
             else:
                 ft = os.path.join(d, "scrubbed-finetune.pt")
                 if not os.path.exists(ft):
@@ -284,6 +314,7 @@ def main():
     s.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")],
                    help="harvest sizes N (default: the grid's)")
     s.add_argument("--no-finetune", action="store_true", help="skip the clean fine-tune scrub")
+    s.add_argument("--no-rewrite", action="store_true", help="skip the rewritten-data scrub")
     s = sub.add_parser("report")
     s.add_argument("--work", required=True)
     s.add_argument("--out", required=True)

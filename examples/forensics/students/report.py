@@ -23,7 +23,7 @@ def green_share(work, r):
     """The primary test's green share and z from the scrubbed student's evidence.json."""
     d = os.path.join(work, f"scratch-{r['scheme']}-rho1-seed1")
     tag = "finetune-ft" if r["scrub"] == "finetune" else \
-        f"bias-estimate-{r['name'].rsplit('N=', 1)[1]}.npz"
+        f"{r['scrub']}-estimate-{r['name'].rsplit('N=', 1)[1]}.npz"
     path = os.path.join(d, f"evidence-scrub-{tag}", "evidence.json")
     if not os.path.exists(path):
         return "–"
@@ -120,8 +120,12 @@ def write(work, out):
         md.append("Estimate: tokens after each previous token that are more frequent in the N"
                   " watermarked answers than in N clean answers to the same prompts (contexts seen"
                   " at least the grid's minimum on both sides), scored against the true lists over"
-                  " the tokens seen there. Bias: −2.5 on the estimated green tokens at the student's"
-                  " inference. Clean fine-tune: one more epoch on clean answers (lr 5e-4).")
+                  " the tokens seen there. Rewrite: every estimated-green token of the watermarked"
+                  " answers replaced by the attacker's clean model's most likely token that is not"
+                  " estimated green (the base model of the fine-tuned students), and a student"
+                  " trained on those from scratch as the scrubbed one was. Bias: −2.5 on the"
+                  " estimated green tokens at the student's inference. Clean fine-tune: one more"
+                  " epoch on clean answers (lr 5e-4).")
         md.append("")
         md.append("Green share: the share of the primary test's tuples that are green (γ = 0.25"
                   " for KGW when nothing was learned), and its z-score; a scrub that overshoots"
@@ -133,11 +137,13 @@ def write(work, out):
         md.append("|---|---|---|---|---|---|---|---|---|---|")
         for r in ad:
             e, x = r["evidence"], r.get("estimate") or {}
+            name = r["name"] + (f" ({x['replaced_share'] * 100:.1f}% of answer tokens replaced)"
+                                if "replaced_share" in x else "")
             if r["scheme"] != "kgw-h-1":
                 # The accuracy is against h = 1 lists, which a self-hash key does not have.
                 x = {"contexts_estimated": x.get("contexts_estimated")}
             share = green_share(work, r)
-            md.append(f"| {r['name']} | {x.get('contexts_estimated', '–')} "
+            md.append(f"| {name} | {x.get('contexts_estimated', '–')} "
                       f"| {x.get('precision', '–')} | {x.get('recall', '–')} "
                       f"| {x.get('balanced_accuracy', '–')} | {f1(e['log10_p'])} "
                       f"| {f1(e['holm_log10_p'])} | {e['empirical_p']:.4f} | {share} "

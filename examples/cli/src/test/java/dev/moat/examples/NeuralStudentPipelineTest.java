@@ -82,12 +82,13 @@ class NeuralStudentPipelineTest {
       assertEquals(i > 0, !e.get("control_log10_p").isNull(), e.toString());
     }
     assertTrue(Files.exists(work.resolve("scratch-kgw-h-1-rho1-seed1/onnx/model.onnx")));
-    // The adversary: two green-list estimates (8 and 16 answers), a bias scrub with each, and a
-    // clean fine-tune; each scrubbed student tested like the others.
+    // The adversary: two green-list estimates (8 and 16 answers), a bias scrub with each, a
+    // student trained on answers rewritten away from the second estimate, and a clean
+    // fine-tune; each scrubbed student tested like the others.
     Run adv = tiny("adversary", moat);
     assertEquals(0, adv.status(), adv.out());
     List<String> scrubs = Files.readAllLines(work.resolve("adversary.jsonl"));
-    assertEquals(3, scrubs.size(), scrubs.toString());
+    assertEquals(4, scrubs.size(), scrubs.toString());
     for (String line : scrubs) {
       JsonNode s = json.readTree(line);
       assertEquals(100, s.at("/evidence/wrong_keys").asInt(), line);
@@ -97,6 +98,11 @@ class NeuralStudentPipelineTest {
         double b = s.at("/estimate/balanced_accuracy").asDouble();
         assertTrue(p >= 0 && p <= 1 && b >= 0 && b <= 1, line);
         assertTrue(s.at("/estimate/contexts_estimated").asInt() > 0, line);
+      }
+      if (s.get("scrub").asText().equals("rewrite")) {
+        double share = s.at("/estimate/replaced_share").asDouble(-1);
+        assertTrue(share > 0 && share < 1, line); // some estimated-green tokens were replaced
+        assertTrue(Files.exists(work.resolve("scratch-kgw-h-1-rho1-seed1/scrubbed-rewrite.pt")));
       }
     }
     Path report = work.resolve("STUDENTS.md");
