@@ -29,12 +29,19 @@ PY = sys.executable
 KEY_LINE = "quality=71756c6974792d7265706f72742d6b657931"  # QualityRuns.KEY: public, a report's key
 
 # How each harvest's scheme is tested by `./moat evidence` (the open-weights test takes h=1 only).
+# The ADF-style fingerprint moves the teacher's logits along a KGW h=1 green list of the same key,
+# so the KGW test detects it.
+ADF = "adf-style-fingerprint-h-1-detected"
 EVIDENCE = {
     "kgw-h-1": ["--scheme", "kgw"],
     "kgw-self-hash-h-4": ["--scheme", "kgw", "--seeding", "selfhash", "--context-width", "4"],
     "gumbel-h-1": ["--scheme", "gumbel"],
+    ADF: ["--scheme", "kgw"],
 }
-OPEN_WEIGHTS = {"kgw-h-1": "kgw", "gumbel-h-1": "gumbel"}
+OPEN_WEIGHTS = {"kgw-h-1": "kgw", "gumbel-h-1": "gumbel", ADF: "kgw"}
+# Schemes harvested apart from the grid's first harvest (added later; the same prompts and seeds,
+# so their clean answers are the same), by directory under the work folder.
+SEPARATE = {ADF: ("harvest-adf", "adf")}
 
 # Grids: harvest size, student size and epochs, base prompts (for fine-tuned students), and the
 # students as (kind, scheme, rho, seed). A rho = 0 student is tested under every scheme.
@@ -44,7 +51,7 @@ GRIDS = {
                  adversary_answers=[8, 16], adversary_min_count=3, adversary_schemes=["kgw-h-1"],
                  schemes=["kgw"],
                  students=[("scratch", "kgw-h-1", 0.0, 1), ("scratch", "kgw-h-1", 1.0, 1),
-                           ("finetune", "kgw-h-1", 1.0, 1)]),
+                           ("finetune", "kgw-h-1", 1.0, 1), ("scratch", ADF, 1.0, 1)]),
     "main": dict(prompts=5000, tokens=128, probes=1000, own=1500, sample_tokens=100, size="2m",
                  epochs=2, base_epochs=3, base_prompts=1500, heldout=300, batch=32,
                  wrong_keys=1000, ow_texts=600,
@@ -53,6 +60,7 @@ GRIDS = {
                  students=[("scratch", "kgw-h-1", r, 1) for r in (0.0, 1.0, 0.05, 0.25, 0.01)]
                  + [("scratch", "kgw-self-hash-h-4", 1.0, 1), ("scratch", "gumbel-h-1", 1.0, 1)]
                  + [("finetune", "kgw-h-1", r, 1) for r in (0.0, 1.0, 0.05)]
+                 + [("scratch", ADF, 1.0, 1)]
                  + [("scratch", "gumbel-h-1", 0.05, 1), ("scratch", "kgw-self-hash-h-4", 0.05, 1)]
                  + [("scratch", "kgw-h-1", r, s) for s in (2, 3) for r in (0.0, 0.05)]),
 }
@@ -85,6 +93,13 @@ def done(results):
     return out
 
 
+def export(g, harvest, schemes):
+    if not os.path.exists(os.path.join(harvest, "manifest.json")):
+        sh([*MOAT, "radioactivity", "--export-harvest", harvest, "--prompts", str(g["prompts"]),
+            "--tokens", str(g["tokens"]), "--suspect-texts", str(g["probes"]),
+            "--export-schemes", ",".join(schemes)])
+
+
 def run(a):
     g = GRIDS[a.grid]
     work = os.path.abspath(a.work)
@@ -93,13 +108,9 @@ def run(a):
     keys = os.path.join(work, "keys")
     with open(keys, "w") as f:
         f.write(KEY_LINE + "\n")
-    if not os.path.exists(os.path.join(harvest, "manifest.json")):
-        sh([*MOAT, "radioactivity", "--export-harvest", harvest, "--prompts", str(g["prompts"]),
-            "--tokens", str(g["tokens"]), "--suspect-texts", str(g["probes"]),
-            "--export-schemes", ",".join(g["schemes"])])
+    export(g, harvest, g["schemes"])
     results = os.path.join(work, "results.jsonl")
     base = os.path.join(work, "base.pt")
-    common = ["--harvest", harvest, "--heldout", str(g["heldout"]), "--batch", str(g["batch"])]
     finished = done(results)
     controls = {}
     start = time.time()
@@ -107,8 +118,11 @@ def run(a):
         if a.budget_minutes and time.time() - start > a.budget_minutes * 60:
             log(f"time budget of {a.budget_minutes} min spent: no more students started")
             break
+        # A separately harvested scheme reads its own harvest (exported when its student runs).
+        hv = os.path.join(work, SEPARATE[scheme][0]) if scheme in SEPARATE else harvest
         tested = list(EVIDENCE) if rho == 0 else [scheme]
-        tested = [t for t in tested if os.path.exists(os.path.join(harvest, f"served-{t}.txt"))]
+        tested = [t for t in tested if t == scheme and hv != harvest
+                  or os.path.exists(os.path.join(harvest, f"served-{t}.txt"))]
         name = f"{kind}-{scheme}-rho{rho:g}-seed{seed}"
         d = os.path.join(work, name)
         texts = os.path.join(d, "texts.txt")
@@ -118,9 +132,13 @@ def run(a):
             log(f"{name}: done before")
             continue
         t0 = time.time()
+        if scheme in SEPARATE:
+            export(g, hv, [SEPARATE[scheme][1]])
+        common = ["--harvest", hv, "--heldout", str(g["heldout"]), "--batch", str(g["batch"])]
         ck = os.path.join(d, "student.pt")
         if kind == "finetune" and not os.path.exists(base):
-            sh([PY, STUDENTS, "base", *common, "--out", base, "--size", g["size"],
+            sh([PY, STUDENTS, "base", "--harvest", harvest, "--heldout", str(g["heldout"]),
+                "--batch", str(g["batch"]), "--out", base, "--size", g["size"],
                 "--epochs", str(g["base_epochs"]), "--base-prompts", str(g["base_prompts"])])
         if not os.path.exists(ck):
             extra = ["--base", base, "--base-prompts", str(g["base_prompts"])] \
@@ -128,17 +146,17 @@ def run(a):
             sh([PY, STUDENTS, "train", *common, "--out", ck, "--scheme", scheme, "--rho", str(rho),
                 "--seed", str(seed), "--size", g["size"], "--epochs", str(g["epochs"]), *extra])
         meta = torch.load(ck, map_location="cpu")["meta"]
-        sample = sh([PY, STUDENTS, "sample", "--harvest", harvest, "--student", ck, "--out", texts,
+        sample = sh([PY, STUDENTS, "sample", "--harvest", hv, "--student", ck, "--out", texts,
                      "--tokens", str(g["sample_tokens"]), "--own", str(g["own"]),
                      "--seed", str(1000 + seed)])
-        ppl = sh([PY, STUDENTS, "ppl", "--harvest", harvest, "--student", ck,
+        ppl = sh([PY, STUDENTS, "ppl", "--harvest", hv, "--student", ck,
                   "--heldout", str(g["heldout"])])
         onnx_dir = os.path.join(d, "onnx")
         sh([PY, STUDENTS, "export", "--student", ck, "--out", onnx_dir])
         control = (controls.get((kind, seed)) or controls.get((kind, 1))
                    or controls.get(("scratch", 1)))
         for t in tested:
-            served = os.path.join(harvest, f"served-{t}.txt")
+            served = os.path.join(hv, f"served-{t}.txt")
             ev_dir = os.path.join(d, f"evidence-{t}")
             cmd = [*MOAT, "evidence", "--keys", keys, "--key-id", "quality", "--suspect", texts,
                    "--served", served, "--wrong-keys", str(g["wrong_keys"]), "--out", ev_dir,
@@ -153,7 +171,7 @@ def run(a):
                 # The student reads the first ow_texts answers we served (a decoder step a token).
                 with open(served) as f:
                     head = f.readlines()[:g["ow_texts"]]
-                ow_served = os.path.join(harvest, f"served-{t}-open-weights.txt")
+                ow_served = os.path.join(hv, f"served-{t}-open-weights.txt")
                 with open(ow_served, "w") as f:
                     f.writelines(head)
                 ow = sh([*MOAT, "radioactivity", "--keys", keys, "--key-id", "quality",

@@ -112,7 +112,9 @@ final class RadioactivityCommand implements Callable<Integer> {
       names = "--export-schemes",
       paramLabel = "S,...",
       split = ",",
-      description = "With --export-harvest: kgw, selfhash, gumbel (default: kgw).")
+      description =
+          "With --export-harvest: kgw, selfhash, gumbel, adf (the ADF-style fingerprint, detected"
+              + " by the KGW h=1 test of the same key; default: kgw).")
   List<String> exportSchemes = List.of("kgw");
 
   @Mixin RadioactivitySuspect suspect = new RadioactivitySuspect();

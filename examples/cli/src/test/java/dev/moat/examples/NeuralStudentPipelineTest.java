@@ -60,14 +60,19 @@ class NeuralStudentPipelineTest {
     for (String line : Files.readAllLines(work.resolve("results.jsonl"))) {
       rows.add(json.readTree(line));
     }
-    assertEquals(3, rows.size(), rows.toString());
-    // The grid's students in order: clean, fully watermarked, fine-tuned fully watermarked.
-    int[] watermarked = {0, 16, 10};
-    String[] kinds = {"scratch", "scratch", "finetune"};
-    for (int i = 0; i < 3; i++) {
+    assertEquals(4, rows.size(), rows.toString());
+    // The grid's students in order: clean, fully watermarked, fine-tuned fully watermarked, and
+    // one on the ADF-style fingerprint's harvest (exported apart, tested by the KGW test).
+    int[] watermarked = {0, 16, 10, 16};
+    String[] kinds = {"scratch", "scratch", "finetune", "scratch"};
+    String[] tested = {"kgw-h-1", "kgw-h-1", "kgw-h-1", "adf-style-fingerprint-h-1-detected"};
+    JsonNode adf = json.readTree(work.resolve("harvest-adf/manifest.json").toFile());
+    assertEquals(
+        "adf-style fingerprint", adf.at("/schemes/" + tested[3] + "/generated_by").asText());
+    for (int i = 0; i < 4; i++) {
       JsonNode row = rows.get(i);
       assertEquals(kinds[i], row.get("kind").asText(), row.toString());
-      assertEquals("kgw-h-1", row.get("tested_for").asText());
+      assertEquals(tested[i], row.get("tested_for").asText());
       assertEquals(watermarked[i], row.get("watermarked_answers").asInt(), row.toString());
       JsonNode e = row.get("evidence");
       assertEquals(100, e.get("wrong_keys").asInt(), e.toString());

@@ -81,7 +81,7 @@ public final class RadioactivityHarvest {
           new AdfFingerprint(
               KgwScheme.of(
                   key, (KgwSettings) RadioactivitySetup.held(schemes, RadioactivitySetup.ADF)),
-              1.0));
+              RadioactivitySetup.ADF_DELTA));
     }
     try (Moat moat = builder.build()) {
       OnnxGenerator gen = new OnnxGenerator(model);

@@ -50,7 +50,10 @@ public final class RadioactivitySetup {
   }
 
   /** The ADF-style fingerprint's name in the tables. */
-  static final String ADF = "adf-style fingerprint (h=1, KGW-detected)";
+  public static final String ADF = "adf-style fingerprint (h=1, KGW-detected)";
+
+  /** The ADF-style fingerprint's largest logit move per step (at most δ²/2 nats of KL a step). */
+  public static final double ADF_DELTA = 1.0;
 
   /** The black-box scorer of {@code spec} under {@code key} (KGW or Gumbel). */
   public static Radioactivity.Scorer scorer(WatermarkSpec spec, WatermarkKey key) {
