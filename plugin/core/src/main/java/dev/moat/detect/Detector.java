@@ -65,9 +65,6 @@ public final class Detector implements AutoCloseable {
   final float threshold;
   final float[] reference;
   final LinkStore store;
-  // Whether the store was given (it may be shared with other replicas): only then are watch levels
-  // written to it, since a detector's own embedded store has nobody to tell.
-  final boolean sharedStore;
   private final MinHash minHash;
   final int bands;
   private final int refreshTokens;
@@ -92,8 +89,7 @@ public final class Detector implements AutoCloseable {
     this.model = model;
     this.threshold = b.threshold > 0 ? b.threshold : model.threshold();
     this.reference = model.reference();
-    this.store = b.store != null ? b.store : LocalLinkStore.standard();
-    this.sharedStore = b.store != null;
+    this.store = b.store != null ? b.store : LocalLinkStore.embedded();
     this.minHash = new MinHash(32, 8, 3);
     this.bands = minHash.bands();
     this.scratch = ThreadLocal.withInitial(() -> new DetectorScratch(32, bands));

@@ -11,9 +11,8 @@ import java.util.List;
  * are this replica's own and change nothing.
  *
  * <p>Cost: one mark read per request (memory for the embedded store, one Redis read for the fleet
- * store), and one write when an account is flagged or, with a store given to the detector (one that
- * replicas may share), watched, then at most once per eighth of the decay period while its evidence
- * goes on.
+ * store), and one write when an account is flagged or watched, then at most once per eighth of the
+ * decay period while its evidence goes on.
  *
  * <p>Thread-safe as the {@link AccountJudge} that calls it: with the account's state locked.
  */
@@ -98,11 +97,12 @@ final class FleetMarks {
   }
 
   /**
-   * Tells the fleet of the account's flag, or of its watch when the store is shared: when it is
-   * new, or its evidence moved on by an eighth of the decay period.
+   * Tells the fleet of the account's flag or watch (a detector's own embedded store keeps no
+   * watches: nobody else reads it): when it is new, or its evidence moved on by an eighth of the
+   * decay period.
    */
   static void share(Detector d, AccountState s) {
-    if (s.level == Suspicion.WATCH && d.sharedStore) {
+    if (s.level == Suspicion.WATCH) {
       if (s.watchShared == Long.MIN_VALUE || s.watchEvidence - s.watchShared >= d.decayMillis / 8) {
         if (d.store.watch(s.account, s.watchEvidence, d.decayMillis)) {
           s.watchShared = s.watchEvidence;

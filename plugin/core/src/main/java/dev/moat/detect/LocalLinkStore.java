@@ -72,6 +72,9 @@ public final class LocalLinkStore implements LinkStore {
    */
   private final Cache<String, Long> watches;
 
+  /** Whether it keeps watches: not as a detector's own store, which no other replica reads. */
+  private boolean keepsWatches = true;
+
   /** Accounts' pins ({@link AccountPin}), apart from their marks: few, set by admins. */
   private final java.util.concurrent.ConcurrentHashMap<String, AccountPin> pins =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -99,6 +102,16 @@ public final class LocalLinkStore implements LinkStore {
     this.idleMinutes = Math.max(1, idleExpiry.toMinutes());
     this.marks = Caffeine.newBuilder().maximumSize(1 << 20).build();
     this.watches = Caffeine.newBuilder().maximumSize(1 << 20).build();
+  }
+
+  /**
+   * The store a detector makes for itself when none is given ({@link Detector#builder()}): {@link
+   * #standard()}, without watches (it has no other replica to tell).
+   */
+  static LocalLinkStore embedded() {
+    LocalLinkStore s = standard();
+    s.keepsWatches = false;
+    return s;
   }
 
   /** 131,072 buckets (63 MB), kept 30 days unused, on the system clock. */
@@ -235,7 +248,7 @@ public final class LocalLinkStore implements LinkStore {
   @Override
   public @Nullable AccountMark mark(String account) {
     AccountMark m = marks.getIfPresent(account);
-    Long w = watches.getIfPresent(account);
+    Long w = keepsWatches ? watches.getIfPresent(account) : null;
     if (pins.isEmpty() && w == null) {
       return m;
     }
@@ -244,7 +257,10 @@ public final class LocalLinkStore implements LinkStore {
 
   @Override
   public boolean watch(String account, long at, long keepMillis) {
-    watches.asMap().merge(Objects.requireNonNull(account, "account"), at, Math::max);
+    Objects.requireNonNull(account, "account");
+    if (keepsWatches) {
+      watches.asMap().merge(account, at, Math::max);
+    }
     return true;
   }
 

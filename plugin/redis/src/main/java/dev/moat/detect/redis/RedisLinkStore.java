@@ -30,8 +30,8 @@ import redis.clients.jedis.exceptions.JedisException;
  * one campaign. Each bucket is one Redis string of {@link LinkStore#BITS} bits (the account sets
  * and content sketches, by {@code SETBIT}), expiring after a period unused; flagged samples are a
  * short list beside it. A request costs one round trip: a Lua script records the account in all its
- * buckets and returns them, atomically; and one more for the account's {@link AccountMark} and its
- * pin, two strings read by one {@code MGET}.
+ * buckets and returns them, atomically; and one more for the account's {@link AccountMark}, its pin
+ * and its watch, three strings read by one {@code MGET} ({@code AccountKeys}).
  *
  * <p>Failure: <b>fail-open to per-replica linking.</b> If Redis cannot be reached or answers with
  * an error, the call is answered from a local store instead (so per-account detection goes on and
@@ -45,6 +45,7 @@ public final class RedisLinkStore implements LinkStore {
 
   private final JedisPooled redis;
   private final String prefix;
+  private final AccountKeys keys;
   private final long ttlSeconds;
   private final long retryAfterNanos;
   private final LinkStore fallback;
@@ -65,6 +66,7 @@ public final class RedisLinkStore implements LinkStore {
                 .socketTimeoutMillis((int) b.timeout.toMillis())
                 .build());
     this.prefix = b.prefix;
+    this.keys = new AccountKeys(b.prefix);
     this.ttlSeconds = Math.max(1, b.idleExpiry.toSeconds());
     this.retryAfterNanos = b.retryAfter.toNanos();
     this.fallback = b.fallback != null ? b.fallback : LocalLinkStore.standard();
@@ -226,18 +228,6 @@ public final class RedisLinkStore implements LinkStore {
     return fallback.linkedAccounts(key, max);
   }
 
-  private byte[] markKey(String account) {
-    return (prefix + "m:" + account).getBytes(StandardCharsets.UTF_8);
-  }
-
-  private byte[] pinKey(String account) {
-    return (prefix + "p:" + account).getBytes(StandardCharsets.UTF_8);
-  }
-
-  private byte[] watchKey(String account) {
-    return (prefix + "w:" + account).getBytes(StandardCharsets.UTF_8);
-  }
-
   /**
    * The account's fleet mark, pin and watch from Redis, in one round trip ({@code MGET} of the
    * three keys); while Redis is unavailable, this replica's own (from the local store). A value
@@ -248,26 +238,13 @@ public final class RedisLinkStore implements LinkStore {
     Objects.requireNonNull(account, "account");
     if (useRedis()) {
       try {
-        List<byte[]> raw = redis.mget(markKey(account), pinKey(account), watchKey(account));
-        Long watched = decoded(account, raw.get(2), "watch", RedisLinkStore::watchTime);
-        return AccountMark.of(
-            decoded(account, raw.get(0), "mark", AccountMark::decode),
-            decoded(account, raw.get(1), "pin", AccountPin::decode),
-            watched == null ? Long.MIN_VALUE : watched);
+        List<byte[]> raw = redis.mget(keys.mark(account), keys.pin(account), keys.watch(account));
+        return keys.decode(account, raw, failures);
       } catch (JedisException e) {
         failed(e);
       }
     }
     return fallback.mark(account);
-  }
-
-  private static Long watchTime(String value) {
-    try {
-      return Long.parseLong(value);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          Problems.invalid("watch", value, "a time in decimal milliseconds"), e);
-    }
   }
 
   /**
@@ -281,31 +258,16 @@ public final class RedisLinkStore implements LinkStore {
     fallback.watch(account, at, keepMillis);
     if (useRedis()) {
       try {
-        eval(WATCH, List.of(watchKey(account)), List.of(ascii(at), ascii(Math.max(1, keepMillis))));
+        eval(
+            WATCH,
+            List.of(keys.watch(account)),
+            List.of(ascii(at), ascii(Math.max(1, keepMillis))));
         return true;
       } catch (JedisException e) {
         failed(e);
       }
     }
     return false;
-  }
-
-  /** A mark's, pin's or watch's value, or null if absent or unreadable (logged and counted). */
-  private <T> @org.jspecify.annotations.Nullable T decoded(
-      String account,
-      byte @org.jspecify.annotations.Nullable [] raw,
-      String what,
-      java.util.function.Function<String, T> decode) {
-    if (raw == null) {
-      return null;
-    }
-    try {
-      return decode.apply(new String(raw, StandardCharsets.UTF_8));
-    } catch (IllegalArgumentException e) {
-      failures.incrementAndGet();
-      log.warn("unreadable fleet {} of account {}: {}", what, account, e.getMessage());
-      return null;
-    }
   }
 
   /**
@@ -320,10 +282,10 @@ public final class RedisLinkStore implements LinkStore {
     if (useRedis()) {
       try {
         if (pin == null) {
-          redis.del(pinKey(account));
+          redis.del(keys.pin(account));
         } else {
           redis.psetex(
-              pinKey(account),
+              keys.pin(account),
               pin.until() - pin.at(),
               pin.encode().getBytes(StandardCharsets.UTF_8));
         }
@@ -349,7 +311,7 @@ public final class RedisLinkStore implements LinkStore {
       try {
         eval(
             MARK,
-            List.of(markKey(account)),
+            List.of(keys.mark(account)),
             List.of(
                 mark.encode().getBytes(StandardCharsets.UTF_8), // without its pin: kept apart
                 ascii(mark.flagged() ? 1 : 0),
