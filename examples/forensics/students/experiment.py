@@ -59,8 +59,8 @@ GRIDS = {
                  adversary_schemes=["kgw-h-1", "kgw-self-hash-h-4"], schemes=["kgw", "selfhash", "gumbel"],
                  students=[("scratch", "kgw-h-1", r, 1) for r in (0.0, 1.0, 0.05, 0.25, 0.01)]
                  + [("scratch", "kgw-self-hash-h-4", 1.0, 1), ("scratch", "gumbel-h-1", 1.0, 1)]
-                 + [("finetune", "kgw-h-1", r, 1) for r in (0.0, 1.0, 0.05)]
-                 + [("scratch", ADF, 1.0, 1)]
+                 + [("finetune", "kgw-h-1", r, 1) for r in (0.0, 1.0)]
+                 + [("scratch", ADF, 1.0, 1), ("finetune", "kgw-h-1", 0.05, 1)]
                  + [("scratch", "gumbel-h-1", 0.05, 1), ("scratch", "kgw-self-hash-h-4", 0.05, 1)]
                  + [("scratch", "kgw-h-1", r, s) for s in (2, 3) for r in (0.0, 0.05)]),
 }
