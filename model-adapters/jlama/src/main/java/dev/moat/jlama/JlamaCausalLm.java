@@ -75,29 +75,26 @@ public final class JlamaCausalLm implements AutoCloseable {
   private static void checkWidths(Path config, JsonNode c) {
     int hidden = c.path("hidden_size").asInt(0);
     int heads = c.path("num_attention_heads").asInt(0);
-    int headDim =
-        c.path("head_dim").isInt() ? c.get("head_dim").asInt() : heads > 0 ? hidden / heads : 0;
-    String[][] widths = {
-      {"hidden_size", String.valueOf(hidden)},
-      {"intermediate_size", String.valueOf(c.path("intermediate_size").asInt(0))},
-      {
-        c.path("head_dim").isInt() ? "head_dim" : "head_dim (hidden_size / num_attention_heads)",
-        String.valueOf(headDim)
-      }
-    };
-    for (String[] w : widths) {
-      int v = Integer.parseInt(w[1]);
-      if (v <= 0 || v % LANES != 0) {
-        throw new IllegalArgumentException(
-            config
-                + ": "
-                + w[0]
-                + " was "
-                + v
-                + " but the Jlama runtime needs a positive multiple of "
-                + LANES
-                + " (its SIMD kernels have no tail loop); --runtime onnxruntime serves any width");
-      }
+    boolean explicit = c.path("head_dim").isInt();
+    requireLanes(config, "hidden_size", hidden);
+    requireLanes(config, "intermediate_size", c.path("intermediate_size").asInt(0));
+    requireLanes(
+        config,
+        explicit ? "head_dim" : "head_dim (hidden_size / num_attention_heads)",
+        explicit ? c.get("head_dim").asInt() : heads > 0 ? hidden / heads : 0);
+  }
+
+  private static void requireLanes(Path config, String field, int value) {
+    if (value <= 0 || value % LANES != 0) {
+      throw new IllegalArgumentException(
+          config
+              + ": "
+              + field
+              + " was "
+              + value
+              + " but the Jlama runtime needs a positive multiple of "
+              + LANES
+              + " (its SIMD kernels have no tail loop); --runtime onnxruntime serves any width");
     }
   }
 

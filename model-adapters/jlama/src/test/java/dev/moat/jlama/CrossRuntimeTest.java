@@ -68,8 +68,12 @@ class CrossRuntimeTest {
           }
           for (JsonNode step : p.get("steps")) {
             int token = step.get("token").asInt();
-            assertEquals(token, argmax(jl), name + ": Jlama's greedy token at " + j.position());
-            assertEquals(token, argmax(ol), name + ": ONNX Runtime's greedy token");
+            assertEquals(
+                token,
+                JlamaReferenceTest.argmax(jl),
+                name + ": Jlama's greedy token at " + j.position());
+            assertEquals(
+                token, JlamaReferenceTest.argmax(ol), name + ": ONNX Runtime's greedy token");
             ortVsJlama = Math.max(ortVsJlama, maxDiff(ol, jl));
             ol = logSoftmax(o.next(token));
             jl = j.next(token);
@@ -83,7 +87,10 @@ class CrossRuntimeTest {
             }
           }
           ortVsJlama = Math.max(ortVsJlama, maxDiff(ol, jl));
-          assertEquals(step(p, -1).get("argmax").asInt(), argmax(jl), name + ": the last step");
+          assertEquals(
+              step(p, -1).get("argmax").asInt(),
+              JlamaReferenceTest.argmax(jl),
+              name + ": the last step");
         }
       }
     }
@@ -145,9 +152,5 @@ class CrossRuntimeTest {
       out[i] = (float) (logits[i] - lse);
     }
     return out;
-  }
-
-  private static int argmax(float[] x) {
-    return JlamaReferenceTest.argmax(x);
   }
 }

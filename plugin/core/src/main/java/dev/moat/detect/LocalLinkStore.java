@@ -73,7 +73,7 @@ public final class LocalLinkStore implements LinkStore {
   private final Cache<String, Long> watches;
 
   /** Whether it keeps watches: not as a detector's own store, which no other replica reads. */
-  private boolean keepsWatches = true;
+  private final boolean keepsWatches;
 
   /** Accounts' pins ({@link AccountPin}), apart from their marks: few, set by admins. */
   private final java.util.concurrent.ConcurrentHashMap<String, AccountPin> pins =
@@ -88,6 +88,11 @@ public final class LocalLinkStore implements LinkStore {
    * @param ticker the clock (a trace's clock in replay)
    */
   public LocalLinkStore(int buckets, Duration idleExpiry, Ticker ticker) {
+    this(buckets, idleExpiry, ticker, true);
+  }
+
+  private LocalLinkStore(int buckets, Duration idleExpiry, Ticker ticker, boolean keepsWatches) {
+    this.keepsWatches = keepsWatches;
     if (buckets < PROBES || buckets > (1 << 24)) {
       throw new IllegalArgumentException(
           Messages.invalid("buckets", buckets, PROBES + " to " + (1 << 24)));
@@ -109,9 +114,7 @@ public final class LocalLinkStore implements LinkStore {
    * #standard()}, without watches (it has no other replica to tell).
    */
   static LocalLinkStore embedded() {
-    LocalLinkStore s = standard();
-    s.keepsWatches = false;
-    return s;
+    return new LocalLinkStore(1 << 17, Duration.ofDays(30), Ticker.systemTicker(), false);
   }
 
   /** 131,072 buckets (63 MB), kept 30 days unused, on the system clock. */
