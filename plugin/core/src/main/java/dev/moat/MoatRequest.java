@@ -1,6 +1,5 @@
 package dev.moat;
 
-import dev.moat.internal.Logits;
 import dev.moat.internal.Messages;
 import dev.moat.internal.TokenBuffer;
 import dev.moat.sampling.Sampler;
@@ -32,11 +31,13 @@ import org.jspecify.annotations.Nullable;
  * Continuous-batching hosts address rows of a flat {@code [batch × vocab]} array by offset.
  *
  * <p>The path of one token, compiled once per level into a {@link Pipeline}: check the row (length;
- * no NaN or +Infinity) → the level's perturbations (keyed noise, anti-distillation) → the tier's
- * protections in stage order (perturbation, watermark) → sampling (Moat's {@link Sampler}, with the
- * level's temperature jitter, or the protection that owns it) → the host calls {@link #accept} →
- * every protection is told the token, and pacing says how long to hold it. Each step is
- * allocation-, lock- and log-free.
+ * no NaN or +Infinity; a rejected row throws {@link IllegalArgumentException} and records nothing,
+ * but may hold the first stage's edits, since the check rides in that stage's pass where it can) →
+ * the level's perturbations (keyed noise, anti-distillation) → the tier's protections in stage
+ * order (perturbation, watermark) → sampling (Moat's {@link Sampler}, with the level's temperature
+ * jitter, or the protection that owns it) → the host calls {@link #accept} → every protection is
+ * told the token, and pacing says how long to hold it. Each step is allocation-, lock- and
+ * log-free.
  *
  * <p>Not thread-safe: one request is driven by one thread at a time.
  */
@@ -308,10 +309,9 @@ public final class MoatRequest implements AutoCloseable {
   }
 
   private void processRow(float[] logits, int offset) {
-    int bad = Logits.firstInvalid(logits, offset, vocabSize);
+    int bad = pipeline.processRow(logits, offset, vocabSize, history);
     if (bad >= 0) {
       throw new IllegalArgumentException(Messages.nonFiniteLogit(bad, logits[offset + bad], step));
     }
-    pipeline.processRow(logits, offset, history);
   }
 }

@@ -1,10 +1,12 @@
 package dev.moat;
 
 import dev.moat.internal.FusedBias;
+import dev.moat.internal.Logits;
 import dev.moat.internal.RowAddend;
 import dev.moat.spi.FinishReason;
 import dev.moat.spi.RequestProtection;
 import dev.moat.spi.TokenHistory;
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,10 +17,10 @@ import org.jspecify.annotations.Nullable;
  * → the tier's protections by stage (perturbation, watermark, pacing) → sampling (with the level's
  * temperature jitter) → the level's pacing.
  *
- * <p>Fusion is decided here, once: when the level's only row effect is a {@link RowAddend} (keyed
- * noise) and the tier's first protection is a {@link FusedBias} that can take it (KGW without an
- * entropy gate or self-hash), the two run as one pass over the row, bit-identical to the two in a
- * row.
+ * <p>Fusion is decided here, once: when the tier's first protection is a {@link FusedBias} that can
+ * fuse (KGW without an entropy gate or self-hash), it takes the row check into its own pass, and
+ * when the level's only row effect is a {@link RowAddend} (keyed noise), that too: one pass over
+ * the row, bit-identical to the check, the noise and the watermark in a row.
  *
  * <p>Immutable after compilation; the per-request states it holds are driven by the request's
  * thread.
@@ -26,7 +28,7 @@ import org.jspecify.annotations.Nullable;
 final class Pipeline {
   private static final RequestProtection[] NONE = {};
 
-  /** Edit the row, in order (a fused pair counts as one). */
+  /** Edit the row, in order, after the {@link #head} if there is one. */
   private final RequestProtection[] rows;
 
   /** Told each accepted token, in order; every protection, fused or not. */
@@ -39,19 +41,28 @@ final class Pipeline {
   private final @Nullable TemperatureJitter jitter;
   private final boolean fused;
 
+  /** The first row stage if it takes the row check into its pass (and the addend it fuses). */
+  private final @Nullable FusedBias head;
+
+  private final @Nullable RowAddend headAddend;
+
   private Pipeline(
       RequestProtection[] rows,
       RequestProtection[] tokens,
       RequestProtection[] finishers,
       @Nullable RequestProtection owner,
       @Nullable TemperatureJitter jitter,
-      boolean fused) {
+      boolean fused,
+      @Nullable FusedBias head,
+      @Nullable RowAddend headAddend) {
     this.rows = rows;
     this.tokens = tokens;
     this.finishers = finishers;
     this.owner = owner;
     this.jitter = jitter;
     this.fused = fused;
+    this.head = head;
+    this.headAddend = headAddend;
   }
 
   /**
@@ -88,28 +99,52 @@ final class Pipeline {
             && tier.length > 0
             && tier[0] instanceof FusedBias f
             && f.fusable();
+    // The head: a first stage that takes the row check (and the level's keyed row, if fused) into
+    // its own pass. The other row stages follow it.
+    FusedBias head = null;
+    RowAddend headAddend = null;
     RequestProtection[] rows;
     if (fuse) {
-      rows = new RequestProtection[tier.length];
-      rows[0] = new Fused((FusedBias) tier[0], (RowAddend) perturbations[0]);
-      System.arraycopy(tier, 1, rows, 1, tier.length - 1);
+      head = (FusedBias) tier[0];
+      headAddend = (RowAddend) perturbations[0];
+      rows = Arrays.copyOfRange(tier, 1, tier.length);
+    } else if (perturbations.length == 0
+        && tier.length > 0
+        && tier[0] instanceof FusedBias f
+        && f.fusable()) {
+      head = f;
+      rows = Arrays.copyOfRange(tier, 1, tier.length);
     } else {
       rows = concat(perturbations, tier);
     }
     RequestProtection[] tokens =
         concat(perturbations, pacer == null ? tier : concat(tier, new RequestProtection[] {pacer}));
-    return new Pipeline(rows, tokens, tier, owner, jitter, fuse);
+    return new Pipeline(rows, tokens, tier, owner, jitter, fuse, head, headAddend);
   }
 
   static Pipeline of(RequestProtection[] tier, String tierName) {
     return compile(NONE, null, null, tier, tierName);
   }
 
-  /** The row's edits, in place, in pipeline order. */
-  void processRow(float[] logits, int offset, TokenHistory history) {
+  /**
+   * The row check ({@link Logits#firstInvalid}) and the row's edits, in place, in pipeline order:
+   * returns -1, or the index of the row's first NaN or +Infinity. Then no stage has recorded
+   * anything, and the row may hold the first stage's edits: a {@link FusedBias} first in line takes
+   * the check into its own pass over the row.
+   */
+  int processRow(float[] logits, int offset, int vocabSize, TokenHistory history) {
+    FusedBias h = head;
+    int bad =
+        h == null
+            ? Logits.firstInvalid(logits, offset, vocabSize)
+            : h.processLogitsChecked(logits, offset, history, headAddend);
+    if (bad >= 0) {
+      return bad;
+    }
     for (RequestProtection p : rows) {
       p.processLogits(logits, offset, history);
     }
+    return -1;
   }
 
   /** The protection that chooses tokens itself, or null. */
@@ -148,21 +183,5 @@ final class Pipeline {
     RequestProtection[] c = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, c, a.length, b.length);
     return c;
-  }
-
-  /** A keyed row and the stage that takes it into its own pass. */
-  private static final class Fused implements RequestProtection {
-    private final FusedBias head;
-    private final RowAddend addend;
-
-    Fused(FusedBias head, RowAddend addend) {
-      this.head = head;
-      this.addend = addend;
-    }
-
-    @Override
-    public void processLogits(float[] logits, int offset, TokenHistory history) {
-      head.processLogits(logits, offset, history, addend);
-    }
   }
 }

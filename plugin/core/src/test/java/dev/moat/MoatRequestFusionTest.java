@@ -2,6 +2,7 @@ package dev.moat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.moat.enforce.KeyedNoise;
@@ -109,6 +110,80 @@ class MoatRequestFusionTest {
             GreenListCache.shared().hits() > hitsBefore,
             "recurring contexts are read from the shared green-list cache");
       }
+    }
+  }
+
+  /**
+   * The row check rides in the watermark's pass, so a step learns the row is bad only after the
+   * pass has decided to watermark its context. A rejected row must leave the request as it was:
+   * with per-request de-duplication, recording the context of a rejected step would skip the
+   * watermark when the good row of the same step comes (fails so when the decision is recorded
+   * before the check). Checked against a twin request that never sees a bad row, at level 0 (the
+   * watermark alone) and level 2 (keyed noise fused in), on cached and hashed contexts alike.
+   */
+  @ParameterizedTest(name = "probing {0}, rejecting {1}")
+  @CsvSource({"0.0, NaN", "0.9, NaN", "0.0, Infinity", "0.9, Infinity"})
+  void aRejectedRowLeavesTheRequestAsItWas(double probing, float bad) throws Exception {
+    String policy =
+        """
+        version: 1
+        tiers:
+          free:
+            watermark: {scheme: kgw, key: wm1, gamma: 0.25, delta: 2.0, context_width: 1, dedup: request}
+            escalation: {rules: [{score: 0.5, level: 2}]}
+        enforcement:
+          noise_key: noise1
+          levels:
+            - {level: 2, keyed_noise_kl: 0.125}
+        """;
+    int vocab = 5000;
+    try (Moat moat =
+        Moat.builder()
+            .policy(PolicyLoader.parse(policy, true, "p.yaml", Set.of("noise1", "wm1")))
+            .keys(WatermarkKeys.of(NOISE, WM))
+            .audit(c -> {})
+            .build()) {
+      RequestContext ctx =
+          RequestContext.builder()
+              .account("a")
+              .tier("free")
+              .vocabSize(vocab)
+              .prompt("", new int[] {3})
+              .specialTokens(0, vocab - 1)
+              .probing(probing, null)
+              .build();
+      SplittableRandom r = new SplittableRandom(41);
+      int rejected = 0;
+      try (MoatRequest req = moat.begin(ctx);
+          MoatRequest twin = moat.begin(ctx)) {
+        assertEquals(probing > 0.5, req.fusesNextStep());
+        for (int step = 0; step < 40; step++) {
+          float[] logits = new float[vocab];
+          for (int i = 0; i < vocab; i++) {
+            logits[i] = (float) (3 * r.nextGaussian());
+          }
+          if (step % 2 == 0) {
+            float[] broken = logits.clone();
+            broken[r.nextInt(vocab)] = bad;
+            broken[r.nextInt(vocab)] = Float.NEGATIVE_INFINITY;
+            assertThrows(IllegalArgumentException.class, () -> req.processLogits(broken));
+            rejected++;
+          }
+          float[] expected = logits.clone();
+          twin.processLogits(expected);
+          req.processLogits(logits);
+          for (int i = 0; i < vocab; i++) {
+            assertEquals(
+                Float.floatToRawIntBits(expected[i]),
+                Float.floatToRawIntBits(logits[i]),
+                "step " + step + ", token " + i);
+          }
+          int token = step % 4 == 0 ? 7 : r.nextInt(12); // contexts recur: hits and dedup
+          req.accept(token);
+          twin.accept(token);
+        }
+      }
+      assertEquals(20, rejected);
     }
   }
 

@@ -1,11 +1,12 @@
 package dev.moat.internal;
 
 import dev.moat.spi.TokenHistory;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A stage that can apply a preceding {@link RowAddend} within its own pass over the row, with a
- * result bit-identical to running the addend, then this stage. Internal: an operator-fusion
- * contract between Moat's own stages, not an SPI.
+ * A stage that can take the row check, and a preceding {@link RowAddend}, into its own pass over
+ * the row, with a result bit-identical to checking, running the addend, then this stage. Internal:
+ * an operator-fusion contract between Moat's own stages, not an SPI.
  *
  * <p>Implementations are per-request state: not thread-safe, allocation-free.
  */
@@ -16,6 +17,13 @@ public interface FusedBias {
    */
   boolean fusable();
 
-  /** {@code addend.processLogits(...)} then this stage's {@code processLogits}, in one pass. */
-  void processLogits(float[] logits, int offset, TokenHistory history, RowAddend addend);
+  /**
+   * The row check ({@link Logits#firstInvalid}), then {@code addend.processLogits(...)} if {@code
+   * addend} is non-null, then this stage's {@code processLogits}: the same row, bit for bit, in as
+   * few passes as the stage can make it (one where the check can ride in its pass). Returns -1, or
+   * the index of the row's first NaN or +Infinity; then the stage's state is as it was before the
+   * call (nothing this step decided is recorded), and the row may have been edited.
+   */
+  int processLogitsChecked(
+      float[] logits, int offset, TokenHistory history, @Nullable RowAddend addend);
 }

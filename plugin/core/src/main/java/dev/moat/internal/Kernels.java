@@ -184,6 +184,43 @@ public abstract class Kernels {
     fromList(logits, offset, base, length, delta, row, rowStart, list);
   }
 
+  /**
+   * {@link #kgwBiasFromList} over a whole row, tokens {@code [0, length)}, with a periodic row if
+   * {@code row} is non-null ({@code logits[offset + v] = (logits[offset + v] + row[shift + v mod
+   * period]) + bias(v)}, bit-identical to {@link #kgwBiasFromList} run period by period), and the
+   * row check in the same pass: returns true if every entry it read was finite. Entries that are
+   * not keep their class through the pass (NaN and both infinities stay what they were), so a
+   * caller that gets false can run {@link Logits#firstInvalid} on the edited row. One read and one
+   * write of the row for the check, the keyed row and the watermark together.
+   *
+   * @param period if {@code row} is non-null: a positive multiple of 64, with {@code shift + period
+   *     <= row.length}
+   */
+  public final boolean kgwBiasFromListChecked(
+      float[] logits,
+      int offset,
+      int length,
+      float delta,
+      int[] list,
+      float @Nullable [] row,
+      int period,
+      int shift) {
+    PackedLists.check(0, length, list);
+    PackedLists.checkPeriodic(row, period, shift);
+    return fromListChecked(logits, offset, length, delta, list, row, period, shift);
+  }
+
+  /** {@link #kgwBiasFromListChecked} after its checks. */
+  protected abstract boolean fromListChecked(
+      float[] logits,
+      int offset,
+      int length,
+      float delta,
+      int[] list,
+      float @Nullable [] row,
+      int period,
+      int shift);
+
   /** {@link #kgwBiasToList} after its checks. */
   protected abstract void toList(
       float[] logits,

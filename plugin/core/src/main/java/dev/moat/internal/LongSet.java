@@ -48,6 +48,24 @@ public final class LongSet {
     }
   }
 
+  /** Whether {@link #add} would add {@code v} now (it is absent and there is room); no change. */
+  public boolean wouldAdd(long v) {
+    if (v == EMPTY) {
+      return !hasZero;
+    }
+    int i = (int) (mix(v) & mask);
+    while (true) {
+      long s = slots[i];
+      if (s == v) {
+        return false;
+      }
+      if (s == EMPTY) {
+        return size < capacity;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
   private static long mix(long z) {
     z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
     return z ^ (z >>> 33);

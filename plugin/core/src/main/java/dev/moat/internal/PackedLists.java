@@ -48,6 +48,21 @@ public final class PackedLists {
     }
   }
 
+  /** The periodic row of {@link Kernels#kgwBiasFromListChecked}, where there is one. */
+  static void checkPeriodic(float @Nullable [] row, int period, int shift) {
+    if (row != null
+        && (period <= 0 || period % 64 != 0 || shift < 0 || shift > row.length - period)) {
+      throw new IllegalArgumentException(
+          "periodic row: period "
+              + period
+              + " must be a positive multiple of 64 and shift "
+              + shift
+              + " + period at most the row's "
+              + row.length
+              + " entries");
+    }
+  }
+
   /**
    * The tokens {@code [from, base + length)} of {@link Kernels#kgwBiasToList} one by one: clears
    * their blocks' words, then sets the green bits. For a last, partial block; {@code from} is a
@@ -94,5 +109,36 @@ public final class PackedLists {
       float x = row == null ? logits[offset + i] : logits[offset + i] + row[rowStart + i];
       logits[offset + i] = x + flag * delta;
     }
+  }
+
+  /**
+   * The tokens {@code [from, length)} of {@link Kernels#kgwBiasFromListChecked} one by one ({@code
+   * from} a multiple of 64); returns the largest {@code |x|} read, as raw bits (at least {@code
+   * 0x7F800000} where an entry was NaN or infinite).
+   */
+  public static int applyChecked(
+      float[] logits,
+      int offset,
+      int from,
+      int length,
+      float delta,
+      int[] list,
+      float @Nullable [] row,
+      int period,
+      int shift) {
+    int m = 0;
+    int r = row == null ? 0 : shift + from % period;
+    for (int v = from; v < length; v++) {
+      float in = logits[offset + v];
+      m = Math.max(m, Float.floatToRawIntBits(in) & 0x7FFFFFFF);
+      int flag = (list[((v >>> 9) << 4) | (v & 15)] << ((v >>> 4) & 31)) >>> 31;
+      float x = in;
+      if (row != null) {
+        x = in + row[r];
+        r = ++r == shift + period ? shift : r;
+      }
+      logits[offset + v] = x + flag * delta;
+    }
+    return m;
   }
 }

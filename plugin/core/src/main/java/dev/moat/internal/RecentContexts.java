@@ -27,11 +27,24 @@ public final class RecentContexts {
    * was seen recently. Seed 0 is treated as never seen (it marks an empty slot).
    */
   public boolean firstSeen(long seed) {
-    int i = (int) ((seed ^ (seed >>> 29) ^ (seed >>> 47)) & mask);
-    if (seed != 0 && slots.get(i) == seed) {
+    if (remembered(seed)) {
       return false;
     }
-    slots.set(i, seed);
+    remember(seed);
     return true;
+  }
+
+  /** Whether {@code seed} is remembered; no change (seed 0 never is). */
+  public boolean remembered(long seed) {
+    return seed != 0 && slots.get(slot(seed)) == seed;
+  }
+
+  /** Records {@code seed}, evicting whatever shared its slot. */
+  public void remember(long seed) {
+    slots.set(slot(seed), seed);
+  }
+
+  private int slot(long seed) {
+    return (int) ((seed ^ (seed >>> 29) ^ (seed >>> 47)) & mask);
   }
 }

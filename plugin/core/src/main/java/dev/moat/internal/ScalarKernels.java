@@ -229,6 +229,20 @@ final class ScalarKernels extends Kernels {
   }
 
   @Override
+  protected boolean fromListChecked(
+      float[] logits,
+      int offset,
+      int length,
+      float delta,
+      int[] list,
+      float @Nullable [] row,
+      int period,
+      int shift) {
+    return PackedLists.applyChecked(logits, offset, 0, length, delta, list, row, period, shift)
+        < 0x7F800000;
+  }
+
+  @Override
   public int uniformsAtLeast(
       long seed,
       int base,

@@ -1,6 +1,7 @@
 package dev.moat.watermark;
 
 import dev.moat.internal.Kernels;
+import dev.moat.internal.Logits;
 import dev.moat.internal.PackedLists;
 import dev.moat.key.SipHash;
 import dev.moat.key.WatermarkKey;
@@ -174,10 +175,10 @@ public final class KgwScheme {
   private static final int LIST_SALT = 0x40000000;
 
   /**
-   * A request's view of the shared green-list cache: {@link #addBias} and {@link
-   * #addBiasAndPattern} read the context's list from the cache, or hash, write the list and offer
-   * it; without a cache they are {@link KgwScheme#addBias} and {@link KgwScheme#addBiasAndPattern}.
-   * Not thread-safe: one per request.
+   * A request's view of the shared green-list cache: {@link #addBias} and {@link #addBiasChecked}
+   * read the context's list from the cache, or hash, write the list and offer it; without a cache
+   * they are {@link KgwScheme#addBias} and {@link KgwScheme#addBiasAndPattern}. Not thread-safe:
+   * one per request.
    */
   final class Lists {
     private final GreenListCache.@Nullable Sized cache;
@@ -211,67 +212,85 @@ public final class KgwScheme {
       if (c.copy(seed, salt, l)) {
         KERNELS.kgwBiasFromList(logits, offset, 0, vocabSize, delta, null, 0, l);
       } else {
-        KERNELS.kgwBiasToList(
-            logits,
-            offset,
-            0,
-            vocabSize,
-            (int) seed,
-            (int) (seed >>> 32),
-            threshold,
-            delta,
-            null,
-            0,
-            l,
-            scratch);
-        c.offer(seed, salt, l);
+        writeList(c, l, logits, offset, seed, delta, null, vocabSize, 0, scratch);
       }
     }
 
     /**
-     * {@link KgwScheme#addBiasAndPattern}, through the cache where the pattern's period is a
-     * multiple of {@link PackedLists#BLOCK} (the packed lists' block).
+     * The row check, then {@link #addBias} ({@code pattern} null) or {@link
+     * KgwScheme#addBiasAndPattern} through the cache where the pattern's period is a multiple of
+     * {@link PackedLists#BLOCK} (the packed lists' block): returns -1, or the index of the row's
+     * first NaN or +Infinity ({@link Logits#firstInvalid}). On a cached list the check rides in the
+     * bias's own pass ({@link Kernels#kgwBiasFromListChecked}), so a bad row comes back edited;
+     * otherwise it is checked first and left as it was. Either way the caller commits nothing for a
+     * bad row.
      */
-    void addBiasAndPattern(
+    int addBiasChecked(
         float[] logits,
         int offset,
         long seed,
         float delta,
-        float[] pattern,
+        float @Nullable [] pattern,
         int period,
         int shift,
         int[] scratch) {
       GreenListCache.Sized c = cache;
-      if (c == null || period % PackedLists.BLOCK != 0) {
+      if (c != null && (pattern == null || period % PackedLists.BLOCK == 0)) {
+        int[] l = list(c);
+        if (c.copy(seed, salt, l)) {
+          return KERNELS.kgwBiasFromListChecked(
+                  logits, offset, vocabSize, delta, l, pattern, period, shift)
+              ? -1
+              : Logits.firstInvalid(logits, offset, vocabSize); // the pass keeps NaN and +Inf
+        }
+        int bad = Logits.firstInvalid(logits, offset, vocabSize);
+        if (bad < 0) {
+          int p = pattern == null ? vocabSize : period;
+          writeList(c, l, logits, offset, seed, delta, pattern, p, shift, scratch);
+        }
+        return bad;
+      }
+      int bad = Logits.firstInvalid(logits, offset, vocabSize);
+      if (bad >= 0) {
+        return bad;
+      }
+      if (pattern == null) {
+        KgwScheme.this.addBias(logits, offset, vocabSize, seed, delta, scratch);
+      } else {
         KgwScheme.this.addBiasAndPattern(
             logits, offset, vocabSize, seed, delta, pattern, period, shift, scratch);
-        return;
       }
-      int[] l = list(c);
-      boolean hit = c.copy(seed, salt, l);
+      return -1;
+    }
+
+    /** A miss: hashes the bias, period by period, writing the list; then offers it. */
+    private void writeList(
+        GreenListCache.Sized c,
+        int[] l,
+        float[] logits,
+        int offset,
+        long seed,
+        float delta,
+        float @Nullable [] pattern,
+        int period,
+        int shift,
+        int[] scratch) {
       for (int b = 0; b < vocabSize; b += period) {
-        int n = Math.min(period, vocabSize - b);
-        if (hit) {
-          KERNELS.kgwBiasFromList(logits, offset + b, b, n, delta, pattern, shift, l);
-        } else {
-          KERNELS.kgwBiasToList(
-              logits,
-              offset + b,
-              b,
-              n,
-              (int) seed,
-              (int) (seed >>> 32),
-              threshold,
-              delta,
-              pattern,
-              shift,
-              l,
-              scratch);
-        }
+        KERNELS.kgwBiasToList(
+            logits,
+            offset + b,
+            b,
+            Math.min(period, vocabSize - b),
+            (int) seed,
+            (int) (seed >>> 32),
+            threshold,
+            delta,
+            pattern,
+            shift,
+            l,
+            scratch);
       }
-      if (!hit) {
-        c.offer(seed, salt, l);
-      }
+      c.offer(seed, salt, l);
     }
   }
 

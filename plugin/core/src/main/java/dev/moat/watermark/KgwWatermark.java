@@ -91,6 +91,11 @@ public final class KgwWatermark extends WatermarkProtection {
     /** The seed {@link #decide} chose for this step. */
     private long seed;
 
+    /** Whether {@link #commit} records {@link #seed} in {@link #seenContexts}. */
+    private boolean recordSeen;
+
+    private static final int[] NO_TOKENS = {};
+
     /** With self-hash seeding: how many top tokens to consider, and their scratch; else 0/null. */
     private final int candidates;
 
@@ -131,17 +136,21 @@ public final class KgwWatermark extends WatermarkProtection {
 
     @Override
     public void processLogits(float[] logits, int offset, TokenHistory history) {
-      if (decide(logits, offset, history)) {
+      boolean watermark = decide(logits, offset, history);
+      commit(watermark);
+      if (watermark) {
         biasOrSelfHash(logits, offset, seed);
       }
     }
 
     /**
      * Whether this step is watermarked, and with which seed ({@link #seed}): the one place the
-     * stage decides, for the plain and the fused pass alike. Reads the row only for the entropy
-     * gate, which {@link #fusable()} rules out for the fused pass.
+     * stage decides, for the plain and the fused pass alike. Changes no memory of contexts: {@link
+     * #commit} records the decision once the row has passed its check. Reads the row only for the
+     * entropy gate, which {@link #fusable()} rules out for the fused pass.
      */
     private boolean decide(float[] logits, int offset, TokenHistory history) {
+      recordSeen = false;
       int n = history.length();
       if (n < h) {
         return false;
@@ -153,14 +162,26 @@ public final class KgwWatermark extends WatermarkProtection {
         return false; // low-entropy step: left alone, and the detector skips it too
       }
       long s = scheme.seed(context, h);
-      if (seenContexts != null && !seenContexts.add(s)) {
-        return false; // this context was already watermarked in this request: no new evidence
-      }
-      if (recent != null && !recent.firstSeen(s)) {
-        return false; // watermarked recently by another request of this tier
-      }
       seed = s;
-      return true;
+      if (seenContexts != null) {
+        if (!seenContexts.wouldAdd(s)) {
+          return false; // this context was already watermarked in this request: no new evidence
+        }
+        recordSeen = true;
+      }
+      // Watermarked recently by another request of this tier: left alone.
+      return recent == null || !recent.remembered(s);
+    }
+
+    /** Records what {@link #decide} decided: the context as seen here, and as watermarked. */
+    private void commit(boolean watermarked) {
+      dev.moat.internal.LongSet seen = seenContexts;
+      if (recordSeen && seen != null) {
+        seen.add(seed);
+      }
+      if (watermarked && recent != null) {
+        recent.remember(seed);
+      }
     }
 
     @Override
@@ -169,33 +190,62 @@ public final class KgwWatermark extends WatermarkProtection {
     }
 
     @Override
-    public void processLogits(
-        float[] logits, int offset, TokenHistory history, dev.moat.internal.RowAddend addend) {
-      // Where this stage leaves the row alone, the addend runs alone.
-      if (!decide(logits, offset, history)) {
-        addend.processLogits(logits, offset, history);
-        return;
+    public int processLogitsChecked(
+        float[] logits,
+        int offset,
+        TokenHistory history,
+        dev.moat.internal.@Nullable RowAddend addend) {
+      boolean watermark = decide(logits, offset, history);
+      KgwScheme.Lists l = lists;
+      int[] special = addend == null ? NO_TOKENS : addend.specialTokens();
+      // Nothing to take into one pass (or another request's addend, never in Moat's pipeline):
+      // check, then the plain way.
+      if (!watermark || l == null || special.length > saved.length) {
+        int bad = dev.moat.internal.Logits.firstInvalid(logits, offset, vocabSize);
+        if (bad < 0) {
+          commit(watermark);
+          if (addend != null) {
+            addend.processLogits(logits, offset, history);
+          }
+          if (watermark) {
+            biasOrSelfHash(logits, offset, seed);
+          }
+        }
+        return bad;
       }
-      int[] special = addend.specialTokens();
-      if (special.length > saved.length) { // another request's addend: never in Moat's pipeline
-        addend.processLogits(logits, offset, history);
-        biasOrSelfHash(logits, offset, seed);
-        return;
+      int bad;
+      if (addend == null) {
+        bad = l.addBiasChecked(logits, offset, seed, delta, null, 0, 0, scratch);
+      } else {
+        saveSpecial(logits, offset, special);
+        bad =
+            l.addBiasChecked(
+                logits,
+                offset,
+                seed,
+                delta,
+                addend.row(),
+                addend.period(),
+                addend.shift(history),
+                scratch);
+        if (bad < 0) {
+          restoreSpecial(logits, offset, special);
+        }
       }
+      if (bad < 0) {
+        commit(true);
+      }
+      return bad;
+    }
+
+    private void saveSpecial(float[] logits, int offset, int[] special) {
       for (int i = 0; i < special.length; i++) {
         saved[i] = logits[offset + special[i]];
       }
-      Objects.requireNonNull(lists, "lists") // fusable() rules out self-hash
-          .addBiasAndPattern(
-              logits,
-              offset,
-              seed,
-              delta,
-              addend.row(),
-              addend.period(),
-              addend.shift(history),
-              scratch);
-      // Special tokens: the addend leaves them alone, the bias does not.
+    }
+
+    /** Special tokens: the addend leaves them alone, the bias does not. */
+    private void restoreSpecial(float[] logits, int offset, int[] special) {
       for (int i = 0; i < special.length; i++) {
         int v = special[i];
         logits[offset + v] = saved[i] + (scheme.isGreen(seed, v) ? delta : 0f);

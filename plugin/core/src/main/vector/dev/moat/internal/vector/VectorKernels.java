@@ -308,6 +308,26 @@ public final class VectorKernels extends Kernels {
   }
 
   @Override
+  protected boolean fromListChecked(
+      float[] logits,
+      int offset,
+      int length,
+      float delta,
+      int[] list,
+      float @Nullable [] row,
+      int period,
+      int shift) {
+    int full = length - length % 64;
+    int m =
+        row == null
+            ? VectorListPass.fromList(logits, offset, full, delta, list)
+            : VectorListPass.fromListAddRow(logits, offset, full, delta, list, row, period, shift);
+    int tail =
+        PackedLists.applyChecked(logits, offset, full, length, delta, list, row, period, shift);
+    return Math.max(m, tail) < 0x7F800000;
+  }
+
+  @Override
   public void addRow(float[] logits, int offset, float[] row, int rowStart, int length) {
     addShifted(logits, offset, row, rowStart, length);
   }

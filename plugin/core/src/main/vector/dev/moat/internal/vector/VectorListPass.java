@@ -1,0 +1,155 @@
+package dev.moat.internal.vector;
+
+import static dev.moat.internal.vector.VectorKernels.F;
+import static dev.moat.internal.vector.VectorKernels.I;
+
+import dev.moat.internal.Kernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * The one-pass loops of {@link Kernels#kgwBiasFromListChecked}: a cached green list, keyed noise's
+ * periodic row (where there is one) and the row check, over whole groups of 64 tokens from token 0.
+ * Each returns the largest {@code |x|} it read as raw bits (four integer maxima per group, so the
+ * check rides on loads the pass makes anyway). The list layout is {@link
+ * dev.moat.internal.PackedLists}'; see {@link VectorGreenLists} for how its bits become masks. Each
+ * loop stays in one method, so that no vector is boxed on JDK 17. Thread-safe: stateless.
+ */
+final class VectorListPass {
+  private VectorListPass() {}
+
+  /** Without a row. */
+  static int fromList(float[] l, int o, int full, float delta, int[] list) {
+    if (I.length() != 16) {
+      return fromListNarrow(l, o, full, delta, list);
+    }
+    IntVector bits = IntVector.broadcast(I, Float.floatToRawIntBits(delta));
+    IntVector abs = IntVector.broadcast(I, 0x7FFFFFFF);
+    IntVector m = IntVector.zero(I);
+    for (int i = 0; i < full; i += 64) {
+      IntVector g0 =
+          IntVector.fromArray(I, list, (i >>> 9) << 4)
+              .lanewise(VectorOperators.LSHL, (i >>> 4) & 31);
+      IntVector g1 = g0.lanewise(VectorOperators.LSHL, 1);
+      IntVector g2 = g0.lanewise(VectorOperators.LSHL, 2);
+      IntVector g3 = g0.lanewise(VectorOperators.LSHL, 3);
+      int p = o + i;
+      FloatVector x0 = FloatVector.fromArray(F, l, p);
+      FloatVector x1 = FloatVector.fromArray(F, l, p + 16);
+      FloatVector x2 = FloatVector.fromArray(F, l, p + 32);
+      FloatVector x3 = FloatVector.fromArray(F, l, p + 48);
+      m =
+          m.max(
+              x0.reinterpretAsInts()
+                  .and(abs)
+                  .max(x1.reinterpretAsInts().and(abs))
+                  .max(x2.reinterpretAsInts().and(abs).max(x3.reinterpretAsInts().and(abs))));
+      x0.add(g0.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats()).intoArray(l, p);
+      x1.add(g1.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
+          .intoArray(l, p + 16);
+      x2.add(g2.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
+          .intoArray(l, p + 32);
+      x3.add(g3.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
+          .intoArray(l, p + 48);
+    }
+    return m.reduceLanes(VectorOperators.MAX);
+  }
+
+  /** With a periodic row: {@code row[shift + v mod period]} is added before the bias. */
+  static int fromListAddRow(
+      float[] l, int o, int full, float delta, int[] list, float[] row, int period, int shift) {
+    if (I.length() != 16) {
+      return fromListAddRowNarrow(l, o, full, delta, list, row, period, shift);
+    }
+    IntVector bits = IntVector.broadcast(I, Float.floatToRawIntBits(delta));
+    IntVector abs = IntVector.broadcast(I, 0x7FFFFFFF);
+    IntVector m = IntVector.zero(I);
+    int r = shift;
+    for (int i = 0; i < full; i += 64) {
+      IntVector g0 =
+          IntVector.fromArray(I, list, (i >>> 9) << 4)
+              .lanewise(VectorOperators.LSHL, (i >>> 4) & 31);
+      IntVector g1 = g0.lanewise(VectorOperators.LSHL, 1);
+      IntVector g2 = g0.lanewise(VectorOperators.LSHL, 2);
+      IntVector g3 = g0.lanewise(VectorOperators.LSHL, 3);
+      int p = o + i;
+      FloatVector x0 = FloatVector.fromArray(F, l, p);
+      FloatVector x1 = FloatVector.fromArray(F, l, p + 16);
+      FloatVector x2 = FloatVector.fromArray(F, l, p + 32);
+      FloatVector x3 = FloatVector.fromArray(F, l, p + 48);
+      m =
+          m.max(
+              x0.reinterpretAsInts()
+                  .and(abs)
+                  .max(x1.reinterpretAsInts().and(abs))
+                  .max(x2.reinterpretAsInts().and(abs).max(x3.reinterpretAsInts().and(abs))));
+      x0.add(FloatVector.fromArray(F, row, r))
+          .add(g0.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
+          .intoArray(l, p);
+      x1.add(FloatVector.fromArray(F, row, r + 16))
+          .add(g1.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
+          .intoArray(l, p + 16);
+      x2.add(FloatVector.fromArray(F, row, r + 32))
+          .add(g2.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
+          .intoArray(l, p + 32);
+      x3.add(FloatVector.fromArray(F, row, r + 48))
+          .add(g3.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
+          .intoArray(l, p + 48);
+      r += 64;
+      r = r == shift + period ? shift : r; // a period is whole groups of 64
+    }
+    return m.reduceLanes(VectorOperators.MAX);
+  }
+
+  /** {@link #fromList} with vectors narrower than 512 bits. */
+  private static int fromListNarrow(float[] l, int o, int full, float delta, int[] list) {
+    int lanes = I.length();
+    IntVector bits = IntVector.broadcast(I, Float.floatToRawIntBits(delta));
+    IntVector abs = IntVector.broadcast(I, 0x7FFFFFFF);
+    IntVector m = IntVector.zero(I);
+    for (int i = 0; i < full; i += 64) {
+      int w = (i >>> 9) << 4;
+      int k = (i >>> 4) & 31;
+      for (int j = 0; j < 16; j += lanes) {
+        IntVector g = IntVector.fromArray(I, list, w + j).lanewise(VectorOperators.LSHL, k);
+        for (int q = 0, p = o + i + j; q < 4; q++, p += 16) {
+          FloatVector x = FloatVector.fromArray(F, l, p);
+          m = m.max(x.reinterpretAsInts().and(abs));
+          x.add(g.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
+              .intoArray(l, p);
+          g = g.lanewise(VectorOperators.LSHL, 1);
+        }
+      }
+    }
+    return m.reduceLanes(VectorOperators.MAX);
+  }
+
+  /** {@link #fromListAddRow} with vectors narrower than 512 bits. */
+  private static int fromListAddRowNarrow(
+      float[] l, int o, int full, float delta, int[] list, float[] row, int period, int shift) {
+    int lanes = I.length();
+    IntVector bits = IntVector.broadcast(I, Float.floatToRawIntBits(delta));
+    IntVector abs = IntVector.broadcast(I, 0x7FFFFFFF);
+    IntVector m = IntVector.zero(I);
+    int r = shift;
+    for (int i = 0; i < full; i += 64) {
+      int w = (i >>> 9) << 4;
+      int k = (i >>> 4) & 31;
+      for (int j = 0; j < 16; j += lanes) {
+        IntVector g = IntVector.fromArray(I, list, w + j).lanewise(VectorOperators.LSHL, k);
+        for (int q = 0, p = o + i + j, t = r + j; q < 4; q++, p += 16, t += 16) {
+          FloatVector x = FloatVector.fromArray(F, l, p);
+          m = m.max(x.reinterpretAsInts().and(abs));
+          x.add(FloatVector.fromArray(F, row, t))
+              .add(g.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
+              .intoArray(l, p);
+          g = g.lanewise(VectorOperators.LSHL, 1);
+        }
+      }
+      r += 64;
+      r = r == shift + period ? shift : r;
+    }
+    return m.reduceLanes(VectorOperators.MAX);
+  }
+}
