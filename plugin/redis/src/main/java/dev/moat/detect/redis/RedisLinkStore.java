@@ -249,13 +249,15 @@ public final class RedisLinkStore implements LinkStore {
 
   /**
    * Stores the account's watch time in Redis (one script call: a later time replaces an earlier
-   * one; the key expires {@code keepMillis} after the write); kept in the local store too. Returns
-   * false while Redis is unavailable, so that the detector tells the fleet again once it is back.
+   * one; the key expires {@code keepMillis} after the write). Returns false while Redis is
+   * unavailable, so that the detector tells the fleet again once it is back. Not kept in the local
+   * store: only this replica reads that, and a watch read back from it during an outage would count
+   * as known to the fleet, so the detector would not tell the fleet when Redis returns ({@code
+   * RedisReplicasTest.aWatchRaisedWhileRedisIsDownReachesTheFleetWhenItIsBack}).
    */
   @Override
   public boolean watch(String account, long at, long keepMillis) {
     Objects.requireNonNull(account, "account");
-    fallback.watch(account, at, keepMillis);
     if (useRedis()) {
       try {
         eval(

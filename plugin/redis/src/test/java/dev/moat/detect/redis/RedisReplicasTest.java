@@ -130,6 +130,58 @@ class RedisReplicasTest {
     }
   }
 
+  /**
+   * A watch raised while Redis is down (the write fails, and the replica must not count it as told)
+   * reaches Redis at the watching replica's next request of the account once Redis is back, not an
+   * eighth of the decay period (9 hours) later: checked over the first two hours after the return.
+   * Redis is down for the campaign's first tenth, while most of its accounts are watched and few
+   * are flagged yet.
+   */
+  @Test
+  void aWatchRaisedWhileRedisIsDownReachesTheFleetWhenItIsBack() throws Exception {
+    List<TraceRecord> trace = ReplicaHarness.campaign(47);
+    List<RedisLinkStore> clients = new ArrayList<>();
+    ReplicaHarness fleet = fleet("watch-outage:", clients);
+    int half = trace.size() / 10; // where the most bots are watched and not yet flagged
+    server.stop();
+    fleet.replay(trace.subList(0, half));
+    java.util.Map<String, Integer> watchedOn = new java.util.HashMap<>();
+    for (int a = 0; a < 40; a++) {
+      for (int i = 0; i < 3; i++) {
+        Verdict v = fleet.replica(i).verdict("bot-" + a);
+        if (v != null && v.level() == Suspicion.WATCH) {
+          watchedOn.put("bot-" + a, i);
+        }
+      }
+    }
+    server.restart();
+    Thread.sleep(300); // past retryAfter: the clients try Redis again
+    long until = trace.get(half).ts() + Duration.ofHours(2).toMillis();
+    int end = half;
+    while (end < trace.size() && trace.get(end).ts() < until) {
+      end++;
+    }
+    fleet.replay(trace.subList(half, end)); // record k goes to replica k % 3
+    java.util.Set<String> due = new java.util.TreeSet<>();
+    for (int k = half; k < end; k++) {
+      String account = trace.get(k).account();
+      Integer i = watchedOn.get(account);
+      Verdict v = i == null ? null : fleet.replica(i).verdict(account);
+      if (i != null && k % 3 == i && v != null && v.level() == Suspicion.WATCH) {
+        due.add(account);
+      }
+    }
+    System.out.println(
+        "watched during the outage: " + watchedOn.size() + ", seen again by their replica: " + due);
+    assertFalse(due.isEmpty(), "the trace must give the test something to check");
+    for (String account : due) {
+      AccountMark m = clients.get(0).mark(account);
+      assertTrue(
+          m != null && m.watchedAt() != Long.MIN_VALUE, account + "'s watch never reached Redis");
+    }
+    clients.forEach(RedisLinkStore::close);
+  }
+
   /** Kill Redis mid-run: detection goes on, and nothing flagged is forgotten once it returns. */
   @Test
   void redisDownMidCampaign() throws Exception {
