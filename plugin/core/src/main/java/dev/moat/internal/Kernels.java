@@ -67,6 +67,12 @@ public abstract class Kernels {
   /** True if every entry of {@code l[offset .. offset + length)} is finite. */
   public abstract boolean allFinite(float[] l, int offset, int length);
 
+  /**
+   * True if no entry is NaN or +Infinity: -Infinity, a host's mask, is allowed. The row check's
+   * second pass, for rows that {@link #allFinite} refuses.
+   */
+  public abstract boolean noneRejected(float[] l, int offset, int length);
+
   /** The largest entry of a non-empty row that holds no NaN. */
   public abstract float max(float[] l, int offset, int length);
 

@@ -158,6 +158,46 @@ class KernelsTest {
     }
   }
 
+  /**
+   * The row check's second pass: -Infinity (a host's mask) and every finite value pass, NaN of
+   * either sign and +Infinity do not, wherever they sit (vector body, tail), in both
+   * implementations, and the range is respected.
+   */
+  @Test
+  void noneRejectedAllowsMasksAndFindsNaNAndPlusInfinityWherever() {
+    SplittableRandom r = new SplittableRandom(21);
+    float[] bad = {
+      Float.NaN, -Float.NaN, Float.POSITIVE_INFINITY, Float.intBitsToFloat(0xFF800001)
+    };
+    for (int len : LENGTHS) {
+      float[] row = gaussianRow(r, len + 10);
+      row[0] = Float.NaN; // outside the checked range
+      row[len + 5] = Float.POSITIVE_INFINITY;
+      for (int i = 2; i < len + 2; i += 1 + r.nextInt(7)) {
+        row[i] = Float.NEGATIVE_INFINITY;
+      }
+      if (len > 2) {
+        row[3] = -0f;
+        row[4] = Float.MAX_VALUE;
+        row[2 + len - 1] = -Float.MAX_VALUE;
+      }
+      for (Kernels k : both()) {
+        assertTrue(k.noneRejected(row, 2, len), k.name() + " len " + len);
+      }
+      for (int trial = 0; trial < 20; trial++) {
+        int pos = 2 + (trial < 4 ? (trial % 2 == 0 ? 0 : len - 1) : r.nextInt(len));
+        float saved = row[pos];
+        row[pos] = bad[trial % bad.length];
+        for (Kernels k : both()) {
+          assertEquals(false, k.noneRejected(row, 2, len), k.name() + " len " + len + " at " + pos);
+        }
+        assertEquals(pos - 2, Logits.firstInvalid(row, 2, len), "len " + len);
+        row[pos] = saved;
+      }
+      assertEquals(-1, Logits.firstInvalid(row, 2, len), "masks only, len " + len);
+    }
+  }
+
   @Test
   void allFiniteFindsEveryNonFiniteValueWherever() {
     SplittableRandom r = new SplittableRandom(2);

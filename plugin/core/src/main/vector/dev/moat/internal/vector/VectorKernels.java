@@ -309,41 +309,18 @@ public final class VectorKernels extends Kernels {
 
   @Override
   protected boolean fromListChecked(
-      float[] logits,
-      int offset,
-      int length,
-      float delta,
-      int[] list,
-      float @Nullable [] row,
-      int period,
-      int shift) {
-    int full = length - length % 64;
-    int m =
-        row == null
-            ? VectorListPass.fromList(logits, offset, full, delta, list)
-            : VectorListPass.fromListAddRow(logits, offset, full, delta, list, row, period, shift);
-    int tail =
-        PackedLists.applyChecked(logits, offset, full, length, delta, list, row, period, shift);
-    return Math.max(m, tail) < 0x7F800000;
+      float[] l, int o, int length, float delta, int[] list, float @Nullable [] row, int p, int s) {
+    return VectorListPass.checked(l, o, length, delta, list, row, p, s);
+  }
+
+  @Override
+  public boolean noneRejected(float[] l, int offset, int length) {
+    return VectorListPass.noneRejected(l, offset, length);
   }
 
   @Override
   public void addRow(float[] logits, int offset, float[] row, int rowStart, int length) {
-    addShifted(logits, offset, row, rowStart, length);
-  }
-
-  /** {@code l[o + i] += row[r + i]} for {@code 0 <= i < n}. */
-  private static void addShifted(float[] l, int o, float[] row, int r, int n) {
-    int lanes = F.length();
-    int i = 0;
-    for (int bound = n - lanes; i <= bound; i += lanes) {
-      FloatVector.fromArray(F, l, o + i)
-          .add(FloatVector.fromArray(F, row, r + i))
-          .intoArray(l, o + i);
-    }
-    for (; i < n; i++) {
-      l[o + i] += row[r + i];
-    }
+    VectorListPass.addShifted(logits, offset, row, rowStart, length);
   }
 
   @Override

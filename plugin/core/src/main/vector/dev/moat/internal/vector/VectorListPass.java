@@ -4,9 +4,11 @@ import static dev.moat.internal.vector.VectorKernels.F;
 import static dev.moat.internal.vector.VectorKernels.I;
 
 import dev.moat.internal.Kernels;
+import dev.moat.internal.PackedLists;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one-pass loops of {@link Kernels#kgwBiasFromListChecked}: a cached green list, keyed noise's
@@ -18,6 +20,42 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class VectorListPass {
   private VectorListPass() {}
+
+  /** {@link Kernels#kgwBiasFromListChecked} after its checks: whole groups, then the tail. */
+  static boolean checked(
+      float[] l, int o, int length, float delta, int[] list, float @Nullable [] row, int p, int s) {
+    int full = length - length % 64;
+    int m =
+        row == null
+            ? fromList(l, o, full, delta, list)
+            : fromListAddRow(l, o, full, delta, list, row, p, s);
+    int tail = PackedLists.applyChecked(l, o, full, length, delta, list, row, p, s);
+    return Math.max(m, tail) < 0x7F800000;
+  }
+
+  /**
+   * {@link Kernels#noneRejected}: the maximum of {@code |x|}'s bits less one for a negative sign,
+   * which reaches 0x7F800000 exactly for NaN and +Infinity (-Infinity becomes 0x7F7FFFFF).
+   */
+  static boolean noneRejected(float[] l, int offset, int length) {
+    int lanes = I.length();
+    IntVector abs = IntVector.broadcast(I, 0x7FFFFFFF);
+    IntVector m0 = IntVector.zero(I);
+    IntVector m1 = m0;
+    int i = 0;
+    for (int bound = length - 2 * lanes; i <= bound; i += 2 * lanes) {
+      IntVector b0 = FloatVector.fromArray(F, l, offset + i).reinterpretAsInts();
+      IntVector b1 = FloatVector.fromArray(F, l, offset + i + lanes).reinterpretAsInts();
+      m0 = m0.max(b0.and(abs).sub(b0.lanewise(VectorOperators.LSHR, 31)));
+      m1 = m1.max(b1.and(abs).sub(b1.lanewise(VectorOperators.LSHR, 31)));
+    }
+    int m = m0.max(m1).reduceLanes(VectorOperators.MAX);
+    for (; i < length; i++) {
+      int b = Float.floatToRawIntBits(l[offset + i]);
+      m = Math.max(m, (b & 0x7FFFFFFF) - (b >>> 31));
+    }
+    return m < 0x7F800000;
+  }
 
   /** Without a row. */
   static int fromList(float[] l, int o, int full, float delta, int[] list) {
@@ -151,5 +189,19 @@ final class VectorListPass {
       r = r == shift + period ? shift : r;
     }
     return m.reduceLanes(VectorOperators.MAX);
+  }
+
+  /** {@code l[o + i] += row[r + i]} for {@code 0 <= i < n}. */
+  static void addShifted(float[] l, int o, float[] row, int r, int n) {
+    int lanes = F.length();
+    int i = 0;
+    for (int bound = n - lanes; i <= bound; i += lanes) {
+      FloatVector.fromArray(F, l, o + i)
+          .add(FloatVector.fromArray(F, row, r + i))
+          .intoArray(l, o + i);
+    }
+    for (; i < n; i++) {
+      l[o + i] += row[r + i];
+    }
   }
 }
