@@ -30,22 +30,13 @@ public final class LongSet {
       hasZero = true;
       return true;
     }
-    int i = (int) (mix(v) & mask);
-    while (true) {
-      long s = slots[i];
-      if (s == v) {
-        return false;
-      }
-      if (s == EMPTY) {
-        if (size >= capacity) {
-          return false;
-        }
-        slots[i] = v;
-        size++;
-        return true;
-      }
-      i = (i + 1) & mask;
+    int i = slot(v);
+    if (slots[i] == v || size >= capacity) {
+      return false;
     }
+    slots[i] = v;
+    size++;
+    return true;
   }
 
   /** Whether {@link #add} would add {@code v} now (it is absent and there is room); no change. */
@@ -53,17 +44,16 @@ public final class LongSet {
     if (v == EMPTY) {
       return !hasZero;
     }
+    return slots[slot(v)] != v && size < capacity;
+  }
+
+  /** The slot holding {@code v}, or the empty one where its probe ends. */
+  private int slot(long v) {
     int i = (int) (mix(v) & mask);
-    while (true) {
-      long s = slots[i];
-      if (s == v) {
-        return false;
-      }
-      if (s == EMPTY) {
-        return size < capacity;
-      }
+    while (slots[i] != v && slots[i] != EMPTY) {
       i = (i + 1) & mask;
     }
+    return i;
   }
 
   private static long mix(long z) {
