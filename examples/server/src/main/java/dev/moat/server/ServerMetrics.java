@@ -1,6 +1,7 @@
 package dev.moat.server;
 
 import dev.moat.policy.Policy;
+import dev.moat.sampling.RaceRecords;
 import dev.moat.watermark.GreenListCache;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -73,23 +75,29 @@ public final class ServerMetrics {
             allocating::increment,
             LoggerFactory.getLogger(AllocationWatch.class));
     GreenListCache lists = GreenListCache.shared();
-    Gauge.builder("moat.kgw.list.cache.bytes", lists, GreenListCache::bytes)
-        .description("Bytes of KGW green lists the shared cache holds now")
-        .baseUnit("bytes")
-        .register(registry);
-    Gauge.builder("moat.kgw.list.cache.budget", lists, GreenListCache::budgetBytes)
-        .description(
-            "The shared green-list cache's budget (system property moat.kgw.listCacheBytes)")
-        .baseUnit("bytes")
-        .register(registry);
-    FunctionCounter.builder("moat.kgw.list.cache.lookups", lists, GreenListCache::hits)
-        .description("Watermarked steps whose green list was read from the shared cache, or hashed")
-        .tag("result", "hit")
-        .register(registry);
-    FunctionCounter.builder("moat.kgw.list.cache.lookups", lists, GreenListCache::misses)
-        .description("Watermarked steps whose green list was read from the shared cache, or hashed")
-        .tag("result", "miss")
-        .register(registry);
+    cache(
+        registry,
+        "moat.kgw.list.cache",
+        "Bytes of KGW green lists the shared cache holds now",
+        "The shared green-list cache's budget (system property moat.kgw.listCacheBytes)",
+        "Watermarked steps whose green list was read from the shared cache, or hashed",
+        lists,
+        GreenListCache::bytes,
+        GreenListCache::budgetBytes,
+        GreenListCache::hits,
+        GreenListCache::misses);
+    RaceRecords races = RaceRecords.shared();
+    cache(
+        registry,
+        "moat.gumbel.race.cache",
+        "Bytes of keyed-race records (Gumbel's far tokens) the shared cache holds now",
+        "The shared race-record cache's budget (system property moat.gumbel.raceCacheBytes)",
+        "Keyed races whose far tokens were read from a record, or looked for in vain",
+        races,
+        RaceRecords::bytes,
+        RaceRecords::budgetBytes,
+        RaceRecords::hits,
+        RaceRecords::misses);
     Gauge.builder("moat.detector.accounts", watching, AtomicLong::get)
         .description("Accounts the detector holds at this level now (counted once a second)")
         .tag("level", "watch")
@@ -220,5 +228,38 @@ public final class ServerMetrics {
 
   String scrape() {
     return registry.scrape();
+  }
+
+  /**
+   * A shared cache's gauges (bytes held, budget) and lookup counters (hit, miss). The meters hold
+   * {@code cache} weakly: it must be the process's shared instance.
+   */
+  private static <T> void cache(
+      PrometheusMeterRegistry registry,
+      String name,
+      String bytes,
+      String budget,
+      String lookups,
+      T cache,
+      ToLongFunction<T> held,
+      ToLongFunction<T> limit,
+      ToLongFunction<T> hits,
+      ToLongFunction<T> misses) {
+    Gauge.builder(name + ".bytes", cache, c -> held.applyAsLong(c))
+        .description(bytes)
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder(name + ".budget", cache, c -> limit.applyAsLong(c))
+        .description(budget)
+        .baseUnit("bytes")
+        .register(registry);
+    FunctionCounter.builder(name + ".lookups", cache, c -> hits.applyAsLong(c))
+        .description(lookups)
+        .tag("result", "hit")
+        .register(registry);
+    FunctionCounter.builder(name + ".lookups", cache, c -> misses.applyAsLong(c))
+        .description(lookups)
+        .tag("result", "miss")
+        .register(registry);
   }
 }

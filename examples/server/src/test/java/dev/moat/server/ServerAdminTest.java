@@ -100,7 +100,10 @@ class ServerAdminTest {
             && m.body().contains("moat_token_overhead_seconds_bucket")
             && m.body().contains("moat_model_step_seconds_bucket")
             && m.body().contains("moat_admission_queue_delayed_total")
-            && m.body().contains("moat_sessions_live"),
+            && m.body().contains("moat_sessions_live")
+            && m.body().contains("moat_kgw_list_cache_budget_bytes 6.7108864E7")
+            && m.body().contains("moat_gumbel_race_cache_budget_bytes 6.7108864E7")
+            && m.body().contains("moat_gumbel_race_cache_lookups_total{result=\"hit\"}"),
         m.body());
     // No endpoint ever shows key material or API keys.
     for (String body :

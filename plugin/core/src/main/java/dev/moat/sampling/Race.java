@@ -1,7 +1,9 @@
 package dev.moat.sampling;
 
 import dev.moat.internal.Kernels;
+import dev.moat.internal.RecordCache;
 import dev.moat.internal.TopTokens;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The exponential race (Gumbel-max) of {@link Sampler#race}: the tokens near the maximum scored
@@ -24,6 +26,14 @@ final class Race {
   private double lnBest;
   private double lnBestFor = Double.NaN;
 
+  /** A {@link RaceRecords} record, made by the first keyed race that has a table. */
+  private int @Nullable [] record;
+
+  private final int[] bandStart = new int[RaceRecords.BANDS];
+
+  /** Races whose far tokens came from a record (for tests and benchmarks). */
+  long fromRecords;
+
   Race(TopTokens top, int[] ids, int vocabSize) {
     this.top = top;
     this.ids = ids;
@@ -32,8 +42,16 @@ final class Race {
 
   /** {@link Sampler#race} at inverse temperature {@code invT}. */
   int run(float[] logits, int offset, long seed, float invT) {
+    return run(logits, offset, seed, invT, null);
+  }
+
+  /**
+   * {@link Sampler#race} at inverse temperature {@code invT}, the far tokens read from {@code
+   * records} ({@link RaceRecords}) where it holds or takes the seed's record and the record covers
+   * the race's cuts; the same pick either way.
+   */
+  int run(float[] logits, int offset, long seed, float invT, RecordCache.@Nullable Table records) {
     this.invTemperature = invT;
-    Kernels k = KERNELS;
     float max = top.scanMax(logits, offset);
     float floor = max - Sampler.CUTOFF / invT;
     int m =
@@ -57,30 +75,157 @@ final class Race {
       float midCut = Math.max(floor, cut - Sampler.MID_GAP / invT);
       double wMid = Math.exp((double) (cut - max) * invT) * (1 + 1e-4);
       double wFar = Math.exp((double) (midCut - max) * invT) * (1 + 1e-4);
-      int[] block = this.block; // BLOCK ints: uniformsAtLeast needs as many as its length
-      for (int b = 0; b < vocabSize; b += Kernels.BLOCK) {
-        int n = Math.min(Kernels.BLOCK, vocabSize - b);
-        int c =
-            k.uniformsAtLeast(
-                seed,
-                b,
-                n,
-                logits,
-                offset + b,
-                midCut,
-                (int) (uniformCut(wMid * bestRatio) >>> 21),
-                (int) (uniformCut(wFar * bestRatio) >>> 21),
-                block);
-        for (int j = 0; j < c; j++) {
-          int v = b + block[j];
-          float l = logits[offset + v];
-          if (l < cut) {
-            considerFar(v, l, max, floor, seed);
-          }
-        }
+      if (records == null
+          || !farFromRecord(records, logits, offset, seed, max, floor, cut, midCut, wMid, wFar)) {
+        far(logits, offset, seed, max, floor, cut, midCut, wMid, wFar);
       }
     }
     return bestId;
+  }
+
+  /** Every token below the cut, filtered by one vectorised pass of hashing over the vocabulary. */
+  private void far(
+      float[] logits,
+      int offset,
+      long seed,
+      float max,
+      float floor,
+      float cut,
+      float midCut,
+      double wMid,
+      double wFar) {
+    Kernels k = KERNELS;
+    int[] block = this.block; // BLOCK ints: uniformsAtLeast needs as many as its length
+    for (int b = 0; b < vocabSize; b += Kernels.BLOCK) {
+      int n = Math.min(Kernels.BLOCK, vocabSize - b);
+      int c =
+          k.uniformsAtLeast(
+              seed,
+              b,
+              n,
+              logits,
+              offset + b,
+              midCut,
+              (int) (uniformCut(wMid * bestRatio) >>> 21),
+              (int) (uniformCut(wFar * bestRatio) >>> 21),
+              block);
+      for (int j = 0; j < c; j++) {
+        int v = b + block[j];
+        float l = logits[offset + v];
+        if (l < cut) {
+          considerFar(v, l, max, floor, seed);
+        }
+      }
+    }
+  }
+
+  /**
+   * {@link #far} from the seed's record: returns false, having scored nothing, when the race's
+   * looser cut is below what a record can cover, or the record is not held and not made (the cache
+   * would not take it), or it is held with a higher floor. The cuts are taken once, from the best
+   * ratio after the near tokens; {@link #far} tightens them block by block, which only skips tokens
+   * that cannot win, so both score every token that can.
+   */
+  private boolean farFromRecord(
+      RecordCache.Table records,
+      float[] logits,
+      int offset,
+      long seed,
+      float max,
+      float floor,
+      float cut,
+      float midCut,
+      double wMid,
+      double wFar) {
+    int cutMid = (int) (uniformCut(wMid * bestRatio) >>> 21);
+    int cutFar = (int) (uniformCut(wFar * bestRatio) >>> 21);
+    int low = Integer.compareUnsigned(cutMid, cutFar) <= 0 ? cutMid : cutFar;
+    if (Integer.compareUnsigned(low, RaceRecords.FLOOR) < 0) {
+      return false;
+    }
+    int[] rec = record;
+    if (rec == null) {
+      rec = new int[records.ints()];
+      record = rec;
+    }
+    long salt = vocabSize;
+    if (!records.copy(seed, salt, rec)) {
+      if (!records.wanted(seed, salt) || !build(seed, logits, offset, rec)) {
+        return false;
+      }
+      records.offer(seed, salt, rec);
+    }
+    if (Integer.compareUnsigned(low, rec[0]) < 0) {
+      return false;
+    }
+    int lowBand = RaceRecords.band(low);
+    int n = rec[1];
+    for (int i = 0; i < n; i++) {
+      int v = rec[2 + i];
+      int high = Kernels.uniformHigh(seed, v);
+      if (RaceRecords.band(high) < lowBand) {
+        break; // the bands go down: every later token is below the looser cut
+      }
+      if (Integer.compareUnsigned(high, low) >= 0) {
+        float l = logits[offset + v];
+        if (l < cut && Integer.compareUnsigned(high, l >= midCut ? cutMid : cutFar) >= 0) {
+          considerFar(v, l, max, floor, seed);
+        }
+      }
+    }
+    fromRecords++;
+    return true;
+  }
+
+  /**
+   * Writes the seed's record into {@code rec}: its floor, its count, then every token whose high
+   * word is at or above the floor, highest band first. Returns false when even the highest band
+   * does not fit. Uses {@link #ids} as scratch (the near tokens are scored by now).
+   */
+  private boolean build(long seed, float[] logits, int offset, int[] rec) {
+    Kernels k = KERNELS;
+    int[] found = ids;
+    int n = 0;
+    for (int b = 0; b < vocabSize; b += Kernels.BLOCK) {
+      int len = Math.min(Kernels.BLOCK, vocabSize - b);
+      int c =
+          k.uniformsAtLeast(
+              seed, b, len, logits, offset + b, 0f, RaceRecords.FLOOR, RaceRecords.FLOOR, block);
+      for (int j = 0; j < c; j++) {
+        found[n++] = b + block[j];
+      }
+    }
+    int[] start = bandStart;
+    java.util.Arrays.fill(start, 0);
+    for (int i = 0; i < n; i++) {
+      start[RaceRecords.band(Kernels.uniformHigh(seed, found[i]))]++;
+    }
+    int capacity = rec.length - 2;
+    int total = 0;
+    int lowest = RaceRecords.BANDS;
+    while (lowest > 0 && total + start[lowest - 1] <= capacity) {
+      lowest--;
+      total += start[lowest];
+    }
+    if (lowest == RaceRecords.BANDS) {
+      return false;
+    }
+    int at = 2;
+    for (int band = RaceRecords.BANDS - 1; band >= lowest; band--) {
+      int c = start[band];
+      start[band] = at;
+      at += c;
+    }
+    for (int i = 0; i < n; i++) {
+      int v = found[i];
+      int band = RaceRecords.band(Kernels.uniformHigh(seed, v));
+      if (band >= lowest) {
+        rec[start[band]++] = v;
+      }
+    }
+    rec[0] = RaceRecords.FLOOR + (lowest << RaceRecords.BAND_SHIFT);
+    rec[1] = total;
+    return true;
   }
 
   /**

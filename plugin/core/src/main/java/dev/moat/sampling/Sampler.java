@@ -5,6 +5,7 @@ import dev.moat.internal.TopTokens;
 import dev.moat.spi.Candidates;
 import dev.moat.spi.SamplingParams;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The host's sampling step for one request: temperature, then top-k, then top-p (nucleus), then a
@@ -83,6 +84,11 @@ public final class Sampler implements Candidates {
   private final SkipRace skipRace;
 
   private final boolean raceable;
+
+  /** The keyed races' records, looked up by the first {@link #raceKeyed}. */
+  private dev.moat.internal.RecordCache.@Nullable Table raceTable;
+
+  private boolean raceTableLooked;
   private double total;
 
   public Sampler(SamplingParams params, int vocabSize) {
@@ -318,6 +324,50 @@ public final class Sampler implements Candidates {
       throw new IllegalStateException("race needs temperature sampling without top-k or top-p");
     }
     return race.run(logits, offset, seed, invTemperature);
+  }
+
+  /**
+   * {@link #race} for a keyed seed: where the seed recurs, the tokens that could win from far below
+   * the maximum are read from the process's {@link RaceRecords} instead of found by hashing the
+   * whole vocabulary. The same pick, bit for bit.
+   *
+   * @throws IllegalStateException if {@link #canRace()} is false
+   */
+  @Override
+  public int raceKeyed(float[] logits, int offset, long seed) {
+    if (!raceTableLooked) {
+      raceTable = RaceRecords.shared().forVocabulary(vocabSize);
+      raceTableLooked = true;
+    }
+    return raceKeyed(logits, offset, seed, raceTable);
+  }
+
+  /**
+   * An exact softmax draw with the request's randomness ({@link SkipRace}, as {@link #sample} draws
+   * under temperature alone): a few hundred tokens scored, no hashing of the vocabulary.
+   *
+   * @throws IllegalStateException if {@link #canRace()} is false
+   */
+  @Override
+  public int raceUnkeyed(float[] logits, int offset) {
+    if (!raceable) {
+      throw new IllegalStateException("race needs temperature sampling without top-k or top-p");
+    }
+    return skipRace.run(logits, offset, random.nextLong(), invTemperature);
+  }
+
+  /** Keyed races of this sampler whose far tokens came from a record. */
+  long racesFromRecords() {
+    return race.fromRecords;
+  }
+
+  /** {@link #raceKeyed} with the records of {@code table} (none: {@link #race}). */
+  int raceKeyed(
+      float[] logits, int offset, long seed, dev.moat.internal.RecordCache.@Nullable Table table) {
+    if (!raceable) {
+      throw new IllegalStateException("race needs temperature sampling without top-k or top-p");
+    }
+    return race.run(logits, offset, seed, invTemperature, table);
   }
 
   /** Token id of candidate {@code i} from the last {@link #candidates} call. */

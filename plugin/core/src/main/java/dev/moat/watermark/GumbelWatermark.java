@@ -11,14 +11,16 @@ import dev.moat.spi.TokenHistory;
  * and top-p choose the candidates and their probabilities ({@link Candidates#candidates}), then the
  * keyed uniforms of {@link GumbelScheme} choose among them.
  *
- * <p>Under temperature alone (no top-k, no top-p) the pick is {@link Candidates#race} over the
- * whole vocabulary with the keyed seed, which scores only the few tokens that can win (about 30 µs
- * per token at a vocabulary of 128,256 with the Vector API; perf/RESULTS.md). Otherwise, per
- * candidate the choice costs one hash and a multiply: a candidate {@code i} can only beat the best
- * ratio {@code b} so far if {@code -ln u_i < w_i b}, and since {@code -ln u >= 1 - u} that needs
- * {@code 1 - u_i < w_i b}; the logarithm is computed only for the few that pass. Where there is no
- * context yet, or the context repeats (per-request de-duplication), the same choice is made with
- * the request's own randomness instead of the key: an exact, unmarked draw.
+ * <p>Under temperature alone (no top-k, no top-p) the pick is {@link Candidates#raceKeyed} over the
+ * whole vocabulary with the keyed seed, which scores only the few tokens that can win, and, where
+ * the context recurs across requests, reads them from a record of the seed's uniforms instead of
+ * hashing every token id (perf/RESULTS.md has the figures). Otherwise, per candidate the choice
+ * costs one hash and a multiply: a candidate {@code i} can only beat the best ratio {@code b} so
+ * far if {@code -ln u_i < w_i b}, and since {@code -ln u >= 1 - u} that needs {@code 1 - u_i < w_i
+ * b}; the logarithm is computed only for the few that pass. Where there is no context yet, or the
+ * context repeats (per-request de-duplication), the same choice is made with the request's own
+ * randomness instead of the key: an exact, unmarked draw ({@link Candidates#raceUnkeyed} under
+ * temperature alone).
  *
  * <p>Immutable and thread-safe; per-request state is allocation-free per token.
  */
@@ -105,14 +107,16 @@ public final class GumbelWatermark extends WatermarkProtection {
         // Temperature alone: the race over the whole vocabulary, keyed, or with the request's own
         // randomness where there is no context yet or it repeats.
         if (len < h) {
-          return sampler.race(logits, offset, sampler.nextSeed());
+          return sampler.raceUnkeyed(logits, offset);
         }
         for (int i = 0; i < h; i++) {
           context[i] = history.get(len - h + i);
         }
         long seed = scheme.seed(context, h);
         boolean fresh = fresh(seed);
-        return sampler.race(logits, offset, fresh ? seed : sampler.nextSeed());
+        return fresh
+            ? sampler.raceKeyed(logits, offset, seed)
+            : sampler.raceUnkeyed(logits, offset);
       }
       int n = sampler.candidates(logits, offset);
       if (n == 1 || len < h) {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.moat.internal.Kernels;
 import dev.moat.spi.SamplingParams;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -212,27 +211,10 @@ class SamplerTest {
       assertTrue(sampler.canRace());
       long seed = r.nextLong();
       int got = sampler.race(l, 0, seed);
-
-      float invT = 1f / temperature;
-      float max = Float.NEGATIVE_INFINITY;
-      for (float x : l) {
-        max = Math.max(max, x);
-      }
-      float floor = max - Sampler.CUTOFF / invT;
-      int best = -1;
-      double bestRatio = Double.POSITIVE_INFINITY;
-      for (int v = 0; v < vocab; v++) {
-        if (l[v] < floor || l[v] == Float.NEGATIVE_INFINITY) {
-          continue;
-        }
-        float w = (float) Math.exp((l[v] - max) * invT);
-        double ratio = -Math.log((Kernels.u53(seed, v) + 0.5) * 0x1p-53) / w;
-        if (ratio < bestRatio) {
-          bestRatio = ratio;
-          best = v;
-        }
-      }
-      assertEquals(best, got, "trial " + trial + " vocab " + vocab + " spread " + spread);
+      assertEquals(
+          RaceRecordsTest.exact(l, seed, temperature),
+          got,
+          "trial " + trial + " vocab " + vocab + " spread " + spread);
       raced++;
     }
     assertEquals(150, raced);

@@ -126,6 +126,58 @@ class GumbelWatermarkTest {
     }
   }
 
+  /**
+   * Under temperature alone the pick is the exact argmin over the whole vocabulary, and a context
+   * that recurs across requests has its far tokens read from the shared race records (the row
+   * differs every request; the seed, from the key and the previous token, recurs).
+   */
+  @Test
+  void recurringContextsReadTheRaceRecordsAndPickTheExactArgmin() throws Exception {
+    int vocab = 32000;
+    dev.moat.sampling.RaceRecords records = dev.moat.sampling.RaceRecords.shared();
+    long hitsBefore = records.hits();
+    SplittableRandom rows = new SplittableRandom(12);
+    try (Moat moat = moat()) {
+      for (int req = 0; req < 60; req++) {
+        int prev = 7 + req % 3;
+        float[] l = new float[vocab];
+        for (int i = 0; i < vocab; i++) {
+          l[i] = (float) (rows.nextGaussian() * 2.5);
+        }
+        int t;
+        try (MoatRequest r =
+            moat.begin(
+                RequestContext.builder()
+                    .account("a")
+                    .tier("t")
+                    .vocabSize(vocab)
+                    .prompt("", new int[] {prev})
+                    .sampling(SamplingParams.builder().temperature(1f).maxTokens(1).build())
+                    .build())) {
+          t = r.sample(l.clone());
+        }
+        long seed = new GumbelScheme(KEY, 1).seed(new int[] {prev}, 1);
+        float max = Float.NEGATIVE_INFINITY;
+        for (float x : l) {
+          max = Math.max(max, x);
+        }
+        int best = -1;
+        double bestRatio = Double.POSITIVE_INFINITY;
+        for (int v = 0; v < vocab; v++) {
+          float w = (float) Math.exp(l[v] - max);
+          double ratio = -Math.log(GumbelScheme.uniform(seed, v)) / w;
+          if (ratio < bestRatio) {
+            bestRatio = ratio;
+            best = v;
+          }
+        }
+        assertEquals(best, t, "request " + req);
+      }
+    }
+    assertTrue(records.serves(vocab), "the shared cache serves 16 vocabularies: " + records);
+    assertTrue(records.hits() - hitsBefore >= 50, "record hits: " + (records.hits() - hitsBefore));
+  }
+
   @Test
   void theProtectionPicksWhatTheReferenceRulePicksAndHonoursTopK() throws Exception {
     float[] l = logits(500, 9);
