@@ -10,11 +10,35 @@ import org.jspecify.annotations.Nullable;
  * exactly, every other token only if the high word of its uniform says it could win. Its own state
  * is the best candidate so far.
  *
+ * <p>The tokens within a gap of the maximum (a few dozen to a few hundred, {@link #NEAR_GAP}) are
+ * scored exactly. Every other token has weight {@code w < wMid = exp((cut - max) / T)}, or {@code w
+ * < wFar = exp((midCut - max) / T)} below a middle tier {@link #MID_GAP} nats deeper, and since
+ * {@code -ln u >= 1 - u} it can only win if {@code 1 - u < w_tier · best}: {@link
+ * Kernels#uniformsAtLeast} finds those few from the high words of their uniforms, one vectorised
+ * pass of 32-bit hashing, or, for a keyed seed that recurs, a {@link RaceRecords} record lists
+ * them.
+ *
  * <p>Not thread-safe: part of one request's {@link Sampler}. Allocation-free.
  */
 final class Race {
   private static final Kernels KERNELS = Kernels.get();
   private static final double LN2 = Math.log(2);
+
+  /**
+   * The race scores exactly the tokens within a gap of the maximum: first {@value #NEAR_GAP} nats,
+   * then adjusted until between {@value #NEAR_MIN} and {@value #NEAR_CAP} tokens are in.
+   */
+  static final float NEAR_GAP = 4f;
+
+  static final int NEAR_MIN = 32;
+
+  static final int NEAR_CAP = 256;
+
+  /**
+   * Below the near tokens, the race filters a middle tier this many nats deep with a looser cut on
+   * the uniforms than the rest, so that the rest pass {@code e^MID_GAP} times fewer.
+   */
+  static final float MID_GAP = 4f;
 
   private final TopTokens top;
   private final int[] ids;
@@ -25,6 +49,11 @@ final class Race {
   private int bestId;
   private double lnBest;
   private double lnBestFor = Double.NaN;
+
+  /** The keyed races' records: the process's, looked up by the first {@link #runKeyed}. */
+  private RecordCache.@Nullable Table records;
+
+  private boolean recordsLooked;
 
   /** A {@link RaceRecords} record, made by the first keyed race that has a table. */
   private int @Nullable [] record;
@@ -45,6 +74,21 @@ final class Race {
     return run(logits, offset, seed, invT, null);
   }
 
+  /** {@link Sampler#raceKeyed} at inverse temperature {@code invT}. */
+  int runKeyed(float[] logits, int offset, long seed, float invT) {
+    if (!recordsLooked) {
+      records = RaceRecords.shared().forVocabulary(vocabSize);
+      recordsLooked = true;
+    }
+    return run(logits, offset, seed, invT, records);
+  }
+
+  /** Keyed races read the records of {@code table} (none: they hash, as {@link #run} does). */
+  void records(RecordCache.@Nullable Table table) {
+    records = table;
+    recordsLooked = true;
+  }
+
   /**
    * {@link Sampler#race} at inverse temperature {@code invT}, the far tokens read from {@code
    * records} ({@link RaceRecords}) where it holds or takes the seed's record and the record covers
@@ -54,9 +98,7 @@ final class Race {
     this.invTemperature = invT;
     float max = top.scanMax(logits, offset);
     float floor = max - Sampler.CUTOFF / invT;
-    int m =
-        top.gather(
-            logits, offset, floor, Sampler.NEAR_GAP / invT, Sampler.NEAR_MIN, Sampler.NEAR_CAP);
+    int m = top.gather(logits, offset, floor, NEAR_GAP / invT, NEAR_MIN, NEAR_CAP);
     float cut = top.cut();
     bestRatio = Double.POSITIVE_INFINITY;
     bestId = -1;
@@ -72,7 +114,7 @@ final class Race {
       // Below the cut, w < wMid = exp((cut - max) / T); below midCut, MID_GAP nats further down,
       // w < wFar. A token can only win if 1 - u < w * best: the filter on the uniforms applies the
       // cut for each token's tier. The margin covers float rounding.
-      float midCut = Math.max(floor, cut - Sampler.MID_GAP / invT);
+      float midCut = Math.max(floor, cut - MID_GAP / invT);
       double wMid = Math.exp((double) (cut - max) * invT) * (1 + 1e-4);
       double wFar = Math.exp((double) (midCut - max) * invT) * (1 + 1e-4);
       if (records == null

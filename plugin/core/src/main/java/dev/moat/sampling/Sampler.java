@@ -5,7 +5,6 @@ import dev.moat.internal.TopTokens;
 import dev.moat.spi.Candidates;
 import dev.moat.spi.SamplingParams;
 import java.util.SplittableRandom;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The host's sampling step for one request: temperature, then top-k, then top-p (nucleus), then a
@@ -43,22 +42,6 @@ public final class Sampler implements Candidates {
    */
   static final int MAX_GATHERED_TOP_K = 4096;
 
-  /**
-   * {@link #race} scores exactly the tokens within a gap of the maximum: first {@value #NEAR_GAP}
-   * nats, then adjusted until between {@value #NEAR_MIN} and {@value #NEAR_CAP} tokens are in.
-   */
-  static final float NEAR_GAP = 4f;
-
-  static final int NEAR_MIN = 32;
-
-  /**
-   * Below the near tokens, {@link #race} filters a middle tier this many nats deep with a looser
-   * cut on the uniforms than the rest, so that the rest pass {@code e^MID_GAP} times fewer.
-   */
-  static final float MID_GAP = 4f;
-
-  static final int NEAR_CAP = 256;
-
   private final SamplingParams params;
   private final int vocabSize;
   private final SplittableRandom random;
@@ -79,16 +62,11 @@ public final class Sampler implements Candidates {
   private final TopTokens top;
 
   /** The exponential races' state (keyed, unkeyed); share {@link #top} and {@link #ids}. */
-  private final Race race;
+  final Race race;
 
   private final SkipRace skipRace;
 
   private final boolean raceable;
-
-  /** The keyed races' records, looked up by the first {@link #raceKeyed}. */
-  private dev.moat.internal.RecordCache.@Nullable Table raceTable;
-
-  private boolean raceTableLooked;
   private double total;
 
   public Sampler(SamplingParams params, int vocabSize) {
@@ -237,7 +215,7 @@ public final class Sampler implements Candidates {
   private int topKNear(float[] logits, int offset, float max, float floor, int topK) {
     int m = top.gatherTopGroups(logits, offset, floor, topK, select);
     if (m == 0) {
-      m = top.gather(logits, offset, floor, 1f, topK, Math.max(4 * topK, NEAR_CAP));
+      m = top.gather(logits, offset, floor, 1f, topK, Math.max(4 * topK, Race.NEAR_CAP));
     }
     if (m < topK) {
       return 0; // fewer than k tokens above the floor: the full path keeps ties at the floor
@@ -307,67 +285,39 @@ public final class Sampler implements Candidates {
    * (every token within {@link #CUTOFF} of the maximum, {@code w = exp((l - max) / T)}), the lowest
    * id on ties, where {@code u(seed, v) = (u53(seed, v) + 0.5) · 2^-53} ({@link Kernels#u53}). With
    * a random seed it is an exact draw from the softmax; with a keyed seed it is the Gumbel
-   * watermark's pick (moat-gumbel-v2).
-   *
-   * <p>It never weighs the whole vocabulary. The tokens within a gap of the maximum (a few dozen to
-   * a few hundred, see {@link #NEAR_GAP}) are scored exactly. Every other token has weight {@code w
-   * < wMid = exp((cut - max) / T)}, or {@code w < wFar = exp((midCut - max) / T)} below a middle
-   * tier {@link #MID_GAP} nats deeper, and since {@code -ln u >= 1 - u} it can only win if {@code 1
-   * - u < w_tier · best}: {@link Kernels#uniformsAtLeast} finds those few from the high words of
-   * their uniforms, one vectorised pass of 32-bit hashing, and only they are looked at.
+   * watermark's pick (moat-gumbel-v2). It never weighs the whole vocabulary ({@link Race}).
    *
    * @throws IllegalStateException if {@link #canRace()} is false
    */
   @Override
   public int race(float[] logits, int offset, long seed) {
-    if (!raceable) {
-      throw new IllegalStateException("race needs temperature sampling without top-k or top-p");
-    }
-    return race.run(logits, offset, seed, invTemperature);
+    return race.run(logits, offset, seed, raceable());
   }
 
   /**
-   * {@link #race} for a keyed seed: where the seed recurs, the tokens that could win from far below
-   * the maximum are read from the process's {@link RaceRecords} instead of found by hashing the
-   * whole vocabulary. The same pick, bit for bit.
-   *
-   * @throws IllegalStateException if {@link #canRace()} is false
+   * {@link #race} for a keyed seed, the far tokens read from the process's {@link RaceRecords}
+   * where the seed recurs: the same pick, bit for bit; throws as {@link #race} does.
    */
   @Override
   public int raceKeyed(float[] logits, int offset, long seed) {
-    if (!raceTableLooked) {
-      raceTable = RaceRecords.shared().forVocabulary(vocabSize);
-      raceTableLooked = true;
-    }
-    return raceKeyed(logits, offset, seed, raceTable);
+    return race.runKeyed(logits, offset, seed, raceable());
   }
 
   /**
    * An exact softmax draw with the request's randomness ({@link SkipRace}, as {@link #sample} draws
-   * under temperature alone): a few hundred tokens scored, no hashing of the vocabulary.
-   *
-   * @throws IllegalStateException if {@link #canRace()} is false
+   * under temperature alone), no hashing; throws as {@link #race} does.
    */
   @Override
   public int raceUnkeyed(float[] logits, int offset) {
+    return skipRace.run(logits, offset, random.nextLong(), raceable());
+  }
+
+  /** The inverse temperature, if the races apply. */
+  private float raceable() {
     if (!raceable) {
       throw new IllegalStateException("race needs temperature sampling without top-k or top-p");
     }
-    return skipRace.run(logits, offset, random.nextLong(), invTemperature);
-  }
-
-  /** Keyed races of this sampler whose far tokens came from a record. */
-  long racesFromRecords() {
-    return race.fromRecords;
-  }
-
-  /** {@link #raceKeyed} with the records of {@code table} (none: {@link #race}). */
-  int raceKeyed(
-      float[] logits, int offset, long seed, dev.moat.internal.RecordCache.@Nullable Table table) {
-    if (!raceable) {
-      throw new IllegalStateException("race needs temperature sampling without top-k or top-p");
-    }
-    return race.run(logits, offset, seed, invTemperature, table);
+    return invTemperature;
   }
 
   /** Token id of candidate {@code i} from the last {@link #candidates} call. */

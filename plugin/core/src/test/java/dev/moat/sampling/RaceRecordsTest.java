@@ -80,13 +80,14 @@ class RaceRecordsTest {
       SamplingParams params =
           SamplingParams.builder().temperature(temperature).seed(trial).maxTokens(4).build();
       Sampler keyed = new Sampler(params, vocab);
+      keyed.race.records(table);
       Sampler plain = new Sampler(params, vocab);
       long[] seeds = {r.nextLong(), r.nextLong(), r.nextLong()};
       for (int step = 0; step < 12; step++) {
         float[] l = row(r, vocab, spread, trial % 3 == 0);
         long seed = seeds[step % seeds.length];
         int want = plain.race(l, 0, seed);
-        int got = keyed.raceKeyed(l, 0, seed, table);
+        int got = keyed.raceKeyed(l, 0, seed);
         String where = "trial " + trial + " step " + step + " vocab " + vocab;
         assertEquals(want, got, where);
         if (vocab <= 32000) {
@@ -94,7 +95,7 @@ class RaceRecordsTest {
         }
         raced++;
       }
-      recorded += keyed.racesFromRecords();
+      recorded += keyed.race.fromRecords;
     }
     assertEquals(720, raced);
     // Spread 0.05 (a flat row: every token is near) and 12 at low temperature (one token) have no
@@ -115,14 +116,15 @@ class RaceRecordsTest {
     assertNotNull(table);
     SamplingParams params = SamplingParams.builder().temperature(1f).seed(5).maxTokens(4).build();
     Sampler keyed = new Sampler(params, vocab);
+    keyed.race.records(table);
     Sampler plain = new Sampler(params, vocab);
     for (int step = 0; step < 400; step++) {
       float[] l = row(r, vocab, 2 + (step % 3), false);
       long seed = 1000L + step % 5;
-      assertEquals(plain.race(l, 0, seed), keyed.raceKeyed(l, 0, seed, table), "step " + step);
+      assertEquals(plain.race(l, 0, seed), keyed.raceKeyed(l, 0, seed), "step " + step);
     }
-    assertTrue(keyed.racesFromRecords() > 0, "no race read a raised record");
-    assertTrue(keyed.racesFromRecords() < 400, "every race read a record it could not hold");
+    assertTrue(keyed.race.fromRecords > 0, "no race read a raised record");
+    assertTrue(keyed.race.fromRecords < 400, "every race read a record it could not hold");
   }
 
   /**
@@ -147,16 +149,17 @@ class RaceRecordsTest {
                   SamplingParams params =
                       SamplingParams.builder().temperature(1f).seed(thread).maxTokens(4).build();
                   Sampler keyed = new Sampler(params, vocab);
+                  keyed.race.records(table);
                   Sampler plain = new Sampler(params, vocab);
                   for (int step = 0; step < 300; step++) {
                     float[] l = row(r, vocab, 2.5, false);
                     long seed = 77L + r.nextInt(12);
                     assertEquals(
                         plain.race(l, 0, seed),
-                        keyed.raceKeyed(l, 0, seed, table),
+                        keyed.raceKeyed(l, 0, seed),
                         "thread " + thread + " step " + step);
                   }
-                  return keyed.racesFromRecords();
+                  return keyed.race.fromRecords;
                 }));
       }
       long recorded = 0;
