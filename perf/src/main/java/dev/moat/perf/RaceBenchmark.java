@@ -29,7 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code recorded}: {@code Sampler.raceKeyed}, the same pick with the far tokens read from
  *       the shared {@link RaceRecords} (its default budget);
  *   <li>{@code unkeyed}: {@code Sampler.raceUnkeyed}, the exact draw with the request's own
- *       randomness that a repeated context (de-duplication) or a step with no context gets.
+ *       randomness that a repeated context (de-duplication) or a step with no context gets: the
+ *       SPI's default, a race with a fresh seed.
  * </ul>
  *
  * Compare with {@code FloorBenchmark.rowReadWrite} in the same run:

@@ -303,15 +303,6 @@ public final class Sampler implements Candidates {
     return race.runKeyed(logits, offset, seed, raceable());
   }
 
-  /**
-   * An exact softmax draw with the request's randomness ({@link SkipRace}, as {@link #sample} draws
-   * under temperature alone), no hashing; throws as {@link #race} does.
-   */
-  @Override
-  public int raceUnkeyed(float[] logits, int offset) {
-    return skipRace.run(logits, offset, random.nextLong(), raceable());
-  }
-
   /** The inverse temperature, if the races apply. */
   private float raceable() {
     if (!raceable) {
