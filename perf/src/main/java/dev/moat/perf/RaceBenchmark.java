@@ -28,9 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       far tokens that could win (the path before race records);
  *   <li>{@code recorded}: {@code Sampler.raceKeyed}, the same pick with the far tokens read from
  *       the shared {@link RaceRecords} (its default budget);
- *   <li>{@code unkeyed}: {@code Sampler.raceUnkeyed}, the exact draw with the request's own
- *       randomness that a repeated context (de-duplication) or a step with no context gets: the
- *       SPI's default, a race with a fresh seed.
+ *   <li>{@code skip}: {@code Sampler.sample}, the sampler's own exact draw under temperature alone
+ *       (no hashing), tried for the steps whose context repeats and not kept; those pay what {@code
+ *       keyed} costs, a race with a fresh seed.
  * </ul>
  *
  * Compare with {@code FloorBenchmark.rowReadWrite} in the same run:
@@ -51,7 +51,7 @@ public class RaceBenchmark {
   @Param({"32000", "128256", "256000"})
   public int vocab;
 
-  @Param({"keyed", "recorded", "unkeyed"})
+  @Param({"keyed", "recorded", "skip"})
   public String mode;
 
   Sampler sampler;
@@ -62,8 +62,8 @@ public class RaceBenchmark {
 
   @Setup
   public void setUp() {
-    if (!mode.equals("keyed") && !mode.equals("recorded") && !mode.equals("unkeyed")) {
-      throw new IllegalArgumentException("mode '" + mode + "': keyed, recorded or unkeyed");
+    if (!mode.equals("keyed") && !mode.equals("recorded") && !mode.equals("skip")) {
+      throw new IllegalArgumentException("mode '" + mode + "': keyed, recorded or skip");
     }
     path = mode.equals("keyed") ? 0 : mode.equals("recorded") ? 1 : 2;
     sampler = new Sampler(SamplingParams.builder().temperature(1f).seed(1).build(), vocab);
@@ -98,7 +98,7 @@ public class RaceBenchmark {
     return switch (path) {
       case 0 -> sampler.race(row, 0, seed);
       case 1 -> sampler.raceKeyed(row, 0, seed);
-      default -> sampler.raceUnkeyed(row, 0);
+      default -> sampler.sample(row, 0);
     };
   }
 }

@@ -42,16 +42,6 @@ public interface Candidates {
     return race(logits, offset, seed);
   }
 
-  /**
-   * An unkeyed draw over the whole row under temperature alone ({@link #canRace()}): an exact
-   * sample of the softmax with the host's own randomness, for a step that must not be keyed. The
-   * default is {@link #race} with {@link #nextSeed()}; an implementation may draw it more cheaply
-   * (it need not hash every token, as a race with a seed does).
-   */
-  default int raceUnkeyed(float[] logits, int offset) {
-    return race(logits, offset, nextSeed());
-  }
-
   /** The next seed of the host's own random stream (for a draw that must not be keyed). */
   long nextSeed();
 

@@ -19,8 +19,7 @@ import dev.moat.spi.TokenHistory;
  * far if {@code -ln u_i < w_i b}, and since {@code -ln u >= 1 - u} that needs {@code 1 - u_i < w_i
  * b}; the logarithm is computed only for the few that pass. Where there is no context yet, or the
  * context repeats (per-request de-duplication), the same choice is made with the request's own
- * randomness instead of the key: an exact, unmarked draw ({@link Candidates#raceUnkeyed} under
- * temperature alone).
+ * randomness instead of the key: an exact, unmarked draw.
  *
  * <p>Immutable and thread-safe; per-request state is allocation-free per token.
  */
@@ -107,7 +106,7 @@ public final class GumbelWatermark extends WatermarkProtection {
         // Temperature alone: the race over the whole vocabulary, keyed, or with the request's own
         // randomness where there is no context yet or it repeats.
         if (len < h) {
-          return sampler.raceUnkeyed(logits, offset);
+          return sampler.race(logits, offset, sampler.nextSeed());
         }
         for (int i = 0; i < h; i++) {
           context[i] = history.get(len - h + i);
@@ -116,7 +115,7 @@ public final class GumbelWatermark extends WatermarkProtection {
         boolean fresh = fresh(seed);
         return fresh
             ? sampler.raceKeyed(logits, offset, seed)
-            : sampler.raceUnkeyed(logits, offset);
+            : sampler.race(logits, offset, sampler.nextSeed());
       }
       int n = sampler.candidates(logits, offset);
       if (n == 1 || len < h) {
