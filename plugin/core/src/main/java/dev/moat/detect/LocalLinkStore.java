@@ -7,19 +7,17 @@ import dev.moat.internal.Messages;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The embedded {@link LinkStore}: a fixed-size, lock-free table of buckets in one {@code long[]} (a
- * key, a last-use stamp and the bucket's {@link LinkStore#WORDS} words per slot, 504 bytes), probed
- * over four adjacent slots. A new bucket takes an empty or expired slot, else the slot of the four
- * shared by the fewest accounts: memory is fixed at construction whatever the traffic, and nothing
- * is allocated per request. Sample flagged accounts (only those) are kept in a small Caffeine
- * cache.
+ * The embedded {@link LinkStore}: a fixed-size, lock-free table of buckets in two {@code long[]}s
+ * (an index of keys and meta words, 16 bytes per slot, and the buckets' {@link LinkStore#WORDS}
+ * words, 488 bytes per slot), probed over four adjacent slots of the index. A new bucket takes an
+ * empty or expired slot, else the slot of the four shared by the fewest accounts: memory is fixed
+ * at construction whatever the traffic, and nothing is allocated per request. Sample flagged
+ * accounts (only those) are kept in a small Caffeine cache.
  *
  * <p>Why not a Caffeine cache of bucket objects, as everywhere else: a request touches nine
  * buckets, and on the 2-core reference machine nine cache lookups with their object graphs cost
@@ -34,34 +32,28 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LocalLinkStore implements LinkStore {
   private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
-  private static final int STRIDE = 2 + WORDS; // key, stamp, sets
+  private static final int STRIDE = 2 + WORDS; // a slot in the snapshot: key, stamp, sets
+  private static final int STAMP_SHIFT = 16;
+  private static final long WEIGHT_MASK = (1L << STAMP_SHIFT) - 1;
+  private static final long TOUCHED = 0x5EED_1DEA_F00DL;
   private static final int PROBES = 4;
-  private static final int SAMPLES = 4;
 
-  private final long[] table;
+  /**
+   * Per slot, its key and its meta word (the last-use stamp in minutes, above {@link #STAMP_SHIFT},
+   * and the accounts in its account set below): the four slots a key may take are one or two cache
+   * lines, where probing the buckets themselves touched four.
+   */
+  private final long[] index;
+
+  /** Per slot, its bucket's {@link LinkStore#WORDS} words. */
+  private final long[] data;
+
   private final int mask;
   private final Ticker ticker;
   private final long idleMinutes;
 
-  /**
-   * Flagged accounts kept as samples per template key: a direct-mapped table, the newest key of a
-   * slot winning it, so that a replay keeps the same samples on every run (a size-bounded Caffeine
-   * cache evicted at random and on another thread, which changed {@code linked_accounts} between
-   * runs of the same trace).
-   */
-  private final AtomicReferenceArray<Sample> samples = new AtomicReferenceArray<>(SAMPLE_SLOTS);
-
-  private static final int SAMPLE_SLOTS = 1 << 16;
-
-  /** One key's sample accounts (guarded by itself). */
-  private static final class Sample {
-    final long key;
-    final List<String> accounts = new ArrayList<>(SAMPLES);
-
-    Sample(long key) {
-      this.key = key;
-    }
-  }
+  /** Sample flagged accounts per template key. */
+  private final LinkSamples samples = new LinkSamples();
 
   /** Accounts' marks ({@link AccountMark}): only flagged or cleared accounts have one. */
   private final Cache<String, AccountMark> marks;
@@ -101,7 +93,8 @@ public final class LocalLinkStore implements LinkStore {
       throw new IllegalArgumentException(Messages.invalid("idleExpiry", idleExpiry, "positive"));
     }
     int slots = Integer.highestOneBit(buckets - 1) << 1;
-    this.table = new long[slots * STRIDE];
+    this.index = new long[2 * slots];
+    this.data = new long[slots * WORDS];
     this.mask = slots - 1;
     this.ticker = ticker;
     this.idleMinutes = Math.max(1, idleExpiry.toMinutes());
@@ -129,46 +122,64 @@ public final class LocalLinkStore implements LinkStore {
     long victimKey = 0;
     int victimWeight = Integer.MAX_VALUE;
     for (int p = 0; p < PROBES; p++) {
-      int base = ((start + p) & mask) * STRIDE;
-      long k = (long) LONGS.getAcquire(table, base);
+      int s = (start + p) & mask;
+      long k = (long) LONGS.getAcquire(index, 2 * s);
       if (k == key) {
-        LONGS.setOpaque(table, base + 1, now);
-        return base;
+        touch(s, now);
+        return s;
       }
       if (k == 0) {
-        if (LONGS.compareAndSet(table, base, 0L, key)) {
-          LONGS.setOpaque(table, base + 1, now);
-          return base;
+        if (LONGS.compareAndSet(index, 2 * s, 0L, key)) {
+          touch(s, now);
+          return s;
         }
-        k = (long) LONGS.getAcquire(table, base);
+        k = (long) LONGS.getAcquire(index, 2 * s);
         if (k == key) {
-          return base;
+          return s;
         }
       }
-      long stamp = (long) LONGS.getOpaque(table, base + 1);
-      int weight = now - stamp > idleMinutes ? -1 : accounts(base);
+      long meta = (long) LONGS.getOpaque(index, 2 * s + 1);
+      int weight = now - (meta >> STAMP_SHIFT) > idleMinutes ? -1 : (int) (meta & WEIGHT_MASK);
       if (weight < victimWeight) {
-        victim = base;
+        victim = s;
         victimKey = k;
         victimWeight = weight;
       }
     }
     // Replace the least shared (or an expired) bucket of the four.
-    if (LONGS.compareAndSet(table, victim, victimKey, key)) {
+    if (LONGS.compareAndSet(index, 2 * victim, victimKey, key)) {
+      int base = victim * WORDS;
       for (int w = 0; w < WORDS; w++) {
-        LONGS.setRelease(table, victim + 2 + w, 0L);
+        LONGS.setRelease(data, base + w, 0L);
       }
-      LONGS.setOpaque(table, victim + 1, now);
+      LONGS.setRelease(index, 2 * victim + 1, now << STAMP_SHIFT);
       return victim;
     }
     // Another thread took the slot first: use it if it took it for this key, else retry.
-    return (long) LONGS.getAcquire(table, victim) == key ? victim : slot(key, now);
+    return (long) LONGS.getAcquire(index, 2 * victim) == key ? victim : slot(key, now);
   }
 
-  private int accounts(int base) {
+  /**
+   * Stamps slot {@code s} as used now, keeping its weight; no write while the stamp already reads
+   * this minute (most hits), so that a hot bucket's index line is not written per request.
+   */
+  private void touch(int s, long now) {
+    int at = 2 * s + 1;
+    long meta;
+    do {
+      meta = (long) LONGS.getOpaque(index, at);
+      if (meta >> STAMP_SHIFT == now) {
+        return;
+      }
+    } while (!LONGS.weakCompareAndSet(
+        index, at, meta, (now << STAMP_SHIFT) | (meta & WEIGHT_MASK)));
+  }
+
+  /** The accounts in slot {@code s}'s account set, counted from its words (for {@link #load}). */
+  private int accounts(int s) {
     int n = 0;
     for (int w = 0; w < SET; w++) {
-      n += Long.bitCount((long) LONGS.getOpaque(table, base + 2 + ACCOUNTS + w));
+      n += Long.bitCount((long) LONGS.getOpaque(data, s * WORDS + ACCOUNTS + w));
     }
     return n;
   }
@@ -177,19 +188,14 @@ public final class LocalLinkStore implements LinkStore {
     return ticker.read() / 60_000_000_000L;
   }
 
-  private static int sampleSlot(long key) {
-    long h = key * 0x9E3779B97F4A7C15L;
-    return (int) (h >>> 48) & (SAMPLE_SLOTS - 1);
-  }
-
   private static long nonZero(long key) {
     return key == 0 ? 1 : key;
   }
 
-  private void or(int at, long bit) {
-    if (((long) LONGS.getAcquire(table, at) & bit) == 0) {
-      LONGS.getAndBitwiseOr(table, at, bit);
-    }
+  /** Sets {@code bit} of word {@code at}; true if it was not set before (by this call). */
+  private boolean or(int at, long bit) {
+    return ((long) LONGS.getAcquire(data, at) & bit) == 0
+        && ((long) LONGS.getAndBitwiseOr(data, at, bit) & bit) == 0;
   }
 
   @Override
@@ -198,15 +204,35 @@ public final class LocalLinkStore implements LinkStore {
       LinkStore.checkMark(marks[m]);
     }
     long now = minutes();
+    // The buckets are scattered over tens of megabytes: each is a cache miss or several. Their
+    // lines are loaded first, all at once (plain, independent loads the core overlaps), before the
+    // atomic updates below, which would otherwise wait for one miss after another.
+    long touched = 0;
     for (int i = 0; i < count; i++) {
-      int base = slot(nonZero(keys[i]), now) + 2;
+      touched += index[2 * ((int) MinHash.mix(nonZero(keys[i])) & mask)];
+    }
+    for (int i = 0; i < count; i++) {
+      int s = slot(nonZero(keys[i]), now);
+      out[i * WORDS] = s; // the slot, until the bucket's words are copied there below
+      for (int w = 0; w < WORDS; w += 8) {
+        touched += data[s * WORDS + w];
+      }
+    }
+    if (touched == TOUCHED) {
+      Thread.onSpinWait(); // never in practice: only so that the loads above are not dropped
+    }
+    for (int i = 0; i < count; i++) {
+      int s = (int) out[i * WORDS];
+      int base = s * WORDS;
       for (int m = 0; m < markCount; m++) {
         int mark = marks[m];
-        or(base + (mark >>> 6), 1L << mark);
+        if (or(base + (mark >>> 6), 1L << mark) && (mark >>> 6) < ACCOUNTS + SET) {
+          LONGS.getAndAdd(index, 2 * s + 1, 1L); // one more account: the slot's weight
+        }
       }
       int o = i * WORDS;
       for (int w = 0; w < WORDS; w++) {
-        out[o + w] = (long) LONGS.getAcquire(table, base + w);
+        out[o + w] = (long) LONGS.getAcquire(data, base + w);
       }
     }
   }
@@ -217,35 +243,16 @@ public final class LocalLinkStore implements LinkStore {
     long bit = 1L << accountBit;
     for (int i = 0; i < count; i++) {
       long key = nonZero(keys[i]);
-      int at = slot(key, now) + 2 + FLAGGED + (accountBit >>> 6);
-      if (((long) LONGS.getAcquire(table, at) & bit) == 0) {
-        LONGS.getAndBitwiseOr(table, at, bit);
-        // A new flagged account here (by its bit): keep it as a sample.
-        int at2 = sampleSlot(key);
-        Sample s = samples.get(at2);
-        if (s == null || s.key != key) {
-          s = new Sample(key);
-          samples.set(at2, s);
-        }
-        synchronized (s) {
-          if (s.accounts.size() < SAMPLES && !s.accounts.contains(account)) {
-            s.accounts.add(account);
-          }
-        }
+      int at = slot(key, now) * WORDS + FLAGGED + (accountBit >>> 6);
+      if (or(at, bit)) {
+        samples.add(key, account); // a new flagged account here (by its bit)
       }
     }
   }
 
   @Override
   public List<String> linkedAccounts(long key, int max) {
-    long k = nonZero(key);
-    Sample s = samples.get(sampleSlot(k));
-    if (s == null || s.key != k) {
-      return List.of();
-    }
-    synchronized (s) {
-      return List.copyOf(s.accounts.subList(0, Math.min(max, s.accounts.size())));
-    }
+    return samples.of(nonZero(key), max);
   }
 
   @Override
@@ -302,36 +309,66 @@ public final class LocalLinkStore implements LinkStore {
   /** Buckets in use (a scan of the table; for measurements and tests). */
   public long size() {
     long n = 0;
-    for (int base = 0; base < table.length; base += STRIDE) {
-      if ((long) LONGS.getAcquire(table, base) != 0) {
+    for (int i = 0; i < index.length; i += 2) {
+      if ((long) LONGS.getAcquire(index, i) != 0) {
         n++;
       }
     }
     return n;
   }
 
-  /** Writes the table (for {@link Detector#snapshot}); a sketch, read without locking. */
+  /**
+   * Writes the table (for {@link Detector#snapshot}): per slot its key, its last-use stamp and its
+   * words, the layout of the single array the table was before its keys moved to an index of their
+   * own (so files written before load unchanged); a sketch, read without locking.
+   */
   void write(java.io.DataOutput out) throws java.io.IOException {
-    out.writeInt(table.length);
-    for (int i = 0; i < table.length; i++) {
-      out.writeLong((long) LONGS.getOpaque(table, i));
+    int slots = mask + 1;
+    out.writeInt(slots * STRIDE);
+    for (int s = 0; s < slots; s++) {
+      out.writeLong((long) LONGS.getOpaque(index, 2 * s));
+      out.writeLong((long) LONGS.getOpaque(index, 2 * s + 1) >> STAMP_SHIFT);
+      for (int w = 0; w < WORDS; w++) {
+        out.writeLong((long) LONGS.getOpaque(data, s * WORDS + w));
+      }
     }
   }
 
   /** Installs a table {@link #write} wrote (read by the caller), of this store's size. */
   void load(long[] words) {
-    if (words.length != table.length) {
+    int slots = mask + 1;
+    if (words.length != slots * STRIDE) {
       throw new IllegalArgumentException(
-          Messages.invalid("link table words", words.length, String.valueOf(table.length)));
+          Messages.invalid("link table words", words.length, String.valueOf(slots * STRIDE)));
     }
-    for (int i = 0; i < words.length; i++) {
-      LONGS.setRelease(table, i, words[i]);
+    for (int s = 0; s < slots; s++) {
+      int from = s * STRIDE;
+      for (int w = 0; w < WORDS; w++) {
+        LONGS.setRelease(data, s * WORDS + w, words[from + 2 + w]);
+      }
+      LONGS.setRelease(index, 2 * s + 1, (words[from + 1] << STAMP_SHIFT) | accounts(s));
+      LONGS.setRelease(index, 2 * s, words[from]);
     }
+  }
+
+  /**
+   * The accounts slot {@code key}'s index counts (the weight eviction reads), or -1 if the key has
+   * no slot; for tests.
+   */
+  int counted(long key) {
+    int start = (int) MinHash.mix(nonZero(key)) & mask;
+    for (int p = 0; p < PROBES; p++) {
+      int s = (start + p) & mask;
+      if ((long) LONGS.getAcquire(index, 2 * s) == nonZero(key)) {
+        return (int) ((long) LONGS.getOpaque(index, 2 * s + 1) & WEIGHT_MASK);
+      }
+    }
+    return -1;
   }
 
   /** The table's size in bytes. */
   public long bytes() {
-    return 8L * table.length;
+    return 8L * (index.length + data.length);
   }
 
   @Override

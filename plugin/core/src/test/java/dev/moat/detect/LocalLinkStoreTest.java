@@ -62,6 +62,44 @@ class LocalLinkStoreTest {
       assertEquals(-1L, out[LinkStore.WORDS + LinkStore.ACCOUNTS + w], "second bucket");
     }
     assertEquals(4, store.linkedAccounts(42L, 10).size());
+    // The index counts each account once however the threads raced: eviction reads that count.
+    assertEquals(256, store.counted(42L));
+    assertEquals(256, store.counted(43L));
+  }
+
+  /**
+   * A table written and loaded again (a snapshot) evicts as the original would: the counts that
+   * eviction reads are rebuilt from the buckets' account sets, and the last-use stamps kept.
+   */
+  @Test
+  void aLoadedTableEvictsAsTheOriginalWould() throws Exception {
+    AtomicLong now = new AtomicLong();
+    long[] out = new long[LinkStore.WORDS];
+    for (long fresh = 5; fresh < 40; fresh++) {
+      LocalLinkStore original = new LocalLinkStore(4, Duration.ofMinutes(10), now::get);
+      for (int a = 0; a < 3; a++) {
+        original.record(a, false, false, new long[] {1}, 1, out);
+      }
+      for (long k = 2; k <= 4; k++) {
+        original.record(7, false, false, new long[] {k}, 1, out);
+      }
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      original.write(new java.io.DataOutputStream(bytes));
+      java.io.DataInputStream in =
+          new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()));
+      long[] words = new long[in.readInt()];
+      for (int i = 0; i < words.length; i++) {
+        words[i] = in.readLong();
+      }
+      LocalLinkStore loaded = new LocalLinkStore(4, Duration.ofMinutes(10), now::get);
+      loaded.load(words);
+      assertEquals(3, loaded.counted(1));
+      assertEquals(1, loaded.counted(2));
+      loaded.record(9, false, false, new long[] {fresh}, 1, out); // evicts one of 2, 3, 4
+      assertEquals(3, loaded.counted(1), "the bucket shared by three kept, new key " + fresh);
+      assertEquals(1, loaded.counted(fresh));
+      assertEquals(4, loaded.size());
+    }
   }
 
   /**
