@@ -30,6 +30,9 @@ import org.jspecify.annotations.Nullable;
  * reported to the problem sink with its line number, the field and the value, and skipped; {@link
  * #skipped()} counts them. Nothing is lost silently.
  *
+ * <p>Lines in the format's plain shape are read by a fast path ({@link TraceLine}); the rest, and
+ * every line with an error, by Jackson, so the record or the error is the same either way.
+ *
  * <p>Not thread-safe: one reader per stream. Allocation: one record and its strings per line.
  */
 public final class TraceReader implements Closeable {
@@ -45,6 +48,7 @@ public final class TraceReader implements Closeable {
   private byte[] lineBuf = new byte[1 << 12];
   private int lineLen;
   private final Consumer<String> problems;
+  private final TraceLine plain = new TraceLine();
   private final String name;
   private long line;
   private long skipped;
@@ -102,7 +106,8 @@ public final class TraceReader implements Closeable {
         continue;
       }
       try {
-        TraceRecord r = parse(lineBuf, lineLen);
+        TraceRecord fast = plain.parse(lineBuf, lineLen);
+        TraceRecord r = fast != null ? fast : parse(lineBuf, lineLen);
         if (r.ts() < lastTs) {
           throw new Malformed(
               "ts",
@@ -167,21 +172,12 @@ public final class TraceReader implements Closeable {
     return true;
   }
 
-  /** Parses one line; throws {@link Malformed} naming the field, the value and the rule. */
-  private static TraceRecord parse(byte[] bytes, int length) throws Malformed {
-    long ts = Long.MIN_VALUE;
-    String account = null;
-    long created = -1;
-    String tier = "";
-    String client = null;
-    String conversation = null;
-    int turn = 0;
-    String system = null;
-    String prompt = null;
-    int maxTokens = 0;
-    double temperature = -1;
-    int topLogprobs = 0;
-    int outputTokens = 0;
+  /**
+   * Parses one line with Jackson (lines {@link TraceLine} leaves, and the reference it is tested
+   * against); throws {@link Malformed} naming the field, the value and the rule.
+   */
+  static TraceRecord parse(byte[] bytes, int length) throws Malformed {
+    TraceFields f = new TraceFields();
     try (JsonParser p = JSON.createParser(bytes, 0, length)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new Malformed(
@@ -192,19 +188,19 @@ public final class TraceReader implements Closeable {
         String field = p.currentName();
         JsonToken v = p.nextToken();
         switch (field) {
-          case "ts" -> ts = time(field, p, v);
-          case "account" -> account = text(field, p, v);
-          case "account_created" -> created = v == JsonToken.VALUE_NULL ? -1 : time(field, p, v);
-          case "tier" -> tier = text(field, p, v);
-          case "client" -> client = string(field, p, v, true);
-          case "conversation" -> conversation = string(field, p, v, true);
-          case "turn" -> turn = integer(field, p, v);
-          case "system" -> system = string(field, p, v, true);
-          case "prompt" -> prompt = text(field, p, v);
-          case "max_tokens" -> maxTokens = integer(field, p, v);
-          case "temperature" -> temperature = number(field, p, v);
-          case "top_logprobs" -> topLogprobs = integer(field, p, v);
-          case "output_tokens" -> outputTokens = integer(field, p, v);
+          case "ts" -> f.ts = time(field, p, v);
+          case "account" -> f.account = text(field, p, v);
+          case "account_created" -> f.created = v == JsonToken.VALUE_NULL ? -1 : time(field, p, v);
+          case "tier" -> f.tier = text(field, p, v);
+          case "client" -> f.client = string(field, p, v, true);
+          case "conversation" -> f.conversation = string(field, p, v, true);
+          case "turn" -> f.turn = integer(field, p, v);
+          case "system" -> f.system = string(field, p, v, true);
+          case "prompt" -> f.prompt = text(field, p, v);
+          case "max_tokens" -> f.maxTokens = integer(field, p, v);
+          case "temperature" -> f.temperature = number(field, p, v);
+          case "top_logprobs" -> f.topLogprobs = integer(field, p, v);
+          case "output_tokens" -> f.outputTokens = integer(field, p, v);
           default -> p.skipChildren(); // unknown fields are ignored
         }
       }
@@ -222,29 +218,16 @@ public final class TraceReader implements Closeable {
           shorten(new String(bytes, 0, length, StandardCharsets.UTF_8)),
           "valid JSON (" + firstLine(e.getMessage()) + ")");
     }
-    if (ts == Long.MIN_VALUE) {
+    if (f.ts == Long.MIN_VALUE) {
       throw new Malformed("ts", "(missing)", "an RFC 3339 time such as 2026-04-22T03:14:15.926Z");
     }
-    if (account == null || account.isEmpty()) {
-      throw new Malformed("account", account == null ? "(missing)" : "", "a non-empty string");
+    if (f.account == null || f.account.isEmpty()) {
+      throw new Malformed("account", f.account == null ? "(missing)" : "", "a non-empty string");
     }
-    if (prompt == null) {
+    if (f.prompt == null) {
       throw new Malformed("prompt", "(missing)", "a string");
     }
-    return new TraceRecord(
-        ts,
-        account,
-        created,
-        tier,
-        client,
-        conversation,
-        turn,
-        system,
-        prompt,
-        maxTokens,
-        temperature,
-        topLogprobs,
-        outputTokens);
+    return f.record();
   }
 
   private static long time(String field, JsonParser p, JsonToken v) throws IOException {

@@ -1,0 +1,333 @@
+package dev.moat.detect;
+
+import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A strict lexer for the plain JSON of {@link TraceLine}: keys that are plain ASCII, and values
+ * that are strings (well-formed UTF-8 by RFC 3629, JSON's escapes), non-negative numbers of at most
+ * 15 digits, or null. Each method returns false (or {@link #NOT_PLAIN}) on anything outside that,
+ * for the full parser to judge.
+ *
+ * <p>Not thread-safe: one per reader (it keeps a scratch buffer for escaped strings).
+ */
+final class PlainJson {
+  /** A key that is not plain (escaped, non-ASCII, unterminated) or has no colon. */
+  static final int NOT_PLAIN = -1;
+
+  byte[] bytes = new byte[0];
+  int length;
+  int at;
+  private char[] chars = new char[256];
+
+  // The value just read: a string (or null), or a number's parts.
+  @Nullable String text;
+  boolean isNull;
+  boolean isNumber;
+  long mantissa;
+  int decimals;
+
+  /** Starts on {@code bytes[0, length)}. */
+  void reset(byte[] bytes, int length) {
+    this.bytes = bytes;
+    this.length = length;
+    this.at = 0;
+  }
+
+  /**
+   * A plain ASCII key and its colon: its index in {@code names}, {@code names.length} if it is none
+   * of them, or {@link #NOT_PLAIN}.
+   */
+  int key(byte[][] names) {
+    if (!take('"')) {
+      return NOT_PLAIN;
+    }
+    int start = at;
+    while (at < length && bytes[at] != '"') {
+      byte b = bytes[at];
+      if (b == '\\' || b < 0x20) {
+        return NOT_PLAIN; // escaped, non-ASCII (negative bytes) or control: the full parser's
+      }
+      at++;
+    }
+    if (at == length) {
+      return NOT_PLAIN;
+    }
+    int field = field(names, start, at - start);
+    at++;
+    skipSpace();
+    if (!take(':')) {
+      return NOT_PLAIN;
+    }
+    skipSpace();
+    return field;
+  }
+
+  private int field(byte[][] names, int start, int n) {
+    names:
+    for (int f = 0; f < names.length; f++) {
+      byte[] name = names[f];
+      if (name.length != n) {
+        continue;
+      }
+      for (int k = 0; k < n; k++) {
+        if (bytes[start + k] != name[k]) {
+          continue names;
+        }
+      }
+      return f;
+    }
+    return names.length;
+  }
+
+  /** Reads one plain value (a string, a non-negative number, or null); false if it is not one. */
+  boolean value() {
+    text = null;
+    isNull = false;
+    isNumber = false;
+    if (at >= length) {
+      return false;
+    }
+    byte b = bytes[at];
+    if (b == '"') {
+      at++;
+      return string();
+    }
+    if (b == 'n') {
+      if (at + 4 <= length
+          && bytes[at + 1] == 'u'
+          && bytes[at + 2] == 'l'
+          && bytes[at + 3] == 'l') {
+        at += 4;
+        isNull = true;
+        return at == length || delimiter(bytes[at]);
+      }
+      return false;
+    }
+    if (b >= '0' && b <= '9') {
+      return number(b);
+    }
+    return false; // negative numbers, true/false, objects, arrays: the full parser's
+  }
+
+  /** A non-negative number: an integer, or one with a fraction of at most 15 digits in all. */
+  private boolean number(byte first) {
+    isNumber = true;
+    mantissa = 0;
+    decimals = 0;
+    int digits = 0;
+    if (first == '0') {
+      at++;
+      if (at < length && bytes[at] >= '0' && bytes[at] <= '9') {
+        return false; // a leading zero: not JSON, the full parser reports it
+      }
+    } else {
+      while (at < length && bytes[at] >= '0' && bytes[at] <= '9') {
+        mantissa = mantissa * 10 + (bytes[at++] - '0');
+        if (++digits > 15) {
+          return false;
+        }
+      }
+    }
+    if (at < length && bytes[at] == '.') {
+      at++;
+      int start = at;
+      while (at < length && bytes[at] >= '0' && bytes[at] <= '9') {
+        mantissa = mantissa * 10 + (bytes[at++] - '0');
+        decimals++;
+        if (++digits > 15) {
+          return false;
+        }
+      }
+      if (at == start) {
+        return false;
+      }
+    }
+    return at == length || delimiter(bytes[at]);
+  }
+
+  private static boolean delimiter(byte b) {
+    return b == ',' || b == '}' || b == ' ' || b == '\t' || b == '\r' || b == '\n';
+  }
+
+  /** The rest of a string after its opening quote, with JSON's escapes; strict UTF-8. */
+  private boolean string() {
+    int start = at;
+    boolean ascii = true;
+    while (at < length) {
+      byte b = bytes[at];
+      if (b == '"') {
+        text =
+            new String(
+                bytes,
+                start,
+                at - start,
+                ascii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+        at++;
+        return true;
+      }
+      if (b == '\\') {
+        return escaped(start);
+      }
+      if (b < 0) {
+        int n = utf8(at);
+        if (n < 0) {
+          return false;
+        }
+        ascii = false;
+        at += n;
+        continue;
+      }
+      if (b < 0x20) {
+        return false; // an unescaped control character: the full parser reports it
+      }
+      at++;
+    }
+    return false;
+  }
+
+  /**
+   * The length of the well-formed UTF-8 sequence at {@code i} (RFC 3629: no overlong forms, no
+   * surrogates, nothing past U+10FFFF), or -1: anything else is the full parser's to judge.
+   */
+  private int utf8(int i) {
+    int b0 = bytes[i] & 0xFF;
+    int n;
+    int lo = 0x80;
+    int hi = 0xBF;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+      n = 2;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+      n = 3;
+      lo = b0 == 0xE0 ? 0xA0 : 0x80;
+      hi = b0 == 0xED ? 0x9F : 0xBF;
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+      n = 4;
+      lo = b0 == 0xF0 ? 0x90 : 0x80;
+      hi = b0 == 0xF4 ? 0x8F : 0xBF;
+    } else {
+      return -1;
+    }
+    if (i + n > length) {
+      return -1;
+    }
+    int b1 = bytes[i + 1] & 0xFF;
+    if (b1 < lo || b1 > hi) {
+      return -1;
+    }
+    for (int k = 2; k < n; k++) {
+      int c = bytes[i + k] & 0xFF;
+      if (c < 0x80 || c > 0xBF) {
+        return -1;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * A string with escapes from {@code start} (well-formed UTF-8 before {@link #at}, which is at its
+   * first backslash).
+   */
+  private boolean escaped(int start) {
+    int n = 0;
+    at = start; // no quote before the backslash: string() stopped there
+    while (at < length) {
+      byte b = bytes[at];
+      if (b == '"') {
+        at++;
+        text = new String(chars, 0, n);
+        return true;
+      }
+      if (b < 0) {
+        int len = utf8(at);
+        if (len < 0) {
+          return false;
+        }
+        n = putCodePoint(n, at, len);
+        at += len;
+        continue;
+      }
+      at++;
+      if (b < 0x20) {
+        return false;
+      }
+      if (b != '\\') {
+        n = put(n, (char) b);
+        continue;
+      }
+      if (at >= length) {
+        return false;
+      }
+      byte e = bytes[at++];
+      char c;
+      switch (e) {
+        case '"' -> c = '"';
+        case '\\' -> c = '\\';
+        case '/' -> c = '/';
+        case 'b' -> c = '\b';
+        case 'f' -> c = '\f';
+        case 'n' -> c = '\n';
+        case 'r' -> c = '\r';
+        case 't' -> c = '\t';
+        case 'u' -> {
+          if (at + 4 > length) {
+            return false;
+          }
+          int v = 0;
+          for (int k = 0; k < 4; k++) {
+            int d = Character.digit(bytes[at++], 16);
+            if (d < 0) {
+              return false;
+            }
+            v = v * 16 + d;
+          }
+          c = (char) v;
+        }
+        default -> {
+          return false;
+        }
+      }
+      n = put(n, c);
+    }
+    return false;
+  }
+
+  /** Puts the code point of the well-formed {@code len}-byte sequence at {@code i}. */
+  private int putCodePoint(int n, int i, int len) {
+    int cp = bytes[i] & (0xFF >> (len + 1));
+    for (int k = 1; k < len; k++) {
+      cp = (cp << 6) | (bytes[i + k] & 0x3F);
+    }
+    if (cp >= Character.MIN_SUPPLEMENTARY_CODE_POINT) {
+      n = put(n, Character.highSurrogate(cp));
+      return put(n, Character.lowSurrogate(cp));
+    }
+    return put(n, (char) cp);
+  }
+
+  private int put(int n, char c) {
+    if (n == chars.length) {
+      chars = java.util.Arrays.copyOf(chars, n * 2);
+    }
+    chars[n] = c;
+    return n + 1;
+  }
+
+  void skipSpace() {
+    while (at < length) {
+      byte b = bytes[at];
+      if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+        return;
+      }
+      at++;
+    }
+  }
+
+  boolean take(char c) {
+    if (at < length && bytes[at] == c) {
+      at++;
+      return true;
+    }
+    return false;
+  }
+}
