@@ -231,6 +231,10 @@ final class PlainJson {
   private boolean escaped(int start) {
     int n = 0;
     at = start; // no quote before the backslash: string() stopped there
+    if (chars.length < length - start) {
+      // Room for the rest of the line: no byte gives more than one char (four give two).
+      chars = new char[Math.max(2 * chars.length, length - start)];
+    }
     while (at < length) {
       byte b = bytes[at];
       if (b == '"') {
@@ -305,10 +309,8 @@ final class PlainJson {
     return put(n, (char) cp);
   }
 
+  /** Puts {@code c} at {@code n}: {@link #escaped} made room for the whole string first. */
   private int put(int n, char c) {
-    if (n == chars.length) {
-      chars = java.util.Arrays.copyOf(chars, n * 2);
-    }
     chars[n] = c;
     return n + 1;
   }

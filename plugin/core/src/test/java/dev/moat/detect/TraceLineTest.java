@@ -106,6 +106,28 @@ class TraceLineTest {
     }
   }
 
+  /** Prompts far past the scratch buffer's first size, escaped and not, read whole. */
+  @Test
+  void readsLongPrompts() throws Exception {
+    TraceLine fast = new TraceLine();
+    SplittableRandom r = new SplittableRandom(7);
+    for (int len : new int[] {255, 256, 257, 1_000, 70_000}) {
+      StringBuilder b = new StringBuilder();
+      while (b.length() < len) {
+        b.append(PIECES[r.nextInt(PIECES.length)]);
+      }
+      TraceRecord rec = record(r);
+      for (String prompt : new String[] {b.toString(), "x".repeat(len)}) {
+        TraceRecord want =
+            new TraceRecord(rec.ts(), "a", -1, "free", null, null, 0, null, prompt, 0, -1, 0, 0);
+        byte[] line = write(want).getBytes(StandardCharsets.UTF_8);
+        TraceRecord got = fast.parse(line, line.length);
+        assertNotNull(got, "length " + len);
+        assertEquals(TraceReader.parse(line, line.length), got);
+      }
+    }
+  }
+
   private static byte[] withTemperature(String t) {
     return ("{\"ts\":\"2026-04-22T00:00:00Z\",\"account\":\"a\",\"prompt\":\"p\",\"temperature\":"
             + t
