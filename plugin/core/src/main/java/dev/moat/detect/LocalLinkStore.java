@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * words, 488 bytes per slot), probed over four adjacent slots of the index. A new bucket takes an
  * empty or expired slot, else the slot of the four shared by the fewest accounts: memory is fixed
  * at construction whatever the traffic, and nothing is allocated per request. Sample flagged
- * accounts (only those) are kept in a small Caffeine cache.
+ * accounts (only those) are kept in {@link LinkSamples}.
  *
  * <p>Why not a Caffeine cache of bucket objects, as everywhere else: a request touches nine
  * buckets, and on the 2-core reference machine nine cache lookups with their object graphs cost
