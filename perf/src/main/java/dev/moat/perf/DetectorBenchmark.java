@@ -129,6 +129,26 @@ public class DetectorBenchmark {
     return bits;
   }
 
+  private final long[] novel = new long[9];
+  private long fresh = 1;
+
+  /**
+   * As {@link #linkStore}, but as most replayed requests are: the eight band keys new every time (a
+   * novel prompt), so that each claims a slot in a table that fills within the warm-up and then
+   * evicts (the least shared of four), and the ninth (a system prompt's) shared.
+   */
+  @Benchmark
+  public long[] linkStoreNovel() {
+    int i = next;
+    next = (next + 1) & (keys.length - 1);
+    for (int b = 0; b < 8; b++) {
+      novel[b] = fresh++ * 0x9E3779B97F4A7C15L;
+    }
+    novel[8] = keys[i][8];
+    store.record(i & 255, (i & 1) == 0, (i & 2) == 0, novel, 9, bits);
+    return bits;
+  }
+
   /** The classifier alone, in plain Java. */
   @Benchmark
   public float scoreJava() {
