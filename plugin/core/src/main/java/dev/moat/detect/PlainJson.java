@@ -15,6 +15,16 @@ final class PlainJson {
   /** A key that is not plain (escaped, non-ASCII, unterminated) or has no colon. */
   static final int NOT_PLAIN = -1;
 
+  /** Bytes a string takes as they are: printable ASCII but the quote and the backslash. */
+  private static final boolean[] PLAIN = new boolean[256];
+
+  static {
+    for (int b = 0x20; b < 0x7F; b++) {
+      PLAIN[b] = b != '"' && b != '\\';
+    }
+    PLAIN[0x7F] = true;
+  }
+
   byte[] bytes = new byte[0];
   int length;
   int at;
@@ -155,6 +165,12 @@ final class PlainJson {
     int start = at;
     boolean ascii = true;
     while (at < length) {
+      while (at < length && PLAIN[bytes[at] & 0xFF]) {
+        at++; // the common case, one table read a byte
+      }
+      if (at == length) {
+        return false;
+      }
       byte b = bytes[at];
       if (b == '"') {
         text =
@@ -235,11 +251,18 @@ final class PlainJson {
       // Room for the rest of the line: no byte gives more than one char (four give two).
       chars = new char[Math.max(2 * chars.length, length - start)];
     }
+    char[] out = chars;
     while (at < length) {
+      while (at < length && PLAIN[bytes[at] & 0xFF]) {
+        out[n++] = (char) bytes[at++];
+      }
+      if (at == length) {
+        return false;
+      }
       byte b = bytes[at];
       if (b == '"') {
         at++;
-        text = new String(chars, 0, n);
+        text = new String(out, 0, n);
         return true;
       }
       if (b < 0) {

@@ -1,0 +1,66 @@
+package dev.moat.perf;
+
+import dev.moat.detect.TraceReader;
+import dev.moat.detect.TraceRecord;
+import dev.moat.detect.TraceWriter;
+import dev.moat.research.usage.UsageGenerator;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * The trace reader per line: {@link TraceReader#next()} over 20,000 lines of the independent usage
+ * generator's traffic (seed 9, as written by {@link TraceWriter}), read from memory, so that the
+ * figure is parsing (line splitting, JSON, times, the record), not the disk.
+ *
+ * <p>Thread-safety: JMH gives each thread its own state.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class TraceReaderBenchmark {
+  private static final int LINES = 20_000;
+
+  private byte[] trace;
+
+  @Setup
+  public void setUp() throws IOException {
+    UsageGenerator g =
+        new UsageGenerator(
+            9,
+            Instant.parse("2026-04-22T00:00:00Z").toEpochMilli(),
+            7,
+            UsageGenerator.Mix.standard());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (TraceWriter w = TraceWriter.of(out)) {
+      for (int i = 0; i < LINES && g.hasNext(); i++) {
+        w.write(g.next().record());
+      }
+    }
+    trace = out.toByteArray();
+  }
+
+  /** Every line of the trace, read into records; per line. */
+  @Benchmark
+  @OperationsPerInvocation(LINES)
+  public long read() throws IOException {
+    long sum = 0;
+    try (TraceReader r = TraceReader.of(new ByteArrayInputStream(trace), "bench", p -> {})) {
+      TraceRecord t;
+      while ((t = r.next()) != null) {
+        sum += t.ts();
+      }
+    }
+    return sum;
+  }
+}
