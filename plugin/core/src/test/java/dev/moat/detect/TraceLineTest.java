@@ -106,6 +106,57 @@ class TraceLineTest {
     }
   }
 
+  /**
+   * Vectors written independently of this project: the string tokens of JSONTestSuite (valid,
+   * invalid and implementation-defined: escapes, surrogates, overlong and truncated UTF-8, control
+   * characters), each as a trace line's prompt. Wherever the fast path reads one, Jackson reads the
+   * same; every one Jackson rejects, the fast path leaves; and it reads every valid one.
+   */
+  @Test
+  void agreesWithJacksonOnJsonTestSuiteStrings() throws Exception {
+    TraceLine fast = new TraceLine();
+    int valid = 0;
+    int validRead = 0;
+    int vectors = 0;
+    try (java.io.BufferedReader in =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(
+                TraceLineTest.class.getResourceAsStream("jsontestsuite-strings.txt"),
+                StandardCharsets.US_ASCII))) {
+      String row;
+      while ((row = in.readLine()) != null) {
+        if (row.startsWith("#") || row.isBlank()) {
+          continue;
+        }
+        String name = row.substring(0, row.indexOf('\t'));
+        byte[] token = java.util.HexFormat.of().parseHex(row.substring(row.indexOf('\t') + 1));
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        line.writeBytes(
+            "{\"ts\":\"2026-04-22T00:00:00Z\",\"account\":\"a\",\"prompt\":"
+                .getBytes(StandardCharsets.US_ASCII));
+        line.writeBytes(token);
+        line.writeBytes("}".getBytes(StandardCharsets.US_ASCII));
+        byte[] bytes = line.toByteArray();
+        vectors++;
+        TraceRecord got = fast.parse(bytes, bytes.length);
+        try {
+          TraceRecord want = TraceReader.parse(bytes, bytes.length);
+          if (got != null) {
+            assertEquals(want, got, name);
+          }
+        } catch (TraceReader.Malformed e) {
+          assertNull(got, name + ": Jackson rejects it (" + e.getMessage() + ")");
+        }
+        if (name.startsWith("y_")) {
+          valid++;
+          validRead += got != null ? 1 : 0;
+        }
+      }
+    }
+    assertEquals(83, vectors);
+    assertEquals(valid, validRead, "valid strings read by the fast path");
+  }
+
   /** Prompts far past the scratch buffer's first size, escaped and not, read whole. */
   @Test
   void readsLongPrompts() throws Exception {
