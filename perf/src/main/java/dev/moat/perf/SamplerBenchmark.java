@@ -22,6 +22,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * Gaussian logits (sd 3, a spread like a real model's). Hosts that sample themselves do not pay
  * this.
  *
+ * <p>{@code rows = 1} samples the same row at every call, as the figures before 2026-12-02 did: the
+ * core's branch predictors then learn the row. {@code rows = 8} copies the next of eight rows into
+ * the sampled buffer first, as a pipeline's pass leaves a new row in cache at every step; mode
+ * {@code copy} measures that copy alone, to be subtracted.
+ *
  * <pre>
  * java -jar perf/target/benchmarks.jar SamplerBenchmark -prof gc
  * </pre>
@@ -41,11 +46,17 @@ public class SamplerBenchmark {
   @Param({"greedy", "t1", "t1-top50", "t1-topp0.95"})
   String mode;
 
+  @Param({"1"})
+  int rows;
+
   @Param({"vector", "scalar"})
   String simd;
 
   Sampler sampler;
   float[] logits;
+  float[][] fresh;
+  int next;
+  boolean copyOnly;
 
   @Setup
   public void setUp() {
@@ -55,7 +66,9 @@ public class SamplerBenchmark {
           case "greedy" -> SamplingParams.greedy(1);
           case "t1" -> SamplingParams.builder().temperature(1f).seed(1).build();
           case "t1-top50" -> SamplingParams.builder().temperature(1f).topK(50).seed(1).build();
-          default -> SamplingParams.builder().temperature(1f).topP(0.95f).seed(1).build();
+          case "t1-topp0.95" ->
+              SamplingParams.builder().temperature(1f).topP(0.95f).seed(1).build();
+          default -> SamplingParams.builder().temperature(1f).seed(1).build(); // copy: unused
         };
     sampler = new Sampler(p, vocab);
     logits = new float[vocab];
@@ -63,10 +76,21 @@ public class SamplerBenchmark {
     for (int i = 0; i < vocab; i++) {
       logits[i] = (float) (r.nextGaussian() * 3);
     }
+    copyOnly = "copy".equals(mode);
+    fresh = new float[rows][vocab];
+    for (float[] row : fresh) {
+      for (int i = 0; i < vocab; i++) {
+        row[i] = (float) (r.nextGaussian() * 3);
+      }
+    }
   }
 
   @Benchmark
   public int sample() {
-    return sampler.sample(logits, 0);
+    if (rows > 1) {
+      System.arraycopy(fresh[next], 0, logits, 0, vocab);
+      next = next + 1 == rows ? 0 : next + 1;
+    }
+    return copyOnly ? next : sampler.sample(logits, 0);
   }
 }

@@ -296,35 +296,13 @@ public abstract class Kernels {
       float[] l, int offset, int length, float[] summary, float cut, int cap, int[] out);
 
   /**
-   * {@link #collectAtLeast} over a summary holding one maximum per {@code group} consecutive
-   * entries (both implementations keep it so): a plain scan of the summary, and entry by entry only
-   * in a group that reaches the cut.
+   * The entries from {@code from} to {@code length} that the summary's groups do not cover, added
+   * to the {@code n} collected: {@link #collectAtLeast}'s last step. Returns at most {@code cap +
+   * 1}.
    */
-  protected static int collectBySummary(
-      float[] l,
-      int offset,
-      int length,
-      float[] summary,
-      int group,
-      float cut,
-      int cap,
-      int[] out) {
-    int groups = length / group;
-    int n = 0;
-    for (int g = 0; g < groups; g++) {
-      if (summary[g] >= cut) {
-        int base = g * group;
-        for (int i = base; i < base + group; i++) {
-          if (l[offset + i] >= cut) {
-            out[n++] = i;
-          }
-        }
-        if (n > cap) {
-          return cap + 1;
-        }
-      }
-    }
-    for (int i = groups * group; i < length; i++) {
+  protected static int collectTail(
+      float[] l, int offset, int from, int length, float cut, int cap, int n, int[] out) {
+    for (int i = from; i < length; i++) {
       if (l[offset + i] >= cut) {
         out[n++] = i;
       }

@@ -309,4 +309,36 @@ final class ScalarKernels extends Kernels {
     }
     return n;
   }
+
+  /**
+   * {@link #collectAtLeast} over a summary holding one maximum per {@code group} consecutive
+   * entries (as both implementations keep it): a plain scan of the summary, and entry by entry only
+   * in a group that reaches the cut.
+   */
+  private static int collectBySummary(
+      float[] l,
+      int offset,
+      int length,
+      float[] summary,
+      int group,
+      float cut,
+      int cap,
+      int[] out) {
+    int groups = length / group;
+    int n = 0;
+    for (int g = 0; g < groups; g++) {
+      if (summary[g] >= cut) {
+        int base = g * group;
+        for (int i = base; i < base + group; i++) {
+          if (l[offset + i] >= cut) {
+            out[n++] = i;
+          }
+        }
+        if (n > cap) {
+          return cap + 1;
+        }
+      }
+    }
+    return collectTail(l, offset, groups * group, length, cut, cap, n, out);
+  }
 }

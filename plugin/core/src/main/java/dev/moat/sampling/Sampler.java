@@ -1,6 +1,7 @@
 package dev.moat.sampling;
 
 import dev.moat.internal.Kernels;
+import dev.moat.internal.KeySort;
 import dev.moat.internal.TopTokens;
 import dev.moat.spi.Candidates;
 import dev.moat.spi.SamplingParams;
@@ -13,9 +14,9 @@ import java.util.SplittableRandom;
  *
  * <p>Deterministic: the same logits and seed give the same tokens on every JVM. Allocation-free per
  * token: scratch arrays of the vocabulary size are allocated once per request, only those its
- * settings need (temperature alone: one int per token of the vocabulary; top-p adds a long, top-k a
- * float, and the first {@link #candidates} call a float per token). Not thread-safe: one instance
- * per request.
+ * settings need (temperature alone: one int per token of the vocabulary; top-p adds two longs,
+ * top-k a float, and the first {@link #candidates} call a float per token). Not thread-safe: one
+ * instance per request.
  *
  * <p>How top-p avoids sorting the vocabulary: weights {@code w = exp((l - max) / T)} are bucketed
  * by their binary exponent ({@code w} in {@code [2^-(b+1), 2^-b)} goes to bucket {@code b}); the
@@ -55,6 +56,7 @@ public final class Sampler implements Candidates {
   private float[] weights = new float[0];
 
   private final long[] keys;
+  private final KeySort keySort;
   private final float[] select;
   private final double[] bucketMass = new double[BUCKETS];
 
@@ -84,6 +86,7 @@ public final class Sampler implements Candidates {
     this.race = new Race(top, ids, vocabSize);
     this.skipRace = new SkipRace(top, ids, vocabSize);
     this.keys = params.topP() < 1f ? new long[vocabSize] : new long[0];
+    this.keySort = new KeySort(params.topP() < 1f ? vocabSize : 0);
     this.select =
         params.topK() > 0 && params.topK() < vocabSize ? new float[vocabSize] : new float[0];
   }
@@ -366,8 +369,8 @@ public final class Sampler implements Candidates {
         keys[m++] = ~(((long) Float.floatToRawIntBits(w) << 32) | (~ids[i] & 0xFFFFFFFFL));
       }
     }
-    // Distinct keys; the JDK's quicksort allocates only to merge long sorted runs.
-    java.util.Arrays.sort(keys, 0, m);
+    // Distinct keys, their ids ascending as collected: a radix sort of the weights gives the order.
+    keySort.sort(keys, m);
     double cum = 0;
     int keep = m;
     for (int i = 0; i < m; i++) {

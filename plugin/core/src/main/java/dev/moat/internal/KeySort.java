@@ -1,0 +1,67 @@
+package dev.moat.internal;
+
+/**
+ * Sorts 64-bit keys in ascending order by a stable radix sort of their high words, for keys whose
+ * low words are already ascending in the order given: the top-p nucleus's keys ({@code (~weight
+ * bits) << 32 | id}, collected in id order), where a comparison sort of the 20,000 keys of a
+ * Gaussian row of 128,256 took most of a millisecond. The result is the order {@link
+ * java.util.Arrays#sort(long[], int, int)} gives, since a stable sort by the high word leaves equal
+ * high words in their (ascending) low-word order.
+ *
+ * <p>Four passes of eight bits, each skipped when every key has the same digit there (the weights
+ * of a nucleus share most of their exponent bits). Below {@value #SMALL} keys it calls {@code
+ * Arrays.sort}.
+ *
+ * <p>Not thread-safe: one instance per request; its scratch is allocated once, in the constructor.
+ */
+public final class KeySort {
+  /** Fewer keys than this are sorted by {@code Arrays.sort}. */
+  static final int SMALL = 256;
+
+  private final long[] scratch;
+  private final int[] counts = new int[256];
+
+  /** For up to {@code capacity} keys. */
+  public KeySort(int capacity) {
+    this.scratch = new long[capacity];
+  }
+
+  /**
+   * Sorts {@code keys[0 .. n)} ascending. Requires the low words of the keys, as unsigned ints, to
+   * be ascending in the given order; otherwise keys of equal high words keep their given order.
+   */
+  public void sort(long[] keys, int n) {
+    if (n < SMALL) {
+      java.util.Arrays.sort(keys, 0, n);
+      return;
+    }
+    long[] from = keys;
+    long[] to = scratch;
+    int[] c = counts;
+    for (int shift = 32; shift < 64; shift += 8) {
+      java.util.Arrays.fill(c, 0);
+      for (int i = 0; i < n; i++) {
+        c[(int) (from[i] >>> shift) & 0xFF]++;
+      }
+      if (c[(int) (from[0] >>> shift) & 0xFF] == n) {
+        continue; // one digit for all: the pass would copy the keys as they are
+      }
+      int sum = 0;
+      for (int d = 0; d < 256; d++) {
+        int k = c[d];
+        c[d] = sum;
+        sum += k;
+      }
+      for (int i = 0; i < n; i++) {
+        long key = from[i];
+        to[c[(int) (key >>> shift) & 0xFF]++] = key;
+      }
+      long[] t = from;
+      from = to;
+      to = t;
+    }
+    if (from != keys) {
+      System.arraycopy(from, 0, keys, 0, n);
+    }
+  }
+}
