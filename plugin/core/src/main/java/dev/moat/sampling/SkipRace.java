@@ -163,11 +163,12 @@ final class SkipRace {
   }
 
   /**
-   * An upper bound of {@code exp(x)} for {@code -1000 < x <= 0}, within a factor of two and a
-   * margin, with no exponential: {@code 2^k} for {@code k = ceil(x · log2 e)} (a conversion
-   * truncates towards 0), times {@code 1 + 1e-6}, which covers the rounding of the product and of
-   * the float weight {@code (float) Math.exp(x)} (2^-24 relative) that the bound stands in for, so
-   * that whatever it rules out the exact comparison would have ruled out too.
+   * An upper bound of {@code exp(x)} for {@code -700 < x <= 0} (a raced token has {@code x >=
+   * -CUTOFF}), within a factor of two and a margin, with no exponential: {@code 2^k} for {@code k =
+   * ceil(x · log2 e)} (a conversion truncates towards 0), times {@code 1 + 1e-6}, which covers the
+   * rounding of the product and of the float weight {@code (float) Math.exp(x)} (2^-24 relative)
+   * that the bound stands in for, so that whatever it rules out the exact comparison would have
+   * ruled out too.
    */
   static double expBound(float x) {
     int k = (int) (x * LOG2_E);
