@@ -3,8 +3,8 @@ package dev.moat.internal;
 /**
  * Sorts 64-bit keys in ascending order by a stable radix sort of their high words, for keys whose
  * low words are already ascending in the order given: the top-p nucleus's keys ({@code (~weight
- * bits) << 32 | id}, collected in id order), where a comparison sort of the 20,000 keys of a
- * Gaussian row of 128,256 took most of a millisecond. The result is the order {@link
+ * bits) << 32 | id}, collected in id order), where {@code Arrays.sort} of about 20,000 such keys (a
+ * Gaussian row of 128,256) took about 1.2 ms in a harness. The result is the order {@link
  * java.util.Arrays#sort(long[], int, int)} gives, since a stable sort by the high word leaves equal
  * high words in their (ascending) low-word order.
  *
@@ -19,11 +19,12 @@ public final class KeySort {
   static final int SMALL = 256;
 
   private final long[] scratch;
-  private final int[] counts = new int[256];
+  private final int[] counts;
 
-  /** For up to {@code capacity} keys. */
+  /** For up to {@code capacity} keys; with 0 it holds nothing and sorts nothing. */
   public KeySort(int capacity) {
     this.scratch = new long[capacity];
+    this.counts = new int[capacity > 0 ? 256 : 0];
   }
 
   /**
