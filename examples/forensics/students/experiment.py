@@ -64,6 +64,10 @@ GRIDS = {
                  + [("scratch", "gumbel-h-1", 0.05, 1), ("scratch", "kgw-self-hash-h-4", 0.05, 1)]
                  + [("scratch", "kgw-h-1", r, s) for s in (2, 3) for r in (0.0, 0.05)]),
 }
+# The open-weights green-mass test's grid (added 2026-12-02): KGW h = 1 only, the main grid's
+# settings, students at rho 5%, 0, 100% and 25% (seed 1).
+GRIDS["soft"] = dict(GRIDS["main"], schemes=["kgw"], adversary_schemes=["kgw-h-1"],
+                     students=[("scratch", "kgw-h-1", r, 1) for r in (0.05, 0.0, 1.0, 0.25)])
 # The main grid's students trained four times as long: 8 epochs over the same 4,700 answers, about
 # 4.7M answer tokens seen (the issue's "about 5M tokens", though not 5M distinct ones). Run it in a
 # work folder of its own whose "harvest" is the main grid's (a link), so the answers are the same.
@@ -172,30 +176,91 @@ def run(a):
             sh(cmd)
             with open(os.path.join(ev_dir, "evidence.json")) as f:
                 ev = json.load(f)
-            ow = None
-            if t in OPEN_WEIGHTS:
-                # The student reads the first ow_texts answers we served (a decoder step a token).
-                with open(served) as f:
-                    head = f.readlines()[:g["ow_texts"]]
-                ow_served = os.path.join(hv, f"served-{t}-open-weights.txt")
-                with open(ow_served, "w") as f:
-                    f.writelines(head)
-                ow = sh([*MOAT, "radioactivity", "--keys", keys, "--key-id", "quality",
-                         "--scheme", OPEN_WEIGHTS[t], "--suspect-onnx", onnx_dir,
-                         "--served", ow_served])
+            ow = open_weights(g, hv, keys, t, onnx_dir)
+            rep = replica(work, kind, scheme, rho, seed) if t in OPEN_WEIGHTS else None
+            ow_replica = open_weights(g, hv, keys, t, onnx_dir, rep) if rep else None
             row = dict(kind=kind, trained_on=scheme, rho=rho, seed=seed, tested_for=t,
                        parameters=meta["parameters"], watermarked_answers=meta["watermarked_answers"],
                        answers=meta["answers"], epochs=meta["epochs"],
                        answer_tokens_seen=meta["answer_tokens_seen"],
                        train_seconds=meta["seconds"], heldout_perplexity=ppl["perplexity"],
                        suspect_tokens=sample["tokens"], evidence=summary(ev),
-                       open_weights=ow, seconds=round(time.time() - t0, 1))
+                       open_weights=ow, open_weights_replica=ow_replica,
+                       seconds=round(time.time() - t0, 1))
             with open(results, "a") as f:
                 f.write(json.dumps(row) + "\n")
             e = row["evidence"]
             log(f"{name} tested for {t}: black-box log10 p {e['log10_p']:.1f} (filtered "
                 f"{e['filtered_log10_p']}), empirical p {e['empirical_p']:.4f}"
                 + (f", open weights {ow['log10_p_value']:.1f}" if ow else ""))
+
+
+def replica(work, kind, scheme, rho, seed):
+    """The clean replica of a student: the rho = 0 student of the same kind and seed (the same
+    recipe without the watermark), when it has been exported and the student is not it."""
+    if rho == 0:
+        return None
+    d = os.path.join(work, f"{kind}-{scheme}-rho0-seed{seed}", "onnx")
+    return d if os.path.isdir(d) else None
+
+
+def open_weights(g, hv, keys, t, onnx_dir, reference="bundled"):
+    """The open-weights test of one student (None for a scheme it does not take): the student
+    reads the first ow_texts answers we served, a decoder step a token; the line holds the arg-max
+    test and, under KGW, the green-mass tests (`green_mass`, and `green_mass_referenced` against
+    the reference: by default the teacher, the bundled model), with the grid's wrong keys."""
+    if t not in OPEN_WEIGHTS:
+        return None
+    served = os.path.join(hv, f"served-{t}.txt")
+    with open(served) as f:
+        head = f.readlines()[:g["ow_texts"]]
+    ow_served = os.path.join(hv, f"served-{t}-open-weights.txt")
+    with open(ow_served, "w") as f:
+        f.writelines(head)
+    return sh([*MOAT, "radioactivity", "--keys", keys, "--key-id", "quality",
+               "--scheme", OPEN_WEIGHTS[t], "--suspect-onnx", onnx_dir, "--served", ow_served,
+               "--wrong-keys", str(g["wrong_keys"]), "--reference-onnx", reference])
+
+
+def reopen(a):
+    """Re-runs the open-weights tests that results.jsonl lacks, in place (the old file is kept as
+    .bak): the green-mass tests of students tested before they existed, and the test against each
+    student's clean replica (its rho = 0 twin) once that twin has been exported."""
+    g = GRIDS[a.grid]
+    work = os.path.abspath(a.work)
+    results = os.path.join(work, "results.jsonl")
+    keys = os.path.join(work, "keys")
+    with open(results) as f:
+        rows = [json.loads(x) for x in f if x.strip()]
+    changed = 0
+    for r in rows:
+        ow = r.get("open_weights")
+        if ow is None:
+            continue
+        scheme = r["trained_on"]
+        hv = os.path.join(work, SEPARATE[scheme][0]) if scheme in SEPARATE else \
+            os.path.join(work, "harvest")
+        d = os.path.join(work, f"{r['kind']}-{scheme}-rho{r['rho']:g}-seed{r['seed']}")
+        onnx_dir = os.path.join(d, "onnx")
+        if not os.path.isdir(onnx_dir):
+            log(f"{d}: no ONNX export; skipped")
+            continue
+        rep = replica(work, r["kind"], scheme, r["rho"], r["seed"])
+        todo = [("open_weights", "bundled")] if "green_mass" not in ow else []
+        if rep and not r.get("open_weights_replica"):
+            todo.append(("open_weights_replica", rep))
+        for field, reference in todo:
+            r[field] = open_weights(g, hv, keys, r["tested_for"], onnx_dir, reference)
+            m = r[field].get("green_mass_referenced") or {}
+            log(f"{os.path.basename(d)} for {r['tested_for']}, {field}: referenced green mass"
+                f" z {m.get('z')}, log10 p bound {m.get('log10_p_value')},"
+                f" empirical p {m.get('empirical_p')}")
+            changed += 1
+    os.replace(results, results + ".bak")
+    with open(results, "w") as f:
+        for r in rows:
+            f.write(json.dumps(r) + "\n")
+    log(f"{changed} open-weights tests re-run")
 
 
 ADVERSARY = os.path.join(HERE, "adversary.py")
@@ -339,13 +404,17 @@ def main():
                    help="harvest sizes N (default: the grid's)")
     s.add_argument("--no-finetune", action="store_true", help="skip the clean fine-tune scrub")
     s.add_argument("--no-rewrite", action="store_true", help="skip the rewritten-data scrub")
+    s = sub.add_parser("reopen", help="re-run the open-weights tests that lack the green mass")
+    s.add_argument("--grid", choices=sorted(GRIDS), default="main")
+    s.add_argument("--work", required=True)
+    s.add_argument("--moat", default="./moat")
     s = sub.add_parser("report")
     s.add_argument("--work", required=True)
     s.add_argument("--out", required=True)
     a = p.parse_args()
-    if a.cmd in ("run", "adversary"):
+    if a.cmd in ("run", "adversary", "reopen"):
         MOAT[:] = shlex.split(a.moat)
-        (run if a.cmd == "run" else adversary)(a)
+        {"run": run, "adversary": adversary, "reopen": reopen}[a.cmd](a)
     else:
         from report import write
         write(a.work, a.out)

@@ -37,6 +37,15 @@ def green_share(work, r):
     return f"{t['score'] / n:.3f} ({z:+.1f})"
 
 
+def mass(ow, field="green_mass"):
+    """A green-mass test's cell: log10 bound (z; empirical p over its wrong keys)."""
+    m = (ow or {}).get(field)
+    if not m:
+        return "–"
+    e = f"; {m['empirical_p']:.4f}" if "empirical_p" in m else ""
+    return f"{m['log10_p_value']:.1f} (z {m['z']:+.1f}{e})"
+
+
 def write(work, out):
     rs = rows(work)
     with open(os.path.join(work, "harvest", "manifest.json")) as f:
@@ -59,12 +68,17 @@ def write(work, out):
               " Wrong keys: the share of wrong keys scoring at least as high (empirical p), and"
               " the KS p-value of their p-values against uniform. Open weights:"
               " `./moat radioactivity --suspect-onnx`, the student's arg-max at our served"
-              " contexts.")
+              " contexts; green mass: the same command's test of the student's whole next-token"
+              " distribution at the first occurrence of each context (log10 of Bernstein's bound,"
+              " then z and the wrong keys' empirical p); against the teacher and against the clean"
+              " replica: the same test on the student's distribution minus the teacher's (the"
+              " bundled model) or minus its ρ = 0 twin's.")
     md.append("")
     md.append("| student | trained on | ρ | seed | tested for | params | held-out ppl | suspect"
               " tokens | tuples | log10 p | Holm | filtered | no dedup | clean control |"
-              " empirical p (keys) | KS p | open weights | p < 1e-6 |")
-    md.append("|" + "---|" * 18)
+              " empirical p (keys) | KS p | open weights | green mass | against the teacher |"
+              " against the clean replica | p < 1e-6 |")
+    md.append("|" + "---|" * 21)
     for r in rs:
         e = r["evidence"]
         ow = r.get("open_weights")
@@ -75,7 +89,10 @@ def write(work, out):
             f"| {f1(e['holm_log10_p'])} | {f1(e['filtered_log10_p'])} "
             f"| {f1(e['no_dedup_log10_p'])} | {f1(e['control_log10_p'])} "
             f"| {e['empirical_p']:.4f} ({e['wrong_keys']}) | {e['ks_p']:.2f} "
-            f"| {f1(ow['log10_p_value']) if ow else '–'} | {verdict(e['holm_log10_p'])} |")
+            f"| {f1(ow['log10_p_value']) if ow else '–'} | {mass(ow)} "
+            f"| {mass(ow, 'green_mass_referenced')} "
+            f"| {mass(r.get('open_weights_replica'), 'green_mass_referenced')} "
+            f"| {verdict(e['holm_log10_p'])} |")
     md.append("")
     # The rho sweep per scheme (seed 1), black box and open weights side by side.
     md.append("### log10 p against the watermarked share (seed 1; black box / open weights)")

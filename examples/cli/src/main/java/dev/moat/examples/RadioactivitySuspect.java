@@ -2,12 +2,15 @@ package dev.moat.examples;
 
 import dev.moat.examples.cli.Range;
 import dev.moat.examples.cli.UsageErrors;
+import dev.moat.forensics.GreenMass;
 import dev.moat.forensics.Radioactivity;
+import dev.moat.forensics.WrongKeyControl;
 import dev.moat.key.WatermarkKey;
 import dev.moat.onnxruntime.BundledText;
 import dev.moat.onnxruntime.OnnxCausalLm;
 import dev.moat.research.RadioactivitySetup;
 import dev.moat.watermark.GumbelSettings;
+import dev.moat.watermark.KgwScheme;
 import dev.moat.watermark.KgwSettings;
 import dev.moat.watermark.WatermarkKeys;
 import dev.moat.watermark.WatermarkSpec;
@@ -15,6 +18,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -78,6 +82,23 @@ final class RadioactivitySuspect {
   @Range(min = 1e-300, max = 0.5)
   double alpha = 1e-6;
 
+  @Option(
+      names = "--reference-onnx",
+      paramLabel = "DIR|bundled",
+      description =
+          "Open weights under kgw: a model that never saw the key (ours without the watermark;"
+              + " `bundled` for the bundled model) reads the same texts, for the green-mass test's"
+              + " referenced form.")
+  @Nullable String referenceOnnx;
+
+  @Option(
+      names = "--wrong-keys",
+      paramLabel = "K",
+      description =
+          "Open weights under kgw: wrong keys for the green-mass test's control, 0 for none or"
+              + " 100 to 10,000 (default: ${DEFAULT-VALUE}).")
+  int wrongKeys = 1000;
+
   /** Whether a suspect was given (then this test runs instead of the experiment). */
   boolean given() {
     return suspect != null || suspectOnnx != null;
@@ -93,7 +114,9 @@ final class RadioactivitySuspect {
    *       its answers are tested (black box);
    *   <li>{@code --suspect-onnx DIR} with {@code --served FILE}: a model we can run (the bundled
    *       model's format: {@code model.onnx} and {@code config.json}) reads the texts we served,
-   *       one per line, and its own arg-max predictions are tested (open weights).
+   *       one per line, and its own arg-max predictions are tested (open weights); under kgw its
+   *       next-token distributions are tested too ({@link GreenMass}, with {@code --wrong-keys}
+   *       wrong keys), in the line's {@code green_mass} object.
    * </ul>
    */
   int run(@Nullable Integer prompts, @Nullable Integer tokens, PrintStream out, PrintStream err)
@@ -116,6 +139,10 @@ final class RadioactivitySuspect {
         };
     Radioactivity.Scorer scorer = RadioactivitySetup.scorer(spec, key);
     Radioactivity.Result r;
+    GreenMass.@Nullable Result mass = null;
+    GreenMass.@Nullable WrongKeys massControl = null;
+    GreenMass.@Nullable Result massRef = null;
+    GreenMass.@Nullable WrongKeys massRefControl = null;
     String mode;
     String target = suspect != null ? suspect : "";
     try (BundledText text = BundledText.bundled()) {
@@ -127,15 +154,96 @@ final class RadioactivitySuspect {
               "`--suspect-onnx` needs `--served FILE`: the texts we served, one per line");
         }
         List<int[]> servedTexts = lines(text, served);
-        try (OnnxCausalLm model =
-            OnnxCausalLm.load(
-                Files.readAllBytes(dir.resolve("model.onnx")),
-                dev.moat.onnxruntime.ModelConfig.parse(
-                    Files.readAllBytes(dir.resolve("config.json"))),
-                1)) {
-          r =
-              Radioactivity.openWeights(
-                  scorer, RadioactivitySetup.onnxSuspect(model), servedTexts, 0);
+        if (wrongKeys != 0
+            && (wrongKeys < WrongKeyControl.MIN_KEYS || wrongKeys > WrongKeyControl.MAX_KEYS)) {
+          throw new IllegalArgumentException(
+              "`--wrong-keys` was "
+                  + wrongKeys
+                  + " but it must be 0 or in ["
+                  + WrongKeyControl.MIN_KEYS
+                  + ", "
+                  + WrongKeyControl.MAX_KEYS
+                  + "]");
+        }
+        if (referenceOnnx != null && !(spec instanceof KgwSettings)) {
+          throw new IllegalArgumentException(
+              "`--reference-onnx` was given with `--scheme " + scheme + "`; it needs kgw");
+        }
+        @Nullable Path refDir =
+            referenceOnnx == null
+                ? null
+                : referenceOnnx.equals("bundled")
+                    ? dev.moat.model.BundledModel.directory()
+                    : Path.of(referenceOnnx);
+        try (OnnxCausalLm model = GreenMassLines.load(dir, "--suspect-onnx");
+            OnnxCausalLm ref =
+                refDir == null ? null : GreenMassLines.load(refDir, "--reference-onnx")) {
+          if (ref != null && ref.config().vocabSize() != model.config().vocabSize()) {
+            throw new IllegalArgumentException(
+                "`--reference-onnx`'s vocabulary was "
+                    + ref.config().vocabSize()
+                    + " tokens but the suspect's is "
+                    + model.config().vocabSize()
+                    + "; they must read the same token ids");
+          }
+          if (spec instanceof KgwSettings k) {
+            // One decoder pass: the green-mass test's distributions and the arg-max test's picks.
+            IdentityHashMap<int[], int[]> picks = new IdentityHashMap<>();
+            GreenMass.Distributions onnx = RadioactivitySetup.onnxDistributions(model);
+            GreenMass.Distributions recording =
+                (t, sink) -> {
+                  int[] best = new int[t.length];
+                  picks.put(t, best);
+                  onnx.forEach(
+                      t,
+                      (i, p) -> {
+                        best[i] = GreenMassLines.argmax(p);
+                        sink.accept(i, p);
+                      });
+                };
+            int vocab = model.config().vocabSize();
+            GreenMass.Collected c =
+                GreenMass.collect(
+                    k.contextWidth(),
+                    recording,
+                    ref == null ? null : RadioactivitySetup.onnxDistributions(ref),
+                    servedTexts,
+                    0,
+                    vocab,
+                    (int) Math.max(1, GreenMassLines.MASS_BYTES / (4L * vocab)));
+            r =
+                Radioactivity.openWeights(
+                    scorer,
+                    t -> java.util.Objects.requireNonNull(picks.get(t), "a served text's picks"),
+                    servedTexts,
+                    0);
+            mass = c.test(KgwScheme.of(key, k));
+            if (ref != null) {
+              massRef = c.referenced(KgwScheme.of(key, k));
+            }
+            if (wrongKeys > 0) {
+              massControl =
+                  c.wrongKeys(
+                      w -> KgwScheme.of(w, k),
+                      mass.excess(),
+                      wrongKeys,
+                      GreenMassLines.MASS_WRONG_KEY_SEED,
+                      false);
+              if (massRef != null) {
+                massRefControl =
+                    c.wrongKeys(
+                        w -> KgwScheme.of(w, k),
+                        massRef.excess(),
+                        wrongKeys,
+                        GreenMassLines.MASS_WRONG_KEY_SEED,
+                        true);
+              }
+            }
+          } else {
+            r =
+                Radioactivity.openWeights(
+                    scorer, RadioactivitySetup.onnxSuspect(model), servedTexts, 0);
+          }
         }
       } else if (target.startsWith("http://") || target.startsWith("https://")) {
         mode = "black-box endpoint";
@@ -182,7 +290,7 @@ final class RadioactivitySuspect {
         Locale.ROOT,
         "{\"mode\": \"%s\", \"scheme\": \"%s\", \"key_id\": \"%s\", \"tokens\": %d,"
             + " \"tuples_scored\": %d, \"score\": %.1f, \"p_value\": %.3e, \"log10_p_value\": %.2f,"
-            + " \"alpha\": %.1e, \"trained_on_our_output\": %s}%n",
+            + " \"alpha\": %.1e, \"trained_on_our_output\": %s%s%s}%n",
         mode,
         scheme,
         id,
@@ -192,7 +300,17 @@ final class RadioactivitySuspect {
         r.pValue(),
         r.log10PValue(),
         alpha,
-        r.detected(alpha));
+        r.detected(alpha),
+        mass == null
+            ? ""
+            : ", \"green_mass\": "
+                + GreenMassLines.massJson(mass, massControl, alpha, "green_share"),
+        massRef == null || mass == null
+            ? ""
+            : ", \"green_mass_referenced\": "
+                + GreenMassLines.massJson(massRef, massRefControl, alpha, "green_share_difference")
+                + ", \"green_mass_claim\": "
+                + GreenMassLines.claimJson(mass, massRef, alpha));
     return 0;
   }
 

@@ -81,6 +81,13 @@ class NeuralStudentPipelineTest {
       assertTrue(e.get("tuples").asInt() > 100, e.toString());
       assertEquals("open-weights", row.at("/open_weights/mode").asText(), row.toString());
       assertTrue(row.at("/open_weights/tuples_scored").asInt() > 0, row.toString());
+      // The green-mass tests ride on the same pass: plain, and referenced against the teacher.
+      assertTrue(row.at("/open_weights/green_mass/contexts").asInt() > 0, row.toString());
+      assertEquals(100, row.at("/open_weights/green_mass/wrong_keys").asInt(), row.toString());
+      assertTrue(row.at("/open_weights/green_mass_referenced/variance").asDouble() > 0);
+      // Against the clean replica: only the scratch student with a rho = 0 twin has one.
+      assertEquals(
+          i == 1, row.at("/open_weights_replica/green_mass_referenced").isObject(), row.toString());
       double ppl = row.get("heldout_perplexity").asDouble();
       assertTrue(ppl > 1 && Double.isFinite(ppl), row.toString());
       // The first student is the control of the others.

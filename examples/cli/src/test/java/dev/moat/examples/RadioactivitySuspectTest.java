@@ -132,10 +132,28 @@ class RadioactivitySuspectTest {
                   "--keys",
                   wm.toString(),
                   "--key-id",
-                  "owner"));
+                  "owner",
+                  "--wrong-keys",
+                  "200",
+                  "--reference-onnx",
+                  "bundled"));
       assertEquals("open-weights", open.get("mode").asText());
       assertTrue(open.get("tuples_scored").asInt() > 100, open.toString());
       assertTrue(open.get("p_value").asDouble() > 1e-3, "never trained on it: " + open);
+      // The green-mass test on the same pass: the clean teacher reading its own watermarked output
+      // is not accused (first occurrences only), and its wrong keys are uniform.
+      JsonNode mass = open.get("green_mass");
+      assertTrue(mass.get("contexts").asInt() > 100, mass.toString());
+      assertTrue(mass.get("log10_p_value").asDouble() > -3, "never trained on it: " + mass);
+      assertTrue(!mass.get("trained_on_our_output").asBoolean(), mass.toString());
+      assertEquals(200, mass.get("wrong_keys").asInt());
+      assertTrue(mass.get("wrong_keys_ks_p").asDouble() > 1e-3, mass.toString());
+      assertTrue(mass.get("empirical_p").asDouble() > 1e-3, mass.toString());
+      // Referenced against itself: no difference, no variance, no evidence either way.
+      JsonNode ref = open.get("green_mass_referenced");
+      assertEquals(0.0, ref.get("variance").asDouble(), 0.0, ref.toString());
+      assertEquals(0.0, ref.get("log10_p_value").asDouble(), 0.0, ref.toString());
+      assertTrue(!open.get("green_mass_claim").get("trained_on_our_output").asBoolean());
     }
   }
 

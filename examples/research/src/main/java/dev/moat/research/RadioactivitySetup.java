@@ -1,5 +1,6 @@
 package dev.moat.research;
 
+import dev.moat.forensics.GreenMass;
 import dev.moat.forensics.Radioactivity;
 import dev.moat.key.WatermarkKey;
 import dev.moat.onnxruntime.OnnxCausalLm;
@@ -83,6 +84,48 @@ public final class RadioactivitySetup {
       }
       return out;
     };
+  }
+
+  /**
+   * The bundled model's format as an open-weights suspect for {@link GreenMass}: its next-token
+   * distribution (softmax of its logits, in double, rounded to float) at every position of a text,
+   * one decoder step a token. Each call allocates its own buffers: thread-confined.
+   */
+  public static GreenMass.Distributions onnxDistributions(OnnxCausalLm model) {
+    return (text, sink) -> {
+      try (OnnxCausalLm.Decoder d = model.newDecoder()) {
+        float[] logits = d.prefill(new int[] {text[0]});
+        float[] p = new float[logits.length];
+        for (int i = 1; i < text.length; i++) {
+          softmax(logits, p);
+          sink.accept(i, p);
+          if (i + 1 < text.length) {
+            logits = d.next(text[i]);
+          }
+        }
+      } catch (ai.onnxruntime.OrtException e) {
+        throw new IllegalStateException(e);
+      }
+    };
+  }
+
+  /** {@code out = softmax(logits)}; NaN or infinite logits are an error naming the token. */
+  static void softmax(float[] logits, float[] out) {
+    float max = Float.NEGATIVE_INFINITY;
+    for (int v = 0; v < logits.length; v++) {
+      if (!Float.isFinite(logits[v])) {
+        throw new IllegalStateException(
+            "the suspect's logit of token " + v + " was " + logits[v] + "; it must be finite");
+      }
+      max = Math.max(max, logits[v]);
+    }
+    double sum = 0;
+    for (int v = 0; v < logits.length; v++) {
+      sum += Math.exp(logits[v] - max);
+    }
+    for (int v = 0; v < logits.length; v++) {
+      out[v] = (float) (Math.exp(logits[v] - max) / sum);
+    }
   }
 
   static int argmax(float[] l) {

@@ -1,0 +1,329 @@
+package dev.moat.forensics;
+
+import static dev.moat.internal.Messages.invalid;
+
+import dev.moat.internal.Binomial;
+import dev.moat.key.WatermarkKey;
+import dev.moat.watermark.KgwScheme;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The open-weights green-mass test of a KGW (left-hash) watermark: how much of its next-token
+ * probability a suspect model puts on our green lists, at contexts of the texts we served. The
+ * arg-max test ({@link Radioactivity#openWeights}) keeps one bit per context (is the suspect's
+ * favourite green?); a student that saw our watermark in a small share of its data moves its
+ * distribution towards green tokens by a little at every context, which an arg-max rarely shows.
+ * This test keeps that little.
+ *
+ * <p>The statistic. The suspect reads each served text; at each position {@code i} whose watermark
+ * context {@code c = t[i-h .. i)} has not occurred earlier in the same text, its next-token
+ * distribution is taken. The distributions at context {@code c} are averaged into {@code P_c} (each
+ * context counts once, as in the arg-max test). Then
+ *
+ * <pre>
+ * S_c = sum over v green under c of P_c(v)            (green mass at c)
+ * T   = sum over c of (S_c - g · sum_v P_c(v))         (g = the scheme's exact green fraction)
+ * V   = g (1 - g) · sum over c, v of P_c(v)^2
+ * z   = T / sqrt(V)
+ * </pre>
+ *
+ * Under the null (the suspect never saw our key) each green indicator is an independent
+ * Bernoulli(g) draw of the keyed hash, independent of {@code P}, so {@code T} has mean 0 and
+ * variance exactly {@code V}. Two p-values are reported: the normal tail of {@code z}, and
+ * Chernoff's bound for this sum of independent scaled Bernoulli terms ({@link ChernoffBound}: the
+ * exact moment generating function, minimised over its parameter), which holds without any
+ * approximation and is the one {@link Result#detected} uses. Wrong keys ({@link
+ * Collected#wrongKeys}) put an empirical p-value and a KS test of the null's calibration beside
+ * them.
+ *
+ * <p>The referenced test. Most of {@code V} is chance: how a clean distribution happens to fall on
+ * each context's green list. A model owner has a model that never saw the key in question (its own
+ * model without the watermark); when it reads the same texts, the same statistic over {@code P_c -
+ * Q_c} (suspect minus reference at the same positions) is exact under the same null (both are
+ * independent of the green lists), and its variance {@code g (1 - g) sum (P_c - Q_c)^2} is small
+ * for exactly the suspects that matter: students that imitate the reference. A suspect unlike the
+ * reference pays for it in variance, so both tests are reported; the pre-registered claim takes the
+ * smaller p-value times two (Bonferroni over the two).
+ *
+ * <p>Why only first occurrences. A clean model copies: after {@code ... c x ... c} it predicts
+ * {@code x}, and {@code x} was chosen green under {@code c} by our watermark. Scoring the second
+ * {@code c} would accuse any model with an induction head. At the first occurrence of {@code c} in
+ * a text, nothing in the prefix was chosen under {@code c}'s green list, and the green lists of
+ * other contexts are independent of it (different SipHash inputs). The prefix's tokens before
+ * {@code contextLength} (a prompt) count as earlier occurrences too.
+ *
+ * <p>What it does not cover: self-hash seeding (the green list depends on the candidate, so the
+ * contexts hardly repeat and each needs a SipHash per candidate; rejected with an error), and
+ * Gumbel. Memory: one float per vocabulary entry per distinct context (two with a reference), up to
+ * {@code maxContexts} contexts (later new contexts are not scored, and {@link
+ * Result#contextsDropped} says how many).
+ *
+ * <p>Thread-safe: {@link Collected} is immutable; {@link #collect} holds its state on its stack.
+ */
+public final class GreenMass {
+  private GreenMass() {}
+
+  /** A suspect model we can run: its next-token distribution at each position of a text. */
+  @FunctionalInterface
+  public interface Distributions {
+    /**
+     * Calls {@code sink} with the suspect's next-token probabilities after {@code text[0 .. i)} for
+     * every {@code i} in {@code [1, text.length)}, in order. The array may be reused between calls
+     * and must not be kept by the sink.
+     */
+    void forEach(int[] text, Sink sink);
+  }
+
+  /** Receives one position's distribution. */
+  @FunctionalInterface
+  public interface Sink {
+    void accept(int position, float[] probabilities);
+  }
+
+  /**
+   * The test's result.
+   *
+   * @param tokens positions looked at
+   * @param positions positions scored (first occurrences of their context in their text)
+   * @param contexts distinct contexts scored
+   * @param contextsDropped first occurrences not scored because {@code maxContexts} was reached
+   * @param gamma the exact green fraction g
+   * @param greenShare the mean over contexts of {@code S_c / sum_v P_c(v)} (g under the null)
+   * @param excess T
+   * @param variance V
+   * @param z {@code T / sqrt(V)}
+   * @param log10NormalP log10 of the normal upper tail at z
+   * @param log10BoundP log10 of Chernoff's bound (0 when T <= 0)
+   */
+  public record Result(
+      long tokens,
+      int positions,
+      int contexts,
+      int contextsDropped,
+      double gamma,
+      double greenShare,
+      double excess,
+      double variance,
+      double z,
+      double log10NormalP,
+      double log10BoundP) {
+    /** Whether Chernoff's bound rejects the null at {@code alpha}. */
+    public boolean detected(double alpha) {
+      return log10BoundP <= Math.log10(alpha);
+    }
+  }
+
+  /**
+   * The wrong-key control: the same averaged distributions scored under K keys never used.
+   *
+   * @param keys K
+   * @param atLeast wrong keys whose T is at least the true key's
+   * @param empiricalP {@code (1 + atLeast) / (K + 1)}
+   * @param ks the KS test that the wrong keys' normal p-values are Uniform(0, 1)
+   * @param belowMilli wrong keys whose normal p-value is at most 1e-3
+   */
+  public record WrongKeys(
+      int keys, int atLeast, double empiricalP, KolmogorovSmirnov.Result ks, int belowMilli) {}
+
+  /** The suspect's (and the reference's) averaged distributions at the scored contexts. */
+  public static final class Collected {
+    private final int contextWidth;
+    private final int vocab;
+    private final int[][] contexts;
+    private final float[][] mean;
+    private final float @Nullable [][] difference;
+    private final long tokens;
+    private final int positions;
+    private final int dropped;
+
+    Collected(
+        int contextWidth,
+        int vocab,
+        int[][] contexts,
+        float[][] mean,
+        float @Nullable [][] difference,
+        long tokens,
+        int positions,
+        int dropped) {
+      this.contextWidth = contextWidth;
+      this.vocab = vocab;
+      this.contexts = contexts;
+      this.mean = mean;
+      this.difference = difference;
+      this.tokens = tokens;
+      this.positions = positions;
+      this.dropped = dropped;
+    }
+
+    /** Distinct contexts scored. */
+    public int contexts() {
+      return contexts.length;
+    }
+
+    /** Whether a reference model read the texts too ({@link #referenced}). */
+    public boolean hasReference() {
+      return difference != null;
+    }
+
+    /** The test under {@code scheme} (left-hash KGW of the width the contexts were taken at). */
+    public Result test(KgwScheme scheme) {
+      return score(mean, scheme, true, true);
+    }
+
+    /**
+     * The referenced test: the same statistic over {@code P_c - Q_c}, the suspect's averaged
+     * distribution minus the reference's at the same positions. {@link Result#greenShare} is then
+     * the mean difference of their green masses (0 under the null).
+     *
+     * @throws IllegalStateException when no reference read the texts
+     */
+    public Result referenced(KgwScheme scheme) {
+      float[][] d = difference;
+      if (d == null) {
+        throw new IllegalStateException("no reference model read the texts");
+      }
+      return score(d, scheme, false, true);
+    }
+
+    private Result score(float[][] a, KgwScheme scheme, boolean share, boolean bound) {
+      check(scheme);
+      double g = scheme.gamma();
+      double t = 0;
+      double shares = 0;
+      double squares = 0;
+      for (int c = 0; c < contexts.length; c++) {
+        long seed = scheme.seed(contexts[c], contextWidth);
+        double green = 0;
+        double all = 0;
+        float[] p = a[c];
+        for (int v = 0; v < vocab; v++) {
+          double x = p[v];
+          all += x;
+          squares += x * x;
+          if (scheme.isGreen(seed, v)) {
+            green += x;
+          }
+        }
+        t += green - g * all;
+        shares += !share ? green - g * all : all > 0 ? green / all : g;
+      }
+      double var = g * (1 - g) * squares;
+      double z = var > 0 ? t / Math.sqrt(var) : 0;
+      double log10Bound = bound ? ChernoffBound.log10UpperTail(a, g, t) : Double.NaN;
+      return new Result(
+          tokens,
+          positions,
+          contexts.length,
+          dropped,
+          g,
+          contexts.length == 0 ? (share ? g : 0) : shares / contexts.length,
+          t,
+          var,
+          z,
+          log10NormalUpperTail(z),
+          log10Bound);
+    }
+
+    /**
+     * Scores the same distributions under wrong keys {@code 0 .. keys-1} of {@code seed} ({@link
+     * WrongKeyControl#key}), in parallel on the common pool: the plain test, or with {@code
+     * referenced} the referenced one.
+     *
+     * @param schemes the true key's scheme and parameters for another key
+     * @param trueExcess the true key's T in the same test
+     */
+    public WrongKeys wrongKeys(
+        Function<WatermarkKey, KgwScheme> schemes,
+        double trueExcess,
+        int keys,
+        long seed,
+        boolean referenced) {
+      if (keys < WrongKeyControl.MIN_KEYS || keys > WrongKeyControl.MAX_KEYS) {
+        throw new IllegalArgumentException(
+            invalid(
+                "wrong keys",
+                keys,
+                "in [" + WrongKeyControl.MIN_KEYS + ", " + WrongKeyControl.MAX_KEYS + "]"));
+      }
+      if (referenced && difference == null) {
+        throw new IllegalStateException("no reference model read the texts");
+      }
+      Result[] r = new Result[keys];
+      IntStream.range(0, keys)
+          .parallel()
+          .forEach(
+              j -> {
+                KgwScheme k = schemes.apply(WrongKeyControl.key(seed, j));
+                // T and z only: the bound is the costly part, and the control needs neither.
+                r[j] =
+                    score(
+                        referenced ? Objects.requireNonNull(difference) : mean,
+                        k,
+                        !referenced,
+                        false);
+              });
+      double[] p = new double[keys];
+      int atLeast = 0;
+      int below = 0;
+      for (int j = 0; j < keys; j++) {
+        p[j] = Math.pow(10, r[j].log10NormalP());
+        atLeast += r[j].excess() >= trueExcess ? 1 : 0;
+        below += r[j].log10NormalP() <= -3 ? 1 : 0;
+      }
+      return new WrongKeys(
+          keys, atLeast, (1.0 + atLeast) / (keys + 1.0), KolmogorovSmirnov.uniform(p), below);
+    }
+
+    private void check(KgwScheme scheme) {
+      if (scheme.selfHash()) {
+        throw new IllegalArgumentException(
+            "the green-mass test takes left-hash KGW; self-hash seeding was given");
+      }
+      if (scheme.contextWidth() != contextWidth) {
+        throw new IllegalArgumentException(
+            invalid("scheme context width", scheme.contextWidth(), "= " + contextWidth));
+      }
+    }
+  }
+
+  /**
+   * Has the suspect (and the reference, when given) read {@code texts}, and averages their
+   * distributions at the first occurrence of each context in each text.
+   *
+   * @param contextWidth the scheme's h (at least 1)
+   * @param reference a model independent of our key that read the same texts (our own model without
+   *     the watermark), or null
+   * @param contextLength prompt tokens at the start of every text: positions before it are not
+   *     scored (their tokens still count as earlier occurrences)
+   * @param vocab the suspect's vocabulary size: every distribution must have this length
+   * @param maxContexts most distinct contexts held (each costs {@code 4 · vocab} bytes, twice with
+   *     a reference)
+   */
+  public static Collected collect(
+      int contextWidth,
+      Distributions suspect,
+      @Nullable Distributions reference,
+      List<int[]> texts,
+      int contextLength,
+      int vocab,
+      int maxContexts) {
+    return GreenMassReader.collect(
+        contextWidth, suspect, reference, texts, contextLength, vocab, maxContexts, true);
+  }
+
+  /** log10 of the standard normal upper tail, finite far past where the tail underflows. */
+  static double log10NormalUpperTail(double z) {
+    if (z < 10) {
+      return Math.log10(Binomial.normalUpperTail(z));
+    }
+    // Mills ratio: Q(z) = phi(z) / z · (1 - 1/z^2 + 3/z^4 - ...), relative error < 15/z^6 (1.5e-5
+    // at 10; the Chebyshev erfc's error grows in the far tail, 3% at 30).
+    double z2 = z * z;
+    double series = 1 - 1 / z2 + 3 / (z2 * z2);
+    return (-z2 / 2 - Math.log(z * Math.sqrt(2 * Math.PI)) + Math.log(series)) / Math.log(10);
+  }
+}
