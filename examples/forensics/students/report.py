@@ -43,7 +43,8 @@ def mass(ow, field="green_mass"):
     if not m:
         return "–"
     e = f"; {m['empirical_p']:.4f}" if "empirical_p" in m else ""
-    return f"{m['log10_p_value']:.1f} (z {m['z']:+.1f}{e})"
+    # round first: -0.04 prints as 0.0, not -0.0
+    return f"{round(m['log10_p_value'], 1) + 0.0:.1f} (z {m['z']:+.1f}{e})"
 
 
 def write(work, out):
