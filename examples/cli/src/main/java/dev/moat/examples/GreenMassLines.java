@@ -89,14 +89,4 @@ final class GreenMassLines {
     }
     return b.append('}').toString();
   }
-
-  static int argmax(float[] p) {
-    int best = 0;
-    for (int v = 1; v < p.length; v++) {
-      if (p[v] > p[best]) {
-        best = v;
-      }
-    }
-    return best;
-  }
 }

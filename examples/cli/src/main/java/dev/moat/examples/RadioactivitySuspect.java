@@ -197,7 +197,7 @@ final class RadioactivitySuspect {
                   onnx.forEach(
                       t,
                       (i, p) -> {
-                        best[i] = GreenMassLines.argmax(p);
+                        best[i] = RadioactivitySetup.argmax(p);
                         sink.accept(i, p);
                       });
                 };

@@ -128,7 +128,8 @@ public final class RadioactivitySetup {
     }
   }
 
-  static int argmax(float[] l) {
+  /** The index of the largest entry, the lowest on ties. */
+  public static int argmax(float[] l) {
     int best = 0;
     for (int i = 1; i < l.length; i++) {
       if (l[i] > l[best]) {

@@ -164,11 +164,6 @@ public final class GreenMass {
       return contexts.length;
     }
 
-    /** Whether a reference model read the texts too ({@link #referenced}). */
-    public boolean hasReference() {
-      return difference != null;
-    }
-
     /** The test under {@code scheme} (left-hash KGW of the width the contexts were taken at). */
     public Result test(KgwScheme scheme) {
       return score(mean, scheme, true, true);

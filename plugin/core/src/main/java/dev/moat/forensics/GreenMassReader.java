@@ -157,7 +157,7 @@ final class GreenMassReader {
   }
 
   /** A context's tokens, compared by value. */
-  static final class Context {
+  private static final class Context {
     final int[] tokens;
 
     Context(int[] tokens) {
@@ -172,11 +172,6 @@ final class GreenMassReader {
     @Override
     public int hashCode() {
       return Arrays.hashCode(tokens);
-    }
-
-    @Override
-    public String toString() {
-      return Arrays.toString(tokens);
     }
   }
 }
