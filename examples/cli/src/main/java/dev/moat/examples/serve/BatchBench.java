@@ -18,13 +18,15 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
- * {@code ./moat serve --bench-batch SECONDS [--rounds N] [--max-batch B]}: tokens per second and
- * time to first token of the server with continuous batching ({@code --max-batch B}, default 16)
- * against each request decoding alone ({@code --max-batch 1}, the server before batching), at 1, 4
- * and 16 concurrent streaming clients, on the bundled model, Moat on (the bench tier of level 0:
- * the detector, admission, the KGW watermark and Moat's sampler).
+ * {@code ./moat serve --bench-batch SECONDS [--rounds N] [--max-batch B] [--model DIR [--runtime
+ * R]]}: tokens per second and time to first token of the server with continuous batching ({@code
+ * --max-batch B}, default 16) against each request decoding alone ({@code --max-batch 1}, the
+ * server before batching), at 1, 8 and 32 concurrent streaming clients, on the bundled model or a
+ * Hugging Face directory, Moat on (the bench tier of level 0: the detector, admission, the KGW
+ * watermark and Moat's sampler).
  *
  * <p>Method: both servers run in this JVM (an idle one costs nothing: its workers and decode loop
  * wait), with the clients, on the same cores. A round runs every (concurrency, server) pair once
@@ -39,7 +41,7 @@ final class BatchBench {
   private BatchBench() {}
 
   static final int TOKENS = 64;
-  static final int[] CONCURRENCY = {1, 4, 16};
+  static final int[] CONCURRENCY = {1, 8, 32};
 
   /** One measured phase. */
   static final class Phase {
@@ -66,6 +68,8 @@ final class BatchBench {
       int seconds,
       int rounds,
       int maxBatch,
+      @Nullable Path model,
+      String runtime,
       PrintStream out)
       throws Exception {
     Path policy = dir.resolve("batch-bench-policy.yaml");
@@ -87,15 +91,21 @@ final class BatchBench {
             .connectTimeout(Duration.ofSeconds(10))
             .executor(java.util.concurrent.Executors.newFixedThreadPool(4))
             .build();
-    try (ModelServer alone = server(policy, keysFile, wm, workers, 1);
-        ModelServer batched = server(policy, keysFile, wm, workers, maxBatch)) {
+    try (ModelServer alone = server(policy, keysFile, wm, workers, 1, model, runtime);
+        ModelServer batched = server(policy, keysFile, wm, workers, maxBatch, model, runtime)) {
       out.printf(
-          "Batch bench: %d rounds of %d s per (clients, server) pair, clients %s, %d-token streams,"
-              + " %d workers; batched = --max-batch %d, alone = --max-batch 1...%n",
-          rounds, seconds, Arrays.toString(CONCURRENCY), TOKENS, workers, maxBatch);
+          "Batch bench on %s: %d rounds of %d s per (clients, server) pair, clients %s, %d-token"
+              + " streams, %d workers; batched = --max-batch %d, alone = --max-batch 1...%n",
+          batched.modelDescription(),
+          rounds,
+          seconds,
+          Arrays.toString(CONCURRENCY),
+          TOKENS,
+          workers,
+          maxBatch);
       // warm-up: JIT, both models, both paths
       for (ModelServer s : List.of(alone, batched)) {
-        measure(http, s, new Phase(4, s == batched), 3);
+        measure(http, s, new Phase(8, s == batched), 3);
       }
       List<Phase> phases = new ArrayList<>();
       Random order = new Random(20261201L);
@@ -156,11 +166,20 @@ final class BatchBench {
   }
 
   private static ModelServer server(
-      Path policy, Path keys, WatermarkKeys wm, int workers, int maxBatch) throws Exception {
+      Path policy,
+      Path keys,
+      WatermarkKeys wm,
+      int workers,
+      int maxBatch,
+      @Nullable Path model,
+      String runtime)
+      throws Exception {
     return ModelServer.start(
         ModelServer.Options.builder(policy, keys, wm, ModelServer.DEMO_ADMIN_KEY)
             .workers(workers)
             .maxBatch(maxBatch)
+            .model(model, null)
+            .runtime(runtime)
             .build());
   }
 
@@ -199,6 +218,7 @@ final class BatchBench {
   private static void measure(HttpClient http, ModelServer s, Phase p, int seconds)
       throws InterruptedException {
     String url = "http://127.0.0.1:" + s.port() + "/v1/completions";
+    String modelId = s.modelId();
     long start = System.nanoTime();
     long end = start + seconds * 1_000_000_000L;
     AtomicLong n = new AtomicLong();
@@ -210,7 +230,7 @@ final class BatchBench {
           new Thread(
               () -> {
                 while (System.nanoTime() < end) {
-                  one(http, url, key, ip, n.getAndIncrement(), p, end);
+                  one(http, url, modelId, key, ip, n.getAndIncrement(), p, end);
                 }
               },
               "batch-bench-client-" + c);
@@ -232,9 +252,16 @@ final class BatchBench {
   }
 
   private static void one(
-      HttpClient http, String url, String key, String ip, long n, Phase p, long end) {
+      HttpClient http,
+      String url,
+      String modelId,
+      String key,
+      String ip,
+      long n,
+      Phase p,
+      long end) {
     ObjectNode body = LoadDemo.JSON.createObjectNode();
-    body.put("model", ModelServer.BUNDLED_MODEL_ID);
+    body.put("model", modelId);
     body.put("max_tokens", TOKENS);
     body.put("stream", true);
     body.put("seed", n);

@@ -155,7 +155,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(
       names = "--bench-batch",
       paramLabel = "SECONDS",
-      description = "Instead: batched against one sequence per call at 1, 4 and 16 clients.")
+      description =
+          "Instead: batched against one sequence per call at 1, 8 and 32 clients (on --model if"
+              + " given).")
   @Range(min = 0, max = 3600)
   int benchBatch;
 
@@ -198,6 +200,8 @@ public final class ServeCommand implements Callable<Integer> {
           benchBatch,
           rounds,
           UsageErrors.inRange("--max-batch", maxBatch, batch, 2, 1024),
+          model,
+          runtime,
           out);
     }
     if (load > 0) {
