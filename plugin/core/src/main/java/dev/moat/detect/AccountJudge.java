@@ -173,9 +173,19 @@ final class AccountJudge {
     for (int f : LINK_FEATURES) {
       own[f] = d.reference[f];
     }
-    float score = d.model.score(own);
+    // A score that rounds towards 1 is binned by its log-odds: the bundled model's output before
+    // its sigmoid (the same score, bit for bit), or another model's second evaluation, only there.
+    float logit;
+    float score;
+    if (d.model instanceof MlpModel mlp) {
+      logit = mlp.logit(own);
+      score = MlpModel.sigmoid(logit);
+    } else {
+      score = d.model.score(own);
+      logit = score >= TierBaseline.TOP ? d.model.logit(own) : 0f;
+    }
     long n = s.activity.requests();
-    int bin = TierBaseline.bin(score);
+    int bin = TierBaseline.bin(score, logit);
     tier.move(s.scoreBin, bin);
     s.scoreBin = bin;
     if (Long.bitCount(n) == 1) {
@@ -183,12 +193,12 @@ final class AccountJudge {
     }
 
     // One request is not evidence enough: the account's own score counts from its second.
-    boolean byScore = !exempt && n >= 2 && tier.watches(score);
+    boolean byScore = !exempt && n >= 2 && tier.watches(score, bin);
     if (byScore) {
       s.watchEvidence = now;
     }
     // The group view's per-account input: in the top tenth of its tier on its own behaviour.
-    if (n >= 2 && !s.watchedByScore && tier.elevated(score)) {
+    if (n >= 2 && !s.watchedByScore && tier.elevated(bin)) {
       s.watchedByScore = true;
       d.watchedByScore.incrementAndGet();
     }
@@ -229,11 +239,19 @@ final class AccountJudge {
         List<String> why = new ArrayList<>(reasons(own, score, tier));
         why.add(
             0,
-            String.format(
-                Locale.ROOT,
-                "own behaviour: score %.2f at or above its tier's watch threshold %.2f",
-                score,
-                tier.threshold()));
+            bin >= TierBaseline.SCORE_BINS
+                ? String.format(
+                    Locale.ROOT,
+                    "own behaviour: score %.4f (log-odds %.1f) at or above its tier's watch"
+                        + " threshold (log-odds %.1f)",
+                    score,
+                    logit,
+                    tier.thresholdLogit())
+                : String.format(
+                    Locale.ROOT,
+                    "own behaviour: score %.2f at or above its tier's watch threshold %.2f",
+                    score,
+                    tier.threshold()));
         s.reasons = List.copyOf(why);
       } else {
         s.reasons =

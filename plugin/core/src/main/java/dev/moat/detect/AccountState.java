@@ -118,7 +118,8 @@ final class AccountState {
 
   /**
    * Writes everything but the tier and the verdict (for {@link Detector#snapshot}), in the layout
-   * of snapshot {@code version} (from 2 on, the pin).
+   * of snapshot {@code version} (from 2 on, the pin; before 3, a log-odds bin as the last score
+   * bin).
    */
   void write(java.io.DataOutput out, int version) throws java.io.IOException {
     activity.write(out);
@@ -135,7 +136,7 @@ final class AccountState {
     out.writeLong(flagEvidence);
     out.writeLong(clearedAt);
     out.writeBoolean(watchedByScore);
-    out.writeInt(scoreBin);
+    out.writeInt(version >= 3 ? scoreBin : Math.min(scoreBin, TierBaseline.SCORE_BINS));
     out.writeLong(flaggedAt);
     out.writeLong(requestsBeforeFlag);
     out.writeLong(groupKey);
@@ -177,9 +178,10 @@ final class AccountState {
     clearedAt = in.readLong();
     watchedByScore = in.readBoolean();
     scoreBin = in.readInt();
-    if (scoreBin < -1 || scoreBin >= TierBaseline.BINS) {
+    int bins = version >= 3 ? TierBaseline.BINS : TierBaseline.LEGACY_BINS;
+    if (scoreBin < -1 || scoreBin >= bins) {
       throw new java.io.IOException(
-          "account " + account + ": score bin " + scoreBin + " is not in [-1, 1024)");
+          "account " + account + ": score bin " + scoreBin + " is not in [-1, " + bins + ")");
     }
     flaggedAt = in.readLong();
     requestsBeforeFlag = in.readLong();

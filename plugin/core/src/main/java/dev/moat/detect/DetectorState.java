@@ -27,22 +27,24 @@ import org.jspecify.annotations.Nullable;
  * a temporary file and moved into place atomically; read completely before anything is installed,
  * so a damaged file changes nothing and its error names what was wrong.
  *
- * <p>Layout, all big-endian: magic {@code MOATDET2}; the bucket layout's word count and the feature
+ * <p>Layout, all big-endian: magic {@code MOATDET3}; the bucket layout's word count and the feature
  * count (a file from another layout is refused); the population and elevated counts; the tiers
  * (count, then name and baseline each); the accounts (a 1 before each: name, tier, last score,
  * state with its pin; a 0 after the last); a 1 and the link table, or a 0; the embedded store's
  * pins (count, then account and {@link AccountPin#encode} line each; 0 over a fleet store, which
- * keeps them). Version 1 files ({@code MOATDET1}: no pins) are still read. The start of observation
- * (the tenure that stands in for unknown account ages) is not written: restore takes the earliest
- * first request among the accounts it restores.
+ * keeps them). Version 2 files ({@code MOATDET2}: score bins only, {@link TierBaseline}) and
+ * version 1 files ({@code MOATDET1}: no pins either) are still read. The start of observation (the
+ * tenure that stands in for unknown account ages) is not written: restore takes the earliest first
+ * request among the accounts it restores.
  *
  * <p>Thread-safe as its callers are: each account is written under its lock; the link table and the
  * baselines' histograms are sketches, read without stopping the world.
  */
 final class DetectorState {
   static final long MAGIC_1 = 0x4D4F41544445_5431L; // "MOATDET1": before pins
-  static final long MAGIC = 0x4D4F41544445_5432L; // "MOATDET2"
-  static final int VERSION = 2;
+  static final long MAGIC_2 = 0x4D4F41544445_5432L; // "MOATDET2": before log-odds bins
+  static final long MAGIC = 0x4D4F41544445_5433L; // "MOATDET3"
+  static final int VERSION = 3;
 
   private DetectorState() {}
 
@@ -62,7 +64,7 @@ final class DetectorState {
     snapshot(d, file, VERSION);
   }
 
-  /** {@link Detector#snapshot} in the layout of {@code version} (1 for the compatibility test). */
+  /** {@link Detector#snapshot} in the layout of {@code version} (1, 2: the compatibility tests). */
   static void snapshot(Detector d, Path file, int version) throws IOException {
     write(
         file,
@@ -76,7 +78,7 @@ final class DetectorState {
           out.writeInt(byName.size());
           for (var e : byName.entrySet()) {
             out.writeUTF(e.getKey());
-            e.getValue().write(out);
+            e.getValue().write(out, version);
             names.put(e.getValue(), e.getKey());
           }
           for (AccountState s : d.accounts.asMap().values()) {
@@ -131,7 +133,7 @@ final class DetectorState {
               for (int i = 0; i < n; i++) {
                 String name = in.readUTF();
                 TierBaseline b = new TierBaseline(d.threshold, d.watchBudget, d.reference);
-                b.read(in);
+                b.read(in, version);
                 t.put(name, b);
               }
               List<AccountState> states = new ArrayList<>();
@@ -253,7 +255,7 @@ final class DetectorState {
           DataOutputStream out =
               new DataOutputStream(
                   new BufferedOutputStream(new GZIPOutputStream(os, 1 << 16), 1 << 16))) {
-        out.writeLong(version >= 2 ? MAGIC : MAGIC_1);
+        out.writeLong(version >= 3 ? MAGIC : version == 2 ? MAGIC_2 : MAGIC_1);
         out.writeInt(LinkStore.WORDS);
         out.writeInt(Features.COUNT);
         body.write(out);
@@ -270,7 +272,7 @@ final class DetectorState {
         DataInputStream in =
             new DataInputStream(new BufferedInputStream(new GZIPInputStream(is), 1 << 16))) {
       long magic = in.readLong();
-      if (magic != MAGIC && magic != MAGIC_1) {
+      if (magic != MAGIC && magic != MAGIC_2 && magic != MAGIC_1) {
         throw new IOException(
             file + ": not a Moat detector state (magic " + Long.toHexString(magic) + ")");
       }
@@ -289,7 +291,7 @@ final class DetectorState {
                 + Features.COUNT
                 + ")");
       }
-      return body.read(in, magic == MAGIC ? 2 : 1);
+      return body.read(in, magic == MAGIC ? 3 : magic == MAGIC_2 ? 2 : 1);
     } catch (EOFException e) {
       throw new IOException(file + ": truncated", e);
     } catch (java.util.zip.ZipException e) {

@@ -212,6 +212,12 @@ public final class MlpModel implements VerdictModel {
 
   @Override
   public float score(float[] x) {
+    return sigmoid(logit(x));
+  }
+
+  /** The network's output before its sigmoid: exact where a float score has rounded to 0 or 1. */
+  @Override
+  public float logit(float[] x) {
     if (x.length < inputs) {
       throw new IllegalArgumentException(
           Messages.invalid("features length", x.length, "at least " + inputs));
@@ -228,7 +234,7 @@ public final class MlpModel implements VerdictModel {
         out += w2[j] * acc;
       }
     }
-    return sigmoid(out);
+    return out;
   }
 
   static float sigmoid(float z) {

@@ -6,9 +6,17 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * What a tier's traffic looks like now, so that an account is judged against its own tier's
  * accounts and not against a simulator's means: the distribution of the per-account scores of the
- * tier's accounts (a 1,024-bin histogram of each account's latest score: a streaming quantile
- * sketch over accounts, not requests, so a busy account counts once), the watch threshold read off
- * it from the watch budget, and the tier's typical feature vector (for reasons).
+ * tier's accounts (a histogram of each account's latest score: a streaming quantile sketch over
+ * accounts, not requests, so a busy account counts once), the watch threshold read off it from the
+ * watch budget, and the tier's typical feature vector (for reasons).
+ *
+ * <p>The histogram has {@link #SCORE_BINS} bins of 1/1,024 of score below {@link #TOP}, then {@link
+ * #LOGIT_BINS} bins of {@link #LOGIT_STEP} in the model's log-odds ({@link VerdictModel#logit})
+ * from {@code logit(TOP)} up. A model sure of many accounts gives them all a float score of 1: with
+ * score bins alone they tied in the top bin, and when that bin held more than the budget (the
+ * simulator's campaigns, 9% of their tiers), nobody in the tier was watched; a campaign could hide
+ * its accounts by being large. The log-odds keep ranking them (up to {@code logit(TOP) + 128}; a
+ * model without a logit of its own saturates at about 16.6).
  *
  * <p>The watch threshold is the lowest bin edge above which at most {@code budget} of the tier's
  * accounts lie, and never below the model's own threshold (the floor): a deployment where every
@@ -23,7 +31,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * request (rarely, never per token).
  */
 final class TierBaseline {
-  static final int BINS = 1024;
+  /** Bins of 1/1,024 of score, below {@link #TOP}. */
+  static final int SCORE_BINS = 1023;
+
+  /** Bins of {@link #LOGIT_STEP} of log-odds, from {@link #TOP} up. */
+  static final int LOGIT_BINS = 1024;
+
+  static final int BINS = SCORE_BINS + LOGIT_BINS;
+
+  /** The histogram's size in snapshots before version 3: score bins only, the last from TOP up. */
+  static final int LEGACY_BINS = 1024;
+
+  /** The score from which accounts are binned by their log-odds. */
+  static final float TOP = 1023f / 1024f;
+
+  static final float LOGIT_FROM = (float) Math.log(1023.0); // logit(TOP)
+  static final float LOGIT_STEP = 0.125f;
+
   static final int MIN_ACCOUNTS = 200;
   static final int RECOMPUTE = 256;
 
@@ -48,8 +72,27 @@ final class TierBaseline {
     this.typical = reference.clone();
   }
 
-  static int bin(float score) {
-    return Math.min(BINS - 1, Math.max(0, (int) (score * BINS)));
+  /**
+   * An account's bin: by its score below {@link #TOP}, else by its log-odds ({@code logit} is read
+   * only there; callers may pass anything for a lower score).
+   */
+  static int bin(float score, float logit) {
+    if (score < TOP) {
+      return Math.max(0, (int) (score * 1024));
+    }
+    int k = (int) ((logit - LOGIT_FROM) / LOGIT_STEP); // NaN: 0; +Infinity: Integer.MAX_VALUE
+    return SCORE_BINS + Math.min(LOGIT_BINS - 1, Math.max(0, k));
+  }
+
+  /** The lowest score of bin {@code b} (1 past the last bin). */
+  static float edge(int b) {
+    if (b >= BINS) {
+      return 1f;
+    }
+    if (b < SCORE_BINS) {
+      return b / 1024f;
+    }
+    return MlpModel.sigmoid(LOGIT_FROM + (b - SCORE_BINS) * LOGIT_STEP);
   }
 
   /** Moves an account's score from bin {@code from} (-1: new account) to {@code to}. */
@@ -104,24 +147,32 @@ final class TierBaseline {
   }
 
   /**
-   * Whether a score is in the top {@link #ELEVATED} of its tier: what the group view's watched set
-   * records, so that a campaign larger than the watch budget still stands out as a group.
+   * Whether a score's bin is in the top {@link #ELEVATED} of its tier: what the group view's
+   * watched set records, so that a campaign larger than the watch budget still stands out as a
+   * group.
    */
-  boolean elevated(float score) {
-    return bin(score) >= elevatedBin;
+  boolean elevated(int bin) {
+    return bin >= elevatedBin;
   }
 
   /**
-   * Whether a score puts an account of this tier on watch: at or above the model's threshold (the
-   * floor) and in a bin at or above the tier's quantile.
+   * Whether a score (in bin {@code bin}) puts an account of this tier on watch: at or above the
+   * model's threshold (the floor) and in a bin at or above the tier's quantile.
    */
-  boolean watches(float score) {
-    return score >= floor && bin(score) >= thresholdBin;
+  boolean watches(float score, int bin) {
+    return score >= floor && bin >= thresholdBin;
+  }
+
+  /** The log-odds from which accounts of this tier are watched now (for a threshold near 1). */
+  float thresholdLogit() {
+    int b = thresholdBin;
+    float floorLogit = (float) (Math.log(floor) - Math.log1p(-floor));
+    return Math.max(floorLogit, LOGIT_FROM + (b - SCORE_BINS) * LOGIT_STEP);
   }
 
   /** The score from which accounts of this tier are watched now. */
   float threshold() {
-    return Math.max(floor, thresholdBin / (float) BINS);
+    return Math.max(floor, edge(thresholdBin));
   }
 
   /** Folds one account's feature vector into the tier's typical account. */
@@ -133,12 +184,23 @@ final class TierBaseline {
     }
   }
 
-  /** Writes the histogram and the typical account (for {@link Detector#snapshot}). */
-  synchronized void write(java.io.DataOutput out) throws java.io.IOException {
+  /**
+   * Writes the histogram and the typical account (for {@link Detector#snapshot}); before snapshot
+   * version 3, with the log-odds bins folded into the last score bin.
+   */
+  synchronized void write(java.io.DataOutput out, int version) throws java.io.IOException {
     out.writeLong(accounts.get());
     out.writeLong(updates.get());
+    int top = 0;
     for (int b = 0; b < BINS; b++) {
-      out.writeInt(hist.get(b));
+      if (version >= 3 || b < SCORE_BINS) {
+        out.writeInt(hist.get(b));
+      } else {
+        top += hist.get(b);
+      }
+    }
+    if (version < 3) {
+      out.writeInt(top);
     }
     out.writeLong(typicalSamples);
     for (float f : typical) {
@@ -146,11 +208,16 @@ final class TierBaseline {
     }
   }
 
-  /** Reads what {@link #write} wrote, into this (new) baseline, and recomputes its quantiles. */
-  synchronized void read(java.io.DataInput in) throws java.io.IOException {
+  /**
+   * Reads what {@link #write} wrote for snapshot {@code version}, into this (new) baseline, and
+   * recomputes its quantiles. An older file's last score bin becomes the first log-odds bin, where
+   * {@link AccountState} puts its accounts' bin 1023 too.
+   */
+  synchronized void read(java.io.DataInput in, int version) throws java.io.IOException {
     accounts.set(in.readLong());
     updates.set(in.readLong());
-    for (int b = 0; b < BINS; b++) {
+    int bins = version >= 3 ? BINS : LEGACY_BINS;
+    for (int b = 0; b < bins; b++) {
       hist.set(b, in.readInt());
     }
     typicalSamples = in.readLong();

@@ -16,6 +16,17 @@ public interface VerdictModel {
   float score(float[] features);
 
   /**
+   * The log-odds of {@link #score}, {@code log(score / (1 - score))}: what still ranks accounts
+   * whose float scores all round to 1 (a campaign the model is sure of). The default derives it
+   * from the score, so it saturates where a float score does (about ±16.6; ±Infinity at 0 and 1); a
+   * model that computes a logit before its sigmoid returns that ({@link MlpModel}).
+   */
+  default float logit(float[] features) {
+    double s = score(features);
+    return (float) (Math.log(s) - Math.log1p(-s));
+  }
+
+  /**
    * Scores {@code rows} vectors laid out one after another in {@code features} into {@code out}.
    * The default calls {@link #score(float[])} per row.
    */

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * An admin's pins ({@link Detector#pin}): a pin overrides the evidence both ways (an allow-listed
  * campaign account is never flagged, a quiet account pinned at flag is enforced), ends by itself on
  * the detector's clock, can be removed, holds on every replica sharing the link store from their
- * next request, and survives a snapshot and restore (version 1 files, without pins, still read).
+ * next request, and survives a snapshot and restore (version 1 files, without pins, and version 2
+ * files, with score bins only, still read).
  */
 class DetectorPinTest {
   static final Duration WEEK = Duration.ofDays(7);
@@ -174,6 +175,7 @@ class DetectorPinTest {
   void pinsSurviveASnapshotAndVersionOneFilesStillRead() throws Exception {
     Path file = dir.resolve("detector.state");
     Path v1 = dir.resolve("v1.state");
+    Path v2 = dir.resolve("v2.state");
     String bot;
     try (Detector a = Detector.builder().build()) {
       half(a, 65);
@@ -182,6 +184,7 @@ class DetectorPinTest {
       a.pin("ghost", Suspicion.FLAG, WEEK, "ops-ann", "never seen here yet");
       a.snapshot(file);
       DetectorState.snapshot(a, v1, 1);
+      DetectorState.snapshot(a, v2, 2);
     }
     try (Detector b = Detector.builder().build()) {
       b.restore(file);
@@ -205,6 +208,11 @@ class DetectorPinTest {
               one.topLogprobs(),
               one.outputTokens());
       assertTrue(b.observe(ghost).flagged());
+    }
+    try (Detector v = Detector.builder().build()) {
+      assertTrue(v.restore(v2) > 100, "a version 2 file (score bins only) restores its accounts");
+      assertEquals(Suspicion.WATCH, v.verdict(bot).level(), "its pins too");
+      assertEquals(Suspicion.FLAG, v.pinned("ghost").level());
     }
     try (Detector c = Detector.builder().build()) {
       assertTrue(c.restore(v1) > 100, "a version 1 file restores its accounts");
