@@ -18,9 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code ./moat serve --bench-batch} on a Hugging Face directory (the tiny-llama fixture of {@code
  * model-adapters/onnxruntime/fixtures/make_tiny_hf.py}), shortened to one round of one second: both
  * servers serve that model (the header names it), every (clients, server) pair at 1, 8 and 32
- * clients streams tokens without an error, and the table prints a row per client count. (Its
- * figures are the benchmark's; this checks that it measures what it says, on the model it is
- * given.)
+ * clients streams tokens without an error, and the table prints a row per client count with Moat's
+ * time per token as a share of the model's. (Its figures are the benchmark's; this checks that it
+ * measures what it says, on the model it is given.)
  */
 class BatchBenchTest {
   @TempDir Path tmp;
@@ -69,6 +69,9 @@ class BatchBenchTest {
               .orElseThrow(() -> new AssertionError(o));
       String[] cells = row.split("\\|", 0);
       assertEquals("0", cells[7].strip(), "errors: " + row);
+      // Moat's time per token over the model's, batched: measured (above zero), a percentage.
+      double share = Double.parseDouble(cells[8].strip().replaceAll("%.*", ""));
+      assertTrue(share > 0 && share < 1000, "Moat's share: " + row);
       for (int c = 2; c <= 3; c++) {
         double tokensPerSecond = Double.parseDouble(cells[c].strip().replaceAll(" .*", ""));
         assertTrue(tokensPerSecond > 0, "tokens/s: " + row);

@@ -208,12 +208,13 @@ public final class ServerMetrics {
     flagging.set(flag);
   }
 
-  /** Moat's work so far, in nanoseconds, over {@link #moatTokens()} tokens. */
-  double moatNanos() {
+  /** Moat's per-token work so far, in nanoseconds, over {@link #moatTokens()} tokens. */
+  public double moatNanos() {
     return moatToken.totalTime(TimeUnit.NANOSECONDS);
   }
 
-  long moatTokens() {
+  /** Tokens whose Moat work was timed so far. */
+  public long moatTokens() {
     return moatToken.count();
   }
 

@@ -54,6 +54,8 @@ final class BatchBench {
     double modelSeconds; // the server's model time in the phase
     long modelTokens;
     long modelCalls;
+    double moatSeconds; // Moat's per-token work in the phase
+    long moatTokens;
 
     Phase(int clients, boolean batched) {
       this.clients = clients;
@@ -121,13 +123,15 @@ final class BatchBench {
           out.printf(
               Locale.ROOT,
               "  round %d: %2d clients %-7s %7.0f tokens/s; model: %.2f tokens per call, %.0f µs"
-                  + " per token%n",
+                  + " per token; Moat: %.1f µs per token (%.2f%% of the model's)%n",
               r + 1,
               p.clients,
               p.batched ? "batched" : "alone",
               p.tokens.sum() / p.seconds,
               p.modelTokens / (double) Math.max(1, p.modelCalls),
-              p.modelSeconds * 1e6 / Math.max(1, p.modelTokens));
+              p.modelSeconds * 1e6 / Math.max(1, p.modelTokens),
+              p.moatSeconds * 1e6 / Math.max(1, p.moatTokens),
+              100 * moatShare(p));
         }
         phases.addAll(round);
       }
@@ -135,8 +139,8 @@ final class BatchBench {
       out.println(
           "| clients | alone tokens/s: median (range) | batched tokens/s: median (range) |"
               + " batched / alone per round: median (range) | alone median TTFT | batched median"
-              + " TTFT | errors |");
-      out.println("|---|---|---|---|---|---|---|");
+              + " TTFT | errors | Moat's time per token / the model's, batched: median (range) |");
+      out.println("|---|---|---|---|---|---|---|---|");
       long bad = 0;
       for (int c : CONCURRENCY) {
         double[] a = figures(phases, c, false);
@@ -150,16 +154,22 @@ final class BatchBench {
           errors += p.clients == c ? p.errors.sum() : 0;
         }
         bad += errors;
+        double[] share =
+            phases.stream()
+                .filter(p -> p.clients == c && p.batched)
+                .mapToDouble(p -> 100 * moatShare(p))
+                .toArray();
         out.printf(
             Locale.ROOT,
-            "| %d | %s | %s | %s | %.1f ms | %.1f ms | %d |%n",
+            "| %d | %s | %s | %s | %.1f ms | %.1f ms | %d | %s |%n",
             c,
             range(a, "%.0f"),
             range(b, "%.0f"),
             range(ratio, "%.2f"),
             ttft(phases, c, false),
             ttft(phases, c, true),
-            errors);
+            errors,
+            range(share, "%.2f%%"));
       }
       return bad == 0 ? 0 : 1;
     }
@@ -181,6 +191,13 @@ final class BatchBench {
             .model(model, null)
             .runtime(runtime)
             .build());
+  }
+
+  /** Moat's time per token over the model's, in one phase. */
+  static double moatShare(Phase p) {
+    double moat = p.moatSeconds / Math.max(1, p.moatTokens);
+    double model = p.modelSeconds / Math.max(1, p.modelTokens);
+    return model > 0 ? moat / model : 0;
   }
 
   /** Tokens/s of each round for one pair, in round order. */
@@ -242,6 +259,8 @@ final class BatchBench {
     double ms0 = m.modelSeconds();
     long mt0 = m.modelTokens();
     long mc0 = m.modelCalls();
+    double os0 = m.moatNanos() / 1e9;
+    long ot0 = m.moatTokens();
     for (Thread t : threads) {
       t.join(120_000);
     }
@@ -249,6 +268,8 @@ final class BatchBench {
     p.modelSeconds = m.modelSeconds() - ms0;
     p.modelTokens = m.modelTokens() - mt0;
     p.modelCalls = m.modelCalls() - mc0;
+    p.moatSeconds = m.moatNanos() / 1e9 - os0;
+    p.moatTokens = m.moatTokens() - ot0;
   }
 
   private static void one(
