@@ -167,6 +167,10 @@ final class TierBaseline {
   float thresholdLogit() {
     int b = thresholdBin;
     float floorLogit = (float) (Math.log(floor) - Math.log1p(-floor));
+    if (b < SCORE_BINS) {
+      double e = edge(b);
+      return Math.max(floorLogit, (float) (Math.log(e) - Math.log1p(-e)));
+    }
     return Math.max(floorLogit, LOGIT_FROM + (b - SCORE_BINS) * LOGIT_STEP);
   }
 

@@ -58,6 +58,17 @@ class TierBaselineTest {
   }
 
   @Test
+  void theThresholdsLogOddsMatchItsScoreBelowTop() {
+    TierBaseline t = new TierBaseline(FLOOR, BUDGET, new float[Features.COUNT]);
+    for (int i = 0; i < 1000; i++) {
+      t.move(-1, TierBaseline.bin(i / 1000f * 0.95f, 0f)); // scores 0 to 0.95, none near 1
+    }
+    float score = t.threshold();
+    assertTrue(score > FLOOR && score < 0.95f, "threshold " + score);
+    assertEquals(Math.log(score / (1 - score)), t.thresholdLogit(), 1e-3);
+  }
+
+  @Test
   void binsAreOrderedAndTheLogOddsBinsStartAtTop() {
     assertEquals(0, TierBaseline.bin(0f, 0f));
     assertEquals(1022, TierBaseline.bin(Math.nextDown(TierBaseline.TOP), 0f));
