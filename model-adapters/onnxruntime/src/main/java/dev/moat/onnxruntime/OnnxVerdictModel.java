@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The probing classifier run by ONNX Runtime: the ONNX export of a {@link MlpModel}, in one
@@ -31,6 +32,7 @@ public final class OnnxVerdictModel implements VerdictModel, AutoCloseable {
   private final OrtSession session;
   private final float threshold;
   private final float[] reference;
+  private final boolean hasLogit;
 
   private OnnxVerdictModel(byte[] onnx, float threshold, float[] reference) {
     this.env = OrtEnvironment.getEnvironment();
@@ -41,6 +43,7 @@ public final class OnnxVerdictModel implements VerdictModel, AutoCloseable {
       opts.setInterOpNumThreads(1);
       opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       this.session = env.createSession(onnx, opts);
+      this.hasLogit = session.getOutputNames().contains(ProbeModelOnnx.LOGIT);
     } catch (OrtException e) {
       throw new IllegalArgumentException(
           "the probe model's ONNX did not load: " + e.getMessage(), e);
@@ -100,10 +103,36 @@ public final class OnnxVerdictModel implements VerdictModel, AutoCloseable {
                 FloatBuffer.wrap(features, 0, rows * Features.COUNT),
                 new long[] {rows, Features.COUNT});
         OrtSession.Result r = session.run(Map.of(ProbeModelOnnx.INPUT, x))) {
-      float[][] y = (float[][]) r.get(0).getValue();
+      float[][] y = (float[][]) r.get(ProbeModelOnnx.OUTPUT).orElseThrow().getValue();
       for (int i = 0; i < rows; i++) {
         out[i] = y[i][0];
       }
+    } catch (OrtException e) {
+      throw new IllegalStateException("ONNX Runtime failed to score: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The graph's {@code logit} output, the sigmoid's input (as {@link MlpModel#logit}); an export
+   * without it (before 2026-12-02) gives the log-odds of its score, which saturate near ±16.6.
+   */
+  @Override
+  public float logit(float[] features) {
+    if (!hasLogit) {
+      return VerdictModel.super.logit(features);
+    }
+    if (features.length < Features.COUNT) {
+      throw new IllegalArgumentException(
+          "features length was " + features.length + " but it must be at least " + Features.COUNT);
+    }
+    try (OnnxTensor x =
+            OnnxTensor.createTensor(
+                env,
+                FloatBuffer.wrap(features, 0, Features.COUNT),
+                new long[] {1, Features.COUNT});
+        OrtSession.Result r =
+            session.run(Map.of(ProbeModelOnnx.INPUT, x), Set.of(ProbeModelOnnx.LOGIT))) {
+      return ((float[][]) r.get(ProbeModelOnnx.LOGIT).orElseThrow().getValue())[0][0];
     } catch (OrtException e) {
       throw new IllegalStateException("ONNX Runtime failed to score: " + e.getMessage(), e);
     }

@@ -7,9 +7,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Exports a {@link MlpModel} to ONNX: {@code features [N, 27] → MatMul → Add → Relu → MatMul → Add
- * → Sigmoid → score [N, 1]}, opset 13, weights as float initializers. The protobuf is written
- * directly (the ONNX schema's field numbers, no protobuf runtime), deterministically: the same
- * model gives the same bytes.
+ * → logit [N, 1] → Sigmoid → score [N, 1]}, both outputs (the log-odds rank accounts whose float
+ * scores round to 1: {@link MlpModel#logit}), opset 13, weights as float initializers. The protobuf
+ * is written directly (the ONNX schema's field numbers, no protobuf runtime), deterministically:
+ * the same model gives the same bytes.
  *
  * <p>Thread-safe: stateless.
  */
@@ -19,6 +20,9 @@ public final class ProbeModelOnnx {
 
   /** Name of the output tensor. */
   public static final String OUTPUT = "score";
+
+  /** Name of the log-odds output, the sigmoid's input (exports before 2026-12-02 lack it). */
+  public static final String LOGIT = "logit";
 
   private static final int FLOAT = 1;
 
@@ -40,8 +44,8 @@ public final class ProbeModelOnnx {
     graph.message(1, node("Add", "l1_bias", new String[] {"h0", "b1"}, "h1"));
     graph.message(1, node("Relu", "l1_relu", new String[] {"h1"}, "h2"));
     graph.message(1, node("MatMul", "l2_matmul", new String[] {"h2", "w2"}, "o0"));
-    graph.message(1, node("Add", "l2_bias", new String[] {"o0", "b2"}, "o1"));
-    graph.message(1, node("Sigmoid", "out_sigmoid", new String[] {"o1"}, OUTPUT));
+    graph.message(1, node("Add", "l2_bias", new String[] {"o0", "b2"}, LOGIT));
+    graph.message(1, node("Sigmoid", "out_sigmoid", new String[] {LOGIT}, OUTPUT));
     graph.string(2, "moat-probe-mlp");
     graph.message(5, tensor("w1", new long[] {inputs, hidden}, w1t));
     graph.message(5, tensor("b1", new long[] {hidden}, w[1]));
@@ -49,6 +53,7 @@ public final class ProbeModelOnnx {
     graph.message(5, tensor("b2", new long[] {1}, w[3]));
     graph.message(11, valueInfo(INPUT, inputs));
     graph.message(12, valueInfo(OUTPUT, 1));
+    graph.message(12, valueInfo(LOGIT, 1));
 
     Proto opset = new Proto();
     opset.string(1, "");

@@ -59,6 +59,35 @@ class OnnxVerdictModelTest {
     assertTrue(flaggedJava > 0 && flaggedJava < rows, "both sides of the threshold were tested");
   }
 
+  /**
+   * The export's log-odds output agrees with {@link MlpModel#logit} (within 1e-4 relative) where
+   * the scores of both have rounded to 1, so Java and ONNX rank such accounts alike in a tier; the
+   * derived log-odds of a score, all an export without that output has, cannot (it is +Infinity).
+   */
+  @Test
+  void theLogOddsAgreeWhereScoresRoundToOne() {
+    MlpModel java = MlpModel.bundled();
+    SplittableRandom r = new SplittableRandom(7);
+    int saturated = 0;
+    try (OnnxVerdictModel onnx = OnnxVerdictModel.bundled()) {
+      float[] row = new float[Features.COUNT];
+      for (int n = 0; n < 2_000; n++) {
+        for (int i = 0; i < row.length; i++) {
+          row[i] = (float) r.nextDouble(-3, 6); // far outside the usual range: large log-odds
+        }
+        float j = java.logit(row);
+        float o = onnx.logit(row);
+        assertEquals(j, o, 1e-4 * Math.max(1, Math.abs(j)), "row " + n);
+        double score = java.score(row);
+        if (score == 1) {
+          saturated++;
+          assertTrue(Double.isInfinite(Math.log(score) - Math.log1p(-score)), "row " + n);
+        }
+      }
+    }
+    assertTrue(saturated > 100, "scores that round to 1: " + saturated);
+  }
+
   /** A tiny model with known output: the ONNX graph computes sigmoid(w2·relu(W1x+b1)+b2). */
   @Test
   void exportComputesTheStatedFunction() {
