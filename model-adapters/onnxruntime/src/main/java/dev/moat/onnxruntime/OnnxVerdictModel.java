@@ -112,6 +112,12 @@ public final class OnnxVerdictModel implements VerdictModel, AutoCloseable {
     }
   }
 
+  /** Whether the graph has the {@code logit} output (exports from 2026-12-02 on). */
+  @Override
+  public boolean logitIsExact() {
+    return hasLogit;
+  }
+
   /**
    * The graph's {@code logit} output, the sigmoid's input (as {@link MlpModel#logit}); an export
    * without it (before 2026-12-02) gives the log-odds of its score, which saturate near ±16.6.

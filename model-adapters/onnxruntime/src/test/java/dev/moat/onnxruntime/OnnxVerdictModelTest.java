@@ -70,6 +70,7 @@ class OnnxVerdictModelTest {
     SplittableRandom r = new SplittableRandom(7);
     int saturated = 0;
     try (OnnxVerdictModel onnx = OnnxVerdictModel.bundled()) {
+      assertTrue(onnx.logitIsExact() && java.logitIsExact());
       float[] row = new float[Features.COUNT];
       for (int n = 0; n < 2_000; n++) {
         for (int i = 0; i < row.length; i++) {
@@ -78,6 +79,8 @@ class OnnxVerdictModelTest {
         float j = java.logit(row);
         float o = onnx.logit(row);
         assertEquals(j, o, 1e-4 * Math.max(1, Math.abs(j)), "row " + n);
+        // exact: the detector takes the score as the sigmoid of the log-odds (one evaluation)
+        assertEquals(onnx.score(row), (float) (1 / (1 + Math.exp(-o))), 1e-6, "row " + n);
         double score = java.score(row);
         if (score == 1) {
           saturated++;

@@ -173,12 +173,13 @@ final class AccountJudge {
     for (int f : LINK_FEATURES) {
       own[f] = d.reference[f];
     }
-    // A score that rounds towards 1 is binned by its log-odds: the bundled model's output before
-    // its sigmoid (the same score, bit for bit), or another model's second evaluation, only there.
+    // A score that rounds towards 1 is binned by its log-odds: the model's output before its
+    // sigmoid where it has one (one evaluation; the bundled model's score bit for bit), else a
+    // second evaluation, only there.
     float logit;
     float score;
-    if (d.model instanceof MlpModel mlp) {
-      logit = mlp.logit(own);
+    if (d.model.logitIsExact()) {
+      logit = d.model.logit(own);
       score = MlpModel.sigmoid(logit);
     } else {
       score = d.model.score(own);

@@ -215,6 +215,11 @@ public final class MlpModel implements VerdictModel {
     return sigmoid(logit(x));
   }
 
+  @Override
+  public boolean logitIsExact() {
+    return true;
+  }
+
   /** The network's output before its sigmoid: exact where a float score has rounded to 0 or 1. */
   @Override
   public float logit(float[] x) {

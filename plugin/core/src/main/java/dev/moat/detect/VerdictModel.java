@@ -27,6 +27,15 @@ public interface VerdictModel {
   }
 
   /**
+   * Whether {@link #logit} is the model's own output before a sigmoid, so that {@code
+   * sigmoid(logit(x))} is its score: the detector then evaluates the model once per request for
+   * both. Default: false ({@link #logit} is derived from the score).
+   */
+  default boolean logitIsExact() {
+    return false;
+  }
+
+  /**
    * Scores {@code rows} vectors laid out one after another in {@code features} into {@code out}.
    * The default calls {@link #score(float[])} per row.
    */
