@@ -134,6 +134,33 @@ final class ScalarKernels extends Kernels {
     return r;
   }
 
+  /**
+   * An order-preserving int image of a float that is not NaN, in which -0 and +0 are equal, as
+   * float comparison has them: the bits with the low 31 flipped where the sign is set, plus one
+   * there.
+   */
+  private static int ordered(float x) {
+    int b = Float.floatToRawIntBits(x);
+    int s = b >> 31;
+    return (b ^ (s & 0x7FFFFFFF)) - s;
+  }
+
+  /** 1 if {@code o >= oc}, else 0, without a branch: {@code max(o, oc) - o} is 0 exactly then. */
+  private static int atLeast(int o, int oc) {
+    int d = Math.max(o, oc) - o;
+    return ((d | -d) >>> 31) ^ 1;
+  }
+
+  @Override
+  public int countAtLeast(float[] a, int n, float c) {
+    int oc = ordered(c);
+    int count = 0;
+    for (int i = 0; i < n; i++) {
+      count += atLeast(ordered(a[i]), oc);
+    }
+    return count;
+  }
+
   @Override
   public int collectAtLeast(
       float[] l, int offset, int length, float[] summary, float cut, int cap, int[] out) {

@@ -216,7 +216,7 @@ public final class Sampler implements Candidates {
    * decide (the k-th largest is no higher than {@code floor}, where ties are kept).
    */
   private int topKNear(float[] logits, int offset, float max, float floor, int topK) {
-    int m = top.gatherTopGroups(logits, offset, floor, topK, select);
+    int m = top.gatherTopGroups(logits, offset, floor, topK);
     if (m == 0) {
       m = top.gather(logits, offset, floor, 1f, topK, Math.max(4 * topK, Race.NEAR_CAP));
     }

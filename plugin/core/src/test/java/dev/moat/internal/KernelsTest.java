@@ -242,6 +242,13 @@ class KernelsTest {
         }
         if (trial == 0) {
           java.util.Arrays.fill(row, Float.NEGATIVE_INFINITY);
+        } else if (trial == 1 && len > 1) {
+          // Two zeros on top: -0 first. Both kernels take the first entry the maximum (+0) does
+          // not exceed, as the definition below does.
+          java.util.Arrays.fill(row, -1f);
+          int first = 1 + r.nextInt(len - 1);
+          row[first] = -0f;
+          row[first + 1 + r.nextInt(len - (first - 1) - 1)] = 0f;
         } else {
           row[1 + r.nextInt(len)] = 100f + trial; // sometimes in the tail
           if (trial % 2 == 0) {
@@ -265,9 +272,11 @@ class KernelsTest {
               expectedIndex,
               k.argMax(row, 1, len, new float[k.summaryLength(len)], new int[len]),
               k.name() + " argMax len " + len);
-          assertEquals(expected, k.max(row, 1, len), k.name() + " len " + len);
-          assertEquals(
-              expected, k.max(row, 1, len, new float[k.summaryLength(len)]), k.name() + " summary");
+          // (Of two zeros on top, the implementations may return either: == rather than bits.)
+          assertTrue(expected == k.max(row, 1, len), k.name() + " len " + len);
+          assertTrue(
+              expected == k.max(row, 1, len, new float[k.summaryLength(len)]),
+              k.name() + " summary");
         }
       }
     }
@@ -309,6 +318,55 @@ class KernelsTest {
           int roomy =
               k.collectAtLeast(row, offset, len, summary, cut, expected.size(), new int[len]);
           assertEquals(expected.size(), roomy, k.name());
+        }
+      }
+    }
+  }
+
+  /**
+   * The branch-free count against a plain one, on values that stress the order-preserving images:
+   * both zeros, both infinities, the extreme finite floats, subnormals, ties with the cut, and cuts
+   * far apart in sign (where {@code max(o, oc) - o} overflows an int).
+   */
+  @Test
+  void countAtLeastCountsExactlyTheEntriesAtOrAboveTheCut() {
+    float[] special = {
+      0f,
+      -0f,
+      Float.NEGATIVE_INFINITY,
+      Float.POSITIVE_INFINITY,
+      Float.MAX_VALUE,
+      -Float.MAX_VALUE,
+      Float.MIN_VALUE,
+      -Float.MIN_VALUE,
+      1f,
+      -1f
+    };
+    SplittableRandom r = new SplittableRandom(8);
+    for (int len : LENGTHS) {
+      for (int trial = 0; trial < 12; trial++) {
+        float[] a = gaussianRow(r, len);
+        for (int i = 0; i < len; i++) {
+          if (r.nextInt(4) == 0) {
+            a[i] = special[r.nextInt(special.length)];
+          }
+        }
+        float cut =
+            trial < special.length
+                ? special[trial]
+                : trial == special.length ? a[r.nextInt(len)] : (float) r.nextGaussian() * 3;
+        int expected = 0;
+        for (float x : a) {
+          if (x >= cut) {
+            expected++;
+          }
+        }
+        for (Kernels k : both()) {
+          assertEquals(expected, k.countAtLeast(a, len, cut), k.name() + " len " + len + " " + cut);
+          assertEquals(
+              expected - (a[len - 1] >= cut ? 1 : 0),
+              k.countAtLeast(a, len - 1, cut),
+              k.name() + " n < length");
         }
       }
     }

@@ -152,12 +152,7 @@ class SamplerTest {
       }
       float invT = 1f / temperature;
       float floor = max - Sampler.CUTOFF / invT;
-      Integer[] order = new Integer[vocab];
-      for (int i = 0; i < vocab; i++) {
-        order[i] = i;
-      }
-      Arrays.sort(
-          order, (x, y) -> logits[x] != logits[y] ? Float.compare(logits[y], logits[x]) : x - y);
+      Integer[] order = byValueThenId(logits);
       java.util.List<Integer> expected = new java.util.ArrayList<>();
       if (logits[order[k - 1]] > floor) {
         for (int i = 0; i < k; i++) {
@@ -177,6 +172,61 @@ class SamplerTest {
         assertEquals(id, s.candidateId(i), "trial " + trial + " k " + k + " #" + i);
         assertEquals(
             (float) Math.exp((logits[id] - max) * invT), s.candidateWeight(i), "weight of " + id);
+      }
+    }
+  }
+
+  /** Token ids from the largest logit down, the lower id first among equals. */
+  private static Integer[] byValueThenId(float[] logits) {
+    Integer[] order = new Integer[logits.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(
+        order, (x, y) -> logits[x] != logits[y] ? Float.compare(logits[y], logits[x]) : x - y);
+    return order;
+  }
+
+  /**
+   * One request's sampler on rows that are nothing alike, one after another: the top-k search
+   * starts from the gap the previous row settled on, so a row much flatter or much wider than the
+   * last (or one whose maximum stands far above the rest) must still give exactly the reference
+   * candidates.
+   */
+  @Test
+  void topKStaysExactWhenOneRequestsRowsChangeShape() {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(17);
+    int vocab = 20_000;
+    for (int k : new int[] {1, 50, 333}) {
+      Sampler s = new Sampler(SamplingParams.builder().topK(k).temperature(1f).build(), vocab);
+      for (int trial = 0; trial < 24; trial++) {
+        double spread = new double[] {0.001, 3, 40, 0.3, 3, 8}[trial % 6];
+        float[] logits = new float[vocab];
+        for (int i = 0; i < vocab; i++) {
+          logits[i] = (float) (r.nextGaussian() * spread);
+        }
+        if (trial % 4 == 3) {
+          logits[r.nextInt(vocab)] += 30; // a maximum far above the rest
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        for (float l : logits) {
+          max = Math.max(max, l);
+        }
+        Integer[] order = byValueThenId(logits);
+        java.util.List<Integer> expected = new java.util.ArrayList<>();
+        float floor = max - Sampler.CUTOFF;
+        for (int i = 0; i < k; i++) {
+          if (logits[order[i]] >= floor) {
+            expected.add(order[i]);
+          }
+        }
+        java.util.Collections.sort(expected);
+        int n = s.candidates(logits, 0);
+        java.util.List<Integer> got = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          got.add(s.candidateId(i));
+        }
+        assertEquals(expected, got, "k " + k + " trial " + trial + " spread " + spread);
       }
     }
   }

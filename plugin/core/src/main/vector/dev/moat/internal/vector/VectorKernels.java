@@ -166,6 +166,11 @@ public final class VectorKernels extends Kernels {
   }
 
   @Override
+  public int countAtLeast(float[] a, int n, float c) {
+    return VectorListPass.countAtLeast(a, n, c);
+  }
+
+  @Override
   public int collectAtLeast(
       float[] l, int offset, int length, float[] summary, float cut, int cap, int[] out) {
     // A plain scan of the summary (measured faster than mask tests on it, which are costly on JDK

@@ -57,6 +57,43 @@ final class VectorListPass {
     return m < 0x7F800000;
   }
 
+  /**
+   * {@link Kernels#countAtLeast}: per lane, the order-preserving image {@code o} of each entry
+   * against that of {@code c} (-0 and +0 equal, as {@code >=} has them), and {@code max(o, oc) - o
+   * == 0} counted without a mask (a mask's count or conversion is slow or allocates on JDK 17):
+   * {@code ((d | -d) >>> 31) ^ 1} is 1 for {@code d == 0}.
+   */
+  static int countAtLeast(float[] a, int n, float c) {
+    int lanes = I.length();
+    int cb = Float.floatToRawIntBits(c);
+    int oc = (cb ^ ((cb >> 31) & 0x7FFFFFFF)) - (cb >> 31);
+    IntVector ocv = IntVector.broadcast(I, oc);
+    IntVector low = IntVector.broadcast(I, 0x7FFFFFFF);
+    IntVector one = IntVector.broadcast(I, 1);
+    IntVector zero = IntVector.zero(I);
+    IntVector acc = zero;
+    int i = 0;
+    for (int bound = n - lanes; i <= bound; i += lanes) {
+      IntVector b = FloatVector.fromArray(F, a, i).reinterpretAsInts();
+      IntVector sign = b.lanewise(VectorOperators.ASHR, 31);
+      IntVector o = b.lanewise(VectorOperators.XOR, sign.and(low)).sub(sign);
+      IntVector d = o.max(ocv).sub(o);
+      acc =
+          acc.add(
+              d.or(zero.sub(d))
+                  .lanewise(VectorOperators.LSHR, 31)
+                  .lanewise(VectorOperators.XOR, one));
+    }
+    int count = acc.reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      int b = Float.floatToRawIntBits(a[i]);
+      int o = (b ^ ((b >> 31) & 0x7FFFFFFF)) - (b >> 31);
+      int d = Math.max(o, oc) - o;
+      count += ((d | -d) >>> 31) ^ 1;
+    }
+    return count;
+  }
+
   /** Without a row. */
   static int fromList(float[] l, int o, int full, float delta, int[] list) {
     if (I.length() != 16) {
