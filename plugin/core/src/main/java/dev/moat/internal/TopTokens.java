@@ -140,9 +140,12 @@ public final class TopTokens {
       }
     }
     if (valid == Float.POSITIVE_INFINITY) {
+      topGap = 1f; // the next row starts afresh
       return 0;
     }
-    topGap = valid;
+    // Kept at least 2^-10, so that after a nearly flat row the next search still reaches a gap of
+    // CUTOFF (40) by doubling within its tries.
+    topGap = Math.max(valid, 0x1p-10f);
     cut = max - valid;
     return KERNELS.collectAtLeast(logits, offset, vocab, summary, cut, vocab, ids);
   }
