@@ -96,11 +96,7 @@ public class LevelBenchmark {
             score,
             level == 3 ? "group-1" : null,
             SamplingParams.builder().temperature(1f));
-    int actual = rows.requests[0].level().id();
-    if (actual != level) {
-      throw new IllegalStateException(
-          "asked for level " + level + ", the request runs at " + actual);
-    }
+    rows.requireLevel(level);
   }
 
   @Setup(Level.Iteration)

@@ -128,6 +128,15 @@ final class Rows {
     System.arraycopy(pristine, 0, logits, 0, logits.length);
   }
 
+  /** Fails unless the rows' requests run at escalation level {@code level}. */
+  void requireLevel(int level) {
+    int actual = requests[0].level().id();
+    if (actual != level) {
+      throw new IllegalStateException(
+          "asked for level " + level + ", the request runs at " + actual);
+    }
+  }
+
   /** The token row {@code i} accepts at this step: Zipf-distributed, a different stream per row. */
   int token(int i) {
     return tokens[(step + 613 * i) & 4095];

@@ -82,11 +82,7 @@ public class SampledLevelBenchmark {
     rows =
         new Rows(
             LevelBenchmark.POLICY, "free", vocab, 1, level == 2 ? 0.6 : 0, null, params.seed(7));
-    int actual = rows.requests[0].level().id();
-    if (actual != level) {
-      throw new IllegalStateException(
-          "asked for level " + level + ", the request runs at " + actual);
-    }
+    rows.requireLevel(level);
     SplittableRandom r = new SplittableRandom(5);
     fresh = new float[FRESH][vocab];
     for (float[] row : fresh) {

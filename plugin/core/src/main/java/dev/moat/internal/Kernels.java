@@ -297,8 +297,8 @@ public abstract class Kernels {
 
   /**
    * How many of {@code a[0 .. n)} are at least {@code c}, none of them NaN, with no branch per
-   * entry: {@link TopTokens} counts a summary's group maxima with it, where a branch would be
-   * mispredicted on about a quarter of them.
+   * entry: {@link TopTokens} counts a summary's group maxima with it, about a quarter of which
+   * reach a typical cut, so a branch per entry would be hard to predict.
    */
   public abstract int countAtLeast(float[] a, int n, float c);
 
