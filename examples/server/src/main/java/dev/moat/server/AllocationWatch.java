@@ -11,9 +11,11 @@ import org.slf4j.Logger;
  * Checks, on the serving threads themselves, that Moat's per-token work allocates nothing once the
  * JIT has compiled it. Moat's kernels allocate nothing when compiled as SIMD code, but every vector
  * becomes an object where they run without the Vector API's intrinsics: interpreted, before C2 has
- * compiled them, or in the rare de-optimised state that two of about 350 JDK 17 benchmark forks
- * fell into (50-100x slower per token, 0.8-1.5 MB allocated per token; see perf/RESULTS.md).
- * Nothing in the JVM reports that state, so this watch measures its symptom.
+ * compiled them, or in compiled code that lacks them, a state that some JDK 17 processes fall into
+ * after their warm-up and do not leave (3 of 10 forks of one benchmark configuration: 3-4x slower
+ * per token, 753 KB allocated per token at 128,256; none of 10 on JDK 25; see perf/RESULTS.md, "The
+ * JDK 17 hazard, reproduced"). Nothing in the JVM reports that state, so this watch measures its
+ * symptom.
  *
  * <p>{@link #begin} samples call {@code n} of the caller's count when {@code n} is a multiple of
  * the caller's period ({@link #TOKENS}: a generation's tokens; {@link #STEPS}: the decode loop's

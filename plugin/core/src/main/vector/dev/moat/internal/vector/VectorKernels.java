@@ -173,15 +173,15 @@ public final class VectorKernels extends Kernels {
   @Override
   public int collectAtLeast(
       float[] l, int offset, int length, float[] summary, float cut, int cap, int[] out) {
-    // A plain scan of the summary (measured faster than mask tests on it, which are costly on JDK
-    // 17); in a group that reaches the cut, one mask test per vector, and only a vector with a hit
-    // is read entry by entry. At a cut 5 nats below the maximum of a Gaussian row (sd 3) of
-    // 128,256, a few hundred groups reach it with about one hit each (200-290 tokens gathered,
-    // measured): reading all 64 entries of each, as the scalar kernels do, took 11-21 us a draw,
-    // the sampler's largest phase.
     int lanes = F.length();
     int group = 4 * lanes;
     int groups = length / group;
+    if (Math.abs(cut) <= Float.MAX_VALUE && VectorGather.applies()) {
+      int n = VectorGather.collectGroups(l, offset, length, summary, cut, cap, out);
+      return n > cap ? cap + 1 : collectTail(l, offset, groups * group, length, cut, cap, n, out);
+    }
+    // An infinite cut (argMax of a row of -Infinity): a plain scan of the summary; in a group that
+    // reaches the cut, one mask test per vector, and only a vector with a hit read entry by entry.
     int n = 0;
     for (int g = 0; g < groups; g++) {
       if (summary[g] >= cut) {
