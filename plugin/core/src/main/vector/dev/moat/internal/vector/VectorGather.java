@@ -16,9 +16,9 @@ import jdk.incubator.vector.VectorOperators;
  * increasing order. The earlier loop tested each summary entry and each vector of a group with a
  * branch and read a vector with a hit entry by entry: about a quarter of the groups reach a typical
  * cut of the sampler's gather, one entry in each, so those branches went either way at random. On
- * Gaussian rows of 128,256 (sd 3) at 5 below the maximum (about 490 entries), a harness measured
- * 12.5 us for the earlier loop and 3.6 us for this one (JDK 17, AVX-512, medians of 60 rounds).
- * Thread-safe: stateless.
+ * Gaussian rows of 128,256 (sd 3) at 5 nats below the maximum (about 490 entries), a harness
+ * measured 12.5 us for the earlier loop and 3.6 us for this one (JDK 17, AVX-512, medians of 60
+ * rounds). Thread-safe: stateless.
  */
 final class VectorGather {
   private VectorGather() {}
