@@ -25,8 +25,11 @@ final class VectorGather {
 
   private static final int LANES = F.length();
 
-  /** Vectors whose entries one int holds: 2 at 16 lanes, 4 at 8. */
-  private static final int PER_WORD = 32 / LANES;
+  /**
+   * Vectors whose entries one int holds: 2 at 16 lanes, 4 at 8 (other widths: {@link #applies} is
+   * false).
+   */
+  private static final int PER_WORD = Math.max(1, 32 / LANES);
 
   /** Entries per summary maximum. */
   static final int GROUP = 4 * LANES;

@@ -173,34 +173,14 @@ public final class VectorKernels extends Kernels {
   @Override
   public int collectAtLeast(
       float[] l, int offset, int length, float[] summary, float cut, int cap, int[] out) {
-    int lanes = F.length();
-    int group = 4 * lanes;
-    int groups = length / group;
-    if (Math.abs(cut) <= Float.MAX_VALUE && VectorGather.applies()) {
+    if (VectorGather.applies() && Math.abs(cut) <= Float.MAX_VALUE) {
       int n = VectorGather.collectGroups(l, offset, length, summary, cut, cap, out);
-      return n > cap ? cap + 1 : collectTail(l, offset, groups * group, length, cut, cap, n, out);
+      int whole = length - length % VectorGather.GROUP;
+      return n > cap ? cap + 1 : collectTail(l, offset, whole, length, cut, cap, n, out);
     }
-    // An infinite cut (argMax of a row of -Infinity): a plain scan of the summary; in a group that
-    // reaches the cut, one mask test per vector, and only a vector with a hit read entry by entry.
-    int n = 0;
-    for (int g = 0; g < groups; g++) {
-      if (summary[g] >= cut) {
-        int end = (g + 1) * group;
-        for (int s = g * group; s < end; s += lanes) {
-          if (FloatVector.fromArray(F, l, offset + s).compare(VectorOperators.GE, cut).anyTrue()) {
-            for (int i = s; i < s + lanes; i++) {
-              if (l[offset + i] >= cut) {
-                out[n++] = i;
-              }
-            }
-          }
-        }
-        if (n > cap) {
-          return cap + 1;
-        }
-      }
-    }
-    return collectTail(l, offset, groups * group, length, cut, cap, n, out);
+    // An infinite cut (the arg-max of a row of -Infinity), or a width the gather does not take
+    // (more than 16 lanes): rare, so a plain scan.
+    return collectTail(l, offset, 0, length, cut, cap, 0, out);
   }
 
   @Override
