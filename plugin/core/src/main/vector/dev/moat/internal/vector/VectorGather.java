@@ -51,7 +51,7 @@ final class VectorGather {
 
   /** Whether {@link #collectGroups} applies at this width (8 or 16 lanes). */
   static boolean applies() {
-    return LANES * PER_WORD == 32 && (PER_WORD == 2 || PER_WORD == 4);
+    return LANES == 8 || LANES == 16;
   }
 
   /**
