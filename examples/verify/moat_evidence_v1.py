@@ -17,9 +17,14 @@ directory and the revealed key file it:
   5. recomputes the wrong-key controls: the public wrong keys' scores (a sample of them, or all with
      --all-wrong-keys), the empirical p-value, the randomised null p-values, the KS statistic and
      its exact p-value (Marsaglia, Tsang and Wang 2003), and the no-dedup ablation;
-  6. checks that the figures stated in report.md are these.
+  6. where the report holds open-weights tests, recomputes the green-mass tests from the averaged
+     distributions it holds (moat_green_mass_v1.py): the contexts from the served texts, T, V, z,
+     Chernoff's bound at its stated lambda, the wrong keys' figures (a sample of them recomputed
+     from the keys), in the key's Holm family;
+  7. checks that the figures stated in report.md are these.
 
   python3 moat_evidence_v1.py REPORT_DIR --keys KEYS_FILE [--wrong-key-sample 20 | --all-wrong-keys]
+      [--green-mass-key-sample 3]
 
 Prints one line per check and exits 0 if every check passed, 1 otherwise.
 """
@@ -38,6 +43,7 @@ import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import moat_kgw_v1 as kgw  # noqa: E402
+import moat_green_mass_v1 as gm  # noqa: E402
 
 M32 = (1 << 32) - 1
 GOLDEN = 0x9E3779B9
@@ -514,7 +520,7 @@ def read_texts(path):
 
 # ---- the verification ---------------------------------------------------------------------
 
-def verify(directory, keys_file, sample, all_keys, max_ks_rows):
+def verify(directory, keys_file, sample, all_keys, max_ks_rows, mass_sample=3):
     c = Checks()
     ev = json.load(open(os.path.join(directory, "evidence.json"), encoding="utf-8"))
     md = open(os.path.join(directory, "report.md"), encoding="utf-8").read()
@@ -592,17 +598,24 @@ def verify(directory, keys_file, sample, all_keys, max_ks_rows):
             cl = sch.log10_p(len(ct), sch.total(ct))
             c.check(t["control"]["tuples"] == len(ct) and close(t["control"]["log10_p"], cl, 1e-6),
                     "%s: clean control log10 p = %.6f on %d tuples" % (t["id"], cl, len(ct)))
+    mass = gm.recompute(c, directory, ev, ids.get("served", []), schemes, wrong_key, mass_sample, all_keys,
+                        close, ks_statistic, ks_p, max_ks_rows, ks_rows)
+    mass_tests = (ev.get("open_weights") or {}).get("tests") or []
     key_ids = list(dict.fromkeys(t["key_id"] for t in tests))
     adjusted = {}
     for kid in key_ids:
+        # A key's family: its black-box tests, then its green-mass tests.
         fam = [t for t in tests if t["key_id"] == kid and t["id"] in recomputed]
-        holm = holm_log10([recomputed[t["id"]][2] for t in fam])
+        fam += [t for t in mass_tests if t["key_id"] == kid and t["id"] in mass]
+        holm = holm_log10([recomputed[t["id"]][2] if t["id"] in recomputed else mass[t["id"]][1] for t in fam])
         for t, hl in zip(fam, holm):
             adj = min(0.0, math.log10(len(key_ids)) + hl)
             adjusted[t["id"]] = (hl, adj)
             c.check(close(t["holm_log10_p"], hl, 1e-6) and close(t["adjusted_log10_p"], adj, 1e-6),
                     "%s: Holm log10 p %.6f, adjusted for %d key(s) %.6f" % (t["id"], hl, len(key_ids), adj))
-    primary = tests[0]["id"]
+    primary = ev["primary_test"]
+    c.check(primary in (tests[0]["id"], gm.primary_by_rule(ev)),
+            "the primary test %s is the first key's first test or its designated green-mass test" % primary)
     claim = ev["claim"]
     if primary in adjusted:
         detected = adjusted[primary][1] <= math.log10(ev["alpha"])
@@ -717,6 +730,14 @@ def verify(directory, keys_file, sample, all_keys, max_ks_rows):
     if primary in recomputed:
         c.check(fm is not None and same_p(fm.group(1), recomputed[primary][2])
                 and int(fm.group(2)) == recomputed[primary][0], "report.md finding: primary p and tuples")
+    gm_rows = {r[0]: r for r in rows(sec.get("Open weights: the green-mass test", []))
+               if re.fullmatch(r"G[0-9]+", r[0])}
+    gm.check_report(c, gm_rows, ev, mass, adjusted, same_p)
+    if primary in mass:
+        fm = re.search(r"gives p = (\S+) at (\d+) contexts", md)
+        n = next(t["contexts"] for t in mass_tests if t["id"] == primary)
+        c.check(fm is not None and same_p(fm.group(1), mass[primary][1]) and int(fm.group(2)) == n,
+                "report.md finding: primary p and contexts")
     return c
 
 
@@ -731,11 +752,15 @@ def main():
     ap.add_argument("--wrong-key-sample", type=int, default=20,
                     help="wrong keys whose scores are recomputed per control (evenly spaced)")
     ap.add_argument("--all-wrong-keys", action="store_true", help="recompute every wrong key")
+    ap.add_argument("--green-mass-key-sample", type=int, default=3,
+                    help="wrong keys whose green-mass T is recomputed per test (each reads every"
+                         " context's whole vocabulary)")
     ap.add_argument("--max-ks-rows", type=int, default=401,
                     help="largest KS matrix recomputed (pure Python: n rows^2 steps)")
     a = ap.parse_args()
     try:
-        c = verify(a.directory, a.keys, a.wrong_key_sample, a.all_wrong_keys, a.max_ks_rows)
+        c = verify(a.directory, a.keys, a.wrong_key_sample, a.all_wrong_keys, a.max_ks_rows,
+                   a.green_mass_key_sample)
     except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
         # A missing file or field, or a malformed one: the report cannot be checked.
         print("NOT VERIFIED: the report could not be read: %s: %s" % (type(e).__name__, e))

@@ -181,6 +181,8 @@ final class EvidenceCommand implements Callable<Integer> {
     if (suspect.texts.isEmpty()) {
       throw new UsageException("--suspect " + suspectFile + " holds no texts");
     }
+    // The open-weights tests first: their options are checked before anything is scored.
+    EvidenceOpenWeights open = EvidenceOpenWeights.run(options, claims, served, err);
     err.printf(
         Locale.ROOT,
         "moat evidence: %d suspect texts (%d tokens), %d test(s) per key, %d key(s), %d wrong"
@@ -233,17 +235,32 @@ final class EvidenceCommand implements Callable<Integer> {
             wrongKeys);
       }
     }
-    // Holm within each key's family, then Bonferroni across the keys scanned.
+    // Holm within each key's family (its black-box tests, then its green-mass tests), then
+    // Bonferroni across the keys scanned.
     Set<String> keyIds = new LinkedHashSet<>();
     tests.forEach(t -> keyIds.add(t.claim.key().id()));
+    List<EvidenceOpenWeights.MassTest> mass = open == null ? List.of() : open.tests;
     for (String k : keyIds) {
       List<Test> family = tests.stream().filter(t -> t.claim.key().id().equals(k)).toList();
-      double[] holm =
-          Multiplicity.holmLog10(
-              family.stream().mapToDouble(t -> t.result.log10PValue()).toArray());
+      List<EvidenceOpenWeights.MassTest> massFamily =
+          mass.stream().filter(t -> t.claim.key().id().equals(k)).toList();
+      double[] ps = new double[family.size() + massFamily.size()];
+      for (int i = 0; i < ps.length; i++) {
+        ps[i] =
+            i < family.size()
+                ? family.get(i).result.log10PValue()
+                : massFamily.get(i - family.size()).result.log10BoundP();
+      }
+      double[] holm = Multiplicity.holmLog10(ps);
       for (int i = 0; i < holm.length; i++) {
-        family.get(i).holmLog10 = holm[i];
-        family.get(i).adjustedLog10 = Multiplicity.bonferroniLog10(holm[i], keyIds.size());
+        double adjusted = Multiplicity.bonferroniLog10(holm[i], keyIds.size());
+        if (i < family.size()) {
+          family.get(i).holmLog10 = holm[i];
+          family.get(i).adjustedLog10 = adjusted;
+        } else {
+          massFamily.get(i - family.size()).holmLog10 = holm[i];
+          massFamily.get(i - family.size()).adjustedLog10 = adjusted;
+        }
       }
     }
     Ablation ablation = ablation(tests.get(0), suspect, control, served, wrongKeys, seed);
@@ -261,21 +278,23 @@ final class EvidenceCommand implements Callable<Integer> {
             wrongKeys,
             seed,
             alpha,
-            usesDemoKey(claims));
+            usesDemoKey(claims),
+            open,
+            options.primary.equals("green-mass"));
     report.write(dir);
-    Test primary = tests.get(0);
+    EvidencePrimary primary = report.primary();
     out.printf(
         Locale.ROOT,
         "{\"report\": \"%s\", \"primary_test\": \"%s\", \"log10_p\": %.3f,"
             + " \"adjusted_log10_p\": %.3f, \"empirical_p\": %.6f, \"alpha\": %.1e,"
             + " \"trained_on_our_output\": %s}%n",
         dir.resolve("report.md").toString().replace("\\", "/").replace("\"", "'"),
-        primary.id,
-        primary.result.log10PValue(),
-        primary.adjustedLog10,
-        primary.wrongKeys.result().empiricalP(),
+        primary.id(),
+        primary.log10(),
+        primary.adjusted(),
+        primary.empiricalP(),
         alpha,
-        primary.adjustedLog10 <= Math.log10(alpha));
+        primary.adjusted() <= Math.log10(alpha));
     return 0;
   }
 

@@ -41,8 +41,8 @@ final class EvidenceMarkdown {
     long seed = report.seed;
     double alpha = report.alpha;
     boolean demoKey = report.demoKey;
-    Test primary = tests.get(0);
-    boolean detected = primary.adjustedLog10 <= Math.log10(alpha);
+    EvidencePrimary primary = report.primary();
+    boolean detected = primary.adjusted() <= Math.log10(alpha);
     StringBuilder md = new StringBuilder();
     md.append("# Watermark evidence report\n\n");
     md.append(
@@ -64,25 +64,32 @@ final class EvidenceMarkdown {
     md.append(
         String.format(
             Locale.ROOT,
-            "The primary test %s (%s, %s) gives p = %s on %d de-duplicated tuples of the suspect's"
-                + " text. Adjusted for the %d test(s) run with this key (Holm) and the %d key(s)"
-                + " scanned (Bonferroni): p = %s. At the false-positive rate fixed before the test,"
-                + " alpha = %s, the suspect's text %s our watermark. %d of %d wrong keys scored at"
-                + " least as high as the true key: empirical p = %s (it can be no smaller than 1/%d).%n%n",
-            primary.id,
-            primary.claim.key().id(),
-            scheme(primary.claim.commitment().parameters()),
-            p(primary.result.log10PValue()),
-            primary.result.scored(),
-            tests.stream().filter(t -> t.claim.key().id().equals(primary.claim.key().id())).count(),
+            "The primary test %s (%s, %s) gives p = %s %s. Adjusted for the %d test(s) run with"
+                + " this key (Holm) and the %d key(s) scanned (Bonferroni): p = %s. At the"
+                + " false-positive rate fixed before the test, alpha = %s, the suspect's %s %s our"
+                + " watermark. %d of %d wrong keys scored at least as high as the true key:"
+                + " empirical p = %s (it can be no smaller than 1/%d).%n%n",
+            primary.id(),
+            primary.claim().key().id(),
+            scheme(primary.claim().commitment().parameters()),
+            p(primary.log10()),
+            report.massPrimary == null
+                ? "on " + primary.units() + " de-duplicated tuples of the suspect's text"
+                : "at "
+                    + primary.units()
+                    + " contexts of the text we served (the green-mass test of the suspect's"
+                    + " weights"
+                    + (report.massPrimary.referenced ? ", against the reference model)" : ")"),
+            primary.family(),
             keysScanned,
-            p(primary.adjustedLog10),
+            p(primary.adjusted()),
             p(Math.log10(alpha)),
+            report.massPrimary == null ? "text" : "model",
             detected ? "**carries**" : "**does not show**",
-            primary.wrongKeys.result().atLeast(),
-            wrongKeys,
-            p(Math.log10(primary.wrongKeys.result().empiricalP())),
-            wrongKeys + 1));
+            primary.atLeast(),
+            primary.keys(),
+            p(Math.log10(primary.empiricalP())),
+            primary.keys() + 1));
 
     md.append("## Key commitment\n\n");
     md.append(
@@ -128,9 +135,10 @@ final class EvidenceMarkdown {
             + " (`moat-gumbel-v2`): the sum of -ln(1 - u) over tuples, Gamma(n, 1) under the"
             + " null, exact upper tail.\n"
             + "- **Several tests.** Holm's step-down correction across the tests run with one key"
-            + " (schemes, filtered or not), then Bonferroni across the keys scanned. The primary"
-            + " test, fixed by the order of the command's options before the data were scored,"
-            + " decides the finding.\n"
+            + " (schemes, filtered or not, and the green-mass tests where the suspect's weights"
+            + " were read), then Bonferroni across the keys scanned. The primary test, fixed by"
+            + " the command's options before the data were scored (the first key's first test,"
+            + " or with `--primary green-mass` its green-mass test), decides the finding.\n"
             + String.format(
                 Locale.ROOT,
                 "- **Wrong-key control.** The same tuples scored under %d keys nobody used (derived"
@@ -208,6 +216,9 @@ final class EvidenceMarkdown {
             wrongKeys));
     md.append("![Histogram of the wrong keys' p-values](null-pvalues.png)\n\n");
     md.append("![QQ plot of the wrong keys' p-values](null-qq.png)\n\n");
+    if (report.open != null) {
+      md.append(EvidenceMassMarkdown.section(report.open, wrongKeys));
+    }
 
     md.append("## No-dedup ablation\n\n");
     md.append(

@@ -40,6 +40,30 @@ final class EvidenceOptions {
       description = "Our served texts: adds the test filtered to their contexts.")
   @Nullable Path served;
 
+  @Option(
+      names = "--suspect-onnx",
+      paramLabel = "DIR",
+      description =
+          "Open weights (model.onnx and config.json, the bundled format): adds the green-mass"
+              + " test on the --served texts for each left-hash KGW key.")
+  @Nullable Path suspectOnnx;
+
+  @Option(
+      names = "--reference-onnx",
+      paramLabel = "DIR|bundled",
+      description =
+          "A model that never saw the key (ours without the watermark, a clean replica of the"
+              + " suspect): adds the referenced green-mass test.")
+  @Nullable String referenceOnnx;
+
+  @Option(
+      names = "--primary",
+      paramLabel = "TEST",
+      description =
+          "The pre-registered primary test: black-box (the first key's first test, default) or"
+              + " green-mass (its green-mass test, referenced where --reference-onnx is given).")
+  String primary = "black-box";
+
   @Mixin KeysOption keysOption = new KeysOption();
 
   @Option(

@@ -67,6 +67,8 @@ final class EvidenceReport {
   final long seed;
   final double alpha;
   final boolean demoKey;
+  final EvidenceOpenWeights.@Nullable MassTest massPrimary;
+  final @Nullable EvidenceOpenWeights open;
   final Map<String, String> hashes = new LinkedHashMap<>();
 
   EvidenceReport(
@@ -81,7 +83,9 @@ final class EvidenceReport {
       int wrongKeys,
       long seed,
       double alpha,
-      boolean demoKey) {
+      boolean demoKey,
+      @Nullable EvidenceOpenWeights open,
+      boolean massIsPrimary) {
     this.argv = argv.clone();
     this.claims = claims;
     this.suspect = suspect;
@@ -94,6 +98,13 @@ final class EvidenceReport {
     this.seed = seed;
     this.alpha = alpha;
     this.demoKey = demoKey;
+    this.open = open;
+    this.massPrimary = massIsPrimary && open != null ? open.primary() : null;
+  }
+
+  /** The primary test. */
+  EvidencePrimary primary() {
+    return EvidencePrimary.of(this);
   }
 
   /** Writes the directory (created if needed; files of the same names are replaced). */
@@ -112,6 +123,9 @@ final class EvidenceReport {
         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     hash(dir, "tokenizer.json");
     csv(dir);
+    if (open != null) {
+      open.write(dir, name -> hash(dir, name));
+    }
     plots(dir);
     Files.writeString(dir.resolve("evidence.json"), JSON.writeValueAsString(json()) + "\n");
     hash(dir, "evidence.json");
@@ -243,7 +257,8 @@ final class EvidenceReport {
     root.put("moat_version", Moat.version());
     root.put("alpha", alpha);
     root.put("public_demo_key", demoKey);
-    root.put("primary_test", tests.get(0).id);
+    EvidencePrimary primary = primary();
+    root.put("primary_test", primary.id());
     ArrayNode commitments = root.putArray("commitments");
     for (Claim c : claims) {
       ObjectNode o = commitment(c.commitment());
@@ -274,15 +289,12 @@ final class EvidenceReport {
         o.putNull("control");
       }
     }
-    Test primary = tests.get(0);
     ObjectNode claim = root.putObject("claim");
-    claim.put("test", primary.id);
+    claim.put("test", primary.id());
     claim.put("keys_scanned", keysScanned);
-    claim.put(
-        "tests_for_key",
-        tests.stream().filter(t -> t.claim.key().id().equals(primary.claim.key().id())).count());
-    claim.put("adjusted_log10_p", primary.adjustedLog10);
-    claim.put("detected", primary.adjustedLog10 <= Math.log10(alpha));
+    claim.put("tests_for_key", primary.family());
+    claim.put("adjusted_log10_p", primary.adjusted());
+    claim.put("detected", primary.adjusted() <= Math.log10(alpha));
     ArrayNode controls = root.putArray("controls");
     for (NullRun r : nullRuns()) {
       ObjectNode o = controls.addObject();
@@ -304,7 +316,7 @@ final class EvidenceReport {
       o.put("below_0_01", w.belowAlpha(0.01));
     }
     ObjectNode ab = root.putObject("ablation");
-    ab.put("test", primary.id);
+    ab.put("test", tests.get(0).id);
     ab.put("text", ablation.text());
     result(ab.putObject("suspect_dedup"), ablation.suspectDedup());
     result(ab.putObject("suspect_no_dedup"), ablation.suspectRaw());
@@ -314,6 +326,11 @@ final class EvidenceReport {
     }
     ab.put("null_dedup", ablation.nullDedup().id());
     ab.put("null_no_dedup", ablation.nullRaw().id());
+    if (open != null) {
+      open.json(root.putObject("open_weights"));
+    } else {
+      root.putNull("open_weights");
+    }
     ObjectNode files = root.putObject("files");
     hashes.forEach(files::put);
     return root;

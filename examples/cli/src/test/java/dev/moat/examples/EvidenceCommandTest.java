@@ -74,44 +74,10 @@ class EvidenceCommandTest {
     }
     List<String> marked = new ArrayList<>();
     List<String> clean = new ArrayList<>();
-    try (OnnxCausalLm model = OnnxCausalLm.bundled(1);
-        BundledText text = BundledText.bundled();
-        Moat moat =
-            Moat.builder()
-                .policy(
-                    Policy.of(
-                        "evidence-test",
-                        TierPolicy.of(
-                            "free",
-                            KgwSettings.builder().keyId("owner").gamma(0.25).delta(2.0).build(),
-                            Set.of()),
-                        TierPolicy.unprotected("clean")))
-                .keys(WatermarkKeys.of(key))
-                .audit(x -> {})
-                .build()) {
-      OnnxGenerator gen = new OnnxGenerator(model);
-      int vocab = model.config().vocabSize();
-      int eos = model.config().eosTokenId();
+    try (BundledAnswers answers = new BundledAnswers(key)) {
       for (int p = 0; p < 2 * PROMPTS; p++) {
-        int[] ids = text.encode(prompts.get(p), model.config().bosTokenId());
         for (String tier : p < PROMPTS ? List.of("free", "clean") : List.of("free")) {
-          RequestContext ctx =
-              RequestContext.builder()
-                  .account("evidence")
-                  .tier(tier)
-                  .vocabSize(vocab)
-                  .prompt(prompts.get(p), ids)
-                  .specialTokens(eos)
-                  .sampling(
-                      SamplingParams.builder()
-                          .temperature(1f)
-                          .seed(7_000L + p)
-                          .maxTokens(TOKENS)
-                          .build())
-                  .build();
-          String answer =
-              text.decode(gen.generate(ids, moat.begin(ctx), TokenSink.NONE).tokens())
-                  .replace("\n", "\\n");
+          String answer = answers.answer(prompts.get(p), tier, 7_000L + p, TOKENS);
           (tier.equals("clean") ? clean : marked).add(answer);
         }
       }

@@ -21,6 +21,15 @@ final class ChernoffBound {
    * <= 0} or every term is 0.
    */
   static double log10UpperTail(float[][] a, double g, double t) {
+    return upperTail(a, g, t)[0];
+  }
+
+  /**
+   * {@code {log10 bound, lambda}}: the bound and the lambda it was attained at (lambda 0 where the
+   * bound is 1). A verifier needs only one pass at that lambda ({@link #log10At}), since every
+   * lambda gives a valid bound.
+   */
+  static double[] upperTail(float[][] a, double g, double t) {
     double squares = 0;
     for (float[] row : a) {
       for (float x : row) {
@@ -28,14 +37,18 @@ final class ChernoffBound {
       }
     }
     if (!(t > 0) || squares == 0) {
-      return 0;
+      return new double[] {0, 0};
     }
     double lambda = t / (g * (1 - g) * squares);
     double best = 0; // lambda = 0
+    double bestLambda = 0;
     double[] fd = new double[3];
     for (int it = 0; it < ITERATIONS; it++) {
       evaluate(a, g, t, lambda, fd);
-      best = Math.min(best, fd[0]);
+      if (fd[0] < best) {
+        best = fd[0];
+        bestLambda = lambda;
+      }
       double step = fd[1] / fd[2];
       double next = lambda - step;
       if (!(next > 0) || !Double.isFinite(next)) {
@@ -46,7 +59,14 @@ final class ChernoffBound {
       }
       lambda = next;
     }
-    return best / Math.log(10);
+    return new double[] {best / Math.log(10), bestLambda};
+  }
+
+  /** log10 of the bound's exponent at one {@code lambda >= 0} (a valid bound at every lambda). */
+  static double log10At(float[][] a, double g, double t, double lambda) {
+    double[] fd = new double[3];
+    evaluate(a, g, t, lambda, fd);
+    return fd[0] / Math.log(10);
   }
 
   /** {@code fd} = the exponent at lambda, its first and second derivatives. */

@@ -98,6 +98,9 @@ public final class GreenMass {
    * @param z {@code T / sqrt(V)}
    * @param log10NormalP log10 of the normal upper tail at z
    * @param log10BoundP log10 of Chernoff's bound (0 when T <= 0)
+   * @param boundLambda the bound's parameter lambda where it was attained (0 when T <= 0; NaN where
+   *     the bound was not computed): the bound's exponent at this one lambda, {@code -lambda T +
+   *     sum psi(lambda a)}, is {@code log10BoundP · ln 10}, which a verifier checks in one pass
    */
   public record Result(
       long tokens,
@@ -110,7 +113,8 @@ public final class GreenMass {
       double variance,
       double z,
       double log10NormalP,
-      double log10BoundP) {
+      double log10BoundP,
+      double boundLambda) {
     /** Whether Chernoff's bound rejects the null at {@code alpha}. */
     public boolean detected(double alpha) {
       return log10BoundP <= Math.log10(alpha);
@@ -119,15 +123,64 @@ public final class GreenMass {
 
   /**
    * The wrong-key control: the same averaged distributions scored under K keys never used.
-   *
-   * @param keys K
-   * @param atLeast wrong keys whose T is at least the true key's
-   * @param empiricalP {@code (1 + atLeast) / (K + 1)}
-   * @param ks the KS test that the wrong keys' normal p-values are Uniform(0, 1)
-   * @param belowMilli wrong keys whose normal p-value is at most 1e-3
+   * Immutable and thread-safe (the arrays are copied out).
    */
-  public record WrongKeys(
-      int keys, int atLeast, double empiricalP, KolmogorovSmirnov.Result ks, int belowMilli) {}
+  public static final class WrongKeys {
+    private final double[] excesses;
+    private final double[] pValues;
+    private final int atLeast;
+    private final KolmogorovSmirnov.Result ks;
+
+    WrongKeys(double[] excesses, double[] pValues, double trueExcess) {
+      this.excesses = excesses;
+      this.pValues = pValues;
+      int n = 0;
+      for (double e : excesses) {
+        n += e >= trueExcess ? 1 : 0;
+      }
+      this.atLeast = n;
+      this.ks = KolmogorovSmirnov.uniform(pValues);
+    }
+
+    /** K. */
+    public int keys() {
+      return excesses.length;
+    }
+
+    /** Wrong keys whose T is at least the true key's. */
+    public int atLeast() {
+      return atLeast;
+    }
+
+    /** {@code (1 + atLeast) / (K + 1)}. */
+    public double empiricalP() {
+      return (1.0 + atLeast) / (keys() + 1.0);
+    }
+
+    /** The KS test that the wrong keys' normal p-values are Uniform(0, 1). */
+    public KolmogorovSmirnov.Result ks() {
+      return ks;
+    }
+
+    /** Wrong keys whose normal p-value is at most 1e-3. */
+    public int belowMilli() {
+      int n = 0;
+      for (double p : pValues) {
+        n += p <= 1e-3 ? 1 : 0;
+      }
+      return n;
+    }
+
+    /** Each wrong key's T, by index j. */
+    public double[] excesses() {
+      return excesses.clone();
+    }
+
+    /** Each wrong key's normal p-value, by index j. */
+    public double[] pValues() {
+      return pValues.clone();
+    }
+  }
 
   /** The suspect's (and the reference's) averaged distributions at the scored contexts. */
   public static final class Collected {
@@ -162,6 +215,39 @@ public final class GreenMass {
     /** Distinct contexts scored. */
     public int contexts() {
       return contexts.length;
+    }
+
+    /** The context width h the contexts were taken at. */
+    public int contextWidth() {
+      return contextWidth;
+    }
+
+    /** The vocabulary size: every distribution's length. */
+    public int vocab() {
+      return vocab;
+    }
+
+    /** Context {@code c}'s tokens (a copy), in the order the tests sum them. */
+    public int[] context(int c) {
+      return contexts[c].clone();
+    }
+
+    /** The suspect's averaged distribution {@code P_c} at context {@code c} (a copy). */
+    public float[] distribution(int c) {
+      return mean[c].clone();
+    }
+
+    /**
+     * {@code P_c - Q_c} at context {@code c} (a copy), or null when no reference read the texts.
+     */
+    public float @Nullable [] difference(int c) {
+      float[][] d = difference;
+      return d == null ? null : d[c].clone();
+    }
+
+    /** Whether a reference read the texts. */
+    public boolean hasReference() {
+      return difference != null;
     }
 
     /** The test under {@code scheme} (left-hash KGW of the width the contexts were taken at). */
@@ -208,7 +294,7 @@ public final class GreenMass {
       }
       double var = g * (1 - g) * squares;
       double z = var > 0 ? t / Math.sqrt(var) : 0;
-      double log10Bound = bound ? ChernoffBound.log10UpperTail(a, g, t) : Double.NaN;
+      double[] b = bound ? ChernoffBound.upperTail(a, g, t) : new double[] {Double.NaN, Double.NaN};
       return new Result(
           tokens,
           positions,
@@ -219,8 +305,9 @@ public final class GreenMass {
           t,
           var,
           z,
-          log10NormalUpperTail(z),
-          log10Bound);
+          Binomial.log10NormalUpperTail(z),
+          b[0],
+          b[1]);
     }
 
     /**
@@ -261,16 +348,13 @@ public final class GreenMass {
                         !referenced,
                         false);
               });
+      double[] e = new double[keys];
       double[] p = new double[keys];
-      int atLeast = 0;
-      int below = 0;
       for (int j = 0; j < keys; j++) {
+        e[j] = r[j].excess();
         p[j] = Math.pow(10, r[j].log10NormalP());
-        atLeast += r[j].excess() >= trueExcess ? 1 : 0;
-        below += r[j].log10NormalP() <= -3 ? 1 : 0;
       }
-      return new WrongKeys(
-          keys, atLeast, (1.0 + atLeast) / (keys + 1.0), KolmogorovSmirnov.uniform(p), below);
+      return new WrongKeys(e, p, trueExcess);
     }
 
     private void check(KgwScheme scheme) {
@@ -308,17 +392,5 @@ public final class GreenMass {
       int maxContexts) {
     return GreenMassReader.collect(
         contextWidth, suspect, reference, texts, contextLength, vocab, maxContexts, true);
-  }
-
-  /** log10 of the standard normal upper tail, finite far past where the tail underflows. */
-  static double log10NormalUpperTail(double z) {
-    if (z < 10) {
-      return Math.log10(Binomial.normalUpperTail(z));
-    }
-    // Mills ratio: Q(z) = phi(z) / z · (1 - 1/z^2 + 3/z^4 - ...), relative error < 15/z^6 (1.5e-5
-    // at 10; the Chebyshev erfc's error grows in the far tail, 3% at 30).
-    double z2 = z * z;
-    double series = 1 - 1 / z2 + 3 / (z2 * z2);
-    return (-z2 / 2 - Math.log(z * Math.sqrt(2 * Math.PI)) + Math.log(series)) / Math.log(10);
   }
 }

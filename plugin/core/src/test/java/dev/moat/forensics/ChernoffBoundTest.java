@@ -75,4 +75,28 @@ class ChernoffBoundTest {
       assertTrue(at <= 0 || bound < 100 * tail, "q " + q + ": bound " + bound);
     }
   }
+
+  @Test
+  void theReturnedLambdaGivesTheBoundInOnePassAndNoOtherLambdaBeatsIt() {
+    // A verifier recomputes the bound at the stated lambda alone (every lambda is a valid bound):
+    // that must be the bound reported, and a scan of other lambdas must not find a smaller one
+    // (beyond rounding), or the search stopped early.
+    SplittableRandom r = new SplittableRandom(7);
+    float[][] a = new float[30][50];
+    for (float[] row : a) {
+      for (int v = 0; v < row.length; v++) {
+        row[v] = (float) (r.nextDouble() < 0.1 ? r.nextDouble(0.1, 0.6) : r.nextGaussian() * 0.01);
+      }
+    }
+    double g = 0.25;
+    for (double t : new double[] {0.5, 2, 5}) {
+      double[] b = ChernoffBound.upperTail(a, g, t);
+      assertTrue(b[0] < 0 && b[1] > 0, "t " + t);
+      assertEquals(b[0], ChernoffBound.log10At(a, g, t, b[1]), 1e-12 * Math.abs(b[0]));
+      for (double f = 0.5; f <= 2; f += 0.05) {
+        assertTrue(ChernoffBound.log10At(a, g, t, f * b[1]) >= b[0] - 1e-9, "t " + t + " f " + f);
+      }
+    }
+    assertEquals(0, ChernoffBound.upperTail(a, g, -1)[1]);
+  }
 }
