@@ -181,8 +181,6 @@ final class EvidenceCommand implements Callable<Integer> {
     if (suspect.texts.isEmpty()) {
       throw new UsageException("--suspect " + suspectFile + " holds no texts");
     }
-    // The open-weights tests first: their options are checked before anything is scored.
-    EvidenceOpenWeights open = EvidenceOpenWeights.run(options, claims, served, err);
     err.printf(
         Locale.ROOT,
         "moat evidence: %d suspect texts (%d tokens), %d test(s) per key, %d key(s), %d wrong"
@@ -192,6 +190,9 @@ final class EvidenceCommand implements Callable<Integer> {
         served == null ? 1 : 2,
         claims.stream().map(c -> c.key().id()).distinct().count(),
         wrongKeys);
+
+    // The open-weights tests first: their options are checked before anything is scored.
+    EvidenceOpenWeights open = EvidenceOpenWeights.run(options, claims, served, err);
 
     // The family of tests, in the order the options gave them: the first is the primary test.
     Map<String, SuspectTuples> tuples = new HashMap<>();
