@@ -4,8 +4,9 @@ Standard library only; used by moat_evidence_v1.py, which passes its checks, sch
 
 The statistic (dev.moat.forensics.GreenMass): at the first occurrence of each watermark context c
 in each served text the suspect's next-token distribution is taken, and those at one context are
-averaged into P_c (the report's rows). With a_c = P_c (plain) or P_c - Q_c (referenced: Q the
-reference model's) and g the scheme's exact green fraction,
+averaged into P_c (the report's rows). With a_c = P_c (plain), P_c - Q_c (referenced: Q the
+reference model's) or sqrt(n_c) (P_c - Q_c) (weighted: n_c the number of served texts in which c
+was scored), and g the scheme's exact green fraction,
 
   T = sum_c sum_v a_c(v) (green_c(v) - g),   V = g (1 - g) sum_c sum_v a_c(v)^2,   z = T / sqrt(V)
 
@@ -27,8 +28,8 @@ LN10 = math.log(10)
 
 def first_contexts(texts, h, max_contexts):
     """The contexts scored, in order, as GreenMass collects them: first occurrences in each text,
-    while there is room. Returns (contexts, tokens, positions, dropped)."""
-    index, order = {}, []
+    while there is room. Returns (contexts, texts per context, tokens, positions, dropped)."""
+    index, order, counts = {}, [], []
     tokens = positions = dropped = 0
     for t in texts:
         earlier = set()
@@ -44,8 +45,10 @@ def first_contexts(texts, h, max_contexts):
                     continue
                 index[c] = len(order)
                 order.append(c)
+                counts.append(0)
+            counts[index[c]] += 1
             positions += 1
-    return order, tokens, positions, dropped
+    return order, counts, tokens, positions, dropped
 
 
 def read_rows(path, vocab, contexts):
@@ -76,48 +79,52 @@ def green_ids(seed, vocab, threshold):
     return out
 
 
-def masses(rows, greens):
-    """Each context's (total, green) mass, summed in GreenMass's order (tokens ascending)."""
+def masses(rows, weights, greens):
+    """Each context's (total, green) mass of its terms w_c a_c(v), summed in GreenMass's order
+    (tokens ascending)."""
     out = []
-    for row, gi in zip(rows, greens):
+    for row, w, gi in zip(rows, weights, greens):
+        xs = row if w == 1 else [w * x for x in row]
         total = 0.0
-        for x in row:
+        for x in xs:
             total += x
         green = 0.0
         for v in gi:
-            green += row[v]
+            green += xs[v]
         out.append((total, green))
     return out
 
 
-def excess(rows, greens, g):
+def excess(rows, weights, greens, g):
     """T, summed over contexts in order."""
     t = 0.0
-    for total, green in masses(rows, greens):
+    for total, green in masses(rows, weights, greens):
         t += green - g * total
     return t
 
 
-def share(rows, greens, g, referenced):
+def share(rows, weights, greens, g, plain):
     s = 0.0
-    for total, green in masses(rows, greens):
-        s += green - g * total if referenced else (green / total if total > 0 else g)
-    return s / len(rows) if rows else (0.0 if referenced else g)
+    for total, green in masses(rows, weights, greens):
+        s += (green / total if total > 0 else g) if plain else green - g * total
+    return s / len(rows) if rows else (g if plain else 0.0)
 
 
-def squares(rows):
+def squares(rows, weights):
     s = 0.0
-    for row in rows:
+    for row, w in zip(rows, weights):
         for x in row:
+            x = w * x
             s += x * x
     return s
 
 
-def chernoff_log10(rows, g, t, lam):
+def chernoff_log10(rows, weights, g, t, lam):
     """log10 of the bound's exponent at lambda (a valid bound at every lambda >= 0)."""
     f = -lam * t
-    for row in rows:
+    for row, w in zip(rows, weights):
         for x in row:
+            x = w * x
             if x == 0:
                 continue
             s = lam * x
@@ -143,9 +150,12 @@ def recompute(c, directory, ev, served_ids, schemes, wrong_key, sample, all_keys
     if ow is None:
         return {}
     h, vocab = ow["context_width"], ow["vocab"]
-    order, tokens, positions, dropped = first_contexts(served_ids, h, ow["max_contexts"])
+    order, counts, tokens, positions, dropped = first_contexts(served_ids, h, ow["max_contexts"])
     c.check([list(x) for x in order] == ow["contexts"],
             "green mass: the %d contexts are the first occurrences in the served texts, in order" % len(order))
+    c.check(counts == ow["texts_per_context"], "green mass: the texts in which each context was scored")
+    unit = [1.0] * len(order)
+    root = [math.sqrt(n) for n in counts]
     rows = read_rows(os.path.join(directory, ow["distributions"]), vocab, len(order))
     diffs = (read_rows(os.path.join(directory, ow["differences"]), vocab, len(order))
              if ow.get("differences") else None)
@@ -172,25 +182,29 @@ def recompute(c, directory, ev, served_ids, schemes, wrong_key, sample, all_keys
                        "%s: a left-hash KGW key whose commitment was opened, context width %d" % (tid, h)):
             continue
         c.check(t["parameters"] == sch.p, "%s: tested with the committed parameters" % tid)
-        a = diffs if t["referenced"] else rows
+        stat = t["statistic"]
+        if not c.check(stat in ("plain", "referenced", "weighted"), "%s: statistic %s" % (tid, stat)):
+            continue
+        a = rows if stat == "plain" else diffs
+        wts = root if stat == "weighted" else unit
         if not c.check(a is not None, "%s: its distributions are in the report" % tid):
             continue
         g = sch.gamma
         gr = greens(sch.key, sch.threshold)
-        tt = excess(a, gr, g)
-        var = g * (1 - g) * squares(a)
+        tt = excess(a, wts, gr, g)
+        var = g * (1 - g) * squares(a, wts)
         z = tt / math.sqrt(var) if var > 0 else 0.0
         c.check(t["contexts"] == len(order) and t["positions"] == positions and t["tokens"] == tokens
                 and t["contexts_dropped"] == dropped,
                 "%s: %d contexts from %d positions of %d tokens (%d dropped)" % (tid, len(order), positions, tokens, dropped))
         c.check(close(t["excess"], tt, 1e-9, 1e-12) and close(t["variance"], var, 1e-9, 1e-15),
                 "%s: T = %.6f, V = %.6e" % (tid, tt, var), "T %s, V %s" % (t["excess"], t["variance"]))
-        c.check(close(t["green_share"], share(a, gr, g, t["referenced"]), 1e-9, 1e-12),
+        c.check(close(t["green_share"], share(a, wts, gr, g, stat == "plain"), 1e-9, 1e-12),
                 "%s: green share" % tid, t["green_share"])
         c.check(close(t["z"], z, 1e-9, 1e-9) and close(t["log10_p_normal"], log10_normal_tail(z), 1e-6, 1e-4),
                 "%s: z = %.4f, normal log10 p = %.4f" % (tid, z, log10_normal_tail(z)))
         lam = t["bound_lambda"]
-        bound = chernoff_log10(a, g, tt, lam) if tt > 0 and lam > 0 else 0.0
+        bound = chernoff_log10(a, wts, g, tt, lam) if tt > 0 and lam > 0 else 0.0
         c.check(lam >= 0 and close(t["log10_p"], min(0.0, bound), 1e-7, 1e-7),
                 "%s: Chernoff's bound at lambda %.6g gives log10 p = %.6f" % (tid, lam, bound), t["log10_p"])
         out[tid] = (t["key_id"], min(0.0, bound))
@@ -205,7 +219,7 @@ def recompute(c, directory, ev, served_ids, schemes, wrong_key, sample, all_keys
         js = range(count) if all_keys else sorted(set(
             int(i * (count - 1) / max(1, sample - 1)) for i in range(min(sample, count))))
         bad = [j for j in js
-               if not close(excess(a, greens(wrong_key_scheme(sch, wrong_key(seed, j)).key, sch.threshold), g),
+               if not close(excess(a, wts, greens(wrong_key_scheme(sch, wrong_key(seed, j)).key, sch.threshold), g),
                             ex[j], 1e-9, 1e-12)]
         c.check(not bad, "%s: wrong keys' T recomputed for %d keys%s" % (tid, len(js), "" if not bad else " (differ: %s)" % bad[:10]))
         ps = [10 ** log10_normal_tail(e / math.sqrt(var)) if var > 0 else 0.5 for e in ex]
@@ -230,11 +244,12 @@ def wrong_key_scheme(sch, material):
 
 
 def primary_by_rule(ev):
-    """The green-mass primary test --primary green-mass designates: the first key's referenced test
+    """The green-mass primary test --primary green-mass designates: the first key's weighted test
     where there is one, else its plain test."""
     ts = (ev.get("open_weights") or {}).get("tests") or []
-    if len(ts) > 1 and ts[1]["referenced"]:
-        return ts[1]["id"]
+    for t in ts:
+        if t["statistic"] == "weighted":
+            return t["id"]
     return ts[0]["id"] if ts else None
 
 

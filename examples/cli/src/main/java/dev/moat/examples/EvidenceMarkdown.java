@@ -6,6 +6,7 @@ import dev.moat.examples.EvidenceCommand.Claim;
 import dev.moat.examples.EvidenceCommand.NullRun;
 import dev.moat.examples.EvidenceCommand.Test;
 import dev.moat.examples.EvidenceCommand.Texts;
+import dev.moat.forensics.GreenMass;
 import dev.moat.forensics.KolmogorovSmirnov;
 import dev.moat.forensics.Radioactivity;
 import dev.moat.forensics.WrongKeyControl;
@@ -79,7 +80,11 @@ final class EvidenceMarkdown {
                     + primary.units()
                     + " contexts of the text we served (the green-mass test of the suspect's"
                     + " weights"
-                    + (report.massPrimary.referenced ? ", against the reference model)" : ")"),
+                    + (report.massPrimary.statistic == GreenMass.Statistic.PLAIN
+                        ? ")"
+                        : ", "
+                            + EvidenceOpenWeights.name(report.massPrimary.statistic)
+                            + ", against the reference model)"),
             primary.family(),
             keysScanned,
             p(primary.adjusted()),

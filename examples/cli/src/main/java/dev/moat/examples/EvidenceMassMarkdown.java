@@ -5,6 +5,7 @@ import static dev.moat.examples.EvidenceMarkdown.scheme;
 
 import dev.moat.examples.EvidenceOpenWeights.MassTest;
 import dev.moat.forensics.GreenMass;
+import dev.moat.forensics.GreenMassWrongKeys;
 import java.util.Locale;
 
 /**
@@ -48,8 +49,12 @@ final class EvidenceMassMarkdown {
             open.maxContexts));
     md.append(
         "- **The statistic.** T = sum over contexts c and tokens v of a_c(v) (green_c(v) - g),"
-            + " where a_c = P_c (plain) or P_c - Q_c (referenced: Q the reference's averaged"
-            + " distribution at the same positions) and g the scheme's exact green fraction. Under"
+            + " where a_c = P_c (plain), P_c - Q_c (referenced: Q the reference's averaged"
+            + " distribution at the same positions) or sqrt(n_c) (P_c - Q_c) (weighted: n_c the"
+            + " number of texts in which c was scored, `open_weights.texts_per_context`; a student"
+            + " learns the green lists of the contexts it saw often), and g the scheme's exact"
+            + " green fraction. Whether c occurs in a text is settled before its own green list is"
+            + " used there, so n_c, like P and Q, is independent of it. Under"
             + " the null (the model never saw our key) each green_c(v) is an independent"
             + " Bernoulli(g) draw of the keyed hash, independent of a, so T has mean 0 and"
             + " variance V = g (1 - g) sum a_c(v)^2.\n"
@@ -74,7 +79,11 @@ final class EvidenceMassMarkdown {
                     + " determine). That the rows are the suspect's distributions rests on the"
                     + " models' hashes above: anyone holding the weights recomputes them.%n%n",
                 EvidenceOpenWeights.SUSPECT_FILE,
-                ref == null ? "" : " and `" + EvidenceOpenWeights.DIFFERENCE_FILE + "` (P_c - Q_c)",
+                ref == null
+                    ? ""
+                    : " and `"
+                        + EvidenceOpenWeights.DIFFERENCE_FILE
+                        + "` (P_c - Q_c, whose rows the weighted test multiplies by sqrt(n_c) in double precision)",
                 open.collected.vocab()));
     md.append(
         "| test | key | scheme | distribution | contexts | green share | T | V | z | p (bound) |"
@@ -82,7 +91,7 @@ final class EvidenceMassMarkdown {
     md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (MassTest t : open.tests) {
       GreenMass.Result r = t.result;
-      GreenMass.WrongKeys w = t.wrongKeys;
+      GreenMassWrongKeys w = t.wrongKeys;
       md.append(
           String.format(
               Locale.ROOT,
@@ -91,7 +100,11 @@ final class EvidenceMassMarkdown {
               t.id,
               t.claim.key().id(),
               scheme(t.claim.commitment().parameters()),
-              t.referenced ? "suspect - reference" : "suspect",
+              switch (t.statistic) {
+                case PLAIN -> "suspect";
+                case REFERENCED -> "suspect - reference";
+                case WEIGHTED -> "sqrt(n) (suspect - reference)";
+              },
               r.contexts(),
               r.greenShare(),
               r.excess(),

@@ -6,6 +6,7 @@ import dev.moat.examples.EvidenceCommand.Claim;
 import dev.moat.examples.EvidenceCommand.Texts;
 import dev.moat.examples.cli.UsageException;
 import dev.moat.forensics.GreenMass;
+import dev.moat.forensics.GreenMassWrongKeys;
 import dev.moat.onnxruntime.OnnxCausalLm;
 import dev.moat.research.RadioactivitySetup;
 import dev.moat.watermark.KgwScheme;
@@ -32,11 +33,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * The open-weights part of {@code ./moat evidence}: the green-mass test ({@link GreenMass}) of a
  * suspect model's next-token distributions at the texts we served, under each left-hash KGW key
- * tested, plain and (with a reference model) referenced, each with its wrong-key control. The
- * averaged distributions go into the report's directory (gzip, little-endian float32, one row of
- * {@code vocab} entries per context), so that {@code examples/verify/moat_green_mass_v1.py}
- * recomputes every figure from them and the revealed key; the models' SHA-256 let anyone holding
- * the weights recompute the distributions themselves.
+ * tested, plain and (with a reference model) referenced and weighted, each with its wrong-key
+ * control. The averaged distributions go into the report's directory (gzip, little-endian float32,
+ * one row of {@code vocab} entries per context), so that {@code
+ * examples/verify/moat_green_mass_v1.py} recomputes every figure from them and the revealed key;
+ * the models' SHA-256 let anyone holding the weights recompute the distributions themselves.
  *
  * <p>Not thread-safe: one report's run.
  */
@@ -45,25 +46,25 @@ final class EvidenceOpenWeights {
   static final String DIFFERENCE_FILE = "green-mass-difference.f32.gz";
   static final String CSV_FILE = "green-mass-wrong-keys.csv";
 
-  /** One green-mass test: a key's plain or referenced test, with its wrong-key control. */
+  /** One green-mass test: a key's test of one statistic, with its wrong-key control. */
   static final class MassTest {
     final String id;
     final Claim claim;
-    final boolean referenced;
+    final GreenMass.Statistic statistic;
     final GreenMass.Result result;
-    final GreenMass.WrongKeys wrongKeys;
+    final GreenMassWrongKeys wrongKeys;
     double holmLog10;
     double adjustedLog10;
 
     MassTest(
         String id,
         Claim claim,
-        boolean referenced,
+        GreenMass.Statistic statistic,
         GreenMass.Result result,
-        GreenMass.WrongKeys wrongKeys) {
+        GreenMassWrongKeys wrongKeys) {
       this.id = id;
       this.claim = claim;
-      this.referenced = referenced;
+      this.statistic = statistic;
       this.result = result;
       this.wrongKeys = wrongKeys;
     }
@@ -93,7 +94,7 @@ final class EvidenceOpenWeights {
 
   /**
    * Runs the tests where {@code --suspect-onnx} was given (else null), numbering them G1, G2, ...
-   * in the claims' order (each key's plain test, then its referenced one).
+   * in the claims' order (each key's plain test, then its referenced and weighted ones).
    */
   static @Nullable EvidenceOpenWeights run(
       EvidenceOptions o, List<Claim> claims, @Nullable Texts served, PrintStream err)
@@ -196,22 +197,24 @@ final class EvidenceOpenWeights {
     List<MassTest> tests = new ArrayList<>();
     for (Claim c : kgw) {
       KgwSettings k = (KgwSettings) c.spec();
-      for (boolean referenced :
-          refDir == null ? new boolean[] {false} : new boolean[] {false, true}) {
+      for (GreenMass.Statistic st : GreenMass.Statistic.values()) {
+        if (st != GreenMass.Statistic.PLAIN && refDir == null) {
+          continue;
+        }
         KgwScheme scheme = KgwScheme.of(c.key(), k);
-        GreenMass.Result r = referenced ? collected.referenced(scheme) : collected.test(scheme);
-        GreenMass.WrongKeys w =
+        GreenMass.Result r = collected.test(scheme, st);
+        GreenMassWrongKeys w =
             collected.wrongKeys(
-                key -> KgwScheme.of(key, k), r.excess(), o.wrongKeys, o.wrongKeySeed, referenced);
-        MassTest t = new MassTest("G" + (tests.size() + 1), c, referenced, r, w);
+                key -> KgwScheme.of(key, k), r.excess(), o.wrongKeys, o.wrongKeySeed, st);
+        MassTest t = new MassTest("G" + (tests.size() + 1), c, st, r, w);
         tests.add(t);
         err.printf(
             Locale.ROOT,
-            "  %s %s green mass%s: %d contexts, z = %.2f, log10 p (bound) = %.2f, wrong keys at"
+            "  %s %s green mass, %s: %d contexts, z = %.2f, log10 p (bound) = %.2f, wrong keys at"
                 + " least as high: %d of %d%n",
             t.id,
             c.key().id(),
-            referenced ? " referenced" : "",
+            name(st),
             r.contexts(),
             r.z(),
             r.log10BoundP(),
@@ -224,10 +227,21 @@ final class EvidenceOpenWeights {
   }
 
   /**
-   * The primary test under {@code --primary green-mass}: the first key's referenced, else plain.
+   * The primary test under {@code --primary green-mass}: the first key's weighted test where a
+   * reference read the texts, else its plain test.
    */
   MassTest primary() {
-    return tests.size() > 1 && tests.get(1).referenced ? tests.get(1) : tests.get(0);
+    for (MassTest t : tests) {
+      if (t.statistic == GreenMass.Statistic.WEIGHTED) {
+        return t;
+      }
+    }
+    return tests.get(0);
+  }
+
+  /** A statistic's name in the report and in {@code evidence.json}. */
+  static String name(GreenMass.Statistic s) {
+    return s.name().toLowerCase(Locale.ROOT);
   }
 
   private static Model model(Path dir) throws IOException {
@@ -298,6 +312,10 @@ final class EvidenceOpenWeights {
         a.add(x);
       }
     }
+    ArrayNode counts = o.putArray("texts_per_context");
+    for (int c = 0; c < collected.contexts(); c++) {
+      counts.add(collected.count(c));
+    }
     ArrayNode ts = o.putArray("tests");
     for (MassTest t : tests) {
       ObjectNode j = ts.addObject();
@@ -307,7 +325,7 @@ final class EvidenceOpenWeights {
       j.put("commitment", t.claim.commitment().hex());
       ObjectNode p = j.putObject("parameters");
       t.claim.commitment().parameters().forEach(p::put);
-      j.put("referenced", t.referenced);
+      j.put("statistic", name(t.statistic));
       j.put("tokens", r.tokens());
       j.put("positions", r.positions());
       j.put("contexts", r.contexts());
@@ -322,7 +340,7 @@ final class EvidenceOpenWeights {
       j.put("bound_lambda", r.boundLambda());
       j.put("holm_log10_p", t.holmLog10);
       j.put("adjusted_log10_p", t.adjustedLog10);
-      GreenMass.WrongKeys w = t.wrongKeys;
+      GreenMassWrongKeys w = t.wrongKeys;
       ObjectNode wk = j.putObject("wrong_keys");
       wk.put("keys", w.keys());
       wk.put("at_least", w.atLeast());

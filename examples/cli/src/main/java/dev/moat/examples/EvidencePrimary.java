@@ -2,7 +2,7 @@ package dev.moat.examples;
 
 import dev.moat.examples.EvidenceCommand.Claim;
 import dev.moat.examples.EvidenceCommand.Test;
-import dev.moat.forensics.GreenMass;
+import dev.moat.forensics.GreenMassWrongKeys;
 import dev.moat.forensics.WrongKeyControl;
 
 /**
@@ -34,7 +34,7 @@ record EvidencePrimary(
                 ? 0
                 : open.tests.stream().filter(t -> t.claim.key().id().equals(key)).count());
     if (m != null) {
-      GreenMass.WrongKeys w = m.wrongKeys;
+      GreenMassWrongKeys w = m.wrongKeys;
       return new EvidencePrimary(
           m.id,
           m.claim,

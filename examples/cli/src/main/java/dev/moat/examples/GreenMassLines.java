@@ -1,7 +1,11 @@
 package dev.moat.examples;
 
 import dev.moat.forensics.GreenMass;
+import dev.moat.forensics.GreenMassWrongKeys;
+import dev.moat.key.WatermarkKey;
 import dev.moat.onnxruntime.OnnxCausalLm;
+import dev.moat.watermark.KgwScheme;
+import dev.moat.watermark.KgwSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -34,24 +38,64 @@ final class GreenMassLines {
   }
 
   /**
-   * The pre-registered claim of the green-mass tests with a reference: the smaller of the two
-   * bounds, times two (Bonferroni over the plain and the referenced test).
+   * The green-mass fields of the open-weights line: {@code green_mass} (the plain test), and with a
+   * reference {@code green_mass_referenced}, {@code green_mass_weighted} and {@code
+   * green_mass_claim}, each test with {@code wrongKeys} wrong keys (0 for none).
    */
-  static String claimJson(GreenMass.Result plain, GreenMass.Result referenced, double alpha) {
-    double lp =
-        Math.min(0, Math.log10(2) + Math.min(plain.log10BoundP(), referenced.log10BoundP()));
-    return String.format(
-        Locale.ROOT,
-        "{\"log10_p_value\": %.2f, \"correction\": \"bonferroni x2\", \"alpha\": %.1e,"
-            + " \"trained_on_our_output\": %s}",
-        lp,
-        alpha,
-        lp <= Math.log10(alpha));
+  static String json(
+      GreenMass.Collected c, WatermarkKey key, KgwSettings k, int wrongKeys, double alpha) {
+    StringBuilder b = new StringBuilder();
+    double claim = 0;
+    int tests = 0;
+    for (GreenMass.Statistic s : GreenMass.Statistic.values()) {
+      if (s != GreenMass.Statistic.PLAIN && !c.hasReference()) {
+        continue;
+      }
+      GreenMass.Result m = c.test(KgwScheme.of(key, k), s);
+      @Nullable GreenMassWrongKeys w =
+          wrongKeys == 0
+              ? null
+              : c.wrongKeys(
+                  w2 -> KgwScheme.of(w2, k), m.excess(), wrongKeys, MASS_WRONG_KEY_SEED, s);
+      b.append(", \"")
+          .append(field(s))
+          .append("\": ")
+          .append(
+              massJson(
+                  m,
+                  w,
+                  alpha,
+                  s == GreenMass.Statistic.PLAIN ? "green_share" : "green_share_difference"));
+      claim = Math.min(claim, m.log10BoundP());
+      tests++;
+    }
+    if (tests > 1) {
+      // The pre-registered claim: the smallest bound, times the number of tests (Bonferroni).
+      double lp = Math.min(0, Math.log10(tests) + claim);
+      b.append(
+          String.format(
+              Locale.ROOT,
+              ", \"green_mass_claim\": {\"log10_p_value\": %.2f, \"correction\": \"bonferroni x%d\","
+                  + " \"alpha\": %.1e, \"trained_on_our_output\": %s}",
+              lp,
+              tests,
+              alpha,
+              lp <= Math.log10(alpha)));
+    }
+    return b.toString();
+  }
+
+  private static String field(GreenMass.Statistic s) {
+    return switch (s) {
+      case PLAIN -> "green_mass";
+      case REFERENCED -> "green_mass_referenced";
+      case WEIGHTED -> "green_mass_weighted";
+    };
   }
 
   /** The green-mass test's object (a field of the open-weights line). */
   static String massJson(
-      GreenMass.Result m, GreenMass.@Nullable WrongKeys w, double alpha, String share) {
+      GreenMass.Result m, @Nullable GreenMassWrongKeys w, double alpha, String share) {
     StringBuilder b = new StringBuilder();
     b.append(
         String.format(

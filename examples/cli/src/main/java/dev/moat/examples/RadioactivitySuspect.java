@@ -10,7 +10,6 @@ import dev.moat.onnxruntime.BundledText;
 import dev.moat.onnxruntime.OnnxCausalLm;
 import dev.moat.research.RadioactivitySetup;
 import dev.moat.watermark.GumbelSettings;
-import dev.moat.watermark.KgwScheme;
 import dev.moat.watermark.KgwSettings;
 import dev.moat.watermark.WatermarkKeys;
 import dev.moat.watermark.WatermarkSpec;
@@ -139,10 +138,7 @@ final class RadioactivitySuspect {
         };
     Radioactivity.Scorer scorer = RadioactivitySetup.scorer(spec, key);
     Radioactivity.Result r;
-    GreenMass.@Nullable Result mass = null;
-    GreenMass.@Nullable WrongKeys massControl = null;
-    GreenMass.@Nullable Result massRef = null;
-    GreenMass.@Nullable WrongKeys massRefControl = null;
+    String massLines = "";
     String mode;
     String target = suspect != null ? suspect : "";
     try (BundledText text = BundledText.bundled()) {
@@ -217,28 +213,7 @@ final class RadioactivitySuspect {
                     t -> java.util.Objects.requireNonNull(picks.get(t), "a served text's picks"),
                     servedTexts,
                     0);
-            mass = c.test(KgwScheme.of(key, k));
-            if (ref != null) {
-              massRef = c.referenced(KgwScheme.of(key, k));
-            }
-            if (wrongKeys > 0) {
-              massControl =
-                  c.wrongKeys(
-                      w -> KgwScheme.of(w, k),
-                      mass.excess(),
-                      wrongKeys,
-                      GreenMassLines.MASS_WRONG_KEY_SEED,
-                      false);
-              if (massRef != null) {
-                massRefControl =
-                    c.wrongKeys(
-                        w -> KgwScheme.of(w, k),
-                        massRef.excess(),
-                        wrongKeys,
-                        GreenMassLines.MASS_WRONG_KEY_SEED,
-                        true);
-              }
-            }
+            massLines = GreenMassLines.json(c, key, k, wrongKeys, alpha);
           } else {
             r =
                 Radioactivity.openWeights(
@@ -290,7 +265,7 @@ final class RadioactivitySuspect {
         Locale.ROOT,
         "{\"mode\": \"%s\", \"scheme\": \"%s\", \"key_id\": \"%s\", \"tokens\": %d,"
             + " \"tuples_scored\": %d, \"score\": %.1f, \"p_value\": %.3e, \"log10_p_value\": %.2f,"
-            + " \"alpha\": %.1e, \"trained_on_our_output\": %s%s%s}%n",
+            + " \"alpha\": %.1e, \"trained_on_our_output\": %s%s}%n",
         mode,
         scheme,
         id,
@@ -301,16 +276,7 @@ final class RadioactivitySuspect {
         r.log10PValue(),
         alpha,
         r.detected(alpha),
-        mass == null
-            ? ""
-            : ", \"green_mass\": "
-                + GreenMassLines.massJson(mass, massControl, alpha, "green_share"),
-        massRef == null || mass == null
-            ? ""
-            : ", \"green_mass_referenced\": "
-                + GreenMassLines.massJson(massRef, massRefControl, alpha, "green_share_difference")
-                + ", \"green_mass_claim\": "
-                + GreenMassLines.claimJson(mass, massRef, alpha));
+        massLines);
     return 0;
   }
 

@@ -151,14 +151,16 @@ class EvidenceOpenWeightsTest {
   void theGreenMassTestFindsTheStudentAndDecidesTheFinding() throws Exception {
     assertEquals(0, evidence.status(), evidence.err());
     JsonNode line = new ObjectMapper().readTree(evidence.out());
-    assertEquals("G2", line.get("primary_test").asText(), evidence.out());
+    assertEquals("G3", line.get("primary_test").asText(), evidence.out());
     assertTrue(line.get("trained_on_our_output").asBoolean(), evidence.out());
     JsonNode ev = new ObjectMapper().readTree(report.resolve("evidence.json").toFile());
     JsonNode ow = ev.get("open_weights");
     JsonNode g1 = ow.get("tests").get(0);
     JsonNode g2 = ow.get("tests").get(1);
-    assertFalse(g1.get("referenced").asBoolean());
-    assertTrue(g2.get("referenced").asBoolean());
+    JsonNode g3 = ow.get("tests").get(2);
+    assertEquals("plain", g1.get("statistic").asText());
+    assertEquals("referenced", g2.get("statistic").asText());
+    assertEquals("weighted", g3.get("statistic").asText());
     // +0.5 nats on every green token moves about g(1-g)(e^0.5 - 1) ~ 12% of a context's mass
     // towards green: both tests see it, the referenced one (no chance overlap) far more clearly.
     assertTrue(g1.get("log10_p").asDouble() < -6, g1.toString());
@@ -166,16 +168,26 @@ class EvidenceOpenWeightsTest {
     assertTrue(g2.get("green_share").asDouble() > 0.05, g2.toString());
     assertEquals(0, g2.at("/wrong_keys/at_least").asInt(), g2.toString());
     assertTrue(g1.at("/wrong_keys/ks_p").asDouble() > 1e-3, "wrong keys uniform: " + g1);
+    assertTrue(g3.get("log10_p").asDouble() < -6, g3.toString());
+    assertEquals(0, g3.at("/wrong_keys/at_least").asInt(), g3.toString());
     // The black-box tests on the suspect's (clean) text, all of it and filtered to our served
-    // contexts, find nothing; the key's family is those two and the two green-mass tests.
+    // contexts, find nothing; the key's family is those two and the three green-mass tests.
     JsonNode t1 = ev.get("tests").get(0);
     assertTrue(t1.get("log10_p").asDouble() > -3, t1.toString());
-    assertEquals(4, ev.at("/claim/tests_for_key").asInt());
-    assertEquals("G2", ev.at("/claim/test").asText());
-    assertEquals(
-        Math.min(0, g2.get("log10_p").asDouble() + Math.log10(4)),
-        g2.get("adjusted_log10_p").asDouble(),
-        1e-9);
+    assertEquals(5, ev.at("/claim/tests_for_key").asInt());
+    assertEquals("G3", ev.at("/claim/test").asText());
+    // Holm over the key's five tests: the i-th smallest p-value times (5 - i), never below the
+    // one before it.
+    List<JsonNode> family = new ArrayList<>();
+    ev.get("tests").forEach(family::add);
+    ow.get("tests").forEach(family::add);
+    family.sort(java.util.Comparator.comparingDouble(t -> t.get("log10_p").asDouble()));
+    double running = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < family.size(); i++) {
+      JsonNode t = family.get(i);
+      running = Math.max(running, Math.min(0, t.get("log10_p").asDouble() + Math.log10(5 - i)));
+      assertEquals(running, t.get("adjusted_log10_p").asDouble(), 1e-9, t.toString());
+    }
     assertEquals(
         ow.at("/suspect_model/model_onnx_sha256").asText(),
         EvidenceCommandTest.sha256(student.resolve("model.onnx")));
@@ -224,8 +236,8 @@ class EvidenceOpenWeightsTest {
     Process bad = EvidenceCommandTest.start(python, changed, keys, EvidenceCommandTest.QUICK);
     EvidenceCommandTest.Verified ok = EvidenceCommandTest.finish(good);
     assertEquals(0, ok.status(), ok.out());
-    assertTrue(ok.out().contains("ok    G2: Chernoff's bound at lambda"), ok.out());
-    assertTrue(ok.out().contains("ok    G2: wrong keys' T recomputed for 3 keys"), ok.out());
+    assertTrue(ok.out().contains("ok    G3: Chernoff's bound at lambda"), ok.out());
+    assertTrue(ok.out().contains("ok    G3: wrong keys' T recomputed for 3 keys"), ok.out());
     assertTrue(ok.out().contains("ok    report.md finding: primary p and contexts"), ok.out());
     EvidenceCommandTest.Verified tampered = EvidenceCommandTest.finish(bad);
     assertNotEquals(0, tampered.status(), tampered.out());

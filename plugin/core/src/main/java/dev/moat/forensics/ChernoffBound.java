@@ -1,5 +1,7 @@
 package dev.moat.forensics;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Chernoff's bound on the upper tail of {@code T = sum_i a_i (B_i - g)}, the {@code B_i}
  * independent Bernoulli(g) and the {@code a_i} fixed: {@code P[T >= t] <= exp(min over lambda >= 0
@@ -21,19 +23,21 @@ final class ChernoffBound {
    * <= 0} or every term is 0.
    */
   static double log10UpperTail(float[][] a, double g, double t) {
-    return upperTail(a, g, t)[0];
+    return upperTail(a, null, g, t)[0];
   }
 
   /**
    * {@code {log10 bound, lambda}}: the bound and the lambda it was attained at (lambda 0 where the
-   * bound is 1). A verifier needs only one pass at that lambda ({@link #log10At}), since every
-   * lambda gives a valid bound.
+   * bound is 1), for the terms {@code w[k] · a[k][v]} ({@code w} null: all 1). A verifier needs
+   * only one pass at that lambda ({@link #log10At}), since every lambda gives a valid bound.
    */
-  static double[] upperTail(float[][] a, double g, double t) {
+  static double[] upperTail(float[][] a, double @Nullable [] w, double g, double t) {
     double squares = 0;
-    for (float[] row : a) {
-      for (float x : row) {
-        squares += (double) x * x;
+    for (int k = 0; k < a.length; k++) {
+      double wk = w == null ? 1 : w[k];
+      for (float f : a[k]) {
+        double x = wk * f;
+        squares += x * x;
       }
     }
     if (!(t > 0) || squares == 0) {
@@ -44,7 +48,7 @@ final class ChernoffBound {
     double bestLambda = 0;
     double[] fd = new double[3];
     for (int it = 0; it < ITERATIONS; it++) {
-      evaluate(a, g, t, lambda, fd);
+      evaluate(a, w, g, t, lambda, fd);
       if (fd[0] < best) {
         best = fd[0];
         bestLambda = lambda;
@@ -63,19 +67,22 @@ final class ChernoffBound {
   }
 
   /** log10 of the bound's exponent at one {@code lambda >= 0} (a valid bound at every lambda). */
-  static double log10At(float[][] a, double g, double t, double lambda) {
+  static double log10At(float[][] a, double @Nullable [] w, double g, double t, double lambda) {
     double[] fd = new double[3];
-    evaluate(a, g, t, lambda, fd);
+    evaluate(a, w, g, t, lambda, fd);
     return fd[0] / Math.log(10);
   }
 
   /** {@code fd} = the exponent at lambda, its first and second derivatives. */
-  private static void evaluate(float[][] a, double g, double t, double lambda, double[] fd) {
+  private static void evaluate(
+      float[][] a, double @Nullable [] w, double g, double t, double lambda, double[] fd) {
     double f = -lambda * t;
     double d1 = -t;
     double d2 = 0;
-    for (float[] row : a) {
-      for (float x : row) {
+    for (int k = 0; k < a.length; k++) {
+      double wk = w == null ? 1 : w[k];
+      for (float af : a[k]) {
+        double x = wk * af;
         if (x == 0) {
           continue;
         }
@@ -93,7 +100,7 @@ final class ChernoffBound {
         }
         f += log - g * s;
         d1 += x * (q - g);
-        d2 += (double) x * x * q * (1 - q);
+        d2 += x * x * q * (1 - q);
       }
     }
     fd[0] = f;

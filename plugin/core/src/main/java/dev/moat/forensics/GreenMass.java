@@ -6,7 +6,6 @@ import dev.moat.internal.Binomial;
 import dev.moat.key.WatermarkKey;
 import dev.moat.watermark.KgwScheme;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.jspecify.annotations.Nullable;
@@ -46,8 +45,15 @@ import org.jspecify.annotations.Nullable;
  * Q_c} (suspect minus reference at the same positions) is exact under the same null (both are
  * independent of the green lists), and its variance {@code g (1 - g) sum (P_c - Q_c)^2} is small
  * for exactly the suspects that matter: students that imitate the reference. A suspect unlike the
- * reference pays for it in variance, so both tests are reported; the pre-registered claim takes the
- * smaller p-value times two (Bonferroni over the two).
+ * reference pays for it in variance, so both tests are reported.
+ *
+ * <p>The weighted test ({@link Statistic#WEIGHTED}): the referenced rows each multiplied by {@code
+ * sqrt(n_c)}, {@code n_c} the number of texts in which context c was scored. A student learns the
+ * green lists of the contexts it saw often; on the project's own students (KGW h = 1, ρ = 25%) this
+ * raised z from 11.9 to 17.3, the best of the weightings tried (powers of n from 0 to 2, and
+ * weights by the models' probabilities). Like P and Q, {@code n_c} is independent of c's green list
+ * (whether c occurs in a text is settled at its first occurrence, before its green list is used
+ * there), so the test stays exact.
  *
  * <p>Why only first occurrences. A clean model copies: after {@code ... c x ... c} it predicts
  * {@code x}, and {@code x} was chosen green under {@code c} by our watermark. Scoring the second
@@ -121,65 +127,20 @@ public final class GreenMass {
     }
   }
 
-  /**
-   * The wrong-key control: the same averaged distributions scored under K keys never used.
-   * Immutable and thread-safe (the arrays are copied out).
-   */
-  public static final class WrongKeys {
-    private final double[] excesses;
-    private final double[] pValues;
-    private final int atLeast;
-    private final KolmogorovSmirnov.Result ks;
-
-    WrongKeys(double[] excesses, double[] pValues, double trueExcess) {
-      this.excesses = excesses;
-      this.pValues = pValues;
-      int n = 0;
-      for (double e : excesses) {
-        n += e >= trueExcess ? 1 : 0;
-      }
-      this.atLeast = n;
-      this.ks = KolmogorovSmirnov.uniform(pValues);
-    }
-
-    /** K. */
-    public int keys() {
-      return excesses.length;
-    }
-
-    /** Wrong keys whose T is at least the true key's. */
-    public int atLeast() {
-      return atLeast;
-    }
-
-    /** {@code (1 + atLeast) / (K + 1)}. */
-    public double empiricalP() {
-      return (1.0 + atLeast) / (keys() + 1.0);
-    }
-
-    /** The KS test that the wrong keys' normal p-values are Uniform(0, 1). */
-    public KolmogorovSmirnov.Result ks() {
-      return ks;
-    }
-
-    /** Wrong keys whose normal p-value is at most 1e-3. */
-    public int belowMilli() {
-      int n = 0;
-      for (double p : pValues) {
-        n += p <= 1e-3 ? 1 : 0;
-      }
-      return n;
-    }
-
-    /** Each wrong key's T, by index j. */
-    public double[] excesses() {
-      return excesses.clone();
-    }
-
-    /** Each wrong key's normal p-value, by index j. */
-    public double[] pValues() {
-      return pValues.clone();
-    }
+  /** Which rows a test sums, {@code a_c} in the class comment. */
+  public enum Statistic {
+    /** {@code a_c = P_c}: the suspect alone. */
+    PLAIN,
+    /** {@code a_c = P_c - Q_c}: the suspect minus the reference. */
+    REFERENCED,
+    /**
+     * {@code a_c = sqrt(n_c) (P_c - Q_c)}, {@code n_c} the number of texts in which context c was
+     * scored: a student learns a context's green list where it saw the context often, so those
+     * contexts weigh more. Whether c occurs in a text is settled before c's own green list is used
+     * there (at its first occurrence), so {@code n_c} is independent of it and the test stays exact
+     * under the null, as the weights of every test here are.
+     */
+    WEIGHTED
   }
 
   /** The suspect's (and the reference's) averaged distributions at the scored contexts. */
@@ -187,6 +148,7 @@ public final class GreenMass {
     private final int contextWidth;
     private final int vocab;
     private final int[][] contexts;
+    private final double[] weights;
     private final float[][] mean;
     private final float @Nullable [][] difference;
     private final long tokens;
@@ -197,6 +159,7 @@ public final class GreenMass {
         int contextWidth,
         int vocab,
         int[][] contexts,
+        int[] counts,
         float[][] mean,
         float @Nullable [][] difference,
         long tokens,
@@ -205,6 +168,10 @@ public final class GreenMass {
       this.contextWidth = contextWidth;
       this.vocab = vocab;
       this.contexts = contexts;
+      this.weights = new double[counts.length];
+      for (int c = 0; c < counts.length; c++) {
+        weights[c] = Math.sqrt(counts[c]);
+      }
       this.mean = mean;
       this.difference = difference;
       this.tokens = tokens;
@@ -252,26 +219,54 @@ public final class GreenMass {
 
     /** The test under {@code scheme} (left-hash KGW of the width the contexts were taken at). */
     public Result test(KgwScheme scheme) {
-      return score(mean, scheme, true, true);
+      return test(scheme, Statistic.PLAIN);
     }
 
     /**
-     * The referenced test: the same statistic over {@code P_c - Q_c}, the suspect's averaged
-     * distribution minus the reference's at the same positions. {@link Result#greenShare} is then
-     * the mean difference of their green masses (0 under the null).
+     * The test of {@code statistic} under {@code scheme}. For the referenced statistics {@link
+     * Result#greenShare} is the mean (weighted) difference of the two models' green masses (0 under
+     * the null).
+     *
+     * @throws IllegalStateException for a referenced statistic when no reference read the texts
+     */
+    public Result test(KgwScheme scheme, Statistic statistic) {
+      return score(rows(statistic), rowWeights(statistic), scheme, statistic, true);
+    }
+
+    /**
+     * The referenced test ({@link Statistic#REFERENCED}): the same statistic over {@code P_c -
+     * Q_c}, the suspect's averaged distribution minus the reference's at the same positions.
      *
      * @throws IllegalStateException when no reference read the texts
      */
     public Result referenced(KgwScheme scheme) {
+      return test(scheme, Statistic.REFERENCED);
+    }
+
+    /** The number of texts whose distributions were averaged at context {@code c}. */
+    public int count(int c) {
+      return (int) Math.round(weights[c] * weights[c]);
+    }
+
+    private float[][] rows(Statistic statistic) {
+      if (statistic == Statistic.PLAIN) {
+        return mean;
+      }
       float[][] d = difference;
       if (d == null) {
         throw new IllegalStateException("no reference model read the texts");
       }
-      return score(d, scheme, false, true);
+      return d;
     }
 
-    private Result score(float[][] a, KgwScheme scheme, boolean share, boolean bound) {
+    private double @Nullable [] rowWeights(Statistic statistic) {
+      return statistic == Statistic.WEIGHTED ? weights : null;
+    }
+
+    private Result score(
+        float[][] a, double @Nullable [] w, KgwScheme scheme, Statistic statistic, boolean bound) {
       check(scheme);
+      boolean share = statistic == Statistic.PLAIN;
       double g = scheme.gamma();
       double t = 0;
       double shares = 0;
@@ -281,8 +276,9 @@ public final class GreenMass {
         double green = 0;
         double all = 0;
         float[] p = a[c];
+        double wc = w == null ? 1 : w[c];
         for (int v = 0; v < vocab; v++) {
-          double x = p[v];
+          double x = wc * p[v];
           all += x;
           squares += x * x;
           if (scheme.isGreen(seed, v)) {
@@ -294,7 +290,8 @@ public final class GreenMass {
       }
       double var = g * (1 - g) * squares;
       double z = var > 0 ? t / Math.sqrt(var) : 0;
-      double[] b = bound ? ChernoffBound.upperTail(a, g, t) : new double[] {Double.NaN, Double.NaN};
+      double[] b =
+          bound ? ChernoffBound.upperTail(a, w, g, t) : new double[] {Double.NaN, Double.NaN};
       return new Result(
           tokens,
           positions,
@@ -312,18 +309,17 @@ public final class GreenMass {
 
     /**
      * Scores the same distributions under wrong keys {@code 0 .. keys-1} of {@code seed} ({@link
-     * WrongKeyControl#key}), in parallel on the common pool: the plain test, or with {@code
-     * referenced} the referenced one.
+     * WrongKeyControl#key}), in parallel on the common pool, by the test of {@code statistic}.
      *
      * @param schemes the true key's scheme and parameters for another key
      * @param trueExcess the true key's T in the same test
      */
-    public WrongKeys wrongKeys(
+    public GreenMassWrongKeys wrongKeys(
         Function<WatermarkKey, KgwScheme> schemes,
         double trueExcess,
         int keys,
         long seed,
-        boolean referenced) {
+        Statistic statistic) {
       if (keys < WrongKeyControl.MIN_KEYS || keys > WrongKeyControl.MAX_KEYS) {
         throw new IllegalArgumentException(
             invalid(
@@ -331,9 +327,8 @@ public final class GreenMass {
                 keys,
                 "in [" + WrongKeyControl.MIN_KEYS + ", " + WrongKeyControl.MAX_KEYS + "]"));
       }
-      if (referenced && difference == null) {
-        throw new IllegalStateException("no reference model read the texts");
-      }
+      float[][] a = rows(statistic);
+      double[] w = rowWeights(statistic);
       Result[] r = new Result[keys];
       IntStream.range(0, keys)
           .parallel()
@@ -341,12 +336,7 @@ public final class GreenMass {
               j -> {
                 KgwScheme k = schemes.apply(WrongKeyControl.key(seed, j));
                 // T and z only: the bound is the costly part, and the control needs neither.
-                r[j] =
-                    score(
-                        referenced ? Objects.requireNonNull(difference) : mean,
-                        k,
-                        !referenced,
-                        false);
+                r[j] = score(a, w, k, statistic, false);
               });
       double[] e = new double[keys];
       double[] p = new double[keys];
@@ -354,7 +344,7 @@ public final class GreenMass {
         e[j] = r[j].excess();
         p[j] = Math.pow(10, r[j].log10NormalP());
       }
-      return new WrongKeys(e, p, trueExcess);
+      return new GreenMassWrongKeys(e, p, trueExcess);
     }
 
     private void check(KgwScheme scheme) {

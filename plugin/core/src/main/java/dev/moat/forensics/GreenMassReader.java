@@ -109,8 +109,12 @@ final class GreenMassReader {
         difference[k] = q;
       }
     }
+    int[] n = new int[ctx.length];
+    for (int k = 0; k < n.length; k++) {
+      n[k] = counts.get(k);
+    }
     return new GreenMass.Collected(
-        contextWidth, vocab, ctx, mean, difference, tokens, positions, dropped);
+        contextWidth, vocab, ctx, n, mean, difference, tokens, positions, dropped);
   }
 
   /** Adds {@code model}'s distribution at each position with a row into that row's sum. */

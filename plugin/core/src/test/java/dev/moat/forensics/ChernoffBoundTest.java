@@ -90,13 +90,34 @@ class ChernoffBoundTest {
     }
     double g = 0.25;
     for (double t : new double[] {0.5, 2, 5}) {
-      double[] b = ChernoffBound.upperTail(a, g, t);
+      double[] b = ChernoffBound.upperTail(a, null, g, t);
       assertTrue(b[0] < 0 && b[1] > 0, "t " + t);
-      assertEquals(b[0], ChernoffBound.log10At(a, g, t, b[1]), 1e-12 * Math.abs(b[0]));
+      assertEquals(b[0], ChernoffBound.log10At(a, null, g, t, b[1]), 1e-12 * Math.abs(b[0]));
       for (double f = 0.5; f <= 2; f += 0.05) {
-        assertTrue(ChernoffBound.log10At(a, g, t, f * b[1]) >= b[0] - 1e-9, "t " + t + " f " + f);
+        assertTrue(
+            ChernoffBound.log10At(a, null, g, t, f * b[1]) >= b[0] - 1e-9, "t " + t + " f " + f);
       }
     }
-    assertEquals(0, ChernoffBound.upperTail(a, g, -1)[1]);
+    assertEquals(0, ChernoffBound.upperTail(a, null, g, -1)[1]);
+  }
+
+  @Test
+  void rowWeightsAreTheBoundOfTheWeightedTerms() {
+    SplittableRandom r = new SplittableRandom(11);
+    float[][] a = new float[20][30];
+    double[] w = new double[a.length];
+    float[][] product = new float[a.length][30];
+    for (int k = 0; k < a.length; k++) {
+      w[k] = 1 << r.nextInt(4); // powers of two: the float product below is exact
+      for (int v = 0; v < 30; v++) {
+        a[k][v] = (float) (r.nextGaussian() * 0.1);
+        product[k][v] = (float) (w[k] * a[k][v]);
+      }
+    }
+    double[] weighted = ChernoffBound.upperTail(a, w, 0.25, 15);
+    double[] materialised = ChernoffBound.upperTail(product, null, 0.25, 15);
+    assertTrue(weighted[0] < -1, "a bound below 0.1: " + weighted[0]);
+    assertEquals(materialised[0], weighted[0], 1e-12);
+    assertEquals(materialised[1], weighted[1], 1e-12);
   }
 }

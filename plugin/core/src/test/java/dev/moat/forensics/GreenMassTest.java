@@ -81,7 +81,8 @@ class GreenMassTest {
     // |z| < 4 has probability 1 - 6e-5 under the null; the seed is fixed.
     assertTrue(Math.abs(r.z()) < 4, "z " + r.z());
     assertFalse(r.detected(1e-3));
-    GreenMass.WrongKeys w = c.wrongKeys(k -> new KgwScheme(k, 0.25, 1), r.excess(), 300, 11, false);
+    GreenMassWrongKeys w =
+        c.wrongKeys(k -> new KgwScheme(k, 0.25, 1), r.excess(), 300, 11, GreenMass.Statistic.PLAIN);
     // Uniform normal p-values: KS at 1e-3 rejects a calibrated null once in a thousand seeds.
     assertTrue(w.ks().pValue() > 1e-3, "KS p " + w.ks().pValue());
     assertTrue(w.belowMilli() <= 3, "wrong keys below 1e-3: " + w.belowMilli());
@@ -100,7 +101,8 @@ class GreenMassTest {
     assertTrue(r.log10BoundP() < -12, "bound " + r.log10BoundP());
     assertTrue(r.detected(1e-6));
     assertFalse(c.test(other).detected(1e-3), "z under another key " + c.test(other).z());
-    GreenMass.WrongKeys w = c.wrongKeys(k -> new KgwScheme(k, 0.25, 1), r.excess(), 100, 3, false);
+    GreenMassWrongKeys w =
+        c.wrongKeys(k -> new KgwScheme(k, 0.25, 1), r.excess(), 100, 3, GreenMass.Statistic.PLAIN);
     assertEquals(0, w.atLeast());
     assertEquals(1 / 101.0, w.empiricalP(), 1e-12);
   }
@@ -145,13 +147,55 @@ class GreenMassTest {
         GreenMass.collect(1, student(null, 0), suspect(null, 0), texts, 0, VOCAB, 10_000);
     GreenMass.Result r = clean.referenced(ours);
     assertTrue(Math.abs(r.z()) < 4, "z " + r.z());
-    GreenMass.WrongKeys w =
-        clean.wrongKeys(k -> new KgwScheme(k, 0.25, 1), r.excess(), 300, 5, true);
+    GreenMassWrongKeys w =
+        clean.wrongKeys(
+            k -> new KgwScheme(k, 0.25, 1), r.excess(), 300, 5, GreenMass.Statistic.REFERENCED);
     assertTrue(w.ks().pValue() > 1e-3, "KS p " + w.ks().pValue());
     assertTrue(w.belowMilli() <= 3, "wrong keys below 1e-3: " + w.belowMilli());
     assertThrows(
         IllegalStateException.class,
         () -> GreenMass.collect(1, student(null, 0), null, texts, 0, VOCAB, 10).referenced(ours));
+  }
+
+  /**
+   * The weighted statistic: each context's row of {@code P_c - Q_c} times the square root of the
+   * texts it was scored in. Its T is that sum, recomputed here by hand; a clean student is
+   * calibrated under it against 300 wrong keys; and a student that learned the watermark is found.
+   */
+  @Test
+  void theWeightedStatisticWeighsEachContextByTheTextsItWasScoredIn() {
+    KgwScheme ours = new KgwScheme(RadioactivityTest.key(1), 0.25, 1);
+    List<int[]> texts = texts(9, 80, 64);
+    GreenMass.Collected c =
+        GreenMass.collect(1, student(ours, 0.02), suspect(null, 0), texts, 0, VOCAB, 10_000);
+    double t = 0;
+    int scored = 0;
+    for (int k = 0; k < c.contexts(); k++) {
+      float[] d = java.util.Objects.requireNonNull(c.difference(k));
+      long seed = ours.seed(c.context(k), 1);
+      double green = 0;
+      double all = 0;
+      for (int v = 0; v < VOCAB; v++) {
+        double x = Math.sqrt(c.count(k)) * d[v];
+        all += x;
+        green += ours.isGreen(seed, v) ? x : 0;
+      }
+      t += green - ours.gamma() * all;
+      scored += c.count(k);
+    }
+    GreenMass.Result w = c.test(ours, GreenMass.Statistic.WEIGHTED);
+    assertEquals(t, w.excess(), 1e-9 * Math.abs(t));
+    assertEquals(w.positions(), scored);
+    assertTrue(w.detected(1e-6), "z " + w.z() + ", bound " + w.log10BoundP());
+    GreenMass.Collected clean =
+        GreenMass.collect(1, student(null, 0), suspect(null, 0), texts, 0, VOCAB, 10_000);
+    GreenMass.Result r = clean.test(ours, GreenMass.Statistic.WEIGHTED);
+    assertTrue(Math.abs(r.z()) < 4, "z " + r.z());
+    GreenMassWrongKeys wk =
+        clean.wrongKeys(
+            k -> new KgwScheme(k, 0.25, 1), r.excess(), 300, 5, GreenMass.Statistic.WEIGHTED);
+    assertTrue(wk.ks().pValue() > 1e-3, "KS p " + wk.ks().pValue());
+    assertTrue(wk.belowMilli() <= 3, "wrong keys below 1e-3: " + wk.belowMilli());
   }
 
   /**
@@ -277,7 +321,7 @@ class GreenMassTest {
         () -> GreenMass.collect(0, suspect(null, 0), null, texts, 0, VOCAB, 10));
     assertThrows(
         IllegalArgumentException.class,
-        () -> c.wrongKeys(k -> ours, 0, 99, 1, false),
+        () -> c.wrongKeys(k -> ours, 0, 99, 1, GreenMass.Statistic.PLAIN),
         "fewer than WrongKeyControl.MIN_KEYS");
   }
 
