@@ -180,8 +180,9 @@ final class EvidenceOpenWeights {
       maxContexts = (int) Math.max(1, GreenMassLines.MASS_BYTES / (4L * vocab));
       err.printf(
           Locale.ROOT,
-          "  green mass: the suspect%s reads %d served texts (%d tokens)%n",
+          "  green mass: the suspect%s read%s %d served texts (%d tokens)%n",
           refModel == null ? "" : " and the reference",
+          refModel == null ? "s" : "",
           served.texts.size(),
           served.tokens());
       collected =
