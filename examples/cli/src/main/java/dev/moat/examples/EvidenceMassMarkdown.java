@@ -63,6 +63,11 @@ final class EvidenceMassMarkdown {
             + " moment generating function; no approximation. Every lambda gives a valid bound:"
             + " the table states the lambda used, at which the verifier evaluates it in one"
             + " pass. The normal tail of z = T / sqrt(V) is shown beside it.\n"
+            + "- **What the bound assumes.** Each row's weights are independent of that row's own"
+            + " green list. The rows are coupled through the served text (a context's"
+            + " distribution is read after tokens that other contexts' green lists chose), which"
+            + " the bound treats as independent; the wrong keys, whose green lists chose none of"
+            + " the text, cannot show that coupling.\n"
             + String.format(
                 Locale.ROOT,
                 "- **Wrong keys.** The same averaged distributions scored under the report's %d"

@@ -53,7 +53,14 @@ import org.jspecify.annotations.Nullable;
  * raised z from 11.9 to 17.3, the best of the weightings tried (powers of n from 0 to 2, and
  * weights by the models' probabilities). Like P and Q, {@code n_c} is independent of c's green list
  * (whether c occurs in a text is settled at its first occurrence, before its green list is used
- * there), so the test stays exact.
+ * there), so it is as exact as the referenced test.
+ *
+ * <p>What "exact" leaves out. Each row's weights are independent of that row's own green list,
+ * which makes every term's mean 0 under the null. The rows are coupled through the texts: a
+ * context's distribution is read after tokens that other contexts' green lists chose, and the bound
+ * treats the rows as independent. Clean models reading watermarked text showed no excess (the
+ * bundled model on its own answers; the project's clean students, z -1.6 to +0.2); wrong keys,
+ * whose green lists chose none of the text, cannot show this coupling.
  *
  * <p>Why only first occurrences. A clean model copies: after {@code ... c x ... c} it predicts
  * {@code x}, and {@code x} was chosen green under {@code c} by our watermark. Scoring the second
@@ -137,8 +144,7 @@ public final class GreenMass {
      * {@code a_c = sqrt(n_c) (P_c - Q_c)}, {@code n_c} the number of texts in which context c was
      * scored: a student learns a context's green list where it saw the context often, so those
      * contexts weigh more. Whether c occurs in a text is settled before c's own green list is used
-     * there (at its first occurrence), so {@code n_c} is independent of it and the test stays exact
-     * under the null, as the weights of every test here are.
+     * there (at its first occurrence), so {@code n_c} is independent of it, as P and Q are.
      */
     WEIGHTED
   }
@@ -148,6 +154,7 @@ public final class GreenMass {
     private final int contextWidth;
     private final int vocab;
     private final int[][] contexts;
+    private final int[] counts;
     private final double[] weights;
     private final float[][] mean;
     private final float @Nullable [][] difference;
@@ -168,6 +175,7 @@ public final class GreenMass {
       this.contextWidth = contextWidth;
       this.vocab = vocab;
       this.contexts = contexts;
+      this.counts = counts;
       this.weights = new double[counts.length];
       for (int c = 0; c < counts.length; c++) {
         weights[c] = Math.sqrt(counts[c]);
@@ -245,7 +253,7 @@ public final class GreenMass {
 
     /** The number of texts whose distributions were averaged at context {@code c}. */
     public int count(int c) {
-      return (int) Math.round(weights[c] * weights[c]);
+      return counts[c];
     }
 
     private float[][] rows(Statistic statistic) {
