@@ -86,7 +86,7 @@ final class TraceLine {
         case TS -> f.ts = time();
         case ACCOUNT -> f.account = text();
         case CREATED -> f.created = in.isNull ? -1 : time();
-        case TIER -> f.tier = text();
+        case TIER -> f.tier = in.isNull ? "" : text();
         case CLIENT -> f.client = nullableText();
         case CONVERSATION -> f.conversation = nullableText();
         case SYSTEM -> f.system = nullableText();
@@ -95,7 +95,7 @@ final class TraceLine {
         case MAX_TOKENS -> f.maxTokens = integer();
         case TOP_LOGPROBS -> f.topLogprobs = integer();
         case OUTPUT_TOKENS -> f.outputTokens = integer();
-        case TEMPERATURE -> f.temperature = number();
+        case TEMPERATURE -> f.temperature = in.isNull ? -1 : number();
         default -> {} // unknown fields are ignored (value() took a plain one)
       }
       if (wrong) {
@@ -141,13 +141,32 @@ final class TraceLine {
     return ms;
   }
 
-  /** A non-negative int; anything else marks the line {@link #wrong}. */
+  /**
+   * A non-negative int (null: the field's default, 0), integral values written with a fraction
+   * ({@code 4096.0}) included; anything else marks the line {@link #wrong}.
+   */
   private int integer() {
-    if (!in.isNumber || in.decimals > 0 || in.mantissa > Integer.MAX_VALUE) {
+    if (in.isNull) {
+      return 0;
+    }
+    if (!in.isNumber) {
       wrong = true;
       return 0;
     }
-    return (int) in.mantissa;
+    long v = in.mantissa;
+    if (in.decimals > 0) {
+      long scale = (long) POW10[in.decimals];
+      if (v % scale != 0) {
+        wrong = true;
+        return 0;
+      }
+      v /= scale;
+    }
+    if (v > Integer.MAX_VALUE) {
+      wrong = true;
+      return 0;
+    }
+    return (int) v;
   }
 
   /**

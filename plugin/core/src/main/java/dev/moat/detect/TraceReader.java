@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.Nullable;
@@ -23,7 +22,10 @@ import org.jspecify.annotations.Nullable;
  * (optional), {@code tier}, {@code client} (optional), {@code conversation} (optional), {@code
  * turn}, {@code system} (optional), {@code prompt}, {@code max_tokens}, {@code temperature}, {@code
  * top_logprobs}, {@code output_tokens}. {@code ts}, {@code account} and {@code prompt} are
- * required; unknown fields are ignored.
+ * required; unknown fields are ignored. An optional field given as {@code null} reads as if it were
+ * absent; integers may be written in any JSON number form with an integral value ({@code 4096.0});
+ * times may use RFC 3339's space or lower-case {@code t} and {@code z}, and {@code account_created}
+ * may be a full-date ({@code 2026-04-01}, its midnight UTC).
  *
  * <p>A malformed line (not JSON, a required field missing, a field of the wrong type, a time that
  * is not RFC 3339, or a {@code ts} earlier than the line before: the trace must be sorted) is
@@ -187,20 +189,22 @@ public final class TraceReader implements Closeable {
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         JsonToken v = p.nextToken();
+        // null is JSON's "not given": an optional field's default, as if the field were absent.
+        boolean nil = v == JsonToken.VALUE_NULL;
         switch (field) {
-          case "ts" -> f.ts = time(field, p, v);
+          case "ts" -> f.ts = time(field, p, v, false);
           case "account" -> f.account = text(field, p, v);
-          case "account_created" -> f.created = v == JsonToken.VALUE_NULL ? -1 : time(field, p, v);
-          case "tier" -> f.tier = text(field, p, v);
+          case "account_created" -> f.created = nil ? -1 : time(field, p, v, true);
+          case "tier" -> f.tier = nil ? "" : text(field, p, v);
           case "client" -> f.client = string(field, p, v, true);
           case "conversation" -> f.conversation = string(field, p, v, true);
-          case "turn" -> f.turn = integer(field, p, v);
+          case "turn" -> f.turn = nil ? 0 : integer(field, p, v);
           case "system" -> f.system = string(field, p, v, true);
           case "prompt" -> f.prompt = text(field, p, v);
-          case "max_tokens" -> f.maxTokens = integer(field, p, v);
-          case "temperature" -> f.temperature = number(field, p, v);
-          case "top_logprobs" -> f.topLogprobs = integer(field, p, v);
-          case "output_tokens" -> f.outputTokens = integer(field, p, v);
+          case "max_tokens" -> f.maxTokens = nil ? 0 : integer(field, p, v);
+          case "temperature" -> f.temperature = nil ? -1 : number(field, p, v);
+          case "top_logprobs" -> f.topLogprobs = nil ? 0 : integer(field, p, v);
+          case "output_tokens" -> f.outputTokens = nil ? 0 : integer(field, p, v);
           default -> p.skipChildren(); // unknown fields are ignored
         }
       }
@@ -230,20 +234,20 @@ public final class TraceReader implements Closeable {
     return f.record();
   }
 
-  private static long time(String field, JsonParser p, JsonToken v) throws IOException {
+  private static long time(String field, JsonParser p, JsonToken v, boolean dateOnly)
+      throws IOException {
+    String rule =
+        dateOnly
+            ? "an RFC 3339 time such as 2026-04-22T03:14:15.926Z or a date such as 2026-04-22"
+            : "an RFC 3339 time such as 2026-04-22T03:14:15.926Z";
     if (v != JsonToken.VALUE_STRING) {
-      throw new Malformed(field, p.getText(), "an RFC 3339 time such as 2026-04-22T03:14:15.926Z");
+      throw new Malformed(field, p.getText(), rule);
     }
-    String text = p.getText();
-    long fast = TraceTime.fastUtc(text);
-    if (fast != Long.MIN_VALUE) {
-      return fast;
+    long ms = TraceTime.parse(p.getText(), dateOnly);
+    if (ms == Long.MIN_VALUE) {
+      throw new Malformed(field, p.getText(), rule);
     }
-    try {
-      return java.time.OffsetDateTime.parse(text).toInstant().toEpochMilli();
-    } catch (DateTimeParseException e) {
-      throw new Malformed(field, p.getText(), "an RFC 3339 time such as 2026-04-22T03:14:15.926Z");
-    }
+    return ms;
   }
 
   private static String text(String field, JsonParser p, JsonToken v) throws IOException {
@@ -265,11 +269,21 @@ public final class TraceReader implements Closeable {
         field, shorten(valueText(p, v)), nullable ? "a string or null" : "a string");
   }
 
+  /**
+   * A non-negative integer that fits an int. JSON has one number type (RFC 8259), so an integral
+   * value written with a fraction or an exponent ({@code 4096.0}, {@code 4.096e3}) is one too.
+   */
   private static int integer(String field, JsonParser p, JsonToken v) throws IOException {
     if (v == JsonToken.VALUE_NUMBER_INT
         && p.getNumberType() == JsonParser.NumberType.INT
         && p.getIntValue() >= 0) {
       return p.getIntValue();
+    }
+    if (v == JsonToken.VALUE_NUMBER_FLOAT) {
+      double d = p.getDoubleValue();
+      if (d >= 0 && d <= Integer.MAX_VALUE && d == Math.rint(d)) {
+        return (int) d;
+      }
     }
     throw new Malformed(field, shorten(valueText(p, v)), "a non-negative integer");
   }

@@ -13,14 +13,15 @@ final class TraceTime {
   /**
    * {@code YYYY-MM-DDTHH:MM:SS[.fraction]Z}, the form nearly every trace uses, parsed without the
    * java.time machinery (which costs more than the rest of a line); anything else returns
-   * Long.MIN_VALUE and goes to the full RFC 3339 parser, offsets included.
+   * Long.MIN_VALUE and goes to the full RFC 3339 parser, offsets included. RFC 3339 (section 5.6)
+   * lets the {@code T} be a space or lower case and the {@code Z} lower case; all are read here.
    */
   static long fastUtc(String t) {
     int n = t.length();
     if (n < 20
         || t.charAt(4) != '-'
         || t.charAt(7) != '-'
-        || (t.charAt(10) != 'T' && t.charAt(10) != 't')
+        || (t.charAt(10) != 'T' && t.charAt(10) != 't' && t.charAt(10) != ' ')
         || t.charAt(13) != ':'
         || t.charAt(16) != ':'
         || (t.charAt(n - 1) != 'Z' && t.charAt(n - 1) != 'z')) {
@@ -61,6 +62,39 @@ final class TraceTime {
     }
     long days = epochDay(year, month, day);
     return ((days * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + millis;
+  }
+
+  /**
+   * Any RFC 3339 date-time ({@link #fastUtc}'s shape, or with an offset such as {@code +02:00}),
+   * with the same readings of {@code T} and {@code Z}; with {@code dateOnly}, also an RFC 3339
+   * full-date ({@code 2026-04-01}, read as its midnight UTC). Long.MIN_VALUE if it is neither.
+   */
+  static long parse(String text, boolean dateOnly) {
+    long fast = fastUtc(text);
+    if (fast != Long.MIN_VALUE) {
+      return fast;
+    }
+    if (dateOnly && text.length() == 10 && text.charAt(4) == '-' && text.charAt(7) == '-') {
+      int year = digits(text, 0, 4);
+      int month = digits(text, 5, 2);
+      int day = digits(text, 8, 2);
+      if (year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)) {
+        return epochDay(year, month, day) * 86_400_000L;
+      }
+      return Long.MIN_VALUE;
+    }
+    String t = text;
+    if (t.length() > 10 && (t.charAt(10) == ' ' || t.charAt(10) == 't')) {
+      t = t.substring(0, 10) + 'T' + t.substring(11);
+    }
+    if (t.endsWith("z")) {
+      t = t.substring(0, t.length() - 1) + 'Z';
+    }
+    try {
+      return java.time.OffsetDateTime.parse(t).toInstant().toEpochMilli();
+    } catch (java.time.format.DateTimeParseException e) {
+      return Long.MIN_VALUE;
+    }
   }
 
   private static int daysInMonth(int year, int month) {

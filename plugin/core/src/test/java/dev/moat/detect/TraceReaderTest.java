@@ -61,6 +61,61 @@ class TraceReaderTest {
     }
   }
 
+  /**
+   * Traces written by other tools: null for a field not given (Python's {@code json.dumps} of a
+   * None), integers written as floats, RFC 3339's space separator, a date for the account's
+   * creation. Before 2026-12-03 each of these lines was skipped as malformed, so a trace writing
+   * {@code "system": null} on every line lost every line.
+   */
+  @Test
+  void otherWritersShapesReadAsTheFormatMeansThem() throws Exception {
+    List<String> lines =
+        List.of(
+            "{\"ts\":\"2026-04-22T00:00:00Z\",\"account\":\"a\",\"prompt\":\"hi\",\"tier\":null,"
+                + "\"max_tokens\":null,\"temperature\":null,\"system\":null,\"client\":null,"
+                + "\"turn\":null,\"account_created\":null,\"conversation\":null,"
+                + "\"top_logprobs\":null,\"output_tokens\":null}",
+            "{\"ts\":\"2026-04-22 00:00:01.5Z\",\"account\":\"b\",\"prompt\":\"x\","
+                + "\"max_tokens\":4096.0,\"turn\":2.00,\"output_tokens\":1.2e2}",
+            "{\"ts\":\"2026-04-22 02:00:02.25+02:00\",\"account\":\"c\",\"prompt\":\"x\","
+                + "\"account_created\":\"2026-04-01\"}",
+            "{\"ts\":\"2026-04-22t00:00:03z\",\"account\":\"d\",\"prompt\":\"x\","
+                + "\"account_created\":\"2026-04-01 12:00:00Z\"}",
+            "{\"ts\":\"2026-04-22T00:00:04Z\",\"account\":\"e\",\"prompt\":\"x\","
+                + "\"max_tokens\":4096.5}",
+            "{\"ts\":\"2026-04-22T00:00:05Z\",\"account\":\"f\",\"prompt\":\"x\","
+                + "\"account_created\":\"2026-02-30\"}",
+            "{\"ts\":\"2026-04-22\",\"account\":\"g\",\"prompt\":\"x\"}");
+    String trace = String.join("\n", lines);
+    List<String> problems = new ArrayList<>();
+    List<TraceRecord> got = new ArrayList<>();
+    try (TraceReader r = reader(trace, problems)) {
+      for (TraceRecord t = r.next(); t != null; t = r.next()) {
+        got.add(t);
+      }
+    }
+    long day = java.time.Instant.parse("2026-04-22T00:00:00Z").toEpochMilli();
+    assertEquals(
+        new TraceRecord(day, "a", -1, "", null, null, 0, null, "hi", 0, -1, 0, 0), got.get(0));
+    assertEquals(
+        new TraceRecord(day + 1500, "b", -1, "", null, null, 2, null, "x", 4096, -1, 0, 120),
+        got.get(1));
+    long april1 = java.time.Instant.parse("2026-04-01T00:00:00Z").toEpochMilli();
+    assertEquals(day + 2250, got.get(2).ts());
+    assertEquals(april1, got.get(2).accountCreated());
+    assertEquals(day + 3000, got.get(3).ts());
+    assertEquals(april1 + 12 * 3_600_000L, got.get(3).accountCreated());
+    assertEquals(4, got.size());
+    assertEquals(
+        List.of(
+            "t line 5: `max_tokens` was '4096.5' but it must be a non-negative integer",
+            "t line 6: `account_created` was '2026-02-30' but it must be an RFC 3339 time such as"
+                + " 2026-04-22T03:14:15.926Z or a date such as 2026-04-22",
+            "t line 7: `ts` was '2026-04-22' but it must be an RFC 3339 time such as"
+                + " 2026-04-22T03:14:15.926Z"),
+        problems);
+  }
+
   /** Each malformed line is reported with its number, field, value and rule, and skipped. */
   @Test
   void malformedLinesAreReportedAndSkippedNothingElseIsLost() throws Exception {
@@ -170,12 +225,15 @@ class TraceReaderTest {
         Instant.parse("2026-04-22T03:14:15.926Z").toEpochMilli(),
         TraceTime.fastUtc("2026-04-22T03:14:15.926123Z"),
         "micros truncate to millis");
+    assertEquals(
+        Instant.parse("2026-04-22T03:14:15Z").toEpochMilli(),
+        TraceTime.fastUtc("2026-04-22 03:14:15Z"),
+        "RFC 3339 section 5.6 allows a space for the T");
     for (String other :
         new String[] {
           "2026-04-22T03:14:15+02:00",
           "2025-02-29T00:00:00Z",
           "2026-13-01T00:00:00Z",
-          "2026-04-22 03:14:15Z",
           "2026-04-22T03:14:15.Z",
           "2016-12-31T23:59:60Z",
           "garbage"
