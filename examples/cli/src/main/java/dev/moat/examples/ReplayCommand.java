@@ -69,6 +69,12 @@ final class ReplayCommand implements Callable<Integer> {
   @Nullable Path labelsFile;
 
   @Option(
+      names = "--extraction",
+      paramLabel = "FILE.json",
+      description = "With --trace: the extraction requests' times of mixed (reseller) accounts.")
+  @Nullable Path extractionFile;
+
+  @Option(
       names = "--policy",
       paramLabel = "FILE",
       description = "A policy file (its detection section).")
@@ -101,6 +107,9 @@ final class ReplayCommand implements Callable<Integer> {
     if ((trace != null) == (simulate != null)) {
       throw new UsageException("give one of --trace FILE or --simulate SCENARIO");
     }
+    if (extractionFile != null && (trace == null || labelsFile == null)) {
+      throw new UsageException("--extraction needs --trace and --labels");
+    }
     MlpModel mlp = model != null ? MlpModel.load(model) : MlpModel.bundled();
     VerdictModel verdicts = onnx ? OnnxVerdictModel.of(mlp) : mlp;
     Replay.Clock clock = new Replay.Clock();
@@ -121,6 +130,9 @@ final class ReplayCommand implements Callable<Integer> {
       if (trace != null) {
         if (labelsFile != null) {
           labels = readLabels(labelsFile);
+        }
+        if (extractionFile != null) {
+          extraction.putAll(ExtractionTimes.read(extractionFile));
         }
         try (TraceReader reader = TraceReader.open(trace, err::println)) {
           o = Replay.run(reader::next, detector, clock, out, every, null);

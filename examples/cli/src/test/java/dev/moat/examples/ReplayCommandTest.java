@@ -205,6 +205,53 @@ class ReplayCommandTest {
   }
 
   /**
+   * A trace's mixed accounts: the share of their extraction requests served before the flag, from
+   * the times a generator gives (strings or epoch milliseconds); a bad file is refused by name.
+   */
+  @Test
+  void extractionTimesOfATraceAreCountedPerPopulation() throws Exception {
+    Path trace = dir.resolve("mixed.jsonl");
+    Files.writeString(
+        trace,
+        """
+        {"ts":"2026-04-22T00:00:00Z","account":"r1","prompt":"resold chat"}
+        {"ts":"2026-04-22T00:00:01Z","account":"r1","prompt":"extract a plan"}
+        {"ts":"2026-04-22T00:00:02Z","account":"r2","prompt":"extract a trace"}
+        {"ts":"2026-04-22T00:00:03Z","account":"u","prompt":"hello"}
+        """);
+    Path labels = dir.resolve("labels.json");
+    Files.writeString(
+        labels, "{\"r1\":\"campaign-reseller\",\"r2\":\"campaign-reseller\",\"u\":\"casual\"}");
+    Path extraction = dir.resolve("extraction.json");
+    Files.writeString(
+        extraction,
+        "{\"r1\":{\"extraction_requests\":1,\"ts\":[\"2026-04-22T00:00:01Z\"]},"
+            + "\"r2\":[1776816002000]}");
+    String[] common = {
+      "replay",
+      "--trace",
+      trace.toString(),
+      "--labels",
+      labels.toString(),
+      "--out",
+      dir.resolve("v").toString()
+    };
+    Run r = MoatCliTest.run(concat(common, "--extraction", extraction.toString()));
+    assertEquals(0, r.status(), r.err());
+    assertTrue(
+        r.out()
+            .contains(
+                "extraction requests served before the flag: campaign-reseller 2 of 2 (100.00%);"),
+        r.out());
+    Files.writeString(extraction, "{\"r1\":[\"yesterday\"]}");
+    Run bad = MoatCliTest.run(concat(common, "--extraction", extraction.toString()));
+    assertEquals(2, bad.status());
+    assertTrue(
+        bad.err().contains("account 'r1' has time \"yesterday\" but each must be an RFC 3339"),
+        bad.err());
+  }
+
+  /**
    * Detection is online: replaying the first half of a trace flags exactly the accounts that the
    * whole trace's replay had flagged by then, at the same times and after the same number of
    * requests (nothing is decided with hindsight, at the end of a replay or from later traffic).
