@@ -72,6 +72,9 @@ final class AccountJudge {
     if (s.activity.requests() >= 3 && s.rateOf(Features.FIRST_TURN) < 0.7f) {
       marks[m++] = 64 * LinkStore.CHATTY + s.bit;
     }
+    if (s.activity.bursts() > 0) {
+      marks[m++] = 64 * LinkStore.BURSTY + s.bit;
+    }
     if (r.client() != null) {
       marks[m++] = 64 * LinkStore.CLIENTS + (int) (MinHash.mix(r.client().hashCode()) >>> 56);
     }

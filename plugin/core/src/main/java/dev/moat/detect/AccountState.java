@@ -122,7 +122,7 @@ final class AccountState {
    * bin).
    */
   void write(java.io.DataOutput out, int version) throws java.io.IOException {
-    activity.write(out);
+    activity.write(out, version);
     for (int i = 0; i < RATES; i++) {
       out.writeFloat(rates[i]);
       out.writeInt(counts[i]);
@@ -154,7 +154,7 @@ final class AccountState {
 
   /** Reads what {@link #write} wrote for snapshot {@code version}, into this (new) state. */
   void read(java.io.DataInput in, int version) throws java.io.IOException {
-    activity.read(in);
+    activity.read(in, version);
     for (int i = 0; i < RATES; i++) {
       rates[i] = in.readFloat();
       counts[i] = in.readInt();

@@ -27,6 +27,15 @@ public final class Activity {
   private long gaps;
   private double gapMean;
   private double gapM2;
+  // The times of the four requests before the latest (oldest first): a burst is five in BURST_MS.
+  private long back4;
+  private long back3;
+  private long back2;
+  private long back1;
+  private int bursts;
+
+  /** Five requests within this many milliseconds are a burst: a script or a tool loop. */
+  static final long BURST_MS = 120_000;
 
   /** An account (or client) with no requests yet. */
   public Activity() {}
@@ -47,6 +56,13 @@ public final class Activity {
       gapMean += d / gaps;
       gapM2 += d * (x - gapMean);
     }
+    if (requests >= 4 && ts - back4 <= BURST_MS) {
+      bursts++;
+    }
+    back4 = back3;
+    back3 = back2;
+    back2 = back1;
+    back1 = ts;
     requests++;
     lastTs = ts;
     int hour = (int) Math.floorMod(ts / HOUR, 24L);
@@ -61,8 +77,8 @@ public final class Activity {
     return requests;
   }
 
-  /** Writes the statistics (for {@link Detector#snapshot}). */
-  void write(java.io.DataOutput out) throws java.io.IOException {
+  /** Writes the statistics (for {@link Detector#snapshot}) in the layout of {@code version}. */
+  void write(java.io.DataOutput out, int version) throws java.io.IOException {
     out.writeLong(requests);
     out.writeLong(firstTs);
     out.writeLong(lastTs);
@@ -75,10 +91,20 @@ public final class Activity {
     out.writeLong(gaps);
     out.writeDouble(gapMean);
     out.writeDouble(gapM2);
+    if (version >= 4) {
+      out.writeLong(back4);
+      out.writeLong(back3);
+      out.writeLong(back2);
+      out.writeLong(back1);
+      out.writeInt(bursts);
+    }
   }
 
-  /** Reads what {@link #write} wrote, into this (new) instance. */
-  void read(java.io.DataInput in) throws java.io.IOException {
+  /**
+   * Reads what {@link #write} wrote, into this (new) instance; before version 4 no burst was
+   * recorded, and the burst window starts afresh.
+   */
+  void read(java.io.DataInput in, int version) throws java.io.IOException {
     requests = in.readLong();
     firstTs = in.readLong();
     lastTs = in.readLong();
@@ -91,6 +117,13 @@ public final class Activity {
     gaps = in.readLong();
     gapMean = in.readDouble();
     gapM2 = in.readDouble();
+    if (version >= 4) {
+      back4 = in.readLong();
+      back3 = in.readLong();
+      back2 = in.readLong();
+      back1 = in.readLong();
+      bursts = in.readInt();
+    }
   }
 
   /** Time of the latest request (epoch ms), or 0 before the first. */
@@ -160,6 +193,14 @@ public final class Activity {
   /** Account age in days at its first request, or -1 if unknown. */
   public double ageAtFirstDays() {
     return ageAtFirstMillis < 0 ? -1 : ageAtFirstMillis / 86_400_000.0;
+  }
+
+  /**
+   * Requests that were the fifth or later within {@link #BURST_MS} (two minutes): machine speed, as
+   * a script, a harness or an agent's tool loop sends, and a person reading each answer does not.
+   */
+  public int bursts() {
+    return bursts;
   }
 
   /** Requests per day since the first one (the first day counts as at least one day). */

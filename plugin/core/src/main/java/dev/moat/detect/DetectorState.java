@@ -27,15 +27,16 @@ import org.jspecify.annotations.Nullable;
  * a temporary file and moved into place atomically; read completely before anything is installed,
  * so a damaged file changes nothing and its error names what was wrong.
  *
- * <p>Layout, all big-endian: magic {@code MOATDET3}; the bucket layout's word count and the feature
+ * <p>Layout, all big-endian: magic {@code MOATDET4}; the bucket layout's word count and the feature
  * count (a file from another layout is refused); the population and elevated counts; the tiers
  * (count, then name and baseline each); the accounts (a 1 before each: name, tier, last score,
  * state with its pin; a 0 after the last); a 1 and the link table, or a 0; the embedded store's
  * pins (count, then account and {@link AccountPin#encode} line each; 0 over a fleet store, which
- * keeps them). Version 2 files ({@code MOATDET2}: score bins only, {@link TierBaseline}) and
- * version 1 files ({@code MOATDET1}: no pins either) are still read. The start of observation (the
- * tenure that stands in for unknown account ages) is not written: restore takes the earliest first
- * request among the accounts it restores.
+ * keeps them). Version 3 files ({@code MOATDET3}: no machine bursts in the accounts' {@link
+ * Activity}, buckets without {@link LinkStore#BURSTY}), version 2 files ({@code MOATDET2}: score
+ * bins only, {@link TierBaseline}) and version 1 files ({@code MOATDET1}: no pins either) are still
+ * read. The start of observation (the tenure that stands in for unknown account ages) is not
+ * written: restore takes the earliest first request among the accounts it restores.
  *
  * <p>Thread-safe as its callers are: each account is written under its lock; the link table and the
  * baselines' histograms are sketches, read without stopping the world.
@@ -43,8 +44,12 @@ import org.jspecify.annotations.Nullable;
 final class DetectorState {
   static final long MAGIC_1 = 0x4D4F41544445_5431L; // "MOATDET1": before pins
   static final long MAGIC_2 = 0x4D4F41544445_5432L; // "MOATDET2": before log-odds bins
-  static final long MAGIC = 0x4D4F41544445_5433L; // "MOATDET3"
-  static final int VERSION = 3;
+  static final long MAGIC_3 = 0x4D4F41544445_5433L; // "MOATDET3": before machine bursts
+  static final long MAGIC = 0x4D4F41544445_5434L; // "MOATDET4"
+  static final int VERSION = 4;
+
+  /** Words per bucket before {@link LinkStore#BURSTY} was added (files before version 4). */
+  static final int WORDS_BEFORE_BURSTS = LinkStore.BURSTY;
 
   private DetectorState() {}
 
@@ -64,7 +69,10 @@ final class DetectorState {
     snapshot(d, file, VERSION);
   }
 
-  /** {@link Detector#snapshot} in the layout of {@code version} (1, 2: the compatibility tests). */
+  /**
+   * {@link Detector#snapshot} in the layout of {@code version} (1 to 3: the compatibility tests,
+   * buckets without the sets added since).
+   */
   static void snapshot(Detector d, Path file, int version) throws IOException {
     write(
         file,
@@ -98,7 +106,7 @@ final class DetectorState {
           out.writeBoolean(false);
           if (d.store instanceof LocalLinkStore local) {
             out.writeBoolean(true);
-            local.write(out);
+            local.write(out, version >= 4 ? LinkStore.WORDS : WORDS_BEFORE_BURSTS);
           } else {
             out.writeBoolean(false);
           }
@@ -122,7 +130,7 @@ final class DetectorState {
     Loaded l =
         read(
             file,
-            (in, version) -> {
+            (in, version, bucketWords) -> {
               long pop = in.readLong();
               long elevated = in.readLong();
               int n = in.readInt();
@@ -153,13 +161,19 @@ final class DetectorState {
               long[] table = null;
               if (in.readBoolean()) {
                 int words = in.readInt();
-                if (!(d.store instanceof LocalLinkStore local) || words * 8L != local.bytes()) {
+                long slots = (long) words / (2 + bucketWords);
+                if (!(d.store instanceof LocalLinkStore local)
+                    || words % (2 + bucketWords) != 0
+                    || slots * LocalLinkStore.STRIDE * 8 != local.bytes()) {
                   throw new java.io.IOException(
                       file + ": a link table of " + words + " words does not fit this link store");
                 }
-                table = new long[words];
-                for (int i = 0; i < words; i++) {
-                  table[i] = in.readLong();
+                table = new long[(int) slots * LocalLinkStore.STRIDE];
+                for (int slot = 0; slot < slots; slot++) {
+                  // A bucket written before a set was added to the layout's end has it empty.
+                  for (int i = 0; i < 2 + bucketWords; i++) {
+                    table[slot * LocalLinkStore.STRIDE + i] = in.readLong();
+                  }
                 }
               }
               Map<String, AccountPin> pins = new java.util.HashMap<>();
@@ -255,8 +269,9 @@ final class DetectorState {
           DataOutputStream out =
               new DataOutputStream(
                   new BufferedOutputStream(new GZIPOutputStream(os, 1 << 16), 1 << 16))) {
-        out.writeLong(version >= 3 ? MAGIC : version == 2 ? MAGIC_2 : MAGIC_1);
-        out.writeInt(LinkStore.WORDS);
+        out.writeLong(
+            version >= 4 ? MAGIC : version == 3 ? MAGIC_3 : version == 2 ? MAGIC_2 : MAGIC_1);
+        out.writeInt(version >= 4 ? LinkStore.WORDS : WORDS_BEFORE_BURSTS);
         out.writeInt(Features.COUNT);
         body.write(out);
       }
@@ -272,26 +287,30 @@ final class DetectorState {
         DataInputStream in =
             new DataInputStream(new BufferedInputStream(new GZIPInputStream(is), 1 << 16))) {
       long magic = in.readLong();
-      if (magic != MAGIC && magic != MAGIC_2 && magic != MAGIC_1) {
+      if (magic != MAGIC && magic != MAGIC_3 && magic != MAGIC_2 && magic != MAGIC_1) {
         throw new IOException(
             file + ": not a Moat detector state (magic " + Long.toHexString(magic) + ")");
       }
       int words = in.readInt();
       int features = in.readInt();
-      if (words != LinkStore.WORDS || features != Features.COUNT) {
+      if ((words != LinkStore.WORDS && words != WORDS_BEFORE_BURSTS)
+          || features != Features.COUNT) {
         throw new IOException(
             file
                 + ": written by another version (bucket words "
                 + words
                 + ", features "
                 + features
-                + "; this one has "
+                + "; this one reads "
                 + LinkStore.WORDS
+                + " or "
+                + WORDS_BEFORE_BURSTS
                 + " and "
                 + Features.COUNT
                 + ")");
       }
-      return body.read(in, magic == MAGIC ? 3 : magic == MAGIC_2 ? 2 : 1);
+      int version = magic == MAGIC ? 4 : magic == MAGIC_3 ? 3 : magic == MAGIC_2 ? 2 : 1;
+      return body.read(in, version, words);
     } catch (EOFException e) {
       throw new IOException(file + ": truncated", e);
     } catch (java.util.zip.ZipException e) {
@@ -305,9 +324,9 @@ final class DetectorState {
     void write(DataOutput out) throws IOException;
   }
 
-  /** Reads a body of a file of layout {@code version}. */
+  /** Reads a body of a file of layout {@code version} with {@code bucketWords} per bucket. */
   @FunctionalInterface
   interface IoReader<T> {
-    T read(DataInput in, int version) throws IOException;
+    T read(DataInput in, int version, int bucketWords) throws IOException;
   }
 }

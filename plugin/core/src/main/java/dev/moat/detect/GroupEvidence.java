@@ -41,14 +41,22 @@ import java.util.Locale;
  * that flagged accounts dominate (at least {@link #MIN_FLAGGED}, half of its accounts) and that is
  * a sweep is coordinated too: paraphrasing campaigns move between templates.
  *
- * <p>What this cannot see: a campaign on aged or established accounts (or, in a trace without
- * account ages, one that was already active in the first day of observation) is never young, so it
- * is flagged only where it shares templates with a flagged campaign; on its own behaviour it is
- * watched at most. That was chosen over the alternatives measured (accounts elevated on their own
- * behaviour, elicitation cues, single-turn traffic), each of which also flagged benign developers
- * or eval runners sharing a tool's prompt on our generators. Nor is a template's handful of young
- * accounts: at a base rate of youth of a half (the cap), ten accounts all young are the fewest that
- * count, and eight of which six are young do not.
+ * <p><b>Aged accounts.</b> A bucket that is not young is coordinated too when it is a sweep, around
+ * the clock and harvesting, its accounts were elevated on their own behaviour far more often than
+ * the base rate ({@link #WATCHED_P}), and at most {@link #BURSTY_MAX} of them ever sent at machine
+ * speed (five requests within two minutes, {@link Activity#bursts}): a campaign on aged accounts
+ * paces itself like people, while the established users that share a template for benign reasons
+ * (an eval harness, an agent product's tool loops, developers' scripts) burst. Never strong: two
+ * requests into such templates flag an account. Before this view (2026-12-03), stealth and split
+ * campaigns on aged accounts were flagged only where they shared templates with a flagged one (0%
+ * in the first simulator); the view without the pacing condition also flagged that simulator's 300
+ * developers, who share a coding tool's templates and burst.
+ *
+ * <p>What this cannot see: an aged campaign that bursts (a script on bought accounts) or whose
+ * accounts are not elevated on their own behaviour (the watch budget is 1% of a tier: a campaign
+ * much larger than that is watched only in part), unless it shares templates with a flagged one.
+ * Nor is a template's handful of young accounts: at a base rate of youth of a half (the cap), ten
+ * accounts all young are the fewest that count, and eight of which six are young do not.
  *
  * <p>Thread-safe: stateless.
  */
@@ -74,6 +82,8 @@ final class GroupEvidence {
   static final double YOUNG_P = 1e-3;
   static final double YOUNG_FLOOR = 0.01;
   static final double YOUNG_CAP = 0.5;
+
+  static final double BURSTY_MAX = 0.25;
 
   /** Not coordinated. */
   static final int NONE = 0;
@@ -119,7 +129,15 @@ final class GroupEvidence {
     if (youngSweep && (watched || k >= STRONG_ACCOUNTS)) {
       return STRONG;
     }
-    return youngSweep || dominated ? COORDINATED : NONE;
+    // Aged accounts: the same sweep, elevated on their own behaviour far above the base rate, and
+    // paced like people (a product's tool loops, eval harnesses and scripts burst; see above).
+    boolean agedSweep =
+        !young
+            && watched
+            && steady(words, at, k)
+            && aroundTheClock(words, at, k)
+            && harvests(words, at);
+    return youngSweep || agedSweep || dominated ? COORDINATED : NONE;
   }
 
   /**
@@ -219,6 +237,11 @@ final class GroupEvidence {
     return Binomial.log10UpperTail(n, hits, Math.min(YOUNG_CAP, baseYoung)) <= Math.log10(YOUNG_P);
   }
 
+  /** At most {@link #BURSTY_MAX} of its accounts ever sent at machine speed. */
+  static boolean steady(long[] words, int at, double k) {
+    return LinkStore.estimate(words, at + LinkStore.BURSTY) <= BURSTY_MAX * k;
+  }
+
   static boolean watched(long[] words, int at, double k, double baseWatched) {
     double w = LinkStore.estimate(words, at + LinkStore.WATCHED);
     if (w < MIN_WATCHED || w < WATCHED_SHARE * k) {
@@ -254,10 +277,11 @@ final class GroupEvidence {
             requests)
         + String.format(
             Locale.ROOT,
-            "; %.0f%% follow-ups, %.0f%% eliciting reasoning or plans; used in %d hours of the day"
-                + " on %d days",
+            "; %.0f%% follow-ups, %.0f%% eliciting reasoning or plans; %.0f%% of its accounts sent"
+                + " at machine speed; used in %d hours of the day on %d days",
             100 * share(words, at, LinkStore.FOLLOWUPS),
             100 * share(words, at, LinkStore.CUED),
+            pct(words, at + LinkStore.BURSTY, k),
             Long.bitCount(words[at + LinkStore.ACTIVITY] & 0xFFFFFFL),
             Long.bitCount(words[at + LinkStore.ACTIVITY] >>> 24));
   }

@@ -13,7 +13,7 @@ import java.util.List;
  * <p>Account sets are 256-bit linear-counting bitmaps (an account sets the bit its id hashes to):
  * within a few percent below about 200 accounts, saturating near 1,400, which is all a verdict
  * needs ("a handful" against "hundreds", and which share of them is flagged); the content sketches
- * are 256 bits each at two resolutions, and one word says when the bucket was used: 488 bytes per
+ * are 256 bits each at two resolutions, and one word says when the bucket was used: 520 bytes per
  * bucket whatever the campaign's size.
  *
  * <p>Implementations must be thread-safe: every request of every account calls them.
@@ -71,8 +71,16 @@ public interface LinkStore extends AutoCloseable {
   /** One word: bits 0-23 the UTC hours of day the bucket was used, bits 24-63 its days (mod 40). */
   int ACTIVITY = CONTENT + 2 * RESOLUTION;
 
+  /**
+   * Accounts that have sent requests at machine speed (five within two minutes, {@link
+   * Activity#bursts}): scripts, harnesses, agents' tool loops. A campaign hiding among people paces
+   * itself like one. Last in the layout (added 2026-12-03), so that a bucket written before it
+   * reads with this set empty.
+   */
+  int BURSTY = ACTIVITY + 1;
+
   /** Words per bucket in {@link #record}'s output. */
-  int WORDS = ACTIVITY + 1;
+  int WORDS = BURSTY + SET;
 
   /** Bits per bucket. */
   int BITS = 64 * WORDS;

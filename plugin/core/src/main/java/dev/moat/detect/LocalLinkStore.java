@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The embedded {@link LinkStore}: a fixed-size, lock-free table of buckets in two {@code long[]}s
  * (an index of keys and meta words, 16 bytes per slot, and the buckets' {@link LinkStore#WORDS}
- * words, 488 bytes per slot), probed over four adjacent slots of the index. A new bucket takes an
+ * words, 520 bytes per slot), probed over four adjacent slots of the index. A new bucket takes an
  * empty or expired slot, else the slot of the four shared by the fewest accounts: memory is fixed
  * at construction whatever the traffic, and nothing is allocated per request. Sample flagged
  * accounts (only those) are kept in {@link LinkSamples}.
@@ -32,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LocalLinkStore implements LinkStore {
   private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
-  private static final int STRIDE = 2 + WORDS; // a slot in the snapshot: key, stamp, sets
+  static final int STRIDE = 2 + WORDS; // a slot in the snapshot: key, stamp, sets
   private static final int STAMP_SHIFT = 16;
   private static final long WEIGHT_MASK = (1L << STAMP_SHIFT) - 1;
   private static final long TOUCHED = 0x5EED_1DEA_F00DL;
@@ -75,7 +75,7 @@ public final class LocalLinkStore implements LinkStore {
   static final int MAX_PINS = 1 << 20;
 
   /**
-   * @param buckets table size, rounded up to a power of two (504 bytes each)
+   * @param buckets table size, rounded up to a power of two (536 bytes each)
    * @param idleExpiry how long an unused bucket is kept before its slot counts as free
    * @param ticker the clock (a trace's clock in replay)
    */
@@ -320,15 +320,16 @@ public final class LocalLinkStore implements LinkStore {
   /**
    * Writes the table (for {@link Detector#snapshot}): per slot its key, its last-use stamp and its
    * words, the layout of the single array the table was before its keys moved to an index of their
-   * own (so files written before load unchanged); a sketch, read without locking.
+   * own (so files written before load unchanged), with the first {@code bucketWords} words of each
+   * bucket (fewer than {@link LinkStore#WORDS}: an earlier layout); a sketch, read without locking.
    */
-  void write(java.io.DataOutput out) throws java.io.IOException {
+  void write(java.io.DataOutput out, int bucketWords) throws java.io.IOException {
     int slots = mask + 1;
-    out.writeInt(slots * STRIDE);
+    out.writeInt(slots * (2 + bucketWords));
     for (int s = 0; s < slots; s++) {
       out.writeLong((long) LONGS.getOpaque(index, 2 * s));
       out.writeLong((long) LONGS.getOpaque(index, 2 * s + 1) >> STAMP_SHIFT);
-      for (int w = 0; w < WORDS; w++) {
+      for (int w = 0; w < bucketWords; w++) {
         out.writeLong((long) LONGS.getOpaque(data, s * WORDS + w));
       }
     }

@@ -87,4 +87,22 @@ class ActivityTest {
       }
     }
   }
+
+  /** Five requests within two minutes are a burst; a person's pace (40 s apart and more) is not. */
+  @Test
+  void burstsAreFiveRequestsWithinTwoMinutes() {
+    Activity paced = new Activity();
+    Activity harness = new Activity();
+    for (int i = 0; i < 50; i++) {
+      paced.record(i * 40_001L, -1, null); // four gaps: just over two minutes
+      harness.record(i * 29_000L, -1, null); // four gaps: 116 s
+    }
+    assertEquals(0, paced.bursts());
+    assertEquals(46, harness.bursts()); // every request from the fifth on
+    Activity edge = new Activity();
+    for (int i = 0; i < 5; i++) {
+      edge.record(i * 30_000L, -1, null); // the fifth exactly 120 s after the first
+    }
+    assertEquals(1, edge.bursts());
+  }
 }

@@ -176,6 +176,7 @@ class DetectorPinTest {
     Path file = dir.resolve("detector.state");
     Path v1 = dir.resolve("v1.state");
     Path v2 = dir.resolve("v2.state");
+    Path v3 = dir.resolve("v3.state");
     String bot;
     try (Detector a = Detector.builder().build()) {
       half(a, 65);
@@ -185,6 +186,7 @@ class DetectorPinTest {
       a.snapshot(file);
       DetectorState.snapshot(a, v1, 1);
       DetectorState.snapshot(a, v2, 2);
+      DetectorState.snapshot(a, v3, 3);
     }
     try (Detector b = Detector.builder().build()) {
       b.restore(file);
@@ -208,6 +210,13 @@ class DetectorPinTest {
               one.topLogprobs(),
               one.outputTokens());
       assertTrue(b.observe(ghost).flagged());
+    }
+    try (Detector v = Detector.builder().build()) {
+      // Version 3: buckets of 61 words (no machine-burst set), accounts without burst times.
+      assertTrue(v.restore(v3) > 100, "a version 3 file restores its accounts and link table");
+      assertEquals(Suspicion.WATCH, v.verdict(bot).level());
+      TraceRecord next = DetectorTest.traffic(66, 0, 1, true).get(0);
+      assertTrue(v.observe(next).requests() > 0);
     }
     try (Detector v = Detector.builder().build()) {
       assertTrue(v.restore(v2) > 100, "a version 2 file (score bins only) restores its accounts");

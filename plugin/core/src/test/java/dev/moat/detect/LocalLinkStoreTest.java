@@ -84,7 +84,7 @@ class LocalLinkStoreTest {
         original.record(7, false, false, new long[] {k}, 1, out);
       }
       java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-      original.write(new java.io.DataOutputStream(bytes));
+      original.write(new java.io.DataOutputStream(bytes), LinkStore.WORDS);
       java.io.DataInputStream in =
           new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()));
       long[] words = new long[in.readInt()];

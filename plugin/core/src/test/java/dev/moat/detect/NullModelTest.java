@@ -346,4 +346,70 @@ class NullModelTest {
       assertTrue(caught >= 5, "control flagged " + caught + " of 9");
     }
   }
+
+  /**
+   * 40 aged accounts (400 days) sweeping one chain-of-thought template around the clock from
+   * rotating networks, each for two days, 48 requests: paced about an hour apart, as a campaign
+   * hiding among people is, or in bursts of eight a few seconds apart, as an eval harness or a
+   * script sends.
+   */
+  static List<TraceRecord> agedSweep(boolean bursts) {
+    SplittableRandom r = new SplittableRandom(31);
+    List<TraceRecord> out = new ArrayList<>();
+    int n = 0;
+    for (int a = 0; a < 40; a++) {
+      long start = START + DAY + a * (DAY / 40);
+      long t = start;
+      for (int k = 0; k < 48; k++, n++) {
+        String prompt =
+            "You are a world-class expert. Think step by step and show your reasoning.\n\nTask: In "
+                + DetectorTest.LANGUAGES[(n / 6) % 7]
+                + ", "
+                + DetectorTest.TASKS[n % 6]
+                + " for "
+                + DetectorTest.SUBJECTS[(n / 42) % 15]
+                + ".";
+        out.add(
+            new TraceRecord(
+                t,
+                "aged-" + a,
+                start - 400 * DAY,
+                "free",
+                r.nextInt(255) + "." + r.nextInt(255) + ".9.0/24",
+                null,
+                0,
+                null,
+                prompt,
+                8192,
+                0.0,
+                0,
+                6000));
+        if (bursts) {
+          t += k % 8 == 7 ? 8 * 3_600_000L : 3_000 + r.nextLong(2_000);
+        } else {
+          t += 3_300_000 + r.nextLong(600_000);
+        }
+      }
+    }
+    out.sort(Comparator.comparingLong(TraceRecord::ts));
+    return out;
+  }
+
+  @Test
+  void agedAccountsSweepingATemplateArePacedLikePeopleOrAreAHarness() {
+    List<TraceRecord> people = TenureTest.regulars(5, 200, 4);
+    try (Detector d = Detector.builder().build();
+        Detector control = Detector.builder().build()) {
+      TenureTest.sorted(people, agedSweep(false)).forEach(d::observe);
+      TenureTest.sorted(people, agedSweep(true)).forEach(control::observe);
+      // Paced like people, elevated on their own behaviour: a campaign on aged accounts.
+      long caught = TenureTest.flagged(d, "aged-");
+      assertTrue(caught >= 30, "paced: flagged " + caught + " of 40");
+      assertEquals(0, TenureTest.flagged(d, "person-"));
+      // The same accounts and prompts in machine-speed bursts: an eval harness or a script, the
+      // established users' null model. Not young, so nothing flags them.
+      assertEquals(0, TenureTest.flagged(control, "aged-"));
+      assertEquals(0, TenureTest.flagged(control, "person-"));
+    }
+  }
 }
