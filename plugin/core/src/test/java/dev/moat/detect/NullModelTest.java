@@ -361,14 +361,7 @@ class NullModelTest {
       long start = START + DAY + a * (DAY / 40);
       long t = start;
       for (int k = 0; k < 48; k++, n++) {
-        String prompt =
-            "You are a world-class expert. Think step by step and show your reasoning.\n\nTask: In "
-                + DetectorTest.LANGUAGES[(n / 6) % 7]
-                + ", "
-                + DetectorTest.TASKS[n % 6]
-                + " for "
-                + DetectorTest.SUBJECTS[(n / 42) % 15]
-                + ".";
+        String prompt = TenureTest.sweepPrompt(n);
         out.add(
             new TraceRecord(
                 t,

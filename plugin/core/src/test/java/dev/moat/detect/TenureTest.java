@@ -22,6 +22,19 @@ class TenureTest {
   @TempDir Path dir;
 
   /**
+   * A topic sweep's {@code n}th request: each a task not asked before (task x language x subject).
+   */
+  static String sweepPrompt(int n) {
+    return "You are a world-class expert. Think step by step and show your reasoning.\n\nTask: In "
+        + DetectorTest.LANGUAGES[(n / 6) % 7]
+        + ", "
+        + DetectorTest.TASKS[n % 6]
+        + " for "
+        + DetectorTest.SUBJECTS[(n / 42) % 15]
+        + ".";
+  }
+
+  /**
    * Short-lived accounts (a day each, one request an hour around the clock, from rotating networks)
    * sweeping one templated task list, each account starting at a time spread over [from, to).
    * {@code created} is the creation time relative to each account's start, or -1 for none given.
@@ -33,16 +46,7 @@ class TenureTest {
     for (int a = 0; a < accounts; a++) {
       long start = from + (to - from) * a / accounts;
       for (long t = start; t < start + DAY; t += 3_300_000 + r.nextLong(300_000)) {
-        // A topic sweep: each request a task not asked before (task x language x subject).
-        String prompt =
-            "You are a world-class expert. Think step by step and show your reasoning.\n\nTask: In "
-                + DetectorTest.LANGUAGES[(n / 6) % 7]
-                + ", "
-                + DetectorTest.TASKS[n % 6]
-                + " for "
-                + DetectorTest.SUBJECTS[(n / 42) % 15]
-                + ".";
-        n++;
+        String prompt = sweepPrompt(n++);
         out.add(
             new TraceRecord(
                 t,
