@@ -49,7 +49,8 @@ final class AccountJudge {
       s.tier = tier;
       d.population.incrementAndGet();
       s.firstAge = age;
-      d.tenure.count(age);
+      s.firstAgeGiven = r.accountCreated() >= 0;
+      d.tenure.count(age, s.firstAgeGiven);
     }
     decay(s, now);
     boolean exempt =
@@ -112,11 +113,14 @@ final class AccountJudge {
     // Coordination: the strongest verdict over the request's buckets, against the base rate.
     double base = baseWatched();
     double baseYoung = d.tenure.youngRate(GroupEvidence.YOUNG_FLOOR);
+    boolean agesGiven = d.tenure.agesGiven();
     int evidence = GroupEvidence.NONE;
     int marked = -1;
     if (p.words >= Detector.GROUP_MIN_WORDS) {
       for (int b = 0; b < keys.length; b++) {
-        int e = GroupEvidence.judge(bits, b * LinkStore.WORDS, b == d.bands, base, baseYoung);
+        int e =
+            GroupEvidence.judge(
+                bits, b * LinkStore.WORDS, b == d.bands, base, baseYoung, agesGiven);
         if (e > evidence) {
           evidence = e;
           marked = b;
@@ -224,8 +228,8 @@ final class AccountJudge {
       why.add(
           String.format(
               Locale.ROOT,
-              "coordinated: %d of %d requests went into templates that many accounts share as a"
-                  + " topic sweep",
+              "coordinated: evidence %d from its %d requests (a request into a template that many"
+                  + " accounts share as a topic sweep counts 1, into one where every view agrees 2)",
               s.groupHits,
               n));
       if (marked >= 0) {

@@ -63,6 +63,9 @@ final class AccountState {
   @Nullable String group;
 
   /** Weighted requests into coordinated buckets since the last decay or clear. */
+  // Whether its first request gave its age (for Tenure's count; recomputed at restore).
+  boolean firstAgeGiven;
+
   int groupHits;
 
   @Nullable List<String> reasons;

@@ -338,7 +338,7 @@ public final class Detector implements AutoCloseable {
       if (s.tier != null) {
         s.tier.remove(s.scoreBin);
         population.decrementAndGet();
-        tenure.uncount(s.firstAge);
+        tenure.uncount(s.firstAge, s.firstAgeGiven);
         watchedByScore.addAndGet(s.watchedByScore ? -1 : 0);
         s.tier = null;
       }

@@ -222,7 +222,8 @@ final class DetectorState {
       if (s.activity.requests() > 0) {
         long first = s.activity.firstTs();
         s.firstAge = d.tenure.age(first, s.activity.created(), first);
-        d.tenure.count(s.firstAge);
+        s.firstAgeGiven = s.activity.created() >= 0;
+        d.tenure.count(s.firstAge, s.firstAgeGiven);
       }
     }
     d.population.set(l.population());

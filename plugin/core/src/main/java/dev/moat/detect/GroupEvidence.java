@@ -35,22 +35,30 @@ import java.util.Locale;
  * </ol>
  *
  * It is {@link #STRONG} (one request into it flags) when, besides, its accounts are many ({@link
- * #STRONG_ACCOUNTS}) or were put in the top tenth of their tiers by their own behaviour far more
- * often than the base rate ({@link #WATCHED_P}, binomial). A shared system prompt is judged the
- * same way: established users of one product sharing its instructions are the null model. A bucket
- * that flagged accounts dominate (at least {@link #MIN_FLAGGED}, half of its accounts) and that is
- * a sweep is coordinated too: paraphrasing campaigns move between templates.
+ * #STRONG_ACCOUNTS}) and the deployment gives account ages ({@link Tenure#agesGiven}), or its
+ * accounts were put in the top tenth of their tiers by their own behaviour far more often than the
+ * base rate ({@link #WATCHED_P}, binomial). Without ages, youth is tenure: anyone sporadic first
+ * seen after the warm-up is "young", and a viral text with a slot people fill ("a plan to become a
+ * knight in 30 days") is a young sweep of many accounts, each pasting it once; so there a flag
+ * takes two requests into such templates (before this, on 2026-12-03, a third generator's viral
+ * waves without ages were flagged at their first paste: 1,417 of 1,742 sharers). A shared system
+ * prompt is judged the same way: established users of one product sharing its instructions are the
+ * null model. A bucket that flagged accounts dominate (at least {@link #MIN_FLAGGED}, half of its
+ * accounts) and that is a sweep is coordinated too: paraphrasing campaigns move between templates.
  *
  * <p><b>Aged accounts.</b> A bucket that is not young is coordinated too when it is a sweep, around
- * the clock and harvesting, its accounts were elevated on their own behaviour far more often than
- * the base rate ({@link #WATCHED_P}), and at most {@link #BURSTY_MAX} of them ever sent at machine
- * speed (five requests within two minutes, {@link Activity#bursts}): a campaign on aged accounts
- * paces itself like people, while the established users that share a template for benign reasons
- * (an eval harness, an agent product's tool loops, developers' scripts) burst. Never strong: two
- * requests into such templates flag an account. Before this view (2026-12-03), stealth and split
- * campaigns on aged accounts were flagged only where they shared templates with a flagged one (0%
- * in the first simulator); the view without the pacing condition also flagged that simulator's 300
- * developers, who share a coding tool's templates and burst.
+ * the clock and elicits reasoning, plans or agent traces (at least {@link #HARVEST_CUED} of its
+ * requests: the other shape of harvesting, single requests, is what people's chat looks like in a
+ * trace without turns, where it flagged 5 of 2,000 casual users of the first simulator), its
+ * accounts were elevated on their own behaviour far more often than the base rate ({@link
+ * #WATCHED_P}), and at most {@link #BURSTY_MAX} of them ever sent at machine speed (five requests
+ * within two minutes, {@link Activity#bursts}): a campaign on aged accounts paces itself like
+ * people, while the established users that share a template for benign reasons (an eval harness, an
+ * agent product's tool loops, developers' scripts) burst. Never strong: two requests into such
+ * templates flag an account. Before this view (2026-12-03), stealth and split campaigns on aged
+ * accounts were flagged only where they shared templates with a flagged one (0% in the first
+ * simulator); the view without the pacing condition also flagged that simulator's 300 developers,
+ * who share a coding tool's templates and burst.
  *
  * <p>What this cannot see: an aged campaign that bursts (a script on bought accounts) or whose
  * accounts are not elevated on their own behaviour (the watch budget is 1% of a tier: a campaign
@@ -80,6 +88,7 @@ final class GroupEvidence {
   static final double HARVEST_CUED = 0.3;
   static final double HARVEST_CHATTY = 0.3;
   static final double YOUNG_P = 1e-3;
+  static final double YOUNG_P_TENURE = 1e-6;
   static final double YOUNG_FLOOR = 0.01;
   static final double YOUNG_CAP = 0.5;
 
@@ -102,8 +111,16 @@ final class GroupEvidence {
    * @param system whether it is a system-prompt bucket
    * @param baseWatched the share of all accounts watched on their own behaviour (the null rate)
    * @param baseYoung the share of all accounts young at their first request (the null rate)
+   * @param agesGiven whether the deployment gives account ages ({@link Tenure#agesGiven}): where it
+   *     does not, many young accounts alone do not make a template strong
    */
-  static int judge(long[] words, int at, boolean system, double baseWatched, double baseYoung) {
+  static int judge(
+      long[] words,
+      int at,
+      boolean system,
+      double baseWatched,
+      double baseYoung,
+      boolean agesGiven) {
     double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
     if (k < MIN_ACCOUNTS) {
       return NONE;
@@ -116,7 +133,7 @@ final class GroupEvidence {
             && flagged >= MIN_FLAGGED
             && flagged >= FLAGGED_SHARE * k
             && share(words, at, LinkStore.CUED) >= HARVEST_CUED;
-    boolean young = young(words, at, k, baseYoung);
+    boolean young = young(words, at, k, baseYoung, agesGiven ? YOUNG_P : YOUNG_P_TENURE);
     if (system) {
       return sweep && young && aroundTheClock(words, at, k) && harvests(words, at)
           ? COORDINATED
@@ -126,7 +143,7 @@ final class GroupEvidence {
     // Young accounts sweeping a template over much of the day: not a class (an hour or two, one
     // text), not a product's users (established). Aged accounts have no such view: see above.
     boolean youngSweep = sweep && young && aroundTheClock(words, at, k) && harvests(words, at);
-    if (youngSweep && (watched || k >= STRONG_ACCOUNTS)) {
+    if (youngSweep && (watched || (k >= STRONG_ACCOUNTS && agesGiven))) {
       return STRONG;
     }
     // Aged accounts: the same sweep, elevated on their own behaviour far above the base rate, and
@@ -136,7 +153,7 @@ final class GroupEvidence {
             && watched
             && steady(words, at, k)
             && aroundTheClock(words, at, k)
-            && harvests(words, at);
+            && share(words, at, LinkStore.CUED) >= HARVEST_CUED;
     return youngSweep || agedSweep || dominated ? COORDINATED : NONE;
   }
 
@@ -221,10 +238,14 @@ final class GroupEvidence {
    * Young: among its accounts whose age is known to be young or established, at least half are
    * young (at least {@link #MIN_YOUNG} of them), established ones are at most a quarter of all its
    * accounts, and the young count is significant against {@code baseYoung} (capped at {@link
-   * #YOUNG_CAP}): the binomial upper tail at most {@link #YOUNG_P}. Accounts of unknown age count
-   * for neither, so a trace that gives the age of only some accounts still shows a young campaign.
+   * #YOUNG_CAP}): the binomial upper tail at most {@code p} ({@link #YOUNG_P}; {@link
+   * #YOUNG_P_TENURE} where the deployment gives no ages and youth is tenure, weaker evidence: 20
+   * accounts all young at the cap, where ten did, and ten eval runners first seen after the warm-up
+   * sharing a published template were a young sweep of a third generator). Accounts of unknown age
+   * count for neither, so a trace that gives the age of only some accounts still shows a young
+   * campaign.
    */
-  static boolean young(long[] words, int at, double k, double baseYoung) {
+  static boolean young(long[] words, int at, double k, double baseYoung, double p) {
     double young = LinkStore.estimate(words, at + LinkStore.YOUNG);
     double established = LinkStore.estimate(words, at + LinkStore.ESTABLISHED);
     if (young < MIN_YOUNG
@@ -234,7 +255,7 @@ final class GroupEvidence {
     }
     int n = (int) Math.round(Math.min(k, young + established));
     int hits = (int) Math.min(n, Math.round(young));
-    return Binomial.log10UpperTail(n, hits, Math.min(YOUNG_CAP, baseYoung)) <= Math.log10(YOUNG_P);
+    return Binomial.log10UpperTail(n, hits, Math.min(YOUNG_CAP, baseYoung)) <= Math.log10(p);
   }
 
   /** At most {@link #BURSTY_MAX} of its accounts ever sent at machine speed. */

@@ -39,9 +39,18 @@ final class Tenure {
   private final AtomicLong since = new AtomicLong(Long.MAX_VALUE);
   private final AtomicLong young = new AtomicLong();
   private final AtomicLong established = new AtomicLong();
+  private final AtomicLong held = new AtomicLong();
+  private final AtomicLong given = new AtomicLong();
 
-  /** Counts an account held, by its age class at its first request. */
-  void count(int age) {
+  /**
+   * Counts an account held, by its age class at its first request, and whether the trace gave its
+   * age ({@code account_created}) rather than tenure standing in.
+   */
+  void count(int age, boolean ageGiven) {
+    held.incrementAndGet();
+    if (ageGiven) {
+      given.incrementAndGet();
+    }
     if (age == YOUNG) {
       young.incrementAndGet();
     } else if (age == ESTABLISHED) {
@@ -50,12 +59,26 @@ final class Tenure {
   }
 
   /** Stops counting an account no longer held (evicted). */
-  void uncount(int age) {
+  void uncount(int age, boolean ageGiven) {
+    held.decrementAndGet();
+    if (ageGiven) {
+      given.decrementAndGet();
+    }
     if (age == YOUNG) {
       young.decrementAndGet();
     } else if (age == ESTABLISHED) {
       established.decrementAndGet();
     }
+  }
+
+  /**
+   * Whether the deployment gives account ages: at least half of the accounts held had one. Where it
+   * does not, youth is tenure in the deployment, weaker evidence: anyone sporadic first seen after
+   * the warm-up is "young".
+   */
+  boolean agesGiven() {
+    long h = held.get();
+    return h > 0 && 2 * given.get() >= h;
   }
 
   /**

@@ -405,4 +405,81 @@ class NullModelTest {
       assertEquals(0, TenureTest.flagged(control, "person-"));
     }
   }
+
+  static final String[] ROLES = {
+    "medieval knight",
+    "Pixar character",
+    "pirate captain",
+    "Roman senator",
+    "jazz drummer",
+    "lighthouse keeper",
+    "space cadet",
+    "sushi chef",
+    "chess grandmaster",
+    "wizard's apprentice",
+    "Viking",
+    "film noir detective",
+    "rodeo clown",
+    "opera singer",
+    "beekeeper",
+    "ninja",
+    "ghost hunter",
+    "cartoon villain",
+    "park ranger",
+    "magician"
+  };
+
+  /**
+   * A viral text with a slot people fill, on a trace without ages: {@code accounts} accounts first
+   * seen on day two (so tenure calls them young), each pasting it {@code pastes} times over twenty
+   * hours from its own network.
+   */
+  static List<TraceRecord> viral(int accounts, int pastes) {
+    SplittableRandom r = new SplittableRandom(41);
+    List<TraceRecord> out = new ArrayList<>();
+    for (int a = 0; a < accounts; a++) {
+      for (int k = 0; k < pastes; k++) {
+        String prompt =
+            "Give me a step-by-step plan to become a "
+                + ROLES[r.nextInt(ROLES.length)]
+                + " in 30 days. Be specific and a bit unhinged.";
+        out.add(
+            new TraceRecord(
+                START + DAY + r.nextLong(20 * 3_600_000L),
+                "sharer-" + a,
+                -1,
+                "free",
+                "198.51." + r.nextInt(256) + ".0/24",
+                null,
+                0,
+                null,
+                prompt,
+                0,
+                -1,
+                0,
+                500));
+      }
+    }
+    out.sort(Comparator.comparingLong(TraceRecord::ts));
+    return out;
+  }
+
+  @Test
+  void withoutAgesAViralTextPastedOnceByManyAccountsIsNotFlagged() {
+    // Regulars from the first day and sporadic newcomers: the base rate of youth is about a half.
+    List<TraceRecord> people = TenureTest.sorted(TenureTest.regulars(5, 300, 4), newcomers(6, 300));
+    try (Detector d = Detector.builder().build();
+        Detector control = Detector.builder().build()) {
+      TenureTest.sorted(people, viral(400, 1)).forEach(d::observe);
+      TenureTest.sorted(people, viral(400, 6)).forEach(control::observe);
+      // Without ages a template's many "young" accounts are tenure, not evidence enough for a flag
+      // at one request (before 2026-12-03 this flagged the sharers at their first paste).
+      assertEquals(0, TenureTest.flagged(d, "sharer-"));
+      assertEquals(0, TenureTest.flagged(d, "person-") + TenureTest.flagged(d, "newcomer-"));
+      // The same accounts using the template six times each: flagged from their second use (130
+      // of 400 measured: 20 roles make a weak sweep).
+      long caught = TenureTest.flagged(control, "sharer-");
+      assertTrue(caught >= 100, "control flagged " + caught + " of 400");
+    }
+  }
 }
