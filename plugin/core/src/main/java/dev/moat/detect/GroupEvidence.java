@@ -64,7 +64,8 @@ import java.util.Locale;
  * accounts are not elevated on their own behaviour (the watch budget is 1% of a tier: a campaign
  * much larger than that is watched only in part), unless it shares templates with a flagged one.
  * Nor is a template's handful of young accounts: at a base rate of youth of a half (the cap), ten
- * accounts all young are the fewest that count, and eight of which six are young do not.
+ * accounts all young are the fewest that count (twenty where youth is tenure), and eight of which
+ * six are young do not.
  *
  * <p>Thread-safe: stateless.
  */
@@ -141,7 +142,7 @@ final class GroupEvidence {
     }
     boolean watched = sweep && watched(words, at, k, baseWatched);
     // Young accounts sweeping a template over much of the day: not a class (an hour or two, one
-    // text), not a product's users (established). Aged accounts have no such view: see above.
+    // text), not a product's users (established). Aged accounts: the view below.
     boolean youngSweep = sweep && young && aroundTheClock(words, at, k) && harvests(words, at);
     if (youngSweep && (watched || (k >= STRONG_ACCOUNTS && agesGiven))) {
       return STRONG;
