@@ -363,20 +363,12 @@ class NullModelTest {
       for (int k = 0; k < 48; k++, n++) {
         String prompt = TenureTest.sweepPrompt(n);
         out.add(
-            new TraceRecord(
+            TenureTest.sweepRequest(
                 t,
                 "aged-" + a,
                 start - 400 * DAY,
-                "free",
                 r.nextInt(255) + "." + r.nextInt(255) + ".9.0/24",
-                null,
-                0,
-                null,
-                prompt,
-                8192,
-                0.0,
-                0,
-                6000));
+                prompt));
         if (bursts) {
           t += k % 8 == 7 ? 8 * 3_600_000L : 3_000 + r.nextLong(2_000);
         } else {

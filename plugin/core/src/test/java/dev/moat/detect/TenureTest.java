@@ -34,6 +34,13 @@ class TenureTest {
         + ".";
   }
 
+  /** A sweep's request as a harvest sends it: first turn, 8,192 tokens asked, temperature 0. */
+  static TraceRecord sweepRequest(
+      long t, String account, long created, String client, String prompt) {
+    return new TraceRecord(
+        t, account, created, "free", client, null, 0, null, prompt, 8192, 0.0, 0, 6000);
+  }
+
   /**
    * Short-lived accounts (a day each, one request an hour around the clock, from rotating networks)
    * sweeping one templated task list, each account starting at a time spread over [from, to).
@@ -48,20 +55,12 @@ class TenureTest {
       for (long t = start; t < start + DAY; t += 3_300_000 + r.nextLong(300_000)) {
         String prompt = sweepPrompt(n++);
         out.add(
-            new TraceRecord(
+            sweepRequest(
                 t,
                 "bot-" + a,
                 created < 0 ? -1 : start - created,
-                "free",
                 r.nextInt(255) + "." + r.nextInt(255) + ".7.0/24",
-                null,
-                0,
-                null,
-                prompt,
-                8192,
-                0.0,
-                0,
-                6000));
+                prompt));
       }
     }
     return out;
