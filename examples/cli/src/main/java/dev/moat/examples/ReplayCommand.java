@@ -189,6 +189,7 @@ final class ReplayCommand implements Callable<Integer> {
       writeVerdicts(outFile, o.verdicts());
     }
     long flagged = o.verdicts().values().stream().filter(Verdict::flagged).count();
+    long everFlagged = o.verdicts().values().stream().filter(v -> v.flaggedAt() >= 0).count();
     out.printf(
         Locale.ROOT,
         "replayed %,d requests from %,d accounts in %.1f s (%,.0f requests/s); %,d malformed lines"
@@ -201,11 +202,13 @@ final class ReplayCommand implements Callable<Integer> {
         o.peakHeapBytes() >> 20);
     out.printf(
         Locale.ROOT,
-        "CPU per request: detection %.2f µs, reading %.2f µs (two threads)%n",
+        "CPU per request: detection %.2f µs, reading %.2f µs (two threads)%nflagged %,d accounts at"
+            + " some time, %,d at the trace's end (threshold %.3f)%n",
         1e6 * o.detectCpuSeconds() / Math.max(1, o.requests()),
-        1e6 * o.readCpuSeconds() / Math.max(1, o.requests()));
-    out.printf(
-        Locale.ROOT, "flagged %,d accounts (threshold %.3f)%n", flagged, verdicts.threshold());
+        1e6 * o.readCpuSeconds() / Math.max(1, o.requests()),
+        everFlagged, // as the table counts them: a flag that decayed still counts
+        flagged,
+        verdicts.threshold());
     if (!labels.isEmpty()) {
       out.print(table(report(o.verdicts(), labels)));
       if (!extraction.isEmpty()) {

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,7 @@ class ReplayCommandTest {
     JsonNode l = new ObjectMapper().readTree(labels.toFile());
     Map<String, int[]> byPop = new HashMap<>(); // accounts, flagged at any time
     Set<String> seen = new HashSet<>();
+    long[] ever = new long[2]; // flagged at some time, flagged at the end
     for (JsonNode n : lines(verdicts)) {
       for (String f :
           List.of(
@@ -90,7 +92,16 @@ class ReplayCommandTest {
       int[] c = byPop.computeIfAbsent(l.get(n.get("account").asText()).asText(), k -> new int[2]);
       c[0]++;
       c[1] += everFlagged ? 1 : 0;
+      ever[0] += everFlagged ? 1 : 0;
+      ever[1] += flagged ? 1 : 0;
     }
+    String line =
+        String.format(
+            Locale.ROOT,
+            "flagged %,d accounts at some time, %,d at the trace's end",
+            ever[0],
+            ever[1]);
+    assertTrue(r.out().contains(line), line + " in " + r.out());
     return byPop;
   }
 
