@@ -21,9 +21,11 @@ import java.util.concurrent.locks.LockSupport;
  *   <li><b>Running</b>: at most {@code maxBatch} generations hold a place in the batch. Each step
  *       decodes those of them that are ready (their last token emitted and written).
  *   <li><b>Joining</b>: a new generation waits in a FIFO queue of at most {@code maxWaiting} (the
- *       next one is refused with 503) until a place is free, then joins at the next step: its
- *       prompt is prefilled alone (one call, an all-ones mask: exactly the logits of a generation
- *       alone) and its first token is sampled in that step with the others.
+ *       next one is refused with 503) until a place is free, then joins at the next step: the
+ *       prompts joining at one step are prefilled together, right-padded in as few calls as the
+ *       decoder's budget of logits allows (a prompt's logits are its own alone up to float
+ *       rounding; see {@link BatchDecoder}), and its first token is sampled in that step with the
+ *       others.
  *   <li><b>Leaving</b>: a generation that finished, failed or whose client went away leaves at once
  *       and its place goes to the next in line. One that the tarpit holds (a pacing level) leaves
  *       its place for the hold, so held streams never occupy the batch: it sits out the steps until
@@ -63,6 +65,8 @@ final class DecodeLoop implements AutoCloseable {
   private final List<Generation> running = new ArrayList<>();
   private final Generation[] rows;
   private final BatchDecoder.Sequence[] seqs;
+  private final BatchDecoder.Sequence[] joining;
+  private final int[][] prompts;
   private final int[] feed;
   private final boolean[] failed;
   private float[] logits = new float[0];
@@ -79,6 +83,8 @@ final class DecodeLoop implements AutoCloseable {
     this.sampling = new StepSampling(maxBatch, moatThreads);
     this.rows = new Generation[maxBatch];
     this.seqs = new BatchDecoder.Sequence[maxBatch];
+    this.joining = new BatchDecoder.Sequence[maxBatch];
+    this.prompts = new int[maxBatch][];
     this.feed = new int[maxBatch];
     this.failed = new boolean[maxBatch];
     this.thread = new Thread(this::loop, "moat-serve-decode");
@@ -205,6 +211,42 @@ final class DecodeLoop implements AutoCloseable {
     }
   }
 
+  /**
+   * Rows {@code [from, n)} join: their prompts prefilled together, in as few calls as the decoder
+   * allows. A row that joint prefill left out (a call failed, or a prompt was refused before any
+   * call) is prefilled alone, so that it fails alone and takes no other row with it.
+   */
+  private void prefillJoining(int from, int n) {
+    if (from == n) {
+      return;
+    }
+    for (int i = from; i < n; i++) {
+      Generation g = rows[i];
+      g.seq = decoder.newSequence();
+      joining[i - from] = g.seq;
+      prompts[i - from] = g.prompt();
+    }
+    try {
+      decoder.prefill(joining, prompts, n - from, logits, from * vocab);
+    } catch (RuntimeException | ai.onnxruntime.OrtException e) {
+      for (int i = from; i < n; i++) {
+        BatchDecoder.Sequence s = java.util.Objects.requireNonNull(rows[i].seq, "seq");
+        if (s.position() > 0) {
+          continue;
+        }
+        try {
+          decoder.prefill(s, rows[i].prompt(), logits, i * vocab);
+        } catch (RuntimeException | ai.onnxruntime.OrtException alone) {
+          failed[i] = true;
+          rows[i].fail(alone);
+        }
+      }
+    } finally {
+      java.util.Arrays.fill(joining, 0, n - from, null);
+      java.util.Arrays.fill(prompts, 0, n - from, null);
+    }
+  }
+
   /** One step: the model over every ready row, Moat over the batch, each row's token handed on. */
   private void step() {
     int n = count;
@@ -231,18 +273,9 @@ final class DecodeLoop implements AutoCloseable {
         }
       }
     }
-    for (int i = decoding; i < n; i++) {
-      Generation g = rows[i];
-      BatchDecoder.Sequence s = decoder.newSequence();
-      g.seq = s;
-      calls++;
-      try {
-        decoder.prefill(s, g.prompt(), logits, i * vocab);
-      } catch (RuntimeException | ai.onnxruntime.OrtException e) {
-        failed[i] = true;
-        g.fail(e);
-      }
-    }
+    long before = decoder.calls();
+    prefillJoining(decoding, n);
+    calls += (int) (decoder.calls() - before);
     long t1 = System.nanoTime();
     ServerMetrics metrics = server.metrics();
     metrics.modelCalls(calls);

@@ -107,6 +107,73 @@ final class BatchCalls {
     return cache;
   }
 
+  /**
+   * Runs the checked prompts {@code prompts[0 .. n)} in one call, right-padded to the longest:
+   * every padded position follows a prompt's real ones, so under the causal mask no real position
+   * attends to it, and the padding's {@code attention_mask} is 0. Writes prompt {@code i}'s logits
+   * after its last token to {@code logits[offset + i * vocabSize, ...)} and returns its caches (one
+   * buffer per cache input, its real positions only).
+   */
+  ByteBuffer[][] prefill(KvBatch batch, long[][] prompts, int n, float[] logits, int offset)
+      throws OrtException {
+    int width = 0;
+    for (int i = 0; i < n; i++) {
+      width = Math.max(width, prompts[i].length);
+    }
+    long[] idBuf = new long[n * width];
+    long[] maskBuf = new long[n * width];
+    long[] posBuf = new long[n * width];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < width; j++) {
+        boolean real = j < prompts[i].length;
+        idBuf[i * width + j] = real ? prompts[i][j] : 0;
+        maskBuf[i * width + j] = real ? 1 : 0;
+        posBuf[i * width + j] = j;
+      }
+    }
+    long[] shape = {n, width};
+    ByteBuffer[] present = new ByteBuffer[batch.caches()];
+    try {
+      put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(idBuf), shape));
+      put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(maskBuf), shape));
+      put("position_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(posBuf), shape));
+      if (layout.useCacheBranch()) {
+        put("use_cache_branch", OnnxTensor.createTensor(env, new boolean[] {false}));
+      }
+      for (int c = 0; c < present.length; c++) {
+        BatchDecoder.Cache k = batch.cache(c);
+        long bytes = (long) n * width * batch.rowBytes(c);
+        present[c] = direct(bytes);
+        put(k.past(), cacheTensor(direct(0), k.shape(n, 0), 0));
+        pin(k.present(), cacheTensor(present[c], k.shape(n, width), bytes));
+      }
+      try (OrtSession.Result r = session.run(inputs, logitsOnly, pinned)) {
+        calls++;
+        FloatBuffer out = logitsTensor(r).getFloatBuffer(); // FLOAT16 widened to float
+        if (out.capacity() != (long) n * width * vocab) {
+          throw new IllegalStateException(
+              "the graph returned "
+                  + out.capacity() / ((long) n * width)
+                  + " logits per position but the vocabulary has "
+                  + vocab);
+        }
+        for (int i = 0; i < n; i++) {
+          int last = i * width + prompts[i].length - 1;
+          out.get(last * vocab, logits, offset + i * vocab, vocab);
+        }
+      }
+    } finally {
+      release();
+    }
+    ByteBuffer[][] caches = new ByteBuffer[n][present.length];
+    for (int i = 0; i < n; i++) {
+      for (int c = 0; c < present.length; c++) {
+        caches[i][c] = batch.firstPositions(c, present[c], n, i, width, prompts[i].length);
+      }
+    }
+    return caches;
+  }
+
   /** One call over every slot of {@code batch}; on success the presents become the pasts. */
   void step(KvBatch batch) throws OrtException {
     int b = batch.rows();

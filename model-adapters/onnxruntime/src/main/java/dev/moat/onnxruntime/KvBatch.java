@@ -248,6 +248,17 @@ final class KvBatch {
     rebuilds++;
   }
 
+  /**
+   * A sequence's own buffer for cache {@code c}: the first {@code len} positions of row {@code row}
+   * of {@code src}, a packed {@code [outer, rows, mid, width, inner]} buffer padded on the right (a
+   * batched prefill's present).
+   */
+  ByteBuffer firstPositions(int c, ByteBuffer src, int rows, int row, int width, int len) {
+    ByteBuffer own = direct(len * rowBytes(c));
+    copyRow(c, src, rows, row, width, 0, own, 1, 0, len, 0, len);
+    return own;
+  }
+
   /** Bytes of one position of one row of cache {@code c}. */
   long rowBytes(int c) {
     return outer[c] * mid[c] * innerBytes[c];

@@ -172,6 +172,98 @@ class BatchDecoderTest {
   }
 
   @Test
+  void promptsJoiningTogetherPrefillInOneCallAsTheyWouldAlone() throws Exception {
+    int steps = 8;
+    int n = PROMPTS.length; // 12, 2, 6, 18 and 2 tokens
+    List<List<float[]>> ref = new ArrayList<>();
+    for (int[] p : PROMPTS) {
+      ref.add(alone(p, steps));
+    }
+    // The budget in rows x longest prompt: all five in one call; {0, 1, 2} and {3, 4}; and {0},
+    // {1, 2}, {3}, {4} (a prompt alone takes the one-sequence path).
+    long[] budgets = {BatchDecoder.PREFILL_LOGITS_BYTES, 36L * vocab * 4, 20L * vocab * 4};
+    long[] calls = {1, 2, 4};
+    double worst = 0;
+    for (int k = 0; k < budgets.length; k++) {
+      try (BatchDecoder b = batched.newBatchDecoder()) {
+        b.prefillLogitsBytes = budgets[k];
+        BatchDecoder.Sequence[] seqs = new BatchDecoder.Sequence[n];
+        for (int i = 0; i < n; i++) {
+          seqs[i] = b.newSequence();
+        }
+        float[] logits = new float[(n + 1) * vocab];
+        b.prefill(seqs, PROMPTS, n, logits, vocab); // from the second row on
+        assertEquals(calls[k], b.calls(), "calls at budget " + budgets[k]);
+        for (int i = 0; i < n; i++) {
+          assertEquals(PROMPTS[i].length, seqs[i].position());
+          assertArrayEquals(
+              ref.get(i).get(0),
+              java.util.Arrays.copyOfRange(logits, (i + 1) * vocab, (i + 2) * vocab),
+              "prefill " + i + " at budget " + budgets[k]);
+        }
+        float[] l = new float[n * vocab];
+        for (int s = 0; s < steps; s++) {
+          int[] tokens = new int[n];
+          for (int i = 0; i < n; i++) {
+            tokens[i] = argmax(ref.get(i).get(s), 0, vocab);
+          }
+          b.step(seqs, n, tokens, l);
+          for (int i = 0; i < n; i++) {
+            float[] want = ref.get(i).get(s + 1);
+            for (int v = 0; v < vocab; v++) {
+              worst = Math.max(worst, Math.abs(want[v] - l[i * vocab + v]));
+            }
+            assertEquals(argmax(want, 0, vocab), argmax(l, i * vocab, vocab), "row " + i);
+          }
+        }
+      }
+    }
+    assertTrue(worst < 1e-4, "worst logit difference " + worst);
+  }
+
+  @Test
+  void aBatchedPrefillIsCheckedWholeBeforeItRuns() throws Exception {
+    try (BatchDecoder b = batched.newBatchDecoder()) {
+      BatchDecoder.Sequence[] seqs = {b.newSequence(), b.newSequence(), b.newSequence()};
+      int[][] prompts = {{0, 1}, {0, 2, 3}, {0, 4096}};
+      float[] l = new float[3 * vocab];
+      assertEquals(
+          "`prompts[2][1]` was '4096' but it must be in [0, 4096)",
+          assertThrows(IllegalArgumentException.class, () -> b.prefill(seqs, prompts, 3, l, 0))
+              .getMessage());
+      assertEquals(
+          "`prompts[1]` was empty but it must have at least one token (e.g. bos)",
+          assertThrows(
+                  IllegalArgumentException.class,
+                  () -> b.prefill(seqs, new int[][] {{0}, {}}, 2, l, 0))
+              .getMessage());
+      assertEquals(
+          "`seqs[1]` appears twice in one prefill",
+          assertThrows(
+                  IllegalArgumentException.class,
+                  () ->
+                      b.prefill(
+                          new BatchDecoder.Sequence[] {seqs[0], seqs[0]},
+                          new int[][] {{0}, {0}},
+                          2,
+                          l,
+                          0))
+              .getMessage());
+      assertEquals(0, b.calls(), "nothing ran");
+      for (BatchDecoder.Sequence q : seqs) {
+        assertEquals(0, q.position(), "nothing was prefilled");
+      }
+      b.prefill(seqs, new int[][] {{0, 1}, {0, 2, 3}, {0, 5}}, 3, l, 0);
+      assertEquals(
+          "`seqs[0]` was already prefilled",
+          assertThrows(
+                  IllegalStateException.class,
+                  () -> b.prefill(seqs, new int[][] {{0}, {0}, {0}}, 3, l, 0))
+              .getMessage());
+    }
+  }
+
+  @Test
   void refusesWhatItCannotRun() throws Exception {
     try (BatchDecoder b = batched.newBatchDecoder()) {
       BatchDecoder.Sequence q = b.newSequence();

@@ -99,6 +99,53 @@ class HfBatchDecoderTest {
     }
   }
 
+  /**
+   * Prompts joining together prefill in one call, right-padded to the longest: each row's logits,
+   * and its next step's from the cache the call left, are its own alone within {@code tol}.
+   */
+  @ParameterizedTest
+  @CsvSource({"tiny-llama, 0.0001", "tiny-qwen2-fp16, 0.02", "tiny-mistral-merged, 0.0001"})
+  void promptsPrefilledTogetherAreTheirPrefillsAlone(String name, double tol) throws Exception {
+    try (HfModel m = HfModel.load(HfModelTest.dir(name), 1)) {
+      HfDecoderModel model = (HfDecoderModel) m.decoder();
+      int vocab = model.config().vocabSize();
+      int n = PROMPTS.length;
+      float[][] first = new float[n][];
+      float[][] second = new float[n][];
+      int[] token = new int[n];
+      for (int i = 0; i < n; i++) {
+        try (HfDecoderModel.Decoder d = model.newDecoder()) {
+          first[i] = d.prefill(PROMPTS[i]).clone();
+          token[i] = HfModelTest.argmax(first[i]);
+          second[i] = d.next(token[i]).clone();
+        }
+      }
+      double worst = 0;
+      try (BatchDecoder b = model.newBatchDecoder()) {
+        BatchDecoder.Sequence[] seqs = new BatchDecoder.Sequence[n];
+        for (int i = 0; i < n; i++) {
+          seqs[i] = b.newSequence();
+        }
+        float[] logits = new float[n * vocab];
+        b.prefill(seqs, PROMPTS, n, logits, 0);
+        assertEquals(1, b.calls());
+        for (int i = 0; i < n; i++) {
+          for (int v = 0; v < vocab; v++) {
+            worst = Math.max(worst, Math.abs(first[i][v] - logits[i * vocab + v]));
+          }
+        }
+        b.step(seqs, n, token, logits);
+        for (int i = 0; i < n; i++) {
+          for (int v = 0; v < vocab; v++) {
+            worst = Math.max(worst, Math.abs(second[i][v] - logits[i * vocab + v]));
+          }
+        }
+      }
+      assertTrue(worst <= tol, name + ": prefilled together vs alone max |diff| " + worst);
+      System.out.printf("%s: prefilled together vs alone max |logit diff| %.2e%n", name, worst);
+    }
+  }
+
   @Test
   void aGraphWithoutPositionIdsIsNotBatched() throws Exception {
     try (HfModel m = HfModel.load(HfModelTest.dir("tiny-phi3-external"), 1)) {
