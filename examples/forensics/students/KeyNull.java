@@ -42,6 +42,8 @@ import java.util.Set;
  *   <li>{@code pair}: both readings of the same answers, plain test: the key's index, the answers
  *       whose re-encoding differs from the generated ids, the contexts of each, then z re-encoded and
  *       z on the ids.
+ *   <li>{@code counts}: the re-encoded text, plain test, by how many texts scored each context
+ *       (one, two to four, five or more): each group's contexts, T and V.
  *   <li>{@code split}: the generated ids, every first occurrence scored on its own (not averaged per
  *       context), the excess T and its variance V in four parts by the token v the suspect's mass
  *       is on: a token already in the prefix, a token not in it, the context token itself (a
@@ -52,7 +54,7 @@ import java.util.Set;
  * <pre>
  * java --add-modules jdk.incubator.vector -cp examples/target/moat.jar \
  *     examples/forensics/students/KeyNull.java KEYS ANSWERS TOKENS REFERENCE_ONNX_DIR|- \
- *     [text|ids|last|pair|split] [FIRST_KEY]
+ *     [text|ids|last|pair|split|counts] [FIRST_KEY]
  * </pre>
  */
 public class KeyNull {
@@ -62,9 +64,9 @@ public class KeyNull {
     int tokens = Integer.parseInt(a[2]);
     Path refDir = a[3].equals("-") ? null : Path.of(a[3]);
     String mode = a.length > 4 ? a[4] : "text";
-    if (!Set.of("text", "ids", "last", "pair", "split").contains(mode)) {
+    if (!Set.of("text", "ids", "last", "pair", "split", "counts").contains(mode)) {
       throw new IllegalArgumentException(
-          "mode was " + mode + "; it must be text, ids, last, pair or split");
+          "mode was " + mode + "; it must be text, ids, last, pair, split or counts");
     }
     boolean withLast = mode.equals("last"); // the prompt's last token first, counted as context only
     int first = a.length > 5 ? Integer.parseInt(a[5]) : 0;
@@ -128,6 +130,8 @@ public class KeyNull {
         GreenMass.Distributions suspect = RadioactivitySetup.onnxDistributions(model);
         if (mode.equals("split")) {
           split(s, suspect, ids, vocab, line);
+        } else if (mode.equals("counts")) {
+          counts(s, GreenMass.collect(1, suspect, null, reEncoded, 0, vocab, 100_000), line);
         } else if (mode.equals("pair")) {
           GreenMass.Collected c = GreenMass.collect(1, suspect, null, reEncoded, 0, vocab, 100_000);
           GreenMass.Collected d = GreenMass.collect(1, suspect, null, ids, 0, vocab, 100_000);
@@ -161,6 +165,31 @@ public class KeyNull {
         }
         System.out.println(line);
       }
+    }
+  }
+
+  /**
+   * The {@code counts} mode's figures for one key, appended to {@code line}: the plain test's
+   * contexts, excess T and variance V among the contexts scored in one text, in two to four, and in
+   * five or more (the test averages each context's rows, so each context counts once).
+   */
+  private static void counts(KgwScheme s, GreenMass.Collected c, StringBuilder line) {
+    double g = s.gamma();
+    double[] t = new double[3];
+    double[] v = new double[3];
+    int[] n = new int[3];
+    for (int k = 0; k < c.contexts(); k++) {
+      int b = c.count(k) == 1 ? 0 : c.count(k) <= 4 ? 1 : 2;
+      long seed = s.seed(c.context(k), 1);
+      float[] p = c.distribution(k);
+      for (int u = 0; u < p.length; u++) {
+        t[b] += (s.isGreen(seed, u) ? 1 - g : -g) * p[u];
+        v[b] += g * (1 - g) * p[u] * p[u];
+      }
+      n[b]++;
+    }
+    for (int b = 0; b < 3; b++) {
+      line.append(String.format(Locale.ROOT, " %d %.4f %.4f", n[b], t[b], v[b]));
     }
   }
 
