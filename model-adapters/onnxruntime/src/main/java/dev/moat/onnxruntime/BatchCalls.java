@@ -60,59 +60,12 @@ final class BatchCalls {
   }
 
   /**
-   * Runs the checked token ids {@code idBuf} alone ({@code attention_mask} all ones), writes the
-   * logits after the last one to {@code logits[offset, offset + vocabSize)} and returns the caches,
-   * one buffer per cache input of {@code batch}'s layout.
-   */
-  ByteBuffer[] prefill(KvBatch batch, long[] idBuf, float[] logits, int offset)
-      throws OrtException {
-    int p = idBuf.length;
-    long[] ones = new long[p];
-    long[] positions = new long[p];
-    for (int i = 0; i < p; i++) {
-      ones[i] = 1;
-      positions[i] = i;
-    }
-    ByteBuffer[] cache = new ByteBuffer[batch.caches()];
-    try {
-      put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(idBuf), new long[] {1, p}));
-      put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(ones), new long[] {1, p}));
-      put(
-          "position_ids",
-          OnnxTensor.createTensor(env, LongBuffer.wrap(positions), new long[] {1, p}));
-      if (layout.useCacheBranch()) {
-        put("use_cache_branch", OnnxTensor.createTensor(env, new boolean[] {false}));
-      }
-      for (int c = 0; c < cache.length; c++) {
-        BatchDecoder.Cache k = batch.cache(c);
-        cache[c] = direct(p * batch.rowBytes(c));
-        put(k.past(), cacheTensor(direct(0), k.shape(1, 0), 0));
-        pin(k.present(), cacheTensor(cache[c], k.shape(1, p), p * batch.rowBytes(c)));
-      }
-      try (OrtSession.Result r = session.run(inputs, logitsOnly, pinned)) {
-        calls++;
-        FloatBuffer out = logitsTensor(r).getFloatBuffer(); // FLOAT16 widened to float
-        if (out.capacity() != (long) p * vocab) {
-          throw new IllegalStateException(
-              "the graph returned "
-                  + out.capacity() / p
-                  + " logits per position but the vocabulary has "
-                  + vocab);
-        }
-        out.get((p - 1) * vocab, logits, offset, vocab);
-      }
-    } finally {
-      release();
-    }
-    return cache;
-  }
-
-  /**
-   * Runs the checked prompts {@code prompts[0 .. n)} in one call, right-padded to the longest:
-   * every padded position follows a prompt's real ones, so under the causal mask no real position
-   * attends to it, and the padding's {@code attention_mask} is 0. Writes prompt {@code i}'s logits
-   * after its last token to {@code logits[offset + i * vocabSize, ...)} and returns its caches (one
-   * buffer per cache input, its real positions only).
+   * Runs the checked prompts {@code prompts[0 .. n)} in one call (one prompt alone: its {@code
+   * attention_mask} all ones), right-padded to the longest: every padded position follows a
+   * prompt's real ones, so under the causal mask no real position attends to it, and the padding's
+   * {@code attention_mask} is 0. Writes prompt {@code i}'s logits after its last token to {@code
+   * logits[offset + i * vocabSize, ...)} and returns its caches (one buffer per cache input, its
+   * real positions only).
    */
   ByteBuffer[][] prefill(KvBatch batch, long[][] prompts, int n, float[] logits, int offset)
       throws OrtException {
@@ -164,6 +117,9 @@ final class BatchCalls {
       }
     } finally {
       release();
+    }
+    if (n == 1) {
+      return new ByteBuffer[][] {present}; // one prompt, no padding: the present is its cache
     }
     ByteBuffer[][] caches = new ByteBuffer[n][present.length];
     for (int i = 0; i < n; i++) {

@@ -229,7 +229,7 @@ public final class BatchDecoder implements AutoCloseable {
     for (int i = 0; i < p; i++) {
       idBuf[i] = checkToken(prompt[i], i);
     }
-    ByteBuffer[] cache = model.prefill(batch, idBuf, logits, offset);
+    ByteBuffer[] cache = model.prefill(batch, new long[][] {idBuf}, 1, logits, offset)[0];
     s.cache = cache;
     s.position = p;
   }

@@ -7,7 +7,7 @@ import java.nio.ByteBuffer;
 /**
  * {@link BatchDecoder#prefill(Sequence[], int[][], int, float[], int)}: checks every prompt and
  * sequence before any call, then runs the prompts in order, as many to a call as the decoder's
- * budget of logits allows (a prompt alone takes the one-sequence call).
+ * budget of logits allows.
  *
  * <p>Not thread-safe: driven by the decoder's loop, as the decoder is.
  */
@@ -77,12 +77,7 @@ final class JoiningPrompts {
         n++;
       }
       long[][] call = java.util.Arrays.copyOfRange(ids, from, from + n);
-      ByteBuffer[][] caches =
-          n == 1
-              ? new ByteBuffer[][] {
-                d.model.prefill(d.batch, call[0], logits, offset + from * vocab)
-              }
-              : d.model.prefill(d.batch, call, n, logits, offset + from * vocab);
+      ByteBuffer[][] caches = d.model.prefill(d.batch, call, n, logits, offset + from * vocab);
       for (int i = 0; i < n; i++) {
         seqs[from + i].cache = caches[i];
         seqs[from + i].position = call[i].length;
