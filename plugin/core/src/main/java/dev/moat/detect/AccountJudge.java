@@ -1,7 +1,6 @@
 package dev.moat.detect;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
@@ -98,7 +97,12 @@ final class AccountJudge {
     long hourIndex = Math.floorDiv(now, 3_600_000L);
     marks[m++] = 64 * LinkStore.ACTIVITY + (int) Math.floorMod(hourIndex, 24L);
     marks[m++] = 64 * LinkStore.ACTIVITY + 24 + (int) Math.floorMod(hourIndex / 24, 40L);
-    d.store.record(marks, m, keys, keys.length, bits);
+    // One store call for the template buckets and, after them, the phrase buckets.
+    long[] phrases = p.phrases;
+    long[] all = t.allKeys;
+    System.arraycopy(keys, 0, all, 0, keys.length);
+    System.arraycopy(phrases, 0, all, keys.length, phrases.length);
+    d.store.record(marks, m, all, keys.length + phrases.length, bits);
 
     // The template: the band bucket shared by the most accounts (for the classifier's features).
     int best = 0;
@@ -132,6 +136,16 @@ final class AccountJudge {
         }
       }
     }
+    // What it asks: a paraphrasing campaign's eliciting requests, at a person's pace, about
+    // phrases its flagged accounts dominate (PhraseEvidence).
+    int linked =
+        p.words >= Detector.GROUP_MIN_WORDS
+                && cued
+                && !exempt
+                && s.activity.requests() >= PhraseEvidence.PACE_KNOWN
+                && s.activity.bursts() == 0
+            ? PhraseEvidence.linked(bits, keys.length, phrases.length)
+            : -1;
     int o = best * LinkStore.WORDS;
     double shared = Math.log1p(bestAccounts) / LOG_SATURATED;
     double estShare =
@@ -215,36 +229,52 @@ final class AccountJudge {
       s.watchEvidence = now;
       s.flagEvidence = now;
     }
+    if (linked >= 0) {
+      s.phraseHits++;
+      s.watchEvidence = now;
+      s.flagEvidence = now;
+    }
     boolean cleared = s.clearedAt != Long.MIN_VALUE && now - s.clearedAt < d.decayMillis;
-    if (!exempt && s.level != Suspicion.FLAG && s.groupHits >= Detector.FLAG_HITS && !cleared) {
+    boolean byGroup = s.groupHits >= Detector.FLAG_HITS;
+    if (!exempt
+        && s.level != Suspicion.FLAG
+        && (byGroup || s.phraseHits >= PhraseEvidence.FLAG_HITS)
+        && !cleared) {
       s.level = Suspicion.FLAG;
       if (s.flaggedAt < 0) {
         s.flaggedAt = now;
         s.requestsBeforeFlag = n - 1;
       }
-      s.groupKey = marked >= 0 ? keys[marked] : s.groupKey;
+      long key = byGroup ? (marked >= 0 ? keys[marked] : 0) : linked >= 0 ? phrases[linked] : 0;
+      s.groupKey = key != 0 ? key : s.groupKey;
       s.group = s.groupKey != 0 ? AccountState.group(s.groupKey) : null;
       List<String> why = new ArrayList<>(4);
-      why.add(
-          String.format(
-              Locale.ROOT,
-              "coordinated: evidence %d from its %d requests (a request into a template that many"
-                  + " accounts share as a topic sweep counts 1, into one where every view agrees 2)",
-              s.groupHits,
-              n));
-      if (marked >= 0) {
+      if (!byGroup) {
+        why.add(PhraseEvidence.describe(bits, keys.length + linked, s.phraseHits, n));
+      } else {
+        why.add(
+            String.format(
+                Locale.ROOT,
+                "coordinated: evidence %d from its %d requests (a request into a template that many"
+                    + " accounts share as a topic sweep counts 1, into one where every view agrees 2)",
+                s.groupHits,
+                n));
+      }
+      if (byGroup && marked >= 0) {
         why.add(GroupEvidence.describe(bits, marked * LinkStore.WORDS, base, baseYoung));
       }
       if (s.watchedByScore) {
-        why.addAll(reasons(own, score, tier));
+        why.addAll(OwnReasons.of(d.model, own, score, tier));
       }
       s.reasons = List.copyOf(why);
     } else if (!exempt
         && s.level == Suspicion.NONE
-        && (byScore || evidence != GroupEvidence.NONE)) {
+        && (byScore
+            || evidence != GroupEvidence.NONE
+            || (linked >= 0 && s.phraseHits >= PhraseEvidence.WATCH_HITS))) {
       s.level = Suspicion.WATCH;
       if (byScore) {
-        List<String> why = new ArrayList<>(reasons(own, score, tier));
+        List<String> why = new ArrayList<>(OwnReasons.of(d.model, own, score, tier));
         why.add(
             0,
             bin >= TierBaseline.SCORE_BINS
@@ -261,11 +291,13 @@ final class AccountJudge {
                     score,
                     tier.threshold()));
         s.reasons = List.copyOf(why);
-      } else {
+      } else if (marked >= 0) {
         s.reasons =
             List.of(
                 "a request went into a coordinated template",
                 GroupEvidence.describe(bits, marked * LinkStore.WORDS, base, baseYoung));
+      } else {
+        s.reasons = List.of(PhraseEvidence.describe(bits, keys.length + linked, s.phraseHits, n));
       }
     }
     if (s.level == Suspicion.FLAG) {
@@ -280,6 +312,11 @@ final class AccountJudge {
         for (int b = 0; b < d.bands; b++) {
           if ((bits[b * LinkStore.WORDS + word] & mask) == 0) {
             t.flagKeys[fresh++] = keys[b];
+          }
+        }
+        for (int i = 0; i < phrases.length; i++) {
+          if ((bits[(keys.length + i) * LinkStore.WORDS + word] & mask) == 0) {
+            t.flagKeys[fresh++] = phrases[i];
           }
         }
         if (fresh > 0) {
@@ -333,12 +370,14 @@ final class AccountJudge {
     if (s.level == Suspicion.FLAG && now - s.flagEvidence > d.decayMillis) {
       s.level = Suspicion.WATCH;
       s.groupHits = 0;
+      s.phraseHits = 0;
       // The watch period starts when the flag lapses: one step per decay period.
       s.watchEvidence = Math.max(s.watchEvidence, s.flagEvidence + d.decayMillis);
     }
     if (s.level == Suspicion.WATCH && now - s.watchEvidence > d.decayMillis) {
       s.level = Suspicion.NONE;
       s.groupHits = 0;
+      s.phraseHits = 0;
     }
   }
 
@@ -352,35 +391,5 @@ final class AccountJudge {
   TierBaseline baseline(String tier) {
     return d.tiers.computeIfAbsent(
         tier, k -> new TierBaseline(d.threshold, d.watchBudget, d.reference));
-  }
-
-  /** The three features that raise the score most over the account's tier's typical account. */
-  List<String> reasons(float[] x, float score, TierBaseline tier) {
-    float[] typical = tier.typical();
-    float[] probe = x.clone();
-    Integer[] order = new Integer[Features.COUNT];
-    double[] lift = new double[Features.COUNT];
-    for (int i = 0; i < Features.COUNT; i++) {
-      probe[i] = typical[i];
-      lift[i] = score - d.model.score(probe);
-      probe[i] = x[i];
-      order[i] = i;
-    }
-    java.util.Arrays.sort(order, Comparator.comparingDouble(i -> -lift[i]));
-    List<String> out = new ArrayList<>(3);
-    for (int k = 0; k < 3; k++) {
-      int i = order[k];
-      if (lift[i] > 0) {
-        out.add(
-            String.format(
-                Locale.ROOT,
-                "%s %.2f (its tier's typical account %.2f, +%.2f)",
-                Features.names().get(i),
-                x[i],
-                typical[i],
-                lift[i]));
-      }
-    }
-    return out;
   }
 }

@@ -68,6 +68,11 @@ final class AccountState {
 
   int groupHits;
 
+  /**
+   * Eliciting requests at a person's pace linked to a flagged campaign ({@link PhraseEvidence}).
+   */
+  int phraseHits;
+
   @Nullable List<String> reasons;
   @Nullable List<String> samples;
   @Nullable List<String> linked;
@@ -144,6 +149,9 @@ final class AccountState {
     out.writeLong(requestsBeforeFlag);
     out.writeLong(groupKey);
     out.writeInt(groupHits);
+    if (version >= 5) {
+      out.writeInt(phraseHits);
+    }
     DetectorState.writeStrings(out, reasons);
     DetectorState.writeStrings(out, samples);
     if (version >= 2) {
@@ -191,6 +199,7 @@ final class AccountState {
     groupKey = in.readLong();
     group = groupKey != 0 ? group(groupKey) : null;
     groupHits = in.readInt();
+    phraseHits = version >= 5 ? in.readInt() : 0;
     reasons = DetectorState.readStrings(in);
     samples = DetectorState.readStrings(in);
     if (version >= 2 && in.readBoolean()) {

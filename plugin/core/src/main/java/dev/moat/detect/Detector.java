@@ -3,6 +3,7 @@ package dev.moat.detect;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.moat.internal.Messages;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -205,7 +206,7 @@ public final class Detector implements AutoCloseable {
       }
       keys[bands] = t.lastSystemKey;
     }
-    return new Prepared(r, keys, scan.cues, scan.codeAttached, scan.count, scan.textHash);
+    return new Prepared(r, keys, scan);
   }
 
   /** {@link #observe(TraceRecord, float[])} of a prepared request. */
@@ -235,19 +236,20 @@ public final class Detector implements AutoCloseable {
   public static final class Prepared {
     final TraceRecord record;
     final long[] keys;
+    final long[] phrases; // PhraseKeys, apart from the template keys
     final int cues;
     final boolean codeAttached;
     final int words;
     final long skeleton;
 
-    Prepared(
-        TraceRecord record, long[] keys, int cues, boolean codeAttached, int words, long skeleton) {
+    Prepared(TraceRecord record, long[] keys, PromptScan scan) {
       this.record = record;
       this.keys = keys;
-      this.cues = cues;
-      this.codeAttached = codeAttached;
-      this.words = words;
-      this.skeleton = skeleton;
+      this.phrases = Arrays.copyOf(scan.phrases.keys, scan.phrases.count);
+      this.cues = scan.cues;
+      this.codeAttached = scan.codeAttached;
+      this.words = scan.count;
+      this.skeleton = scan.textHash;
     }
 
     public TraceRecord record() {

@@ -15,6 +15,7 @@ final class DetectorScratch {
   final long[] sig;
   final long[] window = new long[3];
   final long[] flagKeys;
+  final long[] allKeys; // the template keys, then the phrase keys: one store call
   final long[] bits;
   final float[] x = new float[Features.COUNT];
   final float[] own = new float[Features.COUNT];
@@ -22,7 +23,8 @@ final class DetectorScratch {
 
   DetectorScratch(int hashes, int bands) {
     sig = new long[hashes];
-    flagKeys = new long[bands];
-    bits = new long[(bands + 1) * LinkStore.WORDS];
+    flagKeys = new long[bands + PhraseKeys.MAX];
+    allKeys = new long[bands + 1 + PhraseKeys.MAX];
+    bits = new long[(bands + 1 + PhraseKeys.MAX) * LinkStore.WORDS];
   }
 }

@@ -128,6 +128,7 @@ final class FleetMarks {
   static void reset(AccountState s) {
     s.level = Suspicion.NONE;
     s.groupHits = 0;
+    s.phraseHits = 0;
     s.watchEvidence = Long.MIN_VALUE;
     s.flagEvidence = Long.MIN_VALUE;
     s.fleetShared = Long.MIN_VALUE;

@@ -12,9 +12,13 @@ import java.util.Locale;
  * <ol>
  *   <li><b>Shared</b>: at least {@link #MIN_ACCOUNTS} accounts use the template.
  *   <li><b>Sweep</b>: distinct skeletons are at least {@link #SWEEP_SHARE} of its requests, or at
- *       least {@link #SWEEP_SKELETONS} in all. A class pasting one homework or a viral prompt send
- *       the same few texts again and again; a campaign covers many topics, even when it asks for
- *       several answers to each (best-of-n harvesting re-asks).
+ *       least {@link #SWEEP_SKELETONS} in all, and at least {@link #SWEEP_MIN_SKELETONS} either
+ *       way. A class pasting one homework or a viral prompt send the same few texts again and
+ *       again; a campaign covers many topics, even when it asks for several answers to each
+ *       (best-of-n harvesting re-asks). The floor (2026-12-03): a hackathon of 38 new accounts
+ *       pasting one challenge with two openings ("pls", "help:") was 2 skeletons in 38 requests,
+ *       5%, and a sweep (the third generator's seed 5: 23 of its 1,312 classroom accounts flagged
+ *       at their first request).
  *   <li><b>Young</b>: at least half of its accounts of known age were created less than 14 days
  *       before they used it, at most a quarter of all are established (30 days or more), and its
  *       young accounts are far more than the deployment's base rate of youth would give (binomial
@@ -73,6 +77,7 @@ final class GroupEvidence {
   static final int MIN_ACCOUNTS = 8;
   static final double SWEEP_SHARE = 0.05;
   static final int SWEEP_SKELETONS = 128;
+  static final int SWEEP_MIN_SKELETONS = 8;
   static final int MIN_REQUESTS = 16;
   static final double YOUNG_SHARE = 0.5;
   static final int MIN_YOUNG = 4;
@@ -208,8 +213,9 @@ final class GroupEvidence {
     if (LinkStore.estimate(words, at + LinkStore.CONTENT + LinkStore.REQUESTS) < MIN_REQUESTS) {
       return false;
     }
-    return share(words, at, LinkStore.SKELETONS) >= SWEEP_SHARE
-        || skeletons(words, at) >= SWEEP_SKELETONS;
+    double skeletons = skeletons(words, at);
+    return skeletons >= SWEEP_MIN_SKELETONS
+        && (share(words, at, LinkStore.SKELETONS) >= SWEEP_SHARE || skeletons >= SWEEP_SKELETONS);
   }
 
   /**

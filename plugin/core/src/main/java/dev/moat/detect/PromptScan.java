@@ -175,11 +175,16 @@ final class PromptScan {
   long textHash;
 
   // The token being built: FNV-1a state over all its characters, and over them without trailing
-  // punctuation (for cue matching); whether it has a character yet.
+  // punctuation (for cue matching, with its length); whether it has a character yet, and whether
+  // the first is a letter. Its content-phrase keys (of the whole scan) in `phrases`.
   private long full;
   private long bare;
   private boolean open;
   private long previousBare;
+  private int length;
+  private int bareLength;
+  private boolean letter;
+  final PhraseKeys phrases = new PhraseKeys();
 
   /** A scanner with its own buffers: one per thread. */
   PromptScan() {}
@@ -195,6 +200,7 @@ final class PromptScan {
     textHash = 0x243F6A8885A308D3L;
     previousBare = 0;
     open = false;
+    phrases.reset();
     String text = raw;
     int n = Math.min(text.length(), maxChars);
     int i = 0;
@@ -260,11 +266,15 @@ final class PromptScan {
     if (first) {
       open = true;
       full = 0xCBF29CE484222325L;
+      length = 0;
+      letter = Character.isLetter(c);
     }
     full = (full ^ c) * 0x100000001B3L;
+    length++;
     // Trailing punctuation is dropped for cue matching, but never the token's first character.
     if (first || !isTrailingPunctuation(c)) {
       bare = full;
+      bareLength = length;
     }
   }
 
@@ -291,6 +301,7 @@ final class PromptScan {
       cues |= lookup(pair(previousBare, b));
     }
     previousBare = b;
+    phrases.word(b, bareLength, letter);
   }
 
   static boolean isWordChar(char c) {

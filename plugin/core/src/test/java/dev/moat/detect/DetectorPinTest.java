@@ -177,6 +177,7 @@ class DetectorPinTest {
     Path v1 = dir.resolve("v1.state");
     Path v2 = dir.resolve("v2.state");
     Path v3 = dir.resolve("v3.state");
+    Path v4 = dir.resolve("v4.state");
     String bot;
     try (Detector a = Detector.builder().build()) {
       half(a, 65);
@@ -187,6 +188,7 @@ class DetectorPinTest {
       DetectorState.snapshot(a, v1, 1);
       DetectorState.snapshot(a, v2, 2);
       DetectorState.snapshot(a, v3, 3);
+      DetectorState.snapshot(a, v4, 4);
     }
     try (Detector b = Detector.builder().build()) {
       b.restore(file);
@@ -210,6 +212,12 @@ class DetectorPinTest {
               one.topLogprobs(),
               one.outputTokens());
       assertTrue(b.observe(ghost).flagged());
+    }
+    try (Detector v = Detector.builder().build()) {
+      // Version 4: no phrase evidence in the accounts (counted from 0 again).
+      assertTrue(v.restore(v4) > 100, "a version 4 file restores its accounts and link table");
+      assertEquals(Suspicion.WATCH, v.verdict(bot).level());
+      assertEquals(Suspicion.FLAG, v.pinned("ghost").level());
     }
     try (Detector v = Detector.builder().build()) {
       // Version 3: buckets of 61 words (no machine-burst set), accounts without burst times.

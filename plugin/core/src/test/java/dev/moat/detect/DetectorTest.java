@@ -125,7 +125,11 @@ class DetectorTest {
           bots++;
           assertTrue(v.requestsBeforeFlag() < v.requests());
           assertEquals(Suspicion.FLAG, v.level());
-          assertTrue(v.reasons().get(0).startsWith("coordinated:"), v.reasons().toString());
+          // By its templates, or (its campaign flagged by them first) by what it asks.
+          String first = v.reasons().get(0);
+          assertTrue(
+              first.startsWith("coordinated:") || first.startsWith("linked by what it asks:"),
+              v.reasons().toString());
           assertFalse(v.reasons().isEmpty(), v.toString());
           assertFalse(v.samplePrompts().isEmpty());
           assertTrue(v.samplePrompts().get(0).startsWith("You are a world-class expert"));

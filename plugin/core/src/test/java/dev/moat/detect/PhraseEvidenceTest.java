@@ -1,0 +1,204 @@
+package dev.moat.detect;
+
+import static dev.moat.detect.DetectorTest.DAY;
+import static dev.moat.detect.DetectorTest.START;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The phrase view ({@link PhraseEvidence}): aged accounts that paraphrase every request, sharing no
+ * template, are flagged once a flagged campaign dominates what they ask about, if they elicit
+ * reasoning at a person's pace. Each control differs in one thing: the campaign sweeps other
+ * topics, the accounts send in bursts, or they do not ask for reasoning.
+ */
+class PhraseEvidenceTest {
+  @TempDir Path dir;
+
+  private static final String[] OPENINGS = {
+    "hey, quick one.",
+    "Morning! Stuck on something at work.",
+    "Could I get a hand here?",
+    "Side project question:",
+    "So my team is debating this.",
+    "ok so",
+    "Hi there, long time user.",
+    "Need some expert eyes on this one.",
+    "Weird request maybe.",
+    "Picking your brain:"
+  };
+  private static final String[] ASKS = {
+    "I'd love to see how you would %s for %s in %s.",
+    "what's a good way to %s for %s (%s)?",
+    "in %3$s, how do I %1$s for %2$s?",
+    "Trying to %s for %s, language is %s.",
+    "my manager wants me to %s for %s using %s."
+  };
+  private static final String[] CUES = {
+    "Explain why at every stage.", "Lay out your reasoning first.",
+    "Walk me through it, step by step.", "Don't skip the intermediate steps."
+  };
+  private static final String[] CLOSINGS = {
+    "thx", "ty!", "cheers", "", "Thanks a lot.", "much obliged"
+  };
+
+  /** The campaign's own sweep: young accounts, one template, task x language x subject. */
+  private static List<TraceRecord> hydra(String[] tasks, String[] languages, String[] subjects) {
+    SplittableRandom r = new SplittableRandom(7);
+    List<TraceRecord> out = new ArrayList<>();
+    int n = 0;
+    for (int a = 0; a < 60; a++) {
+      long start = START + DAY / 4 + a * (DAY / 40);
+      for (long t = start; t < start + DAY; t += 3_300_000 + r.nextLong(300_000), n++) {
+        String prompt =
+            "You are a world-class expert. Think step by step and show your reasoning.\n\nTask: In "
+                + languages[(n / 6) % languages.length]
+                + ", "
+                + tasks[n % tasks.length]
+                + " for "
+                + subjects[(n / 42) % subjects.length]
+                + ".";
+        out.add(
+            TenureTest.sweepRequest(
+                t, "bot-" + a, start - 2 * DAY, r.nextInt(255) + ".7.0/24", prompt));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * 20 aged accounts from day 2 to day 4, each request written afresh (its own opening, phrasing,
+   * closing) about the campaign's task space, about one every three hours, or in bursts.
+   */
+  private static List<TraceRecord> paraphrasers(boolean cued, boolean bursts) {
+    SplittableRandom r = new SplittableRandom(41);
+    List<TraceRecord> out = new ArrayList<>();
+    for (int a = 0; a < 20; a++) {
+      long t = START + 2 * DAY + r.nextLong(DAY / 4);
+      for (int k = 0; k < 16; k++) {
+        String ask =
+            String.format(
+                ASKS[r.nextInt(ASKS.length)],
+                DetectorTest.TASKS[r.nextInt(6)],
+                DetectorTest.SUBJECTS[r.nextInt(15)],
+                DetectorTest.LANGUAGES[r.nextInt(7)]);
+        String prompt =
+            OPENINGS[r.nextInt(OPENINGS.length)]
+                + " "
+                + ask
+                + (cued ? " " + CUES[r.nextInt(CUES.length)] : "")
+                + " "
+                + CLOSINGS[r.nextInt(CLOSINGS.length)];
+        out.add(
+            new TraceRecord(
+                t,
+                "para-" + a,
+                START - 400 * DAY,
+                "free",
+                r.nextInt(255) + ".9.0/24",
+                null,
+                0,
+                null,
+                prompt,
+                4096,
+                0.7,
+                0,
+                1500));
+        t += bursts && k % 8 != 7 ? 4_000 + r.nextLong(4_000) : 9_000_000 + r.nextLong(3_600_000);
+      }
+    }
+    return out;
+  }
+
+  private static List<TraceRecord> software() {
+    return hydra(DetectorTest.TASKS, DetectorTest.LANGUAGES, DetectorTest.SUBJECTS);
+  }
+
+  private static long run(List<TraceRecord> campaign, List<TraceRecord> others, String prefix) {
+    List<TraceRecord> all = TenureTest.sorted(TenureTest.regulars(5, 200, 5), campaign);
+    all.addAll(others);
+    all.sort(Comparator.comparingLong(TraceRecord::ts));
+    try (Detector d = Detector.builder().build()) {
+      all.forEach(d::observe);
+      assertEquals(60, TenureTest.flagged(d, "bot-"), "the campaign's own accounts");
+      assertEquals(0, TenureTest.flagged(d, "person-"));
+      // Every flag of these accounts is this view's: they share no template with the campaign.
+      d.verdicts()
+          .filter(v -> v.flagged() && v.account().startsWith(prefix))
+          .forEach(
+              v ->
+                  assertTrue(
+                      v.reasons().get(0).startsWith("linked by what it asks: "),
+                      v.account() + ": " + v.reasons()));
+      return TenureTest.flagged(d, prefix);
+    }
+  }
+
+  @Test
+  void paraphrasingAccountsAskingWhatAFlaggedCampaignAsksAreFlagged() {
+    long caught = run(software(), paraphrasers(true, false), "para-");
+    assertTrue(caught >= 15, "flagged " + caught + " of 20");
+  }
+
+  @Test
+  void aRestartInTheMiddleKeepsTheEvidenceGathered() throws Exception {
+    List<TraceRecord> all = TenureTest.sorted(TenureTest.regulars(5, 200, 5), software());
+    all.addAll(paraphrasers(true, false));
+    all.sort(Comparator.comparingLong(TraceRecord::ts));
+    // A day into the paraphrasers' work (about eight requests each, the first four of which
+    // cannot count): some hold one or two linked requests, not yet a flag.
+    long cut = START + 3 * DAY;
+    Path file = dir.resolve("detector.state");
+    try (Detector a = Detector.builder().build();
+        Detector b = Detector.builder().build()) {
+      int i = 0;
+      for (; all.get(i).ts() < cut; i++) {
+        a.observe(all.get(i));
+      }
+      a.snapshot(file);
+      b.restore(file);
+      for (; i < all.size(); i++) {
+        TraceRecord r = all.get(i);
+        assertEquals(
+            DetectorStateTest.same(a.observe(r)),
+            DetectorStateTest.same(b.observe(r)),
+            r.account() + " at " + r.ts());
+      }
+      assertTrue(TenureTest.flagged(b, "para-") >= 15, "flagged " + TenureTest.flagged(b, "para-"));
+    }
+  }
+
+  @Test
+  void theSameAccountsAreNotFlaggedWhenTheCampaignAsksAboutOtherThings() {
+    String[] tasks = {
+      "plan a menu",
+      "write a toast",
+      "draft a letter",
+      "outline a talk",
+      "design a garden",
+      "compose a poem"
+    };
+    String[] languages = {"French", "Spanish", "German", "Italian", "Dutch", "Polish", "Greek"};
+    String[] subjects = {
+      "a wedding", "a retirement party", "a school reunion", "a book club", "a harvest festival"
+    };
+    assertEquals(0, run(hydra(tasks, languages, subjects), paraphrasers(true, false), "para-"));
+  }
+
+  @Test
+  void theSameAccountsInMachineSpeedBurstsAreAHarnessNotFlagged() {
+    assertEquals(0, run(software(), paraphrasers(true, true), "para-"));
+  }
+
+  @Test
+  void theSameQuestionsWithoutAReasoningAskAreDevelopersNotFlagged() {
+    assertEquals(0, run(software(), paraphrasers(false, false), "para-"));
+  }
+}
