@@ -56,9 +56,10 @@ class ServerFleetTest {
               200, complete(replicas[i % 3], "Explain step by step how to build topic " + i));
         }
         try (JedisPooled j = new JedisPooled("127.0.0.1", redis.port())) {
-          // One skeleton (the numbers are not part of it): its 8 band buckets, written by all
-          // three replicas into the same keys.
-          assertEquals(8, j.keys("moat:b:*").size(), "buckets in Redis: " + j.keys("*"));
+          // One skeleton (the numbers are not part of it): its 8 band buckets and its one
+          // content phrase ("build topic", PhraseKeys), written by all three replicas into the
+          // same keys.
+          assertEquals(9, j.keys("moat:b:*").size(), "buckets in Redis: " + j.keys("*"));
         }
         for (ModelServer s : replicas) {
           assertTrue(s.fleetLinks().connected());

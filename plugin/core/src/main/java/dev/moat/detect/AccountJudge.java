@@ -230,15 +230,13 @@ final class AccountJudge {
       s.flagEvidence = now;
     }
     if (linked >= 0) {
-      s.phraseHits++;
-      s.watchEvidence = now;
-      s.flagEvidence = now;
+      PhraseEvidence.count(s, n, now);
     }
     boolean cleared = s.clearedAt != Long.MIN_VALUE && now - s.clearedAt < d.decayMillis;
     boolean byGroup = s.groupHits >= Detector.FLAG_HITS;
     if (!exempt
         && s.level != Suspicion.FLAG
-        && (byGroup || s.phraseHits >= PhraseEvidence.FLAG_HITS)
+        && (byGroup || PhraseEvidence.flags(s.phraseHits, n - s.phraseFrom + 1))
         && !cleared) {
       s.level = Suspicion.FLAG;
       if (s.flaggedAt < 0) {
@@ -250,7 +248,9 @@ final class AccountJudge {
       s.group = s.groupKey != 0 ? AccountState.group(s.groupKey) : null;
       List<String> why = new ArrayList<>(4);
       if (!byGroup) {
-        why.add(PhraseEvidence.describe(bits, keys.length + linked, s.phraseHits, n));
+        why.add(
+            PhraseEvidence.describe(
+                bits, keys.length + linked, s.phraseHits, n - s.phraseFrom + 1));
       } else {
         why.add(
             String.format(
@@ -271,7 +271,7 @@ final class AccountJudge {
         && s.level == Suspicion.NONE
         && (byScore
             || evidence != GroupEvidence.NONE
-            || (linked >= 0 && s.phraseHits >= PhraseEvidence.WATCH_HITS))) {
+            || (linked >= 0 && PhraseEvidence.watches(s.phraseHits, n - s.phraseFrom + 1)))) {
       s.level = Suspicion.WATCH;
       if (byScore) {
         List<String> why = new ArrayList<>(OwnReasons.of(d.model, own, score, tier));
@@ -297,7 +297,10 @@ final class AccountJudge {
                 "a request went into a coordinated template",
                 GroupEvidence.describe(bits, marked * LinkStore.WORDS, base, baseYoung));
       } else {
-        s.reasons = List.of(PhraseEvidence.describe(bits, keys.length + linked, s.phraseHits, n));
+        s.reasons =
+            List.of(
+                PhraseEvidence.describe(
+                    bits, keys.length + linked, s.phraseHits, n - s.phraseFrom + 1));
       }
     }
     if (s.level == Suspicion.FLAG) {

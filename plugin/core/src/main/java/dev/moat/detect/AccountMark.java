@@ -100,7 +100,7 @@ public record AccountMark(
   /** A reason as marks and pins keep it: one line of at most {@link #MAX_REASON} chars. */
   static String clean(String reason) {
     String r = Objects.requireNonNull(reason, "reason").replace('\n', ' ').replace('\r', ' ');
-    return r.length() > MAX_REASON ? r.substring(0, MAX_REASON) : r;
+    return dev.moat.internal.Messages.clip(r, MAX_REASON, "");
   }
 
   /** A flag raised at {@code flaggedAt}, its evidence last seen at {@code evidenceAt}. */

@@ -73,6 +73,9 @@ final class AccountState {
    */
   int phraseHits;
 
+  /** The account's request count at its first such request (the share is counted from there). */
+  long phraseFrom = -1;
+
   @Nullable List<String> reasons;
   @Nullable List<String> samples;
   @Nullable List<String> linked;
@@ -110,7 +113,7 @@ final class AccountState {
     }
     if (samples.size() < 3) {
       List<String> more = new ArrayList<>(samples);
-      more.add(prompt.length() <= 160 ? prompt : prompt.substring(0, 160) + "…");
+      more.add(dev.moat.internal.Messages.clip(prompt, 160, "…"));
       samples = List.copyOf(more);
     }
   }
@@ -151,6 +154,7 @@ final class AccountState {
     out.writeInt(groupHits);
     if (version >= 5) {
       out.writeInt(phraseHits);
+      out.writeLong(phraseFrom);
     }
     DetectorState.writeStrings(out, reasons);
     DetectorState.writeStrings(out, samples);
@@ -200,6 +204,7 @@ final class AccountState {
     group = groupKey != 0 ? group(groupKey) : null;
     groupHits = in.readInt();
     phraseHits = version >= 5 ? in.readInt() : 0;
+    phraseFrom = version >= 5 ? in.readLong() : -1;
     reasons = DetectorState.readStrings(in);
     samples = DetectorState.readStrings(in);
     if (version >= 2 && in.readBoolean()) {

@@ -3,7 +3,6 @@ package dev.moat.detect;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.moat.internal.Messages;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,9 +40,9 @@ import org.jspecify.annotations.Nullable;
  * (fail-open to per-replica linking, see {@code RedisLinkStore}); a model that throws fails the
  * call (a broken model is a deployment error, not traffic to pass unseen).
  *
- * <p>What it cannot see: a campaign whose accounts share no template (every prompt written afresh,
- * with no skeleton in common) and behave like their tier's typical account is watched at most, and
- * then only on behaviour; a campaign that re-asks the same texts looks like a class pasting its
+ * <p>What it cannot see: a campaign whose accounts share no template and no topic with a flagged
+ * campaign ({@code PhraseEvidence}), and behave like their tier's typical account, is watched at
+ * most, on behaviour; a campaign that re-asks the same texts looks like a class pasting its
  * homework. The README's detection section says more.
  *
  * <p>Thread-safe. Requests of one account are serialised on that account's state (at request start
@@ -245,7 +244,7 @@ public final class Detector implements AutoCloseable {
     Prepared(TraceRecord record, long[] keys, PromptScan scan) {
       this.record = record;
       this.keys = keys;
-      this.phrases = Arrays.copyOf(scan.phrases.keys, scan.phrases.count);
+      this.phrases = java.util.Arrays.copyOf(scan.phrases.keys, scan.phrases.count);
       this.cues = scan.cues;
       this.codeAttached = scan.codeAttached;
       this.words = scan.count;

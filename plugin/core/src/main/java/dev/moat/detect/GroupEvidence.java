@@ -12,13 +12,15 @@ import java.util.Locale;
  * <ol>
  *   <li><b>Shared</b>: at least {@link #MIN_ACCOUNTS} accounts use the template.
  *   <li><b>Sweep</b>: distinct skeletons are at least {@link #SWEEP_SHARE} of its requests, or at
- *       least {@link #SWEEP_SKELETONS} in all, and at least {@link #SWEEP_MIN_SKELETONS} either
- *       way. A class pasting one homework or a viral prompt send the same few texts again and
- *       again; a campaign covers many topics, even when it asks for several answers to each
- *       (best-of-n harvesting re-asks). The floor (2026-12-03): a hackathon of 38 new accounts
- *       pasting one challenge with two openings ("pls", "help:") was 2 skeletons in 38 requests,
- *       5%, and a sweep (the third generator's seed 5: 23 of its 1,312 classroom accounts flagged
- *       at their first request).
+ *       least {@link #SWEEP_SKELETONS} in all; and at least {@link #SWEEP_MIN_SKELETONS} either
+ *       way, and not {@link #pasted} (many accounts a skeleton from few networks). A class pasting
+ *       one homework or a viral prompt send the same few texts again and again; a campaign covers
+ *       many topics, even when it asks for several answers to each (best-of-n harvesting re-asks)
+ *       or fills its templates from short slot lists (the usage generator's campaign templates read
+ *       up to 7 accounts a skeleton). The floors (2026-12-03): hackathons pasting one challenge
+ *       with a few openings ("pls", "help:") were 2 skeletons in the 38 requests of 38 new accounts
+ *       (5%: the third generator's seed 5, 23 classroom accounts flagged at their first request)
+ *       and about 10 in the 168 of 172 (6%: its seed 7, 40 flagged).
  *   <li><b>Young</b>: at least half of its accounts of known age were created less than 14 days
  *       before they used it, at most a quarter of all are established (30 days or more), and its
  *       young accounts are far more than the deployment's base rate of youth would give (binomial
@@ -78,6 +80,7 @@ final class GroupEvidence {
   static final double SWEEP_SHARE = 0.05;
   static final int SWEEP_SKELETONS = 128;
   static final int SWEEP_MIN_SKELETONS = 8;
+  static final double SWEEP_ACCOUNTS_PER_SKELETON = 10;
   static final int MIN_REQUESTS = 16;
   static final double YOUNG_SHARE = 0.5;
   static final int MIN_YOUNG = 4;
@@ -215,7 +218,23 @@ final class GroupEvidence {
     }
     double skeletons = skeletons(words, at);
     return skeletons >= SWEEP_MIN_SKELETONS
+        && !pasted(words, at, skeletons)
         && (share(words, at, LinkStore.SKELETONS) >= SWEEP_SHARE || skeletons >= SWEEP_SKELETONS);
+  }
+
+  /**
+   * Many accounts on few texts from few networks: a class or a hackathon behind its venue's NAT,
+   * pasting one assignment with a few openings (more than {@link #SWEEP_ACCOUNTS_PER_SKELETON}
+   * accounts a skeleton). Only where networks are known: a campaign from rotating proxies is spread
+   * however short its task list (the first simulator's 25,000 accounts share 630 prompts), and
+   * without a network field nothing tells the two apart.
+   */
+  static boolean pasted(long[] words, int at, double skeletons) {
+    double accounts = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
+    double clients = LinkStore.estimate(words, at + LinkStore.CLIENTS);
+    return skeletons * SWEEP_ACCOUNTS_PER_SKELETON < accounts
+        && clients >= 1
+        && clients < SPREAD_CLIENTS * accounts;
   }
 
   /**

@@ -4,11 +4,11 @@ import java.util.List;
 
 /**
  * Where cross-account linking state lives: per template bucket (an LSH band key of a prompt
- * skeleton, or the hash of a system prompt), which accounts used it, how many of them were young,
- * established, watched or flagged, and two content sketches (distinct skeletons against requests)
- * that tell a topic sweep from a text many people paste. One interface for the embedded default
- * ({@link LocalLinkStore}) and a fleet store shared by every replica (Redis: {@code
- * RedisLinkStore}), so that all replicas see one campaign.
+ * skeleton, the hash of a system prompt, or a content phrase, {@code PhraseKeys}), which accounts
+ * used it, how many of them were young, established, watched or flagged, and two content sketches
+ * (distinct skeletons against requests) that tell a topic sweep from a text many people paste. One
+ * interface for the embedded default ({@link LocalLinkStore}) and a fleet store shared by every
+ * replica (Redis: {@code RedisLinkStore}), so that all replicas see one campaign.
  *
  * <p>Account sets are 256-bit linear-counting bitmaps (an account sets the bit its id hashes to):
  * within a few percent below about 200 accounts, saturating near 1,400, which is all a verdict

@@ -11,7 +11,8 @@ import java.util.Locale;
  * only when it also elicits reasoning, a plan or an agent trace, and the account has never sent at
  * machine speed (agent products and eval harnesses ask about the same things, in tool loops and
  * bursts; a campaign hiding among people paces itself like one). {@link #FLAG_HITS} such requests
- * flag: two signals, what it asks (shared with a flagged campaign) and how (eliciting, paced).
+ * flag, if they are at least {@link #MIN_SHARE} of its requests from the first on: two signals,
+ * what it asks (shared with a flagged campaign) and how (eliciting, paced, and mostly that).
  *
  * <p>Thread-safe: stateless.
  */
@@ -28,7 +29,39 @@ final class PhraseEvidence {
   /** Such requests that watch it (one is a developer asking about a campaign's topic once). */
   static final int WATCH_HITS = 2;
 
+  /**
+   * And their least share of the account's requests from the first of them on: a developer who now
+   * and then asks, with "step by step", about a topic a campaign sweeps (3 of 77 requests on the
+   * third generator's seed 6, flagged before this share was asked for) is not working for it. Low,
+   * because resellers carry mostly genuine traffic and some paraphrasing accounts chat a lot: at
+   * 10% the same seed 5 flagged 490 of its 591 stealth accounts and 1 of 30 resellers, at 5% 586
+   * and 10, with no share 587 and 12.
+   */
+  static final double MIN_SHARE = 0.05;
+
   private PhraseEvidence() {}
+
+  /**
+   * Counts a linked request, the account's {@code n}th, at {@code now}: evidence for both levels.
+   */
+  static void count(AccountState s, long n, long now) {
+    if (s.phraseHits == 0) {
+      s.phraseFrom = n;
+    }
+    s.phraseHits++;
+    s.watchEvidence = now;
+    s.flagEvidence = now;
+  }
+
+  /** Whether {@code hits} such requests of the {@code since} from the first of them on flag. */
+  static boolean flags(int hits, long since) {
+    return hits >= FLAG_HITS && hits >= MIN_SHARE * since;
+  }
+
+  /** Whether they watch. */
+  static boolean watches(int hits, long since) {
+    return hits >= WATCH_HITS && hits >= MIN_SHARE * since;
+  }
 
   /**
    * The index (from 0) of the first of {@code count} phrase buckets, whose words start at bucket
@@ -48,9 +81,9 @@ final class PhraseEvidence {
     int o = bucket * LinkStore.WORDS;
     return String.format(
         Locale.ROOT,
-        "linked by what it asks: %d of its %d requests elicited reasoning, plans or agent traces,"
-            + " at a person's pace, about content phrases that flagged accounts dominate (%.0f"
-            + " flagged of %.0f accounts in the last one)",
+        "linked by what it asks: %d of its %d requests from the first such one on elicited"
+            + " reasoning, plans or agent traces, at a person's pace, about content phrases that"
+            + " flagged accounts dominate (%.0f flagged of %.0f accounts in the last one)",
         hits,
         requests,
         LinkStore.estimate(bits, o + LinkStore.FLAGGED),

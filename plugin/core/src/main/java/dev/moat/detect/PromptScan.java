@@ -8,7 +8,7 @@ import java.util.Arrays;
  * word pairs: chain-of-thought elicitation, software engineering, agentic tool use, planning, and
  * role-play personas. The vocabulary names what a distiller asks for (reasoning traces on coding,
  * agent and planning tasks), not any one template's wording, so paraphrases and other templates
- * carry the same cues.
+ * carry the same cues ({@link CueLexicon}).
  *
  * <p>Not thread-safe: an instance holds the last scan's words; the detector keeps one per thread.
  * The one-pass scan allocates nothing once its word buffer has grown to the longest prompt.
@@ -23,141 +23,6 @@ final class PromptScan {
   /** What a scan found. */
   @SuppressWarnings("ArrayRecordComponent") // scratch result, read field by field, never compared
   record Result(long[] words, int count, int cues, boolean codeAttached) {}
-
-  private static final String[][] VOCABULARY = {
-    // chain-of-thought elicitation: single words and pairs ("step by step" is "by step")
-    {
-      "cot",
-      "reasoning",
-      "step-by-step",
-      "by step",
-      "thinking",
-      "<thinking>",
-      "think through",
-      "chain-of-thought",
-      "of thought",
-      "your work",
-      "every step",
-      "walk me",
-      "rationale",
-      "explain why",
-      "your thinking",
-      "reason through",
-      "intermediate steps",
-      "scratchpad"
-    },
-    {
-      "software",
-      "implement",
-      "function",
-      "code",
-      "algorithm",
-      "refactor",
-      "bug",
-      "debug",
-      "api",
-      "class",
-      "test",
-      "tests",
-      "query",
-      "sql",
-      "schema",
-      "parser",
-      "cache",
-      "thread-safe",
-      "compile",
-      "python",
-      "java",
-      "rust",
-      "typescript",
-      "c++",
-      "kotlin",
-      "c#",
-      "ruby",
-      "scala",
-      "javascript",
-      "regex",
-      "database",
-      "repository",
-      "grpc",
-      "rest",
-      "orm",
-      "cli",
-      "queue",
-      "concurrency",
-      "race condition",
-      "memory leak",
-      "pull request",
-      "unit tests",
-      "data structure"
-    },
-    {
-      "agentic",
-      "tool",
-      "tools",
-      "agent",
-      "autonomous",
-      "execute",
-      "shell",
-      "browser",
-      "tool calls",
-      "call tools",
-      "calling tools",
-      "function calls",
-      "run(cmd)",
-      "search(query)",
-      "the steps"
-    },
-    {
-      "planning",
-      "plan",
-      "roadmap",
-      "curriculum",
-      "strategy",
-      "milestones",
-      "timeline",
-      "project plan",
-      "multi-quarter",
-      "six-month",
-      "quarterly",
-      "migration plan"
-    },
-    {"persona", "you are", "act as", "world-class", "expert", "pretend", "role of"}
-  };
-
-  private static final int[] CUE = {COT, SOFTWARE, AGENTIC, PLANNING, PERSONA};
-  private static final long[] KEYS;
-  private static final int[] FLAGS;
-  private static final int MASK;
-
-  static {
-    int entries = 0;
-    for (String[] group : VOCABULARY) {
-      entries += group.length - 1;
-    }
-    int size = Integer.highestOneBit(entries * 4 - 1) << 1;
-    KEYS = new long[size];
-    FLAGS = new int[size];
-    MASK = size - 1;
-    for (int g = 0; g < VOCABULARY.length; g++) {
-      for (int i = 1; i < VOCABULARY[g].length; i++) {
-        String term = VOCABULARY[g][i];
-        int space = term.indexOf(' ');
-        long key =
-            space < 0
-                ? MinHash.wordHash(term, 0, term.length())
-                : pair(
-                    MinHash.wordHash(term, 0, space),
-                    MinHash.wordHash(term, space + 1, term.length()));
-        int slot = (int) key & MASK;
-        while (FLAGS[slot] != 0 && KEYS[slot] != key) {
-          slot = (slot + 1) & MASK;
-        }
-        KEYS[slot] = key;
-        FLAGS[slot] |= CUE[g];
-      }
-    }
-  }
 
   /** Word hashes of the last scan (the first {@link #count} are valid). */
   long[] words = new long[64];
@@ -296,9 +161,9 @@ final class PromptScan {
     }
     words[count++] = h;
     textHash = MinHash.mix(textHash ^ h);
-    cues |= lookup(b);
+    cues |= CueLexicon.lookup(b);
     if (previousBare != 0) {
-      cues |= lookup(pair(previousBare, b));
+      cues |= CueLexicon.lookup(CueLexicon.pair(previousBare, b));
     }
     previousBare = b;
     phrases.word(b, bareLength, letter);
@@ -349,9 +214,9 @@ final class PromptScan {
             end--;
           }
           long bare = end == i ? h : MinHash.wordHash(skeleton, start, end);
-          cues |= lookup(bare);
+          cues |= CueLexicon.lookup(bare);
           if (previous != 0) {
-            cues |= lookup(pair(previous, bare));
+            cues |= CueLexicon.lookup(CueLexicon.pair(previous, bare));
           }
           previous = bare;
         }
@@ -363,21 +228,6 @@ final class PromptScan {
 
   private static boolean isTrailingPunctuation(char c) {
     return c == ',' || c == '.' || c == ':' || c == ';' || c == '?' || c == '!' || c == ')';
-  }
-
-  private static int lookup(long key) {
-    int slot = (int) key & MASK;
-    while (FLAGS[slot] != 0) {
-      if (KEYS[slot] == key) {
-        return FLAGS[slot];
-      }
-      slot = (slot + 1) & MASK;
-    }
-    return 0;
-  }
-
-  private static long pair(long a, long b) {
-    return MinHash.mix(a * 31 + b);
   }
 
   /** A fenced block, or three or more lines ending like code. */

@@ -306,7 +306,7 @@ public final class TraceReader implements Closeable {
   }
 
   private static String shorten(String s) {
-    return s.length() > 60 ? s.substring(0, 60) + "…" : s;
+    return dev.moat.internal.Messages.clip(s, 60, "…");
   }
 
   private static String firstLine(@Nullable String s) {

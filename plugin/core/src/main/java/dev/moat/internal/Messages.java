@@ -9,6 +9,18 @@ package dev.moat.internal;
 public final class Messages {
   private Messages() {}
 
+  /**
+   * {@code s} cut to at most {@code max} chars, never inside a surrogate pair (an emoji cut in half
+   * is not text: a UTF-8 writer refuses it), with {@code more} appended when cut.
+   */
+  public static String clip(String s, int max, String more) {
+    if (s.length() <= max) {
+      return s;
+    }
+    int end = max > 0 && Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+    return s.substring(0, end) + more;
+  }
+
   /** "`field` was 'value' but it must be rule". */
   public static String invalid(String field, Object value, String rule) {
     return "`" + field + "` was '" + value + "' but it must be " + rule;

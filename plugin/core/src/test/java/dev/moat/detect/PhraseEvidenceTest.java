@@ -121,6 +121,49 @@ class PhraseEvidenceTest {
     return hydra(DetectorTest.TASKS, DetectorTest.LANGUAGES, DetectorTest.SUBJECTS);
   }
 
+  /**
+   * 10 aged developers for a week, a request every one to two hours: mostly their own questions,
+   * and every thirtieth one, with "step by step", in the campaign's own words for its tasks.
+   */
+  private static List<TraceRecord> occasional() {
+    SplittableRandom r = new SplittableRandom(43);
+    List<TraceRecord> out = new ArrayList<>();
+    for (int a = 0; a < 10; a++) {
+      long t = START + 2 * DAY + r.nextLong(DAY / 4);
+      for (int k = 0; k < 120; k++) {
+        String prompt =
+            k % 30 == 7
+                ? "In "
+                    + DetectorTest.LANGUAGES[r.nextInt(7)]
+                    + ", how would you "
+                    + DetectorTest.TASKS[r.nextInt(6)]
+                    + " for "
+                    + DetectorTest.SUBJECTS[r.nextInt(15)]
+                    + "? Walk me through it, step by step."
+                : "Can you help me with "
+                    + DetectorTest.EVERYDAY[r.nextInt(DetectorTest.EVERYDAY.length)]
+                    + " this week, for my family?";
+        out.add(
+            new TraceRecord(
+                t,
+                "dev-" + a,
+                START - 400 * DAY,
+                "free",
+                "203.0.113.0/24",
+                null,
+                0,
+                null,
+                prompt,
+                4096,
+                0.7,
+                0,
+                800));
+        t += 3_600_000 + r.nextLong(3_600_000);
+      }
+    }
+    return out;
+  }
+
   private static long run(List<TraceRecord> campaign, List<TraceRecord> others, String prefix) {
     List<TraceRecord> all = TenureTest.sorted(TenureTest.regulars(5, 200, 5), campaign);
     all.addAll(others);
@@ -173,6 +216,14 @@ class PhraseEvidenceTest {
       }
       assertTrue(TenureTest.flagged(b, "para-") >= 15, "flagged " + TenureTest.flagged(b, "para-"));
     }
+  }
+
+  @Test
+  void developersAskingAboutTheCampaignsTopicsNowAndThenAreNotFlagged() {
+    // Four such requests each, 3 of the 61 from the first of them on (4.9%), 4 of 91: not
+    // working for it.
+    // Without the share, all ten were flagged.
+    assertEquals(0, run(software(), occasional(), "dev-"));
   }
 
   @Test
