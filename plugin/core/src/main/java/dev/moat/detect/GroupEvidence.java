@@ -17,10 +17,11 @@ import java.util.Locale;
  *       one homework or a viral prompt send the same few texts again and again; a campaign covers
  *       many topics, even when it asks for several answers to each (best-of-n harvesting re-asks)
  *       or fills its templates from short slot lists (the usage generator's campaign templates read
- *       up to 7 accounts a skeleton). The floors (2026-12-03): hackathons pasting one challenge
- *       with a few openings ("pls", "help:") were 2 skeletons in the 38 requests of 38 new accounts
- *       (5%: the third generator's seed 5, 23 classroom accounts flagged at their first request)
- *       and about 10 in the 168 of 172 (6%: its seed 7, 40 flagged).
+ *       4.4 to 6.8 accounts a skeleton at their 90th percentile). The floors (2026-12-03):
+ *       hackathons pasting one challenge with a few openings ("pls", "help:") were 2 skeletons in
+ *       the 38 requests of 38 new accounts (5%: the third generator's seed 5, 23 classroom accounts
+ *       flagged at their first request) and about 10 in the 168 of 172 (6%: its seed 7, 40
+ *       flagged).
  *   <li><b>Young</b>: at least half of its accounts of known age were created less than 14 days
  *       before they used it, at most a quarter of all are established (30 days or more), and its
  *       young accounts are far more than the deployment's base rate of youth would give (binomial
@@ -226,8 +227,8 @@ final class GroupEvidence {
    * Many accounts on few texts from few networks: a class or a hackathon behind its venue's NAT,
    * pasting one assignment with a few openings (more than {@link #SWEEP_ACCOUNTS_PER_SKELETON}
    * accounts a skeleton). Only where networks are known: a campaign from rotating proxies is spread
-   * however short its task list (the first simulator's 25,000 accounts share 630 prompts), and
-   * without a network field nothing tells the two apart.
+   * however short its task list, and without a network field nothing tells the two apart (applied
+   * there too, the rule missed the first simulator's whole 25,000-account campaign).
    */
   static boolean pasted(long[] words, int at, double skeletons) {
     double accounts = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);

@@ -45,7 +45,8 @@ class HackathonTest {
 
   @Test
   void withoutANetworkFieldNothingTellsThemApart() {
-    // The first simulator's 25,000 hydra accounts share 630 prompts: without networks, all of them
+    // The first simulator's 25,000 hydra accounts, many to a skeleton: without networks, all of
+    // them
     // were missed while this rule also applied there.
     assertTrue(GroupEvidence.sweep(bucket(120, 0), 0));
   }
