@@ -236,7 +236,7 @@ final class AccountJudge {
     boolean byGroup = s.groupHits >= Detector.FLAG_HITS;
     if (!exempt
         && s.level != Suspicion.FLAG
-        && (byGroup || PhraseEvidence.flags(s.phraseHits, n - s.phraseFrom + 1))
+        && (byGroup || (linked >= 0 && PhraseEvidence.flags(s.phraseHits, n - s.phraseFrom + 1)))
         && !cleared) {
       s.level = Suspicion.FLAG;
       if (s.flaggedAt < 0) {
