@@ -136,14 +136,15 @@ final class AccountJudge {
         }
       }
     }
-    // What it asks: a paraphrasing campaign's eliciting requests, at a person's pace, about
-    // phrases its flagged accounts dominate (PhraseEvidence).
+    // What it asks: a paraphrasing campaign's eliciting requests about phrases its flagged
+    // accounts dominate, outside a product's shared instructions (PhraseEvidence).
     int linked =
         p.words >= Detector.GROUP_MIN_WORDS
                 && cued
                 && !exempt
                 && s.activity.requests() >= PhraseEvidence.PACE_KNOWN
-                && s.activity.bursts() == 0
+                && s.activity.paced(now)
+                && !(hasSystem && PhraseEvidence.product(bits, d.bands * LinkStore.WORDS))
             ? PhraseEvidence.linked(bits, keys.length, phrases.length)
             : -1;
     int o = best * LinkStore.WORDS;
@@ -236,7 +237,7 @@ final class AccountJudge {
     boolean byGroup = s.groupHits >= Detector.FLAG_HITS;
     if (!exempt
         && s.level != Suspicion.FLAG
-        && (byGroup || (linked >= 0 && PhraseEvidence.flags(s.phraseHits, n - s.phraseFrom + 1)))
+        && (byGroup || (linked >= 0 && PhraseEvidence.flags(s, n)))
         && !cleared) {
       s.level = Suspicion.FLAG;
       if (s.flaggedAt < 0) {
@@ -271,7 +272,7 @@ final class AccountJudge {
         && s.level == Suspicion.NONE
         && (byScore
             || evidence != GroupEvidence.NONE
-            || (linked >= 0 && PhraseEvidence.watches(s.phraseHits, n - s.phraseFrom + 1)))) {
+            || (linked >= 0 && PhraseEvidence.watches(s, n)))) {
       s.level = Suspicion.WATCH;
       if (byScore) {
         List<String> why = new ArrayList<>(OwnReasons.of(d.model, own, score, tier));

@@ -68,9 +68,7 @@ final class AccountState {
 
   int groupHits;
 
-  /**
-   * Eliciting requests at a person's pace linked to a flagged campaign ({@link PhraseEvidence}).
-   */
+  /** Eliciting requests linked to a flagged campaign ({@link PhraseEvidence}). */
   int phraseHits;
 
   /** The account's request count at its first such request (the share is counted from there). */

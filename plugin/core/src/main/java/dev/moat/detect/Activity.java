@@ -37,6 +37,12 @@ public final class Activity {
   /** Five requests within this many milliseconds are a burst: a script or a tool loop. */
   static final long BURST_MS = 120_000;
 
+  /**
+   * A request this soon after the account's previous one is not at a person's pace: reading an
+   * answer and writing the next question takes longer, a tool loop or a script does not.
+   */
+  static final long PACED_MS = 10_000;
+
   /** An account (or client) with no requests yet. */
   public Activity() {}
 
@@ -71,6 +77,14 @@ public final class Activity {
     if (client != null) {
       clientBits |= 1L << (MinHash.mix(client.hashCode()) >>> 58);
     }
+  }
+
+  /**
+   * Whether a request at {@code ts}, not yet recorded, comes at a person's pace: at least {@link
+   * #PACED_MS} after the previous one and not the fifth within {@link #BURST_MS}.
+   */
+  boolean paced(long ts) {
+    return requests == 0 || (ts - lastTs >= PACED_MS && (requests < 4 || ts - back4 > BURST_MS));
   }
 
   public long requests() {

@@ -8,16 +8,27 @@ import java.util.Locale;
  * request is linked when one of its content phrases ({@link PhraseKeys}) is a bucket that flagged
  * accounts dominate (at least {@link GroupEvidence#MIN_ACCOUNTS} accounts, {@link
  * GroupEvidence#MIN_FLAGGED} of them flagged, at least half); it is evidence against its account
- * only when it also elicits reasoning, a plan or an agent trace, and the account has never sent at
- * machine speed (agent products and eval harnesses ask about the same things, in tool loops and
- * bursts; a campaign hiding among people paces itself like one). {@link #FLAG_HITS} such requests
- * flag, if they are at least {@link #MIN_SHARE} of its requests from the first on: two signals,
- * what it asks (shared with a flagged campaign) and how (eliciting, paced, and mostly that).
+ * only when it also elicits reasoning, a plan or an agent trace, comes at a person's pace ({@link
+ * Activity#paced}: an eval harness's or a tool loop's requests do not), and does not carry a
+ * product's shared instructions ({@link #product}: an agent product's users ask about the same
+ * things a campaign sweeps, inside their product's system prompt). {@link #FLAG_HITS} such requests
+ * flag, if they are at least {@link #MIN_SHARE} of its requests from the first on and the account
+ * mostly elicits ({@link #MIN_ELICITING}): two signals, what it asks (shared with a flagged
+ * campaign) and how (eliciting, and mostly that).
+ *
+ * <p>An account that has sent at machine speed (five requests within two minutes, {@link
+ * Activity#bursts}) is one key used by many people or programs: a team, a product's backend, or a
+ * reseller carrying resold traffic with a campaign's requests mixed in. Its linked requests are a
+ * small share of its traffic, so they count against a lower share ({@link #SHARED_KEY_SHARE}) but
+ * take more of them ({@link #SHARED_KEY_HITS}). Before this rule (2026-12-03, evening) such
+ * accounts were never linked, and resellers whose extraction was paraphrased were flagged on their
+ * third to fifth day (on the third generator's seed 5, 96.6% of their extraction requests were
+ * served before the flag; 23.2% with it).
  *
  * <p>Thread-safe: stateless.
  */
 final class PhraseEvidence {
-  /** Linked, eliciting, paced requests that flag an account. */
+  /** Linked requests (eliciting, paced, outside a product's instructions) that flag an account. */
   static final int FLAG_HITS = 3;
 
   /**
@@ -25,6 +36,18 @@ final class PhraseEvidence {
    * burst ({@link Activity#bursts}), and an account's first few cannot show it.
    */
   static final int PACE_KNOWN = 4;
+
+  /** Linked requests that flag an account that has burst (one key, many users). */
+  static final int SHARED_KEY_HITS = 6;
+
+  /**
+   * And their least share of its requests from the first of them on: resellers' extraction is 5% to
+   * 30% of their traffic, and only some of it is linked (2% to 4% of their requests on the third
+   * generator's seeds 5 and 6). At 2% seed 5's resellers were flagged later (39.7% of their
+   * extraction served first, 18.7% at 1%); without {@link #product}, an agent product's accounts
+   * reached 2% (6 of 283 requests).
+   */
+  static final double SHARED_KEY_SHARE = 0.01;
 
   /** Such requests that watch it (one is a developer asking about a campaign's topic once). */
   static final int WATCH_HITS = 2;
@@ -53,14 +76,48 @@ final class PhraseEvidence {
     s.flagEvidence = now;
   }
 
-  /** Whether {@code hits} such requests of the {@code since} from the first of them on flag. */
-  static boolean flags(int hits, long since) {
-    return hits >= FLAG_HITS && hits >= MIN_SHARE * since;
+  /**
+   * The least share of an account's recent requests (its last 50) that elicit reasoning, plans or
+   * agent traces, for a flag by this view where it has not burst: a distiller's accounts mostly
+   * elicit (on the third generator's seeds 5, 6, 9 and 10, stealth read 0.25 or more and slow-drip
+   * 0.38 or more at the 95th percentile from below), developers who now and then ask "step by step"
+   * about what a campaign sweeps do not (0.13 or less at the 90th percentile; the two developers
+   * seed 10 flagged before this rule, 3 of 49 and of 53 requests linked, read 0.05 and 0.09).
+   */
+  static final float MIN_ELICITING = 0.2f;
+
+  /** Whether the account's linked requests, its {@code n}th request now, flag it. */
+  static boolean flags(AccountState s, long n) {
+    if (s.activity.bursts() > 0) {
+      return enough(s, n, SHARED_KEY_HITS); // resold traffic is mostly not a distiller's
+    }
+    return enough(s, n, FLAG_HITS) && eliciting(s) >= MIN_ELICITING;
   }
 
-  /** Whether they watch. */
-  static boolean watches(int hits, long since) {
-    return hits >= WATCH_HITS && hits >= MIN_SHARE * since;
+  /** The share of the account's recent requests that elicit (the largest of the three kinds). */
+  static float eliciting(AccountState s) {
+    return Math.max(
+        s.rateOf(Features.COT), Math.max(s.rateOf(Features.PLANNING), s.rateOf(Features.AGENTIC)));
+  }
+
+  /** Whether they watch it. */
+  static boolean watches(AccountState s, long n) {
+    return enough(s, n, WATCH_HITS);
+  }
+
+  private static boolean enough(AccountState s, long n, int hits) {
+    double share = s.activity.bursts() > 0 ? SHARED_KEY_SHARE : MIN_SHARE;
+    return s.phraseHits >= hits && s.phraseHits >= share * (n - s.phraseFrom + 1);
+  }
+
+  /**
+   * Whether the system-prompt bucket at {@code words[at ..]} is a product's instructions: shared by
+   * at least {@link GroupEvidence#MIN_ACCOUNTS} accounts, and not dominated by flagged ones (a
+   * campaign's own shared system prompt soon is).
+   */
+  static boolean product(long[] words, int at) {
+    return LinkStore.estimate(words, at + LinkStore.ACCOUNTS) >= GroupEvidence.MIN_ACCOUNTS
+        && !GroupEvidence.dominated(words, at);
   }
 
   /**
@@ -82,8 +139,8 @@ final class PhraseEvidence {
     return String.format(
         Locale.ROOT,
         "linked by what it asks: %d of its %d requests from the first such one on elicited"
-            + " reasoning, plans or agent traces, at a person's pace, about content phrases that"
-            + " flagged accounts dominate (%.0f flagged of %.0f accounts in the last one)",
+            + " reasoning, plans or agent traces about content phrases that flagged accounts"
+            + " dominate (%.0f flagged of %.0f accounts in the last one)",
         hits,
         requests,
         LinkStore.estimate(bits, o + LinkStore.FLAGGED),

@@ -1,6 +1,7 @@
 package dev.moat.detect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
@@ -104,5 +105,23 @@ class ActivityTest {
       edge.record(i * 30_000L, -1, null); // the fifth exactly 120 s after the first
     }
     assertEquals(1, edge.bursts());
+  }
+
+  /**
+   * A request at a person's pace: at least 10 s after the previous one and not the fifth within two
+   * minutes (the phrase view counts only those).
+   */
+  @Test
+  void aRequestIsPacedTenSecondsAfterThePreviousAndOutsideABurst() {
+    Activity a = new Activity();
+    assertTrue(a.paced(0), "the first request");
+    a.record(0, -1, null);
+    assertFalse(a.paced(9_999), "under 10 s after the previous");
+    assertTrue(a.paced(10_000));
+    for (int i = 1; i < 4; i++) {
+      a.record(i * 25_000L, -1, null); // four requests 25 s apart
+    }
+    assertFalse(a.paced(100_000), "the fifth within 120 s of the first");
+    assertTrue(a.paced(120_001), "just over two minutes after the first of the four");
   }
 }

@@ -10,14 +10,16 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The phrase view ({@link PhraseEvidence}): aged accounts that paraphrase every request, sharing no
  * template, are flagged once a flagged campaign dominates what they ask about, if they elicit
- * reasoning at a person's pace. Each control differs in one thing: the campaign sweeps other
- * topics, the accounts send in bursts, or they do not ask for reasoning.
+ * reasoning at a person's pace; so is a reseller's key that mixes such requests into its customers'
+ * traffic. Each control differs in one thing: the campaign sweeps other topics, the accounts send
+ * in bursts, they do not ask for reasoning, or they ask inside a product's shared instructions.
  */
 class PhraseEvidenceTest {
   @TempDir Path dir;
@@ -78,24 +80,33 @@ class PhraseEvidenceTest {
    * closing) about the campaign's task space, about one every three hours, or in bursts.
    */
   private static List<TraceRecord> paraphrasers(boolean cued, boolean bursts) {
+    return paraphrasers(cued, bursts, null);
+  }
+
+  private static String paraphrase(SplittableRandom r, boolean cued) {
+    String ask =
+        String.format(
+            ASKS[r.nextInt(ASKS.length)],
+            DetectorTest.TASKS[r.nextInt(6)],
+            DetectorTest.SUBJECTS[r.nextInt(15)],
+            DetectorTest.LANGUAGES[r.nextInt(7)]);
+    return OPENINGS[r.nextInt(OPENINGS.length)]
+        + " "
+        + ask
+        + (cued ? " " + CUES[r.nextInt(CUES.length)] : "")
+        + " "
+        + CLOSINGS[r.nextInt(CLOSINGS.length)];
+  }
+
+  /** The same, each request sent with {@code system} (null: none). */
+  private static List<TraceRecord> paraphrasers(
+      boolean cued, boolean bursts, @Nullable String system) {
     SplittableRandom r = new SplittableRandom(41);
     List<TraceRecord> out = new ArrayList<>();
     for (int a = 0; a < 20; a++) {
       long t = START + 2 * DAY + r.nextLong(DAY / 4);
       for (int k = 0; k < 16; k++) {
-        String ask =
-            String.format(
-                ASKS[r.nextInt(ASKS.length)],
-                DetectorTest.TASKS[r.nextInt(6)],
-                DetectorTest.SUBJECTS[r.nextInt(15)],
-                DetectorTest.LANGUAGES[r.nextInt(7)]);
-        String prompt =
-            OPENINGS[r.nextInt(OPENINGS.length)]
-                + " "
-                + ask
-                + (cued ? " " + CUES[r.nextInt(CUES.length)] : "")
-                + " "
-                + CLOSINGS[r.nextInt(CLOSINGS.length)];
+        String prompt = paraphrase(r, cued);
         out.add(
             new TraceRecord(
                 t,
@@ -105,13 +116,52 @@ class PhraseEvidenceTest {
                 r.nextInt(255) + ".9.0/24",
                 null,
                 0,
-                null,
+                system,
                 prompt,
                 4096,
                 0.7,
                 0,
                 1500));
         t += bursts && k % 8 != 7 ? 4_000 + r.nextLong(4_000) : 9_000_000 + r.nextLong(3_600_000);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Three resellers' keys from day 2 to day 4: their customers' everyday questions every one to
+   * five minutes, now and then five within seconds (several customers at once), and one request in
+   * twelve a paraphrased, eliciting ask in the campaign's task space.
+   */
+  private static List<TraceRecord> resellers() {
+    SplittableRandom r = new SplittableRandom(47);
+    List<TraceRecord> out = new ArrayList<>();
+    for (int a = 0; a < 3; a++) {
+      long t = START + 2 * DAY + r.nextLong(DAY / 4);
+      for (int k = 0; k < 900; k++) {
+        boolean ask = k % 12 == 5;
+        String prompt =
+            ask
+                ? paraphrase(r, true)
+                : "Can you help me with "
+                    + DetectorTest.EVERYDAY[r.nextInt(DetectorTest.EVERYDAY.length)]
+                    + "?";
+        out.add(
+            new TraceRecord(
+                t,
+                "resold-" + a,
+                START - 200 * DAY,
+                "team",
+                "198.51.100.0/24",
+                null,
+                0,
+                null,
+                prompt,
+                ask ? 16384 : 0,
+                -1,
+                0,
+                ask ? 3000 : 300));
+        t += k % 40 < 4 ? 1_000 + r.nextLong(2_000) : 60_000 + r.nextLong(240_000);
       }
     }
     return out;
@@ -126,13 +176,18 @@ class PhraseEvidenceTest {
    * and every thirtieth one, with "step by step", in the campaign's own words for its tasks.
    */
   private static List<TraceRecord> occasional() {
+    return asking(30);
+  }
+
+  /** The same developers, asking in the campaign's words once in {@code every} requests. */
+  private static List<TraceRecord> asking(int every) {
     SplittableRandom r = new SplittableRandom(43);
     List<TraceRecord> out = new ArrayList<>();
     for (int a = 0; a < 10; a++) {
       long t = START + 2 * DAY + r.nextLong(DAY / 4);
       for (int k = 0; k < 120; k++) {
         String prompt =
-            k % 30 == 7
+            k % every == 7
                 ? "In "
                     + DetectorTest.LANGUAGES[r.nextInt(7)]
                     + ", how would you "
@@ -227,6 +282,13 @@ class PhraseEvidenceTest {
   }
 
   @Test
+  void developersAskingAboutTheCampaignsTopicsOftenButMostlyAskingTheirOwnAreNotFlagged() {
+    // One request in ten, 10% of their requests from the first on: the share alone would flag all
+    // ten. Nine in ten of what they send elicit nothing (a recent eliciting share near 0.1).
+    assertEquals(0, run(software(), asking(10), "dev-"));
+  }
+
+  @Test
   void theSameAccountsAreNotFlaggedWhenTheCampaignAsksAboutOtherThings() {
     String[] tasks = {
       "plan a menu",
@@ -244,7 +306,25 @@ class PhraseEvidenceTest {
   }
 
   @Test
+  void aResellersKeysCarryingTheCampaignsAsksAmongTheirCustomersAreFlagged() {
+    // One key, many people: they burst, and the linked asks are a twelfth of their traffic at
+    // most. Before this rule an account that ever burst was never linked: none was flagged.
+    assertEquals(3, run(software(), resellers(), "resold-"));
+  }
+
+  @Test
+  void anAgentProductsUsersAskingInsideItsSharedInstructionsAreNotFlagged() {
+    // The same accounts, asking the same things, each request inside one product's system prompt
+    // (shared by all twenty, none flagged). Without PhraseEvidence.product all were flagged.
+    String product =
+        "You are Relay, an autonomous assistant. Think step by step, call tools when needed and"
+            + " report what you did.";
+    assertEquals(0, run(software(), paraphrasers(true, false, product), "para-"));
+  }
+
+  @Test
   void theSameAccountsInMachineSpeedBurstsAreAHarnessNotFlagged() {
+    // Only the first request of each burst is at a person's pace: two each, not six.
     assertEquals(0, run(software(), paraphrasers(true, true), "para-"));
   }
 
