@@ -86,12 +86,24 @@ final class PhraseEvidence {
    */
   static final float MIN_ELICITING = 0.2f;
 
+  /**
+   * From this recent eliciting share on, two linked requests flag (the watch level's count), not
+   * three: an account that mostly elicits and twice asked what a flagged campaign asks. Slow-drip
+   * accounts send 3 to 8 requests a day and many held two links for days (on the third generator's
+   * seeds 5, 6 and 9, 59%, 74% and 45% of them were flagged with three; 85%, 92% and 76% with this
+   * rule, nothing benign either way). No benign account of those seeds, nor of seed 10, read 0.5 at
+   * its second linked request: developers, casual users and classes ask in their own words mostly.
+   */
+  static final float MOSTLY_ELICITING = 0.5f;
+
   /** Whether the account's linked requests, its {@code n}th request now, flag it. */
   static boolean flags(AccountState s, long n) {
     if (s.activity.bursts() > 0) {
       return enough(s, n, SHARED_KEY_HITS); // resold traffic is mostly not a distiller's
     }
-    return enough(s, n, FLAG_HITS) && eliciting(s) >= MIN_ELICITING;
+    float eliciting = eliciting(s);
+    return eliciting >= MIN_ELICITING
+        && enough(s, n, eliciting >= MOSTLY_ELICITING ? WATCH_HITS : FLAG_HITS);
   }
 
   /** The share of the account's recent requests that elicit (the largest of the three kinds). */

@@ -1,5 +1,6 @@
 package dev.moat.detect;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,5 +55,33 @@ class HackathonTest {
   @Test
   void fewerAccountsASkeletonFromOneNetworkIsStillASweep() {
     assertTrue(GroupEvidence.sweep(bucket(60, 1), 0));
+  }
+
+  @Test
+  void aFewSkeletonsOneOfThemInTheSampleReadAsAFew() {
+    // Ten skeletons, one of which is in the 1/16 sample: the full sketch is exact here, so 16 times
+    // the sample's one is not taken (it was until this fix, and the bucket below, 151 accounts
+    // from 4 networks on ten texts, read 16 skeletons and was a sweep).
+    long[] w = new long[LinkStore.WORDS];
+    set(w, LinkStore.ACCOUNTS, 151);
+    set(w, LinkStore.CLIENTS, 4);
+    set(w, LinkStore.CONTENT + LinkStore.REQUESTS, 140);
+    set(w, LinkStore.CONTENT + LinkStore.SKELETONS, 10);
+    set(w, LinkStore.CONTENT + LinkStore.RESOLUTION + LinkStore.REQUESTS, 9);
+    set(w, LinkStore.CONTENT + LinkStore.RESOLUTION + LinkStore.SKELETONS, 1);
+    assertEquals(10, GroupEvidence.skeletons(w, 0), 0.5);
+    assertFalse(GroupEvidence.sweep(w, 0));
+  }
+
+  @Test
+  void pastItsAccurateRangeTheSampleScalesUp() {
+    // 200 of 256 full-resolution bits set (about 390 skeletons, past the accurate range); the
+    // sample's 40 bits read about 43, times 16.
+    long[] w = new long[LinkStore.WORDS];
+    set(w, LinkStore.CONTENT + LinkStore.SKELETONS, 200);
+    set(w, LinkStore.CONTENT + LinkStore.RESOLUTION + LinkStore.SKELETONS, 40);
+    double sampled =
+        LinkStore.estimate(w, LinkStore.CONTENT + LinkStore.RESOLUTION + LinkStore.SKELETONS);
+    assertEquals(16 * sampled, GroupEvidence.skeletons(w, 0), 1e-9);
   }
 }

@@ -3,6 +3,7 @@ package dev.moat.detect;
 import static dev.moat.detect.DetectorTest.DAY;
 import static dev.moat.detect.DetectorTest.START;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -331,5 +332,28 @@ class PhraseEvidenceTest {
   @Test
   void theSameQuestionsWithoutAReasoningAskAreDevelopersNotFlagged() {
     assertEquals(0, run(software(), paraphrasers(false, false), "para-"));
+  }
+
+  /**
+   * An account of 20 requests an hour apart, {@code eliciting} of every five asking for reasoning.
+   */
+  private static AccountState account(int eliciting, int hits) {
+    AccountState s = new AccountState("a");
+    for (int i = 0; i < 20; i++) {
+      s.activity.record(i * 3_600_000L, -1, null);
+      s.rate(Features.COT, i % 5 < eliciting ? 1 : 0);
+    }
+    s.phraseHits = hits;
+    s.phraseFrom = 11; // 10 requests from the first linked one on
+    return s;
+  }
+
+  @Test
+  void twoLinkedRequestsFlagOnlyAnAccountThatMostlyElicits() {
+    assertTrue(PhraseEvidence.flags(account(3, 2), 20), "60% eliciting, two links");
+    assertFalse(PhraseEvidence.flags(account(2, 2), 20), "40% eliciting, two links");
+    assertTrue(PhraseEvidence.flags(account(2, 3), 20), "40% eliciting, three links");
+    assertFalse(PhraseEvidence.flags(account(0, 3), 20), "nothing eliciting: a developer's own");
+    assertTrue(PhraseEvidence.watches(account(0, 2), 20), "two links watch whatever it asks");
   }
 }
