@@ -144,7 +144,7 @@ final class AccountJudge {
                 && !exempt
                 && s.activity.requests() >= PhraseEvidence.PACE_KNOWN
                 && s.activity.paced(now)
-                && !(hasSystem && PhraseEvidence.product(bits, d.bands * LinkStore.WORDS))
+                && !(hasSystem && PhraseEvidence.instructed(s, bits, d.bands * LinkStore.WORDS))
             ? PhraseEvidence.linked(bits, keys.length, phrases.length)
             : -1;
     int o = best * LinkStore.WORDS;

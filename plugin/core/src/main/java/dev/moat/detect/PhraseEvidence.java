@@ -123,6 +123,26 @@ final class PhraseEvidence {
   }
 
   /**
+   * The least share of a bursting account's recent requests (its last 50) that carry a system
+   * prompt, for it to be a product's backend key: resold traffic mixes many people's requests, most
+   * with no instructions or others'.
+   */
+  static final float PRODUCT_KEY_SYSTEM = 0.9f;
+
+  /**
+   * Whether a request that carries a system prompt (its bucket at {@code words[at ..]}) is a
+   * product's: the prompt is a product's instructions ({@link #product}), or the account has burst
+   * and sends a system prompt with nearly every request ({@link #PRODUCT_KEY_SYSTEM}), a small
+   * product's backend whose instructions fewer than {@link GroupEvidence#MIN_ACCOUNTS} accounts
+   * share (a third generator's world at a tenth of its scale had 6 agent-platform accounts, and 2
+   * were flagged without this).
+   */
+  static boolean instructed(AccountState s, long[] words, int at) {
+    return product(words, at)
+        || (s.activity.bursts() > 0 && s.rateOf(Features.SYSTEM) >= PRODUCT_KEY_SYSTEM);
+  }
+
+  /**
    * Whether the system-prompt bucket at {@code words[at ..]} is a product's instructions: shared by
    * at least {@link GroupEvidence#MIN_ACCOUNTS} accounts, and not dominated by flagged ones (a
    * campaign's own shared system prompt soon is).

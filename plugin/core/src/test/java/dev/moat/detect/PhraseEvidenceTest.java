@@ -135,6 +135,11 @@ class PhraseEvidenceTest {
    * twelve a paraphrased, eliciting ask in the campaign's task space.
    */
   private static List<TraceRecord> resellers() {
+    return resellers(null);
+  }
+
+  /** The same keys, every request sent with {@code system} (null: none). */
+  private static List<TraceRecord> resellers(@Nullable String system) {
     SplittableRandom r = new SplittableRandom(47);
     List<TraceRecord> out = new ArrayList<>();
     for (int a = 0; a < 3; a++) {
@@ -156,7 +161,7 @@ class PhraseEvidenceTest {
                 "198.51.100.0/24",
                 null,
                 0,
-                null,
+                system,
                 prompt,
                 ask ? 16384 : 0,
                 -1,
@@ -311,6 +316,16 @@ class PhraseEvidenceTest {
     // One key, many people: they burst, and the linked asks are a twelfth of their traffic at
     // most. Before this rule an account that ever burst was never linked: none was flagged.
     assertEquals(3, run(software(), resellers(), "resold-"));
+  }
+
+  @Test
+  void aSmallProductsBackendKeysAreNotFlagged() {
+    // The same three keys, each sending its product's instructions with every request: fewer than
+    // eight accounts share them, so they are no product's by the bucket, but a key that bursts and
+    // always sends a system prompt is a backend. Without PhraseEvidence.instructed all three were
+    // flagged.
+    String backend = "You are Dispatch, the assistant inside a logistics app. Answer step by step.";
+    assertEquals(0, run(software(), resellers(backend), "resold-"));
   }
 
   @Test
