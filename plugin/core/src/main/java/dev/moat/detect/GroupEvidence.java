@@ -249,11 +249,7 @@ final class GroupEvidence {
   static double skeletons(long[] words, int at) {
     int full = at + LinkStore.CONTENT + LinkStore.SKELETONS;
     double exact = LinkStore.estimate(words, full);
-    int set = 0;
-    for (int w = 0; w < LinkStore.SET; w++) {
-      set += Long.bitCount(words[full + w]);
-    }
-    return set <= 32 * LinkStore.SET
+    return LinearCounting.accurate(words, full)
         ? exact
         : Math.max(exact, 16 * LinkStore.estimate(words, full + LinkStore.RESOLUTION));
   }
@@ -263,11 +259,10 @@ final class GroupEvidence {
    * its request sketch is at most half full, else the 1/16 sample of skeletons.
    */
   static int resolution(long[] words, int at) {
-    int set = 0;
-    for (int w = 0; w < LinkStore.SET; w++) {
-      set += Long.bitCount(words[at + LinkStore.CONTENT + LinkStore.REQUESTS + w]);
-    }
-    return at + LinkStore.CONTENT + (set <= 128 ? 0 : LinkStore.RESOLUTION);
+    int requests = at + LinkStore.CONTENT + LinkStore.REQUESTS;
+    return at
+        + LinkStore.CONTENT
+        + (LinearCounting.accurate(words, requests) ? 0 : LinkStore.RESOLUTION);
   }
 
   /**

@@ -22,10 +22,22 @@ final class LinearCounting {
 
   /** Distinct items in the {@link LinkStore#SET}-word set at {@code words[at..]}. */
   static double estimate(long[] words, int at) {
-    return ESTIMATE[
-        Long.bitCount(words[at])
-            + Long.bitCount(words[at + 1])
-            + Long.bitCount(words[at + 2])
-            + Long.bitCount(words[at + 3])];
+    return ESTIMATE[bits(words, at)];
+  }
+
+  /** The bits set in the set at {@code words[at..]}. */
+  static int bits(long[] words, int at) {
+    return Long.bitCount(words[at])
+        + Long.bitCount(words[at + 1])
+        + Long.bitCount(words[at + 2])
+        + Long.bitCount(words[at + 3]);
+  }
+
+  /**
+   * Whether the set at {@code words[at..]} is in linear counting's accurate range: at most half its
+   * bits set (about 177 distinct items).
+   */
+  static boolean accurate(long[] words, int at) {
+    return bits(words, at) <= M / 2;
   }
 }

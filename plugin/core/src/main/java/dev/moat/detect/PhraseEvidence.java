@@ -10,7 +10,7 @@ import java.util.Locale;
  * GroupEvidence#MIN_FLAGGED} of them flagged, at least half); it is evidence against its account
  * only when it also elicits reasoning, a plan or an agent trace, comes at a person's pace ({@link
  * Activity#paced}: an eval harness's or a tool loop's requests do not), and does not carry a
- * product's shared instructions ({@link #product}: an agent product's users ask about the same
+ * product's shared instructions ({@link #instructed}: an agent product's users ask about the same
  * things a campaign sweeps, inside their product's system prompt). {@link #FLAG_HITS} such requests
  * flag, if they are at least {@link #MIN_SHARE} of its requests from the first on and the account
  * mostly elicits ({@link #MIN_ELICITING}): two signals, what it asks (shared with a flagged
@@ -23,7 +23,7 @@ import java.util.Locale;
  * take more of them ({@link #SHARED_KEY_HITS}). Before this rule (2026-12-03, evening) such
  * accounts were never linked, and resellers whose extraction was paraphrased were flagged on their
  * third to fifth day (on the third generator's seed 5, 96.6% of their extraction requests were
- * served before the flag; 23.2% with it).
+ * served before the flag; 22.2% with this view's rules of that evening, all of them).
  *
  * <p>Thread-safe: stateless.
  */
@@ -43,9 +43,9 @@ final class PhraseEvidence {
   /**
    * And their least share of its requests from the first of them on: resellers' extraction is 5% to
    * 30% of their traffic, and only some of it is linked (2% to 4% of their requests on the third
-   * generator's seeds 5 and 6). At 2% seed 5's resellers were flagged later (39.7% of their
-   * extraction served first, 18.7% at 1%); without {@link #product}, an agent product's accounts
-   * reached 2% (6 of 283 requests).
+   * generator's seeds 5 and 6). Measured before the pace rule: at 2% seed 5's resellers were
+   * flagged later (39.7% of their extraction served first, 18.7% at 1%); without {@link #product},
+   * an agent product's accounts reached 2% (6 of 283 requests).
    */
   static final double SHARED_KEY_SHARE = 0.01;
 
@@ -80,9 +80,10 @@ final class PhraseEvidence {
    * The least share of an account's recent requests (its last 50) that elicit reasoning, plans or
    * agent traces, for a flag by this view where it has not burst: a distiller's accounts mostly
    * elicit (on the third generator's seeds 5, 6, 9 and 10, stealth read 0.25 or more and slow-drip
-   * 0.38 or more at the 95th percentile from below), developers who now and then ask "step by step"
-   * about what a campaign sweeps do not (0.13 or less at the 90th percentile; the two developers
-   * seed 10 flagged before this rule, 3 of 49 and of 53 requests linked, read 0.05 and 0.09).
+   * 0.38 or more at their 5th percentile, at their third linked request), developers who now and
+   * then ask "step by step" about what a campaign sweeps do not (0.13 or less at the 90th
+   * percentile; the two developers seed 10 flagged before this rule, 3 of 49 and of 53 requests
+   * linked, read 0.05 and 0.09).
    */
   static final float MIN_ELICITING = 0.2f;
 
