@@ -1,5 +1,6 @@
 package dev.moat.detect;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -169,5 +170,42 @@ class LocalLinkStoreTest {
     assertThrows(
         IllegalArgumentException.class,
         () -> new LocalLinkStore(2, Duration.ofDays(1), Ticker.systemTicker()));
+  }
+
+  /**
+   * A slot taken from another bucket holds only the new bucket's first request: its marks, a weight
+   * of its accounts, none of the old bucket's bits (claimed slots are written whole, not cleared
+   * and then updated).
+   */
+  @Test
+  void aClaimedSlotHoldsOnlyItsFirstRequestsMarks() {
+    LocalLinkStore store = new LocalLinkStore(4, Duration.ofDays(1), () -> 0L);
+    long[] out = new long[LinkStore.WORDS];
+    int[] every = new int[LinkStore.BITS / 7];
+    for (int i = 0; i < every.length; i++) {
+      every[i] = 7 * i;
+    }
+    for (long k = 1; k <= 4; k++) {
+      store.record(every, every.length, new long[] {k}, 1, out); // four full buckets
+    }
+    int[] marks = {
+      64 * LinkStore.ACCOUNTS + 5, 64 * LinkStore.CONTENT + 200, 64 * LinkStore.BURSTY
+    };
+    store.record(marks, marks.length, new long[] {99}, 1, out); // evicts one of them
+    long[] expected = new long[LinkStore.WORDS];
+    for (int m : marks) {
+      expected[m >>> 6] |= 1L << m;
+    }
+    assertArrayEquals(expected, out);
+    assertEquals(1, store.counted(99));
+    store.record(new int[] {64 * LinkStore.ACCOUNTS + 6}, 1, new long[] {99}, 1, out);
+    assertEquals(2, store.counted(99));
+    // A flag that claims a slot sets its flagged bit and nothing else.
+    store.flag("acct", 9, new long[] {100}, 1);
+    store.record(new int[0], 0, new long[] {100}, 1, out);
+    long[] flagged = new long[LinkStore.WORDS];
+    flagged[LinkStore.FLAGGED] = 1L << 9;
+    assertArrayEquals(flagged, out);
+    assertEquals(0, store.counted(100));
   }
 }
