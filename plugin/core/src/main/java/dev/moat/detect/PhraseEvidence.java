@@ -7,8 +7,9 @@ import java.util.Locale;
  * shares no template with its other accounts, but still asks for what its campaign asks for. A
  * request is linked when one of its content phrases ({@link PhraseKeys}) is a bucket that flagged
  * accounts dominate (at least {@link GroupEvidence#MIN_ACCOUNTS} accounts, {@link
- * GroupEvidence#MIN_FLAGGED} of them flagged, at least half); it is evidence against its account
- * only when it also elicits reasoning, a plan or an agent trace, comes at a person's pace ({@link
+ * GroupEvidence#MIN_FLAGGED} of them flagged, at least half), or two are each a third flagged
+ * ({@link #ENRICHED_SHARE}, since 2026-12-03, night); it is evidence against its account only when
+ * it also elicits reasoning, a plan or an agent trace, comes at a person's pace ({@link
  * Activity#paced}: an eval harness's or a tool loop's requests do not), and does not carry a
  * product's shared instructions ({@link #instructed}: an agent product's users ask about the same
  * things a campaign sweeps, inside their product's system prompt). {@link #FLAG_HITS} such requests
@@ -154,16 +155,44 @@ final class PhraseEvidence {
   }
 
   /**
-   * The index (from 0) of the first of {@code count} phrase buckets, whose words start at bucket
-   * {@code from} of {@code bits}, that flagged accounts dominate; -1 if none.
+   * The least flagged share of each of two phrase buckets of one request that link it, where none
+   * is dominated ({@link #linked}). A campaign's phrases are used by its unflagged accounts too,
+   * and by people: on the third generator's seed 13 a slow-drip account's phrases read 30% to 45%
+   * flagged for days (146 of 380 accounts, 172 of 423), and 47 of its 430 slow-drip accounts were
+   * never flagged with one dominated phrase required. Two at a third each, in one request, is a
+   * corroboration that a person's question on the same topic seldom has. Measured (2026-12-03,
+   * night): one phrase at a quarter flagged 4 of seed 14's 1,590 developers (6 linked requests of
+   * 121 to 175 on keys that burst, and 3 of 5); two at a quarter flagged none there, but 5 casual
+   * users of the {@code usage} generator's seed 2 (trip plans: "plan a 8-day trip to Lisbon", 48
+   * flagged of 155 accounts) and one of its seed 8; two at a third, none of those.
+   */
+  static final double ENRICHED_SHARE = 1.0 / 3;
+
+  /**
+   * The index (from 0) of the phrase bucket that links a request, of {@code count} whose words
+   * start at bucket {@code from} of {@code bits}: the first that flagged accounts dominate ({@link
+   * GroupEvidence#dominated}), else the first of at least two that are each {@link #ENRICHED_SHARE}
+   * flagged (with {@link GroupEvidence#MIN_ACCOUNTS} accounts and {@link GroupEvidence#MIN_FLAGGED}
+   * flagged); -1 if none.
    */
   static int linked(long[] bits, int from, int count) {
+    int first = -1;
+    int enriched = 0;
     for (int i = 0; i < count; i++) {
-      if (GroupEvidence.dominated(bits, (from + i) * LinkStore.WORDS)) {
+      int at = (from + i) * LinkStore.WORDS;
+      if (GroupEvidence.dominated(bits, at)) {
         return i;
       }
+      double k = LinkStore.estimate(bits, at + LinkStore.ACCOUNTS);
+      double flagged = LinkStore.estimate(bits, at + LinkStore.FLAGGED);
+      if (k >= GroupEvidence.MIN_ACCOUNTS
+          && flagged >= GroupEvidence.MIN_FLAGGED
+          && flagged >= ENRICHED_SHARE * k) {
+        first = first < 0 ? i : first;
+        enriched++;
+      }
     }
-    return -1;
+    return enriched >= 2 ? first : -1;
   }
 
   /** The reason a flag or watch by this view gives. */
@@ -173,7 +202,8 @@ final class PhraseEvidence {
         Locale.ROOT,
         "linked by what it asks: %d of its %d requests from the first such one on elicited"
             + " reasoning, plans or agent traces about content phrases that flagged accounts"
-            + " dominate (%.0f flagged of %.0f accounts in the last one)",
+            + " dominate, or two that they share a third of (%.0f flagged of %.0f accounts in"
+            + " the last one)",
         hits,
         requests,
         LinkStore.estimate(bits, o + LinkStore.FLAGGED),

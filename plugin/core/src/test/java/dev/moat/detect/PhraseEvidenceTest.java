@@ -371,4 +371,41 @@ class PhraseEvidenceTest {
     assertFalse(PhraseEvidence.flags(account(0, 3), 20), "nothing eliciting: a developer's own");
     assertTrue(PhraseEvidence.watches(account(0, 2), 20), "two links watch whatever it asks");
   }
+
+  /** Phrase buckets, one per entry: {accounts, flagged} bits set in each (estimates near them). */
+  private static long[] buckets(int[]... sets) {
+    long[] bits = new long[sets.length * LinkStore.WORDS];
+    for (int b = 0; b < sets.length; b++) {
+      for (int i = 0; i < sets[b][0]; i++) {
+        bits[b * LinkStore.WORDS + LinkStore.ACCOUNTS + i / 64] |= 1L << i;
+      }
+      for (int i = 0; i < sets[b][1]; i++) {
+        bits[b * LinkStore.WORDS + LinkStore.FLAGGED + i / 64] |= 1L << i;
+      }
+    }
+    return bits;
+  }
+
+  @Test
+  void aRequestIsLinkedByOneDominatedPhraseOrTwoAThirdFlagged() {
+    int[] none = {40, 0};
+    int[] third = {40, 18}; // about 19 of 43 accounts flagged: over a third, under half
+    int[] quarter = {40, 11}; // about 11 of 43
+    int[] tenth = {40, 4};
+    int[] half = {40, 30};
+    assertEquals(-1, PhraseEvidence.linked(buckets(none, third, none), 0, 3), "one at a third");
+    assertEquals(1, PhraseEvidence.linked(buckets(none, third, tenth, third), 0, 4), "two");
+    assertEquals(2, PhraseEvidence.linked(buckets(none, third, half), 0, 3), "one dominated");
+    assertEquals(1, PhraseEvidence.linked(buckets(none, none, third, third), 1, 3), "from 1");
+    assertEquals(
+        -1,
+        PhraseEvidence.linked(buckets(third, new int[] {6, 3}), 0, 2),
+        "a second with too few accounts");
+    assertEquals(
+        -1,
+        PhraseEvidence.linked(buckets(third, new int[] {12, 4}), 0, 2),
+        "a second with a third flagged, but fewer than five");
+    assertEquals(-1, PhraseEvidence.linked(buckets(third, tenth), 0, 2), "a second at a tenth");
+    assertEquals(-1, PhraseEvidence.linked(buckets(quarter, quarter), 0, 2), "two at a quarter");
+  }
 }
