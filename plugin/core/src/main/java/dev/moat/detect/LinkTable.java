@@ -85,8 +85,7 @@ final class LinkTable {
           return s;
         }
       }
-      long meta = (long) LONGS.getOpaque(index, 2 * s + 1);
-      int weight = now - (meta >> STAMP_SHIFT) > idleMinutes ? -1 : (int) (meta & WEIGHT_MASK);
+      int weight = weight((long) LONGS.getOpaque(index, 2 * s + 1), now);
       if (weight < victimWeight) {
         victim = s;
         victimKey = k;
@@ -99,6 +98,14 @@ final class LinkTable {
     }
     // Another thread took the slot first: use it if it took it for this key, else retry.
     return (long) LONGS.getAcquire(index, 2 * victim) == key ? victim : slot(key, now);
+  }
+
+  /**
+   * What a slot with meta word {@code meta} weighs as a victim: the accounts it counts, or -1 once
+   * it has been idle past the expiry (taken first).
+   */
+  private int weight(long meta, long now) {
+    return now - (meta >> STAMP_SHIFT) > idleMinutes ? -1 : (int) (meta & WEIGHT_MASK);
   }
 
   /**
@@ -116,8 +123,7 @@ final class LinkTable {
       if (k == key || k == 0) {
         return s;
       }
-      long meta = index[2 * s + 1];
-      int weight = now - (meta >> STAMP_SHIFT) > idleMinutes ? -1 : (int) (meta & WEIGHT_MASK);
+      int weight = weight(index[2 * s + 1], now);
       if (weight < victimWeight) {
         victim = s;
         victimWeight = weight;
