@@ -200,9 +200,17 @@ final class GroupEvidence {
    * it keeps a flagged account's evidence alive while it goes on using its campaign's template.
    */
   static boolean dominated(long[] words, int at) {
+    return flaggedShare(words, at, FLAGGED_SHARE);
+  }
+
+  /**
+   * Whether at least {@code share} of the bucket's accounts are flagged, with at least {@link
+   * #MIN_ACCOUNTS} accounts and {@link #MIN_FLAGGED} flagged.
+   */
+  static boolean flaggedShare(long[] words, int at, double share) {
     double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
     double flagged = LinkStore.estimate(words, at + LinkStore.FLAGGED);
-    return k >= MIN_ACCOUNTS && flagged >= MIN_FLAGGED && flagged >= FLAGGED_SHARE * k;
+    return k >= MIN_ACCOUNTS && flagged >= MIN_FLAGGED && flagged >= share * k;
   }
 
   /** The share of the bucket's requests counted in the sketch at {@code sketch}. */

@@ -183,11 +183,7 @@ final class PhraseEvidence {
       if (GroupEvidence.dominated(bits, at)) {
         return i;
       }
-      double k = LinkStore.estimate(bits, at + LinkStore.ACCOUNTS);
-      double flagged = LinkStore.estimate(bits, at + LinkStore.FLAGGED);
-      if (k >= GroupEvidence.MIN_ACCOUNTS
-          && flagged >= GroupEvidence.MIN_FLAGGED
-          && flagged >= ENRICHED_SHARE * k) {
+      if (GroupEvidence.flaggedShare(bits, at, ENRICHED_SHARE)) {
         first = first < 0 ? i : first;
         enriched++;
       }
