@@ -16,9 +16,8 @@ import java.lang.invoke.VarHandle;
  * construction whatever the traffic, and nothing is allocated per request.
  *
  * <p>Accuracy: the table is a sketch. When a slot is replaced while another thread still updates
- * its old bucket, that update can land in the new bucket, and an update of a slot that another
- * thread has just claimed can be lost: a bit of one account, rarely, never a lost update of a live
- * bucket (its bits are set with atomic ORs).
+ * its old bucket, that update can land in the new bucket: a bit of one account, rarely, never a
+ * lost update of a live bucket (bits are set with atomic ORs).
  *
  * <p>Thread-safe.
  */
@@ -29,7 +28,6 @@ final class LinkTable {
   private static final long WEIGHT_MASK = (1L << STAMP_SHIFT) - 1;
   private static final long TOUCHED = 0x5EED_1DEA_F00DL;
   static final int PROBES = 4;
-  private static final int[] NO_MARKS = {};
 
   /**
    * Per slot, its key and its meta word (the last-use stamp in minutes, above {@link #STAMP_SHIFT},
@@ -61,8 +59,10 @@ final class LinkTable {
   }
 
   /**
-   * The slot holding {@code key}, claimed if absent: {@code s}, or {@code -1 - s} for a slot this
-   * call claimed, whose words the caller writes ({@link #fresh}).
+   * The slot holding {@code key}, claimed if absent (a replaced bucket's words cleared). Bits are
+   * then set with atomic ORs, also in a slot just claimed: other threads may use it from the claim
+   * on, and a plain write of its first words lost their updates (tried 2026-12-03, night: the
+   * concurrency test's weights read 255 of 256 on JDK 25).
    */
   private int slot(long key, long now) {
     int start = (int) MinHash.mix(key) & mask;
@@ -78,7 +78,8 @@ final class LinkTable {
       }
       if (k == 0) {
         if (LONGS.compareAndSet(index, 2 * s, 0L, key)) {
-          return -1 - s;
+          touch(s, now);
+          return s;
         }
         k = (long) LONGS.getAcquire(index, 2 * s);
         if (k == key) {
@@ -94,7 +95,12 @@ final class LinkTable {
     }
     // Replace the least shared (or an expired) bucket of the four.
     if (LONGS.compareAndSet(index, 2 * victim, victimKey, key)) {
-      return -1 - victim;
+      int base = victim * WORDS;
+      for (int w = 0; w < WORDS; w++) {
+        LONGS.setRelease(data, base + w, 0L);
+      }
+      LONGS.setRelease(index, 2 * victim + 1, now << STAMP_SHIFT);
+      return victim;
     }
     // Another thread took the slot first: use it if it took it for this key, else retry.
     return (long) LONGS.getAcquire(index, 2 * victim) == key ? victim : slot(key, now);
@@ -130,33 +136,6 @@ final class LinkTable {
       }
     }
     return victim;
-  }
-
-  /**
-   * Writes a slot this thread just claimed: its words hold only {@code marks}, its weight the
-   * accounts among them, its stamp now. Plain stores, no atomic read-modify-write: an update that
-   * another thread makes to the claimed slot before this write is lost, as it was when a claimed
-   * slot was cleared (see the class's note on accuracy).
-   */
-  private void fresh(int s, int[] marks, int markCount, long now) {
-    int base = s * WORDS;
-    for (int w = 0; w < WORDS; w++) {
-      LONGS.setOpaque(data, base + w, 0L);
-    }
-    long weight = 0;
-    for (int m = 0; m < markCount; m++) {
-      int mark = marks[m];
-      int at = base + (mark >>> 6);
-      long word = (long) LONGS.getOpaque(data, at);
-      long bit = 1L << mark;
-      if ((word & bit) == 0) {
-        LONGS.setOpaque(data, at, word | bit);
-        if ((mark >>> 6) < ACCOUNTS + SET) {
-          weight++;
-        }
-      }
-    }
-    LONGS.setRelease(index, 2 * s + 1, (now << STAMP_SHIFT) | weight);
   }
 
   /**
@@ -217,17 +196,11 @@ final class LinkTable {
     }
     for (int i = 0; i < count; i++) {
       int s = slot(nonZero(keys[i]), now);
-      int base;
-      if (s < 0) {
-        base = (-1 - s) * WORDS;
-        fresh(-1 - s, marks, markCount, now);
-      } else {
-        base = s * WORDS;
-        for (int m = 0; m < markCount; m++) {
-          int mark = marks[m];
-          if (or(base + (mark >>> 6), 1L << mark) && (mark >>> 6) < ACCOUNTS + SET) {
-            LONGS.getAndAdd(index, 2 * s + 1, 1L); // one more account: the slot's weight
-          }
+      int base = s * WORDS;
+      for (int m = 0; m < markCount; m++) {
+        int mark = marks[m];
+        if (or(base + (mark >>> 6), 1L << mark) && (mark >>> 6) < ACCOUNTS + SET) {
+          LONGS.getAndAdd(index, 2 * s + 1, 1L); // one more account: the slot's weight
         }
       }
       int o = i * WORDS;
@@ -242,12 +215,7 @@ final class LinkTable {
    * now} (minutes); true if it was not set before (by this call).
    */
   boolean set(long key, int word, long bit, long now) {
-    int s = slot(nonZero(key), now);
-    if (s < 0) {
-      s = -1 - s;
-      fresh(s, NO_MARKS, 0, now);
-    }
-    return or(s * WORDS + word, bit);
+    return or(slot(nonZero(key), now) * WORDS + word, bit);
   }
 
   /** Buckets in use (a scan of the table; for measurements and tests). */
