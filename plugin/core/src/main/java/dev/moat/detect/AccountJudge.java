@@ -226,7 +226,7 @@ final class AccountJudge {
       d.watchedByScore.incrementAndGet();
     }
     if (evidence != GroupEvidence.NONE && !exempt) {
-      s.groupHits += evidence;
+      s.groupHits += GroupEvidence.counted(evidence, cued, n - 1);
       s.watchEvidence = now;
       s.flagEvidence = now;
     }
@@ -257,7 +257,8 @@ final class AccountJudge {
             String.format(
                 Locale.ROOT,
                 "coordinated: evidence %d from its %d requests (a request into a template that many"
-                    + " accounts share as a topic sweep counts 1, into one where every view agrees 2)",
+                    + " accounts share as a topic sweep counts 1, into one where every view agrees 2,"
+                    + " or 1 from an account with 8 requests before that does not elicit)",
                 s.groupHits,
                 n));
       }

@@ -54,7 +54,7 @@ public final class Detector implements AutoCloseable {
 
   /**
    * Weighted requests into coordinated templates before a flag: two ordinary hits, or one into a
-   * template where every view agrees ({@link GroupEvidence#STRONG}).
+   * template where every view agrees ({@link GroupEvidence#counted} says when that is two).
    */
   static final int FLAG_HITS = 2;
 

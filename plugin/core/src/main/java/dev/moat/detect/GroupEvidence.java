@@ -113,7 +113,25 @@ final class GroupEvidence {
   /** Coordinated with both corroborating views: one request into it is a strong hit. */
   static final int STRONG = 2;
 
+  /**
+   * Requests an account has sent before one that no longer flags it alone by falling into a strong
+   * template without eliciting ({@link #counted}).
+   */
+  static final int HISTORY = 8;
+
   private GroupEvidence() {}
+
+  /**
+   * What a request's template {@code evidence} adds to its account's hits. A strong template flags
+   * a campaign account at its first request; an account with a history of its own ({@link #HISTORY}
+   * requests before) whose request does not elicit reasoning or plans gets one point for it, so a
+   * developer whose request happens to fit a campaign's template is watched, and flagged only by a
+   * second one (the third generator's seed 17 flagged two developers that way, each at one request
+   * of 35 and 70).
+   */
+  static int counted(int evidence, boolean cued, long requestsBefore) {
+    return evidence == STRONG && !cued && requestsBefore >= HISTORY ? COORDINATED : evidence;
+  }
 
   /**
    * The bucket at {@code words[at .. at + LinkStore.WORDS)}.

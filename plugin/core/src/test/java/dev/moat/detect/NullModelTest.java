@@ -260,6 +260,74 @@ class NullModelTest {
     }
   }
 
+  /**
+   * A campaign of young accounts sweeping one template of code tasks around the clock (no
+   * elicitation cue: a template strong on youth, sweep and behaviour alone), then {@code asker}
+   * sends {@code history} everyday requests and one request of its own in that template.
+   */
+  static Suspicion[] oneRequestInAStrongTemplate(int history, long askerCreated) {
+    SplittableRandom r = new SplittableRandom(31);
+    List<TraceRecord> trace = new ArrayList<>();
+    for (int a = 0; a < 40; a++) {
+      long created = START - (long) (r.nextDouble(0.5, 3) * DAY);
+      for (long t = START + r.nextLong(3_600_000); t < START + 2 * DAY; t += 3_600_000) {
+        int n = trace.size();
+        String prompt =
+            minimal(
+                DetectorTest.SUBJECTS[n % DetectorTest.SUBJECTS.length],
+                DetectorTest.LANGUAGES[(n / 15) % DetectorTest.LANGUAGES.length],
+                DetectorTest.TASKS[(n / 105) % DetectorTest.TASKS.length]);
+        trace.add(request(t, "bot-" + a, created, r.nextInt(255) + ".1.2.0/24", null, prompt, 0));
+      }
+    }
+    for (int k = 0; k < history; k++) {
+      String prompt = "Can you help me with " + DetectorTest.EVERYDAY[k % 8] + "?";
+      trace.add(request(START + k * 3_000_000L, "asker", askerCreated, null, null, prompt, 0));
+    }
+    long last = START + 2 * DAY - 3_600_000;
+    String own = minimal("a feed reader", "Go", "fix a memory leak");
+    trace.add(request(last, "asker", askerCreated, null, null, own, 0));
+    trace.sort(Comparator.comparingLong(TraceRecord::ts));
+    Suspicion[] levels = new Suspicion[2]; // [0] the asker, [1] the campaign's accounts at the end
+    try (Detector d = Detector.builder().build()) {
+      int botsFlagged = 0;
+      for (TraceRecord t : trace) {
+        Verdict v = d.observe(t);
+        if (t.account().equals("asker")) {
+          levels[0] = v.level();
+        }
+      }
+      for (int a = 0; a < 40; a++) {
+        Verdict v = d.verdict("bot-" + a);
+        botsFlagged += v != null && v.flagged() ? 1 : 0;
+      }
+      levels[1] = botsFlagged >= 30 ? Suspicion.FLAG : Suspicion.NONE;
+    }
+    return levels;
+  }
+
+  static String minimal(String subject, String language, String task) {
+    return "You are a senior engineer on a small team. Write a minimal "
+        + subject
+        + " in "
+        + language
+        + " that can "
+        + task
+        + ". Use only the standard library, keep it under two hundred lines, include unit tests"
+        + " and a short section for the README that explains how to run it.";
+  }
+
+  @Test
+  void aRequestOfAnAccountWithAHistoryThatFitsAStrongTemplateWatchesIt() {
+    // A developer with 12 requests of its own whose one request fits a campaign's template:
+    // watched.
+    Suspicion[] developer = oneRequestInAStrongTemplate(12, START - 400 * DAY);
+    assertEquals(Suspicion.FLAG, developer[1], "the campaign is flagged");
+    assertEquals(Suspicion.WATCH, developer[0], "a developer with a history");
+    // The control: a new account whose first request is that one is the campaign's: flagged.
+    assertEquals(Suspicion.FLAG, oneRequestInAStrongTemplate(0, START + DAY)[0], "a new account");
+  }
+
   static final String[] NAMES = {"Kwame", "Priya", "Tom", "Maya", "Sofia", "Ben", "Olek", "Li"};
   static final String[] ITEMS = {"cupcakes", "marbles", "cards", "coins", "stamps", "pencils"};
 
