@@ -3,6 +3,7 @@ package dev.moat.perf;
 import dev.moat.BatchRunner;
 import dev.moat.spi.SamplingParams;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -52,6 +53,14 @@ public class BatchThreadsBenchmark {
   @Param({"1", "2"})
   public int threads;
 
+  /**
+   * How long idle workers spin before parking, in microseconds ({@code
+   * BatchRunner.Builder.idleSpin}; 0, the default, parks at once, so every step unparks {@code
+   * threads - 1} workers).
+   */
+  @Param({"0"})
+  public int idleSpinMicros;
+
   Rows rows;
   BatchRunner runner;
 
@@ -69,7 +78,11 @@ public class BatchThreadsBenchmark {
     if (rows.requests[0].level().id() != 2) {
       throw new IllegalStateException("expected level 2, got " + rows.requests[0].level().id());
     }
-    runner = BatchRunner.builder().threads(threads).build();
+    runner =
+        BatchRunner.builder()
+            .threads(threads)
+            .idleSpin(Duration.ofNanos(1000L * idleSpinMicros))
+            .build();
   }
 
   @Setup(Level.Iteration)
