@@ -15,6 +15,12 @@ $J BatchThreadsBenchmark -p vocab=128256 -p batch=16,64 -p threads=1,2,4,8,16 -f
 $J BatchThreadsBenchmark -p vocab=152064 -p batch=64 -p threads=1,16 -f 1 -wi 3 -i 4 -rff "$out/threads-152k.json"
 $J BatchThreadsBenchmark -p vocab=128256,152064 -p batch=1 -p threads=1 -f 1 -wi 3 -i 4 -rff "$out/batch1.json"
 $J "perf.FloorBenchmark" -p vocab=128256,152064 -p batch=1,16,64 -f 1 -wi 3 -i 4 -rff "$out/floor.json"
+# the floor on every core (not run on 2026-12-04): 16 threads each reading and writing 4 rows, 64
+# in all, against one thread's 64 above; the ratio bounds what 16 threads can do at batch 64
+$J "perf.FloorBenchmark" -p vocab=128256 -p batch=4 -t 16 -f 1 -wi 3 -i 4 -rff "$out/floor-16t.json"
+# idle workers spinning instead of parking between steps (not run on 2026-12-04)
+$J BatchThreadsBenchmark -p vocab=128256 -p batch=64 -p threads=16 -p idleSpinMicros=0,100 -f 2 \
+   -wi 4 -i 5 -rff "$out/idlespin.json"
 # the second run: three forks a point, each fork's compilations printed (perf/gpu/forks.py sums them up)
 $J BatchThreadsBenchmark -p vocab=128256,152064 -p batch=64 -p threads=1,16 -f 3 -wi 4 -i 5 \
    -rff "$out/scale64.json" -jvmArgsAppend -XX:+PrintCompilation > "$out/scale64.txt"
