@@ -230,28 +230,25 @@ final class AccountJudge {
       s.watchEvidence = now;
       s.flagEvidence = now;
     }
-    if (linked >= 0) {
-      PhraseEvidence.count(s, n, now);
-    }
+    PhraseEvidence.count(s, n, now, linked);
     boolean cleared = s.clearedAt != Long.MIN_VALUE && now - s.clearedAt < d.decayMillis;
     boolean byGroup = s.groupHits >= Detector.FLAG_HITS;
     if (!exempt
         && s.level != Suspicion.FLAG
-        && (byGroup || (linked >= 0 && PhraseEvidence.flags(s, n)))
+        && (byGroup || (linked != PhraseEvidence.NOT_LINKED && PhraseEvidence.flags(s, n)))
         && !cleared) {
       s.level = Suspicion.FLAG;
       if (s.flaggedAt < 0) {
         s.flaggedAt = now;
         s.requestsBeforeFlag = n - 1;
       }
-      long key = byGroup ? (marked >= 0 ? keys[marked] : 0) : linked >= 0 ? phrases[linked] : 0;
+      long key =
+          byGroup ? (marked >= 0 ? keys[marked] : 0) : phrases[PhraseEvidence.phrase(linked)];
       s.groupKey = key != 0 ? key : s.groupKey;
       s.group = s.groupKey != 0 ? AccountState.group(s.groupKey) : null;
       List<String> why = new ArrayList<>(4);
       if (!byGroup) {
-        why.add(
-            PhraseEvidence.describe(
-                bits, keys.length + linked, s.phraseHits, n - s.phraseFrom + 1));
+        why.add(PhraseEvidence.describe(bits, keys.length + PhraseEvidence.phrase(linked), s, n));
       } else {
         why.add(
             String.format(
@@ -301,8 +298,7 @@ final class AccountJudge {
       } else {
         s.reasons =
             List.of(
-                PhraseEvidence.describe(
-                    bits, keys.length + linked, s.phraseHits, n - s.phraseFrom + 1));
+                PhraseEvidence.describe(bits, keys.length + PhraseEvidence.phrase(linked), s, n));
       }
     }
     if (s.level == Suspicion.FLAG) {

@@ -66,13 +66,21 @@ final class PhraseEvidence {
   private PhraseEvidence() {}
 
   /**
-   * Counts a linked request, the account's {@code n}th, at {@code now}: evidence for both levels.
+   * Counts a request {@link #linked} returned {@code linked} for, the account's {@code n}th, at
+   * {@code now}: evidence for both levels.
    */
-  static void count(AccountState s, long n, long now) {
-    if (s.phraseHits == 0) {
-      s.phraseFrom = n;
+  static void count(AccountState s, long n, long now, int linked) {
+    if (linked == NOT_LINKED) {
+      return;
     }
-    s.phraseHits++;
+    if (linked >= 0 && strong(s) == 0) {
+      s.phraseFrom = n; // the first strong link: weak ones leave the strong rules as they were
+    }
+    if (linked >= 0) {
+      s.phraseHits += strong(s) < 0xFFFF ? 1 : 0;
+    } else {
+      s.phraseHits += weak(s) < 0x7FFF ? 1 << 16 : 0;
+    }
     s.watchEvidence = now;
     s.flagEvidence = now;
   }
@@ -101,11 +109,12 @@ final class PhraseEvidence {
   /** Whether the account's linked requests, its {@code n}th request now, flag it. */
   static boolean flags(AccountState s, long n) {
     if (s.activity.bursts() > 0) {
-      return enough(s, n, SHARED_KEY_HITS); // resold traffic is mostly not a distiller's
+      return enough(s, n, strong(s), SHARED_KEY_HITS); // resold traffic is mostly not a distiller's
     }
     float eliciting = eliciting(s);
     return eliciting >= MIN_ELICITING
-        && enough(s, n, eliciting >= MOSTLY_ELICITING ? WATCH_HITS : FLAG_HITS);
+        && (enough(s, n, strong(s), eliciting >= MOSTLY_ELICITING ? WATCH_HITS : FLAG_HITS)
+            || (strong(s) + weak(s) >= WEAK_FLAG_HITS && strong(s) + weak(s) >= MIN_SHARE * n));
   }
 
   /** The share of the account's recent requests that elicit (the largest of the three kinds). */
@@ -116,12 +125,12 @@ final class PhraseEvidence {
 
   /** Whether they watch it. */
   static boolean watches(AccountState s, long n) {
-    return enough(s, n, WATCH_HITS);
+    return enough(s, n, strong(s), WATCH_HITS);
   }
 
-  private static boolean enough(AccountState s, long n, int hits) {
+  private static boolean enough(AccountState s, long n, int hits, int needed) {
     double share = s.activity.bursts() > 0 ? SHARED_KEY_SHARE : MIN_SHARE;
-    return s.phraseHits >= hits && s.phraseHits >= share * (n - s.phraseFrom + 1);
+    return hits >= needed && hits >= share * (n - s.phraseFrom + 1);
   }
 
   /**
@@ -178,6 +187,8 @@ final class PhraseEvidence {
   static int linked(long[] bits, int from, int count) {
     int first = -1;
     int enriched = 0;
+    int weakFirst = -1;
+    int weak = 0;
     for (int i = 0; i < count; i++) {
       int at = (from + i) * LinkStore.WORDS;
       if (GroupEvidence.dominated(bits, at)) {
@@ -187,21 +198,64 @@ final class PhraseEvidence {
         first = first < 0 ? i : first;
         enriched++;
       }
+      if (GroupEvidence.flaggedShare(bits, at, WEAK_SHARE)) {
+        weakFirst = weakFirst < 0 ? i : weakFirst;
+        weak++;
+      }
     }
-    return enriched >= 2 ? first : -1;
+    return enriched >= 2 ? first : weak >= 2 ? -2 - weakFirst : NOT_LINKED;
+  }
+
+  /** What {@link #linked} returns for a request it does not link at all. */
+  static final int NOT_LINKED = -1;
+
+  /**
+   * The least flagged share of each of two phrases that link a request weakly ({@link #linked}
+   * returns {@code -2 - i} for such a link by phrase {@code i}): a fifth. A weak link counts
+   * towards {@link #WEAK_FLAG_HITS}, never towards a watch. Since 2026-12-04: on the third
+   * generator's seed 20, a small hydra beside many paraphrasing accounts, slow-drip's own unflagged
+   * accounts held its phrases at 10-33% flagged for days, and 329 of its 1,156 accounts were never
+   * flagged.
+   */
+  static final double WEAK_SHARE = 0.2;
+
+  /**
+   * Links, weak ones counted with the others, that flag an account that has not burst and elicits
+   * at least {@link #MIN_ELICITING} of its recent requests, if they are at least {@link #MIN_SHARE}
+   * of all its requests: the repetition is what a person's questions on a campaign's topics seldom
+   * have. On seed 20, five or more such requests held 954 of its 1,156 slow-drip accounts and none
+   * of its 16,730 benign ones (an instrumented replay without this rule).
+   */
+  static final int WEAK_FLAG_HITS = 5;
+
+  /** The phrase a link by {@link #linked} ({@code >= 0} or weak) names. */
+  static int phrase(int linked) {
+    return linked >= 0 ? linked : -2 - linked;
+  }
+
+  /** Strong links counted (the low half of {@link AccountState#phraseHits}). */
+  static int strong(AccountState s) {
+    return s.phraseHits & 0xFFFF;
+  }
+
+  /** Weak links counted (its high half, so that state written before them reads as none). */
+  static int weak(AccountState s) {
+    return s.phraseHits >>> 16;
   }
 
   /** The reason a flag or watch by this view gives. */
-  static String describe(long[] bits, int bucket, int hits, long requests) {
+  static String describe(long[] bits, int bucket, AccountState s, long n) {
     int o = bucket * LinkStore.WORDS;
+    long requests = strong(s) > 0 ? n - s.phraseFrom + 1 : n;
     return String.format(
         Locale.ROOT,
         "linked by what it asks: %d of its %d requests from the first such one on elicited"
             + " reasoning, plans or agent traces about content phrases that flagged accounts"
-            + " dominate, or two that they share a third of (%.0f flagged of %.0f accounts in"
+            + " dominate, or two that they share a third of%s (%.0f flagged of %.0f accounts in"
             + " the last one)",
-        hits,
+        strong(s) + weak(s),
         requests,
+        weak(s) > 0 ? " (" + weak(s) + " of them: two a fifth flagged)" : "",
         LinkStore.estimate(bits, o + LinkStore.FLAGGED),
         LinkStore.estimate(bits, o + LinkStore.ACCOUNTS));
   }

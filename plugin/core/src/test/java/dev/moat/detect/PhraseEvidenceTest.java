@@ -406,6 +406,48 @@ class PhraseEvidenceTest {
         PhraseEvidence.linked(buckets(third, new int[] {12, 4}), 0, 2),
         "a second with a third flagged, but fewer than five");
     assertEquals(-1, PhraseEvidence.linked(buckets(third, tenth), 0, 2), "a second at a tenth");
-    assertEquals(-1, PhraseEvidence.linked(buckets(quarter, quarter), 0, 2), "two at a quarter");
+    assertEquals(-2, PhraseEvidence.linked(buckets(quarter, quarter), 0, 2), "two at a quarter");
+    assertEquals(-3, PhraseEvidence.linked(buckets(none, quarter, quarter), 0, 3), "weak, by 1");
+    assertEquals(1, PhraseEvidence.phrase(-3), "the phrase a weak link names");
+    assertEquals(-1, PhraseEvidence.linked(buckets(quarter, tenth), 0, 2), "a quarter, a tenth");
+  }
+
+  @Test
+  void fiveLinksWeakOnesWithThemFlagAnAccountThatElicitsAndHasNotBurst() {
+    AccountState s = account(2, 0); // 40% eliciting
+    for (int k = 0; k < 4; k++) {
+      PhraseEvidence.count(s, 11 + k, 0, -2); // weak links
+    }
+    assertEquals(4, PhraseEvidence.weak(s));
+    assertEquals(0, PhraseEvidence.strong(s));
+    assertFalse(PhraseEvidence.flags(s, 20), "four weak links");
+    assertFalse(PhraseEvidence.watches(s, 20), "weak links never watch");
+    PhraseEvidence.count(s, 15, 0, -5);
+    assertTrue(PhraseEvidence.flags(s, 20), "five weak links");
+    PhraseEvidence.count(s, 16, 0, PhraseEvidence.NOT_LINKED);
+    assertEquals(5, PhraseEvidence.weak(s), "an unlinked request counts nothing");
+
+    AccountState mixed = account(2, 2); // two strong links
+    for (int k = 0; k < 3; k++) {
+      PhraseEvidence.count(mixed, 12 + k, 0, -2);
+    }
+    assertTrue(PhraseEvidence.flags(mixed, 20), "two strong and three weak");
+    assertFalse(PhraseEvidence.flags(account(0, 0), 20), "nothing");
+
+    AccountState quiet = account(0, 0); // nothing eliciting: a developer's own words
+    for (int k = 0; k < 5; k++) {
+      PhraseEvidence.count(quiet, 11 + k, 0, -2);
+    }
+    assertFalse(PhraseEvidence.flags(quiet, 20), "five weak links, nothing eliciting");
+
+    AccountState key = account(2, 0); // one key, many users
+    for (int i = 0; i < 5; i++) {
+      key.activity.record(30 * 3_600_000L + i * 1_000L, -1, null);
+    }
+    for (int k = 0; k < 8; k++) {
+      PhraseEvidence.count(key, 11 + k, 0, -2);
+    }
+    assertTrue(key.activity.bursts() > 0);
+    assertFalse(PhraseEvidence.flags(key, 25), "weak links do not flag a key that has burst");
   }
 }
