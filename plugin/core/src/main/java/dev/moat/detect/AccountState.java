@@ -151,7 +151,7 @@ final class AccountState {
     out.writeLong(groupKey);
     out.writeInt(groupHits);
     if (version >= 5) {
-      out.writeInt(phraseHits);
+      out.writeInt(version >= 6 ? phraseHits : phraseHits & 0xFFFF); // 5: strong links only
       out.writeLong(phraseFrom);
     }
     DetectorState.writeStrings(out, reasons);

@@ -73,10 +73,10 @@ final class PhraseEvidence {
     if (linked == NOT_LINKED) {
       return;
     }
-    if (linked >= 0 && strong(s) == 0) {
-      s.phraseFrom = n; // the first strong link: weak ones leave the strong rules as they were
-    }
     if (linked >= 0) {
+      if (strong(s) == 0) {
+        s.phraseFrom = n; // the first strong link: weak ones leave the strong rules as they were
+      }
       s.phraseHits += strong(s) < 0xFFFF ? 1 : 0;
     } else {
       s.phraseHits += weak(s) < 0x7FFF ? 1 << 16 : 0;
@@ -238,7 +238,10 @@ final class PhraseEvidence {
     return s.phraseHits & 0xFFFF;
   }
 
-  /** Weak links counted (its high half, so that state written before them reads as none). */
+  /**
+   * Weak links counted (its high half: state written before them reads as none; {@link
+   * DetectorState} version 6 holds them, version 5 drops them).
+   */
   static int weak(AccountState s) {
     return s.phraseHits >>> 16;
   }

@@ -319,8 +319,7 @@ class NullModelTest {
 
   @Test
   void aRequestOfAnAccountWithAHistoryThatFitsAStrongTemplateWatchesIt() {
-    // A developer with 12 requests of its own whose one request fits a campaign's template:
-    // watched.
+    // A developer with 12 requests whose one request of its own fits a campaign's template.
     Suspicion[] developer = oneRequestInAStrongTemplate(12, START - 400 * DAY);
     assertEquals(Suspicion.FLAG, developer[1], "the campaign is flagged");
     assertEquals(Suspicion.WATCH, developer[0], "a developer with a history");

@@ -413,6 +413,24 @@ class PhraseEvidenceTest {
   }
 
   @Test
+  void weakLinksSurviveASnapshotOfVersionSixAndAreDroppedFromVersionFive() throws Exception {
+    AccountState s = account(2, 2);
+    for (int k = 0; k < 3; k++) {
+      PhraseEvidence.count(s, 12 + k, 0, -2);
+    }
+    for (int version : new int[] {6, 5}) {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      s.write(new java.io.DataOutputStream(bytes), version);
+      AccountState back = new AccountState("a");
+      back.read(
+          new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())),
+          version);
+      assertEquals(2, PhraseEvidence.strong(back), "strong links, version " + version);
+      assertEquals(version == 6 ? 3 : 0, PhraseEvidence.weak(back), "weak, version " + version);
+    }
+  }
+
+  @Test
   void fiveLinksWeakOnesWithThemFlagAnAccountThatElicitsAndHasNotBurst() {
     AccountState s = account(2, 0); // 40% eliciting
     for (int k = 0; k < 4; k++) {
