@@ -63,7 +63,7 @@ final class AccountJudge {
     if (established) {
       marks[m++] = 64 * LinkStore.ESTABLISHED + s.bit;
     }
-    if (young) {
+    if (young && !d.cohorts.withholds(s, r.client(), now, first)) {
       marks[m++] = 64 * LinkStore.YOUNG + s.bit;
     }
     if (s.watchedByScore) {

@@ -68,6 +68,9 @@ final class AccountState {
 
   int groupHits;
 
+  /** The {@link Cohorts} slot of the network of its first request as a young account, or -1. */
+  int startSlot = -1;
+
   /** Eliciting requests linked to a flagged campaign ({@link PhraseEvidence}). */
   int phraseHits;
 
@@ -154,6 +157,9 @@ final class AccountState {
       out.writeInt(version >= 6 ? phraseHits : phraseHits & 0xFFFF); // 5: strong links only
       out.writeLong(phraseFrom);
     }
+    if (version >= 7) {
+      out.writeInt(startSlot);
+    }
     DetectorState.writeStrings(out, reasons);
     DetectorState.writeStrings(out, samples);
     if (version >= 2) {
@@ -203,6 +209,17 @@ final class AccountState {
     groupHits = in.readInt();
     phraseHits = version >= 5 ? in.readInt() : 0;
     phraseFrom = version >= 5 ? in.readLong() : -1;
+    startSlot = version >= 7 ? in.readInt() : -1;
+    if (startSlot < -1 || startSlot >= Cohorts.SLOTS) {
+      throw new java.io.IOException(
+          "account "
+              + account
+              + ": start slot "
+              + startSlot
+              + " is not in [-1, "
+              + Cohorts.SLOTS
+              + ")");
+    }
     reasons = DetectorState.readStrings(in);
     samples = DetectorState.readStrings(in);
     if (version >= 2 && in.readBoolean()) {

@@ -46,6 +46,15 @@ public final class Activity {
   /** An account (or client) with no requests yet. */
   public Activity() {}
 
+  /** The hours of the day (UTC) in which it has sent requests: 0 to 24. */
+  public int activeHours() {
+    int n = 0;
+    for (int c : hours) {
+      n += c > 0 ? 1 : 0;
+    }
+    return n;
+  }
+
   /** Records a request at {@code ts} from {@code client} (null if unknown). */
   public void record(long ts, long accountCreated, @Nullable String client) {
     if (requests == 0) {

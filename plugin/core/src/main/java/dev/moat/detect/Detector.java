@@ -41,9 +41,8 @@ import org.jspecify.annotations.Nullable;
  * call (a broken model is a deployment error, not traffic to pass unseen).
  *
  * <p>What it cannot see: a campaign whose accounts share no template and no topic with a flagged
- * campaign ({@code PhraseEvidence}), and behave like their tier's typical account, is watched at
- * most, on behaviour; a campaign that re-asks the same texts looks like a class pasting its
- * homework. The README's detection section says more.
+ * campaign ({@code PhraseEvidence}) and behave like their tier's typical account is watched at
+ * most; one that re-asks the same texts looks like a class pasting its homework (README).
  *
  * <p>Thread-safe. Requests of one account are serialised on that account's state (at request start
  * only); different accounts proceed in parallel.
@@ -78,6 +77,7 @@ public final class Detector implements AutoCloseable {
   final AtomicLong population = new AtomicLong();
   final AtomicLong watchedByScore = new AtomicLong();
   final Tenure tenure = new Tenure();
+  final Cohorts cohorts = new Cohorts();
   final AccountJudge judge = new AccountJudge(this);
   private final AccountOverrides overrides = new AccountOverrides(this);
   // Pins' time: wall-clock epoch milliseconds read once, then moved by the (injectable) clock.

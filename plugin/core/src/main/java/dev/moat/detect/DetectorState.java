@@ -27,19 +27,20 @@ import org.jspecify.annotations.Nullable;
  * a temporary file and moved into place atomically; read completely before anything is installed,
  * so a damaged file changes nothing and its error names what was wrong.
  *
- * <p>Layout, all big-endian: magic {@code MOATDET6}; the bucket layout's word count and the feature
+ * <p>Layout, all big-endian: magic {@code MOATDET7}; the bucket layout's word count and the feature
  * count (a file from another layout is refused); the population and elevated counts; the tiers
  * (count, then name and baseline each); the accounts (a 1 before each: name, tier, last score,
  * state with its pin; a 0 after the last); a 1 and the link table, or a 0; the embedded store's
  * pins (count, then account and {@link AccountPin#encode} line each; 0 over a fleet store, which
- * keeps them). Version 5 files ({@code MOATDET5}: strong phrase links only; a build that reads no
- * further refuses a version 6 file rather than read its weak links as strong ones), version 4 files
- * ({@code MOATDET4}: no phrase evidence in the accounts), version 3 files ({@code MOATDET3}: no
- * machine bursts in the accounts' {@link Activity}, buckets without {@link LinkStore#BURSTY}),
- * version 2 files ({@code MOATDET2}: score bins only, {@link TierBaseline}) and version 1 files
- * ({@code MOATDET1}: no pins either) are still read. The start of observation (the tenure that
- * stands in for unknown account ages) is not written: restore takes the earliest first request
- * among the accounts it restores.
+ * keeps them); the {@link Cohorts} table ({@link Cohorts#SLOTS} longs). Version 6 files ({@code
+ * MOATDET6}: no venues, and no account's start network), version 5 files ({@code MOATDET5}: strong
+ * phrase links only; a build that reads no further refuses a version 6 file rather than read its
+ * weak links as strong ones), version 4 files ({@code MOATDET4}: no phrase evidence in the
+ * accounts), version 3 files ({@code MOATDET3}: no machine bursts in the accounts' {@link
+ * Activity}, buckets without {@link LinkStore#BURSTY}), version 2 files ({@code MOATDET2}: score
+ * bins only, {@link TierBaseline}) and version 1 files ({@code MOATDET1}: no pins either) are still
+ * read. The start of observation (the tenure that stands in for unknown account ages) is not
+ * written: restore takes the earliest first request among the accounts it restores.
  *
  * <p>Thread-safe as its callers are: each account is written under its lock; the link table and the
  * baselines' histograms are sketches, read without stopping the world.
@@ -50,8 +51,9 @@ final class DetectorState {
   static final long MAGIC_3 = 0x4D4F41544445_5433L; // "MOATDET3": before machine bursts
   static final long MAGIC_4 = 0x4D4F41544445_5434L; // "MOATDET4": before phrase evidence
   static final long MAGIC_5 = 0x4D4F41544445_5435L; // "MOATDET5": before weak phrase links
-  static final long MAGIC = 0x4D4F41544445_5436L; // "MOATDET6"
-  static final int VERSION = 6;
+  static final long MAGIC_6 = 0x4D4F41544445_5436L; // "MOATDET6": before venues (Cohorts)
+  static final long MAGIC = 0x4D4F41544445_5437L; // "MOATDET7"
+  static final int VERSION = 7;
 
   /** Words per bucket before {@link LinkStore#BURSTY} was added (files before version 4). */
   static final int WORDS_BEFORE_BURSTS = LinkStore.BURSTY;
@@ -67,7 +69,8 @@ final class DetectorState {
       List<AccountState> accounts,
       List<Float> scores,
       long @Nullable [] table,
-      Map<String, AccountPin> pins) {}
+      Map<String, AccountPin> pins,
+      long @Nullable [] cohorts) {}
 
   /** {@link Detector#snapshot}. */
   static void snapshot(Detector d, Path file) throws IOException {
@@ -123,6 +126,9 @@ final class DetectorState {
               out.writeUTF(e.getKey());
               out.writeUTF(e.getValue().encode());
             }
+          }
+          if (version >= 7) {
+            d.cohorts.write(out);
           }
         });
   }
@@ -204,7 +210,8 @@ final class DetectorState {
                         + " pins of an embedded store; this detector's"
                         + " store keeps its own");
               }
-              return new Loaded(pop, elevated, t, states, scores, table, pins);
+              long[] cohorts = version >= 7 ? Cohorts.read(in) : null;
+              return new Loaded(pop, elevated, t, states, scores, table, pins, cohorts);
             });
     d.tiers.putAll(l.tiers());
     long now = d.now();
@@ -237,6 +244,9 @@ final class DetectorState {
       local.load(l.table());
     }
     l.pins().forEach(d.store::pin);
+    if (l.cohorts() != null) {
+      d.cohorts.load(l.cohorts());
+    }
     return l.accounts().size();
   }
 
@@ -276,13 +286,15 @@ final class DetectorState {
               new DataOutputStream(
                   new BufferedOutputStream(new GZIPOutputStream(os, 1 << 16), 1 << 16))) {
         out.writeLong(
-            version >= 6
+            version >= 7
                 ? MAGIC
-                : version == 5
-                    ? MAGIC_5
-                    : version == 4
-                        ? MAGIC_4
-                        : version == 3 ? MAGIC_3 : version == 2 ? MAGIC_2 : MAGIC_1);
+                : version == 6
+                    ? MAGIC_6
+                    : version == 5
+                        ? MAGIC_5
+                        : version == 4
+                            ? MAGIC_4
+                            : version == 3 ? MAGIC_3 : version == 2 ? MAGIC_2 : MAGIC_1);
         out.writeInt(version >= 4 ? LinkStore.WORDS : WORDS_BEFORE_BURSTS);
         out.writeInt(Features.COUNT);
         body.write(out);
@@ -300,6 +312,7 @@ final class DetectorState {
             new DataInputStream(new BufferedInputStream(new GZIPInputStream(is), 1 << 16))) {
       long magic = in.readLong();
       if (magic != MAGIC
+          && magic != MAGIC_6
           && magic != MAGIC_5
           && magic != MAGIC_4
           && magic != MAGIC_3
@@ -328,10 +341,12 @@ final class DetectorState {
       }
       int version =
           magic == MAGIC
-              ? 6
-              : magic == MAGIC_5
-                  ? 5
-                  : magic == MAGIC_4 ? 4 : magic == MAGIC_3 ? 3 : magic == MAGIC_2 ? 2 : 1;
+              ? 7
+              : magic == MAGIC_6
+                  ? 6
+                  : magic == MAGIC_5
+                      ? 5
+                      : magic == MAGIC_4 ? 4 : magic == MAGIC_3 ? 3 : magic == MAGIC_2 ? 2 : 1;
       return body.read(in, version, words);
     } catch (EOFException e) {
       throw new IOException(file + ": truncated", e);

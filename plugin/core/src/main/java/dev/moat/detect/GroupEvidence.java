@@ -26,13 +26,15 @@ import java.util.Locale;
  *       before they used it, at most a quarter of all are established (30 days or more), and its
  *       young accounts are far more than the deployment's base rate of youth would give (binomial
  *       upper tail at most {@link #YOUNG_P}; the base rate taken at most {@link #YOUNG_CAP}, so
- *       that a campaign cannot raise the bar by creating accounts). An established product's users,
- *       a popular public template and eval harnesses are not young. Where no request of an account
- *       gives its age, its tenure in the deployment does ({@link Tenure}): first seen a day or more
- *       after observation began is young, before that established. Most sporadic users then look
- *       young, so a handful of benchmark runners sharing a published template is not younger than
- *       the deployment (on our usage generator without ages, 12 of 26 eval runners were flagged
- *       before this view compared with the base rate; none after).
+ *       that a campaign cannot raise the bar by creating accounts). An account that started at a
+ *       venue ({@link Cohorts}: new accounts starting together on one network, a class behind its
+ *       NAT) counts as of unknown age here. An established product's users, a popular public
+ *       template and eval harnesses are not young. Where no request of an account gives its age,
+ *       its tenure in the deployment does ({@link Tenure}): first seen a day or more after
+ *       observation began is young, before that established. Most sporadic users then look young,
+ *       so a handful of benchmark runners sharing a published template is not younger than the
+ *       deployment (on our usage generator without ages, 12 of 26 eval runners were flagged before
+ *       this view compared with the base rate; none after).
  *   <li><b>Around the clock</b>: used in at least {@link #YOUNG_HOURS} hours of the day. A class or
  *       a workshop lasts an hour or two.
  *   <li><b>Harvesting</b>: at least {@link #HARVEST_CUED} of its requests elicit reasoning, plans
