@@ -69,7 +69,7 @@ final class AccountJudge {
     if (s.watchedByScore) {
       marks[m++] = 64 * LinkStore.WATCHED + s.bit;
     }
-    if (s.activity.requests() >= 3 && s.rateOf(Features.FIRST_TURN) < 0.7f) {
+    if (s.activity.requests() >= 3 && s.conversing > 0.3f) {
       marks[m++] = 64 * LinkStore.CHATTY + s.bit;
     }
     if (s.activity.bursts() > 0) {
@@ -168,6 +168,7 @@ final class AccountJudge {
     }
     s.rate(Features.LOGPROBS, r.topLogprobs() > 0 ? 1 : 0);
     s.rate(Features.FIRST_TURN, r.turn() == 0 ? 1 : 0);
+    s.converse(r.turn() > 0 || p.words < Detector.GROUP_MIN_WORDS);
     if (r.maxTokens() > 0) {
       s.rate(Features.MAX_TOKENS, Math.log1p(r.maxTokens()) / 10);
     }

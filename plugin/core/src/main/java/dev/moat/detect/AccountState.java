@@ -68,6 +68,15 @@ final class AccountState {
 
   int groupHits;
 
+  /**
+   * The share of its last {@value #MAX_WINDOW} or so requests that continue a conversation: a later
+   * turn, or a prompt too short to stand alone ("make it async", "use rust instead"), which is how
+   * a conversation reads where a trace gives no turns. A harvest sends whole tasks.
+   */
+  float conversing;
+
+  private int conversingCount;
+
   /** The {@link Cohorts} slot of the network of its first request as a young account, or -1. */
   int startSlot = -1;
 
@@ -85,6 +94,12 @@ final class AccountState {
   AccountState(String account) {
     this.account = account;
     this.bit = LinkStore.bitOf(account);
+  }
+
+  /** Folds one request into {@link #conversing}. */
+  void converse(boolean continues) {
+    int n = Math.min(++conversingCount, MAX_WINDOW);
+    conversing += ((continues ? 1 : 0) - conversing) / n;
   }
 
   /** Folds {@code x} into rate {@code feature}. */
@@ -159,6 +174,8 @@ final class AccountState {
     }
     if (version >= 7) {
       out.writeInt(startSlot);
+      out.writeInt(conversingCount);
+      out.writeFloat(conversing);
     }
     DetectorState.writeStrings(out, reasons);
     DetectorState.writeStrings(out, samples);
@@ -210,6 +227,10 @@ final class AccountState {
     phraseHits = version >= 5 ? in.readInt() : 0;
     phraseFrom = version >= 5 ? in.readLong() : -1;
     startSlot = version >= 7 ? in.readInt() : -1;
+    // Before version 7: the share of later turns (the first-turn rate's complement) stands in.
+    conversingCount = version >= 7 ? in.readInt() : counts[Features.FIRST_TURN - Features.COT];
+    conversing =
+        version >= 7 ? in.readFloat() : conversingCount > 0 ? 1 - rateOf(Features.FIRST_TURN) : 0;
     if (startSlot < -1 || startSlot >= Cohorts.SLOTS) {
       throw new java.io.IOException(
           "account "

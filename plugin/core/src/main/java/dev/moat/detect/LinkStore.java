@@ -36,8 +36,9 @@ public interface LinkStore extends AutoCloseable {
   int WATCHED = 4 * SET;
 
   /**
-   * Accounts that hold conversations (at least 3 requests, under 70% of them first turns): people
-   * and products chat, a harvest mostly does not.
+   * Accounts that hold conversations (at least 3 requests, over 30% of their recent ones later
+   * turns or prompts too short to stand alone, {@code AccountState#conversing}): people and
+   * products chat, a harvest mostly does not.
    */
   int CHATTY = 5 * SET;
 

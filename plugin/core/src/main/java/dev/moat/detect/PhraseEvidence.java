@@ -114,7 +114,9 @@ final class PhraseEvidence {
     float eliciting = eliciting(s);
     return eliciting >= MIN_ELICITING
         && (enough(s, n, strong(s), eliciting >= MOSTLY_ELICITING ? WATCH_HITS : FLAG_HITS)
-            || (strong(s) + weak(s) >= WEAK_FLAG_HITS && strong(s) + weak(s) >= MIN_SHARE * n));
+            || (strong(s) + weak(s) >= WEAK_FLAG_HITS
+                && strong(s) + weak(s) >= MIN_SHARE * n
+                && s.conversing <= CONVERSING_MAX));
   }
 
   /** The share of the account's recent requests that elicit (the largest of the three kinds). */
@@ -227,6 +229,17 @@ final class PhraseEvidence {
    * of its 16,730 benign ones (an instrumented replay without this rule).
    */
   static final int WEAK_FLAG_HITS = 5;
+
+  /**
+   * The most an account may hold conversations ({@link AccountState#conversing}) for weak links to
+   * flag it: a person who plans trips and workouts in a chat asks what a planning campaign asks, in
+   * between "why?" and "in Dutch please". Since 2026-12-04 (session 22): the usage generator's seed
+   * 17 with partial metadata flagged one casual user with four weak links and one strong among 52
+   * requests, once venues had let a campaign's accounts be flagged earlier; campaign accounts send
+   * whole tasks (at most 2 of 861 stealth, 1 of 837 slow-drip and none of 1,585 hydra accounts
+   * above this share, on two generators' traces).
+   */
+  static final float CONVERSING_MAX = 0.3f;
 
   /** The phrase a link by {@link #linked} ({@code >= 0} or weak) names. */
   static int phrase(int linked) {

@@ -418,7 +418,9 @@ class PhraseEvidenceTest {
     for (int k = 0; k < 3; k++) {
       PhraseEvidence.count(s, 12 + k, 0, -2);
     }
-    for (int version : new int[] {6, 5}) {
+    s.converse(true);
+    s.startSlot = 77;
+    for (int version : new int[] {7, 6, 5}) {
       java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
       s.write(new java.io.DataOutputStream(bytes), version);
       AccountState back = new AccountState("a");
@@ -426,7 +428,10 @@ class PhraseEvidenceTest {
           new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())),
           version);
       assertEquals(2, PhraseEvidence.strong(back), "strong links, version " + version);
-      assertEquals(version == 6 ? 3 : 0, PhraseEvidence.weak(back), "weak, version " + version);
+      assertEquals(version >= 6 ? 3 : 0, PhraseEvidence.weak(back), "weak, version " + version);
+      // Version 7: the account's start network (Cohorts) and its conversing share.
+      assertEquals(version >= 7 ? 77 : -1, back.startSlot, "start slot, version " + version);
+      assertEquals(version >= 7 ? 1f : 0f, back.conversing, "conversing, version " + version);
     }
   }
 
@@ -467,5 +472,26 @@ class PhraseEvidenceTest {
     }
     assertTrue(key.activity.bursts() > 0);
     assertFalse(PhraseEvidence.flags(key, 25), "weak links do not flag a key that has burst");
+  }
+
+  @Test
+  void weakLinksDoNotFlagAnAccountThatHoldsConversations() {
+    AccountState chat = account(2, 0); // 40% eliciting
+    for (int k = 0; k < 5; k++) {
+      PhraseEvidence.count(chat, 11 + k, 0, -2);
+    }
+    assertTrue(PhraseEvidence.flags(chat, 20), "five weak links, no conversation");
+    // A person's chat: "why?", "in Dutch please" between the questions (the usage generator's
+    // seed 17 with partial metadata, one casual user with four weak links and one strong).
+    for (int i = 0; i < 20; i++) {
+      chat.converse(i % 2 == 0);
+    }
+    assertTrue(chat.conversing > PhraseEvidence.CONVERSING_MAX, "conversing " + chat.conversing);
+    assertFalse(PhraseEvidence.flags(chat, 20), "five weak links from a conversation");
+    AccountState strong = account(2, 3); // three strong links: the strong rule is unchanged
+    for (int i = 0; i < 20; i++) {
+      strong.converse(i % 2 == 0);
+    }
+    assertTrue(PhraseEvidence.flags(strong, 20), "three strong links");
   }
 }
