@@ -29,8 +29,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *
  * <p>One {@link AtomicLongArray} of {@link #SLOTS} slots (2 MiB) indexed by the network's hash,
  * each packing the hours (bits 16-39) with the count (bits 0-15, saturating): lock-free and O(1).
- * Networks that hash to one slot add up, which makes a venue look less like one (more hours), not
- * more.
+ * Networks that hash to one slot add up: their hours (less like a venue) and their counts (more
+ * like one; two small networks whose new accounts start in the same hours can make one venue, which
+ * withholds youth, never adds it).
  *
  * <p>Thread-safe: compare-and-set on one slot.
  */
