@@ -46,13 +46,12 @@ import org.jspecify.annotations.Nullable;
  * baselines' histograms are sketches, read without stopping the world.
  */
 final class DetectorState {
-  static final long MAGIC_1 = 0x4D4F41544445_5431L; // "MOATDET1": before pins
-  static final long MAGIC_2 = 0x4D4F41544445_5432L; // "MOATDET2": before log-odds bins
-  static final long MAGIC_3 = 0x4D4F41544445_5433L; // "MOATDET3": before machine bursts
-  static final long MAGIC_4 = 0x4D4F41544445_5434L; // "MOATDET4": before phrase evidence
-  static final long MAGIC_5 = 0x4D4F41544445_5435L; // "MOATDET5": before weak phrase links
-  static final long MAGIC_6 = 0x4D4F41544445_5436L; // "MOATDET6": before venues (Cohorts)
-  static final long MAGIC = 0x4D4F41544445_5437L; // "MOATDET7"
+  /**
+   * "MOATDET0": a file of version {@code v} (1 to {@link #VERSION}) starts with this plus {@code
+   * v}, "MOATDET1" to "MOATDET7" (what each version lacks: the class comment).
+   */
+  static final long MAGIC_BASE = 0x4D4F41544445_5430L;
+
   static final int VERSION = 7;
 
   /** Words per bucket before {@link LinkStore#BURSTY} was added (files before version 4). */
@@ -285,16 +284,7 @@ final class DetectorState {
           DataOutputStream out =
               new DataOutputStream(
                   new BufferedOutputStream(new GZIPOutputStream(os, 1 << 16), 1 << 16))) {
-        out.writeLong(
-            version >= 7
-                ? MAGIC
-                : version == 6
-                    ? MAGIC_6
-                    : version == 5
-                        ? MAGIC_5
-                        : version == 4
-                            ? MAGIC_4
-                            : version == 3 ? MAGIC_3 : version == 2 ? MAGIC_2 : MAGIC_1);
+        out.writeLong(MAGIC_BASE + Math.min(version, VERSION));
         out.writeInt(version >= 4 ? LinkStore.WORDS : WORDS_BEFORE_BURSTS);
         out.writeInt(Features.COUNT);
         body.write(out);
@@ -311,13 +301,8 @@ final class DetectorState {
         DataInputStream in =
             new DataInputStream(new BufferedInputStream(new GZIPInputStream(is), 1 << 16))) {
       long magic = in.readLong();
-      if (magic != MAGIC
-          && magic != MAGIC_6
-          && magic != MAGIC_5
-          && magic != MAGIC_4
-          && magic != MAGIC_3
-          && magic != MAGIC_2
-          && magic != MAGIC_1) {
+      long version = magic - MAGIC_BASE;
+      if (version < 1 || version > VERSION) {
         throw new IOException(
             file + ": not a Moat detector state (magic " + Long.toHexString(magic) + ")");
       }
@@ -339,15 +324,7 @@ final class DetectorState {
                 + Features.COUNT
                 + ")");
       }
-      int version =
-          magic == MAGIC
-              ? 7
-              : magic == MAGIC_6
-                  ? 6
-                  : magic == MAGIC_5
-                      ? 5
-                      : magic == MAGIC_4 ? 4 : magic == MAGIC_3 ? 3 : magic == MAGIC_2 ? 2 : 1;
-      return body.read(in, version, words);
+      return body.read(in, (int) version, words);
     } catch (EOFException e) {
       throw new IOException(file + ": truncated", e);
     } catch (java.util.zip.ZipException e) {
