@@ -33,13 +33,13 @@ import org.jspecify.annotations.Nullable;
  * state with its pin; a 0 after the last); a 1 and the link table, or a 0; the embedded store's
  * pins (count, then account and {@link AccountPin#encode} line each; 0 over a fleet store, which
  * keeps them); the {@link Cohorts} table ({@link Cohorts#SLOTS} longs). Version 6 files ({@code
- * MOATDET6}: no venues, and no account's start network), version 5 files ({@code MOATDET5}: strong
- * phrase links only; a build that reads no further refuses a version 6 file rather than read its
- * weak links as strong ones), version 4 files ({@code MOATDET4}: no phrase evidence in the
- * accounts), version 3 files ({@code MOATDET3}: no machine bursts in the accounts' {@link
- * Activity}, buckets without {@link LinkStore#BURSTY}), version 2 files ({@code MOATDET2}: score
- * bins only, {@link TierBaseline}) and version 1 files ({@code MOATDET1}: no pins either) are still
- * read. The start of observation (the tenure that stands in for unknown account ages) is not
+ * MOATDET6}: no venues, no account's start network or conversing share), version 5 files ({@code
+ * MOATDET5}: strong phrase links only; a build that reads no further refuses a version 6 file
+ * rather than read its weak links as strong ones), version 4 files ({@code MOATDET4}: no phrase
+ * evidence in the accounts), version 3 files ({@code MOATDET3}: no machine bursts in the accounts'
+ * {@link Activity}, buckets without {@link LinkStore#BURSTY}), version 2 files ({@code MOATDET2}:
+ * score bins only, {@link TierBaseline}) and version 1 files ({@code MOATDET1}: no pins either) are
+ * still read. The start of observation (the tenure that stands in for unknown account ages) is not
  * written: restore takes the earliest first request among the accounts it restores.
  *
  * <p>Thread-safe as its callers are: each account is written under its lock; the link table and the

@@ -236,8 +236,10 @@ final class PhraseEvidence {
    * between "why?" and "in Dutch please". Since 2026-12-04 (session 22): the usage generator's seed
    * 17 with partial metadata flagged one casual user with four weak links and one strong among 52
    * requests, once venues had let a campaign's accounts be flagged earlier; campaign accounts send
-   * whole tasks (at most 2 of 861 stealth, 1 of 837 slow-drip and none of 1,585 hydra accounts
-   * above this share, on two generators' traces).
+   * whole tasks: accounts with at least 30% prompts of six words or fewer (a script over every
+   * third request, not committed) were 0 of 1,585 hydra, 2 of 861 stealth and 0 of 837 slow-drip
+   * accounts on the usage generator's seed 10 (partial), 0 of 804, 0 of 591 and 1 of 530 on the
+   * third generator's seed 5.
    */
   static final float CONVERSING_MAX = 0.3f;
 
