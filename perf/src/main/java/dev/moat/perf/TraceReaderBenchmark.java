@@ -1,5 +1,6 @@
 package dev.moat.perf;
 
+import dev.moat.detect.Detector;
 import dev.moat.detect.TraceReader;
 import dev.moat.detect.TraceRecord;
 import dev.moat.detect.TraceWriter;
@@ -17,11 +18,14 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * The trace reader per line: {@link TraceReader#next()} over 20,000 lines of the independent usage
  * generator's traffic (seed 9, as written by {@link TraceWriter}), read from memory, so that the
- * figure is parsing (line splitting, JSON, times, the record), not the disk.
+ * figure is parsing (line splitting, JSON, times, the record), not the disk; and with each record
+ * prepared for the detector ({@link Detector#prepare}: the prompt's scan, its MinHash keys, the
+ * system prompt's key), the whole of what replay's reading thread does but inflating.
  *
  * <p>Thread-safety: JMH gives each thread its own state.
  */
@@ -32,6 +36,7 @@ public class TraceReaderBenchmark {
   private static final int LINES = 20_000;
 
   private byte[] trace;
+  private Detector detector;
 
   @Setup
   public void setUp() throws IOException {
@@ -48,6 +53,12 @@ public class TraceReaderBenchmark {
       }
     }
     trace = out.toByteArray();
+    detector = Detector.builder().build();
+  }
+
+  @TearDown
+  public void tearDown() {
+    detector.close();
   }
 
   /** Every line of the trace, read into records; per line. */
@@ -59,6 +70,20 @@ public class TraceReaderBenchmark {
       TraceRecord t;
       while ((t = r.next()) != null) {
         sum += t.ts();
+      }
+    }
+    return sum;
+  }
+
+  /** Every line read and prepared for the detector; per line. */
+  @Benchmark
+  @OperationsPerInvocation(LINES)
+  public long readAndPrepare() throws IOException {
+    long sum = 0;
+    try (TraceReader r = TraceReader.of(new ByteArrayInputStream(trace), "bench", p -> {})) {
+      TraceRecord t;
+      while ((t = r.next()) != null) {
+        sum += detector.prepare(t).record().ts();
       }
     }
     return sum;

@@ -197,13 +197,7 @@ public final class Detector implements AutoCloseable {
       keys[b] = minHash.bandKey(t.sig, b);
     }
     if (hasSystem && system != null) {
-      // Hosts resend one system prompt with every request: scan it once per thread and change.
-      if (!system.equals(t.lastSystem)) {
-        t.systemScan.scan(system, SKELETON_CHARS);
-        t.lastSystem = system;
-        t.lastSystemKey = MinHash.mix(t.systemScan.textHash ^ SYSTEM_SALT);
-      }
-      keys[bands] = t.lastSystemKey;
+      keys[bands] = t.systemKey(system, SKELETON_CHARS, SYSTEM_SALT);
     }
     return new Prepared(r, keys, scan);
   }

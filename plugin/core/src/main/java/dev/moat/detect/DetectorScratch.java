@@ -10,8 +10,47 @@ import org.jspecify.annotations.Nullable;
 final class DetectorScratch {
   final PromptScan scan = new PromptScan();
   final PromptScan systemScan = new PromptScan();
-  @Nullable String lastSystem;
-  long lastSystemKey;
+
+  /**
+   * System prompts recently scanned and their keys: {@link #SYSTEM_SETS} sets of {@link
+   * #SYSTEM_WAYS}, found by the string's hash. Hosts resend one with every request, and a thread
+   * that serves several products alternates between them (the third generator's seed 5: 37 system
+   * prompts, the prompt before a request's a different one for 53% of them).
+   */
+  private final @Nullable String[] systems = new String[SYSTEM_SETS * SYSTEM_WAYS];
+
+  private final long[] systemKeys = new long[SYSTEM_SETS * SYSTEM_WAYS];
+  private final byte[] systemNext = new byte[SYSTEM_SETS];
+
+  private static final int SYSTEM_SETS = 16;
+  private static final int SYSTEM_WAYS = 4;
+
+  /** Longer system prompts are scanned at every request, not kept: a thread keeps 64 at most. */
+  static final int SYSTEM_MAX_CHARS = 1 << 16;
+
+  /**
+   * The key of a system prompt: the hash of its skeleton's first {@code maxChars} characters, mixed
+   * with {@code salt}, scanned once while it stays among the thread's recent ones.
+   */
+  long systemKey(String system, int maxChars, long salt) {
+    int h = system.hashCode();
+    int set = (h ^ (h >>> 16)) & (SYSTEM_SETS - 1);
+    for (int w = set * SYSTEM_WAYS; w < (set + 1) * SYSTEM_WAYS; w++) {
+      if (system.equals(systems[w])) {
+        return systemKeys[w];
+      }
+    }
+    systemScan.scan(system, maxChars);
+    long key = MinHash.mix(systemScan.textHash ^ salt);
+    if (system.length() <= SYSTEM_MAX_CHARS) {
+      int w = set * SYSTEM_WAYS + systemNext[set];
+      systemNext[set] = (byte) ((systemNext[set] + 1) % SYSTEM_WAYS);
+      systems[w] = system;
+      systemKeys[w] = key;
+    }
+    return key;
+  }
+
   final long[] sig;
   final long[] window = new long[3];
   final long[] flagKeys;

@@ -78,7 +78,8 @@ final class TraceLine {
     boolean more = !in.take('}');
     while (more) {
       int field = in.key(NAMES);
-      if (field == PlainJson.NOT_PLAIN || !in.value()) {
+      if (field == PlainJson.NOT_PLAIN
+          || !((field == SYSTEM || field == TIER) ? in.recurringValue() : in.value())) {
         return null;
       }
       // A value of the wrong type rejects the line at once (a later duplicate must not mend it).

@@ -3,6 +3,7 @@ package dev.moat.detect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -155,6 +156,59 @@ class TraceLineTest {
     }
     assertEquals(83, vectors);
     assertEquals(valid, validRead, "valid strings read by the fast path");
+  }
+
+  /**
+   * System prompts and tiers recur whole, and are read once (PlainJson.recurringValue): a repeat is
+   * the same String, and every line reads as Jackson reads it, whatever the cache held. The pool is
+   * built to fool a cache keyed by a prefix: 40 prompts sharing their first 150 bytes, one a prefix
+   * of another, escapes and non-ASCII inside the compared bytes, an empty one, one past the cache's
+   * size limit, and a quote escaped right where another prompt ends.
+   */
+  @Test
+  void recurringStringsAreReadOnceAndExactly() throws Exception {
+    SplittableRandom r = new SplittableRandom(20261204);
+    String shared = "You are a helpful assistant for ".repeat(5);
+    List<String> pool = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      pool.add(shared + "product " + i + (i % 3 == 0 ? "\n\"line\"\t中文😀" : ""));
+    }
+    pool.add(shared);
+    pool.add(shared + "product 1");
+    pool.add(shared + "product 1\"");
+    pool.add(shared + "product 1\\");
+    pool.add("");
+    pool.add("x".repeat(PlainJson.RECENT_MAX_BYTES + 1));
+    for (int i = 0; i < 100; i++) {
+      pool.add(text(r));
+    }
+    TraceLine fast = new TraceLine();
+    TraceRecord base = record(r);
+    String previous = null;
+    TraceRecord previousRecord = null;
+    int same = 0;
+    for (int i = 0; i < 20_000; i++) {
+      // Mostly a few hot prompts, as hosts send them; now and then any of the pool.
+      String system = pool.get(r.nextInt(4) > 0 ? r.nextInt(8) : r.nextInt(pool.size()));
+      String tier = r.nextBoolean() ? "free" : "enterprise-" + r.nextInt(3);
+      TraceRecord rec =
+          new TraceRecord(base.ts(), "a", -1, tier, null, null, 0, system, text(r), 0, -1, 0, 0);
+      String line = write(rec);
+      if (r.nextBoolean()) {
+        line = line.replace(",\"", " ,\"");
+      }
+      byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+      TraceRecord got = fast.parse(bytes, bytes.length);
+      assertNotNull(got, line);
+      assertEquals(TraceReader.parse(bytes, bytes.length), got, line);
+      if (system.equals(previous) && system.length() <= PlainJson.RECENT_MAX_BYTES) {
+        assertSame(previousRecord.system(), got.system(), "a repeat reads as the same String");
+        same++;
+      }
+      previous = system;
+      previousRecord = got;
+    }
+    assertTrue(same > 1_000, "repeats seen: " + same);
   }
 
   /** Prompts far past the scratch buffer's first size, escaped and not, read whole. */

@@ -1,0 +1,49 @@
+package dev.moat.detect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The per-thread cache of system prompts' keys ({@link DetectorScratch#systemKey}): whatever it
+ * holds, evicts or refuses to keep, a key is the one a scan from nothing gives.
+ */
+class DetectorScratchTest {
+  private static final long SALT = 0x5157E3A11L;
+
+  @Test
+  void keysAreThoseOfAFreshScanWhateverTheCacheHolds() {
+    SplittableRandom r = new SplittableRandom(20261204);
+    List<String> prompts = new ArrayList<>();
+    for (int i = 0; i < 150; i++) { // more than the 64 a thread keeps: sets overflow and evict
+      String name =
+          Integer.toString(i + 26, 26)
+              .chars()
+              .mapToObj(c -> "" + (char) ('a' + Character.digit(c, 26)))
+              .reduce("", String::concat); // letters: the skeleton reads digits as 0
+      prompts.add("You are a helpful assistant for product " + name + ". Think step by step.");
+    }
+    prompts.add("word ".repeat(DetectorScratch.SYSTEM_MAX_CHARS / 5 + 1)); // scanned, never kept
+    prompts.add("Aa"); // "Aa" and "BB" have the same String.hashCode: one set, two entries
+    prompts.add("BB");
+    DetectorScratch cached = new DetectorScratch(64, 16);
+    Set<Long> keys = new HashSet<>();
+    for (int i = 0; i < 20_000; i++) {
+      // Mostly a few hot ones, as a host alternates between its products.
+      String p = prompts.get(r.nextInt(3) > 0 ? r.nextInt(6) : r.nextInt(prompts.size()));
+      String copy = new String(p.toCharArray()); // equal, not the same instance
+      long want = new DetectorScratch(64, 16).systemKey(copy, 2000, SALT);
+      assertEquals(want, cached.systemKey(copy, 2000, SALT), p);
+      keys.add(want);
+    }
+    // Distinct prompts get distinct keys (the first 2000 characters differ for all but none here).
+    assertEquals(prompts.size(), keys.size());
+    assertTrue("Aa".hashCode() == "BB".hashCode());
+  }
+}
