@@ -6,8 +6,10 @@ before the flag, and the benign accounts the rule would have flagged earlier tha
 
   git apply 2026-12-04-resellers-bound.patch   # in a scratch checkout: a DBG line per request of
                                                # an account that has burst, on MOAT_DBG=1
-  ./mvnw -B -q -DskipTests -Dspotless.skip -Derrorprone.skip package -pl plugin/core
-  MOAT_DBG=1 java --add-modules jdk.incubator.vector -cp plugin/core/target/moat-plugin-0.1.0-SNAPSHOT.jar:examples/target/moat.jar \
+  ./mvnw -B -q -DskipTests install              # examples/target/moat.jar and the core jar
+  javac --release 17 -nowarn -cp examples/target/moat.jar -d /tmp/dbg \
+      plugin/core/src/main/java/dev/moat/detect/AccountJudge.java   # the patched class alone
+  MOAT_DBG=1 java --add-modules jdk.incubator.vector -cp /tmp/dbg:examples/target/moat.jar \
       dev.moat.examples.MoatCli replay --trace s5.jsonl.gz --out g5.jsonl 2> >(grep ^DBG | gzip > burst5.txt.gz)
   python3 2026-12-04-resellers-bound.py 5 burst5.txt.gz g5.jsonl   # reads /tmp/g3/s5-labels.json, s5-extraction.json
 
