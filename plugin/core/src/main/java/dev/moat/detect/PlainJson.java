@@ -1,7 +1,6 @@
 package dev.moat.detect;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -92,62 +91,33 @@ final class PlainJson {
     return names.length;
   }
 
-  // Recurring strings (recurringValue): RECENT_SETS sets of RECENT_WAYS, found by a hash of their
-  // first RECENT_PREFIX raw bytes, each its raw bytes (JSON's escapes as written) and its text.
-  private static final int RECENT_SETS = 16;
-  private static final int RECENT_WAYS = 4;
-  private static final int RECENT_PREFIX = 128;
-
-  /** The longest string {@link #recurringValue} keeps: 64 of them hold 1 MiB at most. */
-  static final int RECENT_MAX_BYTES = 16 * 1024;
-
-  private final byte[][] recentRaw = new byte[RECENT_SETS * RECENT_WAYS][];
-  private final String[] recentText = new String[RECENT_SETS * RECENT_WAYS];
-  private final byte[] recentNext = new byte[RECENT_SETS];
+  private final RecentStrings recent = new RecentStrings();
 
   /**
    * As {@link #value}, for a field whose strings recur whole (a host sends its system prompt with
-   * every request): a string whose raw bytes equal one of the last 64 such strings read (of at most
-   * {@link #RECENT_MAX_BYTES} bytes) is that string's text, the same {@code String}, after one
-   * comparison of the bytes and no decoding. Equal raw bytes decode to equal text, and were
-   * well-formed when first read, so the result is what {@link #value} would give.
+   * every request): a string whose raw bytes equal one {@link RecentStrings} keeps is that string's
+   * text, the same {@code String}, after one comparison of the bytes and no decoding. Equal raw
+   * bytes decode to equal text, and were well-formed when first read, so the result is what {@link
+   * #value} would give.
    */
   boolean recurringValue() {
     if (at >= length || bytes[at] != '"') {
       return value();
     }
     int start = at + 1;
-    int prefix = Math.min(RECENT_PREFIX, length - start);
-    int h = 0;
-    for (int k = 0; k < prefix && bytes[start + k] != '"'; k++) {
-      h = h * 31 + bytes[start + k]; // up to a quote: the string's own bytes only
-    }
-    int set = (h ^ (h >>> 16)) & (RECENT_SETS - 1);
-    for (int w = set * RECENT_WAYS; w < (set + 1) * RECENT_WAYS; w++) {
-      byte[] raw = recentRaw[w];
-      // Raw bytes of a well-formed string end outside an escape: a quote right after them closes
-      // it.
-      if (raw != null
-          && start + raw.length < length
-          && bytes[start + raw.length] == '"'
-          && Arrays.equals(raw, 0, raw.length, bytes, start, start + raw.length)) {
-        text = recentText[w];
-        isNull = false;
-        isNumber = false;
-        at = start + raw.length + 1;
-        return true;
-      }
+    int set = recent.set(bytes, start, length);
+    String kept = recent.find(set, bytes, start, length);
+    if (kept != null) {
+      text = kept;
+      isNull = false;
+      isNumber = false;
+      at = start + recent.rawLength;
+      return true;
     }
     if (!value()) {
       return false;
     }
-    int end = at - 1; // the closing quote
-    if (end - start <= RECENT_MAX_BYTES) {
-      int w = set * RECENT_WAYS + recentNext[set];
-      recentNext[set] = (byte) ((recentNext[set] + 1) % RECENT_WAYS);
-      recentRaw[w] = Arrays.copyOfRange(bytes, start, end);
-      recentText[w] = text;
-    }
+    recent.keep(set, bytes, start, at - 1, text); // at - 1: the closing quote
     return true;
   }
 

@@ -159,11 +159,12 @@ class TraceLineTest {
   }
 
   /**
-   * System prompts and tiers recur whole, and are read once (PlainJson.recurringValue): a repeat is
-   * the same String, and every line reads as Jackson reads it, whatever the cache held. The pool is
-   * built to fool a cache keyed by a prefix: 40 prompts sharing their first 150 bytes, one a prefix
-   * of another, escapes and non-ASCII inside the compared bytes, an empty one, one past the cache's
-   * size limit, and a quote escaped right where another prompt ends.
+   * System prompts and tiers recur whole, and are read once (PlainJson.recurringValue,
+   * RecentStrings): a repeat is the same String, and every line reads as Jackson reads it, whatever
+   * the cache held. The pool is built to fool a cache keyed by a prefix: 40 prompts sharing their
+   * first 150 bytes, one a prefix of another, escapes and non-ASCII inside the compared bytes, an
+   * empty one, one past the cache's size limit, and a quote escaped right where another prompt
+   * ends.
    */
   @Test
   void recurringStringsAreReadOnceAndExactly() throws Exception {
@@ -178,7 +179,7 @@ class TraceLineTest {
     pool.add(shared + "product 1\"");
     pool.add(shared + "product 1\\");
     pool.add("");
-    pool.add("x".repeat(PlainJson.RECENT_MAX_BYTES + 1));
+    pool.add("x".repeat(RecentStrings.MAX_BYTES + 1));
     for (int i = 0; i < 100; i++) {
       pool.add(text(r));
     }
@@ -201,7 +202,7 @@ class TraceLineTest {
       TraceRecord got = fast.parse(bytes, bytes.length);
       assertNotNull(got, line);
       assertEquals(TraceReader.parse(bytes, bytes.length), got, line);
-      if (system.equals(previous) && system.length() <= PlainJson.RECENT_MAX_BYTES) {
+      if (system.equals(previous) && system.length() <= RecentStrings.MAX_BYTES) {
         assertSame(previousRecord.system(), got.system(), "a repeat reads as the same String");
         same++;
       }
