@@ -13,7 +13,7 @@ final class DetectorScratch {
 
   /**
    * System prompts recently scanned and their keys: {@link #SYSTEM_SETS} sets of {@link
-   * #SYSTEM_WAYS}, found by the string's hash. Hosts resend one with every request, and a thread
+   * #SYSTEM_WAYS}, found by {@link #sampledHash}. Hosts resend one with every request, and a thread
    * that serves several products alternates between them (the third generator's seed 5: 37 system
    * prompts, the prompt before a request's a different one for 53% of them).
    */
@@ -25,6 +25,21 @@ final class DetectorScratch {
   private static final int SYSTEM_SETS = 16;
   private static final int SYSTEM_WAYS = 4;
 
+  /**
+   * A hash of a string's length and of 32 of its characters spread over it: a server parses a new
+   * {@code String} for every request, whose {@code hashCode} would read all of it (for a fresh
+   * 1,250-character prompt, 1.1 µs on JDK 17 and 0.13 µs on JDK 25 against 0.06-0.12 µs for this,
+   * measured 2026-12-04 on the 2-core machine); {@code equals} confirms, vectorized.
+   */
+  static int sampledHash(String s) {
+    int n = s.length();
+    int h = n;
+    for (int k = 0; k < 32 && n > 0; k++) {
+      h = h * 31 + s.charAt((int) ((long) k * n / 32));
+    }
+    return h ^ (h >>> 16);
+  }
+
   /** Longer system prompts are scanned at every request, not kept: a thread keeps 64 at most. */
   static final int SYSTEM_MAX_CHARS = 1 << 16;
 
@@ -33,8 +48,7 @@ final class DetectorScratch {
    * with {@code salt}, scanned once while it stays among the thread's recent ones.
    */
   long systemKey(String system, int maxChars, long salt) {
-    int h = system.hashCode();
-    int set = (h ^ (h >>> 16)) & (SYSTEM_SETS - 1);
+    int set = sampledHash(system) & (SYSTEM_SETS - 1);
     for (int w = set * SYSTEM_WAYS; w < (set + 1) * SYSTEM_WAYS; w++) {
       if (system.equals(systems[w])) {
         return systemKeys[w];

@@ -30,8 +30,12 @@ class DetectorScratchTest {
       prompts.add("You are a helpful assistant for product " + name + ". Think step by step.");
     }
     prompts.add("word ".repeat(DetectorScratch.SYSTEM_MAX_CHARS / 5 + 1)); // scanned, never kept
-    prompts.add("Aa"); // "Aa" and "BB" have the same String.hashCode: one set, two entries
-    prompts.add("BB");
+    // Equal in length and in every character the set's hash samples: one set, apart by equals.
+    String base = "You are the support assistant of a hardware store; answer briefly and politely.";
+    for (char c = 'a'; c <= 'f'; c++) {
+      String other = base.substring(0, 40) + c + base.substring(41);
+      prompts.add(other);
+    }
     DetectorScratch cached = new DetectorScratch(64, 16);
     Set<Long> keys = new HashSet<>();
     for (int i = 0; i < 20_000; i++) {
@@ -44,6 +48,8 @@ class DetectorScratchTest {
     }
     // Distinct prompts get distinct keys (the first 2000 characters differ for all but none here).
     assertEquals(prompts.size(), keys.size());
-    assertTrue("Aa".hashCode() == "BB".hashCode());
+    String a = prompts.get(prompts.size() - 1);
+    String b = prompts.get(prompts.size() - 2);
+    assertTrue(!a.equals(b) && DetectorScratch.sampledHash(a) == DetectorScratch.sampledHash(b));
   }
 }
