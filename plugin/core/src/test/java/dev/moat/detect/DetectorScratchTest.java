@@ -29,13 +29,21 @@ class DetectorScratchTest {
               .reduce("", String::concat); // letters: the skeleton reads digits as 0
       prompts.add("You are a helpful assistant for product " + name + ". Think step by step.");
     }
-    prompts.add("word ".repeat(DetectorScratch.SYSTEM_MAX_CHARS / 5 + 1)); // scanned, never kept
+    // Longer than the scan reads: kept as a prefix. Equal that far, one key; a change at the
+    // scan's last character, or a "://" that starts there and ends two past it, another.
+    String longer = "word ".repeat(1_000);
+    prompts.add(longer);
+    prompts.add(longer.substring(0, 1_999) + "Q" + longer.substring(2_000));
+    prompts.add(longer.substring(0, 1_999) + "://" + longer.substring(2_002)); // "word://": a URL
+    prompts.add(longer.substring(0, 1_999) + ":xx" + longer.substring(2_002)); // equal to 2,000
     // Equal in length and in every character the set's hash samples: one set, apart by equals.
     String base = "You are the support assistant of a hardware store; answer briefly and politely.";
+    List<String> alike = new ArrayList<>();
     for (char c = 'a'; c <= 'f'; c++) {
       String other = base.substring(0, 40) + c + base.substring(41);
-      prompts.add(other);
+      alike.add(other);
     }
+    prompts.addAll(alike);
     DetectorScratch cached = new DetectorScratch(64, 16);
     Set<Long> keys = new HashSet<>();
     for (int i = 0; i < 20_000; i++) {
@@ -43,13 +51,24 @@ class DetectorScratchTest {
       String p = prompts.get(r.nextInt(3) > 0 ? r.nextInt(6) : r.nextInt(prompts.size()));
       String copy = new String(p.toCharArray()); // equal, not the same instance
       long want = new DetectorScratch(64, 16).systemKey(copy, 2000, SALT);
-      assertEquals(want, cached.systemKey(copy, 2000, SALT), p);
+      assertEquals(
+          want,
+          cached.systemKey(copy, 2000, SALT),
+          () -> p.length() + " chars: " + p.substring(0, Math.min(40, p.length())));
       keys.add(want);
     }
-    // Distinct prompts get distinct keys (the first 2000 characters differ for all but none here).
+    // Distinct prompts get distinct keys (the first 2002 characters differ for all of them here).
     assertEquals(prompts.size(), keys.size());
-    String a = prompts.get(prompts.size() - 1);
-    String b = prompts.get(prompts.size() - 2);
-    assertTrue(!a.equals(b) && DetectorScratch.sampledHash(a) == DetectorScratch.sampledHash(b));
+    // Equal in the first 2002 characters: one key, found in the cache for the other.
+    String tail = longer.substring(0, 2_002) + "something else entirely, ".repeat(40);
+    assertEquals(
+        new DetectorScratch(64, 16).systemKey(longer, 2000, SALT),
+        cached.systemKey(tail, 2000, SALT));
+    String a = alike.get(0);
+    String b = alike.get(5);
+    assertTrue(
+        !a.equals(b)
+            && DetectorScratch.sampledHash(a, a.length())
+                == DetectorScratch.sampledHash(b, b.length()));
   }
 }
