@@ -320,6 +320,7 @@ final class ApiRoutes {
         moat,
         plain,
         maxTokens,
+        req.ignoreEos,
         req.logitBias,
         g -> new HttpReply(g, ex, req, moat, server.text(), maxTokens, server.model().vocabSize()));
   }

@@ -28,6 +28,7 @@ final class CompletionRequest {
   final List<String> stop;
   final boolean stream;
   final boolean includeUsage;
+  final boolean ignoreEos; // vLLM's extension: generate to max_tokens through end-of-sequence
   final int logprobs; // completions: 0-5 top alternatives (-1 none); chat: top_logprobs (-1 none)
   final Map<Integer, Float> logitBias;
   final @Nullable String user;
@@ -44,6 +45,7 @@ final class CompletionRequest {
     this.stop = List.copyOf(b.stop);
     this.stream = b.stream;
     this.includeUsage = b.includeUsage;
+    this.ignoreEos = b.ignoreEos;
     this.logprobs = b.logprobs;
     this.logitBias = Map.copyOf(b.logitBias);
     this.user = b.user;
@@ -61,6 +63,7 @@ final class CompletionRequest {
     List<String> stop = new ArrayList<>();
     boolean stream;
     boolean includeUsage;
+    boolean ignoreEos;
     int logprobs = -1;
     Map<Integer, Float> logitBias = new LinkedHashMap<>();
     @Nullable String user;
@@ -127,6 +130,7 @@ final class CompletionRequest {
     }
     b.stop = stop(root.get("stop"));
     b.stream = bool(root.get("stream"), "stream");
+    b.ignoreEos = bool(root.get("ignore_eos"), "ignore_eos");
     JsonNode so = root.get("stream_options");
     if (so != null && !so.isNull()) {
       if (!so.isObject()) {

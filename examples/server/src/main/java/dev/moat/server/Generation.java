@@ -70,6 +70,7 @@ final class Generation {
   private final @Nullable KvDecoder decoder; // null: the decode loop runs the model
   private final @Nullable DecodeLoop loop;
   private final int maxTokens;
+  private final boolean ignoreEos;
   private final RequestLogitBias bias;
   private final Client client;
 
@@ -87,7 +88,9 @@ final class Generation {
   /**
    * A generation of at most {@code maxTokens} tokens after {@code prompt}, through {@code moat} or,
    * when Moat is off, the {@code plain} sampler; {@code logitBias} is added to every row (dropped
-   * when Moat's level neutralises it). {@code client} makes the generation's client.
+   * when Moat's level neutralises it). With {@code ignoreEos} an end-of-sequence token does not end
+   * it (vLLM's {@code ignore_eos}: a fixed length, for benchmarks). {@code client} makes the
+   * generation's client.
    */
   Generation(
       ModelServer server,
@@ -99,6 +102,7 @@ final class Generation {
       @Nullable MoatRequest moat,
       @Nullable Sampler plain,
       int maxTokens,
+      boolean ignoreEos,
       Map<Integer, Float> logitBias,
       Function<Generation, Client> client) {
     if ((moat == null) == (plain == null)) {
@@ -115,6 +119,7 @@ final class Generation {
     this.loop = server.decodeLoop();
     this.decoder = loop == null ? server.model().newDecoder() : null;
     this.maxTokens = maxTokens;
+    this.ignoreEos = ignoreEos;
     boolean neutralise = moat != null && moat.level().logitBias() == Level.LogitBias.NEUTRALISE;
     this.bias = new RequestLogitBias(logitBias, neutralise);
     this.client = client.apply(this);
@@ -266,7 +271,7 @@ final class Generation {
    */
   void onToken(int token, long hold, float[] logits, int offset, int position) {
     lastToken = token;
-    if (server.model().isEos(token)) {
+    if (!ignoreEos && server.model().isEos(token)) {
       endAfter(FinishReason.STOP, hold);
       return;
     }

@@ -257,6 +257,45 @@ class ModelServerTest {
    * repeatable.
    */
   @Test
+  void ignoreEosGeneratesToMaxTokensThroughEndOfSequence() throws Exception {
+    // vLLM's ignore_eos, which the wave bench uses so that Moat on and off generate alike: +100 on
+    // the end-of-sequence token makes greedy decoding stop at once without it, and never with it.
+    String k = "sk-test-internal-1";
+    int eos = server.server.model().eosTokenIds()[0];
+    String req =
+        "{\"model\": \"moat-tiny\", \"prompt\": \"Hi\", \"max_tokens\": 6, \"temperature\": 0,"
+            + " \"logit_bias\": {\""
+            + eos
+            + "\": 100}";
+    JsonNode stopped = server.post("/completions", k, req + "}").body();
+    assertEquals("stop", stopped.get("choices").get(0).get("finish_reason").asText());
+    assertEquals(0, stopped.get("usage").get("completion_tokens").asInt(), stopped.toString());
+    JsonNode through = server.post("/completions", k, req + ", \"ignore_eos\": true}").body();
+    assertEquals("length", through.get("choices").get(0).get("finish_reason").asText());
+    assertEquals(6, through.get("usage").get("completion_tokens").asInt(), through.toString());
+    // Streaming, through Moat (a tier with the watermark): the usage chunk counts all six.
+    String streamed =
+        server
+            .post(
+                "/completions",
+                "sk-test-free-0001",
+                req
+                    + ", \"ignore_eos\": true, \"stream\": true, \"stream_options\":"
+                    + " {\"include_usage\": true}}")
+            .raw()
+            .body();
+    assertTrue(streamed.contains("\"completion_tokens\":6"), streamed);
+    error(
+        server.post(
+            "/completions",
+            k,
+            "{\"model\": \"moat-tiny\", \"prompt\": \"x\", \"ignore_eos\": \"yes\"}"),
+        400,
+        "ignore_eos",
+        "true or false");
+  }
+
+  @Test
   void stopSequencesAndSeedsBehaveAsOpenAisDo() throws Exception {
     String k = "sk-test-internal-1";
     String req =

@@ -101,6 +101,7 @@ abstract class ServerLoopKit extends HostAdapterCompatibilityKit {
             request,
             plain,
             maxTokens,
+            false,
             Map.of(),
             gen -> new Collecting(gen, streamed, done));
     server().live().put(g.id, g);

@@ -135,59 +135,21 @@ final class ServeBench {
       throws Exception {
     Path policy = dir.resolve("bench-policy.yaml");
     Files.writeString(policy, POLICY);
-    StringBuilder keys = new StringBuilder("keys:\n");
-    for (int i = 0; i < clients; i++) {
-      for (int l = 0; l < 4; l++) {
-        keys.append(
-            String.format(
-                Locale.ROOT,
-                "  - {key: sk-bench-%04d-l%d, account: bench-%04d, tier: bench-l%d}%n",
-                i,
-                l,
-                i,
-                l));
-      }
-    }
-    Path keysFile = dir.resolve("bench-keys.yaml");
-    Files.writeString(keysFile, keys);
+    Path keysFile = writeKeys(dir, clients);
     int rounds = Math.max(2, seconds / (PHASE_SECONDS * CONFIGS.length));
     int phases = rounds * CONFIGS.length;
     List<Phase> list = new ArrayList<>();
     java.util.SplittableRandom order = new java.util.SplittableRandom(ORDER_SEED);
     for (int r = 0; r < rounds; r++) {
-      int[] round = CONFIGS.clone();
-      for (int i = round.length - 1; i > 0; i--) {
-        int j = order.nextInt(i + 1);
-        int t = round[i];
-        round[i] = round[j];
-        round[j] = t;
-      }
-      for (int config : round) {
+      for (int config : shuffled(CONFIGS, order)) {
         list.add(new Phase(config));
       }
     }
     AtomicLong current = new AtomicLong(-1);
-    try (ModelServer server =
-        ModelServer.start(
-            ModelServer.Options.builder(policy, keysFile, wm, ModelServer.DEMO_ADMIN_KEY)
-                .workers(workers)
-                .model(model, null)
-                .runtime(runtime)
-                .build())) {
+    try (ModelServer server = startServer(policy, keysFile, wm, workers, model, runtime)) {
       String url = "http://127.0.0.1:" + server.port() + "/v1/chat/completions";
       String modelId = server.modelId();
-      HttpClient http =
-          HttpClient.newBuilder()
-              .connectTimeout(Duration.ofSeconds(10))
-              .executor(
-                  java.util.concurrent.Executors.newFixedThreadPool(
-                      8,
-                      r -> {
-                        Thread t = new Thread(r, "bench-http-" + HTTP_THREADS.incrementAndGet());
-                        t.setDaemon(true);
-                        return t;
-                      }))
-              .build();
+      HttpClient http = httpClient(8);
       out.printf(
           "Bench on %s: %d streaming clients, %d s in %d rounds of 5 phases (Moat off, levels 0 to 3;"
               + " order shuffled per round, seed %d), %d model workers...%n",
@@ -243,6 +205,76 @@ final class ServeBench {
     }
   }
 
+  /** The bench's server: the bundled model, or {@code model} run by {@code runtime}. */
+  static ModelServer startServer(
+      Path policy,
+      Path keysFile,
+      WatermarkKeys wm,
+      int workers,
+      @Nullable Path model,
+      String runtime)
+      throws java.io.IOException {
+    return ModelServer.start(
+        ModelServer.Options.builder(policy, keysFile, wm, ModelServer.DEMO_ADMIN_KEY)
+            .workers(workers)
+            .model(model, null)
+            .runtime(runtime)
+            .build());
+  }
+
+  /**
+   * The clients' HTTP client, on {@code threads} daemon threads named {@code bench-http-*} (which
+   * {@link ServerCpu} leaves out of the server's CPU time).
+   */
+  static HttpClient httpClient(int threads) {
+    return HttpClient.newBuilder()
+        .connectTimeout(Duration.ofSeconds(10))
+        .executor(
+            java.util.concurrent.Executors.newFixedThreadPool(
+                threads,
+                r -> {
+                  Thread t = new Thread(r, "bench-http-" + HTTP_THREADS.incrementAndGet());
+                  t.setDaemon(true);
+                  return t;
+                }))
+        .build();
+  }
+
+  /** {@code configs} in an order drawn from {@code order} (Fisher-Yates). */
+  static int[] shuffled(int[] configs, java.util.SplittableRandom order) {
+    int[] round = configs.clone();
+    for (int i = round.length - 1; i > 0; i--) {
+      int j = order.nextInt(i + 1);
+      int t = round[i];
+      round[i] = round[j];
+      round[j] = t;
+    }
+    return round;
+  }
+
+  /**
+   * Writes the bench's keys: for each of {@code clients} clients, one key per level's tier ({@code
+   * sk-bench-0007-l2} is client 7's key of tier {@code bench-l2}), all of one account.
+   */
+  static Path writeKeys(Path dir, int clients) throws java.io.IOException {
+    StringBuilder keys = new StringBuilder("keys:\n");
+    for (int i = 0; i < clients; i++) {
+      for (int l = 0; l < 4; l++) {
+        keys.append(
+            String.format(
+                Locale.ROOT,
+                "  - {key: sk-bench-%04d-l%d, account: bench-%04d, tier: bench-l%d}%n",
+                i,
+                l,
+                i,
+                l));
+      }
+    }
+    Path keysFile = dir.resolve("bench-keys.yaml");
+    Files.writeString(keysFile, keys);
+    return keysFile;
+  }
+
   /** The phase running now, or null (warm-up, drain). */
   private static @Nullable Phase now(List<Phase> list, AtomicLong current) {
     long p = current.get();
@@ -263,6 +295,7 @@ final class ServeBench {
     body.put("max_tokens", 32);
     body.put("stream", true);
     body.put("seed", n);
+    body.put("ignore_eos", true); // Moat on and off generate alike (WaveBench: a 4-5% bias without)
     body.putObject("stream_options").put("include_usage", true);
     body.putArray("messages")
         .addObject()
@@ -328,7 +361,11 @@ final class ServeBench {
                   JsonNode d = c.path("choices").path(0).path("delta").path("content");
                   // One chunk per token generated (as the server sends), counted for the phase
                   // that started the request, in its counting window.
-                  if (d.isTextual() && ph != null && ph == started && ph.countFrom != 0) {
+                  if (d.isTextual()
+                      && !d.asText().isEmpty() // the finish chunk's empty delta is no token
+                      && ph != null
+                      && ph == started
+                      && ph.countFrom != 0) {
                     ph.tokens.increment();
                   }
                   if (first[0] && d.isTextual()) {

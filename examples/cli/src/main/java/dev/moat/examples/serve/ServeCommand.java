@@ -32,8 +32,8 @@ import picocli.CommandLine.Option;
       "The bundled model (or --model DIR) behind Moat: /v1/completions, /v1/chat/completions,"
           + " /v1/models, streaming, API keys per tier, live policy, Prometheus metrics and a web"
           + " console on the admin port.",
-      "--load, --bench and --bench-batch run a measurement against it instead and exit (--bench on"
-          + " --model's model if given)."
+      "--load, --bench, --bench-waves and --bench-batch run a measurement against it instead and"
+          + " exit (the benches on --model's model if given)."
     })
 public final class ServeCommand implements Callable<Integer> {
   @Option(
@@ -148,9 +148,20 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(
       names = "--clients",
       paramLabel = "N",
-      description = "--bench's clients (default: ${DEFAULT-VALUE}).")
+      description =
+          "--bench's clients (default: 200); --bench-waves' concurrent streams per wave (default:"
+              + " 1).")
   @Range(min = 1, max = 2000)
-  int clients = 200;
+  @Nullable Integer clients;
+
+  @Option(
+      names = "--bench-waves",
+      paramLabel = "ROUNDS",
+      description =
+          "Instead: Moat off and on (levels 0 to 3) in waves of --clients streams, shuffled per"
+              + " round, nothing in flight at a switch: the paired overhead with its interval.")
+  @Range(min = 0, max = 100_000)
+  int benchWaves;
 
   @Option(
       names = "--bench-batch",
@@ -190,7 +201,23 @@ public final class ServeCommand implements Callable<Integer> {
     WatermarkKeys wm = keyLoader.load(watermarkKeys, err);
     int batch = maxBatch != null ? maxBatch : ModelServer.Options.DEFAULT_MAX_BATCH;
     if (bench > 0) {
-      return ServeBench.run(dir, wm, workers, bench, clients, model, runtime, out);
+      return ServeBench.run(
+          dir, wm, workers, bench, clients != null ? clients : 200, model, runtime, out);
+    }
+    if (benchWaves > 0) {
+      if (benchWaves < 2) {
+        throw new UsageException(UsageErrors.invalid("--bench-waves", "1", "at least 2 rounds"));
+      }
+      return WaveBench.run(
+          dir,
+          wm,
+          workers,
+          benchWaves,
+          clients != null ? clients : 1,
+          WaveBench.WARM_UP_SECONDS,
+          model,
+          runtime,
+          out);
     }
     if (benchBatch > 0) {
       return BatchBench.run(

@@ -1,0 +1,359 @@
+package dev.moat.examples.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.moat.server.ModelServer;
+import dev.moat.watermark.WatermarkKeys;
+import java.io.PrintStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code ./moat serve --bench-waves ROUNDS --clients K}: the end-to-end overhead in waves instead
+ * of timed phases. A round runs the five configurations of {@link ServeBench} (Moat off, levels 0
+ * to 3) in an order shuffled per round with a fixed seed; each configuration is one wave of K
+ * concurrent streaming requests, and the next wave starts only when the last request of this one
+ * has finished. So Moat is switched on or off with nothing in flight: no request straddles a
+ * switch, and a wave's tokens per second (its tokens over the time from its first request sent to
+ * its last token received) belong to one configuration whole. The five waves of a round send the
+ * same prompts with the same seeds, and every request asks for {@code ignore_eos}: a watermark that
+ * moves the end-of-sequence token earlier or later would otherwise change the work compared (a
+ * request cut short pays its prefill over fewer tokens), which measured as a 4-5% "overhead" of
+ * Moat on the bundled model. Tokens are the server's own count ({@code usage}). A round lasts a few
+ * hundred milliseconds at K = 1 on the bundled model, so a run has hundreds of paired rounds where
+ * the timed phases had twelve, and {@link BenchStats} narrows its interval as one over the square
+ * root of the rounds.
+ *
+ * <p>At small K this measures the served path where a stream waits for nothing but itself: the
+ * request's start (detector, admission, the verdict), every decode step with Moat's work in it, and
+ * the HTTP stream. Under saturation (many more streams than cores) use {@code --bench}.
+ *
+ * <p>Not thread-safe: one run at a time; its clients are threads of its own.
+ */
+final class WaveBench {
+  private WaveBench() {}
+
+  /** Seconds of warm-up waves (every configuration by turns) before the first counted round. */
+  static final int WARM_UP_SECONDS = 20;
+
+  /** Tokens asked per request. */
+  static final int MAX_TOKENS = 32;
+
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  /** The first failed request's status and body, for the report. */
+  private static final java.util.concurrent.atomic.AtomicReference<@Nullable String> FIRST_ERROR =
+      new java.util.concurrent.atomic.AtomicReference<>();
+
+  /**
+   * Runs {@code rounds} rounds of waves of {@code clients} streams after {@code warmUpSeconds} of
+   * warm-up; returns 0, or 1 on errors.
+   */
+  static int run(
+      Path dir,
+      WatermarkKeys wm,
+      int workers,
+      int rounds,
+      int clients,
+      int warmUpSeconds,
+      @Nullable Path model,
+      String runtime,
+      PrintStream out)
+      throws Exception {
+    Path policy = dir.resolve("bench-policy.yaml");
+    Files.writeString(policy, ServeBench.POLICY);
+    Path keysFile = ServeBench.writeKeys(dir, clients);
+    int[] configs = ServeBench.CONFIGS;
+    List<ServeBench.Phase> list = new ArrayList<>();
+    SplittableRandom order = new SplittableRandom(ServeBench.ORDER_SEED);
+    for (int r = 0; r < rounds; r++) {
+      for (int config : ServeBench.shuffled(configs, order)) {
+        list.add(new ServeBench.Phase(config));
+      }
+    }
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            clients,
+            task -> {
+              Thread t = new Thread(task, "bench-client-" + THREADS.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    try (ModelServer server =
+        ServeBench.startServer(policy, keysFile, wm, workers, model, runtime)) {
+      String url = "http://127.0.0.1:" + server.port() + "/v1/completions";
+      HttpClient http = ServeBench.httpClient(Math.min(8, clients));
+      out.printf(
+          "Wave bench on %s: %d rounds of 5 waves (Moat off, levels 0 to 3; order shuffled per"
+              + " round, seed %d), %d concurrent streams of %d tokens per wave, %d model workers,"
+              + " %d s of warm-up...%n",
+          server.modelId(),
+          rounds,
+          ServeBench.ORDER_SEED,
+          clients,
+          MAX_TOKENS,
+          workers,
+          warmUpSeconds);
+      long warmEnd = System.nanoTime() + warmUpSeconds * 1_000_000_000L;
+      for (int w = 0; System.nanoTime() < warmEnd; w++) {
+        wave(
+            server,
+            http,
+            url,
+            clients,
+            w,
+            new ServeBench.Phase(configs[w % configs.length]),
+            pool,
+            null);
+      }
+      long started = System.nanoTime();
+      double[][] split = new double[list.size()][2];
+      for (int p = 0; p < list.size(); p++) {
+        wave(server, http, url, clients, p / configs.length, list.get(p), pool, split[p]);
+        if ((p + 1) % (configs.length * 50) == 0) {
+          out.printf(
+              Locale.ROOT,
+              "  %d of %d rounds (%.0f s)%n",
+              (p + 1) / configs.length,
+              rounds,
+              (System.nanoTime() - started) / 1e9);
+        }
+      }
+      int status = BenchStats.report(list, configs, rounds, out);
+      reportSplit(list, split, configs, rounds, out);
+      Path csv = dir.resolve("waves.csv");
+      writeCsv(csv, list, split, configs.length);
+      out.println();
+      out.println("Every wave's figures: " + csv);
+      String error = FIRST_ERROR.get();
+      if (error != null) {
+        out.println();
+        out.println("The first failed request: " + error);
+      }
+      return status;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * Where a token's time goes by the server's own timers, per configuration: the sampling step
+   * (Moat's work, or the plain sampler when Moat is off: {@code moat_token_overhead_seconds}) and
+   * the model step, per token, medians of the waves; then each level's sampling step minus Moat
+   * off's in the same round, the mean with its 95% interval (Student's t over rounds).
+   */
+  static void reportSplit(
+      List<ServeBench.Phase> list, double[][] split, int[] configs, int rounds, PrintStream out) {
+    int n = configs.length;
+    double[][] sampling = new double[n][rounds];
+    double[][] modelStep = new double[n][rounds];
+    long[] tokens = new long[n];
+    long[] requests = new long[n];
+    int off = 0;
+    for (int p = 0; p < list.size(); p++) {
+      int i = 0;
+      while (configs[i] != list.get(p).config) {
+        i++;
+      }
+      sampling[i][p / n] = split[p][0];
+      modelStep[i][p / n] = split[p][1];
+      tokens[i] += list.get(p).tokens.sum();
+      requests[i] += list.get(p).requests.sum();
+      if (configs[i] < 0) {
+        off = i;
+      }
+    }
+    out.println();
+    out.println(
+        "| | sampling step per token, µs (median of waves) | minus Moat off's, same round: mean"
+            + " (95% interval), µs | model step per token, µs (median of waves) | tokens per"
+            + " request |");
+    out.println("|---|---|---|---|---|");
+    for (int i = 0; i < n; i++) {
+      double[] diff = new double[rounds];
+      for (int r = 0; r < rounds; r++) {
+        diff[r] = sampling[i][r] - sampling[off][r];
+      }
+      double[] ci = meanInterval(diff);
+      out.printf(
+          Locale.ROOT,
+          "| %s | %.1f | %s | %.1f | %.2f |%n",
+          configs[i] < 0 ? "Moat off" : "level " + configs[i],
+          BenchStats.median(sampling[i]) / 1e3,
+          i == off
+              ? "—"
+              : String.format(
+                  Locale.ROOT, "%+.1f (%+.1f to %+.1f)", ci[0] / 1e3, ci[1] / 1e3, ci[2] / 1e3),
+          BenchStats.median(modelStep[i]) / 1e3,
+          requests[i] > 0 ? (double) tokens[i] / requests[i] : 0);
+    }
+  }
+
+  /** One line per counted wave, in the order run: its round, configuration and figures. */
+  static void writeCsv(Path csv, List<ServeBench.Phase> list, double[][] split, int perRound)
+      throws java.io.IOException {
+    StringBuilder sb =
+        new StringBuilder(
+            "round,config,seconds,tokens,requests,errors,server_cpu_ns,sampling_ns_per_token,"
+                + "model_ns_per_token\n");
+    for (int p = 0; p < list.size(); p++) {
+      ServeBench.Phase ph = list.get(p);
+      sb.append(p / perRound)
+          .append(',')
+          .append(ph.config < 0 ? "off" : "level" + ph.config)
+          .append(',')
+          .append(String.format(Locale.ROOT, "%.6f", (ph.end - ph.countFrom) / 1e9))
+          .append(',')
+          .append(ph.tokens.sum())
+          .append(',')
+          .append(ph.requests.sum())
+          .append(',')
+          .append(ph.errors.sum())
+          .append(',')
+          .append(ph.cpuFrom < 0 ? -1 : ph.cpuEnd - ph.cpuFrom)
+          .append(',')
+          .append(String.format(Locale.ROOT, "%.0f", split[p][0]))
+          .append(',')
+          .append(String.format(Locale.ROOT, "%.0f", split[p][1]))
+          .append('\n');
+    }
+    Files.writeString(csv, sb);
+  }
+
+  /** The mean of {@code xs} and its 95% interval (Student's t): {@code {mean, low, high}}. */
+  static double[] meanInterval(double[] xs) {
+    int k = xs.length;
+    double sum = 0;
+    for (double x : xs) {
+      sum += x;
+    }
+    double mean = sum / k;
+    double ss = 0;
+    for (double x : xs) {
+      ss += (x - mean) * (x - mean);
+    }
+    double half = BenchStats.t975(k - 1) * Math.sqrt(ss / (k - 1) / k);
+    return new double[] {mean, mean - half, mean + half};
+  }
+
+  /** One wave: Moat set for {@code ph}'s configuration, then its requests, all finished. */
+  private static void wave(
+      ModelServer server,
+      HttpClient http,
+      String url,
+      int clients,
+      int round,
+      ServeBench.Phase ph,
+      ExecutorService pool,
+      double @Nullable [] split)
+      throws InterruptedException {
+    server.setMoatEnabled(ph.config >= 0);
+    int level = Math.max(0, ph.config);
+    CountDownLatch done = new CountDownLatch(clients);
+    dev.moat.server.ServerMetrics m = server.metrics();
+    double moat0 = m.moatNanos();
+    long moatTokens0 = m.moatTokens();
+    double model0 = m.modelSeconds();
+    long modelTokens0 = m.modelTokens();
+    ph.cpuFrom = ServerCpu.now();
+    ph.start = System.nanoTime();
+    ph.countFrom = ph.start;
+    for (int c = 0; c < clients; c++) {
+      int client = c;
+      int n = round * clients + c;
+      pool.execute(
+          () -> {
+            try {
+              one(server.modelId(), http, url, client, n, level, ph);
+            } finally {
+              done.countDown();
+            }
+          });
+    }
+    done.await();
+    ph.end = System.nanoTime();
+    ph.cpuEnd = ServerCpu.now();
+    if (split != null) {
+      long moatTokens = m.moatTokens() - moatTokens0;
+      long modelTokens = m.modelTokens() - modelTokens0;
+      split[0] = moatTokens > 0 ? (m.moatNanos() - moat0) / moatTokens : 0;
+      split[1] = modelTokens > 0 ? (m.modelSeconds() - model0) * 1e9 / modelTokens : 0;
+    }
+  }
+
+  private static void one(
+      String modelId,
+      HttpClient http,
+      String url,
+      int client,
+      int n,
+      int level,
+      ServeBench.Phase ph) {
+    ObjectNode body = LoadDemo.JSON.createObjectNode();
+    body.put("model", modelId);
+    body.put("max_tokens", MAX_TOKENS);
+    body.put("stream", true);
+    body.put("seed", n);
+    body.put("ignore_eos", true); // every configuration generates MAX_TOKENS: the same work
+    body.putObject("stream_options").put("include_usage", true);
+    body.put("prompt", LoadDemo.BENIGN[n % LoadDemo.BENIGN.length]);
+    String key = String.format(Locale.ROOT, "sk-bench-%04d-l%d", client, level);
+    String ip = "10." + (client / 250) + "." + (client % 250) + ".7";
+    HttpRequest req = LoadDemo.post(url, key, ip, body);
+    long t0 = System.nanoTime();
+    try {
+      HttpResponse<java.util.stream.Stream<String>> r =
+          http.send(req, HttpResponse.BodyHandlers.ofLines());
+      java.util.Optional<String> served = r.headers().firstValue("X-Moat-Level");
+      if (ph.config >= 0 && (served.isEmpty() || Integer.parseInt(served.get()) != level)) {
+        ph.wrongLevel.increment();
+      }
+      if (r.statusCode() != 200) {
+        ph.errors.increment();
+        String text = r.body().collect(java.util.stream.Collectors.joining("\n"));
+        FIRST_ERROR.compareAndSet(null, "HTTP " + r.statusCode() + ": " + text);
+        return;
+      }
+      boolean[] first = {true};
+      r.body()
+          .forEach(
+              line -> {
+                if (!line.startsWith("data: {")) {
+                  return;
+                }
+                try {
+                  JsonNode c = LoadDemo.JSON.readTree(line.substring(6));
+                  JsonNode d = c.path("choices").path(0).path("text");
+                  if (first[0] && d.isTextual() && !d.asText().isEmpty()) {
+                    first[0] = false;
+                    ph.ttft.add(System.nanoTime() - t0);
+                  }
+                  JsonNode used = c.path("usage").path("completion_tokens");
+                  if (used.isInt()) {
+                    ph.tokens.add(used.asInt()); // the server's count, end of sequence included
+                  }
+                } catch (java.io.IOException e) {
+                  ph.errors.increment();
+                }
+              });
+      ph.requests.increment();
+    } catch (java.io.IOException e) {
+      ph.errors.increment();
+      FIRST_ERROR.compareAndSet(null, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
