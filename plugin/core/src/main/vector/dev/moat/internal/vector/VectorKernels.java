@@ -15,7 +15,18 @@ import org.jspecify.annotations.Nullable;
  * platform's preferred vector width. Results are bit-identical to the scalar kernels: the same
  * integer mixes, the same float operations per lane, scalar tails. Compiled separately from the
  * rest of the plugin (javac warns on every use of an incubating module) and loaded reflectively by
- * {@link Kernels}, so the plugin runs on a JVM without the module. Thread-safe: stateless.
+ * {@link Kernels}, so the plugin runs on a JVM without the module.
+ *
+ * <p>The kernels on a token's path ({@link #allFinite}, {@link #kgwBias}, both {@link #max}s,
+ * {@link #kgwBiasAddRow}) each have more than {@value #FREQ_INLINE_SIZE} bytes of bytecode, C2's
+ * default {@code FreqInlineSize}, so that C2 never inlines them into a caller and compiles each as
+ * a unit of its own ({@code KernelInliningTest} checks it). Inlined into a large caller on JDK 17,
+ * a kernel can come out without the Vector API's intrinsics: every vector boxed, about ten times
+ * slower, and allocating. Measured in the server: KGW at level 0 on a vocabulary of 128,256 without
+ * the green-list cache cost 331 µs a token with {@code allFinite} at 265 bytes, 35 µs with it at
+ * 421 (JDK 25: 37 µs either way); perf/RESULTS.md has the details.
+ *
+ * <p>Thread-safe: stateless.
  */
 public final class VectorKernels extends Kernels {
   private static final VectorShape SHAPE =
@@ -25,6 +36,9 @@ public final class VectorKernels extends Kernels {
               VectorShape.preferredShape().vectorBitSize()));
   static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.withShape(SHAPE);
   static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(SHAPE);
+
+  /** C2's default {@code FreqInlineSize}: hot methods up to this many bytes are inlined. */
+  static final int FREQ_INLINE_SIZE = 325;
 
   static final IntVector LANE_GOLDEN;
   static final IntVector M1 = IntVector.broadcast(I, 0x85EBCA6B);
@@ -59,7 +73,7 @@ public final class VectorKernels extends Kernels {
   @Override
   public boolean allFinite(float[] l, int offset, int length) {
     // Integer view: |x|'s bits reach 0x7F800000 exactly for the infinities and NaN. A lanewise
-    // integer maximum (latency one cycle, four chains) runs at load speed; the former sum of x * 0
+    // integer maximum (latency one cycle, eight chains) runs at load speed; the former sum of x * 0
     // was bound by the FMA's latency (4.4 us against 1.6 us per row of 128,256 on JDK 17).
     int lanes = I.length();
     IntVector abs = IntVector.broadcast(I, 0x7FFFFFFF);
@@ -67,15 +81,24 @@ public final class VectorKernels extends Kernels {
     IntVector m1 = m0;
     IntVector m2 = m0;
     IntVector m3 = m0;
+    IntVector m4 = m0;
+    IntVector m5 = m0;
+    IntVector m6 = m0;
+    IntVector m7 = m0;
     int i = 0;
-    for (int bound = length - 4 * lanes; i <= bound; i += 4 * lanes) {
+    for (int bound = length - 8 * lanes; i <= bound; i += 8 * lanes) {
       int o = offset + i;
       m0 = m0.max(FloatVector.fromArray(F, l, o).reinterpretAsInts().and(abs));
       m1 = m1.max(FloatVector.fromArray(F, l, o + lanes).reinterpretAsInts().and(abs));
       m2 = m2.max(FloatVector.fromArray(F, l, o + 2 * lanes).reinterpretAsInts().and(abs));
       m3 = m3.max(FloatVector.fromArray(F, l, o + 3 * lanes).reinterpretAsInts().and(abs));
+      m4 = m4.max(FloatVector.fromArray(F, l, o + 4 * lanes).reinterpretAsInts().and(abs));
+      m5 = m5.max(FloatVector.fromArray(F, l, o + 5 * lanes).reinterpretAsInts().and(abs));
+      m6 = m6.max(FloatVector.fromArray(F, l, o + 6 * lanes).reinterpretAsInts().and(abs));
+      m7 = m7.max(FloatVector.fromArray(F, l, o + 7 * lanes).reinterpretAsInts().and(abs));
     }
-    int m = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
+    int m =
+        m0.max(m1).max(m2.max(m3)).max(m4.max(m5).max(m6.max(m7))).reduceLanes(VectorOperators.MAX);
     for (; i < length; i++) {
       int bits = Float.floatToRawIntBits(l[offset + i]) & 0x7FFFFFFF;
       m = bits > m ? bits : m;
@@ -135,6 +158,18 @@ public final class VectorKernels extends Kernels {
     // 128,256).
     int lanes = F.length();
     int group = 4 * lanes;
+    // Checked before the first write: a short summary fails here, not half-written. (Also keeps
+    // this method above C2's FreqInlineSize: see the class comment.)
+    java.util.Objects.checkFromIndexSize(offset, length, l.length);
+    if (summary.length < length / group) {
+      throw new IllegalArgumentException(
+          "summary has "
+              + summary.length
+              + " entries; a row of "
+              + length
+              + " needs "
+              + length / group);
+    }
     IntVector acc = IntVector.broadcast(I, ORDERED_NEGATIVE_INFINITY);
     int i = 0;
     int g = 0;
@@ -194,6 +229,12 @@ public final class VectorKernels extends Kernels {
       int threshold,
       float delta,
       int[] scratch) {
+    // Checked up front, not lane by lane (also keeps this method above C2's FreqInlineSize: see the
+    // class comment).
+    java.util.Objects.checkFromIndexSize(offset, length, logits.length);
+    if (length == 0) {
+      return;
+    }
     int lanes = I.length();
     IntVector x0 = LANE_GOLDEN.add(base * GOLDEN + s0); // v * GOLDEN + s0 for v = base + lane
     int stride = lanes * GOLDEN;
