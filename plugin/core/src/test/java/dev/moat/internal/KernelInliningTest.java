@@ -40,6 +40,9 @@ class KernelInliningTest {
             "VectorKernels", "void kgwBiasAddRow(float[], int, int, int, int, int, int"
           },
           new String[] {"VectorGreenLists", "static void toList(float[], int, int, int, int, int"},
+          new String[] {"VectorGreenLists", "static void fromList(float[], int, int, int, float"},
+          new String[] {"VectorGreenLists", "static void fromListAddRow16(float[], int, int"},
+          new String[] {"VectorGreenLists", "static void fromListAddRowNarrow(float[], int, int"},
           new String[] {"VectorGreenLists", "static void toListAddRow(float[], int, int, int, int"},
           new String[] {"VectorListPass", "static int fromList(float[], int, int, float, int[]"},
           new String[] {

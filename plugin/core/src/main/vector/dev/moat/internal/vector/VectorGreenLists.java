@@ -101,10 +101,61 @@ final class VectorGreenLists {
 
   /** {@link Kernels#kgwBiasFromList} without a row, whole groups of 64 tokens. */
   static void fromList(float[] l, int o, int base, int full, float delta, int[] list) {
+    // Both widths in one method (C2 drops the branch it never takes: I is a constant), so that the
+    // method is above C2's FreqInlineSize and never inlined into a caller (VectorKernels' class
+    // comment; KernelInliningTest).
     if (I.length() == 16) {
-      fromList16(l, o, base, full, delta, list);
+      // One vector of the list per group of 64 tokens, four shifts of it (a loop over the list's
+      // vectors inside, as narrower vectors need, costs 1.9x the in-cache floor instead of 1.5x at
+      // 128,256 tokens).
+      IntVector bits = IntVector.broadcast(I, Float.floatToRawIntBits(delta));
+      for (int i = 0; i < full; i += 64) {
+        IntVector m0 =
+            IntVector.fromArray(I, list, ((base + i) >>> 9) << 4)
+                .lanewise(VectorOperators.LSHL, (i >>> 4) & 31);
+        IntVector m1 = m0.lanewise(VectorOperators.LSHL, 1);
+        IntVector m2 = m0.lanewise(VectorOperators.LSHL, 2);
+        IntVector m3 = m0.lanewise(VectorOperators.LSHL, 3);
+        int p = o + i;
+        FloatVector.fromArray(F, l, p)
+            .add(m0.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
+            .intoArray(l, p);
+        FloatVector.fromArray(F, l, p + 16)
+            .add(m1.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
+            .intoArray(l, p + 16);
+        FloatVector.fromArray(F, l, p + 32)
+            .add(m2.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
+            .intoArray(l, p + 32);
+        FloatVector.fromArray(F, l, p + 48)
+            .add(m3.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
+            .intoArray(l, p + 48);
+      }
     } else {
-      fromListNarrow(l, o, base, full, delta, list);
+      int lanes = I.length();
+      IntVector bits = IntVector.broadcast(I, Float.floatToRawIntBits(delta));
+      for (int i = 0; i < full; i += 64) {
+        int w = ((base + i) >>> 9) << 4;
+        int k = (i >>> 4) & 31; // base is a multiple of 512
+        for (int j = 0; j < 16; j += lanes) {
+          IntVector m0 = IntVector.fromArray(I, list, w + j).lanewise(VectorOperators.LSHL, k);
+          IntVector m1 = m0.lanewise(VectorOperators.LSHL, 1);
+          IntVector m2 = m0.lanewise(VectorOperators.LSHL, 2);
+          IntVector m3 = m0.lanewise(VectorOperators.LSHL, 3);
+          int p = o + i + j;
+          FloatVector.fromArray(F, l, p)
+              .add(m0.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
+              .intoArray(l, p);
+          FloatVector.fromArray(F, l, p + 16)
+              .add(m1.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
+              .intoArray(l, p + 16);
+          FloatVector.fromArray(F, l, p + 32)
+              .add(m2.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
+              .intoArray(l, p + 32);
+          FloatVector.fromArray(F, l, p + 48)
+              .add(m3.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
+              .intoArray(l, p + 48);
+        }
+      }
     }
   }
 
@@ -118,37 +169,7 @@ final class VectorGreenLists {
     }
   }
 
-  /**
-   * {@link #fromList} with 512-bit vectors: one vector of the list per group of 64 tokens, four
-   * shifts of it (a loop over the list's vectors inside, as {@link #fromListNarrow} needs for
-   * narrower ones, costs 1.9x the in-cache floor instead of 1.5x at 128,256 tokens).
-   */
-  private static void fromList16(float[] l, int o, int base, int full, float delta, int[] list) {
-    IntVector bits = IntVector.broadcast(I, Float.floatToRawIntBits(delta));
-    for (int i = 0; i < full; i += 64) {
-      IntVector m0 =
-          IntVector.fromArray(I, list, ((base + i) >>> 9) << 4)
-              .lanewise(VectorOperators.LSHL, (i >>> 4) & 31);
-      IntVector m1 = m0.lanewise(VectorOperators.LSHL, 1);
-      IntVector m2 = m0.lanewise(VectorOperators.LSHL, 2);
-      IntVector m3 = m0.lanewise(VectorOperators.LSHL, 3);
-      int p = o + i;
-      FloatVector.fromArray(F, l, p)
-          .add(m0.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
-          .intoArray(l, p);
-      FloatVector.fromArray(F, l, p + 16)
-          .add(m1.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
-          .intoArray(l, p + 16);
-      FloatVector.fromArray(F, l, p + 32)
-          .add(m2.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
-          .intoArray(l, p + 32);
-      FloatVector.fromArray(F, l, p + 48)
-          .add(m3.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
-          .intoArray(l, p + 48);
-    }
-  }
-
-  /** {@link #fromListAddRow} with 512-bit vectors, as {@link #fromList16}. */
+  /** {@link #fromListAddRow} with 512-bit vectors, as {@link #fromList}'s 512-bit branch. */
   private static void fromListAddRow16(
       float[] l, int o, int base, int full, float delta, float[] row, int rowStart, int[] list) {
     IntVector bits = IntVector.broadcast(I, Float.floatToRawIntBits(delta));
@@ -181,41 +202,9 @@ final class VectorGreenLists {
   }
 
   /**
-   * {@link #fromList} with vectors narrower than 512 bits (the list's 16 ints of a block are
-   * several vectors). Four vectors of tokens per group of 64, each from its own shift of the list's
-   * vector (measured with 512-bit vectors against a chain of one shift per vector through the
-   * block: 1.5x the in-cache floor instead of 2.1-2.2x at 128,256 tokens, on JDK 17 and 25).
+   * {@link #fromListAddRow} with vectors narrower than 512 bits, as {@link #fromList}'s narrower
+   * branch.
    */
-  private static void fromListNarrow(
-      float[] l, int o, int base, int full, float delta, int[] list) {
-    int lanes = I.length();
-    IntVector bits = IntVector.broadcast(I, Float.floatToRawIntBits(delta));
-    for (int i = 0; i < full; i += 64) {
-      int w = ((base + i) >>> 9) << 4;
-      int k = (i >>> 4) & 31; // base is a multiple of 512
-      for (int j = 0; j < 16; j += lanes) {
-        IntVector m0 = IntVector.fromArray(I, list, w + j).lanewise(VectorOperators.LSHL, k);
-        IntVector m1 = m0.lanewise(VectorOperators.LSHL, 1);
-        IntVector m2 = m0.lanewise(VectorOperators.LSHL, 2);
-        IntVector m3 = m0.lanewise(VectorOperators.LSHL, 3);
-        int p = o + i + j;
-        FloatVector.fromArray(F, l, p)
-            .add(m0.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
-            .intoArray(l, p);
-        FloatVector.fromArray(F, l, p + 16)
-            .add(m1.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
-            .intoArray(l, p + 16);
-        FloatVector.fromArray(F, l, p + 32)
-            .add(m2.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
-            .intoArray(l, p + 32);
-        FloatVector.fromArray(F, l, p + 48)
-            .add(m3.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
-            .intoArray(l, p + 48);
-      }
-    }
-  }
-
-  /** {@link #fromListAddRow} with vectors narrower than 512 bits, as {@link #fromListNarrow}. */
   private static void fromListAddRowNarrow(
       float[] l, int o, int base, int full, float delta, float[] row, int rowStart, int[] list) {
     int lanes = I.length();
