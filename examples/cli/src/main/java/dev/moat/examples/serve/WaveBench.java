@@ -31,10 +31,10 @@ import org.jspecify.annotations.Nullable;
  * same prompts with the same seeds, and every request asks for {@code ignore_eos}: a watermark that
  * moves the end-of-sequence token earlier or later would otherwise change the work compared (a
  * request cut short pays its prefill over fewer tokens), which measured as a 4-5% "overhead" of
- * Moat on the bundled model. Tokens are the server's own count ({@code usage}). A round lasts a few
- * hundred milliseconds at K = 1 on the bundled model, so a run has hundreds of paired rounds where
- * the timed phases had twelve, and {@link BenchStats} narrows its interval as one over the square
- * root of the rounds.
+ * Moat on the bundled model. Tokens are the server's own count ({@code usage}). A round lasts about
+ * 0.1 s at K = 1 on the bundled model (1.4 s on a model whose step is 8 ms), so a run has hundreds
+ * of paired rounds where the timed phases had twelve, and {@link BenchStats} narrows its interval
+ * as one over the square root of the rounds.
  *
  * <p>At small K this measures the served path where a stream waits for nothing but itself: the
  * request's start (detector, admission, the verdict), every decode step with Moat's work in it, and
@@ -72,6 +72,7 @@ final class WaveBench {
       String runtime,
       PrintStream out)
       throws Exception {
+    FIRST_ERROR.set(null);
     Path policy = dir.resolve("bench-policy.yaml");
     Files.writeString(policy, ServeBench.POLICY);
     Path keysFile = ServeBench.writeKeys(dir, clients);
