@@ -17,7 +17,10 @@ final class DetectorScratch {
    * that serves several products alternates between them (the third generator's seed 5: 37 system
    * prompts, the prompt before a request's a different one for 53% of them).
    */
-  private final @Nullable String[] systems = new String[SYSTEM_SETS * SYSTEM_WAYS];
+  private final char[] @Nullable [] systems = new char[SYSTEM_SETS * SYSTEM_WAYS][];
+
+  /** The characters of the system prompt being looked up (grows to the longest prefix read). */
+  private char[] incoming = new char[256];
 
   private final long[] systemKeys = new long[SYSTEM_SETS * SYSTEM_WAYS];
   private final byte[] systemNext = new byte[SYSTEM_SETS];
@@ -32,10 +35,10 @@ final class DetectorScratch {
    * for the copy alone, 137 against 73 ns on JDK 25: {@code SystemPromptBenchmark}, 2026-12-04, the
    * 2-core machine); a comparison confirms, vectorized.
    */
-  static int sampledHash(String s, int n) {
+  static int sampledHash(char[] s, int n) {
     int h = n;
     for (int k = 0; k < 32 && n > 0; k++) {
-      h = h * 31 + s.charAt((int) ((long) k * n / 32));
+      h = h * 31 + s[(int) ((long) k * n / 32)];
     }
     return h ^ (h >>> 16);
   }
@@ -44,18 +47,26 @@ final class DetectorScratch {
    * The key of a system prompt: the hash of its skeleton's first {@code maxChars} characters, mixed
    * with {@code salt}, scanned once while it stays among the thread's recent ones. The scan reads
    * at most {@code maxChars + 2} characters (a "://" may start at the last one it takes), so
-   * prompts equal that far have one key, and a longer one is kept as that prefix: a thread holds at
-   * most 64 prefixes of {@code maxChars + 2} characters, whatever hosts send.
+   * prompts equal that far have one key: a thread holds at most 64 copies of at most {@code
+   * maxChars + 2} characters, whatever hosts send.
+   *
+   * <p>The prompt's first characters are copied into a buffer and compared with {@link
+   * java.util.Arrays#equals(char[], int, int, char[], int, int)}, vectorized on every JDK: on JDK
+   * 17, {@code String.regionMatches} (how a kept prefix was compared) reads a byte at a time, 7% of
+   * a replay's reading thread on the third generator's seed 13, whose agent products send
+   * 2,000-character system prompts (JFR, 2026-12-04).
    */
   long systemKey(String system, int maxChars, long salt) {
     int n = Math.min(system.length(), maxChars + 2);
-    boolean whole = n == system.length();
-    int set = sampledHash(system, n) & (SYSTEM_SETS - 1);
+    if (incoming.length < n) {
+      incoming = new char[Math.max(n, 2 * incoming.length)];
+    }
+    char[] c = incoming;
+    system.getChars(0, n, c, 0);
+    int set = sampledHash(c, n) & (SYSTEM_SETS - 1);
     for (int w = set * SYSTEM_WAYS; w < (set + 1) * SYSTEM_WAYS; w++) {
-      String kept = systems[w];
-      if (kept != null
-          && kept.length() == n
-          && (whole ? system.equals(kept) : system.regionMatches(0, kept, 0, n))) {
+      char[] kept = systems[w];
+      if (kept != null && kept.length == n && java.util.Arrays.equals(c, 0, n, kept, 0, n)) {
         return systemKeys[w];
       }
     }
@@ -63,7 +74,7 @@ final class DetectorScratch {
     long key = MinHash.mix(systemScan.textHash ^ salt);
     int w = set * SYSTEM_WAYS + systemNext[set];
     systemNext[set] = (byte) ((systemNext[set] + 1) % SYSTEM_WAYS);
-    systems[w] = whole ? system : system.substring(0, n);
+    systems[w] = java.util.Arrays.copyOf(c, n);
     systemKeys[w] = key;
     return key;
   }

@@ -196,9 +196,7 @@ final class PlainJson {
     int start = at;
     boolean ascii = true;
     while (at < length) {
-      while (at < length && PLAIN[bytes[at] & 0xFF]) {
-        at++; // the common case, one table read a byte
-      }
+      at = ByteRuns.plain(bytes, at, length, PLAIN); // the common case, eight bytes at a time
       if (at == length) {
         return false;
       }

@@ -36,6 +36,9 @@ final class PromptScan {
   /** Whether the last scanned text had code attached. */
   boolean codeAttached;
 
+  /** The scanned characters (a buffer that grows to the longest prompt's first characters). */
+  private char[] text = new char[256];
+
   /** A hash of the whole skeleton (of its word hashes in order). */
   long textHash;
 
@@ -66,19 +69,27 @@ final class PromptScan {
     previousBare = 0;
     open = false;
     phrases.reset();
-    String text = raw;
-    int n = Math.min(text.length(), maxChars);
+    // The characters are copied once into a buffer (getChars inflates or copies in bulk) and read
+    // from it: String.charAt checks the coder and the index at every call, a tenth of a replay's
+    // reading thread (JFR, 2026-12-04). Two past the scan's end are copied too, for "://".
+    int n = Math.min(raw.length(), maxChars);
+    int m = Math.min(raw.length(), n + 2);
+    if (text.length < m) {
+      text = new char[Math.max(m, 2 * text.length)];
+    }
+    char[] t = text;
+    raw.getChars(0, m, t, 0);
     int i = 0;
     while (i < n) {
-      char c = text.charAt(i);
+      char c = t[i];
       if (c <= ' ' ? (c == ' ' || (c >= 9 && c <= 13) || c >= 28) : Character.isWhitespace(c)) {
         endToken();
         i++;
         continue;
       }
       if (c == '"' || c == '\'' || c == '`') {
-        int close = text.indexOf(c, i + 1);
-        if (close > i && close < n && close - i <= 200) {
+        int close = closing(t, c, i, n);
+        if (close > i) {
           put('"');
           put('_');
           put('"');
@@ -87,7 +98,7 @@ final class PromptScan {
         }
       }
       if ((c >= '0' && c <= '9') || (c > 127 && Character.isDigit(c))) {
-        while (i < n && (Character.isDigit(text.charAt(i)) || text.charAt(i) == '.')) {
+        while (i < n && (Character.isDigit(t[i]) || t[i] == '.')) {
           i++;
         }
         put('0');
@@ -95,27 +106,24 @@ final class PromptScan {
       }
       if (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c > 127 && Character.isLetter(c))) {
         int start = i;
-        while (i < n && isWordChar(text.charAt(i))) {
+        while (i < n && isWordChar(t[i])) {
           i++;
         }
-        if (i < n && text.startsWith("://", i)) {
-          while (i < n && !Character.isWhitespace(text.charAt(i))) {
+        if (i < n && i + 2 < m && t[i] == ':' && t[i + 1] == '/' && t[i + 2] == '/') {
+          while (i < n && !Character.isWhitespace(t[i])) {
             i++;
           }
           putAll("<url>");
-        } else if (i < n && text.charAt(i) == '@' && i + 1 < n && isWordChar(text.charAt(i + 1))) {
+        } else if (i < n && t[i] == '@' && i + 1 < n && isWordChar(t[i + 1])) {
           i++;
-          while (i < n && (isWordChar(text.charAt(i)) || text.charAt(i) == '.')) {
+          while (i < n && (isWordChar(t[i]) || t[i] == '.')) {
             i++;
           }
           putAll("<email>");
-        } else if (i - start >= 16 && looksRandom(text, start, i)) {
+        } else if (i - start >= 16 && looksRandom(t, start, i)) {
           putAll("<id>");
         } else {
-          for (int k = start; k < i; k++) {
-            char w = text.charAt(k);
-            put(w < 128 ? (w >= 'A' && w <= 'Z' ? (char) (w + 32) : w) : Character.toLowerCase(w));
-          }
+          putWord(t, start, i);
         }
         continue;
       }
@@ -124,6 +132,47 @@ final class PromptScan {
     }
     endToken();
     codeAttached = hasCode(raw);
+  }
+
+  /**
+   * The first {@code c} after {@code i} within 200 characters and before {@code n}, or -1: what
+   * {@code indexOf(c, i + 1)} found when it was close enough, without reading to the end of a long
+   * prompt at every apostrophe.
+   */
+  private static int closing(char[] t, char c, int i, int n) {
+    int end = Math.min(n, i + 201);
+    for (int j = i + 1; j < end; j++) {
+      if (t[j] == c) {
+        return j;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * {@link #put} of each character of a word, lower-cased, in one loop: a word's characters are
+   * never trailing punctuation, so the bare hash follows the full one.
+   */
+  private void putWord(char[] t, int from, int to) {
+    char first = lower(t[from]);
+    if (!open) {
+      open = true;
+      full = 0xCBF29CE484222325L;
+      length = 0;
+      letter = Character.isLetter(first);
+    }
+    long h = (full ^ first) * 0x100000001B3L;
+    for (int k = from + 1; k < to; k++) {
+      h = (h ^ lower(t[k])) * 0x100000001B3L;
+    }
+    full = h;
+    length += to - from;
+    bare = h;
+    bareLength = length;
+  }
+
+  private static char lower(char w) {
+    return w < 128 ? (w >= 'A' && w <= 'Z' ? (char) (w + 32) : w) : Character.toLowerCase(w);
   }
 
   private void put(char c) {
@@ -179,10 +228,10 @@ final class PromptScan {
         : Character.isLetterOrDigit(c);
   }
 
-  static boolean looksRandom(String text, int from, int to) {
+  static boolean looksRandom(char[] text, int from, int to) {
     int digits = 0;
     for (int i = from; i < to; i++) {
-      if (Character.isDigit(text.charAt(i))) {
+      if (Character.isDigit(text[i])) {
         digits++;
       }
     }
@@ -236,13 +285,10 @@ final class PromptScan {
       return true;
     }
     int codeLines = 0;
-    int n = raw.length();
-    for (int i = 0; i < n; i++) {
-      if (raw.charAt(i) == '\n' && i > 0) {
-        char c = raw.charAt(i - 1);
-        if (c == ';' || c == '{' || c == '}' || c == ')') {
-          codeLines++;
-        }
+    for (int i = raw.indexOf('\n', 1); i > 0; i = raw.indexOf('\n', i + 1)) {
+      char c = raw.charAt(i - 1);
+      if (c == ';' || c == '{' || c == '}' || c == ')') {
+        codeLines++;
       }
     }
     return codeLines >= 3;

@@ -66,7 +66,8 @@ public final class PromptSkeleton {
             i++;
           }
           out.append("<email>");
-        } else if (i - start >= 16 && PromptScan.looksRandom(text, start, i)) {
+        } else if (i - start >= 16
+            && PromptScan.looksRandom(text.substring(start, i).toCharArray(), 0, i - start)) {
           out.append("<id>");
         } else {
           for (int k = start; k < i; k++) {

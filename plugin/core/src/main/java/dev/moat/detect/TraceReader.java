@@ -145,9 +145,7 @@ public final class TraceReader implements Closeable {
       }
       any = true;
       int start = pos;
-      while (pos < limit && buf[pos] != '\n') {
-        pos++;
-      }
+      pos = ByteRuns.newline(buf, pos, limit);
       int len = pos - start;
       if (lineLen + len > lineBuf.length) {
         lineBuf = java.util.Arrays.copyOf(lineBuf, Math.max(lineBuf.length * 2, lineLen + len));

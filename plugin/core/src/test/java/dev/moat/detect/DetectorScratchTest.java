@@ -68,7 +68,7 @@ class DetectorScratchTest {
     String b = alike.get(5);
     assertTrue(
         !a.equals(b)
-            && DetectorScratch.sampledHash(a, a.length())
-                == DetectorScratch.sampledHash(b, b.length()));
+            && DetectorScratch.sampledHash(a.toCharArray(), a.length())
+                == DetectorScratch.sampledHash(b.toCharArray(), b.length()));
   }
 }

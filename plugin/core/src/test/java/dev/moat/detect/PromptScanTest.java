@@ -76,14 +76,51 @@ class PromptScanTest {
       }
       String text = b.toString();
       int max = r.nextInt(4) == 0 ? r.nextInt(1, 200) : 2000;
-      PromptScan.Result want = PromptScan.scan(PromptSkeleton.of(text, max), text);
-      scan.scan(text, max);
-      assertEquals(want.count(), scan.count, text);
-      assertArrayEquals(
-          Arrays.copyOf(want.words(), want.count()), Arrays.copyOf(scan.words, scan.count), text);
-      assertEquals(want.cues(), scan.cues, text);
-      assertEquals(want.codeAttached(), scan.codeAttached, text);
+      assertScansAsTheSkeleton(scan, text, max);
     }
+  }
+
+  /**
+   * Quotes closed 199, 200 or 201 characters later, or just at or past the scan's end, and a "://"
+   * that starts at or straddles the end: the one-pass scan reads a bounded buffer (the first {@code
+   * maxChars + 2} characters) where the skeleton searches the whole text, and both give the same.
+   */
+  @Test
+  void quotesAndUrlsAtTheScanLimitsMatchTheSkeleton() {
+    SplittableRandom r = new SplittableRandom(20261204);
+    PromptScan scan = new PromptScan();
+    String filler = "lorem ipsum dolor sit amet ".repeat(20); // 540 characters, no quote
+    for (int trial = 0; trial < 5_000; trial++) {
+      StringBuilder b = new StringBuilder(filler.substring(0, r.nextInt(1, 60)));
+      char q = "\"'`".charAt(r.nextInt(3));
+      int open = b.length();
+      b.append(q).append(filler, 0, 197 + r.nextInt(6)).append(q); // closed 198 to 203 later
+      if (r.nextBoolean()) {
+        b.append(" word").append(q).append(" more ").append(q); // an apostrophe-like pair
+      }
+      int cut = b.length() + r.nextInt(-4, 4);
+      b.append(" x").append(r.nextBoolean() ? "://y.z" : ":/ /").append(filler, 0, r.nextInt(300));
+      String text = b.toString();
+      int max =
+          switch (r.nextInt(4)) {
+            case 0 -> Math.max(1, cut);
+            case 1 -> Math.max(1, open + r.nextInt(-2, 205));
+            case 2 -> Math.max(1, text.indexOf(':', open) + r.nextInt(-3, 3));
+            default -> 2000;
+          };
+      assertScansAsTheSkeleton(scan, text, max);
+    }
+  }
+
+  /** {@code scan} of {@code text} gives the words, hashes, cues and code flag of its skeleton. */
+  private static void assertScansAsTheSkeleton(PromptScan scan, String text, int max) {
+    PromptScan.Result want = PromptScan.scan(PromptSkeleton.of(text, max), text);
+    scan.scan(text, max);
+    assertEquals(want.count(), scan.count, text);
+    assertArrayEquals(
+        Arrays.copyOf(want.words(), want.count()), Arrays.copyOf(scan.words, scan.count), text);
+    assertEquals(want.cues(), scan.cues, text);
+    assertEquals(want.codeAttached(), scan.codeAttached, text);
   }
 
   @Test
