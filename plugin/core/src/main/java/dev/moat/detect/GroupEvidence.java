@@ -23,18 +23,19 @@ import java.util.Locale;
  *       flagged at their first request) and about 10 in the 168 of 172 (6%: its seed 7, 40
  *       flagged).
  *   <li><b>Young</b>: at least half of its accounts of known age were created less than 14 days
- *       before they used it, at most a quarter of all are established (30 days or more), and its
- *       young accounts are far more than the deployment's base rate of youth would give (binomial
- *       upper tail at most {@link #YOUNG_P}; the base rate taken at most {@link #YOUNG_CAP}, so
- *       that a campaign cannot raise the bar by creating accounts). An account that started at a
- *       venue ({@link Cohorts}: new accounts starting together on one network, a class behind its
- *       NAT) counts as of unknown age here. An established product's users, a popular public
- *       template and eval harnesses are not young. Where no request of an account gives its age,
- *       its tenure in the deployment does ({@link Tenure}): first seen a day or more after
- *       observation began is young, before that established. Most sporadic users then look young,
- *       so a handful of benchmark runners sharing a published template is not younger than the
- *       deployment (on our usage generator without ages, 12 of 26 eval runners were flagged before
- *       this view compared with the base rate; none after).
+ *       before they used it, at most a quarter of all are established (30 days or more; where youth
+ *       is tenure, half when the template elicits reasoning, plans or agent traces), and its young
+ *       accounts are far more than the deployment's base rate of youth would give (binomial upper
+ *       tail at most {@link #YOUNG_P}; the base rate taken at most {@link #YOUNG_CAP}, so that a
+ *       campaign cannot raise the bar by creating accounts). An account that started at a venue
+ *       ({@link Cohorts}: new accounts starting together on one network, a class behind its NAT)
+ *       counts as of unknown age here. An established product's users, a popular public template
+ *       and eval harnesses are not young. Where no request of an account gives its age, its tenure
+ *       in the deployment does ({@link Tenure}): first seen a day or more after observation began
+ *       is young, before that established. Most sporadic users then look young, so a handful of
+ *       benchmark runners sharing a published template is not younger than the deployment (on our
+ *       usage generator without ages, 12 of 26 eval runners were flagged before this view compared
+ *       with the base rate; none after).
  *   <li><b>Around the clock</b>: used in at least {@link #YOUNG_HOURS} hours of the day. A class or
  *       a workshop lasts an hour or two.
  *   <li><b>Harvesting</b>: at least {@link #HARVEST_CUED} of its requests elicit reasoning, plans
@@ -88,6 +89,7 @@ final class GroupEvidence {
   static final double YOUNG_SHARE = 0.5;
   static final int MIN_YOUNG = 4;
   static final double ESTABLISHED_MAX = 0.25;
+  static final double ESTABLISHED_MAX_TENURE = 0.5;
   static final double WATCHED_SHARE = 0.4;
   static final double WATCHED_P = 1e-6;
   static final int MIN_WATCHED = 3;
@@ -163,7 +165,16 @@ final class GroupEvidence {
             && flagged >= MIN_FLAGGED
             && flagged >= FLAGGED_SHARE * k
             && share(words, at, LinkStore.CUED) >= HARVEST_CUED;
-    boolean young = young(words, at, k, baseYoung, agesGiven ? YOUNG_P : YOUNG_P_TENURE);
+    // Where youth is tenure, "established" is only "first seen in the first day of observation",
+    // which a campaign already running then is too: a template that elicits (what a distiller pays
+    // for) may have up to half of its accounts so counted; one that does not (a viral wave reaches
+    // people of every tenure) a quarter, as with ages.
+    double establishedMax =
+        agesGiven || share(words, at, LinkStore.CUED) < HARVEST_CUED
+            ? ESTABLISHED_MAX
+            : ESTABLISHED_MAX_TENURE;
+    boolean young =
+        young(words, at, k, baseYoung, agesGiven ? YOUNG_P : YOUNG_P_TENURE, establishedMax);
     if (system) {
       return sweep && young && aroundTheClock(words, at, k) && harvests(words, at)
           ? COORDINATED
@@ -295,21 +306,23 @@ final class GroupEvidence {
 
   /**
    * Young: among its accounts whose age is known to be young or established, at least half are
-   * young (at least {@link #MIN_YOUNG} of them), established ones are at most a quarter of all its
-   * accounts, and the young count is significant against {@code baseYoung} (capped at {@link
-   * #YOUNG_CAP}): the binomial upper tail at most {@code p} ({@link #YOUNG_P}; {@link
-   * #YOUNG_P_TENURE} where the deployment gives no ages and youth is tenure, weaker evidence: 20
-   * accounts all young at the cap, where ten did, and ten eval runners first seen after the warm-up
-   * sharing a published template were a young sweep of a third generator). Accounts of unknown age
-   * count for neither, so a trace that gives the age of only some accounts still shows a young
-   * campaign.
+   * young (at least {@link #MIN_YOUNG} of them), established ones are at most {@code
+   * establishedMax} of all its accounts ({@link #ESTABLISHED_MAX}, a quarter; {@link
+   * #ESTABLISHED_MAX_TENURE} for an eliciting template where youth is tenure), and the young count
+   * is significant against {@code baseYoung} (capped at {@link #YOUNG_CAP}): the binomial upper
+   * tail at most {@code p} ({@link #YOUNG_P}; {@link #YOUNG_P_TENURE} where the deployment gives no
+   * ages and youth is tenure, weaker evidence: 20 accounts all young at the cap, where ten did, and
+   * ten eval runners first seen after the warm-up sharing a published template were a young sweep
+   * of a third generator). Accounts of unknown age count for neither, so a trace that gives the age
+   * of only some accounts still shows a young campaign.
    */
-  static boolean young(long[] words, int at, double k, double baseYoung, double p) {
+  static boolean young(
+      long[] words, int at, double k, double baseYoung, double p, double establishedMax) {
     double young = LinkStore.estimate(words, at + LinkStore.YOUNG);
     double established = LinkStore.estimate(words, at + LinkStore.ESTABLISHED);
     if (young < MIN_YOUNG
         || young < YOUNG_SHARE * (young + established)
-        || established > ESTABLISHED_MAX * k) {
+        || established > establishedMax * k) {
       return false;
     }
     int n = (int) Math.round(Math.min(k, young + established));

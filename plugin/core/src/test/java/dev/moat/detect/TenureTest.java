@@ -146,6 +146,68 @@ class TenureTest {
     }
   }
 
+  /**
+   * A campaign that sends in bursts (five requests ten seconds apart, every five hours around the
+   * clock, until the fourth day's end: not paced like people, so the aged view does not see it),
+   * its first {@code early} accounts starting in the first day of observation and the rest over the
+   * two days after. {@code eliciting}: its sweep asks for reasoning, or the same tasks plainly.
+   */
+  static List<TraceRecord> burstingCampaign(long seed, int accounts, int early, boolean eliciting) {
+    SplittableRandom r = new SplittableRandom(seed);
+    List<TraceRecord> out = new ArrayList<>();
+    int n = 0;
+    for (int a = 0; a < accounts; a++) {
+      long start =
+          a < early
+              ? START + DAY / 4 + a * (DAY / 2) / early
+              : START + DAY + DAY / 4 + (a - early) * (2 * DAY) / (accounts - early);
+      for (long t = start; t < START + 4 * DAY; t += 5 * 3_600_000L + r.nextLong(600_000)) {
+        for (int b = 0; b < 5; b++, n++) {
+          String task =
+              DetectorTest.LANGUAGES[(n / 6) % 7]
+                  + ", "
+                  + DetectorTest.TASKS[n % 6]
+                  + " for "
+                  + DetectorTest.SUBJECTS[(n / 42) % 15];
+          String prompt =
+              eliciting
+                  ? "You are a world-class expert. Think step by step and show your reasoning."
+                      + "\n\nTask: In "
+                      + task
+                      + "."
+                  : "Quick one. Task: In " + task + ", please.";
+          String client = r.nextInt(255) + "." + r.nextInt(255) + ".7.0/24";
+          out.add(sweepRequest(t + b * 10_000L, "bot-" + a, -1, client, prompt));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Without ages, "established" is "first seen in the first day of observation", which a campaign
+   * already running then is too: a template that elicits reasoning may have up to half of its
+   * accounts so counted and still be young (the usage generator's seed 16 without metadata: hydra
+   * flagged 710 of 1,355 with a quarter, 932 with this). The control sends the same sweep without
+   * asking for reasoning, and keeps the quarter, as a viral wave does (with a half, 51 of 568 viral
+   * sharers of `usage` seed 1 without metadata were flagged).
+   */
+  @Test
+  void withoutAgesAnElicitingTemplateIsYoungWithUpToHalfItsAccountsFirstSeenEarly() {
+    List<TraceRecord> people = regulars(5, 150, 4);
+    List<TraceRecord> eliciting = sorted(people, burstingCampaign(9, 60, 24, true));
+    List<TraceRecord> plain = sorted(people, burstingCampaign(9, 60, 24, false));
+    try (Detector d = Detector.builder().build();
+        Detector control = Detector.builder().build()) {
+      eliciting.forEach(d::observe);
+      plain.forEach(control::observe);
+      assertTrue(flagged(d, "bot-") >= 50, "eliciting campaign flagged " + flagged(d, "bot-"));
+      assertEquals(0, flagged(d, "person-"));
+      assertEquals(0, flagged(control, "bot-"), "plain sweep, 40% of it first seen early");
+      assertEquals(0, flagged(control, "person-"));
+    }
+  }
+
   @Test
   void anAgeGivenOnAnyLineCountsForTheAccountsOtherLines() {
     List<TraceRecord> people = regulars(5, 150, 4);
