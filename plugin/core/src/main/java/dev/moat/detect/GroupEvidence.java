@@ -90,6 +90,7 @@ final class GroupEvidence {
   static final int MIN_YOUNG = 4;
   static final double ESTABLISHED_MAX = 0.25;
   static final double ESTABLISHED_MAX_TENURE = 0.5;
+  static final int TENURE_DAYS = 3;
   static final double WATCHED_SHARE = 0.4;
   static final double WATCHED_P = 1e-6;
   static final int MIN_WATCHED = 3;
@@ -167,10 +168,15 @@ final class GroupEvidence {
             && share(words, at, LinkStore.CUED) >= HARVEST_CUED;
     // Where youth is tenure, "established" is only "first seen in the first day of observation",
     // which a campaign already running then is too: a template that elicits (what a distiller pays
-    // for) may have up to half of its accounts so counted; one that does not (a viral wave reaches
-    // people of every tenure) a quarter, as with ages.
+    // for) and has been in use on at least TENURE_DAYS days may have up to half of its accounts so
+    // counted; any other a quarter, as with ages. A viral wave reaches people of every tenure
+    // within
+    // a day or two, eliciting or not (the third generator's seed 30 without ages: a "step by step"
+    // viral text of ~650 accounts, 34-50% established, used on 2 days, had 396 sharers watched).
     double establishedMax =
-        agesGiven || share(words, at, LinkStore.CUED) < HARVEST_CUED
+        agesGiven
+                || share(words, at, LinkStore.CUED) < HARVEST_CUED
+                || days(words, at) < TENURE_DAYS
             ? ESTABLISHED_MAX
             : ESTABLISHED_MAX_TENURE;
     boolean young =
@@ -220,6 +226,11 @@ final class GroupEvidence {
   static boolean aroundTheClock(long[] words, int at, double k) {
     return hours(words, at) >= YOUNG_HOURS
         || LinkStore.estimate(words, at + LinkStore.CLIENTS) >= SPREAD_CLIENTS * k;
+  }
+
+  /** The days (of a 40-day ring) the bucket was used on. */
+  static int days(long[] words, int at) {
+    return Long.bitCount(words[at + LinkStore.ACTIVITY] >>> 24);
   }
 
   static int hours(long[] words, int at) {
@@ -308,13 +319,13 @@ final class GroupEvidence {
    * Young: among its accounts whose age is known to be young or established, at least half are
    * young (at least {@link #MIN_YOUNG} of them), established ones are at most {@code
    * establishedMax} of all its accounts ({@link #ESTABLISHED_MAX}, a quarter; {@link
-   * #ESTABLISHED_MAX_TENURE} for an eliciting template where youth is tenure), and the young count
-   * is significant against {@code baseYoung} (capped at {@link #YOUNG_CAP}): the binomial upper
-   * tail at most {@code p} ({@link #YOUNG_P}; {@link #YOUNG_P_TENURE} where the deployment gives no
-   * ages and youth is tenure, weaker evidence: 20 accounts all young at the cap, where ten did, and
-   * ten eval runners first seen after the warm-up sharing a published template were a young sweep
-   * of a third generator). Accounts of unknown age count for neither, so a trace that gives the age
-   * of only some accounts still shows a young campaign.
+   * #ESTABLISHED_MAX_TENURE} for an eliciting template in use for days where youth is tenure), and
+   * the young count is significant against {@code baseYoung} (capped at {@link #YOUNG_CAP}): the
+   * binomial upper tail at most {@code p} ({@link #YOUNG_P}; {@link #YOUNG_P_TENURE} where the
+   * deployment gives no ages and youth is tenure, weaker evidence: 20 accounts all young at the
+   * cap, where ten did, and ten eval runners first seen after the warm-up sharing a published
+   * template were a young sweep of a third generator). Accounts of unknown age count for neither,
+   * so a trace that gives the age of only some accounts still shows a young campaign.
    */
   static boolean young(
       long[] words, int at, double k, double baseYoung, double p, double establishedMax) {
@@ -376,6 +387,6 @@ final class GroupEvidence {
             100 * share(words, at, LinkStore.CUED),
             pct(words, at + LinkStore.BURSTY, k),
             Long.bitCount(words[at + LinkStore.ACTIVITY] & 0xFFFFFFL),
-            Long.bitCount(words[at + LinkStore.ACTIVITY] >>> 24));
+            days(words, at));
   }
 }

@@ -148,11 +148,13 @@ class TenureTest {
 
   /**
    * A campaign that sends in bursts (five requests ten seconds apart, every five hours around the
-   * clock, until the fourth day's end: not paced like people, so the aged view does not see it),
-   * its first {@code early} accounts starting in the first day of observation and the rest over the
-   * two days after. {@code eliciting}: its sweep asks for reasoning, or the same tasks plainly.
+   * clock, until the end of day {@code days}: not paced like people, so the aged view does not see
+   * it), its first {@code early} accounts starting in the first day of observation and the rest
+   * after it (over {@code days - 2} days, at least half a day). {@code eliciting}: its sweep asks
+   * for reasoning, or the same tasks plainly.
    */
-  static List<TraceRecord> burstingCampaign(long seed, int accounts, int early, boolean eliciting) {
+  static List<TraceRecord> burstingCampaign(
+      long seed, int accounts, int early, boolean eliciting, int days) {
     SplittableRandom r = new SplittableRandom(seed);
     List<TraceRecord> out = new ArrayList<>();
     int n = 0;
@@ -160,8 +162,11 @@ class TenureTest {
       long start =
           a < early
               ? START + DAY / 4 + a * (DAY / 2) / early
-              : START + DAY + DAY / 4 + (a - early) * (2 * DAY) / (accounts - early);
-      for (long t = start; t < START + 4 * DAY; t += 5 * 3_600_000L + r.nextLong(600_000)) {
+              : START
+                  + DAY
+                  + DAY / 4
+                  + (a - early) * Math.max(DAY / 2, (days - 2) * DAY) / (accounts - early);
+      for (long t = start; t < START + days * DAY; t += 5 * 3_600_000L + r.nextLong(600_000)) {
         for (int b = 0; b < 5; b++, n++) {
           String task =
               DetectorTest.LANGUAGES[(n / 6) % 7]
@@ -186,25 +191,31 @@ class TenureTest {
 
   /**
    * Without ages, "established" is "first seen in the first day of observation", which a campaign
-   * already running then is too: a template that elicits reasoning may have up to half of its
-   * accounts so counted and still be young (the usage generator's seed 16 without metadata: hydra
-   * flagged 710 of 1,355 with a quarter, 932 with this). The control sends the same sweep without
-   * asking for reasoning, and keeps the quarter, as a viral wave does (with a half, 51 of 568 viral
-   * sharers of `usage` seed 1 without metadata were flagged).
+   * already running then is too: a template that elicits reasoning and has been used on three days
+   * or more may have up to half of its accounts so counted and still be young (the usage
+   * generator's seed 16 without metadata: hydra flagged 710 of 1,355 with a quarter, 932 with
+   * this). The controls keep the quarter: the same sweep asked plainly (with a half for every
+   * template, 51 of 568 viral sharers of `usage` seed 1 without metadata were flagged), and the
+   * eliciting sweep over two days only, as a viral wave's (the third generator's seed 30 without
+   * metadata: 396 sharers of a "step by step" text used on two days were watched without the days).
    */
   @Test
-  void withoutAgesAnElicitingTemplateIsYoungWithUpToHalfItsAccountsFirstSeenEarly() {
+  void withoutAgesAnElicitingTemplateInUseForDaysIsYoungWithUpToHalfFirstSeenEarly() {
     List<TraceRecord> people = regulars(5, 150, 4);
-    List<TraceRecord> eliciting = sorted(people, burstingCampaign(9, 60, 24, true));
-    List<TraceRecord> plain = sorted(people, burstingCampaign(9, 60, 24, false));
+    List<TraceRecord> eliciting = sorted(people, burstingCampaign(9, 60, 24, true, 4));
+    List<TraceRecord> plain = sorted(people, burstingCampaign(9, 60, 24, false, 4));
+    List<TraceRecord> brief = sorted(people, burstingCampaign(9, 60, 24, true, 2));
     try (Detector d = Detector.builder().build();
-        Detector control = Detector.builder().build()) {
+        Detector control = Detector.builder().build();
+        Detector briefControl = Detector.builder().build()) {
       eliciting.forEach(d::observe);
       plain.forEach(control::observe);
+      brief.forEach(briefControl::observe);
       assertTrue(flagged(d, "bot-") >= 50, "eliciting campaign flagged " + flagged(d, "bot-"));
       assertEquals(0, flagged(d, "person-"));
       assertEquals(0, flagged(control, "bot-"), "plain sweep, 40% of it first seen early");
       assertEquals(0, flagged(control, "person-"));
+      assertEquals(0, flagged(briefControl, "bot-"), "eliciting, but in use on two days only");
     }
   }
 
