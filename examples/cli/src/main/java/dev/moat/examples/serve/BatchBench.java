@@ -9,7 +9,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -76,23 +75,9 @@ final class BatchBench {
       throws Exception {
     Path policy = dir.resolve("batch-bench-policy.yaml");
     Files.writeString(policy, ServeBench.POLICY);
-    StringBuilder keys = new StringBuilder("keys:\n");
-    int most = Arrays.stream(CONCURRENCY).max().orElse(1);
-    for (int i = 0; i < most; i++) {
-      keys.append(
-          String.format(
-              Locale.ROOT,
-              "  - {key: sk-batch-%04d, account: batch-%04d, tier: bench-l0}%n",
-              i,
-              i));
-    }
-    Path keysFile = dir.resolve("batch-bench-keys.yaml");
-    Files.writeString(keysFile, keys);
-    HttpClient http =
-        HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(10))
-            .executor(java.util.concurrent.Executors.newFixedThreadPool(4))
-            .build();
+    // Each client its own account; every request on its tier bench-l0 key (level 0).
+    Path keysFile = ServeBench.writeKeys(dir, Arrays.stream(CONCURRENCY).max().orElse(1));
+    HttpClient http = ServeBench.httpClient(4);
     try (ModelServer alone = server(policy, keysFile, wm, workers, 1, model, runtime);
         ModelServer batched = server(policy, keysFile, wm, workers, maxBatch, model, runtime)) {
       out.printf(
@@ -241,7 +226,7 @@ final class BatchBench {
     AtomicLong n = new AtomicLong();
     List<Thread> threads = new ArrayList<>();
     for (int c = 0; c < p.clients; c++) {
-      String key = String.format(Locale.ROOT, "sk-batch-%04d", c);
+      String key = String.format(Locale.ROOT, "sk-bench-%04d-l0", c);
       String ip = "10.9." + c + ".7"; // one network per client (only the header: loopback peers)
       Thread t =
           new Thread(
