@@ -1,6 +1,7 @@
 package dev.moat;
 
 import dev.moat.internal.Messages;
+import dev.moat.internal.RowSummary;
 import dev.moat.internal.TokenBuffer;
 import dev.moat.sampling.Sampler;
 import dev.moat.spi.FinishReason;
@@ -58,6 +59,12 @@ public final class MoatRequest implements AutoCloseable {
    * at vocab 32,000 when it was made at request start).
    */
   private @Nullable Sampler sampler;
+
+  /**
+   * The sampler's {@link RowSummary}: the fused pass of a step that Moat samples publishes the
+   * edited row's maximum and group maxima there, so that the sampler does not scan the row again.
+   */
+  private @Nullable RowSummary summary;
 
   private final TokenBuffer history;
   private final int vocabSize;
@@ -142,7 +149,7 @@ public final class MoatRequest implements AutoCloseable {
               + "' applies a protection that chooses tokens"
               + " itself; call sample() instead of processLogits() and sampling yourself");
     }
-    processRow(logits, offset);
+    processRow(logits, offset, null);
   }
 
   /** Processes one row of exactly {@code vocabSize} logits and picks the next token. */
@@ -156,11 +163,13 @@ public final class MoatRequest implements AutoCloseable {
   /** Processes the row at {@code offset} of a batch and picks its next token. */
   public int sample(float[] logits, int offset) {
     checkRow(logits, offset);
-    processRow(logits, offset);
     Sampler sampler = this.sampler;
-    if (sampler == null) {
-      sampler = this.sampler = new Sampler(context.sampling(), vocabSize); // once per request
+    RowSummary summary = this.summary;
+    if (sampler == null || summary == null) { // once per request
+      summary = this.summary = new RowSummary(vocabSize);
+      sampler = this.sampler = new Sampler(context.sampling(), vocabSize, summary);
     }
+    processRow(logits, offset, summary);
     Pipeline p = pipeline;
     TemperatureJitter jitter = p.jitter();
     if (jitter != null) {
@@ -213,6 +222,12 @@ public final class MoatRequest implements AutoCloseable {
       escalator.finish(step);
     }
     pipeline.onFinish(reason, history);
+  }
+
+  /** How many steps' passes left their row's maximum and summary to the sampler (tests). */
+  long rowSummariesPublished() {
+    RowSummary s = summary;
+    return s == null ? 0 : s.published();
   }
 
   /** Whether the next step runs the level's keyed row and the watermark as one pass (tests). */
@@ -308,8 +323,8 @@ public final class MoatRequest implements AutoCloseable {
     }
   }
 
-  private void processRow(float[] logits, int offset) {
-    int bad = pipeline.processRow(logits, offset, vocabSize, history);
+  private void processRow(float[] logits, int offset, @Nullable RowSummary summary) {
+    int bad = pipeline.processRow(logits, offset, vocabSize, history, summary);
     if (bad >= 0) {
       throw new IllegalArgumentException(Messages.nonFiniteLogit(bad, logits[offset + bad], step));
     }

@@ -3,6 +3,7 @@ package dev.moat;
 import dev.moat.internal.FusedBias;
 import dev.moat.internal.Logits;
 import dev.moat.internal.RowAddend;
+import dev.moat.internal.RowSummary;
 import dev.moat.spi.FinishReason;
 import dev.moat.spi.RequestProtection;
 import dev.moat.spi.TokenHistory;
@@ -130,14 +131,29 @@ final class Pipeline {
    * The row check ({@link Logits#firstInvalid}) and the row's edits, in place, in pipeline order:
    * returns -1, or the index of the row's first NaN or +Infinity. Then no stage has recorded
    * anything, and the row may hold the first stage's edits: a {@link FusedBias} first in line takes
-   * the check into its own pass over the row.
+   * the check into its own pass over the row. With {@code summary} non-null (a step that Moat's
+   * sampler samples next), a head that nothing follows may publish the edited row's maximum and
+   * summary there; whatever this step does not publish is cleared.
    */
-  int processRow(float[] logits, int offset, int vocabSize, TokenHistory history) {
+  int processRow(
+      float[] logits,
+      int offset,
+      int vocabSize,
+      TokenHistory history,
+      @Nullable RowSummary summary) {
     FusedBias h = head;
+    if (summary != null) {
+      summary.clear(); // whatever was published was for another row
+    }
     int bad =
         h == null
             ? Logits.firstInvalid(logits, offset, vocabSize)
-            : h.processLogitsChecked(logits, offset, history, headAddend);
+            : h.processLogitsChecked(
+                logits,
+                offset,
+                history,
+                headAddend,
+                rows.length == 0 && owner == null ? summary : null);
     if (bad >= 0) {
       return bad;
     }

@@ -23,7 +23,15 @@ public interface FusedBias {
    * few passes as the stage can make it (one where the check can ride in its pass). Returns -1, or
    * the index of the row's first NaN or +Infinity; then the stage's state is as it was before the
    * call (nothing this step decided is recorded), and the row may have been edited.
+   *
+   * <p>With {@code summary} non-null the stage may publish there the edited row's maximum and
+   * summary, taken in its pass ({@link RowSummary#publish}), for the sampler that reads the row
+   * next; the caller passes it only when nothing else edits the row before that sampler.
    */
   int processLogitsChecked(
-      float[] logits, int offset, TokenHistory history, @Nullable RowAddend addend);
+      float[] logits,
+      int offset,
+      TokenHistory history,
+      @Nullable RowAddend addend,
+      @Nullable RowSummary summary);
 }

@@ -216,6 +216,71 @@ public abstract class Kernels {
     return fromListChecked(logits, offset, length, delta, list, row, period, shift);
   }
 
+  /**
+   * {@link #kgwBiasFromListChecked} that also leaves the summary of the edited row that {@link
+   * #max(float[], int, int, float[])} would write, and returns the edited row's maximum: so a
+   * sampler that follows needs no pass of its own for them. Its check is {@link #noneRejected}'s,
+   * on the edited row: returns NaN, with the summary undefined, if and only if the edited row holds
+   * NaN or +Infinity, that is if the input held one (the pass keeps each non-finite entry's class)
+   * or an edit overflowed; -Infinity, a host's mask, is allowed. Where an implementation cannot
+   * take the summary into its pass, it scans the edited row after it, as a sampler would have.
+   *
+   * @param summary at least {@link #summaryLength}{@code (length)} floats
+   */
+  public final float kgwBiasFromListSummarized(
+      float[] logits,
+      int offset,
+      int length,
+      float delta,
+      int[] list,
+      float @Nullable [] row,
+      int period,
+      int shift,
+      float[] summary) {
+    PackedLists.check(0, length, list);
+    PackedLists.checkPeriodic(row, period, shift);
+    java.util.Objects.checkFromIndexSize(offset, length, logits.length);
+    if (summary.length < summaryLength(length)) {
+      throw shortSummary(summary.length, length, summaryLength(length));
+    }
+    return fromListSummarized(logits, offset, length, delta, list, row, period, shift, summary);
+  }
+
+  /**
+   * {@link #kgwBiasFromListSummarized} after its checks. This one: the checked pass, then {@link
+   * #max(float[], int, int, float[])} over the edited row.
+   */
+  protected float fromListSummarized(
+      float[] logits,
+      int offset,
+      int length,
+      float delta,
+      int[] list,
+      float @Nullable [] row,
+      int period,
+      int shift,
+      float[] summary) {
+    if (fromListChecked(logits, offset, length, delta, list, row, period, shift)) {
+      // A finite input can only overflow to an infinity (never NaN), which the maximum shows.
+      float max = max(logits, offset, length, summary);
+      return max == Float.POSITIVE_INFINITY ? Float.NaN : max;
+    }
+    return noneRejected(logits, offset, length) ? max(logits, offset, length, summary) : Float.NaN;
+  }
+
+  /** The error for a summary of {@code has} entries where a row of {@code length} needs more. */
+  protected static IllegalArgumentException shortSummary(int has, int length, int needs) {
+    return new IllegalArgumentException(
+        "summary has " + has + " entries; a row of " + length + " needs " + needs);
+  }
+
+  /**
+   * Entries per summary entry: the summary's entry {@code g} is the maximum of entries {@code [g ·
+   * group, (g + 1) · group)}, and entries from {@code summaryLength(length) · group} on are in no
+   * group.
+   */
+  public abstract int summaryGroup();
+
   /** {@link #kgwBiasFromListChecked} after its checks. */
   protected abstract boolean fromListChecked(
       float[] logits,

@@ -118,6 +118,11 @@ final class ScalarKernels extends Kernels {
   }
 
   @Override
+  public int summaryGroup() {
+    return GROUP;
+  }
+
+  @Override
   public float max(float[] l, int offset, int length, float[] summary) {
     int groups = length / GROUP;
     float r = Float.NEGATIVE_INFINITY;

@@ -13,6 +13,7 @@ public final class TopTokens {
 
   private final int vocab;
   private final int[] ids;
+  private final RowSummary row;
   private final float[] summary;
   private float max;
   private float cut;
@@ -25,22 +26,51 @@ public final class TopTokens {
    *     may share it with other per-request work that does not overlap a gather
    */
   public TopTokens(int vocab, int[] ids) {
+    this(vocab, ids, new RowSummary(vocab));
+  }
+
+  /**
+   * @param ids as above
+   * @param row where the pass before a scan may have published the row's maximum and summary
+   *     ({@link #scanMax} then reads them instead of the row); this instance's summary storage
+   */
+  public TopTokens(int vocab, int[] ids, RowSummary row) {
     if (ids.length < vocab) {
       throw new IllegalArgumentException("ids holds " + ids.length + " ints, needs " + vocab);
     }
+    if (row.groups().length != KERNELS.summaryLength(vocab)) {
+      throw new IllegalArgumentException(
+          "row summary holds "
+              + row.groups().length
+              + " groups, a row of "
+              + vocab
+              + " needs "
+              + KERNELS.summaryLength(vocab));
+    }
     this.vocab = vocab;
     this.ids = ids;
-    this.summary = new float[KERNELS.summaryLength(vocab)];
+    this.row = row;
+    this.summary = row.groups();
   }
 
-  /** The maximum of {@code logits[offset .. offset + vocab)}; required before {@link #gather}. */
+  /**
+   * The maximum of {@code logits[offset .. offset + vocab)}; required before {@link #gather}. Taken
+   * from the {@link RowSummary} if the pass that wrote the row published it, else scanned.
+   */
   public float scanMax(float[] logits, int offset) {
-    max = KERNELS.max(logits, offset, vocab, summary);
+    RowSummary r = row;
+    max = r.fresh() ? r.take() : KERNELS.max(logits, offset, vocab, summary);
     return max;
   }
 
   /** Index of the largest value in the row, the lowest index on ties ({@link Kernels#argMax}). */
   public int argMax(float[] logits, int offset) {
+    RowSummary r = row;
+    if (r.fresh()) {
+      max = r.take();
+      KERNELS.collectAtLeast(logits, offset, vocab, summary, max, 0, ids);
+      return ids[0]; // the first entry at the maximum: collected in increasing order
+    }
     return KERNELS.argMax(logits, offset, vocab, summary, ids);
   }
 

@@ -2,6 +2,7 @@ package dev.moat.sampling;
 
 import dev.moat.internal.Kernels;
 import dev.moat.internal.KeySort;
+import dev.moat.internal.RowSummary;
 import dev.moat.internal.TopTokens;
 import dev.moat.spi.Candidates;
 import dev.moat.spi.SamplingParams;
@@ -72,6 +73,17 @@ public final class Sampler implements Candidates {
   private double total;
 
   public Sampler(SamplingParams params, int vocabSize) {
+    this(params, vocabSize, new RowSummary(vocabSize));
+  }
+
+  /**
+   * A sampler whose scans of the row take its maximum and summary from {@code row} where the pass
+   * that wrote the row published them. For Moat's own pipeline ({@code MoatRequest}): {@link
+   * RowSummary} is in a package the module does not export, so on the module path no other module
+   * can call this; hosts use the constructor above.
+   */
+  @SuppressWarnings("exports")
+  public Sampler(SamplingParams params, int vocabSize, RowSummary row) {
     this.params = params;
     this.vocabSize = vocabSize;
     this.random = new SplittableRandom(params.seed());
@@ -82,7 +94,7 @@ public final class Sampler implements Candidates {
             && params.topP() >= 1f
             && (params.topK() <= 0 || params.topK() >= vocabSize);
     this.ids = new int[vocabSize];
-    this.top = new TopTokens(vocabSize, ids);
+    this.top = new TopTokens(vocabSize, ids, row);
     this.race = new Race(top, ids, vocabSize);
     this.skipRace = new SkipRace(top, ids, vocabSize);
     this.keys = params.topP() < 1f ? new long[vocabSize] : new long[0];

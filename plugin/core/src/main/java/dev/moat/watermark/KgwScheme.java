@@ -3,6 +3,7 @@ package dev.moat.watermark;
 import dev.moat.internal.Kernels;
 import dev.moat.internal.Logits;
 import dev.moat.internal.PackedLists;
+import dev.moat.internal.RowSummary;
 import dev.moat.key.SipHash;
 import dev.moat.key.WatermarkKey;
 import org.jspecify.annotations.Nullable;
@@ -223,7 +224,9 @@ public final class KgwScheme {
      * first NaN or +Infinity ({@link Logits#firstInvalid}). On a cached list the check rides in the
      * bias's own pass ({@link Kernels#kgwBiasFromListChecked}), so a bad row comes back edited;
      * otherwise it is checked first and left as it was. Either way the caller commits nothing for a
-     * bad row.
+     * bad row. With {@code summary} non-null, a cached list's pass also writes the edited row's
+     * summary and publishes its maximum there ({@link Kernels#kgwBiasFromListSummarized}) when the
+     * row passes its check; otherwise nothing is published.
      */
     int addBiasChecked(
         float[] logits,
@@ -233,11 +236,22 @@ public final class KgwScheme {
         float @Nullable [] pattern,
         int period,
         int shift,
-        int[] scratch) {
+        int[] scratch,
+        @Nullable RowSummary summary) {
       GreenListCache.Sized c = cache;
       if (c != null && (pattern == null || period % PackedLists.BLOCK == 0)) {
         int[] l = list(c);
         if (c.copy(seed, salt, l)) {
+          if (summary != null) {
+            float max =
+                KERNELS.kgwBiasFromListSummarized(
+                    logits, offset, vocabSize, delta, l, pattern, period, shift, summary.groups());
+            if (Float.isNaN(max)) { // the row holds NaN or +Infinity
+              return Logits.firstInvalid(logits, offset, vocabSize);
+            }
+            summary.publish(max);
+            return -1;
+          }
           return KERNELS.kgwBiasFromListChecked(
                   logits, offset, vocabSize, delta, l, pattern, period, shift)
               ? -1

@@ -194,7 +194,8 @@ public final class KgwWatermark extends WatermarkProtection {
         float[] logits,
         int offset,
         TokenHistory history,
-        dev.moat.internal.@Nullable RowAddend addend) {
+        dev.moat.internal.@Nullable RowAddend addend,
+        dev.moat.internal.@Nullable RowSummary summary) {
       boolean watermark = decide(logits, offset, history);
       KgwScheme.Lists l = lists;
       int[] special = addend == null ? NO_TOKENS : addend.specialTokens();
@@ -215,7 +216,7 @@ public final class KgwWatermark extends WatermarkProtection {
       }
       int bad;
       if (addend == null) {
-        bad = l.addBiasChecked(logits, offset, seed, delta, null, 0, 0, scratch);
+        bad = l.addBiasChecked(logits, offset, seed, delta, null, 0, 0, scratch, summary);
       } else {
         saveSpecial(logits, offset, special);
         bad =
@@ -227,9 +228,13 @@ public final class KgwWatermark extends WatermarkProtection {
                 addend.row(),
                 addend.period(),
                 addend.shift(history),
-                scratch);
+                scratch,
+                summary);
         if (bad < 0) {
           restoreSpecial(logits, offset, special);
+          if (summary != null) {
+            summary.repair(logits, offset, vocabSize, special); // their groups' maxima moved
+          }
         }
       }
       if (bad < 0) {

@@ -150,6 +150,98 @@ class CheckedListPassTest {
     }
   }
 
+  /**
+   * {@link Kernels#kgwBiasFromListSummarized}: the row {@link Kernels#kgwBiasFromListChecked}
+   * leaves, and the summary and maximum that {@link Kernels#max(float[], int, int, float[])} takes
+   * of it afterwards, bit for bit; NaN exactly when the edited row holds NaN or +Infinity (the
+   * input's, or an overflow: the rows hold {@code Float.MAX_VALUE}, as does the periodic row), a
+   * host's -Infinity mask allowed, wherever it stands (body, last group, tail), in both
+   * implementations.
+   */
+  @Test
+  void theSummarizedPassLeavesTheRowSummaryAndMaximumOfThePassThenTheScan() {
+    SplittableRandom r = new SplittableRandom(15);
+    float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f};
+    for (Kernels k : both()) {
+      for (int n : LENGTHS) {
+        int[] list = list(r, n);
+        for (int period : PERIODS) {
+          float[] pattern = gaussian(r, 2 * period);
+          int shift = r.nextInt(period);
+          for (boolean withRow : new boolean[] {false, true}) {
+            float[] row = withRow ? pattern : null;
+            for (float special : specials) {
+              float[] in = gaussian(r, n);
+              int at = special == 0f ? -1 : r.nextBoolean() ? n - 1 : r.nextInt(n);
+              if (at >= 0) {
+                in[at] = special;
+              }
+              if (special == 0f && n > 70) {
+                in[2] = 1f;
+                in[n - 1] = 40f; // the maximum in the tail past the last group of 64
+              }
+              String what =
+                  k.name()
+                      + ", n "
+                      + n
+                      + ", period "
+                      + period
+                      + ", row "
+                      + withRow
+                      + ", "
+                      + special
+                      + " at "
+                      + at;
+              float[] twoPasses = in.clone();
+              boolean finite =
+                  k.kgwBiasFromListChecked(twoPasses, 0, n, 1.5f, list, row, period, shift);
+              float[] expectedSummary = new float[k.summaryLength(n) + 1];
+              float expectedMax = k.max(twoPasses, 0, n, expectedSummary);
+              float[] got = in.clone();
+              float[] summary = new float[k.summaryLength(n) + 1];
+              summary[summary.length - 1] = 99f; // past the summary: left alone
+              float max =
+                  k.kgwBiasFromListSummarized(got, 0, n, 1.5f, list, row, period, shift, summary);
+              assertSameBits(twoPasses, got, what);
+              boolean rejected = Logits.firstInvalid(twoPasses, 0, n) >= 0; // overflows included
+              assertEquals(finite, at < 0, what);
+              if (rejected) {
+                assertEquals(Float.NaN, max, what);
+                continue;
+              }
+              assertEquals(
+                  Float.floatToRawIntBits(expectedMax), Float.floatToRawIntBits(max), what);
+              expectedSummary[expectedSummary.length - 1] = 99f;
+              assertSameBits(expectedSummary, summary, what + " (summary)");
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void theSummarizedPassRefusesAShortSummaryBeforeWriting() {
+    SplittableRandom r = new SplittableRandom(16);
+    int[] list = list(r, 5000);
+    for (Kernels k : both()) {
+      float[] l = gaussian(r, 5000);
+      float[] before = l.clone();
+      float[] summary = new float[k.summaryLength(5000) - 1];
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> k.kgwBiasFromListSummarized(l, 0, 5000, 2f, list, null, 0, 0, summary));
+      assertEquals(
+          "summary has "
+              + summary.length
+              + " entries; a row of 5000 needs "
+              + k.summaryLength(5000),
+          e.getMessage());
+      assertArrayEquals(before, l);
+    }
+  }
+
   @Test
   void anOffsetRowIsEditedAndCheckedAloneAndItsNeighboursAreLeftAlone() {
     SplittableRandom r = new SplittableRandom(13);

@@ -66,7 +66,28 @@ final class VectorGather {
    */
   static int collectGroups(
       float[] l, int offset, int length, float[] summary, float cut, int cap, int[] out) {
+    // Checked up front, so that a short summary or output fails here, not half-written. (Also
+    // keeps this method above C2's FreqInlineSize, so that it is compiled as a unit of its own with
+    // {@link #below} inlined, never into a large caller where the Vector API's calls could lose
+    // their intrinsics: see KernelInliningTest.)
+    java.util.Objects.checkFromIndexSize(offset, length, l.length);
     int groups = length / GROUP;
+    if (summary.length < groups || out.length < length) {
+      throw new IllegalArgumentException(
+          "summary has "
+              + summary.length
+              + " entries and out "
+              + out.length
+              + "; a row of "
+              + length
+              + " needs "
+              + groups
+              + " and "
+              + length);
+    }
+    if (!(Math.abs(cut) <= Float.MAX_VALUE)) {
+      throw new IllegalArgumentException("cut " + cut + " must be finite");
+    }
     float c = cut + 0f;
     int n = 0;
     int g0 = 0;
@@ -75,7 +96,14 @@ final class VectorGather {
       while (word != 0) {
         int g = g0 + Integer.numberOfTrailingZeros(word);
         word &= word - 1;
-        n = collectGroup(l, offset, g * GROUP, c, n, out);
+        // The group's entries that reach c, after the n collected.
+        for (int w = g * GROUP, end = w + GROUP; w < end; w += 32) {
+          int hits = ~below(l, offset + w, c);
+          while (hits != 0) {
+            out[n++] = w + Integer.numberOfTrailingZeros(hits);
+            hits &= hits - 1;
+          }
+        }
         if (n > cap) {
           return cap + 1;
         }
@@ -83,22 +111,16 @@ final class VectorGather {
     }
     for (int g = g0; g < groups; g++) {
       if (summary[g] >= cut) {
-        n = collectGroup(l, offset, g * GROUP, c, n, out);
+        for (int w = g * GROUP, end = w + GROUP; w < end; w += 32) {
+          int hits = ~below(l, offset + w, c);
+          while (hits != 0) {
+            out[n++] = w + Integer.numberOfTrailingZeros(hits);
+            hits &= hits - 1;
+          }
+        }
         if (n > cap) {
           return cap + 1;
         }
-      }
-    }
-    return n;
-  }
-
-  /** Adds the entries of the group at {@code base} that reach {@code c} after the {@code n}. */
-  private static int collectGroup(float[] l, int offset, int base, float c, int n, int[] out) {
-    for (int w = base; w < base + GROUP; w += 32) {
-      int hits = ~below(l, offset + w, c);
-      while (hits != 0) {
-        out[n++] = w + Integer.numberOfTrailingZeros(hits);
-        hits &= hits - 1;
       }
     }
     return n;

@@ -46,7 +46,7 @@ public final class VectorKernels extends Kernels {
   private static final IntVector LOW31 = IntVector.broadcast(I, 0x7FFFFFFF);
 
   /** The order-preserving image of -Infinity (see {@link #max(float[], int, int)}). */
-  private static final int ORDERED_NEGATIVE_INFINITY = 0xFF800000 ^ 0x7FFFFFFF;
+  static final int ORDERED_NEGATIVE_INFINITY = 0xFF800000 ^ 0x7FFFFFFF;
 
   static {
     int[] g = new int[I.length()];
@@ -142,13 +142,18 @@ public final class VectorKernels extends Kernels {
   }
 
   /** The float whose order-preserving image ({@link #max(float[], int, int)}) is {@code o}. */
-  private static float fromOrdered(int o) {
+  static float fromOrdered(int o) {
     return Float.intBitsToFloat(o ^ ((o >> 31) & 0x7FFFFFFF));
   }
 
   @Override
   public int summaryLength(int length) {
     return length / (4 * F.length()); // one maximum per group of four vectors
+  }
+
+  @Override
+  public int summaryGroup() {
+    return 4 * F.length();
   }
 
   @Override
@@ -162,13 +167,7 @@ public final class VectorKernels extends Kernels {
     // this method above C2's FreqInlineSize: see the class comment.)
     java.util.Objects.checkFromIndexSize(offset, length, l.length);
     if (summary.length < length / group) {
-      throw new IllegalArgumentException(
-          "summary has "
-              + summary.length
-              + " entries; a row of "
-              + length
-              + " needs "
-              + length / group);
+      throw shortSummary(summary.length, length, length / group);
     }
     IntVector acc = IntVector.broadcast(I, ORDERED_NEGATIVE_INFINITY);
     int i = 0;
@@ -362,6 +361,23 @@ public final class VectorKernels extends Kernels {
   protected boolean fromListChecked(
       float[] l, int o, int length, float delta, int[] list, float @Nullable [] row, int p, int s) {
     return VectorListPass.checked(l, o, length, delta, list, row, p, s);
+  }
+
+  @Override
+  protected float fromListSummarized(
+      float[] l,
+      int o,
+      int length,
+      float delta,
+      int[] list,
+      float @Nullable [] row,
+      int p,
+      int s,
+      float[] summary) {
+    if (I.length() != 16) { // the summary's groups (32 entries) cut across the pass's words
+      return super.fromListSummarized(l, o, length, delta, list, row, p, s, summary);
+    }
+    return VectorListPass.summarized(l, o, length, delta, list, row, p, s, summary);
   }
 
   @Override

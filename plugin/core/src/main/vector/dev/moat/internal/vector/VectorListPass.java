@@ -34,6 +34,174 @@ final class VectorListPass {
   }
 
   /**
+   * {@link Kernels#kgwBiasFromListSummarized} with 16 lanes, after its checks: {@link #checked}'s
+   * pass, which also takes each group of 64 edited entries' maximum (the summary {@link
+   * VectorKernels#max(float[], int, int, float[])} writes: order-preserving integer images, one
+   * reduction a group) and the row's; then the tail, as that method's own tail loop compares. The
+   * check is {@link #noneRejected}'s, on the edited entries.
+   */
+  static float summarized(
+      float[] l,
+      int o,
+      int length,
+      float delta,
+      int[] list,
+      float @Nullable [] row,
+      int p,
+      int s,
+      float[] summary) {
+    int full = length - length % 64;
+    long both =
+        row == null
+            ? fromListSummary(l, o, full, delta, list, summary)
+            : fromListAddRowSummary(l, o, full, delta, list, row, p, s, summary);
+    PackedLists.applyChecked(l, o, full, length, delta, list, row, p, s);
+    // The check is on the edited entries' order-preserving images: +Infinity and NaN with the
+    // sign clear reach 0x7F800000 at the top, NaN with the sign set falls below -Infinity's
+    // 0x807FFFFF at the bottom.
+    boolean rejected =
+        (int) (both >>> 32) < VectorKernels.ORDERED_NEGATIVE_INFINITY || (int) both >= 0x7F800000;
+    float r = VectorKernels.fromOrdered((int) both);
+    for (int i = full; i < length; i++) {
+      float v = l[o + i];
+      int b = Float.floatToRawIntBits(v);
+      rejected |= (b & 0x7FFFFFFF) - (b >>> 31) >= 0x7F800000;
+      r = v > r ? v : r;
+    }
+    return rejected ? Float.NaN : r;
+  }
+
+  /**
+   * {@link #fromList} (16 lanes) that writes the edited groups' maxima to {@code summary}; returns
+   * {@link #noneRejected}'s measure of the edited entries (at least 0x7F800000 for NaN or
+   * +Infinity) in the high word and the ordered image of the edited entries' maximum in the low
+   * word.
+   */
+  private static long fromListSummary(
+      float[] l, int o, int full, float delta, int[] list, float[] summary) {
+    IntVector bits = IntVector.broadcast(I, Float.floatToRawIntBits(delta));
+    IntVector abs = IntVector.broadcast(I, 0x7FFFFFFF);
+    IntVector m = IntVector.zero(I); // the least ordered image: below -Infinity's only for NaN
+    IntVector acc = IntVector.broadcast(I, VectorKernels.ORDERED_NEGATIVE_INFINITY);
+    for (int i = 0; i < full; i += 64) {
+      IntVector g0 =
+          IntVector.fromArray(I, list, (i >>> 9) << 4)
+              .lanewise(VectorOperators.LSHL, (i >>> 4) & 31);
+      IntVector g1 = g0.lanewise(VectorOperators.LSHL, 1);
+      IntVector g2 = g0.lanewise(VectorOperators.LSHL, 2);
+      IntVector g3 = g0.lanewise(VectorOperators.LSHL, 3);
+      int p = o + i;
+      FloatVector x0 = FloatVector.fromArray(F, l, p);
+      FloatVector x1 = FloatVector.fromArray(F, l, p + 16);
+      FloatVector x2 = FloatVector.fromArray(F, l, p + 32);
+      FloatVector x3 = FloatVector.fromArray(F, l, p + 48);
+      FloatVector f0 =
+          x0.add(g0.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats());
+      FloatVector f1 =
+          x1.add(g1.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats());
+      FloatVector f2 =
+          x2.add(g2.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats());
+      FloatVector f3 =
+          x3.add(g3.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats());
+      f0.intoArray(l, p);
+      f1.intoArray(l, p + 16);
+      f2.intoArray(l, p + 32);
+      f3.intoArray(l, p + 48);
+      IntVector y0 = f0.reinterpretAsInts();
+      IntVector y1 = f1.reinterpretAsInts();
+      IntVector y2 = f2.reinterpretAsInts();
+      IntVector y3 = f3.reinterpretAsInts();
+      IntVector o0 =
+          y0.lanewise(VectorOperators.XOR, y0.lanewise(VectorOperators.ASHR, 31).and(abs));
+      IntVector o1 =
+          y1.lanewise(VectorOperators.XOR, y1.lanewise(VectorOperators.ASHR, 31).and(abs));
+      IntVector o2 =
+          y2.lanewise(VectorOperators.XOR, y2.lanewise(VectorOperators.ASHR, 31).and(abs));
+      IntVector o3 =
+          y3.lanewise(VectorOperators.XOR, y3.lanewise(VectorOperators.ASHR, 31).and(abs));
+      IntVector g = o0.max(o1).max(o2.max(o3));
+      m = m.min(o0.min(o1).min(o2.min(o3)));
+      int top = g.reduceLanes(VectorOperators.MAX);
+      // VectorKernels.fromOrdered written out: a call C2 leaves out of this loop (its node count
+      // reaches NodeCountInliningCutoff here) keeps the vectors live across it (measured 2.5x).
+      summary[i >>> 6] = Float.intBitsToFloat(top ^ ((top >> 31) & 0x7FFFFFFF));
+      acc = acc.max(g);
+    }
+    return ((long) m.reduceLanes(VectorOperators.MIN) << 32)
+        | (acc.reduceLanes(VectorOperators.MAX) & 0xFFFFFFFFL);
+  }
+
+  /** {@link #fromListSummary} with a periodic row, as {@link #fromListAddRow} adds it. */
+  private static long fromListAddRowSummary(
+      float[] l,
+      int o,
+      int full,
+      float delta,
+      int[] list,
+      float[] row,
+      int period,
+      int shift,
+      float[] summary) {
+    IntVector bits = IntVector.broadcast(I, Float.floatToRawIntBits(delta));
+    IntVector abs = IntVector.broadcast(I, 0x7FFFFFFF);
+    IntVector m = IntVector.zero(I); // the least ordered image: below -Infinity's only for NaN
+    IntVector acc = IntVector.broadcast(I, VectorKernels.ORDERED_NEGATIVE_INFINITY);
+    int r = shift;
+    for (int i = 0; i < full; i += 64) {
+      IntVector g0 =
+          IntVector.fromArray(I, list, (i >>> 9) << 4)
+              .lanewise(VectorOperators.LSHL, (i >>> 4) & 31);
+      IntVector g1 = g0.lanewise(VectorOperators.LSHL, 1);
+      IntVector g2 = g0.lanewise(VectorOperators.LSHL, 2);
+      IntVector g3 = g0.lanewise(VectorOperators.LSHL, 3);
+      int p = o + i;
+      FloatVector x0 = FloatVector.fromArray(F, l, p);
+      FloatVector x1 = FloatVector.fromArray(F, l, p + 16);
+      FloatVector x2 = FloatVector.fromArray(F, l, p + 32);
+      FloatVector x3 = FloatVector.fromArray(F, l, p + 48);
+      FloatVector f0 =
+          x0.add(FloatVector.fromArray(F, row, r))
+              .add(g0.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats());
+      FloatVector f1 =
+          x1.add(FloatVector.fromArray(F, row, r + 16))
+              .add(g1.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats());
+      FloatVector f2 =
+          x2.add(FloatVector.fromArray(F, row, r + 32))
+              .add(g2.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats());
+      FloatVector f3 =
+          x3.add(FloatVector.fromArray(F, row, r + 48))
+              .add(g3.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats());
+      f0.intoArray(l, p);
+      f1.intoArray(l, p + 16);
+      f2.intoArray(l, p + 32);
+      f3.intoArray(l, p + 48);
+      IntVector y0 = f0.reinterpretAsInts();
+      IntVector y1 = f1.reinterpretAsInts();
+      IntVector y2 = f2.reinterpretAsInts();
+      IntVector y3 = f3.reinterpretAsInts();
+      IntVector o0 =
+          y0.lanewise(VectorOperators.XOR, y0.lanewise(VectorOperators.ASHR, 31).and(abs));
+      IntVector o1 =
+          y1.lanewise(VectorOperators.XOR, y1.lanewise(VectorOperators.ASHR, 31).and(abs));
+      IntVector o2 =
+          y2.lanewise(VectorOperators.XOR, y2.lanewise(VectorOperators.ASHR, 31).and(abs));
+      IntVector o3 =
+          y3.lanewise(VectorOperators.XOR, y3.lanewise(VectorOperators.ASHR, 31).and(abs));
+      IntVector g = o0.max(o1).max(o2.max(o3));
+      m = m.min(o0.min(o1).min(o2.min(o3)));
+      int top = g.reduceLanes(VectorOperators.MAX);
+      // VectorKernels.fromOrdered written out: a call C2 leaves out of this loop (its node count
+      // reaches NodeCountInliningCutoff here) keeps the vectors live across it (measured 2.5x).
+      summary[i >>> 6] = Float.intBitsToFloat(top ^ ((top >> 31) & 0x7FFFFFFF));
+      acc = acc.max(g);
+      r += 64;
+      r = r == shift + period ? shift : r; // a period is whole groups of 64
+    }
+    return ((long) m.reduceLanes(VectorOperators.MIN) << 32)
+        | (acc.reduceLanes(VectorOperators.MAX) & 0xFFFFFFFFL);
+  }
+
+  /**
    * {@link Kernels#noneRejected}: the maximum of {@code |x|}'s bits less one for a negative sign,
    * which reaches 0x7F800000 exactly for NaN and +Infinity (-Infinity becomes 0x7F7FFFFF).
    */
