@@ -1,9 +1,6 @@
 package dev.moat.internal;
 
-import java.util.Optional;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The loops over a whole logits row that run once per token: the row check, the KGW green-list
@@ -25,40 +22,25 @@ import org.slf4j.LoggerFactory;
  * 17). {@code KernelsBenchmark} in {@code perf/} measures each kernel both ways.
  */
 public abstract class Kernels {
-  private static final Logger LOG = LoggerFactory.getLogger(Kernels.class);
-
   /** Tokens per block in the blocked loops; callers' scratch arrays hold at least this many. */
   public static final int BLOCK = 1024;
 
   /** 2^32 / golden ratio: the multiplier of the KGW and Gumbel per-token mixes. */
   public static final int GOLDEN = 0x9E3779B9;
 
-  /**
-   * The implementations, in a holder rather than in Kernels' own static initializer: a superclass
-   * that instantiates its subclasses while it initializes can deadlock two threads that touch both
-   * classes first.
-   */
-  private static final class Chosen {
-    static final Kernels SCALAR = new ScalarKernels();
-    static final @Nullable Kernels VECTOR = loadVector();
-    static final Kernels BEST = choose(SCALAR, VECTOR);
-
-    private Chosen() {}
-  }
-
   /** The implementation this JVM uses. */
   public static Kernels get() {
-    return Chosen.BEST;
+    return KernelChoice.BEST;
   }
 
   /** The plain-Java implementation, always available. */
   public static Kernels scalar() {
-    return Chosen.SCALAR;
+    return KernelChoice.SCALAR;
   }
 
   /** The Vector API implementation, or null if this JVM does not enable the module. */
   public static @Nullable Kernels vector() {
-    return Chosen.VECTOR;
+    return KernelChoice.VECTOR;
   }
 
   /** A short description for logs and reports, e.g. {@code "vector (512-bit)"}. */
@@ -407,39 +389,6 @@ public abstract class Kernels {
   public static long u53(long seed, int v) {
     int lo = fmix32((v * GOLDEN + (int) (seed >>> 32)) ^ (int) seed);
     return (Integer.toUnsignedLong(uniformHigh(seed, v)) << 21) | (lo >>> 11);
-  }
-
-  private static @Nullable Kernels loadVector() {
-    Optional<Module> vector = ModuleLayer.boot().findModule("jdk.incubator.vector");
-    if ("scalar".equalsIgnoreCase(System.getProperty("moat.simd", "")) || vector.isEmpty()) {
-      return null;
-    }
-    // Module dev.moat does not require the incubating module (javac warns on any use of it): on
-    // the module path it reads it from here on. A no-op on the class path (the unnamed module
-    // reads every module).
-    Kernels.class.getModule().addReads(vector.get());
-    try {
-      Kernels k =
-          Class.forName("dev.moat.internal.vector.VectorKernels")
-              .asSubclass(Kernels.class)
-              .getDeclaredConstructor()
-              .newInstance();
-      return k.usable() ? k : null;
-    } catch (ReflectiveOperationException | LinkageError e) {
-      LOG.warn("Vector API present but unusable; using scalar kernels: {}", e.toString());
-      return null;
-    }
-  }
-
-  private static Kernels choose(Kernels scalar, @Nullable Kernels vector) {
-    Kernels k = vector != null ? vector : scalar;
-    LOG.info(
-        "Moat kernels: {}{}",
-        k.name(),
-        vector == null
-            ? " (start the JVM with --add-modules jdk.incubator.vector for explicit SIMD)"
-            : "");
-    return k;
   }
 
   /** Whether this implementation is worth using on this machine. */

@@ -39,9 +39,7 @@ public final class Sampler implements Candidates {
 
   private static final int BUCKETS = 64;
 
-  /**
-   * Above this k, {@link #topKNear} would gather too much; the quickselect over the row decides.
-   */
+  /** Above this k, {@link #topKNear} would gather too much: the quickselect over the row. */
   static final int MAX_GATHERED_TOP_K = 4096;
 
   private final SamplingParams params;
@@ -50,8 +48,7 @@ public final class Sampler implements Candidates {
   private float invTemperature;
   private final float baseInvTemperature;
 
-  // Scratch, reused for every token.
-  private final int[] ids;
+  private final int[] ids; // scratch, reused for every token
 
   /** Allocated by the first {@link #candidates} call: the race and greedy paths never need it. */
   private float[] weights = new float[0];
@@ -68,7 +65,6 @@ public final class Sampler implements Candidates {
   final Race race;
 
   private final SkipRace skipRace;
-
   private final boolean raceable;
   private double total;
 
@@ -77,10 +73,8 @@ public final class Sampler implements Candidates {
   }
 
   /**
-   * A sampler whose scans of the row take its maximum and summary from {@code row} where the pass
-   * that wrote the row published them. For Moat's own pipeline ({@code MoatRequest}): {@link
-   * RowSummary} is in a package the module does not export, so on the module path no other module
-   * can call this; hosts use the constructor above.
+   * Takes the row's maximum and summary from {@code row} where the pass that wrote the row
+   * published them. Moat's pipeline's: {@link RowSummary}'s package is not exported.
    */
   @SuppressWarnings("exports")
   public Sampler(SamplingParams params, int vocabSize, RowSummary row) {

@@ -49,20 +49,29 @@ class KernelInliningTest {
             "VectorListPass", "static int fromListAddRow(float[], int, int, float, int[]"
           },
           new String[] {
-            "VectorListPass", "static long fromListSummary(float[], int, int, float, int[]"
+            "VectorSummaryPass", "static long fromListSummary(float[], int, int, float, int[]"
           },
           new String[] {
             "VectorGather", "static int collectGroups(float[], int, int, float[], float, int"
           },
           new String[] {
-            "VectorListPass", "static long fromListAddRowSummary(float[], int, int, float, int[]"
+            "VectorSummaryPass", "static long fromListAddRowSummary(float[], int, int, float, int[]"
+          },
+          new String[] {
+            "VectorSummaryPass", "static long fromListSummaryNarrow(float[], int, int, float, int[]"
+          },
+          new String[] {
+            "VectorSummaryPass",
+            "static long fromListAddRowSummaryNarrow(float[], int, int, float, int[]"
           });
 
   @Test
   void tokenPathKernelsAreTooLargeForC2ToInline() throws Exception {
     Map<String, Integer> sizes = new HashMap<>();
     for (String cls :
-        new String[] {"VectorKernels", "VectorGreenLists", "VectorListPass", "VectorGather"}) {
+        new String[] {
+          "VectorKernels", "VectorGreenLists", "VectorListPass", "VectorGather", "VectorSummaryPass"
+        }) {
       sizes.putAll(codeSizes(cls));
     }
     for (String[] g : GUARDED) {

@@ -374,10 +374,10 @@ public final class VectorKernels extends Kernels {
       int p,
       int s,
       float[] summary) {
-    if (I.length() != 16) { // the summary's groups (32 entries) cut across the pass's words
+    if (I.length() != 16 && I.length() != 8) {
       return super.fromListSummarized(l, o, length, delta, list, row, p, s, summary);
     }
-    return VectorListPass.summarized(l, o, length, delta, list, row, p, s, summary);
+    return VectorSummaryPass.summarized(l, o, length, delta, list, row, p, s, summary);
   }
 
   @Override
