@@ -80,7 +80,9 @@ public abstract class Kernels {
   }
 
   /** The summary size {@link #max(float[], int, int, float[])} needs for a row of this length. */
-  public abstract int summaryLength(int length);
+  public final int summaryLength(int length) {
+    return length / summaryGroup();
+  }
 
   /**
    * Adds {@code delta} to every entry {@code logits[offset + i]}, {@code 0 <= i < length}, whose

@@ -113,11 +113,6 @@ final class ScalarKernels extends Kernels {
   private static final int GROUP = 64;
 
   @Override
-  public int summaryLength(int length) {
-    return length / GROUP;
-  }
-
-  @Override
   public int summaryGroup() {
     return GROUP;
   }

@@ -147,13 +147,8 @@ public final class VectorKernels extends Kernels {
   }
 
   @Override
-  public int summaryLength(int length) {
-    return length / (4 * F.length()); // one maximum per group of four vectors
-  }
-
-  @Override
   public int summaryGroup() {
-    return 4 * F.length();
+    return 4 * F.length(); // one maximum per group of four vectors
   }
 
   @Override
