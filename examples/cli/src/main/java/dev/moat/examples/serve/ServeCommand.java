@@ -164,6 +164,14 @@ public final class ServeCommand implements Callable<Integer> {
   int benchWaves;
 
   @Option(
+      names = "--bench-levels",
+      paramLabel = "LIST",
+      description =
+          "--bench-waves' configurations, comma-separated: off and one or more of 0 to 3 (default:"
+              + " ${DEFAULT-VALUE}). off,0 spends every wave on level 0's pair.")
+  String benchLevels = "off,0,1,2,3";
+
+  @Option(
       names = "--bench-batch",
       paramLabel = "SECONDS",
       description =
@@ -204,6 +212,10 @@ public final class ServeCommand implements Callable<Integer> {
       return ServeBench.run(
           dir, wm, workers, bench, clients != null ? clients : 200, model, runtime, out);
     }
+    if (!benchLevels.equals("off,0,1,2,3") && benchWaves == 0) {
+      throw new UsageException(
+          UsageErrors.invalid("--bench-levels", benchLevels, "given only with --bench-waves"));
+    }
     if (benchWaves > 0) {
       if (benchWaves < 2) {
         throw new UsageException(UsageErrors.invalid("--bench-waves", "1", "at least 2 rounds"));
@@ -215,6 +227,7 @@ public final class ServeCommand implements Callable<Integer> {
           benchWaves,
           clients != null ? clients : 1,
           WaveBench.WARM_UP_SECONDS,
+          benchLevels(benchLevels),
           model,
           runtime,
           out);
@@ -317,5 +330,34 @@ public final class ServeCommand implements Callable<Integer> {
   @FunctionalInterface
   public interface KeyLoader {
     WatermarkKeys load(@Nullable String file, PrintStream err) throws IOException;
+  }
+
+  /**
+   * {@code --bench-levels}: {@code off} and levels 0 to 3, comma-separated, each at most once, off
+   * and one level at least; as {@link WaveBench}'s configurations ({@code -1} for off).
+   */
+  static int[] benchLevels(String list) {
+    String[] parts = list.split(",", -1);
+    int[] configs = new int[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      String p = parts[i].strip();
+      if (p.equals("off")) {
+        configs[i] = -1;
+      } else if (p.length() == 1 && p.charAt(0) >= '0' && p.charAt(0) <= '3') {
+        configs[i] = p.charAt(0) - '0';
+      } else {
+        throw new UsageException(
+            UsageErrors.invalid(
+                "--bench-levels", list, "off and levels 0 to 3, comma-separated (e.g. off,0)"));
+      }
+    }
+    try {
+      WaveBench.checkConfigs(configs);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(
+          UsageErrors.invalid(
+              "--bench-levels", list, "off and at least one of 0 to 3, each once (e.g. off,0)"));
+    }
+    return configs;
   }
 }

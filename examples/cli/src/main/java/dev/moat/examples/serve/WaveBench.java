@@ -21,20 +21,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@code ./moat serve --bench-waves ROUNDS --clients K}: the end-to-end overhead in waves instead
- * of timed phases. A round runs the five configurations of {@link ServeBench} (Moat off, levels 0
- * to 3) in an order shuffled per round with a fixed seed; each configuration is one wave of K
- * concurrent streaming requests, and the next wave starts only when the last request of this one
- * has finished. So Moat is switched on or off with nothing in flight: no request straddles a
- * switch, and a wave's tokens per second (its tokens over the time from its first request sent to
- * its last token received) belong to one configuration whole. The five waves of a round send the
- * same prompts with the same seeds, and every request asks for {@code ignore_eos}: a watermark that
- * moves the end-of-sequence token earlier or later would otherwise change the work compared (a
- * request cut short pays its prefill over fewer tokens), which measured as a 4-5% "overhead" of
- * Moat on the bundled model. Tokens are the server's own count ({@code usage}). A round lasts about
- * 0.1 s at K = 1 on the bundled model (1.4 s on a model whose step is 8 ms), so a run has hundreds
- * of paired rounds where the timed phases had twelve, and {@link BenchStats} narrows its interval
- * as one over the square root of the rounds.
+ * {@code ./moat serve --bench-waves ROUNDS --clients K [--bench-levels off,0]}: the end-to-end
+ * overhead in waves instead of timed phases. A round runs the configurations compared (by default
+ * the five of {@link ServeBench}: Moat off, levels 0 to 3) in an order shuffled per round with a
+ * fixed seed; each configuration is one wave of K concurrent streaming requests, and the next wave
+ * starts only when the last request of this one has finished. So Moat is switched on or off with
+ * nothing in flight: no request straddles a switch, and a wave's tokens per second (its tokens over
+ * the time from its first request sent to its last token received) belong to one configuration
+ * whole. The waves of a round send the same prompts with the same seeds, and every request asks for
+ * {@code ignore_eos}: a watermark that moves the end-of-sequence token earlier or later would
+ * otherwise change the work compared (a request cut short pays its prefill over fewer tokens),
+ * which measured as a 4-5% "overhead" of Moat on the bundled model. Tokens are the server's own
+ * count ({@code usage}). A round lasts about 0.1 s at K = 1 on the bundled model (1.4 s on a model
+ * whose step is 8 ms), so a run has hundreds of paired rounds where the timed phases had twelve,
+ * and {@link BenchStats} narrows its interval as one over the square root of the rounds.
  *
  * <p>At small K this measures the served path where a stream waits for nothing but itself: the
  * request's start (detector, admission, the verdict), every decode step with Moat's work in it, and
@@ -68,15 +68,16 @@ final class WaveBench {
       int rounds,
       int clients,
       int warmUpSeconds,
+      int[] configs,
       @Nullable Path model,
       String runtime,
       PrintStream out)
       throws Exception {
+    checkConfigs(configs);
     FIRST_ERROR.set(null);
     Path policy = dir.resolve("bench-policy.yaml");
     Files.writeString(policy, ServeBench.POLICY);
     Path keysFile = ServeBench.writeKeys(dir, clients);
-    int[] configs = ServeBench.CONFIGS;
     List<ServeBench.Phase> list = new ArrayList<>();
     SplittableRandom order = new SplittableRandom(ServeBench.ORDER_SEED);
     for (int r = 0; r < rounds; r++) {
@@ -97,11 +98,12 @@ final class WaveBench {
       String url = "http://127.0.0.1:" + server.port() + "/v1/completions";
       HttpClient http = ServeBench.httpClient(Math.min(8, clients));
       out.printf(
-          "Wave bench on %s: %d rounds of 5 waves (Moat off, levels 0 to 3; order shuffled per"
-              + " round, seed %d), %d concurrent streams of %d tokens per wave, %d model workers,"
-              + " %d s of warm-up...%n",
+          "Wave bench on %s: %d rounds of %d waves (%s; order shuffled per round, seed %d), %d"
+              + " concurrent streams of %d tokens per wave, %d model workers, %d s of warm-up...%n",
           server.modelId(),
           rounds,
+          configs.length,
+          names(configs),
           ServeBench.ORDER_SEED,
           clients,
           MAX_TOKENS,
@@ -147,6 +149,44 @@ final class WaveBench {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /**
+   * The configurations a run compares: Moat off ({@code -1}) and at least one of levels 0 to 3,
+   * each at most once. A run of Moat off and one level spends every wave on the pair it measures,
+   * where the five configurations spend two waves in five on it: the same interval in 2/5 of the
+   * time.
+   */
+  static void checkConfigs(int[] configs) {
+    boolean off = false;
+    java.util.BitSet seen = new java.util.BitSet();
+    for (int c : configs) {
+      if (c < -1 || c > 3) {
+        throw new IllegalArgumentException(
+            "configuration was " + c + " but must be -1 (Moat off) or a level from 0 to 3");
+      }
+      if (seen.get(c + 1)) {
+        throw new IllegalArgumentException(
+            "configuration " + names(new int[] {c}) + " was given twice; each at most once");
+      }
+      seen.set(c + 1);
+      off |= c < 0;
+    }
+    if (!off || configs.length < 2) {
+      throw new IllegalArgumentException(
+          "configurations were ["
+              + names(configs)
+              + "] but must hold Moat off and at least one level: each level is paired with off");
+    }
+  }
+
+  /** {@code "Moat off, level 0, ..."}. */
+  static String names(int[] configs) {
+    StringBuilder sb = new StringBuilder();
+    for (int c : configs) {
+      sb.append(sb.length() == 0 ? "" : ", ").append(c < 0 ? "Moat off" : "level " + c);
+    }
+    return sb.toString();
   }
 
   /**

@@ -30,23 +30,25 @@ class WaveBenchTest {
   private static final String HEX =
       "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
+  private static WatermarkKeys keys() {
+    return WatermarkKeys.of(
+        WatermarkKey.ofHex("demo-2026", HEX), WatermarkKey.ofHex("demo-noise-2026", HEX + "01"));
+  }
+
   @Test
   void everyConfigurationRunsOnceARoundWithTheSameWork() throws Exception {
-    WatermarkKeys keys =
-        WatermarkKeys.of(
-            WatermarkKey.ofHex("demo-2026", HEX),
-            WatermarkKey.ofHex("demo-noise-2026", HEX + "01"));
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     int rounds = 3;
     int clients = 2;
     int status =
         WaveBench.run(
             dir,
-            keys,
+            keys(),
             2,
             rounds,
             clients,
             1,
+            ServeBench.CONFIGS,
             null,
             "auto",
             new PrintStream(b, true, StandardCharsets.UTF_8));
@@ -75,6 +77,53 @@ class WaveBenchTest {
         assertEquals("0", f[5]);
       }
       assertEquals(java.util.Set.of("off", "level0", "level1", "level2", "level3"), configs);
+    }
+  }
+
+  @Test
+  void offAndOneLevelSpendEveryWaveOnThatPairAndCheckOnlyItsGoal() throws Exception {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    int rounds = 4;
+    int status =
+        WaveBench.run(
+            dir,
+            keys(),
+            2,
+            rounds,
+            1,
+            1,
+            ServeCommand.benchLevels("off,0"),
+            null,
+            "auto",
+            new PrintStream(b, true, StandardCharsets.UTF_8));
+    String out = b.toString(StandardCharsets.UTF_8);
+    assertEquals(0, status, out);
+    assertTrue(out.contains("rounds of 2 waves (Moat off, level 0;"), out);
+    assertEquals(3, out.lines().filter(l -> l.startsWith("| level 0 |")).count(), out);
+    assertEquals(0, out.lines().filter(l -> l.startsWith("| level 2 |")).count(), out);
+    assertTrue(out.contains("level 0 >= 99% of Moat off:"), out);
+    assertTrue(out.contains("level 0 CPU per token <="), out);
+    assertTrue(!out.contains("level 2 >= 95%"), out);
+    List<String> csv = Files.readAllLines(dir.resolve("waves.csv"));
+    assertEquals(1 + rounds * 2, csv.size(), csv.toString());
+    for (int r = 0; r < rounds; r++) {
+      String a = csv.get(1 + 2 * r).split(",", 0)[1];
+      String c = csv.get(2 + 2 * r).split(",", 0)[1];
+      assertEquals(java.util.Set.of("off", "level0"), java.util.Set.of(a, c), csv.toString());
+    }
+  }
+
+  @Test
+  void benchLevelsAreCheckedWithWhatIsAllowed() {
+    assertArrayEquals(new int[] {-1, 0}, ServeCommand.benchLevels("off,0"));
+    assertArrayEquals(new int[] {2, -1, 3}, ServeCommand.benchLevels("2, off,3"));
+    for (String bad : new String[] {"0", "off", "off,off,0", "off,0,0", "off,4", "off,", "", "x"}) {
+      dev.moat.examples.cli.UsageException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              dev.moat.examples.cli.UsageException.class, () -> ServeCommand.benchLevels(bad));
+      assertTrue(
+          e.getMessage().startsWith("--bench-levels was '" + bad + "' but it must be off and"),
+          e.getMessage());
     }
   }
 
