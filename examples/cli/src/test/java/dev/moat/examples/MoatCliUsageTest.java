@@ -192,6 +192,24 @@ class MoatCliUsageTest {
         "serve",
         "--port",
         "70000");
+    assertUsage(
+        "moat serve: --device was 'gpu' but it must be cpu, cuda or cuda:N with N from 0 to 255",
+        "serve",
+        "--device",
+        "gpu");
+    assertUsage(
+        "moat serve: --bench-levels was 'off' but it must be off and at least one of 0 to 3, each"
+            + " once (e.g. off,0)",
+        "serve",
+        "--bench-waves",
+        "2",
+        "--bench-levels",
+        "off");
+    assertUsage(
+        "moat serve: --bench-levels was 'off,0' but it must be given only with --bench-waves",
+        "serve",
+        "--bench-levels",
+        "off,0");
     Path keys = dir.resolve("k.keys");
     assertUsage(
         "moat keys new: --bytes was '8' but it must be an integer in [16, 64]",
@@ -215,6 +233,23 @@ class MoatCliUsageTest {
         r.err()
             .endsWith("moat detect: failed: java.nio.file.NoSuchFileException: " + missing + "\n"),
         r.err());
+  }
+
+  @Test
+  void aServerAskedForAGpuItCannotUseDoesNotStartOnTheCpu() {
+    // A -Pgpu build could start on a GPU and serve until killed: this checks the default build.
+    org.junit.jupiter.api.Assumptions.assumeFalse(
+        ai.onnxruntime.OrtEnvironment.getAvailableProviders()
+            .contains(ai.onnxruntime.OrtProvider.CUDA));
+    Run r = MoatCliTest.run("serve", "--device", "cuda:1", "--port", "0", "--admin-port", "0");
+    assertEquals(1, r.status(), r.out() + r.err());
+    assertTrue(
+        r.err()
+            .contains(
+                "DeviceUnavailableException: device was 'cuda:1' but this build's ONNX Runtime has"
+                    + " no CUDA execution provider"),
+        r.err());
+    assertFalse(r.out().contains("Moat model server on"), r.out());
   }
 
   @Test

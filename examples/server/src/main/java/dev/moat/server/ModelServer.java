@@ -70,8 +70,9 @@ public final class ModelServer implements AutoCloseable {
    * How to run: ports (0 = any free one), files, the admin key, worker threads, the model (a
    * Hugging Face model directory, {@code model}, served as {@code modelId} or the directory's name
    * with its decoder run by {@code runtime}, or, when {@code model} is null, the bundled model),
-   * and continuous batching: at most {@code maxBatch} sequences per model call (1: each request
-   * decodes alone on a worker), with at most {@code maxWaiting} new requests queued for a place.
+   * the device ONNX Runtime runs it on, and continuous batching: at most {@code maxBatch} sequences
+   * per model call (1: each request decodes alone on a worker), with at most {@code maxWaiting} new
+   * requests queued for a place.
    */
   public record Options(
       String host,
@@ -87,6 +88,7 @@ public final class ModelServer implements AutoCloseable {
       @org.jspecify.annotations.Nullable Path model,
       @org.jspecify.annotations.Nullable String modelId,
       String runtime,
+      dev.moat.onnxruntime.ExecutionDevice device,
       int maxBatch,
       int maxWaiting) {
     /** The default of {@link ModelServerOptionsBuilder#maxBatch}. */
@@ -125,6 +127,19 @@ public final class ModelServer implements AutoCloseable {
   private volatile boolean moatEnabled = true;
 
   private ModelServer(Options o) throws IOException {
+    // The model first: a directory or device that cannot serve fails the start before any policy
+    // watch, Redis connection or thread exists.
+    Path dir = o.model();
+    boolean batching = o.maxBatch() > 1;
+    // One thread per model call in both modes: with batching, ONNX Runtime's intra-op threads
+    // spin-wait for each other, and on a machine whose cores also serve the HTTP side a call then
+    // waits for a descheduled thread (2-core machine: one stream 299 tokens/s with 2 threads
+    // against 866 with 1).
+    int intraOp = 1;
+    this.model =
+        dir == null
+            ? ServedModel.bundled(batching, intraOp, o.device())
+            : ServedModel.huggingFace(dir, o.modelId(), o.runtime(), intraOp, o.device());
     Moat.Builder mb =
         Moat.builder()
             .policyFile(o.policyFile(), Duration.ofSeconds(2))
@@ -165,17 +180,6 @@ public final class ModelServer implements AutoCloseable {
             ? FleetLinks.health(redis, l, budgets, metrics.registry)
             : null;
     Serving serving = Serving.of(moat, detector);
-    Path dir = o.model();
-    boolean batching = o.maxBatch() > 1;
-    // One thread per model call in both modes: with batching, ONNX Runtime's intra-op threads
-    // spin-wait for each other, and on a machine whose cores also serve the HTTP side a call then
-    // waits for a descheduled thread (2-core machine: one stream 299 tokens/s with 2 threads
-    // against 866 with 1).
-    int intraOp = 1;
-    this.model =
-        dir == null
-            ? ServedModel.bundled(batching, intraOp)
-            : ServedModel.huggingFace(dir, o.modelId(), o.runtime(), intraOp);
     String unsupported = batching ? model.batchingUnsupported() : null;
     if (unsupported != null) {
       LOG.warn("continuous batching is off for {}: {}", model.id(), unsupported);

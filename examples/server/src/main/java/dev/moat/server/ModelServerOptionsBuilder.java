@@ -21,6 +21,7 @@ public final class ModelServerOptionsBuilder {
   private @org.jspecify.annotations.Nullable Path model;
   private @org.jspecify.annotations.Nullable String modelId;
   private String runtime = dev.moat.onnxruntime.hf.HfModel.AUTO;
+  private dev.moat.onnxruntime.ExecutionDevice device = dev.moat.onnxruntime.ExecutionDevice.CPU;
   private int maxBatch = ModelServer.Options.DEFAULT_MAX_BATCH;
   private int maxWaiting = ModelServer.Options.DEFAULT_MAX_WAITING;
 
@@ -98,6 +99,16 @@ public final class ModelServerOptionsBuilder {
   }
 
   /**
+   * Where ONNX Runtime runs the model (the bundled one or a directory's graph): the CPU (the
+   * default) or a CUDA device, which needs a build with ONNX Runtime's CUDA provider; the server
+   * then fails to start rather than run on the CPU ({@link dev.moat.onnxruntime.ExecutionDevice}).
+   */
+  public ModelServerOptionsBuilder device(dev.moat.onnxruntime.ExecutionDevice device) {
+    this.device = java.util.Objects.requireNonNull(device, "device");
+    return this;
+  }
+
+  /**
    * Sequences decoded together in one model call, in [1, 1024]; 1 turns batching off (each request
    * decodes alone, one model call per token, on the worker pool).
    */
@@ -138,6 +149,7 @@ public final class ModelServerOptionsBuilder {
         model,
         modelId,
         runtime,
+        device,
         maxBatch,
         maxWaiting);
   }

@@ -3,6 +3,7 @@ package dev.moat.server;
 import ai.onnxruntime.OrtException;
 import dev.moat.onnxruntime.BatchDecoder;
 import dev.moat.onnxruntime.BundledText;
+import dev.moat.onnxruntime.ExecutionDevice;
 import dev.moat.onnxruntime.KvDecoder;
 import dev.moat.onnxruntime.OnnxCausalLm;
 import dev.moat.onnxruntime.hf.ChatTemplate;
@@ -64,9 +65,12 @@ final class ServedModel implements AutoCloseable {
    * call (one decode loop makes every call), else as exported with one thread per call (one call
    * per worker).
    */
-  static ServedModel bundled(boolean batching, int intraOpThreads) throws IOException {
+  static ServedModel bundled(boolean batching, int intraOpThreads, ExecutionDevice device)
+      throws IOException {
     OnnxCausalLm m =
-        batching ? OnnxCausalLm.bundledForBatching(intraOpThreads) : OnnxCausalLm.bundled(1);
+        batching
+            ? OnnxCausalLm.bundledForBatching(intraOpThreads, device)
+            : OnnxCausalLm.bundled(1, device);
     var c = m.config();
     return new ServedModel(
         CompletionRequest.MODEL,
@@ -84,14 +88,16 @@ final class ServedModel implements AutoCloseable {
 
   /**
    * A Hugging Face model directory, served as {@code id} (null: the directory's name), its decoder
-   * run by {@code runtime} ({@link HfModel#load(Path, String, int)}).
+   * run by {@code runtime} on {@code device} ({@link HfModel#load(Path, String, int,
+   * ExecutionDevice)}).
    *
    * @throws IOException the directory cannot be served (the message names the file and field)
    */
-  static ServedModel huggingFace(Path dir, @Nullable String id, String runtime, int intraOpThreads)
+  static ServedModel huggingFace(
+      Path dir, @Nullable String id, String runtime, int intraOpThreads, ExecutionDevice device)
       throws IOException {
     Path abs = dir.toAbsolutePath().normalize();
-    HfModel m = HfModel.load(abs, runtime, intraOpThreads);
+    HfModel m = HfModel.load(abs, runtime, intraOpThreads, device);
     try {
       var c = m.config();
       var g = m.generationDefaults();

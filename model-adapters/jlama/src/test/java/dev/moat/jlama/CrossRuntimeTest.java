@@ -122,6 +122,20 @@ class CrossRuntimeTest {
     }
   }
 
+  /** Jlama runs on the CPU: a GPU asked of it is refused by name, never run on the CPU instead. */
+  @Test
+  void aGpuAskedOfJlamaIsRefusedByName() {
+    Path dir = fixture("tiny-llama");
+    var e =
+        assertThrows(
+            dev.moat.onnxruntime.DeviceUnavailableException.class,
+            () -> HfModel.load(dir, "jlama", 1, dev.moat.onnxruntime.ExecutionDevice.cuda(0)));
+    assertEquals(
+        "device was 'cuda:0' but the jlama runtime runs on the CPU only; a GPU runs ONNX Runtime's"
+            + " decoder (a directory with an ONNX graph, --runtime onnxruntime)",
+        e.getMessage());
+  }
+
   private static JsonNode step(JsonNode prompt, int index) {
     JsonNode steps = prompt.get("steps");
     return steps.get(index < 0 ? steps.size() + index : index);

@@ -39,10 +39,18 @@ public final class OnnxCausalLm implements AutoCloseable {
 
   /** The bundled model, run with {@code intraOpThreads} threads per call (1 suits a server). */
   public static OnnxCausalLm bundled(int intraOpThreads) throws IOException {
+    return bundled(intraOpThreads, ExecutionDevice.CPU);
+  }
+
+  /** The bundled model on {@code device}. */
+  public static OnnxCausalLm bundled(int intraOpThreads, ExecutionDevice device)
+      throws IOException {
     return load(
         BundledModel.read("model.onnx"),
         ModelConfig.parse(BundledModel.read("config.json")),
-        intraOpThreads);
+        intraOpThreads,
+        false,
+        device);
   }
 
   /**
@@ -51,11 +59,18 @@ public final class OnnxCausalLm implements AutoCloseable {
    * decode sequences of different lengths in one call.
    */
   public static OnnxCausalLm bundledForBatching(int intraOpThreads) throws IOException {
+    return bundledForBatching(intraOpThreads, ExecutionDevice.CPU);
+  }
+
+  /** {@link #bundledForBatching(int)} on {@code device}. */
+  public static OnnxCausalLm bundledForBatching(int intraOpThreads, ExecutionDevice device)
+      throws IOException {
     return load(
         BundledModel.read("model.onnx"),
         ModelConfig.parse(BundledModel.read("config.json")),
         intraOpThreads,
-        true);
+        true,
+        device);
   }
 
   /** A model from its ONNX bytes and config. */
@@ -73,6 +88,17 @@ public final class OnnxCausalLm implements AutoCloseable {
    */
   public static OnnxCausalLm load(
       byte[] onnx, ModelConfig config, int intraOpThreads, boolean batching) throws IOException {
+    return load(onnx, config, intraOpThreads, batching, ExecutionDevice.CPU);
+  }
+
+  /**
+   * {@link #load(byte[], ModelConfig, int, boolean)} on {@code device}.
+   *
+   * @throws DeviceUnavailableException the device cannot run it here (the message says why)
+   */
+  public static OnnxCausalLm load(
+      byte[] onnx, ModelConfig config, int intraOpThreads, boolean batching, ExecutionDevice device)
+      throws IOException {
     if (intraOpThreads < 1) {
       throw new IllegalArgumentException(
           "`intraOpThreads` was '" + intraOpThreads + "' but it must be >= 1");
@@ -82,6 +108,7 @@ public final class OnnxCausalLm implements AutoCloseable {
       opts.setIntraOpNumThreads(intraOpThreads);
       opts.setInterOpNumThreads(1);
       opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      device.applyTo(opts);
       OrtSession s = env.createSession(batching ? RowInputsGraph.rewrite(onnx) : onnx, opts);
       for (String in : new String[] {"input_ids", "past_keys", "past_values"}) {
         if (!s.getInputNames().contains(in)) {

@@ -1,6 +1,7 @@
 package dev.moat.examples.serve;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.moat.onnxruntime.ExecutionDevice;
 import dev.moat.server.ModelServer;
 import dev.moat.server.ServerMetrics;
 import dev.moat.watermark.WatermarkKeys;
@@ -71,6 +72,7 @@ final class BatchBench {
       int maxBatch,
       @Nullable Path model,
       String runtime,
+      ExecutionDevice device,
       PrintStream out)
       throws Exception {
     Path policy = dir.resolve("batch-bench-policy.yaml");
@@ -78,8 +80,9 @@ final class BatchBench {
     // Each client its own account; every request on its tier bench-l0 key (level 0).
     Path keysFile = ServeBench.writeKeys(dir, Arrays.stream(CONCURRENCY).max().orElse(1));
     HttpClient http = ServeBench.httpClient(4);
-    try (ModelServer alone = server(policy, keysFile, wm, workers, 1, model, runtime);
-        ModelServer batched = server(policy, keysFile, wm, workers, maxBatch, model, runtime)) {
+    try (ModelServer alone = server(policy, keysFile, wm, workers, 1, model, runtime, device);
+        ModelServer batched =
+            server(policy, keysFile, wm, workers, maxBatch, model, runtime, device)) {
       out.printf(
           "Batch bench on %s: %d rounds of %d s per (clients, server) pair, clients %s, %d-token"
               + " streams, %d workers; batched = --max-batch %d, alone = --max-batch 1...%n",
@@ -167,7 +170,8 @@ final class BatchBench {
       int workers,
       int maxBatch,
       @Nullable Path model,
-      String runtime)
+      String runtime,
+      ExecutionDevice device)
       throws Exception {
     return ModelServer.start(
         ModelServer.Options.builder(policy, keys, wm, ModelServer.DEMO_ADMIN_KEY)
@@ -175,6 +179,7 @@ final class BatchBench {
             .maxBatch(maxBatch)
             .model(model, null)
             .runtime(runtime)
+            .device(device)
             .build());
   }
 

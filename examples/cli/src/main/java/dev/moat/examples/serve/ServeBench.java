@@ -2,6 +2,7 @@ package dev.moat.examples.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.moat.onnxruntime.ExecutionDevice;
 import dev.moat.server.ModelServer;
 import dev.moat.watermark.WatermarkKeys;
 import java.io.PrintStream;
@@ -131,6 +132,7 @@ final class ServeBench {
       int clients,
       @Nullable Path model,
       String runtime,
+      ExecutionDevice device,
       PrintStream out)
       throws Exception {
     Path policy = dir.resolve("bench-policy.yaml");
@@ -146,7 +148,7 @@ final class ServeBench {
       }
     }
     AtomicLong current = new AtomicLong(-1);
-    try (ModelServer server = startServer(policy, keysFile, wm, workers, model, runtime)) {
+    try (ModelServer server = startServer(policy, keysFile, wm, workers, model, runtime, device)) {
       String url = "http://127.0.0.1:" + server.port() + "/v1/chat/completions";
       String modelId = server.modelId();
       HttpClient http = httpClient(8);
@@ -205,20 +207,25 @@ final class ServeBench {
     }
   }
 
-  /** The bench's server: the bundled model, or {@code model} run by {@code runtime}. */
+  /**
+   * The bench's server: the bundled model, or {@code model} run by {@code runtime}, on {@code
+   * device}.
+   */
   static ModelServer startServer(
       Path policy,
       Path keysFile,
       WatermarkKeys wm,
       int workers,
       @Nullable Path model,
-      String runtime)
+      String runtime,
+      ExecutionDevice device)
       throws java.io.IOException {
     return ModelServer.start(
         ModelServer.Options.builder(policy, keysFile, wm, ModelServer.DEMO_ADMIN_KEY)
             .workers(workers)
             .model(model, null)
             .runtime(runtime)
+            .device(device)
             .build());
   }
 

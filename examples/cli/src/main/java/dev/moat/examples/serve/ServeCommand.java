@@ -3,6 +3,7 @@ package dev.moat.examples.serve;
 import dev.moat.examples.cli.Range;
 import dev.moat.examples.cli.UsageErrors;
 import dev.moat.examples.cli.UsageException;
+import dev.moat.onnxruntime.ExecutionDevice;
 import dev.moat.server.ModelServer;
 import dev.moat.watermark.WatermarkKeys;
 import java.io.IOException;
@@ -118,6 +119,14 @@ public final class ServeCommand implements Callable<Integer> {
   String runtime = "auto";
 
   @Option(
+      names = "--device",
+      paramLabel = "DEVICE",
+      description =
+          "Where ONNX Runtime runs the model: cpu, cuda or cuda:N (a build with -Pgpu and CUDA 12;"
+              + " the server does not start on the CPU instead). Default: ${DEFAULT-VALUE}.")
+  String device = "cpu";
+
+  @Option(
       names = "--max-batch",
       paramLabel = "N",
       description = "Sequences per model call; 1: each request alone (default: 16).")
@@ -203,6 +212,18 @@ public final class ServeCommand implements Callable<Integer> {
     if (!moat.equals("on") && !moat.equals("off")) {
       throw new UsageException(UsageErrors.invalid("--moat", moat, "on or off"));
     }
+    // Values checked before anything is written or started.
+    ExecutionDevice dev;
+    try {
+      dev = ExecutionDevice.parse(device);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--" + e.getMessage());
+    }
+    int[] levels = benchLevels(benchLevels);
+    if (!benchLevels.equals("off,0,1,2,3") && benchWaves == 0) {
+      throw new UsageException(
+          UsageErrors.invalid("--bench-levels", benchLevels, "given only with --bench-waves"));
+    }
     Path dir = Files.createTempDirectory("moat-serve-");
     Path policy = this.policy != null ? this.policy : copy("policy.yaml", dir);
     Path keys = this.keys != null ? this.keys : copy("keys.yaml", dir);
@@ -210,11 +231,7 @@ public final class ServeCommand implements Callable<Integer> {
     int batch = maxBatch != null ? maxBatch : ModelServer.Options.DEFAULT_MAX_BATCH;
     if (bench > 0) {
       return ServeBench.run(
-          dir, wm, workers, bench, clients != null ? clients : 200, model, runtime, out);
-    }
-    if (!benchLevels.equals("off,0,1,2,3") && benchWaves == 0) {
-      throw new UsageException(
-          UsageErrors.invalid("--bench-levels", benchLevels, "given only with --bench-waves"));
+          dir, wm, workers, bench, clients != null ? clients : 200, model, runtime, dev, out);
     }
     if (benchWaves > 0) {
       if (benchWaves < 2) {
@@ -227,9 +244,10 @@ public final class ServeCommand implements Callable<Integer> {
           benchWaves,
           clients != null ? clients : 1,
           WaveBench.WARM_UP_SECONDS,
-          benchLevels(benchLevels),
+          levels,
           model,
           runtime,
+          dev,
           out);
     }
     if (benchBatch > 0) {
@@ -242,6 +260,7 @@ public final class ServeCommand implements Callable<Integer> {
           UsageErrors.inRange("--max-batch", maxBatch, batch, 2, 1024),
           model,
           runtime,
+          dev,
           out);
     }
     if (load > 0) {
@@ -259,6 +278,7 @@ public final class ServeCommand implements Callable<Integer> {
             .redis(redis)
             .model(model, modelId)
             .runtime(runtime)
+            .device(dev)
             .build();
     if (o.model() == null && o.modelId() != null) {
       err.println("--model-id names the model of --model DIR; give both");

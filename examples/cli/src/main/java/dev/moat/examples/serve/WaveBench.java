@@ -2,6 +2,7 @@ package dev.moat.examples.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.moat.onnxruntime.ExecutionDevice;
 import dev.moat.server.ModelServer;
 import dev.moat.watermark.WatermarkKeys;
 import java.io.PrintStream;
@@ -71,6 +72,7 @@ final class WaveBench {
       int[] configs,
       @Nullable Path model,
       String runtime,
+      ExecutionDevice device,
       PrintStream out)
       throws Exception {
     checkConfigs(configs);
@@ -94,7 +96,7 @@ final class WaveBench {
               return t;
             });
     try (ModelServer server =
-        ServeBench.startServer(policy, keysFile, wm, workers, model, runtime)) {
+        ServeBench.startServer(policy, keysFile, wm, workers, model, runtime, device)) {
       String url = "http://127.0.0.1:" + server.port() + "/v1/completions";
       HttpClient http = ServeBench.httpClient(Math.min(8, clients));
       out.printf(

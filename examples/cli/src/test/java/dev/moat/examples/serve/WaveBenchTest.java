@@ -51,6 +51,7 @@ class WaveBenchTest {
             ServeBench.CONFIGS,
             null,
             "auto",
+            dev.moat.onnxruntime.ExecutionDevice.CPU,
             new PrintStream(b, true, StandardCharsets.UTF_8));
     String out = b.toString(StandardCharsets.UTF_8);
     assertEquals(0, status, out);
@@ -95,6 +96,7 @@ class WaveBenchTest {
             ServeCommand.benchLevels("off,0"),
             null,
             "auto",
+            dev.moat.onnxruntime.ExecutionDevice.CPU,
             new PrintStream(b, true, StandardCharsets.UTF_8));
     String out = b.toString(StandardCharsets.UTF_8);
     assertEquals(0, status, out);

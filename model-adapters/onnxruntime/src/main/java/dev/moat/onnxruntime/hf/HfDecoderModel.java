@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.moat.onnxruntime.CachedDecoder;
+import dev.moat.onnxruntime.ExecutionDevice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
@@ -57,6 +58,16 @@ public final class HfDecoderModel implements HfDecoders {
    */
   public static HfDecoderModel load(Path dir, HfConfig config, int intraOpThreads)
       throws IOException {
+    return load(dir, config, intraOpThreads, ExecutionDevice.CPU);
+  }
+
+  /**
+   * {@link #load(Path, HfConfig, int)} on {@code device}.
+   *
+   * @throws DeviceUnavailableException the device cannot run it here (the message says why)
+   */
+  public static HfDecoderModel load(
+      Path dir, HfConfig config, int intraOpThreads, ExecutionDevice device) throws IOException {
     if (intraOpThreads < 1) {
       throw new IllegalArgumentException(
           "`intraOpThreads` was '" + intraOpThreads + "' but it must be >= 1");
@@ -68,6 +79,7 @@ public final class HfDecoderModel implements HfDecoders {
       opts.setIntraOpNumThreads(intraOpThreads);
       opts.setInterOpNumThreads(1);
       opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      device.applyTo(opts);
       s = env.createSession(file.toString(), opts);
     } catch (OrtException e) {
       throw new ModelDirectoryException(

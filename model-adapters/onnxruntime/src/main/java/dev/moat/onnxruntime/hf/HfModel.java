@@ -2,6 +2,8 @@ package dev.moat.onnxruntime.hf;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.OrtException;
+import dev.moat.onnxruntime.DeviceUnavailableException;
+import dev.moat.onnxruntime.ExecutionDevice;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,6 +90,18 @@ public final class HfModel implements AutoCloseable {
    *     runs it; the message names the file, the field and what is allowed
    */
   public static HfModel load(Path dir, String runtime, int intraOpThreads) throws IOException {
+    return load(dir, runtime, intraOpThreads, ExecutionDevice.CPU);
+  }
+
+  /**
+   * {@link #load(Path, String, int)} with ONNX Runtime's decoder on {@code device}.
+   *
+   * @throws DeviceUnavailableException the device cannot run the decoder here: a GPU asked of a
+   *     runtime other than ONNX Runtime, or one that ONNX Runtime cannot start (the message says
+   *     which)
+   */
+  public static HfModel load(Path dir, String runtime, int intraOpThreads, ExecutionDevice device)
+      throws IOException {
     if (!Files.isDirectory(dir)) {
       throw new ModelDirectoryException(dir, "it is not a directory");
     }
@@ -110,7 +124,12 @@ public final class HfModel implements AutoCloseable {
     }
     try {
       return new HfModel(
-          dir, config, defaults, settings, tok, decoders(dir, config, runtime, intraOpThreads));
+          dir,
+          config,
+          defaults,
+          settings,
+          tok,
+          decoders(dir, config, runtime, intraOpThreads, device));
     } catch (IOException | RuntimeException e) {
       tok.close();
       throw e;
@@ -118,17 +137,27 @@ public final class HfModel implements AutoCloseable {
   }
 
   /** The decoder of {@code dir} run by {@code runtime} (see {@link #load(Path, String, int)}). */
-  private static HfDecoders decoders(Path dir, HfConfig config, String runtime, int threads)
+  private static HfDecoders decoders(
+      Path dir, HfConfig config, String runtime, int threads, ExecutionDevice device)
       throws IOException {
     List<HfRuntime> others = new ArrayList<>();
     ServiceLoader.load(HfRuntime.class, HfModel.class.getClassLoader()).forEach(others::add);
     List<String> names = new ArrayList<>(List.of(AUTO, ONNX_RUNTIME));
     others.forEach(r -> names.add(r.name()));
     if (runtime.equals(ONNX_RUNTIME) || (runtime.equals(AUTO) && DecoderGraph.anyGraph(dir))) {
-      return HfDecoderModel.load(dir, config, threads);
+      return HfDecoderModel.load(dir, config, threads, device);
     }
     for (HfRuntime r : others) {
       if (r.name().equals(runtime) || (runtime.equals(AUTO) && r.accepts(dir))) {
+        if (device.isCuda()) {
+          throw new DeviceUnavailableException(
+              "device was '"
+                  + device
+                  + "' but the "
+                  + r.name()
+                  + " runtime runs on the CPU only; a GPU runs ONNX Runtime's decoder (a directory"
+                  + " with an ONNX graph, --runtime onnxruntime)");
+        }
         return r.open(dir, config);
       }
     }
@@ -141,7 +170,7 @@ public final class HfModel implements AutoCloseable {
                 + " build has none (it is built on JDK 22 or later); runtimes here: "
                 + String.join(", ", names));
       }
-      return HfDecoderModel.load(dir, config, threads); // names the graph files it looked for
+      return HfDecoderModel.load(dir, config, threads, device); // names the graph files sought
     }
     throw new ModelDirectoryException(
         dir,
