@@ -1,7 +1,6 @@
 package dev.moat.examples.serve;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.moat.onnxruntime.ExecutionDevice;
 import dev.moat.server.ModelServer;
 import dev.moat.server.ServerMetrics;
 import dev.moat.watermark.WatermarkKeys;
@@ -18,7 +17,6 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import org.jspecify.annotations.Nullable;
 
 /**
  * {@code ./moat serve --bench-batch SECONDS [--rounds N] [--max-batch B] [--model DIR [--runtime
@@ -70,19 +68,16 @@ final class BatchBench {
       int seconds,
       int rounds,
       int maxBatch,
-      @Nullable Path model,
-      String runtime,
-      ExecutionDevice device,
+      BenchServers.Model model,
       PrintStream out)
       throws Exception {
     Path policy = dir.resolve("batch-bench-policy.yaml");
     Files.writeString(policy, ServeBench.POLICY);
     // Each client its own account; every request on its tier bench-l0 key (level 0).
-    Path keysFile = ServeBench.writeKeys(dir, Arrays.stream(CONCURRENCY).max().orElse(1));
-    HttpClient http = ServeBench.httpClient(4);
-    try (ModelServer alone = server(policy, keysFile, wm, workers, 1, model, runtime, device);
-        ModelServer batched =
-            server(policy, keysFile, wm, workers, maxBatch, model, runtime, device)) {
+    Path keysFile = BenchServers.writeKeys(dir, Arrays.stream(CONCURRENCY).max().orElse(1));
+    HttpClient http = BenchServers.httpClient(4);
+    try (ModelServer alone = BenchServers.start(policy, keysFile, wm, workers, 1, model);
+        ModelServer batched = BenchServers.start(policy, keysFile, wm, workers, maxBatch, model)) {
       out.printf(
           "Batch bench on %s: %d rounds of %d s per (clients, server) pair, clients %s, %d-token"
               + " streams, %d workers; batched = --max-batch %d, alone = --max-batch 1...%n",
@@ -161,26 +156,6 @@ final class BatchBench {
       }
       return bad == 0 ? 0 : 1;
     }
-  }
-
-  private static ModelServer server(
-      Path policy,
-      Path keys,
-      WatermarkKeys wm,
-      int workers,
-      int maxBatch,
-      @Nullable Path model,
-      String runtime,
-      ExecutionDevice device)
-      throws Exception {
-    return ModelServer.start(
-        ModelServer.Options.builder(policy, keys, wm, ModelServer.DEMO_ADMIN_KEY)
-            .workers(workers)
-            .maxBatch(maxBatch)
-            .model(model, null)
-            .runtime(runtime)
-            .device(device)
-            .build());
   }
 
   /** Moat's time per token over the model's, in one phase. */

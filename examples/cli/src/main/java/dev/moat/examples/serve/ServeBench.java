@@ -2,7 +2,6 @@ package dev.moat.examples.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.moat.onnxruntime.ExecutionDevice;
 import dev.moat.server.ModelServer;
 import dev.moat.watermark.WatermarkKeys;
 import java.io.PrintStream;
@@ -11,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -97,9 +95,6 @@ final class ServeBench {
   /** The seed of the phase order. */
   static final long ORDER_SEED = 2026;
 
-  private static final java.util.concurrent.atomic.AtomicInteger HTTP_THREADS =
-      new java.util.concurrent.atomic.AtomicInteger();
-
   static final class Phase {
     final int config;
     final LongAdder wrongLevel = new LongAdder();
@@ -122,7 +117,7 @@ final class ServeBench {
 
   /**
    * Runs the bench for {@code seconds} with {@code clients} streams against a server on the bundled
-   * model, or on {@code model} (a Hugging Face directory, its decoder run by {@code runtime}).
+   * model, or on {@code model}'s Hugging Face directory (its decoder run by its runtime).
    */
   static int run(
       Path dir,
@@ -130,14 +125,12 @@ final class ServeBench {
       int workers,
       int seconds,
       int clients,
-      @Nullable Path model,
-      String runtime,
-      ExecutionDevice device,
+      BenchServers.Model model,
       PrintStream out)
       throws Exception {
     Path policy = dir.resolve("bench-policy.yaml");
     Files.writeString(policy, POLICY);
-    Path keysFile = writeKeys(dir, clients);
+    Path keysFile = BenchServers.writeKeys(dir, clients);
     int rounds = Math.max(2, seconds / (PHASE_SECONDS * CONFIGS.length));
     int phases = rounds * CONFIGS.length;
     List<Phase> list = new ArrayList<>();
@@ -148,10 +141,10 @@ final class ServeBench {
       }
     }
     AtomicLong current = new AtomicLong(-1);
-    try (ModelServer server = startServer(policy, keysFile, wm, workers, model, runtime, device)) {
+    try (ModelServer server = BenchServers.start(policy, keysFile, wm, workers, model)) {
       String url = "http://127.0.0.1:" + server.port() + "/v1/chat/completions";
       String modelId = server.modelId();
-      HttpClient http = httpClient(8);
+      HttpClient http = BenchServers.httpClient(8);
       out.printf(
           "Bench on %s: %d streaming clients, %d s in %d rounds of 5 phases (Moat off, levels 0 to 3;"
               + " order shuffled per round, seed %d), %d model workers...%n",
@@ -207,46 +200,6 @@ final class ServeBench {
     }
   }
 
-  /**
-   * The bench's server: the bundled model, or {@code model} run by {@code runtime}, on {@code
-   * device}.
-   */
-  static ModelServer startServer(
-      Path policy,
-      Path keysFile,
-      WatermarkKeys wm,
-      int workers,
-      @Nullable Path model,
-      String runtime,
-      ExecutionDevice device)
-      throws java.io.IOException {
-    return ModelServer.start(
-        ModelServer.Options.builder(policy, keysFile, wm, ModelServer.DEMO_ADMIN_KEY)
-            .workers(workers)
-            .model(model, null)
-            .runtime(runtime)
-            .device(device)
-            .build());
-  }
-
-  /**
-   * The clients' HTTP client, on {@code threads} daemon threads named {@code bench-http-*} (which
-   * {@link ServerCpu} leaves out of the server's CPU time).
-   */
-  static HttpClient httpClient(int threads) {
-    return HttpClient.newBuilder()
-        .connectTimeout(Duration.ofSeconds(10))
-        .executor(
-            java.util.concurrent.Executors.newFixedThreadPool(
-                threads,
-                r -> {
-                  Thread t = new Thread(r, "bench-http-" + HTTP_THREADS.incrementAndGet());
-                  t.setDaemon(true);
-                  return t;
-                }))
-        .build();
-  }
-
   /** {@code configs} in an order drawn from {@code order} (Fisher-Yates). */
   static int[] shuffled(int[] configs, java.util.SplittableRandom order) {
     int[] round = configs.clone();
@@ -257,29 +210,6 @@ final class ServeBench {
       round[j] = t;
     }
     return round;
-  }
-
-  /**
-   * Writes the bench's keys: for each of {@code clients} clients, one key per level's tier ({@code
-   * sk-bench-0007-l2} is client 7's key of tier {@code bench-l2}), all of one account.
-   */
-  static Path writeKeys(Path dir, int clients) throws java.io.IOException {
-    StringBuilder keys = new StringBuilder("keys:\n");
-    for (int i = 0; i < clients; i++) {
-      for (int l = 0; l < 4; l++) {
-        keys.append(
-            String.format(
-                Locale.ROOT,
-                "  - {key: sk-bench-%04d-l%d, account: bench-%04d, tier: bench-l%d}%n",
-                i,
-                l,
-                i,
-                l));
-      }
-    }
-    Path keysFile = dir.resolve("bench-keys.yaml");
-    Files.writeString(keysFile, keys);
-    return keysFile;
   }
 
   /** The phase running now, or null (warm-up, drain). */

@@ -219,6 +219,7 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UsageException("--" + e.getMessage());
     }
+    BenchServers.Model served = new BenchServers.Model(model, runtime, dev);
     int[] levels = benchLevels(benchLevels);
     if (!benchLevels.equals("off,0,1,2,3") && benchWaves == 0) {
       throw new UsageException(
@@ -230,8 +231,7 @@ public final class ServeCommand implements Callable<Integer> {
     WatermarkKeys wm = keyLoader.load(watermarkKeys, err);
     int batch = maxBatch != null ? maxBatch : ModelServer.Options.DEFAULT_MAX_BATCH;
     if (bench > 0) {
-      return ServeBench.run(
-          dir, wm, workers, bench, clients != null ? clients : 200, model, runtime, dev, out);
+      return ServeBench.run(dir, wm, workers, bench, clients != null ? clients : 200, served, out);
     }
     if (benchWaves > 0) {
       if (benchWaves < 2) {
@@ -245,9 +245,7 @@ public final class ServeCommand implements Callable<Integer> {
           clients != null ? clients : 1,
           WaveBench.WARM_UP_SECONDS,
           levels,
-          model,
-          runtime,
-          dev,
+          served,
           out);
     }
     if (benchBatch > 0) {
@@ -258,9 +256,7 @@ public final class ServeCommand implements Callable<Integer> {
           benchBatch,
           rounds,
           UsageErrors.inRange("--max-batch", maxBatch, batch, 2, 1024),
-          model,
-          runtime,
-          dev,
+          served,
           out);
     }
     if (load > 0) {

@@ -49,9 +49,7 @@ class WaveBenchTest {
             clients,
             1,
             ServeBench.CONFIGS,
-            null,
-            "auto",
-            dev.moat.onnxruntime.ExecutionDevice.CPU,
+            BenchServers.Model.BUNDLED,
             new PrintStream(b, true, StandardCharsets.UTF_8));
     String out = b.toString(StandardCharsets.UTF_8);
     assertEquals(0, status, out);
@@ -94,9 +92,7 @@ class WaveBenchTest {
             1,
             1,
             ServeCommand.benchLevels("off,0"),
-            null,
-            "auto",
-            dev.moat.onnxruntime.ExecutionDevice.CPU,
+            BenchServers.Model.BUNDLED,
             new PrintStream(b, true, StandardCharsets.UTF_8));
     String out = b.toString(StandardCharsets.UTF_8);
     assertEquals(0, status, out);
@@ -148,7 +144,7 @@ class WaveBenchTest {
   @Test
   void meanIntervalIsStudentsT() {
     // 1, 2, 3, 4: mean 2.5, sd 1.291, t(3) 3.182: half-width 3.182 * 1.291 / 2 = 2.054.
-    double[] ci = WaveBench.meanInterval(new double[] {1, 2, 3, 4});
+    double[] ci = WaveReport.meanInterval(new double[] {1, 2, 3, 4});
     assertEquals(2.5, ci[0], 1e-12);
     assertEquals(2.5 - 2.0540, ci[1], 1e-3);
     assertEquals(2.5 + 2.0540, ci[2], 1e-3);
