@@ -1,0 +1,81 @@
+package dev.moat.perf;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What weighing a whole row costs, the step top-p without top-k takes ({@code Sampler.candidates}:
+ * every token within the cutoff of the maximum gets {@code w = (float) Math.exp((l - max) / T)},
+ * summed in double): {@code weights} is that loop over a Gaussian row (sd 3, where every token is
+ * within the cutoff), {@code scaledOnly} the same loop without the exponential. Their difference is
+ * the exponentials' share of a top-p draw.
+ *
+ * <pre>
+ * java -jar perf/target/benchmarks.jar WeightsBenchmark -prof gc
+ * </pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+public class WeightsBenchmark {
+  @Param({"32000", "128256"})
+  public int vocab;
+
+  float[] logits;
+  float[] weights;
+  float max;
+  float invTemperature = 1f;
+
+  @Setup
+  public void setUp() {
+    logits = new float[vocab];
+    weights = new float[vocab];
+    java.util.SplittableRandom r = new java.util.SplittableRandom(1);
+    max = Float.NEGATIVE_INFINITY;
+    for (int i = 0; i < vocab; i++) {
+      logits[i] = (float) (3 * r.nextGaussian());
+      max = Math.max(max, logits[i]);
+    }
+  }
+
+  @Benchmark
+  public double weights() {
+    float[] l = logits;
+    float[] w = weights;
+    double sum = 0;
+    for (int i = 0; i < l.length; i++) {
+      float x = (float) Math.exp((l[i] - max) * invTemperature);
+      w[i] = x;
+      sum += x;
+    }
+    return sum;
+  }
+
+  @Benchmark
+  public double scaledOnly() {
+    float[] l = logits;
+    float[] w = weights;
+    double sum = 0;
+    for (int i = 0; i < l.length; i++) {
+      float x = (l[i] - max) * invTemperature;
+      w[i] = x;
+      sum += x;
+    }
+    return sum;
+  }
+}
