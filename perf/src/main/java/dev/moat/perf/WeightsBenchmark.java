@@ -1,5 +1,6 @@
 package dev.moat.perf;
 
+import dev.moat.internal.FloatExp;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -18,7 +19,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * every token within the cutoff of the maximum gets {@code w = (float) Math.exp((l - max) / T)},
  * summed in double): {@code weights} is that loop over a Gaussian row (sd 3, where every token is
  * within the cutoff), {@code scaledOnly} the same loop without the exponential. Their difference is
- * the exponentials' share of a top-p draw.
+ * the exponentials' share of a top-p draw. {@code floatExp} is {@code weights} with {@code
+ * FloatExp.exp}, which gives the same floats.
  *
  * <pre>
  * java -jar perf/target/benchmarks.jar WeightsBenchmark -prof gc
@@ -60,6 +62,20 @@ public class WeightsBenchmark {
     double sum = 0;
     for (int i = 0; i < l.length; i++) {
       float x = (float) Math.exp((l[i] - max) * invTemperature);
+      w[i] = x;
+      sum += x;
+    }
+    return sum;
+  }
+
+  /** {@code weights} with {@code FloatExp.exp}: the same floats, bit for bit. */
+  @Benchmark
+  public double floatExp() {
+    float[] l = logits;
+    float[] w = weights;
+    double sum = 0;
+    for (int i = 0; i < l.length; i++) {
+      float x = FloatExp.exp((l[i] - max) * invTemperature);
       w[i] = x;
       sum += x;
     }

@@ -16,10 +16,11 @@ import org.jspecify.annotations.Nullable;
  * INFO. {@code -Dmoat.simd.bits=256} caps the vector width (the default is the platform's preferred
  * width, at most 512 bits). Thread-safe: implementations are stateless.
  *
- * <p>Written for JDK 17's C2 as much as for later ones: every vector stays inside one method (a
- * vector passed to a call that is not inlined is boxed, an allocation per call), mask tests are few
- * (one per group of four vectors) and {@code VectorMask.toLong} is not used (it allocates on JDK
- * 17). {@code KernelsBenchmark} in {@code perf/} measures each kernel both ways.
+ * <p>{@link #expMass} is the exception: approximate, each implementation within the bound it
+ * states.
+ *
+ * <p>Written for JDK 17's C2 as much as for later ones (perf/RESULTS.md, "How the kernels were made
+ * fast on JDK 17"); {@code KernelsBenchmark} in {@code perf/} measures each kernel both ways.
  */
 public abstract class Kernels {
   /** Tokens per block in the blocked loops; callers' scratch arrays hold at least this many. */
@@ -352,18 +353,13 @@ public abstract class Kernels {
   public abstract int countAtLeast(float[] a, int n, float c);
 
   /**
-   * The entries from {@code from} to {@code length} that the summary's groups do not cover, added
-   * to the {@code n} collected: {@link #collectAtLeast}'s last step. Returns at most {@code cap +
-   * 1}.
+   * Approximately the sum of {@code exp((x - max) * invT)} over the entries {@code x} of {@code
+   * l[offset .. offset + length)} with {@code lo <= x < hi}, each term at most 0 in the exponent
+   * and at least -87: within {@link ExpMass#ERROR} of the exact sum, relative.
    */
-  protected static int collectTail(
-      float[] l, int offset, int from, int length, float cut, int cap, int n, int[] out) {
-    for (int i = from; i < length; i++) {
-      if (l[offset + i] >= cut) {
-        out[n++] = i;
-      }
-    }
-    return Math.min(n, cap + 1);
+  public double expMass(
+      float[] l, int offset, int length, float max, float invT, float lo, float hi) {
+    return ExpMass.scalar(l, offset, length, max, invT, lo, hi);
   }
 
   /** MurmurHash3's 32-bit finaliser. */

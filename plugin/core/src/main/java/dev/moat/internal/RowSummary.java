@@ -93,4 +93,19 @@ public final class RowSummary {
     }
     max = r;
   }
+
+  /**
+   * The entries from {@code from} to {@code length} that the summary's groups do not cover, added
+   * to the {@code n} collected: {@link Kernels#collectAtLeast}'s last step. Returns at most {@code
+   * cap + 1}.
+   */
+  public static int collectTail(
+      float[] l, int offset, int from, int length, float cut, int cap, int n, int[] out) {
+    for (int i = from; i < length; i++) {
+      if (l[offset + i] >= cut) {
+        out[n++] = i;
+      }
+    }
+    return Math.min(n, cap + 1);
+  }
 }

@@ -366,6 +366,6 @@ final class ScalarKernels extends Kernels {
         }
       }
     }
-    return collectTail(l, offset, groups * group, length, cut, cap, n, out);
+    return RowSummary.collectTail(l, offset, groups * group, length, cut, cap, n, out);
   }
 }

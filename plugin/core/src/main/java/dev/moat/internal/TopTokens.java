@@ -74,6 +74,15 @@ public final class TopTokens {
     return KERNELS.argMax(logits, offset, vocab, summary, ids);
   }
 
+  /**
+   * Writes every id whose logit is at least {@code cut} to {@link #ids}, in increasing order, and
+   * returns how many. Needs {@link #scanMax} first.
+   */
+  public int collect(float[] logits, int offset, float cut) {
+    this.cut = cut;
+    return KERNELS.collectAtLeast(logits, offset, vocab, summary, cut, vocab, ids);
+  }
+
   /** The gathered ids, in increasing order, in the first {@link #gather} entries. */
   public int[] ids() {
     return ids;

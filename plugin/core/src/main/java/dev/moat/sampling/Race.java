@@ -1,5 +1,6 @@
 package dev.moat.sampling;
 
+import dev.moat.internal.FloatExp;
 import dev.moat.internal.Kernels;
 import dev.moat.internal.RecordCache;
 import dev.moat.internal.TopTokens;
@@ -300,7 +301,7 @@ final class Race {
     if (1 - u >= bestRatio) {
       return; // -ln(u) > 1 - u >= bestRatio >= w * bestRatio (w <= 1): cannot win
     }
-    float w = (float) Math.exp((l - max) * invTemperature);
+    float w = FloatExp.exp((l - max) * invTemperature);
     if (1 - u >= w * bestRatio) {
       return;
     }

@@ -1,5 +1,6 @@
 package dev.moat.sampling;
 
+import dev.moat.internal.FloatExp;
 import dev.moat.internal.Kernels;
 import dev.moat.internal.KeySort;
 import dev.moat.internal.RowSummary;
@@ -7,6 +8,7 @@ import dev.moat.internal.TopTokens;
 import dev.moat.spi.Candidates;
 import dev.moat.spi.SamplingParams;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The host's sampling step for one request: temperature, then top-k, then top-p (nucleus), then a
@@ -19,11 +21,10 @@ import java.util.SplittableRandom;
  * top-k a float, and the first {@link #candidates} call a float per token). Not thread-safe: one
  * instance per request.
  *
- * <p>How top-p avoids sorting the vocabulary: weights {@code w = exp((l - max) / T)} are bucketed
- * by their binary exponent ({@code w} in {@code [2^-(b+1), 2^-b)} goes to bucket {@code b}); the
- * nucleus is contained in the buckets whose cumulative mass first reaches {@code topP}, so only the
- * tokens in those buckets are sorted. Tokens whose scaled logit is more than {@value #CUTOFF} below
- * the maximum get weight 0 (their total mass is below 1e-12 even at a vocabulary of 10^6).
+ * <p>Top-p: {@link Nucleus} finds the nucleus from the tokens near the maximum where it can prove
+ * it the same; otherwise weights {@code w = exp((l - max) / T)} are bucketed by binary exponent and
+ * only the buckets whose cumulative mass first reaches {@code topP} are sorted. Tokens more than
+ * {@value #CUTOFF} below the maximum (scaled) weigh 0 (mass below 1e-12 even at 10^6 tokens).
  *
  * <p>Two paths avoid weighing the whole vocabulary. Under temperature alone, {@link #sample} draws
  * by the exponential race with uniforms from the request's randomness ({@link SkipRace}): an exact
@@ -36,8 +37,6 @@ import java.util.SplittableRandom;
 public final class Sampler implements Candidates {
   /** Scaled logits this far below the maximum are treated as probability 0. */
   public static final float CUTOFF = 40f;
-
-  private static final int BUCKETS = 64;
 
   /** Above this k, {@link #topKNear} would gather too much: the quickselect over the row. */
   static final int MAX_GATHERED_TOP_K = 4096;
@@ -56,7 +55,9 @@ public final class Sampler implements Candidates {
   private final long[] keys;
   private final KeySort keySort;
   private final float[] select;
-  private final double[] bucketMass = new double[BUCKETS];
+  private final double[] bucketMass = new double[Nucleus.BUCKETS];
+  private final @Nullable Nucleus nucleus;
+  private final boolean fastNucleus;
 
   /** The tokens near the top of the current row; shares {@link #ids}. */
   private final TopTokens top;
@@ -93,8 +94,10 @@ public final class Sampler implements Candidates {
     this.skipRace = new SkipRace(top, ids, vocabSize);
     this.keys = params.topP() < 1f ? new long[vocabSize] : new long[0];
     this.keySort = new KeySort(params.topP() < 1f ? vocabSize : 0);
-    this.select =
-        params.topK() > 0 && params.topK() < vocabSize ? new float[vocabSize] : new float[0];
+    boolean topK = params.topK() > 0 && params.topK() < vocabSize;
+    this.select = topK ? new float[vocabSize] : new float[0];
+    this.nucleus = params.topP() < 1f ? new Nucleus(top, ids, keys, keySort, vocabSize) : null;
+    this.fastNucleus = !topK;
   }
 
   /**
@@ -171,6 +174,14 @@ public final class Sampler implements Candidates {
         keepTies = false;
       }
     }
+    Nucleus fast = nucleus;
+    if (fast != null && fastNucleus && max > Float.NEGATIVE_INFINITY) {
+      int n = fast.run(logits, offset, max, invTemperature, floor, params.topP(), weights);
+      if (n > 0) {
+        total = fast.total();
+        return n;
+      }
+    }
     // Gather the candidates and their weights; track mass per binary-exponent bucket for top-p.
     java.util.Arrays.fill(bucketMass, 0d);
     int n = 0;
@@ -196,21 +207,22 @@ public final class Sampler implements Candidates {
         }
         tiesLeft--;
       }
-      float w = (float) Math.exp((l - max) * invTemperature);
+      float w = FloatExp.exp((l - max) * invTemperature);
       ids[n] = i;
       weights[n] = w;
       n++;
       sum += w;
-      bucketMass[bucket(w)] += w;
+      bucketMass[Nucleus.bucket(w)] += w;
     }
     if (n == 0) {
       throw new IllegalArgumentException(
           "every token was excluded: all " + vocabSize + " logits are -Infinity");
     }
     total = sum;
-    float topP = params.topP();
-    if (topP < 1f && n > 1) {
-      n = nucleus(n, sum * topP);
+    Nucleus p = nucleus;
+    if (p != null && n > 1) {
+      n = p.fromBuckets(n, sum * params.topP(), bucketMass, weights);
+      total = p.total();
     }
     return n;
   }
@@ -258,17 +270,18 @@ public final class Sampler implements Candidates {
         }
         tiesLeft--;
       }
-      float w = (float) Math.exp((l - max) * invTemperature);
+      float w = FloatExp.exp((l - max) * invTemperature);
       ids[n] = i; // n <= j: overwrites only entries already read
       weights[n] = w;
       n++;
       sum += w;
-      bucketMass[bucket(w)] += w;
+      bucketMass[Nucleus.bucket(w)] += w;
     }
     total = sum;
-    float topP = params.topP();
-    if (topP < 1f && n > 1) {
-      n = nucleus(n, sum * topP);
+    Nucleus p = nucleus;
+    if (p != null && n > 1) {
+      n = p.fromBuckets(n, sum * params.topP(), bucketMass, weights);
+      total = p.total();
     }
     return n;
   }
@@ -320,6 +333,11 @@ public final class Sampler implements Candidates {
     return invTemperature;
   }
 
+  /** The top-p state, for the package's tests; null without top-p. */
+  @Nullable Nucleus nucleusForTests() {
+    return nucleus;
+  }
+
   /** Token id of candidate {@code i} from the last {@link #candidates} call. */
   @Override
   public int candidateId(int i) {
@@ -345,56 +363,5 @@ public final class Sampler implements Candidates {
   @Override
   public double nextUniform() {
     return random.nextDouble();
-  }
-
-  private static int bucket(float w) {
-    // w in (0, 1]: exponent in [-149, 0]; bucket 0 holds [0.5, 1], bucket b holds [2^-(b+1), 2^-b).
-    int b = -Math.getExponent(w) - (w == 1f ? 0 : 1);
-    return Math.min(BUCKETS - 1, Math.max(0, b));
-  }
-
-  /**
-   * Reduces the first {@code n} candidates to the nucleus of mass {@code target}, sorted by weight
-   * (descending, lower id first on ties). Returns its size.
-   */
-  private int nucleus(int n, double target) {
-    double acc = 0;
-    int lastBucket = BUCKETS - 1;
-    for (int b = 0; b < BUCKETS; b++) {
-      acc += bucketMass[b];
-      if (acc >= target) {
-        lastBucket = b;
-        break;
-      }
-    }
-    // Candidates in buckets <= lastBucket; ascending keys: weight descending, then id ascending.
-    int m = 0;
-    for (int i = 0; i < n; i++) {
-      float w = weights[i];
-      if (bucket(w) <= lastBucket) {
-        keys[m++] = ~(((long) Float.floatToRawIntBits(w) << 32) | (~ids[i] & 0xFFFFFFFFL));
-      }
-    }
-    // Distinct keys, their ids ascending as collected: a radix sort of the weights gives the order.
-    keySort.sort(keys, m);
-    double cum = 0;
-    int keep = m;
-    for (int i = 0; i < m; i++) {
-      long k = ~keys[i];
-      float w = Float.intBitsToFloat((int) (k >>> 32));
-      ids[i] = ~(int) k;
-      weights[i] = w;
-      cum += w;
-      if (cum >= target) {
-        keep = i + 1;
-        break;
-      }
-    }
-    double kept = 0;
-    for (int i = 0; i < keep; i++) {
-      kept += weights[i];
-    }
-    total = kept;
-    return keep;
   }
 }

@@ -1,5 +1,6 @@
 package dev.moat.sampling;
 
+import dev.moat.internal.FloatExp;
 import dev.moat.internal.TopTokens;
 
 /**
@@ -85,7 +86,7 @@ final class SkipRace {
       if (q >= expBound(x) * best) {
         continue; // E >= 1 - u >= w * best without the exponential
       }
-      float w = (float) Math.exp(x);
+      float w = FloatExp.exp(x);
       if (q >= w * best) {
         continue;
       }
@@ -142,7 +143,7 @@ final class SkipRace {
         if (y >= expBound(x) * best) {
           continue;
         }
-        float w = (float) Math.exp(x);
+        float w = FloatExp.exp(x);
         double e = -Math.log1p(-y);
         double ratio = e / w;
         if (ratio < best) {

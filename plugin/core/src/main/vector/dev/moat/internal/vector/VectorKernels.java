@@ -2,6 +2,7 @@ package dev.moat.internal.vector;
 
 import dev.moat.internal.Kernels;
 import dev.moat.internal.PackedLists;
+import dev.moat.internal.RowSummary;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -195,6 +196,12 @@ public final class VectorKernels extends Kernels {
   }
 
   @Override
+  public double expMass(
+      float[] l, int offset, int length, float max, float invT, float lo, float hi) {
+    return VectorExpMass.mass(l, offset, length, max, invT, lo, hi);
+  }
+
+  @Override
   public int countAtLeast(float[] a, int n, float c) {
     return VectorListPass.countAtLeast(a, n, c);
   }
@@ -205,11 +212,11 @@ public final class VectorKernels extends Kernels {
     if (VectorGather.applies() && Math.abs(cut) <= Float.MAX_VALUE) {
       int n = VectorGather.collectGroups(l, offset, length, summary, cut, cap, out);
       int whole = length - length % VectorGather.GROUP;
-      return n > cap ? cap + 1 : collectTail(l, offset, whole, length, cut, cap, n, out);
+      return n > cap ? cap + 1 : RowSummary.collectTail(l, offset, whole, length, cut, cap, n, out);
     }
     // An infinite cut (the arg-max of a row of -Infinity), or a width the gather does not take
     // (more than 16 lanes): rare, so a plain scan.
-    return collectTail(l, offset, 0, length, cut, cap, 0, out);
+    return RowSummary.collectTail(l, offset, 0, length, cut, cap, 0, out);
   }
 
   @Override

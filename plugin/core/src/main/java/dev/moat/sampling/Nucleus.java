@@ -1,0 +1,197 @@
+package dev.moat.sampling;
+
+import dev.moat.internal.ExpMass;
+import dev.moat.internal.FloatExp;
+import dev.moat.internal.Kernels;
+import dev.moat.internal.KeySort;
+import dev.moat.internal.TopTokens;
+
+/**
+ * Top-p without weighing the whole row: the nucleus {@link Sampler} would find, token for token and
+ * weight for weight, or a refusal (0) where it cannot be sure, and then the sampler weighs the row
+ * as before.
+ *
+ * <p>The full path weighs every token within the cutoff ({@code w = (float) exp((l - max) / T)}),
+ * sums the weights in double in id order ({@code S}), sorts them and keeps the shortest prefix
+ * whose running sum reaches {@code S * topP}. Here: an approximate {@code S} from one vector pass
+ * ({@link Kernels#expMass}, within {@link ExpMass#ERROR}), then only the tokens within a gap of the
+ * maximum are gathered and weighed exactly ({@link FloatExp}, the same floats), the gap widened
+ * until their weights reach the target with room to spare, and the rest's mass taken by a second
+ * pass. That bounds {@code S}, and so the target, to an interval; the sorted running sum is the
+ * full path's own, so where it crosses the whole interval at one token, that token ends the nucleus
+ * in both. Where the interval holds a token's running sum (a boundary closer than the bound can
+ * tell), the full path decides. The interval also covers the rounding of the full path's sums (8 n
+ * 2^-53 relative, for n tokens), including its per-bucket sums, so the prefix it sorts holds the
+ * same crossing.
+ *
+ * <p>Not thread-safe: one per request, like its {@link Sampler}.
+ */
+final class Nucleus {
+  private static final Kernels KERNELS = Kernels.get();
+
+  /** Buckets of the full path's weights, by binary exponent. */
+  static final int BUCKETS = 64;
+
+  /**
+   * Gaps below the maximum, in units of the scaled logit (nats), tried narrowest first: each 1.2
+   * times the last, so that a gap found wide enough gathers at most a few tenths more than needed.
+   */
+  private static final float[] GAPS = gaps();
+
+  private static float[] gaps() {
+    float[] g = new float[20];
+    g[0] = 1.5f;
+    for (int i = 1; i < g.length; i++) {
+      g[i] = g[i - 1] * 1.2f;
+    }
+    return g; // up to 1.5 * 1.2^19, about 48: past the cutoff of 40
+  }
+
+  private final TopTokens top;
+  private final int[] ids;
+  private final long[] keys;
+  private final KeySort keySort;
+  private final int vocab;
+
+  /** The gap the last row needed, less one: the rows of a request are alike. */
+  private int first;
+
+  private double total;
+
+  /** Rows decided here and rows left to the full path, for tests and benchmarks. */
+  long decided;
+
+  long refused;
+
+  Nucleus(TopTokens top, int[] ids, long[] keys, KeySort keySort, int vocab) {
+    this.top = top;
+    this.ids = ids;
+    this.keys = keys;
+    this.keySort = keySort;
+    this.vocab = vocab;
+  }
+
+  /** The kept weights' sum (in nucleus order) after a successful {@link #run}. */
+  double total() {
+    return total;
+  }
+
+  /**
+   * The nucleus of mass {@code topP} of the row, in {@code ids}/{@code weights} sorted as {@link
+   * Sampler}'s full path leaves them; returns its size, or 0 if the full path must decide.
+   *
+   * @param max the row's maximum, finite; {@link TopTokens#scanMax} done on this row
+   * @param floor the cutoff: tokens below it weigh nothing
+   */
+  int run(float[] logits, int offset, float max, float invT, float floor, float topP, float[] w) {
+    double estimate =
+        KERNELS.expMass(logits, offset, vocab, max, invT, floor, Float.POSITIVE_INFINITY);
+    double enough = topP * estimate * (1 + 4 * ExpMass.ERROR) + 1e-300;
+    int m = 0;
+    double gathered = 0;
+    float cut = floor;
+    int g = first;
+    for (; g < GAPS.length; g++) {
+      float c = max - GAPS[g] / invT;
+      cut = c > floor ? c : floor;
+      m = top.collect(logits, offset, cut);
+      gathered = 0;
+      for (int j = 0; j < m; j++) {
+        float x = FloatExp.exp((logits[offset + ids[j]] - max) * invT);
+        w[j] = x;
+        gathered += x;
+      }
+      if (gathered >= enough || cut == floor) {
+        break;
+      }
+    }
+    first = Math.max(0, Math.min(g, GAPS.length - 1) - 1);
+    double rest = cut == floor ? 0 : KERNELS.expMass(logits, offset, vocab, max, invT, floor, cut);
+    double s = gathered + rest;
+    double slack = 8.0 * vocab * 0x1p-53 + 1e-12;
+    double spread = 1.01 * ExpMass.ERROR * rest;
+    double low = topP * (s - spread) * (1 - slack);
+    double high = topP * (s + spread) * (1 + slack);
+    // Ascending keys: weight descending, then id ascending (ids were collected in increasing
+    // order).
+    for (int j = 0; j < m; j++) {
+      keys[j] = ~(((long) Float.floatToRawIntBits(w[j]) << 32) | (~ids[j] & 0xFFFFFFFFL));
+    }
+    keySort.sort(keys, m);
+    double cum = 0;
+    for (int i = 0; i < m; i++) {
+      long k = ~keys[i];
+      float x = Float.intBitsToFloat((int) (k >>> 32));
+      ids[i] = ~(int) k;
+      w[i] = x;
+      if (cum >= low) {
+        break; // the previous token's running sum may already reach the target
+      }
+      cum += x;
+      if (cum >= high) {
+        double kept = 0;
+        for (int j = 0; j <= i; j++) {
+          kept += w[j];
+        }
+        total = kept;
+        decided++;
+        return i + 1;
+      }
+    }
+    refused++;
+    return 0;
+  }
+
+  /**
+   * Reduces the first {@code n} candidates to the nucleus of mass {@code target}, sorted by weight
+   * (descending, lower id first on ties), from the weights' per-bucket masses ({@link #bucket}):
+   * the full path. Returns its size; {@link #total} is then the kept weights' sum.
+   */
+  int fromBuckets(int n, double target, double[] bucketMass, float[] weights) {
+    double acc = 0;
+    int lastBucket = BUCKETS - 1;
+    for (int b = 0; b < BUCKETS; b++) {
+      acc += bucketMass[b];
+      if (acc >= target) {
+        lastBucket = b;
+        break;
+      }
+    }
+    // Candidates in buckets <= lastBucket; ascending keys: weight descending, then id ascending.
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+      float w = weights[i];
+      if (bucket(w) <= lastBucket) {
+        keys[m++] = ~(((long) Float.floatToRawIntBits(w) << 32) | (~ids[i] & 0xFFFFFFFFL));
+      }
+    }
+    // Distinct keys, their ids ascending as collected: a radix sort of the weights gives the order.
+    keySort.sort(keys, m);
+    double cum = 0;
+    int keep = m;
+    for (int i = 0; i < m; i++) {
+      long k = ~keys[i];
+      float w = Float.intBitsToFloat((int) (k >>> 32));
+      ids[i] = ~(int) k;
+      weights[i] = w;
+      cum += w;
+      if (cum >= target) {
+        keep = i + 1;
+        break;
+      }
+    }
+    double kept = 0;
+    for (int i = 0; i < keep; i++) {
+      kept += weights[i];
+    }
+    total = kept;
+    return keep;
+  }
+
+  /** The bucket of a weight in (0, 1]: bucket b holds [2^-(b+1), 2^-b), bucket 0 [0.5, 1]. */
+  static int bucket(float w) {
+    // w in (0, 1]: exponent in [-149, 0]; bucket 0 holds [0.5, 1], bucket b holds [2^-(b+1), 2^-b).
+    int b = -Math.getExponent(w) - (w == 1f ? 0 : 1);
+    return Math.min(BUCKETS - 1, Math.max(0, b));
+  }
+}

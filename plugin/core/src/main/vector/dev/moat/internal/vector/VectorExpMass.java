@@ -1,0 +1,69 @@
+package dev.moat.internal.vector;
+
+import static dev.moat.internal.vector.VectorKernels.F;
+
+import dev.moat.internal.ExpMass;
+import dev.moat.internal.Kernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * {@link Kernels#expMass} with the Vector API: {@link ExpMass#exp}'s reduction and polynomial lane
+ * by lane, with fused multiply-adds (20 operations a vector against 30, 50 against 77 us a row of
+ * 128,256 in a harness), the entries outside {@code [lo, hi)} blended to zero, four vectors summed
+ * per lane in float and their lanes reduced into a double ({@link ExpMass} states the error this
+ * gives). Thread-safe: stateless.
+ */
+final class VectorExpMass {
+  private VectorExpMass() {}
+
+  private static final int LANES = F.length();
+
+  static double mass(float[] l, int offset, int length, float max, float invT, float lo, float hi) {
+    java.util.Objects.checkFromIndexSize(offset, length, l.length);
+    FloatVector vmax = FloatVector.broadcast(F, max);
+    FloatVector vinv = FloatVector.broadcast(F, invT);
+    FloatVector zero = FloatVector.zero(F);
+    FloatVector log2e = FloatVector.broadcast(F, ExpMass.LOG2E);
+    FloatVector shifter = FloatVector.broadcast(F, ExpMass.SHIFTER);
+    FloatVector negLn2Hi = FloatVector.broadcast(F, -ExpMass.LN2_HI);
+    FloatVector negLn2Lo = FloatVector.broadcast(F, -ExpMass.LN2_LO);
+    FloatVector one = FloatVector.broadcast(F, 1f);
+    FloatVector c2 = FloatVector.broadcast(F, ExpMass.C2);
+    FloatVector c3 = FloatVector.broadcast(F, ExpMass.C3);
+    FloatVector c4 = FloatVector.broadcast(F, ExpMass.C4);
+    FloatVector c5 = FloatVector.broadcast(F, ExpMass.C5);
+    FloatVector c6 = FloatVector.broadcast(F, ExpMass.C6);
+    int block = 4 * LANES;
+    int whole = length - length % block;
+    double sum = 0;
+    for (int i = 0; i < whole; i += block) {
+      FloatVector acc = zero;
+      for (int j = i; j < i + block; j += LANES) {
+        FloatVector v = FloatVector.fromArray(F, l, offset + j);
+        VectorMask<Float> out =
+            v.compare(VectorOperators.LT, lo).or(v.compare(VectorOperators.GE, hi));
+        FloatVector x = v.sub(vmax).mul(vinv);
+        FloatVector t = x.fma(log2e, shifter);
+        FloatVector k = t.sub(shifter);
+        FloatVector r = k.fma(negLn2Hi, x).fma(one, k.mul(negLn2Lo));
+        FloatVector p = r.fma(c6, c5).fma(r, c4).fma(r, c3).fma(r, c2).fma(r, one).fma(r, one);
+        FloatVector scale =
+            t.reinterpretAsInts()
+                .sub(ExpMass.SHIFTER_BITS_LESS_BIAS)
+                .lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
+        acc = acc.add(p.mul(scale).blend(0f, out));
+      }
+      sum += acc.reduceLanes(VectorOperators.ADD);
+    }
+    for (int i = whole; i < length; i++) {
+      float v = l[offset + i];
+      if (v >= lo && v < hi) {
+        sum += ExpMass.exp((v - max) * invT);
+      }
+    }
+    return sum;
+  }
+}

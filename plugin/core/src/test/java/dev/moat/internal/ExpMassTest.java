@@ -1,0 +1,92 @@
+package dev.moat.internal;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** {@link ExpMass}'s exponential and both {@link Kernels#expMass} against exact sums. */
+class ExpMassTest {
+
+  /** Every 13th float of [-41, 0]: about 85 million arguments, every binade. */
+  @Test
+  void theExponentialIsWithinItsBoundOverTheSamplersRange() {
+    double worst = 0;
+    float at = 0;
+    for (int bits = Float.floatToRawIntBits(-0f);
+        bits <= Float.floatToRawIntBits(-41f);
+        bits += 13) {
+      float x = Float.intBitsToFloat(bits);
+      double e = Math.exp(x);
+      double err = Math.abs(ExpMass.exp(x) - e) / e;
+      if (err > worst) {
+        worst = err;
+        at = x;
+      }
+    }
+    assertTrue(worst <= 6e-7, "worst relative error " + worst + " at " + at);
+  }
+
+  private static List<Kernels> kernels() {
+    List<Kernels> k = new ArrayList<>(List.of(Kernels.scalar()));
+    Kernels v = Kernels.vector();
+    if (v != null) {
+      k.add(v);
+    }
+    return k;
+  }
+
+  @Test
+  void bothKernelsAreWithinErrorOfTheExactMass() {
+    SplittableRandom r = new SplittableRandom(5);
+    int cases = 0;
+    for (int round = 0; round < 300; round++) {
+      int length = 1 + r.nextInt(5000);
+      int offset = r.nextInt(40);
+      float[] l = new float[offset + length + r.nextInt(40)];
+      double sd = 0.5 + 6 * r.nextDouble();
+      float max = Float.NEGATIVE_INFINITY;
+      for (int i = 0; i < l.length; i++) {
+        l[i] = r.nextInt(50) == 0 ? Float.NEGATIVE_INFINITY : (float) (sd * r.nextGaussian());
+        if (i >= offset && i < offset + length) {
+          max = Math.max(max, l[i]);
+        }
+      }
+      if (max == Float.NEGATIVE_INFINITY) {
+        continue;
+      }
+      float invT = (float) (0.3 + 3 * r.nextDouble());
+      float floor = max - 40f / invT;
+      float[] his = {Float.POSITIVE_INFINITY, max, max - (float) (sd * r.nextDouble()), floor};
+      for (float hi : his) {
+        double exact = 0;
+        for (int i = offset; i < offset + length; i++) {
+          if (l[i] >= floor && l[i] < hi) {
+            exact += Math.exp((double) ((l[i] - max) * invT));
+          }
+        }
+        for (Kernels k : kernels()) {
+          double got = k.expMass(l, offset, length, max, invT, floor, hi);
+          assertTrue(
+              Math.abs(got - exact) <= ExpMass.ERROR * exact,
+              k.name() + ": " + got + " against " + exact + " (length " + length + ")");
+          cases++;
+        }
+      }
+    }
+    assertTrue(cases > 1000, "cases " + cases);
+  }
+
+  @Test
+  void aLongRowOfEqualTermsIsWithinError() {
+    // The worst case for summation: 128,256 equal terms, every one at the top.
+    float[] l = new float[128_256];
+    java.util.Arrays.fill(l, 1.25f);
+    for (Kernels k : kernels()) {
+      double got = k.expMass(l, 0, l.length, 1.25f, 1f, -100f, Float.POSITIVE_INFINITY);
+      assertTrue(Math.abs(got - l.length) <= ExpMass.ERROR * l.length, k.name() + ": " + got);
+    }
+  }
+}
