@@ -1,6 +1,7 @@
 package dev.moat;
 
 import dev.moat.internal.FusedBias;
+import dev.moat.internal.Kernels;
 import dev.moat.internal.Logits;
 import dev.moat.internal.RowAddend;
 import dev.moat.internal.RowSummary;
@@ -28,6 +29,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class Pipeline {
   private static final RequestProtection[] NONE = {};
+  private static final Kernels KERNELS = Kernels.get();
 
   /** Edit the row, in order, after the {@link #head} if there is one. */
   private final RequestProtection[] rows;
@@ -144,6 +146,15 @@ final class Pipeline {
     FusedBias h = head;
     if (summary != null) {
       summary.clear(); // whatever was published was for another row
+    }
+    if (h == null && summary != null && rows.length == 0 && owner == null) {
+      // Level 0 sampled by Moat: the check and the sampler's scan in one pass.
+      float max = KERNELS.maxChecked(logits, offset, vocabSize, summary.groups());
+      if (max <= Float.MAX_VALUE) {
+        summary.publish(max);
+        return -1;
+      }
+      return Logits.firstInvalid(logits, offset, vocabSize);
     }
     int bad =
         h == null

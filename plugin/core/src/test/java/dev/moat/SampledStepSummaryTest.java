@@ -116,6 +116,77 @@ class SampledStepSummaryTest {
     }
   }
 
+  /**
+   * A tier without protections (the row check alone): the check and the sampler's scan are one pass
+   * ({@code Kernels.maxChecked}), whose summary the sampler reads; every pick is a fresh sampler's
+   * on the unchanged row, every step publishes (none did before), and a row with NaN or +Infinity
+   * is refused naming its first bad entry, as the separate check did.
+   */
+  @ParameterizedTest(name = "vocab {0}, {1}")
+  @CsvSource({
+    "50257, greedy",
+    "50257, t1",
+    "128256, t1",
+    "1000, top50",
+    "1000, topp",
+    "32000, topp",
+    "131, t1",
+    "4099, topk20-topp"
+  })
+  void aTierWithoutProtectionsChecksAndSummarisesInOnePass(int vocab, String sampling)
+      throws Exception {
+    String policy =
+        """
+        version: 1
+        tiers:
+          free: {}
+        """;
+    SamplingParams params = params(sampling);
+    try (Moat moat =
+        Moat.builder()
+            .policy(PolicyLoader.parse(policy, true, "p.yaml", Set.of()))
+            .audit(c -> {})
+            .build()) {
+      RequestContext ctx = context(vocab, new int[] {0}, params, 0.0);
+      Sampler reference = new Sampler(params, vocab);
+      SplittableRandom r = new SplittableRandom(vocab * 17L + sampling.hashCode());
+      int steps = 40;
+      try (MoatRequest req = moat.begin(ctx)) {
+        for (int step = 0; step < steps; step++) {
+          float[] logits = new float[vocab];
+          for (int i = 0; i < vocab; i++) {
+            logits[i] = (float) (3 * r.nextGaussian());
+          }
+          if (step % 5 == 1) {
+            logits[r.nextInt(vocab)] = Float.NEGATIVE_INFINITY; // a host's mask
+          }
+          if (step % 4 == 2) {
+            logits[r.nextInt(vocab)] = 15f; // one token far above the rest
+          }
+          int want = reference.sample(logits.clone(), 0);
+          assertEquals(want, req.sample(logits), "step " + step);
+          req.accept(want);
+        }
+        assertEquals(steps, req.rowSummariesPublished(), "every step's check publishes");
+        float[] bad = new float[vocab];
+        int at = vocab - 1 - r.nextInt(Math.min(vocab, 70)); // in the last group or the tail
+        bad[at] = Float.intBitsToFloat(0xFFC00001); // NaN with the sign set
+        IllegalArgumentException e =
+            org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> req.sample(bad));
+        assertTrue(e.getMessage().startsWith("logits[" + at + "] was NaN"), e.getMessage());
+        bad[at] = 0f;
+        bad[r.nextInt(vocab)] = Float.POSITIVE_INFINITY;
+        assertThrows(req, bad);
+      }
+    }
+  }
+
+  private static void assertThrows(MoatRequest req, float[] row) {
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> req.sample(row));
+  }
+
   static RequestContext context(int vocab, int[] specials, SamplingParams params, double probing) {
     return RequestContext.builder()
         .account("a")

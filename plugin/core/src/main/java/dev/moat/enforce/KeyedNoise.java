@@ -3,6 +3,7 @@ package dev.moat.enforce;
 import dev.moat.RequestContext;
 import dev.moat.internal.Kernels;
 import dev.moat.internal.Messages;
+import dev.moat.internal.TokenHash;
 import dev.moat.key.SipHash;
 import dev.moat.key.WatermarkKey;
 import dev.moat.spi.Protection;
@@ -71,7 +72,7 @@ public final class KeyedNoise implements Protection {
     this.shiftSeed = prf.hashInts(1, new int[1], 0, 0);
     this.pattern = new float[2 * PERIOD];
     for (int t = 0; t < PERIOD; t++) {
-      float v = (Kernels.uniformHigh(rowSeed, t) < 0) ? delta : 0f; // the top bit: half
+      float v = (TokenHash.uniformHigh(rowSeed, t) < 0) ? delta : 0f; // the top bit: half
       pattern[t] = v;
       pattern[t + PERIOD] = v;
     }
@@ -117,7 +118,7 @@ public final class KeyedNoise implements Protection {
   }
 
   private int shift(int previous) {
-    return Integer.remainderUnsigned(Kernels.uniformHigh(shiftSeed, previous), PERIOD);
+    return Integer.remainderUnsigned(TokenHash.uniformHigh(shiftSeed, previous), PERIOD);
   }
 
   private static final class PerRequest implements RequestProtection, dev.moat.internal.RowAddend {
@@ -154,7 +155,7 @@ public final class KeyedNoise implements Protection {
     public int shift(TokenHistory history) {
       int n = history.length();
       int previous = n == 0 ? -1 : history.get(n - 1);
-      return Integer.remainderUnsigned(Kernels.uniformHigh(shiftSeed, previous), PERIOD);
+      return Integer.remainderUnsigned(TokenHash.uniformHigh(shiftSeed, previous), PERIOD);
     }
 
     @Override

@@ -69,6 +69,17 @@ public abstract class Kernels {
   public abstract float max(float[] l, int offset, int length, float[] summary);
 
   /**
+   * The row check and {@link #max(float[], int, int, float[])} in one: the maximum, with the
+   * summary written, if no entry is NaN or +Infinity ({@link #noneRejected}); otherwise NaN, and
+   * the summary's content is unspecified. Level 0's step when Moat samples: one pass, not two.
+   *
+   * @param summary at least {@link #summaryLength} floats
+   */
+  public float maxChecked(float[] l, int offset, int length, float[] summary) {
+    return noneRejected(l, offset, length) ? max(l, offset, length, summary) : Float.NaN;
+  }
+
+  /**
    * Index of the largest entry of a non-empty row that holds no NaN, the lowest index on ties.
    *
    * @param summary scratch of at least {@link #summaryLength} floats (overwritten)
@@ -315,11 +326,11 @@ public abstract class Kernels {
 
   /**
    * The exponential race's filter on the keyed uniforms: writes to {@code out}, in increasing
-   * order, every {@code i} in {@code [0, length)} whose {@link #uniformHigh} word for token {@code
-   * base + i} is at least (compared unsigned) {@code hiCutAbove} if {@code l[offset + i] >= split},
-   * else {@code hiCutBelow}; returns how many it wrote. Two cuts because tokens nearer the maximum
-   * need a looser one: a token's {@link #u53} can reach {@code (long) hiCut << 21} only if it
-   * passes.
+   * order, every {@code i} in {@code [0, length)} whose {@link TokenHash#uniformHigh} word for
+   * token {@code base + i} is at least (compared unsigned) {@code hiCutAbove} if {@code l[offset +
+   * i] >= split}, else {@code hiCutBelow}; returns how many it wrote. Two cuts because tokens
+   * nearer the maximum need a looser one: a token's {@link TokenHash#u53} can reach {@code (long)
+   * hiCut << 21} only if it passes.
    *
    * @param out at least {@code length} ints
    */
@@ -360,33 +371,6 @@ public abstract class Kernels {
   public double expMass(
       float[] l, int offset, int length, float max, float invT, float lo, float hi) {
     return ExpMass.scalar(l, offset, length, max, invT, lo, hi);
-  }
-
-  /** MurmurHash3's 32-bit finaliser. */
-  public static int fmix32(int x) {
-    x ^= x >>> 16;
-    x *= 0x85EBCA6B;
-    x ^= x >>> 13;
-    x *= 0xC2B2AE35;
-    x ^= x >>> 16;
-    return x;
-  }
-
-  /**
-   * The high 32 bits of {@link #u53}: {@code fmix32((v · GOLDEN + s0) XOR s1)}, where {@code s0}
-   * and {@code s1} are the low and high words of {@code seed}.
-   */
-  public static int uniformHigh(long seed, int v) {
-    return fmix32((v * GOLDEN + (int) seed) ^ (int) (seed >>> 32));
-  }
-
-  /**
-   * The 53-bit keyed uniform of token {@code v} (moat-gumbel-v2): {@link #uniformHigh} as the high
-   * 32 bits, then the top 21 bits of {@code fmix32((v · GOLDEN + s1) XOR s0)}.
-   */
-  public static long u53(long seed, int v) {
-    int lo = fmix32((v * GOLDEN + (int) (seed >>> 32)) ^ (int) seed);
-    return (Integer.toUnsignedLong(uniformHigh(seed, v)) << 21) | (lo >>> 11);
   }
 
   /** Whether this implementation is worth using on this machine. */

@@ -85,7 +85,7 @@ public final class PackedLists {
     java.util.Arrays.fill(list, (from >>> 9) << 4, words(end), 0);
     for (int v = from; v < end; v++) {
       int i = v - base;
-      int flag = ((Kernels.fmix32((v * Kernels.GOLDEN + s0) ^ s1) >>> 8) - threshold) >>> 31;
+      int flag = ((TokenHash.fmix32((v * Kernels.GOLDEN + s0) ^ s1) >>> 8) - threshold) >>> 31;
       float x = row == null ? logits[offset + i] : logits[offset + i] + row[rowStart + i];
       logits[offset + i] = x + flag * delta;
       list[((v >>> 9) << 4) | (v & 15)] |= flag << (31 - ((v >>> 4) & 31));

@@ -3,6 +3,7 @@ package dev.moat.sampling;
 import dev.moat.internal.FloatExp;
 import dev.moat.internal.Kernels;
 import dev.moat.internal.RecordCache;
+import dev.moat.internal.TokenHash;
 import dev.moat.internal.TopTokens;
 import org.jspecify.annotations.Nullable;
 
@@ -205,7 +206,7 @@ final class Race {
     int n = rec[1];
     for (int i = 0; i < n; i++) {
       int v = rec[2 + i];
-      int high = Kernels.uniformHigh(seed, v);
+      int high = TokenHash.uniformHigh(seed, v);
       if (RaceRecords.band(high) < lowBand) {
         break; // the bands go down: every later token is below the looser cut
       }
@@ -241,7 +242,7 @@ final class Race {
     int[] start = bandStart;
     java.util.Arrays.fill(start, 0);
     for (int i = 0; i < n; i++) {
-      start[RaceRecords.band(Kernels.uniformHigh(seed, found[i]))]++;
+      start[RaceRecords.band(TokenHash.uniformHigh(seed, found[i]))]++;
     }
     int capacity = rec.length - 2;
     int total = 0;
@@ -261,7 +262,7 @@ final class Race {
     }
     for (int i = 0; i < n; i++) {
       int v = found[i];
-      int band = RaceRecords.band(Kernels.uniformHigh(seed, v));
+      int band = RaceRecords.band(TokenHash.uniformHigh(seed, v));
       if (band >= lowest) {
         rec[start[band]++] = v;
       }
@@ -282,7 +283,7 @@ final class Race {
       lnBest = Math.log(bestRatio);
       lnBestFor = bestRatio;
     }
-    long d = 0xFFFFFFFFL - Integer.toUnsignedLong(Kernels.uniformHigh(seed, v));
+    long d = 0xFFFFFFFFL - Integer.toUnsignedLong(TokenHash.uniformHigh(seed, v));
     if (d > 0) {
       int e = 63 - Long.numberOfLeadingZeros(d);
       if ((double) (l - max) * invTemperature + lnBest <= (e - 32) * LN2 - 1e-6) {
@@ -297,7 +298,7 @@ final class Race {
     if (l < floor || l == Float.NEGATIVE_INFINITY) {
       return; // weight 0
     }
-    double u = (Kernels.u53(seed, v) + 0.5) * 0x1.0p-53;
+    double u = (TokenHash.u53(seed, v) + 0.5) * 0x1.0p-53;
     if (1 - u >= bestRatio) {
       return; // -ln(u) > 1 - u >= bestRatio >= w * bestRatio (w <= 1): cannot win
     }

@@ -2,6 +2,7 @@ package dev.moat.sampling;
 
 import dev.moat.internal.Kernels;
 import dev.moat.internal.RecordCache;
+import dev.moat.internal.TokenHash;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -11,9 +12,9 @@ import org.jspecify.annotations.Nullable;
  * means hashing every token id ({@link Kernels#uniformsAtLeast}, about four times an in-cache pass
  * over the row at a vocabulary of 128,256). The uniforms depend only on the seed (the key and the
  * context) and the token id, not on the logits, so for a seed that recurs a record lists, once,
- * every token whose {@link Kernels#uniformHigh} word is at least {@code 2^32 - 2^27} (one token in
- * 32), in 256 bands of that word from the highest down. A race whose cuts on the high words are at
- * or above the record's floor (1,992 of 2,000 races at 128,256 on the benchmark's Gaussian rows)
+ * every token whose {@link TokenHash#uniformHigh} word is at least {@code 2^32 - 2^27} (one token
+ * in 32), in 256 bands of that word from the highest down. A race whose cuts on the high words are
+ * at or above the record's floor (1,992 of 2,000 races at 128,256 on the benchmark's Gaussian rows)
  * then reads the bands that reach its cut, a few hundred ids, instead of hashing the vocabulary;
  * the pick is the same token, bit for bit (the race's result does not depend on the order in which
  * it scores tokens, and it scores every token that could win).

@@ -4,6 +4,7 @@ import dev.moat.internal.FloatExp;
 import dev.moat.internal.Kernels;
 import dev.moat.internal.KeySort;
 import dev.moat.internal.RowSummary;
+import dev.moat.internal.TokenHash;
 import dev.moat.internal.TopTokens;
 import dev.moat.spi.Candidates;
 import dev.moat.spi.SamplingParams;
@@ -305,8 +306,8 @@ public final class Sampler implements Candidates {
    * The exponential race (Gumbel-max) over the whole row under temperature alone: the token {@code
    * v} minimising {@code -ln(u(seed, v)) / w(v)} over the candidates {@link #candidates} would give
    * (every token within {@link #CUTOFF} of the maximum, {@code w = exp((l - max) / T)}), the lowest
-   * id on ties, where {@code u(seed, v) = (u53(seed, v) + 0.5) · 2^-53} ({@link Kernels#u53}). With
-   * a random seed it is an exact draw from the softmax; with a keyed seed it is the Gumbel
+   * id on ties, where {@code u(seed, v) = (u53(seed, v) + 0.5) · 2^-53} ({@link TokenHash#u53}).
+   * With a random seed it is an exact draw from the softmax; with a keyed seed it is the Gumbel
    * watermark's pick (moat-gumbel-v2). It never weighs the whole vocabulary ({@link Race}).
    *
    * @throws IllegalStateException if {@link #canRace()} is false

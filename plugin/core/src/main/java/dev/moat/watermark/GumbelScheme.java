@@ -1,6 +1,6 @@
 package dev.moat.watermark;
 
-import dev.moat.internal.Kernels;
+import dev.moat.internal.TokenHash;
 import dev.moat.key.SipHash;
 import dev.moat.key.WatermarkKey;
 
@@ -55,7 +55,7 @@ public final class GumbelScheme {
 
   /** The uniform in (0, 1) of token {@code v} under {@code seed}. */
   public static double uniform(long seed, int v) {
-    return (Kernels.u53(seed, v) + 0.5) * 0x1.0p-53;
+    return (TokenHash.u53(seed, v) + 0.5) * 0x1.0p-53;
   }
 
   /** The detection score of {@code token} under {@code seed}: Exp(1) without the watermark. */

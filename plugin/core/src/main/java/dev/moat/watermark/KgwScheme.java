@@ -4,6 +4,7 @@ import dev.moat.internal.Kernels;
 import dev.moat.internal.Logits;
 import dev.moat.internal.PackedLists;
 import dev.moat.internal.RowSummary;
+import dev.moat.internal.TokenHash;
 import dev.moat.key.SipHash;
 import dev.moat.key.WatermarkKey;
 import org.jspecify.annotations.Nullable;
@@ -311,6 +312,6 @@ public final class KgwScheme {
   private static final Kernels KERNELS = Kernels.get();
 
   static int mix(long seed, int v) {
-    return Kernels.fmix32((v * Kernels.GOLDEN + (int) seed) ^ (int) (seed >>> 32));
+    return TokenHash.fmix32((v * Kernels.GOLDEN + (int) seed) ^ (int) (seed >>> 32));
   }
 }

@@ -25,7 +25,7 @@ class CheckedListPassTest {
   };
   private static final int[] PERIODS = {64, 512, 2048};
 
-  private static List<Kernels> both() {
+  static List<Kernels> both() {
     Kernels v = Kernels.vector();
     assertNotNull(v, "tests run with --add-modules jdk.incubator.vector");
     return List.of(Kernels.scalar(), v);

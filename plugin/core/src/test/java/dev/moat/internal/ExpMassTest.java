@@ -2,8 +2,6 @@ package dev.moat.internal;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -27,15 +25,6 @@ class ExpMassTest {
       }
     }
     assertTrue(worst <= 6e-7, "worst relative error " + worst + " at " + at);
-  }
-
-  private static List<Kernels> kernels() {
-    List<Kernels> k = new ArrayList<>(List.of(Kernels.scalar()));
-    Kernels v = Kernels.vector();
-    if (v != null) {
-      k.add(v);
-    }
-    return k;
   }
 
   @Test
@@ -67,7 +56,7 @@ class ExpMassTest {
             exact += Math.exp((double) ((l[i] - max) * invT));
           }
         }
-        for (Kernels k : kernels()) {
+        for (Kernels k : CheckedListPassTest.both()) {
           double got = k.expMass(l, offset, length, max, invT, floor, hi);
           assertTrue(
               Math.abs(got - exact) <= ExpMass.ERROR * exact,
@@ -84,7 +73,7 @@ class ExpMassTest {
     // The worst case for summation: 128,256 equal terms, every one at the top.
     float[] l = new float[128_256];
     java.util.Arrays.fill(l, 1.25f);
-    for (Kernels k : kernels()) {
+    for (Kernels k : CheckedListPassTest.both()) {
       double got = k.expMass(l, 0, l.length, 1.25f, 1f, -100f, Float.POSITIVE_INFINITY);
       assertTrue(Math.abs(got - l.length) <= ExpMass.ERROR * l.length, k.name() + ": " + got);
     }

@@ -89,7 +89,7 @@ class GreenListKernelsTest {
           assertSameBits(hashed, written, what + " writing");
           for (int v = 0; v < PackedLists.words(len) / 16 * PackedLists.BLOCK; v++) {
             boolean green =
-                v < len && (Kernels.fmix32((v * Kernels.GOLDEN + s0) ^ s1) >>> 8) < threshold;
+                v < len && (TokenHash.fmix32((v * Kernels.GOLDEN + s0) ^ s1) >>> 8) < threshold;
             assertEquals(green, PackedLists.bit(list, v), what + " bit of token " + v);
           }
           assertEquals(-1, list[PackedLists.words(len)], what + ": wrote past the list");

@@ -33,6 +33,7 @@ class KernelInliningTest {
           new String[] {"VectorKernels", "boolean allFinite(float[], int, int)"},
           new String[] {"VectorKernels", "float max(float[], int, int)"},
           new String[] {"VectorKernels", "float max(float[], int, int, float[])"},
+          new String[] {"VectorKernels", "float maxChecked(float[], int, int, float[])"},
           new String[] {
             "VectorKernels", "void kgwBias(float[], int, int, int, int, int, int, float, int[])"
           },

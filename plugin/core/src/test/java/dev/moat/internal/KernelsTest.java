@@ -82,7 +82,7 @@ class KernelsTest {
         row[offset] = -0f; // a red -0 becomes +0 (x + 0f), a green one delta
         float[] expected = row.clone();
         for (int i = 0; i < len; i++) {
-          int x = Kernels.fmix32(((base + i) * Kernels.GOLDEN + s0) ^ s1);
+          int x = TokenHash.fmix32(((base + i) * Kernels.GOLDEN + s0) ^ s1);
           expected[offset + i] += ((x >>> 8) < threshold ? 1 : 0) * delta;
         }
         for (Kernels k : both()) {
@@ -407,7 +407,7 @@ class KernelsTest {
         List<Integer> expected = new ArrayList<>();
         for (int i = 0; i < len; i++) {
           int cut = row[offset + i] >= split ? above : below;
-          if (Integer.compareUnsigned(Kernels.uniformHigh(seed, base + i), cut) >= 0) {
+          if (Integer.compareUnsigned(TokenHash.uniformHigh(seed, base + i), cut) >= 0) {
             expected.add(i);
           }
         }
@@ -430,10 +430,10 @@ class KernelsTest {
     for (int i = 0; i < 1000; i++) {
       long seed = r.nextLong();
       int v = r.nextInt(1 << 20);
-      long u = Kernels.u53(seed, v);
+      long u = TokenHash.u53(seed, v);
       assertTrue(u >= 0 && u < (1L << 53));
-      assertEquals(Integer.toUnsignedLong(Kernels.uniformHigh(seed, v)), u >>> 21);
-      int lo = Kernels.fmix32((v * Kernels.GOLDEN + (int) (seed >>> 32)) ^ (int) seed);
+      assertEquals(Integer.toUnsignedLong(TokenHash.uniformHigh(seed, v)), u >>> 21);
+      int lo = TokenHash.fmix32((v * Kernels.GOLDEN + (int) (seed >>> 32)) ^ (int) seed);
       assertEquals(lo >>> 11, u & ((1 << 21) - 1));
     }
   }

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.moat.internal.Kernels;
 import dev.moat.internal.RecordCache;
+import dev.moat.internal.TokenHash;
 import dev.moat.spi.SamplingParams;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +51,7 @@ class RaceRecordsTest {
         continue;
       }
       float w = (float) Math.exp((l[v] - max) * invT);
-      double ratio = -Math.log((Kernels.u53(seed, v) + 0.5) * 0x1p-53) / w;
+      double ratio = -Math.log((TokenHash.u53(seed, v) + 0.5) * 0x1p-53) / w;
       if (ratio < bestRatio) {
         bestRatio = ratio;
         best = v;

@@ -3,6 +3,7 @@ package dev.moat.internal.vector;
 import dev.moat.internal.Kernels;
 import dev.moat.internal.PackedLists;
 import dev.moat.internal.RowSummary;
+import dev.moat.internal.TokenHash;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -48,6 +49,11 @@ public final class VectorKernels extends Kernels {
 
   /** The order-preserving image of -Infinity (see {@link #max(float[], int, int)}). */
   static final int ORDERED_NEGATIVE_INFINITY = 0xFF800000 ^ 0x7FFFFFFF;
+
+  /**
+   * The order-preserving image of Float.MAX_VALUE: +Infinity and NaN with the sign clear are above.
+   */
+  static final int ORDERED_MAX_VALUE = 0x7F7FFFFF;
 
   static {
     int[] g = new int[I.length()];
@@ -195,6 +201,55 @@ public final class VectorKernels extends Kernels {
     return r;
   }
 
+  /**
+   * {@link #max(float[], int, int, float[])} with the row check in the same loop: the images'
+   * maximum is above +MAX_VALUE's image for +Infinity and NaN with the sign clear, and their
+   * minimum below -Infinity's for NaN with the sign set (a lanewise minimum, four a group).
+   */
+  @Override
+  public float maxChecked(float[] l, int offset, int length, float[] summary) {
+    int lanes = F.length();
+    int group = 4 * lanes;
+    java.util.Objects.checkFromIndexSize(offset, length, l.length);
+    if (summary.length < length / group) {
+      throw shortSummary(summary.length, length, length / group);
+    }
+    IntVector acc = IntVector.broadcast(I, ORDERED_NEGATIVE_INFINITY);
+    IntVector low = IntVector.broadcast(I, ORDERED_NEGATIVE_INFINITY);
+    int i = 0;
+    int g = 0;
+    int bound = length - group;
+    for (; i <= bound; i += group, g++) {
+      int o = offset + i;
+      IntVector a = FloatVector.fromArray(F, l, o).reinterpretAsInts();
+      IntVector b = FloatVector.fromArray(F, l, o + lanes).reinterpretAsInts();
+      IntVector c = FloatVector.fromArray(F, l, o + 2 * lanes).reinterpretAsInts();
+      IntVector d = FloatVector.fromArray(F, l, o + 3 * lanes).reinterpretAsInts();
+      a = a.lanewise(VectorOperators.XOR, a.lanewise(VectorOperators.ASHR, 31).and(LOW31));
+      b = b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.ASHR, 31).and(LOW31));
+      c = c.lanewise(VectorOperators.XOR, c.lanewise(VectorOperators.ASHR, 31).and(LOW31));
+      d = d.lanewise(VectorOperators.XOR, d.lanewise(VectorOperators.ASHR, 31).and(LOW31));
+      IntVector m = a.max(b).max(c.max(d));
+      low = low.min(a.min(b).min(c.min(d)));
+      summary[g] = fromOrdered(m.reduceLanes(VectorOperators.MAX));
+      acc = acc.max(m);
+    }
+    int top = acc.reduceLanes(VectorOperators.MAX);
+    if (top > ORDERED_MAX_VALUE
+        || low.reduceLanes(VectorOperators.MIN) < ORDERED_NEGATIVE_INFINITY) {
+      return Float.NaN;
+    }
+    float r = fromOrdered(top);
+    for (; i < length; i++) {
+      float v = l[offset + i];
+      if (v != v || v == Float.POSITIVE_INFINITY) {
+        return Float.NaN;
+      }
+      r = v > r ? v : r;
+    }
+    return r;
+  }
+
   @Override
   public double expMass(
       float[] l, int offset, int length, float max, float invT, float lo, float hi) {
@@ -264,7 +319,7 @@ public final class VectorKernels extends Kernels {
       x0 = x0.add(strideV);
     }
     for (; i < length; i++) {
-      int x = fmix32(((base + i) * GOLDEN + s0) ^ s1);
+      int x = TokenHash.fmix32(((base + i) * GOLDEN + s0) ^ s1);
       logits[offset + i] += (((x >>> 8) - threshold) >>> 31) * delta;
     }
   }
@@ -309,7 +364,7 @@ public final class VectorKernels extends Kernels {
       x0 = x0.add(strideV);
     }
     for (; i < length; i++) {
-      int x = fmix32(((base + i) * GOLDEN + s0) ^ s1);
+      int x = TokenHash.fmix32(((base + i) * GOLDEN + s0) ^ s1);
       logits[offset + i] =
           (logits[offset + i] + row[rowStart + i]) + (((x >>> 8) - threshold) >>> 31) * delta;
     }
@@ -451,7 +506,7 @@ public final class VectorKernels extends Kernels {
       }
     }
     for (; i < length; i++) {
-      int h = uniformHigh(seed, base + i) ^ Integer.MIN_VALUE;
+      int h = TokenHash.uniformHigh(seed, base + i) ^ Integer.MIN_VALUE;
       if (h >= (l[offset + i] >= split ? above : below)) {
         out[n++] = i;
       }
