@@ -49,6 +49,7 @@ class KernelInliningTest {
           new String[] {"VectorGreenLists", "static void fromListAddRowNarrow(float[], int, int"},
           new String[] {"VectorGreenLists", "static void toListAddRow(float[], int, int, int, int"},
           new String[] {"VectorListPass", "static int fromList(float[], int, int, float, int[]"},
+          new String[] {"VectorListPass", "static int countAtLeast(float[], int, float)"},
           new String[] {
             "VectorListPass", "static int fromListAddRow(float[], int, int, float, int[]"
           },

@@ -64,6 +64,17 @@ final class VectorListPass {
    * {@code ((d | -d) >>> 31) ^ 1} is 1 for {@code d == 0}.
    */
   static int countAtLeast(float[] a, int n, float c) {
+    // Checked up front with a message of its own, which also keeps this method above C2's
+    // FreqInlineSize (KernelInliningTest): inlined into the sampler's gathers it lost its
+    // intrinsics in some compilations on JDK 17 and allocated 80-200 B a call (JFR, 2026-12-05).
+    if (n < 0 || n > a.length) {
+      throw new IllegalArgumentException(
+          "countAtLeast over " + n + " entries of an array of " + a.length + ": not allowed");
+    }
+    if (!(c == c)) {
+      throw new IllegalArgumentException("countAtLeast with cut " + c + ": a number is needed");
+    }
+    java.util.Objects.checkFromIndexSize(0, n, a.length);
     int lanes = I.length();
     int cb = Float.floatToRawIntBits(c);
     int oc = (cb ^ ((cb >> 31) & 0x7FFFFFFF)) - (cb >> 31);
