@@ -9,8 +9,8 @@ package dev.moat.internal;
  * high words in their (ascending) low-word order.
  *
  * <p>Four passes of eight bits, each skipped when every key has the same digit there (the weights
- * of a nucleus share most of their exponent bits). Below {@value #SMALL} keys it calls {@code
- * Arrays.sort}.
+ * of a nucleus share most of their exponent bits); the four digits are counted in one read. Below
+ * {@value #SMALL} keys it calls {@code Arrays.sort}.
  *
  * <p>Not thread-safe: one instance per request; its scratch is allocated once, in the constructor.
  */
@@ -24,7 +24,7 @@ public final class KeySort {
   /** For up to {@code capacity} keys; with 0 it holds nothing and sorts nothing. */
   public KeySort(int capacity) {
     this.scratch = new long[capacity];
-    this.counts = new int[capacity > 0 ? 256 : 0];
+    this.counts = new int[capacity > 0 ? 4 * 256 : 0];
   }
 
   /**
@@ -39,23 +39,29 @@ public final class KeySort {
     long[] from = keys;
     long[] to = scratch;
     int[] c = counts;
-    for (int shift = 32; shift < 64; shift += 8) {
-      java.util.Arrays.fill(c, 0);
-      for (int i = 0; i < n; i++) {
-        c[(int) (from[i] >>> shift) & 0xFF]++;
-      }
-      if (c[(int) (from[0] >>> shift) & 0xFF] == n) {
+    java.util.Arrays.fill(c, 0);
+    for (int i = 0; i < n; i++) { // the four digits' counts in one read of the keys
+      int h = (int) (keys[i] >>> 32);
+      c[h & 0xFF]++;
+      c[256 + ((h >>> 8) & 0xFF)]++;
+      c[512 + ((h >>> 16) & 0xFF)]++;
+      c[768 + (h >>> 24)]++;
+    }
+    for (int pass = 0; pass < 4; pass++) {
+      int shift = 32 + 8 * pass;
+      int base = 256 * pass;
+      if (c[base + ((int) (from[0] >>> shift) & 0xFF)] == n) {
         continue; // one digit for all: the pass would copy the keys as they are
       }
       int sum = 0;
-      for (int d = 0; d < 256; d++) {
+      for (int d = base; d < base + 256; d++) {
         int k = c[d];
         c[d] = sum;
         sum += k;
       }
       for (int i = 0; i < n; i++) {
         long key = from[i];
-        to[c[(int) (key >>> shift) & 0xFF]++] = key;
+        to[c[base + ((int) (key >>> shift) & 0xFF)]++] = key;
       }
       long[] t = from;
       from = to;

@@ -13,16 +13,16 @@ import dev.moat.internal.TopTokens;
  *
  * <p>The full path weighs every token within the cutoff ({@code w = (float) exp((l - max) / T)}),
  * sums the weights in double in id order ({@code S}), sorts them and keeps the shortest prefix
- * whose running sum reaches {@code S * topP}. Here: an approximate {@code S} from one vector pass
- * ({@link Kernels#expMass}, within {@link ExpMass#ERROR}), then only the tokens within a gap of the
- * maximum are gathered and weighed exactly ({@link FloatExp}, the same floats), the gap widened
- * until their weights reach the target with room to spare, and the rest's mass taken by a second
- * pass. That bounds {@code S}, and so the target, to an interval; the sorted running sum is the
- * full path's own, so where it crosses the whole interval at one token, that token ends the nucleus
- * in both. Where the interval holds a token's running sum (a boundary closer than the bound can
- * tell), the full path decides. The interval also covers the rounding of the full path's sums (8 n
- * 2^-53 relative, for n tokens), including its per-bucket sums, so the prefix it sorts holds the
- * same crossing.
+ * whose running sum reaches {@code S * topP}. Here: only the tokens within a gap of the maximum are
+ * gathered and weighed exactly ({@link FloatExp}, the same floats), and the rest's mass is taken
+ * approximately by one vector pass ({@link Kernels#expMass}, within {@link ExpMass#ERROR}); the gap
+ * is widened until the gathered weights reach the target with room to spare (a request's next row
+ * starts at the gap that sufficed). That bounds {@code S}, and so the target, to an interval; the
+ * sorted running sum is the full path's own, so where it crosses the whole interval at one token,
+ * that token ends the nucleus in both. Where the interval holds a token's running sum (a boundary
+ * closer than the bound can tell), the full path decides. The interval also covers the rounding of
+ * the full path's sums (8 n 2^-53 relative, for n tokens), including its per-bucket sums, so the
+ * prefix it sorts holds the same crossing.
  *
  * <p>Not thread-safe: one per request, like its {@link Sampler}.
  */
@@ -53,8 +53,10 @@ final class Nucleus {
   private final KeySort keySort;
   private final int vocab;
 
-  /** The gap the last row needed, less one: the rows of a request are alike. */
+  /** The gap to try first: the widest recent rows needed (the rows of a request are alike). */
   private int first;
+
+  private int rows;
 
   private double total;
 
@@ -71,6 +73,10 @@ final class Nucleus {
     this.vocab = vocab;
   }
 
+  private double mass(float[] logits, int offset, float max, float invT, float floor) {
+    return KERNELS.expMass(logits, offset, vocab, max, invT, floor, Float.POSITIVE_INFINITY);
+  }
+
   /** The kept weights' sum (in nucleus order) after a successful {@link #run}. */
   double total() {
     return total;
@@ -84,12 +90,14 @@ final class Nucleus {
    * @param floor the cutoff: tokens below it weigh nothing
    */
   int run(float[] logits, int offset, float max, float invT, float floor, float topP, float[] w) {
-    double estimate =
-        KERNELS.expMass(logits, offset, vocab, max, invT, floor, Float.POSITIVE_INFINITY);
-    double enough = topP * estimate * (1 + 4 * ExpMass.ERROR) + 1e-300;
     int m = 0;
     double gathered = 0;
+    double rest = 0;
     float cut = floor;
+    // With a gap remembered, one pass (the rest's mass) usually settles it; on a request's first
+    // row, or once the remembered gap falls short, the row's whole mass is estimated first, so
+    // that widening the gap costs no pass: at most three in all.
+    double estimate = rows == 0 ? mass(logits, offset, max, invT, floor) : Double.NaN;
     int g = first;
     for (; g < GAPS.length; g++) {
       float c = max - GAPS[g] / invT;
@@ -101,12 +109,31 @@ final class Nucleus {
         w[j] = x;
         gathered += x;
       }
-      if (gathered >= enough || cut == floor) {
+      if (cut == floor) {
+        rest = 0; // every token of weight above 0 is gathered
         break;
       }
+      double enough = topP * (1 + 4 * ExpMass.ERROR);
+      if (!Double.isNaN(estimate)) {
+        if (gathered >= enough * estimate) {
+          rest = KERNELS.expMass(logits, offset, vocab, max, invT, floor, cut);
+          break;
+        }
+        continue;
+      }
+      rest = KERNELS.expMass(logits, offset, vocab, max, invT, floor, cut);
+      if (gathered >= enough * (gathered + rest)) {
+        break; // the nucleus ends among the gathered tokens
+      }
+      estimate = mass(logits, offset, max, invT, floor);
     }
-    first = Math.max(0, Math.min(g, GAPS.length - 1) - 1);
-    double rest = cut == floor ? 0 : KERNELS.expMass(logits, offset, vocab, max, invT, floor, cut);
+    if (g == GAPS.length) {
+      refused++; // not reached: the widest gap is past the cutoff, so its cut is the floor
+      return 0;
+    }
+    // Next row: start at the gap that sufficed, every eighth row one narrower (rows change).
+    int settled = Math.min(g, GAPS.length - 1);
+    first = (++rows & 7) == 0 ? Math.max(0, settled - 1) : settled;
     double s = gathered + rest;
     double slack = 8.0 * vocab * 0x1p-53 + 1e-12;
     double spread = 1.01 * ExpMass.ERROR * rest;
