@@ -55,7 +55,8 @@ public class SamplerBenchmark {
   /**
    * {@code gaussian}: every logit Gaussian with sd 3, a flat row whose top-p 0.95 nucleus holds
    * about 8% of the vocabulary. {@code peaked}: sd 2, and 8 tokens raised 10 to 17 above the rest,
-   * so that a few tokens hold most of the mass, as a language model's rows mostly do.
+   * so that a few tokens hold most of the mass (made to resemble a language model's rows; not taken
+   * from one).
    */
   @Param({"gaussian"})
   String shape;

@@ -79,13 +79,7 @@ class SampledStepSummaryTest {
       int steps = 48;
       try (MoatRequest req = moat.begin(ctx)) {
         for (int step = 0; step < steps; step++) {
-          float[] logits = new float[vocab];
-          for (int i = 0; i < vocab; i++) {
-            logits[i] = (float) (3 * r.nextGaussian());
-          }
-          if (step % 5 == 1) {
-            logits[r.nextInt(vocab)] = Float.NEGATIVE_INFINITY; // a host's mask
-          }
+          float[] logits = row(r, vocab, step);
           if (step % 4 == 2) {
             logits[specials[step % 3]] = 15f; // a special token far above the rest
           }
@@ -153,13 +147,7 @@ class SampledStepSummaryTest {
       int steps = 40;
       try (MoatRequest req = moat.begin(ctx)) {
         for (int step = 0; step < steps; step++) {
-          float[] logits = new float[vocab];
-          for (int i = 0; i < vocab; i++) {
-            logits[i] = (float) (3 * r.nextGaussian());
-          }
-          if (step % 5 == 1) {
-            logits[r.nextInt(vocab)] = Float.NEGATIVE_INFINITY; // a host's mask
-          }
+          float[] logits = row(r, vocab, step);
           if (step % 4 == 2) {
             logits[r.nextInt(vocab)] = 15f; // one token far above the rest
           }
@@ -185,6 +173,18 @@ class SampledStepSummaryTest {
   private static void assertThrows(MoatRequest req, float[] row) {
     org.junit.jupiter.api.Assertions.assertThrows(
         IllegalArgumentException.class, () -> req.sample(row));
+  }
+
+  /** A Gaussian row (sd 3), every fifth step with one entry masked to -Infinity, as hosts do. */
+  private static float[] row(SplittableRandom r, int vocab, int step) {
+    float[] logits = new float[vocab];
+    for (int i = 0; i < vocab; i++) {
+      logits[i] = (float) (3 * r.nextGaussian());
+    }
+    if (step % 5 == 1) {
+      logits[r.nextInt(vocab)] = Float.NEGATIVE_INFINITY; // a host's mask
+    }
+    return logits;
   }
 
   static RequestContext context(int vocab, int[] specials, SamplingParams params, double probing) {

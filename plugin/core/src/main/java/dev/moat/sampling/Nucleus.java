@@ -98,10 +98,11 @@ final class Nucleus {
     // row, or once the remembered gap falls short, the row's whole mass is estimated first, so
     // that widening the gap costs no pass: at most three in all.
     double estimate = rows == 0 ? mass(logits, offset, max, invT, floor) : Double.NaN;
+    double enough = topP * (1 + 4 * ExpMass.ERROR);
     int g = first;
-    for (; g < GAPS.length; g++) {
+    for (; ; g++) {
       float c = max - GAPS[g] / invT;
-      cut = c > floor ? c : floor;
+      cut = c > floor && g < GAPS.length - 1 ? c : floor; // the widest gap takes every token
       m = top.collect(logits, offset, cut);
       gathered = 0;
       for (int j = 0; j < m; j++) {
@@ -113,7 +114,6 @@ final class Nucleus {
         rest = 0; // every token of weight above 0 is gathered
         break;
       }
-      double enough = topP * (1 + 4 * ExpMass.ERROR);
       if (!Double.isNaN(estimate)) {
         if (gathered >= enough * estimate) {
           rest = KERNELS.expMass(logits, offset, vocab, max, invT, floor, cut);
@@ -127,13 +127,8 @@ final class Nucleus {
       }
       estimate = mass(logits, offset, max, invT, floor);
     }
-    if (g == GAPS.length) {
-      refused++; // not reached: the widest gap is past the cutoff, so its cut is the floor
-      return 0;
-    }
     // Next row: start at the gap that sufficed, every eighth row one narrower (rows change).
-    int settled = Math.min(g, GAPS.length - 1);
-    first = (++rows & 7) == 0 ? Math.max(0, settled - 1) : settled;
+    first = (++rows & 7) == 0 ? Math.max(0, g - 1) : g;
     double s = gathered + rest;
     double slack = 8.0 * vocab * 0x1p-53 + 1e-12;
     double spread = 1.01 * ExpMass.ERROR * rest;

@@ -74,7 +74,8 @@ final class VectorListPass {
     if (!(c == c)) {
       throw new IllegalArgumentException("countAtLeast with cut " + c + ": a number is needed");
     }
-    java.util.Objects.checkFromIndexSize(0, n, a.length);
+    java.util.Objects.checkFromIndexSize(
+        0, n, a.length); // repeats the first: bytecode for the size
     int lanes = I.length();
     int cb = Float.floatToRawIntBits(c);
     int oc = (cb ^ ((cb >> 31) & 0x7FFFFFFF)) - (cb >> 31);
