@@ -121,6 +121,7 @@ public final class Sampler implements Candidates {
    * Picks the next token from {@code logits[offset .. offset + vocabSize)} using the request's
    * randomness.
    */
+  @Override
   public int sample(float[] logits, int offset) {
     if (params.isGreedy()) {
       return top.argMax(logits, offset);

@@ -42,6 +42,30 @@ public interface Candidates {
     return race(logits, offset, seed);
   }
 
+  /**
+   * An unmarked draw from the host's distribution over the row (temperature, top-k and top-p as
+   * {@link #candidates} applies them), with the host's own randomness: for the steps a protection
+   * that owns sampling leaves unkeyed (no context yet, or a repeated one). Any exact draw serves;
+   * an implementation may use one that weighs fewer tokens than {@link #race} (Moat's sampler draws
+   * by geometric skips, hashing no token id). The default races with {@link #nextSeed} under
+   * temperature alone, else draws among the candidates with {@link #nextUniform}.
+   */
+  default int sample(float[] logits, int offset) {
+    if (canRace()) {
+      return race(logits, offset, nextSeed());
+    }
+    int n = candidates(logits, offset);
+    double u = nextUniform() * candidateTotal();
+    double acc = 0;
+    for (int i = 0; i < n - 1; i++) {
+      acc += candidateWeight(i);
+      if (u < acc) {
+        return candidateId(i);
+      }
+    }
+    return candidateId(n - 1);
+  }
+
   /** The next seed of the host's own random stream (for a draw that must not be keyed). */
   long nextSeed();
 

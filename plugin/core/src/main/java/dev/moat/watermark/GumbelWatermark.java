@@ -19,7 +19,9 @@ import dev.moat.spi.TokenHistory;
  * far if {@code -ln u_i < w_i b}, and since {@code -ln u >= 1 - u} that needs {@code 1 - u_i < w_i
  * b}; the logarithm is computed only for the few that pass. Where there is no context yet, or the
  * context repeats (per-request de-duplication), the same choice is made with the request's own
- * randomness instead of the key: an exact, unmarked draw.
+ * randomness instead of the key: an exact, unmarked draw ({@link Candidates#sample}; Moat's sampler
+ * draws it by geometric skips under temperature alone, hashing no token id, about half the cost of
+ * a race with a fresh seed: perf/RESULTS.md).
  *
  * <p>Immutable and thread-safe; per-request state is allocation-free per token.
  */
@@ -106,16 +108,14 @@ public final class GumbelWatermark extends WatermarkProtection {
         // Temperature alone: the race over the whole vocabulary, keyed, or with the request's own
         // randomness where there is no context yet or it repeats.
         if (len < h) {
-          return sampler.race(logits, offset, sampler.nextSeed());
+          return sampler.sample(logits, offset);
         }
         for (int i = 0; i < h; i++) {
           context[i] = history.get(len - h + i);
         }
         long seed = scheme.seed(context, h);
         boolean fresh = fresh(seed);
-        return fresh
-            ? sampler.raceKeyed(logits, offset, seed)
-            : sampler.race(logits, offset, sampler.nextSeed());
+        return fresh ? sampler.raceKeyed(logits, offset, seed) : sampler.sample(logits, offset);
       }
       int n = sampler.candidates(logits, offset);
       if (n == 1 || len < h) {

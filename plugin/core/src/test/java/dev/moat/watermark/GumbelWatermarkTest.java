@@ -127,6 +127,42 @@ class GumbelWatermarkTest {
   }
 
   /**
+   * A step the key does not choose (here the first, with no context yet) is the sampler's own draw
+   * under temperature alone ({@link dev.moat.sampling.Sampler#sample}: geometric skips, no token id
+   * hashed), not a race with a seed from the request's randomness (which hashes the vocabulary):
+   * the same token as a plain sampler with the request's seed, for every seed.
+   */
+  @Test
+  void unkeyedStepsAreTheSamplersOwnDraw() throws Exception {
+    float[] l = logits(5_000, 9);
+    try (Moat moat = moat()) {
+      int differentFromARace = 0;
+      for (long seed = 1; seed <= 200; seed++) {
+        SamplingParams params =
+            SamplingParams.builder().temperature(0.9f).seed(seed).maxTokens(1).build();
+        int picked;
+        try (MoatRequest r =
+            moat.begin(
+                RequestContext.builder()
+                    .account("a")
+                    .tier("t")
+                    .vocabSize(l.length)
+                    .prompt("", new int[0])
+                    .sampling(params)
+                    .build())) {
+          picked = r.sample(l.clone());
+        }
+        assertEquals(new dev.moat.sampling.Sampler(params, l.length).sample(l, 0), picked);
+        dev.moat.sampling.Sampler racer = new dev.moat.sampling.Sampler(params, l.length);
+        differentFromARace += racer.race(l, 0, racer.nextSeed()) != picked ? 1 : 0;
+      }
+      // Two independent draws from this row agree about 3 times in 1,000 (the sum of the squared
+      // probabilities): a race with the request's first seed, the rule before, agreed 200 times.
+      assertTrue(differentFromARace > 150, "picks unlike a race's: " + differentFromARace);
+    }
+  }
+
+  /**
    * Under temperature alone the pick is the exact argmin over the whole vocabulary, and a context
    * that recurs across requests has its far tokens read from the shared race records (the row
    * differs every request; the seed, from the key and the previous token, recurs).
