@@ -122,7 +122,45 @@ final class Pipeline {
     }
     RequestProtection[] tokens =
         concat(perturbations, pacer == null ? tier : concat(tier, new RequestProtection[] {pacer}));
-    return new Pipeline(rows, tokens, tier, owner, jitter, fuse, head, headAddend);
+    return new Pipeline(editingRows(rows), tokens, tier, owner, jitter, fuse, head, headAddend);
+  }
+
+  /**
+   * Whether a protection's class overrides {@link RequestProtection#processLogits}: one that keeps
+   * the interface's empty default (a protection that owns sampling, or watches tokens only) leaves
+   * the row as it is, and the step need not call it, nor give up the one-pass check for it.
+   */
+  private static final ClassValue<Boolean> EDITS_ROW =
+      new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+          try {
+            return type.getMethod("processLogits", float[].class, int.class, TokenHistory.class)
+                    .getDeclaringClass()
+                != RequestProtection.class;
+          } catch (NoSuchMethodException e) {
+            return true; // cannot happen for an implementation; if it did, keep calling it
+          }
+        }
+      };
+
+  /** {@code rows} less the protections that do not edit the row ({@link #EDITS_ROW}). */
+  private static RequestProtection[] editingRows(RequestProtection[] rows) {
+    int n = 0;
+    for (RequestProtection p : rows) {
+      n += EDITS_ROW.get(p.getClass()) ? 1 : 0;
+    }
+    if (n == rows.length) {
+      return rows;
+    }
+    RequestProtection[] kept = new RequestProtection[n];
+    int i = 0;
+    for (RequestProtection p : rows) {
+      if (EDITS_ROW.get(p.getClass())) {
+        kept[i++] = p;
+      }
+    }
+    return kept;
   }
 
   static Pipeline of(RequestProtection[] tier, String tierName) {
@@ -134,8 +172,9 @@ final class Pipeline {
    * returns -1, or the index of the row's first NaN or +Infinity. Then no stage has recorded
    * anything, and the row may hold the first stage's edits: a {@link FusedBias} first in line takes
    * the check into its own pass over the row. With {@code summary} non-null (a step that Moat's
-   * sampler samples next), a head that nothing follows may publish the edited row's maximum and
-   * summary there; whatever this step does not publish is cleared.
+   * sampler samples next, itself or for a protection that owns sampling, which must not edit the
+   * row there: {@link RequestProtection#sample}), a head that nothing follows may publish the
+   * edited row's maximum and summary there; whatever this step does not publish is cleared.
    */
   int processRow(
       float[] logits,
@@ -147,8 +186,9 @@ final class Pipeline {
     if (summary != null) {
       summary.clear(); // whatever was published was for another row
     }
-    if (h == null && summary != null && rows.length == 0 && owner == null) {
-      // Level 0 sampled by Moat: the check and the sampler's scan in one pass.
+    if (h == null && summary != null && rows.length == 0) {
+      // Level 0 sampled by Moat (or by an owner through Moat's sampler): the check and the
+      // sampler's scan in one pass.
       float max = KERNELS.maxChecked(logits, offset, vocabSize, summary.groups());
       if (max <= Float.MAX_VALUE) {
         summary.publish(max);
@@ -160,11 +200,7 @@ final class Pipeline {
         h == null
             ? Logits.firstInvalid(logits, offset, vocabSize)
             : h.processLogitsChecked(
-                logits,
-                offset,
-                history,
-                headAddend,
-                rows.length == 0 && owner == null ? summary : null);
+                logits, offset, history, headAddend, rows.length == 0 ? summary : null);
     if (bad >= 0) {
       return bad;
     }

@@ -170,6 +170,51 @@ class SampledStepSummaryTest {
     }
   }
 
+  /**
+   * A protection that owns sampling (the Gumbel watermark) samples through Moat's sampler, so the
+   * row check and the sampler's scan are one pass for it too: every step publishes (none did
+   * before), and every pick is the one the same protection makes with a fresh sampler that scans
+   * the row itself: keyed races, the unkeyed draws of repeated contexts, candidates under top-k and
+   * top-p, and greedy steps.
+   */
+  @ParameterizedTest(name = "vocab {0}, {1}")
+  @CsvSource({"50257, t1", "128256, t1", "1000, top50", "1000, topp", "131, t1", "4099, greedy"})
+  void aSamplingOwnerReadsThePassesSummary(int vocab, String sampling) throws Exception {
+    String policy =
+        """
+        version: 1
+        tiers:
+          free: {watermark: {scheme: gumbel, key: wm1, context_width: 1}}
+        """;
+    SamplingParams params = params(sampling);
+    try (Moat moat =
+        Moat.builder()
+            .policy(PolicyLoader.parse(policy, true, "p.yaml", Set.of("wm1")))
+            .keys(WatermarkKeys.of(MoatRequestFusionTest.WM))
+            .audit(c -> {})
+            .build()) {
+      RequestContext ctx = context(vocab, new int[] {0}, params, 0.0);
+      RequestProtection gumbel =
+          new dev.moat.watermark.GumbelWatermark(MoatRequestFusionTest.WM, 1).begin(ctx);
+      Sampler reference = new Sampler(params, vocab);
+      SplittableRandom r = new SplittableRandom(vocab * 13L + sampling.hashCode());
+      int steps = 48;
+      try (MoatRequest req = moat.begin(ctx)) {
+        for (int step = 0; step < steps; step++) {
+          float[] logits = row(r, vocab, step);
+          if (step % 4 == 2) {
+            logits[r.nextInt(vocab)] = 15f; // one token far above the rest
+          }
+          int want = gumbel.sample(logits.clone(), 0, req.history(), reference);
+          int got = req.sample(logits);
+          assertEquals(want, got, "step " + step);
+          req.accept(got);
+        }
+        assertEquals(steps, req.rowSummariesPublished(), "every step's check publishes");
+      }
+    }
+  }
+
   private static void assertThrows(MoatRequest req, float[] row) {
     org.junit.jupiter.api.Assertions.assertThrows(
         IllegalArgumentException.class, () -> req.sample(row));

@@ -27,7 +27,8 @@ public interface RequestProtection {
    * Chooses the next token from the processed row. Only called when {@link #ownsSampling()} is
    * true. The {@code candidates} apply the host's temperature, top-k and top-p ({@link
    * Candidates#candidates}); a protection must choose among them so the host's settings are
-   * honoured.
+   * honoured. The row must not be modified here (edits belong in {@link #processLogits}): Moat's
+   * sampler may take the row's maximum from the pass that checked it.
    */
   default int sample(float[] logits, int offset, TokenHistory history, Candidates candidates) {
     throw new UnsupportedOperationException(getClass().getName() + " does not own sampling");
