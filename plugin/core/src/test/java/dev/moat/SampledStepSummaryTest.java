@@ -147,10 +147,7 @@ class SampledStepSummaryTest {
       int steps = 40;
       try (MoatRequest req = moat.begin(ctx)) {
         for (int step = 0; step < steps; step++) {
-          float[] logits = row(r, vocab, step);
-          if (step % 4 == 2) {
-            logits[r.nextInt(vocab)] = 15f; // one token far above the rest
-          }
+          float[] logits = peakedRow(r, vocab, step);
           int want = reference.sample(logits.clone(), 0);
           assertEquals(want, req.sample(logits), "step " + step);
           req.accept(want);
@@ -201,10 +198,7 @@ class SampledStepSummaryTest {
       int steps = 48;
       try (MoatRequest req = moat.begin(ctx)) {
         for (int step = 0; step < steps; step++) {
-          float[] logits = row(r, vocab, step);
-          if (step % 4 == 2) {
-            logits[r.nextInt(vocab)] = 15f; // one token far above the rest
-          }
+          float[] logits = peakedRow(r, vocab, step);
           int want = gumbel.sample(logits.clone(), 0, req.history(), reference);
           int got = req.sample(logits);
           assertEquals(want, got, "step " + step);
@@ -213,6 +207,15 @@ class SampledStepSummaryTest {
         assertEquals(steps, req.rowSummariesPublished(), "every step's check publishes");
       }
     }
+  }
+
+  /** {@link #row}, with one token far above the rest every fourth step. */
+  private static float[] peakedRow(SplittableRandom r, int vocab, int step) {
+    float[] logits = row(r, vocab, step);
+    if (step % 4 == 2) {
+      logits[r.nextInt(vocab)] = 15f;
+    }
+    return logits;
   }
 
   private static void assertThrows(MoatRequest req, float[] row) {
