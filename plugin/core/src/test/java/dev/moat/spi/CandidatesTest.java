@@ -1,0 +1,83 @@
+package dev.moat.spi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.moat.sampling.Sampler;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Candidates#sample}'s default, for an implementation that keeps it: under temperature alone
+ * a race with the next seed of the host's stream; otherwise the inverse-CDF draw among the
+ * candidates with the next uniform, which is what Moat's own sampler does under top-k or top-p (so
+ * the two agree draw for draw there, and an implementation overriding nothing gets an exact draw).
+ */
+class CandidatesTest {
+  /** Moat's sampler seen through the interface alone: every default method kept. */
+  private static Candidates plain(Sampler s) {
+    return new Candidates() {
+      @Override
+      public int candidates(float[] logits, int offset) {
+        return s.candidates(logits, offset);
+      }
+
+      @Override
+      public int candidateId(int i) {
+        return s.candidateId(i);
+      }
+
+      @Override
+      public float candidateWeight(int i) {
+        return s.candidateWeight(i);
+      }
+
+      @Override
+      public double candidateTotal() {
+        return s.candidateTotal();
+      }
+
+      @Override
+      public boolean canRace() {
+        return s.canRace();
+      }
+
+      @Override
+      public int race(float[] logits, int offset, long seed) {
+        return s.race(logits, offset, seed);
+      }
+
+      @Override
+      public long nextSeed() {
+        return s.nextSeed();
+      }
+
+      @Override
+      public double nextUniform() {
+        return s.nextUniform();
+      }
+    };
+  }
+
+  @Test
+  void theDefaultDrawRacesUnderTemperatureAloneAndElseWalksTheCandidates() {
+    SplittableRandom r = new SplittableRandom(5);
+    float[] row = new float[3_000];
+    for (int i = 0; i < row.length; i++) {
+      row[i] = (float) (2 * r.nextGaussian());
+    }
+    SamplingParams t1 = SamplingParams.builder().temperature(1f).seed(7).build();
+    SamplingParams topK = SamplingParams.builder().temperature(0.8f).topK(40).seed(7).build();
+    SamplingParams topP = SamplingParams.builder().temperature(1.2f).topP(0.9f).seed(7).build();
+    Candidates raced = plain(new Sampler(t1, row.length));
+    Sampler racer = new Sampler(t1, row.length);
+    Candidates walkedK = plain(new Sampler(topK, row.length));
+    Sampler ownK = new Sampler(topK, row.length);
+    Candidates walkedP = plain(new Sampler(topP, row.length));
+    Sampler ownP = new Sampler(topP, row.length);
+    for (int d = 0; d < 300; d++) {
+      assertEquals(racer.race(row, 0, racer.nextSeed()), raced.sample(row, 0), "draw " + d);
+      assertEquals(ownK.sample(row, 0), walkedK.sample(row, 0), "top-k draw " + d);
+      assertEquals(ownP.sample(row, 0), walkedP.sample(row, 0), "top-p draw " + d);
+    }
+  }
+}
