@@ -13,49 +13,19 @@ import org.junit.jupiter.api.Test;
  * the two agree draw for draw there, and an implementation overriding nothing gets an exact draw).
  */
 class CandidatesTest {
-  /** Moat's sampler seen through the interface alone: every default method kept. */
+  /**
+   * Moat's sampler seen through the interface alone: its abstract methods call the sampler, its
+   * default methods keep the interface's code.
+   */
   private static Candidates plain(Sampler s) {
-    return new Candidates() {
-      @Override
-      public int candidates(float[] logits, int offset) {
-        return s.candidates(logits, offset);
-      }
-
-      @Override
-      public int candidateId(int i) {
-        return s.candidateId(i);
-      }
-
-      @Override
-      public float candidateWeight(int i) {
-        return s.candidateWeight(i);
-      }
-
-      @Override
-      public double candidateTotal() {
-        return s.candidateTotal();
-      }
-
-      @Override
-      public boolean canRace() {
-        return s.canRace();
-      }
-
-      @Override
-      public int race(float[] logits, int offset, long seed) {
-        return s.race(logits, offset, seed);
-      }
-
-      @Override
-      public long nextSeed() {
-        return s.nextSeed();
-      }
-
-      @Override
-      public double nextUniform() {
-        return s.nextUniform();
-      }
-    };
+    return (Candidates)
+        java.lang.reflect.Proxy.newProxyInstance(
+            Candidates.class.getClassLoader(),
+            new Class<?>[] {Candidates.class},
+            (proxy, method, args) ->
+                method.isDefault()
+                    ? java.lang.reflect.InvocationHandler.invokeDefault(proxy, method, args)
+                    : method.invoke(s, args));
   }
 
   @Test
