@@ -146,13 +146,7 @@ class SampledStepSummaryTest {
       SplittableRandom r = new SplittableRandom(vocab * 17L + sampling.hashCode());
       int steps = 40;
       try (MoatRequest req = moat.begin(ctx)) {
-        for (int step = 0; step < steps; step++) {
-          float[] logits = peakedRow(r, vocab, step);
-          int want = reference.sample(logits.clone(), 0);
-          assertEquals(want, req.sample(logits), "step " + step);
-          req.accept(want);
-        }
-        assertEquals(steps, req.rowSummariesPublished(), "every step's check publishes");
+        picksMatchAndEveryStepPublishes(req, r, vocab, steps, l -> reference.sample(l, 0));
         float[] bad = new float[vocab];
         int at = vocab - 1 - r.nextInt(Math.min(vocab, 70)); // in the last group or the tail
         bad[at] = Float.intBitsToFloat(0xFFC00001); // NaN with the sign set
@@ -197,16 +191,30 @@ class SampledStepSummaryTest {
       SplittableRandom r = new SplittableRandom(vocab * 13L + sampling.hashCode());
       int steps = 48;
       try (MoatRequest req = moat.begin(ctx)) {
-        for (int step = 0; step < steps; step++) {
-          float[] logits = peakedRow(r, vocab, step);
-          int want = gumbel.sample(logits.clone(), 0, req.history(), reference);
-          int got = req.sample(logits);
-          assertEquals(want, got, "step " + step);
-          req.accept(got);
-        }
-        assertEquals(steps, req.rowSummariesPublished(), "every step's check publishes");
+        picksMatchAndEveryStepPublishes(
+            req, r, vocab, steps, l -> gumbel.sample(l, 0, req.history(), reference));
       }
     }
+  }
+
+  /**
+   * Samples {@code steps} rows ({@link #peakedRow}) through {@code req}: each pick must be what
+   * {@code want} picks from a copy of the row, taken first; then every step must have published its
+   * row's summary.
+   */
+  private static void picksMatchAndEveryStepPublishes(
+      MoatRequest req,
+      SplittableRandom r,
+      int vocab,
+      int steps,
+      java.util.function.ToIntFunction<float[]> want) {
+    for (int step = 0; step < steps; step++) {
+      float[] logits = peakedRow(r, vocab, step);
+      int expected = want.applyAsInt(logits.clone());
+      assertEquals(expected, req.sample(logits), "step " + step);
+      req.accept(expected);
+    }
+    assertEquals(steps, req.rowSummariesPublished(), "every step's check publishes");
   }
 
   /** {@link #row}, with one token far above the rest every fourth step. */
