@@ -51,19 +51,26 @@ public interface Candidates {
    * temperature alone, else draws among the candidates with {@link #nextUniform}.
    */
   default int sample(float[] logits, int offset) {
-    if (canRace()) {
-      return race(logits, offset, nextSeed());
-    }
-    int n = candidates(logits, offset);
+    return canRace()
+        ? race(logits, offset, nextSeed())
+        : candidateId(drawCandidate(candidates(logits, offset)));
+  }
+
+  /**
+   * The index, below {@code n}, of one of the last {@link #candidates} call's {@code n} candidates,
+   * drawn by weight with one {@link #nextUniform}: the first whose running sum of weights exceeds
+   * the uniform times {@link #candidateTotal} (the last if rounding leaves none).
+   */
+  default int drawCandidate(int n) {
     double u = nextUniform() * candidateTotal();
     double acc = 0;
     for (int i = 0; i < n - 1; i++) {
       acc += candidateWeight(i);
       if (u < acc) {
-        return candidateId(i);
+        return i;
       }
     }
-    return candidateId(n - 1);
+    return n - 1;
   }
 
   /** The next seed of the host's own random stream (for a draw that must not be keyed). */

@@ -120,7 +120,7 @@ public final class GumbelWatermark extends WatermarkProtection {
       int n = sampler.candidates(logits, offset);
       if (n == 1 || len < h) {
         // One candidate (greedy, or top-k 1), or no context yet: nothing to choose with the key.
-        return n == 1 ? sampler.candidateId(0) : sampler.candidateId(drawPlain(sampler, n));
+        return n == 1 ? sampler.candidateId(0) : sampler.candidateId(sampler.drawCandidate(n));
       }
       for (int i = 0; i < h; i++) {
         context[i] = history.get(len - h + i);
@@ -129,7 +129,7 @@ public final class GumbelWatermark extends WatermarkProtection {
       if (!fresh(seed)) {
         // A repeated context: the keyed choice would repeat too. Sample plainly (still exactly from
         // the model's distribution); the detector's ignoreRepeated skips these positions.
-        return sampler.candidateId(drawPlain(sampler, n));
+        return sampler.candidateId(sampler.drawCandidate(n));
       }
       int best = 0;
       double bestRatio = Double.POSITIVE_INFINITY; // min over candidates of -ln(u) / w
@@ -157,18 +157,6 @@ public final class GumbelWatermark extends WatermarkProtection {
         return false;
       }
       return recent == null || recent.firstSeen(seed);
-    }
-
-    private static int drawPlain(Candidates sampler, int n) {
-      double u = sampler.nextUniform() * sampler.candidateTotal();
-      double acc = 0;
-      for (int i = 0; i < n - 1; i++) {
-        acc += sampler.candidateWeight(i);
-        if (u < acc) {
-          return i;
-        }
-      }
-      return n - 1;
     }
   }
 }
