@@ -150,7 +150,8 @@ class PipelineGoldenTest {
   static final SamplingParams[] SAMPLINGS = {
     SamplingParams.builder().temperature(0.8f).seed(11).maxTokens(64).build(),
     SamplingParams.builder().temperature(1f).topK(20).topP(0.9f).seed(12).maxTokens(64).build(),
-    SamplingParams.greedy(64)
+    SamplingParams.greedy(64),
+    SamplingParams.builder().temperature(1f).topP(0.95f).seed(13).maxTokens(64).build()
   };
 
   /** The digests, one line per scheme, level, sampling and path, as recorded. */

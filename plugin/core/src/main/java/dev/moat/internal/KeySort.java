@@ -32,15 +32,22 @@ public final class KeySort {
    * be ascending in the given order; otherwise keys of equal high words keep their given order.
    */
   public void sort(long[] keys, int n) {
+    sort(keys, 0, n);
+  }
+
+  /** {@link #sort(long[], int)} of {@code keys[from .. from + n)}. */
+  public void sort(long[] keys, int from, int n) {
     if (n < SMALL) {
-      java.util.Arrays.sort(keys, 0, n);
+      java.util.Arrays.sort(keys, from, from + n);
       return;
     }
-    long[] from = keys;
-    long[] to = scratch;
+    long[] a = keys;
+    int aFrom = from;
+    long[] b = scratch;
+    int bFrom = 0;
     int[] c = counts;
     java.util.Arrays.fill(c, 0);
-    for (int i = 0; i < n; i++) { // the four digits' counts in one read of the keys
+    for (int i = from; i < from + n; i++) { // the four digits' counts in one read of the keys
       int h = (int) (keys[i] >>> 32);
       c[h & 0xFF]++;
       c[256 + ((h >>> 8) & 0xFF)]++;
@@ -50,7 +57,7 @@ public final class KeySort {
     for (int pass = 0; pass < 4; pass++) {
       int shift = 32 + 8 * pass;
       int base = 256 * pass;
-      if (c[base + ((int) (from[0] >>> shift) & 0xFF)] == n) {
+      if (c[base + ((int) (a[aFrom] >>> shift) & 0xFF)] == n) {
         continue; // one digit for all: the pass would copy the keys as they are
       }
       int sum = 0;
@@ -60,15 +67,18 @@ public final class KeySort {
         sum += k;
       }
       for (int i = 0; i < n; i++) {
-        long key = from[i];
-        to[c[base + ((int) (key >>> shift) & 0xFF)]++] = key;
+        long key = a[aFrom + i];
+        b[bFrom + c[base + ((int) (key >>> shift) & 0xFF)]++] = key;
       }
-      long[] t = from;
-      from = to;
-      to = t;
+      long[] t = a;
+      a = b;
+      b = t;
+      int f = aFrom;
+      aFrom = bFrom;
+      bFrom = f;
     }
-    if (from != keys) {
-      System.arraycopy(from, 0, keys, 0, n);
+    if (a != keys) {
+      System.arraycopy(a, aFrom, keys, from, n);
     }
   }
 }

@@ -60,10 +60,23 @@ final class Nucleus {
 
   private double total;
 
+  /** {@link #run}'s answer for a draw: decided, and {@link #draw} picks the token. */
+  static final int DRAW = -1;
+
+  private final WeightBuckets buckets;
+
+  /** How many tokens the last {@link #run} gathered (their weights in id order). */
+  private int gatheredCount;
+
   /** Rows decided here and rows left to the full path, for tests and benchmarks. */
   long decided;
 
   long refused;
+
+  /** Draws by the buckets, and rows sorted whole because the buckets' sums might be inexact. */
+  long drawn;
+
+  long inexact;
 
   Nucleus(TopTokens top, int[] ids, long[] keys, KeySort keySort, int vocab) {
     this.top = top;
@@ -71,6 +84,7 @@ final class Nucleus {
     this.keys = keys;
     this.keySort = keySort;
     this.vocab = vocab;
+    this.buckets = new WeightBuckets(keys, keySort);
   }
 
   private double mass(float[] logits, int offset, float max, float invT, float floor) {
@@ -83,13 +97,32 @@ final class Nucleus {
   }
 
   /**
+   * The token the sampler's walk over the sorted nucleus draws for {@code u} in {@code [0, total)},
+   * after {@link #run} returned {@link #DRAW}; {@code w} as {@code run} left it.
+   */
+  int draw(double u, float[] w) {
+    drawn++;
+    return buckets.draw(u, w, ids, gatheredCount);
+  }
+
+  /**
    * The nucleus of mass {@code topP} of the row, in {@code ids}/{@code weights} sorted as {@link
-   * Sampler}'s full path leaves them; returns its size, or 0 if the full path must decide.
+   * Sampler}'s full path leaves them; returns its size, or 0 if the full path must decide. With
+   * {@code forDraw}, where the buckets decided ({@link WeightBuckets}) it writes no sorted nucleus
+   * and returns {@link #DRAW}: {@link #draw} then gives the token the walk over it would.
    *
    * @param max the row's maximum, finite; {@link TopTokens#scanMax} done on this row
    * @param floor the cutoff: tokens below it weigh nothing
    */
-  int run(float[] logits, int offset, float max, float invT, float floor, float topP, float[] w) {
+  int run(
+      float[] logits,
+      int offset,
+      float max,
+      float invT,
+      float floor,
+      float topP,
+      float[] w,
+      boolean forDraw) {
     int m = 0;
     double gathered = 0;
     double rest = 0;
@@ -134,6 +167,21 @@ final class Nucleus {
     double spread = 1.01 * ExpMass.ERROR * rest;
     double low = topP * (s - spread) * (1 - slack);
     double high = topP * (s + spread) * (1 + slack);
+    gatheredCount = m;
+    buckets.fill(w, m);
+    int crossed = buckets.cross(w, ids, m, low, high, gathered);
+    if (crossed > 0) {
+      decided++;
+      total = buckets.total();
+      return forDraw ? DRAW : buckets.sorted(w, ids, m);
+    }
+    if (crossed == 0) {
+      refused++;
+      return 0;
+    }
+    inexact++;
+    // Sums that might not be exact in another order: the running sum over every gathered token,
+    // sorted.
     // Ascending keys: weight descending, then id ascending (ids were collected in increasing
     // order).
     for (int j = 0; j < m; j++) {

@@ -129,7 +129,11 @@ public final class Sampler implements Candidates {
     if (raceable) {
       return skipRace.run(logits, offset, random.nextLong(), invTemperature);
     }
-    int n = candidates(logits, offset);
+    int n = candidates(logits, offset, true);
+    Nucleus p = nucleus;
+    if (n == Nucleus.DRAW && p != null) {
+      return p.draw(random.nextDouble() * total, weights);
+    }
     double u = random.nextDouble() * total;
     double acc = 0;
     for (int i = 0; i < n - 1; i++) {
@@ -149,6 +153,15 @@ public final class Sampler implements Candidates {
    */
   @Override
   public int candidates(float[] logits, int offset) {
+    return candidates(logits, offset, false);
+  }
+
+  /**
+   * {@link #candidates}; for a draw ({@code forDraw}) it may instead return {@link Nucleus#DRAW}:
+   * the nucleus is decided, {@link #total} set, and {@link Nucleus#draw} picks the token the walk
+   * over the sorted candidates would.
+   */
+  private int candidates(float[] logits, int offset, boolean forDraw) {
     if (weights.length == 0) {
       weights = new float[vocabSize]; // once per request
     }
@@ -178,8 +191,8 @@ public final class Sampler implements Candidates {
     }
     Nucleus fast = nucleus;
     if (fast != null && fastNucleus && max > Float.NEGATIVE_INFINITY) {
-      int n = fast.run(logits, offset, max, invTemperature, floor, params.topP(), weights);
-      if (n > 0) {
+      int n = fast.run(logits, offset, max, invTemperature, floor, params.topP(), weights, forDraw);
+      if (n > 0 || n == Nucleus.DRAW) {
         total = fast.total();
         return n;
       }

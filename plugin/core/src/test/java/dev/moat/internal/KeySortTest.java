@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link KeySort} gives {@code Arrays.sort}'s order on nucleus-style keys ({@code (~weight bits) <<
  * 32 | id}, ids ascending as given): weights with many ties, one exponent or many, sizes on both
- * sides of the small-input cut-over and past the skipped passes.
+ * sides of the small-input cut-over and past the skipped passes; the whole array and a range of a
+ * larger one.
  */
 class KeySortTest {
 
@@ -38,8 +39,17 @@ class KeySortTest {
         }
         long[] expected = keys.clone();
         Arrays.sort(expected);
+        // Within a larger array, at an offset: the keys around the range are left as they are.
+        int from = r.nextInt(1, 50);
+        long[] within = new long[from + n + 7];
+        Arrays.fill(within, 42L);
+        System.arraycopy(keys, 0, within, from, n);
+        long[] expectedWithin = within.clone();
+        System.arraycopy(expected, 0, expectedWithin, from, n);
         sort.sort(keys, n);
         assertArrayEquals(expected, keys, "n " + n + ", kind " + kind);
+        sort.sort(within, from, n);
+        assertArrayEquals(expectedWithin, within, "n " + n + ", kind " + kind + ", at " + from);
       }
     }
   }

@@ -87,54 +87,143 @@ class NucleusTest {
     return l;
   }
 
-  @Test
-  void theNearNucleusIsTheWholeRowsNucleus() {
-    SplittableRandom r = new SplittableRandom(20261205);
-    float[] temperatures = {0.3f, 0.7f, 1f, 1.5f};
-    float[] topPs = {0.1f, 0.5f, 0.8f, 0.9f, 0.95f, 0.99f, 0.999f};
-    long decided = 0;
-    long refused = 0;
+  /** One row of {@link #forEachRow}, with its settings. */
+  private interface RowCase {
+    void check(float[] l, float t, float topP, String at);
+  }
+
+  /**
+   * Runs {@code c} on rows of every size in {@code vocabs} and every shape below {@code shapes}
+   * ({@link #row}; shape 6 is {@link #farTail}), at four temperatures and each top-p (a quarter of
+   * the rows of 32,000 and more, chosen at random, to keep the test short); returns how many rows.
+   */
+  private static int forEachRow(
+      SplittableRandom r, int[] vocabs, int shapes, float[] topPs, RowCase c) {
     int rows = 0;
-    for (int vocab : new int[] {1, 2, 3, 50, 1000, 32_000}) {
-      for (int shape = 0; shape < 6; shape++) {
-        for (float t : temperatures) {
+    for (int vocab : vocabs) {
+      for (int shape = 0; shape < shapes; shape++) {
+        for (float t : new float[] {0.3f, 0.7f, 1f, 1.5f}) {
           for (float p : topPs) {
             if (vocab >= 32_000 && r.nextInt(4) != 0) {
-              continue; // a quarter of the large rows keeps the test short
+              continue;
             }
-            float[] l = row(r, vocab, shape);
+            float[] l = shape < 6 ? row(r, vocab, shape) : farTail(vocab, t);
             if (shape == 4 && vocab < 4) {
               l[0] = 0f; // at least one finite entry
             }
-            SamplingParams params = SamplingParams.builder().temperature(t).topP(p).build();
-            Sampler s = new Sampler(params, vocab);
-            int n = s.candidates(l, 0);
-            int[] ids = new int[vocab];
-            float[] w = new float[vocab];
-            double[] total = new double[1];
-            int m = reference(l, 1f / t, p, ids, w, total);
-            String at = "vocab " + vocab + ", shape " + shape + ", T " + t + ", top-p " + p;
-            assertEquals(m, n, at);
-            for (int i = 0; i < n; i++) {
-              assertEquals(ids[i], s.candidateId(i), at + ", candidate " + i);
-              assertEquals(
-                  Float.floatToRawIntBits(w[i]),
-                  Float.floatToRawIntBits(s.candidateWeight(i)),
-                  at + ", candidate " + i);
-            }
-            assertEquals(total[0], s.candidateTotal(), 0.0, at);
-            Nucleus nucleus = s.nucleusForTests();
-            decided += nucleus.decided;
-            refused += nucleus.refused;
+            c.check(l, t, p, "vocab " + vocab + ", shape " + shape + ", T " + t + ", top-p " + p);
             rows++;
           }
         }
       }
     }
+    return rows;
+  }
+
+  @Test
+  void theNearNucleusIsTheWholeRowsNucleus() {
+    SplittableRandom r = new SplittableRandom(20261205);
+    float[] topPs = {0.1f, 0.5f, 0.8f, 0.9f, 0.95f, 0.99f, 0.999f};
+    long[] decidedRefused = new long[2];
+    int rows =
+        forEachRow(
+            r,
+            new int[] {1, 2, 3, 50, 1000, 32_000},
+            6,
+            topPs,
+            (l, t, p, at) -> {
+              int vocab = l.length;
+              SamplingParams params = SamplingParams.builder().temperature(t).topP(p).build();
+              Sampler s = new Sampler(params, vocab);
+              int n = s.candidates(l, 0);
+              int[] ids = new int[vocab];
+              float[] w = new float[vocab];
+              double[] total = new double[1];
+              int m = reference(l, 1f / t, p, ids, w, total);
+              assertEquals(m, n, at);
+              for (int i = 0; i < n; i++) {
+                assertEquals(ids[i], s.candidateId(i), at + ", candidate " + i);
+                assertEquals(
+                    Float.floatToRawIntBits(w[i]),
+                    Float.floatToRawIntBits(s.candidateWeight(i)),
+                    at + ", candidate " + i);
+              }
+              assertEquals(total[0], s.candidateTotal(), 0.0, at);
+              decidedRefused[0] += s.nucleusForTests().decided;
+              decidedRefused[1] += s.nucleusForTests().refused;
+            });
+    long decided = decidedRefused[0];
+    long refused = decidedRefused[1];
     assertTrue(rows > 500, "rows " + rows);
     // The near path must decide nearly every row (a refusal falls back to the whole row).
     assertTrue(
         decided >= 0.95 * (decided + refused), decided + " decided, " + refused + " refused");
+  }
+
+  /** The sampler's draw from the reference nucleus: the walk over the sorted weights. */
+  private static int referenceDraw(double uniform, int n, int[] ids, float[] w, double total) {
+    double u = uniform * total;
+    double acc = 0;
+    for (int i = 0; i < n - 1; i++) {
+      acc += w[i];
+      if (u < acc) {
+        return ids[i];
+      }
+    }
+    return ids[n - 1];
+  }
+
+  /**
+   * {@link Sampler#sample} draws what the walk over the whole row's sorted nucleus draws, with the
+   * same uniforms, on rows where the buckets decide ({@link WeightBuckets}: no sorted nucleus is
+   * made) and on rows whose sums might not be exact in another order (the sort decides; without
+   * that check the count of such rows below is 0).
+   */
+  @Test
+  void drawsAreTheSortedWalksDraws() {
+    SplittableRandom r = new SplittableRandom(20261206);
+    float[] topPs = {0.1f, 0.5f, 0.9f, 0.95f, 0.99f, 0.999f, 0.99999994f};
+    long[] drawnInexact = new long[2];
+    int rows =
+        forEachRow(
+            r,
+            new int[] {2, 50, 1000, 32_000},
+            7,
+            topPs,
+            (l, t, p, at) -> {
+              int vocab = l.length;
+              long seed = r.nextLong();
+              SamplingParams params =
+                  SamplingParams.builder().temperature(t).topP(p).seed(seed).build();
+              Sampler s = new Sampler(params, vocab);
+              int[] ids = new int[vocab];
+              float[] w = new float[vocab];
+              double[] total = new double[1];
+              int n = reference(l, 1f / t, p, ids, w, total);
+              SplittableRandom uniforms = new SplittableRandom(seed);
+              for (int k = 0; k < 4; k++) {
+                int expected = referenceDraw(uniforms.nextDouble(), n, ids, w, total[0]);
+                assertEquals(expected, s.sample(l, 0), at + ", draw " + k);
+              }
+              drawnInexact[0] += s.nucleusForTests().drawn;
+              drawnInexact[1] += s.nucleusForTests().inexact;
+            });
+    int draws = 4 * rows;
+    assertTrue(drawnInexact[0] >= 0.8 * draws, drawnInexact[0] + " of " + draws + " drawn");
+    assertTrue(drawnInexact[1] >= 8, drawnInexact[1] + " rows sorted whole: sums maybe inexact");
+  }
+
+  /**
+   * Two tokens at the maximum and the rest 20 / T below it: at top-p just under 1 the nucleus ends
+   * in the far tail, where the gathered mass is over 2^52 ulps of the tail's weights, so the
+   * buckets cannot prove their sums exact.
+   */
+  private static float[] farTail(int vocab, float t) {
+    float[] l = new float[vocab];
+    java.util.Arrays.fill(l, -20f * t);
+    l[0] = 0f;
+    l[vocab - 1] = 0f;
+    return l;
   }
 
   @Test

@@ -1,0 +1,207 @@
+package dev.moat.sampling;
+
+import dev.moat.internal.KeySort;
+
+/**
+ * Top-p's gathered weights summed by fine bucket (a weight's float bits shifted right by {@value
+ * #SHIFT}: its exponent and first five mantissa bits, 1/32 of an octave), so that finding where the
+ * nucleus ends, and drawing from it, sorts the tokens of one or two buckets instead of the whole
+ * nucleus. Buckets in decreasing order are weights in decreasing order, so the running sum over the
+ * sorted weights at a bucket's end is the sum of that bucket and those above it.
+ *
+ * <p>Why the result is the sorted walk's, bit for bit: every float weight at or above {@code
+ * lowest} is an integer multiple of {@code q = ulp(lowest)}, and so is every sum of such weights.
+ * While those sums stay below {@code 2^53 q} each is a double, so every addition of them is exact
+ * and gives the same double in any order. {@link #cross} checks that bound (with the gathered mass,
+ * which is larger, against {@code 2^52 q}) for the lowest bucket it sums; where it fails the caller
+ * sorts every gathered token as before.
+ *
+ * <p>Not thread-safe: one per {@link Nucleus}, allocated with the request.
+ */
+final class WeightBuckets {
+  /** A weight's bucket is its float bits shifted right by this. */
+  static final int SHIFT = 18;
+
+  /** Masses of the buckets of positive floats; zero outside {@code [lo, hi]}. */
+  private final double[] mass = new double[1 << (31 - SHIFT)];
+
+  private int lo = mass.length;
+  private int hi = -1;
+
+  /** The bucket where the nucleus ends, its tokens' keys (sorted) at the end of the key array. */
+  private int last;
+
+  private int lastSize;
+
+  /** How many of {@link #last}'s tokens (first in its sorted order) end the nucleus. */
+  private int prefix;
+
+  /** The nucleus's mass: every bucket above {@link #last} and its prefix. */
+  private double total;
+
+  private final long[] keys;
+  private final KeySort keySort;
+
+  WeightBuckets(long[] keys, KeySort keySort) {
+    this.keys = keys;
+    this.keySort = keySort;
+  }
+
+  private static int bucket(float w) {
+    return Float.floatToRawIntBits(w) >>> SHIFT;
+  }
+
+  /** The key that sorts weight descending, then id ascending, as {@link Nucleus} builds it. */
+  private static long key(float w, int id) {
+    return ~(((long) Float.floatToRawIntBits(w) << 32) | (~id & 0xFFFFFFFFL));
+  }
+
+  /** Sums {@code w[0 .. m)} (positive weights, in id order) by bucket. */
+  void fill(float[] w, int m) {
+    if (hi >= lo) {
+      java.util.Arrays.fill(mass, lo, hi + 1, 0d);
+    }
+    int low = mass.length;
+    int high = -1;
+    double[] s = mass;
+    for (int j = 0; j < m; j++) {
+      float x = w[j];
+      int b = bucket(x);
+      s[b] += x;
+      low = Math.min(low, b);
+      high = Math.max(high, b);
+    }
+    lo = low;
+    hi = high;
+  }
+
+  /**
+   * Where the running sum over the sorted weights ends the nucleus: walking the weights in that
+   * order, the token whose running sum first reaches {@code high}, unless a running sum lies in
+   * {@code [low, high)} first ({@link Nucleus}'s rule). Returns 1 when decided ({@link #total} is
+   * then the nucleus's mass), 0 when the rule refuses, and -1 when the sums might not be exact.
+   *
+   * @param gathered the sum of all {@code m} weights (bounds every sum taken here)
+   */
+  int cross(float[] w, int[] ids, int m, double low, double high, double gathered) {
+    double cum = 0;
+    int b = hi;
+    for (; b >= lo; b--) {
+      double next = cum + mass[b];
+      if (next >= low) {
+        break;
+      }
+      cum = next;
+    }
+    int lowest = Math.max(b, lo);
+    double q = Math.ulp(Float.intBitsToFloat(lowest << SHIFT));
+    if (!(gathered < Math.scalb(q, 52))) {
+      return -1;
+    }
+    if (b < lo) {
+      return 0; // every gathered token's running sum stays below low: the sorted walk refuses
+    }
+    int n = collect(w, ids, m, b, keys.length);
+    int from = keys.length - n;
+    for (int i = 0; i < n; i++) {
+      if (cum >= low) {
+        return 0; // the previous token's running sum may already reach the target
+      }
+      cum += Float.intBitsToFloat((int) (~keys[from + i] >>> 32));
+      if (cum >= high) {
+        last = b;
+        lastSize = n;
+        prefix = i + 1;
+        total = cum;
+        return 1;
+      }
+    }
+    return 0; // the next bucket's first token finds the running sum at or past low
+  }
+
+  /** The mass of the nucleus {@link #cross} decided. */
+  double total() {
+    return total;
+  }
+
+  /**
+   * Sorts bucket {@code b}'s tokens by key into the {@code n} keys ending at {@code end}; returns
+   * {@code n}.
+   */
+  private int collect(float[] w, int[] ids, int m, int b, int end) {
+    int n = 0;
+    for (int j = 0; j < m; j++) {
+      n += bucket(w[j]) == b ? 1 : 0;
+    }
+    int at = end - n;
+    for (int j = 0; j < m && at < end; j++) {
+      float x = w[j];
+      if (bucket(x) == b) {
+        keys[at++] = key(x, ids[j]);
+      }
+    }
+    keySort.sort(keys, end - n, n);
+    return n;
+  }
+
+  /**
+   * Writes the nucleus {@link #cross} decided into {@code ids}/{@code w}, sorted by weight
+   * descending and id ascending (what the sorted walk leaves); returns its size.
+   */
+  int sorted(float[] w, int[] ids, int m) {
+    int lastFrom = keys.length - lastSize;
+    int above = 0;
+    for (int j = 0; j < m; j++) {
+      float x = w[j];
+      if (bucket(x) > last) {
+        keys[above++] = key(x, ids[j]); // in id order, as KeySort needs
+      }
+    }
+    keySort.sort(keys, 0, above);
+    for (int i = 0; i < above; i++) {
+      long k = ~keys[i];
+      ids[i] = ~(int) k;
+      w[i] = Float.intBitsToFloat((int) (k >>> 32));
+    }
+    for (int i = 0; i < prefix; i++) {
+      long k = ~keys[lastFrom + i];
+      ids[above + i] = ~(int) k;
+      w[above + i] = Float.intBitsToFloat((int) (k >>> 32));
+    }
+    return above + prefix;
+  }
+
+  /**
+   * The token the sorted walk draws for {@code u} in {@code [0, total)}: the first whose running
+   * sum exceeds {@code u}, the nucleus's last if none before it does. Sorts only the bucket the
+   * draw falls in. {@code ids}/{@code w} as {@link #cross} read them.
+   */
+  int draw(double u, float[] w, int[] ids, int m) {
+    double acc = 0;
+    for (int b = hi; b > last; b--) {
+      double next = acc + mass[b];
+      if (u < next) {
+        int end = keys.length - lastSize;
+        int n = collect(w, ids, m, b, end);
+        for (int i = end - n; i < end; i++) {
+          long k = ~keys[i];
+          acc += Float.intBitsToFloat((int) (k >>> 32));
+          if (u < acc) {
+            return ~(int) k;
+          }
+        }
+        return ~(int) ~keys[end - 1]; // not reached: the bucket's sum exceeds u
+      }
+      acc = next;
+    }
+    int from = keys.length - lastSize;
+    for (int i = 0; i < prefix - 1; i++) {
+      long k = ~keys[from + i];
+      acc += Float.intBitsToFloat((int) (k >>> 32));
+      if (u < acc) {
+        return ~(int) k;
+      }
+    }
+    return ~(int) ~keys[from + prefix - 1];
+  }
+}
