@@ -33,18 +33,21 @@ final class Nucleus {
   static final int BUCKETS = 64;
 
   /**
-   * Gaps below the maximum, in units of the scaled logit (nats), tried narrowest first: each 1.2
-   * times the last, so that a gap found wide enough gathers at most a few tenths more than needed.
+   * Gaps below the maximum, in units of the scaled logit (nats), tried narrowest first: each 1.05
+   * times the last, so that a gap found wide enough gathers little more than needed (with steps of
+   * 1.2, rows of 128,256 gathered 35,000 tokens for a nucleus of 12,000). A request's first row
+   * steps four at a time (1.22), and a row that falls short of the remembered gap one, then two,
+   * four and eight.
    */
   private static final float[] GAPS = gaps();
 
   private static float[] gaps() {
-    float[] g = new float[20];
+    float[] g = new float[75];
     g[0] = 1.5f;
     for (int i = 1; i < g.length; i++) {
-      g[i] = g[i - 1] * 1.2f;
+      g[i] = g[i - 1] * 1.05f;
     }
-    return g; // up to 1.5 * 1.2^19, about 48: past the cutoff of 40
+    return g; // up to 1.5 * 1.05^74, about 55: past the cutoff of 40
   }
 
   private final TopTokens top;
@@ -65,9 +68,6 @@ final class Nucleus {
 
   private final WeightBuckets buckets;
 
-  /** How many tokens the last {@link #run} gathered (their weights in id order). */
-  private int gatheredCount;
-
   /** Rows decided here and rows left to the full path, for tests and benchmarks. */
   long decided;
 
@@ -84,7 +84,7 @@ final class Nucleus {
     this.keys = keys;
     this.keySort = keySort;
     this.vocab = vocab;
-    this.buckets = new WeightBuckets(keys, keySort);
+    this.buckets = new WeightBuckets(vocab, keys, keySort);
   }
 
   private double mass(float[] logits, int offset, float max, float invT, float floor) {
@@ -102,7 +102,7 @@ final class Nucleus {
    */
   int draw(double u, float[] w) {
     drawn++;
-    return buckets.draw(u, w, ids, gatheredCount);
+    return buckets.draw(u, w, ids);
   }
 
   /**
@@ -133,7 +133,8 @@ final class Nucleus {
     double estimate = rows == 0 ? mass(logits, offset, max, invT, floor) : Double.NaN;
     double enough = topP * (1 + 4 * ExpMass.ERROR);
     int g = first;
-    for (; ; g++) {
+    int step = rows == 0 ? 4 : 1;
+    for (; ; g = Math.min(g + step, GAPS.length - 1), step = Math.min(2 * step, 8)) {
       float c = max - GAPS[g] / invT;
       cut = c > floor && g < GAPS.length - 1 ? c : floor; // the widest gap takes every token
       m = top.collect(logits, offset, cut);
@@ -167,13 +168,12 @@ final class Nucleus {
     double spread = 1.01 * ExpMass.ERROR * rest;
     double low = topP * (s - spread) * (1 - slack);
     double high = topP * (s + spread) * (1 + slack);
-    gatheredCount = m;
     buckets.fill(w, m);
-    int crossed = buckets.cross(w, ids, m, low, high, gathered);
+    int crossed = buckets.cross(w, ids, low, high, gathered);
     if (crossed > 0) {
       decided++;
       total = buckets.total();
-      return forDraw ? DRAW : buckets.sorted(w, ids, m);
+      return forDraw ? DRAW : buckets.sorted(w, ids);
     }
     if (crossed == 0) {
       refused++;

@@ -25,6 +25,14 @@ final class WeightBuckets {
   /** Masses of the buckets of positive floats; zero outside {@code [lo, hi]}. */
   private final double[] mass = new double[1 << (31 - SHIFT)];
 
+  /**
+   * Each bucket's tokens as a list through {@link #next}, the last filled first (-1 ends a list and
+   * marks an empty bucket), so that a bucket's tokens are read without a pass over the others.
+   */
+  private final int[] head = new int[mass.length];
+
+  private final int[] next;
+
   private int lo = mass.length;
   private int hi = -1;
 
@@ -42,9 +50,12 @@ final class WeightBuckets {
   private final long[] keys;
   private final KeySort keySort;
 
-  WeightBuckets(long[] keys, KeySort keySort) {
+  /** For up to {@code capacity} gathered tokens, sharing {@code keys} and its sort. */
+  WeightBuckets(int capacity, long[] keys, KeySort keySort) {
     this.keys = keys;
     this.keySort = keySort;
+    this.next = new int[capacity];
+    java.util.Arrays.fill(head, -1);
   }
 
   private static int bucket(float w) {
@@ -56,18 +67,23 @@ final class WeightBuckets {
     return ~(((long) Float.floatToRawIntBits(w) << 32) | (~id & 0xFFFFFFFFL));
   }
 
-  /** Sums {@code w[0 .. m)} (positive weights, in id order) by bucket. */
+  /** Sums {@code w[0 .. m)} (positive weights, in id order) by bucket, and lists each bucket's. */
   void fill(float[] w, int m) {
     if (hi >= lo) {
       java.util.Arrays.fill(mass, lo, hi + 1, 0d);
+      java.util.Arrays.fill(head, lo, hi + 1, -1);
     }
     int low = mass.length;
     int high = -1;
     double[] s = mass;
+    int[] h = head;
+    int[] after = next;
     for (int j = 0; j < m; j++) {
       float x = w[j];
       int b = bucket(x);
       s[b] += x;
+      after[j] = h[b];
+      h[b] = j;
       low = Math.min(low, b);
       high = Math.max(high, b);
     }
@@ -81,17 +97,17 @@ final class WeightBuckets {
    * {@code [low, high)} first ({@link Nucleus}'s rule). Returns 1 when decided ({@link #total} is
    * then the nucleus's mass), 0 when the rule refuses, and -1 when the sums might not be exact.
    *
-   * @param gathered the sum of all {@code m} weights (bounds every sum taken here)
+   * @param gathered the sum of the weights {@link #fill} read (bounds every sum taken here)
    */
-  int cross(float[] w, int[] ids, int m, double low, double high, double gathered) {
+  int cross(float[] w, int[] ids, double low, double high, double gathered) {
     double cum = 0;
     int b = hi;
     for (; b >= lo; b--) {
-      double next = cum + mass[b];
-      if (next >= low) {
+      double reached = cum + mass[b];
+      if (reached >= low) {
         break;
       }
-      cum = next;
+      cum = reached;
     }
     int lowest = Math.max(b, lo);
     double q = Math.ulp(Float.intBitsToFloat(lowest << SHIFT));
@@ -101,7 +117,7 @@ final class WeightBuckets {
     if (b < lo) {
       return 0; // every gathered token's running sum stays below low: the sorted walk refuses
     }
-    int n = collect(w, ids, m, b, keys.length);
+    int n = collect(w, ids, b, keys.length);
     int from = keys.length - n;
     for (int i = 0; i < n; i++) {
       if (cum >= low) {
@@ -125,39 +141,34 @@ final class WeightBuckets {
   }
 
   /**
-   * Sorts bucket {@code b}'s tokens by key into the {@code n} keys ending at {@code end}; returns
-   * {@code n}.
+   * Sorts bucket {@code b}'s tokens by key into the keys ending at {@code end}; returns how many.
+   * Its list runs from the highest index down, so the keys are written backwards: in id order, as
+   * {@link KeySort} needs.
    */
-  private int collect(float[] w, int[] ids, int m, int b, int end) {
-    int n = 0;
-    for (int j = 0; j < m; j++) {
-      n += bucket(w[j]) == b ? 1 : 0;
+  private int collect(float[] w, int[] ids, int b, int end) {
+    int at = end;
+    for (int j = head[b]; j >= 0; j = next[j]) {
+      keys[--at] = key(w[j], ids[j]);
     }
-    int at = end - n;
-    for (int j = 0; j < m && at < end; j++) {
-      float x = w[j];
-      if (bucket(x) == b) {
-        keys[at++] = key(x, ids[j]);
-      }
-    }
-    keySort.sort(keys, end - n, n);
-    return n;
+    keySort.sort(keys, at, end - at);
+    return end - at;
   }
 
   /**
    * Writes the nucleus {@link #cross} decided into {@code ids}/{@code w}, sorted by weight
    * descending and id ascending (what the sorted walk leaves); returns its size.
    */
-  int sorted(float[] w, int[] ids, int m) {
+  int sorted(float[] w, int[] ids) {
     int lastFrom = keys.length - lastSize;
     int above = 0;
-    for (int j = 0; j < m; j++) {
-      float x = w[j];
-      if (bucket(x) > last) {
-        keys[above++] = key(x, ids[j]); // in id order, as KeySort needs
+    for (int b = hi; b > last; b--) { // buckets in order of weight, each sorted
+      int n = 0;
+      for (int j = head[b]; j >= 0; j = next[j]) {
+        n++;
       }
+      above += n;
+      collect(w, ids, b, above);
     }
-    keySort.sort(keys, 0, above);
     for (int i = 0; i < above; i++) {
       long k = ~keys[i];
       ids[i] = ~(int) k;
@@ -176,13 +187,13 @@ final class WeightBuckets {
    * sum exceeds {@code u}, the nucleus's last if none before it does. Sorts only the bucket the
    * draw falls in. {@code ids}/{@code w} as {@link #cross} read them.
    */
-  int draw(double u, float[] w, int[] ids, int m) {
+  int draw(double u, float[] w, int[] ids) {
     double acc = 0;
     for (int b = hi; b > last; b--) {
-      double next = acc + mass[b];
-      if (u < next) {
+      double reached = acc + mass[b];
+      if (u < reached) {
         int end = keys.length - lastSize;
-        int n = collect(w, ids, m, b, end);
+        int n = collect(w, ids, b, end);
         for (int i = end - n; i < end; i++) {
           long k = ~keys[i];
           acc += Float.intBitsToFloat((int) (k >>> 32));
@@ -192,7 +203,7 @@ final class WeightBuckets {
         }
         return ~(int) ~keys[end - 1]; // not reached: the bucket's sum exceeds u
       }
-      acc = next;
+      acc = reached;
     }
     int from = keys.length - lastSize;
     for (int i = 0; i < prefix - 1; i++) {
