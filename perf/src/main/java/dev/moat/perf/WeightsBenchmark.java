@@ -1,6 +1,7 @@
 package dev.moat.perf;
 
 import dev.moat.internal.FloatExp;
+import dev.moat.internal.Kernels;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -22,6 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * the exponentials' share of a top-p draw. {@code floatExp} is {@code weights} with {@code
  * FloatExp.exp}, which gives the same floats.
  *
+ * <p>{@code expMass}: the top-p sampler's approximate mass of the whole row ({@code
+ * Kernels.expMass}, one pass; {@code simd} picks the implementation).
+ *
  * <pre>
  * java -jar perf/target/benchmarks.jar WeightsBenchmark -prof gc
  * </pre>
@@ -33,18 +37,24 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(
     value = 1,
-    jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+    jvmArgsAppend = {"-Xms2g", "-Xmx2g", "--add-modules", "jdk.incubator.vector"})
 public class WeightsBenchmark {
   @Param({"32000", "128256"})
   public int vocab;
+
+  @Param({"vector", "scalar"})
+  public String simd;
 
   float[] logits;
   float[] weights;
   float max;
   float invTemperature = 1f;
+  Kernels kernels;
 
   @Setup
   public void setUp() {
+    Simd.select(simd);
+    kernels = Kernels.get();
     logits = new float[vocab];
     weights = new float[vocab];
     java.util.SplittableRandom r = new java.util.SplittableRandom(1);
@@ -53,6 +63,12 @@ public class WeightsBenchmark {
       logits[i] = (float) (3 * r.nextGaussian());
       max = Math.max(max, logits[i]);
     }
+  }
+
+  @Benchmark
+  public double expMass() {
+    return kernels.expMass(
+        logits, 0, vocab, max, invTemperature, max - 40f, Float.POSITIVE_INFINITY);
   }
 
   @Benchmark

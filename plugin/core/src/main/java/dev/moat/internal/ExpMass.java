@@ -10,9 +10,11 @@ package dev.moat.internal;
  * {@code e^r} by its Taylor polynomial of degree 6 (truncation below 2.4e-7 relative), all in float
  * arithmetic; the Vector API's lanes compute the same with fused multiply-adds. {@code ExpMassTest}
  * bounds the error of both by 6e-7 relative over [-41, 0]. Sums: the scalar loop adds the terms in
- * double; the vector loop adds four vectors per lane in float, then the lanes (in an order the
- * Vector API does not specify), then adds that block's float to a double: positive terms, so at
- * most (3 + 15) float roundings (2^-24 each) relative to the block. {@link #ERROR} covers both.
+ * double; the vector loop adds four vectors per lane in float, then four such blocks per lane in
+ * float, then the lanes (in an order the Vector API does not specify), then adds that float to a
+ * double: positive terms, so at most (3 + 3 + 15) float roundings (2^-24 each) relative to the
+ * sixteen vectors' sum (3 + 15 before 2026-12-05, when every block's lanes were added). {@link
+ * #ERROR} covers both.
  *
  * <p>Thread-safe: static and stateless.
  */
@@ -21,7 +23,7 @@ public final class ExpMass {
 
   /**
    * Bound on the relative error of {@link Kernels#expMass}, either implementation: 6e-7 for the
-   * exponential, 18 * 2^-24 (1.07e-6) for the vector sum, and room for the double additions.
+   * exponential, 21 * 2^-24 (1.25e-6) for the vector sum, and room for the double additions.
    */
   public static final double ERROR = 2e-6;
 
