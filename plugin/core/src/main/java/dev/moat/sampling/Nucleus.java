@@ -36,8 +36,8 @@ final class Nucleus {
    * Gaps below the maximum, in units of the scaled logit (nats), tried narrowest first: each 1.05
    * times the last, so that a gap found wide enough gathers little more than needed (with steps of
    * 1.2, rows of 128,256 gathered 35,000 tokens for a nucleus of 12,000). A request's first row
-   * steps four at a time (1.22), and a row that falls short of the remembered gap one, then two,
-   * four and eight.
+   * steps four, then eight at a time (1.22, 1.48), and a row that falls short of the remembered gap
+   * one, then two, four and eight.
    */
   private static final float[] GAPS = gaps();
 

@@ -23,9 +23,11 @@ import org.jspecify.annotations.Nullable;
  * instance per request.
  *
  * <p>Top-p: {@link Nucleus} finds the nucleus from the tokens near the maximum where it can prove
- * it the same; otherwise weights {@code w = exp((l - max) / T)} are bucketed by binary exponent and
- * only the buckets whose cumulative mass first reaches {@code topP} are sorted. Tokens more than
- * {@value #CUTOFF} below the maximum (scaled) weigh 0 (mass below 1e-12 even at 10^6 tokens).
+ * it the same, and {@link #sample} draws from it without sorting it ({@link WeightBuckets}: the
+ * same token the walk over the sorted nucleus gives); otherwise weights {@code w = exp((l - max) /
+ * T)} are bucketed by binary exponent and only the buckets whose cumulative mass first reaches
+ * {@code topP} are sorted. Tokens more than {@value #CUTOFF} below the maximum (scaled) weigh 0
+ * (mass below 1e-12 even at 10^6 tokens).
  *
  * <p>Two paths avoid weighing the whole vocabulary. Under temperature alone, {@link #sample} draws
  * by the exponential race with uniforms from the request's randomness ({@link SkipRace}): an exact
