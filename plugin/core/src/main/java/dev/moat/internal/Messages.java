@@ -66,6 +66,14 @@ public final class Messages {
         + " but logits must be finite or -Infinity (NaN and +Infinity are rejected)";
   }
 
+  public static String nonFiniteLogit(int index, float value) {
+    return "logits["
+        + index
+        + "] was "
+        + value
+        + " but logits must be finite or -Infinity (NaN and +Infinity are rejected)";
+  }
+
   public static String tokenOutOfRange(String field, int token, int vocabSize) {
     return invalid(field, token, "in [0, " + vocabSize + ")");
   }

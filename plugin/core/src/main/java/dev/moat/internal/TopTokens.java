@@ -55,23 +55,34 @@ public final class TopTokens {
 
   /**
    * The maximum of {@code logits[offset .. offset + vocab)}; required before {@link #gather}. Taken
-   * from the {@link RowSummary} if the pass that wrote the row published it, else scanned.
+   * from the {@link RowSummary} if the pass that wrote the row published it (that pass checked the
+   * row), else scanned and checked in one pass ({@link Kernels#maxChecked}).
+   *
+   * @throws IllegalArgumentException naming the first NaN or +Infinity, if the row has one (a host
+   *     that samples through Moat's sampler without Moat's row check)
    */
   public float scanMax(float[] logits, int offset) {
     RowSummary r = row;
-    max = r.fresh() ? r.take() : KERNELS.max(logits, offset, vocab, summary);
+    max = r.fresh() ? r.take() : KERNELS.maxChecked(logits, offset, vocab, summary);
+    if (Float.isNaN(max)) { // the row has a NaN or +Infinity (a published summary was checked)
+      throw nonFinite(logits, offset);
+    }
     return max;
   }
 
-  /** Index of the largest value in the row, the lowest index on ties ({@link Kernels#argMax}). */
+  private IllegalArgumentException nonFinite(float[] logits, int offset) {
+    int bad = Logits.firstInvalid(logits, offset, vocab);
+    return new IllegalArgumentException(Messages.nonFiniteLogit(bad, logits[offset + bad]));
+  }
+
+  /**
+   * Index of the largest value in the row, the lowest index on ties: {@link #scanMax} (which
+   * rejects a row with NaN or +Infinity), then the first entry at the maximum.
+   */
   public int argMax(float[] logits, int offset) {
-    RowSummary r = row;
-    if (r.fresh()) {
-      max = r.take();
-      KERNELS.collectAtLeast(logits, offset, vocab, summary, max, 0, ids);
-      return ids[0]; // the first entry at the maximum: collected in increasing order
-    }
-    return KERNELS.argMax(logits, offset, vocab, summary, ids);
+    scanMax(logits, offset);
+    KERNELS.collectAtLeast(logits, offset, vocab, summary, max, 0, ids);
+    return ids[0]; // the first entry at the maximum: collected in increasing order
   }
 
   /**

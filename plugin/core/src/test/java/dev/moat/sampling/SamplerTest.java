@@ -390,4 +390,39 @@ class SamplerTest {
     }
     return p;
   }
+
+  /**
+   * A host that samples through the sampler without Moat's row check gets an error naming the bad
+   * entry, whatever the settings: before, a NaN was passed over (or sampled), and +Infinity under
+   * top-p ended in an index out of bounds in the weight buckets.
+   */
+  @Test
+  void aRowWithNaNOrPlusInfinityIsRejectedNamingTheEntry() {
+    SamplingParams[] settings = {
+      SamplingParams.greedy(1),
+      SamplingParams.builder().temperature(1f).seed(1).build(),
+      SamplingParams.builder().temperature(1f).topK(50).seed(1).build(),
+      SamplingParams.builder().temperature(1f).topP(0.9f).seed(1).build(),
+      SamplingParams.builder().temperature(0.7f).topK(20).topP(0.9f).seed(1).build()
+    };
+    int vocab = 5_000;
+    for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+      for (int at : new int[] {0, 1_234, vocab - 1}) {
+        for (SamplingParams p : settings) {
+          float[] l = new float[vocab];
+          for (int i = 0; i < vocab; i++) {
+            l[i] = (float) Math.sin(i);
+          }
+          l[at] = bad;
+          Sampler s = new Sampler(p, vocab);
+          IllegalArgumentException e =
+              assertThrows(IllegalArgumentException.class, () -> s.sample(l, 0), p + ", " + bad);
+          assertTrue(
+              e.getMessage().startsWith("logits[" + at + "] was " + bad),
+              p + ": " + e.getMessage());
+          assertThrows(IllegalArgumentException.class, () -> s.candidates(l, 0), p + ", " + bad);
+        }
+      }
+    }
+  }
 }
