@@ -207,6 +207,9 @@ final class Pipeline {
     for (RequestProtection p : rows) {
       p.processLogits(logits, offset, history);
     }
+    if (summary != null) {
+      summary.markChecked(); // the sampler need not check the row again
+    }
     return -1;
   }
 

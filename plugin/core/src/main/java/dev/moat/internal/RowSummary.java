@@ -6,7 +6,8 @@ package dev.moat.internal;
  * that the sampler does not read the whole row again for them: one request's, handed from Moat's
  * pipeline to its sampler. The pass {@link #publish}es; the sampler {@link #take}s, once; whatever
  * edits the row between the two must {@link #repair} or {@link #clear}. A sampler that finds
- * nothing published scans the row itself, so a summary never published costs nothing but that scan.
+ * nothing published scans the row itself, so a summary never published costs nothing but that scan;
+ * the scan checks the row too (no NaN, no +Infinity) unless the pass {@link #markChecked} it.
  *
  * <p>Not thread-safe: per request. Allocation-free after construction.
  */
@@ -16,6 +17,7 @@ public final class RowSummary {
   private final float[] groups;
   private float max;
   private boolean fresh;
+  private boolean checked;
   private long published;
 
   /** For rows of {@code vocab} entries: {@link Kernels#summaryLength} floats. */
@@ -32,6 +34,7 @@ public final class RowSummary {
   public void publish(float max) {
     this.max = max;
     this.fresh = true;
+    this.checked = true;
     published++;
   }
 
@@ -40,9 +43,23 @@ public final class RowSummary {
     return published;
   }
 
-  /** Nothing is published: the next reader scans the row. */
+  /** Nothing is published: the next reader scans the row, and checks it. */
   public void clear() {
     fresh = false;
+    checked = false;
+  }
+
+  /**
+   * The row as it is now holds no NaN or +Infinity (the pass that wrote it checked it) though
+   * nothing is published: a reader scans the row without checking it again.
+   */
+  public void markChecked() {
+    checked = true;
+  }
+
+  /** Whether the row as it is now was checked ({@link #markChecked}, or published). */
+  public boolean checked() {
+    return checked || fresh;
   }
 
   /** Whether a summary is published for the row as it is now. */

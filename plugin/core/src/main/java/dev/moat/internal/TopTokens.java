@@ -55,17 +55,24 @@ public final class TopTokens {
 
   /**
    * The maximum of {@code logits[offset .. offset + vocab)}; required before {@link #gather}. Taken
-   * from the {@link RowSummary} if the pass that wrote the row published it (that pass checked the
-   * row), else scanned and checked in one pass ({@link Kernels#maxChecked}).
+   * from the {@link RowSummary} if the pass that wrote the row published it, else scanned; the scan
+   * also checks the row ({@link Kernels#maxChecked}, one pass) unless that pass checked it ({@link
+   * RowSummary#checked}).
    *
    * @throws IllegalArgumentException naming the first NaN or +Infinity, if the row has one (a host
    *     that samples through Moat's sampler without Moat's row check)
    */
   public float scanMax(float[] logits, int offset) {
     RowSummary r = row;
-    max = r.fresh() ? r.take() : KERNELS.maxChecked(logits, offset, vocab, summary);
-    if (Float.isNaN(max)) { // the row has a NaN or +Infinity (a published summary was checked)
-      throw nonFinite(logits, offset);
+    if (r.fresh()) {
+      max = r.take();
+    } else if (r.checked()) {
+      max = KERNELS.max(logits, offset, vocab, summary);
+    } else {
+      max = KERNELS.maxChecked(logits, offset, vocab, summary);
+      if (Float.isNaN(max)) { // the row holds a NaN or +Infinity
+        throw nonFinite(logits, offset);
+      }
     }
     return max;
   }
