@@ -78,6 +78,9 @@ final class Nucleus {
 
   long inexact;
 
+  /** Rows whose rest was the last pass's less the weights a widening added (no pass of its own). */
+  long restsCarried;
+
   Nucleus(TopTokens top, int[] ids, long[] keys, KeySort keySort, int vocab) {
     this.top = top;
     this.ids = ids;
@@ -126,11 +129,19 @@ final class Nucleus {
     int m = 0;
     double gathered = 0;
     double rest = 0;
+    double restError = 0; // the approximate mass whose error (ExpMass.ERROR) rest carries
+    boolean carried = false; // rest is a pass's less the weights a widening added
     float cut = floor;
-    // With a gap remembered, one pass (the rest's mass) usually settles it; on a request's first
-    // row, or once the remembered gap falls short, the row's whole mass is estimated first, so
-    // that widening the gap costs no pass: at most three in all.
+    // With a gap remembered, one pass (the rest's mass) usually settles it. Where the remembered
+    // gap falls short, the row's whole mass is that pass's rest plus the gathered weights, and the
+    // gap is widened until they reach it; the new rest is the old less the weights the widening
+    // added (exact), if that leaves at least half of it (its error is still the pass's: the
+    // interval widens at most twofold; where that interval holds a running sum, the pass is made
+    // after all), else one more pass. A request's first row estimates the whole mass by a pass
+    // first, and takes the rest by one more.
     double estimate = rows == 0 ? mass(logits, offset, max, invT, floor) : Double.NaN;
+    double lastRest = Double.NaN;
+    double lastGathered = 0;
     double enough = topP * (1 + 4 * ExpMass.ERROR);
     int g = first;
     int step = rows == 0 ? 4 : 1;
@@ -146,30 +157,54 @@ final class Nucleus {
       }
       if (cut == floor) {
         rest = 0; // every token of weight above 0 is gathered
+        restError = 0;
         break;
       }
       if (!Double.isNaN(estimate)) {
         if (gathered >= enough * estimate) {
-          rest = KERNELS.expMass(logits, offset, vocab, max, invT, floor, cut);
+          double less = lastRest - (gathered - lastGathered);
+          if (less >= 0.5 * lastRest) {
+            rest = less;
+            restError = lastRest;
+            carried = true;
+            restsCarried++;
+          } else {
+            rest = KERNELS.expMass(logits, offset, vocab, max, invT, floor, cut);
+            restError = rest;
+          }
           break;
         }
         continue;
       }
       rest = KERNELS.expMass(logits, offset, vocab, max, invT, floor, cut);
+      restError = rest;
       if (gathered >= enough * (gathered + rest)) {
         break; // the nucleus ends among the gathered tokens
       }
-      estimate = mass(logits, offset, max, invT, floor);
+      estimate = gathered + rest;
+      lastRest = rest;
+      lastGathered = gathered;
     }
     // Next row: start at the gap that sufficed, every eighth row one narrower (rows change).
     first = (++rows & 7) == 0 ? Math.max(0, g - 1) : g;
-    double s = gathered + rest;
     double slack = 8.0 * vocab * 0x1p-53 + 1e-12;
-    double spread = 1.01 * ExpMass.ERROR * rest;
-    double low = topP * (s - spread) * (1 - slack);
-    double high = topP * (s + spread) * (1 + slack);
     buckets.fill(w, m);
-    int crossed = buckets.cross(w, ids, low, high, gathered);
+    int crossed;
+    double low;
+    double high;
+    for (; ; carried = false) {
+      double s = gathered + rest;
+      double spread = 1.01 * ExpMass.ERROR * restError;
+      low = topP * (s - spread) * (1 - slack);
+      high = topP * (s + spread) * (1 + slack);
+      crossed = buckets.cross(w, ids, low, high, gathered);
+      if (crossed != 0 || !carried) {
+        break;
+      }
+      // A carried rest's wider interval held a running sum: the rest's own pass narrows it.
+      rest = KERNELS.expMass(logits, offset, vocab, max, invT, floor, cut);
+      restError = rest;
+    }
     if (crossed > 0) {
       decided++;
       total = buckets.total();

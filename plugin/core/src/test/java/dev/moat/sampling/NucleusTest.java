@@ -214,6 +214,43 @@ class NucleusTest {
   }
 
   /**
+   * One request over rows that change from step to step (spreads from 1.5 to 4.5, and peaked ones),
+   * so that rows fall short of the remembered gap and widen it, some taking the rest's mass from
+   * the pass before less the weights the widening added: every draw is the sorted walk's.
+   */
+  @Test
+  void rowsThatFallShortOfTheRememberedGapDrawAsTheWholeRow() {
+    SplittableRandom r = new SplittableRandom(77);
+    int vocab = 32_000;
+    float[][] rows = new float[8][];
+    for (int k = 0; k < rows.length; k++) {
+      rows[k] = k % 4 == 3 ? row(r, vocab, 5) : new float[vocab];
+      if (k % 4 != 3) {
+        double sd = 1.5 + 3.0 * r.nextDouble();
+        for (int i = 0; i < vocab; i++) {
+          rows[k][i] = (float) (sd * r.nextGaussian());
+        }
+      }
+    }
+    Sampler s =
+        new Sampler(SamplingParams.builder().temperature(1f).topP(0.95f).seed(5).build(), vocab);
+    SplittableRandom uniforms = new SplittableRandom(5);
+    int[] ids = new int[vocab];
+    float[] w = new float[vocab];
+    double[] total = new double[1];
+    for (int step = 0; step < 96; step++) {
+      float[] l = rows[(step * 5 + step / 8) % rows.length];
+      int n = reference(l, 1f, 0.95f, ids, w, total);
+      int expected = referenceDraw(uniforms.nextDouble(), n, ids, w, total[0]);
+      assertEquals(expected, s.sample(l, 0), "step " + step);
+    }
+    Nucleus nucleus = s.nucleusForTests();
+    assertTrue(nucleus.restsCarried > 0, "no row carried the rest over");
+    assertTrue(
+        nucleus.decided >= 90, nucleus.decided + " decided, " + nucleus.refused + " refused");
+  }
+
+  /**
    * Two tokens at the maximum and the rest 20 / T below it: at top-p just under 1 the nucleus ends
    * in the far tail, where the gathered mass is over 2^52 ulps of the tail's weights, so the
    * buckets cannot prove their sums exact.
