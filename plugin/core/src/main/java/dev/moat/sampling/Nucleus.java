@@ -81,6 +81,9 @@ final class Nucleus {
   /** Rows whose rest was the last pass's less the weights a widening added (no pass of its own). */
   long restsCarried;
 
+  /** Of those, rows whose wider interval held a running sum, so the rest's pass was made. */
+  long restsRetaken;
+
   Nucleus(TopTokens top, int[] ids, long[] keys, KeySort keySort, int vocab) {
     this.top = top;
     this.ids = ids;
@@ -202,6 +205,7 @@ final class Nucleus {
         break;
       }
       // A carried rest's wider interval held a running sum: the rest's own pass narrows it.
+      restsRetaken++;
       rest = KERNELS.expMass(logits, offset, vocab, max, invT, floor, cut);
       restError = rest;
     }

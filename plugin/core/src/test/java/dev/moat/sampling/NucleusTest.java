@@ -246,6 +246,10 @@ class NucleusTest {
     }
     Nucleus nucleus = s.nucleusForTests();
     assertTrue(nucleus.restsCarried > 0, "no row carried the rest over");
+    // A carried rest must settle most rows itself (a wrong one would send each to the pass).
+    assertTrue(
+        nucleus.restsRetaken * 2 <= nucleus.restsCarried,
+        nucleus.restsRetaken + " of " + nucleus.restsCarried + " carried rests needed the pass");
     assertTrue(
         nucleus.decided >= 90, nucleus.decided + " decided, " + nucleus.refused + " refused");
   }
