@@ -132,8 +132,7 @@ final class Nucleus {
     int m = 0;
     double gathered = 0;
     double rest = 0;
-    double restError = 0; // the approximate mass whose error (ExpMass.ERROR) rest carries
-    boolean carried = false; // rest is a pass's less the weights a widening added
+    boolean carried = false; // rest is lastRest less the weights a widening added
     float cut = floor;
     // With a gap remembered, one pass (the rest's mass) usually settles it. Where the remembered
     // gap falls short, the row's whole mass is that pass's rest plus the gathered weights, and the
@@ -160,7 +159,6 @@ final class Nucleus {
       }
       if (cut == floor) {
         rest = 0; // every token of weight above 0 is gathered
-        restError = 0;
         break;
       }
       if (!Double.isNaN(estimate)) {
@@ -168,19 +166,16 @@ final class Nucleus {
           double less = lastRest - (gathered - lastGathered);
           if (less >= 0.5 * lastRest) {
             rest = less;
-            restError = lastRest;
             carried = true;
             restsCarried++;
           } else {
             rest = KERNELS.expMass(logits, offset, vocab, max, invT, floor, cut);
-            restError = rest;
           }
           break;
         }
         continue;
       }
       rest = KERNELS.expMass(logits, offset, vocab, max, invT, floor, cut);
-      restError = rest;
       if (gathered >= enough * (gathered + rest)) {
         break; // the nucleus ends among the gathered tokens
       }
@@ -197,7 +192,8 @@ final class Nucleus {
     double high;
     for (; ; carried = false) {
       double s = gathered + rest;
-      double spread = 1.01 * ExpMass.ERROR * restError;
+      // A carried rest has the error of the pass it came from (ExpMass.ERROR of lastRest).
+      double spread = 1.01 * ExpMass.ERROR * (carried ? lastRest : rest);
       low = topP * (s - spread) * (1 - slack);
       high = topP * (s + spread) * (1 + slack);
       crossed = buckets.cross(w, ids, low, high, gathered);
@@ -207,7 +203,6 @@ final class Nucleus {
       // A carried rest's wider interval held a running sum: the rest's own pass narrows it.
       restsRetaken++;
       rest = KERNELS.expMass(logits, offset, vocab, max, invT, floor, cut);
-      restError = rest;
     }
     if (crossed > 0) {
       decided++;
