@@ -79,6 +79,18 @@ public abstract class Kernels {
     return noneRejected(l, offset, length) ? max(l, offset, length, summary) : Float.NaN;
   }
 
+  /**
+   * Index of the largest entry of a non-empty row that holds no NaN, the lowest index on ties.
+   *
+   * @param summary scratch of at least {@link #summaryLength} floats (overwritten)
+   * @param scratch scratch of at least {@code length} ints (overwritten)
+   */
+  public int argMax(float[] l, int offset, int length, float[] summary, int[] scratch) {
+    float m = max(l, offset, length, summary);
+    collectAtLeast(l, offset, length, summary, m, 0, scratch);
+    return scratch[0];
+  }
+
   /** The summary size {@link #max(float[], int, int, float[])} needs for a row of this length. */
   public final int summaryLength(int length) {
     return length / summaryGroup();

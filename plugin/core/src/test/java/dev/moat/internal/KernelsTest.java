@@ -271,7 +271,7 @@ class KernelsTest {
         } else {
           row[1 + r.nextInt(len)] = 100f + trial; // sometimes in the tail
           if (trial % 2 == 0) {
-            row[1 + r.nextInt(len)] = 100f + trial; // a tie at the top
+            row[1 + r.nextInt(len)] = 100f + trial; // a tie: the lower index wins
           }
         }
         float expected = Float.NEGATIVE_INFINITY;
@@ -280,7 +280,17 @@ class KernelsTest {
         }
         row[0] = 1e9f; // outside the range
         row[len + 1] = 1e9f;
+        int expectedIndex = 0;
+        for (int i = 1; i < len; i++) {
+          if (row[1 + i] > row[1 + expectedIndex]) {
+            expectedIndex = i;
+          }
+        }
         for (Kernels k : both()) {
+          assertEquals(
+              expectedIndex,
+              k.argMax(row, 1, len, new float[k.summaryLength(len)], new int[len]),
+              k.name() + " argMax len " + len);
           // (Of two zeros on top, the implementations may return either: == rather than bits.)
           assertTrue(expected == k.max(row, 1, len), k.name() + " len " + len);
           assertTrue(
