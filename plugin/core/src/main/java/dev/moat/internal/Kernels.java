@@ -373,6 +373,17 @@ public abstract class Kernels {
     return ExpMass.scalar(l, offset, length, max, invT, lo, hi);
   }
 
+  /**
+   * {@code out[i] = }{@link WeightBounds#bound}{@code (a[i], max, invT)} for {@code i < n}: integer
+   * bounds of the softmax weights of a summary's group maxima, the same ints from every
+   * implementation. {@code max} is the row's maximum (each {@code a[i] <= max}), {@code invT > 0}.
+   *
+   * @param out at least {@code n} ints
+   */
+  public void weightBounds(float[] a, int n, float max, float invT, int[] out) {
+    WeightBounds.scalar(a, n, max, invT, out);
+  }
+
   /** Whether this implementation is worth using on this machine. */
   protected boolean usable() {
     return true;

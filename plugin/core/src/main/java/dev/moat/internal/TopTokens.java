@@ -107,6 +107,19 @@ public final class TopTokens {
     return KERNELS.collectAtLeast(logits, offset, vocab, summary, cut, vocab, ids);
   }
 
+  /**
+   * The row's summary as {@link #scanMax} left it: entry {@code g} is the maximum of the row's
+   * entries {@code [g · summaryGroup(), (g + 1) · summaryGroup())}. Read-only for callers.
+   */
+  public float[] summary() {
+    return summary;
+  }
+
+  /** Entries per summary entry ({@link Kernels#summaryGroup}). */
+  public int summaryGroup() {
+    return KERNELS.summaryGroup();
+  }
+
   /** The gathered ids, in increasing order, in the first {@link #gather} entries. */
   public int[] ids() {
     return ids;

@@ -30,12 +30,12 @@ import org.jspecify.annotations.Nullable;
  * (mass below 1e-12 even at 10^6 tokens).
  *
  * <p>Two paths avoid weighing the whole vocabulary. Under temperature alone, {@link #sample} draws
- * by the exponential race with uniforms from the request's randomness ({@link SkipRace}): an exact
- * softmax draw that scores a few hundred tokens and reaches the rest by geometric skips. With top-k
- * (k up to {@value #MAX_GATHERED_TOP_K}), the tokens near the maximum are gathered by a vector scan
- * and the k-th largest is selected among those alone. Both give the same candidates and weights as
- * the full computation; {@link Kernels} runs their scans, with explicit SIMD where the JVM enables
- * the Vector API.
+ * by rejection from the row's block maxima with the request's randomness ({@link BlockRejection}):
+ * an exact softmax draw that weighs a few dozen proposed tokens. With top-k (k up to {@value
+ * #MAX_GATHERED_TOP_K}), the tokens near the maximum are gathered by a vector scan and the k-th
+ * largest is selected among those alone. Both give the same candidates and weights as the full
+ * computation; {@link Kernels} runs their scans, with explicit SIMD where the JVM enables the
+ * Vector API.
  */
 public final class Sampler implements Candidates {
   /** Scaled logits this far below the maximum are treated as probability 0. */
@@ -68,7 +68,7 @@ public final class Sampler implements Candidates {
   /** The exponential races' state (keyed, unkeyed); share {@link #top} and {@link #ids}. */
   final Race race;
 
-  private final SkipRace skipRace;
+  private final BlockRejection blockRejection;
   private final boolean raceable;
   private double total;
 
@@ -94,7 +94,7 @@ public final class Sampler implements Candidates {
     this.ids = new int[vocabSize];
     this.top = new TopTokens(vocabSize, ids, row);
     this.race = new Race(top, ids, vocabSize);
-    this.skipRace = new SkipRace(top, ids, vocabSize);
+    this.blockRejection = new BlockRejection(top, vocabSize);
     this.keys = params.topP() < 1f ? new long[vocabSize] : new long[0];
     this.keySort = new KeySort(params.topP() < 1f ? vocabSize : 0);
     boolean topK = params.topK() > 0 && params.topK() < vocabSize;
@@ -129,7 +129,7 @@ public final class Sampler implements Candidates {
       return top.argMax(logits, offset);
     }
     if (raceable) {
-      return skipRace.run(logits, offset, random.nextLong(), invTemperature);
+      return blockRejection.run(logits, offset, random.nextLong(), invTemperature);
     }
     int n = candidates(logits, offset, true);
     Nucleus p = nucleus;

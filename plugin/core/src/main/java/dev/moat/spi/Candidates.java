@@ -47,8 +47,8 @@ public interface Candidates {
    * {@link #candidates} applies them), with the host's own randomness: for the steps a protection
    * that owns sampling leaves unkeyed (no context yet, or a repeated one). Any exact draw serves;
    * an implementation may use one that weighs fewer tokens than {@link #race} (Moat's sampler draws
-   * by geometric skips, hashing no token id). The default races with {@link #nextSeed} under
-   * temperature alone, else draws among the candidates with {@link #nextUniform}.
+   * by rejection from the row's block maxima, hashing no token id). The default races with {@link
+   * #nextSeed} under temperature alone, else draws among the candidates with {@link #nextUniform}.
    */
   default int sample(float[] logits, int offset) {
     return canRace()

@@ -20,8 +20,8 @@ import dev.moat.spi.TokenHistory;
  * b}; the logarithm is computed only for the few that pass. Where there is no context yet, or the
  * context repeats (per-request de-duplication), the same choice is made with the request's own
  * randomness instead of the key: an exact, unmarked draw ({@link Candidates#sample}; Moat's sampler
- * draws it by geometric skips under temperature alone, hashing no token id, about half the cost of
- * a race with a fresh seed: perf/RESULTS.md).
+ * draws it by rejection from block maxima under temperature alone, hashing no token id, about half
+ * the cost of a race with a fresh seed: perf/RESULTS.md).
  *
  * <p>Immutable and thread-safe; per-request state is allocation-free per token.
  */

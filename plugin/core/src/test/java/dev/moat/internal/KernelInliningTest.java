@@ -51,6 +51,9 @@ class KernelInliningTest {
           new String[] {"VectorListPass", "static int fromList(float[], int, int, float, int[]"},
           new String[] {"VectorListPass", "static int countAtLeast(float[], int, float)"},
           new String[] {
+            "VectorWeightBounds", "static void bounds(float[], int, float, float, int[])"
+          },
+          new String[] {
             "VectorListPass", "static int fromListAddRow(float[], int, int, float, int[]"
           },
           new String[] {
@@ -80,7 +83,8 @@ class KernelInliningTest {
           "VectorListPass",
           "VectorGather",
           "VectorSummaryPass",
-          "VectorExpMass"
+          "VectorExpMass",
+          "VectorWeightBounds"
         }) {
       sizes.putAll(codeSizes(cls));
     }

@@ -128,9 +128,9 @@ class GumbelWatermarkTest {
 
   /**
    * A step the key does not choose (here the first, with no context yet) is the sampler's own draw
-   * under temperature alone ({@link dev.moat.sampling.Sampler#sample}: geometric skips, no token id
-   * hashed), not a race with a seed from the request's randomness (which hashes the vocabulary):
-   * the same token as a plain sampler with the request's seed, for every seed.
+   * under temperature alone ({@link dev.moat.sampling.Sampler#sample}: rejection from block maxima,
+   * no token id hashed), not a race with a seed from the request's randomness (which hashes the
+   * vocabulary): the same token as a plain sampler with the request's seed, for every seed.
    */
   @Test
   void unkeyedStepsAreTheSamplersOwnDraw() throws Exception {

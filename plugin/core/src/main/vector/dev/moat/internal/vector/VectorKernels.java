@@ -257,6 +257,11 @@ public final class VectorKernels extends Kernels {
   }
 
   @Override
+  public void weightBounds(float[] a, int n, float max, float invT, int[] out) {
+    VectorWeightBounds.bounds(a, n, max, invT, out);
+  }
+
+  @Override
   public int countAtLeast(float[] a, int n, float c) {
     return VectorListPass.countAtLeast(a, n, c);
   }
