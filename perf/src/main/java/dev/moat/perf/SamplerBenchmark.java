@@ -1,5 +1,6 @@
 package dev.moat.perf;
 
+import dev.moat.internal.Kernels;
 import dev.moat.internal.RowSummary;
 import dev.moat.sampling.Sampler;
 import dev.moat.spi.SamplingParams;
@@ -59,13 +60,15 @@ public class SamplerBenchmark {
    * {@code gaussian}: every logit Gaussian with sd 3, a flat row whose top-p 0.95 nucleus holds
    * about 8% of the vocabulary. {@code peaked}: sd 2, and 8 tokens raised 10 to 17 above the rest,
    * so that a few tokens hold most of the mass (made to resemble a language model's rows; not taken
-   * from one).
+   * from one). {@code dominant}: sd 2, and one token raised to hold 90% of the mass at temperature
+   * 1, as a language model's next token often does (made, not taken from one).
    */
   @Param({"gaussian"})
   String shape;
 
   Sampler sampler;
   RowSummary summary;
+  float fixedMax;
   float[] logits;
   float[][] fresh;
   int next;
@@ -89,6 +92,7 @@ public class SamplerBenchmark {
     SplittableRandom r = new SplittableRandom(3);
     fill(logits, r);
     copyOnly = "copy".equals(mode);
+    fixedMax = Kernels.get().max(logits, 0, vocab, summary.groups());
     fresh = new float[rows][vocab];
     for (float[] row : fresh) {
       fill(row, r);
@@ -97,14 +101,34 @@ public class SamplerBenchmark {
 
   private void fill(float[] row, SplittableRandom r) {
     boolean peaked = "peaked".equals(shape);
+    boolean dominant = "dominant".equals(shape);
     for (int i = 0; i < vocab; i++) {
-      row[i] = (float) (r.nextGaussian() * (peaked ? 2 : 3));
+      row[i] = (float) (r.nextGaussian() * (peaked || dominant ? 2 : 3));
     }
     if (peaked) {
       for (int k = 0; k < 8; k++) {
         row[r.nextInt(vocab)] += 10 + 7 * (float) r.nextDouble();
       }
     }
+    if (dominant) {
+      double rest = 0;
+      for (int i = 0; i < vocab; i++) {
+        rest += Math.exp(row[i]);
+      }
+      row[r.nextInt(vocab)] = (float) Math.log(9 * rest); // 90% of the mass at temperature 1
+    }
+  }
+
+  /**
+   * The draw alone: one row, its maximum and group maxima published before each call as Moat's
+   * watermark pass leaves them, so that no scan of the row is timed (a temperature mode's draw
+   * reads only the summary and the tokens it proposes; top-p and top-k still read the groups they
+   * gather).
+   */
+  @Benchmark
+  public int drawPublished() {
+    summary.publish(fixedMax);
+    return sampler.sample(logits, 0);
   }
 
   @Benchmark
