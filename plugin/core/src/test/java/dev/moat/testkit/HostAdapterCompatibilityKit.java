@@ -222,7 +222,9 @@ public abstract class HostAdapterCompatibilityKit {
       DetectionResult marked = detectOver(moat, detector, "free", 200);
       DetectionResult plain = detectOver(moat, detector, "internal", 200);
       assertTrue(marked.zScore() > 4, "watermarked z " + marked.zScore());
-      assertTrue(Math.abs(plain.zScore()) < 2, "unwatermarked z " + plain.zScore());
+      // Unmarked text scores about N(0, 1): |z| < 2 failed about one seed set in 22 for a correct
+      // sampler (it did when the temperature draw changed, z = -2.12); beyond 3.9 one in 10,000.
+      assertTrue(Math.abs(plain.zScore()) < 3.9, "unwatermarked z " + plain.zScore());
     }
   }
 
