@@ -18,9 +18,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Deterministic: the same logits and seed give the same tokens on every JVM. Allocation-free per
  * token: scratch arrays of the vocabulary size are allocated once per request, only those its
- * settings need (temperature alone: one int per token of the vocabulary; top-p adds two longs and
- * an int, and 96 KiB for its weight buckets; top-k a float; and the first {@link #candidates} call
- * a float per token). Not thread-safe: one instance per request.
+ * settings need (temperature alone: one int per token of the vocabulary, and a long and at most
+ * four ints per 64 tokens for the block rejection's bounds; top-p adds two longs and an int, and 96
+ * KiB for its weight buckets; top-k a float; and the first {@link #candidates} call a float per
+ * token). Not thread-safe: one instance per request.
  *
  * <p>Top-p: {@link Nucleus} finds the nucleus from the tokens near the maximum where it can prove
  * it the same, and {@link #sample} draws from it without sorting it ({@link WeightBuckets}: the
