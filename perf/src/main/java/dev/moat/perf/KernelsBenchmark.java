@@ -47,6 +47,9 @@ public class KernelsBenchmark {
   int[] scratch = new int[Kernels.BLOCK];
   float max;
   long seed;
+  int[] list;
+  float[] rowUp;
+  float[] rowDown;
 
   @Setup
   public void setUp() {
@@ -60,7 +63,20 @@ public class KernelsBenchmark {
     summary = new float[kernels.summaryLength(vocab)];
     out = new int[vocab];
     max = kernels.max(logits, 0, vocab, summary);
+    list = new int[dev.moat.internal.PackedLists.words(vocab)];
+    for (int i = 0; i < list.length; i++) {
+      list[i] = r.nextInt();
+    }
+    rowUp = new float[ROW_PERIOD + 64];
+    rowDown = new float[ROW_PERIOD + 64];
+    for (int i = 0; i < rowUp.length; i++) {
+      rowUp[i] = (float) (r.nextGaussian() * 0.125);
+      rowDown[i] = -rowUp[i];
+    }
   }
+
+  /** The keyed noise row's period in {@link #listPassRow}: whole blocks of the packed lists. */
+  static final int ROW_PERIOD = 4096;
 
   @Benchmark
   public boolean allFinite() {
@@ -120,5 +136,28 @@ public class KernelsBenchmark {
               out);
     }
     return n;
+  }
+
+  /**
+   * Level 2's fused pass ({@code Kernels.kgwBiasFromListChecked}): the row check, a periodic keyed
+   * row and the KGW bias from a cached green list, one read and one write of the row. Alternate
+   * calls add and take back the same edits, so the row stays where it started.
+   */
+  @Benchmark
+  public boolean listPassRow() {
+    boolean up = (++seed & 1) == 0;
+    return kernels.kgwBiasFromListChecked(
+        logits, 0, vocab, up ? 2f : -2f, list, up ? rowUp : rowDown, ROW_PERIOD, 64);
+  }
+
+  /**
+   * {@link #listPassRow} that also writes the edited row's group summary and returns its maximum
+   * ({@code Kernels.kgwBiasFromListSummarized}): level 2's pass when the sampler follows.
+   */
+  @Benchmark
+  public float listPassRowSummarized() {
+    boolean up = (++seed & 1) == 0;
+    return kernels.kgwBiasFromListSummarized(
+        logits, 0, vocab, up ? 2f : -2f, list, up ? rowUp : rowDown, ROW_PERIOD, 64, summary);
   }
 }
