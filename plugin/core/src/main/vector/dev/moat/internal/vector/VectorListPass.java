@@ -108,9 +108,6 @@ final class VectorListPass {
 
   /** Without a row. */
   static int fromList(float[] l, int o, int full, float delta, int[] list) {
-    if (I.length() == 8) {
-      return fromList8(l, o, full, delta, list);
-    }
     if (I.length() != 16) {
       return fromListNarrow(l, o, full, delta, list);
     }
@@ -149,9 +146,6 @@ final class VectorListPass {
   /** With a periodic row: {@code row[shift + v mod period]} is added before the bias. */
   static int fromListAddRow(
       float[] l, int o, int full, float delta, int[] list, float[] row, int period, int shift) {
-    if (I.length() == 8) {
-      return fromListAddRow8(l, o, full, delta, list, row, period, shift);
-    }
     if (I.length() != 16) {
       return fromListAddRowNarrow(l, o, full, delta, list, row, period, shift);
     }
@@ -190,90 +184,6 @@ final class VectorListPass {
           .add(g3.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
           .intoArray(l, p + 48);
       r += 64;
-      r = r == shift + period ? shift : r; // a period is whole groups of 64
-    }
-    return m.reduceLanes(VectorOperators.MAX);
-  }
-
-  /**
-   * {@link #fromList} with 8 lanes (256-bit vectors), 32 tokens a step with no inner loop: the
-   * generic narrow loop's inner loops cost JDK 17's C2 about 1.5 times this on an AVX2 machine, and
-   * a whole group of 64 a step spills registers on JDK 25. Of a step's four vectors, {@code 2q}
-   * covers tokens {@code 16q .. 16q + 7} of its half-group (the list's words {@code 0 .. 7},
-   * shifted by the half's first {@code q}), and {@code 2q + 1} tokens {@code 16q + 8 .. 16q + 15}
-   * (words {@code 8 .. 15}).
-   */
-  private static int fromList8(float[] l, int o, int full, float delta, int[] list) {
-    IntVector bits = IntVector.broadcast(I, Float.floatToRawIntBits(delta));
-    IntVector abs = IntVector.broadcast(I, 0x7FFFFFFF);
-    IntVector m = IntVector.zero(I);
-    for (int i = 0; i < full; i += 32) {
-      int w = (i >>> 9) << 4;
-      int k = (i >>> 4) & 31;
-      IntVector a0 = IntVector.fromArray(I, list, w).lanewise(VectorOperators.LSHL, k);
-      IntVector b0 = IntVector.fromArray(I, list, w + 8).lanewise(VectorOperators.LSHL, k);
-      IntVector a1 = a0.lanewise(VectorOperators.LSHL, 1);
-      IntVector b1 = b0.lanewise(VectorOperators.LSHL, 1);
-      int p = o + i;
-      FloatVector x0 = FloatVector.fromArray(F, l, p);
-      FloatVector x1 = FloatVector.fromArray(F, l, p + 8);
-      FloatVector x2 = FloatVector.fromArray(F, l, p + 16);
-      FloatVector x3 = FloatVector.fromArray(F, l, p + 24);
-      m =
-          m.max(
-              x0.reinterpretAsInts()
-                  .and(abs)
-                  .max(x1.reinterpretAsInts().and(abs))
-                  .max(x2.reinterpretAsInts().and(abs).max(x3.reinterpretAsInts().and(abs))));
-      x0.add(a0.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats()).intoArray(l, p);
-      x1.add(b0.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
-          .intoArray(l, p + 8);
-      x2.add(a1.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
-          .intoArray(l, p + 16);
-      x3.add(b1.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
-          .intoArray(l, p + 24);
-    }
-    return m.reduceLanes(VectorOperators.MAX);
-  }
-
-  /** {@link #fromListAddRow} with 8 lanes, 32 tokens a step as {@link #fromList8}. */
-  private static int fromListAddRow8(
-      float[] l, int o, int full, float delta, int[] list, float[] row, int period, int shift) {
-    IntVector bits = IntVector.broadcast(I, Float.floatToRawIntBits(delta));
-    IntVector abs = IntVector.broadcast(I, 0x7FFFFFFF);
-    IntVector m = IntVector.zero(I);
-    int r = shift;
-    for (int i = 0; i < full; i += 32) {
-      int w = (i >>> 9) << 4;
-      int k = (i >>> 4) & 31;
-      IntVector a0 = IntVector.fromArray(I, list, w).lanewise(VectorOperators.LSHL, k);
-      IntVector b0 = IntVector.fromArray(I, list, w + 8).lanewise(VectorOperators.LSHL, k);
-      IntVector a1 = a0.lanewise(VectorOperators.LSHL, 1);
-      IntVector b1 = b0.lanewise(VectorOperators.LSHL, 1);
-      int p = o + i;
-      FloatVector x0 = FloatVector.fromArray(F, l, p);
-      FloatVector x1 = FloatVector.fromArray(F, l, p + 8);
-      FloatVector x2 = FloatVector.fromArray(F, l, p + 16);
-      FloatVector x3 = FloatVector.fromArray(F, l, p + 24);
-      m =
-          m.max(
-              x0.reinterpretAsInts()
-                  .and(abs)
-                  .max(x1.reinterpretAsInts().and(abs))
-                  .max(x2.reinterpretAsInts().and(abs).max(x3.reinterpretAsInts().and(abs))));
-      x0.add(FloatVector.fromArray(F, row, r))
-          .add(a0.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
-          .intoArray(l, p);
-      x1.add(FloatVector.fromArray(F, row, r + 8))
-          .add(b0.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
-          .intoArray(l, p + 8);
-      x2.add(FloatVector.fromArray(F, row, r + 16))
-          .add(a1.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
-          .intoArray(l, p + 16);
-      x3.add(FloatVector.fromArray(F, row, r + 24))
-          .add(b1.lanewise(VectorOperators.ASHR, 31).and(bits).reinterpretAsFloats())
-          .intoArray(l, p + 24);
-      r += 32;
       r = r == shift + period ? shift : r; // a period is whole groups of 64
     }
     return m.reduceLanes(VectorOperators.MAX);
