@@ -18,8 +18,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Each whole-row kernel of {@code dev.moat.internal.Kernels} alone, Vector API against scalar, on a
  * row of Gaussian logits (standard deviation 3): the row check, the maximum (with and without the
- * group summary), gathering the tokens within 4 of the maximum, the KGW bias, and the Gumbel race's
- * filter on the keyed uniforms at a pass rate of 1 in 256.
+ * group summary), gathering the tokens within 4 of the maximum, the KGW bias, the Gumbel race's
+ * filter on the keyed uniforms at a pass rate of 1 in 256, and level 2's fused pass over a cached
+ * green list with keyed noise's periodic row (with and without the group summary).
  *
  * <pre>
  * java -jar perf/target/benchmarks.jar KernelsBenchmark -prof gc
