@@ -24,7 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * FloatExp.exp}, which gives the same floats.
  *
  * <p>{@code expMass}: the top-p sampler's approximate mass of the whole row ({@code
- * Kernels.expMass}, one pass; {@code simd} picks the implementation).
+ * Kernels.expMass}, one pass; {@code simd} picks the implementation). {@code expMasses}: the top-p
+ * draw's membership pass ({@code Kernels.expMasses}: the row's mass and the mass at or above two
+ * cuts, here a third of the way down the row's spread, as a proposed token in the nucleus has).
  *
  * <pre>
  * java -jar perf/target/benchmarks.jar WeightsBenchmark -prof gc
@@ -48,6 +50,8 @@ public class WeightsBenchmark {
   float[] logits;
   float[] weights;
   float max;
+  float cutLo;
+  final double[] masses = new double[3];
   float invTemperature = 1f;
   Kernels kernels;
 
@@ -63,12 +67,20 @@ public class WeightsBenchmark {
       logits[i] = (float) (3 * r.nextGaussian());
       max = Math.max(max, logits[i]);
     }
+    cutLo = max - (max + 9f) / 3; // a third of the way from the maximum to -3 sd
   }
 
   @Benchmark
   public double expMass() {
     return kernels.expMass(
         logits, 0, vocab, max, invTemperature, max - 40f, Float.POSITIVE_INFINITY);
+  }
+
+  @Benchmark
+  public double expMasses() {
+    kernels.expMasses(
+        logits, 0, vocab, max, invTemperature, max - 40f, cutLo, Math.nextUp(cutLo), masses);
+    return masses[1];
   }
 
   @Benchmark

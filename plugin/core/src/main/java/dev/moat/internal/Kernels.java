@@ -374,6 +374,29 @@ public abstract class Kernels {
   }
 
   /**
+   * Three sums of {@code exp((x - max) * invT)} in one pass over {@code l[offset .. offset +
+   * length)}, each term at most 0 in the exponent: {@code out[0]} over the entries {@code x >=
+   * floor} ({@code floor} at most {@code max - 40 / invT}), {@code out[1]} over those also {@code
+   * >= cutLo}, {@code out[2]} over those also {@code >= cutHi}; each within {@link
+   * ExpMass#MASSES_ERROR} of its exact sum, relative. The top-p draw's membership test ({@code
+   * NucleusDraw}): the row's mass and the mass above a proposed token, bracketed.
+   *
+   * @param out at least three doubles
+   */
+  public void expMasses(
+      float[] l,
+      int offset,
+      int length,
+      float max,
+      float invT,
+      float floor,
+      float cutLo,
+      float cutHi,
+      double[] out) {
+    ExpMass.scalarMasses(l, offset, length, max, invT, floor, cutLo, cutHi, out);
+  }
+
+  /**
    * {@code out[i] = }{@link WeightBounds#bound}{@code (a[i], max, invT)} for {@code i < n}: integer
    * bounds of the softmax weights of a summary's group maxima, the same ints from every
    * implementation. {@code max} is the row's maximum (each {@code a[i] <= max}), {@code invT > 0}.

@@ -93,15 +93,23 @@ final class BlockRejection {
   }
 
   /** One draw at inverse temperature {@code invT}, from the stream that {@code seed} starts. */
-  @SuppressWarnings("ShortCircuitBoolean") // on purpose: no branch while proposals are worked out
   int run(float[] logits, int offset, long seed, float invT) {
     float max = top.scanMax(logits, offset);
     if (max == Float.NEGATIVE_INFINITY) {
       throw new IllegalArgumentException(
           "every token was excluded: all " + vocabSize + " logits are -Infinity");
     }
+    return draw(logits, offset, seed, invT, max, bounds(logits, offset, max, invT));
+  }
+
+  /**
+   * One draw from the stream that {@code seed} starts, from the block bounds the last {@link
+   * #bounds} call wrote for this row at this {@code max} and {@code invT} ({@code total} its
+   * answer): the top-p draw proposes several tokens a row from one set of bounds.
+   */
+  @SuppressWarnings("ShortCircuitBoolean") // on purpose: no branch while proposals are worked out
+  int draw(float[] logits, int offset, long seed, float invT, float max, long total) {
     float floor = max - Sampler.CUTOFF / invT;
-    long total = bounds(logits, offset, max, invT);
     // Lemire: x · T / 2^63 for a 63-bit x, its integer part uniform below T once the fractional
     // parts below 2^63 mod T are refused.
     long refuse = Long.remainderUnsigned(Long.MIN_VALUE, total);

@@ -63,9 +63,6 @@ final class Nucleus {
 
   private double total;
 
-  /** {@link #run}'s answer for a draw: decided, and {@link #draw} picks the token. */
-  static final int DRAW = -1;
-
   private final WeightBuckets buckets;
 
   /** Rows decided here and rows left to the full path, for tests and benchmarks. */
@@ -73,9 +70,7 @@ final class Nucleus {
 
   long refused;
 
-  /** Draws by the buckets, and rows sorted whole because the buckets' sums might be inexact. */
-  long drawn;
-
+  /** Rows sorted whole because the buckets' sums might be inexact. */
   long inexact;
 
   /** Rows whose rest was the last pass's less the weights a widening added (no pass of its own). */
@@ -103,32 +98,13 @@ final class Nucleus {
   }
 
   /**
-   * The token the sampler's walk over the sorted nucleus draws for {@code u} in {@code [0, total)},
-   * after {@link #run} returned {@link #DRAW}; {@code w} as {@code run} left it.
-   */
-  int draw(double u, float[] w) {
-    drawn++;
-    return buckets.draw(u, w, ids);
-  }
-
-  /**
    * The nucleus of mass {@code topP} of the row, in {@code ids}/{@code weights} sorted as {@link
-   * Sampler}'s full path leaves them; returns its size, or 0 if the full path must decide. With
-   * {@code forDraw}, where the buckets decided ({@link WeightBuckets}) it writes no sorted nucleus
-   * and returns {@link #DRAW}: {@link #draw} then gives the token the walk over it would.
+   * Sampler}'s full path leaves them; returns its size, or 0 if the full path must decide.
    *
    * @param max the row's maximum, finite; {@link TopTokens#scanMax} done on this row
    * @param floor the cutoff: tokens below it weigh nothing
    */
-  int run(
-      float[] logits,
-      int offset,
-      float max,
-      float invT,
-      float floor,
-      float topP,
-      float[] w,
-      boolean forDraw) {
+  int run(float[] logits, int offset, float max, float invT, float floor, float topP, float[] w) {
     int m = 0;
     double gathered = 0;
     double rest = 0;
@@ -207,7 +183,7 @@ final class Nucleus {
     if (crossed > 0) {
       decided++;
       total = buckets.total();
-      return forDraw ? DRAW : buckets.sorted(w, ids);
+      return buckets.sorted(w, ids);
     }
     if (crossed == 0) {
       refused++;

@@ -23,12 +23,14 @@ import org.jspecify.annotations.Nullable;
  * KiB for its weight buckets; top-k a float; and the first {@link #candidates} call a float per
  * token). Not thread-safe: one instance per request.
  *
- * <p>Top-p: {@link Nucleus} finds the nucleus from the tokens near the maximum where it can prove
- * it the same, and {@link #sample} draws from it without sorting it ({@link WeightBuckets}: the
- * same token the walk over the sorted nucleus gives); otherwise weights {@code w = exp((l - max) /
- * T)} are bucketed by binary exponent and only the buckets whose cumulative mass first reaches
- * {@code topP} are sorted. Tokens more than {@value #CUTOFF} below the maximum (scaled) weigh 0
- * (mass below 1e-12 even at 10^6 tokens).
+ * <p>Top-p: {@link #candidates} finds the nucleus from the tokens near the maximum where {@link
+ * Nucleus} can prove it the same; otherwise weights {@code w = exp((l - max) / T)} are bucketed by
+ * binary exponent and only the buckets whose cumulative mass first reaches {@code topP} are sorted.
+ * {@link #sample} without top-k does not find the nucleus: it proposes tokens from the whole row's
+ * softmax and keeps the first that {@link NucleusDraw} proves to be in it, an exact draw from the
+ * nucleus's renormalised weights (since 2026-12-05, session 33; before, the walk over the sorted
+ * nucleus, whose picks for a seed differ). Tokens more than {@value #CUTOFF} below the maximum
+ * (scaled) weigh 0 (mass below 1e-12 even at 10^6 tokens).
  *
  * <p>Two paths avoid weighing the whole vocabulary. Under temperature alone, {@link #sample} draws
  * by rejection from the row's block maxima with the request's randomness ({@link BlockRejection}):
@@ -41,6 +43,13 @@ import org.jspecify.annotations.Nullable;
 public final class Sampler implements Candidates {
   /** Scaled logits this far below the maximum are treated as probability 0. */
   public static final float CUTOFF = 40f;
+
+  /**
+   * Proposals a top-p draw without top-k makes before it draws from the full path's nucleus instead
+   * ({@link #sampleNucleus}): about {@code 1 / topP} are needed on average, but a nucleus of a
+   * small share of the row's mass (a small top-p on a flat row) would need many.
+   */
+  static final int MAX_PROPOSALS = 16;
 
   /** Above this k, {@link #topKNear} would gather too much: the quickselect over the row. */
   static final int MAX_GATHERED_TOP_K = 4096;
@@ -62,6 +71,9 @@ public final class Sampler implements Candidates {
   private final double[] bucketMass = new double[Nucleus.BUCKETS];
   private final @Nullable Nucleus nucleus;
   private final boolean fastNucleus;
+
+  /** Top-p without top-k: the draw's membership test ({@link #sampleNucleus}). */
+  private final @Nullable NucleusDraw nucleusDraw;
 
   /** The tokens near the top of the current row; shares {@link #ids}. */
   private final TopTokens top;
@@ -102,6 +114,10 @@ public final class Sampler implements Candidates {
     this.select = topK ? new float[vocabSize] : new float[0];
     this.nucleus = params.topP() < 1f ? new Nucleus(top, ids, keys, keySort, vocabSize) : null;
     this.fastNucleus = !topK;
+    this.nucleusDraw =
+        params.topP() < 1f && !topK && !params.isGreedy()
+            ? new NucleusDraw(top, ids, vocabSize)
+            : null;
   }
 
   /**
@@ -132,11 +148,15 @@ public final class Sampler implements Candidates {
     if (raceable) {
       return blockRejection.run(logits, offset, random.nextLong(), invTemperature);
     }
-    int n = candidates(logits, offset, true);
-    Nucleus p = nucleus;
-    if (n == Nucleus.DRAW && p != null) {
-      return p.draw(random.nextDouble() * total, weights);
+    NucleusDraw d = nucleusDraw;
+    if (d != null) {
+      return sampleNucleus(d, logits, offset);
     }
+    return walk(candidates(logits, offset));
+  }
+
+  /** The walk over {@link #candidates}'s {@code n} candidates with the next uniform. */
+  private int walk(int n) {
     double u = random.nextDouble() * total;
     double acc = 0;
     for (int i = 0; i < n - 1; i++) {
@@ -149,6 +169,57 @@ public final class Sampler implements Candidates {
   }
 
   /**
+   * Top-p without top-k: tokens proposed from the whole row's softmax ({@link BlockRejection}, one
+   * set of block bounds a row, each proposal from a fresh seed of the request's randomness) until
+   * one is in the nucleus ({@link NucleusDraw#member}); where that test is unsure, the full path
+   * finds the nucleus ({@link #candidates}) and the row's later proposals are judged against its
+   * last token. Every proposal is accepted exactly when it is in {@link #candidates}'s nucleus, so
+   * the draw follows the walk over the sorted nucleus's distribution (not its picks for a seed).
+   * After {@value #MAX_PROPOSALS} refused proposals the row is drawn by that walk.
+   */
+  private int sampleNucleus(NucleusDraw d, float[] logits, int offset) {
+    float max = top.scanMax(logits, offset);
+    if (max == Float.NEGATIVE_INFINITY) {
+      throw new IllegalArgumentException(
+          "every token was excluded: all " + vocabSize + " logits are -Infinity");
+    }
+    float invT = invTemperature;
+    float floor = max - CUTOFF / invT;
+    float topP = params.topP();
+    long bounds = blockRejection.bounds(logits, offset, max, invT);
+    d.newRow();
+    float lastWeight = Float.NaN; // the full path's last nucleus token, once it was asked
+    int lastId = -1;
+    for (int tries = 0; ; tries++) {
+      if (tries == MAX_PROPOSALS) {
+        // A small nucleus on a flat row: draw from the full path's nucleus instead. Exact: after
+        // any number of refusals the rest of a rejection draw follows the nucleus's weights.
+        d.gaveUp++;
+        return walk(candidates(logits, offset));
+      }
+      int t = blockRejection.draw(logits, offset, random.nextLong(), invT, max, bounds);
+      int in;
+      if (lastId >= 0) {
+        float w = FloatExp.exp((logits[offset + t] - max) * invT);
+        in = w > lastWeight || (w == lastWeight && t <= lastId) ? NucleusDraw.IN : NucleusDraw.OUT;
+      } else {
+        in = d.member(logits, offset, t, max, invT, floor, topP);
+        if (in == NucleusDraw.UNSURE) {
+          int n = candidates(logits, offset);
+          lastWeight = weights[n - 1];
+          lastId = ids[n - 1];
+          float w = FloatExp.exp((logits[offset + t] - max) * invT);
+          in =
+              w > lastWeight || (w == lastWeight && t <= lastId) ? NucleusDraw.IN : NucleusDraw.OUT;
+        }
+      }
+      if (in == NucleusDraw.IN) {
+        return t;
+      }
+    }
+  }
+
+  /**
    * Applies temperature, top-k and top-p to the row and leaves the surviving tokens, with their
    * unnormalised weights, in {@link #candidateId}/{@link #candidateWeight}; returns how many
    * survive (at least 1). Protections that own sampling choose among these. Greedy requests yield
@@ -156,15 +227,6 @@ public final class Sampler implements Candidates {
    */
   @Override
   public int candidates(float[] logits, int offset) {
-    return candidates(logits, offset, false);
-  }
-
-  /**
-   * {@link #candidates}; for a draw ({@code forDraw}) it may instead return {@link Nucleus#DRAW}:
-   * the nucleus is decided, {@link #total} set, and {@link Nucleus#draw} picks the token the walk
-   * over the sorted candidates would.
-   */
-  private int candidates(float[] logits, int offset, boolean forDraw) {
     if (weights.length == 0) {
       weights = new float[vocabSize]; // once per request
     }
@@ -194,8 +256,8 @@ public final class Sampler implements Candidates {
     }
     Nucleus fast = nucleus;
     if (fast != null && fastNucleus && max > Float.NEGATIVE_INFINITY) {
-      int n = fast.run(logits, offset, max, invTemperature, floor, params.topP(), weights, forDraw);
-      if (n > 0 || n == Nucleus.DRAW) {
+      int n = fast.run(logits, offset, max, invTemperature, floor, params.topP(), weights);
+      if (n > 0) {
         total = fast.total();
         return n;
       }
@@ -349,6 +411,11 @@ public final class Sampler implements Candidates {
       throw new IllegalStateException("race needs temperature sampling without top-k or top-p");
     }
     return invTemperature;
+  }
+
+  /** The top-p draw's membership test, for the package's tests; null unless top-p without top-k. */
+  @Nullable NucleusDraw nucleusDrawForTests() {
+    return nucleusDraw;
   }
 
   /** The top-p state, for the package's tests; null without top-p. */

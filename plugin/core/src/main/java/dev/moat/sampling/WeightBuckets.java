@@ -5,9 +5,9 @@ import dev.moat.internal.KeySort;
 /**
  * Top-p's gathered weights summed by fine bucket (a weight's float bits shifted right by {@value
  * #SHIFT}: its exponent and first five mantissa bits, 1/32 of an octave), so that finding where the
- * nucleus ends, and drawing from it, sorts the tokens of one or two buckets instead of the whole
- * nucleus. Buckets in decreasing order are weights in decreasing order, so the running sum over the
- * sorted weights at a bucket's end is the sum of that bucket and those above it.
+ * nucleus ends sorts the tokens of one bucket instead of the whole nucleus. Buckets in decreasing
+ * order are weights in decreasing order, so the running sum over the sorted weights at a bucket's
+ * end is the sum of that bucket and those above it.
  *
  * <p>Why the result is the sorted walk's, bit for bit: every float weight at or above {@code
  * lowest} is an integer multiple of {@code q = ulp(lowest)}, and so is every sum of such weights.
@@ -180,39 +180,5 @@ final class WeightBuckets {
       w[above + i] = Float.intBitsToFloat((int) (k >>> 32));
     }
     return above + prefix;
-  }
-
-  /**
-   * The token the sorted walk draws for {@code u} in {@code [0, total)}: the first whose running
-   * sum exceeds {@code u}, the nucleus's last if none before it does. Sorts only the bucket the
-   * draw falls in. {@code ids}/{@code w} as {@link #cross} read them.
-   */
-  int draw(double u, float[] w, int[] ids) {
-    double acc = 0;
-    for (int b = hi; b > last; b--) {
-      double reached = acc + mass[b];
-      if (u < reached) {
-        int end = keys.length - lastSize;
-        int n = collect(w, ids, b, end);
-        for (int i = end - n; i < end; i++) {
-          long k = ~keys[i];
-          acc += Float.intBitsToFloat((int) (k >>> 32));
-          if (u < acc) {
-            return ~(int) k;
-          }
-        }
-        return ~(int) ~keys[end - 1]; // not reached: the bucket's sum exceeds u
-      }
-      acc = reached;
-    }
-    int from = keys.length - lastSize;
-    for (int i = 0; i < prefix - 1; i++) {
-      long k = ~keys[from + i];
-      acc += Float.intBitsToFloat((int) (k >>> 32));
-      if (u < acc) {
-        return ~(int) k;
-      }
-    }
-    return ~(int) ~keys[from + prefix - 1];
   }
 }

@@ -68,6 +68,67 @@ class ExpMassTest {
     assertTrue(cases > 1000, "cases " + cases);
   }
 
+  /**
+   * {@link Kernels#expMasses}, both kernels, against exact sums of {@code exp} of the float scaled
+   * logits the sampler computes, over the floor and at or above two cuts: rows of 1 to 5,000 at
+   * spreads of 0.5 to 6.5 (some past the cutoff), masked entries, temperatures 0.3 to 3.3. The
+   * largest relative error seen must be within {@link ExpMass#MASSES_ERROR}, and above a fifth of
+   * it for the vector kernel (else the bound says little).
+   */
+  @Test
+  void bothKernelsMassesAreWithinTheirBound() {
+    SplittableRandom r = new SplittableRandom(6);
+    int cases = 0;
+    double worst = 0;
+    double[] out = new double[3];
+    for (int round = 0; round < 400; round++) {
+      int length = 1 + r.nextInt(5000);
+      int offset = r.nextInt(40);
+      float[] l = new float[offset + length + r.nextInt(40)];
+      double sd = 0.5 + 6 * r.nextDouble();
+      float max = Float.NEGATIVE_INFINITY;
+      for (int i = 0; i < l.length; i++) {
+        l[i] = r.nextInt(50) == 0 ? Float.NEGATIVE_INFINITY : (float) (sd * r.nextGaussian());
+        if (i >= offset && i < offset + length) {
+          max = Math.max(max, l[i]);
+        }
+      }
+      if (max == Float.NEGATIVE_INFINITY) {
+        continue;
+      }
+      float invT = (float) (0.3 + 3 * r.nextDouble());
+      float floor = max - 40f / invT;
+      float cutLo = max - (float) (2 * sd * r.nextDouble());
+      float cutHi = r.nextBoolean() ? Math.nextUp(cutLo) : cutLo + (float) (0.1 * r.nextDouble());
+      double[] exact = new double[3];
+      for (int i = offset; i < offset + length; i++) {
+        if (l[i] >= floor) {
+          double e = Math.exp((double) ((l[i] - max) * invT));
+          exact[0] += e;
+          exact[1] += l[i] >= cutLo ? e : 0;
+          exact[2] += l[i] >= cutHi ? e : 0;
+        }
+      }
+      for (Kernels k : CheckedListPassTest.both()) {
+        k.expMasses(l, offset, length, max, invT, floor, cutLo, cutHi, out);
+        for (int s = 0; s < 3; s++) {
+          double err = exact[s] == 0 ? out[s] : Math.abs(out[s] - exact[s]) / exact[s];
+          assertTrue(
+              exact[s] == 0 ? out[s] < 1e-25 : err <= ExpMass.MASSES_ERROR,
+              k.name() + ", sum " + s + ": " + out[s] + " against " + exact[s]);
+          if (exact[s] > 0 && k != Kernels.scalar()) {
+            worst = Math.max(worst, err);
+          }
+          cases++;
+        }
+      }
+    }
+    assertTrue(cases > 1000, "cases " + cases);
+    if (Kernels.vector() != null) {
+      assertTrue(worst > 0.2 * ExpMass.MASSES_ERROR, "worst relative error " + worst);
+    }
+  }
+
   @Test
   void aLongRowOfEqualTermsIsWithinError() {
     // The worst case for summation: 128,256 equal terms, every one at the top.

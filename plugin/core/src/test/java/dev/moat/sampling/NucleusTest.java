@@ -63,7 +63,7 @@ class NucleusTest {
     return keep;
   }
 
-  private static float[] row(SplittableRandom r, int vocab, int shape) {
+  static float[] row(SplittableRandom r, int vocab, int shape) {
     float[] l = new float[vocab];
     for (int i = 0; i < vocab; i++) {
       switch (shape) {
@@ -88,7 +88,7 @@ class NucleusTest {
   }
 
   /** One row of {@link #forEachRow}, with its settings. */
-  private interface RowCase {
+  interface RowCase {
     void check(float[] l, float t, float topP, String at);
   }
 
@@ -97,8 +97,7 @@ class NucleusTest {
    * ({@link #row}; shape 6 is {@link #farTail}), at four temperatures and each top-p (a quarter of
    * the rows of 32,000 and more, chosen at random, to keep the test short); returns how many rows.
    */
-  private static int forEachRow(
-      SplittableRandom r, int[] vocabs, int shapes, float[] topPs, RowCase c) {
+  static int forEachRow(SplittableRandom r, int[] vocabs, int shapes, float[] topPs, RowCase c) {
     int rows = 0;
     for (int vocab : vocabs) {
       for (int shape = 0; shape < shapes; shape++) {
@@ -160,66 +159,57 @@ class NucleusTest {
         decided >= 0.95 * (decided + refused), decided + " decided, " + refused + " refused");
   }
 
-  /** The sampler's draw from the reference nucleus: the walk over the sorted weights. */
-  private static int referenceDraw(double uniform, int n, int[] ids, float[] w, double total) {
-    double u = uniform * total;
-    double acc = 0;
-    for (int i = 0; i < n - 1; i++) {
-      acc += w[i];
-      if (u < acc) {
-        return ids[i];
-      }
-    }
-    return ids[n - 1];
-  }
-
   /**
-   * {@link Sampler#sample} draws what the walk over the whole row's sorted nucleus draws, with the
-   * same uniforms, on rows where the buckets decide ({@link WeightBuckets}: no sorted nucleus is
-   * made) and on rows whose sums might not be exact in another order (the sort decides; without
-   * that check the count of such rows below is 0).
+   * The nucleus {@link Sampler#candidates} gives is the whole row's, and every token {@link
+   * Sampler#sample} draws is in it, on rows of seven shapes up to top-p just under 1, rows whose
+   * sums might not be exact in another order included (the sort decides; without that check the
+   * count of such rows below is 0).
    */
   @Test
-  void drawsAreTheSortedWalksDraws() {
+  void candidatesAndDrawsAgreeWithTheWholeRowUpToTopPNearOne() {
     SplittableRandom r = new SplittableRandom(20261206);
     float[] topPs = {0.1f, 0.5f, 0.9f, 0.95f, 0.99f, 0.999f, 0.99999994f};
-    long[] drawnInexact = new long[2];
-    int rows =
-        forEachRow(
-            r,
-            new int[] {2, 50, 1000, 32_000},
-            7,
-            topPs,
-            (l, t, p, at) -> {
-              int vocab = l.length;
-              long seed = r.nextLong();
-              SamplingParams params =
-                  SamplingParams.builder().temperature(t).topP(p).seed(seed).build();
-              Sampler s = new Sampler(params, vocab);
-              int[] ids = new int[vocab];
-              float[] w = new float[vocab];
-              double[] total = new double[1];
-              int n = reference(l, 1f / t, p, ids, w, total);
-              SplittableRandom uniforms = new SplittableRandom(seed);
-              for (int k = 0; k < 4; k++) {
-                int expected = referenceDraw(uniforms.nextDouble(), n, ids, w, total[0]);
-                assertEquals(expected, s.sample(l, 0), at + ", draw " + k);
-              }
-              drawnInexact[0] += s.nucleusForTests().drawn;
-              drawnInexact[1] += s.nucleusForTests().inexact;
-            });
-    int draws = 4 * rows;
-    assertTrue(drawnInexact[0] >= 0.8 * draws, drawnInexact[0] + " of " + draws + " drawn");
-    assertTrue(drawnInexact[1] >= 8, drawnInexact[1] + " rows sorted whole: sums maybe inexact");
+    long[] inexact = new long[1];
+    forEachRow(
+        r,
+        new int[] {2, 50, 1000, 32_000},
+        7,
+        topPs,
+        (l, t, p, at) -> {
+          int vocab = l.length;
+          long seed = r.nextLong();
+          SamplingParams params =
+              SamplingParams.builder().temperature(t).topP(p).seed(seed).build();
+          Sampler s = new Sampler(params, vocab);
+          int[] ids = new int[vocab];
+          float[] w = new float[vocab];
+          double[] total = new double[1];
+          int n = reference(l, 1f / t, p, ids, w, total);
+          boolean[] in = new boolean[vocab];
+          for (int i = 0; i < n; i++) {
+            in[ids[i]] = true;
+          }
+          for (int k = 0; k < 4; k++) {
+            int v = s.sample(l, 0);
+            assertTrue(in[v], at + ", draw " + k + ": token " + v + " outside the nucleus");
+          }
+          assertEquals(n, s.candidates(l, 0), at);
+          for (int i = 0; i < n; i++) {
+            assertEquals(ids[i], s.candidateId(i), at + ", candidate " + i);
+          }
+          assertEquals(total[0], s.candidateTotal(), 0.0, at);
+          inexact[0] += s.nucleusForTests().inexact;
+        });
+    assertTrue(inexact[0] >= 8, inexact[0] + " rows sorted whole: sums maybe inexact");
   }
 
   /**
    * One request over rows that change from step to step (spreads from 1.5 to 4.5, and peaked ones),
    * so that rows fall short of the remembered gap and widen it, some taking the rest's mass from
-   * the pass before less the weights the widening added: every draw is the sorted walk's.
+   * the pass before less the weights the widening added: every nucleus is the whole row's.
    */
   @Test
-  void rowsThatFallShortOfTheRememberedGapDrawAsTheWholeRow() {
+  void rowsThatFallShortOfTheRememberedGapFindTheWholeRowsNucleus() {
     SplittableRandom r = new SplittableRandom(77);
     int vocab = 32_000;
     float[][] rows = new float[8][];
@@ -234,15 +224,15 @@ class NucleusTest {
     }
     Sampler s =
         new Sampler(SamplingParams.builder().temperature(1f).topP(0.95f).seed(5).build(), vocab);
-    SplittableRandom uniforms = new SplittableRandom(5);
     int[] ids = new int[vocab];
     float[] w = new float[vocab];
     double[] total = new double[1];
     for (int step = 0; step < 96; step++) {
       float[] l = rows[(step * 5 + step / 8) % rows.length];
       int n = reference(l, 1f, 0.95f, ids, w, total);
-      int expected = referenceDraw(uniforms.nextDouble(), n, ids, w, total[0]);
-      assertEquals(expected, s.sample(l, 0), "step " + step);
+      assertEquals(n, s.candidates(l, 0), "step " + step);
+      assertEquals(ids[n - 1], s.candidateId(n - 1), "step " + step);
+      assertEquals(total[0], s.candidateTotal(), 0.0, "step " + step);
     }
     Nucleus nucleus = s.nucleusForTests();
     assertTrue(nucleus.restsCarried > 0, "no row carried the rest over");
@@ -259,7 +249,7 @@ class NucleusTest {
    * in the far tail, where the gathered mass is over 2^52 ulps of the tail's weights, so the
    * buckets cannot prove their sums exact.
    */
-  private static float[] farTail(int vocab, float t) {
+  static float[] farTail(int vocab, float t) {
     float[] l = new float[vocab];
     java.util.Arrays.fill(l, -20f * t);
     l[0] = 0f;

@@ -9,8 +9,10 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link Candidates#sample}'s default, for an implementation that keeps it: under temperature alone
  * a race with the next seed of the host's stream; otherwise the inverse-CDF draw among the
- * candidates with the next uniform, which is what Moat's own sampler does under top-k or top-p (so
- * the two agree draw for draw there, and an implementation overriding nothing gets an exact draw).
+ * candidates with the next uniform, which is what Moat's own sampler does under top-k, with or
+ * without top-p (so the two agree draw for draw there, and an implementation overriding nothing
+ * gets an exact draw). Under top-p without top-k Moat's sampler draws by rejection instead ({@code
+ * NucleusDrawTest}): the same distribution, not the same picks.
  */
 class CandidatesTest {
   /**
@@ -37,7 +39,8 @@ class CandidatesTest {
     }
     SamplingParams t1 = SamplingParams.builder().temperature(1f).seed(7).build();
     SamplingParams topK = SamplingParams.builder().temperature(0.8f).topK(40).seed(7).build();
-    SamplingParams topP = SamplingParams.builder().temperature(1.2f).topP(0.9f).seed(7).build();
+    SamplingParams topP =
+        SamplingParams.builder().temperature(1.2f).topK(1_000).topP(0.9f).seed(7).build();
     Candidates raced = plain(new Sampler(t1, row.length));
     Sampler racer = new Sampler(t1, row.length);
     Candidates walkedK = plain(new Sampler(topK, row.length));

@@ -257,6 +257,20 @@ public final class VectorKernels extends Kernels {
   }
 
   @Override
+  public void expMasses(
+      float[] l,
+      int offset,
+      int length,
+      float max,
+      float invT,
+      float floor,
+      float cutLo,
+      float cutHi,
+      double[] out) {
+    VectorExpMass.masses(l, offset, length, max, invT, floor, cutLo, cutHi, out);
+  }
+
+  @Override
   public void weightBounds(float[] a, int n, float max, float invT, int[] out) {
     VectorWeightBounds.bounds(a, n, max, invT, out);
   }
