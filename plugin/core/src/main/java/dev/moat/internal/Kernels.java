@@ -16,8 +16,7 @@ import org.jspecify.annotations.Nullable;
  * INFO. {@code -Dmoat.simd.bits=256} caps the vector width (the default is the platform's preferred
  * width, at most 512 bits). Thread-safe: implementations are stateless.
  *
- * <p>{@link #expMass} is the exception: approximate, each implementation within the bound it
- * states.
+ * <p>{@link #expMass} and {@link #expMasses} are the exceptions: approximate, within stated bounds.
  *
  * <p>Written for JDK 17's C2 as much as for later ones (perf/RESULTS.md, "How the kernels were made
  * fast on JDK 17"); {@code KernelsBenchmark} in {@code perf/} measures each kernel both ways.
@@ -60,9 +59,8 @@ public abstract class Kernels {
   public abstract float max(float[] l, int offset, int length);
 
   /**
-   * {@link #max(float[], int, int)} that also writes a summary of the row, maxima over small groups
-   * of entries in an implementation-defined layout, for {@link #collectAtLeast} on the same row:
-   * with it a scan skips every group below the cut reading a fraction of the row.
+   * {@link #max(float[], int, int)} that also writes a summary of the row (maxima over small groups
+   * of entries, layout implementation-defined) with which {@link #collectAtLeast} skips groups.
    *
    * @param summary at least {@link #summaryLength} floats
    */
@@ -357,9 +355,8 @@ public abstract class Kernels {
       float[] l, int offset, int length, float[] summary, float cut, int cap, int[] out);
 
   /**
-   * How many of {@code a[0 .. n)} are at least {@code c}, none of them NaN, with no branch per
-   * entry: {@link TopTokens} counts a summary's group maxima with it, about a quarter of which
-   * reach a typical cut, so a branch per entry would be hard to predict.
+   * How many of {@code a[0 .. n)} (no NaN) are at least {@code c}, with no branch per entry: for
+   * counting a summary's group maxima, which a typical cut splits unpredictably.
    */
   public abstract int countAtLeast(float[] a, int n, float c);
 
@@ -368,22 +365,15 @@ public abstract class Kernels {
    * l[offset .. offset + length)} with {@code lo <= x < hi}, each term at most 0 in the exponent
    * and at least -87: within {@link ExpMass#ERROR} of the exact sum, relative.
    */
-  public double expMass(
-      float[] l, int offset, int length, float max, float invT, float lo, float hi) {
-    return ExpMass.scalar(l, offset, length, max, invT, lo, hi);
-  }
+  public abstract double expMass(
+      float[] l, int offset, int length, float max, float invT, float lo, float hi);
 
   /**
-   * Three sums of {@code exp((x - max) * invT)} in one pass over {@code l[offset .. offset +
-   * length)}, each term at most 0 in the exponent: {@code out[0]} over the entries {@code x >=
-   * floor} ({@code floor} at most {@code max - 40 / invT}), {@code out[1]} over those also {@code
-   * >= cutLo}, {@code out[2]} over those also {@code >= cutHi}; each within {@link
-   * ExpMass#MASSES_ERROR} of its exact sum, relative. The top-p draw's membership test ({@code
-   * NucleusDraw}): the row's mass and the mass above a proposed token, bracketed.
-   *
-   * @param out at least three doubles
+   * Into {@code out[0 .. 3)}: {@link #expMass}'s sums over the entries {@code >= floor} (at most
+   * {@code max - 40 / invT}), also {@code >= cutLo}, also {@code >= cutHi}; one pass, each within
+   * {@link ExpMass#MASSES_ERROR}. The top-p draw's membership test.
    */
-  public void expMasses(
+  public abstract void expMasses(
       float[] l,
       int offset,
       int length,
@@ -392,9 +382,7 @@ public abstract class Kernels {
       float floor,
       float cutLo,
       float cutHi,
-      double[] out) {
-    ExpMass.scalarMasses(l, offset, length, max, invT, floor, cutLo, cutHi, out);
-  }
+      double[] out);
 
   /**
    * {@code out[i] = }{@link WeightBounds#bound}{@code (a[i], max, invT)} for {@code i < n}: integer
@@ -403,9 +391,7 @@ public abstract class Kernels {
    *
    * @param out at least {@code n} ints
    */
-  public void weightBounds(float[] a, int n, float max, float invT, int[] out) {
-    WeightBounds.scalar(a, n, max, invT, out);
-  }
+  public abstract void weightBounds(float[] a, int n, float max, float invT, int[] out);
 
   /** Whether this implementation is worth using on this machine. */
   protected boolean usable() {

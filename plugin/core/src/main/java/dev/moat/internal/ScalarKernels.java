@@ -368,4 +368,29 @@ final class ScalarKernels extends Kernels {
     }
     return RowSummary.collectTail(l, offset, groups * group, length, cut, cap, n, out);
   }
+
+  @Override
+  public double expMass(
+      float[] l, int offset, int length, float max, float invT, float lo, float hi) {
+    return ExpMass.scalar(l, offset, length, max, invT, lo, hi);
+  }
+
+  @Override
+  public void expMasses(
+      float[] l,
+      int offset,
+      int length,
+      float max,
+      float invT,
+      float floor,
+      float cutLo,
+      float cutHi,
+      double[] out) {
+    ExpMass.scalarMasses(l, offset, length, max, invT, floor, cutLo, cutHi, out);
+  }
+
+  @Override
+  public void weightBounds(float[] a, int n, float max, float invT, int[] out) {
+    WeightBounds.scalar(a, n, max, invT, out);
+  }
 }

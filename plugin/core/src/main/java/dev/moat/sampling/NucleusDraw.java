@@ -4,6 +4,7 @@ import dev.moat.internal.ExpMass;
 import dev.moat.internal.FloatExp;
 import dev.moat.internal.Kernels;
 import dev.moat.internal.TopTokens;
+import java.util.SplittableRandom;
 
 /**
  * Whether a proposed token is in the row's top-p nucleus, decided without finding the nucleus: the
@@ -75,7 +76,7 @@ final class NucleusDraw {
   private double outsideX;
 
   /** Proposals tested, and how each was decided (tests, diagnostics). */
-  long proposals;
+  long tested;
 
   long byGather;
 
@@ -88,14 +89,69 @@ final class NucleusDraw {
   /** Passes over the row made: {@link Kernels#expMasses} and {@link Kernels#expMass}. */
   long passes;
 
-  /** Rows drawn by the full path's walk after too many refused proposals ({@link Sampler}). */
+  /** Rows drawn by the full path's walk after too many refused proposals ({@link #sample}). */
   long gaveUp;
 
-  NucleusDraw(TopTokens top, int[] ids, int vocab) {
+  /**
+   * Proposals a draw makes before it draws from the full path's nucleus instead ({@link #sample}):
+   * about {@code 1 / topP} are needed on average, but a nucleus of a small share of the row's mass
+   * (a small top-p on a flat row) would need many.
+   */
+  static final int MAX_PROPOSALS = 16;
+
+  private final BlockRejection proposals;
+  private final SplittableRandom random;
+
+  NucleusDraw(
+      TopTokens top, int[] ids, int vocab, BlockRejection proposals, SplittableRandom random) {
     this.top = top;
     this.ids = ids;
     this.vocab = vocab;
+    this.proposals = proposals;
+    this.random = random;
     this.slack = 8.0 * vocab * 0x1p-53 + 1e-12;
+  }
+
+  /**
+   * The draw of {@link Sampler#sample} under top-p without top-k: tokens proposed from the whole
+   * row's softmax ({@link BlockRejection}, one set of block bounds a row, each proposal from a
+   * fresh seed of the request's randomness) until one is in the nucleus ({@link #member}); where
+   * that test is unsure, the full path finds the nucleus ({@link Sampler#candidates}) and the row's
+   * later proposals are judged against its last token. Every proposal is accepted exactly when it
+   * is in that nucleus, so the draw follows the walk over the sorted nucleus's distribution (not
+   * its picks for a seed). After {@value #MAX_PROPOSALS} refused proposals the row is drawn by that
+   * walk: exact, since whatever was refused, the rest of a rejection draw follows the nucleus's
+   * weights.
+   */
+  int sample(Sampler sampler, float[] logits, int offset, float invT, float topP) {
+    float max = top.scanMax(logits, offset);
+    if (max == Float.NEGATIVE_INFINITY) {
+      throw new IllegalArgumentException(
+          "every token was excluded: all " + vocab + " logits are -Infinity");
+    }
+    float floor = max - Sampler.CUTOFF / invT;
+    long bounds = proposals.bounds(logits, offset, max, invT);
+    newRow();
+    float lastWeight = Float.NaN; // the full path's last nucleus token, once it was asked
+    int lastId = -1;
+    for (int tries = 0; tries < MAX_PROPOSALS; tries++) {
+      int t = proposals.draw(logits, offset, random.nextLong(), invT, max, bounds);
+      int in = lastId < 0 ? member(logits, offset, t, max, invT, floor, topP) : UNSURE;
+      if (in == UNSURE) {
+        if (lastId < 0) {
+          int n = sampler.candidates(logits, offset);
+          lastWeight = sampler.candidateWeight(n - 1);
+          lastId = sampler.candidateId(n - 1);
+        }
+        float w = FloatExp.exp((logits[offset + t] - max) * invT);
+        in = w > lastWeight || (w == lastWeight && t <= lastId) ? IN : OUT;
+      }
+      if (in == IN) {
+        return t;
+      }
+    }
+    gaveUp++;
+    return sampler.walk(sampler.candidates(logits, offset));
   }
 
   /** Forgets the last row's mass and outside proposals. */
@@ -111,7 +167,7 @@ final class NucleusDraw {
    * TopTokens#scanMax} done on it). Overwrites {@code ids}.
    */
   int member(float[] logits, int offset, int t, float max, float invT, float floor, float topP) {
-    proposals++;
+    tested++;
     float lt = logits[offset + t];
     float xt = (lt - max) * invT;
     if ((double) xt < outsideX - APART) {

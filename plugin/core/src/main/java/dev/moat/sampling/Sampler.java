@@ -44,13 +44,6 @@ public final class Sampler implements Candidates {
   /** Scaled logits this far below the maximum are treated as probability 0. */
   public static final float CUTOFF = 40f;
 
-  /**
-   * Proposals a top-p draw without top-k makes before it draws from the full path's nucleus instead
-   * ({@link #sampleNucleus}): about {@code 1 / topP} are needed on average, but a nucleus of a
-   * small share of the row's mass (a small top-p on a flat row) would need many.
-   */
-  static final int MAX_PROPOSALS = 16;
-
   /** Above this k, {@link #topKNear} would gather too much: the quickselect over the row. */
   static final int MAX_GATHERED_TOP_K = 4096;
 
@@ -72,7 +65,7 @@ public final class Sampler implements Candidates {
   private final @Nullable Nucleus nucleus;
   private final boolean fastNucleus;
 
-  /** Top-p without top-k: the draw's membership test ({@link #sampleNucleus}). */
+  /** Top-p without top-k: the draw ({@link NucleusDraw#sample}). */
   private final @Nullable NucleusDraw nucleusDraw;
 
   /** The tokens near the top of the current row; shares {@link #ids}. */
@@ -116,7 +109,7 @@ public final class Sampler implements Candidates {
     this.fastNucleus = !topK;
     this.nucleusDraw =
         params.topP() < 1f && !topK && !params.isGreedy()
-            ? new NucleusDraw(top, ids, vocabSize)
+            ? new NucleusDraw(top, ids, vocabSize, blockRejection, random)
             : null;
   }
 
@@ -150,13 +143,13 @@ public final class Sampler implements Candidates {
     }
     NucleusDraw d = nucleusDraw;
     if (d != null) {
-      return sampleNucleus(d, logits, offset);
+      return d.sample(this, logits, offset, invTemperature, params.topP());
     }
     return walk(candidates(logits, offset));
   }
 
   /** The walk over {@link #candidates}'s {@code n} candidates with the next uniform. */
-  private int walk(int n) {
+  int walk(int n) {
     double u = random.nextDouble() * total;
     double acc = 0;
     for (int i = 0; i < n - 1; i++) {
@@ -166,57 +159,6 @@ public final class Sampler implements Candidates {
       }
     }
     return ids[n - 1];
-  }
-
-  /**
-   * Top-p without top-k: tokens proposed from the whole row's softmax ({@link BlockRejection}, one
-   * set of block bounds a row, each proposal from a fresh seed of the request's randomness) until
-   * one is in the nucleus ({@link NucleusDraw#member}); where that test is unsure, the full path
-   * finds the nucleus ({@link #candidates}) and the row's later proposals are judged against its
-   * last token. Every proposal is accepted exactly when it is in {@link #candidates}'s nucleus, so
-   * the draw follows the walk over the sorted nucleus's distribution (not its picks for a seed).
-   * After {@value #MAX_PROPOSALS} refused proposals the row is drawn by that walk.
-   */
-  private int sampleNucleus(NucleusDraw d, float[] logits, int offset) {
-    float max = top.scanMax(logits, offset);
-    if (max == Float.NEGATIVE_INFINITY) {
-      throw new IllegalArgumentException(
-          "every token was excluded: all " + vocabSize + " logits are -Infinity");
-    }
-    float invT = invTemperature;
-    float floor = max - CUTOFF / invT;
-    float topP = params.topP();
-    long bounds = blockRejection.bounds(logits, offset, max, invT);
-    d.newRow();
-    float lastWeight = Float.NaN; // the full path's last nucleus token, once it was asked
-    int lastId = -1;
-    for (int tries = 0; ; tries++) {
-      if (tries == MAX_PROPOSALS) {
-        // A small nucleus on a flat row: draw from the full path's nucleus instead. Exact: after
-        // any number of refusals the rest of a rejection draw follows the nucleus's weights.
-        d.gaveUp++;
-        return walk(candidates(logits, offset));
-      }
-      int t = blockRejection.draw(logits, offset, random.nextLong(), invT, max, bounds);
-      int in;
-      if (lastId >= 0) {
-        float w = FloatExp.exp((logits[offset + t] - max) * invT);
-        in = w > lastWeight || (w == lastWeight && t <= lastId) ? NucleusDraw.IN : NucleusDraw.OUT;
-      } else {
-        in = d.member(logits, offset, t, max, invT, floor, topP);
-        if (in == NucleusDraw.UNSURE) {
-          int n = candidates(logits, offset);
-          lastWeight = weights[n - 1];
-          lastId = ids[n - 1];
-          float w = FloatExp.exp((logits[offset + t] - max) * invT);
-          in =
-              w > lastWeight || (w == lastWeight && t <= lastId) ? NucleusDraw.IN : NucleusDraw.OUT;
-        }
-      }
-      if (in == NucleusDraw.IN) {
-        return t;
-      }
-    }
   }
 
   /**

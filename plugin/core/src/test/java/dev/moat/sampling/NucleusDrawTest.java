@@ -107,7 +107,9 @@ class NucleusDrawTest {
           TopTokens top = new TopTokens(vocab, scratch);
           float max = top.scanMax(l, 0);
           float floor = max - Sampler.CUTOFF / invT;
-          NucleusDraw d = new NucleusDraw(top, scratch, vocab);
+          NucleusDraw d =
+              new NucleusDraw(
+                  top, scratch, vocab, new BlockRejection(top, vocab), new SplittableRandom(1));
           for (int round = 0; round < 2; round++) {
             if (round == 1) {
               d.newRow();
@@ -207,9 +209,9 @@ class NucleusDrawTest {
   }
 
   /**
-   * A nucleus of 2% of a flat row's mass: most draws give up after {@link Sampler#MAX_PROPOSALS}
-   * refused proposals and walk the full path's nucleus instead; the draws, both kinds together,
-   * still follow the nucleus's weights.
+   * A nucleus of 2% of a flat row's mass: most draws give up after {@link
+   * NucleusDraw#MAX_PROPOSALS} refused proposals and walk the full path's nucleus instead; the
+   * draws, both kinds together, still follow the nucleus's weights.
    */
   @Test
   void aSmallNucleusOnAFlatRowIsDrawnByTheWalkAfterTooManyRefusals() {

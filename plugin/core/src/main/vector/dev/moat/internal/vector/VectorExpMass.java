@@ -88,9 +88,9 @@ final class VectorExpMass {
    * multiply-add and held at -100 or above (so -Infinity adds {@code 2^-100}, not NaN), {@code y}'s
    * nearest integer by the shifter, a degree-5 polynomial for the rest; no mask for the floor
    * (entries below it add at most {@code e^-40} each), two for the cuts; each sum's lanes added as
-   * {@link #mass}'s are. Within {@link ExpMass#MASSES_ERROR}. Two fewer masks and six fewer
-   * operations a vector than {@link #mass}'s form with three sums: 117 against 137 us a row of
-   * 128,256 in a harness (JDK 17, AVX2).
+   * {@link #mass}'s are. Within {@link ExpMass#MASSES_ERROR}. One mask and six operations a vector
+   * fewer than {@link #mass}'s form with three sums: 130 against 137-142 us a row of 128,256 in a
+   * harness (JDK 17, AVX2).
    */
   static void masses(
       float[] l,
