@@ -30,13 +30,13 @@ public final class ExpMass {
   /**
    * Bound on the relative error of {@link Kernels#expMasses}, either implementation, against the
    * exact sum of {@code exp(x)} over the float scaled logits {@code x = (l - max) * invT} the
-   * sampler computes: the vector kernel takes {@code 2^y} with {@code y = l * (invT log2 e) - max *
-   * (invT log2 e)} in one fused multiply-add (its rounding and that of {@code x}, each under 1.9e-6
-   * absolute while {@code |x| <= 40}, 3.3e-6 relative together), a degree-5 polynomial for {@code
-   * 2^f} on {@code [-1/2, 1/2]} (7.7e-8) and the float sums of {@link #ERROR} (1.25e-6); entries
-   * below the floor add at most {@code e^-40} each and -Infinity {@code 2^-100}.
+   * sampler computes: the vector kernel's reduction {@code f = x log2 e - k} in one fused
+   * multiply-add (2^-25 absolute, and log2 e as a float: 5.3e-7 relative while {@code |x| <= 40}),
+   * its polynomial for {@code 2^f} (7.7e-8), the product's rounding and the float sums of {@link
+   * #ERROR} (1.25e-6): about 2e-6, whatever the logits' magnitude, with room; entries below the
+   * floor add at most {@code e^-40} each and -Infinity {@code e^-87}.
    */
-  public static final double MASSES_ERROR = 1e-5;
+  public static final double MASSES_ERROR = 3e-6;
 
   /** {@code 2^f} on {@code [-1/2, 1/2]}: least-squares fit of the relative error, 7.7e-8. */
   public static final float E0 = 1.0000001f;

@@ -84,13 +84,13 @@ final class VectorExpMass {
   }
 
   /**
-   * {@link Kernels#expMasses}: {@code e^x} as {@code 2^y}, {@code y} from the logit in one fused
-   * multiply-add and held at -100 or above (so -Infinity adds {@code 2^-100}, not NaN), {@code y}'s
-   * nearest integer by the shifter, a degree-5 polynomial for the rest; no mask for the floor
-   * (entries below it add at most {@code e^-40} each), two for the cuts; each sum's lanes added as
-   * {@link #mass}'s are. Within {@link ExpMass#MASSES_ERROR}. One mask and six operations a vector
-   * fewer than {@link #mass}'s form with three sums: 130 against 137-142 us a row of 128,256 in a
-   * harness (JDK 17, AVX2).
+   * {@link Kernels#expMasses}: the sampler's own float {@code x = (l - max) * invT} (held at -87 or
+   * above, so that -Infinity adds {@code e^-87}, not NaN), {@code e^x = 2^k 2^f} with {@code k} the
+   * nearest integer to {@code x log2 e} by the shifter and {@code f = x log2 e - k} in one fused
+   * multiply-add, a degree-5 polynomial for {@code 2^f}; no mask for the floor (entries below it
+   * add at most {@code e^-40} each), two for the cuts; each sum's lanes added as {@link #mass}'s
+   * are. Within {@link ExpMass#MASSES_ERROR}, whatever the logits' magnitude. Four operations a
+   * vector fewer than {@link #mass}'s form with three sums (the floor's mask among them).
    */
   static void masses(
       float[] l,
@@ -103,10 +103,10 @@ final class VectorExpMass {
       float cutHi,
       double[] out) {
     java.util.Objects.checkFromIndexSize(offset, length, l.length);
-    float c1 = invT * ExpMass.LOG2E;
-    FloatVector scaleY = FloatVector.broadcast(F, c1);
-    FloatVector shiftY = FloatVector.broadcast(F, -max * c1);
-    FloatVector lowest = FloatVector.broadcast(F, -100f);
+    FloatVector vmax = FloatVector.broadcast(F, max);
+    FloatVector vinv = FloatVector.broadcast(F, invT);
+    FloatVector log2e = FloatVector.broadcast(F, ExpMass.LOG2E);
+    FloatVector lowest = FloatVector.broadcast(F, -87f);
     FloatVector zero = FloatVector.zero(F);
     FloatVector lo = FloatVector.broadcast(F, cutLo);
     FloatVector hi = FloatVector.broadcast(F, cutHi);
@@ -132,10 +132,9 @@ final class VectorExpMass {
       FloatVector accHi = zero;
       for (int j = i; j < i + block; j += LANES) {
         FloatVector v = FloatVector.fromArray(F, l, offset + j);
-        FloatVector y = v.fma(scaleY, shiftY).max(lowest);
-        FloatVector t = y.add(shifter);
-        FloatVector k = t.sub(shifter);
-        FloatVector f = y.sub(k);
+        FloatVector x = v.sub(vmax).mul(vinv).max(lowest);
+        FloatVector t = x.fma(log2e, shifter);
+        FloatVector f = x.fma(log2e, shifter.sub(t)); // x log2 e - k: shifter - t is -k exactly
         FloatVector p = f.fma(e5, e4).fma(f, e3).fma(f, e2).fma(f, e1).fma(f, e0);
         FloatVector scale =
             t.reinterpretAsInts()
