@@ -161,7 +161,7 @@ final class Nucleus {
     }
     // Next row: start at the gap that sufficed, every eighth row one narrower (rows change).
     first = (++rows & 7) == 0 ? Math.max(0, g - 1) : g;
-    double slack = 8.0 * vocab * 0x1p-53 + 1e-12;
+    double slack = slack(vocab);
     buckets.fill(w, m);
     int crossed;
     double low;
@@ -266,6 +266,22 @@ final class Nucleus {
     }
     total = kept;
     return keep;
+  }
+
+  /**
+   * Relative room for the rounding of the full path's double sums over up to {@code vocab} float
+   * weights (8 n 2^-53), and for the target's product.
+   */
+  static double slack(int vocab) {
+    return 8.0 * vocab * 0x1p-53 + 1e-12;
+  }
+
+  /**
+   * Whether weight {@code w} of token {@code id} comes before weight {@code v} of token {@code u}
+   * in the full path's order: weight descending, lower id first on ties.
+   */
+  static boolean sortsBefore(float w, int id, float v, int u) {
+    return w > v || (w == v && id < u);
   }
 
   /** The bucket of a weight in (0, 1]: bucket b holds [2^-(b+1), 2^-b), bucket 0 [0.5, 1]. */

@@ -7,11 +7,12 @@ import dev.moat.internal.TopTokens;
 import java.util.SplittableRandom;
 
 /**
- * Whether a proposed token is in the row's top-p nucleus, decided without finding the nucleus: the
- * membership test of {@link Sampler#sample}'s top-p draw (without top-k). The sampler proposes
- * tokens from the whole row's softmax ({@link BlockRejection}, exact) and keeps the first one in
- * the nucleus, so that the draw follows the softmax restricted to the nucleus and renormalised, as
- * the walk over the sorted nucleus does; about {@code 1 / topP} proposals a draw on average.
+ * {@link Sampler#sample}'s top-p draw without top-k ({@link #sample}), and its test of whether a
+ * proposed token is in the row's nucleus, decided without finding the nucleus ({@link #member}).
+ * The sampler proposes tokens from the whole row's softmax ({@link BlockRejection}, exact) and
+ * keeps the first one in the nucleus, so that the draw follows the softmax restricted to the
+ * nucleus and renormalised, as the walk over the sorted nucleus does; about {@code 1 / topP}
+ * proposals a draw on average.
  *
  * <p>The nucleus is {@link Sampler#candidates}'s: weights {@code w = (float) exp((l - max) / T)} of
  * the tokens within the cutoff, their sum {@code S} in double, sorted by weight (descending, lower
@@ -64,7 +65,7 @@ final class NucleusDraw {
   private final int[] ids;
   private final int vocab;
 
-  /** The full path's double sums' rounding, relative, and room for the target's product. */
+  /** {@link Nucleus#slack}. */
   private final double slack;
 
   private final double[] masses = new double[3];
@@ -109,7 +110,7 @@ final class NucleusDraw {
     this.vocab = vocab;
     this.proposals = proposals;
     this.random = random;
-    this.slack = 8.0 * vocab * 0x1p-53 + 1e-12;
+    this.slack = Nucleus.slack(vocab);
   }
 
   /**
@@ -144,7 +145,7 @@ final class NucleusDraw {
           lastId = sampler.candidateId(n - 1);
         }
         float w = FloatExp.exp((logits[offset + t] - max) * invT);
-        in = w > lastWeight || (w == lastWeight && t <= lastId) ? IN : OUT;
+        in = t == lastId || Nucleus.sortsBefore(w, t, lastWeight, lastId) ? IN : OUT;
       }
       if (in == IN) {
         return t;
@@ -222,7 +223,7 @@ final class NucleusDraw {
       }
       float w = FloatExp.exp((l - max) * invT);
       weighed += w;
-      if (w > wt || (w == wt && i < t)) {
+      if (Nucleus.sortsBefore(w, i, wt, t)) {
         before += w;
       }
     }

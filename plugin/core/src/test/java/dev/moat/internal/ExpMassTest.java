@@ -3,6 +3,7 @@ package dev.moat.internal;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /** {@link ExpMass}'s exponential and both {@link Kernels#expMass} against exact sums. */
@@ -32,20 +33,15 @@ class ExpMassTest {
     SplittableRandom r = new SplittableRandom(5);
     int cases = 0;
     for (int round = 0; round < 300; round++) {
-      int length = 1 + r.nextInt(5000);
-      int offset = r.nextInt(40);
-      float[] l = new float[offset + length + r.nextInt(40)];
-      double sd = 0.5 + 6 * r.nextDouble();
-      float max = Float.NEGATIVE_INFINITY;
-      for (int i = 0; i < l.length; i++) {
-        l[i] = r.nextInt(50) == 0 ? Float.NEGATIVE_INFINITY : (float) (sd * r.nextGaussian());
-        if (i >= offset && i < offset + length) {
-          max = Math.max(max, l[i]);
-        }
-      }
-      if (max == Float.NEGATIVE_INFINITY) {
+      Row row = Row.random(r);
+      if (row == null) {
         continue;
       }
+      float[] l = row.l;
+      int offset = row.offset;
+      int length = row.length;
+      double sd = row.sd;
+      float max = row.max;
       float invT = (float) (0.3 + 3 * r.nextDouble());
       float floor = max - 40f / invT;
       float[] his = {Float.POSITIVE_INFINITY, max, max - (float) (sd * r.nextDouble()), floor};
@@ -82,20 +78,15 @@ class ExpMassTest {
     double worst = 0;
     double[] out = new double[3];
     for (int round = 0; round < 400; round++) {
-      int length = 1 + r.nextInt(5000);
-      int offset = r.nextInt(40);
-      float[] l = new float[offset + length + r.nextInt(40)];
-      double sd = 0.5 + 6 * r.nextDouble();
-      float max = Float.NEGATIVE_INFINITY;
-      for (int i = 0; i < l.length; i++) {
-        l[i] = r.nextInt(50) == 0 ? Float.NEGATIVE_INFINITY : (float) (sd * r.nextGaussian());
-        if (i >= offset && i < offset + length) {
-          max = Math.max(max, l[i]);
-        }
-      }
-      if (max == Float.NEGATIVE_INFINITY) {
+      Row row = Row.random(r);
+      if (row == null) {
         continue;
       }
+      float[] l = row.l;
+      int offset = row.offset;
+      int length = row.length;
+      double sd = row.sd;
+      float max = row.max;
       float invT = (float) (0.3 + 3 * r.nextDouble());
       float floor = max - 40f / invT;
       float cutLo = max - (float) (2 * sd * r.nextDouble());
@@ -189,6 +180,41 @@ class ExpMassTest {
     for (Kernels k : CheckedListPassTest.both()) {
       double got = k.expMass(l, 0, l.length, 1.25f, 1f, -100f, Float.POSITIVE_INFINITY);
       assertTrue(Math.abs(got - l.length) <= ExpMass.ERROR * l.length, k.name() + ": " + got);
+    }
+  }
+
+  /**
+   * A random row: 1 to 5,000 entries at an offset below 40 in a longer array, Gaussian of sd 0.5 to
+   * 6.5, one in 50 masked; null when every entry in range is masked.
+   */
+  private static final class Row {
+    final float[] l;
+    final int offset;
+    final int length;
+    final double sd;
+    final float max;
+
+    private Row(float[] l, int offset, int length, double sd, float max) {
+      this.l = l;
+      this.offset = offset;
+      this.length = length;
+      this.sd = sd;
+      this.max = max;
+    }
+
+    static @Nullable Row random(SplittableRandom r) {
+      int length = 1 + r.nextInt(5000);
+      int offset = r.nextInt(40);
+      float[] l = new float[offset + length + r.nextInt(40)];
+      double sd = 0.5 + 6 * r.nextDouble();
+      float max = Float.NEGATIVE_INFINITY;
+      for (int i = 0; i < l.length; i++) {
+        l[i] = r.nextInt(50) == 0 ? Float.NEGATIVE_INFINITY : (float) (sd * r.nextGaussian());
+        if (i >= offset && i < offset + length) {
+          max = Math.max(max, l[i]);
+        }
+      }
+      return max == Float.NEGATIVE_INFINITY ? null : new Row(l, offset, length, sd, max);
     }
   }
 }
