@@ -52,6 +52,7 @@ final class AccountJudge {
       d.tenure.count(age, s.firstAgeGiven);
     }
     decay(s, now);
+    PhraseEvidence.settle(s, now);
     boolean exempt =
         FleetMarks.adopt(d, s, now, s.activity.requests(), d.exemptTiers.contains(r.tier()));
 
@@ -221,8 +222,9 @@ final class AccountJudge {
     if (byScore) {
       s.watchEvidence = now;
     }
-    // The group view's per-account input: in the top tenth of its tier on its own behaviour.
-    if (n >= 2 && !s.watchedByScore && tier.elevated(bin)) {
+    // The group view's per-account input: in the top tenth of its tier on its own behaviour, or
+    // no night (Activity.sleepless), which a model trained elsewhere may not weigh.
+    if (n >= 2 && !s.watchedByScore && (tier.elevated(bin) || s.activity.sleepless())) {
       s.watchedByScore = true;
       d.watchedByScore.incrementAndGet();
     }
@@ -264,7 +266,7 @@ final class AccountJudge {
         why.add(GroupEvidence.describe(bits, marked * LinkStore.WORDS, base, baseYoung));
       }
       if (s.watchedByScore) {
-        why.addAll(OwnReasons.of(d.model, own, score, tier));
+        why.addAll(OwnReasons.elevated(d.model, own, score, tier, s.activity));
       }
       s.reasons = List.copyOf(why);
     } else if (!exempt

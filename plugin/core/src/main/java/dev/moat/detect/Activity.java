@@ -43,6 +43,14 @@ public final class Activity {
    */
   static final long PACED_MS = 10_000;
 
+  /**
+   * Requests, over at least a day, before {@link #sleepless} reads the hours of the day: fewer say
+   * little about a night.
+   */
+  static final int SLEEPLESS_REQUESTS = 24;
+
+  private static final long DAY = 24 * HOUR;
+
   /** An account (or client) with no requests yet. */
   public Activity() {}
 
@@ -94,6 +102,35 @@ public final class Activity {
    */
   boolean paced(long ts) {
     return requests == 0 || (ts - lastTs >= PACED_MS && (requests < 4 || ts - back4 > BURST_MS));
+  }
+
+  /**
+   * Whether it sends around the clock without a night: over at least a day and {@link
+   * #SLEEPLESS_REQUESTS} requests, its quietest six consecutive hours of the day (UTC, in any time
+   * zone the same hours) hold at least an eighth of its requests. Traffic spread evenly over the
+   * day puts a quarter there; a person's night, or a working day's, holds few or none, however many
+   * requests a heavy user sends. A script, an agent on a timer, a shared key worked in shifts, or
+   * an operation spreading its requests over the day does not sleep.
+   */
+  public boolean sleepless() {
+    if (requests < SLEEPLESS_REQUESTS || lastTs - firstTs < DAY) {
+      return false;
+    }
+    return 8L * quietestSixHours() >= requests;
+  }
+
+  /** The requests in the six consecutive hours of the day (UTC, circular) that hold the fewest. */
+  int quietestSixHours() {
+    int window = 0;
+    for (int h = 0; h < 6; h++) {
+      window += hours[h];
+    }
+    int min = window;
+    for (int h = 1; h < 24; h++) {
+      window += hours[(h + 5) % 24] - hours[h - 1];
+      min = Math.min(min, window);
+    }
+    return min;
   }
 
   public long requests() {

@@ -14,6 +14,28 @@ import java.util.Locale;
 final class OwnReasons {
   private OwnReasons() {}
 
+  /**
+   * What put the account among the elevated accounts the group view counts: a night it does not
+   * have ({@link Activity#sleepless}) if so, then {@link #of(VerdictModel, float[], float,
+   * TierBaseline)}.
+   */
+  static List<String> elevated(
+      VerdictModel model, float[] x, float score, TierBaseline tier, Activity activity) {
+    List<String> out = new ArrayList<>(4);
+    if (activity.sleepless()) {
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "no night: its quietest six hours of the day (UTC) hold %.0f%% of its %d requests (a"
+                  + " quarter where requests come evenly around the clock; a person's night holds"
+                  + " few or none)",
+              100.0 * activity.quietestSixHours() / activity.requests(),
+              activity.requests()));
+    }
+    out.addAll(of(model, x, score, tier));
+    return out;
+  }
+
   /** The three features that raise the score most over the account's tier's typical account. */
   static List<String> of(VerdictModel model, float[] x, float score, TierBaseline tier) {
     float[] typical = tier.typical();

@@ -46,6 +46,67 @@ class ActivityTest {
     assertEquals(24, timer.requestsPerDay(), 2.5);
   }
 
+  /**
+   * Around the clock without a night ({@link Activity#sleepless}): over 100 seeds each, Poisson
+   * traffic at 26 requests a day for four days (a distillation account's pace) is sleepless in at
+   * least 94 (each is with probability 0.983 by 20,000 simulations of the rule, so 94 is about
+   * three standard deviations below the mean; 0.81 after two days, 0.95 after three), and a heavy
+   * user awake 16 hours a day (200 requests a day for a week, one in twenty at night) in none: a
+   * night of eight hours leaves at most about 5% of the requests in any six hours of it.
+   */
+  @Test
+  void trafficAroundTheClockIsSleeplessAndAPersonsIsNot() {
+    int sleepless = 0;
+    int person = 0;
+    for (int seed = 0; seed < 100; seed++) {
+      SplittableRandom r = new SplittableRandom(seed);
+      Activity machine = new Activity();
+      for (long t = 0; t < 4 * DAY; t += (long) (-DAY / 26.0 * Math.log(1 - r.nextDouble()))) {
+        machine.record(t, -1, null);
+      }
+      sleepless += machine.sleepless() ? 1 : 0;
+      Activity heavy = new Activity();
+      for (int i = 0; i < 1400; i++) {
+        long day = r.nextLong(7) * DAY;
+        long hour = r.nextInt(20) == 0 ? r.nextLong(8) : 8 + r.nextLong(16); // asleep 0-8 UTC
+        heavy.record(day + hour * 3_600_000L + r.nextLong(3_600_000L), -1, null);
+      }
+      person += heavy.sleepless() ? 1 : 0;
+    }
+    assertTrue(sleepless >= 94, "sleepless machines " + sleepless + " of 100");
+    assertEquals(0, person, "sleepless people");
+  }
+
+  /** Fewer than 24 requests, or less than a day between the first and the latest, say nothing. */
+  @Test
+  void aNightNeedsADayAndTwentyFourRequestsToBeMissed() {
+    Activity few = new Activity();
+    Activity brief = new Activity();
+    for (int i = 0; i < 23; i++) {
+      few.record(i * 4_000_000L, -1, null); // every 67 minutes: over a day, 23 requests
+    }
+    for (int i = 0; i < 200; i++) {
+      brief.record(i * (DAY - 1) / 200, -1, null); // evenly over just under a day
+    }
+    assertFalse(few.sleepless());
+    assertFalse(brief.sleepless());
+    few.record(23 * 4_000_000L, -1, null);
+    brief.record(DAY, -1, null);
+    assertTrue(few.sleepless());
+    assertTrue(brief.sleepless());
+  }
+
+  /** The quietest six consecutive hours wrap around midnight (UTC). */
+  @Test
+  void theQuietestSixHoursWrapAroundMidnight() {
+    Activity a = new Activity();
+    for (int h = 3; h < 21; h++) {
+      a.record(h * 3_600_000L, -1, null); // hours 3 to 20: 21 to 2 are empty
+    }
+    a.record(22 * 3_600_000L, -1, null); // hour 22
+    assertEquals(1, a.quietestSixHours()); // 21 to 2 (UTC) hold only hour 22's request
+  }
+
   @Test
   void distinctClientsAndAccountAge() {
     Activity sticky = new Activity();

@@ -136,22 +136,7 @@ class NullModelTest {
   @Test
   void perAccountEvidenceIsCalibratedToTheTierAndNeverFlags() {
     VerdictModel lengthOnly =
-        new VerdictModel() {
-          @Override
-          public int inputs() {
-            return Features.COUNT;
-          }
-
-          @Override
-          public float score(float[] x) {
-            return (float) (1 / (1 + Math.exp(-40 * (x[Features.MAX_TOKENS] - 0.99))));
-          }
-
-          @Override
-          public float threshold() {
-            return 0.5f;
-          }
-        };
+        TestModels.of(x -> 1 / (1 + Math.exp(-40 * (x[Features.MAX_TOKENS] - 0.99))), 0.5f);
     SplittableRandom r = new SplittableRandom(13);
     List<TraceRecord> out = new ArrayList<>();
     for (int a = 0; a < 2000; a++) {

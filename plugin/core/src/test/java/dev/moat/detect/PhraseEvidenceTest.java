@@ -173,6 +173,43 @@ class PhraseEvidenceTest {
     return out;
   }
 
+  /**
+   * 20 aged users of an agent product from day 2 to day 4, where the trace shows no system prompt
+   * (a log without that field): each types a task in the campaign's own task space, with a
+   * reasoning ask, about every three hours, and the product's tool loop sends five to eight tool
+   * results within seconds of it.
+   */
+  private static List<TraceRecord> agentUsers() {
+    SplittableRandom r = new SplittableRandom(53);
+    List<TraceRecord> out = new ArrayList<>();
+    for (int a = 0; a < 20; a++) {
+      long t = START + 2 * DAY + r.nextLong(DAY / 4);
+      for (int k = 0; k < 16; k++) {
+        out.add(agentRequest(t, a, paraphrase(r, true)));
+        int tools = 5 + r.nextInt(4);
+        for (int j = 0; j < tools; j++) {
+          t += 300 + r.nextLong(1_500);
+          out.add(
+              agentRequest(
+                  t,
+                  a,
+                  "<tool_result tool=\"query_db\" step=\""
+                      + (j + 1)
+                      + "\" status=\"ok\">{\"rows\": "
+                      + r.nextInt(100_000)
+                      + "}</tool_result>"));
+        }
+        t += 9_000_000 + r.nextLong(3_600_000);
+      }
+    }
+    return out;
+  }
+
+  private static TraceRecord agentRequest(long t, int a, String prompt) {
+    return new TraceRecord(
+        t, "agent-" + a, START - 300 * DAY, "free", null, null, 0, null, prompt, -1, -1, 0, 900);
+  }
+
   private static List<TraceRecord> software() {
     return hydra(DetectorTest.TASKS, DetectorTest.LANGUAGES, DetectorTest.SUBJECTS);
   }
@@ -336,6 +373,50 @@ class PhraseEvidenceTest {
         "You are Relay, an autonomous assistant. Think step by step, call tools when needed and"
             + " report what you did.";
     assertEquals(0, run(software(), paraphrasers(true, false, product), "para-"));
+  }
+
+  @Test
+  void anAgentProductsUsersWhoseTasksOpenToolLoopsAreNotFlaggedWhereNoSystemPromptIsSeen() {
+    // Their keys burst (the tool loops), so six linked tasks at 1% of their requests would flag
+    // them as resellers: each task is followed within seconds by its tool results, so its link is
+    // taken back (PhraseEvidence.settle). Without that, all twenty were flagged.
+    assertEquals(0, run(software(), agentUsers(), "agent-"));
+  }
+
+  /**
+   * {@link PhraseEvidence#settle} step by step, on a key that has burst and sends no system prompt:
+   * a link is kept at the first request that comes 10 s or more after the one before, taken back by
+   * two that each come sooner, and never touched on a key that sends system prompts; weak links and
+   * the strong count below the flag bits are left alone.
+   */
+  @Test
+  void aLinkOnAKeyThatBurstsIsTakenBackByATwoRequestToolLoopOnly() {
+    // Each case: the strong links left, and the gaps after the linked request.
+    assertEquals(1, settled(false, 10_000));
+    assertEquals(1, settled(false, 9_999, 10_000));
+    assertEquals(0, settled(false, 9_999, 9_999));
+    assertEquals(0, settled(false, 500, 500, 500));
+    assertEquals(1, settled(true, 9_999, 9_999), "a key that sends system prompts");
+  }
+
+  /** Strong links left after one link, then requests after {@code gaps}, on a bursting key. */
+  private static int settled(boolean system, long... gaps) {
+    AccountState s = new AccountState("key");
+    long t = START;
+    for (int i = 0; i < 5; i++, t += 1_000) {
+      s.activity.record(t, -1, null); // five within two minutes: a burst
+      s.rate(Features.SYSTEM, system ? 1 : 0);
+    }
+    s.phraseHits = 3 << 16; // three weak links, untouched throughout
+    PhraseEvidence.count(s, 6, t, 0);
+    s.activity.record(t, -1, null);
+    for (long gap : gaps) {
+      t += gap;
+      PhraseEvidence.settle(s, t);
+      s.activity.record(t, -1, null);
+    }
+    assertEquals(3, PhraseEvidence.weak(s));
+    return PhraseEvidence.strong(s);
   }
 
   @Test
