@@ -80,7 +80,12 @@ final class AccountState {
   /** The {@link Cohorts} slot of the network of its first request as a young account, or -1. */
   int startSlot = -1;
 
-  /** Eliciting requests linked to a flagged campaign ({@link PhraseEvidence}). */
+  /**
+   * Eliciting requests linked to a flagged campaign ({@link PhraseEvidence}): strong links in bits
+   * 0-15, weak ones in 16-29, and in bits 30-31 whether the latest strong link on a key that has
+   * burst is still to be settled by the pace of the requests after it ({@link
+   * PhraseEvidence#settle}).
+   */
   int phraseHits;
 
   /** The account's request count at its first such request (the share is counted from there). */

@@ -103,27 +103,21 @@ final class PhraseEvidence {
   static final int WEAK_MAX = 0x3FFF;
 
   /**
-   * Consecutive requests, each within {@link Activity#PACED_MS} of the one before, that take back a
-   * link on a key that has burst ({@link #settle}).
-   */
-  static final int TOOL_LOOP = 2;
-
-  /**
    * At the start of an account's request at {@code now}, before its activity records it: a strong
-   * link that an earlier request added on a key that has burst is taken back once {@link
-   * #TOOL_LOOP} requests follow it, each within {@link Activity#PACED_MS} of the one before, and
-   * kept at the first request that comes more slowly. A task typed into an agent product opens a
-   * tool loop, whose results come back within seconds; a harvest's request does not. Where a trace
-   * gives no system prompt, nothing else tells an agent product's user, whose tasks are what a
-   * campaign sweeping agent tasks asks for, from a reseller (the third generator's seed 2 without
-   * metadata, once its hydra was flagged: 3 of its 71 agent-platform accounts flagged and 26
-   * watched by such links; of their 44,269 tasks, 44,255 were followed by two requests that fast,
-   * against 214 of the resellers' 19,648 extraction requests, and 1,779 by one). Only on keys that
-   * have sent no system prompt (none in their last few thousand requests: the feature's rate is
-   * exactly 0 until the first, and decays to 0 only by underflow): where a key sends them, a
-   * product's are told by {@link #instructed}. On the usage generator's seed 6 with partial
-   * metadata, whose resellers send none, one fast request taking a link back served 7.2% of their
-   * extraction before their flags, against 5.9% without the rule. Since 2026-12-05 (session 34).
+   * link that an earlier request added on a key that has burst is taken back once two requests
+   * follow it, each within {@link Activity#PACED_MS} of the one before (a tool loop), and kept at
+   * the first request that comes more slowly. A task typed into an agent product opens a tool loop,
+   * whose results come back within seconds; a harvest's request does not. Where a trace gives no
+   * system prompt, nothing else tells an agent product's user, whose tasks are what a campaign
+   * sweeping agent tasks asks for, from a reseller (the third generator's seed 2 without metadata,
+   * once its hydra was flagged: 3 of its 71 agent-platform accounts flagged and 26 watched by such
+   * links; of their 44,269 tasks, 44,255 were followed by two requests that fast, against 214 of
+   * the resellers' 19,648 extraction requests, and 1,779 by one). Only on keys that have sent no
+   * system prompt (none in their last few thousand requests: the feature's rate is exactly 0 until
+   * the first, and decays to 0 only by underflow): where a key sends them, a product's are told by
+   * {@link #instructed}. On the usage generator's seed 6 with partial metadata, whose resellers
+   * send none, 6.07% of their extraction is served before their flags, against 5.88% without the
+   * rule and 7.22% when one fast request took a link back. Since 2026-12-05 (session 34).
    */
   static void settle(AccountState s, long now) {
     if ((s.phraseHits & UNCONFIRMED) == 0) {
@@ -132,7 +126,7 @@ final class PhraseEvidence {
     if (now - s.activity.lastTs() >= Activity.PACED_MS) {
       s.phraseHits &= ~(UNCONFIRMED | FOLLOWED); // kept
     } else if ((s.phraseHits & FOLLOWED) == 0) {
-      s.phraseHits |= FOLLOWED; // TOOL_LOOP is 2: one more
+      s.phraseHits |= FOLLOWED; // one fast request so far: a second takes the link back
     } else {
       s.phraseHits = (s.phraseHits & ~(UNCONFIRMED | FOLLOWED)) - 1; // strong(s) >= 1: taken back
     }
