@@ -247,6 +247,13 @@ class TenureTest {
       sorted(people, bots).forEach(d::observe);
       assertTrue(flagged(d, "bot-") >= 36, "flagged " + flagged(d, "bot-") + " of 40");
       assertEquals(0, flagged(d, "person-"));
+      // Every flag gives the account's own missing night among its reasons.
+      long saying =
+          d.verdicts()
+              .filter(v -> v.flagged() && v.account().startsWith("bot-"))
+              .filter(v -> v.reasons().stream().anyMatch(x -> x.startsWith("no night: ")))
+              .count();
+      assertEquals(flagged(d, "bot-"), saying);
     }
   }
 
