@@ -111,13 +111,14 @@ final class PhraseEvidence {
    * system prompt, nothing else tells an agent product's user, whose tasks are what a campaign
    * sweeping agent tasks asks for, from a reseller (the third generator's seed 2 without metadata,
    * once its hydra was flagged: 3 of its 71 agent-platform accounts flagged and 26 watched by such
-   * links; of their 44,269 tasks, 44,255 were followed by two requests that fast, against 214 of
-   * the resellers' 19,648 extraction requests, and 1,779 by one). Only on keys that have sent no
-   * system prompt (none in their last few thousand requests: the feature's rate is exactly 0 until
-   * the first, and decays to 0 only by underflow): where a key sends them, a product's are told by
-   * {@link #instructed}. On the usage generator's seed 6 with partial metadata, whose resellers
-   * send none, 6.07% of their extraction is served before their flags, against 5.88% without the
-   * rule and 7.22% when one fast request took a link back. Since 2026-12-05 (session 34).
+   * links; every one of their 44,226 tasks that the rule would settle was followed by two requests
+   * that fast, against 209 of the resellers' 19,295 extraction requests, and 1,522 by one:
+   * examples/research/generator3/analysis/tool_loops.py). Only on keys that have never sent a
+   * system prompt (the feature's rate is exactly 0 until the first; after it the rate decays but
+   * never returns to exactly 0): where a key sends them, a product's are told by {@link
+   * #instructed}. On the usage generator's seed 6 with partial metadata, whose resellers send none,
+   * 6.07% of their extraction is served before their flags, against 5.88% without the rule and
+   * 7.22% when one fast request took a link back. Since 2026-12-05 (session 34).
    */
   static void settle(AccountState s, long now) {
     if ((s.phraseHits & UNCONFIRMED) == 0) {
