@@ -222,9 +222,10 @@ final class AccountJudge {
     if (byScore) {
       s.watchEvidence = now;
     }
-    // The group view's per-account input: in the top tenth of its tier on its own behaviour, or
-    // no night (Activity.sleepless), which a model trained elsewhere may not weigh.
-    if (n >= 2 && !s.watchedByScore && (tier.elevated(bin) || s.activity.sleepless())) {
+    // The group view's per-account input: in the top tenth of its tier on its own behaviour, no
+    // night, or mostly eliciting (OwnReasons.elevates), which a model trained elsewhere may not
+    // weigh.
+    if (n >= 2 && !s.watchedByScore && OwnReasons.elevates(tier, bin, s, n)) {
       s.watchedByScore = true;
       d.watchedByScore.incrementAndGet();
     }
@@ -266,7 +267,7 @@ final class AccountJudge {
         why.add(GroupEvidence.describe(bits, marked * LinkStore.WORDS, base, baseYoung));
       }
       if (s.watchedByScore) {
-        why.addAll(OwnReasons.elevated(d.model, own, score, tier, s.activity));
+        why.addAll(OwnReasons.elevated(d.model, own, score, tier, s, n));
       }
       s.reasons = List.copyOf(why);
     } else if (!exempt

@@ -68,11 +68,11 @@ import java.util.Locale;
  * templates flag an account. Before this view (2026-12-03), stealth and split campaigns on aged
  * accounts were flagged only where they shared templates with a flagged one (0% in the first
  * simulator); the view without the pacing condition also flagged that simulator's 300 developers,
- * who share a coding tool's templates and burst. Since 2026-12-05 an account without a night
- * ({@link Activity#sleepless}) counts as elevated too, whatever the model scores: on the third
- * generator's seed 2 without metadata the model scored every hydra account 0.0, and its accounts
- * running since before the trace began were not flagged (166 of 780 hydra accounts, all started
- * later, and no stealth, slow-drip or reseller account).
+ * who share a coding tool's templates and burst. Since 2026-12-05 an account without a night, or
+ * one that mostly elicits at a person's pace ({@link OwnReasons#elevates}), counts as elevated too,
+ * whatever the model scores: on the third generator's seed 2 without metadata the model scored
+ * every hydra account 0.0, and its accounts running since before the trace began were not flagged
+ * (166 of 780 hydra accounts, all started later, and no stealth, slow-drip or reseller account).
  *
  * <p>What this cannot see: an aged campaign that bursts (a script on bought accounts) or whose
  * accounts are not elevated on their own behaviour (the watch budget is 1% of a tier: a campaign

@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The reasons per-account evidence gives: the features that lift an account's score most over its
- * tier's typical account.
+ * Per-account evidence for the group view (whether an account counts among the elevated accounts a
+ * template's WATCHED set holds, {@link #elevates}) and the reasons it gives: the features that lift
+ * an account's score most over its tier's typical account, and what else elevated it.
  *
  * <p>Thread-safe: stateless (allocates; called only when a level is raised).
  */
@@ -15,13 +16,66 @@ final class OwnReasons {
   private OwnReasons() {}
 
   /**
-   * What put the account among the elevated accounts the group view counts: a night it does not
-   * have ({@link Activity#sleepless}) if so, then {@link #of(VerdictModel, float[], float,
-   * TierBaseline)}.
+   * Requests an account has sent, at least, before the share of its recent requests that elicit can
+   * elevate it ({@link #elevates}): a person's first few questions may all be "step by step".
+   */
+  static final int ELICITING_AFTER = 8;
+
+  /**
+   * The most requests, on average, per hour of the day in which an account has been active, for its
+   * eliciting share to elevate it ({@link #mostlyElicits}).
+   */
+  static final long SESSION_MAX = 4;
+
+  /**
+   * Whether the account, at its {@code n}th request with score bin {@code bin}, counts among the
+   * elevated accounts the group view reads: in the top tenth of its tier by the model's score
+   * ({@link TierBaseline#elevated}), without a night ({@link Activity#sleepless}), or mostly
+   * eliciting reasoning, plans or agent traces at a person's pace ({@link #mostlyElicits}). None of
+   * these flags or watches an account: they feed the aged view ({@link GroupEvidence}), which also
+   * asks of a template that it be a sweep, used around the clock, eliciting, shared by accounts
+   * that do not burst, and elevated far above the deployment's base rate.
+   *
+   * <p>The eliciting share since 2026-12-05 (session 35): where a trace gives no account ages, a
+   * campaign's accounts seen since observation began are established by tenure, the bundled model
+   * scored a third generator's hydra 0.0 without metadata, and the night test needs a day; so a
+   * campaign was served its first day (hydra 10.9-19.4% of its requests on twelve such worlds;
+   * plugin/README "Mostly eliciting" for the figures with this). Campaign accounts ask for
+   * reasoning in most requests, people in few (on that generator's seeds 5, 6, 9 and 10, stealth
+   * read 0.25 or more and slow-drip 0.38 or more at their 5th percentile, developers 0.13 or less
+   * at their 90th: {@link PhraseEvidence#MIN_ELICITING}).
+   */
+  static boolean elevates(TierBaseline tier, int bin, AccountState s, long n) {
+    return tier.elevated(bin) || s.activity.sleepless() || mostlyElicits(s, n);
+  }
+
+  /**
+   * Whether, from its {@link #ELICITING_AFTER}th request, at least half of the account's recent
+   * requests elicit ({@link PhraseEvidence#MOSTLY_ELICITING}), and it has sent at most {@link
+   * #SESSION_MAX} requests per hour of the day in which it has been active ({@link
+   * Activity#activeHours}), on average: an eval harness or a script runs its chain-of-thought items
+   * in sessions, dozens within an hour, often too slowly to burst (one a minute), where a campaign
+   * hiding among people asks once or twice an hour, all day. Without the pace, 4 of {@code
+   * NullModelTest}'s 9 eval runners were flagged; asking for 8 hours of the day instead kept them
+   * out too, but on the usage generator with partial metadata, whose hydra asks in fewer hours at
+   * first, it served 13.8% and 24.9% of its requests first (seeds 7 and 9), against 4.1% and 4.6%
+   * with the pace and 15.2% and 39.2% with neither rule.
+   */
+  static boolean mostlyElicits(AccountState s, long n) {
+    return n >= ELICITING_AFTER
+        && PhraseEvidence.eliciting(s) >= PhraseEvidence.MOSTLY_ELICITING
+        && s.activity.requests() <= SESSION_MAX * s.activity.activeHours();
+  }
+
+  /**
+   * What put the account among the elevated accounts the group view counts ({@link #elevates}), at
+   * its {@code n}th request: a night it does not have if so, a mostly eliciting history if so, then
+   * {@link #of(VerdictModel, float[], float, TierBaseline)}.
    */
   static List<String> elevated(
-      VerdictModel model, float[] x, float score, TierBaseline tier, Activity activity) {
-    List<String> out = new ArrayList<>(4);
+      VerdictModel model, float[] x, float score, TierBaseline tier, AccountState s, long n) {
+    List<String> out = new ArrayList<>(5);
+    Activity activity = s.activity;
     if (activity.sleepless()) {
       out.add(
           String.format(
@@ -31,6 +85,16 @@ final class OwnReasons {
                   + " few or none)",
               100.0 * activity.quietestSixHours() / activity.requests(),
               activity.requests()));
+    }
+    if (mostlyElicits(s, n)) {
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "mostly elicits: %.0f%% of its recent requests ask for reasoning, plans or agent"
+                  + " traces (a person's seldom half), %d requests in %d hours of the day",
+              100.0 * PhraseEvidence.eliciting(s),
+              activity.requests(),
+              activity.activeHours()));
     }
     out.addAll(of(model, x, score, tier));
     return out;
