@@ -222,9 +222,8 @@ final class AccountJudge {
     if (byScore) {
       s.watchEvidence = now;
     }
-    // The group view's per-account input: in the top tenth of its tier on its own behaviour, no
-    // night, or mostly eliciting (OwnReasons.elevates), which a model trained elsewhere may not
-    // weigh.
+    // The group view's per-account input (OwnReasons.elevates): top tenth of its tier, no night,
+    // or mostly eliciting at a person's pace, which a model trained elsewhere may not weigh.
     if (n >= 2 && !s.watchedByScore && OwnReasons.elevates(tier, bin, s, n)) {
       s.watchedByScore = true;
       d.watchedByScore.incrementAndGet();
