@@ -32,9 +32,10 @@ final class OwnReasons {
    * elevated accounts the group view reads: in the top tenth of its tier by the model's score
    * ({@link TierBaseline#elevated}), without a night ({@link Activity#sleepless}), or mostly
    * eliciting reasoning, plans or agent traces at a person's pace ({@link #mostlyElicits}). None of
-   * these flags or watches an account: they feed the aged view ({@link GroupEvidence}), which also
-   * asks of a template that it be a sweep, used around the clock, eliciting, shared by accounts
-   * that do not burst, and elevated far above the deployment's base rate.
+   * these flags or watches an account: they feed the group view ({@link GroupEvidence}): the aged
+   * view, which also asks of a template that it be a sweep, used around the clock, eliciting,
+   * shared by accounts that do not burst, and elevated far above the deployment's base rate; and a
+   * young sweep's strong grade (one request into it flags).
    *
    * <p>The eliciting share since 2026-12-05 (session 35): where a trace gives no account ages, a
    * campaign's accounts seen since observation began are established by tenure, the bundled model
