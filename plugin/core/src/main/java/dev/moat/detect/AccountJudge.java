@@ -224,7 +224,7 @@ final class AccountJudge {
     }
     // The group view's per-account input (OwnReasons.elevates): top tenth of its tier, no night,
     // or mostly eliciting at a person's pace, which a model trained elsewhere may not weigh.
-    if (n >= 2 && !s.watchedByScore && OwnReasons.elevates(tier, bin, s, n)) {
+    if (n >= 2 && !s.watchedByScore && OwnReasons.elevates(tier, bin, s)) {
       s.watchedByScore = true;
       d.watchedByScore.incrementAndGet();
     }
@@ -266,7 +266,7 @@ final class AccountJudge {
         why.add(GroupEvidence.describe(bits, marked * LinkStore.WORDS, base, baseYoung));
       }
       if (s.watchedByScore) {
-        why.addAll(OwnReasons.elevated(d.model, own, score, tier, s, n));
+        why.addAll(OwnReasons.elevated(d.model, own, score, tier, s));
       }
       s.reasons = List.copyOf(why);
     } else if (!exempt

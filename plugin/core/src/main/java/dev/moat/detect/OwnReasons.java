@@ -10,7 +10,8 @@ import java.util.Locale;
  * template's WATCHED set holds, {@link #elevates}) and the reasons it gives: the features that lift
  * an account's score most over its tier's typical account, and what else elevated it.
  *
- * <p>Thread-safe: stateless (allocates; called only when a level is raised).
+ * <p>Thread-safe: stateless. {@link #elevates} runs per request and allocates nothing; the reasons
+ * allocate, only when a level is raised.
  */
 final class OwnReasons {
   private OwnReasons() {}
@@ -28,7 +29,7 @@ final class OwnReasons {
   static final long SESSION_MAX = 4;
 
   /**
-   * Whether the account, at its {@code n}th request with score bin {@code bin}, counts among the
+   * Whether the account, with score bin {@code bin} at its latest request, counts among the
    * elevated accounts the group view reads: in the top tenth of its tier by the model's score
    * ({@link TierBaseline#elevated}), without a night ({@link Activity#sleepless}), or mostly
    * eliciting reasoning, plans or agent traces at a person's pace ({@link #mostlyElicits}). None of
@@ -46,8 +47,8 @@ final class OwnReasons {
    * read 0.25 or more and slow-drip 0.38 or more at their 5th percentile, developers 0.13 or less
    * at their 90th: {@link PhraseEvidence#MIN_ELICITING}).
    */
-  static boolean elevates(TierBaseline tier, int bin, AccountState s, long n) {
-    return tier.elevated(bin) || s.activity.sleepless() || mostlyElicits(s, n);
+  static boolean elevates(TierBaseline tier, int bin, AccountState s) {
+    return tier.elevated(bin) || s.activity.sleepless() || mostlyElicits(s);
   }
 
   /**
@@ -62,19 +63,19 @@ final class OwnReasons {
    * first, it served 13.8% and 24.9% of its requests first (seeds 7 and 9), against 4.1% and 4.6%
    * with the pace and 15.2% and 39.2% with neither rule.
    */
-  static boolean mostlyElicits(AccountState s, long n) {
-    return n >= ELICITING_AFTER
+  static boolean mostlyElicits(AccountState s) {
+    return s.activity.requests() >= ELICITING_AFTER
         && PhraseEvidence.eliciting(s) >= PhraseEvidence.MOSTLY_ELICITING
         && s.activity.requests() <= SESSION_MAX * s.activity.activeHours();
   }
 
   /**
-   * What put the account among the elevated accounts the group view counts ({@link #elevates}), at
-   * its {@code n}th request: a night it does not have if so, a mostly eliciting history if so, then
-   * {@link #of(VerdictModel, float[], float, TierBaseline)}.
+   * What put the account among the elevated accounts the group view counts ({@link #elevates}): a
+   * night it does not have if so, a mostly eliciting history if so, then {@link #of(VerdictModel,
+   * float[], float, TierBaseline)}.
    */
   static List<String> elevated(
-      VerdictModel model, float[] x, float score, TierBaseline tier, AccountState s, long n) {
+      VerdictModel model, float[] x, float score, TierBaseline tier, AccountState s) {
     List<String> out = new ArrayList<>(5);
     Activity activity = s.activity;
     if (activity.sleepless()) {
@@ -87,12 +88,12 @@ final class OwnReasons {
               100.0 * activity.quietestSixHours() / activity.requests(),
               activity.requests()));
     }
-    if (mostlyElicits(s, n)) {
+    if (mostlyElicits(s)) {
       out.add(
           String.format(
               Locale.ROOT,
               "mostly elicits: %.0f%% of its recent requests ask for reasoning, plans or agent"
-                  + " traces (a person's seldom half), %d requests in %d hours of the day",
+                  + " traces (a person's seldom reach half), %d requests in %d hours of the day",
               100.0 * PhraseEvidence.eliciting(s),
               activity.requests(),
               activity.activeHours()));
