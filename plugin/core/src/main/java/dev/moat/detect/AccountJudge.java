@@ -27,6 +27,13 @@ final class AccountJudge {
 
   private final Detector d;
 
+  /**
+   * Whether any request has carried a later turn: where neither it nor ages are given, a harvest's
+   * single requests cannot be told from people's ({@link GroupEvidence#harvests}). Set once, racily
+   * (a benign race: every writer writes true).
+   */
+  private volatile boolean turnsGiven;
+
   AccountJudge(Detector d) {
     this.d = d;
   }
@@ -119,13 +126,17 @@ final class AccountJudge {
     double base = baseWatched();
     double baseYoung = d.tenure.youngRate(GroupEvidence.YOUNG_FLOOR);
     boolean agesGiven = d.tenure.agesGiven();
+    if (r.turn() > 0 && !turnsGiven) {
+      turnsGiven = true; // not in a snapshot: a restored detector learns it from the next turn
+    }
+    boolean singles = agesGiven || turnsGiven;
     int evidence = GroupEvidence.NONE;
     int marked = -1;
     if (p.words >= Detector.GROUP_MIN_WORDS) {
       for (int b = 0; b < keys.length; b++) {
         int e =
             GroupEvidence.judge(
-                bits, b * LinkStore.WORDS, b == d.bands, base, baseYoung, agesGiven);
+                bits, b * LinkStore.WORDS, b == d.bands, base, baseYoung, agesGiven, singles);
         if (e > evidence) {
           evidence = e;
           marked = b;
@@ -228,6 +239,11 @@ final class AccountJudge {
       s.watchedByScore = true;
       d.watchedByScore.incrementAndGet();
     }
+    // Flagged accounts dominating a template corroborate, they do not accuse: only an account
+    // elevated on its own behaviour or young by a given age (not by tenure) takes that evidence.
+    if (evidence == GroupEvidence.DOMINATED && !(s.watchedByScore || (young && created >= 0))) {
+      evidence = GroupEvidence.NONE;
+    }
     if (evidence != GroupEvidence.NONE && !exempt) {
       s.groupHits += GroupEvidence.counted(evidence, cued, n - 1);
       s.watchEvidence = now;
@@ -263,7 +279,7 @@ final class AccountJudge {
                 n));
       }
       if (byGroup && marked >= 0) {
-        why.add(GroupEvidence.describe(bits, marked * LinkStore.WORDS, base, baseYoung));
+        why.add(GroupReasons.describe(bits, marked * LinkStore.WORDS, base, baseYoung));
       }
       if (s.watchedByScore) {
         why.addAll(OwnReasons.elevated(d.model, own, score, tier, s));
@@ -297,7 +313,7 @@ final class AccountJudge {
         s.reasons =
             List.of(
                 "a request went into a coordinated template",
-                GroupEvidence.describe(bits, marked * LinkStore.WORDS, base, baseYoung));
+                GroupReasons.describe(bits, marked * LinkStore.WORDS, base, baseYoung));
       } else {
         s.reasons =
             List.of(
@@ -305,27 +321,8 @@ final class AccountJudge {
       }
     }
     if (s.level == Suspicion.FLAG) {
-      // A flagged account marks only the templates of its campaign's work (a coordinated one, or
-      // an eliciting request), not its small talk: a campaign that mixes casual chatter in must
-      // not make everyday templates look flagged-dominated.
-      if (p.words >= Detector.GROUP_MIN_WORDS && (evidence != GroupEvidence.NONE || cued)) {
-        // Only the buckets that do not yet count this account as flagged (read by record above).
-        int word = LinkStore.FLAGGED + (s.bit >>> 6);
-        long mask = 1L << s.bit;
-        int fresh = 0;
-        for (int b = 0; b < d.bands; b++) {
-          if ((bits[b * LinkStore.WORDS + word] & mask) == 0) {
-            t.flagKeys[fresh++] = keys[b];
-          }
-        }
-        for (int i = 0; i < phrases.length; i++) {
-          if ((bits[(keys.length + i) * LinkStore.WORDS + word] & mask) == 0) {
-            t.flagKeys[fresh++] = phrases[i];
-          }
-        }
-        if (fresh > 0) {
-          d.store.flag(r.account(), s.bit, t.flagKeys, fresh);
-        }
+      if (FlagMarks.marks(evidence, cued, p.words)) {
+        FlagMarks.mark(d, s, r.account(), keys, phrases, bits, t.flagKeys);
       }
       s.addSample(r.prompt());
     }

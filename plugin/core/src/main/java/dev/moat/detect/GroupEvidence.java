@@ -1,7 +1,6 @@
 package dev.moat.detect;
 
 import dev.moat.internal.Binomial;
-import java.util.Locale;
 
 /**
  * Whether one template bucket is a coordinated campaign, judged against a null model of benign
@@ -41,7 +40,8 @@ import java.util.Locale;
  *   <li><b>Harvesting</b>: at least {@link #HARVEST_CUED} of its requests elicit reasoning, plans
  *       or agent traces; or at most {@link #HARVEST_FOLLOWUPS} of them continue a conversation and
  *       at most {@link #HARVEST_CHATTY} of its accounts hold conversations. A hackathon's or
- *       developers' conversations are neither.
+ *       developers' conversations are neither. Without ages or turns, only the first ({@link
+ *       #harvests}).
  * </ol>
  *
  * It is {@link #STRONG} (one request into it flags) when, besides, its accounts are many ({@link
@@ -54,25 +54,28 @@ import java.util.Locale;
  * waves without ages were flagged at their first paste: 1,417 of 1,742 sharers). A shared system
  * prompt is judged the same way: established users of one product sharing its instructions are the
  * null model. A bucket that flagged accounts dominate (at least {@link #MIN_FLAGGED}, half of its
- * accounts) and that is a sweep is coordinated too: paraphrasing campaigns move between templates.
+ * accounts) and that is a sweep is {@link #DOMINATED}: paraphrasing campaigns move between
+ * templates, but the flagged may be resellers relaying everyday templates, so it counts only for an
+ * account with a signal of its own.
  *
  * <p><b>Aged accounts.</b> A bucket that is not young is coordinated too when it is a sweep, around
  * the clock and elicits reasoning, plans or agent traces (at least {@link #HARVEST_CUED} of its
  * requests: the other shape of harvesting, single requests, is what people's chat looks like in a
  * trace without turns, where it flagged 5 of 2,000 casual users of the first simulator), its
  * accounts were elevated on their own behaviour far more often than the base rate ({@link
- * #WATCHED_P}), and at most {@link #BURSTY_MAX} of them ever sent at machine speed (five requests
- * within two minutes, {@link Activity#bursts}): a campaign on aged accounts paces itself like
- * people, while the established users that share a template for benign reasons (an eval harness, an
- * agent product's tool loops, developers' scripts) burst. Never strong: two requests into such
- * templates flag an account. Before this view (2026-12-03), stealth and split campaigns on aged
- * accounts were flagged only where they shared templates with a flagged one (0% in the first
- * simulator); the view without the pacing condition also flagged that simulator's 300 developers,
- * who share a coding tool's templates and burst. Since 2026-12-05 an account without a night, or
- * one that mostly elicits at a person's pace ({@link OwnReasons#elevates}), counts as elevated too,
- * whatever the model scores: on the third generator's seed 2 without metadata the model scored
- * every hydra account 0.0, and its accounts running since before the trace began were not flagged
- * (166 of 780 hydra accounts, all started later, and no stealth, slow-drip or reseller account).
+ * #WATCHED_P}; only those that never sent at machine speed count, since 2026-12-06), and at most
+ * {@link #BURSTY_MAX} of them ever sent at machine speed (five requests within two minutes, {@link
+ * Activity#bursts}): a campaign on aged accounts paces itself like people, while the established
+ * users that share a template for benign reasons (an eval harness, an agent product's tool loops,
+ * developers' scripts) burst. Never strong: two requests into such templates flag an account.
+ * Before this view (2026-12-03), stealth and split campaigns on aged accounts were flagged only
+ * where they shared templates with a flagged one (0% in the first simulator); the view without the
+ * pacing condition also flagged that simulator's 300 developers, who share a coding tool's
+ * templates and burst. Since 2026-12-05 an account without a night, or one that mostly elicits at a
+ * person's pace ({@link OwnReasons#elevates}), counts as elevated too, whatever the model scores:
+ * on the third generator's seed 2 without metadata the model scored every hydra account 0.0, and
+ * its accounts running since before the trace began were not flagged (166 of 780 hydra accounts,
+ * all started later, and no stealth, slow-drip or reseller account).
  *
  * <p>What this cannot see: an aged campaign that bursts (a script on bought accounts) or whose
  * accounts are not elevated on their own behaviour (the watch budget is 1% of a tier: a campaign
@@ -116,11 +119,17 @@ final class GroupEvidence {
   /** Not coordinated. */
   static final int NONE = 0;
 
-  /** Coordinated: one view corroborates the sweep, or flagged accounts dominate. */
-  static final int COORDINATED = 1;
+  /**
+   * Flagged accounts dominate it, no view of its own says coordinated: evidence only for an account
+   * with a signal of its own (plugin README, "A fourth generator, held out").
+   */
+  static final int DOMINATED = 1;
+
+  /** Coordinated: one view corroborates the sweep. */
+  static final int COORDINATED = 2;
 
   /** Coordinated with both corroborating views: one request into it is a strong hit. */
-  static final int STRONG = 2;
+  static final int STRONG = 3;
 
   /**
    * Requests an account has sent before one that no longer flags it alone by falling into a strong
@@ -139,7 +148,10 @@ final class GroupEvidence {
    * of 35 and 70).
    */
   static int counted(int evidence, boolean cued, long requestsBefore) {
-    return evidence == STRONG && !cued && requestsBefore >= HISTORY ? COORDINATED : evidence;
+    if (evidence == NONE) {
+      return 0;
+    }
+    return evidence == STRONG && (cued || requestsBefore < HISTORY) ? 2 : 1;
   }
 
   /**
@@ -150,6 +162,8 @@ final class GroupEvidence {
    * @param baseYoung the share of all accounts young at their first request (the null rate)
    * @param agesGiven whether the deployment gives account ages ({@link Tenure#agesGiven}): where it
    *     does not, many young accounts alone do not make a template strong
+   * @param singlesShow whether a harvest's single requests can be told from people's: the
+   *     deployment gives ages or turns ({@link #harvests})
    */
   static int judge(
       long[] words,
@@ -157,7 +171,8 @@ final class GroupEvidence {
       boolean system,
       double baseWatched,
       double baseYoung,
-      boolean agesGiven) {
+      boolean agesGiven,
+      boolean singlesShow) {
     double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
     if (k < MIN_ACCOUNTS) {
       return NONE;
@@ -186,14 +201,15 @@ final class GroupEvidence {
     boolean young =
         young(words, at, k, baseYoung, agesGiven ? YOUNG_P : YOUNG_P_TENURE, establishedMax);
     if (system) {
-      return sweep && young && aroundTheClock(words, at, k) && harvests(words, at)
+      return sweep && young && aroundTheClock(words, at, k) && harvests(words, at, singlesShow)
           ? COORDINATED
           : NONE;
     }
-    boolean watched = sweep && watched(words, at, k, baseWatched);
+    boolean watched = sweep && watched(words, at, k, baseWatched, false);
     // Young accounts sweeping a template over much of the day: not a class (an hour or two, one
     // text), not a product's users (established). Aged accounts: the view below.
-    boolean youngSweep = sweep && young && aroundTheClock(words, at, k) && harvests(words, at);
+    boolean youngSweep =
+        sweep && young && aroundTheClock(words, at, k) && harvests(words, at, singlesShow);
     if (youngSweep && (watched || (k >= STRONG_ACCOUNTS && agesGiven))) {
       return STRONG;
     }
@@ -201,21 +217,31 @@ final class GroupEvidence {
     // paced like people (a product's tool loops, eval harnesses and scripts burst; see above).
     boolean agedSweep =
         !young
-            && watched
+            && sweep
+            && watched(words, at, k, baseWatched, true)
             && steady(words, at, k)
             && aroundTheClock(words, at, k)
             && share(words, at, LinkStore.CUED) >= HARVEST_CUED;
-    return youngSweep || agedSweep || dominated ? COORDINATED : NONE;
+    return youngSweep || agedSweep ? COORDINATED : dominated ? DOMINATED : NONE;
   }
 
   /**
    * The shape of harvesting: mostly single requests (a harvest does not chat), or requests that
    * elicit reasoning, plans or agent traces (what a distiller pays for). A hackathon's or a class's
-   * conversations are neither.
+   * conversations are neither. Where the deployment gives neither ages nor turns ({@code
+   * singlesShow} false), only the second: youth is then tenure, so anyone sporadic is young, and
+   * every request of a trace without turns is single; a viral text pasted twice by people first
+   * seen after the warm-up was a young sweep (a fourth generator's seed 105 without metadata: 741
+   * of 3,455 sharers flagged). The cost: the usage generator's hydra without ages or turns harvests
+   * in single requests that elicit less (seed 7, partial: 4.1% of its requests served first with
+   * that shape, 9.1% without it).
    */
-  static boolean harvests(long[] words, int at) {
+  static boolean harvests(long[] words, int at, boolean singlesShow) {
     if (share(words, at, LinkStore.CUED) >= HARVEST_CUED) {
       return true;
+    }
+    if (!singlesShow) {
+      return false;
     }
     double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
     return share(words, at, LinkStore.FOLLOWUPS) <= HARVEST_FOLLOWUPS
@@ -350,47 +376,24 @@ final class GroupEvidence {
     return LinkStore.estimate(words, at + LinkStore.BURSTY) <= BURSTY_MAX * k;
   }
 
-  static boolean watched(long[] words, int at, double k, double baseWatched) {
-    double w = LinkStore.estimate(words, at + LinkStore.WATCHED);
+  /**
+   * Its accounts elevated on their own behaviour far above {@code baseWatched}; with {@code paced},
+   * counting only those that never sent at machine speed (the sets' difference, account by
+   * account): the aged view's campaign paces itself, and a high-volume relay elevated on its own
+   * machine-like behaviour (a reseller, a product's service account) does not make the everyday
+   * template it shares look like one (a fourth generator's seed 106 with partial metadata: 80
+   * casual users flagged before, none after).
+   */
+  static boolean watched(long[] words, int at, double k, double baseWatched, boolean paced) {
+    double w =
+        paced
+            ? LinearCounting.estimateAndNot(words, at + LinkStore.WATCHED, at + LinkStore.BURSTY)
+            : LinkStore.estimate(words, at + LinkStore.WATCHED);
     if (w < MIN_WATCHED || w < WATCHED_SHARE * k) {
       return false;
     }
     int n = (int) Math.round(k);
     int hits = (int) Math.min(n, Math.round(w));
     return Binomial.log10UpperTail(n, hits, Math.max(1e-4, baseWatched)) <= Math.log10(WATCHED_P);
-  }
-
-  private static double pct(long[] words, int set, double k) {
-    return Math.min(100, Math.max(0, 100 * LinkStore.estimate(words, set) / Math.max(1, k)));
-  }
-
-  /** What the bucket's views read, for a flag's reasons (built once, at the flag). */
-  static String describe(long[] words, int at, double baseWatched, double baseYoung) {
-    double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
-    double requests = LinkStore.estimate(words, at + LinkStore.CONTENT + LinkStore.REQUESTS);
-    return String.format(
-            Locale.ROOT,
-            "template shared by ~%.0f accounts (%.0f%% young against %.0f%% of all accounts,"
-                + " %.0f%% established, %.0f%% elevated on their own behaviour against %.1f%% of all"
-                + " accounts, %.0f%% flagged); ~%.0f%% of its ~%.0f+ requests are distinct skeletons"
-                + " (a topic sweep)",
-            k,
-            pct(words, at + LinkStore.YOUNG, k),
-            100 * baseYoung,
-            pct(words, at + LinkStore.ESTABLISHED, k),
-            pct(words, at + LinkStore.WATCHED, k),
-            100 * baseWatched,
-            pct(words, at + LinkStore.FLAGGED, k),
-            100 * share(words, at, LinkStore.SKELETONS),
-            requests)
-        + String.format(
-            Locale.ROOT,
-            "; %.0f%% follow-ups, %.0f%% eliciting reasoning or plans; %.0f%% of its accounts sent"
-                + " at machine speed; used in %d hours of the day on %d days",
-            100 * share(words, at, LinkStore.FOLLOWUPS),
-            100 * share(words, at, LinkStore.CUED),
-            pct(words, at + LinkStore.BURSTY, k),
-            Long.bitCount(words[at + LinkStore.ACTIVITY] & 0xFFFFFFL),
-            days(words, at));
   }
 }

@@ -25,6 +25,18 @@ final class LinearCounting {
     return ESTIMATE[bits(words, at)];
   }
 
+  /**
+   * Distinct items in the set at {@code words[at..]} that are not in the set at {@code
+   * words[not..]} (sets indexed alike, such as two account sets of one bucket).
+   */
+  static double estimateAndNot(long[] words, int at, int not) {
+    return ESTIMATE[
+        Long.bitCount(words[at] & ~words[not])
+            + Long.bitCount(words[at + 1] & ~words[not + 1])
+            + Long.bitCount(words[at + 2] & ~words[not + 2])
+            + Long.bitCount(words[at + 3] & ~words[not + 3])];
+  }
+
   /** The bits set in the set at {@code words[at..]}. */
   static int bits(long[] words, int at) {
     return Long.bitCount(words[at])
