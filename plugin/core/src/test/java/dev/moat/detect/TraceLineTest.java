@@ -234,6 +234,36 @@ class TraceLineTest {
     }
   }
 
+  /**
+   * Every hex escape, read by the fast path and as Jackson reads it: each code unit (one, two and
+   * three UTF-8 bytes; surrogates alone, paired, and a high one followed by a non-surrogate or
+   * another escape), beside raw UTF-8 and the short escapes, and a lone surrogate at the end.
+   */
+  @Test
+  void readsEveryHexEscapeAsJacksonDoes() throws Exception {
+    TraceLine fast = new TraceLine();
+    int read = 0;
+    for (int v = 0; v <= 0xFFFF; v++) {
+      String u = String.format(java.util.Locale.ROOT, "\\u%04x", v);
+      for (String prompt :
+          new String[] {
+            "a" + u + "b",
+            "é\\n" + String.format(java.util.Locale.ROOT, "\\u%04X", v),
+            u + "\\udc00" + u + "\\u0041\\\"😀",
+            "\\ud83d" + u
+          }) {
+        byte[] line =
+            ("{\"ts\":\"2026-04-22T00:00:00Z\",\"account\":\"a\",\"prompt\":\"" + prompt + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        TraceRecord got = fast.parse(line, line.length);
+        assertNotNull(got, prompt);
+        assertEquals(TraceReader.parse(line, line.length), got, prompt);
+        read++;
+      }
+    }
+    assertEquals(4 * 65_536, read);
+  }
+
   private static byte[] withTemperature(String t) {
     return ("{\"ts\":\"2026-04-22T00:00:00Z\",\"account\":\"a\",\"prompt\":\"p\",\"temperature\":"
             + t
