@@ -59,7 +59,7 @@ class KernelsTest {
     }
   }
 
-  private static float[] gaussianRow(SplittableRandom r, int n) {
+  static float[] gaussianRow(SplittableRandom r, int n) {
     float[] a = new float[n];
     for (int i = 0; i < n; i++) {
       a[i] = (float) (r.nextGaussian() * 3);

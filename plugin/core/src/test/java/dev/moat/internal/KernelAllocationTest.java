@@ -1,0 +1,101 @@
+package dev.moat.internal;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.management.ManagementFactory;
+import java.util.SplittableRandom;
+import java.util.function.ToDoubleFunction;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The vector kernels allocate nothing once C2 has compiled them. A kernel that C2 compiles without
+ * the Vector API's intrinsics boxes its vectors: correct, several times slower, and allocating on
+ * every call. On JDK 17 {@link Kernels#expMasses} (the top-p draw's pass) did, from one blend with
+ * a zero vector (145 KB a call at 32,000 tokens, 2.7 bytes a token a step of the top-p benchmark;
+ * JDK 25 compiled the same code without boxing). Each kernel here is called until a window of calls
+ * allocates nothing, and fails if none does before the deadline: interpreted and C1-compiled vector
+ * code always allocates, C2's intrinsified code never, so a kernel that still allocates after
+ * thousands of calls is one C2 could not intrinsify. The deadline bounds the wait for the compiler
+ * on a loaded machine; nothing here is a timing.
+ */
+class KernelAllocationTest {
+  private static final int VOCAB = 32_000;
+  private static final int WINDOW = 64;
+  private static final long DEADLINE_NANOS = 60_000_000_000L;
+
+  private final Kernels k = vector();
+  private final float[] row = KernelsTest.gaussianRow(new SplittableRandom(20261206), VOCAB);
+  private final float max = k.max(row, 0, VOCAB);
+  private final double[] masses = new double[3];
+  private final float[] summary = new float[VOCAB];
+  private final int[] ints = new int[VOCAB];
+
+  private static Kernels vector() {
+    Kernels v = Kernels.vector();
+    assertNotNull(v, "tests run with --add-modules jdk.incubator.vector");
+    return v;
+  }
+
+  @Test
+  void expMassesAllocatesNothingOnceCompiled() {
+    settles(
+        "expMasses",
+        x -> {
+          k.expMasses(row, 0, VOCAB, max, 1f, max - 40f, max - 2f, max - 1f, masses);
+          return masses[0] + masses[1] + masses[2];
+        });
+  }
+
+  @Test
+  void expMassAllocatesNothingOnceCompiled() {
+    settles("expMass", x -> k.expMass(row, 0, VOCAB, max, 1f, max - 3f, Float.MAX_VALUE));
+  }
+
+  @Test
+  void theSamplersOtherPassesAllocateNothingOnceCompiled() {
+    settles("max with summary", x -> k.max(row, 0, VOCAB, summary));
+    int groups = VOCAB / k.summaryGroup();
+    settles("weightBounds", x -> weightBounds(groups));
+    settles("countAtLeast", x -> k.countAtLeast(row, VOCAB, max - 1f));
+    settles("allFinite", x -> k.allFinite(row, 0, VOCAB) ? 1 : 0);
+  }
+
+  private double weightBounds(int groups) {
+    k.weightBounds(summary, groups, max, 1f, ints);
+    return ints[0];
+  }
+
+  /**
+   * Calls {@code kernel} in windows of {@link #WINDOW} until a window allocates nothing on this
+   * thread; fails at the deadline with the last window's bytes a call.
+   */
+  private static void settles(String name, ToDoubleFunction<Void> kernel) {
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long start = System.nanoTime();
+    double sink = 0;
+    long last = -1;
+    int windows = 0;
+    while (System.nanoTime() - start < DEADLINE_NANOS) {
+      long before = mx.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < WINDOW; i++) {
+        sink += kernel.applyAsDouble(null);
+      }
+      last = mx.getCurrentThreadAllocatedBytes() - before;
+      windows++;
+      if (last == 0) {
+        return;
+      }
+    }
+    fail(
+        name
+            + " still allocates "
+            + last / WINDOW
+            + " bytes a call after "
+            + windows * WINDOW
+            + " calls ("
+            + sink
+            + ")");
+  }
+}
