@@ -61,6 +61,35 @@ class KernelAllocationTest {
     settles("allFinite", x -> k.allFinite(row, 0, VOCAB) ? 1 : 0);
   }
 
+  @Test
+  void theWatermarksPassesAllocateNothingOnceCompiled() {
+    float[] logits = row.clone();
+    float[] added = KernelsTest.gaussianRow(new SplittableRandom(7), VOCAB);
+    int[] scratch = new int[Kernels.BLOCK];
+    settles(
+        "kgwBias",
+        x -> {
+          k.kgwBias(logits, 0, 0, VOCAB, 17, 29, 1 << 23, 0f, scratch);
+          return logits[0];
+        });
+    settles(
+        "kgwBiasAddRow",
+        x -> {
+          k.kgwBiasAddRow(logits, 0, 0, VOCAB, 17, 29, 1 << 23, 0f, added, 0, scratch);
+          return logits[1];
+        });
+    settles("maxChecked", x -> k.maxChecked(row, 0, VOCAB, summary));
+    settles(
+        "uniformsAtLeast",
+        x -> k.uniformsAtLeast(42L, 0, VOCAB, row, 0, max - 4f, -(1 << 27), -(1 << 20), ints));
+    settles("collectAtLeast", x -> collectAtLeast());
+  }
+
+  private double collectAtLeast() {
+    k.max(row, 0, VOCAB, summary);
+    return k.collectAtLeast(row, 0, VOCAB, summary, max - 2f, 256, ints);
+  }
+
   private double weightBounds(int groups) {
     k.weightBounds(summary, groups, max, 1f, ints);
     return ints[0];
