@@ -43,6 +43,9 @@ class KernelInliningTest {
           new String[] {
             "VectorExpMass", "static double mass(float[], int, int, float, float, float"
           },
+          new String[] {
+            "VectorExpMass", "static void masses(float[], int, int, float, float, float"
+          },
           new String[] {"VectorGreenLists", "static void toList(float[], int, int, int, int, int"},
           new String[] {"VectorGreenLists", "static void fromList(float[], int, int, int, float"},
           new String[] {"VectorGreenLists", "static void fromListAddRow16(float[], int, int"},
