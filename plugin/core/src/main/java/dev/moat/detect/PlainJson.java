@@ -17,7 +17,7 @@ final class PlainJson {
   static final int NOT_PLAIN = -1;
 
   /** Bytes a string takes as they are: printable ASCII but the quote and the backslash. */
-  private static final boolean[] PLAIN = new boolean[256];
+  static final boolean[] PLAIN = new boolean[256];
 
   static {
     for (int b = 0x20; b < 0x7F; b++) {
@@ -29,8 +29,7 @@ final class PlainJson {
   byte[] bytes = new byte[0];
   int length;
   int at;
-  private char[] chars = new char[256];
-  private byte[] unescaped = new byte[256];
+  private final JsonEscapes escapes = new JsonEscapes(this);
 
   // The value just read: a string (or null), or a number's parts.
   @Nullable String text;
@@ -213,7 +212,7 @@ final class PlainJson {
         return true;
       }
       if (b == '\\') {
-        return escaped(start);
+        return escapes.escaped(start);
       }
       if (b < 0) {
         int n = utf8(at);
@@ -236,7 +235,7 @@ final class PlainJson {
    * The length of the well-formed UTF-8 sequence at {@code i} (RFC 3629: no overlong forms, no
    * surrogates, nothing past U+10FFFF), or -1: anything else is the full parser's to judge.
    */
-  private int utf8(int i) {
+  int utf8(int i) {
     int b0 = bytes[i] & 0xFF;
     int n;
     int lo = 0x80;
@@ -268,221 +267,6 @@ final class PlainJson {
       }
     }
     return n;
-  }
-
-  /**
-   * A string with escapes from {@code start} (well-formed UTF-8 before {@link #at}, which is at its
-   * first backslash), unescaped into UTF-8 bytes: runs of plain bytes are found eight at a time and
-   * copied in bulk, and the String is made from bytes as {@link #string} makes it. Unescaping into
-   * chars, a byte at a time, then compressing them into a Latin-1 String, took a tenth of a
-   * replay's reading thread (JFR, 2026-12-06). A hex escape of a lone surrogate, which UTF-8 cannot
-   * hold, is read by {@link #escapedChars}.
-   */
-  private boolean escaped(int start) {
-    if (unescaped.length < length - start) {
-      // Room for the rest of the line: no escape or sequence gives more bytes than it takes.
-      unescaped = new byte[Math.max(2 * unescaped.length, length - start)];
-    }
-    byte[] out = unescaped;
-    int n = 0;
-    boolean ascii = true;
-    at = start; // no quote before the backslash: string() stopped there
-    while (at < length) {
-      int run = ByteRuns.plain(bytes, at, length, PLAIN);
-      System.arraycopy(bytes, at, out, n, run - at);
-      n += run - at;
-      at = run;
-      if (at == length) {
-        return false;
-      }
-      byte b = bytes[at];
-      if (b == '"') {
-        at++;
-        text = new String(out, 0, n, ascii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
-        return true;
-      }
-      if (b < 0) {
-        int len = utf8(at);
-        if (len < 0) {
-          return false;
-        }
-        System.arraycopy(bytes, at, out, n, len);
-        n += len;
-        at += len;
-        ascii = false;
-        continue;
-      }
-      if (b != '\\' || at + 1 >= length) {
-        return false; // a control character, or a backslash that ends the line
-      }
-      byte e = bytes[at + 1];
-      at += 2;
-      switch (e) {
-        case '"' -> out[n++] = '"';
-        case '\\' -> out[n++] = '\\';
-        case '/' -> out[n++] = '/';
-        case 'b' -> out[n++] = '\b';
-        case 'f' -> out[n++] = '\f';
-        case 'n' -> out[n++] = '\n';
-        case 'r' -> out[n++] = '\r';
-        case 't' -> out[n++] = '\t';
-        case 'u' -> {
-          int v = hex4(at);
-          if (v < 0) {
-            return false;
-          }
-          at += 4;
-          if (v < 0x80) {
-            out[n++] = (byte) v;
-            continue;
-          }
-          ascii = false;
-          if (v < 0x800) {
-            out[n++] = (byte) (0xC0 | v >> 6);
-            out[n++] = (byte) (0x80 | (v & 0x3F));
-          } else if (!Character.isSurrogate((char) v)) {
-            out[n++] = (byte) (0xE0 | v >> 12);
-            out[n++] = (byte) (0x80 | ((v >> 6) & 0x3F));
-            out[n++] = (byte) (0x80 | (v & 0x3F));
-          } else {
-            int low =
-                Character.isHighSurrogate((char) v)
-                        && at + 6 <= length
-                        && bytes[at] == '\\'
-                        && bytes[at + 1] == 'u'
-                    ? hex4(at + 2)
-                    : -1;
-            if (low < 0 || !Character.isLowSurrogate((char) low)) {
-              return escapedChars(start);
-            }
-            at += 6;
-            int cp = Character.toCodePoint((char) v, (char) low);
-            out[n++] = (byte) (0xF0 | cp >> 18);
-            out[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
-            out[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
-            out[n++] = (byte) (0x80 | (cp & 0x3F));
-          }
-        }
-        default -> {
-          return false;
-        }
-      }
-    }
-    return false;
-  }
-
-  /** The four hex digits at {@code i} as a number, or -1. */
-  private int hex4(int i) {
-    if (i + 4 > length) {
-      return -1;
-    }
-    int v = 0;
-    for (int k = 0; k < 4; k++) {
-      int d = Character.digit(bytes[i + k], 16);
-      if (d < 0) {
-        return -1;
-      }
-      v = v * 16 + d;
-    }
-    return v;
-  }
-
-  /**
-   * {@link #escaped} into chars: for a string that escapes a lone surrogate (a String holds it as
-   * it is, as Jackson reads it).
-   */
-  private boolean escapedChars(int start) {
-    int n = 0;
-    at = start; // no quote before the backslash: string() stopped there
-    if (chars.length < length - start) {
-      // Room for the rest of the line: no byte gives more than one char (four give two).
-      chars = new char[Math.max(2 * chars.length, length - start)];
-    }
-    char[] out = chars;
-    while (at < length) {
-      while (at < length && PLAIN[bytes[at] & 0xFF]) {
-        out[n++] = (char) bytes[at++];
-      }
-      if (at == length) {
-        return false;
-      }
-      byte b = bytes[at];
-      if (b == '"') {
-        at++;
-        text = new String(out, 0, n);
-        return true;
-      }
-      if (b < 0) {
-        int len = utf8(at);
-        if (len < 0) {
-          return false;
-        }
-        n = putCodePoint(n, at, len);
-        at += len;
-        continue;
-      }
-      at++;
-      if (b < 0x20) {
-        return false;
-      }
-      if (b != '\\') {
-        n = put(n, (char) b);
-        continue;
-      }
-      if (at >= length) {
-        return false;
-      }
-      byte e = bytes[at++];
-      char c;
-      switch (e) {
-        case '"' -> c = '"';
-        case '\\' -> c = '\\';
-        case '/' -> c = '/';
-        case 'b' -> c = '\b';
-        case 'f' -> c = '\f';
-        case 'n' -> c = '\n';
-        case 'r' -> c = '\r';
-        case 't' -> c = '\t';
-        case 'u' -> {
-          if (at + 4 > length) {
-            return false;
-          }
-          int v = 0;
-          for (int k = 0; k < 4; k++) {
-            int d = Character.digit(bytes[at++], 16);
-            if (d < 0) {
-              return false;
-            }
-            v = v * 16 + d;
-          }
-          c = (char) v;
-        }
-        default -> {
-          return false;
-        }
-      }
-      n = put(n, c);
-    }
-    return false;
-  }
-
-  /** Puts the code point of the well-formed {@code len}-byte sequence at {@code i}. */
-  private int putCodePoint(int n, int i, int len) {
-    int cp = bytes[i] & (0xFF >> (len + 1));
-    for (int k = 1; k < len; k++) {
-      cp = (cp << 6) | (bytes[i + k] & 0x3F);
-    }
-    if (cp >= Character.MIN_SUPPLEMENTARY_CODE_POINT) {
-      n = put(n, Character.highSurrogate(cp));
-      return put(n, Character.lowSurrogate(cp));
-    }
-    return put(n, (char) cp);
-  }
-
-  /** Puts {@code c} at {@code n}: {@link #escaped} made room for the whole string first. */
-  private int put(int n, char c) {
-    chars[n] = c;
-    return n + 1;
   }
 
   void skipSpace() {
