@@ -85,6 +85,72 @@ class KernelAllocationTest {
     settles("collectAtLeast", x -> collectAtLeast());
   }
 
+  /**
+   * The green-list cache's passes: writing a packed list, and applying one, with and without a row.
+   */
+  @Test
+  void theGreenListCachesPassesAllocateNothingOnceCompiled() {
+    float[] logits = row.clone();
+    float[] added = KernelsTest.gaussianRow(new SplittableRandom(11), VOCAB);
+    int[] scratch = new int[Kernels.BLOCK];
+    int[] list = new int[PackedLists.words(VOCAB)];
+    int period = 4096;
+    settles(
+        "kgwBiasToList",
+        x -> {
+          k.kgwBiasToList(logits, 0, 0, VOCAB, 17, 29, 1 << 23, 0f, null, 0, list, scratch);
+          return list[0];
+        });
+    settles(
+        "kgwBiasToList with a row",
+        x -> {
+          k.kgwBiasToList(logits, 0, 0, VOCAB, 17, 29, 1 << 23, 0f, added, 0, list, scratch);
+          return list[1];
+        });
+    settles(
+        "kgwBiasFromList",
+        x -> {
+          k.kgwBiasFromList(logits, 0, 0, VOCAB, 0f, null, 0, list);
+          return logits[2];
+        });
+    settles(
+        "kgwBiasFromList with a row",
+        x -> {
+          k.kgwBiasFromList(logits, 0, 0, VOCAB, 0f, added, 0, list);
+          return logits[3];
+        });
+    settles(
+        "kgwBiasFromListChecked",
+        x -> k.kgwBiasFromListChecked(logits, 0, VOCAB, 0f, list, null, 0, 0) ? 1 : 0);
+    settles(
+        "kgwBiasFromListChecked with a periodic row",
+        x -> k.kgwBiasFromListChecked(logits, 0, VOCAB, 0f, list, added, period, 64) ? 1 : 0);
+    settles(
+        "kgwBiasFromListSummarized",
+        x -> k.kgwBiasFromListSummarized(logits, 0, VOCAB, 0f, list, null, 0, 0, summary));
+  }
+
+  /**
+   * A JDK 17 hazard, reproduced: after the samplers' passes, the summarized pass with a periodic
+   * row added in the same pass (level 2's step where Moat samples, green lists from the cache) was
+   * compiled with its vectors boxed and stayed so (96-496 KB a call at 32,000, 512- and 256-bit
+   * vectors, every one of nine runs on JDK 17, 2026-12-06), while alone, or after the other kernels
+   * here, it settled. Before JDK 25 the row is now added in a pass of its own ({@code
+   * VectorSummaryPass.FUSED_ROW}).
+   */
+  @Test
+  void summarizedWithARowAfterTheSamplersPasses() {
+    theSamplersOtherPassesAllocateNothingOnceCompiled();
+    float[] logits = row.clone();
+    float[] added = KernelsTest.gaussianRow(new SplittableRandom(11), VOCAB);
+    int[] list = new int[PackedLists.words(VOCAB)];
+    k.kgwBiasToList(
+        logits, 0, 0, VOCAB, 17, 29, 1 << 23, 0f, null, 0, list, new int[Kernels.BLOCK]);
+    settles(
+        "kgwBiasFromListSummarized with a periodic row",
+        x -> k.kgwBiasFromListSummarized(logits, 0, VOCAB, 0f, list, added, 4096, 64, summary));
+  }
+
   private double collectAtLeast() {
     k.max(row, 0, VOCAB, summary);
     return k.collectAtLeast(row, 0, VOCAB, summary, max - 2f, 256, ints);

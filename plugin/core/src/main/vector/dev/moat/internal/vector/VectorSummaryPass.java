@@ -24,6 +24,15 @@ final class VectorSummaryPass {
   private VectorSummaryPass() {}
 
   /**
+   * Whether a periodic row is added in the summary's own pass, from JDK 25 on. Before, it is added
+   * in a pass of its own first ({@link VectorListPass#addShifted}, the same sums): on JDK 17, once
+   * the samplers' passes had run in the JVM, C2 compiled the fused pass with every vector boxed,
+   * and it stayed so (level 2's step where Moat samples at temperature 1: 96 KB a step at 32,000,
+   * 383 KB at 128,256, 24.4 against 10.4 µs with top-k 50; {@code KernelAllocationTest}).
+   */
+  static final boolean FUSED_ROW = Runtime.version().feature() >= 25;
+
+  /**
    * {@link Kernels#kgwBiasFromListSummarized} with 16 or 8 lanes, after its checks: {@link
    * #checked}'s pass, which also takes each group of 64 (or 32) edited entries' maximum (the
    * summary {@link VectorKernels#max(float[], int, int, float[])} writes: order-preserving integer
@@ -44,6 +53,14 @@ final class VectorSummaryPass {
     boolean wide = I.length() == 16;
     long both;
     if (row == null) {
+      both =
+          wide
+              ? fromListSummary(l, o, full, delta, list, summary)
+              : fromListSummaryNarrow(l, o, full, delta, list, summary);
+    } else if (!FUSED_ROW) {
+      for (int i = 0; i < full; i += p) { // the row's index for entry i is s + i mod p
+        VectorListPass.addShifted(l, o + i, row, s, Math.min(p, full - i));
+      }
       both =
           wide
               ? fromListSummary(l, o, full, delta, list, summary)
