@@ -28,7 +28,8 @@ final class VectorSummaryPass {
    * in a pass of its own first ({@link VectorListPass#addShifted}, the same sums): on JDK 17, once
    * the samplers' passes had run in the JVM, C2 compiled the fused pass with every vector boxed,
    * and it stayed so (level 2's step where Moat samples at temperature 1: 96 KB a step at 32,000,
-   * 383 KB at 128,256, 24.4 against 10.4 µs with top-k 50; {@code KernelAllocationTest}).
+   * 24.4 against 11 µs in two passes). A mitigation: the two passes too were compiled boxed after
+   * some histories (KernelAllocationTest's reproducer, perf/RESULTS.md).
    */
   static final boolean FUSED_ROW = Runtime.version().feature() >= 25;
 
