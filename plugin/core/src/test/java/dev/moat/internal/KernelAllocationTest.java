@@ -95,8 +95,9 @@ class KernelAllocationTest {
    * one of five runs without JaCoCo, the checked pass with a periodic row in another; with JaCoCo's
    * agent (as CI runs the tests) the summarized pass without a row in three runs of three; and in
    * this method's order once even {@code maxChecked} (88 KB a call). The tests above, each kernel
-   * after fewer others, settled in every run. JDK 25 passed. Not run by default (it fails where the
-   * hazard strikes): {@code -Dmoat.test.hazards=true}.
+   * after fewer others, settled in every run. JDK 25 passed without JaCoCo, and failed with it (its
+   * probes alone can give the boxed form). Not run by default (it fails where the hazard strikes):
+   * {@code -Dmoat.test.hazards=true}.
    */
   @Test
   @EnabledIfSystemProperty(named = "moat.test.hazards", matches = "true")
