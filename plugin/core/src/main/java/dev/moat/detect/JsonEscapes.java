@@ -190,17 +190,11 @@ final class JsonEscapes {
         case 'r' -> c = '\r';
         case 't' -> c = '\t';
         case 'u' -> {
-          if (j.at + 4 > j.length) {
+          int v = hex4(j.at);
+          if (v < 0) {
             return false;
           }
-          int v = 0;
-          for (int k = 0; k < 4; k++) {
-            int d = Character.digit(j.bytes[j.at++], 16);
-            if (d < 0) {
-              return false;
-            }
-            v = v * 16 + d;
-          }
+          j.at += 4;
           c = (char) v;
         }
         default -> {

@@ -92,12 +92,12 @@ class KernelAllocationTest {
    * pass with a periodic row (level 2's step where Moat samples) boxed in every one of nine runs
    * after the samplers' passes (96-496 KB a call at 32,000, 512- and 256-bit vectors, 2026-12-06);
    * with the row added in a pass of its own before JDK 25 ({@code VectorSummaryPass.FUSED_ROW}), in
-   * one of five runs without JaCoCo, the checked pass with a periodic row in another; with JaCoCo's
-   * agent (as CI runs the tests) the summarized pass without a row in three runs of three; and in
-   * this method's order once even {@code maxChecked} (88 KB a call). The tests above, each kernel
-   * after fewer others, settled in every run. JDK 25 passed without JaCoCo, and failed with it (its
-   * probes alone can give the boxed form). Not run by default (it fails where the hazard strikes):
-   * {@code -Dmoat.test.hazards=true}.
+   * one of five runs without JaCoCo, the checked pass with a periodic row in the same run; with
+   * JaCoCo's agent (as CI runs the tests) the summarized pass without a row in three runs of three;
+   * and in this method's order once even {@code maxChecked} (88 KB a call). The tests above, each
+   * kernel after fewer others, settled in every run. JDK 25 passed without JaCoCo, and failed with
+   * it (its probes alone can give the boxed form). Not run by default (it fails where the hazard
+   * strikes): {@code -Dmoat.test.hazards=true}.
    */
   @Test
   @EnabledIfSystemProperty(named = "moat.test.hazards", matches = "true")
