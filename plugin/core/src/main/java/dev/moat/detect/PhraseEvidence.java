@@ -312,15 +312,17 @@ final class PhraseEvidence {
   /** The reason a flag or watch by this view gives. */
   static String describe(long[] bits, int bucket, AccountState s, long n) {
     int o = bucket * LinkStore.WORDS;
-    long requests = strong(s) > 0 ? n - s.phraseFrom + 1 : n;
+    // Counted from the first strong link only where no weak one is counted: weak links may come
+    // before it (and their rule takes their share of all requests), which read "154 of its 107".
+    boolean fromFirst = strong(s) > 0 && weak(s) == 0;
     return String.format(
         Locale.ROOT,
-        "linked by what it asks: %d of its %d requests from the first such one on elicited"
-            + " reasoning, plans or agent traces about content phrases that flagged accounts"
-            + " dominate, or two that they share a third of%s (%.0f flagged of %.0f accounts in"
-            + " the last one)",
+        "linked by what it asks: %d of its %d requests%s elicited reasoning, plans or agent"
+            + " traces about content phrases that flagged accounts dominate, or two that they"
+            + " share a third of%s (%.0f flagged of %.0f accounts in the last one)",
         strong(s) + weak(s),
-        requests,
+        fromFirst ? n - s.phraseFrom + 1 : n,
+        fromFirst ? " from the first such one on" : "",
         weak(s) > 0 ? " (" + weak(s) + " of them: two a fifth flagged)" : "",
         LinkStore.estimate(bits, o + LinkStore.FLAGGED),
         LinkStore.estimate(bits, o + LinkStore.ACCOUNTS));

@@ -517,6 +517,30 @@ class PhraseEvidenceTest {
   }
 
   @Test
+  void theReasonNeverCountsMoreLinksThanRequests() {
+    long[] bits = new long[LinkStore.WORDS];
+    AccountState strongOnly = new AccountState("a");
+    PhraseEvidence.count(strongOnly, 30, 0, 0);
+    PhraseEvidence.count(strongOnly, 31, 0, 0);
+    assertTrue(
+        PhraseEvidence.describe(bits, 0, strongOnly, 40)
+            .startsWith("linked by what it asks: 2 of its 11 requests from the first such one on"),
+        PhraseEvidence.describe(bits, 0, strongOnly, 40));
+    // Weak links before the first strong one: the share is of all the account's requests (as the
+    // weak rule takes it), not of those from the strong link on ("5 of its 6" read before).
+    AccountState weakFirst = new AccountState("b");
+    for (int k = 0; k < 4; k++) {
+      PhraseEvidence.count(weakFirst, 11 + k, 0, -2);
+    }
+    PhraseEvidence.count(weakFirst, 40, 0, 0);
+    String why = PhraseEvidence.describe(bits, 0, weakFirst, 45);
+    assertTrue(
+        why.startsWith("linked by what it asks: 5 of its 45 requests elicited")
+            && why.contains("(4 of them: two a fifth flagged)"),
+        why);
+  }
+
+  @Test
   void fiveLinksWeakOnesWithThemFlagAnAccountThatElicitsAndHasNotBurst() {
     AccountState s = account(2, 0); // 40% eliciting
     for (int k = 0; k < 4; k++) {
