@@ -5,21 +5,19 @@ import org.jspecify.annotations.Nullable;
 /**
  * The loops over a whole logits row that run once per token: the row check, the KGW green-list
  * bias, the maximum and the Gumbel watermark's candidate filter. Two implementations give
- * bit-identical results: {@link ScalarKernels}, plain Java that HotSpot's C2 vectorises as far as
- * it can (fully on JDK 25, only the integer half of the KGW loop on JDK 17), and {@code
- * dev.moat.internal.vector.VectorKernels}, explicit SIMD with the incubating Vector API, used when
- * the JVM was started with {@code --add-modules jdk.incubator.vector}.
+ * bit-identical results, but for the masses ({@link #expMass}, {@link #expMasses}, {@link
+ * #boundedMass}: approximate, within stated bounds): {@link ScalarKernels}, plain Java that
+ * HotSpot's C2 vectorises as far as it can (fully on JDK 25, only the integer half of the KGW loop
+ * on JDK 17), and {@code dev.moat.internal.vector.VectorKernels}, explicit SIMD with the incubating
+ * Vector API, used when the JVM was started with {@code --add-modules jdk.incubator.vector}.
  *
  * <p>The choice is made once, when this class initialises: the Vector API implementation if the
  * module is in the boot layer, its preferred vector is at least 256 bits wide and the system
  * property {@code moat.simd} is not {@code scalar}; otherwise the scalar one. It is logged once at
  * INFO. {@code -Dmoat.simd.bits=256} caps the vector width (the default is the platform's preferred
- * width, at most 512 bits). Thread-safe: implementations are stateless.
- *
- * <p>{@link #expMass} and {@link #expMasses} are the exceptions: approximate, within stated bounds.
- *
- * <p>Written for JDK 17's C2 as much as for later ones (perf/RESULTS.md, "How the kernels were made
- * fast on JDK 17"); {@code KernelsBenchmark} in {@code perf/} measures each kernel both ways.
+ * width, at most 512 bits). Thread-safe: implementations are stateless. Written for JDK 17's C2 as
+ * much as for later ones (perf/RESULTS.md, "How the kernels were made fast on JDK 17"); {@code
+ * KernelsBenchmark} in {@code perf/} measures each kernel both ways.
  */
 public abstract class Kernels {
   /** Tokens per block in the blocked loops; callers' scratch arrays hold at least this many. */
@@ -312,10 +310,7 @@ public abstract class Kernels {
       int rowStart,
       int[] list);
 
-  /**
-   * Adds a row: {@code logits[offset + i] += row[rowStart + i]} for {@code 0 <= i < length}. A
-   * plain add the JIT or the Vector API runs at memory speed.
-   */
+  /** Adds a row: {@code logits[offset + i] += row[rowStart + i]} for {@code 0 <= i < length}. */
   public void addRow(float[] logits, int offset, float[] row, int rowStart, int length) {
     for (int i = 0; i < length; i++) {
       logits[offset + i] += row[rowStart + i];
@@ -392,6 +387,11 @@ public abstract class Kernels {
    * @param out at least {@code n} ints
    */
   public abstract void weightBounds(float[] a, int n, float max, float invT, int[] out);
+
+  /** {@link BoundedMass}'s pass where this implementation runs it compiled, else null. */
+  public @Nullable BoundedMass boundedMass() {
+    return null;
+  }
 
   /** Whether this implementation is worth using on this machine. */
   protected boolean usable() {

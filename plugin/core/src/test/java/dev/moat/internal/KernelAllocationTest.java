@@ -48,6 +48,19 @@ class KernelAllocationTest {
         });
   }
 
+  /** Where there is one (JDK 25 on): the top-p draw's cheaper pass. */
+  @Test
+  void theBoundedPassAllocatesNothingOnceCompiled() {
+    BoundedMass b = k.boundedMass();
+    org.junit.jupiter.api.Assumptions.assumeTrue(b != null, "no bounded pass before JDK 25");
+    settles(
+        "boundedMass",
+        x -> {
+          b.masses(row, 0, VOCAB, max, 1f, max - 2f, masses);
+          return masses[0] + masses[1];
+        });
+  }
+
   @Test
   void expMassAllocatesNothingOnceCompiled() {
     settles("expMass", x -> k.expMass(row, 0, VOCAB, max, 1f, max - 3f, Float.MAX_VALUE));

@@ -3,6 +3,7 @@ package dev.moat.sampling;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.moat.internal.Kernels;
 import dev.moat.internal.TopTokens;
 import dev.moat.spi.SamplingParams;
 import java.util.Arrays;
@@ -58,8 +59,9 @@ class NucleusDrawTest {
   void everyAnswerIsTheWholeRowsNucleus() {
     SplittableRandom r = new SplittableRandom(20261207);
     float[] topPs = {0.1f, 0.5f, 0.8f, 0.9f, 0.95f, 0.99f, 0.999f, 0.99999994f};
-    // weighted tokens tested, of those unsure, by gather, by pass, by outside, rows
-    long[] counts = new long[6];
+    // weighted tokens tested, of those unsure, by gather, by pass, by outside, rows, by the
+    // bounded pass alone (of those by pass)
+    long[] counts = new long[7];
     NucleusTest.forEachRow(
         r,
         new int[] {1, 2, 3, 50, 1000, 32_000},
@@ -145,12 +147,19 @@ class NucleusDrawTest {
           counts[3] += d.byPass;
           counts[4] += d.byOutside;
           counts[5]++;
+          counts[6] += d.byBounded;
         });
     String seen =
-        Arrays.toString(counts) + " (weighted, unsure, by gather, by pass, by outside, rows)";
+        Arrays.toString(counts)
+            + " (weighted, unsure, by gather, by pass, by outside, rows, by the bounded pass)";
     assertTrue(counts[5] > 500, seen);
     assertTrue(counts[1] < 0.01 * counts[0], seen);
     assertTrue(counts[2] > 1000 && counts[3] > 1000 && counts[4] > 1000, seen);
+    // Where the cheaper pass runs (JDK 25 on, vector kernels) it decides many of the pass's answers
+    // (6,808 of 13,732 on these tokens, most of them chosen near the nucleus's end), with every
+    // answer checked above; with its factor taken as 1 instead of 1.0615 this test fails.
+    boolean bounded = Kernels.get().boundedMass() != null;
+    assertTrue(bounded ? counts[6] > 1000 : counts[6] == 0, seen);
   }
 
   /**

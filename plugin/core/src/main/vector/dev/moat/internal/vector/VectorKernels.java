@@ -271,6 +271,11 @@ public final class VectorKernels extends Kernels {
   }
 
   @Override
+  public dev.moat.internal.@org.jspecify.annotations.Nullable BoundedMass boundedMass() {
+    return VectorBoundedMass.APPLIES ? VectorBoundedMass.INSTANCE : null;
+  }
+
+  @Override
   public void weightBounds(float[] a, int n, float max, float invT, int[] out) {
     VectorWeightBounds.bounds(a, n, max, invT, out);
   }
