@@ -189,7 +189,7 @@ public final class Detector implements AutoCloseable {
     DetectorScratch t = scratch.get();
     PromptScan scan = t.scan;
     scan.scan(r.prompt(), SKELETON_CHARS);
-    minHash.signature(scan.words, scan.templateWords(), t.sig, t.window);
+    minHash.signature(scan.words, scan.count, t.sig, t.window);
     String system = r.system();
     boolean hasSystem = system != null && !system.isBlank();
     long[] keys = new long[bands + (hasSystem ? 1 : 0)];

@@ -33,12 +33,6 @@ final class PromptScan {
   /** Cue flags of the last scan. */
   int cues;
 
-  /**
-   * Words of the last scan before its first line break ({@link #count} where it has none): the
-   * instruction of a prompt that pastes a document below it ({@link Detector#templateWords}).
-   */
-  int head;
-
   /** Whether the last scanned text had code attached. */
   boolean codeAttached;
 
@@ -70,7 +64,6 @@ final class PromptScan {
    */
   void scan(String raw, int maxChars) {
     count = 0;
-    head = -1;
     cues = 0;
     textHash = 0x243F6A8885A308D3L;
     previousBare = 0;
@@ -91,9 +84,6 @@ final class PromptScan {
       char c = t[i];
       if (c <= ' ' ? (c == ' ' || (c >= 9 && c <= 13) || c >= 28) : Character.isWhitespace(c)) {
         endToken();
-        if (c == '\n' && head < 0 && count > 0) {
-          head = count;
-        }
         i++;
         continue;
       }
@@ -141,9 +131,6 @@ final class PromptScan {
       i++;
     }
     endToken();
-    if (head < 0) {
-      head = count;
-    }
     codeAttached = hasCode(raw);
   }
 
@@ -229,30 +216,6 @@ final class PromptScan {
     }
     previousBare = b;
     phrases.word(b, bareLength, letter);
-  }
-
-  /** Fewest words of an instruction above a pasted document ({@link #templateWords}). */
-  static final int HEAD_MIN = 3;
-
-  /** Most words of a first line that is an instruction, not the document itself. */
-  static final int HEAD_MAX = 48;
-
-  /** Fewest words below the instruction for a pasted document. */
-  static final int BODY_MIN = 24;
-
-  /**
-   * The words of the last scan that make its template (the template keys' MinHash reads words
-   * {@code [0, templateWords())}): all of them, but for a prompt that puts a short instruction on
-   * its first line ({@value #HEAD_MIN} to {@value #HEAD_MAX} words) above a pasted document of at
-   * least {@value #BODY_MIN} words, only the instruction. "Translate the following article into
-   * Chinese", "use only the context below to answer" and "summarize this for me" are each one
-   * template whatever is pasted below them; keyed on the whole text, a document that many
-   * populations paste (a news article, a shared corpus) made one template of a translation
-   * pipeline, a support bot, casual users and a flagged campaign's relayed traffic. The document
-   * still counts in the skeleton's hash (distinct skeletons), the cues and the phrases.
-   */
-  int templateWords() {
-    return head >= HEAD_MIN && head <= HEAD_MAX && count - head >= BODY_MIN ? head : count;
   }
 
   static boolean isWordChar(char c) {
