@@ -49,7 +49,7 @@ GRIDS = {
     "tiny": dict(prompts=20, tokens=24, probes=10, own=5, sample_tokens=20, size="tiny", epochs=1,
                  base_epochs=1, base_prompts=6, heldout=4, batch=4, wrong_keys=100, ow_texts=10,
                  adversary_answers=[8, 16], adversary_min_count=3, adversary_schemes=["kgw-h-1"],
-                 schemes=["kgw"],
+                 schemes=["kgw", "gumbel"],
                  students=[("scratch", "kgw-h-1", 0.0, 1), ("scratch", "kgw-h-1", 1.0, 1),
                            ("finetune", "kgw-h-1", 1.0, 1), ("scratch", ADF, 1.0, 1)]),
     "main": dict(prompts=5000, tokens=128, probes=1000, own=1500, sample_tokens=100, size="2m",
@@ -68,6 +68,12 @@ GRIDS = {
 # settings, students at rho 5%, 0, 100% and 25% (seed 1).
 GRIDS["soft"] = dict(GRIDS["main"], schemes=["kgw"], adversary_schemes=["kgw-h-1"],
                      students=[("scratch", "kgw-h-1", r, 1) for r in (0.05, 0.0, 1.0, 0.25)])
+# Seeds 2 and 3 of the main grid's KGW h = 1 students at rho 0, 5% and 100% (added 2026-12-06, the
+# issue's three seeds; seed 1 is the main grid's). Run it in a work folder of its own: its harvest
+# is the main grid's (the same prompts and seeds give the same answers).
+GRIDS["seeds"] = dict(GRIDS["main"], schemes=["kgw", "selfhash", "gumbel"],
+                      students=[("scratch", "kgw-h-1", r, s) for s in (2, 3)
+                                for r in (0.0, 0.05, 1.0)])
 # The main grid's students trained four times as long: 8 epochs over the same 4,700 answers, about
 # 4.7M answer tokens seen (the "about 5M tokens", though not 5M distinct ones). Run it in a
 # work folder of its own whose "harvest" is the main grid's (a link), so the answers are the same.
@@ -217,9 +223,12 @@ def open_weights(g, hv, keys, t, onnx_dir, reference="bundled"):
     ow_served = os.path.join(hv, f"served-{t}-open-weights.txt")
     with open(ow_served, "w") as f:
         f.writelines(head)
+    # The green-mass tests, and so the reference, are KGW's: `radioactivity` refuses a reference
+    # under Gumbel (run stopped there at a clean student's Gumbel test before 2026-12-06).
+    ref = ["--reference-onnx", reference] if OPEN_WEIGHTS[t] == "kgw" else []
     return sh([*MOAT, "radioactivity", "--keys", keys, "--key-id", "quality",
                "--scheme", OPEN_WEIGHTS[t], "--suspect-onnx", onnx_dir, "--served", ow_served,
-               "--wrong-keys", str(g["wrong_keys"]), "--reference-onnx", reference])
+               "--wrong-keys", str(g["wrong_keys"]), *ref])
 
 
 def reopen(a):

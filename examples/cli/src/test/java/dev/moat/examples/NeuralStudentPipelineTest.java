@@ -57,10 +57,20 @@ class NeuralStudentPipelineTest {
     assertEquals("lefthash", manifest.at("/schemes/kgw-h-1/seeding").asText());
     assertFalse(manifest.toString().contains("71756c69"), "the manifest never holds the key");
     List<JsonNode> rows = new ArrayList<>();
+    List<JsonNode> gumbel = new ArrayList<>();
     for (String line : Files.readAllLines(work.resolve("results.jsonl"))) {
-      rows.add(json.readTree(line));
+      JsonNode row = json.readTree(line);
+      (row.get("tested_for").asText().equals("gumbel-h-1") ? gumbel : rows).add(row);
     }
     assertEquals(4, rows.size(), rows.toString());
+    // The clean student is tested under Gumbel too, open weights without the green-mass tests
+    // (KGW's): run stopped there before 2026-12-06, passing Gumbel a reference it refuses.
+    assertEquals(1, gumbel.size(), gumbel.toString());
+    JsonNode g = gumbel.get(0);
+    assertEquals(0, g.get("rho").asDouble(), g.toString());
+    assertEquals(100, g.at("/evidence/wrong_keys").asInt(), g.toString());
+    assertEquals("open-weights", g.at("/open_weights/mode").asText(), g.toString());
+    assertTrue(g.at("/open_weights/tuples_scored").asInt() > 0, g.toString());
     // The grid's students in order: clean, fully watermarked, fine-tuned fully watermarked, and
     // one on the ADF-style fingerprint's harvest (exported apart, tested by the KGW test).
     int[] watermarked = {0, 16, 10, 16};
