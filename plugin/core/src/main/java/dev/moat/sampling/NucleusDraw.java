@@ -97,7 +97,7 @@ final class NucleusDraw {
 
   long unsure;
 
-  /** Passes over the row made: {@link Kernels#expMasses} and {@link Kernels#expMass}. */
+  /** Passes over the row made: expMasses, expMass and the {@link BoundedMass} pass. */
   long passes;
 
   /** Rows drawn by the full path's walk after too many refused proposals ({@link #sample}). */
