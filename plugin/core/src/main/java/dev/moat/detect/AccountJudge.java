@@ -132,18 +132,17 @@ final class AccountJudge {
     boolean singles = agesGiven || turnsGiven;
     int evidence = GroupEvidence.NONE;
     int marked = -1;
+    boolean paced = s.activity.paced(now); // the aged view's evidence is for people's pace
     if (p.words >= Detector.GROUP_MIN_WORDS) {
       for (int b = 0; b < keys.length; b++) {
+        int at = b * LinkStore.WORDS;
         int e =
-            GroupEvidence.judge(
-                bits, b * LinkStore.WORDS, b == d.bands, base, baseYoung, agesGiven, singles);
+            GroupEvidence.judge(bits, at, b == d.bands, base, baseYoung, agesGiven, singles, paced);
         if (e > evidence) {
           evidence = e;
           marked = b;
         }
-        if (s.level == Suspicion.FLAG
-            && b < d.bands
-            && GroupEvidence.dominated(bits, b * LinkStore.WORDS)) {
+        if (s.level == Suspicion.FLAG && b < d.bands && GroupEvidence.dominated(bits, at)) {
           s.flagEvidence = now; // still in its campaign's template
         }
       }
@@ -155,7 +154,7 @@ final class AccountJudge {
                 && cued
                 && !exempt
                 && s.activity.requests() >= PhraseEvidence.PACE_KNOWN
-                && s.activity.paced(now)
+                && paced
                 && !(hasSystem && PhraseEvidence.instructed(s, bits, d.bands * LinkStore.WORDS))
             ? PhraseEvidence.linked(bits, keys.length, phrases.length)
             : -1;

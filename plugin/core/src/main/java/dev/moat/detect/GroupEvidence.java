@@ -67,15 +67,15 @@ import dev.moat.internal.Binomial;
  * {@link #BURSTY_MAX} of them ever sent at machine speed (five requests within two minutes, {@link
  * Activity#bursts}): a campaign on aged accounts paces itself like people, while the established
  * users that share a template for benign reasons (an eval harness, an agent product's tool loops,
- * developers' scripts) burst. Never strong: two requests into such templates flag an account.
- * Before this view (2026-12-03), stealth and split campaigns on aged accounts were flagged only
- * where they shared templates with a flagged one (0% in the first simulator); the view without the
- * pacing condition also flagged that simulator's 300 developers, who share a coding tool's
- * templates and burst. Since 2026-12-05 an account without a night, or one that mostly elicits at a
- * person's pace ({@link OwnReasons#elevates}), counts as elevated too, whatever the model scores:
- * on the third generator's seed 2 without metadata the model scored every hydra account 0.0, and
- * its accounts running since before the trace began were not flagged (166 of 780 hydra accounts,
- * all started later, and no stealth, slow-drip or reseller account).
+ * developers' scripts) burst. Never strong: two requests into such templates flag an account, and
+ * only requests at a person's pace count (since 2026-12-06: a harness's requests into a template
+ * that a paced campaign shares are still a harness's). Before this view (2026-12-03), stealth and
+ * split campaigns on aged accounts were flagged only where they shared templates with a flagged one
+ * (0% in the first simulator); the view without the pacing condition also flagged that simulator's
+ * 300 developers, who share a coding tool's templates and burst. Since 2026-12-05 an account
+ * without a night, or one that mostly elicits at a person's pace ({@link OwnReasons#elevates}),
+ * counts as elevated too, whatever the model scores (a model trained elsewhere scored a third
+ * generator's hydra 0.0: plugin README, "No night").
  *
  * <p>What this cannot see: an aged campaign that bursts (a script on bought accounts) or whose
  * accounts are not elevated on their own behaviour (the watch budget is 1% of a tier: a campaign
@@ -131,10 +131,7 @@ final class GroupEvidence {
   /** Coordinated with both corroborating views: one request into it is a strong hit. */
   static final int STRONG = 3;
 
-  /**
-   * Requests an account has sent before one that no longer flags it alone by falling into a strong
-   * template without eliciting ({@link #counted}).
-   */
+  /** Requests before one that a strong template no longer flags alone ({@link #counted}). */
   static final int HISTORY = 8;
 
   private GroupEvidence() {}
@@ -164,6 +161,8 @@ final class GroupEvidence {
    *     does not, many young accounts alone do not make a template strong
    * @param singlesShow whether a harvest's single requests can be told from people's: the
    *     deployment gives ages or turns ({@link #harvests})
+   * @param paced whether the request comes at a person's pace ({@link Activity#paced}): the aged
+   *     view's evidence is for those only
    */
   static int judge(
       long[] words,
@@ -172,7 +171,8 @@ final class GroupEvidence {
       double baseWatched,
       double baseYoung,
       boolean agesGiven,
-      boolean singlesShow) {
+      boolean singlesShow,
+      boolean paced) {
     double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
     if (k < MIN_ACCOUNTS) {
       return NONE;
@@ -188,10 +188,9 @@ final class GroupEvidence {
     // Where youth is tenure, "established" is only "first seen in the first day of observation",
     // which a campaign already running then is too: a template that elicits (what a distiller pays
     // for) and has been in use on at least TENURE_DAYS days may have up to half of its accounts so
-    // counted; any other a quarter, as with ages. A viral wave reaches people of every tenure
-    // within
-    // a day or two, eliciting or not (the third generator's seed 30 without ages: a "step by step"
-    // viral text of ~650 accounts, 34-50% established, used on 2 days, had 396 sharers watched).
+    // counted; any other a quarter, as with ages. A viral wave reaches every tenure within a day
+    // or two (the third generator's seed 30 without ages: a "step by step" viral text of ~650
+    // accounts, 34-50% established, used on 2 days, had 396 sharers watched).
     double establishedMax =
         agesGiven
                 || share(words, at, LinkStore.CUED) < HARVEST_CUED
@@ -216,7 +215,8 @@ final class GroupEvidence {
     // Aged accounts: the same sweep, elevated on their own behaviour far above the base rate, and
     // paced like people (a product's tool loops, eval harnesses and scripts burst; see above).
     boolean agedSweep =
-        !young
+        paced
+            && !young
             && sweep
             && watched(words, at, k, baseWatched, true)
             && steady(words, at, k)
@@ -334,10 +334,7 @@ final class GroupEvidence {
         : Math.max(exact, 16 * LinkStore.estimate(words, full + LinkStore.RESOLUTION));
   }
 
-  /**
-   * The resolution whose sketches are still in linear counting's accurate range: the full one while
-   * its request sketch is at most half full, else the 1/16 sample of skeletons.
-   */
+  /** The resolution in linear counting's accurate range: full while its requests half-fill it. */
   static int resolution(long[] words, int at) {
     int requests = at + LinkStore.CONTENT + LinkStore.REQUESTS;
     return at

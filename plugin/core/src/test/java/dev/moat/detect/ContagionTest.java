@@ -185,11 +185,86 @@ class ContagionTest {
     // machine-like behaviour): 8 paced elevated of 40 is not far above the base rate's share.
     // Before 2026-12-06 all 18 counted, and the aged view called the template a paced campaign.
     assertEquals(
-        GroupEvidence.NONE, GroupEvidence.judge(agedBucket(0), 0, false, 0.05, 0.1, true, true));
+        GroupEvidence.NONE,
+        GroupEvidence.judge(agedBucket(0), 0, false, 0.05, 0.1, true, true, true));
     // The control: the same bucket whose bursting accounts are not the elevated ones.
     assertEquals(
         GroupEvidence.COORDINATED,
-        GroupEvidence.judge(agedBucket(20), 0, false, 0.05, 0.1, true, true));
+        GroupEvidence.judge(agedBucket(20), 0, false, 0.05, 0.1, true, true, true));
+    // A request at machine speed takes nothing from the aged view (since 2026-12-06).
+    assertEquals(
+        GroupEvidence.NONE,
+        GroupEvidence.judge(agedBucket(20), 0, false, 0.05, 0.1, true, true, false));
+  }
+
+  /**
+   * An eval harness on three aged accounts: on each of days 0 to 3, three runs of ten benchmark
+   * items (in working hours, 2-4 s apart, or with {@code paced} 12-20 minutes apart), of which the
+   * fifth and the tenth of each run are in the same chain-of-thought template as a paced campaign
+   * on aged accounts ({@link NullModelTest#agedSweep}), as a benchmark's items may be.
+   */
+  static List<TraceRecord> harness(boolean paced) {
+    SplittableRandom r = new SplittableRandom(23);
+    List<TraceRecord> out = new ArrayList<>();
+    int n = 1_000;
+    for (int a = 0; a < 3; a++) {
+      for (int day = 0; day < 4; day++) {
+        for (int run = 0; run < 3; run++) {
+          long t = START + day * DAY + (9 + 3 * run) * 3_600_000L + a * 600_000L;
+          for (int k = 0; k < 10; k++, n++) {
+            out.add(
+                new TraceRecord(
+                    t,
+                    "harness-" + a,
+                    START - 400 * DAY,
+                    "enterprise",
+                    "203.0.113.0/24",
+                    null,
+                    0,
+                    null,
+                    k % 5 == 4 ? TenureTest.sweepPrompt(n) : item(n),
+                    1024,
+                    0.0,
+                    0,
+                    400));
+            t += paced ? 720_000 + r.nextLong(480_000) : 2_000 + r.nextLong(2_000);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A benchmark's {@code n}th multiple-choice item. */
+  static String item(int n) {
+    return "The following is a multiple choice question about "
+        + DetectorTest.SUBJECTS[n % 15]
+        + ". Answer with the letter only.\n\nWhich of these is "
+        + DetectorTest.EVERYDAY[(n / 15) % 8]
+        + "? A. "
+        + CITIES[n % 10]
+        + " B. "
+        + JOBS[(n / 10) % 10];
+  }
+
+  @Test
+  void aRequestAtMachineSpeedTakesNoEvidenceFromTheAgedView() {
+    List<TraceRecord> people = TenureTest.regulars(5, 200, 4);
+    List<TraceRecord> campaign = NullModelTest.agedSweep(false);
+    try (Detector d = Detector.builder().build();
+        Detector control = Detector.builder().build()) {
+      sorted(people, sorted(campaign, harness(false))).forEach(d::observe);
+      sorted(people, sorted(campaign, harness(true))).forEach(control::observe);
+      // The paced campaign is the aged view's; the harness's items that fall in its template come
+      // at machine speed, as the established users of a template send. Before 2026-12-06 they
+      // took the aged view's evidence like the campaign's requests: all three accounts were
+      // flagged (a fourth generator's eval runners, 5 of 245 over seven worlds, the same way).
+      assertTrue(flagged(d, "aged-") >= 30, "campaign flagged " + flagged(d, "aged-"));
+      assertEquals(0, flagged(d, "harness-"));
+      assertEquals(0, flagged(d, "person-"));
+      // The control: the same accounts sending the same items at a person's pace take it.
+      assertTrue(flagged(control, "harness-") >= 2, "paced: " + flagged(control, "harness-"));
+    }
   }
 
   @Test
