@@ -239,8 +239,10 @@ final class AccountJudge {
       d.watchedByScore.incrementAndGet();
     }
     // Flagged accounts dominating a template corroborate, they do not accuse: only an account
-    // elevated on its own behaviour or young by a given age (not by tenure) takes that evidence.
-    if (evidence == GroupEvidence.DOMINATED && !(s.watchedByScore || (young && created >= 0))) {
+    // young by a given age (not by tenure), or elevated on its own behaviour and at a person's
+    // pace (an agent product's tool loop is neither), takes that evidence.
+    if (evidence == GroupEvidence.DOMINATED
+        && !((paced && s.watchedByScore) || (young && created >= 0))) {
       evidence = GroupEvidence.NONE;
     }
     if (evidence != GroupEvidence.NONE && !exempt) {

@@ -121,7 +121,8 @@ final class GroupEvidence {
 
   /**
    * Flagged accounts dominate it, no view of its own says coordinated: evidence only for an account
-   * with a signal of its own (plugin README, "A fourth generator, held out").
+   * young by a given age, or elevated on its own behaviour and at a person's pace (plugin README,
+   * "A fourth generator, held out", "Machine-speed requests and the aged view").
    */
   static final int DOMINATED = 1;
 

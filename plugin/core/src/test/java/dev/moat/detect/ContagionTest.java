@@ -47,12 +47,13 @@ class ContagionTest {
         + ".";
   }
 
-  @Test
-  void flaggedAccountsDominatingAnEverydayTemplateDoNotAccuseItsOtherUsers() {
+  /**
+   * A campaign on young accounts (ages given) from rotating networks: its sweep on the first day (a
+   * young sweep: flagged), and from then on, once a day, a request into the everyday template
+   * (cover traffic, or resold everyday traffic), as often as the people of {@link #people}.
+   */
+  static List<TraceRecord> relays() {
     SplittableRandom r = new SplittableRandom(17);
-    // A campaign on young accounts (ages given) from rotating networks: its sweep on the first
-    // day (a young sweep: flagged), and from then on, once a day, a request into the everyday
-    // template (cover traffic, or resold everyday traffic), as often as the people below.
     List<TraceRecord> relays = new ArrayList<>();
     int n = 0;
     for (int a = 0; a < 40; a++) {
@@ -68,9 +69,17 @@ class ContagionTest {
         relays.add(TenureTest.sweepRequest(t, "relay-" + a, START - DAY, client, everyday(n)));
       }
     }
-    // People with old accounts: in their working hours, one request a day into the everyday
-    // template and five plain questions (one in six of their requests elicits, too few for the
-    // phrase view, PhraseEvidence.MIN_ELICITING).
+    return relays;
+  }
+
+  /**
+   * People with old accounts: in their working hours, one request a day into the everyday template
+   * and five plain questions (one in six of their requests elicits, too few for the phrase view,
+   * PhraseEvidence.MIN_ELICITING).
+   */
+  static List<TraceRecord> people() {
+    SplittableRandom r = new SplittableRandom(19);
+    int n = 5_000;
     List<TraceRecord> people = new ArrayList<>();
     for (int a = 0; a < 30; a++) {
       for (int day = 0; day < 3; day++) {
@@ -98,13 +107,75 @@ class ContagionTest {
         }
       }
     }
+    return people;
+  }
+
+  @Test
+  void flaggedAccountsDominatingAnEverydayTemplateDoNotAccuseItsOtherUsers() {
     VerdictModel cot = TestModels.of(x -> 0.05 + 0.9 * x[Features.COT], 0.59f);
     try (Detector d = Detector.builder().model(cot).build()) {
-      sorted(relays, people).forEach(d::observe);
+      sorted(relays(), people()).forEach(d::observe);
       assertTrue(flagged(d, "relay-") >= 36, "campaign flagged " + flagged(d, "relay-"));
       // Before 2026-12-06 the flagged campaign dominating the template was evidence enough: 29 of
       // the 30 were flagged (their third request into it). Now it needs a signal of their own.
       assertEquals(0, flagged(d, "person-"));
+    }
+  }
+
+  /**
+   * An agent product's ten established accounts, around the clock for three days (so without a
+   * night: elevated on their own behaviour): every hour a user's task, then its tool loop, two
+   * requests into the everyday template (the product's scaffold around the page it read) a second
+   * or two apart, or with {@code paced} a minute apart.
+   */
+  static List<TraceRecord> agents(boolean paced) {
+    SplittableRandom r = new SplittableRandom(29);
+    List<TraceRecord> out = new ArrayList<>();
+    int n = 9_000;
+    for (int a = 0; a < 10; a++) {
+      for (long t = START + a * 300_000L; t < START + 3 * DAY; t += 3_600_000L) {
+        long at = t;
+        for (int k = 0; k < 3; k++, n++) {
+          String prompt =
+              k == 0 ? "Can you help me with " + DetectorTest.EVERYDAY[n % 8] + "?" : everyday(n);
+          out.add(
+              new TraceRecord(
+                  at,
+                  "agent-" + a,
+                  START - 400 * DAY,
+                  "free",
+                  "192.0.2.0/24",
+                  null,
+                  0,
+                  null,
+                  prompt,
+                  1024,
+                  0.0,
+                  0,
+                  200));
+          at += paced ? 60_000 + r.nextLong(30_000) : 1_000 + r.nextLong(1_000);
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void anAgentProductsToolLoopTakesNoEvidenceFromFlaggedDomination() {
+    VerdictModel cot = TestModels.of(x -> 0.05 + 0.9 * x[Features.COT], 0.59f);
+    List<TraceRecord> world = sorted(relays(), people());
+    try (Detector d = Detector.builder().model(cot).build();
+        Detector control = Detector.builder().model(cot).build()) {
+      sorted(world, agents(false)).forEach(d::observe);
+      sorted(world, agents(true)).forEach(control::observe);
+      // The relays flagged dominate the everyday template; the agents are elevated on their own
+      // behaviour (no night), which lets that domination count for them, but their requests
+      // into it come a second after the one before: a tool loop. Before 2026-12-06 they took it.
+      assertTrue(flagged(d, "relay-") >= 36, "campaign flagged " + flagged(d, "relay-"));
+      assertEquals(0, flagged(d, "agent-"));
+      assertEquals(0, flagged(d, "person-"));
+      // The control: the same requests at a person's pace take it.
+      assertTrue(flagged(control, "agent-") >= 5, "paced: " + flagged(control, "agent-"));
     }
   }
 
