@@ -123,10 +123,10 @@ class ContagionTest {
   }
 
   /**
-   * An agent product's ten established accounts, around the clock for three days (so without a
-   * night: elevated on their own behaviour): every hour a user's task, then its tool loop, two
-   * requests into the everyday template (the product's scaffold around the page it read) a second
-   * or two apart, or with {@code paced} a minute apart.
+   * An agent product's ten established accounts, around the clock for three days, two thirds of
+   * their requests eliciting (elevated on their own behaviour): every hour a user's task, then its
+   * tool loop, two requests into the everyday template (the product's scaffold around the page it
+   * read) a second or two apart, or with {@code paced} a minute apart.
    */
   static List<TraceRecord> agents(boolean paced) {
     SplittableRandom r = new SplittableRandom(29);
@@ -169,7 +169,7 @@ class ContagionTest {
       sorted(world, agents(false)).forEach(d::observe);
       sorted(world, agents(true)).forEach(control::observe);
       // The relays flagged dominate the everyday template; the agents are elevated on their own
-      // behaviour (no night), which lets that domination count for them, but their requests
+      // behaviour, which lets that domination count for them, but their requests
       // into it come a second after the one before: a tool loop. Before 2026-12-06 they took it.
       assertTrue(flagged(d, "relay-") >= 36, "campaign flagged " + flagged(d, "relay-"));
       assertEquals(0, flagged(d, "agent-"));
