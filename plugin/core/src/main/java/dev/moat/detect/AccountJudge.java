@@ -132,7 +132,7 @@ final class AccountJudge {
     boolean singles = agesGiven || turnsGiven;
     int evidence = GroupEvidence.NONE;
     int marked = -1;
-    boolean paced = s.activity.paced(now); // the aged view's evidence is for people's pace
+    boolean paced = s.activity.paced(now); // the aged view, domination and phrases read it
     if (p.words >= Detector.GROUP_MIN_WORDS) {
       for (int b = 0; b < keys.length; b++) {
         int at = b * LinkStore.WORDS;

@@ -74,13 +74,13 @@ import dev.moat.internal.Binomial;
  * (0% in the first simulator); the view without the pacing condition also flagged that simulator's
  * 300 developers, who share a coding tool's templates and burst. Since 2026-12-05 an account
  * without a night, or one that mostly elicits at a person's pace ({@link OwnReasons#elevates}),
- * counts as elevated too, whatever the model scores (a model trained elsewhere scored a third
- * generator's hydra 0.0: plugin README, "No night").
+ * counts as elevated too, whatever the model scores (plugin README, "No night").
  *
  * <p>What this cannot see: an aged campaign that bursts (a script on bought accounts) or whose
  * accounts are not elevated on their own behaviour (the watch budget is 1% of a tier: a campaign
- * much larger than that is watched only in part), unless it shares templates with a flagged one.
- * Nor is a template's handful of young accounts: at a base rate of youth of a half (the cap), ten
+ * much larger than that is watched only in part), unless it shares templates with a flagged one
+ * and, since 2026-12-06, sends into them at a person's pace (or its accounts are young by age). Nor
+ * is a template's handful of young accounts: at a base rate of youth of a half (the cap), ten
  * accounts all young are the fewest that count (twenty where youth is tenure), and eight of which
  * six are young do not.
  *
@@ -132,7 +132,10 @@ final class GroupEvidence {
   /** Coordinated with both corroborating views: one request into it is a strong hit. */
   static final int STRONG = 3;
 
-  /** Requests before one that a strong template no longer flags alone ({@link #counted}). */
+  /**
+   * Requests an account has sent before one that no longer flags it alone by falling into a strong
+   * template without eliciting ({@link #counted}).
+   */
   static final int HISTORY = 8;
 
   private GroupEvidence() {}
@@ -335,7 +338,7 @@ final class GroupEvidence {
         : Math.max(exact, 16 * LinkStore.estimate(words, full + LinkStore.RESOLUTION));
   }
 
-  /** The resolution in linear counting's accurate range: full while its requests half-fill it. */
+  /** Linear counting's accurate resolution: full until its requests half-fill it, else 1/16. */
   static int resolution(long[] words, int at) {
     int requests = at + LinkStore.CONTENT + LinkStore.REQUESTS;
     return at
