@@ -37,11 +37,12 @@ EVIDENCE = {
     "kgw-self-hash-h-4": ["--scheme", "kgw", "--seeding", "selfhash", "--context-width", "4"],
     "gumbel-h-1": ["--scheme", "gumbel"],
     ADF: ["--scheme", "kgw"],
+    "kgw-h-2": ["--scheme", "kgw", "--context-width", "2"],
 }
 OPEN_WEIGHTS = {"kgw-h-1": "kgw", "gumbel-h-1": "gumbel", ADF: "kgw"}
 # Schemes harvested apart from the grid's first harvest (added later; the same prompts and seeds,
 # so their clean answers are the same), by directory under the work folder.
-SEPARATE = {ADF: ("harvest-adf", "adf")}
+SEPARATE = {ADF: ("harvest-adf", "adf"), "kgw-h-2": ("harvest-kgw2", "kgw2")}
 
 # Grids: harvest size, student size and epochs, base prompts (for fine-tuned students), and the
 # students as (kind, scheme, rho, seed). A rho = 0 student is tested under every scheme.
@@ -80,6 +81,14 @@ GRIDS["seeds"] = dict(GRIDS["main"], schemes=["kgw", "selfhash", "gumbel"],
 GRIDS["long"] = dict(GRIDS["main"], epochs=8,
                      students=[("scratch", "kgw-h-1", 0.05, 1), ("scratch", "kgw-h-1", 0.25, 1),
                                ("scratch", "kgw-h-1", 0.0, 1)])
+
+# KGW with a two-token context (the n-gram experiment's scheme that survived the counting
+# attacker's best scrub at N = 30,000), added 2026-12-06: is it inherited by neural students at
+# all? Its own harvest (the same prompts and seeds; exported as `kgw2`), the main grid's settings,
+# a fully watermarked student and its clean control. Run it in a work folder of its own whose
+# "harvest" is the main grid's (a link), so the clean answers are the same.
+GRIDS["h2"] = dict(GRIDS["main"], students=[("scratch", "kgw-h-2", 1.0, 1),
+                                             ("scratch", "kgw-h-2", 0.0, 1)])
 
 
 def log(msg):
@@ -136,7 +145,8 @@ def run(a):
             break
         # A separately harvested scheme reads its own harvest (exported when its student runs).
         hv = os.path.join(work, SEPARATE[scheme][0]) if scheme in SEPARATE else harvest
-        tested = list(EVIDENCE) if rho == 0 else [scheme]
+        # A clean student of a separately harvested scheme is that scheme's control only.
+        tested = list(EVIDENCE) if rho == 0 and scheme not in SEPARATE else [scheme]
         tested = [t for t in tested if t == scheme and hv != harvest
                   or os.path.exists(os.path.join(harvest, f"served-{t}.txt"))]
         name = f"{kind}-{scheme}-rho{rho:g}-seed{seed}"

@@ -114,7 +114,8 @@ final class RadioactivityCommand implements Callable<Integer> {
       split = ",",
       description =
           "With --export-harvest: kgw, selfhash, gumbel, adf (the ADF-style fingerprint, detected"
-              + " by the KGW h=1 test of the same key; default: kgw).")
+              + " by the KGW h=1 test of the same key), kgw2 (KGW with a two-token context;"
+              + " default: kgw).")
   List<String> exportSchemes = List.of("kgw");
 
   @Mixin RadioactivitySuspect suspect = new RadioactivitySuspect();

@@ -152,7 +152,7 @@ class MoatCliTest {
             "kgw,aaronson");
     assertEquals(2, badScheme.status());
     assertEquals(
-        "moat radioactivity: --export-schemes was 'aaronson' but it must be kgw, selfhash, gumbel or adf"
+        "moat radioactivity: --export-schemes was 'aaronson' but it must be kgw, selfhash, gumbel, adf or kgw2"
             + " (comma-separated)\n",
         badScheme.err());
     assertFalse(java.nio.file.Files.exists(export), "nothing written");
