@@ -41,7 +41,13 @@ final class CueLexicon {
       "the why",
       "the logic",
       "logic behind",
-      "reason about"
+      "reason about",
+      // since 2026-12-06 (session 40): other ways of asking for it (plugin README, "Other ways of
+      // asking for the reasoning"); "through your" is "walk/talk through your design"
+      "thought process",
+      "intermediate step",
+      "through your",
+      "step at"
     },
     {
       "software",

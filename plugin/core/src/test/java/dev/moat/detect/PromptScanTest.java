@@ -142,4 +142,31 @@ class PromptScanTest {
       assertTrue(s.codeAttached, t);
     }
   }
+
+  /**
+   * Requests for reasoning in other words than "step by step" (session 40): each of these was read
+   * as not eliciting before, and the person's question beside each is still not.
+   */
+  @Test
+  void otherWaysOfAskingForTheReasoningAreCues() {
+    PromptScan s = new PromptScan();
+    for (String t :
+        List.of(
+            "Find the eigenvalues of [[4, 1], [1, 4]]. Explain your full thought process.",
+            "Solve this carefully, showing every intermediate step: 3x + 4 = 19",
+            "Implement a ring buffer in Go. Walk through your design decisions first.",
+            "Plan the migration one step at a time, with the reasons for each.")) {
+      s.scan(t, 2000);
+      assertTrue((s.cues & PromptScan.COT) != 0, t);
+      assertScansAsTheSkeleton(s, t, 2000);
+    }
+    for (String t :
+        List.of(
+            "What was the thought behind the new logo?",
+            "We took a walk through the old town, then had lunch.",
+            "Translate this step into French: add the flour.")) {
+      s.scan(t, 2000);
+      assertEquals(0, s.cues & PromptScan.COT, t);
+    }
+  }
 }
