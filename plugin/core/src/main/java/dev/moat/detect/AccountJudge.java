@@ -246,7 +246,10 @@ final class AccountJudge {
       evidence = GroupEvidence.NONE;
     }
     if (evidence != GroupEvidence.NONE && !exempt) {
-      s.groupHits += GroupEvidence.counted(evidence, cued, n - 1);
+      if (p.skeleton != s.countedSkeleton) { // the same prompt again covers no new topic
+        s.groupHits += GroupEvidence.counted(evidence, cued, n - 1);
+        s.countedSkeleton = p.skeleton;
+      }
       s.watchEvidence = now;
       s.flagEvidence = now;
     }

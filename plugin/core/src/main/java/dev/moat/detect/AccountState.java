@@ -69,6 +69,12 @@ final class AccountState {
   int groupHits;
 
   /**
+   * The skeleton of its last request that counted towards {@link #groupHits} (0: none): the same
+   * prompt sent again (a regeneration, a second paste) adds no evidence.
+   */
+  long countedSkeleton;
+
+  /**
    * The share of its last {@value #MAX_WINDOW} or so requests that continue a conversation: a later
    * turn, or a prompt too short to stand alone ("make it async", "use rust instead"), which is how
    * a conversation reads where a trace gives no turns. A harvest sends whole tasks.
@@ -182,6 +188,9 @@ final class AccountState {
       out.writeInt(conversingCount);
       out.writeFloat(conversing);
     }
+    if (version >= 8) {
+      out.writeLong(countedSkeleton);
+    }
     DetectorState.writeStrings(out, reasons);
     DetectorState.writeStrings(out, samples);
     if (version >= 2) {
@@ -236,6 +245,7 @@ final class AccountState {
     conversingCount = version >= 7 ? in.readInt() : counts[Features.FIRST_TURN - Features.COT];
     conversing =
         version >= 7 ? in.readFloat() : conversingCount > 0 ? 1 - rateOf(Features.FIRST_TURN) : 0;
+    countedSkeleton = version >= 8 ? in.readLong() : 0;
     if (startSlot < -1 || startSlot >= Cohorts.SLOTS) {
       throw new java.io.IOException(
           "account "

@@ -181,20 +181,24 @@ class ContagionTest {
 
   /**
    * A viral text with two slots, pasted twice by each of {@code accounts} people first seen after
-   * observation's first day, over a day and a half, day and night; no ages, no networks, no turns.
+   * observation's first day (the second time with another city), over a day and a half, day and
+   * night; no ages, no networks, no turns. (The same text pasted again adds no evidence at all.)
    */
   static List<TraceRecord> viral(long seed, int accounts, boolean eliciting) {
     SplittableRandom r = new SplittableRandom(seed);
     List<TraceRecord> out = new ArrayList<>();
     for (int a = 0; a < accounts; a++) {
       long first = START + DAY + DAY / 4 + r.nextLong(DAY + DAY / 2);
-      String text =
-          "Give me a main character energy morning routine for someone who lives in "
-              + CITIES[a % 10]
-              + " and works as a "
-              + JOBS[(a / 10) % 10]
-              + (eliciting ? ". Think step by step and explain your reasoning." : ", keep it fun.");
-      for (long t = first; t < first + 2 * 3 * 3_600_000L; t += 3 * 3_600_000L) {
+      for (int k = 0; k < 2; k++) {
+        long t = first + k * 3L * 3_600_000L;
+        String text =
+            "Give me a main character energy morning routine for someone who lives in "
+                + CITIES[(a + k) % 10]
+                + " and works as a "
+                + JOBS[(a / 10) % 10]
+                + (eliciting
+                    ? ". Think step by step and explain your reasoning."
+                    : ", keep it fun.");
         out.add(
             new TraceRecord(t, "fan-" + a, -1, "free", null, null, 0, null, text, -1, -1, 0, 0));
       }

@@ -486,13 +486,22 @@ class NullModelTest {
    * hours from its own network.
    */
   static List<TraceRecord> viral(int accounts, int pastes) {
+    return viral(accounts, pastes, false);
+  }
+
+  /**
+   * As {@link #viral(int, int)}; with {@code again}, each account fills the slot once and pastes
+   * that same text every time (a regeneration, the same paste on another day).
+   */
+  static List<TraceRecord> viral(int accounts, int pastes, boolean again) {
     SplittableRandom r = new SplittableRandom(41);
     List<TraceRecord> out = new ArrayList<>();
     for (int a = 0; a < accounts; a++) {
+      String role = again ? ROLES[r.nextInt(ROLES.length)] : null; // the stream as before
       for (int k = 0; k < pastes; k++) {
         String prompt =
             "Give me a step-by-step plan to become a "
-                + ROLES[r.nextInt(ROLES.length)]
+                + (again ? role : ROLES[r.nextInt(ROLES.length)])
                 + " in 30 days. Be specific and a bit unhinged.";
         out.add(
             new TraceRecord(
@@ -531,6 +540,18 @@ class NullModelTest {
       // of 400 measured: 20 roles make a weak sweep).
       long caught = TenureTest.flagged(control, "sharer-");
       assertTrue(caught >= 100, "control flagged " + caught + " of 400");
+    }
+  }
+
+  @Test
+  void withoutAgesAViralTextPastedAgainIsNotFlagged() {
+    List<TraceRecord> people = TenureTest.sorted(TenureTest.regulars(5, 300, 4), newcomers(6, 300));
+    try (Detector d = Detector.builder().build()) {
+      TenureTest.sorted(people, viral(400, 3, true)).forEach(d::observe);
+      // Each sharer sends its one filled text three times: the same prompt again covers no new
+      // topic, so it adds no evidence (without that rule 77 of the 400 were flagged).
+      assertEquals(0, TenureTest.flagged(d, "sharer-"));
+      assertEquals(0, TenureTest.flagged(d, "person-") + TenureTest.flagged(d, "newcomer-"));
     }
   }
 }

@@ -501,7 +501,8 @@ class PhraseEvidenceTest {
     }
     s.converse(true);
     s.startSlot = 77;
-    for (int version : new int[] {7, 6, 5}) {
+    s.countedSkeleton = 0x5EED5EEDL;
+    for (int version : new int[] {8, 7, 6, 5}) {
       java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
       s.write(new java.io.DataOutputStream(bytes), version);
       AccountState back = new AccountState("a");
@@ -513,6 +514,9 @@ class PhraseEvidenceTest {
       // Version 7: the account's start network (Cohorts) and its conversing share.
       assertEquals(version >= 7 ? 77 : -1, back.startSlot, "start slot, version " + version);
       assertEquals(version >= 7 ? 1f : 0f, back.conversing, "conversing, version " + version);
+      // Version 8: the skeleton of its last request that counted as group evidence.
+      assertEquals(
+          version >= 8 ? 0x5EED5EEDL : 0L, back.countedSkeleton, "skeleton, version " + version);
     }
   }
 
