@@ -105,8 +105,7 @@ final class AccountJudge {
     long hourIndex = Math.floorDiv(now, 3_600_000L);
     marks[m++] = 64 * LinkStore.ACTIVITY + (int) Math.floorMod(hourIndex, 24L);
     marks[m++] = 64 * LinkStore.ACTIVITY + 24 + (int) Math.floorMod(hourIndex / 24, 40L);
-    // One store call for the template buckets and, after them, the phrase buckets.
-    long[] phrases = p.phrases;
+    long[] phrases = p.phrases; // one store call: the template buckets, then the phrase buckets
     long[] all = t.allKeys;
     System.arraycopy(keys, 0, all, 0, keys.length);
     System.arraycopy(phrases, 0, all, keys.length, phrases.length);
@@ -246,8 +245,9 @@ final class AccountJudge {
       evidence = GroupEvidence.NONE;
     }
     if (evidence != GroupEvidence.NONE && !exempt) {
-      if (p.skeleton != s.countedSkeleton) { // the same prompt again covers no new topic
-        s.groupHits += GroupEvidence.counted(evidence, cued, n - 1);
+      int hits = GroupEvidence.counted(evidence, cued, n - 1, young && created >= 0);
+      if (hits > 0 && p.skeleton != s.countedSkeleton) { // the same prompt again: no new topic
+        s.groupHits += hits;
         s.countedSkeleton = p.skeleton;
       }
       s.watchEvidence = now;
@@ -276,9 +276,9 @@ final class AccountJudge {
         why.add(
             String.format(
                 Locale.ROOT,
-                "coordinated: evidence %d from its %d requests (a request into a template that many"
-                    + " accounts share as a topic sweep counts 1, into one where every view agrees 2,"
-                    + " or 1 from an account with 8 requests before that does not elicit)",
+                "coordinated: evidence %d from its %d requests (an eliciting request into a template"
+                    + " that many accounts share as a topic sweep counts 1, into one where every view"
+                    + " agrees 2, or 1 from an account with 8 requests before that does not elicit)",
                 s.groupHits,
                 n));
       }

@@ -142,14 +142,14 @@ final class GroupEvidence {
 
   /**
    * What a request's template {@code evidence} adds to its account's hits. A strong template flags
-   * a campaign account at its first request; an account with a history of its own ({@link #HISTORY}
-   * requests before) whose request does not elicit reasoning or plans gets one point for it, so a
-   * developer whose request happens to fit a campaign's template is watched, and flagged only by a
-   * second one (the third generator's seed 17 flagged two developers that way, each at one request
-   * of 35 and 70).
+   * a campaign account at its first request; an account with {@link #HISTORY} requests before whose
+   * request does not elicit reasoning or plans gets one point for it (the third generator's seed 17
+   * flagged two developers at one such request of 35 and 70). Into a weaker template, a request
+   * that does not elicit counts nothing unless its account is young by a given age: that is where a
+   * paragraph many populations paste puts people's requests beside a flagged customer's.
    */
-  static int counted(int evidence, boolean cued, long requestsBefore) {
-    if (evidence == NONE) {
+  static int counted(int evidence, boolean cued, long requestsBefore, boolean youngByAge) {
+    if (evidence == NONE || (!cued && evidence != STRONG && !youngByAge)) {
       return 0;
     }
     return evidence == STRONG && (cued || requestsBefore < HISTORY) ? 2 : 1;

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -413,6 +414,13 @@ class NullModelTest {
    * script sends.
    */
   static List<TraceRecord> agedSweep(boolean bursts) {
+    return agedSweep(bursts, TenureTest::sweepPrompt);
+  }
+
+  /**
+   * As {@link #agedSweep(boolean)}, the {@code n}th request of the sweep asking {@code prompts}.
+   */
+  static List<TraceRecord> agedSweep(boolean bursts, IntFunction<String> prompts) {
     SplittableRandom r = new SplittableRandom(31);
     List<TraceRecord> out = new ArrayList<>();
     int n = 0;
@@ -420,7 +428,7 @@ class NullModelTest {
       long start = START + DAY + a * (DAY / 40);
       long t = start;
       for (int k = 0; k < 48; k++, n++) {
-        String prompt = TenureTest.sweepPrompt(n);
+        String prompt = prompts.apply(n);
         out.add(
             TenureTest.sweepRequest(
                 t,
