@@ -75,6 +75,12 @@ GRIDS["soft"] = dict(GRIDS["main"], schemes=["kgw"], adversary_schemes=["kgw-h-1
 GRIDS["seeds"] = dict(GRIDS["main"], schemes=["kgw", "selfhash", "gumbel"],
                       students=[("scratch", "kgw-h-1", r, s) for s in (2, 3)
                                 for r in (0.0, 0.05, 1.0)])
+# Seed 1's KGW h = 1 students at rho 0 and 5% again, on the harvest the seeds grid used (added
+# 2026-12-06, session 41): the main grid's seed-1 students were trained on an earlier harvest, so
+# this gives seed 1 a clean twin for the weighted test as seeds 2 and 3 have. KGW only. Run it in a
+# work folder of its own whose "harvest" is the seeds grid's (a link).
+GRIDS["seed1"] = dict(GRIDS["main"], schemes=["kgw"],
+                      students=[("scratch", "kgw-h-1", r, 1) for r in (0.0, 0.05)])
 # The main grid's students trained four times as long: 8 epochs over the same 4,700 answers, about
 # 4.7M answer tokens seen (the issue's "about 5M tokens", though not 5M distinct ones). Run it in a
 # work folder of its own whose "harvest" is the main grid's (a link), so the answers are the same.
