@@ -63,8 +63,7 @@ final class AccountJudge {
     boolean exempt =
         FleetMarks.adopt(d, s, now, s.activity.requests(), d.exemptTiers.contains(r.tier()));
 
-    // The bits this request sets in each of its buckets: the account in its sets, and the
-    // skeleton's and the request's bits in the two content sketches.
+    // The bits it sets in each of its buckets: the account's, the skeleton's and the request's.
     int[] marks = t.marks;
     int m = 0;
     marks[m++] = 64 * LinkStore.ACCOUNTS + s.bit;
@@ -89,7 +88,7 @@ final class AccountJudge {
     long request = p.skeleton ^ (r.account().hashCode() * 0x9E3779B97F4A7C15L) ^ (now * 31 + s.bit);
     int requestBit = (int) (MinHash.mix(request) >>> 56);
     int skeletonBit = (int) (MinHash.mix(p.skeleton) >>> 56);
-    boolean cued = (p.cues & (PromptScan.COT | PromptScan.PLANNING | PromptScan.AGENTIC)) != 0;
+    boolean cued = p.asks != 0; // where it asks: not a word of a pasted document (PromptScan.asks)
     boolean sampled = (MinHash.mix(p.skeleton ^ SAMPLE_SALT) & 15) == 0;
     for (int res = 0; res < (sampled ? 2 : 1); res++) {
       int base = 64 * (LinkStore.CONTENT + res * LinkStore.RESOLUTION);
@@ -132,11 +131,13 @@ final class AccountJudge {
     int evidence = GroupEvidence.NONE;
     int marked = -1;
     boolean paced = s.activity.paced(now); // the aged view, domination and phrases read it
+    boolean relay = s.activity.bursts() > 0 && s.activity.requests() >= 3 && s.conversing > 0.3f;
     if (p.words >= Detector.GROUP_MIN_WORDS) {
       for (int b = 0; b < keys.length; b++) {
         int at = b * LinkStore.WORDS;
         int e =
-            GroupEvidence.judge(bits, at, b == d.bands, base, baseYoung, agesGiven, singles, paced);
+            GroupEvidence.judge(
+                bits, at, b == d.bands, base, baseYoung, agesGiven, singles, paced, relay);
         if (e > evidence) {
           evidence = e;
           marked = b;
@@ -207,8 +208,7 @@ final class AccountJudge {
       own[f] = d.reference[f];
     }
     // A score that rounds towards 1 is binned by its log-odds: the model's output before its
-    // sigmoid where it has one (one evaluation; the bundled model's score bit for bit), else a
-    // second evaluation, only there.
+    // sigmoid where it has one (the bundled model's score bit for bit), else a second evaluation.
     float logit;
     float score;
     if (d.model.logitIsExact()) {

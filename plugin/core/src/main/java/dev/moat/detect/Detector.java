@@ -231,6 +231,7 @@ public final class Detector implements AutoCloseable {
     final long[] keys;
     final long[] phrases; // PhraseKeys, apart from the template keys
     final int cues;
+    final int asks; // PromptScan.asks: the eliciting cues where the prompt asks
     final boolean codeAttached;
     final int words;
     final long skeleton;
@@ -240,6 +241,7 @@ public final class Detector implements AutoCloseable {
       this.keys = keys;
       this.phrases = java.util.Arrays.copyOf(scan.phrases.keys, scan.phrases.count);
       this.cues = scan.cues;
+      this.asks = scan.asks;
       this.codeAttached = scan.codeAttached;
       this.words = scan.count;
       this.skeleton = scan.textHash;

@@ -76,13 +76,13 @@ import dev.moat.internal.Binomial;
  * without a night, or one that mostly elicits at a person's pace ({@link OwnReasons#elevates}),
  * counts as elevated too, whatever the model scores (plugin README, "No night").
  *
- * <p>What this cannot see: an aged campaign that bursts (a script on bought accounts) or whose
- * accounts are not elevated on their own behaviour (the watch budget is 1% of a tier: a campaign
- * much larger than that is watched only in part), unless it shares templates with a flagged one
- * and, since 2026-12-06, sends into them at a person's pace (or its accounts are young by age). Nor
- * is a template's handful of young accounts: at a base rate of youth of a half (the cap), ten
- * accounts all young are the fewest that count (twenty where youth is tenure), and eight of which
- * six are young do not.
+ * <p>What this cannot see: an aged campaign that bursts (a script on bought accounts; relays that
+ * converse, resellers' keys, are {@link RelayView}'s) or whose accounts are not elevated on their
+ * own behaviour (the watch budget is 1% of a tier: a campaign much larger than that is watched only
+ * in part), unless it shares templates with a flagged one and, since 2026-12-06, sends into them at
+ * a person's pace (or its accounts are young by age). Nor is a template's handful of young
+ * accounts: at a base rate of youth of a half (the cap), ten accounts all young are the fewest that
+ * count (twenty where youth is tenure), and eight of which six are young do not.
  *
  * <p>Thread-safe: stateless.
  */
@@ -167,6 +167,7 @@ final class GroupEvidence {
    *     deployment gives ages or turns ({@link #harvests})
    * @param paced whether the request comes at a person's pace ({@link Activity#paced}): the aged
    *     view's evidence is for those only
+   * @param relay whether its account has sent at machine speed and converses ({@link RelayView})
    */
   static int judge(
       long[] words,
@@ -176,7 +177,8 @@ final class GroupEvidence {
       double baseYoung,
       boolean agesGiven,
       boolean singlesShow,
-      boolean paced) {
+      boolean paced,
+      boolean relay) {
     double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
     if (k < MIN_ACCOUNTS) {
       return NONE;
@@ -226,7 +228,8 @@ final class GroupEvidence {
             && steady(words, at, k)
             && aroundTheClock(words, at, k)
             && share(words, at, LinkStore.CUED) >= HARVEST_CUED;
-    return youngSweep || agedSweep ? COORDINATED : dominated ? DOMINATED : NONE;
+    boolean relayed = relay && paced && !young && RelayView.relayed(words, at, k, baseWatched);
+    return youngSweep || agedSweep || relayed ? COORDINATED : dominated ? DOMINATED : NONE;
   }
 
   /**
@@ -308,11 +311,9 @@ final class GroupEvidence {
   }
 
   /**
-   * Many accounts on few texts from few networks: a class or a hackathon behind its venue's NAT,
-   * pasting one assignment with a few openings (more than {@link #SWEEP_ACCOUNTS_PER_SKELETON}
-   * accounts a skeleton). Only where networks are known: a campaign from rotating proxies is spread
-   * however short its task list, and without a network field nothing tells the two apart (applied
-   * there too, the rule missed the first simulator's whole 25,000-account campaign).
+   * Many accounts on few texts from few networks: a class behind its venue's NAT pasting one
+   * assignment (more than {@link #SWEEP_ACCOUNTS_PER_SKELETON} accounts a skeleton). Only where
+   * networks are known (without them, the rule missed the first simulator's whole campaign).
    */
   static boolean pasted(long[] words, int at, double skeletons) {
     double accounts = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
@@ -324,11 +325,9 @@ final class GroupEvidence {
 
   /**
    * Distinct skeletons sent into the bucket: the full-resolution sketch's estimate while it is in
-   * linear counting's accurate range (at most half its bits set, about 177 skeletons), else the
-   * larger of it and 16 times the sampled one's. Until 2026-12-03 (evening) the larger of the two
-   * was taken always: a bucket of ten skeletons one of which fell in the 1/16 sample read 16, so a
-   * hackathon of 151 new accounts on about ten texts (a third generator's seed 11) passed both the
-   * 8-skeleton floor and the accounts-a-skeleton test, and 61 of its members were flagged.
+   * linear counting's accurate range (about 177 skeletons), else the larger of it and 16 times the
+   * sampled one's (always the larger before 2026-12-03: ten skeletons one of which fell in the
+   * sample read 16, and 61 of a hackathon's 151 new accounts on a third generator were flagged).
    */
   static double skeletons(long[] words, int at) {
     int full = at + LinkStore.CONTENT + LinkStore.SKELETONS;

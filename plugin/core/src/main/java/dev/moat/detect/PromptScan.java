@@ -20,6 +20,15 @@ final class PromptScan {
   static final int PLANNING = 8;
   static final int PERSONA = 16;
 
+  /** The cues that ask for what a distiller pays for: reasoning, plans or agent traces. */
+  static final int ELICITING = COT | PLANNING | AGENTIC;
+
+  /** The words at a prompt's start, and at its end, where its ask is read. */
+  static final int ASK_WORDS = 32;
+
+  /** The characters read again at the end of a prompt longer than the scan, for its last ask. */
+  static final int TAIL_CHARS = 400;
+
   /** What a scan found. */
   @SuppressWarnings("ArrayRecordComponent") // scratch result, read field by field, never compared
   record Result(long[] words, int count, int cues, boolean codeAttached) {}
@@ -32,6 +41,17 @@ final class PromptScan {
 
   /** Cue flags of the last scan. */
   int cues;
+
+  /**
+   * The {@link #ELICITING} cues of the last scan where a prompt asks: in the first {@link
+   * #ASK_WORDS} words of its first paragraph, or in its last {@link #ASK_WORDS} words (read from
+   * the prompt's last {@link #TAIL_CHARS} characters when the prompt is longer than the scan); not
+   * in a word that opens a line and ends with a colon (a speaker's or a field's label: "Agent:",
+   * "Plan:"). A document, a transcript or retrieved passages pasted between an instruction and a
+   * question are not asks: their words ("the quarterly numbers", "Agent: we will refund") are what
+   * the prompt is about.
+   */
+  int asks;
 
   /** Whether the last scanned text had code attached. */
   boolean codeAttached;
@@ -54,6 +74,13 @@ final class PromptScan {
   private boolean letter;
   final PhraseKeys phrases = new PhraseKeys();
 
+  // Where the asks are: line breaks since the last token, the token's last character (a label's
+  // colon), and the window; in the second pass at a long prompt's end, cues only.
+  private int newlines;
+  private char last;
+  private boolean tailOnly;
+  private final AskWindow window = new AskWindow();
+
   /** A scanner with its own buffers: one per thread. */
   PromptScan() {}
 
@@ -66,9 +93,8 @@ final class PromptScan {
     count = 0;
     cues = 0;
     textHash = 0x243F6A8885A308D3L;
-    previousBare = 0;
-    open = false;
     phrases.reset();
+    positions(true);
     // The characters are copied once into a buffer (getChars inflates or copies in bulk) and read
     // from it: String.charAt checks the coder and the index at every call, a tenth of a replay's
     // reading thread (JFR, 2026-12-04). Two past the scan's end are copied too, for "://".
@@ -79,11 +105,50 @@ final class PromptScan {
     }
     char[] t = text;
     raw.getChars(0, m, t, 0);
-    int i = 0;
+    pass(t, 0, n, m);
+    codeAttached = hasCode(raw);
+    if (n == raw.length()) {
+      asks = window.head() | window.tail();
+      return;
+    }
+    // Longer than the scan: its last ask is read from its end, where a pasted document ends in
+    // what to do with it. The pass starts at a word's start, within a line.
+    int from = Math.max(0, raw.length() - TAIL_CHARS);
+    int length = raw.length() - from;
+    if (t.length < length) {
+      text = new char[length];
+      t = text;
+    }
+    raw.getChars(from, raw.length(), t, 0);
+    int start = 0;
+    while (start < length && !Character.isWhitespace(t[start])) {
+      start++;
+    }
+    int headAsks = window.head();
+    positions(false);
+    tailOnly = true;
+    pass(t, start, length, length);
+    tailOnly = false;
+    asks = headAsks | window.tail();
+  }
+
+  /** Resets the token and the ask state, at a text's start ({@code start}) or within a line. */
+  private void positions(boolean start) {
+    previousBare = 0;
+    open = false;
+    newlines = start ? 1 : 0;
+    window.reset(start);
+  }
+
+  /** Tokenises {@code t[i .. n)} ({@code t[.. m)} readable, for "://"). */
+  private void pass(char[] t, int i, int n, int m) {
     while (i < n) {
       char c = t[i];
       if (c <= ' ' ? (c == ' ' || (c >= 9 && c <= 13) || c >= 28) : Character.isWhitespace(c)) {
         endToken();
+        if (c == '\n') {
+          newlines++;
+        }
         i++;
         continue;
       }
@@ -131,7 +196,6 @@ final class PromptScan {
       i++;
     }
     endToken();
-    codeAttached = hasCode(raw);
   }
 
   /**
@@ -169,6 +233,7 @@ final class PromptScan {
     length += to - from;
     bare = h;
     bareLength = length;
+    last = t[to - 1];
   }
 
   private static char lower(char w) {
@@ -185,6 +250,7 @@ final class PromptScan {
     }
     full = (full ^ c) * 0x100000001B3L;
     length++;
+    last = c;
     // Trailing punctuation is dropped for cue matching, but never the token's first character.
     if (first || !isTrailingPunctuation(c)) {
       bare = full;
@@ -205,16 +271,22 @@ final class PromptScan {
     open = false;
     long h = MinHash.mix(full);
     long b = bare == full ? h : MinHash.mix(bare);
+    int c = CueLexicon.lookup(b);
+    if (previousBare != 0) {
+      c |= CueLexicon.lookup(CueLexicon.pair(previousBare, b));
+    }
+    previousBare = b;
+    window.word(newlines > 0 && last == ':' ? 0 : c & ELICITING, newlines); // a label asks nothing
+    newlines = 0;
+    if (tailOnly) {
+      return;
+    }
     if (count == words.length) {
       words = Arrays.copyOf(words, count * 2);
     }
     words[count++] = h;
     textHash = MinHash.mix(textHash ^ h);
-    cues |= CueLexicon.lookup(b);
-    if (previousBare != 0) {
-      cues |= CueLexicon.lookup(CueLexicon.pair(previousBare, b));
-    }
-    previousBare = b;
+    cues |= c;
     phrases.word(b, bareLength, letter);
   }
 

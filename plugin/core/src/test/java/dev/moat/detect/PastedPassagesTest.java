@@ -63,6 +63,11 @@ class PastedPassagesTest {
    * paragraphs under {@code ask} (at most sixteen times each).
    */
   static List<TraceRecord> traffic(int readers, String ask) {
+    return traffic(readers, ask, "");
+  }
+
+  /** The same, each pasted paragraph opened by {@code lead}. */
+  static List<TraceRecord> traffic(int readers, String ask, String lead) {
     SplittableRandom r = new SplittableRandom(7);
     List<TraceRecord> out =
         new ArrayList<>(
@@ -78,7 +83,7 @@ class PastedPassagesTest {
           t += (long) (r.nextDouble(2, 8) * 3_600_000)) {
         TraceRecord chat = TenureTest.chat(r, t, account, turn++ % 4);
         boolean paste = pasted < 16 && r.nextInt(4) != 0;
-        String prompt = paste ? ask + "\n\n" + passage(r.nextInt(512)) : chat.prompt();
+        String prompt = paste ? ask + "\n\n" + lead + passage(r.nextInt(512)) : chat.prompt();
         pasted += paste ? 1 : 0;
         out.add(
             new TraceRecord(
@@ -119,6 +124,25 @@ class PastedPassagesTest {
           .forEach(control::observe);
       long readers = TenureTest.flagged(control, "reader-");
       assertTrue(readers >= 30, "readers asking for reasoning: flagged " + readers + " of 60");
+    }
+  }
+
+  /**
+   * The readers' pasted paragraphs open with words that are cues ("quarterly", "plan", "timeline"),
+   * under a request for an edit: what they paste is not what they ask (PromptScan.asks, session
+   * 42). Before, every cue of a prompt counted, and such requests were eliciting ones in the
+   * campaign's sweep.
+   */
+  @Test
+  void cueWordsInAPastedParagraphAreNotAnAsk() {
+    List<TraceRecord> people = TenureTest.regulars(5, 200, 4);
+    try (Detector d = Detector.builder().build()) {
+      TenureTest.sorted(
+              people, traffic(60, "proofread this:", "Our quarterly plan sets the timeline. "))
+          .forEach(d::observe);
+      assertTrue(TenureTest.flagged(d, "aged-") >= 30);
+      assertEquals(0, TenureTest.flagged(d, "reader-"), "readers asking for an edit");
+      assertEquals(0, TenureTest.flagged(d, "person-"));
     }
   }
 }

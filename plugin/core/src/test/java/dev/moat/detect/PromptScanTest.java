@@ -169,4 +169,98 @@ class PromptScanTest {
       assertEquals(0, s.cues & PromptScan.COT, t);
     }
   }
+
+  /** A document's sentences: business words that are cues, and nothing that asks. */
+  private static final String DOCUMENT =
+      "The quarterly numbers came in slightly below our forecast, mostly because of delays in the"
+          + " northern region. The committee agreed on a plan and a timeline for the new branch."
+          + " Attendance at the weekend market has doubled since the organisers added food stalls.";
+
+  /**
+   * Asks (session 42): the eliciting cues where a prompt asks, at its start or its end, not in the
+   * document, transcript or passages it pastes between them, nor in a line's label. Before, every
+   * cue of the scan counted: a support bot's retrieved passages ("quarterly", "plan") and a call
+   * transcript's speakers ("Agent:") read as asking for plans or agent traces.
+   */
+  @Test
+  void asksAreWhereAPromptAsksNotInWhatItPastes() {
+    PromptScan s = new PromptScan();
+    String instruction = "Use only the context below to answer the customer's question.\n\n";
+    s.scan(
+        instruction + "Context:\n" + DOCUMENT + "\n\n" + DOCUMENT + "\n\nCan I pay by card?", 2000);
+    assertEquals(PromptScan.PLANNING, s.cues & PromptScan.ELICITING);
+    assertEquals(0, s.asks);
+    s.scan(instruction + DOCUMENT + "\n\nWalk me through it step by step.", 2000);
+    assertEquals(PromptScan.COT, s.asks);
+    s.scan("Think step by step about what went wrong.\n\n" + DOCUMENT + "\n\nThanks!", 2000);
+    assertEquals(PromptScan.COT, s.asks);
+    // What it cannot tell apart: a document that ends the prompt is read as its ask, in its last
+    // words (here "plan" and "timeline"), as a translation pipeline's pasted article is.
+    s.scan("Translate the following article into French.\n\n" + DOCUMENT, 2000);
+    assertEquals(PromptScan.PLANNING, s.asks);
+    // A first paragraph's ask counts in its first words only: here the cue is its 33rd word.
+    s.scan(
+        "one two three four five six seven eight nine ten ".repeat(3)
+            + "a b then plan it.\n\n"
+            + DOCUMENT
+            + "\n\nThanks!",
+        2000);
+    assertEquals(0, s.asks);
+    // A transcript's speakers are labels.
+    s.scan(
+        "Summarize this call in 3 bullet points.\n\nTranscript:\nAgent: Hello.\nCustomer: Hi."
+            + "\nAgent: Your refund is on its way.",
+        2000);
+    assertEquals(PromptScan.AGENTIC, s.cues & PromptScan.ELICITING);
+    assertEquals(0, s.asks);
+    // A short request asks with every word.
+    s.scan("You are an autonomous agent with a shell tool. Draft a roadmap.", 2000);
+    assertEquals(PromptScan.AGENTIC | PromptScan.PLANNING, s.asks);
+  }
+
+  /**
+   * A prompt longer than the scan: its end is read for the ask (a document, then what to do with
+   * it), and nothing in its middle asks.
+   */
+  @Test
+  void aLongPromptsAskIsReadAtItsEnd() {
+    PromptScan s = new PromptScan();
+    String pasted = (DOCUMENT + "\n\n").repeat(12); // about 3,000 characters
+    s.scan("Here is our report.\n\n" + pasted + "Explain your reasoning step by step.", 2000);
+    assertEquals(0, s.cues & PromptScan.COT, "beyond the scan's 2,000 characters");
+    assertEquals(PromptScan.COT, s.asks);
+    s.scan("Here is our report.\n\n" + pasted + "Which branch did best?", 2000);
+    assertEquals(0, s.asks);
+    // The buffer grows for the end's characters when the scan is shorter than them.
+    s.scan("Here is our report.\n\n" + pasted + "Explain your reasoning step by step.", 100);
+    assertEquals(PromptScan.COT, s.asks);
+  }
+
+  /**
+   * Asks are a subset of the scan's eliciting cues when the prompt fits the scan, and all of them
+   * when it is one line of at most {@link PromptScan#ASK_WORDS} words with no label.
+   */
+  @Test
+  void asksAreTheCuesOfAShortLine() {
+    SplittableRandom r = new SplittableRandom(42);
+    PromptScan s = new PromptScan();
+    for (int i = 0; i < 20_000; i++) {
+      StringBuilder b = new StringBuilder();
+      int n = 1 + r.nextInt(15);
+      boolean line = r.nextBoolean();
+      for (int k = 0; k < n; k++) {
+        String piece = PIECES[r.nextInt(PIECES.length)];
+        if (line && (piece.contains("\n") || piece.endsWith(":"))) {
+          continue;
+        }
+        b.append(piece).append(r.nextBoolean() ? " " : "  ");
+      }
+      String t = b.toString();
+      s.scan(t, 2000);
+      assertEquals(0, s.asks & ~(s.cues & PromptScan.ELICITING), t);
+      if (line) {
+        assertEquals(s.cues & PromptScan.ELICITING, s.asks, t);
+      }
+    }
+  }
 }

@@ -1,0 +1,56 @@
+package dev.moat.detect;
+
+/**
+ * The relay view of a template bucket ({@link GroupEvidence#judge}): a sweep of first turns (at
+ * most {@link GroupEvidence#HARVEST_FOLLOWUPS} later ones: a harvest does not converse in its
+ * template, a developer's tool loop sends its results into its agent's as later turns) that nearly
+ * always elicits ({@link #CUED}), used around the clock, whose accounts were elevated far above the
+ * base rate, more than {@link GroupEvidence#BURSTY_MAX} of them sent at machine speed, and at least
+ * {@link #CHATTY} hold conversations. A key that many people use (a reseller's, a team's) does
+ * both; a harness (an eval run, a script) bursts but does not converse, and people converse but do
+ * not burst. Resellers mixing a campaign's extraction into resold traffic share its templates with
+ * each other this way, and the aged view, which asks that few of a template's accounts burst, does
+ * not take them: on a fourth generator's seed 123, 2,552 of the 8,257 extraction requests served
+ * before their account's flag fell in such templates, and on its seed 109, 17 of 31 resellers were
+ * never flagged before this view (issue 15, session 42).
+ *
+ * <p>Its evidence is only for an account that is a relay itself (it has burst and converses), not
+ * young, and for a request at a person's pace: a relay's customers are people, while an agent
+ * product's tool loop, which bursts and has later turns too, sends its steps within seconds (on
+ * that generator's seed 121, 4 of 21 agent-platform accounts were flagged without the pace, by
+ * fetched pages in their tool results). It counts as {@link GroupEvidence#COORDINATED}: an
+ * eliciting request into such a template is one hit.
+ *
+ * <p>What it cannot see: relays that carry no conversations (an API reseller whose customers send
+ * single requests looks like a harness), and a reseller whose extraction templates no other relay
+ * shares (fewer than {@link GroupEvidence#MIN_ACCOUNTS} accounts in a bucket).
+ *
+ * <p>Thread-safe: stateless.
+ */
+final class RelayView {
+  /** The share of a bucket's accounts that hold conversations. */
+  static final double CHATTY = 0.5;
+
+  /**
+   * The share of a bucket's requests that elicit: a campaign's template asks for reasoning every
+   * time, while a passage that many populations paste (a document, retrieved context, a fetched
+   * page) is asked about in many ways. On a fourth generator's seed 123 the resellers' extraction
+   * requests fell in relays' sweeps eliciting 94% or more (their tenth percentile), the benign
+   * populations' requests in such sweeps eliciting at most 40% (their medians; an agent product's
+   * fetched pages, support bots' passages, translation pipelines' articles).
+   */
+  static final double CUED = 0.8;
+
+  private RelayView() {}
+
+  /** Whether the bucket at {@code words[at ..)} with about {@code k} accounts is relays' sweep. */
+  static boolean relayed(long[] words, int at, double k, double baseWatched) {
+    return GroupEvidence.sweep(words, at)
+        && !GroupEvidence.steady(words, at, k)
+        && LinkStore.estimate(words, at + LinkStore.CHATTY) >= CHATTY * k
+        && GroupEvidence.aroundTheClock(words, at, k)
+        && GroupEvidence.share(words, at, LinkStore.CUED) >= CUED
+        && GroupEvidence.share(words, at, LinkStore.FOLLOWUPS) <= GroupEvidence.HARVEST_FOLLOWUPS
+        && GroupEvidence.watched(words, at, k, baseWatched, false);
+  }
+}
