@@ -44,9 +44,9 @@ final class PromptScan {
 
   /**
    * The {@link #ELICITING} cues of the last scan where a prompt asks: in the first {@link
-   * #ASK_WORDS} words of its first paragraph, or in its last {@link #ASK_WORDS} words (read from
-   * the prompt's last {@link #TAIL_CHARS} characters when the prompt is longer than the scan); not
-   * in a word that opens a line and ends with a colon (a speaker's or a field's label: "Agent:",
+   * #ASK_WORDS} words of its first paragraph, or at its end ({@link AskWindow}; read from the
+   * prompt's last {@link #TAIL_CHARS} characters when the prompt is longer than the scan); not in a
+   * word that opens a line and ends with a colon (a speaker's or a field's label: "Agent:",
    * "Plan:"). A document, a transcript or retrieved passages pasted between an instruction and a
    * question are not asks: their words ("the quarterly numbers", "Agent: we will refund") are what
    * the prompt is about.
