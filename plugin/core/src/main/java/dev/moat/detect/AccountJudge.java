@@ -149,15 +149,17 @@ final class AccountJudge {
     }
     // What it asks: a paraphrasing campaign's eliciting requests about phrases its flagged
     // accounts dominate, outside a product's shared instructions (PhraseEvidence).
+    int about =
+        p.words >= Detector.GROUP_MIN_WORDS && !exempt
+            ? PhraseEvidence.linked(bits, keys.length, phrases.length)
+            : PhraseEvidence.NOT_LINKED;
     int linked =
-        p.words >= Detector.GROUP_MIN_WORDS
-                && cued
-                && !exempt
+        cued
                 && s.activity.requests() >= PhraseEvidence.PACE_KNOWN
                 && paced
                 && !(hasSystem && PhraseEvidence.instructed(s, bits, d.bands * LinkStore.WORDS))
-            ? PhraseEvidence.linked(bits, keys.length, phrases.length)
-            : -1;
+            ? about
+            : PhraseEvidence.NOT_LINKED;
     int o = best * LinkStore.WORDS;
     double shared = Math.log1p(bestAccounts) / LOG_SATURATED;
     double estShare =
@@ -245,17 +247,14 @@ final class AccountJudge {
       evidence = GroupEvidence.NONE;
     }
     if (evidence != GroupEvidence.NONE && !exempt) {
-      int hits = GroupEvidence.counted(evidence, cued, n - 1, young && created >= 0);
-      if (hits > 0 && p.skeleton != s.countedSkeleton) { // the same prompt again: no new topic
-        s.groupHits += hits;
-        s.countedSkeleton = p.skeleton;
-      }
+      s.countTemplate(
+          GroupEvidence.counted(evidence, cued, n - 1, young && created >= 0), p.skeleton);
       s.watchEvidence = now;
       s.flagEvidence = now;
     }
-    PhraseEvidence.count(s, n, now, linked);
+    PhraseEvidence.count(s, n, now, about, linked);
     boolean cleared = s.clearedAt != Long.MIN_VALUE && now - s.clearedAt < d.decayMillis;
-    boolean byGroup = s.groupHits >= Detector.FLAG_HITS;
+    boolean byGroup = s.groupFlags();
     if (!exempt
         && s.level != Suspicion.FLAG
         && (byGroup || (linked != PhraseEvidence.NOT_LINKED && PhraseEvidence.flags(s, n)))
@@ -278,9 +277,12 @@ final class AccountJudge {
                 Locale.ROOT,
                 "coordinated: evidence %d from its %d requests (an eliciting request into a template"
                     + " that many accounts share as a topic sweep counts 1, into one where every view"
-                    + " agrees 2, or 1 from an account with 8 requests before that does not elicit)",
+                    + " agrees 2, or 1 from an account with 8 requests before that does not elicit);"
+                    + " %d of its %d requests into such templates counted (a quarter must)",
                 s.groupHits,
-                n));
+                n,
+                s.templateCounted,
+                s.templateRequests));
       }
       if (byGroup && marked >= 0) {
         why.add(GroupReasons.describe(bits, marked * LinkStore.WORDS, base, baseYoung));
@@ -374,15 +376,13 @@ final class AccountJudge {
   void decay(AccountState s, long now) {
     if (s.level == Suspicion.FLAG && now - s.flagEvidence > d.decayMillis) {
       s.level = Suspicion.WATCH;
-      s.groupHits = 0;
-      s.phraseHits = 0;
+      s.forgetEvidence();
       // The watch period starts when the flag lapses: one step per decay period.
       s.watchEvidence = Math.max(s.watchEvidence, s.flagEvidence + d.decayMillis);
     }
     if (s.level == Suspicion.WATCH && now - s.watchEvidence > d.decayMillis) {
       s.level = Suspicion.NONE;
-      s.groupHits = 0;
-      s.phraseHits = 0;
+      s.forgetEvidence();
     }
   }
 

@@ -127,8 +127,7 @@ final class FleetMarks {
   /** The level and evidence a clearing removes. */
   static void reset(AccountState s) {
     s.level = Suspicion.NONE;
-    s.groupHits = 0;
-    s.phraseHits = 0;
+    s.forgetEvidence();
     s.watchEvidence = Long.MIN_VALUE;
     s.flagEvidence = Long.MIN_VALUE;
     s.fleetShared = Long.MIN_VALUE;

@@ -15,7 +15,8 @@ import java.util.Locale;
  * things a campaign sweeps, inside their product's system prompt). {@link #FLAG_HITS} such requests
  * flag, if they are at least {@link #MIN_SHARE} of its requests from the first on and the account
  * mostly elicits ({@link #MIN_ELICITING}): two signals, what it asks (shared with a flagged
- * campaign) and how (eliciting, and mostly that).
+ * campaign) and how (eliciting, and mostly that). And since 2026-12-07, whatever the account, its
+ * links must be at least {@link #TOPICAL_SHARE} of its requests about such phrases.
  *
  * <p>An account that has sent at machine speed (five requests within two minutes, {@link
  * Activity#bursts}) is one key used by many people or programs: a team, a product's backend, or a
@@ -63,13 +64,26 @@ final class PhraseEvidence {
    */
   static final double MIN_SHARE = 0.05;
 
+  /**
+   * The least share of an account's requests about phrases that flagged accounts hold (whatever
+   * they ask, at whatever pace: {@link AccountState#phraseTopical}) that its links must be, for
+   * them to flag it. As {@link AccountState#TEMPLATE_USE} for templates: a product pasting the
+   * passages a flagged customer also pastes sends them mostly for a summary or a translation, a
+   * campaign account to elicit.
+   */
+  static final double TOPICAL_SHARE = 0.25;
+
   private PhraseEvidence() {}
 
   /**
-   * Counts a request {@link #linked} returned {@code linked} for, the account's {@code n}th, at
-   * {@code now}: evidence for both levels.
+   * Counts a request, the account's {@code n}th, at {@code now}, whose content phrases {@link
+   * #linked} returned {@code about} for, and {@code linked} where it also asks as above (else
+   * {@link #NOT_LINKED}): evidence for both levels.
    */
-  static void count(AccountState s, long n, long now, int linked) {
+  static void count(AccountState s, long n, long now, int about, int linked) {
+    if (about != NOT_LINKED) {
+      s.phraseTopical = Math.min(Integer.MAX_VALUE - 1, s.phraseTopical + 1);
+    }
     if (linked == NOT_LINKED) {
       return;
     }
@@ -156,6 +170,9 @@ final class PhraseEvidence {
 
   /** Whether the account's linked requests, its {@code n}th request now, flag it. */
   static boolean flags(AccountState s, long n) {
+    if (strong(s) + weak(s) < TOPICAL_SHARE * s.phraseTopical) {
+      return false; // it sends about the campaign's phrases mostly what the campaign does not ask
+    }
     if (s.activity.bursts() > 0) {
       return enough(s, n, strong(s), SHARED_KEY_HITS); // resold traffic is mostly not a distiller's
     }

@@ -408,7 +408,7 @@ class PhraseEvidenceTest {
       s.rate(Features.SYSTEM, system ? 1 : 0);
     }
     s.phraseHits = 3 << 16; // three weak links, untouched throughout
-    PhraseEvidence.count(s, 6, t, 0);
+    PhraseEvidence.count(s, 6, t, 0, 0);
     s.activity.record(t, -1, null);
     for (long gap : gaps) {
       t += gap;
@@ -451,6 +451,30 @@ class PhraseEvidenceTest {
     assertTrue(PhraseEvidence.flags(account(2, 3), 20), "40% eliciting, three links");
     assertFalse(PhraseEvidence.flags(account(0, 3), 20), "nothing eliciting: a developer's own");
     assertTrue(PhraseEvidence.watches(account(0, 2), 20), "two links watch whatever it asks");
+  }
+
+  /**
+   * Links flag only an account whose requests about the flagged phrases are a quarter or more of
+   * them links: a product pasting what a flagged customer pastes sends them for a summary or a
+   * translation, at machine speed, and now and then its ask elicits (generator4's enterprise apps:
+   * 7 links of several thousand requests, 9 of 195 flagged on its seeds 105 to 119 before this).
+   */
+  @Test
+  void linksFlagOnlyWhereTheyAreAQuarterOfItsRequestsAboutThePhrases() {
+    AccountState s = account(3, 0); // 60% eliciting: two links would flag it
+    PhraseEvidence.count(s, 11, 0, 0, 0);
+    PhraseEvidence.count(s, 12, 0, 0, 0);
+    assertTrue(PhraseEvidence.flags(s, 20), "two links of two requests about the phrases");
+    for (int k = 0; k < 6; k++) {
+      PhraseEvidence.count(s, 13 + k, 0, 0, PhraseEvidence.NOT_LINKED); // about them, no ask
+    }
+    assertEquals(8, s.phraseTopical);
+    assertTrue(PhraseEvidence.flags(s, 20), "two of eight: a quarter");
+    PhraseEvidence.count(s, 19, 0, -2, PhraseEvidence.NOT_LINKED);
+    assertFalse(PhraseEvidence.flags(s, 20), "two of nine");
+    assertTrue(PhraseEvidence.watches(s, 20), "still watched");
+    PhraseEvidence.count(s, 20, 0, PhraseEvidence.NOT_LINKED, PhraseEvidence.NOT_LINKED);
+    assertEquals(9, s.phraseTopical, "a request about other things is not counted");
   }
 
   /** Phrase buckets, one per entry: {accounts, flagged} bits set in each (estimates near them). */
@@ -497,12 +521,15 @@ class PhraseEvidenceTest {
   void weakLinksSurviveASnapshotOfVersionSixAndAreDroppedFromVersionFive() throws Exception {
     AccountState s = account(2, 2);
     for (int k = 0; k < 3; k++) {
-      PhraseEvidence.count(s, 12 + k, 0, -2);
+      PhraseEvidence.count(s, 12 + k, 0, -2, -2);
     }
     s.converse(true);
     s.startSlot = 77;
     s.countedSkeleton = 0x5EED5EEDL;
-    for (int version : new int[] {8, 7, 6, 5}) {
+    s.templateRequests = 9;
+    s.templateCounted = 4;
+    s.phraseTopical = 21;
+    for (int version : new int[] {9, 8, 7, 6, 5}) {
       java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
       s.write(new java.io.DataOutputStream(bytes), version);
       AccountState back = new AccountState("a");
@@ -517,6 +544,10 @@ class PhraseEvidenceTest {
       // Version 8: the skeleton of its last request that counted as group evidence.
       assertEquals(
           version >= 8 ? 0x5EED5EEDL : 0L, back.countedSkeleton, "skeleton, version " + version);
+      // Version 9: its requests into coordinated templates and about flagged phrases, counted.
+      assertEquals(version >= 9 ? 9 : 0, back.templateRequests, "templates, version " + version);
+      assertEquals(version >= 9 ? 4 : 0, back.templateCounted, "counted, version " + version);
+      assertEquals(version >= 9 ? 21 : 0, back.phraseTopical, "topical, version " + version);
     }
   }
 
@@ -524,8 +555,8 @@ class PhraseEvidenceTest {
   void theReasonNeverCountsMoreLinksThanRequests() {
     long[] bits = new long[LinkStore.WORDS];
     AccountState strongOnly = new AccountState("a");
-    PhraseEvidence.count(strongOnly, 30, 0, 0);
-    PhraseEvidence.count(strongOnly, 31, 0, 0);
+    PhraseEvidence.count(strongOnly, 30, 0, 0, 0);
+    PhraseEvidence.count(strongOnly, 31, 0, 0, 0);
     assertTrue(
         PhraseEvidence.describe(bits, 0, strongOnly, 40)
             .startsWith("linked by what it asks: 2 of its 11 requests from the first such one on"),
@@ -534,9 +565,9 @@ class PhraseEvidenceTest {
     // weak rule takes it), not of those from the strong link on ("5 of its 6" read before).
     AccountState weakFirst = new AccountState("b");
     for (int k = 0; k < 4; k++) {
-      PhraseEvidence.count(weakFirst, 11 + k, 0, -2);
+      PhraseEvidence.count(weakFirst, 11 + k, 0, -2, -2);
     }
-    PhraseEvidence.count(weakFirst, 40, 0, 0);
+    PhraseEvidence.count(weakFirst, 40, 0, 0, 0);
     String why = PhraseEvidence.describe(bits, 0, weakFirst, 45);
     assertTrue(
         why.startsWith("linked by what it asks: 5 of its 45 requests elicited")
@@ -548,27 +579,27 @@ class PhraseEvidenceTest {
   void fiveLinksWeakOnesWithThemFlagAnAccountThatElicitsAndHasNotBurst() {
     AccountState s = account(2, 0); // 40% eliciting
     for (int k = 0; k < 4; k++) {
-      PhraseEvidence.count(s, 11 + k, 0, -2); // weak links
+      PhraseEvidence.count(s, 11 + k, 0, -2, -2); // weak links
     }
     assertEquals(4, PhraseEvidence.weak(s));
     assertEquals(0, PhraseEvidence.strong(s));
     assertFalse(PhraseEvidence.flags(s, 20), "four weak links");
     assertFalse(PhraseEvidence.watches(s, 20), "weak links never watch");
-    PhraseEvidence.count(s, 15, 0, -5);
+    PhraseEvidence.count(s, 15, 0, -5, -5);
     assertTrue(PhraseEvidence.flags(s, 20), "five weak links");
-    PhraseEvidence.count(s, 16, 0, PhraseEvidence.NOT_LINKED);
+    PhraseEvidence.count(s, 16, 0, PhraseEvidence.NOT_LINKED, PhraseEvidence.NOT_LINKED);
     assertEquals(5, PhraseEvidence.weak(s), "an unlinked request counts nothing");
 
     AccountState mixed = account(2, 2); // two strong links
     for (int k = 0; k < 3; k++) {
-      PhraseEvidence.count(mixed, 12 + k, 0, -2);
+      PhraseEvidence.count(mixed, 12 + k, 0, -2, -2);
     }
     assertTrue(PhraseEvidence.flags(mixed, 20), "two strong and three weak");
     assertFalse(PhraseEvidence.flags(account(0, 0), 20), "nothing");
 
     AccountState quiet = account(0, 0); // nothing eliciting: a developer's own words
     for (int k = 0; k < 5; k++) {
-      PhraseEvidence.count(quiet, 11 + k, 0, -2);
+      PhraseEvidence.count(quiet, 11 + k, 0, -2, -2);
     }
     assertFalse(PhraseEvidence.flags(quiet, 20), "five weak links, nothing eliciting");
 
@@ -577,7 +608,7 @@ class PhraseEvidenceTest {
       key.activity.record(30 * 3_600_000L + i * 1_000L, -1, null);
     }
     for (int k = 0; k < 8; k++) {
-      PhraseEvidence.count(key, 11 + k, 0, -2);
+      PhraseEvidence.count(key, 11 + k, 0, -2, -2);
     }
     assertTrue(key.activity.bursts() > 0);
     assertFalse(PhraseEvidence.flags(key, 25), "weak links do not flag a key that has burst");
@@ -587,7 +618,7 @@ class PhraseEvidenceTest {
   void weakLinksDoNotFlagAnAccountThatHoldsConversations() {
     AccountState chat = account(2, 0); // 40% eliciting
     for (int k = 0; k < 5; k++) {
-      PhraseEvidence.count(chat, 11 + k, 0, -2);
+      PhraseEvidence.count(chat, 11 + k, 0, -2, -2);
     }
     assertTrue(PhraseEvidence.flags(chat, 20), "five weak links, no conversation");
     // A person's chat: "why?", "in Dutch please" between the questions (the usage generator's
