@@ -60,6 +60,7 @@ final class AccountJudge {
     }
     decay(s, now);
     PhraseEvidence.settle(s, now);
+    boolean later = s.laterTurn(r.turn()); // a conversation's later turn, whatever it counts from
     boolean exempt =
         FleetMarks.adopt(d, s, now, s.activity.requests(), d.exemptTiers.contains(r.tier()));
 
@@ -94,7 +95,7 @@ final class AccountJudge {
       int base = 64 * (LinkStore.CONTENT + res * LinkStore.RESOLUTION);
       marks[m++] = base + 64 * LinkStore.REQUESTS + requestBit;
       marks[m++] = base + 64 * LinkStore.SKELETONS + skeletonBit;
-      if (r.turn() > 0) {
+      if (later) {
         marks[m++] = base + 64 * LinkStore.FOLLOWUPS + requestBit;
       }
       if (cued) {
@@ -124,9 +125,7 @@ final class AccountJudge {
     double base = baseWatched();
     double baseYoung = d.tenure.youngRate(GroupEvidence.YOUNG_FLOOR);
     boolean agesGiven = d.tenure.agesGiven();
-    if (r.turn() > 0 && !turnsGiven) {
-      turnsGiven = true; // not in a snapshot: a restored detector learns it from the next turn
-    }
+    turnsGiven |= r.turn() > 0; // not in a snapshot: a restored detector learns it again
     boolean singles = agesGiven || turnsGiven;
     int evidence = GroupEvidence.NONE;
     int marked = -1;
@@ -180,8 +179,8 @@ final class AccountJudge {
       s.rate(Features.TEMPERATURE, Math.min(2, r.temperature()) / 2);
     }
     s.rate(Features.LOGPROBS, r.topLogprobs() > 0 ? 1 : 0);
-    s.rate(Features.FIRST_TURN, r.turn() == 0 ? 1 : 0);
-    s.converse(r.turn() > 0 || p.words < Detector.GROUP_MIN_WORDS);
+    s.rate(Features.FIRST_TURN, later ? 0 : 1);
+    s.converse(later || p.words < Detector.GROUP_MIN_WORDS);
     if (r.maxTokens() > 0) {
       s.rate(Features.MAX_TOKENS, Math.log1p(r.maxTokens()) / 10);
     }

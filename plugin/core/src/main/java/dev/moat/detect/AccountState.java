@@ -2,6 +2,7 @@ package dev.moat.detect;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -64,6 +65,12 @@ final class AccountState {
 
   // Whether its first request gave its age (for Tenure's count; recomputed at restore).
   boolean firstAgeGiven;
+
+  /**
+   * The lowest turn it has sent ({@link #laterTurn}); {@link Integer#MAX_VALUE} before its first
+   * request.
+   */
+  int lowestTurn = Integer.MAX_VALUE;
 
   /** Weighted requests into coordinated buckets since the last decay or clear. */
   int groupHits;
@@ -211,6 +218,7 @@ final class AccountState {
       out.writeInt(templateRequests);
       out.writeInt(templateCounted);
       out.writeInt(phraseTopical);
+      out.writeInt(lowestTurn);
     }
     DetectorState.writeStrings(out, reasons);
     DetectorState.writeStrings(out, samples);
@@ -270,24 +278,23 @@ final class AccountState {
     templateRequests = version >= 9 ? in.readInt() : 0; // before 9: the hits alone flag
     templateCounted = version >= 9 ? in.readInt() : 0;
     phraseTopical = version >= 9 ? in.readInt() : 0;
-    if (phraseTopical < 0) {
+    lowestTurn = version >= 9 ? in.readInt() : 0; // before 9: turns counted from 0
+    if (templateRequests < 0
+        || templateCounted < 0
+        || templateCounted > templateRequests
+        || phraseTopical < 0
+        || lowestTurn < 0) {
       throw new java.io.IOException(
-          "account "
-              + account
-              + ": requests about flagged phrases "
-              + phraseTopical
-              + " must be at least 0");
-    }
-    if (templateRequests < 0 || templateCounted < 0 || templateCounted > templateRequests) {
-      throw new java.io.IOException(
-          "account "
-              + account
-              + ": "
-              + templateCounted
-              + " counted of "
-              + templateRequests
-              + " requests into coordinated templates: both must be at least 0, counted at most"
-              + " the requests");
+          String.format(
+              Locale.ROOT,
+              "account %s: %d counted of %d requests into coordinated templates, %d requests about"
+                  + " flagged phrases, lowest turn %d: each must be at least 0, and counted at"
+                  + " most the requests",
+              account,
+              templateCounted,
+              templateRequests,
+              phraseTopical,
+              lowestTurn));
     }
     if (startSlot < -1 || startSlot >= Cohorts.SLOTS) {
       throw new java.io.IOException(
@@ -327,6 +334,16 @@ final class AccountState {
     for (int f = Features.COT; f <= Features.TEMPERATURE; f++) {
       x[f] = rates[f - Features.COT];
     }
+  }
+
+  /**
+   * Whether a request with {@code turn} continues a conversation: its turn is above the lowest the
+   * account has sent. The trace format counts turns from 0, but a client or a log may count them
+   * from 1 (the fourth generator does). What it cannot tell: plugin README, "Turns counted from 1".
+   */
+  boolean laterTurn(int turn) {
+    lowestTurn = Math.min(lowestTurn, turn);
+    return turn > lowestTurn;
   }
 
   /**

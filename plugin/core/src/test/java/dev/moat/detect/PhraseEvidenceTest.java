@@ -529,6 +529,7 @@ class PhraseEvidenceTest {
     s.templateRequests = 9;
     s.templateCounted = 4;
     s.phraseTopical = 21;
+    s.laterTurn(1); // turns counted from 1
     for (int version : new int[] {9, 8, 7, 6, 5}) {
       java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
       s.write(new java.io.DataOutputStream(bytes), version);
@@ -548,6 +549,7 @@ class PhraseEvidenceTest {
       assertEquals(version >= 9 ? 9 : 0, back.templateRequests, "templates, version " + version);
       assertEquals(version >= 9 ? 4 : 0, back.templateCounted, "counted, version " + version);
       assertEquals(version >= 9 ? 21 : 0, back.phraseTopical, "topical, version " + version);
+      assertEquals(version >= 9 ? 1 : 0, back.lowestTurn, "lowest turn, version " + version);
     }
   }
 
