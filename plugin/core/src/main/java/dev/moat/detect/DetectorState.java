@@ -34,16 +34,16 @@ import org.jspecify.annotations.Nullable;
  * pins (count, then account and {@link AccountPin#encode} line each; 0 over a fleet store, which
  * keeps them); the {@link Cohorts} table ({@link Cohorts#SLOTS} longs). Version 8 files ({@code
  * MOATDET8}: no account's counts of requests into coordinated templates or about flagged phrases,
- * so that its hits alone flag it), version 7 files ({@code MOATDET7}: no account's last counted
- * skeleton), version 6 files ({@code MOATDET6}: no venues, no account's start network or conversing
- * share), version 5 files ({@code MOATDET5}: strong phrase links only; a build that reads no
- * further refuses a version 6 file rather than read its weak links as strong ones), version 4 files
- * ({@code MOATDET4}: no phrase evidence in the accounts), version 3 files ({@code MOATDET3}: no
- * machine bursts in the accounts' {@link Activity}, buckets without {@link LinkStore#BURSTY}),
- * version 2 files ({@code MOATDET2}: score bins only, {@link TierBaseline}) and version 1 files
- * ({@code MOATDET1}: no pins either) are still read. The start of observation (the tenure that
- * stands in for unknown account ages) is not written: restore takes the earliest first request
- * among the accounts it restores.
+ * so that its hits alone flag it, and no lowest turn, so that turns count from 0), version 7 files
+ * ({@code MOATDET7}: no account's last counted skeleton), version 6 files ({@code MOATDET6}: no
+ * venues, no account's start network or conversing share), version 5 files ({@code MOATDET5}:
+ * strong phrase links only; a build that reads no further refuses a version 6 file rather than read
+ * its weak links as strong ones), version 4 files ({@code MOATDET4}: no phrase evidence in the
+ * accounts), version 3 files ({@code MOATDET3}: no machine bursts in the accounts' {@link
+ * Activity}, buckets without {@link LinkStore#BURSTY}), version 2 files ({@code MOATDET2}: score
+ * bins only, {@link TierBaseline}) and version 1 files ({@code MOATDET1}: no pins either) are still
+ * read. The start of observation (the tenure that stands in for unknown account ages) is not
+ * written: restore takes the earliest first request among the accounts it restores.
  *
  * <p>Thread-safe as its callers are: each account is written under its lock; the link table and the
  * baselines' histograms are sketches, read without stopping the world.
