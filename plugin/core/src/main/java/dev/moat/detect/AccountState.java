@@ -352,12 +352,12 @@ final class AccountState {
    * counted last (a regeneration or a second paste: no new topic, and no request either way).
    */
   void countTemplate(int hits, long skeleton) {
-    if (skeleton == countedSkeleton) {
-      return;
+    if (skeleton == countedSkeleton || templateRequests >= TEMPLATE_CAP) {
+      return; // past the cap the share is settled; no count overflows (hits are at most 2)
     }
-    templateRequests = Math.min(Integer.MAX_VALUE - 1, templateRequests + 1);
+    templateRequests++;
     if (hits > 0) {
-      groupHits = Math.min(Integer.MAX_VALUE - 2, groupHits + hits);
+      groupHits += hits;
       templateCounted++;
       countedSkeleton = skeleton;
     }
@@ -390,6 +390,8 @@ final class AccountState {
 
   /** {@link #groupFlags}: the least share of its requests into coordinated templates that count. */
   static final double TEMPLATE_USE = 0.25;
+
+  static final int TEMPLATE_CAP = 1 << 28; // the most requests countTemplate counts
 
   /** A campaign group's name: {@code g-} and the template bucket's key in hex. */
   static String group(long key) {

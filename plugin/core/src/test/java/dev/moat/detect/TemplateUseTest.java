@@ -151,5 +151,9 @@ class TemplateUseTest {
       s.countTemplate(0, 100 + i);
     }
     assertTrue(!s.groupFlags(), "2 counted of 9: less than a quarter");
+    s.templateRequests = AccountState.TEMPLATE_CAP; // counting stops: nothing overflows
+    s.countTemplate(2, 200);
+    assertEquals(AccountState.TEMPLATE_CAP, s.templateRequests);
+    assertEquals(2, s.groupHits);
   }
 }
