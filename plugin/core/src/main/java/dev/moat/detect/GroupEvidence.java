@@ -45,18 +45,18 @@ import dev.moat.internal.Binomial;
  * </ol>
  *
  * It is {@link #STRONG} (one request into it flags) when, besides, its accounts are many ({@link
- * #STRONG_ACCOUNTS}) and the deployment gives account ages ({@link Tenure#agesGiven}), or its
- * accounts were put in the top tenth of their tiers by their own behaviour far more often than the
- * base rate ({@link #WATCHED_P}, binomial). Without ages, youth is tenure: anyone sporadic first
- * seen after the warm-up is "young", and a viral text with a slot people fill ("a plan to become a
- * knight in 30 days") is a young sweep of many accounts, each pasting it once; so there a flag
- * takes two requests into such templates (before this, on 2026-12-03, a third generator's viral
- * waves without ages were flagged at their first paste: 1,417 of 1,742 sharers). A shared system
- * prompt is judged the same way: established users of one product sharing its instructions are the
- * null model. A bucket that flagged accounts dominate (at least {@link #MIN_FLAGGED}, half of its
- * accounts) and that is a sweep is {@link #DOMINATED}: paraphrasing campaigns move between
- * templates, but the flagged may be resellers relaying everyday templates, so it counts only for an
- * account with a signal of its own.
+ * #many}) and the deployment gives account ages ({@link Tenure#agesGiven}), or its accounts were
+ * put in the top tenth of their tiers by their own behaviour far more often than the base rate
+ * ({@link #WATCHED_P}, binomial). Without ages, youth is tenure: anyone sporadic first seen after
+ * the warm-up is "young", and a viral text with a slot people fill ("a plan to become a knight in
+ * 30 days") is a young sweep of many accounts, each pasting it once; so there a flag takes two
+ * requests into such templates (before this, on 2026-12-03, a third generator's viral waves without
+ * ages were flagged at their first paste: 1,417 of 1,742 sharers). A shared system prompt is judged
+ * the same way: established users of one product sharing its instructions are the null model. A
+ * bucket that flagged accounts dominate (at least {@link #MIN_FLAGGED}, half of its accounts) and
+ * that is a sweep is {@link #DOMINATED}: paraphrasing campaigns move between templates, but the
+ * flagged may be resellers relaying everyday templates, so it counts only for an account with a
+ * signal of its own.
  *
  * <p><b>Aged accounts.</b> A bucket that is not young is coordinated too when it is a sweep, around
  * the clock and elicits reasoning, plans or agent traces (at least {@link #HARVEST_CUED} of its
@@ -104,6 +104,7 @@ final class GroupEvidence {
   static final double MIN_FLAGGED = 5;
   static final double FLAGGED_SHARE = 0.5;
   static final int STRONG_ACCOUNTS = 32;
+  static final int STRONG_ELICITING = 16;
   static final int YOUNG_HOURS = 8;
   static final double SPREAD_CLIENTS = 0.5;
   static final double HARVEST_FOLLOWUPS = 0.3;
@@ -215,7 +216,7 @@ final class GroupEvidence {
     // text), not a product's users (established). Aged accounts: the view below.
     boolean youngSweep =
         sweep && young && aroundTheClock(words, at, k) && harvests(words, at, singlesShow);
-    if (youngSweep && (watched || (k >= STRONG_ACCOUNTS && agesGiven))) {
+    if (youngSweep && (watched || (agesGiven && many(words, at, k)))) {
       return STRONG;
     }
     // Aged accounts: the same sweep, elevated on their own behaviour far above the base rate, and
@@ -230,6 +231,21 @@ final class GroupEvidence {
             && share(words, at, LinkStore.CUED) >= HARVEST_CUED;
     boolean relayed = relay && paced && !young && RelayView.relayed(words, at, k, baseWatched);
     return youngSweep || agedSweep || relayed ? COORDINATED : dominated ? DOMINATED : NONE;
+  }
+
+  /**
+   * Many accounts for a young sweep to be {@link #STRONG}: {@link #STRONG_ACCOUNTS}, or {@link
+   * #STRONG_ELICITING} where at least {@link #HARVEST_CUED} of its requests elicit reasoning, plans
+   * or agent traces (since 2026-12-07: a fourth generator's waves of young accounts, one request an
+   * account into each of many such templates, made them coordinated at 12 to 15 accounts, and each
+   * account then needed two requests more; seed 109's wave was served its first two and a half
+   * hours whole). Only eliciting: a hackathon's new accounts at home, each sending its first whole
+   * coding task within the same hour, are a young sweep in the shape of single requests until their
+   * follow-ups show ({@code ConversingTest}: 16 of 60 flagged with 16 accounts for any sweep).
+   */
+  static boolean many(long[] words, int at, double k) {
+    return k >= STRONG_ACCOUNTS
+        || (k >= STRONG_ELICITING && share(words, at, LinkStore.CUED) >= HARVEST_CUED);
   }
 
   /**
