@@ -45,8 +45,8 @@ import dev.moat.internal.Binomial;
  * </ol>
  *
  * It is {@link #STRONG} (one request into it flags) when, besides, its accounts are many ({@link
- * #many}) and the deployment gives account ages ({@link Tenure#agesGiven}), or its accounts were
- * put in the top tenth of their tiers by their own behaviour far more often than the base rate
+ * StrongSweep}) and the deployment gives account ages ({@link Tenure#agesGiven}), or its accounts
+ * were put in the top tenth of their tiers by their own behaviour far more often than the base rate
  * ({@link #WATCHED_P}, binomial). Without ages, youth is tenure: anyone sporadic first seen after
  * the warm-up is "young", and a viral text with a slot people fill ("a plan to become a knight in
  * 30 days") is a young sweep of many accounts, each pasting it once; so there a flag takes two
@@ -103,8 +103,6 @@ final class GroupEvidence {
   static final int MIN_WATCHED = 3;
   static final double MIN_FLAGGED = 5;
   static final double FLAGGED_SHARE = 0.5;
-  static final int STRONG_ACCOUNTS = 32;
-  static final int STRONG_ELICITING = 16;
   static final int YOUNG_HOURS = 8;
   static final double SPREAD_CLIENTS = 0.5;
   static final double HARVEST_FOLLOWUPS = 0.3;
@@ -216,7 +214,7 @@ final class GroupEvidence {
     // text), not a product's users (established). Aged accounts: the view below.
     boolean youngSweep =
         sweep && young && aroundTheClock(words, at, k) && harvests(words, at, singlesShow);
-    if (youngSweep && (watched || (agesGiven && many(words, at, k)))) {
+    if (youngSweep && (watched || (agesGiven && StrongSweep.many(words, at, k)))) {
       return STRONG;
     }
     // Aged accounts: the same sweep, elevated on their own behaviour far above the base rate, and
@@ -231,21 +229,6 @@ final class GroupEvidence {
             && share(words, at, LinkStore.CUED) >= HARVEST_CUED;
     boolean relayed = relay && paced && !young && RelayView.relayed(words, at, k, baseWatched);
     return youngSweep || agedSweep || relayed ? COORDINATED : dominated ? DOMINATED : NONE;
-  }
-
-  /**
-   * Many accounts for a young sweep to be {@link #STRONG}: {@link #STRONG_ACCOUNTS}, or {@link
-   * #STRONG_ELICITING} where at least {@link #HARVEST_CUED} of its requests elicit reasoning, plans
-   * or agent traces (since 2026-12-07: a fourth generator's waves of young accounts, one request an
-   * account into each of many such templates, made them coordinated at 12 to 15 accounts, and each
-   * account then needed two requests more; seed 109's wave was served its first two and a half
-   * hours whole). Only eliciting: a hackathon's new accounts at home, each sending its first whole
-   * coding task within the same hour, are a young sweep in the shape of single requests until their
-   * follow-ups show ({@code ConversingTest}: 16 of 60 flagged with 16 accounts for any sweep).
-   */
-  static boolean many(long[] words, int at, double k) {
-    return k >= STRONG_ACCOUNTS
-        || (k >= STRONG_ELICITING && share(words, at, LinkStore.CUED) >= HARVEST_CUED);
   }
 
   /**

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.junit.jupiter.api.Test;
 
 /**
- * When one request into a young sweep flags ({@link GroupEvidence#many}), on buckets written bit by
+ * When one request into a young sweep flags ({@link StrongSweep#many}), on buckets written bit by
  * bit: young accounts by given age, each sending tasks not asked before from a network of its own.
  * Found on 2026-12-07 (session 44) in a fourth-generator wave of young accounts (seed 109): its
  * templates became coordinated at 12 to 15 accounts, one request each, and then each account needed
