@@ -45,18 +45,18 @@ import dev.moat.internal.Binomial;
  * </ol>
  *
  * It is {@link #STRONG} (one request into it flags) when, besides, its accounts are many ({@link
- * StrongSweep}) and the deployment gives account ages ({@link Tenure#agesGiven}), or its accounts
- * were put in the top tenth of their tiers by their own behaviour far more often than the base rate
- * ({@link #WATCHED_P}, binomial). Without ages, youth is tenure: anyone sporadic first seen after
- * the warm-up is "young", and a viral text with a slot people fill ("a plan to become a knight in
- * 30 days") is a young sweep of many accounts, each pasting it once; so there a flag takes two
- * requests into such templates (before this, on 2026-12-03, a third generator's viral waves without
- * ages were flagged at their first paste: 1,417 of 1,742 sharers). A shared system prompt is judged
- * the same way: established users of one product sharing its instructions are the null model. A
- * bucket that flagged accounts dominate (at least {@link #MIN_FLAGGED}, half of its accounts) and
- * that is a sweep is {@link #DOMINATED}: paraphrasing campaigns move between templates, but the
- * flagged may be resellers relaying everyday templates, so it counts only for an account with a
- * signal of its own.
+ * ElicitingSweep}) and the deployment gives account ages ({@link Tenure#agesGiven}), or its
+ * accounts were put in the top tenth of their tiers by their own behaviour far more often than the
+ * base rate ({@link #WATCHED_P}, binomial). Without ages, youth is tenure: anyone sporadic first
+ * seen after the warm-up is "young", and a viral text with a slot people fill ("a plan to become a
+ * knight in 30 days") is a young sweep of many accounts, each pasting it once; so there a flag
+ * takes two requests into such templates (before this, on 2026-12-03, a third generator's viral
+ * waves without ages were flagged at their first paste: 1,417 of 1,742 sharers). A shared system
+ * prompt is judged the same way: established users of one product sharing its instructions are the
+ * null model. A bucket that flagged accounts dominate (at least {@link #MIN_FLAGGED}, half of its
+ * accounts) and that is a sweep is {@link #DOMINATED}: paraphrasing campaigns move between
+ * templates, but the flagged may be resellers relaying everyday templates, so it counts only for an
+ * account with a signal of its own.
  *
  * <p><b>Aged accounts.</b> A bucket that is not young is coordinated too when it is a sweep, around
  * the clock and elicits reasoning, plans or agent traces (at least {@link #HARVEST_CUED} of its
@@ -78,11 +78,10 @@ import dev.moat.internal.Binomial;
  *
  * <p>What this cannot see: an aged campaign that bursts (a script on bought accounts; relays that
  * converse, resellers' keys, are {@link RelayView}'s) or whose accounts are not elevated on their
- * own behaviour (the watch budget is 1% of a tier: a campaign much larger than that is watched only
- * in part), unless it shares templates with a flagged one and, since 2026-12-06, sends into them at
- * a person's pace (or its accounts are young by age). Nor is a template's handful of young
- * accounts: at a base rate of youth of a half (the cap), ten accounts all young are the fewest that
- * count (twenty where youth is tenure), and eight of which six are young do not.
+ * own behaviour (the watch budget is 1% of a tier: a larger campaign is watched in part), unless it
+ * shares templates with a flagged one and, since 2026-12-06, sends into them at a person's pace (or
+ * its accounts are young by age). Nor a template's handful of young accounts: at a base rate of
+ * youth of a half (the cap), ten all young are the fewest that count (twenty where it is tenure).
  *
  * <p>Thread-safe: stateless.
  */
@@ -131,10 +130,7 @@ final class GroupEvidence {
   /** Coordinated with both corroborating views: one request into it is a strong hit. */
   static final int STRONG = 3;
 
-  /**
-   * Requests an account has sent before one that no longer flags it alone by falling into a strong
-   * template without eliciting ({@link #counted}).
-   */
+  /** Requests before one that a strong template no longer flags alone unless it elicits. */
   static final int HISTORY = 8;
 
   private GroupEvidence() {}
@@ -191,11 +187,10 @@ final class GroupEvidence {
             && flagged >= FLAGGED_SHARE * k
             && share(words, at, LinkStore.CUED) >= HARVEST_CUED;
     // Where youth is tenure, "established" is only "first seen in the first day of observation",
-    // which a campaign already running then is too: a template that elicits (what a distiller pays
-    // for) and has been in use on at least TENURE_DAYS days may have up to half of its accounts so
-    // counted; any other a quarter, as with ages. A viral wave reaches every tenure within a day
-    // or two (the third generator's seed 30 without ages: a "step by step" viral text of ~650
-    // accounts, 34-50% established, used on 2 days, had 396 sharers watched).
+    // which a campaign already running then is too: a template that elicits and has been in use on
+    // TENURE_DAYS days may have half of its accounts so counted, any other a quarter (a viral wave
+    // reaches every tenure in a day or two: the third generator's seed 30 without ages, a "step by
+    // step" text of ~650 accounts, 34-50% established on 2 days, had 396 sharers watched).
     double establishedMax =
         agesGiven
                 || share(words, at, LinkStore.CUED) < HARVEST_CUED
@@ -210,11 +205,13 @@ final class GroupEvidence {
           : NONE;
     }
     boolean watched = sweep && watched(words, at, k, baseWatched, false);
-    // Young accounts sweeping a template over much of the day: not a class (an hour or two, one
-    // text), not a product's users (established). Aged accounts: the view below.
+    // Young accounts sweeping a template over much of the day: not a class, not a product's users.
     boolean youngSweep =
-        sweep && young && aroundTheClock(words, at, k) && harvests(words, at, singlesShow);
-    if (youngSweep && (watched || (agesGiven && StrongSweep.many(words, at, k)))) {
+        (sweep || (agesGiven && young && ElicitingSweep.sweep(words, at)))
+            && young
+            && aroundTheClock(words, at, k)
+            && harvests(words, at, singlesShow);
+    if (youngSweep && (watched || (agesGiven && ElicitingSweep.many(words, at, k)))) {
       return STRONG;
     }
     // Aged accounts: the same sweep, elevated on their own behaviour far above the base rate, and
@@ -300,7 +297,12 @@ final class GroupEvidence {
   }
 
   static boolean sweep(long[] words, int at) {
-    if (LinkStore.estimate(words, at + LinkStore.CONTENT + LinkStore.REQUESTS) < MIN_REQUESTS) {
+    return sweep(words, at, MIN_REQUESTS);
+  }
+
+  /** {@link #sweep(long[], int)} from {@code minRequests} requests ({@link ElicitingSweep}). */
+  static boolean sweep(long[] words, int at, int minRequests) {
+    if (LinkStore.estimate(words, at + LinkStore.CONTENT + LinkStore.REQUESTS) < minRequests) {
       return false;
     }
     double skeletons = skeletons(words, at);

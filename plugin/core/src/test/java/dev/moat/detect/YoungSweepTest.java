@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.junit.jupiter.api.Test;
 
 /**
- * When one request into a young sweep flags ({@link StrongSweep#many}), on buckets written bit by
- * bit: young accounts by given age, each sending tasks not asked before from a network of its own.
- * Found on 2026-12-07 (session 44) in a fourth-generator wave of young accounts (seed 109): its
- * templates became coordinated at 12 to 15 accounts, one request each, and then each account needed
- * two more requests into such templates before its flag. Each case differs from a control in the
- * one count that decides.
+ * How soon a young sweep counts and when one request into it flags ({@link ElicitingSweep}), on
+ * buckets written bit by bit: young accounts by given age, each sending tasks not asked before from
+ * a network of its own. Found on 2026-12-07 (session 44) in a fourth-generator wave of young
+ * accounts (seed 109): its templates became coordinated at 12 to 15 accounts, one request each, and
+ * then each account needed two more requests into such templates before its flag. Each case differs
+ * from a control in the one count that decides.
  */
 class YoungSweepTest {
   private static final double BASE_WATCHED = 0.05;
@@ -49,8 +49,26 @@ class YoungSweepTest {
     // The controls: fewer accounts, or youth that is only tenure (no ages given).
     assertEquals(GroupEvidence.COORDINATED, judge(bucket(14, 20), true));
     assertEquals(GroupEvidence.COORDINATED, judge(bucket(16, 20), false));
-    // Too few requests for a sweep (16): nothing, however many accounts.
-    assertEquals(GroupEvidence.NONE, judge(bucket(16, 14), true));
+    // Too few requests for an eliciting sweep (8): nothing, however many accounts.
+    assertEquals(GroupEvidence.NONE, judge(bucket(16, 7), true));
+  }
+
+  @Test
+  void eightRequestsOfYoungAccountsByGivenAgeMakeAnElicitingSweep() {
+    // One request each, each a task not asked before (before 2026-12-07, 16 requests).
+    assertEquals(GroupEvidence.COORDINATED, judge(bucket(8, 8), true));
+    assertEquals(GroupEvidence.COORDINATED, judge(bucket(12, 15), true));
+    // The controls: youth that is only tenure, a template that does not elicit (3 of 15), seven
+    // accounts, and eight accounts on seven tasks.
+    assertEquals(GroupEvidence.NONE, judge(bucket(12, 15), false));
+    assertEquals(GroupEvidence.NONE, judge(bucket(12, 15, 3), true));
+    assertEquals(GroupEvidence.NONE, judge(bucket(7, 8), true));
+    long[] fewTasks = bucket(8, 8);
+    fewTasks[LinkStore.CONTENT + LinkStore.SKELETONS] = 0x7FL;
+    assertEquals(GroupEvidence.NONE, judge(fewTasks, true));
+    // From 16 requests any young sweep counts, eliciting or not, with or without ages.
+    assertEquals(GroupEvidence.COORDINATED, judge(bucket(12, 16, 3), true));
+    assertEquals(GroupEvidence.COORDINATED, judge(bucket(12, 16), false));
   }
 
   @Test
