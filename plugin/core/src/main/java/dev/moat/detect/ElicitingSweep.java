@@ -14,12 +14,12 @@ package dev.moat.detect;
  * whole. Why only where the template elicits: a hackathon's new accounts at home, each sending its
  * first whole coding task within the same hour, are a young sweep in the shape of single requests
  * until their follow-ups show ({@code ConversingTest}: 16 of its 60 accounts flagged with 16
- * accounts for any sweep, 3 with 8 requests for any sweep). Why only with ages: where youth is
- * tenure, anyone sporadic first seen after the warm-up is young. What it cannot tell: people on new
- * accounts, each on a network of its own, asking distinct questions "step by step" through one
- * template within an hour (an online class's assignment, say), are such a sweep from their eighth
- * request and strong from their sixteenth account (from their sixteenth request and 32nd account
- * before).
+ * accounts for any young sweep, 3 with 8 requests for any young sweep by given age). Why only with
+ * ages: where youth is tenure, anyone sporadic first seen after the warm-up is young. What it
+ * cannot tell: people on new accounts, each on a network of its own, asking distinct questions
+ * "step by step" through one template within an hour (an online class's assignment, say), are such
+ * a sweep from their eighth request and strong from their sixteenth account (from their sixteenth
+ * request and 32nd account before).
  *
  * <p>Thread-safe: stateless.
  */
