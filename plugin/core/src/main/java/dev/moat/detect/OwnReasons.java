@@ -46,6 +46,12 @@ final class OwnReasons {
    * reasoning in most requests, people in few (on that generator's seeds 5, 6, 9 and 10, stealth
    * read 0.25 or more and slow-drip 0.38 or more at their 5th percentile, developers 0.13 or less
    * at their 90th: {@link PhraseEvidence#MIN_ELICITING}).
+   *
+   * <p>Not kept (2026-12-07, session 45): an account elevated once it has sent 24 requests over 12
+   * hours with no gap over an hour, to see a reseller's key sooner than the night test's day. A
+   * product's service accounts run twelve unbroken hours at some point and stayed elevated, and the
+   * third generator's worlds with every field had 21 to 69 agent-platform accounts flagged each by
+   * the relay view (none before); the night test reads their whole week.
    */
   static boolean elevates(TierBaseline tier, int bin, AccountState s) {
     return tier.elevated(bin) || s.activity.sleepless() || mostlyElicits(s);
