@@ -27,7 +27,7 @@ package dev.moat.detect;
  * generator's seed 109 the resellers were flagged 24 to 47 hours after their first request, and
  * 18.2% of their extraction requests were served first. Without {@link GroupEvidence#watched} here
  * they were flagged 3 to 8 hours in (3.2% served first; seeds 111, 112, 122: 19.6%, 21.0%, 32.8% to
- * 8.0%, 7.3%, 1.8%; no benign account flagged on generator4's 22 worlds), but on the third
+ * 8.0%, 7.3%, 1.8%; no benign account newly flagged on generator4's 22 worlds), but on the third
  * generator's three worlds with every field 468 to 617 developers a world were flagged (603 of
  * 1,984 on seed 13), and 35 to 71 agent-platform accounts: a coding tool's users there burst, hold
  * short conversations and paste code into eliciting templates, a relay's shape in all but elevation
