@@ -24,23 +24,23 @@ package dev.moat.detect;
  * <p><b>Why its accounts must be elevated, and converse by 30%</b> (measured 2026-12-07, session
  * 45; neither change kept). A relay is a key used around the clock at volume, elevated in the end
  * whatever its template, but its hour-of-day spread takes about a day to show: on the fourth
- * generator's seed 109 the resellers were flagged 24 to 47 hours after their first request, and
+ * generator's seed 109 the resellers were flagged 28 to 47 hours after their first request, and
  * 18.2% of their extraction requests were served first. Without {@link GroupEvidence#watched} here
- * they were flagged 3 to 8 hours in (3.2% served first; seeds 111, 112, 122: 19.6%, 21.0%, 32.8% to
- * 8.0%, 7.3%, 1.8%; no benign account newly flagged on generator4's 22 worlds), but on the third
- * generator's three worlds with every field 468 to 617 developers a world were flagged (603 of
- * 1,984 on seed 13), and 35 to 71 agent-platform accounts: a coding tool's users there burst, hold
- * short conversations and paste code into eliciting templates, a relay's shape in all but elevation
- * (17% and 35% of such templates' accounts elevated against base rates of 12% and 13%; the
- * resellers' templates 55% to 65%). Where a trace gives no turns, only prompts under six words read
- * as conversing, and the fourth generator's resellers read 0.13 to 0.15 there (its seed 110), under
- * the 30% bar: with a bar of 10% without turns, their extraction served first fell on seven of its
- * eight such worlds (seed 110 43.4% to 35.4%, 124 28.6% to 19.8%), but the third generator's seed
- * 45 had 798 of 2,935 developers flagged (their "test" pings and one-line asks). Neither
- * generator's resellers return to an earlier conversation after another one in a way its developers
- * do not (the fourth's never on seed 109; the third's in 9% to 23% of their requests on seed 13,
- * its developers in up to 16%). Telling a key that many people use from one busy developer within
- * hours needs a signal not found yet.
+ * they were flagged 2.6 to 24 hours in, 5.7 at the median (3.2% served first; seeds 111, 112, 122:
+ * 19.6%, 21.0%, 32.8% to 8.0%, 7.3%, 1.8%; no benign account newly flagged on generator4's 22
+ * worlds), but on the third generator's three worlds with every field 468 to 617 developers a world
+ * were flagged (603 of 1,984 on seed 13), and 35 to 71 agent-platform accounts: a coding tool's
+ * users there burst, hold short conversations and paste code into eliciting templates, a relay's
+ * shape in all but elevation (17% and 35% of such templates' accounts elevated against base rates
+ * of 12% and 13%; three resellers' templates at their flags, 55% to 65%). Where a trace gives no
+ * turns, only prompts under six words read as conversing, and the fourth generator's resellers read
+ * 0.13 to 0.15 there (its seed 110), under the 30% bar: with a bar of 10% without turns, their
+ * extraction served first fell on seven of its eight such worlds (seed 110 43.4% to 35.4%, 124
+ * 28.6% to 19.8%), but the third generator's seed 45 had 798 of 2,935 developers flagged (their
+ * "test" pings and one-line asks). Neither generator's resellers return to an earlier conversation
+ * after another one in a way its developers do not (the fourth's never on seed 109; the third's in
+ * 9% to 23% of their requests on seed 13, its developers in up to 16%). Telling a key that many
+ * people use from one busy developer within hours needs a signal not found yet.
  *
  * <p>What it cannot see: relays that carry no conversations (an API reseller whose customers send
  * single requests looks like a harness), and a reseller whose extraction templates no other relay
