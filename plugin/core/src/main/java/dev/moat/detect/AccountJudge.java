@@ -67,6 +67,9 @@ final class AccountJudge {
     // The bits it sets in each of its buckets: the account's, the skeleton's and the request's.
     int[] marks = t.marks;
     int m = 0;
+    boolean hands =
+        d.hands.counts(
+            s.activity, d.population.get()); // a relay's conversing key: with those that burst
     marks[m++] = 64 * LinkStore.ACCOUNTS + s.bit;
     if (established) {
       marks[m++] = 64 * LinkStore.ESTABLISHED + s.bit;
@@ -80,7 +83,7 @@ final class AccountJudge {
     if (s.activity.requests() >= 3 && s.conversing > 0.3f) {
       marks[m++] = 64 * LinkStore.CHATTY + s.bit;
     }
-    if (s.activity.bursts() > 0) {
+    if (s.activity.bursts() > 0 || (hands && s.conversing > 0.3f)) {
       marks[m++] = 64 * LinkStore.BURSTY + s.bit;
     }
     if (r.client() != null) {
@@ -130,7 +133,7 @@ final class AccountJudge {
     int evidence = GroupEvidence.NONE;
     int marked = -1;
     boolean paced = s.activity.paced(now); // the aged view, domination and phrases read it
-    boolean relay = s.activity.bursts() > 0 && s.activity.requests() >= 3 && s.conversing > 0.3f;
+    boolean relay = (s.activity.bursts() > 0 || hands) && s.conversing > 0.3f;
     if (p.words >= Detector.GROUP_MIN_WORDS) {
       for (int b = 0; b < keys.length; b++) {
         int at = b * LinkStore.WORDS;
@@ -165,7 +168,7 @@ final class AccountJudge {
         LinkStore.estimate(bits, o + LinkStore.ESTABLISHED) / Math.max(1, bestAccounts);
     double youngShare = LinkStore.estimate(bits, o + LinkStore.YOUNG) / Math.max(1, bestAccounts);
 
-    s.activity.record(r.ts(), r.accountCreated(), r.client());
+    d.hands.count(s.activity.record(r, hasSystem ? keys[d.bands] : 0));
     int cues = p.cues;
     s.rate(Features.COT, (cues & PromptScan.COT) != 0 ? 1 : 0);
     s.rate(Features.SOFTWARE, (cues & PromptScan.SOFTWARE) != 0 ? 1 : 0);
@@ -233,8 +236,8 @@ final class AccountJudge {
       s.watchEvidence = now;
     }
     // The group view's per-account input (OwnReasons.elevates): top tenth of its tier, no night,
-    // or mostly eliciting at a person's pace, which a model trained elsewhere may not weigh.
-    if (n >= 2 && !s.watchedByScore && OwnReasons.elevates(tier, bin, s)) {
+    // mostly eliciting at a person's pace (a model trained elsewhere may not weigh these), hands.
+    if (n >= 2 && !s.watchedByScore && OwnReasons.elevates(tier, bin, s, hands)) {
       s.watchedByScore = true;
       d.watchedByScore.incrementAndGet();
     }
@@ -287,7 +290,7 @@ final class AccountJudge {
         why.add(GroupReasons.describe(bits, marked * LinkStore.WORDS, base, baseYoung));
       }
       if (s.watchedByScore) {
-        why.addAll(OwnReasons.elevated(d.model, own, score, tier, s));
+        why.addAll(OwnReasons.elevated(d.model, own, score, tier, s, hands));
       }
       s.reasons = List.copyOf(why);
     } else if (!exempt

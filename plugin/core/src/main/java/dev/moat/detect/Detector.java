@@ -76,6 +76,7 @@ public final class Detector implements AutoCloseable {
   // Accounts held, and those watched on their own behaviour (the base rate of the watched view).
   final AtomicLong population = new AtomicLong();
   final AtomicLong watchedByScore = new AtomicLong();
+  final ManyHands hands = new ManyHands();
   final Tenure tenure = new Tenure();
   final Cohorts cohorts = new Cohorts();
   final AccountJudge judge = new AccountJudge(this);
@@ -337,6 +338,7 @@ public final class Detector implements AutoCloseable {
         population.decrementAndGet();
         tenure.uncount(s.firstAge, s.firstAgeGiven);
         watchedByScore.addAndGet(s.watchedByScore ? -1 : 0);
+        hands.add(s.activity, -1);
         s.tier = null;
       }
     }

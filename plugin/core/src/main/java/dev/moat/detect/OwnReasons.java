@@ -32,9 +32,11 @@ final class OwnReasons {
    * Whether the account, with score bin {@code bin} at its latest request, counts among the
    * elevated accounts the group view reads: in the top tenth of its tier by the model's score
    * ({@link TierBaseline#elevated}), without a night ({@link Activity#sleepless}), or mostly
-   * eliciting reasoning, plans or agent traces at a person's pace ({@link #mostlyElicits}). None of
-   * these flags or watches an account: they feed the group view ({@link GroupEvidence}): the aged
-   * view, which also asks of a template that it be a sweep, used around the clock, eliciting,
+   * eliciting reasoning, plans or agent traces at a person's pace ({@link #mostlyElicits}), or
+   * sending many people's settings where such accounts are rare ({@code hands}: {@link
+   * ManyHands#counts}; a reseller's key, seen within hours where the night test needs a day). None
+   * of these flags or watches an account: they feed the group view ({@link GroupEvidence}): the
+   * aged view, which also asks of a template that it be a sweep, used around the clock, eliciting,
    * shared by accounts that do not burst, and elevated far above the deployment's base rate; and a
    * young sweep's strong grade (one request into it flags).
    *
@@ -53,8 +55,8 @@ final class OwnReasons {
    * third generator's worlds with every field had 21 to 69 agent-platform accounts flagged each by
    * the relay view (none before); the night test reads their whole week.
    */
-  static boolean elevates(TierBaseline tier, int bin, AccountState s) {
-    return tier.elevated(bin) || s.activity.sleepless() || mostlyElicits(s);
+  static boolean elevates(TierBaseline tier, int bin, AccountState s, boolean hands) {
+    return tier.elevated(bin) || s.activity.sleepless() || mostlyElicits(s) || hands;
   }
 
   /**
@@ -81,7 +83,12 @@ final class OwnReasons {
    * float[], float, TierBaseline)}.
    */
   static List<String> elevated(
-      VerdictModel model, float[] x, float score, TierBaseline tier, AccountState s) {
+      VerdictModel model,
+      float[] x,
+      float score,
+      TierBaseline tier,
+      AccountState s,
+      boolean hands) {
     List<String> out = new ArrayList<>(5);
     Activity activity = s.activity;
     if (activity.sleepless()) {
@@ -103,6 +110,14 @@ final class OwnReasons {
               100.0 * PhraseEvidence.eliciting(s),
               activity.requests(),
               activity.activeHours()));
+    }
+    if (hands) {
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "many hands: its requests came with at least %d distinct settings (system prompt,"
+                  + " max_tokens and temperature together; one person's tools send one to a few)",
+              activity.settingsSeen()));
     }
     out.addAll(of(model, x, score, tier));
     return out;

@@ -39,8 +39,19 @@ package dev.moat.detect;
  * 28.6% to 19.8%), but the third generator's seed 45 had 798 of 2,935 developers flagged (their
  * "test" pings and one-line asks). Neither generator's resellers return to an earlier conversation
  * after another one in a way its developers do not (the fourth's never on seed 109; the third's in
- * 9% to 23% of their requests on seed 13, its developers in up to 16%). Telling a key that many
- * people use from one busy developer within hours needs a signal not found yet.
+ * 9% to 23% of their requests on seed 13, its developers in up to 16%).
+ *
+ * <p><b>Many hands</b> (since 2026-12-07, session 46). A key that many people use carries their
+ * tools' settings: an account whose requests came with eight or more distinct system prompts,
+ * {@code max_tokens} and temperatures together ({@link Activity#manyHands}) counts as elevated on
+ * its own behaviour within hours where such accounts are rare ({@link ManyHands}), and, where it
+ * converses, with those that burst (so a relay that has not yet burst is a relay here, and is not a
+ * paced account for the aged view). On the fourth generator's seed 109 resellers were then flagged
+ * 3.3 to 23.1 hours in (median 5.7; 18.2% to 3.4% served first), on its 14 worlds that give the
+ * settings 17.6% to 6.2% served first at the median, with no benign account newly flagged or
+ * cleared on the 17 such worlds of both generators; the third generator's developers send one
+ * setting each. Where a trace gives none of the three fields, or a reseller sends every request
+ * alike, this sees nothing, and the limits above hold.
  *
  * <p>What it cannot see: relays that carry no conversations (an API reseller whose customers send
  * single requests looks like a harness), and a reseller whose extraction templates no other relay

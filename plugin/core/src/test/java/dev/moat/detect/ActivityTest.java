@@ -185,4 +185,45 @@ class ActivityTest {
     assertFalse(a.paced(100_000), "the fifth within 120 s of the first");
     assertTrue(a.paced(120_001), "just over two minutes after the first of the four");
   }
+
+  /**
+   * Many hands ({@link Activity#manyHands}): a key whose requests carry eight or more distinct
+   * settings (system prompt, {@code max_tokens}, temperature), as many people's tools send; one
+   * person's two settings over 2,000 requests, or a trace without the fields, never. The settings
+   * survive a snapshot from version 10 on and start afresh from an older one.
+   */
+  @Test
+  void manySettingsAreManyHandsAndSurviveASnapshot() throws java.io.IOException {
+    SplittableRandom r = new SplittableRandom(5);
+    Activity relay = new Activity();
+    Activity person = new Activity();
+    Activity bare = new Activity();
+    int at = -1;
+    for (int i = 0; i < 2000; i++) {
+      long t = i * 60_000L;
+      relay.record(
+          t, -1, null, Activity.setting(r.nextInt(6), 1024 << r.nextInt(4), r.nextInt(3) / 2.0));
+      person.record(t, -1, null, Activity.setting(42, i % 2 == 0 ? 4096 : 0, 0.7));
+      bare.record(t, -1, null, Activity.setting(0, 0, -1));
+      if (at < 0 && relay.manyHands()) {
+        at = i + 1;
+      }
+    }
+    // 72 possible settings: eight distinct bits within a few dozen requests.
+    assertTrue(at >= 8 && at <= 40, "many hands after " + at + " requests");
+    assertFalse(person.manyHands());
+    assertTrue(person.settingsSeen() <= 2);
+    assertFalse(bare.manyHands());
+    assertEquals(1, bare.settingsSeen());
+    for (int version : new int[] {DetectorState.VERSION, 9}) {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      relay.write(new java.io.DataOutputStream(bytes), version);
+      Activity back = new Activity();
+      back.read(
+          new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())),
+          version);
+      assertEquals(version >= 10, back.manyHands(), "version " + version);
+      assertEquals(relay.requests(), back.requests());
+    }
+  }
 }

@@ -30,6 +30,27 @@ class RelayViewTest {
    * tool loop's next step, not a customer's request), and with {@code followUp} a later turn.
    */
   static List<TraceRecord> resellers(boolean converse, boolean stepped, boolean followUp) {
+    return resellers(converse, stepped, followUp, false);
+  }
+
+  /** Customers' system prompts: each brings its own tool's, or none. */
+  static final String[] CUSTOMER_SYSTEMS = {
+    "You are a helpful assistant.",
+    "You are a coding assistant. Answer with code first.",
+    "You are Aria, a friendly companion. Keep replies warm and short.",
+    "Reply in the user's language.",
+    "You write marketing copy for small shops."
+  };
+
+  /**
+   * {@link #resellers(boolean, boolean, boolean)}, where with {@code ownSettings} each customer's
+   * request carries its own tool's settings: one of five system prompts or none, {@code max_tokens}
+   * unset or 1,024 to 8,192, temperature unset, 0, 0.7 or 1 (without, every customer's request is
+   * sent alike: no system prompt, no {@code max_tokens}, no temperature).
+   */
+  static List<TraceRecord> resellers(
+      boolean converse, boolean stepped, boolean followUp, boolean ownSettings) {
+    SplittableRandom settings = new SplittableRandom(71);
     SplittableRandom r = new SplittableRandom(61);
     List<TraceRecord> out = new ArrayList<>();
     int n = 0;
@@ -52,6 +73,7 @@ class RelayViewTest {
                         + " negative, one word only: "
                         + ContagionTest.note(r.nextInt(1_200));
         turn = ask || !converse || turn >= 2 || r.nextInt(3) == 0 ? 0 : turn + 1;
+        boolean own = ownSettings && !ask;
         out.add(
             new TraceRecord(
                 at,
@@ -61,10 +83,12 @@ class RelayViewTest {
                 "203.0." + a + ".0/24",
                 null,
                 ask ? (followUp ? 1 : 0) : turn,
-                null,
+                own ? pick(settings, CUSTOMER_SYSTEMS) : null,
                 prompt,
-                ask ? 16384 : 0,
-                -1,
+                ask
+                    ? 16384
+                    : own ? 1024 << settings.nextInt(4) & -(settings.nextInt(5) > 0 ? 1 : 0) : 0,
+                own ? new double[] {-1, 0, 0.7, 1}[settings.nextInt(4)] : -1,
                 0,
                 ask ? 3000 : 300));
         // Five customers within seconds now and then (a burst), else one to five minutes apart.
@@ -91,6 +115,135 @@ class RelayViewTest {
       // bursting, eliciting, around the clock, but no view calls their template coordinated.
       assertEquals(0, flagged(control, "resold-"));
       assertEquals(0, flagged(control, "person-"));
+    }
+  }
+
+  /** {@code t} sent at {@code ts} with the settings given. */
+  static TraceRecord sent(
+      TraceRecord t,
+      long ts,
+      @org.jspecify.annotations.Nullable String system,
+      int maxTokens,
+      double temperature) {
+    return new TraceRecord(
+        ts,
+        t.account(),
+        t.accountCreated(),
+        t.tier(),
+        t.client(),
+        t.conversation(),
+        t.turn(),
+        system,
+        t.prompt(),
+        maxTokens,
+        temperature,
+        t.topLogprobs(),
+        t.outputTokens());
+  }
+
+  static @org.jspecify.annotations.Nullable String pick(SplittableRandom r, String[] among) {
+    int i = r.nextInt(among.length + 1);
+    return i < among.length ? among[i] : null;
+  }
+
+  /**
+   * Hours from each reseller key's first request to its flag (the median of those flagged), with
+   * the number flagged at {@code [0]}.
+   */
+  static double[] hoursToFlag(Detector d, List<TraceRecord> trace) {
+    java.util.Map<String, Long> first = new java.util.HashMap<>();
+    trace.forEach(t -> first.putIfAbsent(t.account(), t.ts()));
+    double[] hours =
+        d.verdicts()
+            .filter(v -> v.account().startsWith("resold-") && v.flaggedAt() >= 0)
+            .mapToDouble(v -> (v.flaggedAt() - first.get(v.account())) / 3_600_000.0)
+            .sorted()
+            .toArray();
+    return new double[] {hours.length, hours.length == 0 ? Double.NaN : hours[hours.length / 2]};
+  }
+
+  /**
+   * 800 people chatting for three days ({@link TenureTest#regulars}), of whom the first {@code
+   * tinkering} send each request with settings of their own choosing (one of five system prompts or
+   * none, six {@code max_tokens}, eleven temperatures): elevated by many hands where that is rare.
+   */
+  static List<TraceRecord> people(int tinkering, int days) {
+    SplittableRandom tinker = new SplittableRandom(73);
+    List<TraceRecord> people = new ArrayList<>();
+    for (TraceRecord t : regulars(67, 800, days)) {
+      boolean tinkers = Integer.parseInt(t.account().substring("person-".length())) < tinkering;
+      people.add(
+          !tinkers
+              ? t
+              : sent(
+                  t,
+                  t.ts(),
+                  pick(tinker, CUSTOMER_SYSTEMS),
+                  256 << tinker.nextInt(6),
+                  tinker.nextInt(11) / 10.0));
+    }
+    return people;
+  }
+
+  /**
+   * Keys whose customers bring their own tools' settings ({@link Activity#manyHands}) are elevated
+   * within hours, so the relay view takes them long before the night test would (a day); the same
+   * keys sending every request alike wait for it (measured: 10 of 10 flagged either way, at a
+   * median of 5.6 hours against 29.3). Many settings make no harness a relay, and 5 people who each
+   * try many settings (elevated too) are not flagged.
+   */
+  @Test
+  void manyPeoplesSettingsShowAResellersKeyWithinHours() {
+    List<TraceRecord> people = people(5, 3);
+    List<TraceRecord> own = sorted(people, resellers(true, false, false, true));
+    List<TraceRecord> alike = sorted(people, resellers(true, false, false, false));
+    try (Detector d = Detector.builder().build();
+        Detector control = Detector.builder().build();
+        Detector harness = Detector.builder().build()) {
+      own.forEach(d::observe);
+      alike.forEach(control::observe);
+      sorted(people, resellers(false, false, false, true)).forEach(harness::observe);
+      double[] fast = hoursToFlag(d, own);
+      double[] slow = hoursToFlag(control, alike);
+      assertTrue(fast[0] >= 8 && slow[0] >= 8, "flagged " + fast[0] + " and " + slow[0] + " of 10");
+      assertTrue(fast[1] <= 6, "median hours to the flag with their settings " + fast[1]);
+      assertTrue(slow[1] >= 20, "median hours to the flag sent alike " + slow[1]);
+      assertEquals(0, flagged(d, "person-"));
+      d.verdicts()
+          .filter(v -> v.flagged() && v.account().startsWith("resold-"))
+          .forEach(
+              v ->
+                  assertTrue(
+                      v.reasons().stream().anyMatch(x -> x.startsWith("many hands: ")),
+                      v.account() + ": " + v.reasons()));
+      assertEquals(0, flagged(harness, "resold-"));
+    }
+  }
+
+  /**
+   * Where a tenth of the deployment's accounts vary their settings from request to request, many
+   * hands say nothing ({@link ManyHands}): resellers arriving on its second day wait for the night
+   * test as if they sent every request alike, and nobody is flagged for tinkering.
+   */
+  @Test
+  void manyHandsCountForNothingWhereEveryoneVariesTheirSettings() {
+    List<TraceRecord> later = new ArrayList<>();
+    for (TraceRecord t : resellers(true, false, false, true)) {
+      later.add(sent(t, t.ts() + DAY, t.system(), t.maxTokens(), t.temperature()));
+    }
+    List<TraceRecord> own = sorted(people(80, 4), later);
+    try (Detector d = Detector.builder().build()) {
+      own.forEach(d::observe);
+      double[] hours = hoursToFlag(d, own);
+      assertTrue(hours[0] >= 8, "flagged " + hours[0] + " of 10");
+      assertTrue(hours[1] >= 20, "median hours to the flag " + hours[1]);
+      assertEquals(0, flagged(d, "person-"));
+      d.verdicts()
+          .forEach(
+              v ->
+                  assertTrue(
+                      v.reasons().stream().noneMatch(x -> x.startsWith("many hands: ")),
+                      v.account() + ": " + v.reasons()));
     }
   }
 
