@@ -96,6 +96,13 @@ GRIDS["long"] = dict(GRIDS["main"], epochs=8,
 GRIDS["h2"] = dict(GRIDS["main"], students=[("scratch", "kgw-h-2", 1.0, 1),
                                              ("scratch", "kgw-h-2", 0.0, 1)])
 
+# Gumbel h = 1 below rho = 100% (added 2026-12-07, session 46): the main grid measured 100% (found
+# at 10^-473) and 5% (not found); 25% and 1% were the issue's grid's missing points. Gumbel's
+# harvest only (clean and Gumbel), the main grid's settings, a clean twin of the same harvest for
+# the control and the wrong keys' null. Run it in a work folder of its own.
+GRIDS["gumbel"] = dict(GRIDS["main"], schemes=["gumbel"], adversary_schemes=[],
+                       students=[("scratch", "gumbel-h-1", r, 1) for r in (0.25, 0.0, 0.01)])
+
 
 def log(msg):
     print(f"[experiment {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
