@@ -67,9 +67,7 @@ final class AccountJudge {
     // The bits it sets in each of its buckets: the account's, the skeleton's and the request's.
     int[] marks = t.marks;
     int m = 0;
-    boolean hands =
-        d.hands.counts(
-            s.activity, d.population.get()); // a relay's conversing key: with those that burst
+    boolean hands = d.hands.counts(s.activity, d.population.get()); // ManyHands, OwnReasons
     marks[m++] = 64 * LinkStore.ACCOUNTS + s.bit;
     if (established) {
       marks[m++] = 64 * LinkStore.ESTABLISHED + s.bit;
