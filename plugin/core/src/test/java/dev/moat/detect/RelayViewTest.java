@@ -190,7 +190,7 @@ class RelayViewTest {
    * within hours, so the relay view takes them long before the night test would (a day); the same
    * keys sending every request alike wait for it (measured: 10 of 10 flagged either way, at a
    * median of 5.6 hours against 29.3). Many settings make no harness a relay, and 5 people who each
-   * try many settings (elevated too) are not flagged.
+   * try many settings are not flagged.
    */
   @Test
   void manyPeoplesSettingsShowAResellersKeyWithinHours() {
