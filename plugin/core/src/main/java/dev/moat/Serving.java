@@ -60,7 +60,7 @@ public final class Serving {
             c.tier(),
             c.client(),
             c.session(),
-            0,
+            -1,
             null,
             c.promptText(),
             c.sampling().maxTokens(),

@@ -336,7 +336,7 @@ final class TrainDetectorCommand implements Callable<Integer> {
         all ? "" : r.tier(),
         null,
         all ? null : r.conversation(),
-        all ? 0 : r.turn(),
+        all ? -1 : r.turn(),
         r.system(),
         r.prompt(),
         r.maxTokens(),

@@ -179,7 +179,7 @@ final class ApiRoutes {
               account.tier(),
               client,
               null,
-              0,
+              -1,
               null,
               req.prompt,
               maxTokens,

@@ -78,10 +78,10 @@ final class AccountJudge {
     if (s.watchedByScore) {
       marks[m++] = 64 * LinkStore.WATCHED + s.bit;
     }
-    if (s.activity.requests() >= 3 && s.conversing > 0.3f) {
+    if (s.activity.requests() >= 3 && RelayView.converses(s)) {
       marks[m++] = 64 * LinkStore.CHATTY + s.bit;
     }
-    if (s.activity.bursts() > 0 || (hands && s.conversing > 0.3f)) {
+    if (s.activity.bursts() > 0 || (hands && RelayView.converses(s))) {
       marks[m++] = 64 * LinkStore.BURSTY + s.bit;
     }
     if (r.client() != null) {
@@ -131,7 +131,7 @@ final class AccountJudge {
     int evidence = GroupEvidence.NONE;
     int marked = -1;
     boolean paced = s.activity.paced(now); // the aged view, domination and phrases read it
-    boolean relay = (s.activity.bursts() > 0 || hands) && s.conversing > 0.3f;
+    boolean relay = (s.activity.bursts() > 0 || hands) && RelayView.converses(s);
     if (p.words >= Detector.GROUP_MIN_WORDS) {
       for (int b = 0; b < keys.length; b++) {
         int at = b * LinkStore.WORDS;

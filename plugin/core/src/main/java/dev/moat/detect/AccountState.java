@@ -66,10 +66,7 @@ final class AccountState {
   // Whether its first request gave its age (for Tenure's count; recomputed at restore).
   boolean firstAgeGiven;
 
-  /**
-   * The lowest turn it has sent ({@link #laterTurn}); {@link Integer#MAX_VALUE} before its first
-   * request.
-   */
+  /** The lowest turn it has sent ({@link #laterTurn}); {@link Integer#MAX_VALUE} before any. */
   int lowestTurn = Integer.MAX_VALUE;
 
   /** Weighted requests into coordinated buckets since the last decay or clear. */
@@ -339,10 +336,11 @@ final class AccountState {
   /**
    * Whether a request with {@code turn} continues a conversation: its turn is above the lowest the
    * account has sent. The trace format counts turns from 0, but a client or a log may count them
-   * from 1 (the fourth generator does). What it cannot tell: plugin README, "Turns counted from 1".
+   * from 1 (the fourth generator does); a request without a turn (negative) neither continues one
+   * nor sets the lowest. Plugin README, "Turns counted from 1" and "Requests without a turn".
    */
   boolean laterTurn(int turn) {
-    lowestTurn = Math.min(lowestTurn, turn);
+    lowestTurn = turn < 0 ? lowestTurn : Math.min(lowestTurn, turn);
     return turn > lowestTurn;
   }
 

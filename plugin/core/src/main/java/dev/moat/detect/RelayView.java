@@ -21,25 +21,26 @@ package dev.moat.detect;
  * fetched pages in their tool results). It counts as {@link GroupEvidence#COORDINATED}: an
  * eliciting request into such a template is one hit.
  *
- * <p><b>Why its accounts must be elevated, and converse by 30%</b> (measured 2026-12-07, session
- * 45; neither change kept). A relay is a key used around the clock at volume, elevated in the end
- * whatever its template, but its hour-of-day spread takes about a day to show: on the fourth
- * generator's seed 109 the resellers were flagged 28 to 47 hours after their first request, and
- * 18.2% of their extraction requests were served first. Without {@link GroupEvidence#watched} here
- * they were flagged 2.6 to 24 hours in, 5.7 at the median (3.2% served first; seeds 111, 112, 122:
- * 19.6%, 21.0%, 32.8% to 8.0%, 7.3%, 1.8%; no benign account newly flagged on generator4's 22
- * worlds), but on the third generator's three worlds with every field 468 to 617 developers a world
- * were flagged (603 of 1,984 on seed 13), and 35 to 71 agent-platform accounts: a coding tool's
- * users there burst, hold short conversations and paste code into eliciting templates, a relay's
- * shape in all but elevation (17% and 35% of such templates' accounts elevated against base rates
- * of 12% and 13%; three resellers' templates at their flags, 55% to 65%). Where a trace gives no
- * turns, only prompts under six words read as conversing, and the fourth generator's resellers read
- * 0.13 to 0.15 there (its seed 110), under the 30% bar: with a bar of 10% without turns, their
- * extraction served first fell on seven of its eight such worlds (seed 110 43.4% to 35.4%, 124
- * 28.6% to 19.8%), but the third generator's seed 45 had 798 of 2,935 developers flagged (their
- * "test" pings and one-line asks). Neither generator's resellers return to an earlier conversation
- * after another one in a way its developers do not (the fourth's never on seed 109; the third's in
- * 9% to 23% of their requests on seed 13, its developers in up to 16%).
+ * <p><b>Why its accounts must be elevated, and converse</b> (measured 2026-12-07, session 45;
+ * neither change kept; the bar is {@link #CONVERSES} since session 47). A relay is a key used
+ * around the clock at volume, elevated in the end whatever its template, but its hour-of-day spread
+ * takes about a day to show: on the fourth generator's seed 109 the resellers were flagged 28 to 47
+ * hours after their first request, and 18.2% of their extraction requests were served first.
+ * Without {@link GroupEvidence#watched} here they were flagged 2.6 to 24 hours in, 5.7 at the
+ * median (3.2% served first; seeds 111, 112, 122: 19.6%, 21.0%, 32.8% to 8.0%, 7.3%, 1.8%; no
+ * benign account newly flagged on generator4's 22 worlds), but on the third generator's three
+ * worlds with every field 468 to 617 developers a world were flagged (603 of 1,984 on seed 13), and
+ * 35 to 71 agent-platform accounts: a coding tool's users there burst, hold short conversations and
+ * paste code into eliciting templates, a relay's shape in all but elevation (17% and 35% of such
+ * templates' accounts elevated against base rates of 12% and 13%; three resellers' templates at
+ * their flags, 55% to 65%). Where a trace gives no turns, only prompts under six words read as
+ * conversing, and the fourth generator's resellers read 0.13 to 0.15 there (its seed 110), under
+ * the bar (30% then, a fifth now): with a bar of 10% without turns, their extraction served first
+ * fell on seven of its eight such worlds (seed 110 43.4% to 35.4%, 124 28.6% to 19.8%), but the
+ * third generator's seed 45 had 798 of 2,935 developers flagged (their "test" pings and one-line
+ * asks). Neither generator's resellers return to an earlier conversation after another one in a way
+ * its developers do not (the fourth's never on seed 109; the third's in 9% to 23% of their requests
+ * on seed 13, its developers in up to 16%).
  *
  * <p><b>Many hands</b> (since 2026-12-07, session 46). A key that many people use carries their
  * tools' settings: an account whose requests came with eight or more distinct system prompts,
@@ -62,6 +63,33 @@ package dev.moat.detect;
 final class RelayView {
   /** The share of a bucket's accounts that hold conversations. */
   static final double CHATTY = 0.5;
+
+  /**
+   * The share of an account's recent requests ({@link AccountState#conversing}: later turns, and
+   * prompts too short to stand alone) above which an account that gives turns holds conversations
+   * ({@link #converses}). A fifth since 2026-12-07 (session 47; 0.3 before): the bar of 30% was set
+   * while the fourth generator's conversations, counted from 1 beside requests without a turn, read
+   * every first turn as a later one; read as they are, its resellers' keys converse by 0.25 to 0.32
+   * over their week on seed 109 (median 0.29; its eval runners, IDE assistants, translation
+   * pipelines and enterprise apps 0), and with 30% their extraction served first rose from 3.4% to
+   * 6.6% there and from 9.1% to 23.3% on seed 112 (plugin README, "Requests without a turn").
+   */
+  static final float CONVERSES = 0.2f;
+
+  /**
+   * The same bar for an account that has given no turn, whose conversing is its short prompts
+   * alone: 0.3 still, since with a fifth the third generator's seed 45 without metadata had 332 of
+   * its developers flagged (their "test" pings and one-line asks; session 47).
+   */
+  static final float CONVERSES_WITHOUT_TURNS = 0.3f;
+
+  /**
+   * Whether {@code s} holds conversations: it is then {@link LinkStore#CHATTY}, and, where it has
+   * burst or shows many hands, a relay.
+   */
+  static boolean converses(AccountState s) {
+    return s.conversing > (s.lowestTurn == Integer.MAX_VALUE ? CONVERSES_WITHOUT_TURNS : CONVERSES);
+  }
 
   /**
    * The share of a bucket's requests that elicit: a campaign's template asks for reasoning every

@@ -27,7 +27,9 @@ final class TraceFields {
     clear();
   }
 
-  /** Back to the defaults: no time, no account, no prompt; tier "", no temperature (-1). */
+  /**
+   * Back to the defaults: no time, no account, no prompt; tier "", no temperature and no turn (-1).
+   */
   void clear() {
     ts = Long.MIN_VALUE;
     account = null;
@@ -35,7 +37,7 @@ final class TraceFields {
     tier = "";
     client = null;
     conversation = null;
-    turn = 0;
+    turn = -1;
     system = null;
     prompt = null;
     maxTokens = 0;

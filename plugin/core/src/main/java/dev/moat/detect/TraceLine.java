@@ -92,7 +92,7 @@ final class TraceLine {
         case CONVERSATION -> f.conversation = nullableText();
         case SYSTEM -> f.system = nullableText();
         case PROMPT -> f.prompt = text();
-        case TURN -> f.turn = integer();
+        case TURN -> f.turn = in.isNull ? -1 : integer();
         case MAX_TOKENS -> f.maxTokens = integer();
         case TOP_LOGPROBS -> f.topLogprobs = integer();
         case OUTPUT_TOKENS -> f.outputTokens = integer();

@@ -196,7 +196,7 @@ public final class TraceReader implements Closeable {
           case "tier" -> f.tier = nil ? "" : text(field, p, v);
           case "client" -> f.client = string(field, p, v, true);
           case "conversation" -> f.conversation = string(field, p, v, true);
-          case "turn" -> f.turn = nil ? 0 : integer(field, p, v);
+          case "turn" -> f.turn = nil ? -1 : integer(field, p, v);
           case "system" -> f.system = string(field, p, v, true);
           case "prompt" -> f.prompt = text(field, p, v);
           case "max_tokens" -> f.maxTokens = nil ? 0 : integer(field, p, v);

@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  * @param client a network fingerprint such as {@code 203.0.113.0/24} or {@code asn:64512}, or null
  * @param conversation the conversation id, or null
  * @param turn the message's index in its conversation, 0 for the first (a trace that counts from 1
- *     is read the same: a later turn is one above the lowest its account has sent)
+ *     is read the same: a later turn is one above the lowest its account has sent), or -1 if not
+ *     given (any negative value reads so)
  * @param system the system prompt, or null
  * @param prompt the user message
  * @param maxTokens the requested output length (0 if not given)

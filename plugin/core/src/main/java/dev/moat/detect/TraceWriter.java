@@ -56,7 +56,9 @@ public final class TraceWriter implements Closeable {
       if (r.conversation() != null) {
         g.writeStringField("conversation", r.conversation());
       }
-      g.writeNumberField("turn", r.turn());
+      if (r.turn() >= 0) {
+        g.writeNumberField("turn", r.turn());
+      }
       if (r.system() != null) {
         g.writeStringField("system", r.system());
       }

@@ -50,6 +50,18 @@ class RelayViewTest {
    */
   static List<TraceRecord> resellers(
       boolean converse, boolean stepped, boolean followUp, boolean ownSettings) {
+    return resellers(converse, stepped, followUp, ownSettings, false);
+  }
+
+  /**
+   * {@link #resellers(boolean, boolean, boolean, boolean)}, where with {@code singles} the
+   * customers send as the fourth generator's do: mostly single requests without a turn, a third of
+   * new questions opening a conversation counted from 1 that goes on with a probability of 0.65 a
+   * turn (up to four), so that about a quarter of a key's requests are later turns; the asks
+   * without a turn too.
+   */
+  static List<TraceRecord> resellers(
+      boolean converse, boolean stepped, boolean followUp, boolean ownSettings, boolean singles) {
     SplittableRandom settings = new SplittableRandom(71);
     SplittableRandom r = new SplittableRandom(61);
     List<TraceRecord> out = new ArrayList<>();
@@ -72,7 +84,16 @@ class RelayViewTest {
                     : "Classify the sentiment of this customer note as positive, neutral or"
                         + " negative, one word only: "
                         + ContagionTest.note(r.nextInt(1_200));
-        turn = ask || !converse || turn >= 2 || r.nextInt(3) == 0 ? 0 : turn + 1;
+        if (singles) {
+          turn =
+              ask
+                  ? -1
+                  : turn >= 1 && turn < 4 && r.nextInt(20) < 13
+                      ? turn + 1
+                      : r.nextInt(3) == 0 ? 1 : -1;
+        } else {
+          turn = ask || !converse || turn >= 2 || r.nextInt(3) == 0 ? 0 : turn + 1;
+        }
         boolean own = ownSettings && !ask;
         out.add(
             new TraceRecord(
@@ -82,7 +103,7 @@ class RelayViewTest {
                 "team",
                 "203.0." + a + ".0/24",
                 null,
-                ask ? (followUp ? 1 : 0) : turn,
+                ask && !singles ? (followUp ? 1 : 0) : turn,
                 own ? pick(settings, CUSTOMER_SYSTEMS) : null,
                 prompt,
                 ask
@@ -115,6 +136,25 @@ class RelayViewTest {
       // bursting, eliciting, around the clock, but no view calls their template coordinated.
       assertEquals(0, flagged(control, "resold-"));
       assertEquals(0, flagged(control, "person-"));
+    }
+  }
+
+  @Test
+  void keysWhoseCustomersMostlySendSingleRequestsAreRelays() {
+    List<TraceRecord> people = regulars(67, 400, 3);
+    List<TraceRecord> keys = resellers(true, false, false, false, true);
+    long later = keys.stream().filter(t -> t.turn() > 1).count();
+    double share = later / (double) keys.size();
+    assertTrue(share > 0.2 && share < 0.3, "later turns: " + share);
+    try (Detector d = Detector.builder().build()) {
+      sorted(people, keys).forEach(d::observe);
+      // Their customers converse by about a quarter of the keys' requests, as the fourth
+      // generator's do: with the bar at 30% (before 2026-12-07, session 47) all ten were flagged
+      // too, but at a median of 42.6 hours after their first request, against 28.7 now.
+      double[] hours = hoursToFlag(d, keys);
+      assertTrue(hours[0] >= 8, "resellers flagged " + hours[0] + " of 10");
+      assertTrue(hours[1] < 35, "median hours to the flag: " + hours[1]);
+      assertEquals(0, flagged(d, "person-"));
     }
   }
 

@@ -58,6 +58,7 @@ class TraceReaderTest {
       assertNull(t.system());
       assertEquals(-1, t.temperature());
       assertEquals(0, t.topLogprobs());
+      assertEquals(-1, t.turn(), "no turn given: not a first turn (TurnBaseTest)");
     }
   }
 
@@ -96,7 +97,7 @@ class TraceReaderTest {
     }
     long day = java.time.Instant.parse("2026-04-22T00:00:00Z").toEpochMilli();
     assertEquals(
-        new TraceRecord(day, "a", -1, "", null, null, 0, null, "hi", 0, -1, 0, 0), got.get(0));
+        new TraceRecord(day, "a", -1, "", null, null, -1, null, "hi", 0, -1, 0, 0), got.get(0));
     assertEquals(
         new TraceRecord(day + 1500, "b", -1, "", null, null, 2, null, "x", 4096, -1, 0, 120),
         got.get(1));
@@ -184,6 +185,9 @@ class TraceReaderTest {
     records.add(
         new TraceRecord(
             records.get(0).ts() + 1, "b", -1, "", null, null, 0, null, "q\n\"x\"", 0, -1, 0, 3));
+    records.add( // no turn given: written without the field, read back as not given
+        new TraceRecord(
+            records.get(0).ts() + 2, "c", -1, "", null, null, -1, null, "r", 0, -1, 0, 0));
     for (String name : List.of("t.jsonl", "t.jsonl.gz")) {
       Path file = dir.resolve(name);
       try (TraceWriter w = TraceWriter.open(file)) {

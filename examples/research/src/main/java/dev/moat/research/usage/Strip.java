@@ -65,7 +65,7 @@ final class Strip {
         drop(1, k) ? "" : x.tier(),
         drop(2, k) ? null : x.client(),
         drop(3, k) ? null : x.conversation(),
-        drop(4, k) ? 0 : x.turn(),
+        drop(4, k) ? -1 : x.turn(),
         drop(5, k) ? null : x.system(),
         x.prompt(),
         drop(6, k) ? 0 : x.maxTokens(),
