@@ -132,12 +132,13 @@ final class AccountJudge {
     int marked = -1;
     boolean paced = s.activity.paced(now); // the aged view, domination and phrases read it
     boolean relay = (s.activity.bursts() > 0 || hands) && RelayView.converses(s);
+    int cold = d.tenure.coldHours(now); // the aged view's hours of the day in a cold start
     if (p.words >= Detector.GROUP_MIN_WORDS) {
       for (int b = 0; b < keys.length; b++) {
         int at = b * LinkStore.WORDS;
         int e =
             GroupEvidence.judge(
-                bits, at, b == d.bands, base, baseYoung, agesGiven, singles, paced, relay);
+                bits, at, b == d.bands, base, baseYoung, agesGiven, singles, paced, relay, cold);
         if (e > evidence) {
           evidence = e;
           marked = b;
@@ -272,17 +273,7 @@ final class AccountJudge {
       if (!byGroup) {
         why.add(PhraseEvidence.describe(bits, keys.length + PhraseEvidence.phrase(linked), s, n));
       } else {
-        why.add(
-            String.format(
-                Locale.ROOT,
-                "coordinated: evidence %d from its %d requests (an eliciting request into a template"
-                    + " that many accounts share as a topic sweep counts 1, into one where every view"
-                    + " agrees 2, or 1 from an account with 8 requests before that does not elicit);"
-                    + " %d of its %d requests into such templates counted (a quarter must)",
-                s.groupHits,
-                n,
-                s.templateCounted,
-                s.templateRequests));
+        why.add(GroupReasons.coordinated(s, n));
       }
       if (byGroup && marked >= 0) {
         why.add(GroupReasons.describe(bits, marked * LinkStore.WORDS, base, baseYoung));

@@ -58,23 +58,8 @@ import dev.moat.internal.Binomial;
  * templates, but the flagged may be resellers relaying everyday templates, so it counts only for an
  * account with a signal of its own.
  *
- * <p><b>Aged accounts.</b> A bucket that is not young is coordinated too when it is a sweep, around
- * the clock and elicits reasoning, plans or agent traces (at least {@link #HARVEST_CUED} of its
- * requests: the other shape of harvesting, single requests, is what people's chat looks like in a
- * trace without turns, where it flagged 5 of 2,000 casual users of the first simulator), its
- * accounts were elevated on their own behaviour far more often than the base rate ({@link
- * #WATCHED_P}; only those that never sent at machine speed count, since 2026-12-06), and at most
- * {@link #BURSTY_MAX} of them ever sent at machine speed (five requests within two minutes, {@link
- * Activity#bursts}): a campaign on aged accounts paces itself like people, while the established
- * users that share a template for benign reasons (an eval harness, an agent product's tool loops,
- * developers' scripts) burst. Never strong: two requests into such templates flag an account, and
- * only requests at a person's pace count (since 2026-12-06: a harness's requests into a template
- * that a paced campaign shares are still a harness's). Before this view (2026-12-03), stealth and
- * split campaigns on aged accounts were flagged only where they shared templates with a flagged one
- * (0% in the first simulator); the view without the pacing condition also flagged that simulator's
- * 300 developers, who share a coding tool's templates and burst. Since 2026-12-05 an account
- * without a night, or one that mostly elicits at a person's pace ({@link OwnReasons#elevates}),
- * counts as elevated too, whatever the model scores (plugin README, "No night").
+ * <p><b>Aged accounts</b> are {@link AgedView}'s: a sweep of accounts elevated on their own
+ * behaviour far above the base rate, that elicits, used around the clock and paced like people.
  *
  * <p>What this cannot see: an aged campaign that bursts (a script on bought accounts; relays that
  * converse, resellers' keys, are {@link RelayView}'s) or whose accounts are not elevated on their
@@ -163,6 +148,8 @@ final class GroupEvidence {
    * @param paced whether the request comes at a person's pace ({@link Activity#paced}): the aged
    *     view's evidence is for those only
    * @param relay whether its account has sent at machine speed and converses ({@link RelayView})
+   * @param cold the hours of the day that make the aged view's template used around the clock in a
+   *     deployment's first hours ({@link Tenure#coldHours}; {@link Integer#MAX_VALUE} after them)
    */
   static int judge(
       long[] words,
@@ -173,7 +160,8 @@ final class GroupEvidence {
       boolean agesGiven,
       boolean singlesShow,
       boolean paced,
-      boolean relay) {
+      boolean relay,
+      int cold) {
     double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
     if (k < MIN_ACCOUNTS) {
       return NONE;
@@ -214,16 +202,7 @@ final class GroupEvidence {
     if (youngSweep && (watched || (agesGiven && ElicitingSweep.many(words, at, k)))) {
       return STRONG;
     }
-    // Aged accounts: the same sweep, elevated on their own behaviour far above the base rate, and
-    // paced like people (a product's tool loops, eval harnesses and scripts burst; see above).
-    boolean agedSweep =
-        paced
-            && !young
-            && sweep
-            && watched(words, at, k, baseWatched, true)
-            && steady(words, at, k)
-            && aroundTheClock(words, at, k)
-            && share(words, at, LinkStore.CUED) >= HARVEST_CUED;
+    boolean agedSweep = paced && !young && sweep && AgedView.swept(words, at, k, baseWatched, cold);
     boolean relayed = relay && paced && !young && RelayView.relayed(words, at, k, baseWatched);
     return youngSweep || agedSweep || relayed ? COORDINATED : dominated ? DOMINATED : NONE;
   }

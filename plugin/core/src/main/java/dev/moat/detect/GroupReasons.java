@@ -14,6 +14,20 @@ final class GroupReasons {
     return Math.min(100, Math.max(0, 100 * LinkStore.estimate(words, set) / Math.max(1, k)));
   }
 
+  /** The first reason of a flag by coordination: the account's hits, of its {@code n} requests. */
+  static String coordinated(AccountState s, long n) {
+    return String.format(
+        Locale.ROOT,
+        "coordinated: evidence %d from its %d requests (an eliciting request into a template"
+            + " that many accounts share as a topic sweep counts 1, into one where every view"
+            + " agrees 2, or 1 from an account with 8 requests before that does not elicit);"
+            + " %d of its %d requests into such templates counted (a quarter must)",
+        s.groupHits,
+        n,
+        s.templateCounted,
+        s.templateRequests);
+  }
+
   /** What the bucket's views read, for a flag's reasons (built once, at the flag). */
   static String describe(long[] words, int at, double baseWatched, double baseYoung) {
     double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);

@@ -91,6 +91,21 @@ final class Tenure {
     return all <= 0 ? floor : Math.max(floor, y / (double) all);
   }
 
+  /** The fewest hours of the day that make a template used around the clock while cold. */
+  static final int COLD_MIN_HOURS = 3;
+
+  /**
+   * For the aged view ({@link AgedView}): while fewer than {@link GroupEvidence#YOUNG_HOURS} hours
+   * have been observed, the hours observed so far (whole hours, at least {@link #COLD_MIN_HOURS});
+   * {@link Integer#MAX_VALUE} after.
+   */
+  int coldHours(long now) {
+    long hours = (now - since(now)) / 3_600_000L;
+    return hours >= GroupEvidence.YOUNG_HOURS
+        ? Integer.MAX_VALUE
+        : (int) Math.max(COLD_MIN_HOURS, hours);
+  }
+
   /** The earliest request time observed, {@code now} included. */
   long since(long now) {
     long s = since.get();

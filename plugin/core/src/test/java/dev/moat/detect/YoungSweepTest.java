@@ -38,7 +38,8 @@ class YoungSweepTest {
   }
 
   static int judge(long[] w, boolean agesGiven) {
-    return GroupEvidence.judge(w, 0, false, BASE_WATCHED, BASE_YOUNG, agesGiven, true, true, false);
+    return GroupEvidence.judge(
+        w, 0, false, BASE_WATCHED, BASE_YOUNG, agesGiven, true, true, false, Integer.MAX_VALUE);
   }
 
   @Test
