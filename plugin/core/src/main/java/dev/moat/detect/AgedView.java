@@ -27,12 +27,13 @@ package dev.moat.detect;
  * accounts' flags, 10,895 were the first day's, its first flags at 07:00). In a detector's first
  * eight hours of observation ({@link Tenure#coldHours}; one restored from a snapshot or fleet state
  * keeps its history), a template used in as many hours of the day as have been observed, and in at
- * least {@link Tenure#COLD_MIN_HOURS}, is around the clock for this view: a class or a workshop of
- * an hour or two is not. On that world hydra's requests served first went from 5.99% to 3.72% (its
- * accounts must still be elevated far above a night's base rate, which takes three to five hours),
- * on seeds 117 and 115 from 3.39% and 5.23% to 2.52% and 4.27%; no benign account was newly flagged
- * or cleared on the third and fourth generators' 28 worlds (plugin README, "A deployment's first
- * hours").
+ * least {@link Tenure#COLD_MIN_HOURS}, is around the clock for this view if it is new to the store
+ * too (used on at most two days: a replica started in a warm fleet reads the fleet's buckets, where
+ * a template used for days in office hours is not new); a class or a workshop of an hour or two is
+ * not. On that world hydra's requests served first went from 5.99% to 3.72% (its accounts must
+ * still be elevated far above a night's base rate, which takes three to five hours), on seeds 117
+ * and 115 from 3.39% and 5.23% to 2.52% and 4.27%; no benign account was newly flagged or cleared
+ * on the third and fourth generators' 28 worlds (plugin README, "A deployment's first hours").
  *
  * <p>Thread-safe: stateless.
  */
@@ -42,13 +43,14 @@ final class AgedView {
   /**
    * Whether the bucket at {@code words[at ..)}, a sweep of about {@code k} accounts that are not
    * young, is an aged campaign's: elevated far above {@code baseWatched} (those that never burst),
-   * steady, eliciting, and used around the clock (or in {@code cold} hours of the day, {@link
-   * Tenure#coldHours}).
+   * steady, eliciting, and used around the clock (or, new to the store, in {@code cold} hours of
+   * the day: {@link Tenure#coldHours}).
    */
   static boolean swept(long[] words, int at, double k, double baseWatched, int cold) {
     return GroupEvidence.watched(words, at, k, baseWatched, true)
         && GroupEvidence.steady(words, at, k)
-        && (GroupEvidence.aroundTheClock(words, at, k) || GroupEvidence.hours(words, at) >= cold)
+        && (GroupEvidence.aroundTheClock(words, at, k)
+            || (GroupEvidence.hours(words, at) >= cold && GroupEvidence.days(words, at) <= 2))
         && GroupEvidence.share(words, at, LinkStore.CUED) >= GroupEvidence.HARVEST_CUED;
   }
 }

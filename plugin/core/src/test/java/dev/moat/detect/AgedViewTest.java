@@ -2,6 +2,7 @@ package dev.moat.detect;
 
 import static dev.moat.detect.DetectorTest.START;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -57,6 +58,30 @@ class AgedViewTest {
         .mapToDouble(v -> (v.flaggedAt() - START) / (double) HOUR)
         .min()
         .orElse(Double.NaN);
+  }
+
+  @Test
+  void aTemplateUsedInTheHoursObservedIsAroundTheClockOnlyWhileNew() {
+    long[] w = ContagionTest.agedBucket(20); // every hour of the day, on three days: coordinated
+    double k = LinkStore.estimate(w, LinkStore.ACCOUNTS);
+    assertTrue(AgedView.swept(w, 0, k, 0.05, Integer.MAX_VALUE));
+    w[LinkStore.ACTIVITY] = 0b1111L | (1L << 24); // four hours of one day
+    assertFalse(AgedView.swept(w, 0, k, 0.05, Integer.MAX_VALUE), "not cold: eight hours");
+    assertTrue(AgedView.swept(w, 0, k, 0.05, 4), "cold, four hours observed");
+    assertFalse(AgedView.swept(w, 0, k, 0.05, 5), "cold, five hours observed");
+    // The same four hours a day over three days: a warm fleet's template, read by a new replica.
+    w[LinkStore.ACTIVITY] = 0b1111L | (0b111L << 24);
+    assertFalse(AgedView.swept(w, 0, k, 0.05, 4));
+  }
+
+  @Test
+  void theColdBarIsTheHoursObservedFromThreeToEight() {
+    Tenure t = new Tenure();
+    assertEquals(Tenure.COLD_MIN_HOURS, t.coldHours(START));
+    assertEquals(Tenure.COLD_MIN_HOURS, t.coldHours(START + 2 * HOUR + 59 * 60_000));
+    assertEquals(5, t.coldHours(START + 5 * HOUR + 1));
+    assertEquals(7, t.coldHours(START + 8 * HOUR - 1));
+    assertEquals(Integer.MAX_VALUE, t.coldHours(START + 8 * HOUR));
   }
 
   @Test
