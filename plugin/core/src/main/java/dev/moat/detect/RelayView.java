@@ -79,7 +79,7 @@ final class RelayView {
   /**
    * The same bar for an account that has given no turn, whose conversing is its short prompts
    * alone: 0.3 still, since with a fifth the third generator's seed 45 without metadata had 332 of
-   * its developers flagged (their "test" pings and one-line asks; session 47).
+   * its developers flagged (session 47).
    */
   static final float CONVERSES_WITHOUT_TURNS = 0.3f;
 
