@@ -25,8 +25,8 @@ package dev.moat.detect;
  * hours have been observed: a campaign already running when a detector starts cold was served until
  * then (the fourth generator's seed 128 `partial`: of the 12,084 hydra requests served before their
  * accounts' flags, 10,895 were the first day's, its first flags at 07:00). In a detector's first
- * eight hours of observation ({@link Tenure#coldHours}; one restored from a snapshot or fleet state
- * keeps its history), a template used in as many hours of the day as have been observed, and in at
+ * eight hours of observation ({@link Tenure#coldHours}; one restored from a snapshot keeps when
+ * observation began), a template used in as many hours of the day as have been observed, and in at
  * least {@link Tenure#COLD_MIN_HOURS}, is around the clock for this view if it is new to the store
  * too (used on at most two days: a replica started in a warm fleet reads the fleet's buckets, where
  * a template used for days in office hours is not new); a class or a workshop of an hour or two is

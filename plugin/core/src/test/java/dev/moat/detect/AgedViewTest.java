@@ -30,21 +30,7 @@ class AgedViewTest {
     int n = 0;
     for (int a = 0; a < 60; a++) {
       for (long t = START + r.nextLong(600_000); t < START + hours * HOUR; ) {
-        out.add(
-            new TraceRecord(
-                t,
-                "running-" + a,
-                -1,
-                "free",
-                null,
-                null,
-                -1,
-                null,
-                TenureTest.sweepPrompt(n++),
-                8192,
-                0.0,
-                0,
-                6000));
+        out.add(TenureTest.sweepRequest(t, "running-" + a, -1, null, TenureTest.sweepPrompt(n++)));
         t += 240_000 + r.nextLong(240_000);
       }
     }
