@@ -84,6 +84,9 @@ final class AccountJudge {
     if (s.activity.bursts() > 0 || (hands && RelayView.converses(s))) {
       marks[m++] = 64 * LinkStore.BURSTY + s.bit;
     }
+    if (hands) {
+      marks[m++] = 64 * LinkStore.HANDS + s.bit;
+    }
     if (r.client() != null) {
       marks[m++] = 64 * LinkStore.CLIENTS + (int) (MinHash.mix(r.client().hashCode()) >>> 56);
     }
@@ -133,12 +136,23 @@ final class AccountJudge {
     boolean paced = s.activity.paced(now); // the aged view, domination and phrases read it
     boolean relay = (s.activity.bursts() > 0 || hands) && RelayView.converses(s);
     int cold = d.tenure.coldHours(now); // the aged view's hours of the day in a cold start
+    double baseHands = hands ? d.hands.share(d.population.get()) : -1; // RelayView#handsShared
     if (p.words >= Detector.GROUP_MIN_WORDS) {
       for (int b = 0; b < keys.length; b++) {
         int at = b * LinkStore.WORDS;
         int e =
             GroupEvidence.judge(
-                bits, at, b == d.bands, base, baseYoung, agesGiven, singles, paced, relay, cold);
+                bits,
+                at,
+                b == d.bands,
+                base,
+                baseYoung,
+                agesGiven,
+                singles,
+                paced,
+                relay,
+                baseHands,
+                cold);
         if (e > evidence) {
           evidence = e;
           marked = b;
@@ -194,13 +208,9 @@ final class AccountJudge {
     s.rate(Features.TEMPLATE_SHARED, shared);
     s.rate(Features.TEMPLATE_ESTABLISHED, estShare);
     s.rate(Features.TEMPLATE_YOUNG, youngShare);
-    if (hasSystem) {
-      int so = d.bands * LinkStore.WORDS;
-      double sys = LinkStore.estimate(bits, so + LinkStore.ACCOUNTS);
-      s.rate(Features.SYSTEM_SHARED, Math.log1p(sys) / LOG_SATURATED);
-    } else {
-      s.rate(Features.SYSTEM_SHARED, 0);
-    }
+    int so = d.bands * LinkStore.WORDS; // the system prompt's bucket, where it has one
+    double sys = hasSystem ? LinkStore.estimate(bits, so + LinkStore.ACCOUNTS) : 0;
+    s.rate(Features.SYSTEM_SHARED, Math.log1p(sys) / LOG_SATURATED);
     s.lastOutput = r.outputTokens();
     s.features(x);
     // Per-account evidence reads behaviour only: the linking features are set to a typical
@@ -270,11 +280,10 @@ final class AccountJudge {
       s.groupKey = key != 0 ? key : s.groupKey;
       s.group = s.groupKey != 0 ? AccountState.group(s.groupKey) : null;
       List<String> why = new ArrayList<>(4);
-      if (!byGroup) {
-        why.add(PhraseEvidence.describe(bits, keys.length + PhraseEvidence.phrase(linked), s, n));
-      } else {
-        why.add(GroupReasons.coordinated(s, n));
-      }
+      why.add(
+          byGroup
+              ? GroupReasons.coordinated(s, n)
+              : PhraseEvidence.describe(bits, keys.length + PhraseEvidence.phrase(linked), s, n));
       if (byGroup && marked >= 0) {
         why.add(GroupReasons.describe(bits, marked * LinkStore.WORDS, base, baseYoung));
       }

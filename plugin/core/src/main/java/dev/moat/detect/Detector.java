@@ -311,7 +311,7 @@ public final class Detector implements AutoCloseable {
    * Writes the detector's state to {@code file} (gzip'd, versioned; atomically: a temporary file,
    * then a move): the tiers' baselines, every held account's state and verdict, and the local link
    * table (a fleet link store keeps its state in Redis). Requests may go on meanwhile: each account
-   * is written under its own lock. About 60 MB of link table before compression, plus about 300
+   * is written under its own lock. About 74 MB of link table before compression, plus about 300
    * bytes per account.
    */
   public void snapshot(java.nio.file.Path file) throws java.io.IOException {

@@ -86,7 +86,7 @@ final class DetectorScratch {
   final long[] bits;
   final float[] x = new float[Features.COUNT];
   final float[] own = new float[Features.COUNT];
-  final int[] marks = new int[17];
+  final int[] marks = new int[18];
 
   DetectorScratch(int hashes, int bands) {
     sig = new long[hashes];

@@ -27,24 +27,25 @@ import org.jspecify.annotations.Nullable;
  * a temporary file and moved into place atomically; read completely before anything is installed,
  * so a damaged file changes nothing and its error names what was wrong.
  *
- * <p>Layout, all big-endian: magic {@code MOATDET:} (version 10: the byte after {@code 9}); the
+ * <p>Layout, all big-endian: magic {@code MOATDET;} (version 11: two bytes after {@code 9}); the
  * bucket layout's word count and the feature count (a file from another layout is refused); the
  * population and elevated counts; the tiers (count, then name and baseline each); the accounts (a 1
  * before each: name, tier, last score, state with its pin; a 0 after the last); a 1 and the link
  * table, or a 0; the embedded store's pins (count, then account and {@link AccountPin#encode} line
  * each; 0 over a fleet store, which keeps them); the {@link Cohorts} table ({@link Cohorts#SLOTS}
- * longs). Version 9 files ({@code MOATDET9}: no account's settings, {@link Activity#manyHands}),
- * version 8 files ({@code MOATDET8}: no account's counts of requests into coordinated templates or
- * about flagged phrases, so that its hits alone flag it, and no lowest turn, so that turns count
- * from 0), version 7 files ({@code MOATDET7}: no account's last counted skeleton), version 6 files
- * ({@code MOATDET6}: no venues, no account's start network or conversing share), version 5 files
- * ({@code MOATDET5}: strong phrase links only; a build that reads no further refuses a version 6
- * file rather than read its weak links as strong ones), version 4 files ({@code MOATDET4}: no
- * phrase evidence in the accounts), version 3 files ({@code MOATDET3}: no machine bursts in the
- * accounts' {@link Activity}, buckets without {@link LinkStore#BURSTY}), version 2 files ({@code
- * MOATDET2}: score bins only, {@link TierBaseline}) and version 1 files ({@code MOATDET1}: no pins
- * either) are still read. The start of observation (the tenure that stands in for unknown account
- * ages) is not written: restore takes the earliest first request among the accounts it restores.
+ * longs). Version 10 files ({@code MOATDET:}: buckets without {@link LinkStore#HANDS}), version 9
+ * files ({@code MOATDET9}: no account's settings, {@link Activity#manyHands}), version 8 files
+ * ({@code MOATDET8}: no account's counts of requests into coordinated templates or about flagged
+ * phrases, so that its hits alone flag it, and no lowest turn, so that turns count from 0), version
+ * 7 files ({@code MOATDET7}: no account's last counted skeleton), version 6 files ({@code
+ * MOATDET6}: no venues, no account's start network or conversing share), version 5 files ({@code
+ * MOATDET5}: strong phrase links only; a build that reads no further refuses a version 6 file
+ * rather than read its weak links as strong ones), version 4 files ({@code MOATDET4}: no phrase
+ * evidence in the accounts), version 3 files ({@code MOATDET3}: no machine bursts in the accounts'
+ * {@link Activity}, buckets without {@link LinkStore#BURSTY}), version 2 files ({@code MOATDET2}:
+ * score bins only, {@link TierBaseline}) and version 1 files ({@code MOATDET1}: no pins either) are
+ * still read. The start of observation (the tenure that stands in for unknown account ages) is not
+ * written: restore takes the earliest first request among the accounts it restores.
  *
  * <p>Thread-safe as its callers are: each account is written under its lock; the link table and the
  * baselines' histograms are sketches, read without stopping the world.
@@ -52,15 +53,25 @@ import org.jspecify.annotations.Nullable;
 final class DetectorState {
   /**
    * "MOATDET0": a file of version {@code v} (1 to {@link #VERSION}) starts with this plus {@code
-   * v}, "MOATDET1" to "MOATDET9", then "MOATDET:" for 10 (the last byte counts on; what each
-   * version lacks: the class comment).
+   * v}, "MOATDET1" to "MOATDET9", then "MOATDET:" for 10 and "MOATDET;" for 11 (the last byte
+   * counts on; what each version lacks: the class comment).
    */
   static final long MAGIC_BASE = 0x4D4F41544445_5430L;
 
-  static final int VERSION = 10;
+  static final int VERSION = 11;
 
   /** Words per bucket before {@link LinkStore#BURSTY} was added (files before version 4). */
   static final int WORDS_BEFORE_BURSTS = LinkStore.BURSTY;
+
+  /** Words per bucket before {@link LinkStore#HANDS} was added (files of versions 4 to 10). */
+  static final int WORDS_BEFORE_HANDS = LinkStore.HANDS;
+
+  /** Words per bucket in a file of {@code version}. */
+  static int bucketWords(int version) {
+    return version >= 11
+        ? LinkStore.WORDS
+        : version >= 4 ? WORDS_BEFORE_HANDS : WORDS_BEFORE_BURSTS;
+  }
 
   private DetectorState() {}
 
@@ -118,7 +129,7 @@ final class DetectorState {
           out.writeBoolean(false);
           if (d.store instanceof LocalLinkStore local) {
             out.writeBoolean(true);
-            local.write(out, version >= 4 ? LinkStore.WORDS : WORDS_BEFORE_BURSTS);
+            local.write(out, bucketWords(version));
           } else {
             out.writeBoolean(false);
           }
@@ -291,7 +302,7 @@ final class DetectorState {
               new DataOutputStream(
                   new BufferedOutputStream(new GZIPOutputStream(os, 1 << 16), 1 << 16))) {
         out.writeLong(MAGIC_BASE + Math.min(version, VERSION));
-        out.writeInt(version >= 4 ? LinkStore.WORDS : WORDS_BEFORE_BURSTS);
+        out.writeInt(bucketWords(version));
         out.writeInt(Features.COUNT);
         body.write(out);
       }
@@ -314,8 +325,7 @@ final class DetectorState {
       }
       int words = in.readInt();
       int features = in.readInt();
-      if ((words != LinkStore.WORDS && words != WORDS_BEFORE_BURSTS)
-          || features != Features.COUNT) {
+      if (words != bucketWords((int) version) || features != Features.COUNT) {
         throw new IOException(
             file
                 + ": written by another version (bucket words "
@@ -323,10 +333,10 @@ final class DetectorState {
                 + ", features "
                 + features
                 + "; this one reads "
-                + LinkStore.WORDS
-                + " or "
-                + WORDS_BEFORE_BURSTS
-                + " and "
+                + bucketWords((int) version)
+                + " for a version "
+                + version
+                + " file, and "
                 + Features.COUNT
                 + ")");
       }

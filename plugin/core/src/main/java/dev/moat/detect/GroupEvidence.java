@@ -148,6 +148,8 @@ final class GroupEvidence {
    * @param paced whether the request comes at a person's pace ({@link Activity#paced}): the aged
    *     view's evidence is for those only
    * @param relay whether its account has sent at machine speed and converses ({@link RelayView})
+   * @param baseHands where its account shows many hands ({@link ManyHands}), the share of all
+   *     accounts that do (the null rate of {@link RelayView#handsShared}); else -1
    * @param cold the hours of the day that make the aged view's template used around the clock in a
    *     deployment's first hours ({@link Tenure#coldHours}; {@link Integer#MAX_VALUE} after them)
    */
@@ -161,6 +163,7 @@ final class GroupEvidence {
       boolean singlesShow,
       boolean paced,
       boolean relay,
+      double baseHands,
       int cold) {
     double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);
     if (k < MIN_ACCOUNTS) {
@@ -203,7 +206,8 @@ final class GroupEvidence {
       return STRONG;
     }
     boolean agedSweep = paced && !young && sweep && AgedView.swept(words, at, k, baseWatched, cold);
-    boolean relayed = relay && paced && !young && RelayView.relayed(words, at, k, baseWatched);
+    boolean relayed =
+        relay && paced && !young && RelayView.relayed(words, at, k, baseWatched, baseHands);
     return youngSweep || agedSweep || relayed ? COORDINATED : dominated ? DOMINATED : NONE;
   }
 

@@ -55,6 +55,12 @@ final class GroupReasons {
             100 * GroupEvidence.share(words, at, LinkStore.CUED),
             pct(words, at + LinkStore.BURSTY, k),
             Long.bitCount(words[at + LinkStore.ACTIVITY] & 0xFFFFFFL),
-            GroupEvidence.days(words, at));
+            GroupEvidence.days(words, at))
+        + (LinkStore.estimate(words, at + LinkStore.HANDS) < 1
+            ? ""
+            : String.format(
+                Locale.ROOT,
+                "; %.0f%% of its accounts sent many people's settings (many hands)",
+                pct(words, at + LinkStore.HANDS, k)));
   }
 }

@@ -13,7 +13,7 @@ import java.util.List;
  * <p>Account sets are 256-bit linear-counting bitmaps (an account sets the bit its id hashes to):
  * within a few percent below about 200 accounts, saturating near 1,400, which is all a verdict
  * needs ("a handful" against "hundreds", and which share of them is flagged); the content sketches
- * are 256 bits each at two resolutions, and one word says when the bucket was used: 520 bytes per
+ * are 256 bits each at two resolutions, and one word says when the bucket was used: 552 bytes per
  * bucket whatever the campaign's size.
  *
  * <p>Implementations must be thread-safe: every request of every account calls them.
@@ -80,8 +80,15 @@ public interface LinkStore extends AutoCloseable {
    */
   int BURSTY = ACTIVITY + 1;
 
+  /**
+   * Accounts whose requests carry many people's settings ({@link Activity#manyHands}, counted where
+   * such accounts are rare): keys that many people use, a reseller's. Last in the layout (added
+   * 2026-12-07, session 48), so that a bucket written before it reads with this set empty.
+   */
+  int HANDS = BURSTY + SET;
+
   /** Words per bucket in {@link #record}'s output. */
-  int WORDS = BURSTY + SET;
+  int WORDS = HANDS + SET;
 
   /** Bits per bucket. */
   int BITS = 64 * WORDS;

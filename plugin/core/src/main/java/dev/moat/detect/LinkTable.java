@@ -10,7 +10,7 @@ import java.lang.invoke.VarHandle;
 
 /**
  * {@link LocalLinkStore}'s buckets: a fixed-size, lock-free table in two {@code long[]}s (an index
- * of keys and meta words, 16 bytes per slot, and the buckets' {@link LinkStore#WORDS} words, 520
+ * of keys and meta words, 16 bytes per slot, and the buckets' {@link LinkStore#WORDS} words, 552
  * bytes per slot), probed over four adjacent slots of the index. A new bucket takes an empty or
  * expired slot, else the slot of the four shared by the fewest accounts: memory is fixed at
  * construction whatever the traffic, and nothing is allocated per request.

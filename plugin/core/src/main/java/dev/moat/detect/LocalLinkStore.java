@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The embedded {@link LinkStore}: its buckets in a fixed-size, lock-free table ({@link LinkTable}:
- * 536 bytes a bucket, memory fixed at construction whatever the traffic, nothing allocated per
+ * 568 bytes a bucket, memory fixed at construction whatever the traffic, nothing allocated per
  * request); sample flagged accounts (only those) in {@link LinkSamples}; marks, watches and pins in
  * bounded maps.
  *
@@ -51,7 +51,7 @@ public final class LocalLinkStore implements LinkStore {
   static final int MAX_PINS = 1 << 20;
 
   /**
-   * @param buckets table size, rounded up to a power of two (536 bytes each)
+   * @param buckets table size, rounded up to a power of two (568 bytes each)
    * @param idleExpiry how long an unused bucket is kept before its slot counts as free
    * @param ticker the clock (a trace's clock in replay)
    */
@@ -78,7 +78,7 @@ public final class LocalLinkStore implements LinkStore {
     return new LocalLinkStore(1 << 17, Duration.ofDays(30), Ticker.systemTicker(), false);
   }
 
-  /** 131,072 buckets (63 MB), kept 30 days unused, on the system clock. */
+  /** 131,072 buckets (74 MB), kept 30 days unused, on the system clock. */
   public static LocalLinkStore standard() {
     return new LocalLinkStore(1 << 17, Duration.ofDays(30), Ticker.systemTicker());
   }

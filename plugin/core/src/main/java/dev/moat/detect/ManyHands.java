@@ -41,6 +41,14 @@ final class ManyHands {
     }
   }
 
+  /**
+   * The share of {@code population} accounts held that show many hands: the null rate of the relay
+   * view's shared hands ({@link RelayView#handsShared}).
+   */
+  double share(long population) {
+    return population <= 0 ? 0 : Math.min(1, many.get() / (double) population);
+  }
+
   /** Whether {@code a} shows many hands and they count among {@code population} accounts held. */
   boolean counts(Activity a, long population) {
     return a.manyHands() && population >= MIN_ACCOUNTS && many.get() <= MAX_SHARE * population;

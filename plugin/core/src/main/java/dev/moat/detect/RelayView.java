@@ -1,5 +1,7 @@
 package dev.moat.detect;
 
+import dev.moat.internal.Binomial;
+
 /**
  * The relay view of a template bucket ({@link GroupEvidence#judge}): a sweep of first turns (at
  * most {@link GroupEvidence#HARVEST_FOLLOWUPS} later ones: a harvest does not converse in its
@@ -54,9 +56,29 @@ package dev.moat.detect;
  * setting each. Where a trace gives none of the three fields, or a reseller sends every request
  * alike, this sees nothing, and the limits above hold.
  *
+ * <p><b>Shared hands</b> (since 2026-12-07, session 48). Elevation is judged against the share of
+ * all accounts elevated, which where many accounts have no night or mostly elicit is a fifth or
+ * more (the fourth generator's seed 122: 0.18 to 0.21), and against it a template that a handful of
+ * relays share is not far above the base rate, though every one of them is elevated: 7 of 8
+ * elevated at 0.2 is 1e-4, not the 1e-6 asked. That world's 7 resellers were flagged 40 to 58 hours
+ * after their first requests, by other views, with 32.6% of their extraction served first. Many
+ * hands are rarer than elevation by design ({@link ManyHands}: counted only while at most 2% of the
+ * accounts show them), so for an account that shows them itself, a template whose accounts show
+ * many hands far more often than all accounts do ({@link #handsShared}, against {@link
+ * ManyHands#share}) is relays' too, the other conditions unchanged. On that world the resellers'
+ * extraction served first fell from 32.6% to 1.8%; on generator4's 14 worlds with the settings from
+ * a median of 5.8% to 5.3% (seed 112 8.9% to 6.0%), no benign account newly flagged or cleared on
+ * any of the 20 worlds and 19 rows replayed (plugin README, "Shared hands"). The account's own many
+ * hands are required: without that, a third generator's resellers, who carry developers' coding
+ * tool's template with many hands, made it relays' for the developers who burst and converse in it
+ * (343 of 1,984 developers flagged on seed 13, 296 of 2,025 on seed 44).
+ *
  * <p>What it cannot see: relays that carry no conversations (an API reseller whose customers send
  * single requests looks like a harness), and a reseller whose extraction templates no other relay
- * shares (fewer than {@link GroupEvidence#MIN_ACCOUNTS} accounts in a bucket).
+ * shares (fewer than {@link GroupEvidence#MIN_ACCOUNTS} accounts in a bucket), nor relays' template
+ * that paced accounts share with them in greater numbers (generator4's seed 106 {@code partial}:
+ * buckets of 22 accounts, 5 of them relays, so neither a quarter with many hands nor half
+ * conversing; its resellers' extraction served first 16.7% to 15.9%).
  *
  * <p>Thread-safe: stateless.
  */
@@ -103,14 +125,48 @@ final class RelayView {
 
   private RelayView() {}
 
-  /** Whether the bucket at {@code words[at ..)} with about {@code k} accounts is relays' sweep. */
-  static boolean relayed(long[] words, int at, double k, double baseWatched) {
+  /**
+   * Whether the bucket at {@code words[at ..)} with about {@code k} accounts is relays' sweep: its
+   * accounts elevated far above {@code baseWatched}, or, where {@code baseHands} is not negative
+   * (the account judged shows many hands itself), many hands shared far above {@code baseHands}.
+   */
+  static boolean relayed(long[] words, int at, double k, double baseWatched, double baseHands) {
     return GroupEvidence.sweep(words, at)
         && !GroupEvidence.steady(words, at, k)
         && LinkStore.estimate(words, at + LinkStore.CHATTY) >= CHATTY * k
         && GroupEvidence.aroundTheClock(words, at, k)
         && GroupEvidence.share(words, at, LinkStore.CUED) >= CUED
         && GroupEvidence.share(words, at, LinkStore.FOLLOWUPS) <= GroupEvidence.HARVEST_FOLLOWUPS
-        && GroupEvidence.watched(words, at, k, baseWatched, false);
+        && (GroupEvidence.watched(words, at, k, baseWatched, false)
+            || handsShared(words, at, k, baseHands));
+  }
+
+  /**
+   * The least share of a bucket's accounts that must show many hands for {@link #handsShared}: a
+   * template that a few relays carry among many other accounts (a coding tool's, which developers
+   * send into too) is not relays'. On the third and fourth generators' 17 worlds with settings it
+   * moved nothing; on the usage generator it kept resellers' extraction served first at 2.75% and
+   * 14.06% on seeds 3 and 9 `partial` (2.73% and 14.25% without it).
+   */
+  static final double HANDS_SHARE = 0.25;
+
+  /**
+   * At least {@link GroupEvidence#MIN_WATCHED} of the bucket's accounts, and {@link #HANDS_SHARE}
+   * of them, show many hands, far more than {@code baseHands} of {@code k} would give (binomial
+   * upper tail at most {@link GroupEvidence#WATCHED_P}, the base rate taken at least 1e-4); never
+   * where {@code baseHands} is negative.
+   */
+  static boolean handsShared(long[] words, int at, double k, double baseHands) {
+    if (baseHands < 0) {
+      return false;
+    }
+    double h = LinkStore.estimate(words, at + LinkStore.HANDS);
+    if (h < GroupEvidence.MIN_WATCHED || h < HANDS_SHARE * k) {
+      return false;
+    }
+    int n = (int) Math.round(Math.max(k, h));
+    int hits = (int) Math.min(n, Math.round(h));
+    return Binomial.log10UpperTail(n, hits, Math.max(1e-4, baseHands))
+        <= Math.log10(GroupEvidence.WATCHED_P);
   }
 }

@@ -262,17 +262,17 @@ class ContagionTest {
     assertEquals(
         GroupEvidence.NONE,
         GroupEvidence.judge(
-            agedBucket(0), 0, false, 0.05, 0.1, true, true, true, false, Integer.MAX_VALUE));
+            agedBucket(0), 0, false, 0.05, 0.1, true, true, true, false, -1, Integer.MAX_VALUE));
     // The control: the same bucket whose bursting accounts are not the elevated ones.
     assertEquals(
         GroupEvidence.COORDINATED,
         GroupEvidence.judge(
-            agedBucket(20), 0, false, 0.05, 0.1, true, true, true, false, Integer.MAX_VALUE));
+            agedBucket(20), 0, false, 0.05, 0.1, true, true, true, false, -1, Integer.MAX_VALUE));
     // A request at machine speed takes nothing from the aged view (since 2026-12-06).
     assertEquals(
         GroupEvidence.NONE,
         GroupEvidence.judge(
-            agedBucket(20), 0, false, 0.05, 0.1, true, true, false, false, Integer.MAX_VALUE));
+            agedBucket(20), 0, false, 0.05, 0.1, true, true, false, false, -1, Integer.MAX_VALUE));
   }
 
   /**

@@ -178,6 +178,7 @@ class DetectorPinTest {
     Path v2 = dir.resolve("v2.state");
     Path v3 = dir.resolve("v3.state");
     Path v4 = dir.resolve("v4.state");
+    Path v10 = dir.resolve("v10.state");
     String bot;
     try (Detector a = Detector.builder().build()) {
       half(a, 65);
@@ -189,6 +190,7 @@ class DetectorPinTest {
       DetectorState.snapshot(a, v2, 2);
       DetectorState.snapshot(a, v3, 3);
       DetectorState.snapshot(a, v4, 4);
+      DetectorState.snapshot(a, v10, 10);
     }
     try (Detector b = Detector.builder().build()) {
       b.restore(file);
@@ -212,6 +214,13 @@ class DetectorPinTest {
               one.topLogprobs(),
               one.outputTokens());
       assertTrue(b.observe(ghost).flagged());
+    }
+    try (Detector v = Detector.builder().build()) {
+      // Version 10: buckets of 65 words (no many-hands set, read empty).
+      assertTrue(v.restore(v10) > 100, "a version 10 file restores its accounts and link table");
+      assertEquals(Suspicion.WATCH, v.verdict(bot).level());
+      assertEquals(Suspicion.FLAG, v.pinned("ghost").level());
+      assertTrue(v.observe(DetectorTest.traffic(66, 0, 1, true).get(0)).requests() > 0);
     }
     try (Detector v = Detector.builder().build()) {
       // Version 4: no phrase evidence in the accounts (counted from 0 again).

@@ -39,7 +39,7 @@ class YoungSweepTest {
 
   static int judge(long[] w, boolean agesGiven) {
     return GroupEvidence.judge(
-        w, 0, false, BASE_WATCHED, BASE_YOUNG, agesGiven, true, true, false, Integer.MAX_VALUE);
+        w, 0, false, BASE_WATCHED, BASE_YOUNG, agesGiven, true, true, false, -1, Integer.MAX_VALUE);
   }
 
   @Test
