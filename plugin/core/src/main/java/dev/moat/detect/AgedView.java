@@ -49,8 +49,18 @@ final class AgedView {
   static boolean swept(long[] words, int at, double k, double baseWatched, int cold) {
     return GroupEvidence.watched(words, at, k, baseWatched, true)
         && GroupEvidence.steady(words, at, k)
-        && (GroupEvidence.aroundTheClock(words, at, k)
-            || (GroupEvidence.hours(words, at) >= cold && GroupEvidence.days(words, at) <= 2))
+        && aroundTheClock(words, at, k, cold)
         && GroupEvidence.share(words, at, LinkStore.CUED) >= GroupEvidence.HARVEST_CUED;
+  }
+
+  /**
+   * {@link GroupEvidence#aroundTheClock}, or, in a detector's first hours ({@code cold} below
+   * {@link Integer#MAX_VALUE}: {@link Tenure#coldHours}), used in {@code cold} hours of the day and
+   * new to the store (on at most two days): the aged view's and, since session 48, the relay view's
+   * ({@link RelayView#relayed}).
+   */
+  static boolean aroundTheClock(long[] words, int at, double k, int cold) {
+    return GroupEvidence.aroundTheClock(words, at, k)
+        || (GroupEvidence.hours(words, at) >= cold && GroupEvidence.days(words, at) <= 2);
   }
 }

@@ -150,8 +150,9 @@ final class GroupEvidence {
    * @param relay whether its account has sent at machine speed and converses ({@link RelayView})
    * @param baseHands where its account shows many hands ({@link ManyHands}), the share of all
    *     accounts that do (the null rate of {@link RelayView#handsShared}); else -1
-   * @param cold the hours of the day that make the aged view's template used around the clock in a
-   *     deployment's first hours ({@link Tenure#coldHours}; {@link Integer#MAX_VALUE} after them)
+   * @param cold the hours of the day that make the aged view's and the relay view's template used
+   *     around the clock in a deployment's first hours ({@link Tenure#coldHours}; {@link
+   *     Integer#MAX_VALUE} after them)
    */
   static int judge(
       long[] words,
@@ -207,7 +208,7 @@ final class GroupEvidence {
     }
     boolean agedSweep = paced && !young && sweep && AgedView.swept(words, at, k, baseWatched, cold);
     boolean relayed =
-        relay && paced && !young && RelayView.relayed(words, at, k, baseWatched, baseHands);
+        relay && paced && !young && RelayView.relayed(words, at, k, baseWatched, baseHands, cold);
     return youngSweep || agedSweep || relayed ? COORDINATED : dominated ? DOMINATED : NONE;
   }
 

@@ -95,9 +95,9 @@ final class Tenure {
   static final int COLD_MIN_HOURS = 3;
 
   /**
-   * For the aged view ({@link AgedView}): while fewer than {@link GroupEvidence#YOUNG_HOURS} hours
-   * have been observed, the hours observed so far (whole hours, at least {@link #COLD_MIN_HOURS});
-   * {@link Integer#MAX_VALUE} after.
+   * For the aged and relay views ({@link AgedView#aroundTheClock}): while fewer than {@link
+   * GroupEvidence#YOUNG_HOURS} hours have been observed, the hours observed so far (whole hours, at
+   * least {@link #COLD_MIN_HOURS}); {@link Integer#MAX_VALUE} after.
    */
   int coldHours(long now) {
     long hours = (now - since(now)) / 3_600_000L;

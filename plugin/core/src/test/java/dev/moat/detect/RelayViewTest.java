@@ -312,8 +312,14 @@ class RelayViewTest {
 
   /** The bucket judged for a relay's paced request, with elevation's base rate at a fifth. */
   static int judged(long[] bucket, double baseHands) {
-    return GroupEvidence.judge(
-        bucket, 0, false, 0.2, 0.1, true, true, true, true, baseHands, Integer.MAX_VALUE);
+    return judged(bucket, baseHands, Integer.MAX_VALUE);
+  }
+
+  /**
+   * {@link #judged(long[], double)} with the first hours' {@code cold} ({@link Tenure#coldHours}).
+   */
+  static int judged(long[] bucket, double baseHands, int cold) {
+    return GroupEvidence.judge(bucket, 0, false, 0.2, 0.1, true, true, true, true, baseHands, cold);
   }
 
   /**
@@ -351,6 +357,26 @@ class RelayViewTest {
             false,
             rare,
             Integer.MAX_VALUE));
+  }
+
+  /**
+   * In a detector's first hours ({@link Tenure#coldHours}) relays' template new to the store and
+   * used in every hour observed is around the clock, as for the aged view (since session 48): a
+   * reseller already carrying a campaign when the detector starts was served until eight hours of
+   * the day had passed. A template used in those hours on three days is not new, and after the
+   * first hours eight hours of the day are asked again.
+   */
+  @Test
+  void relaysTemplateInADetectorsFirstHours() {
+    double rare = 7 / 15_364.0;
+    long[] young = relaysBucket(true);
+    young[LinkStore.ACTIVITY] = 0b11111L | (1L << 24); // five hours of one day
+    long[] old = relaysBucket(true);
+    old[LinkStore.ACTIVITY] = 0b11111L | (0b111L << 24); // the same hours on three days
+    assertEquals(GroupEvidence.COORDINATED, judged(young, rare, 5));
+    assertEquals(GroupEvidence.NONE, judged(young, rare, 6));
+    assertEquals(GroupEvidence.NONE, judged(young, rare, Integer.MAX_VALUE));
+    assertEquals(GroupEvidence.NONE, judged(old, rare, 5));
   }
 
   @Test
