@@ -60,7 +60,7 @@ import dev.moat.internal.Binomial;
  * all accounts elevated, which where many accounts have no night or mostly elicit is a fifth or
  * more (the fourth generator's seed 122: 0.18 to 0.21), and against it a template that a handful of
  * relays share is not far above the base rate, though every one of them is elevated: 7 of 8
- * elevated at 0.2 is 1e-4, not the 1e-6 asked. That world's 7 resellers were flagged 40 to 58 hours
+ * elevated at 0.2 is 1e-4, not the 1e-6 asked. That world's 7 resellers were flagged 41 to 57 hours
  * after their first requests, by other views, with 32.6% of their extraction served first. Many
  * hands are rarer than elevation by design ({@link ManyHands}: counted only while at most 2% of the
  * accounts show them), so for an account that shows them itself, a template whose accounts show
@@ -81,7 +81,7 @@ import dev.moat.internal.Binomial;
  * generator4's worlds with some metadata its resellers' extraction served first fell from 4.71% to
  * 2.57% (seed 121), 5.20% to 2.71% (125), 7.09% to 5.20% (111), 5.43% to 5.09% (115) and 7.29% to
  * 7.13% (128), on its worlds with every field not at all, with no benign account newly flagged or
- * cleared on the worlds replayed (plugin README, "Shared hands", below its table).
+ * cleared on the worlds replayed (plugin README, "Relays in a detector's first hours").
  *
  * <p>What it cannot see: relays that carry no conversations (an API reseller whose customers send
  * single requests looks like a harness), and a reseller whose extraction templates no other relay

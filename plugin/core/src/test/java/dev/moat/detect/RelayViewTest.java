@@ -326,7 +326,7 @@ class RelayViewTest {
    * Where a fifth of all accounts are elevated (the fourth generator's seed 122: 0.18 to 0.21),
    * five elevated relays of ten are not far above the base rate (binomial tail 0.03, where 1e-6 is
    * asked), and before the shared hands (2026-12-07, session 48) a handful of resellers' keys
-   * sharing a campaign's template were not relays' (that world's 7 were flagged 40 to 58 hours in,
+   * sharing a campaign's template were not relays' (that world's 7 were flagged 41 to 57 hours in,
    * by other views). Five showing many hands of ten, where 7 in 15,364 accounts show them, is
    * (about 5e-15); for an account that shows none itself it counts nothing (a developer bursting in
    * a template that resellers carry: a third generator's seed 13 had 343 of its 1,984 developers
