@@ -159,7 +159,7 @@ final class RelayView {
    * template that a few relays carry among many other accounts (a coding tool's, which developers
    * send into too) is not relays'. On the third and fourth generators' 17 worlds with settings it
    * moved nothing; on the usage generator it kept resellers' extraction served first at 2.75% and
-   * 14.06% on seeds 3 and 9 `partial` (2.73% and 14.25% without it).
+   * 14.06% on seeds 3 and 9 {@code partial} (2.73% and 14.25% without it).
    */
   static final double HANDS_SHARE = 0.25;
 
