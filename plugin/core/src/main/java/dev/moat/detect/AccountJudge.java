@@ -2,7 +2,6 @@ package dev.moat.detect;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * One request's effect on its account, the detector's core rule in one place: the link marks it
@@ -72,8 +71,10 @@ final class AccountJudge {
     if (established) {
       marks[m++] = 64 * LinkStore.ESTABLISHED + s.bit;
     }
+    boolean cohort = false; // in its creation hour's bucket (CohortView)
     if (young && !d.cohorts.withholds(s, r.client(), now, first)) {
       marks[m++] = 64 * LinkStore.YOUNG + s.bit;
+      cohort = CohortView.fresh(r.accountCreated(), now);
     }
     if (s.watchedByScore) {
       marks[m++] = 64 * LinkStore.WATCHED + s.bit;
@@ -113,7 +114,12 @@ final class AccountJudge {
     long[] all = t.allKeys;
     System.arraycopy(keys, 0, all, 0, keys.length);
     System.arraycopy(phrases, 0, all, keys.length, phrases.length);
-    d.store.record(marks, m, all, keys.length + phrases.length, bits);
+    int count = keys.length + phrases.length;
+    int cohortAt = count * LinkStore.WORDS;
+    if (cohort) {
+      all[count++] = CohortView.key(r.accountCreated());
+    }
+    d.store.record(marks, m, all, count, bits);
 
     // The template: the band bucket shared by the most accounts (for the classifier's features).
     int best = 0;
@@ -132,7 +138,8 @@ final class AccountJudge {
     turnsGiven |= r.turn() > 0; // not in a snapshot: a restored detector learns it again
     boolean singles = agesGiven || turnsGiven;
     int evidence = GroupEvidence.NONE;
-    int marked = -1;
+    int marked = -1; // the word offset of the bucket whose evidence counts
+    int byCohort = GroupEvidence.NONE;
     boolean paced = s.activity.paced(now); // the aged view, domination and phrases read it
     boolean relay = (s.activity.bursts() > 0 || hands) && RelayView.converses(s);
     int cold = d.tenure.coldHours(now); // the aged view's hours of the day in a cold start
@@ -155,12 +162,13 @@ final class AccountJudge {
                 cold);
         if (e > evidence) {
           evidence = e;
-          marked = b;
+          marked = at;
         }
         if (s.level == Suspicion.FLAG && b < d.bands && GroupEvidence.dominated(bits, at)) {
           s.flagEvidence = now; // still in its campaign's template
         }
       }
+      byCohort = cohort ? CohortView.judge(bits, cohortAt, base) : GroupEvidence.NONE;
     }
     // What it asks: a paraphrasing campaign's eliciting requests about phrases its flagged
     // accounts dominate, outside a product's shared instructions (PhraseEvidence).
@@ -250,6 +258,11 @@ final class AccountJudge {
       s.watchedByScore = true;
       d.watchedByScore.incrementAndGet();
     }
+    // Created together: only for an account whose own score is in its tier's top tenth.
+    if (byCohort > evidence && (tier.elevated(bin) || s.watchedByScore)) {
+      evidence = byCohort;
+      marked = cohortAt;
+    }
     // Flagged accounts dominating a template corroborate, they do not accuse: only an account
     // young by a given age (not by tenure), or elevated on its own behaviour and at a person's
     // pace (an agent product's tool loop is neither), takes that evidence.
@@ -276,7 +289,9 @@ final class AccountJudge {
         s.requestsBeforeFlag = n - 1;
       }
       long key =
-          byGroup ? (marked >= 0 ? keys[marked] : 0) : phrases[PhraseEvidence.phrase(linked)];
+          byGroup
+              ? (marked >= 0 ? all[marked / LinkStore.WORDS] : 0)
+              : phrases[PhraseEvidence.phrase(linked)];
       s.groupKey = key != 0 ? key : s.groupKey;
       s.group = s.groupKey != 0 ? AccountState.group(s.groupKey) : null;
       List<String> why = new ArrayList<>(4);
@@ -285,7 +300,7 @@ final class AccountJudge {
               ? GroupReasons.coordinated(s, n)
               : PhraseEvidence.describe(bits, keys.length + PhraseEvidence.phrase(linked), s, n));
       if (byGroup && marked >= 0) {
-        why.add(GroupReasons.describe(bits, marked * LinkStore.WORDS, base, baseYoung));
+        why.add(GroupReasons.describe(bits, marked, marked == cohortAt, base, baseYoung));
       }
       if (s.watchedByScore) {
         why.addAll(OwnReasons.elevated(d.model, own, score, tier, s, hands));
@@ -298,28 +313,12 @@ final class AccountJudge {
             || (linked >= 0 && PhraseEvidence.watches(s, n)))) {
       s.level = Suspicion.WATCH;
       if (byScore) {
-        List<String> why = new ArrayList<>(OwnReasons.of(d.model, own, score, tier));
-        why.add(
-            0,
-            bin >= TierBaseline.SCORE_BINS
-                ? String.format(
-                    Locale.ROOT,
-                    "own behaviour: score %.4f (log-odds %.1f) at or above its tier's watch"
-                        + " threshold (log-odds %.1f)",
-                    score,
-                    logit,
-                    tier.thresholdLogit())
-                : String.format(
-                    Locale.ROOT,
-                    "own behaviour: score %.2f at or above its tier's watch threshold %.2f",
-                    score,
-                    tier.threshold()));
-        s.reasons = List.copyOf(why);
+        s.reasons = OwnReasons.watched(d.model, own, score, logit, bin, tier);
       } else if (marked >= 0) {
         s.reasons =
             List.of(
                 "a request went into a coordinated template",
-                GroupReasons.describe(bits, marked * LinkStore.WORDS, base, baseYoung));
+                GroupReasons.describe(bits, marked, marked == cohortAt, base, baseYoung));
       } else {
         s.reasons =
             List.of(

@@ -82,7 +82,7 @@ final class DetectorScratch {
   final long[] sig;
   final long[] window = new long[3];
   final long[] flagKeys;
-  final long[] allKeys; // the template keys, then the phrase keys: one store call
+  final long[] allKeys; // the template keys, the phrase keys, the creation hour's: one store call
   final long[] bits;
   final float[] x = new float[Features.COUNT];
   final float[] own = new float[Features.COUNT];
@@ -91,7 +91,7 @@ final class DetectorScratch {
   DetectorScratch(int hashes, int bands) {
     sig = new long[hashes];
     flagKeys = new long[bands + PhraseKeys.MAX];
-    allKeys = new long[bands + 1 + PhraseKeys.MAX];
-    bits = new long[(bands + 1 + PhraseKeys.MAX) * LinkStore.WORDS];
+    allKeys = new long[bands + 2 + PhraseKeys.MAX];
+    bits = new long[(bands + 2 + PhraseKeys.MAX) * LinkStore.WORDS];
   }
 }

@@ -28,6 +28,14 @@ final class GroupReasons {
         s.templateRequests);
   }
 
+  /** {@link #describe(long[], int, double, double)}, or a creation hour's ({@link CohortView}). */
+  static String describe(
+      long[] words, int at, boolean cohort, double baseWatched, double baseYoung) {
+    return cohort
+        ? CohortView.describe(words, at, baseWatched)
+        : describe(words, at, baseWatched, baseYoung);
+  }
+
   /** What the bucket's views read, for a flag's reasons (built once, at the flag). */
   static String describe(long[] words, int at, double baseWatched, double baseYoung) {
     double k = LinkStore.estimate(words, at + LinkStore.ACCOUNTS);

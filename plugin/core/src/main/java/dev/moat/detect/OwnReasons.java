@@ -123,6 +123,31 @@ final class OwnReasons {
     return out;
   }
 
+  /**
+   * A watch on the account's own behaviour: its score against its tier's watch threshold (by
+   * log-odds where the score rounds towards 1, {@link TierBaseline#bin}), then {@link #of}.
+   */
+  static List<String> watched(
+      VerdictModel model, float[] x, float score, float logit, int bin, TierBaseline tier) {
+    List<String> why = new ArrayList<>(4);
+    why.add(
+        bin >= TierBaseline.SCORE_BINS
+            ? String.format(
+                Locale.ROOT,
+                "own behaviour: score %.4f (log-odds %.1f) at or above its tier's watch"
+                    + " threshold (log-odds %.1f)",
+                score,
+                logit,
+                tier.thresholdLogit())
+            : String.format(
+                Locale.ROOT,
+                "own behaviour: score %.2f at or above its tier's watch threshold %.2f",
+                score,
+                tier.threshold()));
+    why.addAll(of(model, x, score, tier));
+    return List.copyOf(why);
+  }
+
   /** The three features that raise the score most over the account's tier's typical account. */
   static List<String> of(VerdictModel model, float[] x, float score, TierBaseline tier) {
     float[] typical = tier.typical();

@@ -34,26 +34,7 @@ class ConversingTest {
   static List<TraceRecord> hackathon(boolean followUps) {
     SplittableRandom r = new SplittableRandom(52);
     List<TraceRecord> out = new ArrayList<>();
-    for (int a = 0; a < 1000; a++) {
-      long created = START - (r.nextDouble() < 0.25 ? 3 : 400) * DAY;
-      for (int k = 0; k < 3; k++) {
-        String prompt =
-            DetectorTest.EVERYDAY[r.nextInt(DetectorTest.EVERYDAY.length)]
-                + " ideas for "
-                + DetectorTest.SUBJECTS[r.nextInt(DetectorTest.SUBJECTS.length)]
-                + " please, number "
-                + r.nextInt(1000);
-        out.add(
-            NullModelTest.request(
-                START + r.nextLong(2 * DAY),
-                "user-" + a,
-                created,
-                a + ".7.0.0/24",
-                null,
-                prompt,
-                0));
-      }
-    }
+    people(r, 1000, out);
     for (int a = 0; a < 60; a++) {
       long created = START + 6 * HOUR;
       long t = START + 7 * HOUR + r.nextLong(HOUR);
@@ -76,6 +57,33 @@ class ConversingTest {
     }
     out.sort(Comparator.comparingLong(TraceRecord::ts));
     return out;
+  }
+
+  /**
+   * {@code n} people ({@code user-0} ...), a quarter of them young, each sending three everyday
+   * requests from its own network over two days from {@code START}.
+   */
+  static void people(SplittableRandom r, int n, List<TraceRecord> out) {
+    for (int a = 0; a < n; a++) {
+      long created = START - (r.nextDouble() < 0.25 ? 3 : 400) * DAY;
+      for (int k = 0; k < 3; k++) {
+        String prompt =
+            DetectorTest.EVERYDAY[r.nextInt(DetectorTest.EVERYDAY.length)]
+                + " ideas for "
+                + DetectorTest.SUBJECTS[r.nextInt(DetectorTest.SUBJECTS.length)]
+                + " please, number "
+                + r.nextInt(1000);
+        out.add(
+            NullModelTest.request(
+                START + r.nextLong(2 * DAY),
+                "user-" + a,
+                created,
+                a + ".7.0.0/24",
+                null,
+                prompt,
+                0));
+      }
+    }
   }
 
   @Test
