@@ -258,8 +258,8 @@ final class AccountJudge {
       s.watchedByScore = true;
       d.watchedByScore.incrementAndGet();
     }
-    // Created together: only for an account whose own score is in its tier's top tenth.
-    if (byCohort > evidence && (tier.elevated(bin) || s.watchedByScore)) {
+    // Created together: only for an account whose own score at this request is high (CohortView).
+    if (byCohort > evidence && CohortView.takes(tier, bin, score, d.threshold)) {
       evidence = byCohort;
       marked = cohortAt;
     }

@@ -18,7 +18,10 @@ import org.junit.jupiter.api.Test;
  * each asking its own tasks, whose templates hold a handful of them in their first hours. Found on
  * 2026-12-07 (session 49) in a fourth generator's seed 109, whose first wave was served 2,115
  * requests before its flags. The bucket cases differ from a strong cohort in the one count that
- * decides; the detector cases run the same wave created together and created over days.
+ * decides; the detector case runs the same wave created within its hour, within one hour three days
+ * before (a detector that starts after the accounts were made: not seen), and over days; its person
+ * fails without the own-score gate ({@link CohortView#takes}: with the tier's top tenth or an
+ * elevated account taking the evidence, it was flagged at its eighth request).
  */
 class CohortViewTest {
   private static final long HOUR = 3_600_000L;
@@ -74,14 +77,25 @@ class CohortViewTest {
     assertTrue(CohortView.key(START + 6 * HOUR) != CohortView.key(created));
   }
 
+  /** The wave's accounts created within its hour. */
+  static final int TOGETHER = 0;
+
+  /** The wave's accounts each created at a random time in the ten days before it starts. */
+  static final int OVER_DAYS = 1;
+
+  /** The wave's accounts created within one hour, three days before it starts. */
+  static final int BEFORE = 2;
+
   /**
    * 2,000 people (a quarter young) asking everyday questions over two days; {@code wave} accounts
-   * created within one hour on day one (or, with {@code together} false, over the ten days before),
-   * each from its own network, starting within six hours and asking for a task of its own step by
-   * step about once an hour, with a long answer. One person created in the wave's hour asks, from
-   * its first request, for an everyday explanation step by step.
+   * registered within one hour on day one (created then, or as {@code created} says, starting at
+   * the same times), each from its own network, starting within six hours of that hour and asking
+   * for a task of its own step by step about once an hour, with a long answer. One person created
+   * in the wave's hour asks an everyday question step by step once an hour from four hours after
+   * it: after eight such requests it is elevated on its own behaviour (mostly eliciting at a
+   * person's pace), though it scores low.
    */
-  static List<TraceRecord> traffic(int wave, boolean together) {
+  static List<TraceRecord> traffic(int wave, int created) {
     SplittableRandom r = new SplittableRandom(109);
     List<TraceRecord> out = new ArrayList<>();
     ConversingTest.people(r, 2000, out);
@@ -89,7 +103,9 @@ class CohortViewTest {
     for (int a = 0; a < wave; a++) {
       long registered = hour + r.nextLong(HOUR);
       long t = registered + r.nextLong(6 * HOUR);
-      long created = together ? registered : registered - (1 + a % 10) * DAY;
+      long earlier = registered - HOUR - r.nextLong(10 * DAY);
+      long at =
+          created == TOGETHER ? registered : created == BEFORE ? registered - 3 * DAY : earlier;
       for (int k = 0; k < 12; k++, t += 40 * 60_000L + r.nextLong(40 * 60_000L)) {
         StringBuilder task = new StringBuilder();
         for (int w = 0; w < 14; w++) {
@@ -101,7 +117,7 @@ class CohortViewTest {
             new TraceRecord(
                 t,
                 "wave-" + a,
-                created,
+                at,
                 "free",
                 "198.51." + a + ".0/24",
                 null,
@@ -114,18 +130,18 @@ class CohortViewTest {
                 1500));
       }
     }
-    long created = hour + 30 * 60_000L;
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 16; k++) {
       out.add(
           NullModelTest.request(
               hour + 4 * HOUR + k * HOUR,
               "person",
-              created,
+              hour + 30 * 60_000L,
               "203.0.113.0/24",
               null,
               "explain step by step why "
-                  + DetectorTest.EVERYDAY[k]
-                  + " works the way it does, for my sister",
+                  + DetectorTest.EVERYDAY[k % DetectorTest.EVERYDAY.length]
+                  + " works the way it does, for my sister, question "
+                  + k,
               0));
     }
     out.sort(Comparator.comparingLong(TraceRecord::ts));
@@ -181,19 +197,26 @@ class CohortViewTest {
   @Test
   void aWaveCreatedTogetherIsFlaggedAtTheFirstRequestOfItsLaterAccounts() {
     try (Detector d = Detector.builder().build();
+        Detector before = Detector.builder().build();
         Detector control = Detector.builder().build()) {
-      traffic(150, true).forEach(d::observe);
-      traffic(150, false).forEach(control::observe);
+      traffic(150, TOGETHER).forEach(d::observe);
+      traffic(150, BEFORE).forEach(before::observe);
+      traffic(150, OVER_DAYS).forEach(control::observe);
       long atFirst = atFirstRequest(d);
+      long beforeAtFirst = atFirstRequest(before);
       long controlAtFirst = atFirstRequest(control);
-      // Measured: 74 of the 150 flagged at their first request, none created over days.
+      // Measured: 66 of the 150 flagged at their first request, none created three days before
+      // or over days.
       assertTrue(atFirst >= 50, "wave accounts flagged at their first request: " + atFirst);
+      // Not seen: a wave registered three days before (membership is the first day after creation).
+      assertTrue(beforeAtFirst <= 10, "created together before: " + beforeAtFirst);
       assertTrue(controlAtFirst <= 10, "created over days: " + controlAtFirst + " of 150");
       assertTrue(
           d.verdicts()
               .filter(v -> v.account().startsWith("wave-") && v.requestsBeforeFlag() == 0)
               .anyMatch(v -> v.reasons().stream().anyMatch(s -> s.startsWith("created together"))));
-      // A person created in the wave's hour, asking step by step, is not flagged by the cohort.
+      // A person created in the wave's hour, asking step by step, elevated by that, is not flagged
+      // by the cohort: its own score is low.
       Verdict person = d.verdict("person");
       assertNotNull(person);
       assertFalse(person.flagged(), person.reasons().toString());
