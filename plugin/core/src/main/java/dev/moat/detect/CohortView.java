@@ -1,6 +1,5 @@
 package dev.moat.detect;
 
-import dev.moat.internal.Binomial;
 import java.util.Locale;
 
 /**
@@ -94,14 +93,7 @@ final class CohortView {
         || !GroupEvidence.sweep(words, at, ElicitingSweep.REQUESTS)) {
       return GroupEvidence.NONE;
     }
-    double w = LinkStore.estimate(words, at + LinkStore.WATCHED);
-    if (w < GroupEvidence.MIN_WATCHED || w < WATCHED_SHARE * k) {
-      return GroupEvidence.NONE;
-    }
-    int n = (int) Math.round(k);
-    int hits = (int) Math.min(n, Math.round(w));
-    double p = Math.max(1e-4, baseWatched);
-    return Binomial.log10UpperTail(n, hits, p) <= Math.log10(GroupEvidence.WATCHED_P)
+    return GroupEvidence.watched(words, at, k, baseWatched, false, WATCHED_SHARE)
         ? GroupEvidence.STRONG
         : GroupEvidence.NONE;
   }

@@ -370,11 +370,17 @@ final class GroupEvidence {
    * casual users flagged before, none after).
    */
   static boolean watched(long[] words, int at, double k, double baseWatched, boolean paced) {
+    return watched(words, at, k, baseWatched, paced, WATCHED_SHARE);
+  }
+
+  /** {@link #watched(long[], int, double, double, boolean)} with {@code share} for its share. */
+  static boolean watched(
+      long[] words, int at, double k, double baseWatched, boolean paced, double share) {
     double w =
         paced
             ? LinearCounting.estimateAndNot(words, at + LinkStore.WATCHED, at + LinkStore.BURSTY)
             : LinkStore.estimate(words, at + LinkStore.WATCHED);
-    if (w < MIN_WATCHED || w < WATCHED_SHARE * k) {
+    if (w < MIN_WATCHED || w < share * k) {
       return false;
     }
     int n = (int) Math.round(k);
